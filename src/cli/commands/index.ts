@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/** Each command file exports one of these; `setExit` records the command's exit code. */
+export type DefineCommand = (setExit: (code: number) => void) => Command;
+
+// One line per command; the order is the order of `tailmatrix --help`.
+export const commands: DefineCommand[] = [];

@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import { matrix, type Matrix } from './schema.js';
+import { checkRules } from './rules.js';
+import { err, ok, type Result } from '../util/result.js';
+
+/** `kernels[2].source.sha256` from a zod issue path. */
+export function formatPath(p: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of p) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(root)' : out;
+}
+
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
+}
+
+/** Validate an already-parsed value: schema first, then cross-field rules; every error at once. */
+export function parseMatrix(value: unknown): Result<Matrix, string[]> {
+  const parsed = matrix.safeParse(value);
+  if (!parsed.success) return err(formatIssues(parsed.error.issues));
+  const ruleErrors = checkRules(parsed.data);
+  return ruleErrors.length > 0 ? err(ruleErrors) : ok(parsed.data);
+}
+
+export interface LoadedMatrix {
+  matrix: Matrix;
+  file: string;
+  /** Folder relative paths in the matrix (local kernels, patches) are resolved against. */
+  dir: string;
+}
+
+export async function loadMatrix(file: string): Promise<Result<LoadedMatrix, string[]>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    return err([`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return err([`${file}: not valid JSON: ${(e as Error).message}`]);
+  }
+  const result = parseMatrix(json);
+  if (!result.ok) return err(result.error.map((m) => `${path.basename(file)}: ${m}`));
+  return ok({ matrix: result.value, file: path.resolve(file), dir: path.dirname(path.resolve(file)) });
+}

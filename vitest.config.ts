@@ -1,0 +1,30 @@
+import { defineConfig } from 'vitest/config';
+
+// Three layers (STYLE.md): unit (pure, fast), integration (real QEMU + real kernels under TCG, local
+// node:http servers), slow (kernel builds, long sweeps; only with TAILMATRIX_SLOW=1).
+export default defineConfig({
+  test: {
+    passWithNoTests: true,
+    projects: [
+      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'slow',
+          include: process.env.TAILMATRIX_SLOW === '1' ? ['test/slow/**/*.test.ts'] : [],
+          testTimeout: 5_400_000,
+          hookTimeout: 5_400_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
