@@ -1,0 +1,52 @@
+import type { Accelerator, CellStatus } from '../results/cell-result.js';
+import type { Benchmark, Boot, Runner } from '../matrix/schema.js';
+import type { FetchedKernel } from '../kernels/types.js';
+import type { AgentOutput } from '../measure/agent-output.types.js';
+import type { Result } from '../util/result.js';
+
+/** The compiled guest payload (bpf/ built by src/guest/payload.ts). */
+export interface GuestPayload {
+  /** Static measurement agent binary. */
+  agent: string;
+  /** Directory holding the BPF objects the agent loads (tailcall_direct.bpf.o, tailcall_indirect.bpf.o). */
+  objDir: string;
+  /** Content hash of the payload (sources + toolchain), part of every initramfs cache key. */
+  hash: string;
+}
+
+export interface CellRunSpec {
+  cellId: string;
+  kernel: FetchedKernel;
+  boot: Boot;
+  benchmark: Benchmark;
+  runner: Runner;
+  accel: Accelerator;
+  payload: GuestPayload;
+  /** Scratch directory for this cell (console log, shared folder); removed by the caller. */
+  workDir: string;
+}
+
+export type CellEvent =
+  | { type: 'phase'; phase: 'prepare' | 'boot' | 'measure' }
+  | { type: 'console'; line: string }
+  | { type: 'progress'; text: string };
+
+export interface CellRunOutcome {
+  status: CellStatus;
+  /** One line: why the cell failed (absent when ok). */
+  message?: string;
+  agent?: AgentOutput;
+  /** Last lines of the guest console. */
+  consoleTail: string[];
+  wallMs: number;
+}
+
+export interface VmBackend {
+  readonly name: 'qemu' | 'vng';
+  /** Can this backend run here at all? A reason (what to install) when not. */
+  check(): Promise<Result<void, string>>;
+  /** The exact commands runCell would run, for --dry-run. */
+  describe(spec: CellRunSpec): Promise<string[]>;
+  /** Boot, measure, bring results back. Expected failures are outcomes, never exceptions. */
+  runCell(spec: CellRunSpec, ctx: { signal: AbortSignal; emit: (e: CellEvent) => void }): Promise<CellRunOutcome>;
+}
