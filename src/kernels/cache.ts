@@ -1,0 +1,205 @@
+// The content-addressed cache shared by every kernel source (the build driver too):
+//   blobs/sha256/<hex>   verified downloads (.deb, tarballs, OCI layers), named by their SHA256
+//   kernels/<key>/       extracted kernels, named by the hash of what they were made from
+//   indexes/<key>        short-lived copies of remote indexes (Debian InRelease)
+//   tmp/                 work in progress; renamed into place when complete, so readers never see halves
+//   locks/               cross-process locks (two runs sharing one cache)
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, utimes, lstat } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { acquireLock, type LockOptions, type ReleaseLock } from '../util/file-lock.js';
+import { cacheRoot } from '../util/paths.js';
+import { err, ok, type Result } from '../util/result.js';
+
+export type EntryKind = 'blobs' | 'kernels' | 'indexes';
+
+export interface CacheEntry {
+  kind: EntryKind;
+  key: string;
+  path: string;
+  bytes: number;
+  /** Last use: entries are touched whenever a run uses them, so prune can drop the unused ones. */
+  lastUsed: Date;
+}
+
+/** Temp leftovers older than this belong to a run that died; younger ones may be a live run's. */
+export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+
+export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash, { signal });
+  return hash.digest('hex');
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function duBytes(p: string): Promise<number> {
+  const st = await lstat(p);
+  if (!st.isDirectory()) return st.size;
+  let total = 0;
+  for (const name of await readdir(p)) total += await duBytes(path.join(p, name));
+  return total;
+}
+
+const KEY_RE = /^[0-9a-zA-Z._-]+$/;
+
+export class KernelCache {
+  constructor(readonly root: string) {}
+
+  static fromEnv(env: NodeJS.ProcessEnv = process.env): KernelCache {
+    return new KernelCache(cacheRoot(env));
+  }
+
+  entryPath(kind: EntryKind, key: string): string {
+    // Keys become file names: anything else is a bug in the caller.
+    if (!KEY_RE.test(key)) throw new Error(`invalid cache key ${JSON.stringify(key)}`);
+    return kind === 'blobs' ? path.join(this.root, 'blobs', 'sha256', key) : path.join(this.root, kind, key);
+  }
+
+  blobPath(sha256: string): string {
+    return this.entryPath('blobs', sha256);
+  }
+
+  /** The entry's path when present (and marks it used), otherwise undefined. */
+  async lookup(kind: EntryKind, key: string): Promise<string | undefined> {
+    const p = this.entryPath(kind, key);
+    if (!(await exists(p))) return undefined;
+    const now = new Date();
+    await utimes(p, now, now).catch(() => undefined);
+    return p;
+  }
+
+  /** A fresh temp directory on the cache's file system (so the final rename is atomic). */
+  async tempDir(label = 'work'): Promise<string> {
+    await mkdir(path.join(this.root, 'tmp'), { recursive: true });
+    return mkdtemp(path.join(this.root, 'tmp', `${label.replace(/[^\w.-]/g, '_')}-${process.pid}-`));
+  }
+
+  /** A temp file name (not created) on the cache's file system. */
+  async tempFile(label = 'download'): Promise<string> {
+    await mkdir(path.join(this.root, 'tmp'), { recursive: true });
+    return path.join(this.root, 'tmp', `${label.replace(/[^\w.-]/g, '_')}-${process.pid}-${randomBytes(6).toString('hex')}`);
+  }
+
+  lock(name: string, opts: LockOptions = {}): Promise<ReleaseLock> {
+    if (!KEY_RE.test(name)) throw new Error(`invalid lock name ${JSON.stringify(name)}`);
+    return acquireLock(path.join(this.root, 'locks', name), opts);
+  }
+
+  /**
+   * Move a finished file into blobs/ under its SHA256. When `expected` is given and differs, the file
+   * is deleted and nothing enters the cache.
+   */
+  async putBlob(tmpFile: string, expected?: string, signal?: AbortSignal): Promise<Result<string, string>> {
+    try {
+      const actual = await sha256File(tmpFile, signal);
+      if (expected !== undefined && actual !== expected) {
+        return err(`checksum mismatch: expected sha256 ${expected}, got ${actual}`);
+      }
+      const target = this.blobPath(actual);
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(tmpFile, target);
+      return ok(target);
+    } finally {
+      await rm(tmpFile, { force: true });
+    }
+  }
+
+  /**
+   * Create kinds/key as a whole or not at all: `fill` writes into a temp directory that is renamed into
+   * place when it succeeds. Runs under a lock, so a concurrent run waits and then reuses the result.
+   */
+  async putDir(
+    kind: Exclude<EntryKind, 'blobs'>,
+    key: string,
+    fill: (dir: string) => Promise<Result<void, string>>,
+    opts: LockOptions = {},
+  ): Promise<Result<string, string>> {
+    const target = this.entryPath(kind, key);
+    const release = await this.lock(`${kind}-${key}`, opts);
+    let tmp: string | undefined;
+    try {
+      const found = await this.lookup(kind, key);
+      if (found !== undefined) return ok(found);
+      tmp = await this.tempDir(key);
+      const filled = await fill(tmp);
+      if (!filled.ok) return filled;
+      await mkdir(path.dirname(target), { recursive: true });
+      await rename(tmp, target);
+      tmp = undefined;
+      return ok(target);
+    } finally {
+      if (tmp !== undefined) await rm(tmp, { recursive: true, force: true });
+      await release();
+    }
+  }
+
+  async list(): Promise<CacheEntry[]> {
+    const entries: CacheEntry[] = [];
+    const dirs: [EntryKind, string][] = [
+      ['blobs', path.join(this.root, 'blobs', 'sha256')],
+      ['kernels', path.join(this.root, 'kernels')],
+      ['indexes', path.join(this.root, 'indexes')],
+    ];
+    for (const [kind, dir] of dirs) {
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch {
+        continue;
+      }
+      for (const key of names.sort()) {
+        const p = path.join(dir, key);
+        const st = await stat(p);
+        entries.push({ kind, key, path: p, bytes: await duBytes(p), lastUsed: st.mtime });
+      }
+    }
+    return entries;
+  }
+
+  /**
+   * Remove entries not used since `olderThan` (all when undefined) except `keep` paths, plus temp
+   * leftovers of dead runs. Returns what was removed.
+   */
+  async prune(opts: { olderThan?: Date; keep?: ReadonlySet<string> } = {}): Promise<CacheEntry[]> {
+    const removed: CacheEntry[] = [];
+    for (const e of await this.list()) {
+      if (opts.keep?.has(e.path)) continue;
+      if (opts.olderThan !== undefined && e.lastUsed >= opts.olderThan) continue;
+      const release = await this.lock(`${e.kind}-${e.key}`);
+      try {
+        await rm(e.path, { recursive: true, force: true });
+      } finally {
+        await release();
+      }
+      removed.push(e);
+    }
+    await this.removeStaleTemp();
+    return removed;
+  }
+
+  async removeStaleTemp(maxAgeMs = STALE_TEMP_MS): Promise<void> {
+    const dir = path.join(this.root, 'tmp');
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return;
+    }
+    const cutoff = Date.now() - maxAgeMs;
+    for (const name of names) {
+      const p = path.join(dir, name);
+      const st = await lstat(p).catch(() => undefined);
+      if (st !== undefined && st.mtimeMs < cutoff) await rm(p, { recursive: true, force: true });
+    }
+  }
+}

@@ -1,0 +1,138 @@
+// matrix.lock.json: what each moving name in matrix.json resolved to, as package-lock.json does for
+// npm. A run uses the pinned entries; `tailmatrix lock` refreshes them; --frozen-lockfile refuses any
+// difference between the lock and the matrix (CI must test exactly what was committed).
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import type { Kernel, KernelSource } from './schema.js';
+import { formatIssues } from './load.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { err, ok, type Result } from '../util/result.js';
+
+export const LOCK_VERSION = 1;
+export const LOCK_FILE_NAME = 'matrix.lock.json';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** One downloadable file a resolved kernel is made of (a .deb, a tarball, an OCI layer). */
+export const lockedFile = z.object({
+  /** Debian package name or OCI layer media type: what this file is. */
+  name: z.string(),
+  version: z.string().optional(),
+  url: z.string(),
+  sha256,
+  size: z.number().int().min(0).optional(),
+});
+export type LockedFile = z.infer<typeof lockedFile>;
+
+export const resolvedKernel = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('debian'),
+    suite: z.string(),
+    /** The package the matrix asked for (maybe a meta package). */
+    requested: z.string(),
+    /** The package that holds the kernel image and its version. */
+    package: z.string(),
+    version: z.string(),
+    /** Every .deb to download: the image package, plus linux-binary / linux-modules where split. */
+    files: z.array(lockedFile).min(1),
+    /** Whether InRelease's signature was verified with gpgv when this was resolved. */
+    signatureChecked: z.boolean(),
+  }),
+  z.object({ type: z.literal('url'), files: z.array(lockedFile).length(1) }),
+  z.object({
+    type: z.literal('oci'),
+    image: z.string(),
+    /** Digest of the linux/amd64 image manifest (after resolving an index). */
+    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+    files: z.array(lockedFile),
+  }),
+  // A local kernel is not pinned: it is whatever the path holds now (the patched-kernel loop).
+  z.object({ type: z.literal('local') }),
+  // The build driver owns what it records; the lock only needs its inputs hash.
+  z.looseObject({ type: z.literal('build'), inputsHash: sha256 }),
+]);
+export type ResolvedKernel = z.infer<typeof resolvedKernel>;
+
+export const lockEntry = z.object({
+  /** Hash of the kernel's `source` in matrix.json: a different source makes the entry stale. */
+  sourceHash: sha256,
+  resolved: resolvedKernel,
+  resolvedAt: z.string(),
+});
+export type LockEntry = z.infer<typeof lockEntry>;
+
+export const lockFile = z.object({
+  lockfileVersion: z.literal(LOCK_VERSION),
+  kernels: z.record(z.string(), lockEntry),
+});
+export type LockFile = z.infer<typeof lockFile>;
+
+export function emptyLock(): LockFile {
+  return { lockfileVersion: LOCK_VERSION, kernels: {} };
+}
+
+export function lockPathFor(matrixFile: string): string {
+  return path.join(path.dirname(path.resolve(matrixFile)), LOCK_FILE_NAME);
+}
+
+/** Stable JSON (sorted keys) so the hash does not depend on key order in matrix.json. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function sourceHash(source: KernelSource): string {
+  return createHash('sha256').update(stableJson(source)).digest('hex');
+}
+
+/** The entry pinned for this kernel, when it still matches the kernel's source. */
+export function pinnedEntry(lock: LockFile, kernel: Kernel): LockEntry | undefined {
+  const entry = lock.kernels[kernel.id];
+  return entry !== undefined && entry.sourceHash === sourceHash(kernel.source) ? entry : undefined;
+}
+
+/** Why the lock does not match the matrix (empty when it does): what --frozen-lockfile reports. */
+export function lockMismatches(lock: LockFile, kernels: readonly Kernel[]): string[] {
+  const problems: string[] = [];
+  for (const k of kernels) {
+    const entry = lock.kernels[k.id];
+    if (k.source.type === 'local') continue;
+    if (entry === undefined) problems.push(`kernel "${k.id}" is not in the lockfile`);
+    else if (entry.sourceHash !== sourceHash(k.source)) problems.push(`kernel "${k.id}": its source changed since it was locked`);
+  }
+  return problems;
+}
+
+/** A missing lockfile is an empty one; a malformed one is bad input (every problem with its path). */
+export async function readLock(file: string): Promise<Result<LockFile, string[]>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok(emptyLock());
+    return err([`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return err([`${file}: not valid JSON: ${(e as Error).message}`]);
+  }
+  const parsed = lockFile.safeParse(json);
+  if (!parsed.success) return err(formatIssues(parsed.error.issues).map((m) => `${path.basename(file)}: ${m}`));
+  return ok(parsed.data);
+}
+
+/** Keys sorted so the file diffs cleanly in review. */
+export async function writeLock(file: string, lock: LockFile): Promise<void> {
+  const kernels = Object.fromEntries(Object.entries(lock.kernels).sort(([a], [b]) => (a < b ? -1 : 1)));
+  await writeFileAtomic(file, `${JSON.stringify({ lockfileVersion: lock.lockfileVersion, kernels }, null, 2)}\n`);
+}
