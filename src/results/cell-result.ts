@@ -1,0 +1,113 @@
+// One cell's result document: results/<run-id>/cells/<cell-id>.json. Analysis and reports read only
+// these files, so this schema is the contract between the runner and everything after it. The JSON
+// Schema in schemas/cell-result.schema.json is generated from it.
+import { z } from 'zod';
+
+export const CELL_RESULT_VERSION = 1;
+
+export const cellStatus = z.enum(['ok', 'boot-failed', 'panic', 'timeout', 'agent-error', 'bench-failed']);
+export type CellStatus = z.infer<typeof cellStatus>;
+
+export const variant = z.enum(['direct', 'indirect']);
+export type Variant = z.infer<typeof variant>;
+
+/** How the JIT implemented the tail-call site (METHOD.md, "Proof of mechanism"). */
+export const jitMechanism = z.enum([
+  'direct-jump', // e9 rel32 into the next BPF program (patched poke, Linux >= 5.5)
+  'nop', // an unpatched poke site (slot empty): a 5-byte NOP
+  'retpoline-thunk', // jmp/call to __x86_indirect_thunk_* / __x86_indirect_jump_thunk_* / ITS thunk
+  'inline-retpoline', // e8 07 00 00 00 f3 90 0f ae e8 ... emitted in the program itself (<= 5.15)
+  'lfence-jmp', // 0f ae e8 ff e? (AMD "retpoline,lfence")
+  'plain-indirect', // ff e? with no mitigation
+  'unknown',
+]);
+export type JitMechanism = z.infer<typeof jitMechanism>;
+
+export const sample = z.object({
+  depth: z.number().int().min(0),
+  /** BPF_PROG_TEST_RUN `duration`: the kernel's average ns per repetition (a truncated u32). */
+  durationNs: z.number().min(0),
+  retval: z.number().int(),
+  repeat: z.number().int().min(1),
+});
+export type Sample = z.infer<typeof sample>;
+
+export const jitSite = z.object({
+  /** Index of the program in the chain (0 = entry). */
+  prog: z.number().int().min(0),
+  mechanism: jitMechanism,
+  /** Offset of the site in the program's JITed image. */
+  offset: z.number().int().min(0).optional(),
+  /** Symbol the jump lands on (next program's ksym, thunk name). */
+  target: z.string().optional(),
+  bytes: z.string().describe('hex of the instruction(s) at the site').optional(),
+});
+export type JitSite = z.infer<typeof jitSite>;
+
+export const jitEvidence = z.object({
+  /** The mechanism seen at the tail-call sites of programs whose next slot was filled. */
+  mechanism: jitMechanism,
+  sites: z.array(jitSite),
+  /** Raw JITed images (hex) with their kernel address, kept so a classification can be re-checked. */
+  images: z
+    .array(z.object({ prog: z.number().int(), address: z.string(), hex: z.string(), symbol: z.string().optional() }))
+    .default([]),
+  note: z.string().optional(),
+});
+export type JitEvidence = z.infer<typeof jitEvidence>;
+
+export const variantResult = z.object({
+  variant,
+  samples: z.array(sample),
+  /** Calls thrown away before sampling (warm-up), per depth. */
+  warmup: z.number().int().min(0),
+  jit: jitEvidence.optional(),
+});
+export type VariantResult = z.infer<typeof variantResult>;
+
+export const fingerprint = z.object({
+  release: z.string(),
+  version: z.string().optional(),
+  cmdline: z.string(),
+  spectreV2: z.string().describe('/sys/devices/system/cpu/vulnerabilities/spectre_v2'),
+  bpfJitEnable: z.string(),
+  bpfJitHarden: z.string(),
+  bpfJitKallsyms: z.string().optional(),
+  cpuModel: z.string(),
+  /** CONFIG_*RETPOLINE*, CONFIG_BPF_JIT*, CONFIG_MITIGATION_* from the kernel's config. */
+  config: z.record(z.string(), z.string()),
+});
+export type Fingerprint = z.infer<typeof fingerprint>;
+
+export const accelerator = z.enum(['kvm', 'tcg']);
+export type Accelerator = z.infer<typeof accelerator>;
+
+export const cellResult = z.object({
+  version: z.literal(CELL_RESULT_VERSION),
+  cellId: z.string(),
+  runId: z.string(),
+  kernel: z.object({
+    id: z.string(),
+    sha256: z.string().describe('content address of the kernel image in the cache'),
+    release: z.string().optional(),
+    source: z.string().describe('human-readable origin: debian:bookworm/linux-image-6.1.0-50-cloud-amd64 6.1.176-1'),
+  }),
+  boot: z.object({ name: z.string(), cmdline: z.string() }),
+  benchmark: z.object({ name: z.string(), type: z.string(), params: z.record(z.string(), z.unknown()) }),
+  backend: z.enum(['qemu', 'vng']),
+  accelerator,
+  /** True when the numbers come from software emulation: relative only, not hardware timing. */
+  emulated: z.boolean(),
+  status: cellStatus,
+  /** Why the cell failed, in one line (absent when ok). */
+  message: z.string().optional(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  wallMs: z.number(),
+  fingerprint: fingerprint.optional(),
+  variants: z.array(variantResult),
+  /** The last lines of the guest console (always kept; essential when the cell failed). */
+  consoleTail: z.array(z.string()),
+  host: z.object({ hostname: z.string(), cpuModel: z.string(), tool: z.string() }),
+});
+export type CellResult = z.infer<typeof cellResult>;

@@ -1,0 +1,70 @@
+// Turn a backend's outcome into the cell result document that reports read.
+import { readFile } from 'node:fs/promises';
+import { CELL_RESULT_VERSION, type CellResult, type Fingerprint } from '../results/cell-result.js';
+import type { CellRunOutcome, CellRunSpec } from '../vm/types.js';
+import { hostCpuModel } from '../util/host.js';
+import { TOOL_VERSION } from '../util/version.js';
+import os from 'node:os';
+
+/** The config options that decide which jump the JIT can emit (names changed over releases). */
+const FINGERPRINT_CONFIG = /^CONFIG_\w*(RETPOLINE|MITIGATION|SPECTRE|BPF_JIT|IBRS|IBT|RETHUNK|PAGE_TABLE_ISOLATION|CALL_DEPTH)\w*$/;
+
+export function pickConfig(configText: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of configText.split('\n')) {
+    const set = /^(CONFIG_\w+)=(.*)$/.exec(line);
+    const unset = /^# (CONFIG_\w+) is not set$/.exec(line);
+    const [name, value] = set ? [set[1], set[2]] : unset ? [unset[1], 'n'] : [undefined, undefined];
+    if (name && value !== undefined && FINGERPRINT_CONFIG.test(name)) out[name] = value.replace(/^"|"$/g, '');
+  }
+  return out;
+}
+
+/** The guest rarely has /proc/config.gz; the host has the kernel's config file from the package. */
+async function completeFingerprint(fp: Fingerprint | undefined, configPath: string | undefined) {
+  if (!fp || Object.keys(fp.config).length > 0 || !configPath) return fp;
+  try {
+    return { ...fp, config: pickConfig(await readFile(configPath, 'utf8')) };
+  } catch {
+    return fp;
+  }
+}
+
+export interface AssembleInput {
+  runId: string;
+  spec: CellRunSpec;
+  backend: 'qemu' | 'vng';
+  outcome: CellRunOutcome;
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+export async function assembleCellResult(i: AssembleInput): Promise<CellResult> {
+  const { spec, outcome } = i;
+  return {
+    version: CELL_RESULT_VERSION,
+    cellId: spec.cellId,
+    runId: i.runId,
+    kernel: {
+      id: spec.kernel.id,
+      sha256: spec.kernel.sha256,
+      release: outcome.agent?.fingerprint?.release ?? spec.kernel.release,
+      source: spec.kernel.origin,
+    },
+    boot: { name: spec.boot.name, cmdline: spec.boot.cmdline },
+    benchmark: { name: spec.benchmark.name, type: spec.benchmark.type, params: { ...spec.benchmark.params } },
+    backend: i.backend,
+    accelerator: spec.accel,
+    // No speculation is modelled under TCG: its figures are relative evidence, never hardware timing.
+    emulated: spec.accel === 'tcg',
+    status: outcome.status,
+    ...(outcome.message ? { message: outcome.message } : {}),
+    startedAt: i.startedAt.toISOString(),
+    finishedAt: i.finishedAt.toISOString(),
+    wallMs: outcome.wallMs,
+    fingerprint: await completeFingerprint(outcome.agent?.fingerprint, spec.kernel.config),
+    variants: outcome.agent?.variants ?? [],
+    consoleTail: outcome.consoleTail,
+    host: { hostname: os.hostname(), cpuModel: hostCpuModel(), tool: `tailmatrix ${TOOL_VERSION}` },
+  };
+}

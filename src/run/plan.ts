@@ -1,0 +1,51 @@
+// Expand a matrix into cells: one (kernel × boot configuration × benchmark) each, independent of the others.
+import type { Benchmark, Boot, Kernel, Matrix } from '../matrix/schema.js';
+import { err, ok, type Result } from '../util/result.js';
+
+export interface Cell {
+  id: string;
+  kernel: Kernel;
+  boot: Boot;
+  benchmark: Benchmark;
+}
+
+export interface CellFilter {
+  kernels?: readonly string[];
+  boots?: readonly string[];
+  benches?: readonly string[];
+}
+
+/** Stable, file-name-safe, readable: the same cell has the same id in every run and on every machine. */
+export function cellId(kernel: string, boot: string, bench: string): string {
+  return `${kernel}__${boot}__${bench}`;
+}
+
+function unknown(kind: string, asked: readonly string[] | undefined, known: readonly string[]): string[] {
+  return (asked ?? [])
+    .filter((a) => !known.includes(a))
+    .map((a) => `--${kind} ${a}: no such ${kind} in the matrix (known: ${known.join(', ')})`);
+}
+
+export function planCells(m: Matrix, filter: CellFilter = {}): Result<Cell[], string[]> {
+  const errors = [
+    ...unknown('kernel', filter.kernels, m.kernels.map((k) => k.id)),
+    ...unknown('boot', filter.boots, m.boots.map((b) => b.name)),
+    ...unknown('bench', filter.benches, m.benchmarks.map((b) => b.name)),
+  ];
+  if (errors.length > 0) return err(errors);
+  const pick = <T>(items: readonly T[], name: (t: T) => string, wanted?: readonly string[]) =>
+    wanted && wanted.length > 0 ? items.filter((i) => wanted.includes(name(i))) : [...items];
+  const cells: Cell[] = [];
+  for (const kernel of pick(m.kernels, (k) => k.id, filter.kernels))
+    for (const boot of pick(m.boots, (b) => b.name, filter.boots))
+      for (const benchmark of pick(m.benchmarks, (b) => b.name, filter.benches))
+        cells.push({ id: cellId(kernel.id, boot.name, benchmark.name), kernel, boot, benchmark });
+  return ok(cells);
+}
+
+/** The `strategy.matrix` a GitHub Actions job takes: one job per cell, merged later by `tailmatrix report`. */
+export function githubMatrix(cells: readonly Cell[]): { include: { cell: string; kernel: string; boot: string; bench: string }[] } {
+  return {
+    include: cells.map((c) => ({ cell: c.id, kernel: c.kernel.id, boot: c.boot.name, bench: c.benchmark.name })),
+  };
+}

@@ -1,0 +1,52 @@
+// Run one cell: scratch dir, backend, result document on disk. Never throws for an expected failure.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { CellResult } from '../results/cell-result.js';
+import { writeCell } from '../results/store.js';
+import type { CellRunSpec, VmBackend } from '../vm/types.js';
+import { assembleCellResult } from './assemble.js';
+import type { RunEvent } from './events.js';
+
+export interface RunCellInput {
+  runId: string;
+  runDir: string;
+  backend: VmBackend;
+  spec: Omit<CellRunSpec, 'workDir'>;
+  signal: AbortSignal;
+  emit: (e: RunEvent) => void;
+  now?: () => Date;
+}
+
+/** The finished cell, or undefined when Ctrl-C cut it short (nothing is written: --resume reruns it). */
+export async function runCell(i: RunCellInput): Promise<CellResult | undefined> {
+  const now = i.now ?? (() => new Date());
+  const { cellId } = i.spec;
+  const workDir = await mkdtemp(path.join(os.tmpdir(), `tailmatrix-${cellId}-`));
+  i.emit({ type: 'cell-start', cellId });
+  const startedAt = now();
+  try {
+    const spec: CellRunSpec = { ...i.spec, workDir };
+    const outcome = await i.backend.runCell(spec, {
+      signal: i.signal,
+      emit: (event) => i.emit({ type: 'cell', cellId, event }),
+    });
+    if (i.signal.aborted) {
+      i.emit({ type: 'cell-interrupted', cellId });
+      return undefined;
+    }
+    const result = await assembleCellResult({
+      runId: i.runId,
+      spec,
+      backend: i.backend.name,
+      outcome,
+      startedAt,
+      finishedAt: now(),
+    });
+    const file = await writeCell(i.runDir, result);
+    i.emit({ type: 'cell-end', cellId, result, file });
+    return result;
+  } finally {
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
