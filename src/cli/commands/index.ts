@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { definePlanCommand } from './plan.js';
 
 /** Each command file exports one of these; `setExit` records the command's exit code. */
 export type DefineCommand = (setExit: (code: number) => void) => Command;
 
 // One line per command; the order is the order of `tailmatrix --help`.
-export const commands: DefineCommand[] = [];
+export const commands: DefineCommand[] = [
+  definePlanCommand,
+];

@@ -1,0 +1,131 @@
+// Decide what a run does before anything runs: which matrix (the file, plus the user's own kernel),
+// which cells, which run directory, and which cells a resumed run already has.
+import { copyFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Kernel, Matrix } from '../matrix/schema.js';
+import { lockPathFor } from '../matrix/lock.js';
+import { parseMatrix } from '../matrix/load.js';
+import { newRunId, readCells, readRunMeta } from '../results/store.js';
+import { err, ok, type Result } from '../util/result.js';
+import { planCells, type Cell } from './plan.js';
+
+export interface RunRequest {
+  matrix: Matrix;
+  matrixFile: string;
+  /** `--kernel` values: matrix ids, or paths to a kernel image. */
+  kernelArgs: readonly string[];
+  boots: readonly string[];
+  benches: readonly string[];
+  tree?: string;
+  patches: readonly string[];
+  compareWith: readonly string[];
+  resume?: string;
+  resultsRoot: string;
+  now?: Date;
+}
+
+export interface PreparedRun {
+  runId: string;
+  runDir: string;
+  matrix: Matrix;
+  matrixFile: string;
+  lockFile: string;
+  cells: Cell[];
+  /** Cells that already have a result (resume): they are not run again. */
+  done: Set<string>;
+  resumed: boolean;
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** A short id for the user's own kernel, derived from its path ("bzImage" alone says little). */
+function userKernelId(prefix: string, p: string): string {
+  const parts = path.resolve(p).split(path.sep).filter(Boolean);
+  const name = parts.slice(-2).join('-').replace(/[^A-Za-z0-9._-]/g, '-');
+  return `${prefix}-${name}`.slice(0, 60);
+}
+
+/** Split `--kernel` into matrix ids and image paths, and add `--tree` as a build kernel. */
+async function userKernels(r: RunRequest): Promise<Result<{ ids: string[]; added: Kernel[] }, string[]>> {
+  const known = new Set(r.matrix.kernels.map((k) => k.id));
+  const ids: string[] = [];
+  const added: Kernel[] = [];
+  const errors: string[] = [];
+  for (const arg of r.kernelArgs) {
+    if (known.has(arg)) ids.push(arg);
+    else if (await isFile(arg))
+      added.push({ id: userKernelId('local', arg), source: { type: 'local', path: path.resolve(arg) } });
+    else errors.push(`--kernel ${arg}: neither a kernel id of the matrix (${[...known].join(', ')}) nor a kernel image file`);
+  }
+  if (r.tree !== undefined) {
+    added.push({
+      id: userKernelId('tree', r.tree),
+      source: {
+        type: 'build',
+        tree: path.resolve(r.tree),
+        patches: r.patches.map((p) => path.resolve(p)),
+        base: 'tinyconfig',
+        fragments: ['kernels/configs/tailmatrix.config'],
+      },
+    });
+  } else if (r.patches.length > 0) errors.push('--patch needs --tree');
+  for (const id of r.compareWith) if (!known.has(id)) errors.push(`--compare-with ${id}: no such kernel in the matrix`);
+  if (r.compareWith.length > 0 && added.length === 0) errors.push('--compare-with needs a kernel path in --kernel or --tree');
+  return errors.length > 0 ? err(errors) : ok({ ids: added.length > 0 ? [...r.compareWith] : ids, added });
+}
+
+export async function prepareRun(r: RunRequest): Promise<Result<PreparedRun, string[]>> {
+  if (r.resume !== undefined) return prepareResume(r);
+  const users = await userKernels(r);
+  if (!users.ok) return users;
+  let matrix = r.matrix;
+  let kernelIds = users.value.ids;
+  if (users.value.added.length > 0) {
+    const merged = parseMatrix({ ...r.matrix, kernels: [...r.matrix.kernels, ...users.value.added] });
+    if (!merged.ok) return merged;
+    matrix = merged.value;
+    kernelIds = [...users.value.added.map((k) => k.id), ...users.value.ids];
+  }
+  const cells = planCells(matrix, { kernels: kernelIds, boots: r.boots, benches: r.benches });
+  if (!cells.ok) return cells;
+  const runId = newRunId(r.now);
+  const runDir = path.resolve(r.resultsRoot, runId);
+  let lockFile = lockPathFor(r.matrixFile);
+  if (users.value.added.length > 0) {
+    // The user's kernel is not part of the project's matrix: pin it in the run's own lock, seeded from
+    // the project's lock so the reference kernels stay exactly as pinned.
+    const runLock = path.join(runDir, 'matrix.lock.json');
+    if (await isFile(lockFile)) {
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(runDir, { recursive: true });
+      await copyFile(lockFile, runLock);
+    }
+    lockFile = runLock;
+  }
+  return ok({ runId, runDir, matrix, matrixFile: r.matrixFile, lockFile, cells: cells.value, done: new Set(), resumed: false });
+}
+
+async function prepareResume(r: RunRequest): Promise<Result<PreparedRun, string[]>> {
+  const runId = r.resume as string;
+  const runDir = path.resolve(r.resultsRoot, runId);
+  const meta = await readRunMeta(runDir);
+  if (!meta) return err([`--resume ${runId}: no run.json in ${runDir}`]);
+  // The stored matrix is what the run was asked to do; the file may have changed since.
+  const matrix = parseMatrix(meta.matrix);
+  if (!matrix.ok) return err(matrix.error.map((e) => `${runDir}/run.json matrix: ${e}`));
+  const byId = new Map<string, Cell>();
+  const all = planCells(matrix.value);
+  if (!all.ok) return all;
+  for (const c of all.value) byId.set(c.id, c);
+  const cells = meta.cells.map((id) => byId.get(id)).filter((c): c is Cell => c !== undefined);
+  const done = new Set((await readCells(runDir)).map((c) => c.cellId));
+  const runLock = path.join(runDir, 'matrix.lock.json');
+  const lockFile = (await isFile(runLock)) ? runLock : lockPathFor(meta.matrixFile);
+  return ok({ runId, runDir, matrix: matrix.value, matrixFile: meta.matrixFile, lockFile, cells, done, resumed: true });
+}
