@@ -1,0 +1,34 @@
+// A verified download into blobs/: present already → no network; otherwise download to a temp file,
+// check its SHA256, rename into place. A mismatch leaves nothing in the cache.
+import type { LockedFile } from '../matrix/lock.js';
+import { downloadToFile, type DownloadOptions } from '../util/download.js';
+import { err, ok, type Result } from '../util/result.js';
+import type { KernelCache } from './cache.js';
+
+export interface BlobFetch {
+  path: string;
+  /** Bytes received over the network (0 on a cache hit). */
+  networkBytes: number;
+}
+
+export async function fetchBlob(
+  cache: KernelCache,
+  file: Pick<LockedFile, 'url' | 'sha256' | 'name'>,
+  opts: DownloadOptions & { signal: AbortSignal },
+): Promise<Result<BlobFetch, string>> {
+  const hit = await cache.lookup('blobs', file.sha256);
+  if (hit !== undefined) return ok({ path: hit, networkBytes: 0 });
+  const release = await cache.lock(`blob-${file.sha256}`, { signal: opts.signal });
+  try {
+    const raced = await cache.lookup('blobs', file.sha256);
+    if (raced !== undefined) return ok({ path: raced, networkBytes: 0 });
+    const tmp = await cache.tempFile(file.sha256.slice(0, 16));
+    const got = await downloadToFile(file.url, tmp, opts);
+    if (!got.ok) return err(got.error.message);
+    const put = await cache.putBlob(tmp, file.sha256, opts.signal);
+    if (!put.ok) return err(`${file.name} (${file.url}): ${put.error}`);
+    return ok({ path: put.value, networkBytes: got.value.networkBytes });
+  } finally {
+    await release();
+  }
+}

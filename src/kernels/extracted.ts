@@ -1,0 +1,76 @@
+// An extracted kernel in the cache: kernels/<key>/root/ (the files) + kernels/<key>/kernel.json (where
+// the image, modules, config and System.map are in it). Every source that unpacks something ends here.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { err, ok, type Result } from '../util/result.js';
+import { sha256File, type KernelCache } from './cache.js';
+import { locateKernel } from './locate.js';
+import type { FetchedKernel } from './types.js';
+
+const MANIFEST = 'kernel.json';
+
+const manifest = z.object({
+  sha256: z.string(),
+  vmlinuz: z.string(),
+  modulesDir: z.string().optional(),
+  config: z.string().optional(),
+  systemMap: z.string().optional(),
+  release: z.string().optional(),
+  origin: z.string(),
+});
+
+/** Fill root/ through `unpack`, locate the kernel in it and write the manifest; all inside the temp dir. */
+export async function materializeKernel(
+  cache: KernelCache,
+  key: string,
+  origin: string,
+  unpack: (root: string, tmpDir: string) => Promise<Result<void, string>>,
+  signal: AbortSignal,
+): Promise<Result<string, string>> {
+  return cache.putDir(
+    'kernels',
+    key,
+    async (dir) => {
+      const root = path.join(dir, 'root');
+      const work = path.join(dir, 'work');
+      await mkdir(root, { recursive: true });
+      await mkdir(work, { recursive: true });
+      const unpacked = await unpack(root, work);
+      if (!unpacked.ok) return unpacked;
+      const { rm } = await import('node:fs/promises');
+      await rm(work, { recursive: true, force: true });
+      const layout = await locateKernel(root);
+      if (!layout.ok) return layout;
+      const sha256 = await sha256File(path.join(root, layout.value.vmlinuz), signal);
+      await writeFile(path.join(dir, MANIFEST), `${JSON.stringify({ sha256, origin, ...layout.value }, null, 2)}\n`);
+      return ok(undefined);
+    },
+    { signal },
+  );
+}
+
+/** FetchedKernel for a kernel directory made by materializeKernel. */
+export async function readExtracted(id: string, dir: string): Promise<Result<FetchedKernel, string>> {
+  let parsed;
+  try {
+    parsed = manifest.safeParse(JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')));
+  } catch (e) {
+    return err(`${dir}: unreadable ${MANIFEST} (${(e as Error).message}); run \`tailmatrix cache prune\``);
+  }
+  if (!parsed.success) return err(`${dir}: malformed ${MANIFEST}; run \`tailmatrix cache prune\``);
+  const m = parsed.data;
+  const root = path.join(dir, 'root');
+  const abs = (p: string | undefined) => (p === undefined ? undefined : path.join(root, p));
+  return ok({
+    id,
+    sha256: m.sha256,
+    dir,
+    vmlinuz: path.join(root, m.vmlinuz),
+    modulesDir: abs(m.modulesDir),
+    config: abs(m.config),
+    systemMap: abs(m.systemMap),
+    release: m.release,
+    origin: m.origin,
+  });
+}

@@ -1,0 +1,79 @@
+// Find the kernel image, its modules, config and System.map in an extracted tree, wherever the
+// packaging put them (ENVIRONMENT.md): boot/vmlinuz-<rel> + lib/modules/<rel> (5.10, 6.1),
+// usr/lib/modules/<rel> (6.12), usr/lib/modules/<rel>/vmlinuz (sid's linux-binary-*), /boot/vmlinuz (OCI).
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { err, ok, type Result } from '../util/result.js';
+
+/** Paths relative to the tree's root. */
+export interface KernelLayout {
+  vmlinuz: string;
+  modulesDir?: string;
+  config?: string;
+  systemMap?: string;
+  release?: string;
+}
+
+const MODULE_ROOTS = ['lib/modules', 'usr/lib/modules'];
+
+async function isFile(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isFile() ?? false;
+}
+async function isDir(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
+}
+async function list(p: string): Promise<string[]> {
+  return (await readdir(p).catch(() => [] as string[])).sort();
+}
+
+async function firstFile(root: string, candidates: readonly string[]): Promise<string | undefined> {
+  for (const c of candidates) if (await isFile(path.join(root, c))) return c;
+  return undefined;
+}
+
+/** Release directories that hold modules (kernel/ or modules.* files), across both module roots. */
+async function moduleDirs(root: string): Promise<{ rel: string; dir: string }[]> {
+  const found: { rel: string; dir: string }[] = [];
+  for (const mr of MODULE_ROOTS) {
+    for (const rel of await list(path.join(root, mr))) {
+      const dir = path.join(mr, rel);
+      const names = await list(path.join(root, dir));
+      if (names.includes('kernel') || names.some((n) => n.startsWith('modules.'))) found.push({ rel, dir });
+    }
+  }
+  return found;
+}
+
+export async function locateKernel(root: string): Promise<Result<KernelLayout, string>> {
+  const boot = await list(path.join(root, 'boot'));
+  let vmlinuz: string | undefined;
+  let release: string | undefined;
+  const bootImage = boot.find((n) => /^vmlinu[xz]-/.test(n));
+  if (bootImage !== undefined && (await isFile(path.join(root, 'boot', bootImage)))) {
+    vmlinuz = `boot/${bootImage}`;
+    release = bootImage.replace(/^vmlinu[xz]-/, '');
+  }
+  if (vmlinuz === undefined) {
+    for (const mr of MODULE_ROOTS) {
+      for (const rel of await list(path.join(root, mr))) {
+        if (await isFile(path.join(root, mr, rel, 'vmlinuz'))) {
+          vmlinuz = `${mr}/${rel}/vmlinuz`;
+          release = rel;
+        }
+      }
+    }
+  }
+  vmlinuz ??= await firstFile(root, ['boot/vmlinuz', 'boot/bzImage', 'vmlinuz', 'bzImage', 'arch/x86/boot/bzImage']);
+  if (vmlinuz === undefined) return err('no kernel image found (looked for boot/vmlinuz-*, [usr/]lib/modules/*/vmlinuz, boot/vmlinuz, bzImage)');
+
+  const mods = await moduleDirs(root);
+  const mod = (release !== undefined ? mods.find((m) => m.rel === release) : undefined) ?? (mods.length === 1 ? mods[0] : undefined);
+  release ??= mod?.rel;
+  const inBoot = (prefix: string) => (release !== undefined ? [`boot/${prefix}-${release}`] : []);
+  const inMods = (name: string) => (mod !== undefined ? [`${mod.dir}/${name}`] : []);
+  const config = await firstFile(root, [...inBoot('config'), ...inMods('config'), 'boot/config', '.config']);
+  const systemMap = await firstFile(root, [...inBoot('System.map'), ...inMods('System.map'), 'boot/System.map', 'System.map']);
+  return ok({ vmlinuz, modulesDir: mod?.dir, config, systemMap, release });
+}
+
+export { isDir };

@@ -1,0 +1,191 @@
+// Unpacking what kernels ship in: .deb (an `ar` archive holding data.tar.{xz,zst,gz}), tarballs
+// (gz/xz/zst/plain) and raw images. xz and zstd go through their CLIs (node-tar reads only gzip, and
+// Node 20 has no zstd); every tar is listed first and refused as a whole when any entry would land
+// outside the destination ("..", absolute paths, hard links out), so nothing half-extracted remains.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import * as tar from 'tar';
+import { run } from './exec.js';
+import { err, ok, type Result } from './result.js';
+
+/** How long decompressing one archive may take: a 100 MB modules tarball takes seconds, not minutes. */
+export const DECOMPRESS_TIMEOUT_MS = 10 * 60_000;
+
+export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
+export type ContentKind = 'deb' | 'tar' | 'bzimage' | 'unknown';
+
+const AR_MAGIC = '!<arch>\n';
+const AR_HEADER_BYTES = 60;
+/** x86 boot protocol: "HdrS" at 0x202 marks a bzImage. */
+const BZIMAGE_MAGIC_OFFSET = 0x202;
+
+export function detectCompression(head: Uint8Array): Compression {
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a) return 'xz';
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  return 'none';
+}
+
+export async function readHead(file: string, bytes = 1024): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** What a downloaded file is, from its first bytes (url sources with format "auto"). */
+export function detectContent(head: Uint8Array): ContentKind {
+  if (Buffer.from(head.subarray(0, 8)).toString('latin1') === AR_MAGIC) return 'deb';
+  if (Buffer.from(head.subarray(BZIMAGE_MAGIC_OFFSET, BZIMAGE_MAGIC_OFFSET + 4)).toString('latin1') === 'HdrS') return 'bzimage';
+  if (detectCompression(head) !== 'none') return 'tar';
+  // POSIX tar: "ustar" at offset 257.
+  if (Buffer.from(head.subarray(257, 262)).toString('latin1') === 'ustar') return 'tar';
+  return 'unknown';
+}
+
+export interface ArMember {
+  name: string;
+  offset: number;
+  size: number;
+}
+
+/** The members of an `ar` archive (a .deb): name, data offset and size. */
+export async function readArMembers(file: string): Promise<Result<ArMember[], string>> {
+  const fh = await open(file, 'r');
+  try {
+    const { size: fileSize } = await fh.stat();
+    const magic = Buffer.alloc(8);
+    await fh.read(magic, 0, 8, 0);
+    if (magic.toString('latin1') !== AR_MAGIC) return err(`${path.basename(file)}: not an ar archive (.deb)`);
+    const members: ArMember[] = [];
+    let pos = 8;
+    const header = Buffer.alloc(AR_HEADER_BYTES);
+    while (pos + AR_HEADER_BYTES <= fileSize) {
+      await fh.read(header, 0, AR_HEADER_BYTES, pos);
+      const name = header.toString('latin1', 0, 16).trim().replace(/\/$/, '');
+      const size = Number(header.toString('latin1', 48, 58).trim());
+      if (!Number.isInteger(size) || size < 0 || header.toString('latin1', 58, 60) !== '`\n') {
+        return err(`${path.basename(file)}: corrupt ar header at byte ${pos}`);
+      }
+      const offset = pos + AR_HEADER_BYTES;
+      if (offset + size > fileSize) return err(`${path.basename(file)}: member ${name} is truncated`);
+      members.push({ name, offset, size });
+      pos = offset + size + (size % 2); // members are 2-byte aligned
+    }
+    return ok(members);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Decompress (or copy) `input` to the plain file `output`, streaming. */
+export async function decompressTo(input: string, output: string, signal?: AbortSignal, range?: { start: number; size: number }): Promise<Result<void, string>> {
+  const src = () => createReadStream(input, range ? { start: range.start, end: range.start + range.size - 1 } : {});
+  const head = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const s = createReadStream(input, { start: range?.start ?? 0, end: (range?.start ?? 0) + 7 });
+    s.on('data', (c) => chunks.push(c as Buffer));
+    s.on('end', () => resolve(Buffer.concat(chunks)));
+    s.on('error', reject);
+  });
+  const kind = detectCompression(head);
+  try {
+    if (kind === 'none') await pipeline(src(), createWriteStream(output), { signal });
+    else if (kind === 'gzip') await pipeline(src(), createGunzip(), createWriteStream(output), { signal });
+    else {
+      // The CLIs read a whole file: cut the member out first when it sits inside an ar archive.
+      let whole = input;
+      if (range) {
+        whole = `${output}.member`;
+        await pipeline(src(), createWriteStream(whole), { signal });
+      }
+      try {
+        const res =
+          kind === 'xz'
+            ? await run('sh', ['-c', 'exec xz -dc -- "$1" > "$2"', 'sh', whole, output], { signal, timeoutMs: DECOMPRESS_TIMEOUT_MS })
+            : await run('zstd', ['-d', '-q', '-f', '-o', output, '--', whole], { signal, timeoutMs: DECOMPRESS_TIMEOUT_MS });
+        if (!res.ok) return err(`cannot decompress ${path.basename(input)} (${kind}): ${res.error.message}`);
+      } finally {
+        if (whole !== input) await rm(whole, { force: true });
+      }
+    }
+    return ok(undefined);
+  } catch (e) {
+    await rm(output, { force: true });
+    if (signal?.aborted) return err('canceled');
+    return err(`cannot decompress ${path.basename(input)}: ${(e as Error).message}`);
+  }
+}
+
+/** Why an entry would escape the destination, or undefined when it is safe. */
+export function unsafeEntry(entryPath: string, type: string, linkpath?: string): string | undefined {
+  const bad = (p: string) => p.startsWith('/') || /^[A-Za-z]:/.test(p) || p.split(/[\\/]+/).includes('..');
+  if (bad(entryPath)) return `entry "${entryPath}" has an absolute path or ".."`;
+  // A hard link copies the target's inode: one pointing outside would expose (or clobber) host files.
+  if (type === 'Link' && linkpath !== undefined && bad(linkpath)) return `hard link "${entryPath}" points to "${linkpath}"`;
+  return undefined;
+}
+
+/** List a plain tar and report every unsafe entry. */
+export async function checkTar(tarFile: string): Promise<Result<void, string>> {
+  const problems: string[] = [];
+  await tar.t({
+    file: tarFile,
+    strict: true,
+    onReadEntry: (e) => {
+      const why = unsafeEntry(e.path, e.type, e.linkpath);
+      if (why !== undefined) problems.push(why);
+    },
+  });
+  if (problems.length > 0) {
+    const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
+    return err(`refusing archive ${path.basename(tarFile)}: ${problems.slice(0, 5).join('; ')}${more}`);
+  }
+  return ok(undefined);
+}
+
+/** Extract a plain tar into dest after checking every entry. OCI whiteouts (.wh.*) are skipped. */
+export async function extractTar(tarFile: string, dest: string): Promise<Result<void, string>> {
+  const checked = await checkTar(tarFile);
+  if (!checked.ok) return checked;
+  try {
+    await tar.x({
+      file: tarFile,
+      cwd: dest,
+      strict: true,
+      preservePaths: false,
+      filter: (p) => !path.basename(p).startsWith('.wh.'),
+    });
+  } catch (e) {
+    return err(`cannot extract ${path.basename(tarFile)}: ${(e as Error).message}`);
+  }
+  return ok(undefined);
+}
+
+/** Decompress a (compressed) tarball to a temp file next to it, check it, extract it, remove the temp. */
+export async function extractTarball(file: string, dest: string, tmpDir: string, signal?: AbortSignal, range?: { start: number; size: number }): Promise<Result<void, string>> {
+  const plain = path.join(tmpDir, `${path.basename(file)}.${range?.start ?? 0}.tar`);
+  try {
+    const dec = await decompressTo(file, plain, signal, range);
+    if (!dec.ok) return dec;
+    return await extractTar(plain, dest);
+  } finally {
+    await rm(plain, { force: true });
+  }
+}
+
+/** Extract a .deb's data.tar.* into dest. */
+export async function extractDeb(file: string, dest: string, tmpDir: string, signal?: AbortSignal): Promise<Result<void, string>> {
+  const members = await readArMembers(file);
+  if (!members.ok) return members;
+  const data = members.value.find((m) => /^data\.tar(\.(xz|zst|gz))?$/.test(m.name));
+  if (data === undefined) return err(`${path.basename(file)}: no data.tar member (has ${members.value.map((m) => m.name).join(', ')})`);
+  return extractTarball(file, dest, tmpDir, signal, { start: data.offset, size: data.size });
+}
