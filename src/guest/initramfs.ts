@@ -1,0 +1,161 @@
+// The hermetic initramfs of the qemu backend (recipe: images/README.md): busybox, /init, the agent and
+// its BPF objects, and the kernel modules a benchmark needs. Built once per (kernel modules, payload,
+// module list, recipe) and cached under <cache>/initramfs/<key>.cpio.gz; the per-cell settings go in a
+// tiny second archive appended to a copy (the kernel unpacks concatenated archives in order), so a
+// new benchmark parameter never rebuilds the big one.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import type { FetchedKernel } from '../kernels/types.js';
+import type { GuestPayload } from '../vm/types.js';
+import { run } from '../util/exec.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { cacheRoot, PACKAGE_ROOT } from '../util/paths.js';
+import { err, ok, type Result } from '../util/result.js';
+import { withParents, writeNewc, type CpioEntry } from './cpio.js';
+import { collectModules } from './modules.js';
+
+/** Bump when the layout of the image changes, so stale cached images are not reused. */
+export const RECIPE_VERSION = 1;
+/** busybox-static's binary on Debian and Ubuntu. */
+export const DEFAULT_BUSYBOX = '/bin/busybox';
+export const INIT_SCRIPT = path.join(PACKAGE_ROOT, 'images', 'init');
+/** `busybox --list` is instant; a bound only so a broken binary cannot stall a run. */
+const BUSYBOX_LIST_TIMEOUT_MS = 10_000;
+/** /dev/console (major 5, minor 1) must exist before devtmpfs is mounted, or init starts with no stdout. */
+const CONSOLE_MAJOR = 5;
+const CONSOLE_MINOR = 1;
+
+export interface InitramfsSpec {
+  kernel: FetchedKernel;
+  /** The measurement agent and BPF objects; absent for the accelerator probe image. */
+  payload?: GuestPayload;
+  /** Kernel modules to load at boot, by name (dependencies are added). */
+  modules: readonly string[];
+}
+
+export interface InitramfsDeps {
+  busybox?: string;
+  cacheDir?: string;
+  signal?: AbortSignal;
+}
+
+export interface BuiltInitramfs {
+  path: string;
+  key: string;
+  /** Module files in load order, as /init loads them. */
+  modules: string[];
+}
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** A dynamically linked busybox has a PT_INTERP program header and would not run in our image. */
+export function isStaticElf(bytes: Uint8Array): boolean {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const PT_INTERP = 3;
+  if (bytes.length < 64 || view.getUint32(0) !== 0x7f454c46) return false;
+  const phoff = Number(view.getBigUint64(32, true));
+  const phentsize = view.getUint16(54, true);
+  const phnum = view.getUint16(56, true);
+  for (let i = 0; i < phnum; i++) {
+    if (view.getUint32(phoff + i * phentsize, true) === PT_INTERP) return false;
+  }
+  return true;
+}
+
+async function busyboxEntries(file: string, signal?: AbortSignal): Promise<Result<{ entries: CpioEntry[]; hash: string }, string>> {
+  if (!existsSync(file)) return err(`${file} not found: install busybox-static`);
+  const bytes = new Uint8Array(await readFile(file));
+  if (!isStaticElf(bytes)) return err(`${file} is dynamically linked: install busybox-static`);
+  const list = await run(file, ['--list'], { signal, timeoutMs: BUSYBOX_LIST_TIMEOUT_MS });
+  if (!list.ok) return err(`busybox --list: ${list.error.message}`);
+  const applets = list.value.stdout.split('\n').map((a) => a.trim()).filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox');
+  const entries: CpioEntry[] = [{ type: 'file', path: 'bin/busybox', data: bytes, mode: 0o755 }];
+  for (const a of applets.sort()) entries.push({ type: 'symlink', path: `bin/${a}`, target: 'busybox' });
+  return ok({ entries, hash: sha256(bytes) });
+}
+
+async function payloadEntries(payload: GuestPayload): Promise<CpioEntry[]> {
+  const entries: CpioEntry[] = [{ type: 'file', path: 'tailmatrix/agent', data: new Uint8Array(await readFile(payload.agent)), mode: 0o755 }];
+  const objects = (await readdir(payload.objDir)).filter((f) => f.endsWith('.o')).sort();
+  for (const o of objects) entries.push({ type: 'file', path: `tailmatrix/bpf/${o}`, data: new Uint8Array(await readFile(path.join(payload.objDir, o))) });
+  return entries;
+}
+
+/** The cached image for these inputs, built when missing. */
+export async function ensureInitramfs(spec: InitramfsSpec, deps: InitramfsDeps = {}): Promise<Result<BuiltInitramfs, string>> {
+  const bb = await busyboxEntries(deps.busybox ?? DEFAULT_BUSYBOX, deps.signal);
+  if (!bb.ok) return bb;
+  const init = await readFile(INIT_SCRIPT);
+  const modules = [...spec.modules].sort();
+  const key = sha256(
+    JSON.stringify({
+      recipe: RECIPE_VERSION,
+      init: sha256(init),
+      busybox: bb.value.hash,
+      payload: spec.payload?.hash ?? null,
+      // Modules come from the kernel: only then does the image depend on which kernel it is for.
+      kernel: modules.length > 0 ? spec.kernel.sha256 : null,
+      modules,
+    }),
+  );
+  const target = path.join(deps.cacheDir ?? cacheRoot(), 'initramfs', `${key}.cpio.gz`);
+  const listFile = `${target}.modules`;
+  if (existsSync(target) && existsSync(listFile)) {
+    const list = (await readFile(listFile, 'utf8')).split('\n').filter((l) => l !== '');
+    return ok({ path: target, key, modules: list });
+  }
+
+  const mods = await collectModules(spec.kernel.modulesDir, modules, { signal: deps.signal });
+  if (!mods.ok) return mods;
+  const modList = mods.value.map((m) => m.file);
+  const entries: CpioEntry[] = [
+    { type: 'dir', path: 'dev' },
+    { type: 'chardev', path: 'dev/console', major: CONSOLE_MAJOR, minor: CONSOLE_MINOR },
+    { type: 'dir', path: 'proc' },
+    { type: 'dir', path: 'sys' },
+    { type: 'dir', path: 'tmp', mode: 0o1777 },
+    { type: 'dir', path: 'run' },
+    { type: 'dir', path: 'tailmatrix' },
+    { type: 'dir', path: 'lib/modules' },
+    { type: 'file', path: 'init', data: new Uint8Array(init), mode: 0o755 },
+    ...bb.value.entries,
+    ...(spec.payload ? await payloadEntries(spec.payload) : []),
+    ...mods.value.map((m): CpioEntry => ({ type: 'file', path: `lib/modules/${m.file}`, data: m.data })),
+  ];
+  if (modList.length > 0) entries.push({ type: 'file', path: 'tailmatrix/modules.list', data: new TextEncoder().encode(`${modList.join('\n')}\n`) });
+  await writeFileAtomic(target, gzipSync(writeNewc(withParents(entries))));
+  await writeFileAtomic(listFile, modList.map((m) => `${m}\n`).join(''));
+  return ok({ path: target, key, modules: modList });
+}
+
+/** Shell single-quoting for cell.env, which /init sources. */
+function shellQuote(v: string): string {
+  return `'${v.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The settings /init reads: TM_MODE (agent | probe | hang) and TM_AGENT_ARGS. */
+export interface CellEnv {
+  mode: 'agent' | 'probe' | 'hang';
+  agentArgs?: readonly string[];
+}
+
+export function cellEnvText(env: CellEnv): string {
+  for (const a of env.agentArgs ?? []) {
+    if (/\s/.test(a) || a === '') throw new Error(`agent argument with whitespace cannot pass through /init: ${JSON.stringify(a)}`);
+  }
+  return `TM_MODE=${shellQuote(env.mode)}\nTM_AGENT_ARGS=${shellQuote((env.agentArgs ?? []).join(' '))}\n`;
+}
+
+/** base image + a second gzip'd archive with /tailmatrix/cell.env, written to `out`. */
+export async function writeCellInitrd(base: string, env: CellEnv, out: string): Promise<void> {
+  const cell = writeNewc([{ type: 'file', path: 'tailmatrix/cell.env', data: new TextEncoder().encode(cellEnvText(env)) }]);
+  const baseBytes = await readFile(base);
+  const extra = gzipSync(cell);
+  const all = new Uint8Array(baseBytes.length + extra.length);
+  all.set(baseBytes, 0);
+  all.set(extra, baseBytes.length);
+  await writeFileAtomic(out, all);
+}

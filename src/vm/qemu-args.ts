@@ -1,0 +1,53 @@
+// The QEMU command line of one cell, as a pure function: unit-tested exactly, printed by --dry-run.
+import type { Accelerator } from '../results/cell-result.js';
+
+export const QEMU_BINARY = 'qemu-system-x86_64';
+
+/**
+ * Always on the kernel command line. console=ttyS0: the console is the first serial port (stdout);
+ * panic=-1: reboot at once on panic, which -no-reboot turns into QEMU exiting, so a panic ends the cell
+ * in seconds instead of at the timeout.
+ */
+export const BASE_CMDLINE = ['console=ttyS0', 'panic=-1'] as const;
+
+/** KVM can pass the host CPU through; TCG emulates a model (`max`: every feature TCG implements). */
+export const DEFAULT_CPU: Record<Accelerator, string> = { kvm: 'host', tcg: 'max' };
+
+export interface QemuArgsSpec {
+  accel: Accelerator;
+  /** QEMU -cpu model; DEFAULT_CPU[accel] when absent. */
+  cpu?: string;
+  memoryMiB: number;
+  cpus: number;
+  kernel: string;
+  initrd: string;
+  /** Added after BASE_CMDLINE (the boot configuration's own options). */
+  cmdline?: string;
+  /** Host file that receives the guest's second serial port (/dev/ttyS1): the agent's records. */
+  agentOut?: string;
+}
+
+/** The kernel command line: base options first, so the boot configuration can override them. */
+export function kernelCmdline(extra: string | undefined): string {
+  return [...BASE_CMDLINE, ...(extra ?? '').split(/\s+/).filter((w) => w !== '')].join(' ');
+}
+
+export function qemuArgs(spec: QemuArgsSpec): string[] {
+  return [
+    '-machine', 'q35',
+    '-accel', spec.accel,
+    '-cpu', spec.cpu ?? DEFAULT_CPU[spec.accel],
+    '-m', String(spec.memoryMiB),
+    '-smp', String(spec.cpus),
+    // No default NIC, VGA or monitor: nothing to probe at boot, and stdout carries the console alone.
+    '-nodefaults',
+    '-nographic',
+    '-no-reboot',
+    '-serial', 'stdio',
+    // A second port even when unused keeps ttyS1 present, so a stray agent write cannot reach ttyS0.
+    '-serial', spec.agentOut ? `file:${spec.agentOut}` : 'null',
+    '-kernel', spec.kernel,
+    '-initrd', spec.initrd,
+    '-append', kernelCmdline(spec.cmdline),
+  ];
+}
