@@ -1,0 +1,109 @@
+// Turns the agent's JSON Lines stream (bpf/PROTOCOL.md) into results-shaped values. Tolerant of
+// transport noise (\r\n from a tty, a kernel message or a half line interleaved on the port): such
+// lines are kept in `garbage`, never guessed at. Strict about records: a line that parses as JSON
+// but does not match its record's schema is garbage too, so a truncated line cannot sneak in.
+import type { Fingerprint, Variant, VariantResult } from '../results/cell-result.js';
+import type { AgentOutput } from './agent-output.types.js';
+import { agentRecord, type AgentRecord } from './agent-records.js';
+import { classifyVariantJit, type JitImage, type ThunkSymbol } from './jit.js';
+
+/** The first `{` of a line: a record may follow serial noise on the same line (no newline before it). */
+function recordText(line: string): string | undefined {
+  const start = line.indexOf('{"v":');
+  return start < 0 ? undefined : line.slice(start);
+}
+
+function parseLine(line: string): AgentRecord | undefined {
+  const text = recordText(line);
+  if (text === undefined) return undefined;
+  try {
+    const parsed = agentRecord.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function toFingerprint(r: Extract<AgentRecord, { type: 'fingerprint' }>): Fingerprint {
+  return {
+    release: r.release,
+    version: r.version,
+    cmdline: r.cmdline,
+    spectreV2: r.spectre_v2,
+    bpfJitEnable: r.bpf_jit_enable,
+    bpfJitHarden: r.bpf_jit_harden,
+    bpfJitKallsyms: r.bpf_jit_kallsyms,
+    cpuModel: r.cpu_model,
+    config: r.config,
+  };
+}
+
+export function parseAgentOutput(text: string): AgentOutput {
+  const garbage: string[] = [];
+  const errors: string[] = [];
+  let fingerprint: Fingerprint | undefined;
+  let thunks: ThunkSymbol[] = [];
+  let warmup = 0;
+  let complete = false;
+  const order: Variant[] = [];
+  const samples = new Map<Variant, VariantResult['samples']>();
+  const images = new Map<Variant, JitImage[]>();
+  const touch = (v: Variant) => {
+    if (!order.includes(v)) order.push(v);
+  };
+
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r+$/, '');
+    if (line.trim() === '') continue;
+    const record = parseLine(line);
+    if (!record) {
+      garbage.push(line);
+      continue;
+    }
+    switch (record.type) {
+      case 'hello':
+        warmup = record.warmup;
+        break;
+      case 'fingerprint':
+        fingerprint = toFingerprint(record);
+        break;
+      case 'thunks':
+        thunks = record.symbols.map((s) => ({ name: s.name, address: s.addr, size: s.size }));
+        break;
+      case 'variant':
+        touch(record.variant);
+        break;
+      case 'jit':
+        touch(record.variant);
+        images.set(record.variant, [
+          ...(images.get(record.variant) ?? []),
+          { prog: record.prog, address: record.addr, hex: record.hex, symbol: record.symbol || undefined, nextFilled: record.next_filled },
+        ]);
+        break;
+      case 'sample':
+        touch(record.variant);
+        samples.set(record.variant, [
+          ...(samples.get(record.variant) ?? []),
+          { depth: record.depth, durationNs: record.duration_ns, retval: record.retval, repeat: record.repeat },
+        ]);
+        break;
+      case 'error':
+        errors.push(`${record.stage}${record.variant ? ` (${record.variant})` : ''}: ${record.message}`);
+        break;
+      case 'end':
+        complete = true;
+        break;
+    }
+  }
+
+  const variants: VariantResult[] = order.map((v) => {
+    const imgs = images.get(v);
+    return {
+      variant: v,
+      samples: samples.get(v) ?? [],
+      warmup,
+      ...(imgs ? { jit: classifyVariantJit(imgs, thunks) } : {}),
+    };
+  });
+  return { ...(fingerprint ? { fingerprint } : {}), variants, errors, complete, garbage };
+}

@@ -1,0 +1,105 @@
+// The agent's JSON Lines records (bpf/PROTOCOL.md, version 1), one zod schema per record type.
+// Objects are not strict: a newer agent may add fields, which the host ignores.
+import { z } from 'zod';
+
+export const AGENT_PROTOCOL_VERSION = 1;
+
+const base = { v: z.literal(AGENT_PROTOCOL_VERSION) };
+const hexAddress = z.string().regex(/^[0-9a-f]+$/, 'expected a hex address without 0x');
+const variantName = z.enum(['direct', 'indirect']);
+
+export const helloRecord = z.object({
+  ...base,
+  type: z.literal('hello'),
+  agent: z.string(),
+  protocol: z.number().int(),
+  seed: z.number(),
+  max_depth: z.number().int().min(0),
+  samples: z.number().int().min(1),
+  repeat: z.number().int().min(1),
+  warmup: z.number().int().min(0),
+  variants: z.array(variantName),
+});
+
+export const fingerprintRecord = z.object({
+  ...base,
+  type: z.literal('fingerprint'),
+  release: z.string(),
+  version: z.string(),
+  machine: z.string().optional(),
+  cmdline: z.string(),
+  spectre_v2: z.string(),
+  bpf_jit_enable: z.string(),
+  bpf_jit_harden: z.string(),
+  bpf_jit_kallsyms: z.string(),
+  kptr_restrict: z.string().optional(),
+  cpu_model: z.string(),
+  config: z.record(z.string(), z.string()),
+});
+
+export const thunksRecord = z.object({
+  ...base,
+  type: z.literal('thunks'),
+  symbols: z.array(z.object({ name: z.string(), addr: hexAddress, size: z.number().int().min(0) })),
+});
+
+export const variantRecord = z.object({
+  ...base,
+  type: z.literal('variant'),
+  variant: variantName,
+  object: z.string(),
+  programs: z.number().int().min(1),
+  max_entries: z.number().int(),
+});
+
+export const jitRecord = z.object({
+  ...base,
+  type: z.literal('jit'),
+  variant: variantName,
+  prog: z.number().int().min(0),
+  name: z.string(),
+  next_filled: z.boolean(),
+  addr: hexAddress,
+  len: z.number().int().min(0),
+  symbol: z.string(),
+  hex: z.string().regex(/^([0-9a-f]{2})*$/, 'expected lowercase hex bytes'),
+});
+
+export const sampleRecord = z.object({
+  ...base,
+  type: z.literal('sample'),
+  variant: variantName,
+  depth: z.number().int().min(0),
+  duration_ns: z.number().min(0),
+  retval: z.number().int(),
+  repeat: z.number().int().min(1),
+});
+
+export const errorRecord = z.object({
+  ...base,
+  type: z.literal('error'),
+  stage: z.string(),
+  variant: variantName.optional(),
+  message: z.string(),
+});
+
+export const endRecord = z.object({
+  ...base,
+  type: z.literal('end'),
+  status: z.enum(['ok', 'error']),
+  errors: z.number().int().min(0),
+  records: z.number().int().min(0),
+  elapsed_ms: z.number().min(0),
+});
+
+export const agentRecord = z.discriminatedUnion('type', [
+  helloRecord,
+  fingerprintRecord,
+  thunksRecord,
+  variantRecord,
+  jitRecord,
+  sampleRecord,
+  errorRecord,
+  endRecord,
+]);
+export type AgentRecord = z.infer<typeof agentRecord>;

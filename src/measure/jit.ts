@@ -1,0 +1,178 @@
+// Proof of mechanism (METHOD.md): which jump the x86-64 JIT emitted at each program's tail-call
+// site, read from the raw JITed bytes and kernel addresses the agent dumped. Every jump counts only
+// when its target is validated (another program of the chain, a known thunk), so bytes that merely
+// look like a jump never decide the verdict.
+import type { JitEvidence, JitMechanism, JitSite } from '../results/cell-result.js';
+import { decodeImage, isJmpReg, isLfence, isNop, type X86Insn } from './x86-decode.js';
+
+/** One program's JITed image as the agent reported it (bpf/PROTOCOL.md, `jit` record). */
+export interface JitImage {
+  prog: number;
+  /** Kernel address of the image, hex without 0x ("0" when kptr_restrict hid it). */
+  address: string;
+  hex: string;
+  symbol?: string;
+  /** Was slot prog+1 filled when the image was dumped? Decides direct-jump vs nop at a poke site. */
+  nextFilled: boolean;
+}
+
+/** A kernel symbol a tail call may jump through (bpf/PROTOCOL.md, `thunks` record). */
+export interface ThunkSymbol {
+  name: string;
+  address: string;
+  /** Distance to the next kernel symbol, so an array symbol covers its members. */
+  size: number;
+}
+
+/** The size of the poke site the JIT patches (X86_PATCH_SIZE): `jmp rel32` or a 5-byte NOP. */
+const PATCH_SIZE = 5;
+/** The inline retpoline of kernels <= 5.15 without the 5.10.133 backport: call +7; pause; lfence; jmp -7. */
+const INLINE_RETPOLINE = [0xe8, 0x07, 0x00, 0x00, 0x00, 0xf3, 0x90, 0x0f, 0xae, 0xe8, 0xeb, 0xf9];
+/** When a program shows several sites, the strongest evidence names it. */
+const PRIORITY: JitMechanism[] = [
+  'direct-jump',
+  'retpoline-thunk',
+  'inline-retpoline',
+  'lfence-jmp',
+  'plain-indirect',
+  'nop',
+];
+
+interface Span {
+  start: bigint;
+  end: bigint;
+  name: string;
+}
+
+function hexBytes(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex, 'hex'));
+}
+
+function hexOf(bytes: Uint8Array, from: number, length: number): string {
+  return Buffer.from(bytes.subarray(from, from + length)).toString('hex');
+}
+
+function parseAddress(hex: string): bigint {
+  return /^[0-9a-f]+$/i.test(hex) ? BigInt(`0x${hex}`) : 0n;
+}
+
+function inSpan(spans: Span[], target: bigint): { span: Span; delta: bigint } | undefined {
+  for (const span of spans) if (target >= span.start && target < span.end) return { span, delta: target - span.start };
+  return undefined;
+}
+
+function symbolAt(hit: { span: Span; delta: bigint }): string {
+  return hit.delta === 0n ? hit.span.name : `${hit.span.name}+0x${hit.delta.toString(16)}`;
+}
+
+function matchesAt(bytes: Uint8Array, at: number, pattern: number[]): boolean {
+  return pattern.every((b, i) => bytes[at + i] === b);
+}
+
+/** NOP instructions ending exactly at `end` that together take 5 bytes: the empty poke site. */
+function nopRunBefore(insns: X86Insn[], end: number): number | undefined {
+  const idx = insns.findIndex((i) => i.offset + i.length === end);
+  let total = 0;
+  for (let k = idx; k >= 0 && total < PATCH_SIZE; k--) {
+    const insn = insns[k]!;
+    if (!isNop(insn)) return undefined;
+    total += insn.length;
+  }
+  return idx >= 0 && total === PATCH_SIZE ? end - PATCH_SIZE : undefined;
+}
+
+/** Pseudo-instructions for the undecodable tail: only validated rel32 jumps/calls are read there. */
+function rawRel32Candidates(bytes: Uint8Array, from: number): X86Insn[] {
+  const out: X86Insn[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = from; at + PATCH_SIZE <= bytes.length; at++) {
+    const op = bytes[at];
+    if (op === 0xe8 || op === 0xe9) out.push({ offset: at, length: 5, opcode: op, rel: view.getInt32(at + 1, true), prefixes: [] });
+  }
+  return out;
+}
+
+/** Every tail-call-relevant site in one program's image. */
+export function classifyProgram(image: JitImage, chain: JitImage[], thunks: ThunkSymbol[]): JitSite[] {
+  const bytes = hexBytes(image.hex);
+  const base = parseAddress(image.address);
+  if (bytes.length === 0 || base === 0n) return [];
+  const programs: Span[] = chain
+    .filter((p) => p.prog !== image.prog)
+    .map((p) => {
+      const start = parseAddress(p.address);
+      return { start, end: start + BigInt(p.hex.length / 2), name: p.symbol || `prog_${p.prog}` };
+    })
+    .filter((s) => s.start !== 0n);
+  // Return thunks (__x86_return_thunk, its_return_thunk) end every program: not a tail call.
+  const thunkSpans: Span[] = thunks
+    .filter((t) => !t.name.includes('return'))
+    .map((t) => {
+      const start = parseAddress(t.address);
+      return { start, end: start + BigInt(Math.max(t.size, 1)), name: t.name };
+    });
+
+  const decoded = decodeImage(bytes);
+  const insns = decoded.stoppedAt === undefined ? decoded.insns : [...decoded.insns, ...rawRel32Candidates(bytes, decoded.stoppedAt)];
+  const sites: JitSite[] = [];
+  const site = (mechanism: JitMechanism, offset: number, length: number, target?: string) =>
+    sites.push({ prog: image.prog, mechanism, offset, bytes: hexOf(bytes, offset, length), ...(target ? { target } : {}) });
+
+  insns.forEach((insn, k) => {
+    if ((insn.opcode === 0xe8 || insn.opcode === 0xe9) && insn.rel !== undefined && insn.length === PATCH_SIZE) {
+      const end = insn.offset + insn.length;
+      if (insn.opcode === 0xe8 && matchesAt(bytes, insn.offset, INLINE_RETPOLINE)) {
+        site('inline-retpoline', insn.offset, INLINE_RETPOLINE.length);
+        return;
+      }
+      const target = base + BigInt(end + insn.rel);
+      const intoProgram = inSpan(programs, target);
+      if (intoProgram && insn.opcode === 0xe9) return void site('direct-jump', insn.offset, insn.length, symbolAt(intoProgram));
+      const intoThunk = inSpan(thunkSpans, target);
+      if (intoThunk) return void site('retpoline-thunk', insn.offset, insn.length, symbolAt(intoThunk));
+      // An unpatched poke site: the bypass jmp skips exactly over a 5-byte NOP.
+      const local = end + insn.rel;
+      if (insn.opcode === 0xe9 && insn.rel > 0 && local <= bytes.length && decoded.stoppedAt === undefined) {
+        const nopAt = nopRunBefore(insns, local);
+        if (nopAt !== undefined) site('nop', nopAt, PATCH_SIZE);
+      }
+      return;
+    }
+    if (isJmpReg(insn)) {
+      const prev = insns[k - 1];
+      if (prev && isLfence(prev) && prev.offset + prev.length === insn.offset) site('lfence-jmp', prev.offset, prev.length + insn.length);
+      else site('plain-indirect', insn.offset, insn.length);
+    }
+  });
+  return sites;
+}
+
+function primary(sites: JitSite[]): JitMechanism {
+  for (const m of PRIORITY) if (sites.some((s) => s.mechanism === m)) return m;
+  return 'unknown';
+}
+
+/**
+ * The variant's mechanism is the one seen at programs whose next slot was filled (the jumps that
+ * actually ran during the sweep); a note says when they disagree or evidence is missing.
+ */
+export function classifyVariantJit(images: JitImage[], thunks: ThunkSymbol[]): JitEvidence {
+  const sorted = [...images].sort((a, b) => a.prog - b.prog);
+  const sites = sorted.flatMap((img) => classifyProgram(img, sorted, thunks));
+  const evidenceImages = sorted.map((img) => ({ prog: img.prog, address: img.address, hex: img.hex, ...(img.symbol ? { symbol: img.symbol } : {}) }));
+  const notes: string[] = [];
+  if (sorted.length === 0) return { mechanism: 'unknown', sites, images: evidenceImages, note: 'no JIT images reported' };
+  const empty = sorted.filter((img) => img.hex === '' || parseAddress(img.address) === 0n);
+  if (empty.length > 0) notes.push(`${empty.length} program(s) without image or address (JIT off, kptr_restrict, not root?)`);
+
+  const counts = new Map<JitMechanism, number>();
+  for (const img of sorted.filter((i) => i.nextFilled)) {
+    const m = primary(sites.filter((s) => s.prog === img.prog));
+    counts.set(m, (counts.get(m) ?? 0) + 1);
+  }
+  const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+  const mechanism = ranked[0]?.[0] ?? 'unknown';
+  if (ranked.length > 1) notes.push(`programs disagree: ${ranked.map(([m, n]) => `${m}×${n}`).join(', ')}`);
+  if (ranked.length === 0) notes.push('no program had its next slot filled');
+  return { mechanism, sites, images: evidenceImages, ...(notes.length ? { note: notes.join('; ') } : {}) };
+}
