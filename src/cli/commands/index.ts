@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { definePlanCommand } from './plan.js';
+import { defineReport } from './report.js';
 
 /** Each command file exports one of these; `setExit` records the command's exit code. */
 export type DefineCommand = (setExit: (code: number) => void) => Command;
@@ -7,4 +8,5 @@ export type DefineCommand = (setExit: (code: number) => void) => Command;
 // One line per command; the order is the order of `tailmatrix --help`.
 export const commands: DefineCommand[] = [
   definePlanCommand,
+  defineReport,
 ];

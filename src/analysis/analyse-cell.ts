@@ -1,0 +1,80 @@
+// One cell result → its summary: both variants, their comparison, and every caveat as a warning.
+import type { CellResult } from '../results/cell-result.js';
+import type { CellSummary, Comparison, FitSummary, VariantSummary } from './summary-schema.js';
+import { analyseVariant } from './analyse-variant.js';
+import { difference, ratio, type Estimate } from './stats.js';
+
+/** Console lines kept in the summary for a failed cell: enough for the panic and its cause. */
+export const CONSOLE_EXCERPT_LINES = 25;
+
+export const EMULATED_NOTE = 'emulated: relative only, not hardware timing';
+
+export function cellKey(c: Pick<CellResult, 'kernel' | 'boot' | 'benchmark'>): string {
+  return `${c.kernel.id}/${c.boot.name}/${c.benchmark.name}`;
+}
+
+const estimate = (f: FitSummary): Estimate => ({ value: f.slope, se: f.slopeSe, df: f.df });
+
+export function compareVariants(direct: FitSummary, indirect: FitSummary): Comparison {
+  const d = difference(estimate(direct), estimate(indirect));
+  const r = ratio(estimate(indirect), estimate(direct));
+  // saving % = 100·(1 − direct/indirect) = 100·(1 − 1/ratio): monotone in the ratio, so its interval
+  // maps through; only meaningful while the ratio's interval stays positive.
+  const pct = (x: number) => 100 * (1 - 1 / x);
+  const pctCi = r.ci && r.ci[0] > 0 ? ([pct(r.ci[0]), pct(r.ci[1])] as [number, number]) : null;
+  return {
+    savingNs: d.value,
+    savingCi: [d.ci[0], d.ci[1]],
+    savingPct: (100 * d.value) / indirect.slope,
+    savingPctCi: pctCi,
+    ratio: r.value,
+    ratioCi: r.ci ? [r.ci[0], r.ci[1]] : null,
+  };
+}
+
+export function analyseCell(c: CellResult): CellSummary {
+  const warnings: string[] = [];
+  let direct: VariantSummary | null = null;
+  let indirect: VariantSummary | null = null;
+  for (const v of c.variants) {
+    const a = analyseVariant(v);
+    warnings.push(...a.warnings);
+    if (v.variant === 'direct') direct = a.summary;
+    else indirect = a.summary;
+  }
+  if (c.emulated) warnings.push(`${c.accelerator}: ${EMULATED_NOTE}`);
+  if (direct && direct.mechanism !== 'direct-jump') {
+    warnings.push(
+      `direct: the JIT did not emit a direct jump (${direct.mechanism ?? 'no JIT evidence'}): this number is not the cost of a direct tail call`,
+    );
+  }
+  if (c.fingerprint && c.fingerprint.bpfJitHarden.trim() !== '0') {
+    warnings.push(`net.core.bpf_jit_harden=${c.fingerprint.bpfJitHarden.trim()}: constant blinding forces the indirect path`);
+  }
+  const comparison = direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit) : null;
+  const failed = c.status !== 'ok';
+  return {
+    key: cellKey(c),
+    cellId: c.cellId,
+    runId: c.runId,
+    kernel: { id: c.kernel.id, release: c.fingerprint?.release ?? c.kernel.release ?? null, source: c.kernel.source, sha256: c.kernel.sha256 },
+    boot: { name: c.boot.name, cmdline: c.boot.cmdline },
+    benchmark: { name: c.benchmark.name, type: c.benchmark.type },
+    backend: c.backend,
+    accelerator: c.accelerator,
+    emulated: c.emulated,
+    status: c.status,
+    message: c.message ?? null,
+    spectreV2: c.fingerprint?.spectreV2.trim() ?? null,
+    cmdline: c.fingerprint?.cmdline.trim() ?? null,
+    cpuModel: c.fingerprint?.cpuModel ?? null,
+    bpfJitHarden: c.fingerprint?.bpfJitHarden.trim() ?? null,
+    startedAt: c.startedAt,
+    wallMs: c.wallMs,
+    direct,
+    indirect,
+    comparison,
+    warnings,
+    consoleExcerpt: failed ? c.consoleTail.slice(-CONSOLE_EXCERPT_LINES) : [],
+  };
+}

@@ -1,0 +1,79 @@
+// One variant of one cell: per-depth medians, the full fit and the fit over deeper chains.
+import type { VariantResult } from '../results/cell-result.js';
+import type { DepthPoint, FitSummary, VariantSummary } from './summary-schema.js';
+import { intervalsOverlap, linearFit, median, type LinearFit } from './stats.js';
+
+/** Small chains are not linear on some kernels (METHOD.md): the second fit starts here. */
+export const TAIL_FIT_MIN_DEPTH = 4;
+
+/**
+ * Below this R² the depth sweep is too noisy (or too curved) for a straight line to be the whole
+ * story; the number is still reported, with a warning. 0.9 is well below what a quiet machine gives
+ * (>0.99 under KVM and TCG alike) and above what a broken sweep gives.
+ */
+export const LOW_R2 = 0.9;
+
+function toFitSummary(f: LinearFit): FitSummary {
+  return {
+    n: f.n,
+    df: f.df,
+    slope: f.slope,
+    slopeSe: f.slopeSe,
+    slopeCi: [f.slopeCi[0], f.slopeCi[1]],
+    intercept: f.intercept,
+    interceptSe: f.interceptSe,
+    r2: f.r2,
+    residualSd: f.residualSd,
+  };
+}
+
+/** Medians rather than all samples: one descheduled call must not tilt a line fitted to 33 depths. */
+export function depthMedians(v: VariantResult): { points: DepthPoint[]; invalid: number } {
+  const byDepth = new Map<number, number[]>();
+  let invalid = 0;
+  for (const s of v.samples) {
+    // retval == depth proves the chain really made `depth` jumps; anything else timed something else.
+    if (s.retval !== s.depth) {
+      invalid++;
+      continue;
+    }
+    const list = byDepth.get(s.depth) ?? [];
+    list.push(s.durationNs);
+    byDepth.set(s.depth, list);
+  }
+  const points = [...byDepth.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([depth, ds]) => ({ depth, medianNs: median(ds), samples: ds.length }));
+  return { points, invalid };
+}
+
+function fitPoints(points: readonly DepthPoint[]): FitSummary | null {
+  const f = linearFit(
+    points.map((p) => p.depth),
+    points.map((p) => p.medianNs),
+  );
+  return f ? toFitSummary(f) : null;
+}
+
+const fmt = (x: number) => x.toFixed(2);
+
+export function analyseVariant(v: VariantResult): { summary: VariantSummary; warnings: string[] } {
+  const { points, invalid } = depthMedians(v);
+  const fit = fitPoints(points);
+  const tailFit = fitPoints(points.filter((p) => p.depth >= TAIL_FIT_MIN_DEPTH));
+  const warnings: string[] = [];
+  if (invalid > 0) warnings.push(`${v.variant}: ${invalid} sample(s) returned a retval other than their depth and were left out`);
+  if (!fit) warnings.push(`${v.variant}: fewer than 3 depths with valid samples, no slope`);
+  if (fit && tailFit && !intervalsOverlap(fit.slopeCi, tailFit.slopeCi)) {
+    warnings.push(
+      `${v.variant}: not linear: slope over depths >= ${TAIL_FIT_MIN_DEPTH} is ${fmt(tailFit.slope)} ` +
+        `[${fmt(tailFit.slopeCi[0])}, ${fmt(tailFit.slopeCi[1])}] ns, over all depths ${fmt(fit.slope)} ` +
+        `[${fmt(fit.slopeCi[0])}, ${fmt(fit.slopeCi[1])}] ns`,
+    );
+  }
+  if (fit && fit.r2 < LOW_R2) warnings.push(`${v.variant}: poor linear fit (R² ${fit.r2.toFixed(3)})`);
+  return {
+    summary: { variant: v.variant, mechanism: v.jit?.mechanism ?? null, points, fit, tailFit, invalidSamples: invalid },
+    warnings,
+  };
+}

@@ -1,0 +1,34 @@
+// --baseline accepts a previous summary.json, a results directory (analysed afresh), or a directory
+// holding a summary.json (a previous report's output folder).
+import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { err, ok, type Result } from '../util/result.js';
+import { analyse } from './analyse.js';
+import { formatIssues } from './issues.js';
+import { loadResultDirs } from './load-results.js';
+import { summary as summarySchema, type Summary } from './summary-schema.js';
+
+export async function loadSummaryFile(file: string): Promise<Result<Summary, string>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (e) {
+    return err(`${file}: cannot read a summary: ${(e as Error).message}`);
+  }
+  const parsed = summarySchema.safeParse(json);
+  if (!parsed.success) return err(`${file}: not a tailmatrix summary:\n  ${formatIssues(parsed.error.issues).join('\n  ')}`);
+  return ok(parsed.data);
+}
+
+export async function loadBaseline(source: string): Promise<Result<Summary, string>> {
+  const st = await stat(source).catch(() => null);
+  if (!st) return err(`${source}: baseline not found`);
+  if (st.isFile()) return loadSummaryFile(source);
+  const inner = path.join(source, 'summary.json');
+  const hasCells =
+    (await stat(path.join(source, 'cells')).catch(() => null))?.isDirectory() ?? false;
+  if (!hasCells && (await stat(inner).catch(() => null))?.isFile()) return loadSummaryFile(inner);
+  const loaded = await loadResultDirs([source]);
+  if (!loaded.ok) return err(`baseline: ${loaded.error}`);
+  return ok(analyse(loaded.value.cells.map((c) => c.cell)));
+}

@@ -1,0 +1,121 @@
+// summary.json: the analysed form of a set of cell results. It is the one model every report writer
+// renders, what `--baseline` reads back, and a documented, versioned file (schemas/summary.schema.json
+// is generated from this by scripts/write-summary-schema.ts and checked against it by a test).
+import { z } from 'zod';
+import { accelerator, cellStatus, jitMechanism, variant } from '../results/cell-result.js';
+
+/** Bump when a field changes meaning or disappears; adding optional fields keeps the version. */
+export const SUMMARY_VERSION = 1;
+
+const interval = z.tuple([z.number(), z.number()]).describe('[low, high] of a 95 % interval');
+
+export const fitSummary = z
+  .object({
+    n: z.number().int().describe('points fitted (one per depth)'),
+    df: z.number().int(),
+    slope: z.number().describe('ns per tail call'),
+    slopeSe: z.number(),
+    slopeCi: interval,
+    intercept: z.number().describe('ns at depth 0: the fixed cost of one BPF_PROG_TEST_RUN repetition'),
+    interceptSe: z.number(),
+    r2: z.number(),
+    residualSd: z.number(),
+  })
+  .describe('ordinary least squares of the per-depth median duration against depth');
+export type FitSummary = z.infer<typeof fitSummary>;
+
+export const depthPoint = z.object({
+  depth: z.number().int(),
+  medianNs: z.number(),
+  samples: z.number().int().describe('valid samples behind the median'),
+});
+export type DepthPoint = z.infer<typeof depthPoint>;
+
+export const variantSummary = z.object({
+  variant,
+  mechanism: jitMechanism.nullable().describe('JIT classification of the tail-call sites; null when the cell has no evidence'),
+  points: z.array(depthPoint),
+  fit: fitSummary.nullable().describe('all depths; null with fewer than 3 depths'),
+  tailFit: fitSummary.nullable().describe('depths >= 4 only, to expose a chain that is not linear at small depths'),
+  invalidSamples: z.number().int().describe('samples whose retval did not equal their depth (excluded)'),
+});
+export type VariantSummary = z.infer<typeof variantSummary>;
+
+export const comparison = z
+  .object({
+    savingNs: z.number().describe('indirect slope − direct slope: what the direct jump saves per call'),
+    savingCi: interval,
+    savingPct: z.number().describe('saving as a percentage of the indirect cost'),
+    savingPctCi: interval.nullable(),
+    ratio: z.number().describe('indirect slope / direct slope'),
+    ratioCi: interval.nullable().describe("Fieller interval; null when the direct slope's interval reaches 0"),
+  })
+  .describe('direct vs indirect within one cell');
+export type Comparison = z.infer<typeof comparison>;
+
+export const cellSummary = z.object({
+  key: z.string().describe('kernel/boot/benchmark: what a baseline is matched on'),
+  cellId: z.string(),
+  runId: z.string(),
+  kernel: z.object({ id: z.string(), release: z.string().nullable(), source: z.string(), sha256: z.string() }),
+  boot: z.object({ name: z.string(), cmdline: z.string() }),
+  benchmark: z.object({ name: z.string(), type: z.string() }),
+  backend: z.string(),
+  accelerator,
+  emulated: z.boolean().describe('true: software emulation (TCG), relative only, not hardware timing'),
+  status: cellStatus,
+  message: z.string().nullable(),
+  spectreV2: z.string().nullable(),
+  cmdline: z.string().nullable().describe('/proc/cmdline seen in the guest'),
+  cpuModel: z.string().nullable(),
+  bpfJitHarden: z.string().nullable(),
+  startedAt: z.string(),
+  wallMs: z.number(),
+  direct: variantSummary.nullable(),
+  indirect: variantSummary.nullable(),
+  comparison: comparison.nullable(),
+  warnings: z.array(z.string()),
+  consoleExcerpt: z.array(z.string()).describe('last console lines, kept for failed cells'),
+});
+export type CellSummary = z.infer<typeof cellSummary>;
+
+export const gateSettings = z.object({ thresholdNs: z.number(), thresholdPct: z.number() });
+
+export const baselineComparison = z.object({
+  key: z.string(),
+  variant,
+  baselineSlope: z.number(),
+  baselineCi: interval,
+  currentSlope: z.number(),
+  currentCi: interval,
+  deltaNs: z.number(),
+  deltaPct: z.number(),
+  regression: z.boolean(),
+  note: z.string().nullable().describe('why a pair was not judged (e.g. accelerators differ)'),
+});
+export type BaselineComparison = z.infer<typeof baselineComparison>;
+
+export const baselineSummary = z.object({
+  source: z.string().describe('the baseline as given on the command line'),
+  gate: gateSettings,
+  comparisons: z.array(baselineComparison),
+  regressions: z.number().int(),
+  missing: z.array(z.string()).describe('keys in the baseline with no current cell'),
+});
+export type BaselineSummary = z.infer<typeof baselineSummary>;
+
+export const summary = z.object({
+  $schema: z.string().optional(),
+  summaryVersion: z.literal(SUMMARY_VERSION),
+  tool: z.object({ name: z.literal('tailmatrix'), version: z.string() }),
+  runs: z.array(z.string()).describe('run ids merged into this summary'),
+  totals: z.object({
+    cells: z.number().int(),
+    ok: z.number().int(),
+    failed: z.number().int(),
+    emulated: z.number().int(),
+  }),
+  cells: z.array(cellSummary).describe('sorted by benchmark, kernel, boot'),
+  baseline: baselineSummary.nullable(),
+});
+export type Summary = z.infer<typeof summary>;

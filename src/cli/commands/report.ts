@@ -1,0 +1,54 @@
+// tailmatrix report <dir…>: rebuild the reports from cell result files, merging several result
+// folders (several machines or CI jobs) into one report, optionally gated against a baseline.
+import { Command, Option } from 'commander';
+import { gate as gateSchema, type Gate } from '../../matrix/schema.js';
+import { REPORT_FORMATS } from '../../report/writers.js';
+import { writeReports } from '../../report/write-reports.js';
+import { UserError } from '../../util/result.js';
+import type { DefineCommand } from './index.js';
+
+interface ReportFlags {
+  out?: string;
+  baseline?: string;
+  format: string;
+  gateNs?: string;
+  gatePct?: string;
+}
+
+function gateFrom(flags: ReportFlags): Gate | undefined {
+  if (flags.gateNs === undefined && flags.gatePct === undefined) return undefined;
+  const parsed = gateSchema.safeParse({
+    thresholdNs: flags.gateNs === undefined ? undefined : Number(flags.gateNs),
+    thresholdPct: flags.gatePct === undefined ? undefined : Number(flags.gatePct),
+  });
+  if (!parsed.success) throw new UserError('--gate-ns / --gate-pct: expected non-negative numbers');
+  return parsed.data;
+}
+
+export const defineReport: DefineCommand = (setExit) =>
+  new Command('report')
+    .description('write report.md, report.html, summary.json and junit.xml from cell result files')
+    .argument('<dirs...>', 'results/<run-id> folders (or folders of them) to merge into one report')
+    .option('-o, --out <dir>', 'where to write the reports (default: the result folder, when only one is given)')
+    .option('-b, --baseline <path>', 'previous summary.json or results folder to gate against')
+    .addOption(new Option('-f, --format <list>', `comma-separated formats: ${REPORT_FORMATS.join(',')}`).default(REPORT_FORMATS.join(',')))
+    .option('--gate-ns <ns>', 'regression threshold in ns per call (default: the run\'s matrix gate)')
+    .option('--gate-pct <pct>', 'regression threshold in percent (default: the run\'s matrix gate)')
+    .action(async (dirs: string[], flags: ReportFlags) => {
+      const outDir = flags.out ?? (dirs.length === 1 ? dirs[0] : undefined);
+      if (outDir === undefined) throw new UserError('several result folders given: say where the merged report goes with --out');
+      const res = await writeReports({
+        resultDirs: dirs,
+        outDir,
+        baseline: flags.baseline,
+        gate: gateFrom(flags),
+        formats: flags.format.split(',').map((f) => f.trim()).filter((f) => f !== ''),
+      });
+      if (!res.ok) throw new UserError(res.error);
+      const { summary, files, exitCode } = res.value;
+      for (const f of files) process.stdout.write(`${f}\n`);
+      const t = summary.totals;
+      const regressions = summary.baseline ? `, ${summary.baseline.regressions} regression(s)` : '';
+      process.stderr.write(`${t.cells} cell(s): ${t.ok} ok, ${t.failed} failed, ${t.emulated} emulated${regressions}\n`);
+      setExit(exitCode);
+    });

@@ -1,0 +1,70 @@
+// JUnit XML: one test case per cell; a failed cell or a regression against the baseline is a failure.
+import { EMULATED_NOTE } from '../analysis/analyse-cell.js';
+import type { BaselineComparison, CellSummary, Summary } from '../analysis/summary-schema.js';
+import { escapeXml as x } from './escape.js';
+import { byBenchmark, directCaveat, failureText, interval, num, slopeText } from './format.js';
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(3);
+
+function regressionText(k: BaselineComparison): string {
+  return (
+    `${k.variant} slope rose from ${num(k.baselineSlope)} ${interval(k.baselineCi)} to ${num(k.currentSlope)} ` +
+    `${interval(k.currentCi)} ns/call (+${num(k.deltaNs)} ns, +${num(k.deltaPct, 1)} %)`
+  );
+}
+
+function resultLines(c: CellSummary): string[] {
+  const lines: string[] = [];
+  for (const v of [c.direct, c.indirect]) {
+    if (!v) continue;
+    lines.push(`${v.variant}: ${slopeText(v.fit)} ns/call, JIT ${v.mechanism ?? 'unknown'}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
+  }
+  if (c.comparison) lines.push(`saving: ${num(c.comparison.savingNs)} ns ${interval(c.comparison.savingCi)} (${num(c.comparison.savingPct, 1)} %)`);
+  lines.push(`spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.emulated ? ` (${EMULATED_NOTE})` : ''}`);
+  const caveat = directCaveat(c.direct);
+  if (caveat && c.status === 'ok') lines.push(`direct: ${caveat}`);
+  for (const w of c.warnings) lines.push(`warning: ${w}`);
+  return lines;
+}
+
+function testcase(c: CellSummary, regressions: readonly BaselineComparison[]): string {
+  const head = `    <testcase classname="${x(`tailmatrix.${c.benchmark.name}.${c.kernel.id}`)}" name="${x(`${c.kernel.id} / ${c.boot.name}`)}" time="${seconds(c.wallMs)}">`;
+  const body: string[] = [];
+  if (c.status !== 'ok') {
+    body.push(`      <failure type="${x(c.status)}" message="${x(failureText(c))}">${x(c.consoleExcerpt.join('\n'))}</failure>`);
+  } else if (regressions.length > 0) {
+    const msg = regressions.map(regressionText).join('; ');
+    body.push(`      <failure type="regression" message="${x(msg)}">${x(regressions.map(regressionText).join('\n'))}</failure>`);
+  }
+  body.push(`      <system-out>${x(resultLines(c).join('\n'))}</system-out>`);
+  return [head, ...body, '    </testcase>'].join('\n');
+}
+
+export function renderJunit(s: Summary): string {
+  const regs = new Map<string, BaselineComparison[]>();
+  for (const k of s.baseline?.comparisons ?? []) {
+    if (!k.regression) continue;
+    regs.set(k.key, [...(regs.get(k.key) ?? []), k]);
+  }
+  const isFailure = (c: CellSummary) => c.status !== 'ok' || (regs.get(c.key)?.length ?? 0) > 0;
+  const suites: string[] = [];
+  for (const [name, cells] of byBenchmark(s.cells)) {
+    const failures = cells.filter(isFailure).length;
+    const time = cells.reduce((a, c) => a + c.wallMs, 0);
+    // The earliest start among the suite's cells: a timestamp from the data, never from the clock.
+    const timestamp = cells.map((c) => c.startedAt).sort()[0] ?? '';
+    suites.push(
+      `  <testsuite name="${x(name)}" tests="${cells.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(time)}" timestamp="${x(timestamp)}">\n` +
+        cells.map((c) => testcase(c, regs.get(c.key) ?? [])).join('\n') +
+        '\n  </testsuite>',
+    );
+  }
+  const total = s.cells.length;
+  const failures = s.cells.filter(isFailure).length;
+  const time = s.cells.reduce((a, c) => a + c.wallMs, 0);
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<testsuites name="tailmatrix" tests="${total}" failures="${failures}" errors="0" time="${seconds(time)}">\n` +
+    `${suites.join('\n')}\n</testsuites>\n`
+  );
+}

@@ -1,0 +1,60 @@
+// The report step: result folders → analysis → (baseline gate) → one file per format, and the exit
+// code a CI job acts on. `run` calls this at the end; `tailmatrix report` calls it on its own.
+import path from 'node:path';
+import { analyse } from '../analysis/analyse.js';
+import { compareWithBaseline } from '../analysis/compare-baseline.js';
+import { loadBaseline } from '../analysis/load-baseline.js';
+import { loadResultDirs } from '../analysis/load-results.js';
+import type { Summary } from '../analysis/summary-schema.js';
+import { EXIT } from '../cli/exit-codes.js';
+import type { Gate } from '../matrix/schema.js';
+import { writeFileAtomic } from '../util/fs.js';
+import { err, ok, type Result } from '../util/result.js';
+import { resolveGate } from './resolve-gate.js';
+import { isReportFormat, REPORT_FORMATS, writers } from './writers.js';
+
+export interface WriteReportsOptions {
+  resultDirs: string[];
+  outDir: string;
+  /** A previous summary.json, a results directory, or a report folder holding summary.json. */
+  baseline?: string;
+  /** Thresholds for the gate; default: the run's matrix gate, else the schema defaults. */
+  gate?: Gate;
+  /** Any of md, html, json, junit; default all. */
+  formats?: string[];
+}
+
+export interface WriteReportsOutcome {
+  summary: Summary;
+  /** EXIT.regression beats EXIT.cellFailures: a regression is a finding, a failed cell a missing one. */
+  exitCode: number;
+  files: string[];
+}
+
+export function exitCodeFor(s: Summary): number {
+  if ((s.baseline?.regressions ?? 0) > 0) return EXIT.regression;
+  if (s.totals.failed > 0) return EXIT.cellFailures;
+  return EXIT.ok;
+}
+
+export async function writeReports(opts: WriteReportsOptions): Promise<Result<WriteReportsOutcome, string>> {
+  const formats = opts.formats ?? REPORT_FORMATS;
+  const unknown = formats.filter((f) => !isReportFormat(f));
+  if (unknown.length > 0) return err(`unknown report format(s) ${unknown.join(', ')}; choose from ${REPORT_FORMATS.join(', ')}`);
+  const loaded = await loadResultDirs(opts.resultDirs);
+  if (!loaded.ok) return loaded;
+  const summary = analyse(loaded.value.cells.map((c) => c.cell));
+  if (opts.baseline !== undefined) {
+    const base = await loadBaseline(opts.baseline);
+    if (!base.ok) return base;
+    summary.baseline = compareWithBaseline(summary, base.value, opts.baseline, resolveGate(opts.gate, loaded.value.runs));
+  }
+  const files: string[] = [];
+  for (const f of [...new Set(formats)].filter(isReportFormat)) {
+    const w = writers[f];
+    const file = path.join(opts.outDir, w.fileName);
+    await writeFileAtomic(file, await w.render(summary));
+    files.push(file);
+  }
+  return ok({ summary, exitCode: exitCodeFor(summary), files });
+}

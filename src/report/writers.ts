@@ -1,0 +1,26 @@
+// Reporters behind one name → writer map: each turns the Summary into one file.
+import type { Summary } from '../analysis/summary-schema.js';
+import { renderHtml } from './html.js';
+import { renderJson } from './json.js';
+import { renderJunit } from './junit.js';
+import { renderMarkdown } from './markdown.js';
+
+export interface ReportWriter {
+  /** File name inside the output folder. */
+  fileName: string;
+  render(summary: Summary): string | Promise<string>;
+}
+
+export const writers = {
+  md: { fileName: 'report.md', render: renderMarkdown },
+  html: { fileName: 'report.html', render: renderHtml },
+  json: { fileName: 'summary.json', render: renderJson },
+  junit: { fileName: 'junit.xml', render: renderJunit },
+} as const satisfies Record<string, ReportWriter>;
+
+export type ReportFormat = keyof typeof writers;
+export const REPORT_FORMATS = Object.keys(writers) as ReportFormat[];
+
+export function isReportFormat(name: string): name is ReportFormat {
+  return Object.hasOwn(writers, name);
+}
