@@ -8,8 +8,8 @@ import type { ConsoleState } from './console.js';
 export interface VmExit {
   timedOut: boolean;
   canceled: boolean;
-  /** We stopped the VM ourselves after seeing a panic that did not end it. */
-  killedAfterPanic: boolean;
+  /** We stopped the VM ourselves after the console showed a panic or KVM error that did not end it. */
+  stoppedEarly: boolean;
   exitCode?: number;
   /** QEMU could not be started at all (not installed, bad argument). */
   startError?: string;

@@ -1,0 +1,111 @@
+// Which accelerator a run uses. /dev/kvm existing proves nothing (on our build machine every guest dies
+// under it with "KVM internal error" or hangs after "Probing EDD"), so KVM is trusted only after a tiny
+// guest really booted under it and powered off. The answer is cached for the rest of the process.
+import { constants } from 'node:fs';
+import { access, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { FetchedKernel } from '../kernels/types.js';
+import type { Accelerator } from '../results/cell-result.js';
+import { ensureInitramfs, writeCellInitrd } from '../guest/initramfs.js';
+import { run } from '../util/exec.js';
+import { err, ok, type Result } from '../util/result.js';
+import { ConsoleWatcher } from './console.js';
+import { QEMU_BINARY, qemuArgs } from './qemu-args.js';
+
+/**
+ * A cloud kernel reaches /init in ~1-2 s under working KVM; 12 s leaves room for a slow nested-KVM CI
+ * runner while a hanging KVM costs one short wait per run.
+ */
+export const PROBE_TIMEOUT_MS = 12_000;
+/** The probe guest only runs busybox. */
+const PROBE_MEMORY_MIB = 256;
+export const KVM_DEVICE = '/dev/kvm';
+
+export type AccelRequest = 'auto' | 'kvm' | 'tcg';
+
+export interface AccelChoice {
+  accel: Accelerator;
+  /** One line for the run metadata and the progress display: why this accelerator. */
+  reason: string;
+}
+
+export interface ProbeDeps {
+  signal?: AbortSignal;
+  qemu?: string;
+  cacheDir?: string;
+  busybox?: string;
+  kvmDevice?: string;
+  timeoutMs?: number;
+}
+
+/** Did a guest boot under KVM? ok = it did; err = why not. */
+export type KvmProbe = Result<{ wallMs: number }, string>;
+
+const probes = new Map<string, Promise<KvmProbe>>();
+
+/** Boot the probe image under KVM, bounded; notices "KVM internal error" at once and hangs by the timeout. */
+export async function probeKvm(kernel: FetchedKernel, deps: ProbeDeps = {}): Promise<KvmProbe> {
+  const device = deps.kvmDevice ?? KVM_DEVICE;
+  try {
+    await access(device, constants.R_OK | constants.W_OK);
+  } catch (e) {
+    return err(`${device} is not usable (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const image = await ensureInitramfs({ kernel, modules: [] }, { cacheDir: deps.cacheDir, busybox: deps.busybox, signal: deps.signal });
+  if (!image.ok) return err(`probe image: ${image.error}`);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-kvm-probe-'));
+  try {
+    const initrd = path.join(dir, 'initrd.img');
+    await writeCellInitrd(image.value.path, { mode: 'probe' }, initrd);
+    const watcher = new ConsoleWatcher();
+    const stop = new AbortController();
+    const timeoutMs = deps.timeoutMs ?? PROBE_TIMEOUT_MS;
+    const args = qemuArgs({ accel: 'kvm', memoryMiB: PROBE_MEMORY_MIB, cpus: 1, kernel: kernel.vmlinuz, initrd });
+    const started = Date.now();
+    const res = await run(deps.qemu ?? QEMU_BINARY, args, {
+      timeoutMs,
+      signal: deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal,
+      discardOutput: true,
+      onLine: (line) => {
+        // A KVM emulation failure pauses the VM rather than ending QEMU: stop it ourselves.
+        if (watcher.push(line)?.kind === 'kvm-error') stop.abort();
+      },
+    });
+    const s = watcher.state;
+    if (s.kvmError) return err(`KVM failed: ${s.kvmError}`);
+    if (s.probeOk) return ok({ wallMs: Date.now() - started });
+    if (!res.ok && res.error.timedOut) {
+      return err(`a guest under KVM did not reach /init within ${timeoutMs / 1000} s (${s.initStarted ? 'init started' : 'hung during boot'})`);
+    }
+    if (!res.ok) return err(`QEMU under KVM failed: ${res.error.message.split('\n').slice(0, 2).join(' ')}`);
+    return err(`the guest under KVM powered off without the probe marker (last line: ${watcher.tail().at(-1) ?? ''})`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Forget cached probes (tests). */
+export function clearAccelCache(): void {
+  probes.clear();
+}
+
+/**
+ * The accelerator for a run. `tcg`: as asked. `kvm`: only if a guest boots under it, else an error
+ * value. `auto`: KVM when it boots, TCG otherwise, with the reason.
+ */
+export async function probeAccelerator(requested: AccelRequest, kernel: FetchedKernel, deps: ProbeDeps = {}): Promise<Result<AccelChoice, string>> {
+  if (requested === 'tcg') return ok({ accel: 'tcg', reason: 'TCG requested' });
+  const key = `${deps.qemu ?? QEMU_BINARY}|${deps.kvmDevice ?? KVM_DEVICE}|${kernel.vmlinuz}`;
+  let probe = probes.get(key);
+  if (!probe) {
+    probe = probeKvm(kernel, deps);
+    probes.set(key, probe);
+  }
+  const res = await probe;
+  // A probe cut short by Ctrl-C says nothing about KVM: do not keep it.
+  if (deps.signal?.aborted) probes.delete(key);
+  if (res.ok) return ok({ accel: 'kvm', reason: `KVM works (a guest booted under it in ${(res.value.wallMs / 1000).toFixed(1)} s)` });
+  if (requested === 'kvm') return err(`KVM was requested but does not work here: ${res.error}`);
+  return ok({ accel: 'tcg', reason: `KVM unusable, falling back to TCG: ${res.error}` });
+}

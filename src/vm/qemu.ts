@@ -1,0 +1,139 @@
+// The `qemu` backend: QEMU directly, with the hermetic initramfs (src/guest/initramfs.ts). The console
+// (ttyS0) streams to stdout and is watched for /init's banners and panics; the agent's records arrive in
+// a file behind ttyS1. Every way a cell can end becomes a typed outcome (src/vm/outcome.ts).
+import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ensureInitramfs, writeCellInitrd } from '../guest/initramfs.js';
+import { parseAgentOutput } from '../measure/agent-output.js';
+import type { AgentOutput } from '../measure/agent-output.types.js';
+import { formatCommand, run } from '../util/exec.js';
+import { err, ok, type Result } from '../util/result.js';
+import { agentArgs, benchmarkModules } from './agent-args.js';
+import { ConsoleWatcher } from './console.js';
+import { classifyOutcome } from './outcome.js';
+import { QEMU_BINARY, qemuArgs } from './qemu-args.js';
+import type { CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
+
+/**
+ * After a panic or a KVM error shows on the console, how long QEMU gets to exit by itself (panic=-1 +
+ * -no-reboot normally end it within a second) before we kill it: a broken KVM pauses the VM instead.
+ */
+export const FATAL_GRACE_MS = 5_000;
+/** `qemu-system-x86_64 --version` answers at once; bound it so a wedged binary cannot stall `doctor`. */
+const VERSION_TIMEOUT_MS = 15_000;
+
+export interface QemuBackendDeps {
+  qemu?: string;
+  cacheDir?: string;
+  busybox?: string;
+}
+
+function files(spec: CellRunSpec) {
+  return { initrd: path.join(spec.workDir, 'initrd.img'), agentOut: path.join(spec.workDir, 'agent.jsonl') };
+}
+
+function argsFor(spec: CellRunSpec): string[] {
+  const f = files(spec);
+  return qemuArgs({
+    accel: spec.accel,
+    cpu: spec.boot.cpu,
+    memoryMiB: spec.runner.memoryMiB,
+    cpus: spec.runner.cpus,
+    kernel: spec.kernel.vmlinuz,
+    initrd: f.initrd,
+    cmdline: spec.boot.cmdline,
+    agentOut: f.agentOut,
+  });
+}
+
+export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
+  const qemu = deps.qemu ?? QEMU_BINARY;
+  return {
+    name: 'qemu',
+
+    async check(): Promise<Result<void, string>> {
+      const res = await run(qemu, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
+      if (!res.ok) return err(`${qemu} is not usable (install qemu-system-x86): ${res.error.message}`);
+      return ok(undefined);
+    },
+
+    async describe(spec: CellRunSpec): Promise<string[]> {
+      const mods = benchmarkModules(spec.benchmark);
+      return [
+        `# ${files(spec).initrd}: cached initramfs (busybox, images/init, ${path.basename(spec.payload.agent)}, BPF objects from ${spec.payload.objDir}${mods.length ? `, modules ${mods.join(' ')}` : ''}) + cell.env TM_AGENT_ARGS='${agentArgs(spec.benchmark).join(' ')}'`,
+        formatCommand(qemu, argsFor(spec)),
+      ];
+    },
+
+    async runCell(spec, ctx): Promise<CellRunOutcome> {
+      const started = Date.now();
+      const watcher = new ConsoleWatcher();
+      const done = (o: Omit<CellRunOutcome, 'wallMs' | 'consoleTail'>): CellRunOutcome => ({
+        ...o,
+        consoleTail: watcher.tail(),
+        wallMs: Date.now() - started,
+      });
+
+      ctx.emit({ type: 'phase', phase: 'prepare' });
+      const image = await ensureInitramfs(
+        { kernel: spec.kernel, payload: spec.payload, modules: benchmarkModules(spec.benchmark) },
+        { cacheDir: deps.cacheDir, busybox: deps.busybox, signal: ctx.signal },
+      );
+      if (!image.ok) return done({ status: 'boot-failed', message: `initramfs: ${image.error}` });
+      const f = files(spec);
+      await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs: agentArgs(spec.benchmark) }, f.initrd);
+      await writeFile(f.agentOut, '');
+
+      // Our own stop (a panic QEMU did not exit on) joins the caller's Ctrl-C signal.
+      const stopper = new AbortController();
+      let stoppedEarly = false;
+      let fatalTimer: NodeJS.Timeout | undefined;
+      const onLine = (line: string) => {
+        const mark = watcher.push(line);
+        ctx.emit({ type: 'console', line });
+        if (mark?.kind === 'agent-start') ctx.emit({ type: 'phase', phase: 'measure' });
+        if ((mark?.kind === 'panic' || mark?.kind === 'kvm-error') && !fatalTimer) {
+          fatalTimer = setTimeout(() => {
+            stoppedEarly = true;
+            stopper.abort();
+          }, FATAL_GRACE_MS);
+        }
+      };
+
+      ctx.emit({ type: 'phase', phase: 'boot' });
+      const timeoutMs = spec.runner.timeoutSec * 1000;
+      const res = await run(qemu, argsFor(spec), {
+        signal: AbortSignal.any([ctx.signal, stopper.signal]),
+        timeoutMs,
+        onLine,
+        discardOutput: true,
+      });
+      if (fatalTimer) clearTimeout(fatalTimer);
+
+      let agent: AgentOutput | undefined;
+      if (existsSync(f.agentOut)) {
+        const text = await readFile(f.agentOut, 'utf8');
+        if (text.trim() !== '') agent = parseAgentOutput(text);
+      }
+      const failure = res.ok ? undefined : res.error;
+      const verdict = classifyOutcome({
+        exit: {
+          timedOut: failure?.timedOut ?? false,
+          canceled: (failure?.canceled ?? false) && !stoppedEarly,
+          stoppedEarly,
+          exitCode: failure ? failure.exitCode : 0,
+          startError: failure?.spawnError,
+          stderrTail: failure?.stderrTail ?? '',
+          timeoutMs,
+        },
+        console: watcher.state,
+        agent,
+        benchmark: spec.benchmark,
+      });
+      return done({ ...verdict, agent });
+    },
+  };
+}
+
+export const qemuBackend: VmBackend = createQemuBackend();
