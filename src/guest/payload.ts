@@ -1,0 +1,138 @@
+// Builds the guest payload (bpf/: two BPF objects and the static agent) into the cache, keyed by a
+// content hash of the sources and the toolchain, so a second run reuses it and a changed source or
+// compiler rebuilds it. Missing tools are a value naming the Debian package to install.
+import { createHash } from 'node:crypto';
+import { access, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { run } from '../util/exec.js';
+import { withLock } from '../util/file-lock.js';
+import { cacheRoot, PACKAGE_ROOT } from '../util/paths.js';
+import { err, ok, type Result } from '../util/result.js';
+import type { GuestPayload } from '../vm/types.js';
+
+/** The objects the agent loads (bpf/PROTOCOL.md: tailcall_<variant>.bpf.o). */
+export const PAYLOAD_OBJECTS = ['tailcall_direct.bpf.o', 'tailcall_indirect.bpf.o'] as const;
+/** A cold build (clang twice, one static link) takes ~2 s here; a loaded CI box gets ample headroom. */
+const BUILD_TIMEOUT_MS = 5 * 60_000;
+/** `--version` answers at once; a tool that does not is as good as missing. */
+const PROBE_TIMEOUT_MS = 20_000;
+
+interface Requirement {
+  what: string;
+  pkg: string;
+  check: () => Promise<boolean>;
+}
+
+export interface PayloadOptions {
+  signal?: AbortSignal;
+  /** Where built payloads live (default: <cache>/payload). */
+  cacheDir?: string;
+  /** The bpf/ source folder (default: the package's own). */
+  sourceDir?: string;
+}
+
+const exists = async (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
+
+async function answers(tool: string, args: string[], signal?: AbortSignal): Promise<string | undefined> {
+  const res = await run(tool, args, { signal, timeoutMs: PROBE_TIMEOUT_MS });
+  return res.ok ? res.value.stdout : undefined;
+}
+
+/** `cc -print-file-name=libX.a` prints a full path only when the linker would find the archive. */
+async function staticLib(name: string, signal?: AbortSignal): Promise<boolean> {
+  const out = (await answers('cc', [`-print-file-name=${name}`], signal))?.trim();
+  return out !== undefined && path.isAbsolute(out) && (await exists(out));
+}
+
+async function bpfHelpersHeader(signal?: AbortSignal): Promise<boolean> {
+  const res = await run('cc', ['-E', '-x', 'c', '-'], { input: '#include <bpf/bpf_helpers.h>\n', signal, timeoutMs: PROBE_TIMEOUT_MS });
+  return res.ok;
+}
+
+function requirements(signal?: AbortSignal): Requirement[] {
+  return [
+    { what: 'make', pkg: 'make', check: async () => (await answers('make', ['--version'], signal)) !== undefined },
+    { what: 'clang (BPF target)', pkg: 'clang', check: async () => (await answers('clang', ['--version'], signal)) !== undefined },
+    { what: 'a C compiler (cc)', pkg: 'gcc', check: async () => (await answers('cc', ['--version'], signal)) !== undefined },
+    { what: 'libbpf headers (bpf/bpf_helpers.h)', pkg: 'libbpf-dev', check: () => bpfHelpersHeader(signal) },
+    { what: 'static libbpf (libbpf.a)', pkg: 'libbpf-dev', check: () => staticLib('libbpf.a', signal) },
+    { what: 'static libelf (libelf.a)', pkg: 'libelf-dev', check: () => staticLib('libelf.a', signal) },
+    { what: 'static zlib (libz.a)', pkg: 'zlib1g-dev', check: () => staticLib('libz.a', signal) },
+    { what: 'static libzstd (libzstd.a)', pkg: 'libzstd-dev', check: () => staticLib('libzstd.a', signal) },
+  ];
+}
+
+/** Every missing build requirement, e.g. "clang (BPF target): install clang". Empty when all are there. */
+export async function missingBuildTools(signal?: AbortSignal): Promise<string[]> {
+  const reqs = requirements(signal);
+  const results = await Promise.all(reqs.map((r) => r.check()));
+  return reqs.filter((_, i) => !results[i]).map((r) => `${r.what}: install ${r.pkg}`);
+}
+
+/** Hash of what decides the build output: every source file, the compilers, libbpf's version. */
+export async function payloadHash(sourceDir: string, signal?: AbortSignal): Promise<string> {
+  const h = createHash('sha256');
+  const files = (await readdir(sourceDir)).filter((f) => /\.(c|h)$/.test(f) || f === 'Makefile').sort();
+  for (const f of files) {
+    h.update(`file ${f}\n`);
+    h.update(await readFile(path.join(sourceDir, f)));
+  }
+  for (const tool of ['clang', 'cc']) h.update(`${tool} ${(await answers(tool, ['--version'], signal))?.split('\n')[0] ?? 'missing'}\n`);
+  const libbpfVersion = await readFile('/usr/include/bpf/libbpf_version.h', 'utf8').catch(() => 'unknown');
+  h.update(`libbpf ${libbpfVersion}\n`);
+  return h.digest('hex');
+}
+
+function payloadAt(dir: string, hash: string): GuestPayload {
+  return { agent: path.join(dir, 'agent'), objDir: path.join(dir, 'bpf'), hash };
+}
+
+async function complete(p: GuestPayload): Promise<boolean> {
+  const files = [p.agent, ...PAYLOAD_OBJECTS.map((o) => path.join(p.objDir, o))];
+  return (await Promise.all(files.map(exists))).every(Boolean);
+}
+
+async function build(sourceDir: string, finalDir: string, hash: string, signal?: AbortSignal): Promise<Result<GuestPayload, string>> {
+  const tmp = `${finalDir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  const buildDir = path.join(tmp, 'build');
+  await mkdir(buildDir, { recursive: true });
+  // BUILD= points make at the cache, so an installed (read-only) package builds too.
+  const made = await run('make', ['-C', sourceDir, `BUILD=${buildDir}`, 'all'], { signal, timeoutMs: BUILD_TIMEOUT_MS });
+  if (!made.ok) {
+    await rm(tmp, { recursive: true, force: true });
+    const missing = await missingBuildTools(signal);
+    const hint = missing.length ? `\nmissing: ${missing.join('; ')}` : '';
+    return err(`building the guest payload failed: ${made.error.message}${hint}`);
+  }
+  await mkdir(path.join(tmp, 'bpf'));
+  await rename(path.join(buildDir, 'agent'), path.join(tmp, 'agent'));
+  for (const o of PAYLOAD_OBJECTS) await rename(path.join(buildDir, o), path.join(tmp, 'bpf', o));
+  await rm(buildDir, { recursive: true, force: true });
+  await rm(finalDir, { recursive: true, force: true });
+  await rename(tmp, finalDir);
+  return ok(payloadAt(finalDir, hash));
+}
+
+/** The built payload for the current sources and toolchain, building it when not cached. */
+export async function ensurePayload(opts: PayloadOptions = {}): Promise<Result<GuestPayload, string>> {
+  const sourceDir = opts.sourceDir ?? path.join(PACKAGE_ROOT, 'bpf');
+  const hash = await payloadHash(sourceDir, opts.signal);
+  const cacheDir = opts.cacheDir ?? path.join(cacheRoot(), 'payload');
+  const finalDir = path.join(cacheDir, hash.slice(0, 16));
+  await mkdir(cacheDir, { recursive: true });
+  const cached = payloadAt(finalDir, hash);
+  if (await complete(cached)) return ok(cached);
+  const missing = await missingBuildTools(opts.signal);
+  if (missing.length > 0) return err(`cannot build the guest payload (bpf/): ${missing.join('; ')}`);
+  // Two runs sharing a cache build once: the second finds the first one's result under the lock.
+  return withLock(
+    `${finalDir}.lock`,
+    async () => ((await complete(cached)) ? ok(cached) : build(sourceDir, finalDir, hash, opts.signal)),
+    { signal: opts.signal },
+  );
+}
