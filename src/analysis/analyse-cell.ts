@@ -42,7 +42,6 @@ export function analyseCell(c: CellResult): CellSummary {
     if (v.variant === 'direct') direct = a.summary;
     else indirect = a.summary;
   }
-  if (c.emulated) warnings.push(`${c.accelerator}: ${EMULATED_NOTE}`);
   if (direct && direct.mechanism !== 'direct-jump') {
     warnings.push(
       `direct: the JIT did not emit a direct jump (${direct.mechanism ?? 'no JIT evidence'}): this number is not the cost of a direct tail call`,
