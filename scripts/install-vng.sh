@@ -124,9 +124,10 @@ exec "$libdir/ld-linux-x86-64.so.2" --library-path "$libdir" "$PREFIX/root/usr/l
 EOF
 cat >"$stage/bin/vng" <<EOF
 #!/bin/sh
-# virtme-ng $SUITE, extracted (not dpkg-installed); its virtiofsd wrapper comes first on PATH.
+# virtme-ng $SUITE, extracted (not dpkg-installed); its virtiofsd wrapper and
+# its own virtme-run (vng runs it by name) come first on PATH.
 # /usr/bin/python3, not whatever python3 is first on PATH: the apt-installed modules live there.
-PATH="$PREFIX/bin:\$PATH" PYTHONPATH="$PREFIX/root/usr/lib/python3/dist-packages\${PYTHONPATH:+:\$PYTHONPATH}" \\
+PATH="$PREFIX/bin:$PREFIX/root/usr/bin:\$PATH" PYTHONPATH="$PREFIX/root/usr/lib/python3/dist-packages\${PYTHONPATH:+:\$PYTHONPATH}" \\
   exec /usr/bin/python3 "$PREFIX/root/usr/bin/vng" "\$@"
 EOF
 chmod 0755 "$stage/bin/vng" "$stage/bin/virtiofsd"
