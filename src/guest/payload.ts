@@ -29,6 +29,13 @@ export interface PayloadOptions {
   cacheDir?: string;
   /** The bpf/ source folder (default: the package's own). */
   sourceDir?: string;
+  /** Environment for make and the tool probes (PATH decides which compilers are found). */
+  env?: NodeJS.ProcessEnv;
+}
+
+interface ToolCtx {
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
 }
 
 const exists = async (p: string) =>
@@ -37,51 +44,51 @@ const exists = async (p: string) =>
     () => false,
   );
 
-async function answers(tool: string, args: string[], signal?: AbortSignal): Promise<string | undefined> {
-  const res = await run(tool, args, { signal, timeoutMs: PROBE_TIMEOUT_MS });
+async function answers(tool: string, args: string[], ctx: ToolCtx): Promise<string | undefined> {
+  const res = await run(tool, args, { signal: ctx.signal, env: ctx.env, timeoutMs: PROBE_TIMEOUT_MS });
   return res.ok ? res.value.stdout : undefined;
 }
 
 /** `cc -print-file-name=libX.a` prints a full path only when the linker would find the archive. */
-async function staticLib(name: string, signal?: AbortSignal): Promise<boolean> {
-  const out = (await answers('cc', [`-print-file-name=${name}`], signal))?.trim();
+async function staticLib(name: string, ctx: ToolCtx): Promise<boolean> {
+  const out = (await answers('cc', [`-print-file-name=${name}`], ctx))?.trim();
   return out !== undefined && path.isAbsolute(out) && (await exists(out));
 }
 
-async function bpfHelpersHeader(signal?: AbortSignal): Promise<boolean> {
-  const res = await run('cc', ['-E', '-x', 'c', '-'], { input: '#include <bpf/bpf_helpers.h>\n', signal, timeoutMs: PROBE_TIMEOUT_MS });
+async function bpfHelpersHeader(ctx: ToolCtx): Promise<boolean> {
+  const res = await run('cc', ['-E', '-x', 'c', '-'], { input: '#include <bpf/bpf_helpers.h>\n', signal: ctx.signal, env: ctx.env, timeoutMs: PROBE_TIMEOUT_MS });
   return res.ok;
 }
 
-function requirements(signal?: AbortSignal): Requirement[] {
+function requirements(ctx: ToolCtx): Requirement[] {
   return [
-    { what: 'make', pkg: 'make', check: async () => (await answers('make', ['--version'], signal)) !== undefined },
-    { what: 'clang (BPF target)', pkg: 'clang', check: async () => (await answers('clang', ['--version'], signal)) !== undefined },
-    { what: 'a C compiler (cc)', pkg: 'gcc', check: async () => (await answers('cc', ['--version'], signal)) !== undefined },
-    { what: 'libbpf headers (bpf/bpf_helpers.h)', pkg: 'libbpf-dev', check: () => bpfHelpersHeader(signal) },
-    { what: 'static libbpf (libbpf.a)', pkg: 'libbpf-dev', check: () => staticLib('libbpf.a', signal) },
-    { what: 'static libelf (libelf.a)', pkg: 'libelf-dev', check: () => staticLib('libelf.a', signal) },
-    { what: 'static zlib (libz.a)', pkg: 'zlib1g-dev', check: () => staticLib('libz.a', signal) },
-    { what: 'static libzstd (libzstd.a)', pkg: 'libzstd-dev', check: () => staticLib('libzstd.a', signal) },
+    { what: 'make', pkg: 'make', check: async () => (await answers('make', ['--version'], ctx)) !== undefined },
+    { what: 'clang (BPF target)', pkg: 'clang', check: async () => (await answers('clang', ['--version'], ctx)) !== undefined },
+    { what: 'a C compiler (cc)', pkg: 'gcc', check: async () => (await answers('cc', ['--version'], ctx)) !== undefined },
+    { what: 'libbpf headers (bpf/bpf_helpers.h)', pkg: 'libbpf-dev', check: () => bpfHelpersHeader(ctx) },
+    { what: 'static libbpf (libbpf.a)', pkg: 'libbpf-dev', check: () => staticLib('libbpf.a', ctx) },
+    { what: 'static libelf (libelf.a)', pkg: 'libelf-dev', check: () => staticLib('libelf.a', ctx) },
+    { what: 'static zlib (libz.a)', pkg: 'zlib1g-dev', check: () => staticLib('libz.a', ctx) },
+    { what: 'static libzstd (libzstd.a)', pkg: 'libzstd-dev', check: () => staticLib('libzstd.a', ctx) },
   ];
 }
 
 /** Every missing build requirement, e.g. "clang (BPF target): install clang". Empty when all are there. */
-export async function missingBuildTools(signal?: AbortSignal): Promise<string[]> {
-  const reqs = requirements(signal);
+export async function missingBuildTools(ctx: ToolCtx = {}): Promise<string[]> {
+  const reqs = requirements(ctx);
   const results = await Promise.all(reqs.map((r) => r.check()));
   return reqs.filter((_, i) => !results[i]).map((r) => `${r.what}: install ${r.pkg}`);
 }
 
 /** Hash of what decides the build output: every source file, the compilers, libbpf's version. */
-export async function payloadHash(sourceDir: string, signal?: AbortSignal): Promise<string> {
+export async function payloadHash(sourceDir: string, ctx: ToolCtx = {}): Promise<string> {
   const h = createHash('sha256');
   const files = (await readdir(sourceDir)).filter((f) => /\.(c|h)$/.test(f) || f === 'Makefile').sort();
   for (const f of files) {
     h.update(`file ${f}\n`);
     h.update(await readFile(path.join(sourceDir, f)));
   }
-  for (const tool of ['clang', 'cc']) h.update(`${tool} ${(await answers(tool, ['--version'], signal))?.split('\n')[0] ?? 'missing'}\n`);
+  for (const tool of ['clang', 'cc']) h.update(`${tool} ${(await answers(tool, ['--version'], ctx))?.split('\n')[0] ?? 'missing'}\n`);
   const libbpfVersion = await readFile('/usr/include/bpf/libbpf_version.h', 'utf8').catch(() => 'unknown');
   h.update(`libbpf ${libbpfVersion}\n`);
   return h.digest('hex');
@@ -96,16 +103,16 @@ async function complete(p: GuestPayload): Promise<boolean> {
   return (await Promise.all(files.map(exists))).every(Boolean);
 }
 
-async function build(sourceDir: string, finalDir: string, hash: string, signal?: AbortSignal): Promise<Result<GuestPayload, string>> {
+async function build(sourceDir: string, finalDir: string, hash: string, ctx: ToolCtx): Promise<Result<GuestPayload, string>> {
   const tmp = `${finalDir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   const buildDir = path.join(tmp, 'build');
   await mkdir(buildDir, { recursive: true });
   // BUILD= points make at the cache, so an installed (read-only) package builds too.
-  const made = await run('make', ['-C', sourceDir, `BUILD=${buildDir}`, 'all'], { signal, timeoutMs: BUILD_TIMEOUT_MS });
+  const made = await run('make', ['-C', sourceDir, `BUILD=${buildDir}`, 'all'], { signal: ctx.signal, env: ctx.env, timeoutMs: BUILD_TIMEOUT_MS });
   if (!made.ok) {
     await rm(tmp, { recursive: true, force: true });
-    const missing = await missingBuildTools(signal);
+    const missing = await missingBuildTools(ctx);
     const hint = missing.length ? `\nmissing: ${missing.join('; ')}` : '';
     return err(`building the guest payload failed: ${made.error.message}${hint}`);
   }
@@ -121,18 +128,19 @@ async function build(sourceDir: string, finalDir: string, hash: string, signal?:
 /** The built payload for the current sources and toolchain, building it when not cached. */
 export async function ensurePayload(opts: PayloadOptions = {}): Promise<Result<GuestPayload, string>> {
   const sourceDir = opts.sourceDir ?? path.join(PACKAGE_ROOT, 'bpf');
-  const hash = await payloadHash(sourceDir, opts.signal);
+  const ctx: ToolCtx = { signal: opts.signal, env: opts.env };
+  const hash = await payloadHash(sourceDir, ctx);
   const cacheDir = opts.cacheDir ?? path.join(cacheRoot(), 'payload');
   const finalDir = path.join(cacheDir, hash.slice(0, 16));
   await mkdir(cacheDir, { recursive: true });
   const cached = payloadAt(finalDir, hash);
   if (await complete(cached)) return ok(cached);
-  const missing = await missingBuildTools(opts.signal);
+  const missing = await missingBuildTools(ctx);
   if (missing.length > 0) return err(`cannot build the guest payload (bpf/): ${missing.join('; ')}`);
   // Two runs sharing a cache build once: the second finds the first one's result under the lock.
   return withLock(
     `${finalDir}.lock`,
-    async () => ((await complete(cached)) ? ok(cached) : build(sourceDir, finalDir, hash, opts.signal)),
+    async () => ((await complete(cached)) ? ok(cached) : build(sourceDir, finalDir, hash, ctx)),
     { signal: opts.signal },
   );
 }
