@@ -1,6 +1,7 @@
 // Fetch every kernel of a matrix into the cache, honouring the lockfile. Two entry points over one
 // session: fetchKernels() (a plain function for tests and scripts) and createFetchTasks() (listr2 tasks
 // the `fetch` and `run` commands embed, one per kernel, with bytes and rate as task output).
+import { setMaxListeners } from 'node:events';
 import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import type { Kernel, Matrix } from '../matrix/schema.js';
 import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLock, type LockFile } from '../matrix/lock.js';
@@ -62,6 +63,8 @@ export class FetchSession {
     this.lockFile = opts.lockFile ?? lockPathFor(opts.matrixFile);
     this.cache = opts.cache ?? KernelCache.fromEnv(opts.env);
     this.signal = opts.signal ?? new AbortController().signal;
+    // Every concurrent request listens on the one Ctrl-C signal: dozens of listeners are expected here.
+    setMaxListeners(0, this.signal);
     this.kernels = selectKernels(opts.matrix, opts.kernelIds);
   }
 

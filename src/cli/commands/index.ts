@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { definePlanCommand } from './plan.js';
 import { defineReport } from './report.js';
+import { defineFetchCommand } from './fetch.js';
+import { defineLockCommand } from './lock.js';
 
 /** Each command file exports one of these; `setExit` records the command's exit code. */
 export type DefineCommand = (setExit: (code: number) => void) => Command;
@@ -9,4 +11,6 @@ export type DefineCommand = (setExit: (code: number) => void) => Command;
 export const commands: DefineCommand[] = [
   definePlanCommand,
   defineReport,
+  defineFetchCommand,
+  defineLockCommand,
 ];
