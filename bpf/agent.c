@@ -702,7 +702,8 @@ int main(int argc, char **argv)
 		bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--samples and --repeat must be >= 1, --warmup >= 0");
 	long long t0 = now_ms();
 	if (!have_seed)
-		o.seed = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32);
+		/* 32 bits: stays exact as a JSON number (< 2^53) so the host can replay the order. */
+		o.seed = ((unsigned long long)time(NULL) ^ ((unsigned long long)getpid() * 2654435761ULL)) & 0xffffffffULL;
 	/* xorshift must not start at 0. */
 	rng_state = o.seed ? o.seed : 0x9e3779b97f4a7c15ULL;
 
