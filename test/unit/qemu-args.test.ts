@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { kernelCmdline, qemuArgs } from '../../src/vm/qemu-args.js';
+
+describe('qemuArgs', () => {
+  it('builds the exact command line of a TCG cell', () => {
+    expect(
+      qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: '/k/vmlinuz', initrd: '/w/initrd.img', cmdline: 'spectre_v2=off', agentOut: '/w/agent.jsonl' }),
+    ).toEqual([
+      '-machine', 'q35',
+      '-accel', 'tcg',
+      '-cpu', 'max',
+      '-m', '512',
+      '-smp', '1',
+      '-nodefaults',
+      '-nographic',
+      '-no-reboot',
+      '-serial', 'stdio',
+      '-serial', 'file:/w/agent.jsonl',
+      '-kernel', '/k/vmlinuz',
+      '-initrd', '/w/initrd.img',
+      '-append', 'console=ttyS0 panic=-1 spectre_v2=off',
+    ]);
+  });
+
+  it('passes the host CPU under KVM, honours a boot configuration CPU model, keeps ttyS1 without output file', () => {
+    const kvm = qemuArgs({ accel: 'kvm', memoryMiB: 256, cpus: 2, kernel: 'k', initrd: 'i' });
+    expect(kvm.slice(0, 10)).toEqual(['-machine', 'q35', '-accel', 'kvm', '-cpu', 'host', '-m', '256', '-smp', '2']);
+    expect(kvm).toContain('null');
+    expect(qemuArgs({ accel: 'tcg', cpu: 'Skylake-Client-IBRS', memoryMiB: 512, cpus: 1, kernel: 'k', initrd: 'i' })[5]).toBe('Skylake-Client-IBRS');
+  });
+});
+
+describe('kernelCmdline', () => {
+  it('puts the base options first so the boot configuration can override them, and squeezes spaces', () => {
+    expect(kernelCmdline('  spectre_v2=retpoline,generic   panic=10 ')).toBe('console=ttyS0 panic=-1 spectre_v2=retpoline,generic panic=10');
+    expect(kernelCmdline(undefined)).toBe('console=ttyS0 panic=-1');
+  });
+});
