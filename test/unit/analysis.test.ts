@@ -1,0 +1,130 @@
+import { cp, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyse } from '../../src/analysis/analyse.js';
+import { analyseVariant } from '../../src/analysis/analyse-variant.js';
+import { loadResultDirs } from '../../src/analysis/load-results.js';
+import type { Summary } from '../../src/analysis/summary-schema.js';
+import { FIXTURE_ROOT, fixtureModels, generateCell, KVM_RUN, TCG_RUN } from '../fixtures/results/generate.js';
+
+let summary: Summary;
+let tmp: string;
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'tm-analysis-'));
+  const loaded = await loadResultDirs([FIXTURE_ROOT]);
+  if (!loaded.ok) throw new Error(loaded.error);
+  summary = analyse(loaded.value.cells.map((c) => c.cell));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const cell = (key: string) => {
+  const c = summary.cells.find((x) => x.key === key);
+  if (!c) throw new Error(`no cell ${key}`);
+  return c;
+};
+
+describe('analyse the fixture runs', () => {
+  it('merges both runs and counts ok, failed and emulated cells', () => {
+    expect(summary.runs).toEqual([KVM_RUN, TCG_RUN]);
+    expect(summary.totals).toEqual({ cells: 8, ok: 7, failed: 1, emulated: 4 });
+  });
+
+  it('recovers every generated slope within four standard errors', () => {
+    for (const m of fixtureModels()) {
+      if (m.failure) continue;
+      const c = cell(`${m.kernelId}/${m.boot.name}/test-run`);
+      for (const v of ['direct', 'indirect'] as const) {
+        const model = m[v];
+        if (model.bend) continue; // a bent chain has no single true slope
+        const fit = c[v]!.fit!;
+        expect(Math.abs(fit.slope - model.slope), `${c.key} ${v}`).toBeLessThanOrEqual(4 * fit.slopeSe);
+        expect(fit.n).toBe(33);
+        expect(fit.intercept).toBeCloseTo(m.intercept, -1);
+      }
+    }
+  });
+
+  it('flags the chain that is not linear at small depths, and only that one', () => {
+    const flagged = summary.cells.filter((c) => c.warnings.some((w) => w.includes('not linear'))).map((c) => c.key);
+    expect(flagged).toEqual(['5.10-cloud/retpoline/test-run']);
+    const c = cell('5.10-cloud/retpoline/test-run');
+    expect(c.direct!.tailFit!.slope).toBeCloseTo(3.1, 1);
+  });
+
+  it('says when the direct variant did not get a direct jump, and why', () => {
+    const c = cell('sid-cloud/mitigations-off/test-run');
+    expect(c.direct!.mechanism).toBe('plain-indirect');
+    expect(c.warnings.join('\n')).toMatch(/did not emit a direct jump/);
+    expect(c.warnings.join('\n')).toMatch(/bpf_jit_harden=2/);
+  });
+
+  it('keeps the console tail of a failed cell and no numbers', () => {
+    const c = cell('sid-cloud/retpoline/test-run');
+    expect(c.status).toBe('panic');
+    expect(c.direct).toBeNull();
+    expect(c.comparison).toBeNull();
+    expect(c.consoleExcerpt.at(-1)).toMatch(/end Kernel panic/);
+  });
+
+  it('compares direct with indirect: saving, its share and the ratio', () => {
+    const c = cell('6.1-cloud/retpoline/test-run');
+    const k = c.comparison!;
+    expect(k.savingNs).toBeCloseTo(c.indirect!.fit!.slope - c.direct!.fit!.slope, 10);
+    expect(k.savingCi[0]).toBeLessThan(k.savingNs);
+    expect(k.savingPct).toBeCloseTo(100 * (1 - 2.4 / 17.8), 0);
+    expect(k.ratioCi![0]).toBeLessThan(k.ratio);
+    expect(k.ratioCi![1]).toBeGreaterThan(k.ratio);
+    expect(k.savingPctCi![0]).toBeLessThan(k.savingPct);
+  });
+});
+
+describe('variant analysis', () => {
+  it('leaves out samples whose retval is not their depth, and says so', () => {
+    const m = fixtureModels()[2]!;
+    const v = generateCell(m).variants[0]!;
+    const bad = { ...v, samples: v.samples.map((s, i) => (i < 3 ? { ...s, retval: s.depth + 1, durationNs: 1e6 } : s)) };
+    const a = analyseVariant(bad);
+    expect(a.summary.invalidSamples).toBe(3);
+    expect(a.warnings.join('\n')).toMatch(/3 sample\(s\) returned a retval/);
+    expect(a.summary.fit!.slope).toBeCloseTo(analyseVariant(v).summary.fit!.slope, 1);
+  });
+});
+
+describe('loading result folders', () => {
+  it('accepts run folders one by one as well as a folder of runs', async () => {
+    const loaded = await loadResultDirs([path.join(FIXTURE_ROOT, KVM_RUN), path.join(FIXTURE_ROOT, TCG_RUN)]);
+    expect(loaded.ok && loaded.value.cells.length).toBe(8);
+    expect(loaded.ok && loaded.value.runs.length).toBe(2);
+  });
+
+  it('names the file and the field of a bad cell result', async () => {
+    const dir = path.join(tmp, 'bad');
+    await cp(path.join(FIXTURE_ROOT, KVM_RUN), dir, { recursive: true });
+    const file = path.join(dir, 'cells', '6.1-cloud--retpoline--test-run.json');
+    const doc = JSON.parse(await readFile(file, 'utf8'));
+    doc.variants[0].samples[4].durationNs = 'fast';
+    delete doc.accelerator;
+    await writeFile(file, JSON.stringify(doc));
+    const loaded = await loadResultDirs([dir]);
+    expect(loaded.ok).toBe(false);
+    if (loaded.ok) return;
+    expect(loaded.error).toContain(file);
+    expect(loaded.error).toContain('variants[0].samples[4].durationNs');
+    expect(loaded.error).toMatch(/accelerator/);
+  });
+
+  it('refuses the same cell twice and folders with no cells', async () => {
+    const dup = await loadResultDirs([FIXTURE_ROOT, path.join(FIXTURE_ROOT, KVM_RUN)]);
+    expect(!dup.ok && dup.error).toMatch(/also in/);
+    const empty = path.join(tmp, 'empty');
+    await mkdir(empty, { recursive: true });
+    const none = await loadResultDirs([empty]);
+    expect(!none.ok && none.error).toMatch(/no cells\/ folder/);
+    const missing = await loadResultDirs([path.join(tmp, 'nope')]);
+    expect(!missing.ok && missing.error).toMatch(/not a directory/);
+  });
+});
