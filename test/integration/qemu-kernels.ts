@@ -1,0 +1,65 @@
+// Real kernels and the real payload for the qemu/accel/faults integration tests: the oldest (bullseye,
+// 5.10) and newest (sid) Debian cloud kernels, through the project's own fetcher into the shared cache
+// (TAILMATRIX_CACHE or ~/.cache/tailmatrix), so later runs download nothing.
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fetchKernels } from '../../src/kernels/index.js';
+import type { FetchedKernel } from '../../src/kernels/types.js';
+import { ensurePayload } from '../../src/guest/payload.js';
+import { benchmark, matrix, runner, type TestRunParams } from '../../src/matrix/schema.js';
+import type { CellRunSpec, GuestPayload } from '../../src/vm/types.js';
+
+export const TEST_KERNELS = {
+  oldest: { id: '5.10-cloud', source: { type: 'debian', suite: 'bullseye', package: 'linux-image-cloud-amd64' } },
+  newest: { id: 'sid-cloud', source: { type: 'debian', suite: 'sid', package: 'linux-image-cloud-amd64' } },
+} as const;
+
+let fetched: Promise<Map<string, FetchedKernel>> | undefined;
+
+export function testKernels(): Promise<Map<string, FetchedKernel>> {
+  fetched ??= (async () => {
+    const m = matrix.parse({ kernels: Object.values(TEST_KERNELS), boots: [{ name: 'default' }], benchmarks: [{ name: 'test-run', type: 'test-run' }] });
+    // The lockfile goes to a scratch dir: tests resolve the suites' current kernels.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tailmatrix-test-matrix-'));
+    const res = await fetchKernels({ matrix: m, matrixFile: path.join(dir, 'matrix.json') });
+    if (!res.ok) throw new Error(`fetching test kernels failed: ${res.error.map((e) => e.message).join('; ')}`);
+    return res.value.kernels;
+  })();
+  return fetched;
+}
+
+export async function testKernel(which: keyof typeof TEST_KERNELS): Promise<FetchedKernel> {
+  const k = (await testKernels()).get(TEST_KERNELS[which].id);
+  if (!k) throw new Error(`kernel ${TEST_KERNELS[which].id} missing`);
+  return k;
+}
+
+let payload: Promise<GuestPayload> | undefined;
+export function testPayload(): Promise<GuestPayload> {
+  payload ??= ensurePayload().then((p) => {
+    if (!p.ok) throw new Error(`payload: ${p.error}`);
+    return p.value;
+  });
+  return payload;
+}
+
+/** A small sweep: each boot takes seconds, not minutes, under TCG. */
+export const SMALL_SWEEP: Partial<TestRunParams> = { maxDepth: 4, samples: 3, repeat: 200, variants: ['direct', 'indirect'] };
+
+export function cellSpec(
+  kernel: FetchedKernel,
+  pl: GuestPayload,
+  over: { cmdline?: string; timeoutSec?: number; params?: Partial<TestRunParams> } = {},
+): CellRunSpec {
+  return {
+    cellId: `${kernel.id}-test`,
+    kernel,
+    boot: { name: 'test', cmdline: over.cmdline ?? '' },
+    benchmark: benchmark.parse({ name: 'test-run', type: 'test-run', params: { ...SMALL_SWEEP, ...over.params } }),
+    runner: runner.parse({ backend: 'qemu', accel: 'tcg', timeoutSec: over.timeoutSec ?? 300 }),
+    accel: 'tcg',
+    payload: pl,
+    workDir: mkdtempSync(path.join(os.tmpdir(), `tailmatrix-test-cell-`)),
+  };
+}
