@@ -1,7 +1,7 @@
 // Put a pristine kernel source into an empty folder, from what identifies it: a tarball or Debian's
 // linux-source .deb (downloaded into the blob cache, SHA256-checked) or a local git tree (a --shared
 // clone: no copy of the objects, the user's tree is never modified).
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { extractDeb } from '../../util/archive.js';
 import { run } from '../../util/exec.js';
@@ -47,7 +47,8 @@ export async function materializeSource(source: SourceIdentity, dest: string, ct
   try {
     const work = path.join(unpacked, 'work');
     const root = path.join(unpacked, 'root');
-    await run('mkdir', ['-p', work, root]);
+    await mkdir(work, { recursive: true });
+    await mkdir(root, { recursive: true });
     const x = await extractDeb(blob.value.path, root, work, ctx.signal);
     if (!x.ok) return x;
     const names = await readdir(path.join(root, 'usr', 'src')).catch(() => [] as string[]);
@@ -55,6 +56,6 @@ export async function materializeSource(source: SourceIdentity, dest: string, ct
     if (tarball === undefined) return err(`${source.package}: no usr/src/linux-source-*.tar.* in the package (has ${names.join(', ') || 'nothing'})`);
     return await untarSource(path.join(root, 'usr', 'src', tarball), dest, ctx.signal);
   } finally {
-    await run('rm', ['-rf', unpacked]);
+    await rm(unpacked, { recursive: true, force: true });
   }
 }

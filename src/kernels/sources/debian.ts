@@ -6,7 +6,6 @@ import type { LockedFile } from '../../matrix/lock.js';
 import { extractDeb } from '../../util/archive.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { fetchBlob } from '../blob.js';
-import type { KernelCache } from '../cache.js';
 import { loadSuiteIndex } from '../debian/suite.js';
 import { resolveKernelPackages } from '../debian/packages.js';
 import { materializeKernel, readExtracted } from '../extracted.js';
@@ -32,8 +31,10 @@ export async function fetchFilesAndMaterialize(
   files: readonly LockedFile[],
   unpack: (blob: string, root: string, tmp: string, signal: AbortSignal) => Promise<Result<void, string>>,
   ctx: SourceContext,
-  cache: KernelCache = ctx.cache,
+  /** Sent with every download (an OCI registry's bearer token). */
+  headers?: Record<string, string>,
 ) {
+  const cache = ctx.cache;
   const done = await cache.lookup('kernels', key);
   if (done !== undefined) return readExtracted(id, done);
   const total = files.reduce((s, f) => s + (f.size ?? 0), 0) || undefined;
@@ -42,6 +43,7 @@ export async function fetchFilesAndMaterialize(
   for (const f of files) {
     const got = await fetchBlob(cache, f, {
       signal: ctx.signal,
+      headers,
       onProgress: (n) => ctx.onProgress({ transferred: base + n, total, phase: `download ${f.name}` }),
       onRetry: (attempt, why) => ctx.log(`${f.name}: attempt ${attempt} failed (${why}), retrying`),
     });

@@ -1,0 +1,84 @@
+// Everything a build depends on, read once: the source identity, the patch and fragment texts with
+// their hashes, and the compiler. The inputs hash is computed from exactly what will be built.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { run } from '../../util/exec.js';
+import { err, ok, type Result } from '../../util/result.js';
+import { badInput, type SourceFailure } from '../source.js';
+import { parseFragment, type Fragment } from './fragments.js';
+import { git } from './git.js';
+import { buildInputsHash, type BuildInputs, type ConfigBase, type SourceIdentity } from './keys.js';
+import type { TreePatch } from './work-tree.js';
+
+export interface BuildPlan {
+  inputs: BuildInputs;
+  inputsHash: string;
+  /** In order: a git tree's uncommitted diff first (when building the work tree), then the user's patches. */
+  patches: TreePatch[];
+  fragments: Fragment[];
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** The compiler kbuild will use, as `gcc --version` names it (its first line). */
+export async function compilerId(env?: NodeJS.ProcessEnv): Promise<Result<string, string>> {
+  const r = await run('gcc', ['--version'], { env });
+  if (!r.ok) return err(`no C compiler: ${r.error.message} (install gcc, make, flex, bison, bc, libelf-dev, libssl-dev)`);
+  return ok(r.value.stdout.split('\n')[0]?.trim() ?? 'gcc');
+}
+
+async function readInput(file: string, what: string): Promise<Result<string, SourceFailure>> {
+  try {
+    return ok(await readFile(file, 'utf8'));
+  } catch (e) {
+    return err(badInput(`${what} ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+  }
+}
+
+/** Commit of `ref` in a local git tree, and the uncommitted diff when building the work tree itself. */
+export async function resolveGitSource(tree: string, ref: string | undefined): Promise<Result<{ source: SourceIdentity; diff?: string }, SourceFailure>> {
+  const top = await git(tree, ['rev-parse', '--show-toplevel']);
+  if (!top.ok) return err(badInput(`${tree} is not a git work tree (build a plain source folder as a tarball, or \`git init\` it)`));
+  const rev = await git(tree, ['rev-parse', '--verify', `${ref ?? 'HEAD'}^{commit}`]);
+  if (!rev.ok) return err(badInput(`${tree}: no commit "${ref ?? 'HEAD'}"`));
+  const commit = rev.value.stdout.trim();
+  const root = top.value.stdout.trim();
+  if (ref !== undefined) return ok({ source: { kind: 'git', tree: root, commit } });
+  // No ref: the developer's work tree as it is now, uncommitted edits to tracked files included.
+  const d = await git(root, ['diff', 'HEAD', '--binary']);
+  if (!d.ok) return err(d.error.message);
+  const diff = d.value.stdout;
+  return ok({ source: { kind: 'git', tree: root, commit, diffSha256: diff === '' ? undefined : sha256(diff) }, diff: diff === '' ? undefined : diff });
+}
+
+export async function planBuild(opts: {
+  source: SourceIdentity;
+  /** A git tree's uncommitted diff, applied before the patches. */
+  treeDiff?: string;
+  patchFiles: readonly string[];
+  base: ConfigBase;
+  fragmentFiles: readonly string[];
+  env?: NodeJS.ProcessEnv;
+}): Promise<Result<BuildPlan, SourceFailure>> {
+  const patches: TreePatch[] = [];
+  if (opts.treeDiff !== undefined) patches.push({ name: `uncommitted changes in ${opts.source.kind === 'git' ? opts.source.tree : 'tree'}`, text: opts.treeDiff });
+  const hashedPatches = [];
+  for (const file of opts.patchFiles) {
+    const text = await readInput(file, 'patch');
+    if (!text.ok) return text;
+    patches.push({ name: file, text: text.value });
+    hashedPatches.push({ path: file, sha256: sha256(text.value) });
+  }
+  const fragments: Fragment[] = [];
+  const hashedFragments = [];
+  for (const file of opts.fragmentFiles) {
+    const text = await readInput(file, 'config fragment');
+    if (!text.ok) return text;
+    fragments.push(parseFragment(text.value, file));
+    hashedFragments.push({ path: file, sha256: sha256(text.value) });
+  }
+  const cc = await compilerId(opts.env);
+  if (!cc.ok) return cc;
+  const inputs: BuildInputs = { source: opts.source, patches: hashedPatches, base: opts.base, fragments: hashedFragments, compiler: cc.value };
+  return ok({ inputs, inputsHash: buildInputsHash(inputs), patches, fragments });
+}
