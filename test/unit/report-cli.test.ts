@@ -1,0 +1,56 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { EXIT } from '../../src/cli/exit-codes.js';
+import { FIXTURE_ROOT, KVM_RUN, TCG_RUN } from '../fixtures/results/generate.js';
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'tm-report-cli-'));
+  // The command prints the files it wrote and a one-line tally; keep the test output clean.
+  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+});
+afterAll(async () => {
+  vi.restoreAllMocks();
+  await rm(tmp, { recursive: true, force: true });
+});
+
+const report = (...args: string[]) => main(['node', 'tailmatrix', 'report', ...args]);
+
+async function readAll(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const f of (await readdir(dir)).sort()) out[f] = await readFile(path.join(dir, f), 'utf8');
+  return out;
+}
+
+describe('tailmatrix report', () => {
+  it('merges two result folders into one report, identical on every rerun', async () => {
+    const dirs = [path.join(FIXTURE_ROOT, KVM_RUN), path.join(FIXTURE_ROOT, TCG_RUN)];
+    const a = path.join(tmp, 'a');
+    const b = path.join(tmp, 'b');
+    // One cell panicked in the fixtures: the exit code says "cell failures".
+    expect(await report(...dirs, '--out', a)).toBe(EXIT.cellFailures);
+    expect(await report(...dirs, '--out', b)).toBe(EXIT.cellFailures);
+    const first = await readAll(a);
+    expect(Object.keys(first)).toEqual(['junit.xml', 'report.html', 'report.md', 'summary.json']);
+    expect(await readAll(b)).toEqual(first);
+    expect(first['report.md']).toContain(KVM_RUN);
+    expect(first['report.md']).toContain(TCG_RUN);
+  }, 60_000);
+
+  it('writes only the formats asked for', async () => {
+    const out = path.join(tmp, 'md-only');
+    expect(await report(path.join(FIXTURE_ROOT, KVM_RUN), '--out', out, '--format', 'md,json')).toBe(EXIT.ok);
+    expect((await readdir(out)).sort()).toEqual(['report.md', 'summary.json']);
+  });
+
+  it('treats unknown formats, missing folders and an ambiguous output as bad input', async () => {
+    expect(await report(FIXTURE_ROOT, '--out', path.join(tmp, 'x'), '--format', 'pdf')).toBe(EXIT.badInput);
+    expect(await report(path.join(tmp, 'does-not-exist'), '--out', path.join(tmp, 'y'))).toBe(EXIT.badInput);
+    expect(await report(path.join(FIXTURE_ROOT, KVM_RUN), path.join(FIXTURE_ROOT, TCG_RUN))).toBe(EXIT.badInput);
+    expect(await report(FIXTURE_ROOT, '--out', path.join(tmp, 'z'), '--gate-ns', '-3', '--baseline', FIXTURE_ROOT)).toBe(EXIT.badInput);
+  });
+});
