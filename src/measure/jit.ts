@@ -120,30 +120,33 @@ export function classifyProgram(image: JitImage, chain: JitImage[], thunks: Thun
 
   insns.forEach((insn, k) => {
     if ((insn.opcode === 0xe8 || insn.opcode === 0xe9) && insn.rel !== undefined && insn.length === PATCH_SIZE) {
-      const end = insn.offset + insn.length;
-      if (insn.opcode === 0xe8 && matchesAt(bytes, insn.offset, INLINE_RETPOLINE)) {
-        site('inline-retpoline', insn.offset, INLINE_RETPOLINE.length);
-        return;
-      }
-      const target = base + BigInt(end + insn.rel);
-      const intoProgram = inSpan(programs, target);
-      if (intoProgram && insn.opcode === 0xe9) return void site('direct-jump', insn.offset, insn.length, symbolAt(intoProgram));
-      const intoThunk = inSpan(thunkSpans, target);
-      if (intoThunk) return void site('retpoline-thunk', insn.offset, insn.length, symbolAt(intoThunk));
-      // An unpatched poke site: the bypass jmp skips exactly over a 5-byte NOP.
-      const local = end + insn.rel;
-      if (insn.opcode === 0xe9 && insn.rel > 0 && local <= bytes.length && decoded.stoppedAt === undefined) {
-        const nopAt = nopRunBefore(insns, local);
-        if (nopAt !== undefined) site('nop', nopAt, PATCH_SIZE);
-      }
-      return;
-    }
-    if (isJmpReg(insn)) {
+      classifyRel32(insn, insn.rel);
+    } else if (isJmpReg(insn)) {
       const prev = insns[k - 1];
       if (prev && isLfence(prev) && prev.offset + prev.length === insn.offset) site('lfence-jmp', prev.offset, prev.length + insn.length);
       else site('plain-indirect', insn.offset, insn.length);
     }
   });
+
+  function classifyRel32(insn: X86Insn, rel: number): void {
+    const end = insn.offset + insn.length;
+    if (insn.opcode === 0xe8 && matchesAt(bytes, insn.offset, INLINE_RETPOLINE)) {
+      site('inline-retpoline', insn.offset, INLINE_RETPOLINE.length);
+      return;
+    }
+    const target = base + BigInt(end + rel);
+    const intoProgram = inSpan(programs, target);
+    const intoThunk = inSpan(thunkSpans, target);
+    if (intoProgram && insn.opcode === 0xe9) {
+      site('direct-jump', insn.offset, insn.length, symbolAt(intoProgram));
+    } else if (intoThunk) {
+      site('retpoline-thunk', insn.offset, insn.length, symbolAt(intoThunk));
+    } else if (insn.opcode === 0xe9 && rel > 0 && end + rel <= bytes.length && decoded.stoppedAt === undefined) {
+      // An unpatched poke site: the bypass jmp skips exactly over a 5-byte NOP.
+      const nopAt = nopRunBefore(insns, end + rel);
+      if (nopAt !== undefined) site('nop', nopAt, PATCH_SIZE);
+    }
+  }
   return sites;
 }
 

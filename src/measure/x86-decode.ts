@@ -14,6 +14,8 @@ export interface X86Insn {
   rel?: number;
   /** Legacy prefixes seen (0x66, 0xf3 …), in order. */
   prefixes: number[];
+  /** The REX byte (0x40-0x4f) when present. */
+  rex?: number;
 }
 
 const LEGACY_PREFIXES = new Set([0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x2e, 0x3e, 0x26, 0x64, 0x65, 0x36]);
@@ -116,12 +118,13 @@ export function decodeOne(bytes: Uint8Array, offset: number): X86Insn | undefine
   let at = offset;
   const prefixes: number[] = [];
   while (at < bytes.length && LEGACY_PREFIXES.has(bytes[at]!)) prefixes.push(bytes[at++]!);
-  let rexW = false;
+  let rex: number | undefined;
   const maybeRex = bytes[at];
   if (maybeRex !== undefined && maybeRex >= 0x40 && maybeRex <= 0x4f) {
-    rexW = (maybeRex & 8) !== 0;
+    rex = maybeRex;
     at++;
   }
+  const rexW = rex !== undefined && (rex & 8) !== 0;
   const first = bytes[at];
   if (first === undefined) return undefined;
   at++;
@@ -156,7 +159,7 @@ export function decodeOne(bytes: Uint8Array, offset: number): X86Insn | undefine
     at += shape.rel;
   }
   if (at > bytes.length) return undefined;
-  return { offset, length: at - offset, opcode, modrm, rel, prefixes };
+  return { offset, length: at - offset, opcode, modrm, rel, prefixes, ...(rex !== undefined ? { rex } : {}) };
 }
 
 export interface DecodedImage {
@@ -182,7 +185,8 @@ export function decodeImage(bytes: Uint8Array): DecodedImage {
 export function isNop(insn: X86Insn): boolean {
   const onlySizePrefixes = insn.prefixes.every((p) => p === 0x66 || p === 0x2e || p === 0x3e);
   if (!onlySizePrefixes) return false;
-  if (insn.opcode === 0x90) return true;
+  // 41 90 is xchg %eax,%r8d, not a NOP.
+  if (insn.opcode === 0x90) return insn.rex === undefined || (insn.rex & 1) === 0;
   return insn.opcode === 0x0f1f && insn.modrm !== undefined && ((insn.modrm >> 3) & 7) === 0;
 }
 
