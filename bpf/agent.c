@@ -414,6 +414,8 @@ struct chain {
 	struct bpf_object *obj;
 	int map_fd;
 	int prog_fd[CHAIN_PROGRAMS];
+	/* What each slot holds now: only slots that change are written (each write re-patches JIT images). */
+	int filled[CHAIN_PROGRAMS];
 };
 
 static int load_chain(const struct opts *o, const char *variant, struct chain *c, char *objname, size_t objname_len)
@@ -450,13 +452,22 @@ static int load_chain(const struct opts *o, const char *variant, struct chain *c
 	return 0;
 }
 
-static int set_slot(const struct chain *c, int slot, int filled)
+static int set_slot(struct chain *c, int slot, int filled)
 {
 	__u32 key = (__u32)slot;
-	if (filled)
-		return bpf_map_update_elem(c->map_fd, &key, &c->prog_fd[slot], BPF_ANY);
-	int e = bpf_map_delete_elem(c->map_fd, &key);
-	return e == -ENOENT || (e < 0 && errno == ENOENT) ? 0 : e;
+	int e;
+	if (c->filled[slot] == filled)
+		return 0;
+	if (filled) {
+		e = bpf_map_update_elem(c->map_fd, &key, &c->prog_fd[slot], BPF_ANY);
+	} else {
+		e = bpf_map_delete_elem(c->map_fd, &key);
+		if (e == -ENOENT || (e < 0 && errno == ENOENT))
+			e = 0;
+	}
+	if (e == 0)
+		c->filled[slot] = filled;
+	return e;
 }
 
 static void put_hex(const unsigned char *b, size_t n)
@@ -527,7 +538,7 @@ static uint64_t rng_next(void)
 	return rng_state * 2685821657736338717ULL;
 }
 
-static void sweep(const struct opts *o, const char *variant, const struct chain *c)
+static void sweep(const struct opts *o, const char *variant, struct chain *c)
 {
 	int depths[CHAIN_PROGRAMS];
 	int nd = o->max_depth + 1;
