@@ -201,7 +201,7 @@ async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, 
         await copyFile(path.join(objDir, '.config'), path.join(boot, `config-${kernelRelease}`));
         await copyFile(path.join(objDir, 'System.map'), path.join(boot, `System.map-${kernelRelease}`));
         if (withModules) {
-          const mi = await make({ ...m, timeoutMs: Math.max(1, deadline - Date.now()) }, [`INSTALL_MOD_PATH=${kroot}`, 'INSTALL_MOD_STRIP=1', 'DEPMOD=/sbin/depmod', 'modules_install']);
+          const mi = await make({ ...m, timeoutMs: Math.max(1, deadline - Date.now()) }, [`INSTALL_MOD_PATH=${kroot}`, 'INSTALL_MOD_STRIP=1', 'modules_install']);
           if (!mi.ok) return err(mi.error.message);
         }
         await new Promise<void>((resolve) => log.write('', () => resolve()));

@@ -1,9 +1,183 @@
-// Placeholder until the build driver lands (owned by another engineer): it only reports that it is missing.
-import type { KernelSourceDriver } from '../source.js';
-import { err } from '../../util/result.js';
+// The `build` kernel source: a kernel compiled from a local git tree, a source tarball or Debian's
+// linux-source-X package, with patches and config fragments, cached by the hash of those inputs.
+// resolve() pins the source (commit / tarball SHA256) and the inputs hash; fetch() builds (or finds)
+// exactly that. buildFromTree() and treeKernel() serve `tailmatrix run --tree path [--patch f…]`.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { BuildSource, Kernel } from '../../matrix/schema.js';
+import { PACKAGE_ROOT } from '../../util/paths.js';
+import { err, ok, type Result } from '../../util/result.js';
+import { KernelCache } from '../cache.js';
+import { formatBytes } from '../progress.js';
+import type { KernelSourceDriver, ResolvedOf, SourceContext, SourceFailure } from '../source.js';
+import { resolveDebianSource } from './debian-source.js';
+import { buildKernel, type BuildEvent, type BuildOutcome } from './engine.js';
+import { planBuild, resolveGitSource, type BuildPlan } from './inputs.js';
+import type { ConfigBase, SourceIdentity } from './keys.js';
+
+export { buildKernel, type BuildEvent, type BuildOutcome, type BuildPhase, DEFAULT_BUILD_TIMEOUT_MS } from './engine.js';
+export { planBuild, resolveGitSource, type BuildPlan } from './inputs.js';
+export { checkConfig, formatConfigCheck, type ConfigCheck } from './config-check.js';
+export { buildInputsHash, type BuildInputs, type SourceIdentity } from './keys.js';
+
+/** The fragment every build gets unless the matrix names others. */
+export const DEFAULT_FRAGMENT = 'kernels/configs/tailmatrix.config';
+/** What the `vng` base adds to tinyconfig (before the matrix's fragments, which may override it). */
+export const VNG_FRAGMENT = 'kernels/configs/vng.config';
+
+/** A fragment path: relative to matrix.json when it exists there, else to the package (kernels/configs/…). */
+export function resolveFragment(file: string, matrixDir: string): string {
+  if (path.isAbsolute(file)) return file;
+  const local = path.resolve(matrixDir, file);
+  return existsSync(local) ? local : path.resolve(PACKAGE_ROOT, file);
+}
+
+export function fragmentFiles(base: ConfigBase, files: readonly string[], matrixDir: string): string[] {
+  const all = base === 'vng' ? [VNG_FRAGMENT, ...files] : [...files];
+  return all.map((f) => resolveFragment(f, matrixDir));
+}
+
+export type ResolvedBuild = ResolvedOf<'build'> & { source: SourceIdentity; origin: string };
+
+/** Where the source comes from, pinned: a commit, a tarball's or a .deb's SHA256. */
+async function resolveIdentity(src: BuildSource, ctx: Pick<SourceContext, 'matrixDir' | 'signal'>): Promise<Result<{ source: SourceIdentity; diff?: string; origin: string }, SourceFailure>> {
+  if (src.tree !== undefined) {
+    const g = await resolveGitSource(path.resolve(ctx.matrixDir, src.tree), src.ref);
+    if (!g.ok) return g;
+    const s = g.value.source;
+    const dirty = s.kind === 'git' && s.diffSha256 !== undefined ? ' + uncommitted changes' : '';
+    return ok({ ...g.value, origin: `build:git ${path.resolve(ctx.matrixDir, src.tree)}@${s.kind === 'git' ? s.commit.slice(0, 12) : ''}${dirty}` });
+  }
+  if (src.tarball !== undefined) {
+    return ok({ source: { kind: 'tarball', url: src.tarball.url, sha256: src.tarball.sha256 }, origin: `build:tarball ${path.basename(src.tarball.url)}` });
+  }
+  if (src.debianSource !== undefined) {
+    const d = await resolveDebianSource(src.debianSource, ctx.signal);
+    if (!d.ok) return d;
+    const v = d.value;
+    return ok({
+      source: { kind: 'deb', url: v.url, sha256: v.sha256, package: v.package, version: v.version },
+      origin: `build:debian ${src.debianSource.suite}/${v.package} ${v.version}`,
+    });
+  }
+  return err({ badInput: true, message: 'a build needs one of "tree", "tarball" or "debianSource"' });
+}
+
+function describePlan(origin: string, plan: BuildPlan, base: ConfigBase): string {
+  const n = plan.inputs.patches.length;
+  return `${origin} + ${base}${n > 0 ? ` + ${n} patch${n > 1 ? 'es' : ''}` : ''}`;
+}
+
+async function plan(src: BuildSource, source: SourceIdentity, diff: string | undefined, ctx: Pick<SourceContext, 'matrixDir' | 'env'>): Promise<Result<BuildPlan, SourceFailure>> {
+  return planBuild({
+    source,
+    treeDiff: diff,
+    patchFiles: src.patches.map((p) => path.resolve(ctx.matrixDir, p)),
+    base: src.base,
+    fragmentFiles: fragmentFiles(src.base, src.fragments, ctx.matrixDir),
+    env: ctx.env,
+  });
+}
+
+/** Build events as the fetch step's progress line: "compile: CC kernel/bpf/verifier.o". */
+function progressAdapter(ctx: SourceContext): (e: BuildEvent) => void {
+  let phase = 'build';
+  return (e) => {
+    if (e.type === 'phase') {
+      phase = e.phase;
+      ctx.log(`build: ${e.phase}${e.detail !== undefined ? ` (${e.detail})` : ''}`);
+      ctx.onProgress({ transferred: 0, phase: `build ${e.phase}` });
+    } else if (e.type === 'line') {
+      ctx.onProgress({ transferred: 0, phase: `build ${phase}: ${e.line.trim().slice(0, 100)}` });
+    } else {
+      ctx.onProgress({ transferred: e.received, total: e.total, phase: `download source ${formatBytes(e.received)}` });
+    }
+  };
+}
 
 export const buildSourceDriver: KernelSourceDriver<'build'> = {
   type: 'build',
-  resolve: async () => err('build source not implemented'),
-  fetch: async () => err('build source not implemented'),
+  async resolve(kernel, ctx) {
+    const id = await resolveIdentity(kernel.source, ctx);
+    if (!id.ok) return id;
+    const p = await plan(kernel.source, id.value.source, id.value.diff, ctx);
+    if (!p.ok) return p;
+    const resolved: ResolvedBuild = { type: 'build', inputsHash: p.value.inputsHash, source: id.value.source, origin: id.value.origin };
+    return ok(resolved);
+  },
+  async fetch(kernel, resolved, ctx) {
+    const pinned = resolved as ResolvedBuild;
+    // A tree without ref is the developer's work tree: build what it holds now, not what was locked.
+    let source = pinned.source;
+    let diff: string | undefined;
+    let origin = pinned.origin;
+    if (kernel.source.tree !== undefined && kernel.source.ref === undefined) {
+      const now = await resolveIdentity(kernel.source, ctx);
+      if (!now.ok) return now;
+      ({ source, diff, origin } = now.value);
+    }
+    const p = await plan(kernel.source, source, diff, ctx);
+    if (!p.ok) return p;
+    if (p.value.inputsHash !== pinned.inputsHash) ctx.log('build inputs (patches, fragments or compiler) changed since the lock: building the current ones');
+    const built = await buildKernel(p.value, {
+      id: kernel.id,
+      cache: ctx.cache,
+      signal: ctx.signal,
+      env: ctx.env,
+      origin: describePlan(origin, p.value, kernel.source.base),
+      onEvent: progressAdapter(ctx),
+    });
+    if (!built.ok) return built;
+    const b = built.value;
+    ctx.log(b.cached ? `build ${b.inputsHash.slice(0, 12)} found in the cache` : `built in ${Math.round(b.totalMs / 1000)} s (make ${Math.round((b.compileMs ?? 0) / 1000)} s), log ${b.logFile}`);
+    return ok(b.kernel);
+  },
 };
+
+/** The matrix entry `run --tree path [--patch f…]` adds: a build of the tree as it is now. */
+export function treeKernel(opts: { id?: string; tree: string; ref?: string; patches?: readonly string[]; base?: ConfigBase; fragments?: readonly string[] }): Kernel {
+  return {
+    id: opts.id ?? 'tree',
+    description: `built from ${opts.tree}`,
+    source: {
+      type: 'build',
+      tree: path.resolve(opts.tree),
+      ref: opts.ref,
+      patches: (opts.patches ?? []).map((p) => path.resolve(p)),
+      base: opts.base ?? 'tinyconfig',
+      fragments: (opts.fragments ?? [DEFAULT_FRAGMENT]).map((f) => resolveFragment(f, process.cwd())),
+    },
+  };
+}
+
+export interface BuildFromSourceOptions {
+  id?: string;
+  source: BuildSource;
+  /** Relative paths in `source` are resolved against this (default: cwd). */
+  baseDir?: string;
+  cache?: KernelCache;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  jobs?: number;
+  timeoutMs?: number;
+  onEvent?: (e: BuildEvent) => void;
+}
+
+/** Build (or find in the cache) the kernel a `build` source describes, without a matrix or lockfile. */
+export async function buildFromSource(opts: BuildFromSourceOptions): Promise<Result<BuildOutcome, SourceFailure>> {
+  const ctx = { matrixDir: opts.baseDir ?? process.cwd(), signal: opts.signal ?? new AbortController().signal, env: opts.env ?? process.env };
+  const id = await resolveIdentity(opts.source, ctx);
+  if (!id.ok) return id;
+  const p = await plan(opts.source, id.value.source, id.value.diff, ctx);
+  if (!p.ok) return p;
+  return buildKernel(p.value, {
+    id: opts.id ?? 'build',
+    cache: opts.cache ?? KernelCache.fromEnv(ctx.env),
+    signal: opts.signal,
+    env: opts.env,
+    jobs: opts.jobs,
+    timeoutMs: opts.timeoutMs,
+    origin: describePlan(id.value.origin, p.value, opts.source.base),
+    onEvent: opts.onEvent,
+  });
+}
