@@ -3,6 +3,8 @@ import { definePlanCommand } from './plan.js';
 import { defineReport } from './report.js';
 import { defineFetchCommand } from './fetch.js';
 import { defineLockCommand } from './lock.js';
+import { defineDoctorCommand } from './doctor.js';
+import { defineCacheCommand } from './cache.js';
 
 /** Each command file exports one of these; `setExit` records the command's exit code. */
 export type DefineCommand = (setExit: (code: number) => void) => Command;
@@ -13,4 +15,6 @@ export const commands: DefineCommand[] = [
   defineReport,
   defineFetchCommand,
   defineLockCommand,
+  defineCacheCommand,
+  defineDoctorCommand,
 ];
