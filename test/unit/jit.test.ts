@@ -33,6 +33,8 @@ const CASES: { file: string; indirect: JitMechanism; nop: string }[] = [
   { file: 'linux-5.10.223-cloud.retpoline-generic.jsonl', indirect: 'retpoline-thunk', nop: '6666666690' },
   { file: 'linux-5.10.223-cloud.retpoline-lfence.jsonl', indirect: 'lfence-jmp', nop: '6666666690' },
   { file: 'linux-5.10.223-cloud.spectre-off.jsonl', indirect: 'plain-indirect', nop: '6666666690' },
+  { file: 'linux-6.1.176-cloud.retpoline-generic.jsonl', indirect: 'retpoline-thunk', nop: '0f1f440000' },
+  { file: 'linux-6.12.117-cloud.retpoline-generic.jsonl', indirect: 'retpoline-thunk', nop: '0f1f440000' },
   { file: 'linux-7.2.13-cloud.retpoline-generic.jsonl', indirect: 'retpoline-thunk', nop: '0f1f440000' },
   { file: 'linux-7.2.13-cloud.spectre-off.jsonl', indirect: 'plain-indirect', nop: '0f1f440000' },
 ];
