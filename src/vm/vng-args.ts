@@ -74,6 +74,22 @@ export function vngArgs(spec: VngArgsSpec): string[] {
   ];
 }
 
+/**
+ * vng refuses to run a script unless it can reopen its stdout and stderr through /proc/self/fd ("not a
+ * valid pts"), which fails on the UNIX sockets Node gives a child as stdio. So vng runs under sh with
+ * FIFOs (which reopen fine) as stdout and stderr, and two cats copy them to Node as they come. The
+ * command is run in the cell's scratch dir, where the FIFOs are made; vng's exit status is kept.
+ */
+export const FIFO_WRAPPER =
+  'mkfifo stdout.fifo stderr.fifo || exit 70; ' +
+  'cat stdout.fifo & cat stderr.fifo >&2 & ' +
+  '"$0" "$@" </dev/null >stdout.fifo 2>stderr.fifo; rc=$?; wait; exit $rc';
+
+/** The process that runs a cell: sh, the wrapper, then vng and its arguments. */
+export function vngCommand(vng: string, args: readonly string[]): { file: string; args: string[] } {
+  return { file: 'sh', args: ['-c', FIFO_WRAPPER, vng, ...args] };
+}
+
 export interface GuestScriptSpec {
   agent: string;
   objDir: string;

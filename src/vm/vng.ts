@@ -16,7 +16,7 @@ import { ConsoleWatcher } from './console.js';
 import { classifyOutcome } from './outcome.js';
 import { FATAL_GRACE_MS } from './qemu.js';
 import type { CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
-import { guestScript, vngArgs } from './vng-args.js';
+import { guestScript, vngArgs, vngCommand } from './vng-args.js';
 import { checkVng, findVng } from './vng-check.js';
 import { planVngRoot, prepareVngRoot } from './vng-root.js';
 
@@ -58,6 +58,11 @@ function argsFor(spec: CellRunSpec, tmpDir?: string): string[] {
   });
 }
 
+function cmd(vng: string, spec: CellRunSpec, tmpDir?: string): [string, string[]] {
+  const c = vngCommand(vng, argsFor(spec, tmpDir));
+  return [c.file, c.args];
+}
+
 function scriptFor(spec: CellRunSpec): string {
   return guestScript({ agent: spec.payload.agent, objDir: spec.payload.objDir, agentArgs: agentArgs(spec.benchmark) });
 }
@@ -88,7 +93,7 @@ export function createVngBackend(deps: VngBackendDeps = {}): VmBackend {
         ...(f.root.depmod ? [formatCommand(f.root.depmod.file, f.root.depmod.args)] : []),
         `# ${f.script}:`,
         ...scriptFor(spec).trimEnd().split('\n').map((l) => `#   ${l}`),
-        `cd ${f.dir} && TMPDIR=${f.dir} ${formatCommand(vng, argsFor(spec, deps.tmpDir))}`,
+        `cd ${f.dir} && TMPDIR=${f.dir} ${formatCommand(...cmd(vng, spec, deps.tmpDir))}`,
       ];
     },
 
@@ -133,7 +138,7 @@ export function createVngBackend(deps: VngBackendDeps = {}): VmBackend {
         const timeoutMs = spec.runner.timeoutSec * 1000;
         // One process group: vng, virtme-run, QEMU and the virtiofsd vng starts in the background all
         // die together on timeout or Ctrl-C (src/util/exec.ts).
-        const res = await run(vng.value, argsFor(spec, deps.tmpDir), {
+        const res = await run(...cmd(vng.value, spec, deps.tmpDir), {
           cwd: f.dir,
           env: { ...env, TMPDIR: f.dir },
           signal: AbortSignal.any([ctx.signal, stopper.signal]),
