@@ -90,7 +90,8 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
   parts.push('<h3>Direct vs indirect, per kernel</h3><div class="charts">');
   for (const [i, k] of kernels.entries()) {
     const ks = ok.filter((c) => c.kernel.id === k);
-    const caption = `Bars: OLS slope; whiskers: 95 % interval.${ks.some((c) => c.emulated) ? ` TCG: ${EMULATED_NOTE}.` : ''}`;
+    const caveats = ks.filter((c) => directCaveat(c.direct)).map((c) => ` ${c.boot.name}: direct ${directCaveat(c.direct)}.`);
+    const caption = `Bars: OLS slope; whiskers: 95 % interval.${caveats.join('')}${ks.some((c) => c.emulated) ? ` TCG: ${EMULATED_NOTE}.` : ''}`;
     parts.push(await figure('kernel-bars', `b${index}k${i}`, kernelBarsSpec(k, ks), caption, { kernel: k }));
   }
   parts.push('</div><h3>Duration vs depth, per cell</h3><div class="charts">');
@@ -99,7 +100,9 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
       .filter((v) => v?.fit)
       .map((v) => `${v!.variant}: y = ${num(v!.fit!.intercept)} + ${num(v!.fit!.slope)}·depth (R² ${v!.fit!.r2.toFixed(4)})`)
       .join('; ');
-    parts.push(await figure('depth', `b${index}c${i}`, depthSpec(c), `${fits}.${c.emulated ? ` ${EMULATED_NOTE}.` : ''}`, { key: c.key }));
+    const caveat = directCaveat(c.direct);
+    const caption = `${fits}.${caveat ? ` Direct: ${caveat}.` : ''}${c.emulated ? ` ${EMULATED_NOTE}.` : ''}`;
+    parts.push(await figure('depth', `b${index}c${i}`, depthSpec(c), caption, { key: c.key }));
   }
   parts.push('</div>');
   const warned = cells.filter((c) => c.status === 'ok' && c.warnings.length > 0);

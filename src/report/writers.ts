@@ -1,6 +1,5 @@
 // Reporters behind one name → writer map: each turns the Summary into one file.
 import type { Summary } from '../analysis/summary-schema.js';
-import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
@@ -13,7 +12,9 @@ export interface ReportWriter {
 
 export const writers = {
   md: { fileName: 'report.md', render: renderMarkdown },
-  html: { fileName: 'report.html', render: renderHtml },
+  // Loaded on first use: vega and vega-lite take most of a second to import, and every CLI command
+  // (plan, fetch …) would pay for them otherwise.
+  html: { fileName: 'report.html', render: async (s: Summary) => (await import('./html.js')).renderHtml(s) },
   json: { fileName: 'summary.json', render: renderJson },
   junit: { fileName: 'junit.xml', render: renderJunit },
 } as const satisfies Record<string, ReportWriter>;
