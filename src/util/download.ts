@@ -72,6 +72,8 @@ async function attemptOnce(url: string, file: string, opts: DownloadOptions, cou
   let received = 0;
   let total: number | undefined;
   let response: Response | undefined;
+  // got wraps whatever the stream is destroyed with: keep our own verdict on the HTTP status aside.
+  let httpError: AttemptError | undefined;
   const stream = got.stream(url, {
     headers: opts.headers,
     retry: { limit: 0 },
@@ -85,7 +87,8 @@ async function attemptOnce(url: string, file: string, opts: DownloadOptions, cou
     const len = Number(res.headers['content-length']);
     total = Number.isFinite(len) && len >= 0 ? len : undefined;
     if (res.statusCode >= 400) {
-      stream.destroy(new AttemptError(`HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim(), RETRY_STATUS.has(res.statusCode), res.statusCode));
+      httpError = new AttemptError(`HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim(), RETRY_STATUS.has(res.statusCode), res.statusCode);
+      stream.destroy(httpError);
     }
   });
   const counter = new Transform({
@@ -100,7 +103,7 @@ async function attemptOnce(url: string, file: string, opts: DownloadOptions, cou
   try {
     await pipeline(stream, counter, createWriteStream(file));
   } catch (e) {
-    if (e instanceof AttemptError) throw e;
+    if (httpError !== undefined) throw httpError;
     if (opts.signal?.aborted) throw e;
     // Cut connection, reset, timeout, premature close: the next attempt may well succeed.
     throw new AttemptError(describe(e), true, response?.statusCode);
