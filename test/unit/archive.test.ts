@@ -1,0 +1,150 @@
+// Archives built with the real tools (tar, ar, xz, zstd), including hostile ones.
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, writeFile, symlink } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkTar, detectContent, extractDeb, extractTarball, readArMembers, readHead, unsafeEntry } from '../../src/util/archive.js';
+import { locateKernel } from '../../src/kernels/locate.js';
+
+async function tmp(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'tm-ar-'));
+}
+
+/** A tree shaped like Debian's 6.12 packages: boot/ + usr/lib/modules/<rel>. */
+async function kernelTree(dir: string, rel = '6.12.0-test'): Promise<void> {
+  await mkdir(path.join(dir, 'boot'), { recursive: true });
+  await mkdir(path.join(dir, 'usr/lib/modules', rel, 'kernel/net'), { recursive: true });
+  const image = Buffer.alloc(4096);
+  image.write('HdrS', 0x202, 'latin1');
+  await writeFile(path.join(dir, 'boot', `vmlinuz-${rel}`), image);
+  await writeFile(path.join(dir, 'boot', `config-${rel}`), 'CONFIG_BPF_JIT=y\n');
+  await writeFile(path.join(dir, 'boot', `System.map-${rel}`), 'ffffffff81000000 T _text\n');
+  await writeFile(path.join(dir, 'usr/lib/modules', rel, 'modules.dep'), '');
+  await writeFile(path.join(dir, 'usr/lib/modules', rel, 'kernel/net/veth.ko'), 'ko');
+}
+
+describe('tar safety', () => {
+  it('flags "..", absolute paths and hard links out, accepts normal entries and symlinks', () => {
+    expect(unsafeEntry('../etc/passwd', 'File')).toMatch(/\.\./);
+    expect(unsafeEntry('boot/../../x', 'File')).toBeDefined();
+    expect(unsafeEntry('/etc/passwd', 'File')).toMatch(/absolute/);
+    expect(unsafeEntry('lib/x', 'Link', '/etc/shadow')).toMatch(/hard link/);
+    expect(unsafeEntry('./boot/vmlinuz', 'File')).toBeUndefined();
+    expect(unsafeEntry('lib/modules/x/build', 'SymbolicLink', '/usr/src/linux-headers-x')).toBeUndefined();
+  });
+
+  it('refuses a whole tarball that holds a ".." entry, and extracts nothing', async () => {
+    const dir = await tmp();
+    const src = path.join(dir, 'src');
+    await mkdir(path.join(src, 'a'), { recursive: true });
+    await writeFile(path.join(src, 'a', 'ok'), 'fine');
+    await writeFile(path.join(dir, 'evil'), 'owned');
+    const tarFile = path.join(dir, 'evil.tar');
+    // GNU tar stores "a/../../evil" as given with -P.
+    execFileSync('tar', ['-cf', tarFile, '-P', '-C', src, 'a/ok', `a/../../evil`]);
+    const dest = path.join(dir, 'dest');
+    await mkdir(dest);
+    const r = await extractTarball(tarFile, dest, dir);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatch(/refusing archive .*"a\/\.\.\/\.\.\/evil"/);
+    expect(await readdir(dest)).toEqual([]);
+  });
+
+  it('refuses absolute paths', async () => {
+    const dir = await tmp();
+    const victim = path.join(dir, 'victim');
+    await writeFile(victim, 'x');
+    const tarFile = path.join(dir, 'abs.tar');
+    execFileSync('tar', ['-cPf', tarFile, victim]);
+    const r = await checkTar(tarFile);
+    expect(!r.ok && r.error).toContain(`"${victim}" has an absolute path`);
+  });
+});
+
+describe('tarballs and .debs', () => {
+  for (const [flag, ext] of [
+    ['-z', 'gz'],
+    ['-J', 'xz'],
+    ['--zstd', 'zst'],
+  ] as const) {
+    it(`extracts a .tar.${ext} and finds the kernel in it`, async () => {
+      const dir = await tmp();
+      const src = path.join(dir, 'src');
+      await kernelTree(src);
+      const file = path.join(dir, `k.tar.${ext}`);
+      execFileSync('tar', ['-c', flag, '-f', file, '-C', src, '.']);
+      expect(detectContent(await readHead(file))).toBe('tar');
+      const dest = path.join(dir, 'dest');
+      await mkdir(dest);
+      const r = await extractTarball(file, dest, dir);
+      expect(r).toEqual({ ok: true, value: undefined });
+      const layout = await locateKernel(dest);
+      expect(layout).toEqual({
+        ok: true,
+        value: {
+          vmlinuz: 'boot/vmlinuz-6.12.0-test',
+          modulesDir: 'usr/lib/modules/6.12.0-test',
+          config: 'boot/config-6.12.0-test',
+          systemMap: 'boot/System.map-6.12.0-test',
+          release: '6.12.0-test',
+        },
+      });
+      // No leftover decompressed tar next to the input.
+      expect((await readdir(dir)).sort()).toEqual(['dest', `k.tar.${ext}`, 'src']);
+    });
+  }
+
+  it('reads a .deb built with ar and extracts its data.tar.xz', async () => {
+    const dir = await tmp();
+    const src = path.join(dir, 'src');
+    await kernelTree(src, '5.10.0-test');
+    await writeFile(path.join(dir, 'debian-binary'), '2.0\n');
+    execFileSync('tar', ['-cJf', path.join(dir, 'control.tar.xz'), '-C', src, 'boot']);
+    execFileSync('tar', ['-cJf', path.join(dir, 'data.tar.xz'), '-C', src, '.']);
+    const deb = path.join(dir, 'k.deb');
+    execFileSync('ar', ['rc', deb, 'debian-binary', 'control.tar.xz', 'data.tar.xz'], { cwd: dir });
+    expect(detectContent(await readHead(deb))).toBe('deb');
+    const members = await readArMembers(deb);
+    expect(members.ok && members.value.map((m) => m.name)).toEqual(['debian-binary', 'control.tar.xz', 'data.tar.xz']);
+    const dest = path.join(dir, 'dest');
+    await mkdir(dest);
+    expect(await extractDeb(deb, dest, dir)).toEqual({ ok: true, value: undefined });
+    expect(await readFile(path.join(dest, 'boot/config-5.10.0-test'), 'utf8')).toBe('CONFIG_BPF_JIT=y\n');
+  });
+
+  it('a file that is not an ar archive is an error, not a crash', async () => {
+    const dir = await tmp();
+    await writeFile(path.join(dir, 'x.deb'), 'not a deb at all');
+    const r = await readArMembers(path.join(dir, 'x.deb'));
+    expect(!r.ok && r.error).toMatch(/not an ar archive/);
+  });
+});
+
+describe('locateKernel', () => {
+  it("finds sid's layout: the image inside usr/lib/modules/<rel>", async () => {
+    const dir = await tmp();
+    const mods = path.join(dir, 'usr/lib/modules/7.2.13+deb14-cloud-amd64');
+    await mkdir(path.join(mods, 'kernel'), { recursive: true });
+    await writeFile(path.join(mods, 'vmlinuz'), 'image');
+    await writeFile(path.join(mods, 'config'), 'CONFIG_X=y');
+    await writeFile(path.join(mods, 'System.map'), 'map');
+    await symlink('/usr/src/nowhere', path.join(mods, 'build'));
+    const r = await locateKernel(dir);
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        vmlinuz: 'usr/lib/modules/7.2.13+deb14-cloud-amd64/vmlinuz',
+        modulesDir: 'usr/lib/modules/7.2.13+deb14-cloud-amd64',
+        config: 'usr/lib/modules/7.2.13+deb14-cloud-amd64/config',
+        systemMap: 'usr/lib/modules/7.2.13+deb14-cloud-amd64/System.map',
+        release: '7.2.13+deb14-cloud-amd64',
+      },
+    });
+  });
+
+  it('says what it looked for when there is no kernel', async () => {
+    const r = await locateKernel(await tmp());
+    expect(!r.ok && r.error).toMatch(/no kernel image found/);
+  });
+});
