@@ -37,6 +37,8 @@ export interface ProbeDeps {
   busybox?: string;
   kvmDevice?: string;
   timeoutMs?: number;
+  /** QEMU -cpu for the probe; default the one cells use under KVM (DEFAULT_CPU.kvm). */
+  cpu?: string;
 }
 
 /** Did a guest boot under KVM? ok = it did; err = why not. */
@@ -61,7 +63,7 @@ export async function probeKvm(kernel: FetchedKernel, deps: ProbeDeps = {}): Pro
     const watcher = new ConsoleWatcher();
     const stop = new AbortController();
     const timeoutMs = deps.timeoutMs ?? PROBE_TIMEOUT_MS;
-    const args = qemuArgs({ accel: 'kvm', memoryMiB: PROBE_MEMORY_MIB, cpus: 1, kernel: kernel.vmlinuz, initrd });
+    const args = qemuArgs({ accel: 'kvm', cpu: deps.cpu, memoryMiB: PROBE_MEMORY_MIB, cpus: 1, kernel: kernel.vmlinuz, initrd });
     const started = Date.now();
     const res = await run(deps.qemu ?? QEMU_BINARY, args, {
       timeoutMs,
@@ -78,7 +80,13 @@ export async function probeKvm(kernel: FetchedKernel, deps: ProbeDeps = {}): Pro
     if (!res.ok && res.error.timedOut) {
       return err(`a guest under KVM did not reach /init within ${timeoutMs / 1000} s (${s.initStarted ? 'init started' : 'hung during boot'})`);
     }
-    if (!res.ok) return err(`QEMU under KVM failed: ${res.error.message.split('\n').slice(0, 2).join(' ')}`);
+    if (!res.ok) {
+      const how = res.error.signal ? `killed by ${res.error.signal}` : `exit status ${res.error.exitCode ?? '?'}`;
+      // QEMU's own "error:" line says more than the assertion it may die of afterwards.
+      const lines = res.error.stderrTail.split('\n').filter((l) => l.trim() !== '');
+      const last = lines.find((l) => /error/i.test(l)) ?? lines.at(-1) ?? res.error.spawnError ?? '';
+      return err(`QEMU under KVM failed (${how})${last ? `: ${last}` : ''}`);
+    }
     return err(`the guest under KVM powered off without the probe marker (last line: ${watcher.tail().at(-1) ?? ''})`);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -96,7 +104,7 @@ export function clearAccelCache(): void {
  */
 export async function probeAccelerator(requested: AccelRequest, kernel: FetchedKernel, deps: ProbeDeps = {}): Promise<Result<AccelChoice, string>> {
   if (requested === 'tcg') return ok({ accel: 'tcg', reason: 'TCG requested' });
-  const key = `${deps.qemu ?? QEMU_BINARY}|${deps.kvmDevice ?? KVM_DEVICE}|${kernel.vmlinuz}`;
+  const key = `${deps.qemu ?? QEMU_BINARY}|${deps.kvmDevice ?? KVM_DEVICE}|${deps.cpu ?? ''}|${kernel.vmlinuz}`;
   let probe = probes.get(key);
   if (!probe) {
     probe = probeKvm(kernel, deps);
