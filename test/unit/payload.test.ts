@@ -31,7 +31,8 @@ describe('ensurePayload', () => {
     sourceDir = path.join(tmp, 'bpf');
     cacheDir = path.join(tmp, 'cache');
     // A copy of the real sources, so the rebuild test can edit one without touching the repo.
-    await cp(path.join(PACKAGE_ROOT, 'bpf'), sourceDir, { recursive: true, filter: (src) => !src.includes(`${path.sep}build`) });
+    const bpfRoot = path.join(PACKAGE_ROOT, 'bpf');
+    await cp(bpfRoot, sourceDir, { recursive: true, filter: (src) => path.relative(bpfRoot, src).split(path.sep)[0] !== 'build' });
   });
   afterAll(async () => {
     await rm(tmp, { recursive: true, force: true });
