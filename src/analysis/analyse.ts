@@ -2,20 +2,23 @@
 import type { CellResult } from '../results/cell-result.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { analyseCell } from './analyse-cell.js';
+import { byListThenName, type MatrixOrder } from './matrix-order.js';
 import { SUMMARY_VERSION, type CellSummary, type Summary } from './summary-schema.js';
 
-function order(a: CellSummary, b: CellSummary): number {
-  return (
-    a.benchmark.name.localeCompare(b.benchmark.name) ||
-    a.kernel.id.localeCompare(b.kernel.id, undefined, { numeric: true }) ||
-    a.boot.name.localeCompare(b.boot.name) ||
+const NO_ORDER: MatrixOrder = { kernels: [], boots: [], benchmarks: [] };
+
+function compareCells(o: MatrixOrder) {
+  return (a: CellSummary, b: CellSummary): number =>
+    byListThenName(o.benchmarks, a.benchmark.name, b.benchmark.name) ||
+    byListThenName(o.kernels, a.kernel.id, b.kernel.id) ||
+    byListThenName(o.boots, a.boot.name, b.boot.name) ||
     a.runId.localeCompare(b.runId) ||
-    a.cellId.localeCompare(b.cellId)
-  );
+    a.cellId.localeCompare(b.cellId);
 }
 
-export function analyse(cells: readonly CellResult[]): Summary {
-  const summaries = cells.map(analyseCell).sort(order);
+/** `order`: the matrix order from run.json (see matrix-order.ts); without it, natural name order. */
+export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_ORDER): Summary {
+  const summaries = cells.map(analyseCell).sort(compareCells(order));
   // The same kernel/boot/benchmark from two runs (e.g. KVM and TCG merged): keep both, told apart by run.
   const counts = new Map<string, number>();
   for (const s of summaries) counts.set(s.key, (counts.get(s.key) ?? 0) + 1);

@@ -2,6 +2,7 @@
 // holding a summary.json (a previous report's output folder).
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { matrixOrder } from './matrix-order.js';
 import { err, ok, type Result } from '../util/result.js';
 import { analyse } from './analyse.js';
 import { formatIssues } from './issues.js';
@@ -30,5 +31,5 @@ export async function loadBaseline(source: string): Promise<Result<Summary, stri
   if (!hasCells && (await stat(inner).catch(() => null))?.isFile()) return loadSummaryFile(inner);
   const loaded = await loadResultDirs([source]);
   if (!loaded.ok) return err(`baseline: ${loaded.error}`);
-  return ok(analyse(loaded.value.cells.map((c) => c.cell)));
+  return ok(analyse(loaded.value.cells.map((c) => c.cell), matrixOrder(loaded.value.runs)));
 }

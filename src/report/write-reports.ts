@@ -9,6 +9,7 @@ import type { Summary } from '../analysis/summary-schema.js';
 import { EXIT } from '../cli/exit-codes.js';
 import type { Gate } from '../matrix/schema.js';
 import { writeFileAtomic } from '../util/fs.js';
+import { matrixOrder } from '../analysis/matrix-order.js';
 import { err, ok, type Result } from '../util/result.js';
 import { resolveGate } from './resolve-gate.js';
 import { isReportFormat, REPORT_FORMATS, writers } from './writers.js';
@@ -43,7 +44,10 @@ export async function writeReports(opts: WriteReportsOptions): Promise<Result<Wr
   if (unknown.length > 0) return err(`unknown report format(s) ${unknown.join(', ')}; choose from ${REPORT_FORMATS.join(', ')}`);
   const loaded = await loadResultDirs(opts.resultDirs);
   if (!loaded.ok) return loaded;
-  const summary = analyse(loaded.value.cells.map((c) => c.cell));
+  const summary = analyse(
+    loaded.value.cells.map((c) => c.cell),
+    matrixOrder(loaded.value.runs),
+  );
   if (opts.baseline !== undefined) {
     const base = await loadBaseline(opts.baseline);
     if (!base.ok) return base;

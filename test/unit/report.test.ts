@@ -99,5 +99,6 @@ describe('every writer', () => {
       expect(a.length, f).toBeGreaterThan(0);
       expect(a === b, `${f} differs between two renders`).toBe(true);
     }
-  });
+    // Rendering the HTML charts twice takes a few seconds on a busy 2-core machine.
+  }, 60_000);
 });
