@@ -1,34 +1,39 @@
-// The one place a backend is chosen (STYLE.md 9). `auto`: vng where it works here, qemu otherwise.
+// The one place a backend is chosen (STYLE.md 9). `auto`: vng where it works here, qemu otherwise; the
+// reason vng was passed over is returned so the run can record it.
 import { err, ok, type Result } from '../util/result.js';
 import { qemuBackend } from './qemu.js';
 import type { VmBackend } from './types.js';
+import { vngBackend } from './vng.js';
 
 export type BackendRequest = 'auto' | 'qemu' | 'vng';
 
-/** src/vm/vng.ts is written in parallel; until it exists, `vng` is reported unavailable and auto = qemu. */
-async function loadVng(): Promise<Result<VmBackend, string>> {
-  const modulePath = './vng.js';
-  try {
-    const mod = (await import(modulePath)) as { vngBackend?: VmBackend };
-    if (!mod.vngBackend) return err('the vng backend is not built into this version');
-    return ok(mod.vngBackend);
-  } catch {
-    return err('the vng backend is not built into this version');
-  }
+export interface ChosenBackend {
+  backend: VmBackend;
+  /** Why this one: "requested", or why vng was not usable for `auto`. */
+  reason: string;
 }
 
-export async function getBackend(name: BackendRequest): Promise<Result<VmBackend, string>> {
-  if (name === 'qemu') {
-    const usable = await qemuBackend.check();
-    return usable.ok ? ok(qemuBackend) : err(usable.error);
+/** The backend and why, or why none works. Backends passed in for tests. */
+export async function pickBackend(
+  name: BackendRequest,
+  backends: { qemu: VmBackend; vng: VmBackend } = { qemu: qemuBackend, vng: vngBackend },
+): Promise<Result<ChosenBackend, string>> {
+  if (name !== 'auto') {
+    const b = backends[name];
+    const usable = await b.check();
+    return usable.ok ? ok({ backend: b, reason: 'requested' }) : err(`${name} backend unavailable: ${usable.error}`);
   }
-  const vng = await loadVng();
-  const vngUsable = vng.ok ? await vng.value.check() : vng;
-  if (name === 'vng') return vng.ok && vngUsable.ok ? ok(vng.value) : err(`vng backend unavailable: ${vngUsable.ok ? '' : vngUsable.error}`);
-  if (vng.ok && vngUsable.ok) return ok(vng.value);
-  const q = await qemuBackend.check();
-  if (!q.ok) return err(`no VM backend works here: vng: ${vngUsable.ok ? '?' : vngUsable.error}; qemu: ${q.error}`);
-  return ok(qemuBackend);
+  const vng = await backends.vng.check();
+  if (vng.ok) return ok({ backend: backends.vng, reason: 'auto: vng works here' });
+  const q = await backends.qemu.check();
+  if (!q.ok) return err(`no VM backend works here: vng: ${vng.error}; qemu: ${q.error}`);
+  return ok({ backend: backends.qemu, reason: `auto: vng unusable (${vng.error})` });
+}
+
+/** The backend for a run (the pipeline records `backend.name` in every result). */
+export async function getBackend(name: BackendRequest): Promise<Result<VmBackend, string>> {
+  const chosen = await pickBackend(name);
+  return chosen.ok ? ok(chosen.value.backend) : chosen;
 }
 
 /** Alias used by the run pipeline. */
