@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/analysis/analyse.js';
 import { analyseVariant } from '../../src/analysis/analyse-variant.js';
 import { loadResultDirs } from '../../src/analysis/load-results.js';
+import { byListThenName, matrixOrder } from '../../src/analysis/matrix-order.js';
 import type { Summary } from '../../src/analysis/summary-schema.js';
 import { FIXTURE_ROOT, fixtureModels, generateCell, KVM_RUN, TCG_RUN } from '../fixtures/results/generate.js';
 
@@ -79,6 +80,21 @@ describe('analyse the fixture runs', () => {
     expect(k.ratioCi![0]).toBeLessThan(k.ratio);
     expect(k.ratioCi![1]).toBeGreaterThan(k.ratio);
     expect(k.savingPctCi![0]).toBeLessThan(k.savingPct);
+  });
+});
+
+describe('cell order', () => {
+  it("follows the matrix recorded in run.json, names outside it last", async () => {
+    const loaded = await loadResultDirs([FIXTURE_ROOT]);
+    if (!loaded.ok) throw new Error(loaded.error);
+    const order = matrixOrder(loaded.value.runs);
+    expect(order.kernels).toEqual(['5.10-cloud', '6.1-cloud', '6.12-cloud', 'sid-cloud']);
+    expect(order.boots).toEqual(['retpoline', 'mitigations-off']);
+    const inMatrixOrder = analyse(loaded.value.cells.map((c) => c.cell), order).cells.map((c) => c.boot.name);
+    expect(inMatrixOrder.slice(0, 2)).toEqual(['retpoline', 'mitigations-off']);
+    expect(summary.cells.slice(0, 2).map((c) => c.boot.name)).toEqual(['mitigations-off', 'retpoline']);
+    expect(byListThenName(['b'], 'a', 'b')).toBeGreaterThan(0);
+    expect(byListThenName([], 'k-9', 'k-10')).toBeLessThan(0);
   });
 });
 

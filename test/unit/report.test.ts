@@ -3,6 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/analysis/analyse.js';
 import { loadResultDirs } from '../../src/analysis/load-results.js';
+import { matrixOrder } from '../../src/analysis/matrix-order.js';
 import { summaryJsonSchemaText } from '../../src/analysis/summary-json-schema.js';
 import { summary as summarySchema, type Summary } from '../../src/analysis/summary-schema.js';
 import { escapeXml } from '../../src/report/escape.js';
@@ -33,7 +34,10 @@ let summary: Summary;
 beforeAll(async () => {
   const loaded = await loadResultDirs([FIXTURE_ROOT]);
   if (!loaded.ok) throw new Error(loaded.error);
-  summary = analyse(loaded.value.cells.map((c) => c.cell));
+  summary = analyse(
+    loaded.value.cells.map((c) => c.cell),
+    matrixOrder(loaded.value.runs),
+  );
 });
 
 describe('markdown report', () => {
