@@ -8,7 +8,8 @@ import { writeJsonAtomic } from '../../util/fs.js';
 import { err, ok, type Result } from '../../util/result.js';
 import type { KernelCache } from '../cache.js';
 import { materializeKernel, readExtracted } from '../extracted.js';
-import { badInput, type SourceFailure } from '../source.js';
+import type { SourceFailure } from '../source.js';
+import { badInput } from './bad-input.js';
 import type { FetchedKernel } from '../types.js';
 import type { ConfigCheck } from './config-check.js';
 import { configure } from './configure.js';
@@ -189,7 +190,9 @@ async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, 
     emit({ type: 'phase', phase: 'install' });
     const kernelRelease = (await readFile(path.join(objDir, 'include', 'config', 'kernel.release'), 'utf8')).trim();
     const dotConfig = await readFile(path.join(objDir, '.config'), 'utf8');
-    const withModules = /^CONFIG_MODULES=y$/m.test(dotConfig) && (await readFile(path.join(objDir, 'modules.order'), 'utf8').catch(() => '')).trim() !== '';
+    // Installed even when every driver is built in: modules.builtin then tells the guest image builder
+    // that veth or cls_bpf need no .ko.
+    const withModules = /^CONFIG_MODULES=y$/m.test(dotConfig);
     const published = await materializeKernel(
       cache,
       kernelCacheKey(plan.inputsHash),

@@ -1,0 +1,36 @@
+// The kernel the slow build test compiles: Debian bookworm's linux-source-6.1 with the project's own
+// fragment on tinyconfig, optionally with the test patch. Shared with scripts that pre-build it, so the
+// test finds the same inputs hash (and so the same cache entry).
+import path from 'node:path';
+import { buildFromSource, type BuildEvent, type BuildOutcome } from '../../src/kernels/build/index.js';
+import type { SourceFailure } from '../../src/kernels/source.js';
+import { buildSource, type BuildSource } from '../../src/matrix/schema.js';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
+import type { Result } from '../../src/util/result.js';
+
+export const NO_POKE_PATCH = path.join(PACKAGE_ROOT, 'test/fixtures/patches/no-tail-call-poke.patch');
+
+export function linux61Source(patches: readonly string[] = []): BuildSource {
+  return buildSource.parse({
+    type: 'build',
+    debianSource: { suite: 'bookworm', package: 'linux-source-6.1' },
+    patches,
+    base: 'tinyconfig',
+    fragments: ['kernels/configs/tailmatrix.config'],
+  });
+}
+
+/** One line per phase and every 200th make line: enough to follow a 30-minute build in a log. */
+export function printEvents(label: string): (e: BuildEvent) => void {
+  let lines = 0;
+  const t0 = Date.now();
+  const at = () => `${((Date.now() - t0) / 1000).toFixed(0)}s`;
+  return (e) => {
+    if (e.type === 'phase') console.log(`[${label} ${at()}] ${e.phase}${e.detail ? ` (${e.detail})` : ''}`);
+    else if (e.type === 'line' && ++lines % 200 === 0) console.log(`[${label} ${at()}] ${lines} lines, ${e.line.trim()}`);
+  };
+}
+
+export function buildLinux61(label: string, patches: readonly string[] = [], signal?: AbortSignal): Promise<Result<BuildOutcome, SourceFailure>> {
+  return buildFromSource({ id: label, source: linux61Source(patches), baseDir: PACKAGE_ROOT, signal, onEvent: printEvents(label) });
+}
