@@ -1,5 +1,8 @@
 // The qemu backend end to end: real Debian kernels under TCG, the real static agent and BPF objects.
 import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { ensureInitramfs, writeCellInitrd } from '../../src/guest/initramfs.js';
+import { run } from '../../src/util/exec.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { qemuBackend } from '../../src/vm/qemu.js';
 import type { CellEvent, CellRunSpec } from '../../src/vm/types.js';
@@ -57,6 +60,29 @@ describe.each(['oldest', 'newest'] as const)('qemu backend, %s kernel under TCG'
     expect(fp.cpuModel).not.toBe('');
     expect(fp.bpfJitEnable).toBe('1');
     expect(fp.bpfJitHarden).toBe('0');
+  });
+});
+
+/** Bound of the baseline boot: a cloud kernel with busybox powers off in seconds even on a busy runner. */
+const BARE_BOOT_TIMEOUT_MS = 180_000;
+
+describe.each(['oldest', 'newest'] as const)('bare busybox boot of the %s kernel (the baseline a cell is compared with)', (which) => {
+  it('qemu-system-x86_64 -kernel … -initrd <busybox> boots to poweroff', async () => {
+    const kernel = await testKernel(which);
+    const image = await ensureInitramfs({ kernel, modules: [] });
+    expect(image.ok).toBe(true);
+    if (!image.ok) return;
+    const spec = cellSpec(kernel, await testPayload());
+    workDirs.push(spec.workDir);
+    const initrd = path.join(spec.workDir, 'bare.img');
+    await writeCellInitrd(image.value.path, { mode: 'probe' }, initrd);
+    const args = ['-machine', 'q35', '-accel', 'tcg', '-m', '512', '-nographic', '-no-reboot', '-kernel', kernel.vmlinuz, '-initrd', initrd, '-append', 'console=ttyS0 panic=-1'];
+    const res = await run('qemu-system-x86_64', args, { timeoutMs: BARE_BOOT_TIMEOUT_MS });
+    expect(res.ok).toBe(true);
+    if (!res.ok) return;
+    expect(res.value.stdout).toContain('tailmatrix-init: probe-ok');
+    expect(res.value.stdout).toMatch(/reboot: Power down/);
+    console.log(`[bare ${kernel.id}] busybox boot to poweroff in ${res.value.durationMs} ms`);
   });
 });
 
