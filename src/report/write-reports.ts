@@ -1,5 +1,6 @@
 // The report step: result folders → analysis → (baseline gate) → one file per format, and the exit
 // code a CI job acts on. `run` calls this at the end; `tailmatrix report` calls it on its own.
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { analyse } from '../analysis/analyse.js';
 import { compareWithBaseline } from '../analysis/compare-baseline.js';
@@ -23,6 +24,8 @@ export interface WriteReportsOptions {
   gate?: Gate;
   /** Any of md, html, json, junit; default all. */
   formats?: string[];
+  /** Append the Markdown report here too: GitHub's $GITHUB_STEP_SUMMARY file (appended to, as GitHub expects). */
+  stepSummary?: string;
 }
 
 export interface WriteReportsOutcome {
@@ -60,5 +63,6 @@ export async function writeReports(opts: WriteReportsOptions): Promise<Result<Wr
     await writeFileAtomic(file, await w.render(summary));
     files.push(file);
   }
+  if (opts.stepSummary) await appendFile(opts.stepSummary, await writers.md.render(summary));
   return ok({ summary, exitCode: exitCodeFor(summary), files });
 }

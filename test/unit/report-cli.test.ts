@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -40,6 +40,22 @@ describe('tailmatrix report', () => {
     expect(first['report.md']).toContain(KVM_RUN);
     expect(first['report.md']).toContain(TCG_RUN);
   }, 60_000);
+
+  it("appends the Markdown report to GitHub's step summary when the job has one", async () => {
+    const stepSummary = path.join(tmp, 'step-summary.md');
+    await writeFile(stepSummary, '# earlier step\n');
+    const prior = process.env.GITHUB_STEP_SUMMARY;
+    process.env.GITHUB_STEP_SUMMARY = stepSummary;
+    try {
+      expect(await report(path.join(FIXTURE_ROOT, KVM_RUN), '--out', path.join(tmp, 'gh'), '--format', 'json')).toBe(EXIT.ok);
+    } finally {
+      if (prior === undefined) delete process.env.GITHUB_STEP_SUMMARY;
+      else process.env.GITHUB_STEP_SUMMARY = prior;
+    }
+    const text = await readFile(stepSummary, 'utf8');
+    expect(text.startsWith('# earlier step\n# tailmatrix: the cost of one eBPF tail call')).toBe(true);
+    expect(text).toContain('| 6.1-cloud (6.1.0-50-cloud-amd64) | retpoline |');
+  });
 
   it('writes only the formats asked for', async () => {
     const out = path.join(tmp, 'md-only');

@@ -43,6 +43,8 @@ export const defineReport: DefineCommand = (setExit) =>
         baseline: flags.baseline,
         gate: gateFrom(flags),
         formats: flags.format.split(',').map((f) => f.trim()).filter((f) => f !== ''),
+        // In a GitHub Actions job the Markdown report also becomes the job's summary page.
+        stepSummary: process.env.GITHUB_STEP_SUMMARY || undefined,
       });
       if (!res.ok) throw new UserError(res.error);
       const { summary, files, exitCode } = res.value;
