@@ -212,8 +212,7 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
       renderer: chooseRenderer({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }),
       exitOnError: true,
       registerSignalListeners: false,
-      rendererOptions: { collapseSubtasks: false },
-    },
+    } as never,
   );
 
   let pipelineError: Error | undefined;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { defineRunCommand } from './run.js';
 import { definePlanCommand } from './plan.js';
 import { defineReport } from './report.js';
 import { defineFetchCommand } from './fetch.js';
@@ -11,6 +12,7 @@ export type DefineCommand = (setExit: (code: number) => void) => Command;
 
 // One line per command; the order is the order of `tailmatrix --help`.
 export const commands: DefineCommand[] = [
+  defineRunCommand,
   definePlanCommand,
   defineReport,
   defineFetchCommand,
