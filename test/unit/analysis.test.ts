@@ -144,3 +144,27 @@ describe('loading result folders', () => {
     expect(!missing.ok && missing.error).toMatch(/not a directory/);
   });
 });
+
+describe("the runner's own output", () => {
+  // A real `tailmatrix run --kernel 6.1-cloud --accel tcg` on the 2-core build machine while other
+  // jobs loaded it (load average ~13): TCG timings, noisy, but the mechanisms and the order hold.
+  const REAL = path.join(FIXTURE_ROOT, 'real');
+
+  it('analyses a real TCG run: proven mechanisms, indirect dearer than direct, noise flagged', async () => {
+    const loaded = await loadResultDirs([REAL]);
+    if (!loaded.ok) throw new Error(loaded.error);
+    const s = analyse(loaded.value.cells.map((c) => c.cell), matrixOrder(loaded.value.runs));
+    expect(s.totals).toEqual({ cells: 2, ok: 2, failed: 0, emulated: 2 });
+    expect(s.cells.map((c) => [c.boot.name, c.direct?.mechanism, c.indirect?.mechanism])).toEqual([
+      ['retpoline', 'direct-jump', 'retpoline-thunk'],
+      ['mitigations-off', 'direct-jump', 'plain-indirect'],
+    ]);
+    for (const c of s.cells) {
+      expect(c.spectreV2).toMatch(c.boot.name === 'retpoline' ? /^Mitigation: Retpolines/ : /^Vulnerable/);
+      expect(c.direct!.fit!.n).toBe(33);
+      expect(c.comparison!.savingCi[0]).toBeGreaterThan(0);
+      // An R² this far below a quiet machine's is said out loud rather than hidden.
+      if (c.direct!.fit!.r2 < 0.9) expect(c.warnings.join('\n')).toMatch(/direct: poor linear fit/);
+    }
+  });
+});
