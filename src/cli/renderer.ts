@@ -1,6 +1,7 @@
 // The one place that picks how listr2 shows progress (as lint-staged's getRenderer does):
 // quiet → nothing; --verbose, CI, a dumb terminal or no TTY (a log file) → plain lines, one per event;
 // otherwise the live, redrawing renderer.
+import { ListrLogger, ProcessOutput, type ListrLogLevels } from 'listr2';
 export type RendererName = 'silent' | 'verbose' | 'default';
 
 export interface RendererChoice {
@@ -21,4 +22,13 @@ export function chooseRenderer(o: RendererChoice): RendererName {
   if (o.quiet) return 'silent';
   if (o.verbose || isCi(o.env) || o.env.TERM === 'dumb' || !o.stream.isTTY) return 'verbose';
   return 'default';
+}
+
+/**
+ * Renderer options that send all progress to stderr, so stdout carries only results (kernel paths,
+ * JSON) for scripts. Pass as `rendererOptions` (any renderer ignores what it does not use).
+ */
+export function progressToStderr(): { processOutput: ProcessOutput; logger: ListrLogger<ListrLogLevels> } {
+  const processOutput = new ProcessOutput(process.stderr, process.stderr);
+  return { processOutput, logger: new ListrLogger({ useIcons: false, processOutput }) };
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { err, ok, type Result } from '../util/result.js';
 import { sha256File, type KernelCache } from './cache.js';
-import { locateKernel } from './locate.js';
+import { isPlaceholderMap, locateKernel } from './locate.js';
 import type { FetchedKernel } from './types.js';
 
 const MANIFEST = 'kernel.json';
@@ -62,6 +62,9 @@ export async function readExtracted(id: string, dir: string): Promise<Result<Fet
   const m = parsed.data;
   const root = path.join(dir, 'root');
   const abs = (p: string | undefined) => (p === undefined ? undefined : path.join(root, p));
+  // Entries extracted before placeholder detection existed may still name Debian's one-line System.map.
+  const systemMap = abs(m.systemMap);
+  const realMap = systemMap !== undefined && !(await isPlaceholderMap(systemMap)) ? systemMap : undefined;
   return ok({
     id,
     sha256: m.sha256,
@@ -69,7 +72,7 @@ export async function readExtracted(id: string, dir: string): Promise<Result<Fet
     vmlinuz: path.join(root, m.vmlinuz),
     modulesDir: abs(m.modulesDir),
     config: abs(m.config),
-    systemMap: abs(m.systemMap),
+    systemMap: realMap,
     release: m.release,
     origin: m.origin,
   });

@@ -44,6 +44,18 @@ async function moduleDirs(root: string): Promise<{ rel: string; dir: string }[]>
   return found;
 }
 
+/**
+ * Debian ships a one-line System.map ("The real System.map is in the linux-image-…-dbg package"):
+ * reporting it as the kernel's symbol map would mislead; symbols must come from /proc/kallsyms instead.
+ */
+const PLACEHOLDER_MAX_BYTES = 4096;
+export async function isPlaceholderMap(file: string): Promise<boolean> {
+  const st = await stat(file).catch(() => undefined);
+  if (st === undefined || st.size > PLACEHOLDER_MAX_BYTES) return false;
+  const { readFile } = await import('node:fs/promises');
+  return (await readFile(file, 'utf8')).includes('The real System.map is in');
+}
+
 export async function locateKernel(root: string): Promise<Result<KernelLayout, string>> {
   const boot = await list(path.join(root, 'boot'));
   let vmlinuz: string | undefined;
@@ -72,7 +84,8 @@ export async function locateKernel(root: string): Promise<Result<KernelLayout, s
   const inBoot = (prefix: string) => (release !== undefined ? [`boot/${prefix}-${release}`] : []);
   const inMods = (name: string) => (mod !== undefined ? [`${mod.dir}/${name}`] : []);
   const config = await firstFile(root, [...inBoot('config'), ...inMods('config'), 'boot/config', '.config']);
-  const systemMap = await firstFile(root, [...inBoot('System.map'), ...inMods('System.map'), 'boot/System.map', 'System.map']);
+  let systemMap = await firstFile(root, [...inBoot('System.map'), ...inMods('System.map'), 'boot/System.map', 'System.map']);
+  if (systemMap !== undefined && (await isPlaceholderMap(path.join(root, systemMap)))) systemMap = undefined;
   return ok({ vmlinuz, modulesDir: mod?.dir, config, systemMap, release });
 }
 

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { Listr } from 'listr2';
 import type { DefineCommand } from './index.js';
 import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
-import { chooseRenderer } from '../renderer.js';
+import { chooseRenderer, progressToStderr } from '../renderer.js';
 import { EXIT } from '../exit-codes.js';
 import { createFetchTasks, FetchSession, type FetchContext, type KernelFailure } from '../../kernels/index.js';
 import { formatBytes, formatRate } from '../../kernels/progress.js';
@@ -55,7 +55,8 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
     renderer: chooseRenderer({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }),
     exitOnError: true,
     registerSignalListeners: false,
-    rendererOptions: {},
+    // Progress on stderr: stdout carries only the result (one line per kernel), for scripts.
+    rendererOptions: progressToStderr(),
   } as never);
   try {
     await tasks.run(ctx);
@@ -72,7 +73,10 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
     );
   }
   if (!opts.lockOnly && !opts.quiet) {
-    for (const k of ctx.kernels.values()) process.stdout.write(`${k.id}\t${k.release ?? '?'}\t${k.vmlinuz}\n`);
+    for (const { id } of session.kernels) {
+      const k = ctx.kernels.get(id);
+      if (k !== undefined) process.stdout.write(`${k.id}\t${k.release ?? '?'}\t${k.vmlinuz}\n`);
+    }
   }
   if (signal.aborted) return EXIT.interrupted;
   if (failures.length === 0) return EXIT.ok;
