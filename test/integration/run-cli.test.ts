@@ -1,0 +1,128 @@
+// `tailmatrix run` end to end, as a user runs it: a real Debian kernel under TCG through the hermetic
+// QEMU backend, real cell files and reports, Ctrl-C in the middle, --resume, --dry-run, bad input.
+import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
+import { EXIT } from '../../src/cli/exit-codes.js';
+import { cellResult } from '../../src/results/cell-result.js';
+import { startCli } from '../support/run-cli.js';
+
+const KERNEL = { id: '5.10-cloud', source: { type: 'debian', suite: 'bullseye', package: 'linux-image-cloud-amd64' } };
+
+let dir: string;
+let tmp: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-run-cli-'));
+  tmp = path.join(dir, 'tmp');
+  await execa('mkdir', ['-p', tmp]);
+  const matrix = {
+    kernels: [KERNEL],
+    boots: [
+      { name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' },
+      { name: 'off', cmdline: 'spectre_v2=off' },
+    ],
+    benchmarks: [{ name: 'test-run', type: 'test-run', params: { maxDepth: 4, samples: 3, repeat: 200 } }],
+    runner: { backend: 'qemu', accel: 'auto', timeoutSec: 300, parallel: 1 },
+  };
+  await writeFile(path.join(dir, 'matrix.json'), JSON.stringify(matrix, null, 2));
+  // Same source as the project's matrix, so its lock entry pins the same package (no index download).
+  await copyFile(path.join(PACKAGE_ROOT, 'matrix.lock.json'), path.join(dir, 'matrix.lock.json'));
+});
+
+const cli = (...args: string[]) => startCli(args, { env: { TMPDIR: tmp } });
+const runArgs = () => ['run', '-m', path.join(dir, 'matrix.json'), '--results', path.join(dir, 'results')];
+
+async function runDirs(): Promise<string[]> {
+  return existsSync(path.join(dir, 'results')) ? (await readdir(path.join(dir, 'results'))).sort() : [];
+}
+
+/** QEMU processes that belong to this test: their files live under our TMPDIR. */
+async function ourQemus(): Promise<string> {
+  const ps = await execa('pgrep', ['-af', `qemu-system.*${tmp}`], { reject: false });
+  return ps.stdout.trim();
+}
+
+describe('tailmatrix run', () => {
+  it('rejects a malformed matrix with every error and its path, exit 64', async () => {
+    const bad = path.join(dir, 'bad.json');
+    await writeFile(bad, JSON.stringify({ kernels: [{ id: 'x', source: { type: 'url', url: 'nope', sha256: 'abc' } }], boots: [], benchmarks: [] }));
+    const res = await cli('run', '-m', bad);
+    expect(res.exitCode).toBe(EXIT.badInput);
+    expect(res.all).toContain('kernels[0].source.url');
+    expect(res.all).toContain('kernels[0].source.sha256');
+    expect(res.all).toContain('boots');
+  });
+
+  it('--dry-run prints the exact QEMU command of every cell and boots nothing', async () => {
+    const res = await cli(...runArgs(), '--dry-run', '--accel', 'tcg');
+    expect(res.exitCode).toBe(0);
+    const commands = res.stdout.split('\n').filter((l) => l.startsWith('qemu-system-x86_64 '));
+    expect(commands).toHaveLength(2);
+    expect(commands[0]).toContain('spectre_v2=retpoline,generic');
+    expect(commands[1]).toContain('spectre_v2=off');
+    expect(commands.every((c) => c.includes('-accel tcg'))).toBe(true);
+    expect(await runDirs()).toEqual([]);
+  });
+
+  it('Ctrl-C mid-run keeps the finished cell, leaves no QEMU, and --resume runs only what is missing', async () => {
+    const child = cli(...runArgs());
+    // Wait for the first cell file, then interrupt while the second cell is booting.
+    const started = Date.now();
+    let cells: string[] = [];
+    while (Date.now() - started < 600_000) {
+      const [run] = await runDirs();
+      const cellDir = run ? path.join(dir, 'results', run, 'cells') : '';
+      cells = cellDir && existsSync(cellDir) ? await readdir(cellDir) : [];
+      if (cells.length > 0) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(cells).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 3_000));
+    child.kill('SIGINT');
+    const res = await child;
+    expect(res.exitCode).toBe(EXIT.interrupted);
+    expect(res.all).toMatch(/--resume \S+/);
+    expect(await ourQemus()).toBe('');
+
+    const [runId] = await runDirs();
+    const runDir = path.join(dir, 'results', runId!);
+    const meta = JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8'));
+    expect(meta.status).toBe('interrupted');
+    expect(await readdir(path.join(runDir, 'cells'))).toEqual(cells);
+    const first = cellResult.parse(JSON.parse(await readFile(path.join(runDir, 'cells', cells[0]!), 'utf8')));
+    expect(first.status).toBe('ok');
+    // Probed by booting: KVM is broken on this kind of machine, so the run says TCG and why.
+    expect(meta.accelerator).toBe('tcg');
+    expect(first.emulated).toBe(true);
+
+    const resumed = await cli(...runArgs(), '--resume', runId!);
+    expect(resumed.exitCode, resumed.all).toBe(0);
+    expect(resumed.all).toContain('1 already done');
+    const after = (await readdir(path.join(runDir, 'cells'))).sort();
+    expect(after).toEqual(['5.10-cloud__off__test-run.json', '5.10-cloud__retpoline__test-run.json']);
+    // The first cell was not rerun: same file, same start time.
+    const again = cellResult.parse(JSON.parse(await readFile(path.join(runDir, 'cells', cells[0]!), 'utf8')));
+    expect(again.startedAt).toBe(first.startedAt);
+    for (const f of ['report.md', 'report.html', 'summary.json', 'junit.xml']) expect(existsSync(path.join(runDir, f))).toBe(true);
+
+    for (const name of after) {
+      const cell = cellResult.parse(JSON.parse(await readFile(path.join(runDir, 'cells', name), 'utf8')));
+      expect(cell.status).toBe('ok');
+      const direct = cell.variants.find((v) => v.variant === 'direct');
+      const indirect = cell.variants.find((v) => v.variant === 'indirect');
+      expect(direct?.jit?.mechanism).toBe('direct-jump');
+      expect(indirect?.jit?.mechanism).not.toBe('direct-jump');
+      expect(direct?.samples.every((s) => s.retval === s.depth)).toBe(true);
+      expect(cell.fingerprint?.release).toMatch(/^5\.10\./);
+      // The guest has no /proc/config.gz: the host filled the config from the package's config file.
+      expect(cell.fingerprint?.config.CONFIG_RETPOLINE).toBe('y');
+    }
+    const report = await readFile(path.join(runDir, 'report.md'), 'utf8');
+    expect(report).toContain('emulated');
+  });
+});

@@ -1,0 +1,13 @@
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
+
+/** Start the real CLI in its own process (so SIGINT and exit codes are real). */
+export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ResultPromise<{ reject: false; all: true }> {
+  return execa(process.execPath, ['--import', 'tsx', path.join(PACKAGE_ROOT, 'test/support/cli.ts'), ...args], {
+    cwd: opts.cwd ?? PACKAGE_ROOT,
+    env: { ...opts.env, CI: 'true' },
+    reject: false,
+    all: true,
+  });
+}
