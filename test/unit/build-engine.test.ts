@@ -1,0 +1,186 @@
+// The build engine's control flow on a miniature "kernel" (a Makefile that answers kbuild's targets in
+// milliseconds), served as a tarball by a local HTTP server: download + SHA256, work tree, patches,
+// config check, out-of-tree make, publication into the cache, cache hits, and Ctrl-C mid-build leaving
+// nothing half-published. The real kernel build is the slow test's job.
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildKernel, type BuildEvent } from '../../src/kernels/build/engine.js';
+import { planBuild } from '../../src/kernels/build/inputs.js';
+import { KernelCache } from '../../src/kernels/cache.js';
+import { runOrThrow } from '../../src/util/exec.js';
+
+const MAKEFILE = `# A stand-in for kbuild: the same targets and variables, no compiler.
+O ?= .
+SLEEP ?= 0
+.PHONY: tinyconfig defconfig olddefconfig all modules_install
+tinyconfig defconfig:
+\tmkdir -p $(O) && printf '# base $@\\n# CONFIG_MODULES is not set\\n' > $(O)/.config
+olddefconfig:
+\t@# Like Kconfig: BPF_JIT needs MODULES; without it the option silently disappears.
+\tgrep -q '^CONFIG_MODULES=y' $(O)/.config || sed -i '/^CONFIG_BPF_JIT=/d' $(O)/.config
+all:
+\t@echo "  CC      kernel/bpf/verifier.o"
+\tsleep $(SLEEP)
+\tmkdir -p $(O)/arch/x86/boot $(O)/include/config
+\tcat $(CURDIR)/kernel/bpf/verifier.c $(O)/.config > $(O)/arch/x86/boot/bzImage
+\techo '0000000000000000 T _text' > $(O)/System.map
+\techo 6.1.999 > $(O)/include/config/kernel.release
+\t: > $(O)/modules.order
+modules_install:
+\tmkdir -p $(INSTALL_MOD_PATH)/lib/modules/6.1.999
+\techo kernel/net/sched/cls_bpf.ko > $(INSTALL_MOD_PATH)/lib/modules/6.1.999/modules.builtin
+\t: > $(INSTALL_MOD_PATH)/lib/modules/6.1.999/modules.dep
+`;
+
+const KCONFIG = `config MODULES
+	bool "Enable loadable module support"
+config BPF_JIT
+	bool "Enable BPF Just In Time compiler"
+	depends on MODULES
+`;
+
+const PATCH = `--- a/kernel/bpf/verifier.c
++++ b/kernel/bpf/verifier.c
+@@ -1 +1 @@
+-int record_poke = 1;
++int record_poke = 0;
+`;
+
+let dir: string;
+let server: http.Server;
+let tarball: { url: string; sha256: string };
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-build-engine-'));
+  const src = path.join(dir, 'src', 'linux-mini');
+  await mkdir(path.join(src, 'kernel', 'bpf'), { recursive: true });
+  await writeFile(path.join(src, 'Makefile'), MAKEFILE);
+  await writeFile(path.join(src, 'Kconfig'), KCONFIG);
+  await writeFile(path.join(src, 'kernel', 'bpf', 'verifier.c'), 'int record_poke = 1;\n');
+  const tarFile = path.join(dir, 'linux-mini.tar.xz');
+  await runOrThrow('tar', ['-cJf', tarFile, '-C', path.join(dir, 'src'), 'linux-mini']);
+  const bytes = await readFile(tarFile);
+  server = http.createServer((req, res) => {
+    if (req.url === '/linux-mini.tar.xz') res.end(bytes);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  tarball = { url: `http://127.0.0.1:${port}/linux-mini.tar.xz`, sha256: createHash('sha256').update(bytes).digest('hex') };
+  await writeFile(path.join(dir, 'good.config'), 'CONFIG_MODULES=y\nCONFIG_BPF_JIT=y\nCONFIG_NOT_IN_THIS_KERNEL=y\n');
+  await writeFile(path.join(dir, 'naive.config'), 'CONFIG_BPF_JIT=y\n');
+  await writeFile(path.join(dir, 'no-poke.patch'), PATCH);
+});
+
+afterAll(async () => {
+  server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function plan(opts: { fragment?: string; patches?: string[] } = {}) {
+  return planBuild({
+    source: { kind: 'tarball', url: tarball.url, sha256: tarball.sha256 },
+    patchFiles: (opts.patches ?? []).map((p) => path.join(dir, p)),
+    base: 'tinyconfig',
+    fragmentFiles: [path.join(dir, opts.fragment ?? 'good.config')],
+  });
+}
+
+async function build(cache: KernelCache, p: Awaited<ReturnType<typeof plan>>, extra: { signal?: AbortSignal; env?: NodeJS.ProcessEnv; onEvent?: (e: BuildEvent) => void } = {}) {
+  if (!p.ok) throw new Error(JSON.stringify(p.error));
+  return buildKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, ...extra });
+}
+
+describe('build engine (miniature kernel tree over HTTP)', () => {
+  it('downloads, configures, checks, builds out of tree and publishes; the same inputs are a cache hit', async () => {
+    const cache = new KernelCache(path.join(dir, 'cache-a'));
+    const events: BuildEvent[] = [];
+    const first = await build(cache, await plan(), { onEvent: (e) => events.push(e) });
+    if (!first.ok) throw new Error(JSON.stringify(first.error));
+    const b = first.value;
+    expect(b.cached).toBe(false);
+    expect(events.filter((e) => e.type === 'phase').map((e) => (e.type === 'phase' ? e.phase : ''))).toEqual(['source', 'patch', 'configure', 'compile', 'install']);
+    expect(events).toContainEqual({ type: 'line', line: '  CC      kernel/bpf/verifier.o' });
+    expect(b.kernel.release).toBe('6.1.999');
+    expect(path.basename(b.kernel.vmlinuz)).toBe('vmlinuz-6.1.999');
+    expect(await readFile(b.kernel.vmlinuz, 'utf8')).toContain('int record_poke = 1;');
+    expect(await readFile(b.kernel.config!, 'utf8')).toMatch(/^CONFIG_BPF_JIT=y$/m);
+    expect(b.kernel.systemMap).toBeDefined();
+    expect(await readFile(path.join(b.kernel.modulesDir!, 'modules.builtin'), 'utf8')).toContain('cls_bpf.ko');
+    expect(b.configCheck).toMatchObject({ ok: true, checked: 2, unknown: ['NOT_IN_THIS_KERNEL'] });
+    // The source tree stays clean: make ran with O= into the object directory.
+    expect((await readdir(path.join(dir, 'cache-a', 'build', 'sources'))).length).toBe(1);
+    expect(b.objDir).toMatch(/\/build\/objs\/tar-[0-9a-f]{16}-tinyconfig-[0-9a-f]{12}$/);
+    const log = await readFile(b.logFile!, 'utf8');
+    expect(log).toContain('$ make -C ');
+    expect(log).toContain('config check: 2 options verified; unknown to this kernel: NOT_IN_THIS_KERNEL');
+    expect(await readFile(path.join(b.kernel.dir, 'root', 'build.log'), 'utf8')).toContain('kernel/bpf/verifier.o');
+
+    const again = await build(cache, await plan());
+    expect(again.ok && again.value.cached).toBe(true);
+    expect(again.ok && again.value.kernel.sha256).toBe(b.kernel.sha256);
+  });
+
+  it('a patch gives a new kernel built in the same object directory', async () => {
+    const cache = new KernelCache(path.join(dir, 'cache-a'));
+    const plain = await build(cache, await plan());
+    const patched = await build(cache, await plan({ patches: ['no-poke.patch'] }));
+    if (!plain.ok || !patched.ok) throw new Error('build failed');
+    expect(patched.value.cached).toBe(false);
+    expect(patched.value.inputsHash).not.toBe(plain.value.inputsHash);
+    expect(patched.value.objDir).toBe(plain.value.objDir ?? patched.value.objDir);
+    expect(await readFile(patched.value.kernel.vmlinuz, 'utf8')).toContain('int record_poke = 0;');
+    // The unpatched kernel is still in the cache, untouched.
+    expect(await readFile(plain.value.kernel.vmlinuz, 'utf8')).toContain('int record_poke = 1;');
+  });
+
+  it('fails the config check with the dropped option and the dependency that is off', async () => {
+    const cache = new KernelCache(path.join(dir, 'cache-b'));
+    const r = await build(cache, await plan({ fragment: 'naive.config' }));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error).toMatchObject({ badInput: true });
+    const message = typeof r.error === 'string' ? r.error : r.error.message;
+    expect(message).toContain('the kernel config lacks options the benchmarks need (1)');
+    expect(message).toContain('CONFIG_BPF_JIT: wanted y, got n');
+    expect(message).toContain('unmet: MODULES=n');
+  });
+
+  it('Ctrl-C during make stops it, publishes nothing, and the next build completes', async () => {
+    const cache = new KernelCache(path.join(dir, 'cache-c'));
+    const ac = new AbortController();
+    const started = Date.now();
+    const r = await build(cache, await plan(), {
+      signal: ac.signal,
+      env: { ...process.env, SLEEP: '60' },
+      onEvent: (e) => {
+        if (e.type === 'line' && e.line.includes('verifier.o')) ac.abort();
+      },
+    });
+    if (r.ok) throw new Error('the build was not stopped');
+    expect(typeof r.error === 'string' ? r.error : '').toMatch(/^kernel build canceled/);
+    // make's sleep was killed with its process group, not waited for.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(await readdir(path.join(dir, 'cache-c', 'kernels')).catch(() => [])).toEqual([]);
+    expect(await readdir(path.join(dir, 'cache-c', 'locks'))).toEqual([]);
+
+    const again = await build(cache, await plan());
+    expect(again.ok && again.value.cached).toBe(false);
+    expect(again.ok && again.value.kernel.release).toBe('6.1.999');
+  }, 30_000);
+
+  it('a timeout stops make the same way', async () => {
+    const cache = new KernelCache(path.join(dir, 'cache-d'));
+    const p = await plan();
+    if (!p.ok) throw new Error('plan');
+    const r = await buildKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, env: { ...process.env, SLEEP: '60' }, timeoutMs: 3_000 });
+    if (r.ok) throw new Error('the build was not stopped');
+    expect(typeof r.error === 'string' ? r.error : '').toMatch(/^kernel build timed out/);
+    expect(await readdir(path.join(dir, 'cache-d', 'kernels')).catch(() => [])).toEqual([]);
+  }, 30_000);
+});
