@@ -25,10 +25,12 @@ export function compareVariants(direct: FitSummary, indirect: FitSummary): Compa
   return {
     savingNs: d.value,
     savingCi: [d.ci[0], d.ci[1]],
-    savingPct: (100 * d.value) / indirect.slope,
-    savingPctCi: pctCi,
-    ratio: r.value,
-    ratioCi: r.ci ? [r.ci[0], r.ci[1]] : null,
+    // A noisy emulated sweep can fit a slope of 0 or below: no share or ratio of that is meaningful,
+    // and JSON has no Infinity to carry one.
+    savingPct: indirect.slope > 0 ? (100 * d.value) / indirect.slope : null,
+    savingPctCi: indirect.slope > 0 ? pctCi : null,
+    ratio: Number.isFinite(r.value) ? r.value : null,
+    ratioCi: Number.isFinite(r.value) && r.ci ? [r.ci[0], r.ci[1]] : null,
   };
 }
 

@@ -45,9 +45,9 @@ export const comparison = z
   .object({
     savingNs: z.number().describe('indirect slope − direct slope: what the direct jump saves per call'),
     savingCi: interval,
-    savingPct: z.number().describe('saving as a percentage of the indirect cost'),
+    savingPct: z.number().nullable().describe('saving as a percentage of the indirect cost; null unless the indirect slope is positive'),
     savingPctCi: interval.nullable(),
-    ratio: z.number().describe('indirect slope / direct slope'),
+    ratio: z.number().nullable().describe('indirect slope / direct slope; null when the direct slope is 0'),
     ratioCi: interval.nullable().describe("Fieller interval; null when the direct slope's interval reaches 0"),
   })
   .describe('direct vs indirect within one cell');

@@ -32,7 +32,7 @@ export function accelText(c: CellSummary): string {
 export function savingText(c: CellSummary): string {
   if (!c.comparison) return '—';
   const k = c.comparison;
-  return `${pm(k.savingNs, k.savingCi)} ns (${num(k.savingPct, 1)} %)`;
+  return `${pm(k.savingNs, k.savingCi)} ns${k.savingPct === null ? '' : ` (${num(k.savingPct, 1)} %)`}`;
 }
 
 export function kernelText(c: CellSummary): string {

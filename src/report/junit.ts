@@ -2,7 +2,7 @@
 import { EMULATED_NOTE } from '../analysis/analyse-cell.js';
 import type { BaselineComparison, CellSummary, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
-import { byBenchmark, directCaveat, failureText, interval, num, slopeText } from './format.js';
+import { byBenchmark, directCaveat, failureText, interval, num, savingText, slopeText } from './format.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
@@ -19,7 +19,7 @@ function resultLines(c: CellSummary): string[] {
     if (!v) continue;
     lines.push(`${v.variant}: ${slopeText(v.fit)} ns/call, JIT ${v.mechanism ?? 'unknown'}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
   }
-  if (c.comparison) lines.push(`saving: ${num(c.comparison.savingNs)} ns ${interval(c.comparison.savingCi)} (${num(c.comparison.savingPct, 1)} %)`);
+  if (c.comparison) lines.push(`saving: ${savingText(c)}`);
   lines.push(`spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.emulated ? ` (${EMULATED_NOTE})` : ''}`);
   const caveat = directCaveat(c.direct);
   if (caveat && c.status === 'ok') lines.push(`direct: ${caveat}`);
