@@ -31,6 +31,8 @@ export function printEvents(label: string): (e: BuildEvent) => void {
   };
 }
 
+/** TAILMATRIX_BUILD_JOBS overrides make -j (default: the cores available). */
 export function buildLinux61(label: string, patches: readonly string[] = [], signal?: AbortSignal): Promise<Result<BuildOutcome, SourceFailure>> {
-  return buildFromSource({ id: label, source: linux61Source(patches), baseDir: PACKAGE_ROOT, signal, onEvent: printEvents(label) });
+  const jobs = Number(process.env.TAILMATRIX_BUILD_JOBS) || undefined;
+  return buildFromSource({ id: label, source: linux61Source(patches), baseDir: PACKAGE_ROOT, signal, jobs, onEvent: printEvents(label) });
 }
