@@ -55,3 +55,26 @@ export function byBenchmark(cells: readonly CellSummary[]): Map<string, CellSumm
 export function failureText(c: CellSummary): string {
   return `${c.status}${c.message ? `: ${c.message}` : ''}`;
 }
+
+/** One row per fitted variant: what lies behind each ns/call figure (for readers who doubt it). */
+export function fitDetailRows(cells: readonly CellSummary[]): string[][] {
+  const rows: string[][] = [];
+  for (const c of cells) {
+    for (const v of [c.direct, c.indirect]) {
+      if (!v?.fit) continue;
+      const f = v.fit;
+      rows.push([
+        c.key,
+        v.variant,
+        `${num(f.slope)} ${interval(f.slopeCi)}`,
+        v.tailFit ? `${num(v.tailFit.slope)} ${interval(v.tailFit.slopeCi)}` : '—',
+        `${num(f.intercept, 1)} ± ${num(f.interceptSe, 1)}`,
+        f.r2.toFixed(4),
+        `${f.n}${v.invalidSamples > 0 ? ` (${v.invalidSamples} bad samples left out)` : ''}`,
+      ]);
+    }
+  }
+  return rows;
+}
+
+export const FIT_DETAIL_HEADER = ['cell', 'variant', 'ns/call [95 % CI]', 'depths ≥ 4 only', 'intercept (ns)', 'R²', 'depths'];

@@ -10,6 +10,8 @@ import {
   cellTitle,
   directCaveat,
   failureText,
+  FIT_DETAIL_HEADER,
+  fitDetailRows,
   interval,
   kernelText,
   num,
@@ -105,6 +107,14 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
     parts.push(await figure('depth', `b${index}c${i}`, depthSpec(c), caption, { key: c.key }));
   }
   parts.push('</div>');
+  const details = fitDetailRows(cells);
+  if (details.length > 0) {
+    parts.push(
+      `<details><summary>Fit details</summary><table class="fits"><thead><tr>${FIT_DETAIL_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>`,
+      ...details.map((r) => `<tr>${r.map((x, i) => td(x, i < 2 ? '' : 'num')).join('')}</tr>`),
+      '</tbody></table></details>',
+    );
+  }
   const warned = cells.filter((c) => c.status === 'ok' && c.warnings.length > 0);
   if (warned.length > 0) {
     parts.push('<h3>Warnings</h3><ul class="warnings">');

@@ -7,6 +7,8 @@ import {
   cellTitle,
   directCaveat,
   failureText,
+  FIT_DETAIL_HEADER,
+  fitDetailRows,
   interval,
   kernelText,
   num,
@@ -58,6 +60,19 @@ function benchmarkSection(name: string, cells: readonly CellSummary[]): string {
       '± is the half-width of its 95 % Student-t interval. Saving = indirect − direct, and its share of the indirect cost._',
     '',
   );
+  const details = fitDetailRows(cells);
+  if (details.length > 0) {
+    parts.push(
+      '<details><summary>Fit details</summary>',
+      '',
+      `| ${FIT_DETAIL_HEADER.join(' | ')} |`,
+      `| ${FIT_DETAIL_HEADER.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
+      ...details.map((r) => `| ${r.map(cell).join(' | ')} |`),
+      '',
+      '</details>',
+      '',
+    );
+  }
   const warned = cells.filter((c) => c.status === 'ok' && c.warnings.length > 0);
   if (warned.length > 0) {
     parts.push('### Warnings', '');
