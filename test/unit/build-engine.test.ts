@@ -184,3 +184,44 @@ describe('build engine (miniature kernel tree over HTTP)', () => {
     expect(await readdir(path.join(dir, 'cache-d', 'kernels')).catch(() => [])).toEqual([]);
   }, 30_000);
 });
+
+describe('build from a local git tree (the `run --tree` loop)', () => {
+  it('builds the work tree with its uncommitted edits, never touching it, and rebuilds when it changes', async () => {
+    const { buildFromSource, treeKernel } = await import('../../src/kernels/build/index.js');
+    const { git } = await import('../../src/kernels/build/git.js');
+    const tree = path.join(dir, 'linux-git');
+    await runOrThrow('tar', ['-xJf', path.join(dir, 'linux-mini.tar.xz'), '-C', dir]);
+    await runOrThrow('mv', [path.join(dir, 'linux-mini'), tree]);
+    for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'mini']]) expect((await git(tree, args)).ok).toBe(true);
+    const cache = new KernelCache(path.join(dir, 'cache-git'));
+    const kernel = treeKernel({ tree, fragments: [path.join(dir, 'good.config')] });
+    if (kernel.source.type !== 'build') throw new Error('not a build source');
+    const source = kernel.source;
+    expect(source).toMatchObject({ type: 'build', tree, base: 'tinyconfig', patches: [] });
+
+    const clean = await buildFromSource({ source, cache, jobs: 1 });
+    if (!clean.ok) throw new Error(JSON.stringify(clean.error));
+    expect(clean.value.kernel.origin).toMatch(/^build:git .*linux-git@[0-9a-f]{12} \+ tinyconfig$/);
+
+    // The developer edits a file without committing: a new kernel, with the edit in it.
+    await writeFile(path.join(tree, 'kernel', 'bpf', 'verifier.c'), 'int record_poke = 2;\n');
+    const dirty = await buildFromSource({ source, cache, jobs: 1 });
+    if (!dirty.ok) throw new Error(JSON.stringify(dirty.error));
+    expect(dirty.value.cached).toBe(false);
+    expect(dirty.value.inputsHash).not.toBe(clean.value.inputsHash);
+    expect(dirty.value.kernel.origin).toContain('+ uncommitted changes');
+    expect(await readFile(dirty.value.kernel.vmlinuz, 'utf8')).toContain('int record_poke = 2;');
+    expect(dirty.value.objDir).toBe(clean.value.objDir);
+    // The user's tree holds no build output (make ran in the cache, out of tree).
+    const status = await git(tree, ['status', '--porcelain', '--ignored']);
+    expect(status.ok && status.value.stdout.trim()).toBe('M kernel/bpf/verifier.c');
+
+    // Same edit again: a cache hit.
+    const again = await buildFromSource({ source, cache, jobs: 1 });
+    expect(again.ok && again.value.cached).toBe(true);
+
+    // A ref that does not exist is bad input.
+    const bad = await buildFromSource({ source: { ...source, ref: 'no-such-branch' }, cache });
+    expect(bad).toMatchObject({ ok: false, error: { badInput: true } });
+  }, 60_000);
+});
