@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ensureInitramfs, writeCellInitrd } from '../guest/initramfs.js';
+import { DEFAULT_BUSYBOX, ensureInitramfs, isStaticElf, writeCellInitrd } from '../guest/initramfs.js';
 import { parseAgentOutput } from '../measure/agent-output.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
 import { formatCommand, run } from '../util/exec.js';
@@ -55,6 +55,10 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
     async check(): Promise<Result<void, string>> {
       const res = await run(qemu, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
       if (!res.ok) return err(`${qemu} is not usable (install qemu-system-x86): ${res.error.message}`);
+      const busybox = deps.busybox ?? DEFAULT_BUSYBOX;
+      if (!existsSync(busybox) || !isStaticElf(new Uint8Array(await readFile(busybox)))) {
+        return err(`${busybox} is missing or not statically linked (install busybox-static)`);
+      }
       return ok(undefined);
     },
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ensureInitramfs, writeCellInitrd } from '../../src/guest/initramfs.js';
 import { run } from '../../src/util/exec.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { qemuBackend } from '../../src/vm/qemu.js';
+import { createQemuBackend, qemuBackend } from '../../src/vm/qemu.js';
 import type { CellEvent, CellRunSpec } from '../../src/vm/types.js';
 import { cellSpec, testKernel, testPayload, type TEST_KERNELS } from './qemu-kernels.js';
 
@@ -83,6 +83,15 @@ describe.each(['oldest', 'newest'] as const)('bare busybox boot of the %s kernel
     expect(res.value.stdout).toContain('tailmatrix-init: probe-ok');
     expect(res.value.stdout).toMatch(/reboot: Power down/);
     console.log(`[bare ${kernel.id}] busybox boot to poweroff in ${res.value.durationMs} ms`);
+  });
+});
+
+describe('qemu backend check()', () => {
+  it('passes here and names the package to install when QEMU or a static busybox is missing', async () => {
+    expect(await qemuBackend.check()).toEqual({ ok: true, value: undefined });
+    const noQemu = await createQemuBackend({ qemu: 'qemu-system-x86_64-not-installed' }).check();
+    expect(!noQemu.ok && noQemu.error).toMatch(/^qemu-system-x86_64-not-installed is not usable \(install qemu-system-x86\): .*ENOENT/);
+    expect(await createQemuBackend({ busybox: '/bin/ls' }).check()).toEqual({ ok: false, error: '/bin/ls is missing or not statically linked (install busybox-static)' });
   });
 });
 
