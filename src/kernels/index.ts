@@ -4,10 +4,10 @@
 import { setMaxListeners } from 'node:events';
 import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import type { Kernel, Matrix } from '../matrix/schema.js';
-import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLock, type LockFile } from '../matrix/lock.js';
+import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { KernelCache } from './cache.js';
-import { failureMessage, getSourceDriver, isBadInput, type FetchProgress, type SourceContext, type SourceFailure } from './source.js';
+import { failureMessage, getSourceDriver, isBadInput, type FetchProgress, type KernelSourceDriver, type SourceContext, type SourceFailure } from './source.js';
 import type { FetchedKernel } from './types.js';
 import { formatBytes, formatRate } from './progress.js';
 
@@ -100,7 +100,7 @@ export class FetchSession {
       log,
     };
     // The driver map is keyed by type; TypeScript cannot see that kernel.source and the driver agree.
-    const driver = getSourceDriver(kernel.source.type) as unknown as import('./source.js').KernelSourceDriver;
+    const driver = getSourceDriver(kernel.source.type) as unknown as KernelSourceDriver;
     let entry = this.opts.refreshLock ? undefined : pinnedEntry(this.lock, kernel);
     if (entry === undefined) {
       if (this.opts.frozenLockfile) return fail({ badInput: true, message: 'not pinned by the lockfile (--frozen-lockfile)' });
@@ -139,7 +139,7 @@ export function selectKernels(m: Matrix, ids: readonly string[] | undefined): Ke
   return m.kernels.filter((k) => ids.includes(k.id));
 }
 
-export function describeResolved(r: import('../matrix/lock.js').ResolvedKernel): string {
+export function describeResolved(r: ResolvedKernel): string {
   switch (r.type) {
     case 'debian':
       return `debian:${r.suite}/${r.package} ${r.version}${r.requested !== r.package ? ` (from ${r.requested})` : ''}`;
@@ -217,10 +217,12 @@ export function createFetchTasks<C extends FetchContext>(
               const started = Date.now();
               let lastShown = 0;
               let transferred = 0;
+              let extractFrom: number | undefined;
               const res = await session.fetchOne(
                 k,
                 (p) => {
                   transferred = p.transferred;
+                  if (p.phase === 'extract') extractFrom ??= Date.now();
                   const now = Date.now();
                   if (now - lastShown < PROGRESS_EVERY_MS) return;
                   lastShown = now;
@@ -237,8 +239,15 @@ export function createFetchTasks<C extends FetchContext>(
                 throw new Error(res.error.message);
               }
               ctx.kernels.set(k.id, res.value);
-              const secs = ((Date.now() - started) / 1000).toFixed(1);
-              sub.title = `${k.id}: ${res.value.origin} (${transferred > 0 ? `${formatBytes(transferred)} in ${secs} s` : 'cached, 0 bytes'})`;
+              const end = Date.now();
+              const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+              const timing =
+                extractFrom !== undefined
+                  ? `${formatBytes(transferred)} downloaded in ${secs(extractFrom - started)}, extracted in ${secs(end - extractFrom)}`
+                  : transferred > 0
+                    ? `${formatBytes(transferred)} in ${secs(end - started)}`
+                    : 'cached, 0 bytes';
+              sub.title = `${k.id}: ${res.value.origin} (${timing})`;
             },
           })),
           { concurrent: true, exitOnError: false },
