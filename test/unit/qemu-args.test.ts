@@ -36,3 +36,14 @@ describe('kernelCmdline', () => {
     expect(kernelCmdline(undefined)).toBe('console=ttyS0 panic=-1');
   });
 });
+
+describe('agentArgs', () => {
+  it('passes the sweep parameters in the agent protocol flags, the seed only when fixed', async () => {
+    const { agentArgs, benchmarkModules } = await import('../../src/vm/agent-args.js');
+    const { benchmark } = await import('../../src/matrix/schema.js');
+    const b = benchmark.parse({ name: 't', type: 'test-run', params: { maxDepth: 8, samples: 3, repeat: 100, variants: ['indirect', 'direct'], seed: 7 } });
+    expect(agentArgs(b)).toEqual(['--max-depth', '8', '--samples', '3', '--repeat', '100', '--variants', 'indirect,direct', '--seed', '7']);
+    expect(agentArgs(benchmark.parse({ name: 't', type: 'test-run' }))).toEqual(['--max-depth', '32', '--samples', '10', '--repeat', '20000', '--variants', 'direct,indirect']);
+    expect(benchmarkModules(b)).toEqual([]);
+  });
+});
