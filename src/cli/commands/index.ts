@@ -6,6 +6,7 @@ import { defineFetchCommand } from './fetch.js';
 import { defineLockCommand } from './lock.js';
 import { defineDoctorCommand } from './doctor.js';
 import { defineCacheCommand } from './cache.js';
+import { defineBuildCommand } from './build.js';
 
 /** Each command file exports one of these; `setExit` records the command's exit code. */
 export type DefineCommand = (setExit: (code: number) => void) => Command;
@@ -16,6 +17,7 @@ export const commands: DefineCommand[] = [
   definePlanCommand,
   defineReport,
   defineFetchCommand,
+  defineBuildCommand,
   defineLockCommand,
   defineCacheCommand,
   defineDoctorCommand,
