@@ -78,6 +78,9 @@ describe('baseline gate', () => {
     const out = await gateAgainst(await rerun('slower2', 21), path.join(baselineDir, 'report', 'summary.json'));
     expect(out.summary.baseline!.regressions).toBe(1);
     expect(out.exitCode).toBe(EXIT.regression);
+    // A previous report folder (summary.json, no cells/) works as well.
+    const again = await gateAgainst(await rerun('slower3', 21), path.join(baselineDir, 'report'));
+    expect(again.summary.baseline!.regressions).toBe(1);
   });
 
   it('never compares emulated timings with hardware ones', async () => {
