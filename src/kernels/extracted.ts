@@ -1,6 +1,6 @@
 // An extracted kernel in the cache: kernels/<key>/root/ (the files) + kernels/<key>/kernel.json (where
 // the image, modules, config and System.map are in it). Every source that unpacks something ends here.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { err, ok, type Result } from '../util/result.js';
@@ -38,7 +38,6 @@ export async function materializeKernel(
       await mkdir(work, { recursive: true });
       const unpacked = await unpack(root, work);
       if (!unpacked.ok) return unpacked;
-      const { rm } = await import('node:fs/promises');
       await rm(work, { recursive: true, force: true });
       const layout = await locateKernel(root);
       if (!layout.ok) return layout;

@@ -1,7 +1,7 @@
 // Find the kernel image, its modules, config and System.map in an extracted tree, wherever the
 // packaging put them (ENVIRONMENT.md): boot/vmlinuz-<rel> + lib/modules/<rel> (5.10, 6.1),
 // usr/lib/modules/<rel> (6.12), usr/lib/modules/<rel>/vmlinuz (sid's linux-binary-*), /boot/vmlinuz (OCI).
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -52,7 +52,6 @@ const PLACEHOLDER_MAX_BYTES = 4096;
 export async function isPlaceholderMap(file: string): Promise<boolean> {
   const st = await stat(file).catch(() => undefined);
   if (st === undefined || st.size > PLACEHOLDER_MAX_BYTES) return false;
-  const { readFile } = await import('node:fs/promises');
   return (await readFile(file, 'utf8')).includes('The real System.map is in');
 }
 

@@ -32,9 +32,12 @@ export function parseDepends(field: string): string[][] {
     .filter((g) => g.length > 0);
 }
 
-export function parsePackages(text: string): PackageIndex {
+/** `keep` limits the index to the names a caller can use (a whole suite is ~60 000 packages). */
+export function parsePackages(text: string, keep: (name: string) => boolean = () => true): PackageIndex {
   const index: PackageIndex = new Map();
   for (const stanza of text.split(/\n\n+/)) {
+    const first = /^Package:\s*(\S+)/.exec(stanza);
+    if (first === null || !keep(first[1] as string)) continue;
     const f: Record<string, string> = {};
     let key = '';
     for (const line of stanza.split('\n')) {

@@ -106,7 +106,9 @@ async function load(r: SuiteRequest, ctx: SuiteContext): Promise<Result<SuiteInd
   try {
     const dec = await decompressTo(blob.value.path, plain, ctx.signal);
     if (!dec.ok) return err(dec.error);
-    const index = parsePackages(await readFile(plain, 'utf8'));
+    // Only linux-* packages can lead to a kernel; keeping the rest would hold ~60 000 entries per suite
+    // in memory for the whole run. Suggestions for a misspelt package come from these names too.
+    const index = parsePackages(await readFile(plain, 'utf8'), (name) => name.startsWith('linux-'));
     return ok({ index, signature: rel.value.signature, where });
   } finally {
     await rm(plain, { force: true });
