@@ -17,7 +17,8 @@
 #      library directory), and links /usr/local/bin/vng to the former.
 # Where the distribution packages virtme-ng itself (Ubuntu universe, trixie and later), use that instead.
 #
-# Environment: TAILMATRIX_VNG_PREFIX (default /opt/tailmatrix/virtme-ng), DEBIAN_MIRROR (default
+# Environment: TAILMATRIX_VNG_PREFIX (default /opt/tailmatrix/virtme-ng), TAILMATRIX_VNG_LINK (the
+# link to create, default /usr/local/bin/vng; empty: none), DEBIAN_MIRROR (default
 # https://deb.debian.org/debian), VNG_SUITE (default trixie).
 set -euo pipefail
 
@@ -30,6 +31,7 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 SUITE_PACKAGES=(virtme-ng virtiofsd libc6 libgcc-s1 libcap-ng0 libseccomp2)
 HOST_PACKAGES=(python3 python3-requests python3-argcomplete python3-pkg-resources kmod file qemu-system-x86
   busybox-static udev curl ca-certificates xz-utils gpgv debian-archive-keyring)
+LINK="${TAILMATRIX_VNG_LINK-/usr/local/bin/vng}"
 STAMP="$PREFIX/.installed"
 
 log() { printf 'install-vng: %s\n' "$*" >&2; }
@@ -140,7 +142,7 @@ if [[ -e "$PREFIX" ]]; then
 fi
 mv "$stage" "$PREFIX"
 rm -rf "$PREFIX.old"
-ln -sfn "$PREFIX/bin/vng" /usr/local/bin/vng
+[[ -z "$LINK" ]] || ln -sfn "$PREFIX/bin/vng" "$LINK"
 
 installed_ok || die "installed, but '$PREFIX/bin/vng --version' or '$PREFIX/bin/virtiofsd --version' fails"
 log "installed into $PREFIX: $("$PREFIX/bin/vng" --version 2>&1), $("$PREFIX/bin/virtiofsd" --version 2>&1)"
