@@ -8,6 +8,8 @@ import { fetchKernels } from '../../src/kernels/index.js';
 import { KernelCache } from '../../src/kernels/cache.js';
 import type { Kernel } from '../../src/matrix/schema.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
+import { referencedPaths } from '../../src/kernels/references.js';
+import { filesKey } from '../../src/kernels/sources/debian.js';
 
 const kernel: Kernel = { id: 'k', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64', component: 'main', arch: 'amd64' } };
 
@@ -84,5 +86,24 @@ describe('lockfile', () => {
       ok: false,
       error: [{ message: '--frozen-lockfile: kernel "k" is not in the lockfile (run `tailmatrix lock`)', badInput: true }],
     });
+  });
+});
+
+describe('fetch selection and cache references', () => {
+  it('an unknown --kernel id is bad input naming the ids the matrix has', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tm-sel-'));
+    const m = parseMatrix({ kernels: [{ id: 'a', source: { type: 'local', path: 'bzImage' } }], boots: [{ name: 'b' }], benchmarks: [{ name: 't', type: 'test-run' }] });
+    if (!m.ok) throw new Error(m.error.join('\n'));
+    const r = await fetchKernels({ matrix: m.value, matrixFile: path.join(dir, 'matrix.json'), kernelIds: ['b'], cache: new KernelCache(dir) });
+    expect(r).toEqual({ ok: false, error: [{ message: 'unknown kernel id "b" (matrix has: a)', badInput: true }] });
+  });
+
+  it('cache prune keeps the blobs and the kernel directory a lock entry pins', async () => {
+    const cache = new KernelCache(await mkdtemp(path.join(os.tmpdir(), 'tm-ref-')));
+    const keep = referencedPaths(lockWith(kernel), cache);
+    expect([...keep].map((p) => path.relative(cache.root, p))).toEqual([
+      path.join('blobs', 'sha256', 'a'.repeat(64)),
+      path.join('kernels', filesKey('deb', [{ sha256: 'a'.repeat(64) }])),
+    ]);
   });
 });
