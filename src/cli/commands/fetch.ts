@@ -56,7 +56,8 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
     exitOnError: true,
     registerSignalListeners: false,
     // Progress on stderr: stdout carries only the result (one line per kernel), for scripts.
-    rendererOptions: progressToStderr(),
+    // Keep each kernel's line (size, time) on screen after it finishes.
+    rendererOptions: { ...progressToStderr(), collapseSubtasks: false },
   } as never);
   try {
     await tasks.run(ctx);
