@@ -35,6 +35,7 @@ export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_OR
       emulated: summaries.filter((s) => s.emulated).length,
     },
     cells: summaries,
+    notes: [],
     baseline: null,
   };
 }

@@ -116,6 +116,7 @@ export const summary = z.object({
     emulated: z.number().int(),
   }),
   cells: z.array(cellSummary).describe('sorted by benchmark, kernel, boot'),
+  notes: z.array(z.string()).default([]).describe('about the runs themselves, e.g. one that was interrupted'),
   baseline: baselineSummary.nullable(),
 });
 export type Summary = z.infer<typeof summary>;

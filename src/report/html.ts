@@ -171,6 +171,7 @@ export async function renderHtml(s: Summary): Promise<string> {
       `<p class="note">${t.emulated} cell(s) ran under TCG software emulation (${h(EMULATED_NOTE)}): no speculation is emulated, so their figures compare kernels and jumps with each other, never with hardware nanoseconds.</p>`,
     );
   }
+  for (const n of s.notes) parts.push(`<p class="note">${h(n)}</p>`);
   let i = 0;
   for (const [name, cells] of byBenchmark(s.cells)) parts.push(await benchmarkSection(name, cells, i++));
   if (s.baseline) parts.push(baselineSection(s.baseline));

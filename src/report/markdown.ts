@@ -130,6 +130,7 @@ export function renderMarkdown(s: Summary): string {
       '',
     );
   }
+  for (const n of s.notes) parts.push(`> [!NOTE]\n> ${n}`, '');
   for (const [name, cells] of byBenchmark(s.cells)) parts.push(benchmarkSection(name, cells));
   if (s.baseline) parts.push(baselineSection(s.baseline));
   return `${parts.join('\n').trimEnd()}\n`;

@@ -11,6 +11,7 @@ import { EXIT } from '../cli/exit-codes.js';
 import type { Gate } from '../matrix/schema.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { matrixOrder } from '../analysis/matrix-order.js';
+import { runNotes } from '../analysis/run-notes.js';
 import { err, ok, type Result } from '../util/result.js';
 import { resolveGate } from './resolve-gate.js';
 import { isReportFormat, REPORT_FORMATS, writers } from './writers.js';
@@ -51,6 +52,7 @@ export async function writeReports(opts: WriteReportsOptions): Promise<Result<Wr
     loaded.value.cells.map((c) => c.cell),
     matrixOrder(loaded.value.runs),
   );
+  summary.notes = runNotes(loaded.value.runs);
   if (opts.baseline !== undefined) {
     const base = await loadBaseline(opts.baseline);
     if (!base.ok) return base;

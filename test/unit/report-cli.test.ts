@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -68,5 +68,16 @@ describe('tailmatrix report', () => {
     expect(await report(path.join(tmp, 'does-not-exist'), '--out', path.join(tmp, 'y'))).toBe(EXIT.badInput);
     expect(await report(path.join(FIXTURE_ROOT, KVM_RUN), path.join(FIXTURE_ROOT, TCG_RUN))).toBe(EXIT.badInput);
     expect(await report(FIXTURE_ROOT, '--out', path.join(tmp, 'z'), '--gate-ns', '-3', '--baseline', FIXTURE_ROOT)).toBe(EXIT.badInput);
+  });
+});
+
+describe('a run that did not finish', () => {
+  it('is noted at the top of the report', async () => {
+    const dir = path.join(tmp, 'interrupted');
+    await cp(path.join(FIXTURE_ROOT, KVM_RUN), dir, { recursive: true });
+    const meta = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8'));
+    await writeFile(path.join(dir, 'run.json'), JSON.stringify({ ...meta, status: 'interrupted' }));
+    expect(await report(dir, '--format', 'md')).toBe(EXIT.ok);
+    expect(await readFile(path.join(dir, 'report.md'), 'utf8')).toContain(`> [!NOTE]\n> run ${KVM_RUN} was interrupted: some cells may be missing`);
   });
 });

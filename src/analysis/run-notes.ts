@@ -1,0 +1,12 @@
+// What run.json says about a run that the reader must know: that it was interrupted, so cells may be
+// missing. Only 'interrupted' counts: `run` writes its reports while run.json still says 'running',
+// and 'failed' also covers runs whose every cell is present, so neither says anything about the
+// cells (and noting them would make `tailmatrix report` disagree with the report `run` wrote).
+import type { LoadedResults } from './load-results.js';
+
+export function runNotes(runs: LoadedResults['runs']): string[] {
+  return runs.flatMap((r) => {
+    const id = typeof r.meta.runId === 'string' ? r.meta.runId : r.file;
+    return r.meta.status === 'interrupted' ? [`run ${id} was interrupted: some cells may be missing`] : [];
+  });
+}
