@@ -62,6 +62,35 @@ describe('tar safety', () => {
   });
 });
 
+/** Hostile archives GNU tar will not write: crafted with Python's tarfile. */
+function craftTar(file: string, entries: string): void {
+  execFileSync('python3', ['-c', `import tarfile, io\nt = tarfile.open(${JSON.stringify(file)}, 'w')\n${entries}\nt.close()`]);
+}
+
+describe('tar safety, crafted archives', () => {
+  it('refuses an entry written through a symlink the archive itself created', async () => {
+    const dir = await tmp();
+    const file = path.join(dir, 'through.tar');
+    craftTar(
+      file,
+      [
+        "l = tarfile.TarInfo('etc'); l.type = tarfile.SYMTYPE; l.linkname = '/etc'; t.addfile(l)",
+        "f = tarfile.TarInfo('etc/passwd'); f.size = 3; t.addfile(f, io.BytesIO(b'x:0'))",
+      ].join('\n'),
+    );
+    const r = await checkTar(file);
+    expect(!r.ok && r.error).toContain('entry "etc/passwd" would be written through the symlink "etc"');
+  });
+
+  it('refuses device nodes and pipes', async () => {
+    const dir = await tmp();
+    const file = path.join(dir, 'dev.tar');
+    craftTar(file, "d = tarfile.TarInfo('dev/mem'); d.type = tarfile.CHRTYPE; d.devmajor = 1; d.devminor = 1; t.addfile(d)");
+    const r = await checkTar(file);
+    expect(!r.ok && r.error).toContain('entry "dev/mem" is a special file (CharacterDevice)');
+  });
+});
+
 describe('tarballs and .debs', () => {
   for (const [flag, ext] of [
     ['-z', 'gz'],
