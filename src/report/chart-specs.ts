@@ -29,7 +29,8 @@ export function kernelBarsSpec(kernelId: string, cells: readonly CellSummary[]):
     height: CHART_HEIGHT,
     data: { values },
     encoding: {
-      x: { field: 'boot', type: 'nominal', title: 'boot configuration', axis: { labelAngle: 0 } },
+      // sort: null keeps the summary's (matrix) order instead of sorting boot names alphabetically.
+      x: { field: 'boot', type: 'nominal', title: 'boot configuration', sort: null, axis: { labelAngle: 0 } },
       xOffset: { field: 'variant', type: 'nominal', scale: { domain: VARIANT_SCALE.domain } },
       color: { field: 'variant', type: 'nominal', scale: VARIANT_SCALE, title: 'variant' },
     },
