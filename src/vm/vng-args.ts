@@ -112,7 +112,10 @@ export function guestScript(spec: GuestScriptSpec): string {
     '# Written by tailmatrix (src/vm/vng-args.ts) for one cell; run by virtme-ng in the guest.',
     say('start $(uname -r)'),
     'mode=agent',
-    'for w in $(cat /proc/cmdline); do case "$w" in tailmatrix.mode=*) mode="${w#tailmatrix.mode=}" ;; esac; done',
+    // Builtins only from here to the agent: every fork+exec of a host binary over virtiofs costs up to a
+    // second under a loaded TCG, and this loop visits each of vng's seven ports.
+    'read -r cmdline < /proc/cmdline',
+    'for w in $cmdline; do case "$w" in tailmatrix.mode=*) mode="${w#tailmatrix.mode=}" ;; esac; done',
     say('mode $mode'),
     'case "$mode" in',
     `  probe) ${say('probe-ok')}; exit 0 ;;`,
@@ -120,7 +123,7 @@ export function guestScript(spec: GuestScriptSpec): string {
     `  panic) ${say('panic')}; sync; echo c > /proc/sysrq-trigger ;;`,
     'esac',
     'port=',
-    `for n in /sys/class/virtio-ports/*/name; do [ "$(cat "$n")" = ${AGENT_PORT_NAME} ] && port="/dev/$(basename "$(dirname "$n")")"; done`,
+    `for n in /sys/class/virtio-ports/*/name; do read -r name < "$n"; if [ "$name" = ${AGENT_PORT_NAME} ]; then d="\${n%/name}"; port="/dev/\${d##*/}"; fi; done`,
     `[ -n "$port" ] || { ${say(`no-agent-port ${AGENT_PORT_NAME}`)}; exit ${NO_PORT_EXIT}; }`,
     say('agent-start'),
     agent,

@@ -1,10 +1,10 @@
-// The module root and the FIFO wrapper against the real depmod and the real sh (both fast, no VM).
+// The module root, the FIFO wrapper and the guest script against the real depmod and sh (fast, no VM).
 import { lstat, mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../src/util/exec.js';
-import { vngCommand } from '../../src/vm/vng-args.js';
+import { AGENT_PORT_NAME, guestScript, NO_PORT_EXIT, vngCommand } from '../../src/vm/vng-args.js';
 import { prepareVngRoot } from '../../src/vm/vng-root.js';
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-vng-unit-'));
@@ -75,5 +75,48 @@ describe('the FIFO wrapper vng runs behind', () => {
     // Node's own stdio are sockets, which /proc/self/fd cannot reopen: the reason for the wrapper.
     const direct = await run(fake, [], { timeoutMs: 30_000 });
     expect(direct.ok ? 0 : direct.error.stderrTail).toMatch(/OSError|No such device/);
+  });
+});
+
+describe('the guest script, under the real sh', () => {
+  it('finds the agent port by name, runs the agent on it, and reports its exit status', async () => {
+    const dir = await mkdtemp(path.join(tmp, 'guest-'));
+    // The guest's /sys/class/virtio-ports and /proc/cmdline, as vng 1.35 lays them out, moved to a temp dir.
+    for (const [port, name] of [['vport1p1', 'virtme.stdin'], ['vport6p1', 'virtme.ret'], ['vport7p1', AGENT_PORT_NAME]]) {
+      await mkdir(path.join(dir, 'ports', port), { recursive: true });
+      await writeFile(path.join(dir, 'ports', port, 'name'), `${name}\n`);
+    }
+    await writeFile(path.join(dir, 'cmdline'), 'console=ttyS0 panic=-1 tailmatrix.mode=agent quiet\n');
+    const agent = path.join(dir, 'agent');
+    await writeFile(agent, '#!/bin/sh\necho "agent $*"\nexit 5\n', { mode: 0o755 });
+    const script = guestScript({ agent, objDir: '/o', agentArgs: ['--samples', '3'] })
+      .replace('/sys/class/virtio-ports', path.join(dir, 'ports'))
+      .replace('/proc/cmdline', path.join(dir, 'cmdline'));
+    await writeFile(path.join(dir, 'guest.sh'), script);
+
+    const res = await run('sh', [path.join(dir, 'guest.sh')], { timeoutMs: 30_000 });
+    expect(res.ok).toBe(false);
+    if (res.ok) return;
+    expect(res.error.exitCode).toBe(5);
+    expect(res.error.stdout.split('\n').slice(1)).toEqual([
+      'tailmatrix-init: mode agent',
+      'tailmatrix-init: agent-start',
+      'agent --objdir /o --out /dev/vport7p1 --samples 3',
+      'tailmatrix-init: agent-exit 5',
+      '',
+    ]);
+  });
+
+  it('stops with a banner when the port is missing', async () => {
+    const dir = await mkdtemp(path.join(tmp, 'guest-'));
+    await mkdir(path.join(dir, 'ports'));
+    await writeFile(path.join(dir, 'cmdline'), 'quiet\n');
+    const script = guestScript({ agent: '/nonexistent', objDir: '/o', agentArgs: [] })
+      .replace('/sys/class/virtio-ports', path.join(dir, 'ports'))
+      .replace('/proc/cmdline', path.join(dir, 'cmdline'));
+    await writeFile(path.join(dir, 'guest.sh'), script);
+    const res = await run('sh', [path.join(dir, 'guest.sh')], { timeoutMs: 30_000 });
+    expect(res.ok ? 0 : res.error.exitCode).toBe(NO_PORT_EXIT);
+    expect(res.ok ? '' : res.error.stdout).toContain(`tailmatrix-init: no-agent-port ${AGENT_PORT_NAME}`);
   });
 });
