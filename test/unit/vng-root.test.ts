@@ -82,7 +82,8 @@ describe('the guest script, under the real sh', () => {
   it('finds the agent port by name, runs the agent on it, and reports its exit status', async () => {
     const dir = await mkdtemp(path.join(tmp, 'guest-'));
     // The guest's /sys/class/virtio-ports and /proc/cmdline, as vng 1.35 lays them out, moved to a temp dir.
-    for (const [port, name] of [['vport1p1', 'virtme.stdin'], ['vport6p1', 'virtme.ret'], ['vport7p1', AGENT_PORT_NAME]]) {
+    const ports: [string, string][] = [['vport1p1', 'virtme.stdin'], ['vport6p1', 'virtme.ret'], ['vport7p1', AGENT_PORT_NAME]];
+    for (const [port, name] of ports) {
       await mkdir(path.join(dir, 'ports', port), { recursive: true });
       await writeFile(path.join(dir, 'ports', port, 'name'), `${name}\n`);
     }
