@@ -201,6 +201,8 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
             outDir: run.runDir,
             baseline: opts.baseline,
             gate: run.matrix.gate,
+            // On GitHub Actions the Markdown report becomes the job's step summary.
+            stepSummary: process.env.GITHUB_STEP_SUMMARY,
           });
           if (!written.ok) throw new Error(written.error);
           c.reportExit = written.value.exitCode;
