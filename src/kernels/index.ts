@@ -101,10 +101,18 @@ export class FetchSession {
     };
     // The driver map is keyed by type; TypeScript cannot see that kernel.source and the driver agree.
     const driver = getSourceDriver(kernel.source.type) as unknown as KernelSourceDriver;
+    let resolveBytes = 0;
     let entry = this.opts.refreshLock ? undefined : pinnedEntry(this.lock, kernel);
     if (entry === undefined) {
       if (this.opts.frozenLockfile) return fail({ badInput: true, message: 'not pinned by the lockfile (--frozen-lockfile)' });
-      const resolved = await driver.resolve(kernel as never, ctx);
+      // Index bytes (InRelease, Packages) count towards this kernel's transfer, before the .debs.
+      const resolved = await driver.resolve(kernel as never, {
+        ...ctx,
+        onProgress: (p) => {
+          resolveBytes = p.transferred;
+          onProgress(p);
+        },
+      });
       if (!resolved.ok) return fail(resolved.error);
       const previous = this.lock.kernels[kernel.id];
       entry = { sourceHash: sourceHash(kernel.source), resolved: resolved.value, resolvedAt: new Date().toISOString() };
@@ -119,7 +127,10 @@ export class FetchSession {
     if (this.opts.resolveOnly) {
       return ok({ id: kernel.id, sha256: '', dir: '', vmlinuz: '', origin: describeResolved(entry.resolved) });
     }
-    const fetched = await driver.fetch(kernel as never, entry.resolved as never, ctx);
+    const fetched = await driver.fetch(kernel as never, entry.resolved as never, {
+      ...ctx,
+      onProgress: (p) => onProgress({ ...p, transferred: resolveBytes + p.transferred, total: p.total !== undefined ? resolveBytes + p.total : undefined }),
+    });
     return fetched.ok ? fetched : fail(fetched.error);
   }
 
