@@ -67,7 +67,9 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
     unwire();
   }
   const ms = Date.now() - started;
-  if (!opts.quiet) {
+  // A refusal before any kernel was tried (bad --kernel, frozen lock) needs no transfer summary.
+  const refusedUpFront = failures.some((f) => f.kernelId === undefined);
+  if (!opts.quiet && !refusedUpFront) {
     const what = opts.lockOnly ? 'resolved' : 'fetched';
     process.stderr.write(
       `${what} ${ctx.kernels.size}/${session.kernels.length} kernel(s); transferred ${formatBytes(ctx.transferredBytes)} (${ctx.transferredBytes} bytes) in ${(ms / 1000).toFixed(1)} s (${formatRate(ctx.transferredBytes, ms)})\n`,
