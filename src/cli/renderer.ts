@@ -32,3 +32,17 @@ export function progressToStderr(): { processOutput: ProcessOutput; logger: List
   const processOutput = new ProcessOutput(process.stderr, process.stderr);
   return { processOutput, logger: new ListrLogger({ useIcons: false, processOutput }) };
 }
+
+/**
+ * The listr2 options every command uses: renderer chosen above, progress on stderr, Ctrl-C handled by
+ * the command itself (it must stop VMs and keep finished cells, not exit at once).
+ */
+export function listrOptions(o: RendererChoice & { exitOnError?: boolean }): never {
+  // listr2 types its options by renderer; the renderer is chosen at run time, so the generic is erased.
+  return {
+    renderer: chooseRenderer(o),
+    exitOnError: o.exitOnError ?? true,
+    registerSignalListeners: false,
+    rendererOptions: { ...progressToStderr(), collapseSubtasks: false },
+  } as never;
+}

@@ -6,7 +6,8 @@ import path from 'node:path';
 import { Listr } from 'listr2';
 import type { RunCommandOptions } from './commands/run.js';
 import { EXIT } from './exit-codes.js';
-import { chooseRenderer } from './renderer.js';
+import { listrOptions } from './renderer.js';
+import { abortOnSigint } from './sigint.js';
 import { loadMatrixOrThrow } from './load-matrix-or-throw.js';
 import { createFetchTasks, FetchSession, type FetchContext, type KernelFailure } from '../kernels/index.js';
 import { ensurePayload } from '../guest/payload.js';
@@ -37,25 +38,6 @@ interface Ctx extends FetchContext {
   reportExit?: number;
 }
 
-/** Ctrl-C once: stop every VM, keep finished cells. Twice: leave now (process groups are still killed on exit). */
-function wireSigint(controller: AbortController): () => void {
-  let count = 0;
-  const onSigint = () => {
-    count += 1;
-    if (count === 1) {
-      process.stderr.write('\ninterrupted: stopping VMs, keeping finished cells (Ctrl-C again to quit at once)\n');
-      controller.abort();
-    } else {
-      process.exit(EXIT.interrupted);
-    }
-  };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  return () => {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-  };
-}
 
 function parseParallel(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
@@ -89,8 +71,7 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
   const todo = run.cells.filter((c) => !run.done.has(c.id));
   const parallel = defaultParallelism(run.matrix.runner);
 
-  const controller = new AbortController();
-  const unwire = wireSigint(controller);
+  const { signal, unwire } = abortOnSigint('interrupted: stopping VMs, keeping finished cells');
   const fetchFailures: KernelFailure[] = [];
   const fetchOpts = {
     matrix: run.matrix,
@@ -98,7 +79,7 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
     lockFile: run.lockFile,
     kernelIds: [...new Set(todo.map((c) => c.kernel.id))],
     frozenLockfile: opts.frozenLockfile,
-    signal: controller.signal,
+    signal: signal,
   };
   const session = new FetchSession(fetchOpts);
   const meta = await initialMeta(run);
@@ -118,7 +99,7 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
         title: 'Build guest payload (BPF objects, static agent)',
         enabled: () => todo.length > 0,
         task: async (c, task) => {
-          const payload = await ensurePayload({ signal: controller.signal });
+          const payload = await ensurePayload({ signal: signal });
           if (!payload.ok) throw new Error(payload.error);
           c.payload = payload.value;
           task.title = `Guest payload ${payload.value.hash.slice(0, 12)}`;
@@ -133,7 +114,7 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
           c.backend = backend.value;
           const probeKernel = c.kernels.values().next().value;
           if (!probeKernel) throw new Error('no kernel was fetched');
-          const accel = await probeAccelerator(run.matrix.runner.accel, probeKernel, { signal: controller.signal });
+          const accel = await probeAccelerator(run.matrix.runner.accel, probeKernel, { signal: signal });
           if (!accel.ok) throw new Error(accel.error);
           c.accel = accel.value.accel;
           c.accelReason = accel.value.reason;
@@ -171,7 +152,7 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
                   runDir: run.runDir,
                   backend: c.backend!,
                   spec,
-                  signal: controller.signal,
+                  signal: signal,
                   emit: (e: RunEvent) => {
                     if (e.type === 'cell' && e.event.type === 'phase') sub.output = e.event.phase;
                     else if (e.type === 'cell' && e.event.type === 'console' && opts.verbose) sub.output = e.event.line;
@@ -194,7 +175,7 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
       {
         title: 'Write reports',
         enabled: () => !opts.dryRun,
-        skip: () => controller.signal.aborted && 'interrupted',
+        skip: () => signal.aborted && 'interrupted',
         task: async (c, task) => {
           const written = await writeReports({
             resultDirs: [run.runDir],
@@ -210,11 +191,7 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
         },
       },
     ],
-    {
-      renderer: chooseRenderer({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }),
-      exitOnError: true,
-      registerSignalListeners: false,
-    } as never,
+    listrOptions({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }),
   );
 
   let pipelineError: Error | undefined;
@@ -225,13 +202,13 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
   } finally {
     unwire();
     if (!opts.dryRun && todo.length > 0) {
-      meta.status = controller.signal.aborted ? 'interrupted' : pipelineError ? 'failed' : 'complete';
+      meta.status = signal.aborted ? 'interrupted' : pipelineError ? 'failed' : 'complete';
       meta.finishedAt = new Date().toISOString();
       await writeRunMeta(run.runDir, meta).catch(() => undefined);
     }
   }
   if (opts.dryRun) process.stdout.write(`${dryRunLines.join('\n')}\n`);
-  return exitCodeFor({ ctx, pipelineError, interrupted: controller.signal.aborted, fetchFailures, run });
+  return exitCodeFor({ ctx, pipelineError, interrupted: signal.aborted, fetchFailures, run });
 }
 
 async function initialMeta(run: PreparedRun): Promise<RunMeta> {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { Listr } from 'listr2';
 import type { DefineCommand } from './index.js';
 import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
-import { chooseRenderer, progressToStderr } from '../renderer.js';
+import { listrOptions } from '../renderer.js';
 import { EXIT } from '../exit-codes.js';
 import { createFetchTasks, FetchSession, type FetchContext, type KernelFailure } from '../../kernels/index.js';
 import { formatBytes, formatRate } from '../../kernels/progress.js';
@@ -20,24 +20,13 @@ export interface FetchCommandOptions {
 }
 
 /** Ctrl-C aborts downloads (temp files are removed on the way out) instead of killing the process mid-write. */
-export function abortOnSigint(): { signal: AbortSignal; unwire: () => void } {
-  const controller = new AbortController();
-  const onSig = () => controller.abort();
-  process.once('SIGINT', onSig);
-  process.once('SIGTERM', onSig);
-  return {
-    signal: controller.signal,
-    unwire: () => {
-      process.off('SIGINT', onSig);
-      process.off('SIGTERM', onSig);
-    },
-  };
-}
+import { abortOnSigint } from '../sigint.js';
+export { abortOnSigint };
 
 /** Shared by `fetch` and `lock`: run the fetch tasks, print a summary, choose the exit code. */
 export async function runFetch(opts: FetchCommandOptions): Promise<number> {
   const loaded = await loadMatrixOrThrow(opts.matrix);
-  const { signal, unwire } = abortOnSigint();
+  const { signal, unwire } = abortOnSigint('interrupted: removing partial downloads');
   const failures: KernelFailure[] = [];
   const fetchOpts = {
     matrix: loaded.matrix,
@@ -51,14 +40,9 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
   const session = new FetchSession(fetchOpts);
   const ctx: FetchContext = { kernels: new Map(), transferredBytes: 0 };
   const started = Date.now();
-  const tasks = new Listr<FetchContext>(createFetchTasks<FetchContext>(fetchOpts, session, failures), {
-    renderer: chooseRenderer({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }),
-    exitOnError: true,
-    registerSignalListeners: false,
-    // Progress on stderr: stdout carries only the result (one line per kernel), for scripts.
-    // Keep each kernel's line (size, time) on screen after it finishes.
-    rendererOptions: { ...progressToStderr(), collapseSubtasks: false },
-  } as never);
+  const tasks = new Listr<FetchContext>(createFetchTasks<FetchContext>(fetchOpts, session, failures),
+    listrOptions({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }),
+  );
   try {
     await tasks.run(ctx);
   } catch {
