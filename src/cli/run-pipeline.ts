@@ -11,7 +11,7 @@ import { abortOnSigint } from './sigint.js';
 import { loadMatrixOrThrow } from './load-matrix-or-throw.js';
 import { createFetchTasks, FetchSession, type FetchContext, type KernelFailure } from '../kernels/index.js';
 import { ensurePayload } from '../guest/payload.js';
-import { chooseBackend } from '../vm/backend.js';
+import { pickBackend } from '../vm/backend.js';
 import { probeAccelerator } from '../vm/accel.js';
 import type { CellRunSpec, GuestPayload, VmBackend } from '../vm/types.js';
 import type { Accelerator, CellResult } from '../results/cell-result.js';
@@ -32,7 +32,6 @@ interface Ctx extends FetchContext {
   payload?: GuestPayload;
   backend?: VmBackend;
   accel?: Accelerator;
-  accelReason?: string;
   results: CellResult[];
   interrupted: string[];
   reportExit?: number;
@@ -109,17 +108,23 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
         title: 'Choose VM backend and accelerator',
         enabled: () => todo.length > 0,
         task: async (c, task) => {
-          const backend = await chooseBackend(run.matrix.runner.backend);
-          if (!backend.ok) throw new Error(backend.error);
-          c.backend = backend.value;
+          // Accelerator first: which backend pays off depends on it (vng is slow under TCG).
           const probeKernel = c.kernels.values().next().value;
           if (!probeKernel) throw new Error('no kernel was fetched');
-          const accel = await probeAccelerator(run.matrix.runner.accel, probeKernel, { signal: signal });
+          const accel = await probeAccelerator(run.matrix.runner.accel, probeKernel, { signal });
           if (!accel.ok) throw new Error(accel.error);
+          const chosen = await pickBackend(run.matrix.runner.backend, accel.value.accel);
+          if (!chosen.ok) throw new Error(chosen.error);
+          c.backend = chosen.value.backend;
           c.accel = accel.value.accel;
-          c.accelReason = accel.value.reason;
-          task.title = `Backend ${backend.value.name}, accelerator ${accel.value.accel}${accel.value.accel === 'tcg' ? ' (emulated: relative figures only)' : ''}: ${accel.value.reason}`;
-          Object.assign(meta, { backend: backend.value.name, accelerator: accel.value.accel, acceleratorReason: accel.value.reason });
+          const emulated = accel.value.accel === 'tcg' ? ' (emulated: relative figures only)' : '';
+          task.title = `Backend ${chosen.value.backend.name} (${chosen.value.reason}); accelerator ${accel.value.accel}${emulated}: ${accel.value.reason}`;
+          Object.assign(meta, {
+            backend: chosen.value.backend.name,
+            backendReason: chosen.value.reason,
+            accelerator: accel.value.accel,
+            acceleratorReason: accel.value.reason,
+          });
           if (!opts.dryRun) await writeRunMeta(run.runDir, meta);
         },
       },

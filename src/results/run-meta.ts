@@ -12,6 +12,8 @@ export interface RunMeta {
   tool: { name: 'tailmatrix'; version: string };
   host: { hostname: string; cpuModel: string; kernel: string; node: string; cores: number; memoryMiB: number };
   backend: string;
+  /** Why this backend: "requested", or how `auto` decided. */
+  backendReason?: string;
   accelerator: string;
   /** Why this accelerator: e.g. "KVM probe failed: KVM internal error …; using TCG". */
   acceleratorReason: string;

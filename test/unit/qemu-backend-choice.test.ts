@@ -14,17 +14,20 @@ const stub = (name: 'qemu' | 'vng', check: Result<void, string>): VmBackend => (
 });
 
 describe('pickBackend', () => {
-  it('auto takes vng when it works, qemu with the reason otherwise', async () => {
-    const vngOk = await pickBackend('auto', { qemu: stub('qemu', ok(undefined)), vng: stub('vng', ok(undefined)) });
+  it('auto takes vng when it works under KVM, qemu with the reason otherwise', async () => {
+    const vngOk = await pickBackend('auto', 'kvm', { qemu: stub('qemu', ok(undefined)), vng: stub('vng', ok(undefined)) });
     expect(vngOk.ok && [vngOk.value.backend.name, vngOk.value.reason]).toEqual(['vng', 'auto: vng works here']);
-    const noVng = await pickBackend('auto', { qemu: stub('qemu', ok(undefined)), vng: stub('vng', err('virtiofsd missing')) });
+    const underTcg = await pickBackend('auto', 'tcg', { qemu: stub('qemu', ok(undefined)), vng: stub('vng', ok(undefined)) });
+    expect(underTcg.ok && underTcg.value.backend.name).toBe('qemu');
+    expect(underTcg.ok && underTcg.value.reason).toMatch(/slower .* under TCG/);
+    const noVng = await pickBackend('auto', 'kvm', { qemu: stub('qemu', ok(undefined)), vng: stub('vng', err('virtiofsd missing')) });
     expect(noVng.ok && [noVng.value.backend.name, noVng.value.reason]).toEqual(['qemu', 'auto: vng unusable (virtiofsd missing)']);
   });
 
   it('an explicit request is honoured or fails with the reason, never silently swapped', async () => {
-    const r = await pickBackend('vng', { qemu: stub('qemu', ok(undefined)), vng: stub('vng', err('vng not installed')) });
+    const r = await pickBackend('vng', 'tcg', { qemu: stub('qemu', ok(undefined)), vng: stub('vng', err('vng not installed')) });
     expect(r).toEqual({ ok: false, error: 'vng backend unavailable: vng not installed' });
-    const none = await pickBackend('auto', { qemu: stub('qemu', err('qemu-system-x86_64 missing')), vng: stub('vng', err('no vng')) });
+    const none = await pickBackend('auto', 'kvm', { qemu: stub('qemu', err('qemu-system-x86_64 missing')), vng: stub('vng', err('no vng')) });
     expect(none).toEqual({ ok: false, error: 'no VM backend works here: vng: no vng; qemu: qemu-system-x86_64 missing' });
   });
 });
