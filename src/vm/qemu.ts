@@ -5,21 +5,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_BUSYBOX, ensureInitramfs, isStaticElf, writeCellInitrd } from '../guest/initramfs.js';
-import { parseAgentOutput } from '../measure/agent-output.js';
-import type { AgentOutput } from '../measure/agent-output.types.js';
 import { formatCommand, run } from '../util/exec.js';
 import { err, ok, type Result } from '../util/result.js';
 import { agentArgs, benchmarkModules } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
-import { classifyOutcome } from './outcome.js';
 import { QEMU_BINARY, qemuArgs } from './qemu-args.js';
+import { runWatchedVm } from './watched-run.js';
 import type { CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
 
-/**
- * After a panic or a KVM error shows on the console, how long QEMU gets to exit by itself (panic=-1 +
- * -no-reboot normally end it within a second) before we kill it: a broken KVM pauses the VM instead.
- */
-export const FATAL_GRACE_MS = 5_000;
 /** `qemu-system-x86_64 --version` answers at once; bound it so a wedged binary cannot stall `doctor`. */
 const VERSION_TIMEOUT_MS = 15_000;
 
@@ -89,53 +82,9 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
       await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs: agentArgs(spec.benchmark) }, f.initrd);
       await writeFile(f.agentOut, '');
 
-      // Our own stop (a panic QEMU did not exit on) joins the caller's Ctrl-C signal.
-      const stopper = new AbortController();
-      let stoppedEarly = false;
-      let fatalTimer: NodeJS.Timeout | undefined;
-      const onLine = (line: string) => {
-        const mark = watcher.push(line);
-        ctx.emit({ type: 'console', line });
-        if (mark?.kind === 'agent-start') ctx.emit({ type: 'phase', phase: 'measure' });
-        if ((mark?.kind === 'panic' || mark?.kind === 'kvm-error') && !fatalTimer) {
-          fatalTimer = setTimeout(() => {
-            stoppedEarly = true;
-            stopper.abort();
-          }, FATAL_GRACE_MS);
-        }
-      };
-
-      ctx.emit({ type: 'phase', phase: 'boot' });
-      const timeoutMs = spec.runner.timeoutSec * 1000;
-      const res = await run(qemu, argsFor(spec), {
-        signal: AbortSignal.any([ctx.signal, stopper.signal]),
-        timeoutMs,
-        onLine,
-        discardOutput: true,
-      });
-      if (fatalTimer) clearTimeout(fatalTimer);
-
-      let agent: AgentOutput | undefined;
-      if (existsSync(f.agentOut)) {
-        const text = await readFile(f.agentOut, 'utf8');
-        if (text.trim() !== '') agent = parseAgentOutput(text);
-      }
-      const failure = res.ok ? undefined : res.error;
-      const verdict = classifyOutcome({
-        exit: {
-          timedOut: failure?.timedOut ?? false,
-          canceled: (failure?.canceled ?? false) && !stoppedEarly,
-          stoppedEarly,
-          exitCode: failure ? failure.exitCode : 0,
-          startError: failure?.spawnError,
-          stderrTail: failure?.stderrTail ?? '',
-          timeoutMs,
-        },
-        console: watcher.state,
-        agent,
-        benchmark: spec.benchmark,
-      });
-      return done({ ...verdict, agent });
+      return done(
+        await runWatchedVm({ file: qemu, args: argsFor(spec), agentOut: f.agentOut, spec, watcher, signal: ctx.signal, emit: ctx.emit }),
+      );
     },
   };
 }

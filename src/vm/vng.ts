@@ -3,19 +3,15 @@
 // src/vm/vng-args.ts for why not a shared folder). Console marks, early stop on a panic and the typed
 // outcome are the qemu backend's (src/vm/console.ts, src/vm/outcome.ts), so both report alike.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { parseAgentOutput } from '../measure/agent-output.js';
-import type { AgentOutput } from '../measure/agent-output.types.js';
-import { formatCommand, run } from '../util/exec.js';
+import { formatCommand } from '../util/exec.js';
 import { err, ok, type Result } from '../util/result.js';
 import { agentArgs } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
-import { classifyOutcome } from './outcome.js';
-import { FATAL_GRACE_MS } from './qemu.js';
 import type { CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
+import { runWatchedVm } from './watched-run.js';
 import { guestScript, vngArgs, vngCommand } from './vng-args.js';
 import { checkVng, findVng } from './vng-check.js';
 import { planVngRoot, prepareVngRoot } from './vng-root.js';
@@ -118,57 +114,22 @@ export function createVngBackend(deps: VngBackendDeps = {}): VmBackend {
         await writeFile(f.script, scriptFor(spec), { mode: 0o755 });
         await writeFile(f.agentOut, '');
 
-        // Our own stop (a panic the VM did not end on) joins the caller's Ctrl-C signal.
-        const stopper = new AbortController();
-        let stoppedEarly = false;
-        let fatalTimer: NodeJS.Timeout | undefined;
-        const onLine = (line: string) => {
-          const mark = watcher.push(line);
-          ctx.emit({ type: 'console', line });
-          if (mark?.kind === 'agent-start') ctx.emit({ type: 'phase', phase: 'measure' });
-          if ((mark?.kind === 'panic' || mark?.kind === 'kvm-error') && !fatalTimer) {
-            fatalTimer = setTimeout(() => {
-              stoppedEarly = true;
-              stopper.abort();
-            }, FATAL_GRACE_MS);
-          }
-        };
-
-        ctx.emit({ type: 'phase', phase: 'boot' });
-        const timeoutMs = spec.runner.timeoutSec * 1000;
+        const [file, args] = cmd(vng.value, spec, deps.tmpDir);
         // One process group: vng, virtme-run, QEMU and the virtiofsd vng starts in the background all
         // die together on timeout or Ctrl-C (src/util/exec.ts).
-        const res = await run(...cmd(vng.value, spec, deps.tmpDir), {
-          cwd: f.dir,
-          env: { ...env, TMPDIR: f.dir },
-          signal: AbortSignal.any([ctx.signal, stopper.signal]),
-          timeoutMs,
-          onLine,
-          discardOutput: true,
-        });
-        if (fatalTimer) clearTimeout(fatalTimer);
-
-        let agent: AgentOutput | undefined;
-        if (existsSync(f.agentOut)) {
-          const text = await readFile(f.agentOut, 'utf8');
-          if (text.trim() !== '') agent = parseAgentOutput(text);
-        }
-        const failure = res.ok ? undefined : res.error;
-        const verdict = classifyOutcome({
-          exit: {
-            timedOut: failure?.timedOut ?? false,
-            canceled: (failure?.canceled ?? false) && !stoppedEarly,
-            stoppedEarly,
-            exitCode: failure ? failure.exitCode : 0,
-            startError: failure?.spawnError,
-            stderrTail: failure?.stderrTail ?? '',
-            timeoutMs,
-          },
-          console: watcher.state,
-          agent,
-          benchmark: spec.benchmark,
-        });
-        return done({ ...verdict, agent });
+        return done(
+          await runWatchedVm({
+            file,
+            args,
+            cwd: f.dir,
+            env: { ...env, TMPDIR: f.dir },
+            agentOut: f.agentOut,
+            spec,
+            watcher,
+            signal: ctx.signal,
+            emit: ctx.emit,
+          }),
+        );
       } finally {
         await rm(f.dir, { recursive: true, force: true });
       }
