@@ -2,7 +2,7 @@
 // which cells, which run directory, and which cells a resumed run already has.
 import { copyFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { Kernel, Matrix } from '../matrix/schema.js';
+import { buildSource, type Kernel, type Matrix } from '../matrix/schema.js';
 import { lockPathFor } from '../matrix/lock.js';
 import { parseMatrix } from '../matrix/load.js';
 import { newRunId, readCells, readRunMeta } from '../results/store.js';
@@ -66,13 +66,8 @@ async function userKernels(r: RunRequest): Promise<Result<{ ids: string[]; added
   if (r.tree !== undefined) {
     added.push({
       id: userKernelId('tree', r.tree),
-      source: {
-        type: 'build',
-        tree: path.resolve(r.tree),
-        patches: r.patches.map((p) => path.resolve(p)),
-        base: 'tinyconfig',
-        fragments: ['kernels/configs/tailmatrix.config'],
-      },
+      // Base and fragments: the schema's defaults, the project's minimal benchmark config.
+      source: buildSource.parse({ type: 'build', tree: path.resolve(r.tree), patches: r.patches.map((p) => path.resolve(p)) }),
     });
   } else if (r.patches.length > 0) errors.push('--patch needs --tree');
   for (const id of r.compareWith) if (!known.has(id)) errors.push(`--compare-with ${id}: no such kernel in the matrix`);
