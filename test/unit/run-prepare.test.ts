@@ -1,0 +1,101 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseMatrix } from '../../src/matrix/load.js';
+import { prepareRun, type RunRequest } from '../../src/run/prepare.js';
+import { writeRunMeta } from '../../src/results/store.js';
+
+const matrix = (() => {
+  const m = parseMatrix({
+    kernels: [{ id: 'ref', source: { type: 'local', path: '/boot/vmlinuz-ref' } }],
+    boots: [{ name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' }],
+    benchmarks: [{ name: 'test-run', type: 'test-run' }],
+  });
+  if (!m.ok) throw new Error(m.error.join('\n'));
+  return m.value;
+})();
+
+async function request(over: Partial<RunRequest> = {}): Promise<RunRequest> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-prepare-'));
+  return {
+    matrix,
+    matrixFile: path.join(dir, 'matrix.json'),
+    kernelArgs: [],
+    boots: [],
+    benches: [],
+    patches: [],
+    compareWith: [],
+    resultsRoot: path.join(dir, 'results'),
+    ...over,
+  };
+}
+
+describe('prepareRun', () => {
+  it('runs every cell of the matrix in a new run directory', async () => {
+    const r = await prepareRun(await request());
+    expect(r.ok && r.value.cells.map((c) => c.id)).toEqual(['ref__retpoline__test-run']);
+    expect(r.ok && r.value.resumed).toBe(false);
+  });
+
+  it('a path in --kernel runs that image, next to the --compare-with reference', async () => {
+    const req = await request();
+    const image = path.join(path.dirname(req.matrixFile), 'arch', 'bzImage');
+    await mkdir(path.dirname(image), { recursive: true });
+    await writeFile(image, 'not really a kernel');
+    const r = await prepareRun({ ...req, kernelArgs: [image], compareWith: ['ref'] });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const user = r.value.matrix.kernels.find((k) => k.source.type === 'local' && k.source.path === image);
+    expect(user?.id).toBe('local-arch-bzImage');
+    expect(r.value.cells.map((c) => c.kernel.id)).toEqual(['ref', 'local-arch-bzImage']);
+    // The user's kernel is pinned in the run's own lockfile, not the project's.
+    expect(r.value.lockFile).toBe(path.join(r.value.runDir, 'matrix.lock.json'));
+  });
+
+  it('--tree becomes a build kernel with the project fragments and the patches', async () => {
+    const req = await request();
+    const r = await prepareRun({ ...req, tree: '/src/linux', patches: ['fix.patch'] });
+    expect(r.ok).toBe(true);
+    const k = r.ok ? r.value.matrix.kernels.at(-1) : undefined;
+    expect(k?.source).toMatchObject({
+      type: 'build',
+      tree: '/src/linux',
+      patches: [path.resolve('fix.patch')],
+      fragments: ['kernels/configs/tailmatrix.config'],
+    });
+  });
+
+  it('names every bad flag', async () => {
+    const r = await prepareRun(await request({ kernelArgs: ['nope'], compareWith: ['ref'], patches: ['x.patch'] }));
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toEqual([
+      '--kernel nope: neither a kernel id of the matrix (ref) nor a kernel image file',
+      '--patch needs --tree',
+      '--compare-with needs a kernel path in --kernel or --tree',
+    ]);
+  });
+
+  it('--resume keeps the stored matrix and the cells already on disk', async () => {
+    const req = await request();
+    const runDir = path.join(req.resultsRoot, 'r1');
+    await writeRunMeta(runDir, {
+      version: 1,
+      runId: 'r1',
+      status: 'interrupted',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      tool: { name: 'tailmatrix', version: '0' },
+      host: { hostname: 'h', cpuModel: 'c', kernel: 'k', node: 'v20', cores: 2, memoryMiB: 1 },
+      backend: 'qemu',
+      accelerator: 'tcg',
+      acceleratorReason: 'test',
+      matrixFile: req.matrixFile,
+      matrix,
+      cells: ['ref__retpoline__test-run'],
+    });
+    const r = await prepareRun({ ...req, resume: 'r1' });
+    expect(r.ok && [r.value.resumed, r.value.runDir, r.value.cells.length, r.value.done.size]).toEqual([true, runDir, 1, 0]);
+    const missing = await prepareRun({ ...req, resume: 'r2' });
+    expect(!missing.ok && missing.error[0]).toMatch(/--resume r2: no run.json/);
+  });
+});
