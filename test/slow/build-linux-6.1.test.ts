@@ -100,7 +100,9 @@ describe('build source: Debian linux-source-6.1, tinyconfig + tailmatrix.config'
       expect(['direct-jump', 'nop', 'unknown', undefined]).not.toContain(variant(plainRun, 'indirect').jit?.mechanism);
       const d = slope(variant(plainRun, 'direct'));
       const i = slope(variant(plainRun, 'indirect'));
-      console.log(`[plain] ns per tail call under TCG: direct ${d.toFixed(1)}, indirect ${i.toFixed(1)}`);
+      console.log(
+        `[plain] JIT: direct ${variant(plainRun, 'direct').jit?.mechanism}, indirect ${variant(plainRun, 'indirect').jit?.mechanism}; spectre_v2 "${plainRun.agent?.fingerprint?.spectreV2}"; ns per tail call under TCG: direct ${d.toFixed(1)}, indirect ${i.toFixed(1)}`,
+      );
       expect(i).toBeGreaterThan(d);
     },
     BUILD_TEST_TIMEOUT_MS,
@@ -132,7 +134,7 @@ describe('build source: Debian linux-source-6.1, tinyconfig + tailmatrix.config'
       const d = slope(direct);
       const i = slope(variant(run, 'indirect'));
       const before = slope(variant(plainRun, 'direct'));
-      console.log(`[patched] ns per tail call under TCG: direct ${d.toFixed(1)} (was ${before.toFixed(1)}), indirect ${i.toFixed(1)}`);
+      console.log(`[patched] JIT: direct ${direct.jit?.mechanism}, indirect ${indirectMechanism}; ns per tail call under TCG: direct ${d.toFixed(1)} (was ${before.toFixed(1)}), indirect ${i.toFixed(1)}`);
       // "Costs like the indirect one": closer to the indirect slope than to its own unpatched value.
       expect(Math.abs(d - i)).toBeLessThan(Math.abs(d - before));
     },
