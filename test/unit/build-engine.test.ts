@@ -225,3 +225,23 @@ describe('build from a local git tree (the `run --tree` loop)', () => {
     expect(bad).toMatchObject({ ok: false, error: { badInput: true } });
   }, 60_000);
 });
+
+describe('build state pruning', () => {
+  it('removes work trees, object dirs and logs not used since a date, keeps the rest and the cached kernels', async () => {
+    const { listBuildState, pruneBuildState } = await import('../../src/kernels/build/prune.js');
+    const cache = new KernelCache(path.join(dir, 'cache-prune'));
+    const built = await build(cache, await plan());
+    if (!built.ok) throw new Error('build');
+    const before = await listBuildState(cache);
+    expect(before.map((e) => e.kind).sort()).toEqual(['logs', 'objs', 'sources']);
+    expect(await pruneBuildState(cache, new Date(Date.now() - 60_000))).toEqual([]);
+    const removed = await pruneBuildState(cache);
+    expect(removed.length).toBe(3);
+    expect(await listBuildState(cache)).toEqual([]);
+    // The published kernel is a cache entry of its own and survives.
+    expect(await readFile(built.value.kernel.vmlinuz, 'utf8')).toContain('record_poke');
+    // And the next build starts from scratch without complaint.
+    const again = await build(cache, await plan({ patches: ['no-poke.patch'] }));
+    expect(again.ok && again.value.cached).toBe(false);
+  }, 60_000);
+});

@@ -1,7 +1,7 @@
 // Build one kernel: cache hit → done; otherwise, under a lock on the reusable work tree and object
 // directory: source → patches → .config (+ check) → make → publish into the content-addressed cache.
 // Emits typed events (phase, make line); the listr2 task or a test renders them.
-import { copyFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, stat, utimes } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { writeJsonAtomic } from '../../util/fs.js';
@@ -115,6 +115,10 @@ async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, 
   await mkdir(wt.dir, { recursive: true });
   await mkdir(objDir, { recursive: true });
   await mkdir(path.dirname(logFile), { recursive: true });
+  // Marks them used, for pruneBuildState.
+  const now = new Date();
+  await utimes(wt.dir, now, now);
+  await utimes(objDir, now, now);
   const log = openLog(logFile);
   log.write(`# tailmatrix build ${new Date().toISOString()} inputs ${plan.inputsHash}\n# ${JSON.stringify(plan.inputs)}\n`);
   try {

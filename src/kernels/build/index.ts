@@ -19,6 +19,7 @@ export { buildKernel, type BuildEvent, type BuildOutcome, type BuildPhase, DEFAU
 export { planBuild, resolveGitSource, type BuildPlan } from './inputs.js';
 export { checkConfig, formatConfigCheck, type ConfigCheck } from './config-check.js';
 export { buildInputsHash, type BuildInputs, type SourceIdentity } from './keys.js';
+export { listBuildState, pruneBuildState, type BuildStateEntry } from './prune.js';
 
 /** The fragment every build gets unless the matrix names others. */
 export const DEFAULT_FRAGMENT = 'kernels/configs/tailmatrix.config';
