@@ -5,6 +5,7 @@ import { KernelCache, type CacheEntry } from '../../kernels/cache.js';
 import { formatBytes } from '../../kernels/progress.js';
 import { isLockedBuild, referencedPaths } from '../../kernels/references.js';
 import { lockPathFor, readLock } from '../../matrix/lock.js';
+import { listBuildState, pruneBuildState } from '../../kernels/build/prune.js';
 import { UserError } from '../../util/result.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -29,6 +30,8 @@ export const defineCacheCommand: DefineCommand = (setExit) => {
       const entries = await cache.list();
       if (entries.length > 0) process.stdout.write(`${table(entries)}\n`);
       process.stdout.write(`${entries.length} entries, ${total(entries)} in ${cache.root}\n`);
+      const build = await listBuildState(cache);
+      if (build.length > 0) process.stdout.write(`${build.length} build work trees/object dirs/logs (kept for incremental rebuilds; pruned by --older-than or --all)\n`);
       setExit(EXIT.ok);
     });
   cmd
@@ -59,6 +62,11 @@ export const defineCacheCommand: DefineCommand = (setExit) => {
       } else {
         const removed = await cache.prune({ keep, olderThan });
         process.stdout.write(`removed ${removed.length} entries, ${total(removed)}\n`);
+        // Build work trees make rebuilds incremental: only an age limit or --all removes them.
+        if (opts.all || olderThan !== undefined) {
+          const build = await pruneBuildState(cache, olderThan);
+          process.stdout.write(`removed ${build.length} build work trees/object dirs/logs\n`);
+        }
       }
       setExit(EXIT.ok);
     });
