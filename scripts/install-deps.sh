@@ -15,11 +15,13 @@ PACKAGES=(
   gpgv debian-archive-keyring
   # virtme-ng's Python dependencies (virtme-ng itself comes from scripts/install-vng.sh)
   python3 python3-requests python3-argcomplete
-  # building kernels from source (issue: patched-kernel loop)
-  bc bison flex libssl-dev ccache
+  # building kernels from source (the patched-kernel loop): work trees are git, .debs unpack with ar
+  git binutils bc bison flex libssl-dev ccache
+  # tests look for leftover QEMU processes
+  procps
   # the HTML report test renders in headless Chromium
   chromium
-  # the default matrix run downloads with curl in the vng installer
+  # the vng installer downloads with curl
   curl ca-certificates
 )
 
