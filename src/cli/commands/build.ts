@@ -4,9 +4,9 @@
 import { Command } from 'commander';
 import { Listr } from 'listr2';
 import type { DefineCommand } from './index.js';
-import { chooseRenderer, progressToStderr } from '../renderer.js';
+import { listrOptions } from '../renderer.js';
 import { EXIT } from '../exit-codes.js';
-import { abortOnSigint } from './fetch.js';
+import { abortOnSigint } from '../sigint.js';
 import { buildFromSource, DEFAULT_FRAGMENT, type BuildOutcome } from '../../kernels/build/index.js';
 import { buildSource } from '../../matrix/schema.js';
 import { formatIssues } from '../../matrix/load.js';
@@ -52,7 +52,7 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
     for (const line of why) process.stderr.write(`error: ${line}\n`);
     return EXIT.badInput;
   }
-  const { signal, unwire } = abortOnSigint();
+  const { signal, unwire } = abortOnSigint('interrupted: stopping make, nothing enters the cache');
   let outcome: BuildOutcome | undefined;
   let failure: { message: string; badInput: boolean } | undefined;
   const tasks = new Listr(
@@ -83,11 +83,7 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
         },
       },
     ],
-    {
-      renderer: chooseRenderer({ quiet: o.quiet, verbose: o.verbose, env: process.env, stream: process.stderr }),
-      registerSignalListeners: false,
-      rendererOptions: progressToStderr(),
-    } as never,
+    listrOptions({ quiet: o.quiet, verbose: o.verbose, env: process.env, stream: process.stderr }),
   );
   try {
     await tasks.run();

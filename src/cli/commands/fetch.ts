@@ -21,7 +21,6 @@ export interface FetchCommandOptions {
 
 /** Ctrl-C aborts downloads (temp files are removed on the way out) instead of killing the process mid-write. */
 import { abortOnSigint } from '../sigint.js';
-export { abortOnSigint };
 
 /** Shared by `fetch` and `lock`: run the fetch tasks, print a summary, choose the exit code. */
 export async function runFetch(opts: FetchCommandOptions): Promise<number> {
