@@ -238,7 +238,11 @@ export function createFetchTasks<C extends FetchContext>(
                   if (now - lastShown < PROGRESS_EVERY_MS) return;
                   lastShown = now;
                   const total = p.total !== undefined ? ` / ${formatBytes(p.total)}` : '';
-                  sub.output = `${p.phase}: ${formatBytes(p.transferred)}${total}, ${formatRate(p.transferred, now - started)}`;
+                  // A build (or an extraction) moves no bytes over the network: its phase says it all.
+                  sub.output =
+                    p.transferred === 0 && p.total === undefined
+                      ? p.phase
+                      : `${p.phase}: ${formatBytes(p.transferred)}${total}, ${formatRate(p.transferred, now - started)}`;
                 },
                 (line) => {
                   sub.output = line;

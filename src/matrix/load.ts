@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readJsonFile } from '../util/json-file.js';
 import path from 'node:path';
 import type { z } from 'zod';
 import { matrix, type Matrix } from './schema.js';
@@ -35,19 +35,9 @@ export interface LoadedMatrix {
 }
 
 export async function loadMatrix(file: string): Promise<Result<LoadedMatrix, string[]>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    return err([`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return err([`${file}: not valid JSON: ${(e as Error).message}`]);
-  }
-  const result = parseMatrix(json);
+  const json = await readJsonFile(file);
+  if (!json.ok) return err([json.error]);
+  const result = parseMatrix(json.value);
   if (!result.ok) return err(result.error.map((m) => `${path.basename(file)}: ${m}`));
   return ok({ matrix: result.value, file: path.resolve(file), dir: path.dirname(path.resolve(file)) });
 }

@@ -2,7 +2,7 @@
 // npm. A run uses the pinned entries; `tailmatrix lock` refreshes them; --frozen-lockfile refuses any
 // difference between the lock and the matrix (CI must test exactly what was committed).
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readJsonFile } from '../util/json-file.js';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Kernel, KernelSource } from './schema.js';
@@ -113,20 +113,10 @@ export function lockMismatches(lock: LockFile, kernels: readonly Kernel[]): stri
 
 /** A missing lockfile is an empty one; a malformed one is bad input (every problem with its path). */
 export async function readLock(file: string): Promise<Result<LockFile, string[]>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return ok(emptyLock());
-    return err([`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`]);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return err([`${file}: not valid JSON: ${(e as Error).message}`]);
-  }
-  const parsed = lockFile.safeParse(json);
+  const json = await readJsonFile(file, { allowMissing: true });
+  if (!json.ok) return err([json.error]);
+  if (json.value === undefined) return ok(emptyLock());
+  const parsed = lockFile.safeParse(json.value);
   if (!parsed.success) return err(formatIssues(parsed.error.issues).map((m) => `${path.basename(file)}: ${m}`));
   return ok(parsed.data);
 }

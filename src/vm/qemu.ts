@@ -10,7 +10,7 @@ import { err, ok, type Result } from '../util/result.js';
 import { agentArgs, benchmarkModules } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
 import { QEMU_BINARY, qemuArgs } from './qemu-args.js';
-import { runWatchedVm } from './watched-run.js';
+import { cellFinisher, runWatchedVm } from './watched-run.js';
 import type { CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
 
 /** `qemu-system-x86_64 --version` answers at once; bound it so a wedged binary cannot stall `doctor`. */
@@ -64,13 +64,8 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
     },
 
     async runCell(spec, ctx): Promise<CellRunOutcome> {
-      const started = Date.now();
       const watcher = new ConsoleWatcher();
-      const done = (o: Omit<CellRunOutcome, 'wallMs' | 'consoleTail'>): CellRunOutcome => ({
-        ...o,
-        consoleTail: watcher.tail(),
-        wallMs: Date.now() - started,
-      });
+      const done = cellFinisher(watcher);
 
       ctx.emit({ type: 'phase', phase: 'prepare' });
       const image = await ensureInitramfs(

@@ -11,7 +11,7 @@ import { err, ok, type Result } from '../util/result.js';
 import { agentArgs } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
 import type { CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
-import { runWatchedVm } from './watched-run.js';
+import { cellFinisher, runWatchedVm } from './watched-run.js';
 import { guestScript, vngArgs, vngCommand } from './vng-args.js';
 import { checkVng, findVng } from './vng-check.js';
 import { planVngRoot, prepareVngRoot } from './vng-root.js';
@@ -94,13 +94,8 @@ export function createVngBackend(deps: VngBackendDeps = {}): VmBackend {
     },
 
     async runCell(spec, ctx): Promise<CellRunOutcome> {
-      const started = Date.now();
       const watcher = new ConsoleWatcher();
-      const done = (o: Omit<CellRunOutcome, 'wallMs' | 'consoleTail'>): CellRunOutcome => ({
-        ...o,
-        consoleTail: watcher.tail(),
-        wallMs: Date.now() - started,
-      });
+      const done = cellFinisher(watcher);
 
       ctx.emit({ type: 'phase', phase: 'prepare' });
       const vng = await vngPath();

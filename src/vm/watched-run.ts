@@ -79,3 +79,9 @@ export async function runWatchedVm(w: WatchedRun): Promise<Omit<CellRunOutcome, 
   });
   return { ...verdict, agent };
 }
+
+/** A cell's outcome stamped with its wall time and the console tail, from the moment this is called. */
+export function cellFinisher(watcher: ConsoleWatcher): (o: Omit<CellRunOutcome, 'wallMs' | 'consoleTail'>) => CellRunOutcome {
+  const started = Date.now();
+  return (o) => ({ ...o, consoleTail: watcher.tail(), wallMs: Date.now() - started });
+}

@@ -9,6 +9,8 @@ import type { FetchedKernel } from '../../src/kernels/types.js';
 import { ensurePayload } from '../../src/guest/payload.js';
 import { benchmark, matrix, runner, type TestRunParams } from '../../src/matrix/schema.js';
 import type { CellRunSpec, GuestPayload } from '../../src/vm/types.js';
+import type { AgentOutput } from '../../src/measure/agent-output.types.js';
+import { expect } from 'vitest';
 
 export const TEST_KERNELS = {
   oldest: { id: '5.10-cloud', source: { type: 'debian', suite: 'bullseye', package: 'linux-image-cloud-amd64' } },
@@ -62,4 +64,32 @@ export function cellSpec(
     payload: pl,
     workDir: mkdtempSync(path.join(os.tmpdir(), `tailmatrix-test-cell-`)),
   };
+}
+
+/**
+ * What a sweep must prove on any backend: a complete stream, `samples` calls at every depth whose retval
+ * is the depth (so that many tail calls happened), a direct jump for the constant key and something else
+ * for the loaded one (every kernel here is >= 5.5), and a filled fingerprint.
+ */
+export function expectSweepProvesJumps(agent: AgentOutput, p: TestRunParams): void {
+  expect(agent.complete).toBe(true);
+  expect(agent.errors).toEqual([]);
+  expect(agent.variants.map((v) => v.variant)).toEqual(p.variants);
+  for (const v of agent.variants) {
+    for (let depth = 0; depth <= p.maxDepth; depth++) {
+      const s = v.samples.filter((x) => x.depth === depth);
+      expect(s, `${v.variant} depth ${depth}`).toHaveLength(p.samples);
+      for (const x of s) {
+        expect(x.retval).toBe(depth);
+        expect(x.repeat).toBe(p.repeat);
+        expect(x.durationNs).toBeGreaterThan(0);
+      }
+    }
+  }
+  expect(agent.variants.find((v) => v.variant === 'direct')?.jit?.mechanism).toBe('direct-jump');
+  const indirect = agent.variants.find((v) => v.variant === 'indirect')?.jit?.mechanism;
+  expect(indirect).toBeDefined();
+  expect(['direct-jump', 'nop', 'unknown']).not.toContain(indirect);
+  expect(agent.fingerprint?.spectreV2).not.toBe('');
+  expect(agent.fingerprint?.cpuModel).not.toBe('');
 }
