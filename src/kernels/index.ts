@@ -193,6 +193,9 @@ export async function fetchKernels(opts: FetchOptions): Promise<Result<FetchSumm
   return ok({ kernels, transferredBytes, lockChanged: session.lockChanged, lockFile: session.lockFile });
 }
 
+/** Longer than any cache hit: a kernel that took this long without a download was built here. */
+const BUILT_HERE_MS = 5_000;
+
 /** Throttle for progress lines in non-TTY output: one line per kernel every few seconds is plenty. */
 const PROGRESS_EVERY_MS = 1_000;
 
@@ -261,7 +264,10 @@ export function createFetchTasks<C extends FetchContext>(
                   ? `${formatBytes(transferred)} downloaded in ${secs(extractFrom - started)}, extracted in ${secs(end - extractFrom)}`
                   : transferred > 0
                     ? `${formatBytes(transferred)} in ${secs(end - started)}`
-                    : 'cached, 0 bytes';
+                    : // Nothing downloaded: a cache hit, or a kernel built here (which takes minutes).
+                      end - started < BUILT_HERE_MS
+                      ? 'cached, 0 bytes'
+                      : `ready in ${secs(end - started)}, 0 bytes downloaded`;
               sub.title = `${k.id}: ${res.value.origin} (${timing})`;
             },
           })),
