@@ -33,7 +33,6 @@ interface Ctx extends FetchContext {
   backend?: VmBackend;
   accel?: Accelerator;
   results: CellResult[];
-  interrupted: string[];
   reportExit?: number;
 }
 
@@ -83,7 +82,7 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
   const session = new FetchSession(fetchOpts);
   const meta = await initialMeta(run);
   const dryRunLines: string[] = [];
-  const ctx: Ctx = { kernels: new Map(), transferredBytes: 0, results: [], interrupted: [] };
+  const ctx: Ctx = { kernels: new Map(), transferredBytes: 0, results: [] };
 
   const tasks = new Listr<Ctx>(
     [
@@ -165,7 +164,6 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
                   },
                 });
                 if (!result) {
-                  c.interrupted.push(cell.id);
                   sub.skip(`${cell.id}: interrupted (rerun with --resume ${run.runId})`);
                   return;
                 }
