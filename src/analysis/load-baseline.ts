@@ -1,22 +1,19 @@
 // --baseline accepts a previous summary.json, a results directory (analysed afresh), or a directory
 // holding a summary.json (a previous report's output folder).
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { matrixOrder } from './matrix-order.js';
 import { err, ok, type Result } from '../util/result.js';
 import { analyse } from './analyse.js';
-import { formatIssues } from './issues.js';
+import { formatIssues } from '../matrix/load.js';
+import { readJsonFile } from '../util/json-file.js';
 import { loadResultDirs } from './load-results.js';
 import { summary as summarySchema, type Summary } from './summary-schema.js';
 
 export async function loadSummaryFile(file: string): Promise<Result<Summary, string>> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (e) {
-    return err(`${file}: cannot read a summary: ${(e as Error).message}`);
-  }
-  const parsed = summarySchema.safeParse(json);
+  const json = await readJsonFile(file);
+  if (!json.ok) return err(`cannot read a summary: ${json.error}`);
+  const parsed = summarySchema.safeParse(json.value);
   if (!parsed.success) return err(`${file}: not a tailmatrix summary:\n  ${formatIssues(parsed.error.issues).join('\n  ')}`);
   return ok(parsed.data);
 }

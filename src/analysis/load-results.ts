@@ -6,7 +6,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { cellResult, type CellResult } from '../results/cell-result.js';
 import { err, ok, type Result } from '../util/result.js';
-import { formatIssues } from './issues.js';
+import { formatIssues } from '../matrix/load.js';
 
 export interface LoadedCell {
   file: string;

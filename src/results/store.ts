@@ -1,8 +1,9 @@
 // Results are files: results/<run-id>/run.json and results/<run-id>/cells/<cell-id>.json.
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { writeJsonAtomic } from '../util/fs.js';
+import { readJsonFile } from '../util/json-file.js';
 import { cellResult, type CellResult } from './cell-result.js';
 import type { RunMeta } from './run-meta.js';
 
@@ -30,11 +31,8 @@ export async function writeRunMeta(runDir: string, meta: RunMeta): Promise<void>
 }
 
 export async function readRunMeta(runDir: string): Promise<RunMeta | undefined> {
-  try {
-    return JSON.parse(await readFile(path.join(runDir, RUN_FILE), 'utf8')) as RunMeta;
-  } catch {
-    return undefined;
-  }
+  const json = await readJsonFile(path.join(runDir, RUN_FILE));
+  return json.ok ? (json.value as RunMeta) : undefined;
 }
 
 /** Cells already on disk and valid (what --resume keeps). Files that do not validate are ignored, so they rerun. */
@@ -47,12 +45,10 @@ export async function readCells(runDir: string): Promise<CellResult[]> {
   }
   const out: CellResult[] = [];
   for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
-    try {
-      const parsed = cellResult.safeParse(JSON.parse(await readFile(path.join(runDir, CELLS_DIR, name), 'utf8')));
-      if (parsed.success) out.push(parsed.data);
-    } catch {
-      // unreadable: treated as missing
-    }
+    // Unreadable or invalid: treated as missing.
+    const json = await readJsonFile(path.join(runDir, CELLS_DIR, name));
+    const parsed = json.ok ? cellResult.safeParse(json.value) : undefined;
+    if (parsed?.success) out.push(parsed.data);
   }
   return out;
 }

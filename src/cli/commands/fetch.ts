@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { collectList } from '../options.js';
 import { Listr } from 'listr2';
 import type { DefineCommand } from './index.js';
 import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
@@ -7,7 +8,6 @@ import { EXIT } from '../exit-codes.js';
 import { createFetchTasks, FetchSession, type FetchContext, type KernelFailure } from '../../kernels/index.js';
 import { formatBytes, formatRate } from '../../kernels/progress.js';
 
-const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)];
 
 export interface FetchCommandOptions {
   matrix: string;
@@ -74,7 +74,7 @@ export const defineFetchCommand: DefineCommand = (setExit) =>
   new Command('fetch')
     .description('download, verify and unpack the matrix kernels into the cache (pinned by matrix.lock.json)')
     .option('-m, --matrix <file>', 'matrix file', 'matrix.json')
-    .option('--kernel <id>', 'only these kernels (repeatable, comma-separated)', collect, [])
+    .option('--kernel <id>', 'only these kernels (repeatable, comma-separated)', collectList, [])
     .option('--frozen-lockfile', 'fail when matrix.lock.json does not pin every kernel (CI)')
     .option('-q, --quiet', 'no progress output')
     .option('--verbose', 'plain line-by-line progress')

@@ -1,14 +1,14 @@
 import { Command } from 'commander';
+import { collectList } from '../options.js';
 import type { DefineCommand } from './index.js';
 import { runFetch, type FetchCommandOptions } from './fetch.js';
 
-const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)];
 
 export const defineLockCommand: DefineCommand = (setExit) =>
   new Command('lock')
     .description('resolve moving kernel names (Debian meta packages, OCI tags) again and rewrite matrix.lock.json')
     .option('-m, --matrix <file>', 'matrix file', 'matrix.json')
-    .option('--kernel <id>', 'only these kernels (repeatable, comma-separated)', collect, [])
+    .option('--kernel <id>', 'only these kernels (repeatable, comma-separated)', collectList, [])
     .option('-q, --quiet', 'no progress output')
     .option('--verbose', 'plain line-by-line progress')
     .action(async (opts: FetchCommandOptions) => {

@@ -1,19 +1,19 @@
 import { Command } from 'commander';
+import { collectList } from '../options.js';
 import type { DefineCommand } from './index.js';
 import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
 import { githubMatrix, planCells } from '../../run/plan.js';
 import { UserError } from '../../util/result.js';
 import { EXIT } from '../exit-codes.js';
 
-const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)];
 
 export const definePlanCommand: DefineCommand = (setExit) =>
   new Command('plan')
     .description('list the cells (kernel × boot configuration × benchmark) a run would execute')
     .option('-m, --matrix <file>', 'matrix file', 'matrix.json')
-    .option('--kernel <id>', 'only these kernels (repeatable, comma-separated)', collect, [])
-    .option('--boot <name>', 'only these boot configurations', collect, [])
-    .option('--bench <name>', 'only these benchmarks', collect, [])
+    .option('--kernel <id>', 'only these kernels (repeatable, comma-separated)', collectList, [])
+    .option('--boot <name>', 'only these boot configurations', collectList, [])
+    .option('--bench <name>', 'only these benchmarks', collectList, [])
     .option('--github', 'print a GitHub Actions strategy.matrix (JSON) instead of a table')
     .action(async (opts: { matrix: string; kernel: string[]; boot: string[]; bench: string[]; github?: boolean }) => {
       const { matrix } = await loadMatrixOrThrow(opts.matrix);

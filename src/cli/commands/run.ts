@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
+import { collectList } from '../options.js';
 import type { DefineCommand } from './index.js';
 import { runPipeline } from '../run-pipeline.js';
 
-const collect = (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)];
 
 export interface RunCommandOptions {
   matrix: string;
@@ -31,14 +31,14 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option(
       '--kernel <id|path>',
       'only these matrix kernels; a path to a bzImage/vmlinuz runs that kernel instead (repeatable)',
-      collect,
+      collectList,
       [],
     )
-    .option('--boot <name>', 'only these boot configurations (repeatable, comma-separated)', collect, [])
-    .option('--bench <name>', 'only these benchmarks (repeatable, comma-separated)', collect, [])
+    .option('--boot <name>', 'only these boot configurations (repeatable, comma-separated)', collectList, [])
+    .option('--bench <name>', 'only these benchmarks (repeatable, comma-separated)', collectList, [])
     .option('--tree <dir>', 'build this kernel tree (with --patch files) and run it')
-    .option('--patch <file>', 'patch applied to --tree before building (repeatable)', collect, [])
-    .option('--compare-with <id>', 'with a path in --kernel or --tree: also run these matrix kernels', collect, [])
+    .option('--patch <file>', 'patch applied to --tree before building (repeatable)', collectList, [])
+    .option('--compare-with <id>', 'with a path in --kernel or --tree: also run these matrix kernels', collectList, [])
     .option('-j, --parallel <n>', 'cells at once (default: from cores and memory)')
     .addOption(new Option('--accel <accel>', 'accelerator; auto probes KVM by booting').choices(['auto', 'kvm', 'tcg']))
     .addOption(new Option('--backend <backend>', 'VM backend').choices(['auto', 'qemu', 'vng']))
