@@ -2,11 +2,12 @@
 // (`<dir>/cells/*.json`, `<dir>/run.json`), or a folder of runs (`<dir>/<run-id>/cells/*.json`), as
 // merged CI artifacts arrive. Every file is validated against the cell result schema; a bad file is
 // bad input, named with its field.
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { cellResult, type CellResult } from '../results/cell-result.js';
 import { err, ok, type Result } from '../util/result.js';
 import { formatIssues } from '../matrix/load.js';
+import { readJsonFile } from '../util/json-file.js';
 
 export interface LoadedCell {
   file: string;
@@ -33,22 +34,8 @@ async function runDirsUnder(dir: string): Promise<string[] | null> {
   return runs.length > 0 ? runs : null;
 }
 
-async function readJson(file: string): Promise<Result<unknown, string>> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    return err(`${file}: cannot read: ${(e as Error).message}`);
-  }
-  try {
-    return ok(JSON.parse(text) as unknown);
-  } catch (e) {
-    return err(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
-}
-
 export async function loadCellFile(file: string): Promise<Result<CellResult, string>> {
-  const json = await readJson(file);
+  const json = await readJsonFile(file);
   if (!json.ok) return json;
   const parsed = cellResult.safeParse(json.value);
   if (!parsed.success) return err(`${file}: not a cell result:\n  ${formatIssues(parsed.error.issues).join('\n  ')}`);
@@ -66,7 +53,7 @@ export async function loadResultDirs(dirs: readonly string[]): Promise<Result<Lo
     for (const runDir of runDirs) {
       const runFile = path.join(runDir, 'run.json');
       if ((await stat(runFile).catch(() => null))?.isFile()) {
-        const meta = await readJson(runFile);
+        const meta = await readJsonFile(runFile);
         if (!meta.ok) return meta;
         if (typeof meta.value !== 'object' || meta.value === null) return err(`${runFile}: expected a JSON object`);
         out.runs.push({ file: runFile, meta: meta.value as Record<string, unknown> });
