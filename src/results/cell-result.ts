@@ -5,7 +5,9 @@ import { z } from 'zod';
 
 export const CELL_RESULT_VERSION = 1;
 
-export const cellStatus = z.enum(['ok', 'boot-failed', 'panic', 'timeout', 'agent-error', 'bench-failed']);
+// `skipped`: the cell could not run here for a reason that is not a failure (e.g. a running-kernel cell
+// without root); it never fails a run or the gate's failed-cell rule.
+export const cellStatus = z.enum(['ok', 'skipped', 'boot-failed', 'panic', 'timeout', 'agent-error', 'bench-failed']);
 export type CellStatus = z.infer<typeof cellStatus>;
 
 export const variant = z.enum(['direct', 'indirect']);
@@ -79,8 +81,21 @@ export const fingerprint = z.object({
 });
 export type Fingerprint = z.infer<typeof fingerprint>;
 
-export const accelerator = z.enum(['kvm', 'tcg']);
+/** `none`: the running kernel, measured natively on the host (no VM). */
+export const accelerator = z.enum(['kvm', 'tcg', 'none']);
 export type Accelerator = z.infer<typeof accelerator>;
+
+/**
+ * What a figure is, and so its unit. Never put two kinds on one axis or in one comparison:
+ * - `hardware-ns`: nanoseconds on real hardware (KVM guest, or the running kernel natively);
+ * - `instructions`: exact instruction counts (TCG with -icount: guest ns = instructions × 2^shift);
+ * - `emulated-ns`: wall-clock ns under plain TCG, relative only.
+ */
+export const figureKind = z.enum(['hardware-ns', 'instructions', 'emulated-ns']);
+export type FigureKind = z.infer<typeof figureKind>;
+
+export const backendName = z.enum(['qemu', 'vng', 'native']);
+export type BackendName = z.infer<typeof backendName>;
 
 export const cellResult = z.object({
   version: z.literal(CELL_RESULT_VERSION),
@@ -94,10 +109,14 @@ export const cellResult = z.object({
   }),
   boot: z.object({ name: z.string(), cmdline: z.string() }),
   benchmark: z.object({ name: z.string(), type: z.string(), params: z.record(z.string(), z.unknown()) }),
-  backend: z.enum(['qemu', 'vng']),
+  backend: backendName,
   accelerator,
-  /** True when the numbers come from software emulation: relative only, not hardware timing. */
+  /** True when the numbers come from software emulation (TCG, with or without instruction counting). */
   emulated: z.boolean(),
+  /** The kind of figure (and unit) the samples hold. Cells written before it existed are timed. */
+  figureKind: figureKind.optional(),
+  /** QEMU's -icount shift when figureKind is `instructions` (guest ns per instruction = 2^shift). */
+  icountShift: z.number().int().min(0).max(10).optional(),
   status: cellStatus,
   /** Why the cell failed, in one line (absent when ok). */
   message: z.string().optional(),
@@ -111,3 +130,8 @@ export const cellResult = z.object({
   host: z.object({ hostname: z.string(), cpuModel: z.string(), tool: z.string() }),
 });
 export type CellResult = z.infer<typeof cellResult>;
+
+/** The figure kind of a cell, also for cells written before the field existed (timed: KVM or TCG). */
+export function figureKindOf(c: Pick<CellResult, 'figureKind' | 'emulated'>): FigureKind {
+  return c.figureKind ?? (c.emulated ? 'emulated-ns' : 'hardware-ns');
+}

@@ -1,6 +1,6 @@
 // Turn a backend's outcome into the cell result document that reports read.
 import { readFile } from 'node:fs/promises';
-import { CELL_RESULT_VERSION, type CellResult, type Fingerprint } from '../results/cell-result.js';
+import { CELL_RESULT_VERSION, type BackendName, type CellResult, type Fingerprint } from '../results/cell-result.js';
 import type { CellRunOutcome, CellRunSpec } from '../vm/types.js';
 import { hostCpuModel } from '../util/host.js';
 import { TOOL_VERSION } from '../util/version.js';
@@ -33,7 +33,7 @@ async function completeFingerprint(fp: Fingerprint | undefined, configPath: stri
 export interface AssembleInput {
   runId: string;
   spec: CellRunSpec;
-  backend: 'qemu' | 'vng';
+  backend: BackendName;
   outcome: CellRunOutcome;
   startedAt: Date;
   finishedAt: Date;

@@ -11,10 +11,17 @@ export const QEMU_BINARY = 'qemu-system-x86_64';
 export const BASE_CMDLINE = ['console=ttyS0', 'panic=-1'] as const;
 
 /** KVM can pass the host CPU through; TCG emulates a model (`max`: every feature TCG implements). */
-export const DEFAULT_CPU: Record<Accelerator, string> = { kvm: 'host', tcg: 'max' };
+export type VmAccelerator = Exclude<Accelerator, 'none'>;
+export const DEFAULT_CPU: Record<VmAccelerator, string> = { kvm: 'host', tcg: 'max' };
+
+/** A VM backend only ever gets a VM accelerator; `none` (the running kernel) reaching one is a bug. */
+export function vmAccelerator(a: Accelerator): VmAccelerator {
+  if (a === 'none') throw new Error('a VM backend was given the running kernel (accelerator none)');
+  return a;
+}
 
 export interface QemuArgsSpec {
-  accel: Accelerator;
+  accel: VmAccelerator;
   /** QEMU -cpu model; DEFAULT_CPU[accel] when absent. */
   cpu?: string;
   memoryMiB: number;

@@ -9,7 +9,7 @@ import { formatCommand, run } from '../util/exec.js';
 import { err, ok, type Result } from '../util/result.js';
 import { agentArgs, benchmarkModules } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
-import { QEMU_BINARY, qemuArgs } from './qemu-args.js';
+import { QEMU_BINARY, qemuArgs, vmAccelerator } from './qemu-args.js';
 import { cellFinisher, runWatchedVm } from './watched-run.js';
 import type { CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
 
@@ -29,7 +29,7 @@ function files(spec: CellRunSpec) {
 function argsFor(spec: CellRunSpec): string[] {
   const f = files(spec);
   return qemuArgs({
-    accel: spec.accel,
+    accel: vmAccelerator(spec.accel),
     cpu: spec.boot.cpu,
     memoryMiB: spec.runner.memoryMiB,
     cpus: spec.runner.cpus,

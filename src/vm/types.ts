@@ -1,4 +1,4 @@
-import type { Accelerator, CellStatus } from '../results/cell-result.js';
+import type { Accelerator, BackendName, CellStatus } from '../results/cell-result.js';
 import type { Benchmark, Boot, Runner } from '../matrix/schema.js';
 import type { FetchedKernel } from '../kernels/types.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
@@ -42,7 +42,7 @@ export interface CellRunOutcome {
 }
 
 export interface VmBackend {
-  readonly name: 'qemu' | 'vng';
+  readonly name: BackendName;
   /** Can this backend run here at all? A reason (what to install) when not. */
   check(): Promise<Result<void, string>>;
   /** The exact commands runCell would run, for --dry-run. */

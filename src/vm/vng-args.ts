@@ -12,7 +12,7 @@
 // - --verbose makes vng copy the kernel console to its stderr, so a panic is seen as it happens.
 import type { Accelerator } from '../results/cell-result.js';
 import { quote } from '../util/exec.js';
-import { DEFAULT_CPU } from './qemu-args.js';
+import { DEFAULT_CPU, vmAccelerator } from './qemu-args.js';
 import { INIT_BANNER } from './console.js';
 
 /** Name of the agent's virtio-serial port (the guest finds it under /sys/class/virtio-ports/ * /name). */
@@ -52,7 +52,7 @@ export function vngQemuOpts(spec: Pick<VngArgsSpec, 'accel' | 'cpu' | 'agentOut'
   if (/[\s,'"\\]/.test(spec.agentOut)) throw new Error(`agent output path unusable in --qemu-opts: ${spec.agentOut}`);
   return [
     // Later -cpu wins in QEMU; under KVM vng already passes `-cpu host`, which DEFAULT_CPU.kvm repeats.
-    '-cpu', spec.cpu ?? DEFAULT_CPU[spec.accel],
+    '-cpu', spec.cpu ?? DEFAULT_CPU[vmAccelerator(spec.accel)],
     '-chardev', `file,id=${AGENT_CHARDEV_ID},path=${spec.agentOut}`,
     '-device', `virtserialport,name=${AGENT_PORT_NAME},chardev=${AGENT_CHARDEV_ID}`,
   ].join(' ');
