@@ -23,15 +23,18 @@ export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_OR
   const counts = new Map<string, number>();
   for (const s of summaries) counts.set(s.key, (counts.get(s.key) ?? 0) + 1);
   for (const s of summaries) if ((counts.get(s.key) ?? 0) > 1) s.key = `${s.key}@${s.runId}`;
-  const failed = summaries.filter((s) => s.status !== 'ok').length;
+  // Skipped cells (not runnable here, e.g. a running-kernel cell without root) are neither ok nor failed.
+  const skipped = summaries.filter((s) => s.status === 'skipped').length;
+  const failed = summaries.filter((s) => s.status !== 'ok' && s.status !== 'skipped').length;
   return {
     summaryVersion: SUMMARY_VERSION,
     tool: { name: 'tailmatrix', version: TOOL_VERSION },
     runs: [...new Set(summaries.map((s) => s.runId))].sort(),
     totals: {
       cells: summaries.length,
-      ok: summaries.length - failed,
+      ok: summaries.length - failed - skipped,
       failed,
+      skipped,
       emulated: summaries.filter((s) => s.emulated).length,
     },
     cells: summaries,

@@ -113,6 +113,7 @@ export const summary = z.object({
     cells: z.number().int(),
     ok: z.number().int(),
     failed: z.number().int(),
+    skipped: z.number().int().default(0),
     emulated: z.number().int(),
   }),
   cells: z.array(cellSummary).describe('sorted by benchmark, kernel, boot'),

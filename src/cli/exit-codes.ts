@@ -1,4 +1,5 @@
 // Distinct exit codes so a CI job can tell what went wrong without parsing output.
+import type { Outcome } from '../run/outcome.js';
 export const EXIT = {
   ok: 0,
   /** A slope rose past the gate compared with the baseline. */
@@ -12,3 +13,28 @@ export const EXIT = {
   /** Interrupted by the user (128 + SIGINT). */
   interrupted: 130,
 } as const;
+
+/** The one mapping from what happened to how the process exits; every command goes through it. */
+export function exitCodeOf(o: Outcome): number {
+  switch (o.kind) {
+    case 'ok':
+      return EXIT.ok;
+    case 'regression':
+      return EXIT.regression;
+    case 'cell-failures':
+      return EXIT.cellFailures;
+    case 'bad-input':
+      return EXIT.badInput;
+    case 'unavailable':
+      return EXIT.unavailable;
+    case 'interrupted':
+      return EXIT.interrupted;
+  }
+}
+
+/** Say on stderr what the outcome needs the user to know, and return its exit code. */
+export function finishWith(o: Outcome, stderr: { write(s: string): unknown } = process.stderr): number {
+  if (o.kind === 'bad-input' || o.kind === 'unavailable') for (const m of o.messages) stderr.write(`error: ${m}\n`);
+  else if (o.kind === 'interrupted') stderr.write(`interrupted: ${o.message}\n`);
+  return exitCodeOf(o);
+}

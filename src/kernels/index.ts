@@ -1,15 +1,13 @@
-// Fetch every kernel of a matrix into the cache, honouring the lockfile. Two entry points over one
-// session: fetchKernels() (a plain function for tests and scripts) and createFetchTasks() (listr2 tasks
-// the `fetch` and `run` commands embed, one per kernel, with bytes and rate as task output).
+// Fetch every kernel of a matrix into the cache, honouring the lockfile: one session reads the lock,
+// fetches the kernels concurrently and writes the lock once, telling what happens as FetchEvents.
 import { setMaxListeners } from 'node:events';
-import type { ListrTask, ListrTaskWrapper } from 'listr2';
 import type { Kernel, Matrix } from '../matrix/schema.js';
 import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { KernelCache } from './cache.js';
 import { failureMessage, getSourceDriver, isBadInput, type FetchProgress, type KernelSourceDriver, type SourceContext, type SourceFailure } from './source.js';
 import type { FetchedKernel } from './types.js';
-import { formatBytes, formatRate } from './progress.js';
+import type { FetchEvent } from './fetch-events.js';
 
 export interface FetchOptions {
   matrix: Matrix;
@@ -36,6 +34,13 @@ export interface FetchContext {
   kernels: Map<string, FetchedKernel>;
   /** Bytes received over the network during this run, all kernels together. */
   transferredBytes: number;
+}
+
+/** What one fetch came to: the kernels that arrived, and every failure (kernels that did not). */
+export interface FetchReport extends FetchSummary {
+  failures: KernelFailure[];
+  /** The fetch was refused before any kernel was tried (unknown --kernel id, frozen lock mismatch). */
+  refused: boolean;
 }
 
 export interface KernelFailure {
@@ -165,121 +170,55 @@ export function describeResolved(r: ResolvedKernel): string {
   }
 }
 
-/** Plain function: fetch the selected kernels one after another; every failure is collected. */
-export async function fetchKernels(opts: FetchOptions): Promise<Result<FetchSummary, KernelFailure[]>> {
+/**
+ * Fetch the selected kernels concurrently (downloads overlap; the cache's locks keep them apart) and
+ * report every failure; the kernels that did arrive are returned too, so a run can go on with them.
+ */
+export async function fetchAll(opts: FetchOptions, emit: (e: FetchEvent) => void = () => undefined): Promise<FetchReport> {
   const session = new FetchSession(opts);
+  const report: FetchReport = { kernels: new Map(), transferredBytes: 0, failures: [], refused: false, lockChanged: false, lockFile: session.lockFile };
   const opened = await session.open();
-  if (!opened.ok) return opened;
-  const kernels = new Map<string, FetchedKernel>();
-  const failures: KernelFailure[] = [];
-  let transferredBytes = 0;
-  for (const k of session.kernels) {
-    let last = 0;
-    const res = await session.fetchOne(
-      k,
-      (p) => {
-        last = p.transferred;
-        opts.onProgress?.(k.id, p);
-      },
-      (line) => opts.log?.(k.id, line),
-    );
-    transferredBytes += last;
-    if (res.ok) kernels.set(k.id, res.value);
-    else failures.push(res.error);
-    if (session.signal.aborted) break;
+  if (!opened.ok) {
+    emit({ type: 'fetch-refused', messages: opened.error.map((f) => f.message) });
+    return { ...report, failures: opened.error, refused: true };
   }
+  emit({ type: 'fetch-start', lockFile: session.lockFile, kernelIds: session.kernels.map((k) => k.id) });
+  await Promise.all(
+    session.kernels.map(async (k) => {
+      const started = Date.now();
+      let transferred = 0;
+      let extractFrom: number | undefined;
+      const res = await session.fetchOne(
+        k,
+        (progress) => {
+          transferred = progress.transferred;
+          if (progress.phase === 'extract') extractFrom ??= Date.now();
+          emit({ type: 'kernel-progress', kernelId: k.id, progress, elapsedMs: Date.now() - started });
+        },
+        (line) => emit({ type: 'kernel-log', kernelId: k.id, line }),
+      );
+      report.transferredBytes += transferred;
+      if (!res.ok) {
+        report.failures.push(res.error);
+        emit({ type: 'kernel-failed', kernelId: k.id, message: res.error.message });
+        return;
+      }
+      report.kernels.set(k.id, res.value);
+      const ms = Date.now() - started;
+      emit({ type: 'kernel-done', kernelId: k.id, kernel: res.value, transferred, ms, extractMs: extractFrom === undefined ? undefined : Date.now() - extractFrom });
+    }),
+  );
   await session.close();
-  if (failures.length > 0) return err(failures);
-  return ok({ kernels, transferredBytes, lockChanged: session.lockChanged, lockFile: session.lockFile });
+  emit({ type: 'lock-written', lockFile: session.lockFile, changed: session.lockChanged });
+  return { ...report, lockChanged: session.lockChanged };
 }
 
-/** Longer than any cache hit: a kernel that took this long without a download was built here. */
-const BUILT_HERE_MS = 5_000;
-
-/** Throttle for progress lines in non-TTY output: one line per kernel every few seconds is plenty. */
-const PROGRESS_EVERY_MS = 1_000;
-
-/**
- * listr2 tasks: read the lock, fetch each kernel (concurrently, each a subtask showing bytes and rate),
- * write the lock. A kernel's failure fails its task with a clear message; the caller decides whether to
- * stop (exitOnError) and reads `session.failures` for exit codes.
- */
-export function createFetchTasks<C extends FetchContext>(
-  opts: FetchOptions,
-  session = new FetchSession(opts),
-  failures: KernelFailure[] = [],
-): ListrTask<C>[] {
-  return [
-    {
-      title: 'Read lockfile',
-      task: async (_ctx, task) => {
-        const opened = await session.open();
-        if (!opened.ok) {
-          failures.push(...opened.error);
-          throw new Error(opened.error.map((f) => f.message).join('\n'));
-        }
-        task.title = `Lockfile ${session.lockFile}`;
-      },
-    },
-    {
-      title: 'Fetch kernels',
-      task: (_ctx, task) =>
-        task.newListr(
-          session.kernels.map((k) => ({
-            title: k.id,
-            task: async (ctx: C, sub: ListrTaskWrapper<C, never, never>) => {
-              const started = Date.now();
-              let lastShown = 0;
-              let transferred = 0;
-              let extractFrom: number | undefined;
-              const res = await session.fetchOne(
-                k,
-                (p) => {
-                  transferred = p.transferred;
-                  if (p.phase === 'extract') extractFrom ??= Date.now();
-                  const now = Date.now();
-                  if (now - lastShown < PROGRESS_EVERY_MS) return;
-                  lastShown = now;
-                  const total = p.total !== undefined ? ` / ${formatBytes(p.total)}` : '';
-                  // A build (or an extraction) moves no bytes over the network: its phase says it all.
-                  sub.output =
-                    p.transferred === 0 && p.total === undefined
-                      ? p.phase
-                      : `${p.phase}: ${formatBytes(p.transferred)}${total}, ${formatRate(p.transferred, now - started)}`;
-                },
-                (line) => {
-                  sub.output = line;
-                },
-              );
-              ctx.transferredBytes = (ctx.transferredBytes ?? 0) + transferred;
-              if (!res.ok) {
-                failures.push(res.error);
-                throw new Error(res.error.message);
-              }
-              ctx.kernels.set(k.id, res.value);
-              const end = Date.now();
-              const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-              const timing =
-                extractFrom !== undefined
-                  ? `${formatBytes(transferred)} downloaded in ${secs(extractFrom - started)}, extracted in ${secs(end - extractFrom)}`
-                  : transferred > 0
-                    ? `${formatBytes(transferred)} in ${secs(end - started)}`
-                    : // Nothing downloaded: a cache hit, or a kernel built here (which takes minutes).
-                      end - started < BUILT_HERE_MS
-                      ? 'cached, 0 bytes'
-                      : `ready in ${secs(end - started)}, 0 bytes downloaded`;
-              sub.title = `${k.id}: ${res.value.origin} (${timing})`;
-            },
-          })),
-          { concurrent: true, exitOnError: false },
-        ),
-    },
-    {
-      title: 'Write lockfile',
-      task: async (_ctx, task) => {
-        await session.close();
-        task.title = session.lockChanged ? `Lockfile updated: ${session.lockFile}` : 'Lockfile unchanged';
-      },
-    },
-  ];
+/** For tests and scripts: every kernel or the failures. */
+export async function fetchKernels(opts: FetchOptions): Promise<Result<FetchSummary, KernelFailure[]>> {
+  const r = await fetchAll(opts, (e) => {
+    if (e.type === 'kernel-log') opts.log?.(e.kernelId, e.line);
+    else if (e.type === 'kernel-progress') opts.onProgress?.(e.kernelId, e.progress);
+  });
+  if (r.failures.length > 0) return err(r.failures);
+  return ok({ kernels: r.kernels, transferredBytes: r.transferredBytes, lockChanged: r.lockChanged, lockFile: r.lockFile });
 }

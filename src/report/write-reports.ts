@@ -1,5 +1,5 @@
-// The report step: result folders → analysis → (baseline gate) → one file per format, and the exit
-// code a CI job acts on. `run` calls this at the end; `tailmatrix report` calls it on its own.
+// The report step: result folders → analysis → (baseline gate) → one file per format, and the verdict
+// a CI job acts on. `run` calls this at the end; `tailmatrix report` calls it on its own.
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { analyse } from '../analysis/analyse.js';
@@ -7,7 +7,8 @@ import { compareWithBaseline } from '../analysis/compare-baseline.js';
 import { loadBaseline } from '../analysis/load-baseline.js';
 import { loadResultDirs } from '../analysis/load-results.js';
 import type { Summary } from '../analysis/summary-schema.js';
-import { EXIT } from '../cli/exit-codes.js';
+import { summaryVerdict } from './verdict.js';
+import type { Outcome } from '../run/outcome.js';
 import type { Gate } from '../matrix/schema.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { matrixOrder } from '../analysis/matrix-order.js';
@@ -31,15 +32,9 @@ export interface WriteReportsOptions {
 
 export interface WriteReportsOutcome {
   summary: Summary;
-  /** EXIT.regression beats EXIT.cellFailures: a regression is a finding, a failed cell a missing one. */
-  exitCode: number;
+  /** What the gate found over every cell of the report: ok, a regression, failed cells. */
+  verdict: Outcome;
   files: string[];
-}
-
-export function exitCodeFor(s: Summary): number {
-  if ((s.baseline?.regressions ?? 0) > 0) return EXIT.regression;
-  if (s.totals.failed > 0) return EXIT.cellFailures;
-  return EXIT.ok;
 }
 
 export async function writeReports(opts: WriteReportsOptions): Promise<Result<WriteReportsOutcome, string>> {
@@ -66,5 +61,5 @@ export async function writeReports(opts: WriteReportsOptions): Promise<Result<Wr
     files.push(file);
   }
   if (opts.stepSummary) await appendFile(opts.stepSummary, await writers.md.render(summary));
-  return ok({ summary, exitCode: exitCodeFor(summary), files });
+  return ok({ summary, verdict: summaryVerdict(summary), files });
 }

@@ -1,8 +1,8 @@
-// The engine's typed events. The progress display and the logs only consume these.
+// One cell's events (src/run/run-cell.ts); the engine (src/engine/events.ts) passes them on unchanged.
 import type { CellResult } from '../results/cell-result.js';
 import type { CellEvent } from '../vm/types.js';
 
-export type RunEvent =
+export type CellRunEvent =
   | { type: 'cell-start'; cellId: string }
   | { type: 'cell'; cellId: string; event: CellEvent }
   | { type: 'cell-end'; cellId: string; result: CellResult; file: string }

@@ -6,7 +6,7 @@ import type { CellResult } from '../results/cell-result.js';
 import { writeCell } from '../results/store.js';
 import type { CellRunSpec, VmBackend } from '../vm/types.js';
 import { assembleCellResult } from './assemble.js';
-import type { RunEvent } from './events.js';
+import type { CellRunEvent } from './events.js';
 
 export interface RunCellInput {
   runId: string;
@@ -14,7 +14,7 @@ export interface RunCellInput {
   backend: VmBackend;
   spec: Omit<CellRunSpec, 'workDir'>;
   signal: AbortSignal;
-  emit: (e: RunEvent) => void;
+  emit: (e: CellRunEvent) => void;
   now?: () => Date;
 }
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRegression } from '../../src/analysis/compare-baseline.js';
-import { EXIT } from '../../src/cli/exit-codes.js';
+import { EXIT, exitCodeOf } from '../../src/cli/exit-codes.js';
 import { writeReports } from '../../src/report/write-reports.js';
 import { fixtureModels, generateCell, KVM_RUN, writeRuns, type CellModel } from '../fixtures/results/generate.js';
 
@@ -46,7 +46,7 @@ describe('baseline gate', () => {
     const out = await gateAgainst(await rerun('noise'), baselineDir);
     expect(out.summary.baseline!.comparisons).toHaveLength(8);
     expect(out.summary.baseline!.regressions).toBe(0);
-    expect(out.exitCode).toBe(EXIT.ok);
+    expect(exitCodeOf(out.verdict)).toBe(EXIT.ok);
   });
 
   it('fails a cell whose retpoline got 3 ns slower, naming it in JUnit and Markdown', async () => {
@@ -55,7 +55,7 @@ describe('baseline gate', () => {
     const regs = out.summary.baseline!.comparisons.filter((c) => c.regression);
     expect(regs.map((r) => `${r.key} ${r.variant}`)).toEqual([`${TARGET} indirect`]);
     expect(regs[0]!.deltaNs).toBeCloseTo(3.2, 0);
-    expect(out.exitCode).toBe(EXIT.regression);
+    expect(exitCodeOf(out.verdict)).toBe(EXIT.regression);
     const junit = await readFile(path.join(cur, 'report', 'junit.xml'), 'utf8');
     expect(junit).toMatch(/<failure type="regression" message="indirect slope rose from 17\.\d\d \[[\d., ]+\] to 2[01]\.\d\d/);
     const md = await readFile(path.join(cur, 'report', 'report.md'), 'utf8');
@@ -69,7 +69,7 @@ describe('baseline gate', () => {
     // The intervals are narrow enough to tell the change apart; the threshold is what keeps it quiet.
     expect(k.currentCi[0]).toBeGreaterThan(k.baselineCi[1]);
     expect(k.regression).toBe(false);
-    expect(out.exitCode).toBe(EXIT.ok);
+    expect(exitCodeOf(out.verdict)).toBe(EXIT.ok);
   });
 
   it('reads the baseline back from a previous summary.json the same way', async () => {
@@ -77,7 +77,7 @@ describe('baseline gate', () => {
     expect(base.summary.baseline!.regressions).toBe(0);
     const out = await gateAgainst(await rerun('slower2', 21), path.join(baselineDir, 'report', 'summary.json'));
     expect(out.summary.baseline!.regressions).toBe(1);
-    expect(out.exitCode).toBe(EXIT.regression);
+    expect(exitCodeOf(out.verdict)).toBe(EXIT.regression);
     // A previous report folder (summary.json, no cells/) works as well.
     const again = await gateAgainst(await rerun('slower3', 21), path.join(baselineDir, 'report'));
     expect(again.summary.baseline!.regressions).toBe(1);

@@ -5,9 +5,11 @@ import { Command } from 'commander';
 import { Listr } from 'listr2';
 import type { DefineCommand } from './index.js';
 import { listrOptions } from '../renderer.js';
-import { EXIT } from '../exit-codes.js';
+import { finishWith } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
-import { buildFromSource, DEFAULT_FRAGMENT, type BuildOutcome } from '../../kernels/build/index.js';
+import { DEFAULT_FRAGMENT, type BuildOutcome } from '../../kernels/build/index.js';
+import { buildKernel } from '../../engine/build.js';
+import type { Outcome } from '../../run/outcome.js';
 import { buildSource } from '../../matrix/schema.js';
 import { formatIssues } from '../../matrix/load.js';
 
@@ -49,19 +51,18 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
   const origins = [o.tree, o.tarball, o.debianSource].filter((x) => x !== undefined).length;
   if (!parsed.success || origins !== 1) {
     const why = parsed.success ? ['give exactly one of --tree, --tarball (with --sha256) or --debian-source suite/package'] : formatIssues(parsed.error.issues);
-    for (const line of why) process.stderr.write(`error: ${line}\n`);
-    return EXIT.badInput;
+    return finishWith({ kind: 'bad-input', messages: why });
   }
   const { signal, unwire } = abortOnSigint('interrupted: stopping make, nothing enters the cache');
-  let outcome: BuildOutcome | undefined;
-  let failure: { message: string; badInput: boolean } | undefined;
+  let built: BuildOutcome | undefined;
+  let outcome: Outcome = { kind: 'unavailable', messages: ['the build did not run'] };
   const tasks = new Listr(
     [
       {
         title: 'Build kernel',
         task: async (_ctx, task) => {
           let phase = '';
-          const r = await buildFromSource({
+          const r = await buildKernel({
             source: parsed.data,
             signal,
             jobs: o.jobs !== undefined ? Number(o.jobs) : undefined,
@@ -74,12 +75,10 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
               else task.output = `${phase} ${e.received} bytes`;
             },
           });
-          if (!r.ok) {
-            failure = typeof r.error === 'string' ? { message: r.error, badInput: false } : { message: r.error.message, badInput: true };
-            throw new Error(failure.message);
-          }
-          outcome = r.value;
-          task.title = outcome.cached ? `Kernel found in the cache (${outcome.inputsHash.slice(0, 12)})` : `Kernel built in ${Math.round(outcome.totalMs / 1000)} s`;
+          outcome = r.outcome;
+          built = r.built;
+          if (built === undefined) throw new Error(outcome.kind === 'bad-input' || outcome.kind === 'unavailable' ? outcome.messages.join('\n') : outcome.kind);
+          task.title = built.cached ? `Kernel found in the cache (${built.inputsHash.slice(0, 12)})` : `Kernel built in ${Math.round(built.totalMs / 1000)} s`;
         },
       },
     ],
@@ -92,14 +91,10 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
   } finally {
     unwire();
   }
-  if (signal.aborted) return EXIT.interrupted;
-  if (outcome === undefined) {
-    process.stderr.write(`error: ${failure?.message ?? 'build failed'}\n`);
-    return failure?.badInput ? EXIT.badInput : EXIT.unavailable;
-  }
-  process.stdout.write(`${outcome.kernel.release ?? '?'}\t${outcome.kernel.vmlinuz}\n`);
-  if (!o.quiet && outcome.logFile !== undefined) process.stderr.write(`build log: ${outcome.logFile}\n`);
-  return EXIT.ok;
+  if (built === undefined) return finishWith(outcome);
+  process.stdout.write(`${built.kernel.release ?? '?'}\t${built.kernel.vmlinuz}\n`);
+  if (!o.quiet && built.logFile !== undefined) process.stderr.write(`build log: ${built.logFile}\n`);
+  return finishWith(outcome);
 }
 
 export const defineBuildCommand: DefineCommand = (setExit) =>

@@ -1,13 +1,19 @@
+// `tailmatrix fetch` and `lock`: the kernels of the matrix into the cache (or only resolved into the lock),
+// shown from the fetch's events; failures become the exit code the way every command maps them.
 import { Command } from 'commander';
-import { collectList } from '../options.js';
 import { Listr } from 'listr2';
+import { collectList } from '../options.js';
 import type { DefineCommand } from './index.js';
 import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
 import { listrOptions } from '../renderer.js';
-import { EXIT } from '../exit-codes.js';
-import { createFetchTasks, FetchSession, type FetchContext, type KernelFailure } from '../../kernels/index.js';
+import { finishWith } from '../exit-codes.js';
+import { abortOnSigint } from '../sigint.js';
+import { EventFeed } from '../views/feed.js';
+import { fetchTasks } from '../views/fetch-view.js';
+import { fetchAll } from '../../kernels/index.js';
+import type { FetchEvent } from '../../kernels/fetch-events.js';
 import { formatBytes, formatRate } from '../../kernels/progress.js';
-
+import { fromKernelFailures, OK } from '../../run/outcome.js';
 
 export interface FetchCommandOptions {
   matrix: string;
@@ -19,55 +25,53 @@ export interface FetchCommandOptions {
   lockOnly?: boolean;
 }
 
-/** Ctrl-C aborts downloads (temp files are removed on the way out) instead of killing the process mid-write. */
-import { abortOnSigint } from '../sigint.js';
-
-/** Shared by `fetch` and `lock`: run the fetch tasks, print a summary, choose the exit code. */
+/** Shared by `fetch` and `lock`. Ctrl-C aborts downloads (temp files are removed on the way out). */
 export async function runFetch(opts: FetchCommandOptions): Promise<number> {
   const loaded = await loadMatrixOrThrow(opts.matrix);
   const { signal, unwire } = abortOnSigint('interrupted: removing partial downloads');
-  const failures: KernelFailure[] = [];
-  const fetchOpts = {
-    matrix: loaded.matrix,
-    matrixFile: loaded.file,
-    kernelIds: opts.kernel,
-    frozenLockfile: opts.frozenLockfile,
-    refreshLock: opts.lockOnly,
-    resolveOnly: opts.lockOnly,
-    signal,
-  };
-  const session = new FetchSession(fetchOpts);
-  const ctx: FetchContext = { kernels: new Map(), transferredBytes: 0 };
+  const feed = new EventFeed<FetchEvent>();
   const started = Date.now();
-  const tasks = new Listr<FetchContext>(createFetchTasks<FetchContext>(fetchOpts, session, failures),
-    listrOptions({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }),
-  );
+  const fetching = fetchAll(
+    {
+      matrix: loaded.matrix,
+      matrixFile: loaded.file,
+      kernelIds: opts.kernel,
+      frozenLockfile: opts.frozenLockfile,
+      refreshLock: opts.lockOnly,
+      resolveOnly: opts.lockOnly,
+      signal,
+    },
+    feed.emit,
+  ).finally(() => feed.close());
+  const view = new Listr(fetchTasks(feed, (e) => e), {
+    ...(listrOptions({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }) as object),
+    exitOnError: false,
+  } as never);
+  let report: Awaited<typeof fetching>;
   try {
-    await tasks.run(ctx);
-  } catch {
-    // every failure is in `failures`, reported below
+    await view.run();
+    report = await fetching;
   } finally {
     unwire();
   }
   const ms = Date.now() - started;
   // A refusal before any kernel was tried (bad --kernel, frozen lock) needs no transfer summary.
-  const refusedUpFront = failures.some((f) => f.kernelId === undefined);
-  if (!opts.quiet && !refusedUpFront) {
+  if (!opts.quiet && !report.refused) {
     const what = opts.lockOnly ? 'resolved' : 'fetched';
+    const selected = report.kernels.size + report.failures.length;
     process.stderr.write(
-      `${what} ${ctx.kernels.size}/${session.kernels.length} kernel(s); transferred ${formatBytes(ctx.transferredBytes)} (${ctx.transferredBytes} bytes) in ${(ms / 1000).toFixed(1)} s (${formatRate(ctx.transferredBytes, ms)})\n`,
+      `${what} ${report.kernels.size}/${selected} kernel(s); transferred ${formatBytes(report.transferredBytes)} (${report.transferredBytes} bytes) in ${(ms / 1000).toFixed(1)} s (${formatRate(report.transferredBytes, ms)})\n`,
     );
   }
   if (!opts.lockOnly && !opts.quiet) {
-    for (const { id } of session.kernels) {
-      const k = ctx.kernels.get(id);
+    // Matrix order, whatever order the concurrent fetches finished in.
+    for (const { id } of loaded.matrix.kernels) {
+      const k = report.kernels.get(id);
       if (k !== undefined) process.stdout.write(`${k.id}\t${k.release ?? '?'}\t${k.vmlinuz}\n`);
     }
   }
-  if (signal.aborted) return EXIT.interrupted;
-  if (failures.length === 0) return EXIT.ok;
-  for (const f of failures) process.stderr.write(`error: ${f.message}\n`);
-  return failures.every((f) => f.badInput) ? EXIT.badInput : EXIT.unavailable;
+  if (signal.aborted) return finishWith({ kind: 'interrupted', message: 'partial downloads removed; run the same command again' });
+  return finishWith(report.failures.length > 0 ? fromKernelFailures(report.failures) : OK);
 }
 
 export const defineFetchCommand: DefineCommand = (setExit) =>

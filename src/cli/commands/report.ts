@@ -6,6 +6,7 @@ import { REPORT_FORMATS } from '../../report/writers.js';
 import { writeReports } from '../../report/write-reports.js';
 import { UserError } from '../../util/result.js';
 import type { DefineCommand } from './index.js';
+import { finishWith } from '../exit-codes.js';
 
 interface ReportFlags {
   out?: string;
@@ -47,10 +48,10 @@ export const defineReport: DefineCommand = (setExit) =>
         stepSummary: process.env.GITHUB_STEP_SUMMARY || undefined,
       });
       if (!res.ok) throw new UserError(res.error);
-      const { summary, files, exitCode } = res.value;
+      const { summary, files, verdict } = res.value;
       for (const f of files) process.stdout.write(`${f}\n`);
       const t = summary.totals;
       const regressions = summary.baseline ? `, ${summary.baseline.regressions} regression(s)` : '';
-      process.stderr.write(`${t.cells} cell(s): ${t.ok} ok, ${t.failed} failed, ${t.emulated} emulated${regressions}\n`);
-      setExit(exitCode);
+      process.stderr.write(`${t.cells} cell(s): ${t.ok} ok, ${t.failed} failed, ${t.skipped} skipped, ${t.emulated} emulated${regressions}\n`);
+      setExit(finishWith(verdict));
     });

@@ -1,8 +1,14 @@
 import { Command, Option } from 'commander';
 import { collectList } from '../options.js';
 import type { DefineCommand } from './index.js';
-import { runPipeline } from '../run-pipeline.js';
-
+import { runMatrix, type RunInput } from '../../engine/run.js';
+import type { RunEvent } from '../../engine/events.js';
+import { EventFeed } from '../views/feed.js';
+import { dryRunLines, runView } from '../views/run-view.js';
+import { listrOptions } from '../renderer.js';
+import { abortOnSigint } from '../sigint.js';
+import { finishWith } from '../exit-codes.js';
+import { UserError } from '../../util/result.js';
 
 export interface RunCommandOptions {
   matrix: string;
@@ -22,6 +28,58 @@ export interface RunCommandOptions {
   baseline?: string;
   quiet?: boolean;
   verbose?: boolean;
+}
+
+function parseParallel(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`--parallel ${v}: expected a whole number ≥ 1`);
+  return n;
+}
+
+export function runInput(opts: RunCommandOptions): RunInput {
+  const parallel = parseParallel(opts.parallel);
+  return {
+    matrixFile: opts.matrix,
+    runner: {
+      ...(opts.accel ? { accel: opts.accel } : {}),
+      ...(opts.backend ? { backend: opts.backend } : {}),
+      ...(parallel !== undefined ? { parallel } : {}),
+    },
+    kernelArgs: opts.kernel,
+    boots: opts.boot,
+    benches: opts.bench,
+    tree: opts.tree,
+    patches: opts.patch,
+    compareWith: opts.compareWith,
+    resume: opts.resume,
+    resultsRoot: opts.results,
+    dryRun: opts.dryRun,
+    frozenLockfile: opts.frozenLockfile,
+    baseline: opts.baseline,
+    // On GitHub Actions the Markdown report becomes the job's step summary.
+    stepSummary: process.env.GITHUB_STEP_SUMMARY || undefined,
+  };
+}
+
+/** The engine runs; the display follows its events; the outcome becomes the exit code. */
+export async function runCommand(opts: RunCommandOptions): Promise<number> {
+  const input = runInput(opts);
+  const { signal, unwire } = abortOnSigint('interrupted: stopping VMs, keeping finished cells');
+  const feed = new EventFeed<RunEvent>();
+  try {
+    const running = runMatrix(input, { emit: feed.emit, signal }).finally(() => feed.close());
+    const start = await feed.until((e) => (e.type === 'run-start' ? e : e.type === 'run-end' ? null : undefined));
+    if (start) {
+      const listr = listrOptions({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr });
+      const lines = dryRunLines(feed, start.todo);
+      await runView(feed, start, { consoleLines: opts.verbose ?? false, listr }).run();
+      if (opts.dryRun) process.stdout.write(`${(await lines).join('\n')}\n`);
+    }
+    return finishWith((await running).outcome);
+  } finally {
+    unwire();
+  }
 }
 
 export const defineRunCommand: DefineCommand = (setExit) =>
@@ -50,5 +108,5 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('-q, --quiet', 'no progress output')
     .option('-v, --verbose', 'line-by-line output with guest console lines')
     .action(async (opts: RunCommandOptions) => {
-      setExit(await runPipeline(opts));
+      setExit(await runCommand(opts));
     });

@@ -1,0 +1,119 @@
+// `run` on screen: listr2 tasks built from the engine's events. Owns nothing of the run itself.
+import path from 'node:path';
+import { Listr, type ListrTask } from 'listr2';
+import type { RunEvent } from '../../engine/events.js';
+import { headline } from '../../run/headline.js';
+import { fetchTasks } from './fetch-view.js';
+import type { EventFeed } from './feed.js';
+
+type RunStart = Extract<RunEvent, { type: 'run-start' }>;
+
+export interface RunViewOptions {
+  /** Guest console lines as task output (--verbose). */
+  consoleLines: boolean;
+  listr: never;
+}
+
+export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOptions): Listr {
+  const rel = path.relative(process.cwd(), start.runDir) || start.runDir;
+  const step = <T>(f: (e: RunEvent) => T | undefined) => feed.until(f);
+  const failedStep = (name: string) => (e: RunEvent) => (e.type === 'step-failed' && e.step === name ? e : undefined);
+  const stepOrEnd = <T extends RunEvent['type']>(type: T, failName: string) =>
+    step((e) => (e.type === type ? (e as Extract<RunEvent, { type: T }>) : failedStep(failName)(e) ?? (e.type === 'run-end' ? e : undefined)));
+  const hasWork = start.todo.length > 0;
+  const tasks: ListrTask[] = [
+    {
+      title: `Run ${start.runId} → ${rel}: ${start.todo.length} cell(s) to run${start.done.length ? `, ${start.done.length} already done` : ''}`,
+      task: () => undefined,
+    },
+  ];
+  if (hasWork)
+    tasks.push(
+      ...fetchTasks(feed, (e) => (e.type === 'fetch' ? e.event : undefined)),
+      {
+        title: 'Build guest payload (BPF objects, static agent)',
+        task: async (_c, task) => {
+          const e = await stepOrEnd('payload', 'payload');
+          if (e?.type === 'step-failed') throw new Error(e.message);
+          if (e?.type === 'payload') task.title = `Guest payload ${e.hash.slice(0, 12)}`;
+          else task.skip('not built');
+        },
+      },
+      {
+        title: 'Choose VM backend and accelerator',
+        task: async (_c, task) => {
+          const e = await stepOrEnd('backend', 'backend');
+          if (e?.type === 'step-failed') throw new Error(e.message);
+          if (e?.type !== 'backend') return task.skip('not chosen');
+          const emulated = e.accel === 'tcg' ? ' (emulated)' : '';
+          task.title = `Backend ${e.backend} (${e.backendReason}); accelerator ${e.accel}${emulated}: ${e.accelReason}`;
+        },
+      },
+      {
+        title: start.dryRun ? 'Commands each cell would run' : 'Run cells',
+        task: async (_c, task) => {
+          const e = await step((x) => (x.type === 'cells-start' || x.type === 'run-end' ? x : undefined));
+          if (e?.type !== 'cells-start') return task.skip('no cell ran');
+          if (!start.dryRun) task.title = `Run cells (${e.parallel} at once)`;
+          return task.newListr(
+            e.cells.map((cellId) => ({
+              title: cellId,
+              task: async (_c2, sub) => {
+                const end = await step((x) => {
+                  if (!('cellId' in x) || x.cellId !== cellId) return x.type === 'run-end' ? x : undefined;
+                  if (x.type === 'cell') {
+                    const ev = x.event;
+                    if (ev.type === 'phase') sub.output = ev.phase;
+                    else if (ev.type === 'progress') sub.output = ev.text;
+                    else if (ev.type === 'console' && o.consoleLines) sub.output = ev.line;
+                    return undefined;
+                  }
+                  return x.type === 'cell-start' ? undefined : x;
+                });
+                switch (end?.type) {
+                  case 'cell-end':
+                    sub.title = `${cellId}: ${headline(end.result)}`;
+                    if (end.result.status === 'skipped') return sub.skip(sub.title);
+                    if (end.result.status !== 'ok') throw new Error(sub.title);
+                    return;
+                  case 'cell-described':
+                    sub.title = `${cellId}: ${end.lines.length} command(s)`;
+                    return;
+                  case 'cell-not-run':
+                    return sub.skip(`${cellId}: ${end.reason}`);
+                  case 'cell-interrupted':
+                    return sub.skip(`${cellId}: interrupted (rerun with --resume ${start.runId})`);
+                  default:
+                    return sub.skip(`${cellId}: not run`);
+                }
+              },
+            })),
+            // The engine starts cells in this order, this many at once: the display follows it.
+            { concurrent: e.parallel, exitOnError: false },
+          );
+        },
+      },
+    );
+  if (!start.dryRun)
+    tasks.push({
+      title: 'Write reports',
+      task: async (_c, task) => {
+        const e = await stepOrEnd('reports', 'reports');
+        if (e?.type === 'step-failed') throw new Error(e.message);
+        if (e?.type !== 'reports') return task.skip('interrupted or stopped before the reports');
+        task.title = `Reports: ${e.files.map((f) => path.relative(process.cwd(), f)).join(', ')}`;
+      },
+    });
+  return new Listr(tasks, { ...(o.listr as object), exitOnError: false } as never);
+}
+
+/** The dry run's commands, for stdout once the display is done. */
+export function dryRunLines(feed: EventFeed<RunEvent>, order: readonly string[]): Promise<string[]> {
+  const lines = new Map<string, string[]>();
+  return feed
+    .until((e) => {
+      if (e.type === 'cell-described') lines.set(e.cellId, e.lines);
+      return e.type === 'run-end' ? true : undefined;
+    })
+    .then(() => order.flatMap((id) => (lines.has(id) ? [`# ${id}`, ...(lines.get(id) ?? [])] : [])));
+}

@@ -1,0 +1,25 @@
+// The engine's typed events, in the order a run emits them. Progress displays, logs and tests consume
+// them; nothing in the engine depends on who listens.
+import type { FetchEvent } from '../kernels/fetch-events.js';
+import type { CellRunEvent } from '../run/events.js';
+import type { Outcome } from '../run/outcome.js';
+
+export type RunEvent =
+  | { type: 'run-start'; runId: string; runDir: string; todo: string[]; done: string[]; dryRun: boolean }
+  | { type: 'fetch'; event: FetchEvent }
+  | { type: 'payload'; hash: string }
+  | { type: 'backend'; backend: string; backendReason: string; accel: string; accelReason: string }
+  /** Cells run in this order, `parallel` at once. */
+  | { type: 'cells-start'; parallel: number; cells: string[] }
+  | CellRunEvent
+  /** A cell whose kernel could not be fetched: not run, reported as not run. */
+  | { type: 'cell-not-run'; cellId: string; reason: string }
+  /** --dry-run: the exact commands a cell would run. */
+  | { type: 'cell-described'; cellId: string; lines: string[] }
+  | { type: 'reports'; files: string[] }
+  /** A step that stops the run (payload, backend, reports) failed; the outcome says how it exits. */
+  | { type: 'step-failed'; step: 'payload' | 'backend' | 'reports'; message: string }
+  | { type: 'run-end'; outcome: Outcome; finished: number };
+
+export type { FetchEvent };
+export type Emit<E> = (e: E) => void;

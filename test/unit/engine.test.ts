@@ -1,0 +1,183 @@
+// The engine's own logic — event order, outcomes, resume bookkeeping — without QEMU: the backend here
+// replays agent streams recorded from real Debian kernels (test/fixtures/jit) instead of booting them,
+// because what is tested is the engine, not the VM. Kernels are local files; everything else is real
+// (lockfile, cache, cell files, run.json, analysis, every report format).
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runMatrix, type RunDeps } from '../../src/engine/run.js';
+import type { RunEvent } from '../../src/engine/events.js';
+import { EXIT, exitCodeOf } from '../../src/cli/exit-codes.js';
+import type { Outcome } from '../../src/run/outcome.js';
+import { parseAgentOutput } from '../../src/measure/agent-output.js';
+import { ok } from '../../src/util/result.js';
+import type { CellRunOutcome, VmBackend } from '../../src/vm/types.js';
+
+const FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'jit', 'linux-6.1.176-cloud.retpoline-generic.jsonl');
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function project(kernels: { id: string; missing?: boolean }[]) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-engine-'));
+  dirs.push(dir);
+  for (const k of kernels) if (!k.missing) await writeFile(path.join(dir, `${k.id}.img`), `not a real kernel: ${k.id}`);
+  const matrix = {
+    kernels: kernels.map((k) => ({ id: k.id, source: { type: 'local', path: `${k.id}.img` } })),
+    boots: [{ name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' }],
+    benchmarks: [{ name: 'test-run', type: 'test-run' }],
+  };
+  await writeFile(path.join(dir, 'matrix.json'), JSON.stringify(matrix));
+  return { dir, matrixFile: path.join(dir, 'matrix.json'), resultsRoot: path.join(dir, 'results') };
+}
+
+/** Replays a real agent stream per cell; `behave` can fail a cell or abort the run in the middle. */
+function replayBackend(behave: (cellId: string) => 'ok' | 'panic' | 'abort' = () => 'ok', abort?: AbortController): VmBackend {
+  return {
+    name: 'qemu',
+    check: async () => ok(undefined),
+    describe: async (spec) => [`qemu-system-x86_64 -kernel ${spec.kernel.vmlinuz}`],
+    runCell: async (spec, ctx): Promise<CellRunOutcome> => {
+      ctx.emit({ type: 'phase', phase: 'boot' });
+      const what = behave(spec.cellId);
+      if (what === 'abort') {
+        abort?.abort();
+        return { status: 'timeout', consoleTail: [], wallMs: 1 };
+      }
+      if (what === 'panic') return { status: 'panic', message: 'Kernel panic - not syncing', consoleTail: ['Kernel panic'], wallMs: 5 };
+      ctx.emit({ type: 'phase', phase: 'measure' });
+      return { status: 'ok', agent: parseAgentOutput(await readFile(FIXTURE, 'utf8')), consoleTail: [], wallMs: 10 };
+    },
+  };
+}
+
+function deps(backend: VmBackend): Partial<RunDeps> {
+  return {
+    ensurePayload: async () => ok({ agent: '/nonexistent/agent', objDir: '/nonexistent', hash: 'f'.repeat(64) }),
+    probeAccelerator: async () => ok({ accel: 'tcg' as const, reason: 'TCG requested' }),
+    pickBackend: async () => ok({ backend, reason: 'test' }),
+  };
+}
+
+async function run(p: Awaited<ReturnType<typeof project>>, backend: VmBackend, extra: { resume?: string; signal?: AbortSignal; parallel?: number } = {}) {
+  const events: RunEvent[] = [];
+  const result = await runMatrix(
+    { matrixFile: p.matrixFile, resultsRoot: p.resultsRoot, resume: extra.resume, runner: { parallel: extra.parallel ?? 1 } },
+    { emit: (e) => events.push(e), signal: extra.signal, deps: deps(backend) },
+  );
+  return { result, events };
+}
+
+/** Event types in order, repeats folded; per-kernel chatter (logs, bytes) left out: its order is the network's. */
+const kinds = (events: RunEvent[]) =>
+  events
+    .filter((e) => !(e.type === 'fetch' && (e.event.type === 'kernel-log' || e.event.type === 'kernel-progress')))
+    .map((e) => (e.type === 'fetch' ? `fetch:${e.event.type}` : e.type === 'cell' ? `cell:${e.event.type}` : e.type))
+    .filter((t, i, all) => t !== all[i - 1]);
+
+// Each run renders every report format (vega for HTML): seconds, not milliseconds, on a loaded machine.
+describe('engine: runMatrix', { timeout: 120_000 }, () => {
+  it('emits the steps in order, writes cells, run.json and reports, and ends ok', async () => {
+    const p = await project([{ id: 'a' }, { id: 'b' }]);
+    const { result, events } = await run(p, replayBackend());
+    expect(result.outcome).toEqual({ kind: 'ok' });
+    expect(kinds(events)).toEqual([
+      'run-start',
+      'fetch:fetch-start',
+      'fetch:kernel-done',
+      'fetch:lock-written',
+      'payload',
+      'backend',
+      'cells-start',
+      'cell-start',
+      'cell:phase',
+      'cell-end',
+      'cell-start',
+      'cell:phase',
+      'cell-end',
+      'reports',
+      'run-end',
+    ]);
+    const runDir = result.run!.runDir;
+    expect((await readdir(path.join(runDir, 'cells'))).sort()).toEqual(['a__retpoline__test-run.json', 'b__retpoline__test-run.json']);
+    expect(JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')).status).toBe('complete');
+    const reports = events.find((e) => e.type === 'reports');
+    expect(reports?.type === 'reports' && reports.files.map((f) => path.basename(f))).toEqual(['report.md', 'report.html', 'summary.json', 'junit.xml']);
+  });
+
+  it('a failed cell is a cell failure (exit 2); the other cell and the reports are still written', async () => {
+    const p = await project([{ id: 'a' }, { id: 'b' }]);
+    const { result, events } = await run(p, replayBackend((id) => (id.startsWith('a') ? 'panic' : 'ok')));
+    expect(result.outcome).toEqual({ kind: 'cell-failures', cells: ['a__retpoline__test-run'] });
+    expect(exitCodeOf(result.outcome)).toBe(EXIT.cellFailures);
+    expect(events.some((e) => e.type === 'reports')).toBe(true);
+  });
+
+  it('a kernel that cannot be fetched is bad input; its cells are not run, the others are', async () => {
+    const p = await project([{ id: 'a' }, { id: 'gone', missing: true }]);
+    const { result, events } = await run(p, replayBackend());
+    expect(result.outcome.kind).toBe('bad-input');
+    expect(result.outcome.kind === 'bad-input' && result.outcome.messages.join()).toMatch(/gone: source.path: no kernel image at/);
+    expect(events.filter((e) => e.type === 'cell-not-run').map((e) => e.type === 'cell-not-run' && e.cellId)).toEqual(['gone__retpoline__test-run']);
+    expect(events.filter((e) => e.type === 'cell-end')).toHaveLength(1);
+  });
+
+  it('interrupted: keeps finished cells, marks run.json, and --resume runs only the missing cell', async () => {
+    const p = await project([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    const abort = new AbortController();
+    const first = await run(p, replayBackend((id) => (id.startsWith('b') ? 'abort' : 'ok'), abort), { signal: abort.signal });
+    expect(first.result.outcome.kind).toBe('interrupted');
+    expect(exitCodeOf(first.result.outcome)).toBe(EXIT.interrupted);
+    expect(first.events.map((e) => e.type)).toContain('cell-interrupted');
+    expect(first.events.some((e) => e.type === 'reports')).toBe(false);
+    const runId = first.result.run!.runId;
+    const runDir = first.result.run!.runDir;
+    expect(JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')).status).toBe('interrupted');
+    expect(await readdir(path.join(runDir, 'cells'))).toEqual(['a__retpoline__test-run.json']);
+
+    const ran: string[] = [];
+    const second = await run(p, replayBackend((id) => (ran.push(id), 'ok')), { resume: runId });
+    const start = second.events[0];
+    expect(start?.type === 'run-start' && { todo: start.todo, done: start.done }).toEqual({
+      todo: ['b__retpoline__test-run', 'c__retpoline__test-run'],
+      done: ['a__retpoline__test-run'],
+    });
+    expect(ran).toEqual(['b__retpoline__test-run', 'c__retpoline__test-run']);
+    expect(second.result.outcome).toEqual({ kind: 'ok' });
+    expect((await readdir(path.join(runDir, 'cells'))).sort()).toHaveLength(3);
+    expect(JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')).status).toBe('complete');
+  });
+
+  it('a resumed run with nothing left writes the reports and ends ok without fetching', async () => {
+    const p = await project([{ id: 'a' }]);
+    const first = await run(p, replayBackend());
+    const again = await run(p, replayBackend(() => { throw new Error('no cell may run'); }), { resume: first.result.run!.runId });
+    expect(kinds(again.events)).toEqual(['run-start', 'reports', 'run-end']);
+    expect(again.result.outcome).toEqual({ kind: 'ok' });
+  });
+
+  it('a malformed matrix is bad input naming the field, before anything starts', async () => {
+    const p = await project([{ id: 'a' }]);
+    await writeFile(p.matrixFile, JSON.stringify({ kernels: [{ id: 'a', source: { type: 'debian', suite: 'bookworm' } }], boots: [], benchmarks: [] }));
+    const { result, events } = await run(p, replayBackend());
+    expect(result.outcome.kind).toBe('bad-input');
+    expect(result.outcome.kind === 'bad-input' && result.outcome.messages.join('\n')).toMatch(/kernels\[0\]\.source\.package/);
+    expect(events.map((e) => e.type)).toEqual(['run-end']);
+  });
+});
+
+describe('exit codes: one mapping for every command', () => {
+  it.each<[Outcome, number]>([
+    [{ kind: 'ok' }, 0],
+    [{ kind: 'regression', regressions: 1 }, 1],
+    [{ kind: 'cell-failures', cells: ['x'] }, 2],
+    [{ kind: 'bad-input', messages: [] }, 64],
+    [{ kind: 'unavailable', messages: [] }, 69],
+    [{ kind: 'interrupted', message: '' }, 130],
+  ])('%j → %i', (o, code) => {
+    expect(exitCodeOf(o)).toBe(code);
+  });
+});
