@@ -14,22 +14,18 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
+const CODE_OF: Record<Outcome['kind'], number> = {
+  ok: EXIT.ok,
+  regression: EXIT.regression,
+  'cell-failures': EXIT.cellFailures,
+  'bad-input': EXIT.badInput,
+  unavailable: EXIT.unavailable,
+  interrupted: EXIT.interrupted,
+};
+
 /** The one mapping from what happened to how the process exits; every command goes through it. */
 export function exitCodeOf(o: Outcome): number {
-  switch (o.kind) {
-    case 'ok':
-      return EXIT.ok;
-    case 'regression':
-      return EXIT.regression;
-    case 'cell-failures':
-      return EXIT.cellFailures;
-    case 'bad-input':
-      return EXIT.badInput;
-    case 'unavailable':
-      return EXIT.unavailable;
-    case 'interrupted':
-      return EXIT.interrupted;
-  }
+  return CODE_OF[o.kind];
 }
 
 /** Say on stderr what the outcome needs the user to know, and return its exit code. */

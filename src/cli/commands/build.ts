@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { Listr } from 'listr2';
 import type { DefineCommand } from './index.js';
+import { withProgressOptions } from '../options.js';
 import { listrOptions } from '../renderer.js';
 import { finishWith } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
@@ -98,7 +99,7 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
 }
 
 export const defineBuildCommand: DefineCommand = (setExit) =>
-  new Command('build')
+  withProgressOptions(new Command('build'))
     .description('build a kernel from a git tree, a tarball or Debian linux-source (cached by its inputs); prints release and bzImage path')
     .option('--tree <dir>', 'local git tree (its uncommitted changes included unless --ref is given)')
     .option('--ref <commit>', 'commit, tag or branch of --tree')
@@ -110,8 +111,6 @@ export const defineBuildCommand: DefineCommand = (setExit) =>
     .option('--fragment <file>', `config fragment (repeatable; default ${DEFAULT_FRAGMENT})`, collect, [])
     .option('-j, --jobs <n>', 'make -j (default: cores available)')
     .option('--timeout-min <minutes>', 'stop make after this long')
-    .option('-q, --quiet', 'no progress output')
-    .option('--verbose', 'plain line-by-line progress')
     .action(async (opts: BuildCommandOptions) => {
       setExit(await runBuild(opts));
     });

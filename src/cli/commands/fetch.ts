@@ -2,7 +2,7 @@
 // shown from the fetch's events; failures become the exit code the way every command maps them.
 import { Command } from 'commander';
 import { Listr } from 'listr2';
-import { collectList } from '../options.js';
+import { withMatrixKernelOptions, withProgressOptions } from '../options.js';
 import type { DefineCommand } from './index.js';
 import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
 import { listrOptions } from '../renderer.js';
@@ -75,13 +75,10 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
 }
 
 export const defineFetchCommand: DefineCommand = (setExit) =>
-  new Command('fetch')
-    .description('download, verify and unpack the matrix kernels into the cache (pinned by matrix.lock.json)')
-    .option('-m, --matrix <file>', 'matrix file', 'matrix.json')
-    .option('--kernel <id>', 'only these kernels (repeatable, comma-separated)', collectList, [])
+  withProgressOptions(
+    withMatrixKernelOptions(new Command('fetch').description('download, verify and unpack the matrix kernels into the cache (pinned by matrix.lock.json)')),
+  )
     .option('--frozen-lockfile', 'fail when matrix.lock.json does not pin every kernel (CI)')
-    .option('-q, --quiet', 'no progress output')
-    .option('--verbose', 'plain line-by-line progress')
     .action(async (opts: FetchCommandOptions) => {
       setExit(await runFetch(opts));
     });
