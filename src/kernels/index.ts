@@ -7,7 +7,8 @@ import type { Kernel, Matrix } from '../matrix/schema.js';
 import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { KernelCache } from './cache.js';
-import { failureMessage, getSourceDriver, isBadInput, type FetchProgress, type KernelSourceDriver, type SourceContext, type SourceFailure } from './source.js';
+import { getSourceDriver } from './registry.js';
+import { failureMessage, isBadInput, type FetchProgress, type KernelSourceDriver, type SourceContext, type SourceFailure } from './source.js';
 import type { FetchedKernel } from './types.js';
 import { formatBytes, formatRate } from './progress.js';
 

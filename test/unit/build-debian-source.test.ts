@@ -3,8 +3,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePackages, resolveDebianSource } from '../../src/kernels/build/debian-source.js';
-import { makeArgs } from '../../src/kernels/build/make.js';
+import { parsePackages, resolveDebianSource } from '../../src/kernels/from-source/debian-source.js';
+import { makeArgs } from '../../src/kernels/from-source/make.js';
 import { runOrThrow } from '../../src/util/exec.js';
 
 // Bookworm's main index really lists two linux-source-6.1 versions (a point release and its update).

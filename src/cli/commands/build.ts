@@ -7,7 +7,7 @@ import type { DefineCommand } from './index.js';
 import { listrOptions } from '../renderer.js';
 import { EXIT } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
-import { buildFromSource, DEFAULT_FRAGMENT, type BuildOutcome } from '../../kernels/build/index.js';
+import { buildFromSource, DEFAULT_FRAGMENT, type BuildOutcome } from '../../kernels/from-source/index.js';
 import { buildSource } from '../../matrix/schema.js';
 import { formatIssues } from '../../matrix/load.js';
 

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, rename, rm, stat, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_DEBIAN_MIRROR } from '../../matrix/schema.js';
 import { fetchBuffer } from '../../util/download.js';
 import { decompressTo } from '../../util/archive.js';
 import { writeFileAtomic } from '../../util/fs.js';
@@ -24,6 +25,11 @@ export const KNOWN_SUITES = [
   'trixie', 'trixie-backports', 'trixie-updates', 'forky', 'sid', 'experimental',
   'oldoldstable', 'oldstable', 'stable', 'testing', 'unstable',
 ];
+
+/** The archive root without trailing slashes (URLs are built as `${mirror}/dists/…`, `${mirror}/pool/…`). */
+export function mirrorOf(mirror: string | undefined): string {
+  return (mirror ?? DEFAULT_DEBIAN_MIRROR).replace(/\/+$/, '');
+}
 
 export interface SuiteIndex {
   index: PackageIndex;

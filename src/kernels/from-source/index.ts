@@ -9,7 +9,7 @@ import { PACKAGE_ROOT } from '../../util/paths.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { KernelCache } from '../cache.js';
 import { formatBytes } from '../progress.js';
-import type { KernelSourceDriver, ResolvedOf, SourceContext, SourceFailure } from '../source.js';
+import { badInput, type KernelSourceDriver, type ResolvedOf, type SourceContext, type SourceFailure } from '../source.js';
 import { resolveDebianSource } from './debian-source.js';
 import { buildKernel, type BuildEvent, type BuildOutcome } from './engine.js';
 import { planBuild, resolveGitSource, type BuildPlan } from './inputs.js';
@@ -61,7 +61,7 @@ async function resolveIdentity(src: BuildSource, ctx: Pick<SourceContext, 'matri
       origin: `build:debian ${src.debianSource.suite}/${v.package} ${v.version}`,
     });
   }
-  return err({ badInput: true, message: 'a build needs one of "tree", "tarball" or "debianSource"' });
+  return err(badInput('a build needs one of "tree", "tarball" or "debianSource"'));
 }
 
 function describePlan(origin: string, plan: BuildPlan, base: ConfigBase): string {

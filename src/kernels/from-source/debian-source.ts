@@ -5,8 +5,7 @@ import { DEFAULT_DEBIAN_MIRROR } from '../../matrix/schema.js';
 import { fetchBuffer } from '../../util/download.js';
 import { run } from '../../util/exec.js';
 import { err, ok, type Result } from '../../util/result.js';
-import type { SourceFailure } from '../source.js';
-import { badInput } from './bad-input.js';
+import { badInput, type SourceFailure } from '../source.js';
 
 /** linux-source is Architecture: all, and every binary-<arch> index lists it; amd64 is the one we read. */
 const INDEX_ARCH = 'amd64';
