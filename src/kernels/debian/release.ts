@@ -58,7 +58,7 @@ export type SignatureCheck = { checked: true; signer: string } | { checked: fals
  * Verify InRelease with gpgv. Unavailable tools or keyring → not checked (said so in the output);
  * a bad signature → error, the index is not used.
  */
-export async function verifyInRelease(file: string, signal?: AbortSignal, keyring = DEBIAN_KEYRING): Promise<Result<SignatureCheck, string>> {
+export async function verifyInRelease(file: string, signal?: AbortSignal, keyring: string = DEBIAN_KEYRING): Promise<Result<SignatureCheck, string>> {
   try {
     await access(keyring);
   } catch {

@@ -42,6 +42,8 @@ export interface SuiteRequest {
   suite: string;
   component: string;
   arch: string;
+  /** The keyring InRelease must be signed by (default: Debian's archive keyring). */
+  keyring?: string;
 }
 
 export interface SuiteContext {
@@ -64,7 +66,7 @@ async function getInRelease(r: SuiteRequest, ctx: SuiteContext): Promise<Result<
   const cached = await freshInRelease(ctx.cache, r);
   const url = `${r.mirror}/dists/${r.suite}/InRelease`;
   if (cached !== undefined) {
-    const sig = await verifyInRelease(cached, ctx.signal);
+    const sig = await verifyInRelease(cached, ctx.signal, r.keyring);
     return sig.ok ? ok({ file: cached, signature: sig.value }) : err(sig.error);
   }
   const res = await fetchBuffer(url, { signal: ctx.signal });
@@ -79,7 +81,7 @@ async function getInRelease(r: SuiteRequest, ctx: SuiteContext): Promise<Result<
   const tmp = await ctx.cache.tempFile('InRelease');
   try {
     await writeFileAtomic(tmp, res.value.body);
-    const sig = await verifyInRelease(tmp, ctx.signal);
+    const sig = await verifyInRelease(tmp, ctx.signal, r.keyring);
     if (!sig.ok) return err(sig.error);
     const target = ctx.cache.entryPath('indexes', keyOf(r));
     await mkdir(path.dirname(target), { recursive: true });
@@ -123,7 +125,7 @@ async function load(r: SuiteRequest, ctx: SuiteContext): Promise<Result<SuiteInd
 
 /** Each suite is loaded at most once per process, however many kernels come from it. */
 export function loadSuiteIndex(r: SuiteRequest, ctx: SuiteContext): Promise<Result<SuiteIndex, SourceFailure>> {
-  const key = `${ctx.cache.root}\n${r.mirror}\n${r.suite}\n${r.component}\n${r.arch}`;
+  const key = `${ctx.cache.root}\n${r.mirror}\n${r.suite}\n${r.component}\n${r.arch}\n${r.keyring ?? ''}`;
   let p = loaded.get(key);
   if (p === undefined) {
     p = load(r, ctx);

@@ -8,9 +8,9 @@ import type { BuildSource, Kernel } from '../../matrix/schema.js';
 import { PACKAGE_ROOT } from '../../util/paths.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { KernelCache } from '../cache.js';
+import { resolveLinuxSource } from '../debian/linux-source.js';
 import { formatBytes } from '../progress.js';
 import { badInput, type KernelSourceDriver, type ResolvedOf, type SourceContext, type SourceFailure } from '../source.js';
-import { resolveDebianSource } from './debian-source.js';
 import { buildKernel, type BuildEvent, type BuildOutcome } from './engine.js';
 import { planBuild, resolveGitSource, type BuildPlan } from './inputs.js';
 import type { ConfigBase, SourceIdentity } from './keys.js';
@@ -40,8 +40,11 @@ export function fragmentFiles(base: ConfigBase, files: readonly string[], matrix
 
 export type ResolvedBuild = ResolvedOf<'build'> & { source: SourceIdentity; origin: string };
 
+/** What resolving a source needs from the fetch step: the cache holds Debian's suite indexes. */
+type IdentityContext = Pick<SourceContext, 'matrixDir' | 'signal' | 'cache' | 'onProgress' | 'log'>;
+
 /** Where the source comes from, pinned: a commit, a tarball's or a .deb's SHA256. */
-async function resolveIdentity(src: BuildSource, ctx: Pick<SourceContext, 'matrixDir' | 'signal'>): Promise<Result<{ source: SourceIdentity; diff?: string; origin: string }, SourceFailure>> {
+async function resolveIdentity(src: BuildSource, ctx: IdentityContext): Promise<Result<{ source: SourceIdentity; diff?: string; origin: string }, SourceFailure>> {
   if (src.tree !== undefined) {
     const g = await resolveGitSource(path.resolve(ctx.matrixDir, src.tree), src.ref);
     if (!g.ok) return g;
@@ -53,9 +56,15 @@ async function resolveIdentity(src: BuildSource, ctx: Pick<SourceContext, 'matri
     return ok({ source: { kind: 'tarball', url: src.tarball.url, sha256: src.tarball.sha256 }, origin: `build:tarball ${path.basename(src.tarball.url)}` });
   }
   if (src.debianSource !== undefined) {
-    const d = await resolveDebianSource(src.debianSource, ctx.signal);
+    const d = await resolveLinuxSource(src.debianSource, {
+      cache: ctx.cache,
+      signal: ctx.signal,
+      onBytes: (transferred, total, phase) => ctx.onProgress({ transferred, total, phase }),
+    });
     if (!d.ok) return d;
     const v = d.value;
+    const sig = v.signature;
+    ctx.log(sig.checked ? `InRelease signature checked with gpgv: ${sig.signer}` : `InRelease signature NOT checked: ${sig.why}`);
     return ok({
       source: { kind: 'deb', url: v.url, sha256: v.sha256, package: v.package, version: v.version },
       origin: `build:debian ${src.debianSource.suite}/${v.package} ${v.version}`,
@@ -166,14 +175,24 @@ export interface BuildFromSourceOptions {
 
 /** Build (or find in the cache) the kernel a `build` source describes, without a matrix or lockfile. */
 export async function buildFromSource(opts: BuildFromSourceOptions): Promise<Result<BuildOutcome, SourceFailure>> {
-  const ctx = { matrixDir: opts.baseDir ?? process.cwd(), signal: opts.signal ?? new AbortController().signal, env: opts.env ?? process.env };
+  const env = opts.env ?? process.env;
+  const cache = opts.cache ?? KernelCache.fromEnv(env);
+  const ctx = {
+    matrixDir: opts.baseDir ?? process.cwd(),
+    signal: opts.signal ?? new AbortController().signal,
+    env,
+    cache,
+    // Index bytes (InRelease, Packages) are a download like the source's own.
+    onProgress: (p: { transferred: number; total?: number }) => opts.onEvent?.({ type: 'download', received: p.transferred, total: p.total }),
+    log: (line: string) => opts.onEvent?.({ type: 'line', line }),
+  };
   const id = await resolveIdentity(opts.source, ctx);
   if (!id.ok) return id;
   const p = await plan(opts.source, id.value.source, id.value.diff, ctx);
   if (!p.ok) return p;
   return buildKernel(p.value, {
     id: opts.id ?? 'build',
-    cache: opts.cache ?? KernelCache.fromEnv(ctx.env),
+    cache,
     signal: opts.signal,
     env: opts.env,
     jobs: opts.jobs,
