@@ -26,6 +26,8 @@ export interface FetchOptions {
   refreshLock?: boolean;
   /** Resolve and write the lock only, download nothing. */
   resolveOnly?: boolean;
+  /** --allow-unsigned: go on with an unverified Debian index when gpgv or the keyring is missing. */
+  allowUnsigned?: boolean;
   cache?: KernelCache;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
@@ -97,6 +99,7 @@ export class FetchSession {
       signal: this.signal,
       matrixDir: this.opts.matrixFile === '' ? process.cwd() : dirOf(this.opts.matrixFile),
       env: this.opts.env ?? process.env,
+      allowUnsigned: this.opts.allowUnsigned === true,
       onProgress,
       log,
     };

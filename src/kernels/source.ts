@@ -25,6 +25,11 @@ export interface SourceContext {
   /** Folder that relative paths in the matrix are resolved against (matrix.json's folder). */
   matrixDir: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * --allow-unsigned: when gpgv or the keyring is missing, use a Debian index unverified (recorded in
+   * the lock entry and the kernel's origin) instead of failing. A bad signature fails regardless.
+   */
+  allowUnsigned: boolean;
   onProgress: (p: FetchProgress) => void;
   /** Facts worth a line of output ("InRelease signature checked with gpgv"). */
   log: (line: string) => void;

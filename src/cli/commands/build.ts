@@ -28,6 +28,7 @@ interface BuildCommandOptions {
   timeoutMin?: string;
   quiet?: boolean;
   verbose?: boolean;
+  allowUnsigned?: boolean;
 }
 
 function sourceFrom(o: BuildCommandOptions) {
@@ -64,6 +65,7 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
           const r = await buildFromSource({
             source: parsed.data,
             signal,
+            allowUnsigned: o.allowUnsigned,
             jobs: o.jobs !== undefined ? Number(o.jobs) : undefined,
             timeoutMs: o.timeoutMin !== undefined ? Number(o.timeoutMin) * 60_000 : undefined,
             onEvent: (e) => {
@@ -110,6 +112,7 @@ export const defineBuildCommand: DefineCommand = (setExit) =>
     .option('--tarball <url>', 'source tarball URL (needs --sha256)')
     .option('--sha256 <hex>', 'SHA256 of --tarball')
     .option('--debian-source <suite/package>', "Debian's source package, e.g. bookworm/linux-source-6.1")
+    .option('--allow-unsigned', 'without gpgv or the Debian keyring, use the --debian-source index unverified')
     .option('--patch <file>', 'patch applied before building (repeatable, in order)', collect, [])
     .option('--base <config>', 'tinyconfig, defconfig or vng', 'tinyconfig')
     .option('--fragment <file>', `config fragment (repeatable; default ${DEFAULT_FRAGMENT})`, collect, [])

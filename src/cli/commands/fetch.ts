@@ -9,6 +9,8 @@ import { createFetchTasks, FetchSession, type FetchContext, type KernelFailure }
 import { formatBytes, formatRate } from '../../kernels/progress.js';
 
 
+export const ALLOW_UNSIGNED_HELP = 'without gpgv or the Debian keyring, use Debian indexes unverified (recorded in the lockfile and the report)';
+
 export interface FetchCommandOptions {
   matrix: string;
   kernel: string[];
@@ -17,6 +19,8 @@ export interface FetchCommandOptions {
   verbose?: boolean;
   /** `lock`: resolve moving names again and write the lock, download nothing. */
   lockOnly?: boolean;
+  /** Go on with an unverified Debian index when gpgv or the keyring is missing (recorded in the lock). */
+  allowUnsigned?: boolean;
 }
 
 /** Ctrl-C aborts downloads (temp files are removed on the way out) instead of killing the process mid-write. */
@@ -34,6 +38,7 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
     frozenLockfile: opts.frozenLockfile,
     refreshLock: opts.lockOnly,
     resolveOnly: opts.lockOnly,
+    allowUnsigned: opts.allowUnsigned,
     signal,
   };
   const session = new FetchSession(fetchOpts);
@@ -76,6 +81,7 @@ export const defineFetchCommand: DefineCommand = (setExit) =>
     .option('-m, --matrix <file>', 'matrix file', 'matrix.json')
     .option('--kernel <id>', 'only these kernels (repeatable, comma-separated)', collectList, [])
     .option('--frozen-lockfile', 'fail when matrix.lock.json does not pin every kernel (CI)')
+    .option('--allow-unsigned', ALLOW_UNSIGNED_HELP)
     .option('-q, --quiet', 'no progress output')
     .option('--verbose', 'plain line-by-line progress')
     .action(async (opts: FetchCommandOptions) => {

@@ -5,7 +5,7 @@ import { err, ok, type Result } from '../../util/result.js';
 import { closest } from '../closest.js';
 import { badInput, type SourceFailure } from '../source.js';
 import { newest } from './packages.js';
-import { loadSuiteIndex, mirrorOf, type SuiteContext, type SuiteIndex } from './suite.js';
+import { loadSuiteIndex, mirrorOf, type SuiteContext, type SuiteIndex, type SuiteRequest } from './suite.js';
 
 /** linux-source is Architecture: all, and every binary-<arch> index lists it; amd64 is the one we read. */
 const INDEX_ARCH = 'amd64';
@@ -21,11 +21,19 @@ export interface LinuxSourcePackage {
 }
 
 export async function resolveLinuxSource(
-  opts: { suite: string; package: string; mirror?: string; keyring?: string },
+  opts: { suite: string; package: string; mirror?: string } & Pick<SuiteRequest, 'keyring' | 'allowUnsigned' | 'allowExpiredIndex'>,
   ctx: SuiteContext,
 ): Promise<Result<LinuxSourcePackage, SourceFailure>> {
   const mirror = mirrorOf(opts.mirror);
-  const suite = await loadSuiteIndex({ mirror, suite: opts.suite, component: INDEX_COMPONENT, arch: INDEX_ARCH, keyring: opts.keyring }, ctx);
+  const suite = await loadSuiteIndex({
+      mirror,
+      suite: opts.suite,
+      component: INDEX_COMPONENT,
+      arch: INDEX_ARCH,
+      keyring: opts.keyring,
+      allowUnsigned: opts.allowUnsigned,
+      allowExpiredIndex: opts.allowExpiredIndex,
+    }, ctx);
   if (!suite.ok) return suite;
   const { index, where, signature } = suite.value;
   const pkg = newest(index, opts.package);
