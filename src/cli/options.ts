@@ -7,9 +7,12 @@ export function withProgressOptions(cmd: Command, verbose = 'plain line-by-line 
   return cmd.option('-q, --quiet', 'no progress output').option('-v, --verbose', verbose);
 }
 
-/** `-m` and `--kernel`, for the commands that act on some kernels of the matrix. */
+export const ALLOW_UNSIGNED_HELP = 'without gpgv or the Debian keyring, use Debian indexes unverified (recorded in the lockfile and the report)';
+
+/** `-m`, `--kernel` and `--allow-unsigned`, for the commands that fetch or resolve kernels of the matrix. */
 export function withMatrixKernelOptions(cmd: Command): Command {
   return cmd
     .option('-m, --matrix <file>', 'matrix file', 'matrix.json')
-    .option('--kernel <id>', 'only these kernels (repeatable, comma-separated)', collectList, []);
+    .option('--kernel <id>', 'only these kernels (repeatable, comma-separated)', collectList, [])
+    .option('--allow-unsigned', ALLOW_UNSIGNED_HELP);
 }

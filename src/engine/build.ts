@@ -1,6 +1,6 @@
 // `build` as a library function: one kernel from source into the cache, its events passed on, its
 // failure as an Outcome (the same mapping `run` and `fetch` use for a build kernel of the matrix).
-import { buildFromSource, type BuildFromSourceOptions, type BuildOutcome } from '../kernels/build/index.js';
+import { buildFromSource, type BuildFromSourceOptions, type BuildOutcome } from '../kernels/from-source/index.js';
 import { failureMessage, isBadInput } from '../kernels/source.js';
 import { fromKernelFailures, OK, type Outcome } from '../run/outcome.js';
 

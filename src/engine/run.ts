@@ -39,6 +39,8 @@ export interface RunInput {
   resultsRoot: string;
   dryRun?: boolean;
   frozenLockfile?: boolean;
+  /** Go on with unverified Debian indexes when gpgv or the keyring is missing (recorded in the lock). */
+  allowUnsigned?: boolean;
   baseline?: string;
   /** Append the Markdown report here too (GitHub's $GITHUB_STEP_SUMMARY). */
   stepSummary?: string;
@@ -109,7 +111,7 @@ export async function runMatrix(
   const interrupted = (): Outcome => ({ kind: 'interrupted', message: `${results.length} cell(s) finished and saved in ${run.runDir}; continue with: tailmatrix run --resume ${run.runId}` });
 
   const fetched = await fetchAll(
-    { matrix: run.matrix, matrixFile: run.matrixFile, lockFile: run.lockFile, kernelIds: [...new Set(todo.map((c) => c.kernel.id))], frozenLockfile: input.frozenLockfile, signal },
+    { matrix: run.matrix, matrixFile: run.matrixFile, lockFile: run.lockFile, kernelIds: [...new Set(todo.map((c) => c.kernel.id))], frozenLockfile: input.frozenLockfile, allowUnsigned: input.allowUnsigned, signal },
     (event) => emit({ type: 'fetch', event }),
   );
   if (signal.aborted) return finish(interrupted());

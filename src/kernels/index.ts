@@ -5,7 +5,8 @@ import type { Kernel, Matrix } from '../matrix/schema.js';
 import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { KernelCache } from './cache.js';
-import { failureMessage, getSourceDriver, isBadInput, type FetchProgress, type KernelSourceDriver, type SourceContext, type SourceFailure } from './source.js';
+import { getSourceDriver } from './registry.js';
+import { failureMessage, isBadInput, type FetchProgress, type KernelSourceDriver, type SourceContext, type SourceFailure } from './source.js';
 import type { FetchedKernel } from './types.js';
 import type { FetchEvent } from './fetch-events.js';
 
@@ -23,6 +24,8 @@ export interface FetchOptions {
   refreshLock?: boolean;
   /** Resolve and write the lock only, download nothing. */
   resolveOnly?: boolean;
+  /** --allow-unsigned: go on with an unverified Debian index when gpgv or the keyring is missing. */
+  allowUnsigned?: boolean;
   cache?: KernelCache;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
@@ -101,6 +104,7 @@ export class FetchSession {
       signal: this.signal,
       matrixDir: this.opts.matrixFile === '' ? process.cwd() : dirOf(this.opts.matrixFile),
       env: this.opts.env ?? process.env,
+      allowUnsigned: this.opts.allowUnsigned === true,
       onProgress,
       log,
     };

@@ -1,7 +1,7 @@
 // Which cache entries a lockfile still needs: `cache prune` keeps them by default.
 import type { LockFile } from '../matrix/lock.js';
 import type { KernelCache } from './cache.js';
-import { filesKey } from './sources/debian.js';
+import { filesKey } from './fetch-files.js';
 
 /** Kernel-dir prefix per source type: the same keys the drivers use (see filesKey callers). */
 const PREFIX = { debian: 'deb', url: 'url', oci: 'oci' } as const;

@@ -1,15 +1,12 @@
-// One interface per kernel source (debian, url, local, oci, build), chosen by one function.
-// resolve() turns a moving name into a lock entry; fetch() turns a lock entry into files in the cache.
+// What a kernel source is, as types only: the driver interface, its context and its failures. A leaf
+// module (it imports nothing that imports it back): every driver imports it, the registry
+// (./registry.ts) imports the drivers. resolve() turns a moving name into a lock entry; fetch() turns a
+// lock entry into files in the cache.
 import type { Kernel, KernelSource } from '../matrix/schema.js';
 import type { ResolvedKernel } from '../matrix/lock.js';
 import type { Result } from '../util/result.js';
 import type { KernelCache } from './cache.js';
 import type { FetchedKernel } from './types.js';
-import { debianSourceDriver } from './sources/debian.js';
-import { urlSourceDriver } from './sources/url.js';
-import { localSourceDriver } from './sources/local.js';
-import { ociSourceDriver } from './sources/oci.js';
-import { buildSourceDriver } from './build/index.js';
 
 /** Download progress of one kernel, for the progress line (bytes and rate). */
 export interface FetchProgress {
@@ -28,6 +25,11 @@ export interface SourceContext {
   /** Folder that relative paths in the matrix are resolved against (matrix.json's folder). */
   matrixDir: string;
   env: NodeJS.ProcessEnv;
+  /**
+   * --allow-unsigned: when gpgv or the keyring is missing, use a Debian index unverified (recorded in
+   * the lock entry and the kernel's origin) instead of failing. A bad signature fails regardless.
+   */
+  allowUnsigned: boolean;
   onProgress: (p: FetchProgress) => void;
   /** Facts worth a line of output ("InRelease signature checked with gpgv"). */
   log: (line: string) => void;
@@ -55,18 +57,4 @@ export interface KernelSourceDriver<T extends KernelSource['type'] = KernelSourc
   resolve(kernel: Kernel & { source: SourceOf<T> }, ctx: SourceContext): Promise<Result<ResolvedOf<T>, SourceFailure>>;
   /** Put the resolved kernel into the cache (no network when it is already there) and describe it. */
   fetch(kernel: Kernel & { source: SourceOf<T> }, resolved: ResolvedOf<T>, ctx: SourceContext): Promise<Result<FetchedKernel, SourceFailure>>;
-}
-
-type DriverMap = { [T in KernelSource['type']]: KernelSourceDriver<T> };
-
-const drivers: DriverMap = {
-  debian: debianSourceDriver,
-  url: urlSourceDriver,
-  local: localSourceDriver,
-  oci: ociSourceDriver,
-  build: buildSourceDriver,
-};
-
-export function getSourceDriver<T extends KernelSource['type']>(type: T): KernelSourceDriver<T> {
-  return drivers[type] as KernelSourceDriver<T>;
 }

@@ -39,6 +39,8 @@ export const resolvedKernel = z.discriminatedUnion('type', [
     files: z.array(lockedFile).min(1),
     /** Whether InRelease's signature was verified with gpgv when this was resolved. */
     signatureChecked: z.boolean(),
+    /** Why it was not (gpgv or the keyring missing, allowed by --allow-unsigned): these .debs' hashes are unverified. */
+    unsignedWhy: z.string().optional(),
   }),
   z.object({ type: z.literal('url'), files: z.array(lockedFile).length(1) }),
   z.object({

@@ -9,6 +9,16 @@ const id = z
 
 export const DEFAULT_DEBIAN_MIRROR = 'https://deb.debian.org/debian';
 
+const debianKeyring = z
+  .string()
+  .min(1)
+  .optional()
+  .describe("Keyring that must have signed the suite's InRelease (relative to matrix.json); default Debian's archive keyring");
+const allowExpiredIndex = z
+  .boolean()
+  .optional()
+  .describe("Accept a signed index past its Valid-Until (archived suites, e.g. snapshot.debian.org); default false");
+
 export const debianSource = z
   .object({
     type: z.literal('debian'),
@@ -18,6 +28,8 @@ export const debianSource = z
       .min(1)
       .describe('Exact package (linux-image-6.1.0-50-cloud-amd64) or meta package (linux-image-cloud-amd64)'),
     mirror: z.string().url().optional().describe(`Archive root; default ${DEFAULT_DEBIAN_MIRROR}`),
+    keyring: debianKeyring,
+    allowExpiredIndex,
     component: z.string().default('main'),
     arch: z.literal('amd64').default('amd64'),
   })
@@ -64,7 +76,7 @@ export const buildSource = z
       .optional()
       .describe('source tarball (or a linux-source .deb)'),
     debianSource: z
-      .object({ suite: z.string(), package: z.string(), mirror: z.string().url().optional() })
+      .object({ suite: z.string(), package: z.string(), mirror: z.string().url().optional(), keyring: debianKeyring, allowExpiredIndex })
       .strict()
       .optional()
       .describe("Debian's linux-source-X package"),

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { linearFit } from '../../src/analysis/stats.js';
 import { fetchKernels } from '../../src/kernels/index.js';
-import type { BuildOutcome } from '../../src/kernels/build/index.js';
+import type { BuildOutcome } from '../../src/kernels/from-source/index.js';
 import { matrix } from '../../src/matrix/schema.js';
 import type { VariantResult } from '../../src/results/cell-result.js';
 import { qemuBackend } from '../../src/vm/qemu.js';

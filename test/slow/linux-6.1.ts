@@ -2,7 +2,7 @@
 // fragment on tinyconfig, optionally with the test patch. Shared with scripts that pre-build it, so the
 // test finds the same inputs hash (and so the same cache entry).
 import path from 'node:path';
-import { buildFromSource, type BuildEvent, type BuildOutcome } from '../../src/kernels/build/index.js';
+import { buildFromSource, type BuildEvent, type BuildOutcome } from '../../src/kernels/from-source/index.js';
 import type { SourceFailure } from '../../src/kernels/source.js';
 import { buildSource, type BuildSource } from '../../src/matrix/schema.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';

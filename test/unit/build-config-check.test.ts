@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { checkConfig, formatConfigCheck } from '../../src/kernels/build/config-check.js';
-import { parseDotConfig, parseFragment } from '../../src/kernels/build/fragments.js';
-import { readKconfig } from '../../src/kernels/build/kconfig.js';
-import { annotate, conjuncts, evaluate } from '../../src/kernels/build/kconfig-expr.js';
+import { checkConfig, formatConfigCheck } from '../../src/kernels/from-source/config-check.js';
+import { parseDotConfig, parseFragment } from '../../src/kernels/from-source/fragments.js';
+import { readKconfig } from '../../src/kernels/from-source/kconfig.js';
+import { annotate, conjuncts, evaluate } from '../../src/kernels/from-source/kconfig-expr.js';
 
 // A miniature source tree shaped like 6.1's: sourced files, if-blocks, menus, help texts that mention
 // "config", a renamed mitigation option, and BPF_JIT's dependency on MODULES.

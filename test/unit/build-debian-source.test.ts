@@ -1,81 +1,59 @@
-// Resolving Debian's linux-source-X through a suite's Packages index, served by a local HTTP server
-// laid out like the archive (dists/<suite>/main/binary-amd64/Packages.xz).
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+// `build --debian-source`: Debian's linux-source-X resolved through the same signed suite index as the
+// binary kernel packages, served by a local HTTP server laid out like the archive.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parsePackages, resolveDebianSource } from '../../src/kernels/build/debian-source.js';
-import { makeArgs } from '../../src/kernels/build/make.js';
-import { runOrThrow } from '../../src/util/exec.js';
+import { KernelCache } from '../../src/kernels/cache.js';
+import { resolveLinuxSource } from '../../src/kernels/debian/linux-source.js';
+import { makeArgs } from '../../src/kernels/from-source/make.js';
+import { startTestMirror, TEST_KEYRING, type TestMirror } from '../support/debian-mirror.js';
 
-// Bookworm's main index really lists two linux-source-6.1 versions (a point release and its update).
-const PACKAGES = `Package: linux-source-6.1
-Version: 6.1.170-3
-Architecture: all
-Filename: pool/main/l/linux/linux-source-6.1_6.1.170-3_all.deb
-Size: 139047704
-SHA256: ${'1'.repeat(64)}
-Description: Linux kernel source for version 6.1 with Debian patches
-
-Package: linux-source-6.1
-Version: 6.1.176-1
-Architecture: all
-Filename: pool/main/l/linux/linux-source-6.1_6.1.176-1_all.deb
-Size: 139131140
-SHA256: ${'2'.repeat(64)}
-Description: Linux kernel source for version 6.1 with Debian patches
- continuation line: ignored
-
-Package: linux-source
-Version: 6.1.176-1
-Filename: pool/main/l/linux/linux-source_6.1.176-1_all.deb
-SHA256: ${'3'.repeat(64)}
-`;
-
-let server: http.Server;
-let mirror: string;
-const requests: string[] = [];
+let mirror: TestMirror;
+let cacheDir: string;
+let ctx: Parameters<typeof resolveLinuxSource>[1];
 
 beforeAll(async () => {
-  const xz = await runOrThrow('xz', ['-c'], { input: PACKAGES, binary: true });
-  server = http.createServer((req, res) => {
-    requests.push(req.url ?? '');
-    if (req.url === '/debian/dists/bookworm/main/binary-amd64/Packages.xz') res.end(Buffer.from(xz.stdoutBytes!));
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  mirror = `http://127.0.0.1:${(server.address() as AddressInfo).port}/debian`;
+  mirror = await startTestMirror();
+  cacheDir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-linux-source-'));
+  ctx = { cache: new KernelCache(cacheDir), signal: new AbortController().signal, onBytes: () => {} };
 });
-afterAll(() => {
-  server?.close();
+afterAll(async () => {
+  await mirror?.close();
+  await rm(cacheDir, { recursive: true, force: true });
 });
 
-describe('linux-source from a Packages index', () => {
-  it('parses stanzas and keeps single-line fields', () => {
-    const s = parsePackages(PACKAGES);
-    expect(s.map((x) => `${x.Package} ${x.Version}`)).toEqual(['linux-source-6.1 6.1.170-3', 'linux-source-6.1 6.1.176-1', 'linux-source 6.1.176-1']);
-  });
-
-  it('picks the newest version and gives its URL and SHA256', async () => {
-    const r = await resolveDebianSource({ suite: 'bookworm', package: 'linux-source-6.1', mirror: `${mirror}/` });
+describe('linux-source from the signed suite index', () => {
+  it('picks the newest of two versions, with the URL and SHA256 the signed index vouches for', async () => {
+    const r = await resolveLinuxSource({ suite: 'bookworm', package: 'linux-source-6.1', mirror: `${mirror.url('valid')}/`, keyring: TEST_KEYRING }, ctx);
     expect(r).toEqual({
       ok: true,
       value: {
         package: 'linux-source-6.1',
         version: '6.1.176-1',
-        url: `${mirror}/pool/main/l/linux/linux-source-6.1_6.1.176-1_all.deb`,
+        url: `${mirror.url('valid')}/pool/main/l/linux/linux-source-6.1_6.1.176-1_all.deb`,
         sha256: '2'.repeat(64),
         size: 139131140,
+        signature: { checked: true, signer: expect.stringContaining('tailmatrix test archive key') },
       },
     });
-    expect(requests).toContain('/debian/dists/bookworm/main/binary-amd64/Packages.xz');
+    // InRelease first (its signature vouches for Packages.xz), never an unsigned Packages.xz alone.
+    const asked = mirror.requests.filter((u) => u.startsWith('/valid/'));
+    expect(asked).toEqual(['/valid/dists/bookworm/InRelease', '/valid/dists/bookworm/main/binary-amd64/Packages.xz']);
   });
 
-  it('an unknown package or suite is the matrix at fault', async () => {
-    const pkg = await resolveDebianSource({ suite: 'bookworm', package: 'linux-source-4.19', mirror });
-    expect(pkg).toEqual({ ok: false, error: { badInput: true, message: 'bookworm has no package "linux-source-4.19" (e.g. linux-source-6.1 in bookworm)' } });
-    const suite = await resolveDebianSource({ suite: 'bookwrom', package: 'linux-source-6.1', mirror });
-    expect(suite.ok).toBe(false);
-    expect(!suite.ok && typeof suite.error !== 'string' && suite.error.badInput).toBe(true);
+  it('an index whose signature does not verify is refused before any package is read', async () => {
+    const r = await resolveLinuxSource({ suite: 'bookworm', package: 'linux-source-6.1', mirror: mirror.url('tampered'), keyring: TEST_KEYRING }, ctx);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatch(/InRelease signature check failed/);
+    expect(mirror.requests).not.toContain('/tampered/dists/bookworm/main/binary-amd64/Packages.xz');
+  });
+
+  it('an unknown package or suite is the matrix at fault, with the closest names', async () => {
+    const pkg = await resolveLinuxSource({ suite: 'bookworm', package: 'linux-source-6.2', mirror: mirror.url('valid'), keyring: TEST_KEYRING }, ctx);
+    expect(pkg).toEqual({ ok: false, error: { badInput: true, message: expect.stringMatching(/^package "linux-source-6\.2" is not in .* bookworm\/main \(amd64\) \(closest: linux-source-6\.1/) } });
+    const suite = await resolveLinuxSource({ suite: 'bookwrom', package: 'linux-source-6.1', mirror: mirror.url('valid'), keyring: TEST_KEYRING }, ctx);
+    expect(suite).toEqual({ ok: false, error: { badInput: true, message: expect.stringMatching(/^unknown suite "bookwrom" .*closest: bookworm/) } });
   });
 });
 

@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildKernel, type BuildEvent } from '../../src/kernels/build/engine.js';
-import { planBuild } from '../../src/kernels/build/inputs.js';
+import { buildKernel, type BuildEvent } from '../../src/kernels/from-source/engine.js';
+import { planBuild } from '../../src/kernels/from-source/inputs.js';
 import { KernelCache } from '../../src/kernels/cache.js';
 import { runOrThrow } from '../../src/util/exec.js';
 
@@ -187,8 +187,8 @@ describe('build engine (miniature kernel tree over HTTP)', () => {
 
 describe('build from a local git tree (the `run --tree` loop)', () => {
   it('builds the work tree with its uncommitted edits, never touching it, and rebuilds when it changes', async () => {
-    const { buildFromSource, treeKernel } = await import('../../src/kernels/build/index.js');
-    const { git } = await import('../../src/kernels/build/git.js');
+    const { buildFromSource, treeKernel } = await import('../../src/kernels/from-source/index.js');
+    const { git } = await import('../../src/kernels/from-source/git.js');
     const tree = path.join(dir, 'linux-git');
     await runOrThrow('tar', ['-xJf', path.join(dir, 'linux-mini.tar.xz'), '-C', dir]);
     await runOrThrow('mv', [path.join(dir, 'linux-mini'), tree]);
@@ -228,7 +228,7 @@ describe('build from a local git tree (the `run --tree` loop)', () => {
 
 describe('build state pruning', () => {
   it('removes work trees, object dirs and logs not used since a date, keeps the rest and the cached kernels', async () => {
-    const { listBuildState, pruneBuildState } = await import('../../src/kernels/build/prune.js');
+    const { listBuildState, pruneBuildState } = await import('../../src/kernels/from-source/prune.js');
     const cache = new KernelCache(path.join(dir, 'cache-prune'));
     const built = await build(cache, await plan());
     if (!built.ok) throw new Error('build');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildInputsHash, kernelCacheKey, objDirKey, workTreeKey, type BuildInputs } from '../../src/kernels/build/keys.js';
+import { buildInputsHash, kernelCacheKey, objDirKey, workTreeKey, type BuildInputs } from '../../src/kernels/from-source/keys.js';
 
 const base: BuildInputs = {
   source: { kind: 'deb', url: 'https://deb.debian.org/debian/pool/main/l/linux/linux-source-6.1_6.1.176-1_all.deb', sha256: '9'.repeat(64), package: 'linux-source-6.1', version: '6.1.176-1' },

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ok } from '../../src/util/result.js';
-import { git } from '../../src/kernels/build/git.js';
-import { checkoutWithPatches, ensureWorkTree, workTreeAt, type WorkTree } from '../../src/kernels/build/work-tree.js';
+import { git } from '../../src/kernels/from-source/git.js';
+import { checkoutWithPatches, ensureWorkTree, workTreeAt, type WorkTree } from '../../src/kernels/from-source/work-tree.js';
 
 // Real git on a three-file "source": patches apply and revert, untouched files keep their mtimes
 // (make's incremental rebuild depends on it), a patch that does not apply names itself.

@@ -1,11 +1,12 @@
-import { readFile, writeFile, mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDepends, parsePackages, resolveKernelPackages } from '../../src/kernels/debian/packages.js';
 import { compareVersions } from '../../src/kernels/debian/version.js';
-import { parseRelease, verifyInRelease } from '../../src/kernels/debian/release.js';
+import { checkRelease, parseRelease, signatureToolsMissing, verifyInRelease } from '../../src/kernels/debian/release.js';
 import { closest, editDistance } from '../../src/kernels/closest.js';
+import { SIGNED_FIXTURES, TEST_KEYRING } from '../support/debian-mirror.js';
 
 const fixture = (name: string) => path.join(import.meta.dirname, '..', 'fixtures', 'debian', name);
 
@@ -81,32 +82,85 @@ describe('Debian versions', () => {
 });
 
 describe('InRelease', () => {
-  it("lists each index's SHA256 and size from the signed text", async () => {
-    const rel = parseRelease(await readFile(fixture('InRelease.bullseye'), 'utf8'));
+  it("lists each index's SHA256 and size from the text gpgv verified (Debian's real signature)", async () => {
+    const v = await verifyInRelease(fixture('InRelease.bullseye'));
+    if (!v.ok) throw new Error(`gpgv and debian-archive-keyring are needed here (apt-get install gpgv debian-archive-keyring): ${v.error}`);
+    expect(v.value.signer).toMatch(/Debian/);
+    const rel = parseRelease(v.value.text);
     expect(rel.codename).toBe('bullseye');
+    expect(rel.suite).toBe('oldoldstable');
     const packages = rel.sha256.get('main/binary-amd64/Packages.xz');
     expect(packages?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(packages?.size).toBeGreaterThan(1_000_000);
   });
 
-  it('gpgv accepts the real signature and rejects a tampered copy', async () => {
-    const good = await verifyInRelease(fixture('InRelease.bullseye'));
-    expect(good.ok).toBe(true);
-    if (!good.ok) return;
-    // Without gpgv or the keyring the check is skipped and says why; on this project's machines both exist.
-    if (!good.value.checked) return expect(good.value.why).toMatch(/install/);
-    expect(good.value.signer).toMatch(/Debian/);
-    const text = await readFile(fixture('InRelease.bullseye'), 'utf8');
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'tm-inrelease-'));
-    const forged = path.join(dir, 'InRelease');
-    await writeFile(forged, text.replace(/Packages\.xz/, 'Packages.gz'));
-    const bad = await verifyInRelease(forged);
-    expect(bad.ok).toBe(false);
+  it('rejects a copy tampered after signing, and one signed by a key outside the keyring', async () => {
+    const tampered = await verifyInRelease(path.join(SIGNED_FIXTURES, 'tampered/dists/bookworm/InRelease'), { keyring: TEST_KEYRING });
+    expect(tampered).toEqual({ ok: false, error: expect.stringMatching(/^InRelease signature check failed: .*BAD signature/s) });
+    const foreign = await verifyInRelease(fixture('InRelease.bullseye'), { keyring: TEST_KEYRING });
+    expect(foreign).toEqual({ ok: false, error: expect.stringMatching(/^InRelease signature check failed/) });
   });
 
-  it('a missing keyring means "not checked", said so', async () => {
-    const r = await verifyInRelease(fixture('InRelease.bullseye'), undefined, '/nonexistent/keyring.gpg');
-    expect(r).toEqual({ ok: true, value: { checked: false, why: expect.stringContaining('keyring') } });
+  it('only the signed part reaches the parser: text around it (a forged SHA256) is dropped', async () => {
+    const signed = await readFile(path.join(SIGNED_FIXTURES, 'valid/dists/bookworm/InRelease'), 'utf8');
+    const forgedLine = ` ${'7'.repeat(64)} 476 main/binary-amd64/Packages.xz`;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-inrelease-'));
+    try {
+      const file = path.join(dir, 'InRelease');
+      await writeFile(file, `Codename: sid\nSHA256:\n${forgedLine}\n\n${signed}SHA256:\n${forgedLine}\n`);
+      const v = await verifyInRelease(file, { keyring: TEST_KEYRING });
+      if (!v.ok) throw new Error(v.error);
+      expect(v.value.text).not.toContain('7'.repeat(64));
+      const rel = parseRelease(v.value.text);
+      expect(rel.codename).toBe('bookworm');
+      expect(rel.sha256.get('main/binary-amd64/Packages.xz')?.sha256).toBe('e657365a6bb0d71786274558e0699a6925189ed1cce947a1b700b6f5480ae160');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a missing keyring or gpgv is an error naming what to install, never "not checked"', async () => {
+    expect(await verifyInRelease(fixture('InRelease.bullseye'), { keyring: '/nonexistent/keyring.gpg' })).toEqual({
+      ok: false,
+      error: 'cannot check the InRelease signature: keyring /nonexistent/keyring.gpg not found',
+    });
+    const noGpgv = { ...process.env, PATH: '/nonexistent' };
+    expect(await verifyInRelease(fixture('InRelease.bullseye'), { env: noGpgv })).toEqual({
+      ok: false,
+      error: 'cannot check the InRelease signature: gpgv is not installed (apt-get install gpgv)',
+    });
+    expect(await signatureToolsMissing(undefined, noGpgv)).toBe('gpgv is not installed (apt-get install gpgv)');
+    expect(await signatureToolsMissing('/nonexistent/keyring.gpg', noGpgv)).toBe('gpgv is not installed (apt-get install gpgv); keyring /nonexistent/keyring.gpg not found');
+    expect(await signatureToolsMissing()).toBeUndefined();
+  });
+});
+
+describe('InRelease: the index asked for, still valid', () => {
+  const url = 'http://mirror/dists/x/InRelease';
+  const release = (fields: Partial<ReturnType<typeof parseRelease>>) => ({ ...parseRelease(''), ...fields });
+  const now = Date.parse('2026-01-01T00:00:00Z');
+
+  it('matches the requested name against Suite or Codename (bookworm, oldstable; sid, unstable)', () => {
+    const bookworm = release({ suite: 'oldstable', codename: 'bookworm' });
+    expect(checkRelease(bookworm, { suite: 'bookworm', url, allowExpired: false, now }).ok).toBe(true);
+    expect(checkRelease(bookworm, { suite: 'oldstable', url, allowExpired: false, now }).ok).toBe(true);
+    expect(checkRelease(release({ suite: 'unstable', codename: 'sid' }), { suite: 'sid', url, allowExpired: false, now }).ok).toBe(true);
+  });
+
+  it("refuses another suite's index (a replay) naming both", () => {
+    expect(checkRelease(release({ suite: 'oldoldstable', codename: 'bullseye' }), { suite: 'bookworm', url, allowExpired: false, now })).toEqual({
+      ok: false,
+      error: `${url} is the index of oldoldstable/bullseye, not of "bookworm" (Suite and Codename both differ): the mirror serves the wrong or a replayed index`,
+    });
+  });
+
+  it('refuses an index past Valid-Until unless allowed (archived suites), and a Valid-Until that is no date', () => {
+    const old = release({ codename: 'bookworm', validUntil: 'Mon, 01 Jan 2024 00:00:00 UTC' });
+    const r = checkRelease(old, { suite: 'bookworm', url, allowExpired: false, now });
+    expect(r).toEqual({ ok: false, error: expect.stringMatching(/expired on Mon, 01 Jan 2024 00:00:00 UTC \(Valid-Until\).*"allowExpiredIndex": true/) });
+    expect(checkRelease(old, { suite: 'bookworm', url, allowExpired: true, now }).ok).toBe(true);
+    expect(checkRelease(release({ codename: 'bookworm', validUntil: 'Fri, 31 Dec 2099 00:00:00 UTC' }), { suite: 'bookworm', url, allowExpired: false, now }).ok).toBe(true);
+    expect(checkRelease(release({ codename: 'bookworm', validUntil: 'soon' }), { suite: 'bookworm', url, allowExpired: true, now }).ok).toBe(false);
   });
 });
 

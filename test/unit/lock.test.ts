@@ -9,7 +9,7 @@ import { KernelCache } from '../../src/kernels/cache.js';
 import type { Kernel } from '../../src/matrix/schema.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { referencedPaths } from '../../src/kernels/references.js';
-import { filesKey } from '../../src/kernels/sources/debian.js';
+import { filesKey } from '../../src/kernels/fetch-files.js';
 
 const kernel: Kernel = { id: 'k', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64', component: 'main', arch: 'amd64' } };
 

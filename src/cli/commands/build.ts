@@ -8,7 +8,7 @@ import { withProgressOptions } from '../options.js';
 import { listrOptions } from '../renderer.js';
 import { finishWith } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
-import { DEFAULT_FRAGMENT, type BuildOutcome } from '../../kernels/build/index.js';
+import { DEFAULT_FRAGMENT, type BuildOutcome } from '../../kernels/from-source/index.js';
 import { buildKernel } from '../../engine/build.js';
 import type { Outcome } from '../../run/outcome.js';
 import { buildSource } from '../../matrix/schema.js';
@@ -31,6 +31,7 @@ interface BuildCommandOptions {
   timeoutMin?: string;
   quiet?: boolean;
   verbose?: boolean;
+  allowUnsigned?: boolean;
 }
 
 function sourceFrom(o: BuildCommandOptions) {
@@ -66,6 +67,7 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
           const r = await buildKernel({
             source: parsed.data,
             signal,
+            allowUnsigned: o.allowUnsigned,
             jobs: o.jobs !== undefined ? Number(o.jobs) : undefined,
             timeoutMs: o.timeoutMin !== undefined ? Number(o.timeoutMin) * 60_000 : undefined,
             onEvent: (e) => {
@@ -106,6 +108,7 @@ export const defineBuildCommand: DefineCommand = (setExit) =>
     .option('--tarball <url>', 'source tarball URL (needs --sha256)')
     .option('--sha256 <hex>', 'SHA256 of --tarball')
     .option('--debian-source <suite/package>', "Debian's source package, e.g. bookworm/linux-source-6.1")
+    .option('--allow-unsigned', 'without gpgv or the Debian keyring, use the --debian-source index unverified')
     .option('--patch <file>', 'patch applied before building (repeatable, in order)', collect, [])
     .option('--base <config>', 'tinyconfig, defconfig or vng', 'tinyconfig')
     .option('--fragment <file>', `config fragment (repeatable; default ${DEFAULT_FRAGMENT})`, collect, [])

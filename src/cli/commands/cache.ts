@@ -5,7 +5,7 @@ import { KernelCache, type CacheEntry } from '../../kernels/cache.js';
 import { formatBytes } from '../../kernels/progress.js';
 import { isLockedBuild, referencedPaths } from '../../kernels/references.js';
 import { lockPathFor, readLock } from '../../matrix/lock.js';
-import { listBuildState, pruneBuildState } from '../../kernels/build/prune.js';
+import { listBuildState, pruneBuildState } from '../../kernels/from-source/prune.js';
 import { UserError } from '../../util/result.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;

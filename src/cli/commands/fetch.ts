@@ -23,6 +23,8 @@ export interface FetchCommandOptions {
   verbose?: boolean;
   /** `lock`: resolve moving names again and write the lock, download nothing. */
   lockOnly?: boolean;
+  /** Go on with an unverified Debian index when gpgv or the keyring is missing (recorded in the lock). */
+  allowUnsigned?: boolean;
 }
 
 /** Shared by `fetch` and `lock`. Ctrl-C aborts downloads (temp files are removed on the way out). */
@@ -39,6 +41,7 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
       frozenLockfile: opts.frozenLockfile,
       refreshLock: opts.lockOnly,
       resolveOnly: opts.lockOnly,
+      allowUnsigned: opts.allowUnsigned,
       signal,
     },
     feed.emit,

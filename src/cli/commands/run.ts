@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { collectList } from '../options.js';
+import { ALLOW_UNSIGNED_HELP, collectList } from '../options.js';
 import type { DefineCommand } from './index.js';
 import { runMatrix, type RunInput } from '../../engine/run.js';
 import type { RunEvent } from '../../engine/events.js';
@@ -25,6 +25,7 @@ export interface RunCommandOptions {
   results: string;
   dryRun?: boolean;
   frozenLockfile?: boolean;
+  allowUnsigned?: boolean;
   baseline?: string;
   quiet?: boolean;
   verbose?: boolean;
@@ -56,6 +57,7 @@ export function runInput(opts: RunCommandOptions): RunInput {
     resultsRoot: opts.results,
     dryRun: opts.dryRun,
     frozenLockfile: opts.frozenLockfile,
+    allowUnsigned: opts.allowUnsigned,
     baseline: opts.baseline,
     // On GitHub Actions the Markdown report becomes the job's step summary.
     stepSummary: process.env.GITHUB_STEP_SUMMARY || undefined,
@@ -104,6 +106,7 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('--results <dir>', 'where run directories go', 'results')
     .option('--dry-run', 'fetch and prepare, then print the exact command of every cell without booting')
     .option('--frozen-lockfile', 'fail when matrix.lock.json does not pin every kernel (CI)')
+    .option('--allow-unsigned', ALLOW_UNSIGNED_HELP)
     .option('--baseline <file|dir>', 'previous summary.json or results dir: fail on a regression')
     .option('-q, --quiet', 'no progress output')
     .option('-v, --verbose', 'line-by-line output with guest console lines')

@@ -1,6 +1,7 @@
 // A suite's InRelease: a clear-signed list of the suite's index files with their SHA256. The signature
-// (checked with gpgv against Debian's keyring when both exist) vouches for the Packages index, whose
-// SHA256 fields in turn vouch for every .deb.
+// (checked with gpgv against Debian's keyring) vouches for the Packages index, whose SHA256 fields in
+// turn vouch for every .deb. Only the text gpgv itself outputs as verified is ever parsed: whatever
+// else the file holds (text around the signed part, a second message) cannot reach the parser.
 import { access } from 'node:fs/promises';
 import { run } from '../../util/exec.js';
 import { err, ok, type Result } from '../../util/result.js';
@@ -13,28 +14,17 @@ export interface ReleaseFile {
   suite?: string;
   codename?: string;
   date?: string;
+  /** The raw Valid-Until field: after it, the archive no longer vouches for this index. */
+  validUntil?: string;
   /** path relative to dists/<suite>/ → sha256 and size */
   sha256: Map<string, { sha256: string; size: number }>;
 }
 
-/** The signed text of a clear-signed message (dash-escaping undone), or the whole text when unsigned. */
-export function clearSignedBody(text: string): string {
-  const begin = text.indexOf('-----BEGIN PGP SIGNED MESSAGE-----');
-  if (begin < 0) return text;
-  const afterHeaders = text.indexOf('\n\n', begin);
-  const sig = text.indexOf('\n-----BEGIN PGP SIGNATURE-----', afterHeaders);
-  const body = text.slice(afterHeaders + 2, sig < 0 ? undefined : sig);
-  return body
-    .split('\n')
-    .map((l) => (l.startsWith('- ') ? l.slice(2) : l))
-    .join('\n');
-}
-
+/** Parse a Release text: what gpgv output as verified, or (--allow-unsigned only) the plain Release file. */
 export function parseRelease(text: string): ReleaseFile {
-  const body = clearSignedBody(text);
   const out: ReleaseFile = { sha256: new Map() };
   let section = '';
-  for (const line of body.split('\n')) {
+  for (const line of text.split('\n')) {
     if (line.startsWith(' ')) {
       if (section !== 'SHA256') continue;
       const [hash, size, name] = line.trim().split(/\s+/);
@@ -48,27 +38,92 @@ export function parseRelease(text: string): ReleaseFile {
     if (section === 'Suite') out.suite = value;
     else if (section === 'Codename') out.codename = value;
     else if (section === 'Date') out.date = value;
+    else if (section === 'Valid-Until') out.validUntil = value;
   }
   return out;
 }
 
 export type SignatureCheck = { checked: true; signer: string } | { checked: false; why: string };
 
+const GPGV_MISSING = 'gpgv is not installed (apt-get install gpgv)';
+
+async function keyringMissing(keyring: string): Promise<string | undefined> {
+  const found = await access(keyring).then(
+    () => true,
+    () => false,
+  );
+  if (found) return undefined;
+  return keyring === DEBIAN_KEYRING ? `keyring ${keyring} not found (apt-get install debian-archive-keyring)` : `keyring ${keyring} not found`;
+}
+
+/** What is missing to verify InRelease here (gpgv, the keyring), each with what to install; undefined when nothing. */
+export async function signatureToolsMissing(keyring: string = DEBIAN_KEYRING, env?: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const probe = await run('gpgv', ['--version'], { env, timeoutMs: GPGV_TIMEOUT_MS });
+  const missing = [probe.ok || probe.error.spawnError === undefined ? undefined : GPGV_MISSING, await keyringMissing(keyring)];
+  const text = missing.filter((m) => m !== undefined).join('; ');
+  return text === '' ? undefined : text;
+}
+
+export interface VerifiedRelease {
+  /** The signed text exactly as gpgv output it after checking the signature (dash-escaping undone). */
+  text: string;
+  signer: string;
+}
+
 /**
- * Verify InRelease with gpgv. Unavailable tools or keyring → not checked (said so in the output);
- * a bad signature → error, the index is not used.
+ * Verify a clear-signed InRelease with gpgv and return only the text gpgv vouches for. Anything short
+ * of a good signature from the keyring (no gpgv, no keyring, a bad or unknown signature) is an error:
+ * whether --allow-unsigned lets a run go on without a check is decided before, never here.
  */
-export async function verifyInRelease(file: string, signal?: AbortSignal, keyring = DEBIAN_KEYRING): Promise<Result<SignatureCheck, string>> {
-  try {
-    await access(keyring);
-  } catch {
-    return ok({ checked: false, why: `keyring ${keyring} not found (apt-get install debian-archive-keyring)` });
-  }
-  const res = await run('gpgv', ['--keyring', keyring, file], { signal, timeoutMs: GPGV_TIMEOUT_MS });
+export async function verifyInRelease(
+  file: string,
+  opts: { signal?: AbortSignal; keyring?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Result<VerifiedRelease, string>> {
+  const keyring = opts.keyring ?? DEBIAN_KEYRING;
+  const noKeyring = await keyringMissing(keyring);
+  if (noKeyring !== undefined) return err(`cannot check the InRelease signature: ${noKeyring}`);
+  // --status-fd: machine-readable GOODSIG lines (the human ones are translated); --output -: the
+  // verified plaintext on stdout.
+  const res = await run('gpgv', ['--status-fd', '2', '--keyring', keyring, '--output', '-', file], {
+    signal: opts.signal,
+    env: opts.env,
+    timeoutMs: GPGV_TIMEOUT_MS,
+  });
   if (!res.ok) {
-    if (res.error.spawnError !== undefined) return ok({ checked: false, why: 'gpgv not installed (apt-get install gpgv)' });
+    if (res.error.spawnError !== undefined) return err(`cannot check the InRelease signature: ${GPGV_MISSING}`);
     return err(`InRelease signature check failed: ${res.error.stderrTail}`);
   }
-  const signer = /Good signature from "([^"]+)"/.exec(res.value.stderr)?.[1] ?? 'a Debian archive key';
-  return ok({ checked: true, signer });
+  const good = /^\[GNUPG:\] GOODSIG [0-9A-F]+ (.+)$/m.exec(res.value.stderr);
+  if (good === null) return err(`InRelease signature check failed: gpgv reported no good signature`);
+  return ok({ text: res.value.stdout, signer: good[1] ?? 'a key of the keyring' });
+}
+
+/** "Sat, 01 Nov 2025 09:00:00 UTC": RFC 2822 as Debian writes it; undefined when not a date. */
+function releaseDate(value: string): number | undefined {
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/**
+ * Is this the index that was asked for, and does the archive still vouch for it? An old, validly
+ * signed index replayed by a mirror (another suite's, or one past its Valid-Until) is refused.
+ */
+export function checkRelease(
+  release: ReleaseFile,
+  opts: { suite: string; url: string; allowExpired: boolean; now?: number },
+): Result<void, string> {
+  const names = [release.suite, release.codename].filter((n): n is string => n !== undefined);
+  if (!names.includes(opts.suite)) {
+    return err(`${opts.url} is the index of ${names.length > 0 ? names.join('/') : 'an unnamed suite'}, not of "${opts.suite}" (Suite and Codename both differ): the mirror serves the wrong or a replayed index`);
+  }
+  if (release.validUntil !== undefined) {
+    const until = releaseDate(release.validUntil);
+    if (until === undefined) return err(`${opts.url}: Valid-Until "${release.validUntil}" is not a date`);
+    if (until < (opts.now ?? Date.now()) && !opts.allowExpired) {
+      return err(
+        `${opts.url} expired on ${release.validUntil} (Valid-Until): the mirror may be stale or replaying an old index; for an archived suite (snapshot.debian.org, archive.debian.org) set "allowExpiredIndex": true on the kernel's source`,
+      );
+    }
+  }
+  return ok(undefined);
 }

@@ -1,9 +1,12 @@
-// Load a suite's Packages index: InRelease (signature checked when possible, kept for a short while in
-// the cache), then Packages.xz verified against InRelease's SHA256 and kept as a blob. A run whose
-// kernels are all pinned by the lockfile never gets here: that is what makes a second fetch offline.
+// Load a suite's Packages index: InRelease (its signature checked with gpgv, kept for a short while in
+// the cache), then Packages.xz verified against InRelease's SHA256 and kept as a blob. Fails closed: no
+// gpgv or keyring is an error unless the caller allows an unsigned index (--allow-unsigned), and an
+// index of another suite or past its Valid-Until is refused. A run whose kernels are all pinned by the
+// lockfile never gets here: that is what makes a second fetch offline.
 import { createHash } from 'node:crypto';
 import { readFile, rename, rm, stat, mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { DEFAULT_DEBIAN_MIRROR } from '../../matrix/schema.js';
 import { fetchBuffer } from '../../util/download.js';
 import { decompressTo } from '../../util/archive.js';
 import { writeFileAtomic } from '../../util/fs.js';
@@ -13,7 +16,7 @@ import type { KernelCache } from '../cache.js';
 import { closest } from '../closest.js';
 import { badInput, type SourceFailure } from '../source.js';
 import { parsePackages, type PackageIndex } from './packages.js';
-import { parseRelease, verifyInRelease, type SignatureCheck } from './release.js';
+import { checkRelease, parseRelease, signatureToolsMissing, verifyInRelease, type SignatureCheck } from './release.js';
 
 /** A fetched InRelease is reused for this long: suites change a few times a day, a run takes minutes. */
 export const INRELEASE_TTL_MS = 60 * 60 * 1000;
@@ -24,6 +27,11 @@ export const KNOWN_SUITES = [
   'trixie', 'trixie-backports', 'trixie-updates', 'forky', 'sid', 'experimental',
   'oldoldstable', 'oldstable', 'stable', 'testing', 'unstable',
 ];
+
+/** The archive root without trailing slashes (URLs are built as `${mirror}/dists/…`, `${mirror}/pool/…`). */
+export function mirrorOf(mirror: string | undefined): string {
+  return (mirror ?? DEFAULT_DEBIAN_MIRROR).replace(/\/+$/, '');
+}
 
 export interface SuiteIndex {
   index: PackageIndex;
@@ -36,11 +44,19 @@ export interface SuiteRequest {
   suite: string;
   component: string;
   arch: string;
+  /** The keyring InRelease must be signed by (default: Debian's archive keyring). */
+  keyring?: string;
+  /** Go on without a signature check when gpgv or the keyring is missing (never past a bad signature). */
+  allowUnsigned?: boolean;
+  /** Accept an index past its Valid-Until: archived suites (snapshot.debian.org) are never re-signed. */
+  allowExpiredIndex?: boolean;
 }
 
 export interface SuiteContext {
   cache: KernelCache;
   signal: AbortSignal;
+  /** Where gpgv is looked up (PATH). */
+  env?: NodeJS.ProcessEnv;
   onBytes: (transferred: number, total: number | undefined, phase: string) => void;
 }
 
@@ -54,13 +70,9 @@ async function freshInRelease(cache: KernelCache, r: SuiteRequest): Promise<stri
   return st !== undefined && Date.now() - st.mtimeMs < INRELEASE_TTL_MS ? p : undefined;
 }
 
-async function getInRelease(r: SuiteRequest, ctx: SuiteContext): Promise<Result<{ file: string; signature: SignatureCheck }, SourceFailure>> {
-  const cached = await freshInRelease(ctx.cache, r);
-  const url = `${r.mirror}/dists/${r.suite}/InRelease`;
-  if (cached !== undefined) {
-    const sig = await verifyInRelease(cached, ctx.signal);
-    return sig.ok ? ok({ file: cached, signature: sig.value }) : err(sig.error);
-  }
+/** One file of dists/<suite>/: a 404 means the suite does not exist there (the matrix's fault). */
+async function getDistsFile(r: SuiteRequest, name: string, ctx: SuiteContext): Promise<Result<Buffer, SourceFailure>> {
+  const url = `${r.mirror}/dists/${r.suite}/${name}`;
   const res = await fetchBuffer(url, { signal: ctx.signal });
   if (!res.ok) return err(res.error.message);
   if (res.value.status === 404) {
@@ -68,29 +80,60 @@ async function getInRelease(r: SuiteRequest, ctx: SuiteContext): Promise<Result<
     return err(badInput(`unknown suite "${r.suite}" on ${r.mirror} (${url} not found)${near.length > 0 ? `; closest: ${near.join(', ')}` : ''}`));
   }
   if (res.value.status !== 200) return err(`${url}: HTTP ${res.value.status}`);
-  ctx.onBytes(res.value.body.length, undefined, 'InRelease');
+  ctx.onBytes(res.value.body.length, undefined, name);
+  return ok(res.value.body);
+}
+
+interface ReleaseText {
+  /** What gpgv output as verified, or the plain Release file when an unsigned index is allowed. */
+  text: string;
+  signature: SignatureCheck;
+}
+
+async function verifiedInRelease(r: SuiteRequest, ctx: SuiteContext): Promise<Result<ReleaseText, SourceFailure>> {
+  const verify = async (file: string): Promise<Result<ReleaseText, SourceFailure>> => {
+    const v = await verifyInRelease(file, { signal: ctx.signal, keyring: r.keyring, env: ctx.env });
+    return v.ok ? ok({ text: v.value.text, signature: { checked: true, signer: v.value.signer } }) : err(`${r.mirror}/dists/${r.suite}/InRelease: ${v.error}`);
+  };
+  const cached = await freshInRelease(ctx.cache, r);
+  if (cached !== undefined) return verify(cached);
+  const body = await getDistsFile(r, 'InRelease', ctx);
+  if (!body.ok) return body;
   // Check before it enters the cache: a forged InRelease must not stay around for an hour.
   const tmp = await ctx.cache.tempFile('InRelease');
   try {
-    await writeFileAtomic(tmp, res.value.body);
-    const sig = await verifyInRelease(tmp, ctx.signal);
-    if (!sig.ok) return err(sig.error);
+    await writeFileAtomic(tmp, body.value);
+    const checked = await verify(tmp);
+    if (!checked.ok) return checked;
     const target = ctx.cache.entryPath('indexes', keyOf(r));
     await mkdir(path.dirname(target), { recursive: true });
     await rename(tmp, target);
-    return ok({ file: target, signature: sig.value });
+    return checked;
   } finally {
     await rm(tmp, { force: true });
   }
+}
+
+async function releaseText(r: SuiteRequest, ctx: SuiteContext): Promise<Result<ReleaseText, SourceFailure>> {
+  const missing = await signatureToolsMissing(r.keyring, ctx.env);
+  if (missing === undefined) return verifiedInRelease(r, ctx);
+  if (!r.allowUnsigned) {
+    return err(`cannot check the signature of ${r.mirror}/dists/${r.suite}/InRelease: ${missing}; install it, or pass --allow-unsigned to use the index unverified`);
+  }
+  // Nothing can be verified: read the plain Release rather than pick a signed file apart by hand.
+  const body = await getDistsFile(r, 'Release', ctx);
+  return body.ok ? ok({ text: body.value.toString('utf8'), signature: { checked: false, why: `${missing}; allowed by --allow-unsigned` } }) : body;
 }
 
 const loaded = new Map<string, Promise<Result<SuiteIndex, SourceFailure>>>();
 
 async function load(r: SuiteRequest, ctx: SuiteContext): Promise<Result<SuiteIndex, SourceFailure>> {
   const where = `${r.mirror} ${r.suite}/${r.component} (${r.arch})`;
-  const rel = await getInRelease(r, ctx);
+  const rel = await releaseText(r, ctx);
   if (!rel.ok) return rel;
-  const release = parseRelease(await readFile(rel.value.file, 'utf8'));
+  const release = parseRelease(rel.value.text);
+  const fits = checkRelease(release, { suite: r.suite, url: `${r.mirror}/dists/${r.suite}/InRelease`, allowExpired: r.allowExpiredIndex === true });
+  if (!fits.ok) return fits;
   const name = `${r.component}/binary-${r.arch}/Packages.xz`;
   const entry = release.sha256.get(name);
   if (entry === undefined) return err(badInput(`${where}: InRelease lists no ${name} (unknown component or architecture?)`));
@@ -117,7 +160,8 @@ async function load(r: SuiteRequest, ctx: SuiteContext): Promise<Result<SuiteInd
 
 /** Each suite is loaded at most once per process, however many kernels come from it. */
 export function loadSuiteIndex(r: SuiteRequest, ctx: SuiteContext): Promise<Result<SuiteIndex, SourceFailure>> {
-  const key = `${ctx.cache.root}\n${r.mirror}\n${r.suite}\n${r.component}\n${r.arch}`;
+  // The policy is part of the key: an index loaded under --allow-unsigned must not serve a strict caller.
+  const key = JSON.stringify([ctx.cache.root, r.mirror, r.suite, r.component, r.arch, r.keyring, r.allowUnsigned === true, r.allowExpiredIndex === true]);
   let p = loaded.get(key);
   if (p === undefined) {
     p = load(r, ctx);

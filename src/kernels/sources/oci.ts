@@ -4,8 +4,8 @@ import { extractTarball } from '../../util/archive.js';
 import { err, ok } from '../../util/result.js';
 import { OciClient } from '../oci/client.js';
 import { parseImageRef } from '../oci/reference.js';
+import { fetchFilesAndMaterialize, filesKey } from '../fetch-files.js';
 import { badInput, type KernelSourceDriver } from '../source.js';
-import { fetchFilesAndMaterialize, filesKey } from './debian.js';
 
 export const ociSourceDriver: KernelSourceDriver<'oci'> = {
   type: 'oci',
@@ -48,6 +48,6 @@ export const ociSourceDriver: KernelSourceDriver<'oci'> = {
       (blob, root, tmp, signal) => extractTarball(blob, root, tmp, signal),
       ctx,
       headers,
-    ).then((r) => (r.ok ? ok(r.value) : r));
+    );
   },
 };

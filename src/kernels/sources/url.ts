@@ -4,8 +4,8 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { detectContent, extractDeb, extractTarball, readHead } from '../../util/archive.js';
 import { err, ok } from '../../util/result.js';
+import { fetchFilesAndMaterialize, filesKey } from '../fetch-files.js';
 import type { KernelSourceDriver } from '../source.js';
-import { fetchFilesAndMaterialize, filesKey } from './debian.js';
 
 export const urlSourceDriver: KernelSourceDriver<'url'> = {
   type: 'url',

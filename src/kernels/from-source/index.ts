@@ -8,9 +8,10 @@ import type { BuildSource, Kernel } from '../../matrix/schema.js';
 import { PACKAGE_ROOT } from '../../util/paths.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { KernelCache } from '../cache.js';
+import { resolveLinuxSource } from '../debian/linux-source.js';
+import { refuseUnsignedPin, UNSIGNED_MARK } from '../debian/unsigned.js';
 import { formatBytes } from '../progress.js';
-import type { KernelSourceDriver, ResolvedOf, SourceContext, SourceFailure } from '../source.js';
-import { resolveDebianSource } from './debian-source.js';
+import { badInput, type KernelSourceDriver, type ResolvedOf, type SourceContext, type SourceFailure } from '../source.js';
 import { buildKernel, type BuildEvent, type BuildOutcome } from './engine.js';
 import { planBuild, resolveGitSource, type BuildPlan } from './inputs.js';
 import type { ConfigBase, SourceIdentity } from './keys.js';
@@ -38,10 +39,23 @@ export function fragmentFiles(base: ConfigBase, files: readonly string[], matrix
   return all.map((f) => resolveFragment(f, matrixDir));
 }
 
-export type ResolvedBuild = ResolvedOf<'build'> & { source: SourceIdentity; origin: string };
+// The signature sits next to the source identity, not in it: the inputs hash (the build cache key) is
+// what was built, not how its hash was vouched for.
+export type ResolvedBuild = ResolvedOf<'build'> & { source: SourceIdentity; origin: string } & Partial<Signature>;
+
+/** What resolving a source needs from the fetch step: the cache holds Debian's suite indexes. */
+type IdentityContext = Pick<SourceContext, 'matrixDir' | 'signal' | 'env' | 'cache' | 'allowUnsigned' | 'onProgress' | 'log'>;
+
+/** A linux-source .deb's lock entry says whether a signed index vouched for its SHA256. */
+interface Signature {
+  signatureChecked: boolean;
+  unsignedWhy?: string;
+}
+
+type Identity = { source: SourceIdentity; diff?: string; origin: string; signature?: Signature };
 
 /** Where the source comes from, pinned: a commit, a tarball's or a .deb's SHA256. */
-async function resolveIdentity(src: BuildSource, ctx: Pick<SourceContext, 'matrixDir' | 'signal'>): Promise<Result<{ source: SourceIdentity; diff?: string; origin: string }, SourceFailure>> {
+async function resolveIdentity(src: BuildSource, ctx: IdentityContext): Promise<Result<Identity, SourceFailure>> {
   if (src.tree !== undefined) {
     const g = await resolveGitSource(path.resolve(ctx.matrixDir, src.tree), src.ref);
     if (!g.ok) return g;
@@ -53,15 +67,31 @@ async function resolveIdentity(src: BuildSource, ctx: Pick<SourceContext, 'matri
     return ok({ source: { kind: 'tarball', url: src.tarball.url, sha256: src.tarball.sha256 }, origin: `build:tarball ${path.basename(src.tarball.url)}` });
   }
   if (src.debianSource !== undefined) {
-    const d = await resolveDebianSource(src.debianSource, ctx.signal);
+    const ds = src.debianSource;
+    const d = await resolveLinuxSource(
+      {
+        ...ds,
+        keyring: ds.keyring !== undefined ? path.resolve(ctx.matrixDir, ds.keyring) : undefined,
+        allowUnsigned: ctx.allowUnsigned,
+      },
+      {
+        cache: ctx.cache,
+        signal: ctx.signal,
+        env: ctx.env,
+        onBytes: (transferred, total, phase) => ctx.onProgress({ transferred, total, phase }),
+      },
+    );
     if (!d.ok) return d;
     const v = d.value;
+    const sig = v.signature;
+    ctx.log(sig.checked ? `InRelease signature checked with gpgv: ${sig.signer}` : `InRelease signature NOT checked: ${sig.why}`);
     return ok({
       source: { kind: 'deb', url: v.url, sha256: v.sha256, package: v.package, version: v.version },
-      origin: `build:debian ${src.debianSource.suite}/${v.package} ${v.version}`,
+      origin: `build:debian ${ds.suite}/${v.package} ${v.version}${sig.checked ? '' : UNSIGNED_MARK}`,
+      signature: sig.checked ? { signatureChecked: true } : { signatureChecked: false, unsignedWhy: sig.why },
     });
   }
-  return err({ badInput: true, message: 'a build needs one of "tree", "tarball" or "debianSource"' });
+  return err(badInput('a build needs one of "tree", "tarball" or "debianSource"'));
 }
 
 function describePlan(origin: string, plan: BuildPlan, base: ConfigBase): string {
@@ -103,11 +133,15 @@ export const buildSourceDriver: KernelSourceDriver<'build'> = {
     if (!id.ok) return id;
     const p = await plan(kernel.source, id.value.source, id.value.diff, ctx);
     if (!p.ok) return p;
-    const resolved: ResolvedBuild = { type: 'build', inputsHash: p.value.inputsHash, source: id.value.source, origin: id.value.origin };
+    const resolved: ResolvedBuild = { type: 'build', inputsHash: p.value.inputsHash, source: id.value.source, origin: id.value.origin, ...id.value.signature };
     return ok(resolved);
   },
   async fetch(kernel, resolved, ctx) {
     const pinned = resolved as ResolvedBuild;
+    if (pinned.source.kind === 'deb') {
+      const refused = refuseUnsignedPin(pinned, ctx);
+      if (refused !== undefined) return err(refused);
+    }
     // A tree without ref is the developer's work tree: build what it holds now, not what was locked.
     let source = pinned.source;
     let diff: string | undefined;
@@ -162,18 +196,31 @@ export interface BuildFromSourceOptions {
   jobs?: number;
   timeoutMs?: number;
   onEvent?: (e: BuildEvent) => void;
+  /** --allow-unsigned: use Debian's linux-source index unverified when gpgv or the keyring is missing. */
+  allowUnsigned?: boolean;
 }
 
 /** Build (or find in the cache) the kernel a `build` source describes, without a matrix or lockfile. */
 export async function buildFromSource(opts: BuildFromSourceOptions): Promise<Result<BuildOutcome, SourceFailure>> {
-  const ctx = { matrixDir: opts.baseDir ?? process.cwd(), signal: opts.signal ?? new AbortController().signal, env: opts.env ?? process.env };
+  const env = opts.env ?? process.env;
+  const cache = opts.cache ?? KernelCache.fromEnv(env);
+  const ctx = {
+    matrixDir: opts.baseDir ?? process.cwd(),
+    signal: opts.signal ?? new AbortController().signal,
+    env,
+    cache,
+    allowUnsigned: opts.allowUnsigned === true,
+    // Index bytes (InRelease, Packages) are a download like the source's own.
+    onProgress: (p: { transferred: number; total?: number }) => opts.onEvent?.({ type: 'download', received: p.transferred, total: p.total }),
+    log: (line: string) => opts.onEvent?.({ type: 'line', line }),
+  };
   const id = await resolveIdentity(opts.source, ctx);
   if (!id.ok) return id;
   const p = await plan(opts.source, id.value.source, id.value.diff, ctx);
   if (!p.ok) return p;
   return buildKernel(p.value, {
     id: opts.id ?? 'build',
-    cache: opts.cache ?? KernelCache.fromEnv(ctx.env),
+    cache,
     signal: opts.signal,
     env: opts.env,
     jobs: opts.jobs,
