@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/analysis/analyse.js';
-import { loadResultDirs } from '../../src/analysis/load-results.js';
+import { loadResultDirs } from '../../src/results/load.js';
 import { matrixOrder } from '../../src/analysis/matrix-order.js';
 import { summaryJsonSchemaText } from '../../src/analysis/summary-json-schema.js';
 import { summary as summarySchema, type Summary } from '../../src/analysis/summary-schema.js';
