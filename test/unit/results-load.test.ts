@@ -117,13 +117,12 @@ describe('--resume through the loader', () => {
   it('counts valid cell files as done, reruns invalid ones, and refuses a bad run.json by field', async () => {
     const root = path.join(tmp, 'resume');
     const runDir = path.join(root, 'r1');
+    // As run.json is first written: before the backend and accelerator are chosen.
     const meta = {
-      version: 1,
+      ...JSON.parse(await readFile(runFile(path.join(FIXTURE_ROOT, KVM_RUN)), 'utf8')),
       runId: 'r1',
       status: 'interrupted',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      tool: { name: 'tailmatrix', version: '0' },
-      host: { hostname: 'h', cpuModel: 'c', kernel: 'k', node: 'v20', cores: 2, memoryMiB: 1 },
+      finishedAt: undefined,
       backend: 'auto',
       accelerator: 'auto',
       acceleratorReason: 'not probed yet',
