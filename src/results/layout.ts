@@ -1,6 +1,8 @@
-// Where things are in a results folder: results/<run-id>/run.json and results/<run-id>/cells/<cell-id>.json.
-// The writer (store.ts) and the one reader (load.ts) take every name from here.
+// Where things are in a results folder: results/<run-id>/run.json, results/<run-id>/cells/<cell-id>.json
+// and, for a run of the user's own kernel, results/<run-id>/matrix.lock.json. The writer (store.ts),
+// the one reader (load.ts) and the run's preparation take every name from here.
 import path from 'node:path';
+import { LOCK_FILE_NAME } from '../matrix/lock.js';
 
 export const CELLS_DIR = 'cells';
 export const RUN_FILE = 'run.json';
@@ -15,4 +17,9 @@ export function cellFile(runDir: string, cellId: string): string {
 
 export function runFile(runDir: string): string {
   return path.join(runDir, RUN_FILE);
+}
+
+/** The run's own lockfile: the project's lock plus the user's kernel, which the project's matrix lacks. */
+export function runLockFile(runDir: string): string {
+  return path.join(runDir, LOCK_FILE_NAME);
 }

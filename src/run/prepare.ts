@@ -6,7 +6,7 @@ import { buildSource, type Kernel, type Matrix } from '../matrix/schema.js';
 import { lockPathFor } from '../matrix/lock.js';
 import { parseMatrix } from '../matrix/load.js';
 import { readRunDir } from '../results/load.js';
-import { runFile } from '../results/layout.js';
+import { runFile, runLockFile } from '../results/layout.js';
 import { newRunId } from '../results/store.js';
 import { err, ok, type Result } from '../util/result.js';
 import { planCells, type Cell } from './plan.js';
@@ -97,7 +97,7 @@ export async function prepareRun(r: RunRequest): Promise<Result<PreparedRun, str
   if (users.value.added.length > 0) {
     // The user's kernel is not part of the project's matrix: pin it in the run's own lock, seeded from
     // the project's lock so the reference kernels stay exactly as pinned.
-    const runLock = path.join(runDir, 'matrix.lock.json');
+    const runLock = runLockFile(runDir);
     if (await isFile(lockFile)) {
       const { mkdir } = await import('node:fs/promises');
       await mkdir(runDir, { recursive: true });
@@ -127,7 +127,7 @@ async function prepareResume(r: RunRequest): Promise<Result<PreparedRun, string[
   const cells = meta.cells.map((id) => byId.get(id)).filter((c): c is Cell => c !== undefined);
   // A cell file that does not validate is not done: the cell runs again and replaces it.
   const done = new Set(found.cells.map((c) => c.cell.cellId));
-  const runLock = path.join(runDir, 'matrix.lock.json');
+  const runLock = runLockFile(runDir);
   const lockFile = (await isFile(runLock)) ? runLock : lockPathFor(meta.matrixFile);
   return ok({ runId, runDir, matrix: matrix.value, matrixFile: meta.matrixFile, lockFile, cells, done, resumed: true });
 }
