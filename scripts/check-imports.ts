@@ -4,7 +4,8 @@
 // test/unit/architecture.test.ts runs the same check.
 //
 // Every import counts: `import type` too (a type-only cycle still makes a reader go round in
-// circles), `export … from`, and `import('…')` with a literal (a lazy import is still a dependency).
+// circles), `export … from`, and `import('…')` with a literal, as a call (a lazy import is still a
+// dependency) or as a type (`import('./x.js').T`).
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,6 +47,8 @@ export function specifiersOf(fileName: string, text: string): string[] {
       ts.isStringLiteralLike(node.arguments[0])
     ) {
       out.push(node.arguments[0].text);
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+      out.push(node.argument.literal.text);
     }
     ts.forEachChild(node, visit);
   };

@@ -29,16 +29,17 @@ describe('the architecture of src/', () => {
 });
 
 describe('the import checker', () => {
-  it('follows every kind of import: type-only, export-from, lazy, .js resolved to .ts, index folders', async () => {
+  it('follows every kind of import: type-only, export-from, lazy, import types, .js resolved to .ts, index folders', async () => {
     const src = await tree({
-      'a.ts': "import type { B } from './b.js';\nexport { c } from './c.js';\nexport const lazy = () => import('./d.js');\nimport { e } from './e';\nimport x from 'zod';\nimport { readFile } from 'node:fs';\n// import { z } from './not-a-module.js';\n",
+      'a.ts': "import type { B } from './b.js';\nexport { c } from './c.js';\nexport const lazy = () => import('./d.js');\nimport { e } from './e';\nlet f: import('./f.js').F;\nimport x from 'zod';\nimport { readFile } from 'node:fs';\n// import { z } from './not-a-module.js';\n",
       'b.ts': 'export type B = 1;\n',
       'c.ts': 'export const c = 1;\n',
       'd.ts': 'export const d = 1;\n',
       'e/index.ts': 'export const e = 1;\n',
+      'f.ts': 'export type F = 1;\n',
     });
     const { graph, unresolved } = await buildImportGraph(src);
-    expect([...graph.get('a.ts')!].sort()).toEqual(['b.ts', 'c.ts', 'd.ts', 'e/index.ts']);
+    expect([...graph.get('a.ts')!].sort()).toEqual(['b.ts', 'c.ts', 'd.ts', 'e/index.ts', 'f.ts']);
     expect(unresolved).toEqual([]);
   });
 
