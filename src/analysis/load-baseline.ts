@@ -7,7 +7,7 @@ import { err, ok, type Result } from '../util/result.js';
 import { analyse } from './analyse.js';
 import { formatIssues } from '../matrix/load.js';
 import { readJsonFile } from '../util/json-file.js';
-import { loadResultDirs } from './load-results.js';
+import { isRunDir, loadResultDirs } from '../results/load.js';
 import { summary as summarySchema, type Summary } from './summary-schema.js';
 
 export async function loadSummaryFile(file: string): Promise<Result<Summary, string>> {
@@ -23,9 +23,7 @@ export async function loadBaseline(source: string): Promise<Result<Summary, stri
   if (!st) return err(`${source}: baseline not found`);
   if (st.isFile()) return loadSummaryFile(source);
   const inner = path.join(source, 'summary.json');
-  const hasCells =
-    (await stat(path.join(source, 'cells')).catch(() => null))?.isDirectory() ?? false;
-  if (!hasCells && (await stat(inner).catch(() => null))?.isFile()) return loadSummaryFile(inner);
+  if (!(await isRunDir(source)) && (await stat(inner).catch(() => null))?.isFile()) return loadSummaryFile(inner);
   const loaded = await loadResultDirs([source]);
   if (!loaded.ok) return err(`baseline: ${loaded.error}`);
   return ok(analyse(loaded.value.cells.map((c) => c.cell), matrixOrder(loaded.value.runs)));

@@ -1,7 +1,7 @@
 // The order people wrote their matrix in (kernels oldest first, the default boot before its
 // variations) is the order they expect to read the report in. run.json records the matrix; cells
 // from runs without one, or names no matrix lists, sort after, by name.
-import type { LoadedResults } from './load-results.js';
+import type { LoadedRun } from '../results/load.js';
 
 export interface MatrixOrder {
   kernels: string[];
@@ -9,23 +9,15 @@ export interface MatrixOrder {
   benchmarks: string[];
 }
 
-function names(list: unknown, field: 'id' | 'name'): string[] {
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((x) => (typeof x === 'object' && x !== null && typeof (x as Record<string, unknown>)[field] === 'string' ? [(x as Record<string, string>)[field] as string] : []));
-}
-
-export function matrixOrder(runs: LoadedResults['runs']): MatrixOrder {
+export function matrixOrder(runs: readonly LoadedRun[]): MatrixOrder {
   const order: MatrixOrder = { kernels: [], boots: [], benchmarks: [] };
   const add = (into: string[], more: string[]) => {
     for (const m of more) if (!into.includes(m)) into.push(m);
   };
-  for (const r of runs) {
-    const m = r.meta.matrix;
-    if (typeof m !== 'object' || m === null) continue;
-    const matrix = m as Record<string, unknown>;
-    add(order.kernels, names(matrix.kernels, 'id'));
-    add(order.boots, names(matrix.boots, 'name'));
-    add(order.benchmarks, names(matrix.benchmarks, 'name'));
+  for (const { meta } of runs) {
+    add(order.kernels, meta.matrix.kernels.map((k) => k.id));
+    add(order.boots, meta.matrix.boots.map((b) => b.name));
+    add(order.benchmarks, meta.matrix.benchmarks.map((b) => b.name));
   }
   return order;
 }

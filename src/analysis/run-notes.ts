@@ -2,11 +2,8 @@
 // missing. Only 'interrupted' counts: `run` writes its reports while run.json still says 'running',
 // and 'failed' also covers runs whose every cell is present, so neither says anything about the
 // cells (and noting them would make `tailmatrix report` disagree with the report `run` wrote).
-import type { LoadedResults } from './load-results.js';
+import type { LoadedRun } from '../results/load.js';
 
-export function runNotes(runs: LoadedResults['runs']): string[] {
-  return runs.flatMap((r) => {
-    const id = typeof r.meta.runId === 'string' ? r.meta.runId : r.file;
-    return r.meta.status === 'interrupted' ? [`run ${id} was interrupted: some cells may be missing`] : [];
-  });
+export function runNotes(runs: readonly LoadedRun[]): string[] {
+  return runs.flatMap(({ meta }) => (meta.status === 'interrupted' ? [`run ${meta.runId} was interrupted: some cells may be missing`] : []));
 }

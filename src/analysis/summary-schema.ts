@@ -1,6 +1,6 @@
 // summary.json: the analysed form of a set of cell results. It is the one model every report writer
 // renders, what `--baseline` reads back, and a documented, versioned file (schemas/summary.schema.json
-// is generated from this by scripts/write-summary-schema.ts and checked against it by a test).
+// is generated from this by scripts/write-schemas.ts and checked against it by a test).
 import { z } from 'zod';
 import { accelerator, cellStatus, jitMechanism, variant } from '../results/cell-result.js';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { analyse } from '../analysis/analyse.js';
 import { compareWithBaseline } from '../analysis/compare-baseline.js';
 import { loadBaseline } from '../analysis/load-baseline.js';
-import { loadResultDirs } from '../analysis/load-results.js';
+import { loadResultDirs } from '../results/load.js';
 import type { Summary } from '../analysis/summary-schema.js';
 import { summaryVerdict } from './verdict.js';
 import type { Outcome } from '../run/outcome.js';

@@ -1,25 +1,44 @@
-// run.json: what a run was asked to do and where it ran. Reports read it for context only.
-import type { Matrix } from '../matrix/schema.js';
+// run.json: what a run was asked to do and where it ran. Reports read it for context (the matrix's
+// order and gate, whether the run was interrupted); `run --resume` reads the matrix and cell list back.
+// The JSON Schema in schemas/run.schema.json is generated from it. Every run.json written since the
+// file exists validates: fields added later (backendReason, lock) are optional.
+import { z } from 'zod';
+import { lockFile } from '../matrix/lock.js';
+import { matrix } from '../matrix/schema.js';
+import { accelerator, backendName } from './cell-result.js';
 
 export const RUN_META_VERSION = 1;
 
-export interface RunMeta {
-  version: typeof RUN_META_VERSION;
-  runId: string;
-  status: 'running' | 'complete' | 'interrupted' | 'failed';
-  startedAt: string;
-  finishedAt?: string;
-  tool: { name: 'tailmatrix'; version: string };
-  host: { hostname: string; cpuModel: string; kernel: string; node: string; cores: number; memoryMiB: number };
-  backend: string;
+export const runStatus = z.enum(['running', 'complete', 'interrupted', 'failed']);
+export type RunStatus = z.infer<typeof runStatus>;
+
+export const runMeta = z.object({
+  version: z.literal(RUN_META_VERSION),
+  runId: z.string(),
+  status: runStatus,
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  tool: z.object({ name: z.literal('tailmatrix'), version: z.string() }),
+  host: z.object({
+    hostname: z.string(),
+    cpuModel: z.string(),
+    kernel: z.string(),
+    node: z.string(),
+    cores: z.number().int().min(1),
+    memoryMiB: z.number().min(0),
+  }),
+  // `auto` until the run has chosen (run.json is first written before the probe).
+  backend: z.union([backendName, z.literal('auto')]),
   /** Why this backend: "requested", or how `auto` decided. */
-  backendReason?: string;
-  accelerator: string;
+  backendReason: z.string().optional(),
+  accelerator: z.union([accelerator, z.literal('auto')]),
   /** Why this accelerator: e.g. "KVM probe failed: KVM internal error …; using TCG". */
-  acceleratorReason: string;
-  matrixFile: string;
-  matrix: Matrix;
+  acceleratorReason: z.string(),
+  matrixFile: z.string(),
+  /** The matrix as the run used it (the user's own kernels included), defaults filled in. */
+  matrix,
   /** The lockfile content the run used, when there is one. */
-  lock?: unknown;
-  cells: string[];
-}
+  lock: lockFile.optional(),
+  cells: z.array(z.string()).describe('ids of the cells the run was asked to run, in order'),
+});
+export type RunMeta = z.infer<typeof runMeta>;

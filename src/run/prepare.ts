@@ -5,7 +5,9 @@ import path from 'node:path';
 import { buildSource, type Kernel, type Matrix } from '../matrix/schema.js';
 import { lockPathFor } from '../matrix/lock.js';
 import { parseMatrix } from '../matrix/load.js';
-import { newRunId, readCells, readRunMeta } from '../results/store.js';
+import { readRunDir } from '../results/load.js';
+import { runFile, runLockFile } from '../results/layout.js';
+import { newRunId } from '../results/store.js';
 import { err, ok, type Result } from '../util/result.js';
 import { planCells, type Cell } from './plan.js';
 
@@ -95,7 +97,7 @@ export async function prepareRun(r: RunRequest): Promise<Result<PreparedRun, str
   if (users.value.added.length > 0) {
     // The user's kernel is not part of the project's matrix: pin it in the run's own lock, seeded from
     // the project's lock so the reference kernels stay exactly as pinned.
-    const runLock = path.join(runDir, 'matrix.lock.json');
+    const runLock = runLockFile(runDir);
     if (await isFile(lockFile)) {
       const { mkdir } = await import('node:fs/promises');
       await mkdir(runDir, { recursive: true });
@@ -109,18 +111,23 @@ export async function prepareRun(r: RunRequest): Promise<Result<PreparedRun, str
 async function prepareResume(r: RunRequest): Promise<Result<PreparedRun, string[]>> {
   const runId = r.resume as string;
   const runDir = path.resolve(r.resultsRoot, runId);
-  const meta = await readRunMeta(runDir);
-  if (!meta) return err([`--resume ${runId}: no run.json in ${runDir}`]);
+  const found = await readRunDir(runDir);
+  const meta = found.run?.meta;
+  if (!meta) {
+    const bad = found.problems.find((p) => p.file === runFile(runDir));
+    return err([`--resume ${runId}: ${bad?.message ?? `no run.json in ${runDir}`}`]);
+  }
   // The stored matrix is what the run was asked to do; the file may have changed since.
   const matrix = parseMatrix(meta.matrix);
-  if (!matrix.ok) return err(matrix.error.map((e) => `${runDir}/run.json matrix: ${e}`));
+  if (!matrix.ok) return err(matrix.error.map((e) => `${runFile(runDir)} matrix: ${e}`));
   const byId = new Map<string, Cell>();
   const all = planCells(matrix.value);
   if (!all.ok) return all;
   for (const c of all.value) byId.set(c.id, c);
   const cells = meta.cells.map((id) => byId.get(id)).filter((c): c is Cell => c !== undefined);
-  const done = new Set((await readCells(runDir)).map((c) => c.cellId));
-  const runLock = path.join(runDir, 'matrix.lock.json');
+  // A cell file that does not validate is not done: the cell runs again and replaces it.
+  const done = new Set(found.cells.map((c) => c.cell.cellId));
+  const runLock = runLockFile(runDir);
   const lockFile = (await isFile(runLock)) ? runLock : lockPathFor(meta.matrixFile);
   return ok({ runId, runDir, matrix: matrix.value, matrixFile: meta.matrixFile, lockFile, cells, done, resumed: true });
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/analysis/analyse.js';
 import { analyseVariant } from '../../src/analysis/analyse-variant.js';
-import { loadResultDirs } from '../../src/analysis/load-results.js';
+import { loadResultDirs } from '../../src/results/load.js';
 import { byListThenName, matrixOrder } from '../../src/analysis/matrix-order.js';
 import { summary as summarySchema, type Summary } from '../../src/analysis/summary-schema.js';
 import { FIXTURE_ROOT, fixtureModels, generateCell, KVM_RUN, TCG_RUN } from '../fixtures/results/generate.js';
