@@ -3,7 +3,7 @@
 // For bisecting and for feeding `run --kernel`; `run --tree` does the same inside a run.
 import { Command } from 'commander';
 import { Listr } from 'listr2';
-import type { DefineCommand } from './index.js';
+import type { DefineCommand } from './define.js';
 import { withProgressOptions } from '../options.js';
 import { listrOptions } from '../renderer.js';
 import { finishWith } from '../exit-codes.js';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { DefineCommand } from './index.js';
+import type { DefineCommand } from './define.js';
 import { EXIT } from '../exit-codes.js';
 import { KernelCache, type CacheEntry } from '../../kernels/cache.js';
 import { formatBytes } from '../../kernels/progress.js';

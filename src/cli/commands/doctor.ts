@@ -1,7 +1,7 @@
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import type { DefineCommand } from './index.js';
+import type { DefineCommand } from './define.js';
 import { EXIT } from '../exit-codes.js';
 import { run } from '../../util/exec.js';
 

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { Listr } from 'listr2';
 import { withMatrixKernelOptions, withProgressOptions } from '../options.js';
-import type { DefineCommand } from './index.js';
+import type { DefineCommand } from './define.js';
 import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
 import { listrOptions } from '../renderer.js';
 import { finishWith } from '../exit-codes.js';

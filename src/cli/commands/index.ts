@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { defineRunCommand } from './run.js';
 import { definePlanCommand } from './plan.js';
 import { defineReport } from './report.js';
@@ -7,9 +6,7 @@ import { defineLockCommand } from './lock.js';
 import { defineDoctorCommand } from './doctor.js';
 import { defineCacheCommand } from './cache.js';
 import { defineBuildCommand } from './build.js';
-
-/** Each command file exports one of these; `setExit` records the command's exit code. */
-export type DefineCommand = (setExit: (code: number) => void) => Command;
+import type { DefineCommand } from './define.js';
 
 // One line per command; the order is the order of `tailmatrix --help`.
 export const commands: DefineCommand[] = [

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { withMatrixKernelOptions, withProgressOptions } from '../options.js';
-import type { DefineCommand } from './index.js';
+import type { DefineCommand } from './define.js';
 import { runFetch, type FetchCommandOptions } from './fetch.js';
 
 export const defineLockCommand: DefineCommand = (setExit) =>

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { collectList } from '../options.js';
-import type { DefineCommand } from './index.js';
+import type { DefineCommand } from './define.js';
 import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
 import { githubMatrix, planCells } from '../../run/plan.js';
 import { UserError } from '../../util/result.js';

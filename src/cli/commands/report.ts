@@ -5,7 +5,7 @@ import { gate as gateSchema, type Gate } from '../../matrix/schema.js';
 import { REPORT_FORMATS } from '../../report/writers.js';
 import { writeReports } from '../../report/write-reports.js';
 import { UserError } from '../../util/result.js';
-import type { DefineCommand } from './index.js';
+import type { DefineCommand } from './define.js';
 import { finishWith } from '../exit-codes.js';
 
 interface ReportFlags {

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { ALLOW_UNSIGNED_HELP, collectList } from '../options.js';
-import type { DefineCommand } from './index.js';
+import type { DefineCommand } from './define.js';
 import { runMatrix, type RunInput } from '../../engine/run.js';
 import type { RunEvent } from '../../engine/events.js';
 import { EventFeed } from '../views/feed.js';
