@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three layers (STYLE.md): unit (pure, fast), integration (real QEMU + real kernels under TCG, local
+// Three layers (docs/contributing.md): unit (pure, fast), integration (real QEMU + real kernels under TCG, local
 // node:http servers), slow (kernel builds, long sweeps; only with TAILMATRIX_SLOW=1).
 export default defineConfig({
   test: {

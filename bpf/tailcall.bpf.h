@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The tail-call chain shared by both variants (see METHOD.md, Benchmark 1).
+ * The tail-call chain shared by both variants (see docs/measurement.md, "The chain").
  *
  * Program i tail-calls slot i+1 and returns i when that slot is empty, so the retval of a test run
  * from program 0 equals the number of tail calls that happened. The two objects differ only in

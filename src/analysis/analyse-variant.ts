@@ -3,7 +3,7 @@ import type { VariantResult } from '../results/cell-result.js';
 import type { DepthPoint, FitSummary, VariantSummary } from './summary-schema.js';
 import { intervalsOverlap, linearFit, median, type LinearFit } from './stats.js';
 
-/** Small chains are not linear on some kernels (METHOD.md): the second fit starts here. */
+/** Small chains are not linear on some kernels: the second fit starts here (docs/measurement.md). */
 export const TAIL_FIT_MIN_DEPTH = 4;
 
 /**

@@ -1,5 +1,5 @@
 // Find the kernel image, its modules, config and System.map in an extracted tree, wherever the
-// packaging put them (ENVIRONMENT.md): boot/vmlinuz-<rel> + lib/modules/<rel> (5.10, 6.1),
+// packaging put them (all seen in Debian's and OCI kernels): boot/vmlinuz-<rel> + lib/modules/<rel> (5.10, 6.1),
 // usr/lib/modules/<rel> (6.12), usr/lib/modules/<rel>/vmlinuz (sid's linux-binary-*), /boot/vmlinuz (OCI).
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Proof of mechanism (METHOD.md): which jump the x86-64 JIT emitted at each program's tail-call
+// Proof of mechanism (docs/measurement.md): which jump the x86-64 JIT emitted at each program's tail-call
 // site, read from the raw JITed bytes and kernel addresses the agent dumped. Every jump counts only
 // when its target is validated (another program of the chain, a known thunk), so bytes that merely
 // look like a jump never decide the verdict.

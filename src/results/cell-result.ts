@@ -13,7 +13,7 @@ export type CellStatus = z.infer<typeof cellStatus>;
 export const variant = z.enum(['direct', 'indirect']);
 export type Variant = z.infer<typeof variant>;
 
-/** How the JIT implemented the tail-call site (METHOD.md, "Proof of mechanism"). */
+/** How the JIT implemented the tail-call site (docs/measurement.md, "Proving which jump ran"). */
 export const jitMechanism = z.enum([
   'direct-jump', // e9 rel32 into the next BPF program (patched poke, Linux >= 5.5)
   'nop', // an unpatched poke site (slot empty): a 5-byte NOP

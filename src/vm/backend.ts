@@ -1,4 +1,4 @@
-// The one place a backend is chosen (STYLE.md 9). `auto`: vng where it works here and the guest runs
+// The one place a backend is chosen (docs/contributing.md). `auto`: vng where it works here and the guest runs
 // under KVM, qemu otherwise; the reason is returned so the run can record it. Under TCG vng's own
 // userspace boot (virtme-init, udev coldplug, all emulated over virtiofs) costs ~100 s per cell against
 // ~3 s for the hermetic initramfs, for the same measurement: auto does not pay that.

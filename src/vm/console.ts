@@ -19,7 +19,7 @@ export type ConsoleMark =
 
 // "Kernel panic - not syncing: ..." on every kernel since 2.6; the oops banner alone is not fatal.
 const PANIC_RE = /Kernel panic - not syncing:?\s*(.*)$/;
-// QEMU on a broken KVM: "KVM internal error. Suberror: 1" / "emulation failure" (ENVIRONMENT.md).
+// QEMU on a broken KVM: "KVM internal error. Suberror: 1" / "emulation failure" (docs/architecture.md).
 const KVM_ERROR_RE = /(KVM internal error.*|KVM: entry failed.*|kvm run failed.*|failed to initialize kvm.*|Could not access KVM kernel module.*)/i;
 
 /** What one console (or QEMU stderr) line says about the boot, if anything. */

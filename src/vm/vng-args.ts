@@ -1,7 +1,7 @@
 // The vng command line of one cell and the script it runs in the guest, as pure functions: unit-tested
 // exactly, printed by --dry-run.
 //
-// How a cell travels through virtme-ng 1.35 (see ENVIRONMENT.md):
+// How a cell travels through virtme-ng 1.35 (docs/architecture.md, "Backends and the accelerator"):
 // - the guest's root file system is the host's, over virtiofs (the Debian cloud kernels have no 9p), so
 //   the agent and the BPF objects are run from their host paths;
 // - the agent's records leave through a virtio-serial port of their own, backed by a host file

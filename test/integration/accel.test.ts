@@ -51,7 +51,7 @@ describe('accelerator probe', () => {
     const kernel = await testKernel('newest');
     const t0 = Date.now();
     // qemu64 under this machine's KVM: either "KVM internal error. Suberror: 1" and a paused VM (seen at
-    // once) or a silent hang after SeaBIOS (seen at the probe timeout); ENVIRONMENT.md reports both.
+    // once) or a silent hang after SeaBIOS (seen at the probe timeout); both seen on a host CPU without nested virtualisation.
     const res = await probeKvm(kernel, { cpu: 'qemu64' });
     const ms = Date.now() - t0;
     console.log(`[accel] probeKvm -cpu qemu64: ${JSON.stringify(res)} in ${ms} ms`);

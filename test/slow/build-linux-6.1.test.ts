@@ -42,7 +42,7 @@ async function boot(b: BuildOutcome): Promise<CellRunOutcome> {
   return outcome;
 }
 
-/** ns per tail call: OLS slope of the per-depth median duration (METHOD.md), for the test's purpose. */
+/** ns per tail call: OLS slope of the per-depth median duration (docs/measurement.md), for the test's purpose. */
 function slope(v: VariantResult): number {
   const depths = [...new Set(v.samples.map((s) => s.depth))].sort((a, b) => a - b);
   const medians = depths.map((d) => {
