@@ -67,6 +67,9 @@ void libbpf_log_clear(void);
 const char *libbpf_log_tail(void);
 void setup_system(void);
 
+/* sysctls.c: sets the JIT sysctls, restores what it changed at exit and on fatal signals. */
+void set_sysctls(void);
+
 /* fingerprint.c, thunks.c */
 void emit_fingerprint(void);
 void emit_thunks(void);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What the measurement needs from the system before anything loads: /proc and /sys, the memlock
- * limit, the JIT sysctls; and libbpf's log, kept so a refused load can say why.
+ * limit, the JIT sysctls (sysctls.c); and libbpf's log, kept so a refused load can say why.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -106,24 +106,5 @@ void setup_system(void)
 		setrlimit(RLIMIT_MEMLOCK, &rl);
 	}
 
-	static const struct {
-		const char *path, *value;
-		int required;
-	} sysctls[] = {
-		/* 1 = JIT on without debug dumps; some kernels force it (BPF_JIT_ALWAYS_ON) and refuse writes. */
-		{"/proc/sys/net/core/bpf_jit_enable", "1", 0},
-		/* Constant blinding would silently force the indirect path for the direct variant. */
-		{"/proc/sys/net/core/bpf_jit_harden", "0", 1},
-		{"/proc/sys/net/core/bpf_jit_kallsyms", "1", 0},
-		/* So jited_ksyms / jited_prog_insns are not zeroed. */
-		{"/proc/sys/kernel/kptr_restrict", "0", 0},
-	};
-	for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++) {
-		int e = write_small(sysctls[i].path, sysctls[i].value);
-		char now[64];
-		read_small(sysctls[i].path, now, sizeof(now));
-		if (e != 0 && strcmp(now, sysctls[i].value) != 0 && (sysctls[i].required || e != -ENOENT))
-			report_error("setup", NULL, "%s=%s: %s (now \"%s\")", sysctls[i].path, sysctls[i].value, strerror(-e),
-				     now);
-	}
+	set_sysctls();
 }
