@@ -1,4 +1,4 @@
-// One interface per kernel source (debian, url, local, oci, build), chosen by one function.
+// One interface per kernel source (debian, url, local, oci, build, running), chosen by one function.
 // resolve() turns a moving name into a lock entry; fetch() turns a lock entry into files in the cache.
 import type { Kernel, KernelSource } from '../matrix/schema.js';
 import type { ResolvedKernel } from '../matrix/lock.js';
@@ -10,6 +10,7 @@ import { urlSourceDriver } from './sources/url.js';
 import { localSourceDriver } from './sources/local.js';
 import { ociSourceDriver } from './sources/oci.js';
 import { buildSourceDriver } from './build/index.js';
+import { runningSourceDriver } from './sources/running.js';
 
 /** Download progress of one kernel, for the progress line (bytes and rate). */
 export interface FetchProgress {
@@ -65,6 +66,7 @@ const drivers: DriverMap = {
   local: localSourceDriver,
   oci: ociSourceDriver,
   build: buildSourceDriver,
+  running: runningSourceDriver,
 };
 
 export function getSourceDriver<T extends KernelSource['type']>(type: T): KernelSourceDriver<T> {
