@@ -23,14 +23,15 @@ export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_OR
   const counts = new Map<string, number>();
   for (const s of summaries) counts.set(s.key, (counts.get(s.key) ?? 0) + 1);
   for (const s of summaries) if ((counts.get(s.key) ?? 0) > 1) s.key = `${s.key}@${s.runId}`;
-  const failed = summaries.filter((s) => s.status !== 'ok').length;
+  // A skipped cell (a running-kernel cell without root) is neither ok nor a failure.
+  const failed = summaries.filter((s) => s.status !== 'ok' && s.status !== 'skipped').length;
   return {
     summaryVersion: SUMMARY_VERSION,
     tool: { name: 'tailmatrix', version: TOOL_VERSION },
     runs: [...new Set(summaries.map((s) => s.runId))].sort(),
     totals: {
       cells: summaries.length,
-      ok: summaries.length - failed,
+      ok: summaries.filter((s) => s.status === 'ok').length,
       failed,
       emulated: summaries.filter((s) => s.emulated).length,
     },

@@ -3,7 +3,7 @@
 // wires them, shows progress, and turns what happened into an exit code. Cleanup (VMs, temp dirs) runs
 // even after a failure or Ctrl-C; finished cells are on disk before the next one starts.
 import path from 'node:path';
-import { Listr } from 'listr2';
+import { Listr, type ListrTaskWrapper } from 'listr2';
 import type { RunCommandOptions } from './commands/run.js';
 import { EXIT } from './exit-codes.js';
 import { listrOptions } from './renderer.js';
@@ -18,6 +18,9 @@ import type { Accelerator, CellResult } from '../results/cell-result.js';
 import { prepareRun, type PreparedRun } from '../run/prepare.js';
 import { runCell } from '../run/run-cell.js';
 import { defaultParallelism } from '../run/parallelism.js';
+import { scheduleCells, type Phase } from '../run/schedule.js';
+import { isRunningKernel, type Cell } from '../run/plan.js';
+import { createNativeBackend } from '../vm/native.js';
 import { headline } from '../run/headline.js';
 import type { RunEvent } from '../run/events.js';
 import { writeRunMeta } from '../results/store.js';
@@ -68,6 +71,10 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
   const run = prepared.value;
   const todo = run.cells.filter((c) => !run.done.has(c.id));
   const parallel = defaultParallelism(run.matrix.runner);
+  // VM cells in parallel, then running-kernel cells on the host, one at a time (src/run/schedule.ts).
+  const phases = scheduleCells(todo, parallel);
+  const vmTodo = todo.filter((c) => !isRunningKernel(c.kernel));
+  const nativeBackend = createNativeBackend({ unhardenHost: opts.unhardenHost });
 
   const { signal, unwire } = abortOnSigint('interrupted: stopping VMs, keeping finished cells');
   const fetchFailures: KernelFailure[] = [];
@@ -83,6 +90,53 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
   const meta = await initialMeta(run);
   const dryRunLines: string[] = [];
   const ctx: Ctx = { kernels: new Map(), transferredBytes: 0, results: [] };
+
+  const cellTask = (phase: Phase<Cell>, cell: Cell) => ({
+    title: cell.id,
+    skip: (c: Ctx) => !c.kernels.has(cell.kernel.id) && `kernel ${cell.kernel.id} was not fetched`,
+    task: async (c: Ctx, sub: ListrTaskWrapper<Ctx, never, never>) => {
+      const native = phase.kind === 'native';
+      const backend = native ? nativeBackend : c.backend!;
+      const spec: Omit<CellRunSpec, 'workDir'> = {
+        cellId: cell.id,
+        kernel: c.kernels.get(cell.kernel.id)!,
+        boot: cell.boot,
+        benchmark: cell.benchmark,
+        runner: run.matrix.runner,
+        accel: native ? 'none' : c.accel!,
+        payload: c.payload!,
+      };
+      if (opts.dryRun) {
+        const lines = await backend.describe({ ...spec, workDir: `<tmp>/${cell.id}` });
+        dryRunLines.push(`# ${cell.id}`, ...lines);
+        sub.title = `${cell.id}: ${lines.length} command(s)`;
+        return;
+      }
+      const result = await runCell({
+        runId: run.runId,
+        runDir: run.runDir,
+        backend,
+        spec,
+        signal: signal,
+        emit: (e: RunEvent) => {
+          if (e.type === 'cell' && e.event.type === 'phase') sub.output = e.event.phase;
+          else if (e.type === 'cell' && e.event.type === 'console' && opts.verbose) sub.output = e.event.line;
+          else if (e.type === 'cell' && e.event.type === 'progress') sub.output = e.event.text;
+      },
+      });
+      if (!result) {
+        sub.skip(`${cell.id}: interrupted (rerun with --resume ${run.runId})`);
+        return;
+      }
+      c.results.push(result);
+      sub.title = `${cell.id}: ${headline(result)}`;
+      if (result.status === 'skipped') {
+        sub.skip(sub.title);
+        return;
+      }
+      if (result.status !== 'ok') throw new Error(`${cell.id}: ${headline(result)}`);
+      },
+  });
 
   const tasks = new Listr<Ctx>(
     [
@@ -105,10 +159,10 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
       },
       {
         title: 'Choose VM backend and accelerator',
-        enabled: () => todo.length > 0,
+        enabled: () => vmTodo.length > 0,
         task: async (c, task) => {
           // Accelerator first: which backend pays off depends on it (vng is slow under TCG).
-          const probeKernel = c.kernels.values().next().value;
+          const probeKernel = vmTodo.map((cell) => c.kernels.get(cell.kernel.id)).find((k) => k !== undefined);
           if (!probeKernel) throw new Error('no kernel was fetched');
           const accel = await probeAccelerator(run.matrix.runner.accel, probeKernel, { signal });
           if (!accel.ok) throw new Error(accel.error);
@@ -128,51 +182,19 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
         },
       },
       {
-        title: opts.dryRun ? 'Commands each cell would run' : `Run cells (${parallel} at once)`,
+        title: opts.dryRun ? 'Commands each cell would run' : `Run cells (VMs ${parallel} at once; running kernel after them, alone)`,
         enabled: () => todo.length > 0,
-        task: (c, task) =>
+        task: (_c, task) =>
           task.newListr(
-            todo.map((cell) => ({
-              title: cell.id,
-              skip: () => !c.kernels.has(cell.kernel.id) && `kernel ${cell.kernel.id} was not fetched`,
-              task: async (_c2, sub) => {
-                const spec: Omit<CellRunSpec, 'workDir'> = {
-                  cellId: cell.id,
-                  kernel: c.kernels.get(cell.kernel.id)!,
-                  boot: cell.boot,
-                  benchmark: cell.benchmark,
-                  runner: run.matrix.runner,
-                  accel: c.accel!,
-                  payload: c.payload!,
-                };
-                if (opts.dryRun) {
-                  const lines = await c.backend!.describe({ ...spec, workDir: `<tmp>/${cell.id}` });
-                  dryRunLines.push(`# ${cell.id}`, ...lines);
-                  sub.title = `${cell.id}: ${lines.length} command(s)`;
-                  return;
-                }
-                const result = await runCell({
-                  runId: run.runId,
-                  runDir: run.runDir,
-                  backend: c.backend!,
-                  spec,
-                  signal: signal,
-                  emit: (e: RunEvent) => {
-                    if (e.type === 'cell' && e.event.type === 'phase') sub.output = e.event.phase;
-                    else if (e.type === 'cell' && e.event.type === 'console' && opts.verbose) sub.output = e.event.line;
-                    else if (e.type === 'cell' && e.event.type === 'progress') sub.output = e.event.text;
-                  },
-                });
-                if (!result) {
-                  sub.skip(`${cell.id}: interrupted (rerun with --resume ${run.runId})`);
-                  return;
-                }
-                c.results.push(result);
-                sub.title = `${cell.id}: ${headline(result)}`;
-                if (result.status !== 'ok') throw new Error(`${cell.id}: ${headline(result)}`);
-              },
+            phases.map((phase) => ({
+              title: phase.kind === 'vm' ? `VM cells (${phase.concurrency} at once)` : 'Running-kernel cells (on this host, one at a time, no VM beside them)',
+              task: (_c1: Ctx, t: ListrTaskWrapper<Ctx, never, never>) =>
+                t.newListr(
+                  phase.cells.map((cell) => cellTask(phase, cell)),
+                  { concurrent: phase.concurrency, exitOnError: false },
+                ),
             })),
-            { concurrent: parallel, exitOnError: false },
+            { exitOnError: false },
           ),
       },
       {
@@ -252,7 +274,7 @@ function exitCodeFor(i: {
     return i.fetchFailures.some((f) => f.badInput) ? EXIT.badInput : EXIT.unavailable;
   }
   if (i.ctx.reportExit !== undefined && i.ctx.reportExit !== EXIT.ok) return i.ctx.reportExit;
-  if (i.ctx.results.some((r) => r.status !== 'ok')) return EXIT.cellFailures;
+  if (i.ctx.results.some((r) => r.status !== 'ok' && r.status !== 'skipped')) return EXIT.cellFailures;
   if (i.pipelineError) {
     process.stderr.write(`error: ${i.pipelineError.message}\n`);
     return EXIT.unavailable;

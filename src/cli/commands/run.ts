@@ -20,6 +20,8 @@ export interface RunCommandOptions {
   dryRun?: boolean;
   frozenLockfile?: boolean;
   baseline?: string;
+  /** Running-kernel cells may lower bpf_jit_harden / kptr_restrict for the run (restored after). */
+  unhardenHost?: boolean;
   quiet?: boolean;
   verbose?: boolean;
 }
@@ -47,6 +49,7 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('--dry-run', 'fetch and prepare, then print the exact command of every cell without booting')
     .option('--frozen-lockfile', 'fail when matrix.lock.json does not pin every kernel (CI)')
     .option('--baseline <file|dir>', 'previous summary.json or results dir: fail on a regression')
+    .option('--unharden-host', 'running-kernel cells: allow lowering bpf_jit_harden / kptr_restrict for the measurement (restored after)')
     .option('-q, --quiet', 'no progress output')
     .option('-v, --verbose', 'line-by-line output with guest console lines')
     .action(async (opts: RunCommandOptions) => {
