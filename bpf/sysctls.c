@@ -20,17 +20,22 @@
 static struct sysctl {
 	const char *path, *value;
 	int required;
+	/* value is a ceiling, not a target: a lower value found is left alone. */
+	int at_most;
 	/* Found before the write, and whether the write changed it (then it is restored). */
 	char before[VALUE_LEN];
 	int changed;
 } sysctls[] = {
 	/* 1 = JIT on without debug dumps; some kernels force it (BPF_JIT_ALWAYS_ON) and refuse writes. */
-	{"/proc/sys/net/core/bpf_jit_enable", "1", 0, "", 0},
+	{"/proc/sys/net/core/bpf_jit_enable", "1", 0, 0, "", 0},
 	/* Constant blinding would silently force the indirect path for the direct variant. */
-	{"/proc/sys/net/core/bpf_jit_harden", "0", 1, "", 0},
-	{"/proc/sys/net/core/bpf_jit_kallsyms", "1", 0, "", 0},
-	/* So jited_ksyms / jited_prog_insns are not zeroed. */
-	{"/proc/sys/kernel/kptr_restrict", "0", 0, "", 0},
+	{"/proc/sys/net/core/bpf_jit_harden", "0", 1, 0, "", 0},
+	{"/proc/sys/net/core/bpf_jit_kallsyms", "1", 0, 0, "", 0},
+	/*
+	 * So jited_ksyms / jited_prog_insns / kallsyms are not zeroed: at 1 root still reads them (CAP_SYSLOG,
+	 * kallsyms_show_value), only 2 hides them from root too. No lower than that: it is the host's.
+	 */
+	{"/proc/sys/kernel/kptr_restrict", "1", 0, 1, "", 0},
 };
 #define NSYSCTLS (sizeof(sysctls) / sizeof(sysctls[0]))
 
@@ -72,6 +77,8 @@ void set_sysctls(void)
 	for (size_t i = 0; i < NSYSCTLS; i++) {
 		struct sysctl *s = &sysctls[i];
 		read_small(s->path, s->before, sizeof(s->before));
+		if (s->at_most && s->before[0] && atoi(s->before) <= atoi(s->value))
+			continue;
 		int e = write_small(s->path, s->value);
 		char now[VALUE_LEN];
 		read_small(s->path, now, sizeof(now));

@@ -10,6 +10,8 @@ export interface HostSetting {
   name: string;
   /** The value the agent sets (bpf/sysctls.c); absent for a setting it never touches, only watched. */
   want?: string;
+  /** `want` is a ceiling, not a target: a lower value is left as found. */
+  atMost?: boolean;
   /** Lowering it weakens the host: refused without --unharden-host. */
   hardening?: boolean;
 }
@@ -19,8 +21,9 @@ export const HOST_SETTINGS: readonly HostSetting[] = [
   // Constant blinding forces the indirect path for the direct variant: the measurement needs it off.
   { name: 'net.core.bpf_jit_harden', want: '0', hardening: true },
   { name: 'net.core.bpf_jit_kallsyms', want: '1' },
-  // So the JITed images and their addresses can be read back (the proof of which jump ran).
-  { name: 'kernel.kptr_restrict', want: '0', hardening: true },
+  // So the JITed images and their addresses can be read back (the proof of which jump ran): at 1 root
+  // still reads them (CAP_SYSLOG); only 2 hides them from root too.
+  { name: 'kernel.kptr_restrict', want: '1', atMost: true, hardening: true },
   // Never changed by tailmatrix; watched so that anything that did change it would show.
   { name: 'kernel.bpf_stats_enabled' },
 ];
@@ -57,6 +60,7 @@ export function plannedChanges(found: Snapshot): Change[] {
   for (const s of HOST_SETTINGS) {
     const from = found[s.name];
     if (s.want === undefined || from === null || from === undefined || from === s.want) continue;
+    if (s.atMost && Number(from) <= Number(s.want)) continue;
     changes.push({ name: s.name, from, to: s.want, hardening: (s.hardening ?? false) && Number(s.want) < Number(from) });
   }
   return changes;

@@ -181,7 +181,7 @@ describe('running-kernel cell on this machine', () => {
   it('puts every host setting back after Ctrl-C mid-sweep, including ones it had to change', async () => {
     // Settings the agent must change here (as found on this machine it changes none): lowering
     // kptr_restrict weakens the host, so --unharden-host allows it.
-    setSysctl('kernel.kptr_restrict', '1');
+    setSysctl('kernel.kptr_restrict', '2');
     setSysctl('net.core.bpf_jit_kallsyms', '0');
     const before = readSettings();
     const bpfBefore = bpfState();
@@ -191,7 +191,7 @@ describe('running-kernel cell on this machine', () => {
     void child.finally(() => (exited = true));
     await midSweep(tmp, () => exited);
     // The run really changed them: what is restored below was not trivially equal.
-    expect(readSettings()['kernel.kptr_restrict']).toBe('0');
+    expect(readSettings()['kernel.kptr_restrict']).toBe('1');
     expect(readSettings()['net.core.bpf_jit_kallsyms']).toBe('1');
     child.kill('SIGINT');
     const res = await child;
@@ -203,7 +203,7 @@ describe('running-kernel cell on this machine', () => {
   });
 
   it('puts every host setting back when the agent is SIGKILLed mid-sweep (no handler of its own runs)', async () => {
-    setSysctl('kernel.kptr_restrict', '1');
+    setSysctl('kernel.kptr_restrict', '2');
     const before = readSettings();
     const bpfBefore = bpfState();
     const tmp = tmpOf('sigkill');
@@ -211,7 +211,7 @@ describe('running-kernel cell on this machine', () => {
     let exited = false;
     void child.finally(() => (exited = true));
     const agentPid = await midSweep(tmp, () => exited);
-    expect(readSettings()['kernel.kptr_restrict']).toBe('0');
+    expect(readSettings()['kernel.kptr_restrict']).toBe('1');
     process.kill(agentPid, 'SIGKILL');
     const res = await child;
     expect(res.exitCode, res.all).toBe(EXIT.cellFailures);

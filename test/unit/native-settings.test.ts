@@ -41,13 +41,18 @@ describe('host settings of a running-kernel cell', () => {
     expect(plannedChanges(readSettings(root))).toEqual([]);
   });
 
+  it('leaves kptr_restrict 1 alone (root reads JIT images at 1): only 2 is lowered, to 1', () => {
+    fakeProcSys({ ...AS_FOUND_HERE, 'kernel.kptr_restrict': '1' });
+    expect(plannedChanges(readSettings(root))).toEqual([]);
+  });
+
   it('names each change, and marks lowering bpf_jit_harden or kptr_restrict as weakening the host', () => {
-    fakeProcSys({ ...AS_FOUND_HERE, 'net.core.bpf_jit_harden': '2', 'kernel.kptr_restrict': '1', 'net.core.bpf_jit_kallsyms': '0' });
+    fakeProcSys({ ...AS_FOUND_HERE, 'net.core.bpf_jit_harden': '2', 'kernel.kptr_restrict': '2', 'net.core.bpf_jit_kallsyms': '0' });
     const changes = plannedChanges(readSettings(root));
     expect(changes).toEqual([
       { name: 'net.core.bpf_jit_harden', from: '2', to: '0', hardening: true },
       { name: 'net.core.bpf_jit_kallsyms', from: '0', to: '1', hardening: false },
-      { name: 'kernel.kptr_restrict', from: '1', to: '0', hardening: true },
+      { name: 'kernel.kptr_restrict', from: '2', to: '1', hardening: true },
     ]);
     const refusal = hardeningRefusal(changes, false);
     expect(refusal).toContain('net.core.bpf_jit_harden 2 → 0');
