@@ -9,16 +9,22 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { formatCommand, run } from '../util/exec.js';
+import { acquireLock } from '../util/file-lock.js';
 import { ok, type Result } from '../util/result.js';
 import { parseAgentOutput } from '../measure/agent-output.js';
 import { agentArgs } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
 import { describeChange, plannedChanges, readSettings, restoreSettings, type Change } from './native-settings.js';
 import { classifyOutcome } from './outcome.js';
-import type { CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
+import type { CellEvent, CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
 
 /** Prefix of the lines this backend adds to the cell's console tail (what it changed, restored). */
 const NOTE = 'tailmatrix-native: ';
+/**
+ * Host-wide, across tailmatrix processes: two native cells at once would time each other, and the
+ * second would save the first one's changed settings as "found" and restore those.
+ */
+const HOST_LOCK = '/run/tailmatrix-native';
 
 export interface NativeBackendOptions {
   /** Allow lowering bpf_jit_harden / kptr_restrict for the run (restored after): --unharden-host. */
@@ -97,49 +103,70 @@ export function createNativeBackend(opts: NativeBackendOptions = {}): VmBackend 
       ctx.emit({ type: 'phase', phase: 'prepare' });
       const unavailable = nativeUnavailable();
       if (unavailable) return done({ status: 'skipped', message: unavailable });
-      const before = readSettings();
-      const changes = plannedChanges(before);
-      const refusal = hardeningRefusal(changes, unhardenHost);
-      if (refusal) return done({ status: 'skipped', message: refusal });
-      note(`host settings found: ${Object.entries(before).map(([k, v]) => `${k}=${v ?? 'absent'}`).join(' ')}`);
-      note(changes.length ? `setting for the run: ${changes.map(describeChange).join(', ')}` : 'no host setting needs changing');
-
-      // A second Ctrl-C ends tailmatrix at once (process.exit) and SIGKILLs the agent: put the host back
-      // on the way out all the same.
-      const restoreOnExit = () => void restoreSettings(before);
-      process.on('exit', restoreOnExit);
-      ctx.emit({ type: 'phase', phase: 'measure' });
-      const timeoutMs = spec.runner.timeoutSec * 1000;
-      let res: Awaited<ReturnType<typeof run>>;
-      let problems: string[] = [];
+      let release: () => Promise<void>;
       try {
-        res = await run(spec.payload.agent, argv(spec), {
-          signal: ctx.signal,
-          timeoutMs,
-          discardOutput: true,
-          onLine: (line) => watcher.push(line),
-        });
-      } finally {
-        problems = restoreSettings(before);
-        process.off('exit', restoreOnExit);
+        release = await acquireLock(HOST_LOCK, { signal: ctx.signal, onWait: (owner) => note(`waiting for another running-kernel cell (${owner})`) });
+      } catch (e) {
+        if (ctx.signal.aborted) return done({ status: 'timeout', message: 'canceled before the cell finished' });
+        return done({ status: 'agent-error', message: `cannot take the host lock ${HOST_LOCK}.lock: ${(e as Error).message}` });
       }
-      note(problems.length ? `NOT restored: ${problems.join('; ')}` : 'host settings restored as found');
-      if (problems.length) return done({ status: 'agent-error', message: `host settings not restored: ${problems.join('; ')}` });
-
-      const text = existsSync(files(spec).agentOut) ? await readFile(files(spec).agentOut, 'utf8') : '';
-      const agent = text.trim() !== '' ? parseAgentOutput(text) : undefined;
-      const failure = res.ok ? undefined : res.error;
-      if (failure?.spawnError) return done({ status: 'agent-error', message: `the agent did not start: ${failure.spawnError}`, agent });
-      if (failure?.canceled) return done({ status: 'timeout', message: 'canceled before the cell finished', agent });
-      if (failure?.timedOut) return done({ status: 'timeout', message: `no result after ${Math.round(timeoutMs / 1000)} s; agent killed`, agent });
-      const verdict = classifyOutcome({
-        exit: { timedOut: false, canceled: false, stoppedEarly: false, exitCode: failure?.exitCode ?? 0, stderrTail: failure?.stderrTail ?? '', timeoutMs },
-        // No boot to watch: the agent started when the process did.
-        console: { initStarted: true, agentStarted: true, agentExit: failure ? (failure.exitCode ?? -1) : 0, probeOk: false, insmodFailed: [] },
-        agent,
-        benchmark: spec.benchmark,
-      });
-      return done({ ...verdict, agent });
+      try {
+        return done(await measureOnHost(spec, { ...ctx, watcher, note }, unhardenHost));
+      } finally {
+        await release();
+      }
     },
   };
+}
+
+/** Settings saved, the agent run, settings written back: whatever happened, before this returns. */
+async function measureOnHost(
+  spec: CellRunSpec,
+  ctx: { signal: AbortSignal; emit: (e: CellEvent) => void; watcher: ConsoleWatcher; note: (line: string) => void },
+  unhardenHost: boolean,
+): Promise<Omit<CellRunOutcome, 'wallMs' | 'consoleTail'>> {
+  const { watcher, note } = ctx;
+  const before = readSettings();
+  const changes = plannedChanges(before);
+  const refusal = hardeningRefusal(changes, unhardenHost);
+  if (refusal) return { status: 'skipped', message: refusal };
+  note(`host settings found: ${Object.entries(before).map(([k, v]) => `${k}=${v ?? 'absent'}`).join(' ')}`);
+  note(changes.length ? `setting for the run: ${changes.map(describeChange).join(', ')}` : 'no host setting needs changing');
+
+  // A second Ctrl-C ends tailmatrix at once (process.exit) and SIGKILLs the agent: put the host back
+  // on the way out all the same.
+  const restoreOnExit = () => void restoreSettings(before);
+  process.on('exit', restoreOnExit);
+  ctx.emit({ type: 'phase', phase: 'measure' });
+  const timeoutMs = spec.runner.timeoutSec * 1000;
+  let res: Awaited<ReturnType<typeof run>>;
+  let problems: string[] = [];
+  try {
+    res = await run(spec.payload.agent, argv(spec), {
+      signal: ctx.signal,
+      timeoutMs,
+      discardOutput: true,
+      onLine: (line) => watcher.push(line),
+    });
+  } finally {
+    problems = restoreSettings(before);
+    process.off('exit', restoreOnExit);
+  }
+  note(problems.length ? `NOT restored: ${problems.join('; ')}` : 'host settings restored as found');
+  if (problems.length) return { status: 'agent-error', message: `host settings not restored: ${problems.join('; ')}` };
+
+  const text = existsSync(files(spec).agentOut) ? await readFile(files(spec).agentOut, 'utf8') : '';
+  const agent = text.trim() !== '' ? parseAgentOutput(text) : undefined;
+  const failure = res.ok ? undefined : res.error;
+  if (failure?.spawnError) return { status: 'agent-error', message: `the agent did not start: ${failure.spawnError}`, agent };
+  if (failure?.canceled) return { status: 'timeout', message: 'canceled before the cell finished', agent };
+  if (failure?.timedOut) return { status: 'timeout', message: `no result after ${Math.round(timeoutMs / 1000)} s; agent killed`, agent };
+  const verdict = classifyOutcome({
+    exit: { timedOut: false, canceled: false, stoppedEarly: false, exitCode: failure?.exitCode ?? 0, stderrTail: failure?.stderrTail ?? '', timeoutMs },
+    // No boot to watch: the agent started when the process did.
+    console: { initStarted: true, agentStarted: true, agentExit: failure ? (failure.exitCode ?? -1) : 0, probeOk: false, insmodFailed: [] },
+    agent,
+    benchmark: spec.benchmark,
+  });
+  return { ...verdict, agent };
 }
