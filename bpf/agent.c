@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tailmatrix measurement agent: runs inside the guest as root, loads the two tail-call chains,
- * dumps their JITed images and sweeps chain depths with BPF_PROG_TEST_RUN. Output is the JSON
- * Lines protocol of bpf/PROTOCOL.md on --out (never the kernel console). Linked statically against
+ * tailmatrix measurement agent: runs as root inside the guest (or on the host itself for the running
+ * kernel, src/vm/native.ts), loads the two tail-call chains, dumps their JITed images and sweeps chain
+ * depths with BPF_PROG_TEST_RUN. Output is the JSON Lines protocol of bpf/PROTOCOL.md on --out (never
+ * the kernel console). Linked statically against
  * bookworm's libbpf 1.1.2 so it runs in a bare busybox initramfs on any kernel 5.10 .. 7.x.
  *
  * Expected failures (load refused, retval mismatch) become `error` records and a non-zero exit.
