@@ -19,6 +19,8 @@ PACKAGES=(
   git binutils bc bison flex libssl-dev ccache
   # tests look for leftover QEMU processes
   procps
+  # the native tests check that no BPF program of ours outlives a running-kernel cell
+  bpftool
   # the HTML report test renders in headless Chromium
   chromium
   # the vng installer downloads with curl

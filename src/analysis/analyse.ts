@@ -32,7 +32,7 @@ export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_OR
     runs: [...new Set(summaries.map((s) => s.runId))].sort(),
     totals: {
       cells: summaries.length,
-      ok: summaries.length - failed - skipped,
+      ok: summaries.filter((s) => s.status === 'ok').length,
       failed,
       skipped,
       emulated: summaries.filter((s) => s.emulated).length,

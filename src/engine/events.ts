@@ -9,8 +9,8 @@ export type RunEvent =
   | { type: 'fetch'; event: FetchEvent }
   | { type: 'payload'; hash: string }
   | { type: 'backend'; backend: string; backendReason: string; accel: string; accelReason: string }
-  /** Cells run in this order, `parallel` at once. */
-  | { type: 'cells-start'; parallel: number; cells: string[] }
+  /** Cells run phase after phase (VM cells, then running-kernel cells), each phase `concurrency` at once. */
+  | { type: 'cells-start'; phases: { kind: 'vm' | 'native'; concurrency: number; cells: string[] }[] }
   | CellRunEvent
   /** A cell whose kernel could not be fetched: not run, reported as not run. */
   | { type: 'cell-not-run'; cellId: string; reason: string }

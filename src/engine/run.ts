@@ -4,14 +4,15 @@
 // starts; run.json records the run's life; Ctrl-C (the signal) stops VMs and keeps what finished.
 import { setMaxListeners } from 'node:events';
 import { fetchAll } from '../kernels/index.js';
-import type { FetchedKernel } from '../kernels/types.js';
 import { ensurePayload } from '../guest/payload.js';
 import { loadMatrix } from '../matrix/load.js';
 import type { Runner } from '../matrix/schema.js';
 import type { CellResult } from '../results/cell-result.js';
 import { writeReports } from '../report/write-reports.js';
 import { defaultParallelism } from '../run/parallelism.js';
-import type { Cell } from '../run/plan.js';
+import { isRunningKernel } from '../run/plan.js';
+import { scheduleCells } from '../run/schedule.js';
+import { createNativeBackend } from '../vm/native.js';
 import { prepareRun, type PreparedRun } from '../run/prepare.js';
 import { runCell } from '../run/run-cell.js';
 import { runPool } from '../util/pool.js';
@@ -39,6 +40,8 @@ export interface RunInput {
   resultsRoot: string;
   dryRun?: boolean;
   frozenLockfile?: boolean;
+  /** Running-kernel cells may lower bpf_jit_harden / kptr_restrict for the measurement (restored after). */
+  unhardenHost?: boolean;
   /** Go on with unverified Debian indexes when gpgv or the keyring is missing (recorded in the lock). */
   allowUnsigned?: boolean;
   baseline?: string;
@@ -51,10 +54,18 @@ export interface RunDeps {
   ensurePayload: typeof ensurePayload;
   probeAccelerator: typeof probeAccelerator;
   pickBackend: (name: Runner['backend'], accel: Accelerator) => ReturnType<typeof pickBackend>;
+  /** The backend of running-kernel cells (the agent on this host, no VM). */
+  nativeBackend: (o: { unhardenHost: boolean }) => VmBackend;
   now: () => Date;
 }
 
-const realDeps: RunDeps = { ensurePayload, probeAccelerator, pickBackend: (n, a) => pickBackend(n, a), now: () => new Date() };
+const realDeps: RunDeps = {
+  ensurePayload,
+  probeAccelerator,
+  pickBackend: (n, a) => pickBackend(n, a),
+  nativeBackend: (o) => createNativeBackend(o),
+  now: () => new Date(),
+};
 
 export interface RunResult {
   outcome: Outcome;
@@ -126,57 +137,59 @@ export async function runMatrix(
   if (!payload.ok) return stopped('payload', payload.error);
   emit({ type: 'payload', hash: payload.value.hash });
 
-  // Accelerator first: which backend pays off depends on it (vng is slow under TCG).
-  const probeKernel = fetched.kernels.values().next().value as FetchedKernel | undefined;
-  if (probeKernel === undefined) return finish(fetchOutcome);
-  const accel = await deps.probeAccelerator(run.matrix.runner.accel, probeKernel, { signal });
-  if (!accel.ok) return stopped('backend', accel.error);
-  const chosen = await deps.pickBackend(run.matrix.runner.backend, accel.value.accel);
-  if (!chosen.ok) return stopped('backend', chosen.error);
-  const backend = chosen.value.backend;
-  emit({ type: 'backend', backend: backend.name, backendReason: chosen.value.reason, accel: accel.value.accel, accelReason: accel.value.reason });
-  Object.assign(meta, { backend: backend.name, backendReason: chosen.value.reason, accelerator: accel.value.accel, acceleratorReason: accel.value.reason });
-  if (!dryRun) await writeRunMeta(run.runDir, meta);
+  // VM cells in parallel, then running-kernel cells on the host one at a time (src/run/schedule.ts).
+  const phases = scheduleCells(todo, defaultParallelism(run.matrix.runner));
+  const native = { backend: deps.nativeBackend({ unhardenHost: input.unhardenHost ?? false }), accel: 'none' as const };
+  let vm: { backend: VmBackend; accel: Accelerator } | undefined;
+  // Accelerator first: which backend pays off depends on it (vng is slow under TCG). Only VM cells need it.
+  const probeKernel = todo.filter((c) => !isRunningKernel(c.kernel)).map((c) => fetched.kernels.get(c.kernel.id)).find((k) => k !== undefined);
+  if (probeKernel !== undefined) {
+    const accel = await deps.probeAccelerator(run.matrix.runner.accel, probeKernel, { signal });
+    if (!accel.ok) return stopped('backend', accel.error);
+    const chosen = await deps.pickBackend(run.matrix.runner.backend, accel.value.accel);
+    if (!chosen.ok) return stopped('backend', chosen.error);
+    vm = { backend: chosen.value.backend, accel: accel.value.accel };
+    emit({ type: 'backend', backend: vm.backend.name, backendReason: chosen.value.reason, accel: vm.accel, accelReason: accel.value.reason });
+    Object.assign(meta, { backend: vm.backend.name, backendReason: chosen.value.reason, accelerator: vm.accel, acceleratorReason: accel.value.reason });
+    if (!dryRun) await writeRunMeta(run.runDir, meta);
+  }
 
-  const parallel = defaultParallelism(run.matrix.runner);
-  emit({ type: 'cells-start', parallel, cells: todo.map((c) => c.id) });
-  const cellFor = (cell: Cell, kernel: FetchedKernel): Omit<CellRunSpec, 'workDir'> => ({
-    cellId: cell.id,
-    kernel,
-    boot: cell.boot,
-    benchmark: cell.benchmark,
-    runner: run.matrix.runner,
-    accel: accel.value.accel,
-    payload: payload.value,
-  });
-  await runPool(
-    todo,
-    parallel,
-    async (cell) => {
-      const kernel = fetched.kernels.get(cell.kernel.id);
-      if (kernel === undefined) {
-        emit({ type: 'cell-not-run', cellId: cell.id, reason: `kernel ${cell.kernel.id} was not fetched` });
-        return;
-      }
-      if (dryRun) {
-        const lines = await describe(backend, cellFor(cell, kernel), cell.id);
-        emit({ type: 'cell-described', cellId: cell.id, lines });
-        return;
-      }
-      const result = await runCell({ runId: run.runId, runDir: run.runDir, backend, spec: cellFor(cell, kernel), signal, emit });
-      if (result) results.push(result);
-    },
-    signal,
-  );
+  emit({ type: 'cells-start', phases: phases.map((p) => ({ kind: p.kind, concurrency: p.concurrency, cells: p.cells.map((c) => c.id) })) });
+  for (const phase of phases) {
+    const where = phase.kind === 'native' ? native : vm;
+    await runPool(
+      phase.cells,
+      phase.concurrency,
+      async (cell) => {
+        const kernel = fetched.kernels.get(cell.kernel.id);
+        if (kernel === undefined || where === undefined) {
+          emit({ type: 'cell-not-run', cellId: cell.id, reason: `kernel ${cell.kernel.id} was not fetched` });
+          return;
+        }
+        const spec: Omit<CellRunSpec, 'workDir'> = {
+          cellId: cell.id,
+          kernel,
+          boot: cell.boot,
+          benchmark: cell.benchmark,
+          runner: run.matrix.runner,
+          accel: where.accel,
+          payload: payload.value,
+        };
+        if (dryRun) {
+          emit({ type: 'cell-described', cellId: cell.id, lines: await where.backend.describe({ ...spec, workDir: `<tmp>/${cell.id}` }) });
+          return;
+        }
+        const result = await runCell({ runId: run.runId, runDir: run.runDir, backend: where.backend, spec, signal, emit });
+        if (result) results.push(result);
+      },
+      signal,
+    );
+  }
   if (signal.aborted) return finish(interrupted());
   if (dryRun) return finish(fetchOutcome);
   const reported = await report(input, run, emit, results);
   // A kernel that could not be fetched is the first thing to fix; then what the report found.
   return finish(fetchOutcome.kind !== 'ok' ? fetchOutcome : reported);
-}
-
-function describe(backend: VmBackend, spec: Omit<CellRunSpec, 'workDir'>, cellId: string): Promise<string[]> {
-  return backend.describe({ ...spec, workDir: `<tmp>/${cellId}` });
 }
 
 /** Reports over every cell of the run directory (resumed runs included) and the gate's verdict. */

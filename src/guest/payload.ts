@@ -80,7 +80,7 @@ export async function missingBuildTools(ctx: ToolCtx = {}): Promise<string[]> {
   return reqs.filter((_, i) => !results[i]).map((r) => `${r.what}: install ${r.pkg}`);
 }
 
-/** Hash of what decides the build output: every source file, the compilers, libbpf's version. */
+/** Hash of what decides the build output: every bpf/*.c, *.h (all the agent's files too) and the Makefile, the compilers, libbpf's version. */
 export async function payloadHash(sourceDir: string, ctx: ToolCtx = {}): Promise<string> {
   const h = createHash('sha256');
   const files = (await readdir(sourceDir)).filter((f) => /\.(c|h)$/.test(f) || f === 'Makefile').sort();

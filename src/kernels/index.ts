@@ -169,6 +169,8 @@ export function describeResolved(r: ResolvedKernel): string {
       return `oci:${r.image}@${r.digest}`;
     case 'local':
       return 'local';
+    case 'running':
+      return 'running';
     case 'build':
       return `build:${r.inputsHash.slice(0, 12)}`;
   }

@@ -7,6 +7,7 @@ import { debianSourceDriver } from './sources/debian.js';
 import { localSourceDriver } from './sources/local.js';
 import { ociSourceDriver } from './sources/oci.js';
 import { urlSourceDriver } from './sources/url.js';
+import { runningSourceDriver } from './sources/running.js';
 
 type DriverMap = { [T in KernelSource['type']]: KernelSourceDriver<T> };
 
@@ -16,6 +17,7 @@ const drivers: DriverMap = {
   local: localSourceDriver,
   oci: ociSourceDriver,
   build: buildSourceDriver,
+  running: runningSourceDriver,
 };
 
 export function getSourceDriver<T extends KernelSource['type']>(type: T): KernelSourceDriver<T> {

@@ -1,6 +1,6 @@
 // What a kernel source is, as types only: the driver interface, its context and its failures. A leaf
 // module (it imports nothing that imports it back): every driver imports it, the registry
-// (./registry.ts) imports the drivers. resolve() turns a moving name into a lock entry; fetch() turns a
+// (./registry.ts) imports the drivers (debian, url, local, oci, build, running). resolve() turns a moving name into a lock entry; fetch() turns a
 // lock entry into files in the cache.
 import type { Kernel, KernelSource } from '../matrix/schema.js';
 import type { ResolvedKernel } from '../matrix/lock.js';

@@ -52,6 +52,8 @@ export const resolvedKernel = z.discriminatedUnion('type', [
   }),
   // A local kernel is not pinned: it is whatever the path holds now (the patched-kernel loop).
   z.object({ type: z.literal('local') }),
+  // Nor is the running kernel: it is whatever this machine booted.
+  z.object({ type: z.literal('running') }),
   // The build driver owns what it records; the lock only needs its inputs hash.
   z.looseObject({ type: z.literal('build'), inputsHash: sha256 }),
 ]);
@@ -106,7 +108,7 @@ export function lockMismatches(lock: LockFile, kernels: readonly Kernel[]): stri
   const problems: string[] = [];
   for (const k of kernels) {
     const entry = lock.kernels[k.id];
-    if (k.source.type === 'local') continue;
+    if (k.source.type === 'local' || k.source.type === 'running') continue;
     if (entry === undefined) problems.push(`kernel "${k.id}" is not in the lockfile`);
     else if (entry.sourceHash !== sourceHash(k.source)) problems.push(`kernel "${k.id}": its source changed since it was locked`);
   }

@@ -86,7 +86,12 @@ export const buildSource = z
   })
   .strict();
 
-export const kernelSource = z.discriminatedUnion('type', [debianSource, urlSource, localSource, ociSource, buildSource]);
+export const runningSource = z
+  .object({ type: z.literal('running') })
+  .strict()
+  .describe('the kernel this machine is running: measured natively on the host, as root, without a VM (hardware ns)');
+
+export const kernelSource = z.discriminatedUnion('type', [debianSource, urlSource, localSource, ociSource, buildSource, runningSource]);
 
 export const kernel = z
   .object({
@@ -157,6 +162,7 @@ export type UrlSource = z.infer<typeof urlSource>;
 export type LocalSource = z.infer<typeof localSource>;
 export type OciSource = z.infer<typeof ociSource>;
 export type BuildSource = z.infer<typeof buildSource>;
+export type RunningSource = z.infer<typeof runningSource>;
 export type Boot = z.infer<typeof boot>;
 export type Benchmark = z.infer<typeof benchmark>;
 export type TestRunParams = z.infer<typeof testRunParams>;

@@ -24,7 +24,10 @@ export function kernelBarsSpec(kernelId: string, cells: readonly CellSummary[]):
   const emulated = cells.some((c) => c.emulated);
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${kernelId}: ns per tail call`, subtitle: emulated ? `TCG — ${EMULATED_NOTE}` : '' },
+    title: {
+      text: `${kernelId}: ns per tail call`,
+      subtitle: emulated ? `TCG — ${EMULATED_NOTE}` : cells.every((c) => c.backend === 'native') ? 'running kernel, natively: ns (hardware)' : '',
+    },
     width: { step: 40 },
     height: CHART_HEIGHT,
     data: { values },

@@ -26,6 +26,8 @@ export function directCaveat(v: VariantSummary | null): string | null {
 }
 
 export function accelText(c: CellSummary): string {
+  // The running kernel, on the host: no VM, hardware nanoseconds (src/vm/native.ts).
+  if (c.backend === 'native') return 'native (running kernel): ns (hardware)';
   return c.emulated ? `${c.accelerator} (${EMULATED_NOTE})` : c.accelerator;
 }
 

@@ -57,6 +57,7 @@ export async function assembleCellResult(i: AssembleInput): Promise<CellResult> 
     accelerator: spec.accel,
     // No speculation is modelled under TCG: its figures are relative evidence, never hardware timing.
     emulated: spec.accel === 'tcg',
+    ...(outcome.figureKind ? { figureKind: outcome.figureKind } : {}),
     status: outcome.status,
     ...(outcome.message ? { message: outcome.message } : {}),
     startedAt: i.startedAt.toISOString(),

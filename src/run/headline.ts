@@ -10,6 +10,6 @@ export function headline(result: CellResult): string {
   const s = analyseCell(result);
   const part = (name: string, v: typeof s.direct) =>
     v?.fit ? `${name} ${ns(v.fit.slope)}/call [${v.mechanism ?? 'no JIT evidence'}]` : `${name} n/a`;
-  const label = result.emulated ? `${result.accelerator}, emulated` : result.accelerator;
+  const label = result.backend === 'native' ? 'native, hardware ns' : result.emulated ? `${result.accelerator}, emulated` : result.accelerator;
   return `ok · ${part('direct', s.direct)} · ${part('indirect', s.indirect)} (${label}, ${secs})`;
 }

@@ -1,4 +1,4 @@
-import type { Accelerator, BackendName, CellStatus } from '../results/cell-result.js';
+import type { Accelerator, BackendName, CellStatus, FigureKind } from '../results/cell-result.js';
 import type { Benchmark, Boot, Runner } from '../matrix/schema.js';
 import type { FetchedKernel } from '../kernels/types.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
@@ -39,6 +39,8 @@ export interface CellRunOutcome {
   /** Last lines of the guest console. */
   consoleTail: string[];
   wallMs: number;
+  /** What the figures are, when the backend knows better than the accelerator (native: hardware ns). */
+  figureKind?: FigureKind;
 }
 
 export interface VmBackend {

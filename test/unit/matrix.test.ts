@@ -14,11 +14,11 @@ const good = {
 };
 
 describe('matrix validation', () => {
-  it('the default matrix.json is valid and names four Debian lines', async () => {
+  it('the default matrix.json is valid and names four Debian lines and the running kernel', async () => {
     const r = await loadMatrix(path.join(PACKAGE_ROOT, 'matrix.json'));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.value.matrix.kernels.map((k) => k.source.type === 'debian' && k.source.suite)).toEqual(['bullseye', 'bookworm', 'trixie', 'sid']);
+    expect(r.value.matrix.kernels.map((k) => (k.source.type === 'debian' ? k.source.suite : k.source.type))).toEqual(['bullseye', 'bookworm', 'trixie', 'sid', 'running']);
   });
 
   it('fills defaults (runner, component, arch)', () => {

@@ -27,6 +27,8 @@ export interface RunCommandOptions {
   frozenLockfile?: boolean;
   allowUnsigned?: boolean;
   baseline?: string;
+  /** Running-kernel cells may lower bpf_jit_harden / kptr_restrict for the run (restored after). */
+  unhardenHost?: boolean;
   quiet?: boolean;
   verbose?: boolean;
 }
@@ -58,6 +60,7 @@ export function runInput(opts: RunCommandOptions): RunInput {
     dryRun: opts.dryRun,
     frozenLockfile: opts.frozenLockfile,
     allowUnsigned: opts.allowUnsigned,
+    unhardenHost: opts.unhardenHost,
     baseline: opts.baseline,
     // On GitHub Actions the Markdown report becomes the job's step summary.
     stepSummary: process.env.GITHUB_STEP_SUMMARY || undefined,
@@ -108,6 +111,7 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('--frozen-lockfile', 'fail when matrix.lock.json does not pin every kernel (CI)')
     .option('--allow-unsigned', ALLOW_UNSIGNED_HELP)
     .option('--baseline <file|dir>', 'previous summary.json or results dir: fail on a regression')
+    .option('--unharden-host', 'running-kernel cells: allow lowering bpf_jit_harden / kptr_restrict for the measurement (restored after)')
     .option('-q, --quiet', 'no progress output')
     .option('-v, --verbose', 'line-by-line output with guest console lines')
     .action(async (opts: RunCommandOptions) => {

@@ -54,43 +54,17 @@ export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOp
         task: async (_c, task) => {
           const e = await step((x) => (x.type === 'cells-start' || x.type === 'run-end' ? x : undefined));
           if (e?.type !== 'cells-start') return task.skip('no cell ran');
-          if (!start.dryRun) task.title = `Run cells (${e.parallel} at once)`;
-          return task.newListr(
-            e.cells.map((cellId) => ({
-              title: cellId,
-              task: async (_c2, sub) => {
-                const end = await step((x) => {
-                  if (!('cellId' in x) || x.cellId !== cellId) return x.type === 'run-end' ? x : undefined;
-                  if (x.type === 'cell') {
-                    const ev = x.event;
-                    if (ev.type === 'phase') sub.output = ev.phase;
-                    else if (ev.type === 'progress') sub.output = ev.text;
-                    else if (ev.type === 'console' && o.consoleLines) sub.output = ev.line;
-                    return undefined;
-                  }
-                  return x.type === 'cell-start' ? undefined : x;
-                });
-                switch (end?.type) {
-                  case 'cell-end':
-                    sub.title = `${cellId}: ${headline(end.result)}`;
-                    if (end.result.status === 'skipped') return sub.skip(sub.title);
-                    if (end.result.status !== 'ok') throw new Error(sub.title);
-                    return;
-                  case 'cell-described':
-                    sub.title = `${cellId}: ${end.lines.length} command(s)`;
-                    return;
-                  case 'cell-not-run':
-                    return sub.skip(`${cellId}: ${end.reason}`);
-                  case 'cell-interrupted':
-                    return sub.skip(`${cellId}: interrupted (rerun with --resume ${start.runId})`);
-                  default:
-                    return sub.skip(`${cellId}: not run`);
-                }
-              },
-            })),
-            // The engine starts cells in this order, this many at once: the display follows it.
-            { concurrent: e.parallel, exitOnError: false },
-          );
+          // The engine runs the phases in this order, each this many at once: the display follows it.
+          const phaseTasks: ListrTask[] = e.phases.map((p) => ({
+            title: p.kind === 'vm' ? `VM cells (${p.concurrency} at once)` : 'Running-kernel cells (this host, one at a time, no VM beside them)',
+            task: (_c1, t) => t.newListr(p.cells.map((id) => cellTask(feed, id, start, o)), { concurrent: p.concurrency, exitOnError: false }),
+          }));
+          const only = e.phases.length === 1 ? e.phases[0] : undefined;
+          if (only !== undefined) {
+            if (!start.dryRun) task.title = `Run cells (${only.concurrency} at once)`;
+            return task.newListr(only.cells.map((id) => cellTask(feed, id, start, o)), { concurrent: only.concurrency, exitOnError: false });
+          }
+          return task.newListr(phaseTasks, { exitOnError: false });
         },
       },
     );
@@ -105,6 +79,41 @@ export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOp
       },
     });
   return new Listr(tasks, { ...(o.listr as object), exitOnError: false } as never);
+}
+
+function cellTask(feed: EventFeed<RunEvent>, cellId: string, start: RunStart, o: RunViewOptions): ListrTask {
+  return {
+    title: cellId,
+    task: async (_c, sub) => {
+      const end = await feed.until((x) => {
+        if (!('cellId' in x) || x.cellId !== cellId) return x.type === 'run-end' ? x : undefined;
+        if (x.type === 'cell') {
+          const ev = x.event;
+          if (ev.type === 'phase') sub.output = ev.phase;
+          else if (ev.type === 'progress') sub.output = ev.text;
+          else if (ev.type === 'console' && o.consoleLines) sub.output = ev.line;
+          return undefined;
+        }
+        return x.type === 'cell-start' ? undefined : x;
+      });
+      switch (end?.type) {
+        case 'cell-end':
+          sub.title = `${cellId}: ${headline(end.result)}`;
+          if (end.result.status === 'skipped') return sub.skip(sub.title);
+          if (end.result.status !== 'ok') throw new Error(sub.title);
+          return;
+        case 'cell-described':
+          sub.title = `${cellId}: ${end.lines.length} command(s)`;
+          return;
+        case 'cell-not-run':
+          return sub.skip(`${cellId}: ${end.reason}`);
+        case 'cell-interrupted':
+          return sub.skip(`${cellId}: interrupted (rerun with --resume ${start.runId})`);
+        default:
+          return sub.skip(`${cellId}: not run`);
+      }
+    },
+  };
 }
 
 /** The dry run's commands, for stdout once the display is done. */

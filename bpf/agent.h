@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the agent's files share: the options, the JSON Lines writer (output.c), the host/guest
+ * settings (setup.c), the kernel facts (fingerprint.c, thunks.c), the chain (sweep.c, jit_dump.c).
+ * One job per file; main() in agent.c wires them in the order of bpf/PROTOCOL.md.
+ */
+#ifndef TAILMATRIX_AGENT_H
+#define TAILMATRIX_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTOCOL_VERSION 1
+/* Must match tailcall.bpf.h: 34 programs in a 40-slot array (slot 34 is never filled). */
+#define CHAIN_PROGRAMS 34
+/* A 64-byte Ethernet frame: the smallest frame on the wire, the same input as the reference studies. */
+#define FRAME_LEN 64
+/* Generous for one record: a JITed image of ~300 bytes is ~600 hex characters. */
+#define LINE_MAX_LEN (256 * 1024)
+/* Keep the tail of libbpf's log (the verifier's verdict is at the end) for error records. */
+#define LIBBPF_LOG_KEEP 600
+
+struct opts {
+	const char *objdir;
+	const char *out;
+	int max_depth;
+	int samples;
+	int warmup;
+	unsigned int repeat;
+	unsigned long long seed;
+	char variants[8][16];
+	int nvariants;
+};
+
+struct bpf_object;
+
+/* One loaded chain: the object, its prog array and the 34 programs. */
+struct chain {
+	struct bpf_object *obj;
+	int map_fd;
+	int prog_fd[CHAIN_PROGRAMS];
+	/* What each slot holds now: only slots that change are written (each write re-patches JIT images). */
+	int filled[CHAIN_PROGRAMS];
+};
+
+/* output.c: one record at a time, begin() .. put*() .. finish(). */
+extern unsigned long records;
+extern unsigned long errors;
+/* Opens --out (a tty is put in raw mode); -1 with errno when it cannot. */
+int open_out(const char *path);
+void close_out(void);
+void begin(const char *type);
+void finish(void);
+void put_raw(const char *s, size_t n);
+void put(const char *s);
+void putf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void put_str(const char *s);
+void put_kv_str(const char *k, const char *v);
+void put_hex(const unsigned char *b, size_t n);
+void report_error(const char *stage, const char *variant, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* setup.c */
+void read_small(const char *path, char *buf, size_t size);
+int write_small(const char *path, const char *value);
+void capture_libbpf_log(void);
+void libbpf_log_clear(void);
+const char *libbpf_log_tail(void);
+void setup_system(void);
+
+/* sysctls.c: sets the JIT sysctls, restores what it changed at exit and on fatal signals. */
+void set_sysctls(void);
+
+/* fingerprint.c, thunks.c */
+void emit_fingerprint(void);
+void emit_thunks(void);
+
+/* jit_dump.c */
+void dump_jit(const char *variant, const struct chain *c);
+
+/* sweep.c */
+void seed_rng(unsigned long long seed);
+void run_variant(const struct opts *o, const char *variant);
+
+#endif
