@@ -100,9 +100,12 @@ describe('the build source driver with a linux-source package', () => {
     expect(mirror.requests.length).toBe(before);
   });
 
-  it("a missing keyring the matrix names is an error naming it", async () => {
+  it('a missing keyring the matrix names is bad input naming it, even under --allow-unsigned', async () => {
     const r = await buildSourceDriver.resolve(kernel('no-such-keyring.gpg'), await sourceCtx(process.env, false));
-    expect(r).toEqual({ ok: false, error: expect.stringContaining(`keyring ${path.join(cacheDir, 'no-such-keyring.gpg')} not found`) });
+    expect(r).toEqual({ ok: false, error: { badInput: true, message: `the source's "keyring": no file at ${path.join(cacheDir, 'no-such-keyring.gpg')}` } });
+    // --allow-unsigned does not turn a misspelt keyring into an unchecked index.
+    const allowed = await buildSourceDriver.resolve(kernel('no-such-keyring.gpg'), await sourceCtx(process.env, true));
+    expect(allowed.ok).toBe(false);
   });
 });
 

@@ -118,6 +118,11 @@ async function verifiedInRelease(r: SuiteRequest, ctx: SuiteContext): Promise<Re
 }
 
 async function releaseText(r: SuiteRequest, ctx: SuiteContext): Promise<Result<ReleaseText, SourceFailure>> {
+  // A keyring the matrix names is never skipped, not even under --allow-unsigned: a typo must not
+  // quietly turn the check off.
+  if (r.keyring !== undefined && !(await stat(r.keyring).then((st) => st.isFile(), () => false))) {
+    return err(badInput(`the source's "keyring": no file at ${r.keyring}`));
+  }
   const missing = await signatureToolsMissing(r.keyring, ctx.env);
   if (missing === undefined) return verifiedInRelease(r, ctx);
   if (!r.allowUnsigned) {
