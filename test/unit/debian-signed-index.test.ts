@@ -79,6 +79,15 @@ describe('a signed index', () => {
     expect(log).toContain('InRelease signature checked with gpgv: tailmatrix test archive key (never trust outside tests) <test@tailmatrix.invalid>');
   });
 
+  it('`lock` again with nothing new leaves the lockfile untouched', async () => {
+    const c = await setup('valid');
+    expect((await fetchKernels({ ...c.opts, refreshLock: true })).ok).toBe(true);
+    const first = await stat(c.lockFile);
+    const again = await fetchKernels({ ...c.opts, refreshLock: true });
+    expect(again.ok && again.value.lockChanged).toBe(false);
+    expect((await stat(c.lockFile)).mtimeMs).toBe(first.mtimeMs);
+  });
+
   it('tampered after signing: refused, Packages.xz never fetched, nothing locked', async () => {
     const c = await setup('tampered');
     const r = await fetchKernels(c.opts);
