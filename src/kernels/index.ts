@@ -2,7 +2,7 @@
 // fetches the kernels concurrently and writes the lock once, telling what happens as FetchEvents.
 import { setMaxListeners } from 'node:events';
 import type { Kernel, Matrix } from '../matrix/schema.js';
-import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
+import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, stableJson, writeLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
 import { err, ok, type Result } from '../util/result.js';
 import { KernelCache } from './cache.js';
 import { getSourceDriver } from './registry.js';
@@ -125,7 +125,8 @@ export class FetchSession {
       if (!resolved.ok) return fail(resolved.error);
       const previous = this.lock.kernels[kernel.id];
       entry = { sourceHash: sourceHash(kernel.source), resolved: resolved.value, resolvedAt: new Date().toISOString() };
-      if (previous === undefined || JSON.stringify(previous.resolved) !== JSON.stringify(entry.resolved) || previous.sourceHash !== entry.sourceHash) {
+      // Key order differs between a parsed lock (schema order) and a fresh resolve: compare sorted.
+      if (previous === undefined || stableJson(previous.resolved) !== stableJson(entry.resolved) || previous.sourceHash !== entry.sourceHash) {
         this.lock.kernels[kernel.id] = entry;
         this.lockChanged = true;
         log(`locked ${describeResolved(entry.resolved)}`);

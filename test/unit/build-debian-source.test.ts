@@ -6,8 +6,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KernelCache } from '../../src/kernels/cache.js';
 import { resolveLinuxSource } from '../../src/kernels/debian/linux-source.js';
+import { buildSourceDriver } from '../../src/kernels/from-source/index.js';
 import { makeArgs } from '../../src/kernels/from-source/make.js';
+import type { SourceContext } from '../../src/kernels/source.js';
 import { startTestMirror, TEST_KEYRING, type TestMirror } from '../support/debian-mirror.js';
+import { pathWithout } from '../support/path-without.js';
 
 let mirror: TestMirror;
 let cacheDir: string;
@@ -54,6 +57,55 @@ describe('linux-source from the signed suite index', () => {
     expect(pkg).toEqual({ ok: false, error: { badInput: true, message: expect.stringMatching(/^package "linux-source-6\.2" is not in .* bookworm\/main \(amd64\) \(closest: linux-source-6\.1/) } });
     const suite = await resolveLinuxSource({ suite: 'bookwrom', package: 'linux-source-6.1', mirror: mirror.url('valid'), keyring: TEST_KEYRING }, ctx);
     expect(suite).toEqual({ ok: false, error: { badInput: true, message: expect.stringMatching(/^unknown suite "bookwrom" .*closest: bookworm/) } });
+  });
+});
+
+describe('the build source driver with a linux-source package', () => {
+  const kernel = (keyring = TEST_KEYRING) => ({
+    id: 'src',
+    source: {
+      type: 'build' as const,
+      debianSource: { suite: 'bookworm', package: 'linux-source-6.1', mirror: mirror.url('valid'), keyring },
+      patches: [],
+      base: 'tinyconfig' as const,
+      fragments: [],
+    },
+  });
+  const sourceCtx = async (env: NodeJS.ProcessEnv, allowUnsigned: boolean): Promise<SourceContext> => ({
+    // A cache of its own: loaded suites are kept per cache for the process.
+    cache: new KernelCache(await mkdtemp(path.join(cacheDir, 'c-'))),
+    signal: new AbortController().signal,
+    matrixDir: cacheDir,
+    env,
+    allowUnsigned,
+    onProgress: () => {},
+    log: () => {},
+  });
+
+  it('pins the signed .deb and records that its index was verified', async () => {
+    const r = await buildSourceDriver.resolve(kernel(), await sourceCtx(process.env, false));
+    expect(r.ok && r.value).toMatchObject({ type: 'build', signatureChecked: true, source: { kind: 'deb', sha256: '2'.repeat(64), version: '6.1.176-1' } });
+  });
+
+  it('without gpgv: an error unless --allow-unsigned; an unsigned pin is refused by a strict fetch before any download', async () => {
+    const env = { ...process.env, PATH: await pathWithout(['gpgv'], path.join(cacheDir, 'bin')) };
+    const strict = await buildSourceDriver.resolve(kernel(), await sourceCtx(env, false));
+    expect(strict).toEqual({ ok: false, error: expect.stringMatching(/gpgv is not installed \(apt-get install gpgv\); install it, or pass --allow-unsigned/) });
+    const allowed = await buildSourceDriver.resolve(kernel(), await sourceCtx(env, true));
+    expect(allowed.ok && allowed.value).toMatchObject({ signatureChecked: false, unsignedWhy: expect.stringContaining('apt-get install gpgv'), origin: expect.stringContaining('[index signature NOT checked: --allow-unsigned]') });
+    if (!allowed.ok) return;
+    const before = mirror.requests.length;
+    const fetched = await buildSourceDriver.fetch(kernel(), allowed.value, await sourceCtx(process.env, false));
+    expect(fetched).toEqual({ ok: false, error: { badInput: true, message: expect.stringMatching(/^the lock entry was resolved from a Debian index whose signature was not checked/) } });
+    expect(mirror.requests.length).toBe(before);
+  });
+
+  it('a missing keyring the matrix names is bad input naming it, even under --allow-unsigned', async () => {
+    const r = await buildSourceDriver.resolve(kernel('no-such-keyring.gpg'), await sourceCtx(process.env, false));
+    expect(r).toEqual({ ok: false, error: { badInput: true, message: `the source's "keyring": no file at ${path.join(cacheDir, 'no-such-keyring.gpg')}` } });
+    // --allow-unsigned does not turn a misspelt keyring into an unchecked index.
+    const allowed = await buildSourceDriver.resolve(kernel('no-such-keyring.gpg'), await sourceCtx(process.env, true));
+    expect(allowed.ok).toBe(false);
   });
 });
 

@@ -1,7 +1,7 @@
 // Signatures fail closed, end to end through fetchKernels and the CLI: crafted suites signed by a test
 // key (test/fixtures/debian/signed/, made by its make-fixtures.sh) served from a local node:http mirror.
 // Needs gpgv (apt-get install gpgv); a missing gpgv is simulated by a PATH without it.
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { debianOrigin } from '../../src/kernels/sources/debian.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import { readLock } from '../../src/matrix/lock.js';
 import { startTestMirror, TEST_KEYRING, type MirrorVariant, type TestMirror } from '../support/debian-mirror.js';
+import { pathWithout } from '../support/path-without.js';
 import { startCli } from '../support/run-cli.js';
 
 let mirror: TestMirror;
@@ -23,18 +24,7 @@ let n = 0;
 beforeAll(async () => {
   mirror = await startTestMirror();
   scratch = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-signed-'));
-  const bin = path.join(scratch, 'bin');
-  await mkdir(bin);
-  const seen = new Set<string>();
-  for (const dir of (process.env.PATH ?? '').split(':').filter((d) => d !== '')) {
-    const names = await readdir(dir).catch(() => [] as string[]);
-    for (const name of names) {
-      if (name === 'gpgv' || seen.has(name)) continue;
-      seen.add(name);
-      await symlink(path.join(dir, name), path.join(bin, name));
-    }
-  }
-  pathWithoutGpgv = bin;
+  pathWithoutGpgv = await pathWithout(['gpgv'], path.join(scratch, 'bin'));
 });
 afterAll(async () => {
   await mirror?.close();
@@ -87,6 +77,15 @@ describe('a signed index', () => {
       ],
     });
     expect(log).toContain('InRelease signature checked with gpgv: tailmatrix test archive key (never trust outside tests) <test@tailmatrix.invalid>');
+  });
+
+  it('`lock` again with nothing new leaves the lockfile untouched', async () => {
+    const c = await setup('valid');
+    expect((await fetchKernels({ ...c.opts, refreshLock: true })).ok).toBe(true);
+    const first = await stat(c.lockFile);
+    const again = await fetchKernels({ ...c.opts, refreshLock: true });
+    expect(again.ok && again.value.lockChanged).toBe(false);
+    expect((await stat(c.lockFile)).mtimeMs).toBe(first.mtimeMs);
   });
 
   it('tampered after signing: refused, Packages.xz never fetched, nothing locked', async () => {

@@ -32,6 +32,7 @@ interface BuildCommandOptions {
   quiet?: boolean;
   verbose?: boolean;
   allowUnsigned?: boolean;
+  allowExpiredIndex?: boolean;
 }
 
 function sourceFrom(o: BuildCommandOptions) {
@@ -41,7 +42,7 @@ function sourceFrom(o: BuildCommandOptions) {
     tree: o.tree,
     ref: o.ref,
     tarball: o.tarball !== undefined ? { url: o.tarball, sha256: o.sha256 } : undefined,
-    debianSource: o.debianSource !== undefined ? { suite, package: pkg } : undefined,
+    debianSource: o.debianSource !== undefined ? { suite, package: pkg, allowExpiredIndex: o.allowExpiredIndex } : undefined,
     patches: o.patch,
     base: o.base,
     fragments: o.fragment.length > 0 ? o.fragment : [DEFAULT_FRAGMENT],
@@ -109,6 +110,7 @@ export const defineBuildCommand: DefineCommand = (setExit) =>
     .option('--sha256 <hex>', 'SHA256 of --tarball')
     .option('--debian-source <suite/package>', "Debian's source package, e.g. bookworm/linux-source-6.1")
     .option('--allow-unsigned', 'without gpgv or the Debian keyring, use the --debian-source index unverified')
+    .option('--allow-expired-index', "accept the --debian-source suite's signed index past its Valid-Until (archived suites)")
     .option('--patch <file>', 'patch applied before building (repeatable, in order)', collect, [])
     .option('--base <config>', 'tinyconfig, defconfig or vng', 'tinyconfig')
     .option('--fragment <file>', `config fragment (repeatable; default ${DEFAULT_FRAGMENT})`, collect, [])

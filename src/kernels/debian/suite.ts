@@ -87,13 +87,16 @@ async function getDistsFile(r: SuiteRequest, name: string, ctx: SuiteContext): P
 interface ReleaseText {
   /** What gpgv output as verified, or the plain Release file when an unsigned index is allowed. */
   text: string;
+  /** Where it came from, for messages. */
+  url: string;
   signature: SignatureCheck;
 }
 
 async function verifiedInRelease(r: SuiteRequest, ctx: SuiteContext): Promise<Result<ReleaseText, SourceFailure>> {
   const verify = async (file: string): Promise<Result<ReleaseText, SourceFailure>> => {
     const v = await verifyInRelease(file, { signal: ctx.signal, keyring: r.keyring, env: ctx.env });
-    return v.ok ? ok({ text: v.value.text, signature: { checked: true, signer: v.value.signer } }) : err(`${r.mirror}/dists/${r.suite}/InRelease: ${v.error}`);
+    const url = `${r.mirror}/dists/${r.suite}/InRelease`;
+    return v.ok ? ok({ text: v.value.text, url, signature: { checked: true, signer: v.value.signer } }) : err(`${url}: ${v.error}`);
   };
   const cached = await freshInRelease(ctx.cache, r);
   if (cached !== undefined) return verify(cached);
@@ -115,6 +118,11 @@ async function verifiedInRelease(r: SuiteRequest, ctx: SuiteContext): Promise<Re
 }
 
 async function releaseText(r: SuiteRequest, ctx: SuiteContext): Promise<Result<ReleaseText, SourceFailure>> {
+  // A keyring the matrix names is never skipped, not even under --allow-unsigned: a typo must not
+  // quietly turn the check off.
+  if (r.keyring !== undefined && !(await stat(r.keyring).then((st) => st.isFile(), () => false))) {
+    return err(badInput(`the source's "keyring": no file at ${r.keyring}`));
+  }
   const missing = await signatureToolsMissing(r.keyring, ctx.env);
   if (missing === undefined) return verifiedInRelease(r, ctx);
   if (!r.allowUnsigned) {
@@ -122,7 +130,8 @@ async function releaseText(r: SuiteRequest, ctx: SuiteContext): Promise<Result<R
   }
   // Nothing can be verified: read the plain Release rather than pick a signed file apart by hand.
   const body = await getDistsFile(r, 'Release', ctx);
-  return body.ok ? ok({ text: body.value.toString('utf8'), signature: { checked: false, why: `${missing}; allowed by --allow-unsigned` } }) : body;
+  if (!body.ok) return body;
+  return ok({ text: body.value.toString('utf8'), url: `${r.mirror}/dists/${r.suite}/Release`, signature: { checked: false, why: `${missing}; allowed by --allow-unsigned` } });
 }
 
 const loaded = new Map<string, Promise<Result<SuiteIndex, SourceFailure>>>();
@@ -132,7 +141,7 @@ async function load(r: SuiteRequest, ctx: SuiteContext): Promise<Result<SuiteInd
   const rel = await releaseText(r, ctx);
   if (!rel.ok) return rel;
   const release = parseRelease(rel.value.text);
-  const fits = checkRelease(release, { suite: r.suite, url: `${r.mirror}/dists/${r.suite}/InRelease`, allowExpired: r.allowExpiredIndex === true });
+  const fits = checkRelease(release, { suite: r.suite, url: rel.value.url, allowExpired: r.allowExpiredIndex === true });
   if (!fits.ok) return fits;
   const name = `${r.component}/binary-${r.arch}/Packages.xz`;
   const entry = release.sha256.get(name);

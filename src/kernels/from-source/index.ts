@@ -39,10 +39,6 @@ export function fragmentFiles(base: ConfigBase, files: readonly string[], matrix
   return all.map((f) => resolveFragment(f, matrixDir));
 }
 
-// The signature sits next to the source identity, not in it: the inputs hash (the build cache key) is
-// what was built, not how its hash was vouched for.
-export type ResolvedBuild = ResolvedOf<'build'> & { source: SourceIdentity; origin: string } & Partial<Signature>;
-
 /** What resolving a source needs from the fetch step: the cache holds Debian's suite indexes. */
 type IdentityContext = Pick<SourceContext, 'matrixDir' | 'signal' | 'env' | 'cache' | 'allowUnsigned' | 'onProgress' | 'log'>;
 
@@ -53,6 +49,10 @@ interface Signature {
 }
 
 type Identity = { source: SourceIdentity; diff?: string; origin: string; signature?: Signature };
+
+// The signature sits next to the source identity, not in it: the inputs hash (the build cache key) is
+// what was built, not how its hash was vouched for.
+export type ResolvedBuild = ResolvedOf<'build'> & { source: SourceIdentity; origin: string } & Partial<Signature>;
 
 /** Where the source comes from, pinned: a commit, a tarball's or a .deb's SHA256. */
 async function resolveIdentity(src: BuildSource, ctx: IdentityContext): Promise<Result<Identity, SourceFailure>> {
