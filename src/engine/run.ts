@@ -10,7 +10,10 @@ import type { Runner } from '../matrix/schema.js';
 import type { CellResult } from '../results/cell-result.js';
 import { writeReports } from '../report/write-reports.js';
 import { defaultParallelism } from '../run/parallelism.js';
-import { isRunningKernel } from '../run/plan.js';
+import { isRunningKernel, type Cell } from '../run/plan.js';
+import type { FetchedKernel } from '../kernels/types.js';
+import type { RunMeta } from '../results/run-meta.js';
+import { err, ok, type Result } from '../util/result.js';
 import { scheduleCells } from '../run/schedule.js';
 import { createNativeBackend } from '../vm/native.js';
 import { prepareRun, type PreparedRun } from '../run/prepare.js';
@@ -18,7 +21,7 @@ import { runCell } from '../run/run-cell.js';
 import { runPool } from '../util/pool.js';
 import { pickBackend } from '../vm/backend.js';
 import { probeAccelerator } from '../vm/accel.js';
-import type { CellRunSpec, VmBackend } from '../vm/types.js';
+import type { CellRunSpec, GuestPayload, VmBackend } from '../vm/types.js';
 import type { Accelerator } from '../results/cell-result.js';
 import type { Emit, RunEvent } from './events.js';
 import { fromKernelFailures, OK, type Outcome } from '../run/outcome.js';
@@ -74,6 +77,23 @@ export interface RunResult {
   results: CellResult[];
 }
 
+/** What every step of one run shares. */
+interface Ctx {
+  input: RunInput;
+  run: PreparedRun;
+  deps: RunDeps;
+  emit: Emit<RunEvent>;
+  signal: AbortSignal;
+  dryRun: boolean;
+  results: CellResult[];
+}
+
+/** Where a cell runs: a VM backend with its accelerator, or this host (accelerator none). */
+interface Place {
+  backend: VmBackend;
+  accel: Accelerator;
+}
+
 export async function runMatrix(
   input: RunInput,
   io: { emit?: Emit<RunEvent>; signal?: AbortSignal; deps?: Partial<RunDeps> } = {},
@@ -88,8 +108,23 @@ export async function runMatrix(
     return { outcome, run, results };
   };
 
+  const started = await startRun(input, deps.now());
+  if (!started.ok) return end(started.error);
+  const run = started.value;
+  const todo = run.cells.filter((c) => !run.done.has(c.id));
+  const c: Ctx = { input, run, deps, emit, signal, dryRun: input.dryRun ?? false, results: [] };
+  emit({ type: 'run-start', runId: run.runId, runDir: run.runDir, todo: todo.map((x) => x.id), done: [...run.done], dryRun: c.dryRun });
+  if (todo.length === 0) return end(await report(c), [], run);
+
+  const meta = await initialMeta(run, deps.now());
+  const outcome = await runSteps(c, todo, meta);
+  if (!c.dryRun) await closeMeta(run.runDir, meta, metaStatus(outcome), deps.now());
+  return end(outcome, c.results, run);
+}
+
+async function startRun(input: RunInput, now: Date): Promise<Result<PreparedRun, Outcome>> {
   const loaded = await loadMatrix(input.matrixFile);
-  if (!loaded.ok) return end({ kind: 'bad-input', messages: [`${input.matrixFile} is not a valid matrix:`, ...loaded.error] });
+  if (!loaded.ok) return err({ kind: 'bad-input', messages: [`${input.matrixFile} is not a valid matrix:`, ...loaded.error] });
   const prepared = await prepareRun({
     matrix: { ...loaded.value.matrix, runner: { ...loaded.value.matrix.runner, ...input.runner } },
     matrixFile: loaded.value.file,
@@ -101,99 +136,106 @@ export async function runMatrix(
     compareWith: input.compareWith ?? [],
     resume: input.resume,
     resultsRoot: input.resultsRoot,
-    now: deps.now(),
+    now,
   });
-  if (!prepared.ok) return end({ kind: 'bad-input', messages: ['cannot start the run:', ...prepared.error] });
-  const run = prepared.value;
-  const todo = run.cells.filter((c) => !run.done.has(c.id));
-  const dryRun = input.dryRun ?? false;
-  emit({ type: 'run-start', runId: run.runId, runDir: run.runDir, todo: todo.map((c) => c.id), done: [...run.done], dryRun });
-  if (todo.length === 0) return end(await report(input, run, emit, []), [], run);
+  return prepared.ok ? prepared : err({ kind: 'bad-input', messages: ['cannot start the run:', ...prepared.error] });
+}
 
-  const meta = await initialMeta(run, deps.now());
-  const results: CellResult[] = [];
-  const finish = async (outcome: Outcome): Promise<RunResult> => {
-    if (!dryRun) {
-      const status = outcome.kind === 'interrupted' ? 'interrupted' : outcome.kind === 'bad-input' || outcome.kind === 'unavailable' ? 'failed' : 'complete';
-      await closeMeta(run.runDir, meta, status, deps.now());
-    }
-    return end(outcome, results, run);
+function metaStatus(o: Outcome): RunMeta['status'] {
+  if (o.kind === 'interrupted') return 'interrupted';
+  return o.kind === 'bad-input' || o.kind === 'unavailable' ? 'failed' : 'complete';
+}
+
+/** fetch → payload → accelerator + backend → cells → reports; the first step that cannot go on decides. */
+async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
+  const { run, signal, emit } = c;
+  const interrupted = (): Outcome => ({
+    kind: 'interrupted',
+    message: `${c.results.length} cell(s) finished and saved in ${run.runDir}; continue with: tailmatrix run --resume ${run.runId}`,
+  });
+  const stopped = (step: 'payload' | 'backend', message: string): Outcome => {
+    emit({ type: 'step-failed', step, message });
+    return signal.aborted ? interrupted() : { kind: 'unavailable', messages: [message] };
   };
-  const interrupted = (): Outcome => ({ kind: 'interrupted', message: `${results.length} cell(s) finished and saved in ${run.runDir}; continue with: tailmatrix run --resume ${run.runId}` });
 
   const fetched = await fetchAll(
-    { matrix: run.matrix, matrixFile: run.matrixFile, lockFile: run.lockFile, kernelIds: [...new Set(todo.map((c) => c.kernel.id))], frozenLockfile: input.frozenLockfile, allowUnsigned: input.allowUnsigned, signal },
+    {
+      matrix: run.matrix,
+      matrixFile: run.matrixFile,
+      lockFile: run.lockFile,
+      kernelIds: [...new Set(todo.map((x) => x.kernel.id))],
+      frozenLockfile: c.input.frozenLockfile,
+      allowUnsigned: c.input.allowUnsigned,
+      signal,
+    },
     (event) => emit({ type: 'fetch', event }),
   );
-  if (signal.aborted) return finish(interrupted());
-  if (fetched.refused) return finish(fromKernelFailures(fetched.failures));
+  if (signal.aborted) return interrupted();
+  if (fetched.refused) return fromKernelFailures(fetched.failures);
   const fetchOutcome = fetched.failures.length > 0 ? fromKernelFailures(fetched.failures) : OK;
 
-  const stopped = async (step: 'payload' | 'backend', message: string) => {
-    emit({ type: 'step-failed', step, message });
-    return finish(signal.aborted ? interrupted() : { kind: 'unavailable', messages: [message] });
-  };
-  const payload = await deps.ensurePayload({ signal });
+  const payload = await c.deps.ensurePayload({ signal });
   if (!payload.ok) return stopped('payload', payload.error);
   emit({ type: 'payload', hash: payload.value.hash });
 
+  const vm = await chooseVm(c, todo, fetched.kernels, meta);
+  if (!vm.ok) return stopped('backend', vm.error);
+  const native: Place = { backend: c.deps.nativeBackend({ unhardenHost: c.input.unhardenHost ?? false }), accel: 'none' };
+
   // VM cells in parallel, then running-kernel cells on the host one at a time (src/run/schedule.ts).
   const phases = scheduleCells(todo, defaultParallelism(run.matrix.runner));
-  const native = { backend: deps.nativeBackend({ unhardenHost: input.unhardenHost ?? false }), accel: 'none' as const };
-  let vm: { backend: VmBackend; accel: Accelerator } | undefined;
-  // Accelerator first: which backend pays off depends on it (vng is slow under TCG). Only VM cells need it.
-  const probeKernel = todo.filter((c) => !isRunningKernel(c.kernel)).map((c) => fetched.kernels.get(c.kernel.id)).find((k) => k !== undefined);
-  if (probeKernel !== undefined) {
-    const accel = await deps.probeAccelerator(run.matrix.runner.accel, probeKernel, { signal });
-    if (!accel.ok) return stopped('backend', accel.error);
-    const chosen = await deps.pickBackend(run.matrix.runner.backend, accel.value.accel);
-    if (!chosen.ok) return stopped('backend', chosen.error);
-    vm = { backend: chosen.value.backend, accel: accel.value.accel };
-    emit({ type: 'backend', backend: vm.backend.name, backendReason: chosen.value.reason, accel: vm.accel, accelReason: accel.value.reason });
-    Object.assign(meta, { backend: vm.backend.name, backendReason: chosen.value.reason, accelerator: vm.accel, acceleratorReason: accel.value.reason });
-    if (!dryRun) await writeRunMeta(run.runDir, meta);
-  }
-
-  emit({ type: 'cells-start', phases: phases.map((p) => ({ kind: p.kind, concurrency: p.concurrency, cells: p.cells.map((c) => c.id) })) });
+  emit({ type: 'cells-start', phases: phases.map((p) => ({ kind: p.kind, concurrency: p.concurrency, cells: p.cells.map((x) => x.id) })) });
   for (const phase of phases) {
-    const where = phase.kind === 'native' ? native : vm;
-    await runPool(
-      phase.cells,
-      phase.concurrency,
-      async (cell) => {
-        const kernel = fetched.kernels.get(cell.kernel.id);
-        if (kernel === undefined || where === undefined) {
-          emit({ type: 'cell-not-run', cellId: cell.id, reason: `kernel ${cell.kernel.id} was not fetched` });
-          return;
-        }
-        const spec: Omit<CellRunSpec, 'workDir'> = {
-          cellId: cell.id,
-          kernel,
-          boot: cell.boot,
-          benchmark: cell.benchmark,
-          runner: run.matrix.runner,
-          accel: where.accel,
-          payload: payload.value,
-        };
-        if (dryRun) {
-          emit({ type: 'cell-described', cellId: cell.id, lines: await where.backend.describe({ ...spec, workDir: `<tmp>/${cell.id}` }) });
-          return;
-        }
-        const result = await runCell({ runId: run.runId, runDir: run.runDir, backend: where.backend, spec, signal, emit });
-        if (result) results.push(result);
-      },
-      signal,
-    );
+    const place = phase.kind === 'native' ? native : vm.value;
+    await runPool(phase.cells, phase.concurrency, (cell) => runOne(c, cell, fetched.kernels.get(cell.kernel.id), place, payload.value), signal);
   }
-  if (signal.aborted) return finish(interrupted());
-  if (dryRun) return finish(fetchOutcome);
-  const reported = await report(input, run, emit, results);
+  if (signal.aborted) return interrupted();
+  if (c.dryRun) return fetchOutcome;
+  const reported = await report(c);
   // A kernel that could not be fetched is the first thing to fix; then what the report found.
-  return finish(fetchOutcome.kind !== 'ok' ? fetchOutcome : reported);
+  return fetchOutcome.kind !== 'ok' ? fetchOutcome : reported;
+}
+
+/** Accelerator first: which backend pays off depends on it (vng is slow under TCG). Only VM cells need one. */
+async function chooseVm(c: Ctx, todo: Cell[], kernels: Map<string, FetchedKernel>, meta: RunMeta): Promise<Result<Place | undefined, string>> {
+  const probeKernel = todo.filter((x) => !isRunningKernel(x.kernel)).map((x) => kernels.get(x.kernel.id)).find((k) => k !== undefined);
+  if (probeKernel === undefined) return ok(undefined);
+  const runner = c.run.matrix.runner;
+  const accel = await c.deps.probeAccelerator(runner.accel, probeKernel, { signal: c.signal });
+  if (!accel.ok) return accel;
+  const chosen = await c.deps.pickBackend(runner.backend, accel.value.accel);
+  if (!chosen.ok) return chosen;
+  const backend = chosen.value.backend;
+  c.emit({ type: 'backend', backend: backend.name, backendReason: chosen.value.reason, accel: accel.value.accel, accelReason: accel.value.reason });
+  Object.assign(meta, { backend: backend.name, backendReason: chosen.value.reason, accelerator: accel.value.accel, acceleratorReason: accel.value.reason });
+  if (!c.dryRun) await writeRunMeta(c.run.runDir, meta);
+  return ok({ backend, accel: accel.value.accel });
+}
+
+async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, place: Place | undefined, payload: GuestPayload): Promise<void> {
+  if (kernel === undefined || place === undefined) {
+    c.emit({ type: 'cell-not-run', cellId: cell.id, reason: `kernel ${cell.kernel.id} was not fetched` });
+    return;
+  }
+  const spec: Omit<CellRunSpec, 'workDir'> = {
+    cellId: cell.id,
+    kernel,
+    boot: cell.boot,
+    benchmark: cell.benchmark,
+    runner: c.run.matrix.runner,
+    accel: place.accel,
+    payload,
+  };
+  if (c.dryRun) {
+    c.emit({ type: 'cell-described', cellId: cell.id, lines: await place.backend.describe({ ...spec, workDir: `<tmp>/${cell.id}` }) });
+    return;
+  }
+  const result = await runCell({ runId: c.run.runId, runDir: c.run.runDir, backend: place.backend, spec, signal: c.signal, emit: c.emit });
+  if (result) c.results.push(result);
 }
 
 /** Reports over every cell of the run directory (resumed runs included) and the gate's verdict. */
-async function report(input: RunInput, run: PreparedRun, emit: Emit<RunEvent>, results: CellResult[]): Promise<Outcome> {
+async function report({ input, run, emit, results }: Ctx): Promise<Outcome> {
   if (input.dryRun) return OK;
   const written = await writeReports({ resultDirs: [run.runDir], outDir: run.runDir, baseline: input.baseline, gate: run.matrix.gate, stepSummary: input.stepSummary });
   if (!written.ok) {
