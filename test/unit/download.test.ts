@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -159,6 +159,16 @@ describe('fetchBlob into the cache', () => {
     const second = await fetchBlob(cache, { name: 'x', url: `${base}/ok`, sha256: SHA }, { ...FAST, signal });
     expect(second.ok && second.value.networkBytes).toBe(0);
     expect(hits.get('/ok')).toBe(1);
+  });
+
+  it('an empty lock file at locks/blob-<sha256>.lock (a crash between open and write) does not stop the fetch', async () => {
+    const cache = new KernelCache(await tmp());
+    await mkdir(path.join(cache.root, 'locks'), { recursive: true });
+    await writeFile(path.join(cache.root, 'locks', `blob-${SHA}.lock`), '');
+    const started = Date.now();
+    const r = await fetchBlob(cache, { name: 'x', url: `${base}/ok`, sha256: SHA }, { ...FAST, signal: new AbortController().signal });
+    expect(r.ok && r.value.path).toBe(cache.blobPath(SHA));
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('a checksum mismatch is an error and nothing enters the cache', async () => {
