@@ -23,6 +23,11 @@ export interface ExecOptions {
   binary?: boolean;
   /** Do not keep the full output in memory (long builds stream through onLine only). */
   discardOutput?: boolean;
+  /**
+   * Once this settles the child no longer keeps this process alive (a lock holder, once it holds, lasts
+   * as long as the process); it is still killed on exit like every other group.
+   */
+  keepAliveUntil?: Promise<unknown>;
 }
 
 export interface ExecSuccess {
@@ -95,6 +100,10 @@ export async function run(file: string, args: readonly string[], opts: ExecOptio
     maxBuffer: 1024 * 1024 * 1024,
   });
   const pid = child.pid;
+  void opts.keepAliveUntil?.then(() => {
+    child.unref();
+    for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  });
   if (pid !== undefined) {
     live.add(pid);
     watchGroup(pid);

@@ -54,7 +54,8 @@ function spawnHolder(lockFile: string, mode: { shared: boolean; nonBlocking: boo
       'flock', mode.shared ? '--shared' : '--exclusive', ...(mode.nonBlocking ? ['--nonblock'] : []), '--conflict-exit-code', String(BUSY_STATUS), lockFile,
       'setpriv', '--pdeathsig', 'KILL', '--', 'sh', '-c', `echo ${HELD}; exec sleep infinity`,
     ],
-    { signal: stop.signal, onLine: (line) => line === HELD && onHeld() },
+    // A held lock must not keep the process alive: at exit the OS drops it with its holder.
+    { signal: stop.signal, onLine: (line) => line === HELD && onHeld(), keepAliveUntil: heldSeen },
   );
   const held = Promise.race([
     heldSeen,
@@ -70,7 +71,13 @@ function spawnHolder(lockFile: string, mode: { shared: boolean; nonBlocking: boo
     held,
     release: async () => {
       stop.abort();
-      await done;
+      // The holder no longer keeps the process alive (see above): something must, until it is gone.
+      const alive = setInterval(() => undefined, 1_000);
+      try {
+        await done;
+      } finally {
+        clearInterval(alive);
+      }
     },
   };
 }

@@ -86,7 +86,7 @@ describe('the runner killed from outside', () => {
     const res = await child;
     console.log(`SIGTERM: exit ${res.exitCode} after ${Date.now() - sent} ms`);
     expect(res.exitCode).toBe(EXIT.interrupted);
-    const runId = /--resume (\S+)/.exec(res.all ?? '')?.[1];
+    const runId = /--resume ([\w-]+)/.exec(res.all ?? '')?.[1];
     expect(runId, res.all).toBeDefined();
     expect(await ourQemus()).toBe('');
     expect(await cellFiles()).toHaveLength(1);

@@ -72,7 +72,8 @@ describe('KernelCache', () => {
   });
 });
 
-describe('prune and running processes', () => {
+// Child processes start through tsx: seconds each on a loaded machine.
+describe('prune and running processes', { timeout: 30_000 }, () => {
   it('never removes an entry another running process looked up; removes it once that process is gone', async () => {
     const cache = await cacheDir();
     await mkdir(cache.entryPath('kernels', 'busy'), { recursive: true });
