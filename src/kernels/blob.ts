@@ -13,18 +13,21 @@ export interface BlobFetch {
 
 export async function fetchBlob(
   cache: KernelCache,
-  file: Pick<LockedFile, 'url' | 'sha256' | 'name'>,
+  file: Pick<LockedFile, 'url' | 'sha256' | 'name' | 'size'>,
   opts: DownloadOptions & { signal: AbortSignal },
 ): Promise<Result<BlobFetch, string>> {
-  const hit = await cache.lookup('blobs', file.sha256);
+  const hit = await cache.lookupBlob(file.sha256, file.size, opts.signal);
   if (hit !== undefined) return ok({ path: hit, networkBytes: 0 });
   const release = await cache.lock(`blob-${file.sha256}`, { signal: opts.signal });
   try {
-    const raced = await cache.lookup('blobs', file.sha256);
+    const raced = await cache.lookupBlob(file.sha256, file.size, opts.signal);
     if (raced !== undefined) return ok({ path: raced, networkBytes: 0 });
     const tmp = await cache.tempFile(file.sha256.slice(0, 16));
     const got = await downloadToFile(file.url, tmp, opts);
-    if (!got.ok) return err(got.error.message);
+    if (!got.ok) {
+      const where = got.error.diskFull ? ` (kernel cache: ${cache.root}; free space there, or set TAILMATRIX_CACHE to a larger disk)` : '';
+      return err(`${got.error.message}${where}`);
+    }
     const put = await cache.putBlob(tmp, file.sha256, opts.signal);
     if (!put.ok) return err(`${file.name} (${file.url}): ${put.error}`);
     return ok({ path: put.value, networkBytes: got.value.networkBytes });

@@ -7,11 +7,12 @@
 //                        shared by every process using an entry, so prune never removes it under them
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, stat, utimes, lstat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rename, rm, stat, utimes, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { acquireLock, tryLock, type LockOptions, type ReleaseLock } from '../util/file-lock.js';
 import { ownedPrefix, removeDeadOwned } from '../util/work-dir.js';
+import { syncDir } from '../util/fs.js';
 import { cacheRoot } from '../util/paths.js';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -115,6 +116,20 @@ export class KernelCache {
 
   private swept: Promise<unknown> | undefined;
 
+  /**
+   * A blob's path when present and sound, otherwise undefined. A crash (or a full disk) can leave a
+   * short or empty file under a blob's name: its size and SHA256 are checked before it is trusted
+   * (hashing costs a fraction of the extraction the blob is looked up for), and a bad one is removed.
+   */
+  async lookupBlob(sha256: string, size?: number, signal?: AbortSignal): Promise<string | undefined> {
+    const p = await this.lookup('blobs', sha256);
+    if (p === undefined) return undefined;
+    const st = await stat(p);
+    if ((size === undefined || st.size === size) && st.size > 0 && (await sha256File(p, signal)) === sha256) return p;
+    await rm(p, { force: true });
+    return undefined;
+  }
+
   /** A fresh temp directory on the cache's file system (so the final rename is atomic). */
   async tempDir(label = 'work'): Promise<string> {
     return mkdtemp(path.join(await this.tmpRoot(), ownedPrefix(label)));
@@ -142,7 +157,11 @@ export class KernelCache {
       const target = this.blobPath(actual);
       await this.markInUse('blobs', actual);
       await mkdir(path.dirname(target), { recursive: true });
+      // On disk before it has its name: a power cut must not leave a short file under a blob's hash.
+      const fh = await open(tmpFile, 'r');
+      await fh.sync().finally(() => fh.close());
       await rename(tmpFile, target);
+      await syncDir(path.dirname(target));
       return ok(target);
     } finally {
       await rm(tmpFile, { force: true });

@@ -171,6 +171,18 @@ describe('fetchBlob into the cache', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it('a zero-length or short file under a blob name (left by a crash) is not trusted: removed and fetched again', async () => {
+    const cache = new KernelCache(await tmp());
+    const signal = new AbortController().signal;
+    await mkdir(path.dirname(cache.blobPath(SHA)), { recursive: true });
+    for (const leftover of [Buffer.alloc(0), BODY.subarray(0, 1000)]) {
+      await writeFile(cache.blobPath(SHA), leftover);
+      const r = await fetchBlob(cache, { name: 'x', url: `${base}/ok`, sha256: SHA }, { ...FAST, signal });
+      expect(r.ok && r.value.networkBytes).toBe(BODY.length);
+      expect((await readFile(cache.blobPath(SHA))).equals(BODY)).toBe(true);
+    }
+  });
+
   it('a checksum mismatch is an error and nothing enters the cache', async () => {
     const root = await tmp();
     const cache = new KernelCache(root);
