@@ -98,6 +98,7 @@ export class FetchSession {
       env: this.opts.env ?? process.env,
       onProgress,
       log,
+      snapshot: this.opts.matrix.snapshot,
     };
     // The driver map is keyed by type; TypeScript cannot see that kernel.source and the driver agree.
     const driver = getSourceDriver(kernel.source.type) as unknown as KernelSourceDriver;
