@@ -34,6 +34,8 @@ export interface DownloadOptions {
   onProgress?: (received: number, total: number | undefined) => void;
   /** Told about each retry (to show "retrying after HTTP 503"). */
   onRetry?: (attempt: number, reason: string) => void;
+  /** No byte for this long ends the attempt (default IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
 }
 
 export interface DownloadFailure {
@@ -100,7 +102,7 @@ async function attemptOnce(url: string, file: string, opts: DownloadOptions, cou
     throwHttpErrors: false,
     decompress: false,
     signal: opts.signal,
-    timeout: { connect: CONNECT_TIMEOUT_MS, socket: IDLE_TIMEOUT_MS },
+    timeout: { connect: CONNECT_TIMEOUT_MS, socket: opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS },
   });
   stream.once('response', (res: Response) => {
     response = res;

@@ -60,6 +60,11 @@ function route(req: http.IncomingMessage, res: http.ServerResponse): void {
       res.writeHead(200, { 'content-length': BODY.length + 1000 });
       res.write(BODY, () => res.socket?.end());
       return;
+    case '/stall':
+      // Half the body, then silence with the connection open: a dead mirror that never closes.
+      res.writeHead(200, { 'content-length': BODY.length });
+      res.write(BODY.subarray(0, BODY.length / 2));
+      return;
     case '/slow': {
       res.writeHead(200, { 'content-length': BODY.length });
       let off = 0;
@@ -134,6 +139,17 @@ describe('downloadToFile', () => {
     expect(r.error.status).toBe(503);
     expect(r.error.message).toBe(`${base}/always-503: HTTP 503 Service Unavailable after 3 attempts`);
     expect(hits.get('/always-503')).toBe(3);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('a download that stalls (connection open, no bytes) ends at the idle timeout, is retried, leaves no file', async () => {
+    const dir = await tmp();
+    const started = Date.now();
+    const r = await downloadToFile(`${base}/stall`, path.join(dir, 'f'), { ...FAST, attempts: 2, idleTimeoutMs: 300 });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.message).toMatch(/ETIMEDOUT.*after 2 attempts/);
+    expect(hits.get('/stall')).toBe(2);
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(await readdir(dir)).toEqual([]);
   });
 
