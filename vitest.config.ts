@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     passWithNoTests: true,
+    // After everything: no tailmatrix-* temp folder and no QEMU of the suite left (test/support/global-setup.ts).
+    globalSetup: ['./test/support/global-setup.ts'],
     reporters: ['default', './test/support/plain-summary-reporter.ts'],
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },

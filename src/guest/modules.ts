@@ -3,11 +3,11 @@
 // so when the file is missing it is generated with `depmod -n`, which writes to stdout and leaves the
 // read-only kernel cache untouched.
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, symlink, mkdir } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile, rm, symlink, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { run } from '../util/exec.js';
+import { makeWorkDir } from '../util/work-dir.js';
 import { err, ok, type Result } from '../util/result.js';
 
 /** depmod over a whole cloud kernel's modules takes ~3-4 s here; a generous bound for slow CI disks. */
@@ -95,7 +95,7 @@ export async function readModulesDep(modulesDir: string, opts: { signal?: AbortS
   if (existsSync(file)) return ok(await readFile(file, 'utf8'));
   const release = path.basename(modulesDir);
   // depmod -b BASE looks in BASE/lib/modules/<release>; point that at the cache through a symlink.
-  const base = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-depmod-'));
+  const base = await makeWorkDir('depmod');
   try {
     await mkdir(path.join(base, 'lib', 'modules'), { recursive: true });
     await symlink(path.resolve(modulesDir), path.join(base, 'lib', 'modules', release));

@@ -3,13 +3,16 @@
 //   kernels/<key>/       extracted kernels, named by the hash of what they were made from
 //   indexes/<key>        short-lived copies of remote indexes (Debian InRelease)
 //   tmp/                 work in progress; renamed into place when complete, so readers never see halves
-//   locks/               cross-process locks (two runs sharing one cache)
+//   locks/               cross-process OS locks (two runs sharing one cache); `use-*` locks are held
+//                        shared by every process using an entry, so prune never removes it under them
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, stat, utimes, lstat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rename, rm, stat, utimes, lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { acquireLock, type LockOptions, type ReleaseLock } from '../util/file-lock.js';
+import { acquireLock, tryLock, type LockOptions, type ReleaseLock } from '../util/file-lock.js';
+import { ownedPrefix, removeDeadOwned } from '../util/work-dir.js';
+import { syncDir } from '../util/fs.js';
 import { cacheRoot } from '../util/paths.js';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -52,6 +55,9 @@ async function duBytes(p: string): Promise<number> {
 
 const KEY_RE = /^[0-9a-zA-Z._-]+$/;
 
+/** Shared use locks this process holds, by entry path (whatever KernelCache object took them); the OS drops them at exit. */
+const inUse = new Map<string, Promise<ReleaseLock>>();
+
 export class KernelCache {
   constructor(readonly root: string) {}
 
@@ -69,30 +75,73 @@ export class KernelCache {
     return this.entryPath('blobs', sha256);
   }
 
-  /** The entry's path when present (and marks it used), otherwise undefined. */
+  /**
+   * The entry's path when present (and marks it used), otherwise undefined. A present entry stays in
+   * use by this process until it exits: prune leaves it alone.
+   */
   async lookup(kind: EntryKind, key: string): Promise<string | undefined> {
     const p = this.entryPath(kind, key);
+    // In use first, then look: a prune removing it right now finishes before we look. Kept on a miss
+    // too: this process is about to create the entry (and releasing could drop a concurrent caller's).
+    await this.markInUse(kind, key);
     if (!(await exists(p))) return undefined;
     const now = new Date();
     await utimes(p, now, now).catch(() => undefined);
     return p;
   }
 
+  private markInUse(kind: EntryKind, key: string): Promise<ReleaseLock> {
+    const p = this.entryPath(kind, key);
+    let held = inUse.get(p);
+    if (held === undefined) {
+      held = acquireLock(this.lockPath(`use-${kind}-${key}`), { shared: true });
+      held.catch(() => inUse.delete(p));
+      inUse.set(p, held);
+    }
+    return held;
+  }
+
+  private lockPath(name: string): string {
+    if (!KEY_RE.test(name)) throw new Error(`invalid lock name ${JSON.stringify(name)}`);
+    return path.join(this.root, 'locks', name);
+  }
+
+  /** The cache's tmp/ folder; the first use of a process removes what dead runs left there. */
+  private async tmpRoot(): Promise<string> {
+    const dir = path.join(this.root, 'tmp');
+    this.swept ??= mkdir(dir, { recursive: true }).then(() => removeDeadOwned(dir));
+    await this.swept;
+    return dir;
+  }
+
+  private swept: Promise<unknown> | undefined;
+
+  /**
+   * A blob's path when present and sound, otherwise undefined. A crash (or a full disk) can leave a
+   * short or empty file under a blob's name: its size and SHA256 are checked before it is trusted
+   * (hashing costs a fraction of the extraction the blob is looked up for), and a bad one is removed.
+   */
+  async lookupBlob(sha256: string, size?: number, signal?: AbortSignal): Promise<string | undefined> {
+    const p = await this.lookup('blobs', sha256);
+    if (p === undefined) return undefined;
+    const st = await stat(p);
+    if ((size === undefined || st.size === size) && st.size > 0 && (await sha256File(p, signal)) === sha256) return p;
+    await rm(p, { force: true });
+    return undefined;
+  }
+
   /** A fresh temp directory on the cache's file system (so the final rename is atomic). */
   async tempDir(label = 'work'): Promise<string> {
-    await mkdir(path.join(this.root, 'tmp'), { recursive: true });
-    return mkdtemp(path.join(this.root, 'tmp', `${label.replace(/[^\w.-]/g, '_')}-${process.pid}-`));
+    return mkdtemp(path.join(await this.tmpRoot(), ownedPrefix(label)));
   }
 
   /** A temp file name (not created) on the cache's file system. */
   async tempFile(label = 'download'): Promise<string> {
-    await mkdir(path.join(this.root, 'tmp'), { recursive: true });
-    return path.join(this.root, 'tmp', `${label.replace(/[^\w.-]/g, '_')}-${process.pid}-${randomBytes(6).toString('hex')}`);
+    return path.join(await this.tmpRoot(), `${ownedPrefix(label)}${randomBytes(6).toString('hex')}`);
   }
 
   lock(name: string, opts: LockOptions = {}): Promise<ReleaseLock> {
-    if (!KEY_RE.test(name)) throw new Error(`invalid lock name ${JSON.stringify(name)}`);
-    return acquireLock(path.join(this.root, 'locks', name), opts);
+    return acquireLock(this.lockPath(name), opts);
   }
 
   /**
@@ -106,8 +155,13 @@ export class KernelCache {
         return err(`checksum mismatch: expected sha256 ${expected}, got ${actual}`);
       }
       const target = this.blobPath(actual);
+      await this.markInUse('blobs', actual);
       await mkdir(path.dirname(target), { recursive: true });
+      // On disk before it has its name: a power cut must not leave a short file under a blob's hash.
+      const fh = await open(tmpFile, 'r');
+      await fh.sync().finally(() => fh.close());
       await rename(tmpFile, target);
+      await syncDir(path.dirname(target));
       return ok(target);
     } finally {
       await rm(tmpFile, { force: true });
@@ -130,6 +184,7 @@ export class KernelCache {
     try {
       const found = await this.lookup(kind, key);
       if (found !== undefined) return ok(found);
+      await this.markInUse(kind, key);
       tmp = await this.tempDir(key);
       const filled = await fill(tmp);
       if (!filled.ok) return filled;
@@ -167,28 +222,37 @@ export class KernelCache {
   }
 
   /**
-   * Remove entries not used since `olderThan` (all when undefined) except `keep` paths, plus temp
-   * leftovers of dead runs. Returns what was removed.
+   * Remove entries not used since `olderThan` (all when undefined) except `keep` paths and entries a
+   * running process uses, plus temp leftovers of dead runs. Returns what was removed and what was kept
+   * because it is in use.
    */
-  async prune(opts: { olderThan?: Date; keep?: ReadonlySet<string> } = {}): Promise<CacheEntry[]> {
+  async prune(opts: { olderThan?: Date; keep?: ReadonlySet<string> } = {}): Promise<{ removed: CacheEntry[]; inUse: CacheEntry[] }> {
     const removed: CacheEntry[] = [];
+    const busy: CacheEntry[] = [];
     for (const e of await this.list()) {
       if (opts.keep?.has(e.path)) continue;
       if (opts.olderThan !== undefined && e.lastUsed >= opts.olderThan) continue;
-      const release = await this.lock(`${e.kind}-${e.key}`);
+      // Exclusive use lock, without waiting: busy means some process looked the entry up and runs.
+      const use = await tryLock(this.lockPath(`use-${e.kind}-${e.key}`));
+      if (use === undefined) {
+        busy.push(e);
+        continue;
+      }
       try {
         await rm(e.path, { recursive: true, force: true });
       } finally {
-        await release();
+        await use();
       }
       removed.push(e);
     }
     await this.removeStaleTemp();
-    return removed;
+    return { removed, inUse: busy };
   }
 
+  /** Temp leftovers of dead runs (at once) and anything older than maxAgeMs (older tools' names). */
   async removeStaleTemp(maxAgeMs = STALE_TEMP_MS): Promise<void> {
     const dir = path.join(this.root, 'tmp');
+    await removeDeadOwned(dir);
     let names: string[];
     try {
       names = await readdir(dir);

@@ -42,6 +42,8 @@ export async function fetchFilesAndMaterialize(
       headers,
       onProgress: (n) => ctx.onProgress({ transferred: base + n, total, phase: `download ${f.name}` }),
       onRetry: (attempt, why) => ctx.log(`${f.name}: attempt ${attempt} failed (${why}), retrying`),
+      snapshot: ctx.snapshot,
+      lockEntry: id,
     });
     if (!got.ok) return err(got.error);
     base += got.value.networkBytes;

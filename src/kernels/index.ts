@@ -107,6 +107,7 @@ export class FetchSession {
       allowUnsigned: this.opts.allowUnsigned === true,
       onProgress,
       log,
+      snapshot: this.opts.matrix.snapshot,
     };
     // The driver map is keyed by type; TypeScript cannot see that kernel.source and the driver agree.
     const driver = getSourceDriver(kernel.source.type) as unknown as KernelSourceDriver;

@@ -33,6 +33,8 @@ export interface SourceContext {
   onProgress: (p: FetchProgress) => void;
   /** Facts worth a line of output ("InRelease signature checked with gpgv"). */
   log: (line: string) => void;
+  /** matrix.json's `snapshot`: where pinned files the mirror dropped are looked for (src/kernels/pinned-gone.ts). */
+  snapshot?: string;
 }
 
 export type SourceOf<T extends KernelSource['type']> = Extract<KernelSource, { type: T }>;

@@ -151,6 +151,11 @@ export const matrix = z
     benchmarks: z.array(benchmark).min(1),
     runner: runner.default(runner.parse({})),
     gate: gate.default(gate.parse({})),
+    snapshot: z
+      .string()
+      .url()
+      .optional()
+      .describe('base URL of a snapshot archive (e.g. https://snapshot.debian.org/archive/debian/20250101T000000Z) where pinned .debs the mirror dropped are fetched from'),
   })
   .strict();
 

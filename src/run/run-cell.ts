@@ -1,10 +1,9 @@
 // Run one cell: scratch dir, backend, result document on disk. Never throws for an expected failure.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { CellResult } from '../results/cell-result.js';
 import { writeCell } from '../results/store.js';
 import type { CellRunSpec, VmBackend } from '../vm/types.js';
+import { makeWorkDir } from '../util/work-dir.js';
 import { assembleCellResult } from './assemble.js';
 import type { CellRunEvent } from './events.js';
 
@@ -22,7 +21,7 @@ export interface RunCellInput {
 export async function runCell(i: RunCellInput): Promise<CellResult | undefined> {
   const now = i.now ?? (() => new Date());
   const { cellId } = i.spec;
-  const workDir = await mkdtemp(path.join(os.tmpdir(), `tailmatrix-${cellId}-`));
+  const workDir = await makeWorkDir(cellId);
   i.emit({ type: 'cell-start', cellId });
   const startedAt = now();
   try {

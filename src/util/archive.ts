@@ -1,10 +1,11 @@
 // Unpacking what kernels ship in: .deb (an `ar` archive holding data.tar.{xz,zst,gz}), tarballs
 // (gz/xz/zst/plain) and raw images. xz and zstd go through their CLIs (Node 20 has no zstd); every tar
 // is listed first (node-tar) and refused as a whole when any entry would land outside the destination
-// ("..", absolute paths, hard links out, writes through its own symlinks, device nodes), so nothing
-// half-extracted remains; only then does GNU tar unpack it.
+// ("..", absolute paths, hard links out, writes or hard links through a symlink — its own or one an
+// earlier archive left in the same root — device nodes), so nothing half-extracted remains; only then
+// does GNU tar unpack it.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { lstat, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -137,28 +138,97 @@ export function unsafeEntry(entryPath: string, type: string, linkpath?: string):
 /** Entry types that would create device nodes or pipes when extracted as root. */
 const SPECIAL_TYPES = new Set(['CharacterDevice', 'BlockDevice', 'FIFO']);
 
+interface ListedEntry {
+  path: string;
+  type: string;
+  linkpath?: string;
+}
+
 /**
- * List a plain tar and report every unsafe entry: escaping paths, special files, and entries that
- * would be written through a symlink the same archive created (a link to /etc, then "link/passwd").
+ * What is a symlink in the root once the archive is unpacked over what is already there: the archive's
+ * own symlinks so far, else the disk (earlier layers of an OCI image, the other .debs of one kernel).
  */
-export async function checkTar(tarFile: string): Promise<Result<void, string>> {
-  const problems: string[] = [];
-  const symlinks = new Set<string>();
+class RootLinks {
+  private readonly disk = new Map<string, Promise<boolean>>();
+  private readonly archive = new Map<string, boolean>();
+
+  constructor(private readonly root: string | undefined) {}
+
+  /** The archive sets `rel` (a symlink when `isLink`, anything else otherwise): later entries see it. */
+  set(rel: string, isLink: boolean): void {
+    this.archive.set(rel, isLink);
+  }
+
+  async isLink(rel: string): Promise<boolean> {
+    const own = this.archive.get(rel);
+    if (own !== undefined) return own;
+    if (this.root === undefined) return false;
+    let onDisk = this.disk.get(rel);
+    if (onDisk === undefined) {
+      onDisk = lstat(path.join(this.root, rel)).then(
+        (st) => st.isSymbolicLink(),
+        () => false,
+      );
+      this.disk.set(rel, onDisk);
+    }
+    return onDisk;
+  }
+
+  /** The first symlink among the folders leading to `rel` (and `rel` itself when `withSelf`). */
+  async linkOnTheWay(rel: string, withSelf: boolean): Promise<string | undefined> {
+    const parts = rel.split('/');
+    for (let i = 1; i <= parts.length - (withSelf ? 0 : 1); i++) {
+      const prefix = parts.slice(0, i).join('/');
+      if (await this.isLink(prefix)) return prefix;
+    }
+    return undefined;
+  }
+}
+
+function normal(p: string): string {
+  return path.posix.normalize(p).replace(/^(\.\/)+/, '').replace(/\/$/, '');
+}
+
+/** Why one (already listed, in order) entry is unsafe over `links`, or undefined. */
+async function unsafeOver(e: ListedEntry, links: RootLinks): Promise<string | undefined> {
+  const why = unsafeEntry(e.path, e.type, e.linkpath);
+  if (why !== undefined) return why;
+  if (SPECIAL_TYPES.has(e.type)) return `entry "${e.path}" is a special file (${e.type})`;
+  const rel = normal(e.path);
+  if (rel === '.' || rel === '') return undefined;
+  // A folder entry over a symlink would let later entries (or layers) write through it.
+  const via = await links.linkOnTheWay(rel, e.type === 'Directory');
+  if (via !== undefined) return `entry "${e.path}" would be written through the symlink "${via}"`;
+  if (e.type === 'Link' && e.linkpath !== undefined) {
+    // A hard link to a path through a symlink links a file outside the root (its inode, writable).
+    const target = normal(e.linkpath);
+    const tvia = await links.linkOnTheWay(target, true);
+    if (tvia !== undefined) return `hard link "${e.path}" points to "${e.linkpath}" through the symlink "${tvia}"`;
+  }
+  links.set(rel, e.type === 'SymbolicLink');
+  return undefined;
+}
+
+/**
+ * List a plain tar and report every unsafe entry: escaping paths, special files, and entries (or hard
+ * link targets) reached through a symlink — one the same archive created, or one already in `root`
+ * from an earlier archive unpacked there (layer 1 `x -> /root/.ssh`, layer 2 `x/authorized_keys`).
+ */
+export async function checkTar(tarFile: string, root?: string): Promise<Result<void, string>> {
+  const entries: ListedEntry[] = [];
   await tar.t({
     file: tarFile,
     strict: true,
-    onReadEntry: (e) => {
-      const why = unsafeEntry(e.path, e.type, e.linkpath);
-      if (why !== undefined) return void problems.push(why);
-      if (SPECIAL_TYPES.has(e.type)) return void problems.push(`entry "${e.path}" is a special file (${e.type})`);
-      const parts = path.posix.normalize(e.path).replace(/\/$/, '').split('/');
-      for (let i = 1; i < parts.length; i++) {
-        const dir = parts.slice(0, i).join('/');
-        if (symlinks.has(dir)) return void problems.push(`entry "${e.path}" would be written through the symlink "${dir}"`);
-      }
-      if (e.type === 'SymbolicLink') symlinks.add(parts.join('/'));
-    },
+    onReadEntry: (e) => void entries.push({ path: e.path, type: e.type, linkpath: e.linkpath }),
   });
+  const links = new RootLinks(root);
+  const problems: string[] = [];
+  for (const e of entries) {
+    // OCI whiteouts are not extracted (see extractTar): they change nothing on disk.
+    if (path.posix.basename(normal(e.path)).startsWith('.wh.')) continue;
+    const why = await unsafeOver(e, links);
+    if (why !== undefined) problems.push(why);
+  }
   if (problems.length > 0) {
     const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
     return err(`refusing archive ${path.basename(tarFile)}: ${problems.slice(0, 5).join('; ')}${more}`);
@@ -175,7 +245,7 @@ const TAR_TIMEOUT_MS = 10 * 60_000;
  * OCI whiteouts (.wh.*) are skipped.
  */
 export async function extractTar(tarFile: string, dest: string, signal?: AbortSignal): Promise<Result<void, string>> {
-  const checked = await checkTar(tarFile);
+  const checked = await checkTar(tarFile, dest);
   if (!checked.ok) return checked;
   const res = await run('tar', ['-x', '-f', tarFile, '-C', dest, '--no-same-owner', '--exclude=.wh.*'], { signal, timeoutMs: TAR_TIMEOUT_MS });
   if (!res.ok) return err(`cannot extract ${path.basename(tarFile)}: ${res.error.message}`);

@@ -1,10 +1,12 @@
 // HTTP downloads that either deliver the exact, verified bytes or fail clearly: retries with backoff on
-// server errors, cut connections and short bodies; a file is written to a temp path and only reported
-// when complete; Ctrl-C (AbortSignal) removes it. Uses got, with its own retry disabled so that every
+// server errors, cut connections and short bodies; a full disk is not retried (the next attempt would
+// fill it again) and says how much space is needed where; a file is written to a temp path and only
+// reported when complete; Ctrl-C (AbortSignal) removes it. Uses got, with its own retry disabled so that every
 // attempt is counted, verified and cleaned up here.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, statfs } from 'node:fs/promises';
+import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,12 +34,16 @@ export interface DownloadOptions {
   onProgress?: (received: number, total: number | undefined) => void;
   /** Told about each retry (to show "retrying after HTTP 503"). */
   onRetry?: (attempt: number, reason: string) => void;
+  /** No byte for this long ends the attempt (default IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
 }
 
 export interface DownloadFailure {
   url: string;
   /** HTTP status of the last attempt, when there was a response. */
   status?: number;
+  /** The disk (or quota) filled up while writing: retrying cannot help. */
+  diskFull?: boolean;
   canceled: boolean;
   attempts: number;
   message: string;
@@ -57,9 +63,25 @@ class AttemptError extends Error {
     message: string,
     readonly retry: boolean,
     readonly status?: number,
+    readonly diskFull = false,
   ) {
     super(message);
   }
+}
+
+/** Errors of the local disk, not of the network. */
+const DISK_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+async function diskFullMessage(file: string, total: number | undefined, received: number): Promise<string> {
+  const dir = path.dirname(file);
+  const fs = await statfs(dir).catch(() => undefined);
+  const free = fs ? ` (${mib(fs.bavail * fs.bsize)} free after removing the partial file)` : '';
+  const need = total !== undefined ? `${mib(total)} needed` : `more than the ${mib(received)} written needed`;
+  return `no space left on the disk of ${dir}: ${need}${free}`;
 }
 
 function describe(e: unknown): string {
@@ -80,7 +102,7 @@ async function attemptOnce(url: string, file: string, opts: DownloadOptions, cou
     throwHttpErrors: false,
     decompress: false,
     signal: opts.signal,
-    timeout: { connect: CONNECT_TIMEOUT_MS, socket: IDLE_TIMEOUT_MS },
+    timeout: { connect: CONNECT_TIMEOUT_MS, socket: opts.idleTimeoutMs ?? IDLE_TIMEOUT_MS },
   });
   stream.once('response', (res: Response) => {
     response = res;
@@ -105,6 +127,10 @@ async function attemptOnce(url: string, file: string, opts: DownloadOptions, cou
   } catch (e) {
     if (httpError !== undefined) throw httpError;
     if (opts.signal?.aborted) throw e;
+    if (DISK_FULL_CODES.has((e as NodeJS.ErrnoException).code ?? '')) {
+      await rm(file, { force: true });
+      throw new AttemptError(await diskFullMessage(file, total, received), false, response?.statusCode, true);
+    }
     // Cut connection, reset, timeout, premature close: the next attempt may well succeed.
     throw new AttemptError(describe(e), true, response?.statusCode);
   }
@@ -123,7 +149,9 @@ export async function downloadToFile(url: string, file: string, opts: DownloadOp
   const attempts = opts.attempts ?? DEFAULT_ATTEMPTS;
   const counted = { bytes: 0 };
   let last: AttemptError | undefined;
+  let made = 0;
   for (let attempt = 1; attempt <= attempts; attempt++) {
+    made = attempt;
     try {
       const got = await attemptOnce(url, file, opts, counted);
       return ok({ ...got, networkBytes: counted.bytes, attempts: attempt });
@@ -147,8 +175,9 @@ export async function downloadToFile(url: string, file: string, opts: DownloadOp
   return err({
     url,
     status: last?.status,
+    diskFull: last?.diskFull,
     canceled: false,
-    attempts,
+    attempts: made,
     message: `${url}: ${last?.message ?? 'failed'}${tries}`,
   });
 }

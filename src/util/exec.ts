@@ -1,7 +1,9 @@
 // The one process wrapper. Every external command (qemu, make, clang, xz, gpgv …) goes through here so
-// that timeouts, Ctrl-C and process-group killing behave the same everywhere.
+// that timeouts, Ctrl-C and process-group killing behave the same everywhere, and so that no child
+// outlives the runner, even a runner killed with SIGKILL (src/util/reaper.ts).
 import { execa } from 'execa';
 import { err, ok, type Result } from './result.js';
+import { unwatchGroup, watchGroup } from './reaper.js';
 
 /** After SIGTERM, how long a process group gets before SIGKILL (QEMU flushes files; make waits for cc). */
 export const KILL_GRACE_MS = 3_000;
@@ -21,6 +23,11 @@ export interface ExecOptions {
   binary?: boolean;
   /** Do not keep the full output in memory (long builds stream through onLine only). */
   discardOutput?: boolean;
+  /**
+   * Once this settles the child no longer keeps this process alive (a lock holder, once it holds, lasts
+   * as long as the process); it is still killed on exit like every other group.
+   */
+  keepAliveUntil?: Promise<unknown>;
 }
 
 export interface ExecSuccess {
@@ -93,7 +100,14 @@ export async function run(file: string, args: readonly string[], opts: ExecOptio
     maxBuffer: 1024 * 1024 * 1024,
   });
   const pid = child.pid;
-  if (pid !== undefined) live.add(pid);
+  void opts.keepAliveUntil?.then(() => {
+    child.unref();
+    for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
+  });
+  if (pid !== undefined) {
+    live.add(pid);
+    watchGroup(pid);
+  }
 
   let timedOut = false;
   let canceled = false;
@@ -135,6 +149,7 @@ export async function run(file: string, args: readonly string[], opts: ExecOptio
     // A detached child's own children may outlive it (make's jobs): sweep the group once more.
     killGroup(pid, 'SIGKILL');
     live.delete(pid);
+    unwatchGroup(pid);
   }
 
   const stdoutText = opts.binary ? '' : String(res.stdout ?? '');

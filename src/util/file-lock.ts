@@ -1,84 +1,170 @@
 // A cross-process lock on a path: two `tailmatrix` runs sharing one cache wait for each other instead of
-// extracting the same kernel twice. The lock is a file created with O_EXCL holding the owner's pid; a
-// lock whose owner died (crash, SIGKILL) on this host is taken over.
-import { open, readFile, rename, rm, mkdir } from 'node:fs/promises';
+// extracting the same kernel twice. It is an OS lock (flock(2), through util-linux's `flock` holding it
+// in a child), so the kernel releases it the moment its holder dies, however it dies: no stale lock to
+// judge, no takeover to race, and the file's content (empty, half-written, another host's) never
+// decides anything. The holder writes who it is into the file only so that a waiter can name it.
+// Lock files are never deleted: unlinking a flock'ed file lets two processes lock two different inodes.
+import { open, readFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { run } from './exec.js';
 
-/** How often a waiter looks again: short next to a download, long next to a syscall. */
-export const LOCK_POLL_MS = 200;
+/** How long a waiter waits before giving up by default: longer than any download or extraction. */
+export const LOCK_WAIT_MS = 30 * 60_000;
+/** How long a lock may be busy before the waiter is told who holds it (a free lock takes a few ms). */
+const WAIT_NOTICE_MS = 300;
+/** flock's exit status when -n finds the lock busy (EX_TEMPFAIL). */
+const BUSY_STATUS = 75;
+const HELD = 'held';
 
 export interface LockOptions {
   signal?: AbortSignal;
-  pollMs?: number;
   /** Called once when the lock is held by someone else (to say "waiting for pid N"). */
   onWait?: (owner: string) => void;
+  /** Give up after this long (default LOCK_WAIT_MS), with a message naming the holder. */
+  timeoutMs?: number;
+  /** A shared lock: any number of shared holders, no exclusive one (entries in use by a run). */
+  shared?: boolean;
 }
 
 export type ReleaseLock = () => Promise<void>;
 
-function alive(pid: number): boolean {
+/** Who holds the lock, as its holder wrote it (hostname, pid, command, since). */
+export async function lockHolder(lockFile: string): Promise<string> {
+  const text = (await readFile(lockFile, 'utf8').catch(() => '')).trim();
+  return text === '' ? 'a process that has not written its name yet' : text;
+}
+
+interface Holder {
+  /** Resolves once the lock is held; rejects when flock could not take it. */
+  held: Promise<void>;
+  release: () => Promise<void>;
+}
+
+function spawnHolder(lockFile: string, mode: { shared: boolean; nonBlocking: boolean }): Holder {
+  const stop = new AbortController();
+  let onHeld: () => void = () => undefined;
+  const heldSeen = new Promise<void>((resolve) => (onHeld = resolve));
+  // setpriv --pdeathsig: flock, and the sleep that inherits its lock fd, die with this process even if
+  // it is SIGKILLed and the reaper (src/util/reaper.ts) could not run; the OS then drops the lock.
+  const done = run(
+    'setpriv',
+    [
+      '--pdeathsig', 'KILL', '--',
+      'flock', mode.shared ? '--shared' : '--exclusive', ...(mode.nonBlocking ? ['--nonblock'] : []), '--conflict-exit-code', String(BUSY_STATUS), lockFile,
+      'setpriv', '--pdeathsig', 'KILL', '--', 'sh', '-c', `echo ${HELD}; exec sleep infinity`,
+    ],
+    // A held lock must not keep the process alive: at exit the OS drops it with its holder.
+    { signal: stop.signal, onLine: (line) => line === HELD && onHeld(), keepAliveUntil: heldSeen },
+  );
+  const held = Promise.race([
+    heldSeen,
+    done.then((res) => {
+      if (res.ok || res.error.canceled) throw new LockCanceled();
+      if (res.error.exitCode === BUSY_STATUS) throw new LockBusy();
+      const missing = res.error.spawnError ? ' (install util-linux: it provides flock and setpriv)' : '';
+      throw new Error(`cannot lock ${lockFile}${missing}: ${res.error.message}`);
+    }),
+  ]);
+  held.catch(() => undefined);
+  return {
+    held,
+    release: async () => {
+      stop.abort();
+      // The holder no longer keeps the process alive (see above): something must, until it is gone.
+      const alive = setInterval(() => undefined, 1_000);
+      try {
+        await done;
+      } finally {
+        clearInterval(alive);
+      }
+    },
+  };
+}
+
+class LockCanceled extends Error {}
+class LockBusy extends Error {}
+
+async function writeHolder(lockFile: string, text: string): Promise<void> {
+  // Truncate and write in place (never replace the file: the lock is on this inode).
+  const fh = await open(lockFile, 'r+');
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    await fh.truncate(0);
+    await fh.write(text, 0);
+  } finally {
+    await fh.close();
   }
 }
 
-async function ownerIsDead(lockFile: string): Promise<boolean> {
-  let text: string;
-  try {
-    text = await readFile(lockFile, 'utf8');
-  } catch {
-    return false; // released meanwhile: just retry
-  }
-  const [host, pidText] = text.trim().split(':');
-  const pid = Number(pidText);
-  // An empty file is one being written right now; a lock from another host cannot be judged.
-  if (host !== os.hostname() || !Number.isInteger(pid) || pid <= 0) return false;
-  return !alive(pid);
+function describeSelf(): string {
+  return `host ${os.hostname()} pid ${process.pid} (${path.basename(process.argv[1] ?? 'node')} ${process.argv.slice(2).join(' ')}) since ${new Date().toISOString()}`;
+}
+
+async function hold(lockFile: string, h: Holder, shared: boolean): Promise<ReleaseLock> {
+  // Shared holders are many: only an exclusive holder names itself.
+  if (!shared) await writeHolder(lockFile, `${describeSelf()}\n`);
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    if (!shared) await writeHolder(lockFile, '').catch(() => undefined);
+    await h.release();
+  };
 }
 
 /** Wait until the lock is ours; the returned function releases it. Throws AbortError when aborted. */
 export async function acquireLock(target: string, opts: LockOptions = {}): Promise<ReleaseLock> {
   const lockFile = `${target}.lock`;
   await mkdir(path.dirname(lockFile), { recursive: true });
-  let warned = false;
-  for (;;) {
-    opts.signal?.throwIfAborted();
-    try {
-      const fh = await open(lockFile, 'wx');
-      await fh.writeFile(`${os.hostname()}:${process.pid}\n`);
-      await fh.close();
-      let released = false;
-      return async () => {
-        if (released) return;
-        released = true;
-        await rm(lockFile, { force: true });
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  opts.signal?.throwIfAborted();
+  const shared = opts.shared ?? false;
+  const h = spawnHolder(lockFile, { shared, nonBlocking: false });
+  const timeoutMs = opts.timeoutMs ?? LOCK_WAIT_MS;
+  let why: 'aborted' | 'timeout' | undefined;
+  const onAbort = () => {
+    why ??= 'aborted';
+    void h.release();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const notice = setTimeout(() => void lockHolder(lockFile).then((owner) => opts.onWait?.(owner)), WAIT_NOTICE_MS);
+  const bound = setTimeout(() => {
+    why ??= 'timeout';
+    void h.release();
+  }, timeoutMs);
+  try {
+    await h.held;
+    // Taken in the same instant as an abort or the deadline: the holder is already being stopped.
+    if (why !== undefined) throw new LockCanceled();
+    return await hold(lockFile, h, shared);
+  } catch (e) {
+    if (why === 'aborted') throw opts.signal?.reason ?? new DOMException('The operation was aborted', 'AbortError');
+    if (why === 'timeout') {
+      throw new Error(
+        `gave up after ${Math.round(timeoutMs / 1000)} s waiting for the lock ${lockFile}, held by ${await lockHolder(lockFile)}. ` +
+          'A lock is released by the OS when its holder exits, so that process is still running: wait for it, or stop it ' +
+          '(kill the pid named above); deleting the lock file does not help.',
+      );
     }
-    if (await ownerIsDead(lockFile)) {
-      // Rename first: of two processes that both saw a dead owner, only one wins the rename.
-      const grave = `${lockFile}.stale-${randomBytes(4).toString('hex')}`;
-      try {
-        await rename(lockFile, grave);
-        await rm(grave, { force: true });
-      } catch {
-        // someone else took it over
-      }
-      continue;
-    }
-    if (!warned) {
-      warned = true;
-      opts.onWait?.((await readFile(lockFile, 'utf8').catch(() => '?')).trim());
-    }
-    await sleep(opts.pollMs ?? LOCK_POLL_MS, undefined, { signal: opts.signal });
+    throw e;
+  } finally {
+    clearTimeout(notice);
+    clearTimeout(bound);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** The lock when it is free right now, otherwise undefined (cache prune skips what a run holds). */
+export async function tryLock(target: string): Promise<ReleaseLock | undefined> {
+  const lockFile = `${target}.lock`;
+  await mkdir(path.dirname(lockFile), { recursive: true });
+  const h = spawnHolder(lockFile, { shared: false, nonBlocking: true });
+  try {
+    await h.held;
+  } catch (e) {
+    if (e instanceof LockBusy) return undefined;
+    throw e;
+  }
+  return hold(lockFile, h, false);
 }
 
 export async function withLock<T>(target: string, fn: () => Promise<T>, opts: LockOptions = {}): Promise<T> {

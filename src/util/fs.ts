@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /** A sibling temp name: same file system, so the final rename is atomic. */
@@ -7,13 +7,34 @@ export function tempPath(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-/** Write a whole file or nothing: readers never see a partial file, even after a crash. */
+/** fsync a folder: makes a rename (or a new file) in it survive a power cut, not just the file's bytes. */
+export async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Write a whole file or nothing: readers never see a partial file, even after a crash or a power cut
+ * (the bytes are on disk before the rename, the rename before we return). A full disk throws, and
+ * leaves neither the temp file nor a changed target.
+ */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempPath(target);
   try {
-    await writeFile(tmp, data);
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, target);
+    await syncDir(path.dirname(target));
   } catch (e) {
     await rm(tmp, { force: true });
     throw e;

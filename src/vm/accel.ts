@@ -2,13 +2,13 @@
 // under it with "KVM internal error" or hangs after "Probing EDD"), so KVM is trusted only after a tiny
 // guest really booted under it and powered off. The answer is cached for the rest of the process.
 import { constants } from 'node:fs';
-import { access, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FetchedKernel } from '../kernels/types.js';
 import type { Accelerator } from '../results/cell-result.js';
 import { ensureInitramfs, writeCellInitrd } from '../guest/initramfs.js';
 import { run } from '../util/exec.js';
+import { makeWorkDir } from '../util/work-dir.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ConsoleWatcher } from './console.js';
 import { QEMU_BINARY, qemuArgs } from './qemu-args.js';
@@ -56,7 +56,7 @@ export async function probeKvm(kernel: FetchedKernel, deps: ProbeDeps = {}): Pro
   }
   const image = await ensureInitramfs({ kernel, modules: [] }, { cacheDir: deps.cacheDir, busybox: deps.busybox, signal: deps.signal });
   if (!image.ok) return err(`probe image: ${image.error}`);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-kvm-probe-'));
+  const dir = await makeWorkDir('kvm-probe');
   try {
     const initrd = path.join(dir, 'initrd.img');
     await writeCellInitrd(image.value.path, { mode: 'probe' }, initrd);

@@ -1,7 +1,7 @@
 // Real kernels and the real payload for the qemu/accel/faults integration tests: the oldest (bullseye,
 // 5.10) and newest (sid) Debian cloud kernels, through the project's own fetcher into the shared cache
 // (TAILMATRIX_CACHE or ~/.cache/tailmatrix), so later runs download nothing.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fetchKernels } from '../../src/kernels/index.js';
@@ -10,12 +10,16 @@ import { ensurePayload } from '../../src/guest/payload.js';
 import { benchmark, matrix, runner, type TestRunParams } from '../../src/matrix/schema.js';
 import type { CellRunSpec, GuestPayload } from '../../src/vm/types.js';
 import type { AgentOutput } from '../../src/measure/agent-output.types.js';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 
 export const TEST_KERNELS = {
   oldest: { id: '5.10-cloud', source: { type: 'debian', suite: 'bullseye', package: 'linux-image-cloud-amd64' } },
   newest: { id: 'sid-cloud', source: { type: 'debian', suite: 'sid', package: 'linux-image-cloud-amd64' } },
 } as const;
+
+// Every folder these helpers make lives under one scratch folder per test file, removed after it.
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'tailmatrix-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 let fetched: Promise<Map<string, FetchedKernel>> | undefined;
 
@@ -23,7 +27,7 @@ export function testKernels(): Promise<Map<string, FetchedKernel>> {
   fetched ??= (async () => {
     const m = matrix.parse({ kernels: Object.values(TEST_KERNELS), boots: [{ name: 'default' }], benchmarks: [{ name: 'test-run', type: 'test-run' }] });
     // The lockfile goes to a scratch dir: tests resolve the suites' current kernels.
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'tailmatrix-test-matrix-'));
+    const dir = mkdtempSync(path.join(scratch, 'matrix-'));
     const res = await fetchKernels({ matrix: m, matrixFile: path.join(dir, 'matrix.json') });
     if (!res.ok) throw new Error(`fetching test kernels failed: ${res.error.map((e) => e.message).join('; ')}`);
     return res.value.kernels;
@@ -62,7 +66,7 @@ export function cellSpec(
     runner: runner.parse({ backend: 'qemu', accel: 'tcg', timeoutSec: over.timeoutSec ?? 300 }),
     accel: 'tcg',
     payload: pl,
-    workDir: mkdtempSync(path.join(os.tmpdir(), `tailmatrix-test-cell-`)),
+    workDir: mkdtempSync(path.join(scratch, 'cell-')),
   };
 }
 

@@ -1,11 +1,11 @@
 // `tailmatrix run` end to end, as a user runs it: a real Debian kernel under TCG through the hermetic
 // QEMU backend, real cell files and reports, Ctrl-C in the middle, --resume, --dry-run, bad input.
-import { copyFile, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { describe, expect, it, beforeAll } from 'vitest';
+import { afterAll, describe, expect, it, beforeAll } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { cellResult } from '../../src/results/cell-result.js';
@@ -33,6 +33,8 @@ beforeAll(async () => {
   // Same source as the project's matrix, so its lock entry pins the same package (no index download).
   await copyFile(path.join(PACKAGE_ROOT, 'matrix.lock.json'), path.join(dir, 'matrix.lock.json'));
 });
+
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const cli = (...args: string[]) => startCli(args, { env: { TMPDIR: tmp } });
 const runArgs = () => ['run', '-m', path.join(dir, 'matrix.json'), '--results', path.join(dir, 'results')];

@@ -9,5 +9,7 @@ export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proc
     env: { ...opts.env, CI: 'true' },
     reject: false,
     all: true,
+    // The tests send signals themselves and watch what the CLI does; execa must not SIGKILL it after 5 s.
+    forceKillAfterDelay: false,
   });
 }

@@ -91,6 +91,60 @@ describe('tar safety, crafted archives', () => {
   });
 });
 
+describe('one root, several archives (OCI layers, the .debs of one kernel)', () => {
+  /** A victim folder outside the root, the root, and two crafted layers unpacked into it in turn. */
+  async function layers(first: string, second: string) {
+    const dir = await tmp();
+    const outside = path.join(dir, 'outside');
+    const root = path.join(dir, 'root');
+    await mkdir(outside);
+    await mkdir(root);
+    await writeFile(path.join(outside, 'secret'), 'host file');
+    const l1 = path.join(dir, 'layer1.tar');
+    const l2 = path.join(dir, 'layer2.tar');
+    craftTar(l1, first.replaceAll('OUTSIDE', outside));
+    craftTar(l2, second.replaceAll('OUTSIDE', outside));
+    const one = await extractTarball(l1, root, dir);
+    const two = await extractTarball(l2, root, dir);
+    return { dir, outside, root, one, two };
+  }
+  const linkToOutside = "l = tarfile.TarInfo('x'); l.type = tarfile.SYMTYPE; l.linkname = 'OUTSIDE'; t.addfile(l)";
+
+  it('layer 1 `x -> outside`, layer 2 `x/authorized_keys`: the second is refused and nothing lands outside', async () => {
+    const r = await layers(linkToOutside, "f = tarfile.TarInfo('x/authorized_keys'); f.size = 4; t.addfile(f, io.BytesIO(b'key!'))");
+    expect(r.one.ok).toBe(true);
+    expect(!r.two.ok && r.two.error).toContain('entry "x/authorized_keys" would be written through the symlink "x"');
+    expect((await readdir(r.outside)).sort()).toEqual(['secret']);
+  });
+
+  it('a later layer cannot turn a symlink of an earlier one into a folder to write through', async () => {
+    const r = await layers(linkToOutside, "d = tarfile.TarInfo('x'); d.type = tarfile.DIRTYPE; t.addfile(d)\nf = tarfile.TarInfo('x/evil'); f.size = 1; t.addfile(f, io.BytesIO(b'1'))");
+    expect(!r.two.ok && r.two.error).toContain('entry "x/" would be written through the symlink "x"');
+    expect((await readdir(r.outside)).sort()).toEqual(['secret']);
+  });
+
+  it('a hard link through a symlink (of an earlier layer, or of the same archive) is refused: no host inode in the root', async () => {
+    const r = await layers(linkToOutside, "h = tarfile.TarInfo('stolen'); h.type = tarfile.LNKTYPE; h.linkname = 'x/secret'; t.addfile(h)");
+    expect(!r.two.ok && r.two.error).toContain('hard link "stolen" points to "x/secret" through the symlink "x"');
+    expect(await readdir(r.root)).toEqual(['x']);
+
+    const dir = await tmp();
+    const file = path.join(dir, 'one.tar');
+    craftTar(file, `${linkToOutside.replace('OUTSIDE', '/etc')}\nh = tarfile.TarInfo('shadow'); h.type = tarfile.LNKTYPE; h.linkname = 'x/shadow'; t.addfile(h)`);
+    const single = await checkTar(file);
+    expect(!single.ok && single.error).toContain('hard link "shadow" points to "x/shadow" through the symlink "x"');
+  });
+
+  it('two harmless layers (a symlink to a sibling folder, files elsewhere) still unpack', async () => {
+    const r = await layers(
+      "d = tarfile.TarInfo('usr/lib'); d.type = tarfile.DIRTYPE; t.addfile(d)\nl = tarfile.TarInfo('lib'); l.type = tarfile.SYMTYPE; l.linkname = 'usr/lib'; t.addfile(l)",
+      "f = tarfile.TarInfo('usr/lib/libx.so'); f.size = 1; t.addfile(f, io.BytesIO(b'1'))",
+    );
+    expect(r.one.ok && r.two.ok).toBe(true);
+    expect(await readFile(path.join(r.root, 'lib', 'libx.so'), 'utf8')).toBe('1');
+  });
+});
+
 describe('tarballs and .debs', () => {
   for (const [flag, ext] of [
     ['-z', 'gz'],

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -59,6 +59,11 @@ function route(req: http.IncomingMessage, res: http.ServerResponse): void {
       // Content-Length promises more than is sent; the server then closes the connection cleanly (FIN).
       res.writeHead(200, { 'content-length': BODY.length + 1000 });
       res.write(BODY, () => res.socket?.end());
+      return;
+    case '/stall':
+      // Half the body, then silence with the connection open: a dead mirror that never closes.
+      res.writeHead(200, { 'content-length': BODY.length });
+      res.write(BODY.subarray(0, BODY.length / 2));
       return;
     case '/slow': {
       res.writeHead(200, { 'content-length': BODY.length });
@@ -137,6 +142,17 @@ describe('downloadToFile', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('a download that stalls (connection open, no bytes) ends at the idle timeout, is retried, leaves no file', async () => {
+    const dir = await tmp();
+    const started = Date.now();
+    const r = await downloadToFile(`${base}/stall`, path.join(dir, 'f'), { ...FAST, attempts: 2, idleTimeoutMs: 300 });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.message).toMatch(/ETIMEDOUT.*after 2 attempts/);
+    expect(hits.get('/stall')).toBe(2);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('does not retry a 404', async () => {
     const r = await downloadToFile(`${base}/404`, path.join(await tmp(), 'f'), FAST);
     expect(r.ok).toBe(false);
@@ -159,6 +175,28 @@ describe('fetchBlob into the cache', () => {
     const second = await fetchBlob(cache, { name: 'x', url: `${base}/ok`, sha256: SHA }, { ...FAST, signal });
     expect(second.ok && second.value.networkBytes).toBe(0);
     expect(hits.get('/ok')).toBe(1);
+  });
+
+  it('an empty lock file at locks/blob-<sha256>.lock (a crash between open and write) does not stop the fetch', async () => {
+    const cache = new KernelCache(await tmp());
+    await mkdir(path.join(cache.root, 'locks'), { recursive: true });
+    await writeFile(path.join(cache.root, 'locks', `blob-${SHA}.lock`), '');
+    const started = Date.now();
+    const r = await fetchBlob(cache, { name: 'x', url: `${base}/ok`, sha256: SHA }, { ...FAST, signal: new AbortController().signal });
+    expect(r.ok && r.value.path).toBe(cache.blobPath(SHA));
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a zero-length or short file under a blob name (left by a crash) is not trusted: removed and fetched again', async () => {
+    const cache = new KernelCache(await tmp());
+    const signal = new AbortController().signal;
+    await mkdir(path.dirname(cache.blobPath(SHA)), { recursive: true });
+    for (const leftover of [Buffer.alloc(0), BODY.subarray(0, 1000)]) {
+      await writeFile(cache.blobPath(SHA), leftover);
+      const r = await fetchBlob(cache, { name: 'x', url: `${base}/ok`, sha256: SHA }, { ...FAST, signal });
+      expect(r.ok && r.value.networkBytes).toBe(BODY.length);
+      expect((await readFile(cache.blobPath(SHA))).equals(BODY)).toBe(true);
+    }
   });
 
   it('a checksum mismatch is an error and nothing enters the cache', async () => {

@@ -1,7 +1,7 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { parseMatrix } from '../../src/matrix/load.js';
 import { prepareRun, type RunRequest } from '../../src/run/prepare.js';
 import { writeRunMeta } from '../../src/results/store.js';
@@ -16,8 +16,12 @@ const matrix = (() => {
   return m.value;
 })();
 
+const made: string[] = [];
+afterAll(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
+
 async function request(over: Partial<RunRequest> = {}): Promise<RunRequest> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-prepare-'));
+  made.push(dir);
   return {
     matrix,
     matrixFile: path.join(dir, 'matrix.json'),

@@ -60,8 +60,9 @@ export const defineCacheCommand: DefineCommand = (setExit) => {
         if (doomed.length > 0) process.stdout.write(`${table(doomed)}\n`);
         process.stdout.write(`would remove ${doomed.length} entries, ${total(doomed)}\n`);
       } else {
-        const removed = await cache.prune({ keep, olderThan });
+        const { removed, inUse } = await cache.prune({ keep, olderThan });
         process.stdout.write(`removed ${removed.length} entries, ${total(removed)}\n`);
+        if (inUse.length > 0) process.stdout.write(`kept ${inUse.length} entries a running tailmatrix process uses: ${inUse.map((e) => e.key).join(', ')}\n`);
         // Build work trees make rebuilds incremental: only an age limit or --all removes them.
         if (opts.all || olderThan !== undefined) {
           const build = await pruneBuildState(cache, olderThan);
