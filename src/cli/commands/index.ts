@@ -7,6 +7,7 @@ import { defineLockCommand } from './lock.js';
 import { defineDoctorCommand } from './doctor.js';
 import { defineCacheCommand } from './cache.js';
 import { defineBuildCommand } from './build.js';
+import { defineSetupCommand } from './setup.js';
 
 /** Each command file exports one of these; `setExit` records the command's exit code. */
 export type DefineCommand = (setExit: (code: number) => void) => Command;
@@ -21,4 +22,5 @@ export const commands: DefineCommand[] = [
   defineLockCommand,
   defineCacheCommand,
   defineDoctorCommand,
+  defineSetupCommand,
 ];
