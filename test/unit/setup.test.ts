@@ -13,7 +13,7 @@ import { startCli } from '../support/run-cli.js';
 const OS_RELEASE = path.join(PACKAGE_ROOT, 'test/fixtures/os-release');
 
 async function setup(distro: string, args: string[], opts: { env?: NodeJS.ProcessEnv; user?: string } = {}) {
-  const env = { ...process.env, ...opts.env, TAILMATRIX_OS_RELEASE: path.join(OS_RELEASE, distro) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, TAILMATRIX_OS_RELEASE: path.join(OS_RELEASE, distro) };
   const cmd = opts.user ? ['runuser', ['-u', opts.user, '--', 'env', `PATH=${env.PATH}`, `TAILMATRIX_OS_RELEASE=${env.TAILMATRIX_OS_RELEASE}`, 'bash', SETUP_SCRIPT, ...args]] as const : ['bash', [SETUP_SCRIPT, ...args]] as const;
   // stripFinalNewline off: every printed line ends in \n, the last one too
   return execa(cmd[0], cmd[1], { env, reject: false, stripFinalNewline: false });
