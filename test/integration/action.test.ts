@@ -62,6 +62,18 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('the composite action, as the example workflow uses it', () => {
+  it('the README shows the example workflow\'s uses of the action, input for input', async () => {
+    const readme = await readFile(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Use it in your repository'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    if (block === undefined) throw new Error('README.md: no yaml block under "Use it in your repository"');
+    const file = path.join(path.dirname(workspace), 'readme-workflow.yml');
+    await writeFile(file, block);
+    const shown = (await readAction(file)) as unknown as Workflow;
+    const uses = (w: Workflow) => Object.fromEntries(Object.entries(w.jobs).map(([job, j]) => [job, j.steps.filter((s) => s.uses?.includes('tailmatrix')).map((s) => s.with)]));
+    expect(uses(shown)).toEqual(uses(workflow));
+  });
+
   let cells: { cell: string; kernel: string; boot: string; bench: string }[];
   const jobs: ActionRun[] = [];
 
