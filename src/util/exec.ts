@@ -28,6 +28,11 @@ export interface ExecOptions {
    * as long as the process); it is still killed on exit like every other group.
    */
   keepAliveUntil?: Promise<unknown>;
+  /**
+   * Run in the terminal's own session with its stdin/stdout/stderr (nothing captured): for a command the
+   * user watches and may have to answer, e.g. sudo asking for a password, which needs the controlling tty.
+   */
+  foreground?: boolean;
 }
 
 export interface ExecSuccess {
@@ -90,13 +95,14 @@ export async function run(file: string, args: readonly string[], opts: ExecOptio
     extendEnv: true,
     input: opts.input,
     // Own process group, so a kill reaches make's compilers or QEMU's helpers too.
-    detached: true,
+    detached: !opts.foreground,
     cleanup: true,
     reject: false,
     stripFinalNewline: false,
     encoding: opts.binary ? 'buffer' : 'utf8',
     buffer: { stdout: !opts.discardOutput, stderr: true },
-    stdin: opts.input === undefined ? 'ignore' : 'pipe',
+    stdin: opts.foreground ? 'inherit' : opts.input === undefined ? 'ignore' : 'pipe',
+    ...(opts.foreground ? { stdout: 'inherit', stderr: 'inherit' } : {}),
     maxBuffer: 1024 * 1024 * 1024,
   });
   const pid = child.pid;
@@ -104,7 +110,12 @@ export async function run(file: string, args: readonly string[], opts: ExecOptio
     child.unref();
     for (const stream of [child.stdout, child.stderr]) (stream as unknown as { unref?: () => void } | null)?.unref?.();
   });
-  if (pid !== undefined) {
+  // A foreground child shares the terminal's process group: signal it alone, never that group.
+  const kill = (signal: NodeJS.Signals): void => {
+    if (opts.foreground) child.kill(signal);
+    else if (pid !== undefined) killGroup(pid, signal);
+  };
+  if (pid !== undefined && !opts.foreground) {
     live.add(pid);
     watchGroup(pid);
   }
@@ -115,8 +126,8 @@ export async function run(file: string, args: readonly string[], opts: ExecOptio
     if (pid === undefined) return;
     if (why === 'timeout') timedOut = true;
     else canceled = true;
-    killGroup(pid, 'SIGTERM');
-    setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+    kill('SIGTERM');
+    setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS).unref();
   };
   const timer = opts.timeoutMs ? setTimeout(() => stop('timeout'), opts.timeoutMs) : undefined;
   const onAbort = () => stop('cancel');
@@ -145,7 +156,7 @@ export async function run(file: string, args: readonly string[], opts: ExecOptio
   const res = await child;
   if (timer) clearTimeout(timer);
   opts.signal?.removeEventListener('abort', onAbort);
-  if (pid !== undefined) {
+  if (pid !== undefined && !opts.foreground) {
     // A detached child's own children may outlive it (make's jobs): sweep the group once more.
     killGroup(pid, 'SIGKILL');
     live.delete(pid);

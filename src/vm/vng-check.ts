@@ -1,10 +1,10 @@
 // Can the vng backend run here, and if not, exactly what is missing. vng itself degrades quietly (no
 // virtiofsd: falls back to 9p, which the cloud kernels cannot mount; no udev: the script's output is
 // lost), so every piece is checked up front and named.
-import { constants } from 'node:fs';
-import { access, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../util/exec.js';
+import { isExecutable as executable, which } from '../util/which.js';
 import { err, ok, type Result } from '../util/result.js';
 import { QEMU_BINARY } from './qemu-args.js';
 
@@ -18,25 +18,6 @@ const VERSION_TIMEOUT_MS = 20_000;
 const VIRTIOFSD_FIXED_PATHS = ['/usr/libexec/virtiofsd', '/usr/lib/virtiofsd/virtiofsd', '/usr/lib/virtiofsd', '/usr/lib/qemu/virtiofsd'];
 /** The guest runs the host's udevd (virtme-init) to get /dev/virtio-ports/virtme.* for the script's I/O. */
 const UDEVD_PATHS = ['/usr/lib/systemd/systemd-udevd', '/lib/systemd/systemd-udevd'];
-
-async function executable(file: string): Promise<boolean> {
-  try {
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** First `name` on PATH, like `which`. */
-export async function which(name: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, name);
-    if (await executable(candidate)) return candidate;
-  }
-  return undefined;
-}
 
 /** The vng to run: on PATH (distribution package, /usr/local/bin link), else the install prefix. */
 export async function findVng(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {

@@ -1,4 +1,4 @@
-// The HTML report opened in a real browser (Debian's chromium, headless, driven by playwright-core):
+// The HTML report opened in a real browser (Chromium or Google Chrome found on the machine, headless, driven by playwright-core):
 // it must render with no error and no network request, with one bar chart per kernel and one
 // duration-vs-depth chart per successful cell, each with its series. The screenshot is kept as
 // test/artifacts/report.png.
@@ -10,9 +10,9 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReports } from '../../src/report/write-reports.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
+import { BROWSER_HINT, BROWSER_PROGRAMS, findBrowser } from '../../src/setup/browser.js';
 import { FIXTURE_ROOT, fixtureModels } from '../fixtures/results/generate.js';
 
-const CHROMIUM = process.env.TAILMATRIX_CHROMIUM ?? '/usr/bin/chromium';
 // The flags the team uses for headless chromium on CI: no sandbox (root), nothing phoning home.
 const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -48,7 +48,12 @@ beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'tm-html-'));
   const res = await writeReports({ resultDirs: [FIXTURE_ROOT], outDir: tmp, baseline: FIXTURE_ROOT, formats: ['html'] });
   if (!res.ok) throw new Error(res.error);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  const executablePath = await findBrowser();
+  if (executablePath === undefined) {
+    const looked = process.env.TAILMATRIX_CHROMIUM ? `TAILMATRIX_CHROMIUM=${process.env.TAILMATRIX_CHROMIUM}` : BROWSER_PROGRAMS.join(', ');
+    throw new Error(`the HTML report test needs a Chromium or Google Chrome; none found (looked for ${looked}): ${BROWSER_HINT}`);
+  }
+  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));

@@ -1,14 +1,15 @@
-import { access, constants } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { DefineCommand } from './define.js';
 import { EXIT } from '../exit-codes.js';
 import { run } from '../../util/exec.js';
+import { which } from '../../util/which.js';
+import { VNG_INSTALL_PREFIX } from '../../vm/vng-check.js';
+import { BROWSER_HINT, findBrowser } from '../../setup/browser.js';
 
 /** `--version` of a local tool answers at once; a bound only so a wedged binary cannot stall doctor. */
 const VERSION_TIMEOUT_MS = 10_000;
-/** Where install-vng.sh puts virtme-ng and virtiofsd when the distribution has none. */
-const VNG_PREFIX_BIN = '/opt/tailmatrix/virtme-ng/bin';
 const LIBDIR = '/usr/lib/x86_64-linux-gnu';
 
 export interface Check {
@@ -17,14 +18,17 @@ export interface Check {
   for: string;
   /** Without it the default pipeline (fetch, qemu backend, payload build) cannot run. */
   required: boolean;
-  /** A program on PATH, or an absolute file. */
+  /** A program on PATH, an absolute file, or a search of its own. */
   program?: string;
   file?: string;
+  locate?: (env: NodeJS.ProcessEnv) => Promise<string | undefined>;
   /** How to get it when missing. */
   fix: string;
 }
 
-const APT = (pkgs: string) => `apt-get install ${pkgs} (or: scripts/install-deps.sh)`;
+/** `tailmatrix setup` installs all of them by the distribution's names; the Debian name for the rest. */
+const APT = (pkgs: string) => `tailmatrix setup (or: apt-get install ${pkgs})`;
+const VNG_FIX = 'tailmatrix setup (virtme-ng from the distribution, or Debian trixie\'s extracted under /opt)';
 
 export const CHECKS: readonly Check[] = [
   { name: 'qemu-system-x86_64', program: 'qemu-system-x86_64', for: 'booting kernels (qemu backend)', required: true, fix: APT('qemu-system-x86') },
@@ -43,29 +47,19 @@ export const CHECKS: readonly Check[] = [
   { name: 'cpio', program: 'cpio', for: 'inspecting initramfs images', required: false, fix: APT('cpio') },
   { name: 'gpgv', program: 'gpgv', for: 'checking Debian InRelease signatures (resolving a Debian kernel fails without it, unless --allow-unsigned)', required: false, fix: APT('gpgv') },
   { name: 'Debian archive keyring', file: '/usr/share/keyrings/debian-archive-keyring.gpg', for: 'checking Debian InRelease signatures (the same)', required: false, fix: APT('debian-archive-keyring') },
-  { name: 'vng (virtme-ng)', program: 'vng', for: 'the vng backend (auto falls back to qemu)', required: false, fix: 'scripts/install-vng.sh (Ubuntu: apt-get install virtme-ng)' },
-  { name: 'virtiofsd', program: 'virtiofsd', for: 'vng with cloud kernels (no 9p)', required: false, fix: 'scripts/install-vng.sh' },
+  { name: 'vng (virtme-ng)', program: 'vng', for: 'the vng backend (auto falls back to qemu)', required: false, fix: VNG_FIX },
+  { name: 'virtiofsd', program: 'virtiofsd', for: 'vng with cloud kernels (no 9p)', required: false, fix: VNG_FIX },
   { name: 'udevadm', program: 'udevadm', for: "vng's virtio-serial ports (stdout of the guest command)", required: false, fix: APT('udev') },
   { name: 'bison', program: 'bison', for: 'kernel builds', required: false, fix: APT('bison') },
   { name: 'flex', program: 'flex', for: 'kernel builds', required: false, fix: APT('flex') },
   { name: 'bc', program: 'bc', for: 'kernel builds', required: false, fix: APT('bc') },
   { name: 'ccache', program: 'ccache', for: 'faster kernel rebuilds', required: false, fix: APT('ccache') },
-  { name: 'chromium', program: 'chromium', for: 'the HTML report test (headless rendering)', required: false, fix: APT('chromium') },
+  { name: 'chromium', locate: findBrowser, for: 'the HTML report test (headless rendering; Chromium or Google Chrome)', required: false, fix: BROWSER_HINT },
 ];
 
-/** Resolve a program on PATH (plus install-vng.sh's prefix) without running a shell. */
+/** Resolve a program on PATH, then in install-vng.sh's prefix (not on PATH when no link was made). */
 export async function findProgram(program: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  const dirs = [...(env.PATH ?? '').split(path.delimiter).filter(Boolean), VNG_PREFIX_BIN];
-  for (const dir of dirs) {
-    const candidate = path.join(dir, program);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
+  return (await which(program, env)) ?? (await which(path.join(VNG_INSTALL_PREFIX, 'bin', program), env));
 }
 
 export interface CheckResult {
@@ -84,7 +78,7 @@ export async function runChecks(checks: readonly Check[] = CHECKS, env: NodeJS.P
         );
         return { check, found };
       }
-      const found = await findProgram(check.program ?? check.name, env);
+      const found = check.locate ? await check.locate(env) : await findProgram(check.program ?? check.name, env);
       if (found === undefined) return { check };
       const v = await run(found, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
       const line = v.ok ? (v.value.stdout || v.value.stderr).split('\n').find((l) => l.trim() !== '') : undefined;
@@ -118,7 +112,7 @@ export const defineDoctorCommand: DefineCommand = (setExit) =>
       }
       const missing = results.filter((r) => r.check.required && !r.found);
       if (!opts.json) {
-        process.stdout.write(missing.length === 0 ? 'all required tools found\n' : `${missing.length} required tool(s) missing\n`);
+        process.stdout.write(missing.length === 0 ? 'all required tools found\n' : `${missing.length} required tool(s) missing: \`tailmatrix setup\` installs them (\`--dry-run\` shows the apt command)\n`);
       }
       setExit(missing.length === 0 ? EXIT.ok : EXIT.unavailable);
     });

@@ -6,6 +6,7 @@ import { defineLockCommand } from './lock.js';
 import { defineDoctorCommand } from './doctor.js';
 import { defineCacheCommand } from './cache.js';
 import { defineBuildCommand } from './build.js';
+import { defineSetupCommand } from './setup.js';
 import type { DefineCommand } from './define.js';
 
 // One line per command; the order is the order of `tailmatrix --help`.
@@ -18,4 +19,5 @@ export const commands: DefineCommand[] = [
   defineLockCommand,
   defineCacheCommand,
   defineDoctorCommand,
+  defineSetupCommand,
 ];

@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import type { DefineCommand } from './define.js';
+import { EXIT } from '../exit-codes.js';
+import { runSetup } from '../../setup/setup-script.js';
+
+export const defineSetupCommand: DefineCommand = (setExit) =>
+  new Command('setup')
+    .description('install the host tools (QEMU, clang/libbpf, busybox, gpgv, virtme-ng …) with apt on Debian 12/13 or Ubuntu 22.04/24.04')
+    .option('--with-tests', 'also what the test suite needs (not needed to run a matrix)')
+    .option('--dry-run', 'print the exact commands (apt-get …), change nothing')
+    .option('--print-packages', "print this distribution's apt package names, one a line")
+    .action(async (opts: { withTests?: boolean; dryRun?: boolean; printPackages?: boolean }) => {
+      const res = await runSetup(opts);
+      if (res.ok) {
+        setExit(EXIT.ok);
+        return;
+      }
+      // The script has already said why on stderr (unsupported distribution, no sudo, apt's own error);
+      // without an exit code it never started.
+      const code = res.error.exitCode;
+      if (code === undefined) process.stderr.write(`setup: ${res.error.message}\n`);
+      setExit(code === EXIT.badInput || code === EXIT.unavailable ? code : EXIT.unavailable);
+    });

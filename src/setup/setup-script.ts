@@ -1,0 +1,41 @@
+// `tailmatrix setup` runs the shell script the package ships (scripts/setup.sh): the same script the
+// repository's scripts/install-deps.sh runs before `npm ci`, when there is no Node code to run yet. So the
+// package lists and the distribution detection live in one place, in bash.
+import path from 'node:path';
+import { run } from '../util/exec.js';
+import { PACKAGE_ROOT } from '../util/paths.js';
+import { err, ok, type Result } from '../util/result.js';
+
+export const SETUP_SCRIPT = path.join(PACKAGE_ROOT, 'scripts', 'setup.sh');
+
+export interface SetupOptions {
+  /** Also what the test suite needs. */
+  withTests?: boolean;
+  /** Print the exact commands, change nothing. */
+  dryRun?: boolean;
+  /** Print the package names for this distribution and stop. */
+  printPackages?: boolean;
+}
+
+export function setupArgs(opts: SetupOptions): string[] {
+  return [
+    SETUP_SCRIPT,
+    ...(opts.withTests ? ['--with-tests'] : []),
+    ...(opts.dryRun ? ['--dry-run'] : []),
+    ...(opts.printPackages ? ['--print-packages'] : []),
+  ];
+}
+
+export interface SetupFailure {
+  /** The script's own exit code: 64 bad option, 69 unsupported distribution / no root, else apt's. */
+  exitCode?: number;
+  message: string;
+}
+
+/** Run the setup script in the foreground (apt's progress on the terminal; sudo may ask for a password). */
+export async function runSetup(opts: SetupOptions, env?: NodeJS.ProcessEnv): Promise<Result<void, SetupFailure>> {
+  const args = setupArgs(opts);
+  const res = await run('bash', args, { foreground: true, env });
+  if (res.ok) return ok(undefined);
+  return err({ exitCode: res.error.exitCode, message: res.error.message });
+}
