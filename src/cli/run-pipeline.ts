@@ -13,6 +13,7 @@ import { createFetchTasks, FetchSession, type FetchContext, type KernelFailure }
 import { ensurePayload } from '../guest/payload.js';
 import { pickBackend } from '../vm/backend.js';
 import { probeAccelerator } from '../vm/accel.js';
+import { resolveTiming, timingText, type Timing } from '../vm/timing.js';
 import type { CellRunSpec, GuestPayload, VmBackend } from '../vm/types.js';
 import type { Accelerator, CellResult } from '../results/cell-result.js';
 import { prepareRun, type PreparedRun } from '../run/prepare.js';
@@ -32,6 +33,7 @@ interface Ctx extends FetchContext {
   payload?: GuestPayload;
   backend?: VmBackend;
   accel?: Accelerator;
+  timing?: Timing;
   results: CellResult[];
   reportExit?: number;
 }
@@ -49,6 +51,7 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
   const runner = {
     ...loaded.matrix.runner,
     ...(opts.accel ? { accel: opts.accel } : {}),
+    ...(opts.timing ? { timing: opts.timing } : {}),
     ...(opts.backend ? { backend: opts.backend } : {}),
     ...(opts.parallel ? { parallel: parseParallel(opts.parallel) } : {}),
   };
@@ -67,7 +70,6 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
   if (!prepared.ok) throw new UserError('cannot start the run:', prepared.error);
   const run = prepared.value;
   const todo = run.cells.filter((c) => !run.done.has(c.id));
-  const parallel = defaultParallelism(run.matrix.runner);
 
   const { signal, unwire } = abortOnSigint('interrupted: stopping VMs, keeping finished cells');
   const fetchFailures: KernelFailure[] = [];
@@ -114,10 +116,13 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
           if (!accel.ok) throw new Error(accel.error);
           const chosen = await pickBackend(run.matrix.runner.backend, accel.value.accel);
           if (!chosen.ok) throw new Error(chosen.error);
+          const timing = resolveTiming(run.matrix.runner.timing, accel.value.accel);
+          if (!timing.ok) throw new Error(timing.error);
           c.backend = chosen.value.backend;
           c.accel = accel.value.accel;
-          const emulated = accel.value.accel === 'tcg' ? ' (emulated: relative figures only)' : '';
-          task.title = `Backend ${chosen.value.backend.name} (${chosen.value.reason}); accelerator ${accel.value.accel}${emulated}: ${accel.value.reason}`;
+          c.timing = timing.value;
+          const emulated = accel.value.accel === 'tcg' && timing.value.mode === 'timed' ? ' (emulated: relative figures only)' : '';
+          task.title = `Backend ${chosen.value.backend.name} (${chosen.value.reason}); accelerator ${accel.value.accel}${emulated}: ${accel.value.reason}; timing: ${timingText(timing.value)}`;
           Object.assign(meta, {
             backend: chosen.value.backend.name,
             backendReason: chosen.value.reason,
@@ -128,10 +133,13 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
         },
       },
       {
-        title: opts.dryRun ? 'Commands each cell would run' : `Run cells (${parallel} at once)`,
+        title: opts.dryRun ? 'Commands each cell would run' : 'Run cells',
         enabled: () => todo.length > 0,
-        task: (c, task) =>
-          task.newListr(
+        task: (c, task) => {
+          // How many at once depends on the timing mode, known once the accelerator is.
+          const parallel = defaultParallelism(run.matrix.runner, c.timing!);
+          if (!opts.dryRun) task.title = `Run cells (${parallel} at once)`;
+          return task.newListr(
             todo.map((cell) => ({
               title: cell.id,
               skip: () => !c.kernels.has(cell.kernel.id) && `kernel ${cell.kernel.id} was not fetched`,
@@ -143,6 +151,7 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
                   benchmark: cell.benchmark,
                   runner: run.matrix.runner,
                   accel: c.accel!,
+                  timing: c.timing!,
                   payload: c.payload!,
                 };
                 if (opts.dryRun) {
@@ -173,7 +182,8 @@ export async function runPipeline(opts: RunCommandOptions): Promise<number> {
               },
             })),
             { concurrent: parallel, exitOnError: false },
-          ),
+          );
+        },
       },
       {
         title: 'Write reports',
