@@ -24,6 +24,8 @@ export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_OR
   for (const s of summaries) counts.set(s.key, (counts.get(s.key) ?? 0) + 1);
   for (const s of summaries) if ((counts.get(s.key) ?? 0) > 1) s.key = `${s.key}@${s.runId}`;
   const failed = summaries.filter((s) => s.status !== 'ok').length;
+  const byKind: Record<string, number> = {};
+  for (const s of summaries) if (s.figureKind) byKind[s.figureKind] = (byKind[s.figureKind] ?? 0) + 1;
   return {
     summaryVersion: SUMMARY_VERSION,
     tool: { name: 'tailmatrix', version: TOOL_VERSION },
@@ -33,6 +35,7 @@ export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_OR
       ok: summaries.length - failed,
       failed,
       emulated: summaries.filter((s) => s.emulated).length,
+      byKind,
     },
     cells: summaries,
     notes: [],

@@ -128,6 +128,11 @@ export const runner = z
 export const gate = z
   .object({
     thresholdNs: z.number().min(0).default(1).describe('a slope must rise by more than this many ns …'),
+    thresholdInstructions: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('… or, for instruction counts (exact, so any rise is real), by more than this many instructions …'),
     thresholdPct: z.number().min(0).default(10).describe('… and by more than this percentage'),
   })
   .strict();

@@ -12,18 +12,18 @@ export const ICOUNT_SAMPLES = 3;
 
 /**
  * BPF_PROG_TEST_RUN reports duration = ⌊total guest ns / repeat⌋ (a u32). Under -icount total guest ns =
- * instructions × 2^shift, so with repeat = 2^shift the division is exact: duration is the total
- * instruction count of the 2^shift repetitions, i.e. per repetition duration / 2^shift instructions with
- * nothing truncated. A larger repeat would only truncate (and let more timer interrupts in); a smaller
- * one amortises the fixed cost of the call less, for nothing.
+ * instructions × 2^shift, so with repeat 1 nothing is truncated at any shift: duration / 2^shift is the
+ * exact instruction count of one run. A larger repeat buys nothing (the figure is already exact, and
+ * the fixed cost of the call lands in the intercept either way) and costs exactness: the timed window
+ * grows with it, and so does the chance that a timer interrupt (every 4 ms of guest time = 4·10⁶ / 2^shift
+ * instructions at HZ=250) lands inside it. Measured (bench/icount-shift.ts, docs/measurement.md):
+ * repeat 2^shift left per-depth figures off whole instructions and differing between runs from shift 2.
  */
-export function icountRepeat(shift: number): number {
-  return 2 ** shift;
-}
+export const ICOUNT_REPEAT = 1;
 
 export function sweepParams(params: TestRunParams, timing: Timing): TestRunParams {
   if (timing.mode !== 'icount') return params;
-  return { ...params, samples: ICOUNT_SAMPLES, repeat: icountRepeat(timing.shift) };
+  return { ...params, samples: ICOUNT_SAMPLES, repeat: ICOUNT_REPEAT };
 }
 
 export function sweepBenchmark(b: Benchmark, timing: Timing): Benchmark {

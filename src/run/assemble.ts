@@ -33,8 +33,8 @@ async function completeFingerprint(fp: Fingerprint | undefined, configPath: stri
 }
 
 /**
- * Under -icount the kernel's duration is guest ns = instructions × 2^shift; with repeat = 2^shift (or
- * any repeat the division leaves exact) the conversion back loses nothing. Raw durations stay as given.
+ * Under -icount the kernel's duration is guest ns = instructions × 2^shift; with repeat 1
+ * (src/measure/sweep-params.ts) the conversion back loses nothing. Raw durations stay as given.
  */
 function withInstructions(variants: VariantResult[], timing: Timing): VariantResult[] {
   if (timing.mode !== 'icount') return variants;

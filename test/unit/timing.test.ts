@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { benchmark, matrix } from '../../src/matrix/schema.js';
-import { ICOUNT_SAMPLES, icountRepeat, sweepBenchmark, sweepParams } from '../../src/measure/sweep-params.js';
+import { ICOUNT_REPEAT, ICOUNT_SAMPLES, sweepBenchmark, sweepParams } from '../../src/measure/sweep-params.js';
 import { figureKindFor, ICOUNT_SHIFT, icountArgs, resolveTiming } from '../../src/vm/timing.js';
 
 describe('resolveTiming', () => {
@@ -40,15 +40,16 @@ describe('sweepParams', () => {
   it('keeps the matrix parameters when timed', () => {
     expect(sweepParams(b.params, { mode: 'timed' })).toBe(b.params);
   });
-  it('under -icount: three samples and repeat = 2^shift, so the kernel\'s truncated average divides exactly', () => {
-    expect(sweepParams(b.params, { mode: 'icount', shift: 3 })).toEqual({ ...b.params, samples: ICOUNT_SAMPLES, repeat: 8 });
-    expect(sweepParams(b.params, { mode: 'icount', shift: 0 }).repeat).toBe(1);
-    // total guest ns = instructions × 2^shift; ⌊total / repeat⌋ is exact for every instruction count.
+  it('under -icount: three samples and repeat 1, so the truncated average divides exactly at every shift', () => {
+    expect(sweepParams(b.params, { mode: 'icount', shift: 3 })).toEqual({ ...b.params, samples: ICOUNT_SAMPLES, repeat: ICOUNT_REPEAT });
+    expect(ICOUNT_REPEAT).toBe(1);
+    // duration = ⌊instructions × 2^shift / repeat⌋; converted back it is the instruction count itself.
     for (const shift of [0, 1, 3, 6]) {
-      const r = icountRepeat(shift);
-      for (const instructions of [64, 65, 415, 416 * r + 3]) expect(Math.floor((instructions * 2 ** shift) / r)).toBe(instructions * (2 ** shift / r));
+      for (const instructions of [64, 65, 415, 1_000_003]) {
+        expect(Math.floor((instructions * 2 ** shift) / ICOUNT_REPEAT) / 2 ** shift).toBe(instructions);
+      }
     }
-    expect(sweepBenchmark(b, { mode: 'icount', shift: 2 }).params.repeat).toBe(4);
+    expect(sweepBenchmark(b, { mode: 'icount', shift: 2 }).params.repeat).toBe(1);
     expect(sweepBenchmark(b, { mode: 'icount', shift: 2 }).name).toBe('t');
   });
 });
