@@ -40,7 +40,7 @@ export function analyseCell(c: CellResult): CellSummary {
   let direct: VariantSummary | null = null;
   let indirect: VariantSummary | null = null;
   for (const v of c.variants) {
-    const a = analyseVariant(v, kind);
+    const a = analyseVariant(v, kind, c.icountShift);
     warnings.push(...a.warnings);
     if (v.variant === 'direct') direct = a.summary;
     else indirect = a.summary;

@@ -33,7 +33,10 @@ export const sample = z.object({
    * instructions × 2^icountShift: read `instructions` then.
    */
   durationNs: z.number().min(0),
-  /** Instructions per repetition (figureKind `instructions` only): durationNs / 2^icountShift, exact. */
+  /**
+   * Instructions per repetition (figureKind `instructions` only): durationNs / 2^icountShift rounded to
+   * the nearest whole instruction (the guest clocksource's scaling can leave a reading 1 ns off).
+   */
   instructions: z.number().min(0).optional(),
   retval: z.number().int(),
   repeat: z.number().int().min(1),

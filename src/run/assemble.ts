@@ -33,13 +33,20 @@ async function completeFingerprint(fp: Fingerprint | undefined, configPath: stri
 }
 
 /**
- * Under -icount the kernel's duration is guest ns = instructions × 2^shift; with repeat 1
- * (src/measure/sweep-params.ts) the conversion back loses nothing. Raw durations stay as given.
+ * Under -icount the kernel's duration is guest ns = instructions × 2^shift, and with repeat 1
+ * (src/measure/sweep-params.ts) nothing of it is truncated. The guest reads that clock through its
+ * clocksource's cycles-to-ns scaling, whose rounding can leave the difference of two readings 1 ns
+ * off (seen here: 4881 ns for 610 instructions at shift 3); 1 ns is less than half an instruction
+ * from shift 2 on, so rounding to the nearest instruction recovers the exact count. Raw durations stay.
  */
+export function instructionsOf(durationNs: number, shift: number): number {
+  return Math.round(durationNs / 2 ** shift);
+}
+
 function withInstructions(variants: VariantResult[], timing: Timing): VariantResult[] {
   if (timing.mode !== 'icount') return variants;
-  const perInstruction = 2 ** timing.shift;
-  return variants.map((v) => ({ ...v, samples: v.samples.map((s) => ({ ...s, instructions: s.durationNs / perInstruction })) }));
+  const shift = timing.shift;
+  return variants.map((v) => ({ ...v, samples: v.samples.map((s) => ({ ...s, instructions: instructionsOf(s.durationNs, shift) })) }));
 }
 
 export interface AssembleInput {
