@@ -1,13 +1,12 @@
 // One cell result → its summary: both variants, their comparison, and every caveat as a warning.
-import type { CellResult } from '../results/cell-result.js';
+import { figureKindOf, type CellResult } from '../results/cell-result.js';
 import type { CellSummary, Comparison, FitSummary, VariantSummary } from './summary-schema.js';
 import { analyseVariant } from './analyse-variant.js';
 import { difference, ratio, type Estimate } from './stats.js';
+import { unitOf, type FigureUnit } from './units.js';
 
 /** Console lines kept in the summary for a failed cell: enough for the panic and its cause. */
 export const CONSOLE_EXCERPT_LINES = 25;
-
-export const EMULATED_NOTE = 'emulated: relative only, not hardware timing';
 
 export function cellKey(c: Pick<CellResult, 'kernel' | 'boot' | 'benchmark'>): string {
   return `${c.kernel.id}/${c.boot.name}/${c.benchmark.name}`;
@@ -15,7 +14,7 @@ export function cellKey(c: Pick<CellResult, 'kernel' | 'boot' | 'benchmark'>): s
 
 const estimate = (f: FitSummary): Estimate => ({ value: f.slope, se: f.slopeSe, df: f.df });
 
-export function compareVariants(direct: FitSummary, indirect: FitSummary): Comparison {
+export function compareVariants(direct: FitSummary, indirect: FitSummary, unit: FigureUnit): Comparison {
   const d = difference(estimate(direct), estimate(indirect));
   const r = ratio(estimate(indirect), estimate(direct));
   // saving % = 100·(1 − direct/indirect) = 100·(1 − 1/ratio): monotone in the ratio, so its interval
@@ -23,6 +22,7 @@ export function compareVariants(direct: FitSummary, indirect: FitSummary): Compa
   const pct = (x: number) => 100 * (1 - 1 / x);
   const pctCi = r.ci && r.ci[0] > 0 ? ([pct(r.ci[0]), pct(r.ci[1])] as [number, number]) : null;
   return {
+    unit,
     savingNs: d.value,
     savingCi: [d.ci[0], d.ci[1]],
     // A noisy emulated sweep can fit a slope of 0 or below: no share or ratio of that is meaningful,
@@ -35,11 +35,12 @@ export function compareVariants(direct: FitSummary, indirect: FitSummary): Compa
 }
 
 export function analyseCell(c: CellResult): CellSummary {
+  const kind = figureKindOf(c);
   const warnings: string[] = [];
   let direct: VariantSummary | null = null;
   let indirect: VariantSummary | null = null;
   for (const v of c.variants) {
-    const a = analyseVariant(v);
+    const a = analyseVariant(v, kind, c.icountShift);
     warnings.push(...a.warnings);
     if (v.variant === 'direct') direct = a.summary;
     else indirect = a.summary;
@@ -52,7 +53,7 @@ export function analyseCell(c: CellResult): CellSummary {
   if (c.fingerprint && c.fingerprint.bpfJitHarden.trim() !== '0') {
     warnings.push(`net.core.bpf_jit_harden=${c.fingerprint.bpfJitHarden.trim()}: constant blinding forces the indirect path`);
   }
-  const comparison = direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit) : null;
+  const comparison = direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit, unitOf(kind)) : null;
   const failed = c.status !== 'ok';
   return {
     key: cellKey(c),
@@ -64,6 +65,9 @@ export function analyseCell(c: CellResult): CellSummary {
     backend: c.backend,
     accelerator: c.accelerator,
     emulated: c.emulated,
+    figureKind: kind,
+    unit: unitOf(kind),
+    icountShift: c.icountShift ?? null,
     status: c.status,
     message: c.message ?? null,
     spectreV2: c.fingerprint?.spectreV2.trim() ?? null,

@@ -1,5 +1,6 @@
 // One variant of one cell: per-depth medians, the full fit and the fit over deeper chains.
-import type { VariantResult } from '../results/cell-result.js';
+import type { FigureKind, VariantResult } from '../results/cell-result.js';
+import { sampleFigure, UNIT_TEXT, unitOf } from './units.js';
 import type { DepthPoint, FitSummary, VariantSummary } from './summary-schema.js';
 import { intervalsOverlap, linearFit, median, type LinearFit } from './stats.js';
 
@@ -12,6 +13,12 @@ export const TAIL_FIT_MIN_DEPTH = 4;
  * (>0.99 under KVM and TCG alike) and above what a broken sweep gives.
  */
 export const LOW_R2 = 0.9;
+
+/**
+ * Instruction counts have no noise: a chain of identical hops fits a straight line exactly. Below this
+ * R² something else ran inside the timed window (an interrupt in most samples at some depth).
+ */
+export const EXACT_R2 = 0.999;
 
 function toFitSummary(f: LinearFit): FitSummary {
   return {
@@ -28,17 +35,19 @@ function toFitSummary(f: LinearFit): FitSummary {
 }
 
 /** Medians rather than all samples: one descheduled call must not tilt a line fitted to 33 depths. */
-export function depthMedians(v: VariantResult): { points: DepthPoint[]; invalid: number } {
+export function depthMedians(v: VariantResult, kind: FigureKind): { points: DepthPoint[]; invalid: number } {
   const byDepth = new Map<number, number[]>();
   let invalid = 0;
   for (const s of v.samples) {
     // retval == depth proves the chain really made `depth` jumps; anything else timed something else.
-    if (s.retval !== s.depth) {
+    // An instruction cell's sample without its instruction count cannot be given a unit either.
+    const figure = sampleFigure(s, kind);
+    if (s.retval !== s.depth || figure === undefined) {
       invalid++;
       continue;
     }
     const list = byDepth.get(s.depth) ?? [];
-    list.push(s.durationNs);
+    list.push(figure);
     byDepth.set(s.depth, list);
   }
   const points = [...byDepth.entries()]
@@ -57,21 +66,35 @@ function fitPoints(points: readonly DepthPoint[]): FitSummary | null {
 
 const fmt = (x: number) => x.toFixed(2);
 
-export function analyseVariant(v: VariantResult): { summary: VariantSummary; warnings: string[] } {
-  const { points, invalid } = depthMedians(v);
+export function analyseVariant(v: VariantResult, kind: FigureKind, shift?: number): { summary: VariantSummary; warnings: string[] } {
+  const { points, invalid } = depthMedians(v, kind);
+  const unit = UNIT_TEXT[unitOf(kind)].short;
+  // Under -icount the raw duration is instructions × 2^shift give or take the guest clocksource's 1 ns
+  // rounding; a sample further off timed something that is not instructions (e.g. an idle-clock warp).
+  const off = kind === 'instructions' && shift !== undefined ? v.samples.filter((s) => s.instructions !== undefined && Math.abs(s.durationNs - s.instructions * 2 ** shift) > 1).length : 0;
   const fit = fitPoints(points);
   const tailFit = fitPoints(points.filter((p) => p.depth >= TAIL_FIT_MIN_DEPTH));
   const warnings: string[] = [];
-  if (invalid > 0) warnings.push(`${v.variant}: ${invalid} sample(s) returned a retval other than their depth and were left out`);
+  if (invalid > 0) {
+    warnings.push(
+      `${v.variant}: ${invalid} sample(s) returned a retval other than their depth${kind === 'instructions' ? ' or carried no instruction count' : ''} and were left out`,
+    );
+  }
+  if (off > 0) {
+    warnings.push(`${v.variant}: ${off} sample(s) are more than 1 ns off a whole number of instructions: their timed window held more than instructions`);
+  }
   if (!fit) warnings.push(`${v.variant}: fewer than 3 depths with valid samples, no slope`);
   if (fit && tailFit && !intervalsOverlap(fit.slopeCi, tailFit.slopeCi)) {
     warnings.push(
       `${v.variant}: not linear: slope over depths >= ${TAIL_FIT_MIN_DEPTH} is ${fmt(tailFit.slope)} ` +
-        `[${fmt(tailFit.slopeCi[0])}, ${fmt(tailFit.slopeCi[1])}] ns, over all depths ${fmt(fit.slope)} ` +
-        `[${fmt(fit.slopeCi[0])}, ${fmt(fit.slopeCi[1])}] ns`,
+        `[${fmt(tailFit.slopeCi[0])}, ${fmt(tailFit.slopeCi[1])}] ${unit}, over all depths ${fmt(fit.slope)} ` +
+        `[${fmt(fit.slopeCi[0])}, ${fmt(fit.slopeCi[1])}] ${unit}`,
     );
   }
   if (fit && fit.r2 < LOW_R2) warnings.push(`${v.variant}: poor linear fit (R² ${fit.r2.toFixed(3)})`);
+  else if (fit && kind === 'instructions' && fit.r2 < EXACT_R2) {
+    warnings.push(`${v.variant}: instruction counts do not fit a straight line exactly (R² ${fit.r2.toFixed(4)} < ${EXACT_R2})`);
+  }
   return {
     summary: { variant: v.variant, mechanism: v.jit?.mechanism ?? null, points, fit, tailFit, invalidSamples: invalid },
     warnings,

@@ -26,6 +26,8 @@ export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_OR
   // Skipped cells (not runnable here, e.g. a running-kernel cell without root) are neither ok nor failed.
   const skipped = summaries.filter((s) => s.status === 'skipped').length;
   const failed = summaries.filter((s) => s.status !== 'ok' && s.status !== 'skipped').length;
+  const byKind: Record<string, number> = {};
+  for (const s of summaries) if (s.figureKind) byKind[s.figureKind] = (byKind[s.figureKind] ?? 0) + 1;
   return {
     summaryVersion: SUMMARY_VERSION,
     tool: { name: 'tailmatrix', version: TOOL_VERSION },
@@ -36,6 +38,7 @@ export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_OR
       failed,
       skipped,
       emulated: summaries.filter((s) => s.emulated).length,
+      byKind,
     },
     cells: summaries,
     notes: [],

@@ -2,10 +2,13 @@
 // renders, what `--baseline` reads back, and a documented, versioned file (schemas/summary.schema.json
 // is generated from this by scripts/write-schemas.ts and checked against it by a test).
 import { z } from 'zod';
-import { accelerator, cellStatus, jitMechanism, variant } from '../results/cell-result.js';
+import { accelerator, cellStatus, figureKind, jitMechanism, variant } from '../results/cell-result.js';
 
 /** Bump when a field changes meaning or disappears; adding optional fields keeps the version. */
 export const SUMMARY_VERSION = 1;
+
+/** The unit of every figure of a cell (slopes, intercepts, medians, savings): from its figure kind. */
+export const figureUnit = z.enum(['instructions', 'ns']).describe('instructions (per tail call / per repetition) or ns');
 
 const interval = z.tuple([z.number(), z.number()]).describe('[low, high] of a 95 % interval');
 
@@ -13,10 +16,10 @@ export const fitSummary = z
   .object({
     n: z.number().int().describe('points fitted (one per depth)'),
     df: z.number().int(),
-    slope: z.number().describe('ns per tail call'),
+    slope: z.number().describe("per tail call, in the cell's unit (ns or instructions)"),
     slopeSe: z.number(),
     slopeCi: interval,
-    intercept: z.number().describe('ns at depth 0: the fixed cost of one BPF_PROG_TEST_RUN repetition'),
+    intercept: z.number().describe("at depth 0, in the cell's unit: the fixed cost of one BPF_PROG_TEST_RUN repetition"),
     interceptSe: z.number(),
     r2: z.number(),
     residualSd: z.number(),
@@ -26,7 +29,7 @@ export type FitSummary = z.infer<typeof fitSummary>;
 
 export const depthPoint = z.object({
   depth: z.number().int(),
-  medianNs: z.number(),
+  medianNs: z.number().describe("median over the depth's samples, in the cell's unit (instructions for instruction cells, despite the name)"),
   samples: z.number().int().describe('valid samples behind the median'),
 });
 export type DepthPoint = z.infer<typeof depthPoint>;
@@ -43,7 +46,8 @@ export type VariantSummary = z.infer<typeof variantSummary>;
 
 export const comparison = z
   .object({
-    savingNs: z.number().describe('indirect slope − direct slope: what the direct jump saves per call'),
+    unit: figureUnit.optional().describe('unit of savingNs and savingCi (absent in summaries written before units: ns)'),
+    savingNs: z.number().describe('indirect slope − direct slope: what the direct jump saves per call, in `unit`'),
     savingCi: interval,
     savingPct: z.number().nullable().describe('saving as a percentage of the indirect cost; null unless the indirect slope is positive'),
     savingPctCi: interval.nullable(),
@@ -62,7 +66,10 @@ export const cellSummary = z.object({
   benchmark: z.object({ name: z.string(), type: z.string() }),
   backend: z.string(),
   accelerator,
-  emulated: z.boolean().describe('true: software emulation (TCG), relative only, not hardware timing'),
+  emulated: z.boolean().describe('true: software emulation (TCG): instruction counts, or emulated ns (relative only, not hardware timing)'),
+  figureKind: figureKind.optional().describe('what the figures are; absent in summaries written before kinds (timed)'),
+  unit: figureUnit.optional().describe("unit of every figure of the cell; absent in older summaries (ns)"),
+  icountShift: z.number().int().nullable().optional().describe('QEMU -icount shift for instruction cells (guest ns = instructions × 2^shift)'),
   status: cellStatus,
   message: z.string().nullable(),
   spectreV2: z.string().nullable(),
@@ -79,16 +86,18 @@ export const cellSummary = z.object({
 });
 export type CellSummary = z.infer<typeof cellSummary>;
 
-export const gateSettings = z.object({ thresholdNs: z.number(), thresholdPct: z.number() });
+export const gateSettings = z.object({ thresholdNs: z.number(), thresholdInstructions: z.number().optional(), thresholdPct: z.number() });
 
 export const baselineComparison = z.object({
   key: z.string(),
   variant,
+  figureKind: figureKind.optional().describe('the kind both sides share (pairs of different kinds are noted, not judged)'),
+  unit: figureUnit.optional().describe('unit of the slopes and of deltaNs'),
   baselineSlope: z.number(),
   baselineCi: interval,
   currentSlope: z.number(),
   currentCi: interval,
-  deltaNs: z.number(),
+  deltaNs: z.number().describe('current − baseline slope, in `unit` (instructions for instruction cells, despite the name)'),
   deltaPct: z.number(),
   regression: z.boolean(),
   note: z.string().nullable().describe('why a pair was not judged (e.g. accelerators differ)'),
@@ -115,6 +124,7 @@ export const summary = z.object({
     failed: z.number().int(),
     skipped: z.number().int().default(0),
     emulated: z.number().int(),
+    byKind: z.record(z.string(), z.number().int()).optional().describe('cells per figure kind'),
   }),
   cells: z.array(cellSummary).describe('sorted by benchmark, kernel, boot'),
   notes: z.array(z.string()).default([]).describe('about the runs themselves, e.g. one that was interrupted'),

@@ -16,6 +16,7 @@ import type { RunMeta } from '../results/run-meta.js';
 import { err, ok, type Result } from '../util/result.js';
 import { scheduleCells } from '../run/schedule.js';
 import { createNativeBackend } from '../vm/native.js';
+import { resolveTiming, timingText, type Timing } from '../vm/timing.js';
 import { prepareRun, type PreparedRun } from '../run/prepare.js';
 import { runCell } from '../run/run-cell.js';
 import { runPool } from '../util/pool.js';
@@ -92,6 +93,8 @@ interface Ctx {
 interface Place {
   backend: VmBackend;
   accel: Accelerator;
+  /** Instruction counting or timed (src/vm/timing.ts); the running kernel is always timed on hardware. */
+  timing: Timing;
 }
 
 export async function runMatrix(
@@ -180,10 +183,11 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
 
   const vm = await chooseVm(c, todo, fetched.kernels, meta);
   if (!vm.ok) return stopped('backend', vm.error);
-  const native: Place = { backend: c.deps.nativeBackend({ unhardenHost: c.input.unhardenHost ?? false }), accel: 'none' };
+  const native: Place = { backend: c.deps.nativeBackend({ unhardenHost: c.input.unhardenHost ?? false }), accel: 'none', timing: { mode: 'timed' } };
 
-  // VM cells in parallel, then running-kernel cells on the host one at a time (src/run/schedule.ts).
-  const phases = scheduleCells(todo, defaultParallelism(run.matrix.runner));
+  // VM cells in parallel (how many depends on the timing mode), then running-kernel cells on the host
+  // one at a time (src/run/schedule.ts).
+  const phases = scheduleCells(todo, defaultParallelism(run.matrix.runner, vm.value?.timing ?? native.timing));
   emit({ type: 'cells-start', phases: phases.map((p) => ({ kind: p.kind, concurrency: p.concurrency, cells: p.cells.map((x) => x.id) })) });
   for (const phase of phases) {
     const place = phase.kind === 'native' ? native : vm.value;
@@ -203,13 +207,23 @@ async function chooseVm(c: Ctx, todo: Cell[], kernels: Map<string, FetchedKernel
   const runner = c.run.matrix.runner;
   const accel = await c.deps.probeAccelerator(runner.accel, probeKernel, { signal: c.signal });
   if (!accel.ok) return accel;
+  const timing = resolveTiming(runner.timing, accel.value.accel);
+  if (!timing.ok) return timing;
   const chosen = await c.deps.pickBackend(runner.backend, accel.value.accel);
   if (!chosen.ok) return chosen;
   const backend = chosen.value.backend;
-  c.emit({ type: 'backend', backend: backend.name, backendReason: chosen.value.reason, accel: accel.value.accel, accelReason: accel.value.reason });
+  c.emit({
+    type: 'backend',
+    backend: backend.name,
+    backendReason: chosen.value.reason,
+    accel: accel.value.accel,
+    accelReason: accel.value.reason,
+    timing: timingText(timing.value),
+    emulatedTime: accel.value.accel === 'tcg' && timing.value.mode === 'timed',
+  });
   Object.assign(meta, { backend: backend.name, backendReason: chosen.value.reason, accelerator: accel.value.accel, acceleratorReason: accel.value.reason });
   if (!c.dryRun) await writeRunMeta(c.run.runDir, meta);
-  return ok({ backend, accel: accel.value.accel });
+  return ok({ backend, accel: accel.value.accel, timing: timing.value });
 }
 
 async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, place: Place | undefined, payload: GuestPayload): Promise<void> {
@@ -224,6 +238,7 @@ async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, pla
     benchmark: cell.benchmark,
     runner: c.run.matrix.runner,
     accel: place.accel,
+    timing: place.timing,
     payload,
   };
   if (c.dryRun) {

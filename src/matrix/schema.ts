@@ -129,6 +129,12 @@ export const runner = z
   .object({
     backend: z.enum(['auto', 'qemu', 'vng']).default('auto'),
     accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+    timing: z
+      .enum(['auto', 'icount', 'timed'])
+      .default('auto')
+      .describe(
+        'auto: exact instruction counts (QEMU -icount) under TCG, hardware timing under KVM; icount: TCG only; timed: wall-clock ns (under TCG: emulated, relative only)',
+      ),
     cpus: z.number().int().min(1).max(64).default(1),
     memoryMiB: z.number().int().min(128).max(65536).default(512),
     timeoutSec: z.number().int().min(5).max(86_400).default(600).describe('per cell, boot to results'),
@@ -139,6 +145,11 @@ export const runner = z
 export const gate = z
   .object({
     thresholdNs: z.number().min(0).default(1).describe('a slope must rise by more than this many ns …'),
+    thresholdInstructions: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('… or, for instruction counts (exact, so any rise is real), by more than this many instructions …'),
     thresholdPct: z.number().min(0).default(10).describe('… and by more than this percentage'),
   })
   .strict();

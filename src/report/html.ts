@@ -1,19 +1,26 @@
 // One self-contained HTML file: the tables of the Markdown report plus charts rendered to inline SVG
 // now, so viewing it needs neither network nor JavaScript.
-import { EMULATED_NOTE } from '../analysis/analyse-cell.js';
+import { byKind, KIND_NOTE, KIND_TITLE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
+import type { FigureKind } from '../results/cell-result.js';
 import type { BaselineSummary, CellSummary, Summary } from '../analysis/summary-schema.js';
-import { depthSpec, kernelBarsSpec } from './chart-specs.js';
+import { depthSpec, kernelBarsSpec, overviewSpec } from './chart-specs.js';
 import { escapeXml as h } from './escape.js';
 import {
   accelText,
+  baselineSlopeText,
   byBenchmark,
+  cellTableHeader,
   cellTitle,
+  cellUnit,
+  deltaText,
   directCaveat,
   failureText,
   FIT_DETAIL_HEADER,
   fitDetailRows,
-  interval,
+  gateText,
+  kindNotices,
   kernelText,
+  methodNote,
   num,
   savingText,
   slopeText,
@@ -43,9 +50,10 @@ function td(text: string, cls = ''): string {
 function row(c: CellSummary): string {
   const failed = c.status !== 'ok';
   const caveat = directCaveat(c.direct);
+  const unit = cellUnit(c);
   const direct = failed
     ? `<td class="num"><strong>${h(c.status)}</strong></td>`
-    : `<td class="num">${h(slopeText(c.direct?.fit))}${caveat ? `<br><span class="caveat">⚠ ${h(caveat)}</span>` : ''}</td>`;
+    : `<td class="num">${h(slopeText(c.direct?.fit, unit))}${caveat ? `<br><span class="caveat">⚠ ${h(caveat)}</span>` : ''}</td>`;
   return (
     `<tr${failed ? ' class="failed"' : ''} data-key="${h(c.key)}">` +
     td(kernelText(c)) +
@@ -53,7 +61,7 @@ function row(c: CellSummary): string {
     td(c.spectreV2 ?? '—') +
     direct +
     td(c.direct?.mechanism ?? '—') +
-    td(failed ? '—' : slopeText(c.indirect?.fit), 'num') +
+    td(failed ? '—' : slopeText(c.indirect?.fit, unit), 'num') +
     td(c.indirect?.mechanism ?? '—') +
     td(savingText(c), 'num') +
     td(accelText(c), c.emulated ? 'emulated' : '') +
@@ -61,19 +69,18 @@ function row(c: CellSummary): string {
   );
 }
 
-function table(cells: readonly CellSummary[]): string {
-  const head = [
-    'kernel',
-    'boot',
-    'spectre_v2',
-    'direct ns/call (95 % CI)',
-    'direct JIT',
-    'indirect ns/call (95 % CI)',
-    'indirect JIT',
-    'saving (direct vs indirect)',
-    'accelerator',
-  ];
-  return `<table class="cells"><thead><tr>${head.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>\n${cells.map(row).join('\n')}\n</tbody></table>`;
+/** One table per figure kind: a column never mixes units. */
+function tables(cells: readonly CellSummary[]): string {
+  const parts: string[] = [];
+  for (const [kind, of] of byKind(cells)) {
+    const unit = cellUnit(of[0]!);
+    parts.push(
+      `<h3 data-kind="${kind}">${h(KIND_TITLE[kind])}</h3><p class="kind-note"><small>${h(KIND_NOTE[kind])}.</small></p>`,
+      `<table class="cells" data-kind="${kind}"><thead><tr>${cellTableHeader(unit).map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>\n${of.map(row).join('\n')}\n</tbody></table>`,
+      `<p><small>${h(methodNote(unit))}</small></p>`,
+    );
+  }
+  return parts.join('\n');
 }
 
 async function figure(kind: string, idPrefix: string, built: { spec: Parameters<typeof renderSvg>[0]; series: number }, caption: string, attrs: Record<string, string>): Promise<string> {
@@ -82,29 +89,48 @@ async function figure(kind: string, idPrefix: string, built: { spec: Parameters<
   return `<figure class="chart" data-chart="${kind}" data-series="${built.series}"${extra}>${svg}<figcaption>${h(caption)}</figcaption></figure>`;
 }
 
-async function benchmarkSection(name: string, cells: readonly CellSummary[], index: number): Promise<string> {
-  const parts = [`<section class="benchmark" data-benchmark="${h(name)}"><h2>Benchmark <code>${h(name)}</code></h2>`, table(cells)];
-  parts.push(
-    '<p><small>ns/call: slope of an ordinary least-squares fit of the per-depth median <code>duration</code> against chain depth; ± is the half-width of its 95 % Student-t interval.</small></p>',
-  );
+const kindCaption = (kind: FigureKind): string => (kind === 'hardware-ns' ? '' : ` ${KIND_NOTE[kind]}.`);
+
+/** At the top: every kernel and boot configuration, one chart per figure kind (one unit per axis). */
+async function overview(cells: readonly CellSummary[]): Promise<string> {
   const ok = cells.filter((c) => c.status === 'ok' && (c.direct?.fit || c.indirect?.fit));
-  const kernels = [...new Set(ok.map((c) => c.kernel.id))];
+  if (ok.length === 0) return '';
+  const parts = ['<section class="overview"><h2>Overview: direct vs indirect, every kernel and boot configuration</h2><div class="charts">'];
+  let i = 0;
+  for (const [kind, of] of byKind(ok)) {
+    for (const [bench, ofBench] of byBenchmark(of)) {
+      const built = overviewSpec(ofBench);
+      const caption = `Benchmark ${bench}. Bars: OLS slope in ${UNIT_TEXT[cellUnit(of[0]!)].words}; whiskers: 95 % interval.${kindCaption(kind)}`;
+      parts.push(await figure('overview', `o${i++}`, built, caption, { kind, benchmark: bench, groups: String(built.groups) }));
+    }
+  }
+  parts.push('</div></section>');
+  return parts.join('\n');
+}
+
+async function benchmarkSection(name: string, cells: readonly CellSummary[], index: number): Promise<string> {
+  const parts = [`<section class="benchmark" data-benchmark="${h(name)}"><h2>Benchmark <code>${h(name)}</code></h2>`, tables(cells)];
+  const ok = cells.filter((c) => c.status === 'ok' && (c.direct?.fit || c.indirect?.fit));
   parts.push('<h3>Direct vs indirect, per kernel</h3><div class="charts">');
-  for (const [i, k] of kernels.entries()) {
-    const ks = ok.filter((c) => c.kernel.id === k);
-    const caveats = ks.filter((c) => directCaveat(c.direct)).map((c) => ` ${c.boot.name}: direct ${directCaveat(c.direct)}.`);
-    const caption = `Bars: OLS slope; whiskers: 95 % interval.${caveats.join('')}${ks.some((c) => c.emulated) ? ` TCG: ${EMULATED_NOTE}.` : ''}`;
-    parts.push(await figure('kernel-bars', `b${index}k${i}`, kernelBarsSpec(k, ks), caption, { kernel: k }));
+  // One chart per kernel and figure kind: a kernel run both under KVM and TCG gets two.
+  let i = 0;
+  for (const [kind, ofKind] of byKind(ok)) {
+    for (const k of [...new Set(ofKind.map((c) => c.kernel.id))]) {
+      const ks = ofKind.filter((c) => c.kernel.id === k);
+      const caveats = ks.filter((c) => directCaveat(c.direct)).map((c) => ` ${c.boot.name}: direct ${directCaveat(c.direct)}.`);
+      const caption = `Bars: OLS slope in ${UNIT_TEXT[cellUnit(ks[0]!)].words}; whiskers: 95 % interval.${caveats.join('')}${kindCaption(kind)}`;
+      parts.push(await figure('kernel-bars', `b${index}k${i++}`, kernelBarsSpec(k, ks), caption, { kernel: k, kind }));
+    }
   }
   parts.push('</div><h3>Duration vs depth, per cell</h3><div class="charts">');
-  for (const [i, c] of ok.entries()) {
+  for (const [j, c] of ok.entries()) {
     const fits = [c.direct, c.indirect]
       .filter((v) => v?.fit)
       .map((v) => `${v!.variant}: y = ${num(v!.fit!.intercept)} + ${num(v!.fit!.slope)}·depth (R² ${v!.fit!.r2.toFixed(4)})`)
       .join('; ');
     const caveat = directCaveat(c.direct);
-    const caption = `${fits}.${caveat ? ` Direct: ${caveat}.` : ''}${c.emulated ? ` ${EMULATED_NOTE}.` : ''}`;
-    parts.push(await figure('depth', `b${index}c${i}`, depthSpec(c), caption, { key: c.key }));
+    const caption = `${fits}.${caveat ? ` Direct: ${caveat}.` : ''}${kindCaption(summaryKind(c))}`;
+    parts.push(await figure('depth', `b${index}c${j}`, depthSpec(c), caption, { key: c.key, kind: summaryKind(c) }));
   }
   parts.push('</div>');
   const details = fitDetailRows(cells);
@@ -141,16 +167,17 @@ function baselineSection(b: BaselineSummary): string {
     const verdict = k.note ?? (k.regression ? 'regression' : 'ok');
     return (
       `<tr${k.regression ? ' class="failed"' : ''}>${td(k.key)}${td(k.variant)}` +
-      td(`${num(k.baselineSlope)} ${interval(k.baselineCi)}`, 'num') +
-      td(`${num(k.currentSlope)} ${interval(k.currentCi)}`, 'num') +
-      td(`${k.deltaNs >= 0 ? '+' : ''}${num(k.deltaNs)} ns (${k.deltaPct >= 0 ? '+' : ''}${num(k.deltaPct, 1)} %)`, 'num') +
+      td(k.figureKind ?? 'timed') +
+      td(baselineSlopeText(k.baselineSlope, k.baselineCi, k.unit), 'num') +
+      td(baselineSlopeText(k.currentSlope, k.currentCi, k.unit), 'num') +
+      td(deltaText(k.deltaNs, k.deltaPct, k.unit ?? 'ns'), 'num') +
       td(verdict, k.regression ? 'regression' : '') +
       '</tr>'
     );
   });
   return (
-    `<section class="baseline"><h2>Baseline</h2><p>Compared with <code>${h(b.source)}</code>. A slope regresses when it rises by more than ${b.gate.thresholdNs} ns and more than ${b.gate.thresholdPct} % and its 95 % interval no longer overlaps the baseline's. <strong>${b.regressions} regression(s)</strong> in ${b.comparisons.length} comparison(s).</p>` +
-    `<table><thead><tr><th>cell</th><th>variant</th><th>baseline ns/call</th><th>current ns/call</th><th>change</th><th>verdict</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>` +
+    `<section class="baseline"><h2>Baseline</h2><p>Compared with <code>${h(b.source)}</code>. Gate: ${h(gateText(b.gate))}. <strong>${b.regressions} regression(s)</strong> in ${b.comparisons.length} comparison(s).</p>` +
+    `<table><thead><tr><th>cell</th><th>variant</th><th>figures</th><th>baseline per call</th><th>current per call</th><th>change</th><th>verdict</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>` +
     (b.missing.length > 0 ? `<p>In the baseline but not measured now: ${b.missing.map((m) => `<code>${h(m)}</code>`).join(', ')}.</p>` : '') +
     '</section>'
   );
@@ -166,12 +193,9 @@ export async function renderHtml(s: Summary): Promise<string> {
     '<h1>tailmatrix: the cost of one eBPF tail call, direct jump vs indirect jump</h1>',
     `<p class="meta">Runs ${s.runs.map((r) => `<code>${h(r)}</code>`).join(', ')} · ${t.cells} cell(s): ${t.ok} ok, ${t.failed} failed, ${t.emulated} emulated · tailmatrix ${h(s.tool.version)}</p>`,
   ];
-  if (t.emulated > 0) {
-    parts.push(
-      `<p class="note">${t.emulated} cell(s) ran under TCG software emulation (${h(EMULATED_NOTE)}): no speculation is emulated, so their figures compare kernels and jumps with each other, never with hardware nanoseconds.</p>`,
-    );
-  }
+  for (const n of kindNotices(s.cells)) parts.push(`<p class="note" data-level="${n.level}">${h(n.text)}</p>`);
   for (const n of s.notes) parts.push(`<p class="note">${h(n)}</p>`);
+  parts.push(await overview(s.cells));
   let i = 0;
   for (const [name, cells] of byBenchmark(s.cells)) parts.push(await benchmarkSection(name, cells, i++));
   if (s.baseline) parts.push(baselineSection(s.baseline));

@@ -1,26 +1,30 @@
 // JUnit XML: one test case per cell; a failed cell or a regression against the baseline is a failure.
-import { EMULATED_NOTE } from '../analysis/analyse-cell.js';
+import { KIND_NOTE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { BaselineComparison, CellSummary, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
-import { byBenchmark, directCaveat, failureText, interval, num, savingText, slopeText } from './format.js';
+import { byBenchmark, cellUnit, deltaText, directCaveat, failureText, interval, num, savingText, slopeText } from './format.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
 function regressionText(k: BaselineComparison): string {
+  const unit = k.unit ?? 'ns';
+  const per = UNIT_TEXT[unit].perCall;
   return (
-    `${k.variant} slope rose from ${num(k.baselineSlope)} ${interval(k.baselineCi)} to ${num(k.currentSlope)} ` +
-    `${interval(k.currentCi)} ns/call (+${num(k.deltaNs)} ns, +${num(k.deltaPct, 1)} %)`
+    `${k.variant} slope rose from ${num(k.baselineSlope)} ${interval(k.baselineCi)} ${per} to ${num(k.currentSlope)} ` +
+    `${interval(k.currentCi)} ${per}: ${deltaText(k.deltaNs, k.deltaPct, unit)}`
   );
 }
 
 function resultLines(c: CellSummary): string[] {
   const lines: string[] = [];
+  const kind = summaryKind(c);
   for (const v of [c.direct, c.indirect]) {
     if (!v) continue;
-    lines.push(`${v.variant}: ${slopeText(v.fit)} ns/call, JIT ${v.mechanism ?? 'unknown'}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
+    lines.push(`${v.variant}: ${slopeText(v.fit, cellUnit(c))}, JIT ${v.mechanism ?? 'unknown'}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
   }
   if (c.comparison) lines.push(`saving: ${savingText(c)}`);
-  lines.push(`spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.emulated ? ` (${EMULATED_NOTE})` : ''}`);
+  lines.push(`spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.icountShift != null ? `, -icount shift=${c.icountShift}` : ''}`);
+  lines.push(`figures: ${kind} (${KIND_NOTE[kind]})`);
   const caveat = directCaveat(c.direct);
   if (caveat && c.status === 'ok') lines.push(`direct: ${caveat}`);
   for (const w of c.warnings) lines.push(`warning: ${w}`);

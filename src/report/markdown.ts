@@ -1,17 +1,22 @@
 // Markdown report, written to be pasted as-is into $GITHUB_STEP_SUMMARY.
-import { EMULATED_NOTE } from '../analysis/analyse-cell.js';
+import { byKind, KIND_NOTE, KIND_TITLE } from '../analysis/units.js';
 import type { BaselineSummary, CellSummary, Summary } from '../analysis/summary-schema.js';
 import {
   accelText,
+  baselineSlopeText,
   byBenchmark,
+  cellTableHeader,
   cellTitle,
+  cellUnit,
+  deltaText,
   directCaveat,
   failureText,
   FIT_DETAIL_HEADER,
   fitDetailRows,
-  interval,
+  gateText,
+  kindNotices,
   kernelText,
-  num,
+  methodNote,
   savingText,
   slopeText,
 } from './format.js';
@@ -34,14 +39,15 @@ function mechanismText(c: CellSummary, v: 'direct' | 'indirect'): string {
 function row(c: CellSummary): string {
   const failed = c.status !== 'ok';
   const caveat = directCaveat(c.direct);
-  const direct = failed ? `**${c.status}**` : `${slopeText(c.direct?.fit)}${caveat ? ` ⚠️ ${caveat}` : ''}`;
+  const unit = cellUnit(c);
+  const direct = failed ? `**${c.status}**` : `${slopeText(c.direct?.fit, unit)}${caveat ? ` ⚠️ ${caveat}` : ''}`;
   const cols = [
     kernelText(c),
     c.boot.name,
     c.spectreV2 ?? '—',
     direct,
     mechanismText(c, 'direct'),
-    failed ? '—' : slopeText(c.indirect?.fit),
+    failed ? '—' : slopeText(c.indirect?.fit, unit),
     mechanismText(c, 'indirect'),
     savingText(c),
     accelText(c),
@@ -49,17 +55,19 @@ function row(c: CellSummary): string {
   return `| ${cols.map(cell).join(' | ')} |`;
 }
 
-const HEADER =
-  '| kernel | boot | spectre_v2 | direct ns/call (95 % CI) | direct JIT | indirect ns/call (95 % CI) | indirect JIT | saving (direct vs indirect) | accelerator |\n' +
-  '| --- | --- | --- | ---: | --- | ---: | --- | ---: | --- |';
+function kindTables(cells: readonly CellSummary[]): string[] {
+  const parts: string[] = [];
+  for (const [kind, of] of byKind(cells)) {
+    const header = cellTableHeader(cellUnit(of[0]!));
+    parts.push(`### ${KIND_TITLE[kind]}`, '', `_${KIND_NOTE[kind]}._`, '');
+    parts.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => ([3, 5, 7].includes(i) ? '---:' : '---')).join(' | ')} |`, ...of.map(row), '');
+    parts.push(`_${methodNote(cellUnit(of[0]!))} Saving = indirect − direct, and its share of the indirect cost._`, '');
+  }
+  return parts;
+}
 
 function benchmarkSection(name: string, cells: readonly CellSummary[]): string {
-  const parts = [`## Benchmark ${code(name)}`, '', HEADER, ...cells.map(row), ''];
-  parts.push(
-    '_ns/call: slope of an ordinary least-squares fit of the per-depth median `duration` against chain depth; ' +
-      '± is the half-width of its 95 % Student-t interval. Saving = indirect − direct, and its share of the indirect cost._',
-    '',
-  );
+  const parts = [`## Benchmark ${code(name)}`, '', ...kindTables(cells)];
   const details = fitDetailRows(cells);
   if (details.length > 0) {
     parts.push(
@@ -95,18 +103,17 @@ function baselineSection(b: BaselineSummary): string {
   const parts = [
     '## Baseline',
     '',
-    `Compared with ${code(b.source)}. Gate: a slope regresses when it rises by more than ${b.gate.thresholdNs} ns ` +
-      `and more than ${b.gate.thresholdPct} % and its 95 % interval no longer overlaps the baseline's.`,
+    `Compared with ${code(b.source)}. Gate: ${gateText(b.gate)}.`,
     '',
     `**${b.regressions === 0 ? 'No regression' : `${b.regressions} regression(s)`}** in ${b.comparisons.length} comparison(s).`,
     '',
   ];
   if (b.comparisons.length > 0) {
-    parts.push('| cell | variant | baseline ns/call | current ns/call | change | verdict |', '| --- | --- | ---: | ---: | ---: | --- |');
+    parts.push('| cell | variant | figures | baseline per call | current per call | change | verdict |', '| --- | --- | --- | ---: | ---: | ---: | --- |');
     for (const k of b.comparisons) {
       const verdict = k.note ?? (k.regression ? '❌ regression' : 'ok');
       parts.push(
-        `| ${cell(k.key)} | ${k.variant} | ${num(k.baselineSlope)} ${interval(k.baselineCi)} | ${num(k.currentSlope)} ${interval(k.currentCi)} | ${k.deltaNs >= 0 ? '+' : ''}${num(k.deltaNs)} ns (${k.deltaPct >= 0 ? '+' : ''}${num(k.deltaPct, 1)} %) | ${cell(verdict)} |`,
+        `| ${cell(k.key)} | ${k.variant} | ${k.figureKind ?? 'timed'} | ${baselineSlopeText(k.baselineSlope, k.baselineCi, k.unit)} | ${baselineSlopeText(k.currentSlope, k.currentCi, k.unit)} | ${deltaText(k.deltaNs, k.deltaPct, k.unit ?? 'ns')} | ${cell(verdict)} |`,
       );
     }
     parts.push('');
@@ -123,13 +130,7 @@ export function renderMarkdown(s: Summary): string {
     `Runs ${s.runs.map(code).join(', ')} · ${t.cells} cell(s): ${t.ok} ok, ${t.failed} failed, ${t.emulated} emulated · tailmatrix ${s.tool.version}`,
     '',
   ];
-  if (t.emulated > 0) {
-    parts.push(
-      `> [!WARNING]\n> ${t.emulated} cell(s) ran under TCG software emulation (${EMULATED_NOTE}): no speculation is emulated, ` +
-        'so their figures compare kernels and jumps with each other, never with hardware nanoseconds.',
-      '',
-    );
-  }
+  for (const n of kindNotices(s.cells)) parts.push(`> [!${n.level.toUpperCase()}]\n> ${n.text}`, '');
   for (const n of s.notes) parts.push(`> [!NOTE]\n> ${n}`, '');
   for (const [name, cells] of byBenchmark(s.cells)) parts.push(benchmarkSection(name, cells));
   if (s.baseline) parts.push(baselineSection(s.baseline));

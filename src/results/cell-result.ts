@@ -27,8 +27,17 @@ export type JitMechanism = z.infer<typeof jitMechanism>;
 
 export const sample = z.object({
   depth: z.number().int().min(0),
-  /** BPF_PROG_TEST_RUN `duration`: the kernel's average ns per repetition (a truncated u32). */
+  /**
+   * BPF_PROG_TEST_RUN `duration` as the kernel reported it: its average guest-clock ns per repetition
+   * (a truncated u32). Hardware ns under KVM/natively, emulated ns under TCG, and under -icount
+   * instructions × 2^icountShift: read `instructions` then.
+   */
   durationNs: z.number().min(0),
+  /**
+   * Instructions per repetition (figureKind `instructions` only): durationNs / 2^icountShift rounded to
+   * the nearest whole instruction (the guest clocksource's scaling can leave a reading 1 ns off).
+   */
+  instructions: z.number().min(0).optional(),
   retval: z.number().int(),
   repeat: z.number().int().min(1),
 });

@@ -1,6 +1,8 @@
 // Turn a backend's outcome into the cell result document that reports read.
 import { readFile } from 'node:fs/promises';
-import { CELL_RESULT_VERSION, type BackendName, type CellResult, type Fingerprint } from '../results/cell-result.js';
+import { CELL_RESULT_VERSION, type BackendName, type CellResult, type Fingerprint, type VariantResult } from '../results/cell-result.js';
+import { sweepParams } from '../measure/sweep-params.js';
+import { figureKindFor, type Timing } from '../vm/timing.js';
 import type { CellRunOutcome, CellRunSpec } from '../vm/types.js';
 import { hostCpuModel } from '../util/host.js';
 import { TOOL_VERSION } from '../util/version.js';
@@ -30,6 +32,23 @@ async function completeFingerprint(fp: Fingerprint | undefined, configPath: stri
   }
 }
 
+/**
+ * Under -icount the kernel's duration is guest ns = instructions × 2^shift, and with repeat 1
+ * (src/measure/sweep-params.ts) nothing of it is truncated. The guest reads that clock through its
+ * clocksource's cycles-to-ns scaling, whose rounding can leave the difference of two readings 1 ns
+ * off (seen here: 4881 ns for 610 instructions at shift 3); 1 ns is less than half an instruction
+ * from shift 2 on, so rounding to the nearest instruction recovers the exact count. Raw durations stay.
+ */
+export function instructionsOf(durationNs: number, shift: number): number {
+  return Math.round(durationNs / 2 ** shift);
+}
+
+function withInstructions(variants: VariantResult[], timing: Timing): VariantResult[] {
+  if (timing.mode !== 'icount') return variants;
+  const shift = timing.shift;
+  return variants.map((v) => ({ ...v, samples: v.samples.map((s) => ({ ...s, instructions: instructionsOf(s.durationNs, shift) })) }));
+}
+
 export interface AssembleInput {
   runId: string;
   spec: CellRunSpec;
@@ -52,19 +71,21 @@ export async function assembleCellResult(i: AssembleInput): Promise<CellResult> 
       source: spec.kernel.origin,
     },
     boot: { name: spec.boot.name, cmdline: spec.boot.cmdline },
-    benchmark: { name: spec.benchmark.name, type: spec.benchmark.type, params: { ...spec.benchmark.params } },
+    // The parameters that ran (fewer samples and repetitions under -icount), not the matrix's.
+    benchmark: { name: spec.benchmark.name, type: spec.benchmark.type, params: { ...sweepParams(spec.benchmark.params, spec.timing) } },
     backend: i.backend,
     accelerator: spec.accel,
     // No speculation is modelled under TCG: its figures are relative evidence, never hardware timing.
     emulated: spec.accel === 'tcg',
-    ...(outcome.figureKind ? { figureKind: outcome.figureKind } : {}),
+    figureKind: outcome.figureKind ?? figureKindFor(spec.timing, spec.accel),
+    ...(spec.timing.mode === 'icount' ? { icountShift: spec.timing.shift } : {}),
     status: outcome.status,
     ...(outcome.message ? { message: outcome.message } : {}),
     startedAt: i.startedAt.toISOString(),
     finishedAt: i.finishedAt.toISOString(),
     wallMs: outcome.wallMs,
     fingerprint: await completeFingerprint(outcome.agent?.fingerprint, spec.kernel.config),
-    variants: outcome.agent?.variants ?? [],
+    variants: withInstructions(outcome.agent?.variants ?? [], spec.timing),
     consoleTail: outcome.consoleTail,
     host: { hostname: os.hostname(), cpuModel: hostCpuModel(), tool: `tailmatrix ${TOOL_VERSION}` },
   };

@@ -1,18 +1,32 @@
 import os from 'node:os';
 import type { Runner } from '../matrix/schema.js';
+import type { Timing } from '../vm/timing.js';
 
 /** Memory kept for the host (node, page cache for kernel images) when sizing parallel VMs. */
 const HOST_RESERVE_MIB = 2048;
 /** QEMU's own overhead beyond guest RAM (TCG translation cache, device models). */
 const QEMU_OVERHEAD_MIB = 256;
 
-/** Cells at once: under TCG each vCPU is one busy host thread, so cores bound it; memory bounds it too. */
+/**
+ * Busy host threads of one cell. Under -icount QEMU runs every vCPU in one thread (multi-threaded TCG
+ * is off), so a cell needs one core whatever runner.cpus says; otherwise each vCPU is one thread.
+ */
+export function threadsPerCell(runner: Pick<Runner, 'cpus'>, timing: Timing): number {
+  return timing.mode === 'icount' ? 1 : runner.cpus;
+}
+
+/**
+ * Cells at once: cores and memory bound it. Under -icount a cell's figures are instruction counts,
+ * which neighbours cannot perturb, so only the machine's capacity limits it; timed cells keep one
+ * busy thread per core so that they disturb each other as little as possible.
+ */
 export function defaultParallelism(
   runner: Pick<Runner, 'cpus' | 'memoryMiB' | 'parallel'>,
+  timing: Timing,
   cores = os.availableParallelism(),
   totalMiB = Math.floor(os.totalmem() / 2 ** 20),
 ): number {
-  const byCores = Math.max(1, Math.floor(cores / runner.cpus));
+  const byCores = Math.max(1, Math.floor(cores / threadsPerCell(runner, timing)));
   const byMemory = Math.max(1, Math.floor((totalMiB - HOST_RESERVE_MIB) / (runner.memoryMiB + QEMU_OVERHEAD_MIB)));
   const limit = Math.min(byCores, byMemory);
   return runner.parallel === undefined ? limit : Math.max(1, Math.min(runner.parallel, limit));

@@ -1,9 +1,12 @@
 // The agent's command line for a benchmark (bpf/PROTOCOL.md), minus --objdir and --out, which depend on
 // where the backend puts the payload and the results.
 import type { Benchmark } from '../matrix/schema.js';
+import { sweepParams } from '../measure/sweep-params.js';
+import type { Timing } from './timing.js';
 
-export function agentArgs(benchmark: Benchmark): string[] {
-  const p = benchmark.params;
+/** The flags for the sweep the cell really runs (src/measure/sweep-params.ts). */
+export function agentArgs(benchmark: Benchmark, timing: Timing): string[] {
+  const p = sweepParams(benchmark.params, timing);
   return [
     '--max-depth', String(p.maxDepth),
     '--samples', String(p.samples),

@@ -37,6 +37,7 @@ function argsFor(spec: CellRunSpec): string[] {
     initrd: f.initrd,
     cmdline: spec.boot.cmdline,
     agentOut: f.agentOut,
+    ...(spec.timing.mode === 'icount' ? { icountShift: spec.timing.shift } : {}),
   });
 }
 
@@ -58,7 +59,7 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
     async describe(spec: CellRunSpec): Promise<string[]> {
       const mods = benchmarkModules(spec.benchmark);
       return [
-        `# ${files(spec).initrd}: cached initramfs (busybox, images/init, ${path.basename(spec.payload.agent)}, BPF objects from ${spec.payload.objDir}${mods.length ? `, modules ${mods.join(' ')}` : ''}) + cell.env TM_AGENT_ARGS='${agentArgs(spec.benchmark).join(' ')}'`,
+        `# ${files(spec).initrd}: cached initramfs (busybox, images/init, ${path.basename(spec.payload.agent)}, BPF objects from ${spec.payload.objDir}${mods.length ? `, modules ${mods.join(' ')}` : ''}) + cell.env TM_AGENT_ARGS='${agentArgs(spec.benchmark, spec.timing).join(' ')}'`,
         formatCommand(qemu, argsFor(spec)),
       ];
     },
@@ -74,7 +75,7 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
       );
       if (!image.ok) return done({ status: 'boot-failed', message: `initramfs: ${image.error}` });
       const f = files(spec);
-      await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs: agentArgs(spec.benchmark) }, f.initrd);
+      await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs: agentArgs(spec.benchmark, spec.timing) }, f.initrd);
       await writeFile(f.agentOut, '');
 
       return done(

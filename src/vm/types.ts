@@ -3,6 +3,7 @@ import type { Benchmark, Boot, Runner } from '../matrix/schema.js';
 import type { FetchedKernel } from '../kernels/types.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
 import type { Result } from '../util/result.js';
+import type { Timing } from './timing.js';
 
 /** The compiled guest payload (bpf/ built by src/guest/payload.ts). */
 export interface GuestPayload {
@@ -21,6 +22,8 @@ export interface CellRunSpec {
   benchmark: Benchmark;
   runner: Runner;
   accel: Accelerator;
+  /** Instruction counting or timed (src/vm/timing.ts); the sweep follows it (src/measure/sweep-params.ts). */
+  timing: Timing;
   payload: GuestPayload;
   /** Scratch directory for this cell (console log, shared folder); removed by the caller. */
   workDir: string;

@@ -13,6 +13,7 @@
 import type { Accelerator } from '../results/cell-result.js';
 import { quote } from '../util/exec.js';
 import { DEFAULT_CPU, vmAccelerator } from './qemu-args.js';
+import { icountArgs } from './timing.js';
 import { INIT_BANNER } from './console.js';
 
 /** Name of the agent's virtio-serial port (the guest finds it under /sys/class/virtio-ports/ * /name). */
@@ -43,18 +44,25 @@ export interface VngArgsSpec {
   agentOut: string;
   /** Host path of the guest script (src/vm/vng-args.ts guestScript), run with sh in the guest. */
   script: string;
+  /** Instruction counting (src/vm/timing.ts), passed to QEMU through --qemu-opts. TCG only. */
+  icountShift?: number;
 }
 
-/** Extra QEMU options: the agent's port, and the CPU model vng leaves at QEMU's default under TCG. */
-export function vngQemuOpts(spec: Pick<VngArgsSpec, 'accel' | 'cpu' | 'agentOut'>): string {
+/**
+ * Extra QEMU options: the agent's port, the CPU model vng leaves at QEMU's default under TCG, and
+ * instruction counting, which vng has no option of its own for.
+ */
+export function vngQemuOpts(spec: Pick<VngArgsSpec, 'accel' | 'cpu' | 'agentOut' | 'icountShift'>): string {
   // vng splits --qemu-opts on whitespace (shlex): the path must survive that, and a ',' would end the
   // chardev option. Cell work dirs are made by us, so this is a bug, not user input.
   if (/[\s,'"\\]/.test(spec.agentOut)) throw new Error(`agent output path unusable in --qemu-opts: ${spec.agentOut}`);
+  if (spec.icountShift !== undefined && spec.accel !== 'tcg') throw new Error('-icount needs TCG (a bug: src/vm/timing.ts refuses it)');
   return [
     // Later -cpu wins in QEMU; under KVM vng already passes `-cpu host`, which DEFAULT_CPU.kvm repeats.
     '-cpu', spec.cpu ?? DEFAULT_CPU[vmAccelerator(spec.accel)],
     '-chardev', `file,id=${AGENT_CHARDEV_ID},path=${spec.agentOut}`,
     '-device', `virtserialport,name=${AGENT_PORT_NAME},chardev=${AGENT_CHARDEV_ID}`,
+    ...(spec.icountShift !== undefined ? icountArgs(spec.icountShift) : []),
   ].join(' ');
 }
 

@@ -51,6 +51,7 @@ function argsFor(spec: CellRunSpec, tmpDir?: string): string[] {
     cmdline: spec.boot.cmdline,
     agentOut: f.agentOut,
     script: f.script,
+    ...(spec.timing.mode === 'icount' ? { icountShift: spec.timing.shift } : {}),
   });
 }
 
@@ -60,7 +61,7 @@ function cmd(vng: string, spec: CellRunSpec, tmpDir?: string): [string, string[]
 }
 
 function scriptFor(spec: CellRunSpec): string {
-  return guestScript({ agent: spec.payload.agent, objDir: spec.payload.objDir, agentArgs: agentArgs(spec.benchmark) });
+  return guestScript({ agent: spec.payload.agent, objDir: spec.payload.objDir, agentArgs: agentArgs(spec.benchmark, spec.timing) });
 }
 
 export function createVngBackend(deps: VngBackendDeps = {}): VmBackend {

@@ -9,6 +9,7 @@ import type { FetchedKernel } from '../../src/kernels/types.js';
 import { ensurePayload } from '../../src/guest/payload.js';
 import { benchmark, matrix, runner, type TestRunParams } from '../../src/matrix/schema.js';
 import type { CellRunSpec, GuestPayload } from '../../src/vm/types.js';
+import type { Timing } from '../../src/vm/timing.js';
 import type { AgentOutput } from '../../src/measure/agent-output.types.js';
 import { afterAll, expect } from 'vitest';
 
@@ -56,7 +57,7 @@ export const SMALL_SWEEP: Partial<TestRunParams> = { maxDepth: 4, samples: 3, re
 export function cellSpec(
   kernel: FetchedKernel,
   pl: GuestPayload,
-  over: { cmdline?: string; timeoutSec?: number; params?: Partial<TestRunParams> } = {},
+  over: { cmdline?: string; timeoutSec?: number; params?: Partial<TestRunParams>; timing?: Timing } = {},
 ): CellRunSpec {
   return {
     cellId: `${kernel.id}-test`,
@@ -65,6 +66,7 @@ export function cellSpec(
     benchmark: benchmark.parse({ name: 'test-run', type: 'test-run', params: { ...SMALL_SWEEP, ...over.params } }),
     runner: runner.parse({ backend: 'qemu', accel: 'tcg', timeoutSec: over.timeoutSec ?? 300 }),
     accel: 'tcg',
+    timing: over.timing ?? { mode: 'timed' },
     payload: pl,
     workDir: mkdtempSync(path.join(scratch, 'cell-')),
   };

@@ -1,6 +1,8 @@
 // The HTML report opened in a real browser (Chromium or Google Chrome found on the machine, headless, driven by playwright-core):
-// it must render with no error and no network request, with one bar chart per kernel and one
-// duration-vs-depth chart per successful cell, each with its series. The screenshot is kept as
+// it must render with no error and no network request, with an overview chart per figure kind at the
+// top, one bar chart per kernel and figure kind, and one duration-vs-depth chart per successful cell,
+// each with its series and one unit per axis. The report holds cells of all three kinds: the KVM and
+// plain-TCG fixture runs and a real -icount run (test/fixtures/icount). The screenshot is kept as
 // test/artifacts/report.png.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -25,8 +27,16 @@ const CHROMIUM_ARGS = [
 ];
 const ARTIFACTS = path.join(PACKAGE_ROOT, 'test', 'artifacts');
 
+const ICOUNT_ROOT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'icount');
+/** The real -icount run: four kernels × two boots, every cell ok. */
+const ICOUNT_CELLS = 8;
+
 interface ChartInfo {
   kind: string | null;
+  figureKind: string | null;
+  groups: number;
+  text: string;
+  top: number;
   series: number;
   kernel: string | null;
   width: number;
@@ -43,10 +53,11 @@ let charts: ChartInfo[];
 let problems: string[];
 let tableRows: number;
 let emulatedCells: number;
+let firstTableTop: number;
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'tm-html-'));
-  const res = await writeReports({ resultDirs: [FIXTURE_ROOT], outDir: tmp, baseline: FIXTURE_ROOT, formats: ['html'] });
+  const res = await writeReports({ resultDirs: [FIXTURE_ROOT, ICOUNT_ROOT], outDir: tmp, baseline: FIXTURE_ROOT, formats: ['html'] });
   if (!res.ok) throw new Error(res.error);
   const executablePath = await findBrowser();
   if (executablePath === undefined) {
@@ -67,6 +78,10 @@ beforeAll(async () => {
   charts = await page.$$eval('figure.chart', (figs) =>
     figs.map((f) => ({
       kind: f.getAttribute('data-chart'),
+      figureKind: f.getAttribute('data-kind'),
+      groups: Number(f.getAttribute('data-groups')),
+      text: f.querySelector('svg')?.textContent ?? '',
+      top: f.getBoundingClientRect().top + window.scrollY,
       series: Number(f.getAttribute('data-series')),
       kernel: f.getAttribute('data-kernel'),
       width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
@@ -78,6 +93,7 @@ beforeAll(async () => {
     })),
   );
   tableRows = await page.locator('table.cells tbody tr').count();
+  firstTableTop = await page.locator('table.cells').first().evaluate((t) => t.getBoundingClientRect().top + window.scrollY);
   emulatedCells = await page.locator('table.cells td.emulated').count();
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'report.png'), fullPage: true });
@@ -89,6 +105,8 @@ afterAll(async () => {
 });
 
 const okModels = fixtureModels().filter((m) => !m.failure);
+const kindOf = (m: (typeof okModels)[number]) => (m.accelerator === 'kvm' ? 'hardware-ns' : 'emulated-ns');
+const unitWords = (kind: string | null) => (kind === 'instructions' ? 'instructions per tail call' : 'ns per tail call');
 
 describe('HTML report in headless chromium', () => {
   it('renders without page errors, console errors or network requests', () => {
@@ -96,16 +114,37 @@ describe('HTML report in headless chromium', () => {
   });
 
   it('has the table of every cell, emulated ones marked', () => {
-    expect(tableRows).toBe(fixtureModels().length);
-    expect(emulatedCells).toBe(fixtureModels().filter((m) => m.accelerator === 'tcg').length);
+    expect(tableRows).toBe(fixtureModels().length + ICOUNT_CELLS);
+    expect(emulatedCells).toBe(fixtureModels().filter((m) => m.accelerator === 'tcg').length + ICOUNT_CELLS);
   });
 
-  it('draws one direct-vs-indirect bar chart per kernel, with a CI whisker per bar', () => {
+  it('opens with one overview chart per figure kind, above the tables: every kernel and boot, one unit each', () => {
+    const overview = charts.filter((c) => c.kind === 'overview');
+    expect(overview.map((c) => c.figureKind).sort()).toEqual(['emulated-ns', 'hardware-ns', 'instructions']);
+    for (const c of overview) {
+      const cells = c.figureKind === 'instructions' ? ICOUNT_CELLS : okModels.filter((m) => kindOf(m) === c.figureKind).length;
+      expect(c.top).toBeLessThan(firstTableTop);
+      expect(c.groups).toBe(cells);
+      expect(c.bars).toBe(2 * cells);
+      expect(c.whiskers).toBe(2 * cells);
+      expect(c.legend).toBe(2);
+      // One unit on the axis, never the other one.
+      expect(c.text).toContain(unitWords(c.figureKind));
+      // ("instructions per tail call" ends in "ns per tail call": match the word, not the suffix.)
+      expect(c.text).not.toMatch(c.figureKind === 'instructions' ? /(^|[^a-z])ns per tail call/ : /instructions per tail call/);
+    }
+    expect(overview.find((c) => c.figureKind === 'instructions')!.text).toContain("not the speculation cost of a retpoline");
+  });
+
+  it('draws one direct-vs-indirect bar chart per kernel and figure kind, with a CI whisker per bar', () => {
     const bars = charts.filter((c) => c.kind === 'kernel-bars');
-    const kernels = [...new Set(okModels.map((m) => m.kernelId))];
-    expect(bars.map((c) => c.kernel).sort()).toEqual(kernels.sort());
+    const expected = [
+      ...new Set([...okModels.map((m) => `${m.kernelId} ${kindOf(m)}`), ...['5.10-cloud', '6.1-cloud', '6.12-cloud', 'sid-cloud'].map((k) => `${k} instructions`)]),
+    ];
+    expect(bars.map((c) => `${c.kernel} ${c.figureKind}`).sort()).toEqual(expected.sort());
     for (const c of bars) {
-      const cells = okModels.filter((m) => m.kernelId === c.kernel).length;
+      expect(c.text).toContain(unitWords(c.figureKind));
+      const cells = c.figureKind === 'instructions' ? 2 : okModels.filter((m) => m.kernelId === c.kernel && kindOf(m) === c.figureKind).length;
       expect(c.width).toBeGreaterThan(100);
       expect(c.series).toBe(2);
       expect(c.legend).toBe(2);
@@ -116,8 +155,9 @@ describe('HTML report in headless chromium', () => {
 
   it('draws one duration-vs-depth chart per successful cell, points and a fitted line per variant', () => {
     const depth = charts.filter((c) => c.kind === 'depth');
-    expect(depth).toHaveLength(okModels.length);
+    expect(depth).toHaveLength(okModels.length + ICOUNT_CELLS);
     for (const c of depth) {
+      expect(c.text).toContain(c.figureKind === 'instructions' ? 'median instructions per repetition' : 'median duration (ns)');
       expect(c.width).toBeGreaterThan(100);
       expect(c.series).toBe(2);
       expect(c.legend).toBe(2);

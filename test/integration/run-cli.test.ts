@@ -68,6 +68,15 @@ describe('tailmatrix run', () => {
     expect(commands[0]).toContain('spectre_v2=retpoline,generic');
     expect(commands[1]).toContain('spectre_v2=off');
     expect(commands.every((c) => c.includes('-accel tcg'))).toBe(true);
+    // timing auto under TCG: exact instruction counts, with the sweep derived for them.
+    expect(commands.every((c) => c.includes('-icount shift=3,sleep=off'))).toBe(true);
+    expect(res.stdout).toContain("TM_AGENT_ARGS='--max-depth 4 --samples 3 --repeat 1 ");
+    const timed = await cli(...runArgs(), '--dry-run', '--accel', 'tcg', '--timing', 'timed');
+    expect(timed.exitCode).toBe(0);
+    const timedCommands = timed.stdout.split('\n').filter((l) => l.startsWith('qemu-system-x86_64 '));
+    expect(timedCommands).toHaveLength(2);
+    expect(timedCommands.some((c) => c.includes('-icount'))).toBe(false);
+    expect(timed.stdout).toContain("TM_AGENT_ARGS='--max-depth 4 --samples 3 --repeat 200 ");
     expect(await runDirs()).toEqual([]);
   });
 

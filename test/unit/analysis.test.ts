@@ -31,7 +31,7 @@ const cell = (key: string) => {
 describe('analyse the fixture runs', () => {
   it('merges both runs and counts ok, failed and emulated cells', () => {
     expect(summary.runs).toEqual([KVM_RUN, TCG_RUN]);
-    expect(summary.totals).toEqual({ cells: 8, ok: 7, failed: 1, skipped: 0, emulated: 4 });
+    expect(summary.totals).toEqual({ cells: 8, ok: 7, failed: 1, skipped: 0, emulated: 4, byKind: { 'hardware-ns': 4, 'emulated-ns': 4 } });
   });
 
   it('recovers every generated slope within four standard errors', () => {
@@ -103,10 +103,10 @@ describe('variant analysis', () => {
     const m = fixtureModels()[2]!;
     const v = generateCell(m).variants[0]!;
     const bad = { ...v, samples: v.samples.map((s, i) => (i < 3 ? { ...s, retval: s.depth + 1, durationNs: 1e6 } : s)) };
-    const a = analyseVariant(bad);
+    const a = analyseVariant(bad, 'hardware-ns');
     expect(a.summary.invalidSamples).toBe(3);
     expect(a.warnings.join('\n')).toMatch(/3 sample\(s\) returned a retval/);
-    expect(a.summary.fit!.slope).toBeCloseTo(analyseVariant(v).summary.fit!.slope, 1);
+    expect(a.summary.fit!.slope).toBeCloseTo(analyseVariant(v, 'hardware-ns').summary.fit!.slope, 1);
   });
 });
 
@@ -154,7 +154,7 @@ describe("the runner's own output", () => {
     const loaded = await loadResultDirs([REAL]);
     if (!loaded.ok) throw new Error(loaded.error);
     const s = analyse(loaded.value.cells.map((c) => c.cell), matrixOrder(loaded.value.runs));
-    expect(s.totals).toEqual({ cells: 2, ok: 2, failed: 0, skipped: 0, emulated: 2 });
+    expect(s.totals).toEqual({ cells: 2, ok: 2, failed: 0, skipped: 0, emulated: 2, byKind: { 'emulated-ns': 2 } });
     expect(s.cells.map((c) => [c.boot.name, c.direct?.mechanism, c.indirect?.mechanism])).toEqual([
       ['retpoline', 'direct-jump', 'retpoline-thunk'],
       ['mitigations-off', 'direct-jump', 'plain-indirect'],

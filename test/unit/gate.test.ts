@@ -7,7 +7,7 @@ import { EXIT, exitCodeOf } from '../../src/cli/exit-codes.js';
 import { writeReports } from '../../src/report/write-reports.js';
 import { fixtureModels, generateCell, KVM_RUN, writeRuns, type CellModel } from '../fixtures/results/generate.js';
 
-const GATE = { thresholdNs: 1, thresholdPct: 10 };
+const GATE = { thresholdNs: 1, thresholdInstructions: 0, thresholdPct: 10 };
 const TARGET = '6.1-cloud/retpoline/test-run';
 let tmp: string;
 let baselineDir: string;
@@ -57,7 +57,7 @@ describe('baseline gate', () => {
     expect(regs[0]!.deltaNs).toBeCloseTo(3.2, 0);
     expect(exitCodeOf(out.verdict)).toBe(EXIT.regression);
     const junit = await readFile(path.join(cur, 'report', 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/<failure type="regression" message="indirect slope rose from 17\.\d\d \[[\d., ]+\] to 2[01]\.\d\d/);
+    expect(junit).toMatch(/<failure type="regression" message="indirect slope rose from 17\.\d\d \[[\d., ]+\] ns\/call to 2[01]\.\d\d \[[\d., ]+\] ns\/call: \+3\.\d\d ns/);
     const md = await readFile(path.join(cur, 'report', 'report.md'), 'utf8');
     expect(md).toContain('**1 regression(s)**');
     expect(md).toMatch(/\| 6\.1-cloud\/retpoline\/test-run \| indirect \|.*❌ regression \|/);
@@ -90,7 +90,36 @@ describe('baseline gate', () => {
     const [cur] = await writeRuns(path.join(tmp, 'tcg'), models.map(generateCell));
     const out = await gateAgainst(cur!, baselineDir);
     expect(out.summary.baseline!.regressions).toBe(0);
-    expect(out.summary.baseline!.comparisons.every((c) => c.note?.includes('accelerator changed (kvm → tcg)'))).toBe(true);
+    expect(out.summary.baseline!.comparisons.every((c) => c.note === 'figure kind changed (hardware-ns → emulated-ns), not compared')).toBe(true);
+  });
+
+  it('never compares instruction counts with timings, and gates instruction counts in instructions', async () => {
+    const counted = (runId: string, slope: number) =>
+      fixtureModels()
+        .filter((m) => m.runId === KVM_RUN)
+        .map((m) => {
+          const c = generateCell({ ...m, runId, accelerator: 'tcg' as const, noise: 0, intercept: 64, direct: { ...m.direct, slope: 11 }, indirect: { ...m.indirect, slope } });
+          // Exact counts: the same whole numbers in every sample, as -icount gives.
+          const variants = c.variants.map((v) => ({
+            ...v,
+            samples: v.samples.map((s) => ({ ...s, durationNs: 8 * (64 + (v.variant === 'direct' ? 11 : slope) * s.depth), instructions: 64 + (v.variant === 'direct' ? 11 : slope) * s.depth })),
+          }));
+          return { ...c, figureKind: 'instructions' as const, icountShift: 3, variants };
+        });
+    const [icountBase] = await writeRuns(path.join(tmp, 'icount-base'), counted('icount-base', 14));
+    const [timedTcg] = await writeRuns(path.join(tmp, 'timed-tcg'), fixtureModels().filter((m) => m.runId === KVM_RUN).map((m) => generateCell({ ...m, runId: 'timed-tcg', accelerator: 'tcg' as const })));
+    const mixed = await gateAgainst(timedTcg!, icountBase!);
+    expect(mixed.summary.baseline!.regressions).toBe(0);
+    expect(mixed.summary.baseline!.comparisons.every((c) => c.note === 'figure kind changed (instructions → emulated-ns), not compared')).toBe(true);
+
+    // 14 → 17 instructions per call: +3 instr (+21 %), exact, so a regression in instructions.
+    const [slower] = await writeRuns(path.join(tmp, 'icount-slower'), counted('icount-slower', 17));
+    const out = await gateAgainst(slower!, icountBase!);
+    const regs = out.summary.baseline!.comparisons.filter((c) => c.regression);
+    expect(regs).toHaveLength(4);
+    for (const r of regs) expect(r).toMatchObject({ variant: 'indirect', figureKind: 'instructions', unit: 'instructions', deltaNs: 3 });
+    const junit = await readFile(path.join(slower!, 'report', 'junit.xml'), 'utf8');
+    expect(junit).toMatch(/message="indirect slope rose from 14\.00 \[14\.00, 14\.00\] instr\/call to 17\.00 \[17\.00, 17\.00\] instr\/call: \+3\.00 instr \(\+21\.4 %\)"/);
   });
 
   it('reports a baseline that cannot be read as bad input', async () => {

@@ -30,6 +30,35 @@ describe('qemuArgs', () => {
   });
 });
 
+describe('qemuArgs under instruction counting', () => {
+  it('adds -icount shift=N,sleep=off right after the accelerator', () => {
+    expect(
+      qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: '/k/vmlinuz', initrd: '/w/initrd.img', agentOut: '/w/agent.jsonl', icountShift: 3 }),
+    ).toEqual([
+      '-machine', 'q35',
+      '-accel', 'tcg',
+      '-icount', 'shift=3,sleep=off',
+      '-cpu', 'max',
+      '-m', '512',
+      '-smp', '1',
+      '-nodefaults',
+      '-nographic',
+      '-no-reboot',
+      '-serial', 'stdio',
+      '-serial', 'file:/w/agent.jsonl',
+      '-kernel', '/k/vmlinuz',
+      '-initrd', '/w/initrd.img',
+      '-append', 'console=ttyS0 panic=-1',
+    ]);
+    expect(qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: 'k', initrd: 'i', icountShift: 0 }).slice(4, 6)).toEqual(['-icount', 'shift=0,sleep=off']);
+  });
+
+  it('refuses instruction counting under KVM and a shift QEMU does not accept', () => {
+    expect(() => qemuArgs({ accel: 'kvm', memoryMiB: 512, cpus: 1, kernel: 'k', initrd: 'i', icountShift: 3 })).toThrow(/-icount needs TCG/);
+    expect(() => qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: 'k', initrd: 'i', icountShift: 11 })).toThrow(/expected 0\.\.10/);
+  });
+});
+
 describe('kernelCmdline', () => {
   it('puts the base options first so the boot configuration can override them, and squeezes spaces', () => {
     expect(kernelCmdline('  spectre_v2=retpoline,generic   panic=10 ')).toBe('console=ttyS0 panic=-1 spectre_v2=retpoline,generic panic=10');
@@ -42,8 +71,9 @@ describe('agentArgs', () => {
     const { agentArgs, benchmarkModules } = await import('../../src/vm/agent-args.js');
     const { benchmark } = await import('../../src/matrix/schema.js');
     const b = benchmark.parse({ name: 't', type: 'test-run', params: { maxDepth: 8, samples: 3, repeat: 100, variants: ['indirect', 'direct'], seed: 7 } });
-    expect(agentArgs(b)).toEqual(['--max-depth', '8', '--samples', '3', '--repeat', '100', '--variants', 'indirect,direct', '--seed', '7']);
-    expect(agentArgs(benchmark.parse({ name: 't', type: 'test-run' }))).toEqual(['--max-depth', '32', '--samples', '10', '--repeat', '20000', '--variants', 'direct,indirect']);
+    const timed = { mode: 'timed' } as const;
+    expect(agentArgs(b, timed)).toEqual(['--max-depth', '8', '--samples', '3', '--repeat', '100', '--variants', 'indirect,direct', '--seed', '7']);
+    expect(agentArgs(benchmark.parse({ name: 't', type: 'test-run' }), timed)).toEqual(['--max-depth', '32', '--samples', '10', '--repeat', '20000', '--variants', 'direct,indirect']);
     expect(benchmarkModules(b)).toEqual([]);
   });
 });

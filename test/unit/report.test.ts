@@ -49,7 +49,7 @@ describe('markdown report', () => {
     const tcgRows = md.split('\n').filter((l) => l.startsWith('| ') && l.includes('| tcg'));
     expect(tcgRows).toHaveLength(4);
     for (const r of tcgRows) expect(r).toContain('emulated: relative only, not hardware timing');
-    expect(md).toMatch(/45\.\d\d ± 0\.\d\d ⚠️ not a direct jump \(plain-indirect\)/);
+    expect(md).toMatch(/45\.\d\d ± 0\.\d\d ns\/call ⚠️ not a direct jump \(plain-indirect\)/);
   });
 
   it('fences a console excerpt with more backticks than it contains', () => {

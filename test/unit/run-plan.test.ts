@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { parseMatrix } from '../../src/matrix/load.js';
 import { cellId, githubMatrix, planCells } from '../../src/run/plan.js';
 import { defaultParallelism } from '../../src/run/parallelism.js';
+
+const TIMED = { mode: 'timed' } as const;
 import { pickConfig } from '../../src/run/assemble.js';
 
 const matrix = (() => {
@@ -52,15 +54,22 @@ describe('planCells', () => {
 
 describe('defaultParallelism', () => {
   it('is bounded by cores per VM', () => {
-    expect(defaultParallelism({ cpus: 1, memoryMiB: 512 }, 2, 24 * 1024)).toBe(2);
-    expect(defaultParallelism({ cpus: 2, memoryMiB: 512 }, 2, 24 * 1024)).toBe(1);
+    expect(defaultParallelism({ cpus: 1, memoryMiB: 512 }, TIMED, 2, 24 * 1024)).toBe(2);
+    expect(defaultParallelism({ cpus: 2, memoryMiB: 512 }, TIMED, 2, 24 * 1024)).toBe(1);
   });
   it('is bounded by memory', () => {
-    expect(defaultParallelism({ cpus: 1, memoryMiB: 4096 }, 64, 2048 + 2 * (4096 + 256))).toBe(2);
+    expect(defaultParallelism({ cpus: 1, memoryMiB: 4096 }, TIMED, 64, 2048 + 2 * (4096 + 256))).toBe(2);
   });
   it('never exceeds the machine even when asked', () => {
-    expect(defaultParallelism({ cpus: 1, memoryMiB: 512, parallel: 16 }, 2, 24 * 1024)).toBe(2);
-    expect(defaultParallelism({ cpus: 1, memoryMiB: 512, parallel: 1 }, 8, 24 * 1024)).toBe(1);
+    expect(defaultParallelism({ cpus: 1, memoryMiB: 512, parallel: 16 }, TIMED, 2, 24 * 1024)).toBe(2);
+    expect(defaultParallelism({ cpus: 1, memoryMiB: 512, parallel: 1 }, TIMED, 8, 24 * 1024)).toBe(1);
+  });
+  it('under instruction counting, one core per cell whatever its vCPUs (QEMU runs them in one thread)', () => {
+    const icount = { mode: 'icount', shift: 3 } as const;
+    expect(defaultParallelism({ cpus: 2, memoryMiB: 512 }, icount, 2, 24 * 1024)).toBe(2);
+    expect(defaultParallelism({ cpus: 4, memoryMiB: 512 }, icount, 8, 24 * 1024)).toBe(8);
+    expect(defaultParallelism({ cpus: 4, memoryMiB: 512 }, TIMED, 8, 24 * 1024)).toBe(2);
+    expect(defaultParallelism({ cpus: 1, memoryMiB: 4096 }, icount, 64, 2048 + 3 * (4096 + 256))).toBe(3);
   });
 });
 

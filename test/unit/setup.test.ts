@@ -2,7 +2,6 @@
 // distribution, the virtme-ng source, the exact apt command of --dry-run, sudo when not root, and the
 // message on a distribution it does not know. The real installs run in test/slow/fresh-machine.test.ts.
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';

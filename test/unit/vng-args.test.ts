@@ -34,6 +34,13 @@ describe('vngArgs', () => {
     expect(args[args.indexOf('--append') + 1]).toBe('loglevel=4');
   });
 
+  it('passes instruction counting through --qemu-opts (vng has no option of its own), never under KVM', () => {
+    expect(vngArgs({ ...base, accel: 'tcg', icountShift: 3 }).find((a) => a.startsWith('--qemu-opts='))).toBe(
+      '--qemu-opts=-cpu max -chardev file,id=tmagent,path=/tmp/tmvng-abc/agent.jsonl -device virtserialport,name=tailmatrix.out,chardev=tmagent -icount shift=3,sleep=off',
+    );
+    expect(() => vngQemuOpts({ accel: 'kvm', agentOut: base.agentOut, icountShift: 3 })).toThrow(/-icount needs TCG/);
+  });
+
   it('refuses a port file path that vng would split or QEMU would cut at a comma', () => {
     expect(() => vngQemuOpts({ accel: 'tcg', agentOut: '/tmp/a b/agent.jsonl' })).toThrow(/unusable/);
     expect(() => vngQemuOpts({ accel: 'tcg', agentOut: '/tmp/a,b/agent.jsonl' })).toThrow(/unusable/);

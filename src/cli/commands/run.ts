@@ -20,6 +20,7 @@ export interface RunCommandOptions {
   compareWith: string[];
   parallel?: string;
   accel?: 'auto' | 'kvm' | 'tcg';
+  timing?: 'auto' | 'icount' | 'timed';
   backend?: 'auto' | 'qemu' | 'vng';
   resume?: string;
   results: string;
@@ -47,6 +48,7 @@ export function runInput(opts: RunCommandOptions): RunInput {
     runner: {
       ...(opts.accel ? { accel: opts.accel } : {}),
       ...(opts.backend ? { backend: opts.backend } : {}),
+      ...(opts.timing ? { timing: opts.timing } : {}),
       ...(parallel !== undefined ? { parallel } : {}),
     },
     kernelArgs: opts.kernel,
@@ -104,6 +106,13 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('--compare-with <id>', 'with a path in --kernel or --tree: also run these matrix kernels', collectList, [])
     .option('-j, --parallel <n>', 'cells at once (default: from cores and memory)')
     .addOption(new Option('--accel <accel>', 'accelerator; auto probes KVM by booting').choices(['auto', 'kvm', 'tcg']))
+    .addOption(
+      new Option('--timing <mode>', 'auto: instruction counts under TCG, hardware ns under KVM; timed: plain TCG ns (relative only)').choices([
+        'auto',
+        'icount',
+        'timed',
+      ]),
+    )
     .addOption(new Option('--backend <backend>', 'VM backend').choices(['auto', 'qemu', 'vng']))
     .option('--resume <run-id>', 'continue an interrupted run: only the cells without a result run')
     .option('--results <dir>', 'where run directories go', 'results')

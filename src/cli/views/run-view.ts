@@ -45,8 +45,8 @@ export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOp
           const e = await stepOrEnd('backend', 'backend');
           if (e?.type === 'step-failed') throw new Error(e.message);
           if (e?.type !== 'backend') return task.skip('not chosen');
-          const emulated = e.accel === 'tcg' ? ' (emulated)' : '';
-          task.title = `Backend ${e.backend} (${e.backendReason}); accelerator ${e.accel}${emulated}: ${e.accelReason}`;
+          const emulated = e.emulatedTime ? ' (emulated: relative figures only)' : '';
+          task.title = `Backend ${e.backend} (${e.backendReason}); accelerator ${e.accel}${emulated}: ${e.accelReason}; timing: ${e.timing}`;
         },
       },
       {
