@@ -7,6 +7,8 @@ import { defineLockCommand } from './lock.js';
 import { defineDoctorCommand } from './doctor.js';
 import { defineCacheCommand } from './cache.js';
 import { defineBuildCommand } from './build.js';
+import { defineBisectCommand } from './bisect.js';
+import { defineCheckCommand } from './check.js';
 
 /** Each command file exports one of these; `setExit` records the command's exit code. */
 export type DefineCommand = (setExit: (code: number) => void) => Command;
@@ -18,6 +20,8 @@ export const commands: DefineCommand[] = [
   defineReport,
   defineFetchCommand,
   defineBuildCommand,
+  defineBisectCommand,
+  defineCheckCommand,
   defineLockCommand,
   defineCacheCommand,
   defineDoctorCommand,
