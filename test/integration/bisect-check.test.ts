@@ -42,6 +42,9 @@ function brokenTree(name: string): { dir: string; first: string; second: string 
   return { dir, first, second: g('rev-parse', 'HEAD') };
 }
 
+/** Builds of the broken trees fail before anything else is needed: their state goes to a scratch cache, not the shared one. */
+const scratchCache = { TAILMATRIX_CACHE: path.join(work, 'cache') };
+
 const snapshot = (dir: string) => ['status --porcelain --ignored', 'rev-parse HEAD', 'for-each-ref'].map((c) => execFileSync('git', c.split(' '), { cwd: dir, encoding: 'utf8' })).join('---');
 
 describe('tailmatrix check: git bisect run exit codes', () => {
@@ -56,7 +59,7 @@ describe('tailmatrix check: git bisect run exit codes', () => {
 
   it('125 (skip) for a tree that does not build; 128 (abort) for bad options', async () => {
     const t = brokenTree('check-tree');
-    const skip = await startCli(['check', '--tree', t.dir, '--metric', 'direct', '--threshold', '10', '--matrix', matrixFile]);
+    const skip = await startCli(['check', '--tree', t.dir, '--metric', 'direct', '--threshold', '10', '--matrix', matrixFile], { env: scratchCache });
     expect(skip.exitCode, skip.all).toBe(125);
     expect(skip.stdout).toMatch(/^skip: .*build failed/);
     const badOption = await startCli(['check', '--kernel', '6.1-cloud', '--metric', 'direct', '--threshold', 'fast', '--matrix', matrixFile]);
@@ -71,11 +74,11 @@ describe('tailmatrix bisect: ends that cannot be tested', () => {
   it('stops with a clear message when the good end does not build, and leaves the tree as it was', async () => {
     const t = brokenTree('bisect-tree');
     const before = snapshot(t.dir);
-    const r = await startCli(['bisect', '--tree', t.dir, '--good', t.first, '--bad', t.second, '--metric', 'direct', '--matrix', matrixFile, '--results', path.join(work, 'results')]);
+    const r = await startCli(['bisect', '--tree', t.dir, '--good', t.first, '--bad', t.second, '--metric', 'direct', '--matrix', matrixFile, '--results', path.join(work, 'results')], { env: scratchCache });
     expect(r.exitCode, r.all).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`stopped: the good end ${t.first.slice(0, 12)} cannot be tested: build failed`));
     expect(snapshot(t.dir)).toBe(before);
-    const again = await startCli(['bisect', '--tree', t.dir, '--good', t.second, '--bad', t.first, '--metric', 'direct', '--matrix', matrixFile, '--results', path.join(work, 'results2')]);
+    const again = await startCli(['bisect', '--tree', t.dir, '--good', t.second, '--bad', t.first, '--metric', 'direct', '--matrix', matrixFile, '--results', path.join(work, 'results2')], { env: scratchCache });
     expect(again.exitCode).toBe(64);
     expect(again.stderr).toContain('is not an ancestor of --bad');
   });
