@@ -109,10 +109,11 @@ const stopped = (s: Session, message: string, badInput = false): BisectOutcome =
 /** Measure both ends until the rule is clear (or cannot be), as ktest's BISECT_CHECK. */
 async function measureEnds(s: Session, ends: { good: CommitInfo; bad: CommitInfo }): Promise<BisectOutcome | Rule> {
   const cap = s.state.request.repeatCap;
-  const steps = { good: stepFor(s.state, ends.good, 'good-end'), bad: stepFor(s.state, ends.bad, 'bad-end') };
+  const sides = ['good', 'bad'] as const;
   const kernels: Partial<Record<'good' | 'bad', FetchedKernel>> = {};
-  for (const side of ['good', 'bad'] as const) {
-    const step = steps[side];
+  // One end after the other: a bad end is not even built when the good one cannot be tested.
+  for (const side of sides) {
+    const step = stepFor(s.state, ends[side], `${side}-end`);
     announce(s, step);
     const b = await build(s, step);
     if (b.kind === 'interrupted') return { kind: 'interrupted', dir: s.dir, state: s.state };
@@ -120,9 +121,10 @@ async function measureEnds(s: Session, ends: { good: CommitInfo; bad: CommitInfo
     if (b.kind === 'skip') return stopped(s, `the ${side} end ${ends[side].sha.slice(0, 12)} cannot be tested: ${step.reason}`);
     kernels[side] = b.kernel;
   }
+  const steps = { good: stepFor(s.state, ends.good, 'good-end'), bad: stepFor(s.state, ends.bad, 'bad-end') };
   for (;;) {
     // Both ends at the same number of runs, at least one (a resumed bisection may have stopped between).
-    for (const side of ['good', 'bad'] as const) {
+    for (const side of sides) {
       const step = steps[side];
       if (step.runs.length >= Math.max(steps.good.runs.length, steps.bad.runs.length, 1)) continue;
       const r = await runOnce(s, step, kernels[side]!);

@@ -57,6 +57,12 @@ function answer(o: BisectOutcome): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The shared listr options, plus: in plain (log) output, each new step title is a line of its own. */
+function progressOptions(o: BisectCommandOptions): never {
+  const base = listrOptions({ quiet: o.quiet, verbose: o.verbose, env: process.env, stream: process.stderr }) as { rendererOptions: object };
+  return { ...base, rendererOptions: { ...base.rendererOptions, logTitleChange: true } } as never;
+}
+
 async function bisect(o: BisectCommandOptions): Promise<number> {
   const m = parseMetricOptions(o);
   if (!m.ok) {
@@ -91,7 +97,7 @@ async function bisect(o: BisectCommandOptions): Promise<number> {
         },
       },
     ],
-    listrOptions({ quiet: o.quiet, verbose: o.verbose, env: process.env, stream: process.stderr }),
+    progressOptions(o),
   );
   try {
     await tasks.run();
