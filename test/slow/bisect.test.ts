@@ -107,7 +107,7 @@ describe('tailmatrix bisect on a linux-source-6.1 history', () => {
       expect(readFileSync(path.join(bisectDir, 'report.html'), 'utf8')).toContain('<svg');
       console.log(`[bisect] resumed run: ${(resumedMs / 1000).toFixed(0)} s; steps (wall = build + runs):`);
       for (const s of state.steps) {
-        const b = s.build === undefined ? 'no build' : s.build.cached ? 'cache hit' : `built in ${(s.build.totalMs / 1000).toFixed(0)} s (make ${((s.build.compileMs ?? 0) / 1000).toFixed(0)} s)`;
+        const b = s.build === undefined ? (s.reason ?? 'no build').slice(0, 60) : s.build.cached ? 'cache hit' : `built in ${(s.build.totalMs / 1000).toFixed(0)} s (make ${((s.build.compileMs ?? 0) / 1000).toFixed(0)} s)`;
         console.log(`[bisect] ${s.commit.sha.slice(0, 12)} ${s.role} ${s.verdict ?? '?'}: ${b}, ${s.runs.length} run(s) ${s.runs.map((r) => `${(r.wallMs / 1000).toFixed(0)} s`).join(' ')}, step ${(s.wallMs / 1000).toFixed(0)} s`);
       }
       console.log(report);
