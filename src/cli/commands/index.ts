@@ -7,6 +7,8 @@ import { defineDoctorCommand } from './doctor.js';
 import { defineCacheCommand } from './cache.js';
 import { defineBuildCommand } from './build.js';
 import { defineSetupCommand } from './setup.js';
+import { defineBisectCommand } from './bisect.js';
+import { defineCheckCommand } from './check.js';
 import type { DefineCommand } from './define.js';
 
 // One line per command; the order is the order of `tailmatrix --help`.
@@ -16,6 +18,8 @@ export const commands: DefineCommand[] = [
   defineReport,
   defineFetchCommand,
   defineBuildCommand,
+  defineBisectCommand,
+  defineCheckCommand,
   defineLockCommand,
   defineCacheCommand,
   defineDoctorCommand,

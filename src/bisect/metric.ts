@@ -1,0 +1,57 @@
+// The figure a bisection watches, read from one cell result: the direct or indirect cost of one tail
+// call (slope of the depth sweep) or the saving (indirect − direct), with its 95 % interval and the
+// unit its figure kind gives it (the analysis already reads instruction cells in instructions).
+import { analyseCell } from '../analysis/analyse-cell.js';
+import { figureKindOf, type CellResult, type FigureKind } from '../results/cell-result.js';
+import { err, ok, type Result } from '../util/result.js';
+
+export const METRICS = ['direct', 'indirect', 'saving'] as const;
+export type Metric = (typeof METRICS)[number];
+
+export interface Measurement {
+  value: number;
+  /** 95 % interval of this one measurement. */
+  ci: [number, number];
+  kind: FigureKind;
+}
+
+export function isMetric(s: string): s is Metric {
+  return (METRICS as readonly string[]).includes(s);
+}
+
+/** The unit a figure kind's values are in, per tail call. */
+export function unitOf(kind: FigureKind): string {
+  switch (kind) {
+    case 'instructions':
+      return 'instructions';
+    case 'hardware-ns':
+      return 'ns';
+    case 'emulated-ns':
+      return 'ns (emulated)';
+  }
+}
+
+/** Exact figures need no repeat: one run decides. */
+export function isExact(kind: FigureKind): boolean {
+  return kind === 'instructions';
+}
+
+/** The metric of one cell, or why it has none (the step then counts as a skip). */
+export function measureCell(cell: CellResult, metric: Metric): Result<Measurement, string> {
+  if (cell.status !== 'ok') return err(`cell ${cell.status}${cell.message !== undefined ? `: ${cell.message}` : ''}`);
+  const kind = figureKindOf(cell);
+  const s = analyseCell(cell);
+  let value: number;
+  let ci: readonly [number, number];
+  if (metric === 'saving') {
+    if (s.comparison === null) return err('no saving: a variant has no fitted slope');
+    value = s.comparison.savingNs;
+    ci = s.comparison.savingCi;
+  } else {
+    const fit = (metric === 'direct' ? s.direct : s.indirect)?.fit;
+    if (fit === null || fit === undefined) return err(`no ${metric} slope in the cell`);
+    value = fit.slope;
+    ci = fit.slopeCi;
+  }
+  return ok({ value, ci: [ci[0], ci[1]], kind });
+}
