@@ -1,5 +1,6 @@
 // The repository's documentation holds together: every relative link in its Markdown files reaches a
-// file (and a heading, when it names one), and no file cites a document that is not in the repository.
+// file (and a heading, when it names one), every `docs/<page>.md, "Heading"` citation in the code reaches
+// its page and heading, and no file cites a document that is not in the repository.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -74,6 +75,22 @@ describe('documentation', () => {
       }
     }
     expect(broken).toEqual([]);
+  });
+
+  it('every citation of a docs page names a page that exists, and a heading it has when it quotes one', async () => {
+    const wrong: string[] = [];
+    for (const root of CODE_ROOTS) {
+      for (const file of await filesUnder(root)) {
+        const text = await readFile(path.join(PACKAGE_ROOT, file), 'utf8');
+        for (const m of text.matchAll(/docs\/([a-z0-9-]+\.md)(?:, "([^"]+)")?/g)) {
+          const page = path.join(DOCS_DIR, m[1] ?? '');
+          const body = await readFile(path.join(PACKAGE_ROOT, page), 'utf8').catch(() => undefined);
+          if (body === undefined) wrong.push(`${file}: ${m[0]} (no such page)`);
+          else if (m[2] !== undefined && !anchorsOf(body).has(slug(m[2]))) wrong.push(`${file}: ${m[0]} (no such heading)`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('nothing cites a document that is not in the repository', async () => {
