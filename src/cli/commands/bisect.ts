@@ -9,6 +9,7 @@ import { listrOptions } from '../renderer.js';
 import { abortOnSigint } from '../sigint.js';
 import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
 import { parseMetricOptions, withMetricOptions, type MetricCommandOptions } from '../metric-options.js';
+import { withProgressOptions } from '../options.js';
 import { runBisect, type BisectEvent } from '../../bisect/run-bisect.js';
 import type { BisectOutcome } from '../../bisect/outcome.js';
 
@@ -130,12 +131,10 @@ export const defineBisectCommand: DefineCommand = (setExit) => {
     .requiredOption('--tree <dir>', 'the kernel git tree (never modified: builds use a clone under the cache)')
     .requiredOption('--good <ref>', 'a commit where the metric is good')
     .requiredOption('--bad <ref>', 'a later commit where it is bad');
-  return withMetricOptions(cmd)
+  return withProgressOptions(withMetricOptions(cmd), 'line-by-line progress')
     .option('--results <dir>', 'where the bisect-<good>-<bad>-<metric>/ folder goes', 'results')
     .option('--resume', 'continue the interrupted bisection with the same parameters')
     .option('-j, --jobs <n>', 'make -j (default: cores available)')
-    .option('-q, --quiet', 'no progress output')
-    .option('-v, --verbose', 'line-by-line progress')
     .action(async (opts: BisectCommandOptions) => {
       setExit(await bisect(opts));
     });

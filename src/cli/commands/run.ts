@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { ALLOW_UNSIGNED_HELP, collectList } from '../options.js';
+import { ALLOW_UNSIGNED_HELP, collectList, withProgressOptions } from '../options.js';
 import type { DefineCommand } from './define.js';
 import { runMatrix, type RunInput } from '../../engine/run.js';
 import type { RunEvent } from '../../engine/events.js';
@@ -90,7 +90,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
 }
 
 export const defineRunCommand: DefineCommand = (setExit) =>
-  new Command('run')
+  withProgressOptions(new Command('run'), 'line-by-line output with guest console lines')
     .description('fetch kernels, build the guest payload, boot every cell, measure, and write the reports')
     .option('-m, --matrix <file>', 'matrix file', 'matrix.json')
     .option(
@@ -121,8 +121,6 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('--allow-unsigned', ALLOW_UNSIGNED_HELP)
     .option('--baseline <file|dir>', 'previous summary.json or results dir: fail on a regression')
     .option('--unharden-host', 'running-kernel cells: allow lowering bpf_jit_harden / kptr_restrict for the measurement (restored after)')
-    .option('-q, --quiet', 'no progress output')
-    .option('-v, --verbose', 'line-by-line output with guest console lines')
     .action(async (opts: RunCommandOptions) => {
       setExit(await runCommand(opts));
     });
