@@ -51,6 +51,7 @@ describe('disk full', () => {
     expect(r.ok).toBe(false);
     expect(hits).toBe(1);
     const message = r.ok ? '' : r.error;
+    console.log(`disk full: ${message}`);
     expect(message).toContain(`no space left on the disk of ${path.join(mountpoint, 'tmp')}: 3.0 MiB needed`);
     expect(message).toMatch(/MiB free after removing the partial file/);
     expect(message).toContain(`kernel cache: ${mountpoint}; free space there, or set TAILMATRIX_CACHE`);

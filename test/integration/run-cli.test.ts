@@ -88,7 +88,8 @@ describe('tailmatrix run', () => {
     while (Date.now() - started < 600_000) {
       const [run] = await runDirs();
       const cellDir = run ? path.join(dir, 'results', run, 'cells') : '';
-      cells = cellDir && existsSync(cellDir) ? await readdir(cellDir) : [];
+      // Finished cell files only: writeFileAtomic's temp file (.name.tmp-…) sits there while it syncs.
+      cells = cellDir && existsSync(cellDir) ? (await readdir(cellDir)).filter((n) => !n.startsWith('.')) : [];
       if (cells.length > 0) break;
       await new Promise((r) => setTimeout(r, 500));
     }

@@ -54,7 +54,8 @@ async function until(what: string, test: () => Promise<boolean>, ms: number): Pr
 async function cellFiles(): Promise<string[]> {
   const runs = existsSync(path.join(dir, 'results')) ? await readdir(path.join(dir, 'results')) : [];
   const cells = runs[0] ? path.join(dir, 'results', runs[0], 'cells') : '';
-  return cells && existsSync(cells) ? readdir(cells) : [];
+  // Finished cell files only: writeFileAtomic's temp file (.name.tmp-…) sits there while it syncs.
+  return cells && existsSync(cells) ? (await readdir(cells)).filter((n) => !n.startsWith('.')) : [];
 }
 
 describe('the runner killed from outside', () => {
