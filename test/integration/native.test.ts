@@ -6,7 +6,7 @@
 // repeat 200000 and the figures below are judged with a robust statistic (per-depth minimum, then a
 // Theil–Sen line), so a descheduled call or a whole slowed depth cannot tilt them.
 import { execFileSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,6 +57,7 @@ afterAll(() => {
     const file = path.join('/proc/sys', ...name.split('.'));
     if (value !== null && readFileSync(file, 'utf8').trim() !== value) writeFileSync(file, `${value}\n`);
   }
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function setSysctl(name: string, value: string) {
