@@ -80,9 +80,17 @@ fetch() { curl -fsSL --retry 3 --retry-delay 2 -o "$2" "$1"; }
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
 # 1. The signed release file: the root of trust for everything below.
+#    Debian signs it with several keys (trixie: the 12 and 13 archive keys and the 13 release key). An
+#    older keyring knows only some (Ubuntu's lags Debian's), and gpgv then exits 2 although a signature
+#    from a key it trusts is good. So, like apt: at least one good signature (GOODSIG: a key of the keyring,
+#    neither it nor the signature expired or revoked) and no bad one (BADSIG: the file was altered);
+#    signatures by unknown keys alone are not enough.
 fetch "$MIRROR/dists/$SUITE/InRelease" "$work/InRelease"
-gpgv --keyring "$KEYRING" --output "$work/Release" "$work/InRelease" 2>"$work/gpgv.log" ||
-  { cat "$work/gpgv.log" >&2; die "InRelease of $SUITE: bad or unknown signature"; }
+gpgv --status-fd 3 --keyring "$KEYRING" --output "$work/Release" "$work/InRelease" 3>"$work/gpgv.status" 2>"$work/gpgv.log" || true
+if grep -q '^\[GNUPG:\] BADSIG' "$work/gpgv.status" || ! grep -q '^\[GNUPG:\] GOODSIG' "$work/gpgv.status"; then
+  cat "$work/gpgv.log" >&2
+  die "InRelease of $SUITE: no good signature by a key in $KEYRING (or a bad one)"
+fi
 
 # 2. The package index, checked against the signed release. The arch-specific index also lists the
 #    Architecture: all packages (trixie's Release says No-Support-for-Architecture-all: Packages).
