@@ -191,6 +191,7 @@ export async function fetchAll(opts: FetchOptions, emit: (e: FetchEvent) => void
     return { ...report, failures: opened.error, refused: true };
   }
   emit({ type: 'fetch-start', lockFile: session.lockFile, kernelIds: session.kernels.map((k) => k.id) });
+  const arrived = new Map<string, FetchedKernel>();
   await Promise.all(
     session.kernels.map(async (k) => {
       const started = Date.now();
@@ -211,11 +212,16 @@ export async function fetchAll(opts: FetchOptions, emit: (e: FetchEvent) => void
         emit({ type: 'kernel-failed', kernelId: k.id, message: res.error.message });
         return;
       }
-      report.kernels.set(k.id, res.value);
+      arrived.set(k.id, res.value);
       const ms = Date.now() - started;
       emit({ type: 'kernel-done', kernelId: k.id, kernel: res.value, transferred, ms, extractMs: extractFrom === undefined ? undefined : Date.now() - extractFrom });
     }),
   );
+  // Matrix order, whatever order the concurrent fetches finished in.
+  for (const k of session.kernels) {
+    const got = arrived.get(k.id);
+    if (got !== undefined) report.kernels.set(k.id, got);
+  }
   await session.close();
   emit({ type: 'lock-written', lockFile: session.lockFile, changed: session.lockChanged });
   return { ...report, lockChanged: session.lockChanged };

@@ -27,6 +27,8 @@ beforeAll(async () => {
   // sandboxes reach as deb.debian.org) serves it expired. The signature is still checked; the expiry
   // check itself is tested against crafted indexes in test/unit/debian-signed-index.test.ts.
   for (const k of json.kernels) if (k.source.suite === 'sid') k.source.allowExpiredIndex = true;
+  // This file is about the debian source: the default matrix's running kernel has nothing to fetch.
+  json.kernels = json.kernels.filter((k) => k.source.type === 'debian');
   await writeFile(matrixFile, JSON.stringify(json, null, 2));
   const loaded = await loadMatrix(matrixFile);
   if (!loaded.ok) throw new Error(loaded.error.join('\n'));

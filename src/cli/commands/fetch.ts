@@ -67,11 +67,7 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
     );
   }
   if (!opts.lockOnly && !opts.quiet) {
-    // Matrix order, whatever order the concurrent fetches finished in.
-    for (const { id } of loaded.matrix.kernels) {
-      const k = report.kernels.get(id);
-      if (k !== undefined) process.stdout.write(`${k.id}\t${k.release ?? '?'}\t${k.vmlinuz}\n`);
-    }
+    for (const k of report.kernels.values()) process.stdout.write(`${k.id}\t${k.release ?? '?'}\t${k.vmlinuz}\n`);
   }
   if (signal.aborted) return finishWith({ kind: 'interrupted', message: 'partial downloads removed; run the same command again' });
   return finishWith(report.failures.length > 0 ? fromKernelFailures(report.failures) : OK);
