@@ -1,7 +1,7 @@
 // Real kernels and the real payload for the qemu/accel/faults integration tests: the oldest (bullseye,
 // 5.10) and newest (sid) Debian cloud kernels, through the project's own fetcher into the shared cache
 // (TAILMATRIX_CACHE or ~/.cache/tailmatrix), so later runs download nothing.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fetchKernels } from '../../src/kernels/index.js';
@@ -12,6 +12,7 @@ import type { CellRunSpec, GuestPayload } from '../../src/vm/types.js';
 import type { Timing } from '../../src/vm/timing.js';
 import type { AgentOutput } from '../../src/measure/agent-output.types.js';
 import { afterAll, expect } from 'vitest';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
 
 export const TEST_KERNELS = {
   oldest: { id: '5.10-cloud', source: { type: 'debian', suite: 'bullseye', package: 'linux-image-cloud-amd64' } },
@@ -27,8 +28,10 @@ let fetched: Promise<Map<string, FetchedKernel>> | undefined;
 export function testKernels(): Promise<Map<string, FetchedKernel>> {
   fetched ??= (async () => {
     const m = matrix.parse({ kernels: Object.values(TEST_KERNELS), boots: [{ name: 'default' }], benchmarks: [{ name: 'test-run', type: 'test-run' }] });
-    // The lockfile goes to a scratch dir: tests resolve the suites' current kernels.
+    // The project's lockfile, copied to a scratch dir: the tests boot exactly the kernels the default
+    // matrix pins (no suite index needed, and sid's short-lived Valid-Until cannot break them).
     const dir = mkdtempSync(path.join(scratch, 'matrix-'));
+    copyFileSync(path.join(PACKAGE_ROOT, 'matrix.lock.json'), path.join(dir, 'matrix.lock.json'));
     const res = await fetchKernels({ matrix: m, matrixFile: path.join(dir, 'matrix.json') });
     if (!res.ok) throw new Error(`fetching test kernels failed: ${res.error.map((e) => e.message).join('; ')}`);
     return res.value.kernels;
