@@ -2,7 +2,7 @@
 // it started still runs. The suite gets a temp dir of its own (TMPDIR, inherited by every worker and
 // child), so other users of this machine cannot be mistaken for it; its QEMUs are told apart by an
 // environment marker every child inherits (the CLI, QEMU, vng).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +26,8 @@ function suiteProcesses(marker: string): string[] {
 
 export default function setup(): () => Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'tm-suite-'));
+  // Traversable like /tmp itself: some tests run the CLI as an unprivileged user (nobody) in folders here.
+  chmodSync(tmp, 0o755);
   const marker = randomBytes(6).toString('hex');
   process.env.TMPDIR = tmp;
   process.env[MARKER] = marker;
