@@ -24,7 +24,7 @@ export const fitSummary = z
     r2: z.number(),
     residualSd: z.number(),
   })
-  .describe('ordinary least squares of the per-depth median duration against depth');
+  .describe('ordinary least squares of the per-depth figure (median duration; fewest instructions under -icount) against depth');
 export type FitSummary = z.infer<typeof fitSummary>;
 
 export const depthPoint = z.object({

@@ -74,7 +74,7 @@ export function overviewSpec(cells: readonly CellSummary[]): { spec: TopLevelSpe
   return { spec, series: new Set(values.map((v) => v.variant)).size, groups: new Set(values.map((v) => v.group)).size };
 }
 
-/** Per cell: per-depth median (points) and the fitted straight lines, in the cell's unit. */
+/** Per cell: the per-depth figure (points) and the fitted straight lines, in the cell's unit. */
 export function depthSpec(c: CellSummary): { spec: TopLevelSpec; series: number } {
   const kind = summaryKind(c);
   const unit = unitOf(kind);
@@ -88,7 +88,7 @@ export function depthSpec(c: CellSummary): { spec: TopLevelSpec; series: number 
     const hi = Math.max(...depths);
     return [lo, hi].map((depth) => ({ variant: v.variant, depth, y: fit.intercept + fit.slope * depth }));
   });
-  const yTitle = unit === 'instructions' ? 'median instructions per repetition' : 'median duration (ns)';
+  const yTitle = unit === 'instructions' ? 'fewest instructions per repetition' : 'median duration (ns)';
   const x = { field: 'depth', type: 'quantitative', title: 'tail calls in the chain (depth)' } as const;
   const y = { field: 'y', type: 'quantitative', title: yTitle, scale: { zero: false } } as const;
   const color = { field: 'variant', type: 'nominal', scale: VARIANT_SCALE, title: 'variant' } as const;

@@ -107,8 +107,11 @@ export const FIT_DETAIL_HEADER = ['cell', 'variant', 'per call [95 % CI]', 'dept
 
 /** What the per-call figure is, for the line under each table. */
 export function methodNote(unit: FigureUnit): string {
-  const what = unit === 'instructions' ? 'instructions per repetition (the `duration` divided by 2^shift)' : '`duration`';
-  return `${UNIT_TEXT[unit].perCall}: slope of an ordinary least-squares fit of the per-depth median ${what} against chain depth; ± is the half-width of its 95 % Student-t interval.`;
+  const what =
+    unit === 'instructions'
+      ? 'fewest instructions per repetition (the `duration` divided by 2^shift; an interrupt in the timed window can only add instructions)'
+      : 'median `duration`';
+  return `${UNIT_TEXT[unit].perCall}: slope of an ordinary least-squares fit of the per-depth ${what} against chain depth; ± is the half-width of its 95 % Student-t interval.`;
 }
 
 /** The notices at the top of a report: what instruction counts and plain-TCG figures are (and are not). */
