@@ -27,7 +27,6 @@ import type { Accelerator } from '../results/cell-result.js';
 import type { Emit, RunEvent } from './events.js';
 import { fromKernelFailures, OK, type Outcome } from '../run/outcome.js';
 import { closeMeta, initialMeta, writeRunMeta } from './run-meta.js';
-import { cellOutcome } from '../report/verdict.js';
 
 export interface RunInput {
   matrixFile: string;
@@ -250,7 +249,7 @@ async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, pla
 }
 
 /** Reports over every cell of the run directory (resumed runs included) and the gate's verdict. */
-async function report({ input, run, emit, results }: Ctx): Promise<Outcome> {
+async function report({ input, run, emit }: Ctx): Promise<Outcome> {
   if (input.dryRun) return OK;
   const written = await writeReports({ resultDirs: [run.runDir], outDir: run.runDir, baseline: input.baseline, gate: run.matrix.gate, stepSummary: input.stepSummary });
   if (!written.ok) {
@@ -258,6 +257,6 @@ async function report({ input, run, emit, results }: Ctx): Promise<Outcome> {
     return { kind: 'bad-input', messages: [written.error] };
   }
   emit({ type: 'reports', files: written.value.files });
-  const verdict = written.value.verdict;
-  return verdict.kind !== 'ok' ? verdict : cellOutcome(results);
+  // The summary holds every cell of the run directory, this run's included: its verdict covers them.
+  return written.value.verdict;
 }

@@ -17,9 +17,11 @@ export interface RunViewOptions {
 export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOptions): Listr {
   const rel = path.relative(process.cwd(), start.runDir) || start.runDir;
   const step = <T>(f: (e: RunEvent) => T | undefined) => feed.until(f);
-  const failedStep = (name: string) => (e: RunEvent) => (e.type === 'step-failed' && e.step === name ? e : undefined);
-  const stepOrEnd = <T extends RunEvent['type']>(type: T, failName: string) =>
-    step((e) => (e.type === type ? (e as Extract<RunEvent, { type: T }>) : failedStep(failName)(e) ?? (e.type === 'run-end' ? e : undefined)));
+  // A step's own event, its step-failed event, or the run's end, whichever comes first.
+  const stepOrEnd = <T extends 'payload' | 'backend' | 'reports'>(type: T) =>
+    step((e) =>
+      e.type === type ? (e as Extract<RunEvent, { type: T }>) : (e.type === 'step-failed' && e.step === type) || e.type === 'run-end' ? e : undefined,
+    );
   const hasWork = start.todo.length > 0;
   const tasks: ListrTask[] = [
     {
@@ -33,7 +35,7 @@ export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOp
       {
         title: 'Build guest payload (BPF objects, static agent)',
         task: async (_c, task) => {
-          const e = await stepOrEnd('payload', 'payload');
+          const e = await stepOrEnd('payload');
           if (e?.type === 'step-failed') throw new Error(e.message);
           if (e?.type === 'payload') task.title = `Guest payload ${e.hash.slice(0, 12)}`;
           else task.skip('not built');
@@ -42,7 +44,7 @@ export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOp
       {
         title: 'Choose VM backend and accelerator',
         task: async (_c, task) => {
-          const e = await stepOrEnd('backend', 'backend');
+          const e = await stepOrEnd('backend');
           if (e?.type === 'step-failed') throw new Error(e.message);
           if (e?.type !== 'backend') return task.skip('not chosen');
           const emulated = e.emulatedTime ? ' (emulated: relative figures only)' : '';
@@ -72,7 +74,7 @@ export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOp
     tasks.push({
       title: 'Write reports',
       task: async (_c, task) => {
-        const e = await stepOrEnd('reports', 'reports');
+        const e = await stepOrEnd('reports');
         if (e?.type === 'step-failed') throw new Error(e.message);
         if (e?.type !== 'reports') return task.skip('interrupted or stopped before the reports');
         task.title = `Reports: ${e.files.map((f) => path.relative(process.cwd(), f)).join(', ')}`;
