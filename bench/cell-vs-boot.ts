@@ -13,11 +13,9 @@ import { loadMatrix } from '../src/matrix/load.js';
 import { fetchKernels } from '../src/kernels/index.js';
 import type { FetchedKernel } from '../src/kernels/types.js';
 import { ensurePayload } from '../src/guest/payload.js';
-import { ensureInitramfs, writeCellInitrd } from '../src/guest/initramfs.js';
-import { QEMU_BINARY, qemuArgs } from '../src/vm/qemu-args.js';
 import { getBackend } from '../src/vm/backend.js';
 import type { GuestPayload } from '../src/vm/types.js';
-import { run } from '../src/util/exec.js';
+import { bareBoot } from './bare-boot.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,25 +35,6 @@ const payload = await ensurePayload();
 if (!payload.ok) throw new Error(payload.error);
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-async function bareBoot(kernel: FetchedKernel): Promise<number> {
-  const image = await ensureInitramfs({ kernel, modules: [] });
-  if (!image.ok) throw new Error(image.error);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-bench-'));
-  try {
-    const initrd = path.join(dir, 'initrd.img');
-    await writeCellInitrd(image.value.path, { mode: 'probe' }, initrd);
-    const started = Date.now();
-    const res = await run(QEMU_BINARY, qemuArgs({ accel: 'tcg', memoryMiB: matrix.runner.memoryMiB, cpus: 1, kernel: kernel.vmlinuz, initrd }), {
-      timeoutMs: 120_000,
-      discardOutput: true,
-    });
-    if (!res.ok) throw new Error(res.error.message);
-    return Date.now() - started;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 async function cell(kernel: FetchedKernel, backendName: 'qemu' | 'vng', pl: GuestPayload): Promise<string> {
   const backend = await getBackend(backendName);
@@ -93,7 +72,7 @@ console.log(`| --- | ---: | ${backends.map(() => '---:').join(' | ')} |`);
 for (let i = 0; i < Number(values.repeat); i += 1) {
   for (const id of values.kernel) {
     const kernel = fetched.value.kernels.get(id)!;
-    const bare = await bareBoot(kernel);
+    const bare = await bareBoot(kernel, { memoryMiB: matrix.runner.memoryMiB, timeoutMs: 120_000 });
     const cells: string[] = [];
     for (const b of backends) cells.push(await cell(kernel, b, payload.value));
     console.log(`| ${id} | ${secs(bare)} | ${cells.join(' | ')} |`);

@@ -13,14 +13,12 @@ import { loadMatrix } from '../src/matrix/load.js';
 import { fetchKernels } from '../src/kernels/index.js';
 import type { FetchedKernel } from '../src/kernels/types.js';
 import { ensurePayload } from '../src/guest/payload.js';
-import { ensureInitramfs, writeCellInitrd } from '../src/guest/initramfs.js';
-import { QEMU_BINARY, qemuArgs } from '../src/vm/qemu-args.js';
 import { qemuBackend } from '../src/vm/qemu.js';
 import type { CellRunSpec, GuestPayload } from '../src/vm/types.js';
 import { assembleCellResult } from '../src/run/assemble.js';
 import { analyseCell } from '../src/analysis/analyse-cell.js';
 import type { VariantSummary } from '../src/analysis/summary-schema.js';
-import { run } from '../src/util/exec.js';
+import { bareBoot } from './bare-boot.js';
 
 const { values } = parseArgs({
   options: {
@@ -41,23 +39,6 @@ const payload = await ensurePayload();
 if (!payload.ok) throw new Error(payload.error);
 
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-async function bareBoot(k: FetchedKernel, shift: number): Promise<number> {
-  const image = await ensureInitramfs({ kernel: k, modules: [] });
-  if (!image.ok) throw new Error(image.error);
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-bench-'));
-  try {
-    const initrd = path.join(dir, 'initrd.img');
-    await writeCellInitrd(image.value.path, { mode: 'probe' }, initrd);
-    const started = Date.now();
-    const args = qemuArgs({ accel: 'tcg', memoryMiB: matrix.runner.memoryMiB, cpus: 1, kernel: k.vmlinuz, initrd, icountShift: shift });
-    const res = await run(QEMU_BINARY, args, { timeoutMs: 300_000, discardOutput: true });
-    if (!res.ok) throw new Error(res.error.message);
-    return Date.now() - started;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 async function cell(k: FetchedKernel, shift: number, pl: GuestPayload) {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-bench-'));
@@ -100,7 +81,7 @@ console.log(
 console.log('| shift | ns/instr | bare boot to poweroff | cell wall (each run) | direct instr/call | indirect instr/call | max off whole instr | figures identical | raw samples identical |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |');
 for (const shift of values.shifts.split(',').map(Number)) {
-  const bare = await bareBoot(kernel, shift);
+  const bare = await bareBoot(kernel, { memoryMiB: matrix.runner.memoryMiB, icountShift: shift, timeoutMs: 300_000 });
   const runs: Awaited<ReturnType<typeof cell>>[] = [];
   for (let i = 0; i < Number(values.runs); i++) runs.push(await cell(kernel, shift, payload.value));
   const first = runs[0]!.summary;
