@@ -1,0 +1,36 @@
+// Benchmark 2 (traffic) per-depth figures, as one variant's `traffic` samples in a cell result. The
+// agent's traffic records (bpf/PROTOCOL.md) are parsed into this shape; analysis and reports read only it.
+import { z } from 'zod';
+
+/** How a traffic figure was taken: the kernel's own bpf_stats, or a probe pair around the tc classifier. */
+export const trafficMethod = z.enum(['bpf-stats', 'kprobe']);
+export type TrafficMethod = z.infer<typeof trafficMethod>;
+
+export const trafficSample = z.object({
+  depth: z.number().int().min(0),
+  protocol: z.enum(['tcp', 'udp']),
+  /** How long traffic flowed at this depth. */
+  durationMs: z.number().min(0),
+  /** bpf_stats of the entry program over the window (it is charged for the whole chain). */
+  bpfStats: z.object({ runCnt: z.number().int().min(0), runTimeNs: z.number().min(0) }).nullable(),
+  /** The probe pair around the classifier call that runs the chain: invocations, total and a log2 histogram. */
+  kprobe: z
+    .object({
+      /** e.g. "fexit:cls_bpf_classify" or "kretprobe:cls_bpf_classify". */
+      attach: z.string(),
+      count: z.number().int().min(0),
+      totalNs: z.number().min(0),
+      histogramLog2Ns: z.array(z.number().int().min(0)),
+    })
+    .nullable(),
+  /** iperf3's own account of the window. */
+  iperf: z.object({
+    packets: z.number().int().min(0).nullable(),
+    bytes: z.number().min(0),
+    bitsPerSecond: z.number().min(0),
+    lostPackets: z.number().int().min(0).nullable(),
+  }),
+  /** Proof the chain ran to `depth` under traffic; null when the kernel gave no way to see it. */
+  chainDepthSeen: z.number().int().min(0).nullable(),
+});
+export type TrafficSample = z.infer<typeof trafficSample>;
