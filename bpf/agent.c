@@ -43,15 +43,22 @@ static long long now_ms(void)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.max_depth = 32, .samples = 10, .warmup = 1, .repeat = 20000};
+	struct opts o = {.max_depth = 32, .samples = 10, .warmup = 1, .repeat = 20000,
+			 .traffic = {.duration_ms = 1000, .udp_rate = 2000, .udp_len = 64, .iperf3 = "iperf3"}};
 	int have_seed = 0, bad = 0;
 	char bad_msg[256] = "";
 	parse_variants(&o, "direct,indirect");
+	parse_depths(&o.traffic, "0,12,16,24,32", bad_msg, sizeof(bad_msg));
 	static const struct option longopts[] = {
 		{"objdir", required_argument, 0, 'o'},	 {"out", required_argument, 0, 'O'},
 		{"max-depth", required_argument, 0, 'd'}, {"samples", required_argument, 0, 's'},
 		{"repeat", required_argument, 0, 'r'},	 {"variants", required_argument, 0, 'v'},
 		{"seed", required_argument, 0, 'S'},	 {"warmup", required_argument, 0, 'w'},
+		/* Benchmark 2 (traffic*.c) */
+		{"bench", required_argument, 0, 'b'},	 {"depths", required_argument, 0, 'D'},
+		{"duration-ms", required_argument, 0, 'T'}, {"protocol", required_argument, 0, 'P'},
+		{"udp-rate", required_argument, 0, 'R'},	 {"udp-len", required_argument, 0, 'L'},
+		{"iperf3", required_argument, 0, 'I'},
 		{0, 0, 0, 0},
 	};
 	for (int ch; (ch = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
@@ -69,6 +76,24 @@ int main(int argc, char **argv)
 				snprintf(bad_msg, sizeof(bad_msg), "--variants: expected a list of direct,indirect");
 			}
 			break;
+		case 'b':
+			o.bench_traffic = strcmp(optarg, "traffic") == 0;
+			if (!o.bench_traffic && strcmp(optarg, "test-run"))
+				bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--bench: expected test-run or traffic");
+			break;
+		case 'D':
+			if (parse_depths(&o.traffic, optarg, bad_msg, sizeof(bad_msg)))
+				bad = 1;
+			break;
+		case 'T': o.traffic.duration_ms = atoi(optarg); break;
+		case 'P':
+			o.traffic.udp = strcmp(optarg, "udp") == 0;
+			if (!o.traffic.udp && strcmp(optarg, "tcp"))
+				bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--protocol: expected tcp or udp");
+			break;
+		case 'R': o.traffic.udp_rate = atoi(optarg); break;
+		case 'L': o.traffic.udp_len = atoi(optarg); break;
+		case 'I': o.traffic.iperf3 = optarg; break;
 		default:
 			bad = 1;
 			snprintf(bad_msg, sizeof(bad_msg), "unknown option");
@@ -76,7 +101,9 @@ int main(int argc, char **argv)
 	}
 	if (!o.out) {
 		fprintf(stderr, "usage: agent --objdir DIR --out PATH [--max-depth N] [--samples N] [--repeat N] "
-				"[--variants direct,indirect] [--seed N] [--warmup N]\n");
+				"[--variants direct,indirect] [--seed N] [--warmup N]\n"
+				"       agent --bench traffic --objdir DIR --out PATH [--depths 0,12,16,24,32] [--duration-ms N] "
+				"[--protocol tcp|udp] [--udp-rate PPS] [--udp-len BYTES] [--iperf3 PATH]\n");
 		return 2;
 	}
 	if (open_out(o.out) < 0) {
@@ -89,6 +116,8 @@ int main(int argc, char **argv)
 		bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--max-depth must be 0..%d", CHAIN_PROGRAMS - 1);
 	if (!bad && (o.samples < 1 || o.warmup < 0 || o.repeat < 1))
 		bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--samples and --repeat must be >= 1, --warmup >= 0");
+	if (!bad && (o.traffic.duration_ms < 1 || o.traffic.udp_rate < 1 || o.traffic.udp_len < 16 || o.traffic.udp_len > 65000))
+		bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--duration-ms and --udp-rate must be >= 1, --udp-len 16..65000");
 	long long t0 = now_ms();
 	if (!have_seed)
 		/* 32 bits: stays exact as a JSON number (< 2^53) so the host can replay the order. */
@@ -102,6 +131,13 @@ int main(int argc, char **argv)
 	for (int i = 0; i < o.nvariants; i++)
 		putf("%s\"%s\"", i ? "," : "", o.variants[i]);
 	put("]");
+	if (o.bench_traffic) {
+		put(",\"bench\":\"traffic\",\"depths\":[");
+		for (int i = 0; i < o.traffic.ndepths; i++)
+			putf("%s%d", i ? "," : "", o.traffic.depths[i]);
+		putf("],\"duration_ms\":%d,\"traffic_protocol\":\"%s\",\"udp_rate\":%d,\"udp_len\":%d", o.traffic.duration_ms,
+		     o.traffic.udp ? "udp" : "tcp", o.traffic.udp_rate, o.traffic.udp_len);
+	}
 	finish();
 
 	if (bad) {
@@ -111,8 +147,11 @@ int main(int argc, char **argv)
 		setup_system();
 		emit_fingerprint();
 		emit_thunks();
-		for (int i = 0; i < o.nvariants; i++)
-			run_variant(&o, o.variants[i]);
+		if (o.bench_traffic)
+			run_traffic(&o);
+		else
+			for (int i = 0; i < o.nvariants; i++)
+				run_variant(&o, o.variants[i]);
 	}
 
 	begin("end");

@@ -20,6 +20,17 @@
 /* Keep the tail of libbpf's log (the verifier's verdict is at the end) for error records. */
 #define LIBBPF_LOG_KEEP 600
 
+/* Benchmark 2 (traffic*.c): --bench traffic and its flags (bpf/PROTOCOL.md). */
+struct traffic_opts {
+	int depths[CHAIN_PROGRAMS];
+	int ndepths;
+	int duration_ms;
+	int udp;
+	int udp_rate;
+	int udp_len;
+	const char *iperf3;
+};
+
 struct opts {
 	const char *objdir;
 	const char *out;
@@ -30,6 +41,8 @@ struct opts {
 	unsigned long long seed;
 	char variants[8][16];
 	int nvariants;
+	int bench_traffic;
+	struct traffic_opts traffic;
 };
 
 struct bpf_object;
@@ -79,6 +92,30 @@ void dump_jit(const char *variant, const struct chain *c);
 
 /* sweep.c */
 void seed_rng(unsigned long long seed);
+/* Loads the variant's chain, fills it, writes its `variant` and `jit` records; -1 after an error record. */
+int prepare_variant(const struct opts *o, const char *variant, struct chain *c);
+int set_slot(struct chain *c, int slot, int filled);
 void run_variant(const struct opts *o, const char *variant);
+
+/* traffic.c, traffic_net.c, traffic_iperf.c: Benchmark 2 (bpf/PROTOCOL.md, "Benchmark 2: traffic"). */
+#define TRAFFIC_TX_DEV "tmtx0"
+#define TRAFFIC_RX_DEV "tmrx0"
+#define TRAFFIC_TX_ADDR "10.199.0.1"
+#define TRAFFIC_RX_ADDR "10.199.0.2"
+/* The caller's namespace and the two private ones (descriptors only: nothing named, nothing pinned). */
+struct traffic_net {
+	int home;
+	int tx_ns;
+	int rx_ns;
+};
+int parse_depths(struct traffic_opts *t, const char *list, char *why, size_t why_len);
+void run_traffic(const struct opts *o);
+int open_traffic_net(struct traffic_net *n);
+void close_traffic_net(struct traffic_net *n);
+int enter_ns(int fd);
+int start_iperf_server(const struct traffic_net *n, const char *iperf3);
+void stop_child(int pid);
+/* Runs the client for the window; its stdout (-J) in json; the exit status, or -1 when it could not run. */
+int run_iperf_client(const struct traffic_net *n, const struct traffic_opts *t, char *json, size_t json_size);
 
 #endif

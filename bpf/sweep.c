@@ -48,7 +48,7 @@ static int load_chain(const struct opts *o, const char *variant, struct chain *c
 	return 0;
 }
 
-static int set_slot(struct chain *c, int slot, int filled)
+int set_slot(struct chain *c, int slot, int filled)
 {
 	__u32 key = (__u32)slot;
 	int e;
@@ -130,32 +130,35 @@ static void sweep(const struct opts *o, const char *variant, struct chain *c)
 	}
 }
 
+int prepare_variant(const struct opts *o, const char *variant, struct chain *c)
+{
+	char objname[64];
+	if (load_chain(o, variant, c, objname, sizeof(objname)) != 0)
+		return -1;
+	for (int i = 0; i < CHAIN_PROGRAMS; i++) {
+		if (set_slot(c, i, 1)) {
+			report_error("fill", variant, "slot %d: %s", i, strerror(errno));
+			return -1;
+		}
+	}
+	struct bpf_map_info mi;
+	__u32 mlen = sizeof(mi);
+	memset(&mi, 0, sizeof(mi));
+	bpf_obj_get_info_by_fd(c->map_fd, &mi, &mlen);
+	begin("variant");
+	put_kv_str("variant", variant);
+	put_kv_str("object", objname);
+	putf(",\"programs\":%d,\"max_entries\":%u", CHAIN_PROGRAMS, mi.max_entries);
+	finish();
+	dump_jit(variant, c);
+	return 0;
+}
+
 void run_variant(const struct opts *o, const char *variant)
 {
 	struct chain c;
-	char objname[64];
 	memset(&c, 0, sizeof(c));
-	if (load_chain(o, variant, &c, objname, sizeof(objname)) == 0) {
-		int filled = 1;
-		for (int i = 0; i < CHAIN_PROGRAMS && filled; i++) {
-			if (set_slot(&c, i, 1)) {
-				report_error("fill", variant, "slot %d: %s", i, strerror(errno));
-				filled = 0;
-			}
-		}
-		if (filled) {
-			struct bpf_map_info mi;
-			__u32 mlen = sizeof(mi);
-			memset(&mi, 0, sizeof(mi));
-			bpf_obj_get_info_by_fd(c.map_fd, &mi, &mlen);
-			begin("variant");
-			put_kv_str("variant", variant);
-			put_kv_str("object", objname);
-			putf(",\"programs\":%d,\"max_entries\":%u", CHAIN_PROGRAMS, mi.max_entries);
-			finish();
-			dump_jit(variant, &c);
-			sweep(o, variant, &c);
-		}
-	}
+	if (prepare_variant(o, variant, &c) == 0)
+		sweep(o, variant, &c);
 	bpf_object__close(c.obj);
 }

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark 2 (bpf/PROTOCOL.md, "Benchmark 2: traffic"): the same chains as Benchmark 1, attached with
+ * tc clsact ingress on the receiving end of a veth pair between two private namespaces
+ * (traffic_net.c), iperf3 pushing packets for a set time per depth (traffic_iperf.c), timed two ways at
+ * once: bpf_stats of the entry program and a probe pair around cls_bpf_classify (traffic_probe.bpf.c),
+ * then a short burst proving the chain's return value under real packets (traffic_seen.bpf.c).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent.h"
+
+#define HIST_BUCKETS 64
+/* iperf3 -J -i 0 prints a few KiB; room for a chatty version. */
+#define IPERF_JSON_MAX (128 * 1024)
+#define SEEN_PACKETS 16
+#define SEEN_WAIT_MS 5000
+/* The discard port: nothing listens, the datagrams only have to cross the receiver's ingress. */
+#define SEEN_PORT 9
+
+int parse_depths(struct traffic_opts *t, const char *list, char *why, size_t why_len)
+{
+	char buf[256];
+	snprintf(buf, sizeof(buf), "%s", list);
+	t->ndepths = 0;
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *end;
+		long d = strtol(tok, &end, 10);
+		if (*end || d < 0 || d > CHAIN_PROGRAMS - 1 || t->ndepths == CHAIN_PROGRAMS) {
+			snprintf(why, why_len, "--depths: %s is not a depth 0..%d", tok, CHAIN_PROGRAMS - 1);
+			return -1;
+		}
+		/* Direct-action: the chain's return value is the tc verdict (PROTOCOL.md, "Depths"). */
+		if (d == 2 || d == 4 || d == 7 || d == 8) {
+			snprintf(why, why_len, "--depths: %ld is a tc verdict that stops the packet (2 drop, 4/8 consume, 7 redirect); pick another depth", d);
+			return -1;
+		}
+		t->depths[t->ndepths++] = (int)d;
+	}
+	if (t->ndepths == 0) {
+		snprintf(why, why_len, "--depths: empty list");
+		return -1;
+	}
+	return 0;
+}
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct probe {
+	struct bpf_object *obj;
+	struct bpf_program *entry, *exit;
+	const char *attach;
+	int start_fd, hist_fd, totals_fd;
+	/* Why the method is missing (a kernel without kprobes or trampolines): a null figure, not a failed cell. */
+	char error[700];
+};
+
+/* fentry/fexit when the kernel has BTF and trampolines for cls_bpf, else kprobe/kretprobe; -1 with p->error when neither loads. */
+static int load_probe(const struct opts *o, struct probe *p)
+{
+	static const struct {
+		const char *entry, *exit, *attach;
+	} kinds[] = {
+		{"cls_entry_fentry", "cls_exit_fexit", "fexit:cls_bpf_classify"},
+		{"cls_entry_kprobe", "cls_exit_kretprobe", "kretprobe:cls_bpf_classify"},
+	};
+	char path[4096], why[2][320] = {"", ""};
+	snprintf(path, sizeof(path), "%s/traffic_probe.bpf.o", o->objdir);
+	for (size_t k = 0; k < 2; k++) {
+		libbpf_log_clear();
+		p->obj = bpf_object__open_file(path, NULL);
+		if (!p->obj) {
+			report_error("open", NULL, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		struct bpf_program *prog;
+		bpf_object__for_each_program(prog, p->obj)
+		{
+			const char *n = bpf_program__name(prog);
+			bpf_program__set_autoload(prog, !strcmp(n, kinds[k].entry) || !strcmp(n, kinds[k].exit));
+		}
+		int e = bpf_object__load(p->obj);
+		if (e == 0) {
+			p->entry = bpf_object__find_program_by_name(p->obj, kinds[k].entry);
+			p->exit = bpf_object__find_program_by_name(p->obj, kinds[k].exit);
+			p->attach = kinds[k].attach;
+			p->start_fd = bpf_object__find_map_fd_by_name(p->obj, "start");
+			p->hist_fd = bpf_object__find_map_fd_by_name(p->obj, "hist");
+			p->totals_fd = bpf_object__find_map_fd_by_name(p->obj, "totals");
+			return 0;
+		}
+		snprintf(why[k], sizeof(why[k]), "%s: load %d (%s)", kinds[k].attach, e, strerror(-e));
+		bpf_object__close(p->obj);
+		p->obj = NULL;
+	}
+	snprintf(p->error, sizeof(p->error), "no probe around cls_bpf_classify loads: %s; %s", why[0], why[1]);
+	return -1;
+}
+
+static void zero_map(int fd, unsigned entries, size_t value_size)
+{
+	void *zeros = calloc(1, value_size);
+	for (__u32 k = 0; k < entries; k++)
+		bpf_map_update_elem(fd, &k, zeros, BPF_ANY);
+	free(zeros);
+}
+
+static void reset_probe(const struct probe *p)
+{
+	zero_map(p->start_fd, 1, sizeof(__u64) * (size_t)libbpf_num_possible_cpus());
+	zero_map(p->hist_fd, HIST_BUCKETS, sizeof(__u64));
+	zero_map(p->totals_fd, 2, sizeof(__u64));
+}
+
+static __u64 map_u64(int fd, __u32 k)
+{
+	__u64 v = 0;
+	bpf_map_lookup_elem(fd, &k, &v);
+	return v;
+}
+
+struct seen {
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	int map_fd;
+	char error[400];
+};
+
+static void load_seen(const struct opts *o, const struct chain *c, struct seen *s)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/traffic_seen.bpf.o", o->objdir);
+	libbpf_log_clear();
+	s->obj = bpf_object__open_file(path, NULL);
+	s->prog = s->obj ? bpf_object__find_program_by_name(s->obj, "chain_exit") : NULL;
+	int e = s->prog ? bpf_program__set_attach_target(s->prog, c->prog_fd[0], "prog_0") : -ENOENT;
+	if (e == 0)
+		e = bpf_object__load(s->obj);
+	if (e) {
+		snprintf(s->error, sizeof(s->error), "fexit on prog_0: load %d (%s)", e, strerror(-e));
+		bpf_object__close(s->obj);
+		s->obj = NULL;
+		return;
+	}
+	s->map_fd = bpf_object__find_map_fd_by_name(s->obj, "seen");
+}
+
+/* SEEN_PACKETS datagrams from the sender across the receiver's ingress, with the fexit attached: the chain's return value. */
+static int prove_depth(const struct traffic_net *n, struct seen *s, __u64 *count, __u64 *value)
+{
+	__u64 init[3] = {0, ~0ULL, 0};
+	for (__u32 k = 0; k < 3; k++)
+		bpf_map_update_elem(s->map_fd, &k, &init[k], BPF_ANY);
+	struct bpf_link *link = bpf_program__attach_trace(s->prog);
+	if (!link) {
+		snprintf(s->error, sizeof(s->error), "attaching fexit on prog_0: %s", strerror(errno));
+		return -1;
+	}
+	enter_ns(n->tx_ns);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	enter_ns(n->home);
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons(SEEN_PORT)};
+	inet_pton(AF_INET, TRAFFIC_RX_ADDR, &to.sin_addr);
+	for (int i = 0; fd >= 0 && i < SEEN_PACKETS; i++)
+		sendto(fd, "tailmatrix", 10, 0, (struct sockaddr *)&to, sizeof(to));
+	if (fd >= 0)
+		close(fd);
+	for (long long t0 = mono_ms(); map_u64(s->map_fd, 0) < SEEN_PACKETS && mono_ms() - t0 < SEEN_WAIT_MS;)
+		usleep(10000);
+	bpf_link__destroy(link);
+	*count = map_u64(s->map_fd, 0);
+	__u64 lo = map_u64(s->map_fd, 1), hi = map_u64(s->map_fd, 2);
+	if (*count == 0) {
+		snprintf(s->error, sizeof(s->error), "no packet reached prog_0 in %d ms", SEEN_WAIT_MS);
+		return -1;
+	}
+	if (lo != hi) {
+		snprintf(s->error, sizeof(s->error), "return values differ: %llu..%llu", (unsigned long long)lo, (unsigned long long)hi);
+		return -1;
+	}
+	*value = lo;
+	return 0;
+}
+
+/* No trampoline on this kernel: the chain as filled, run once by BPF_PROG_TEST_RUN (not under traffic, and said so). */
+static int test_run_depth(const struct chain *c, __u64 *value)
+{
+	unsigned char frame[FRAME_LEN] = {0};
+	LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = sizeof(frame), .repeat = 1);
+	if (bpf_prog_test_run_opts(c->prog_fd[0], &t))
+		return -1;
+	*value = t.retval;
+	return 0;
+}
+
+/* clsact on the receiver, prog_0 on its ingress; a missing module is named (PROTOCOL.md, stage `module`). */
+static int attach_tc(const struct traffic_net *n, const char *variant, int prog_fd, struct bpf_tc_hook *hook)
+{
+	enter_ns(n->rx_ns);
+	hook->ifindex = (int)if_nametoindex(TRAFFIC_RX_DEV);
+	hook->attach_point = BPF_TC_INGRESS;
+	int e = bpf_tc_hook_create(hook);
+	if (e && e != -EEXIST) {
+		enter_ns(n->home);
+		if (e == -ENOENT || e == -EOPNOTSUPP)
+			report_error("module", variant, "sch_ingress: the kernel has no clsact qdisc (%s): it lacks the sch_ingress module", strerror(-e));
+		else
+			report_error("tc", variant, "bpf_tc_hook_create(clsact on %s): %s", TRAFFIC_RX_DEV, strerror(-e));
+		return -1;
+	}
+	LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd);
+	e = bpf_tc_attach(hook, &opts);
+	enter_ns(n->home);
+	if (e == -ENOENT || e == -EOPNOTSUPP) {
+		report_error("module", variant, "cls_bpf: the kernel has no bpf classifier (%s): it lacks the cls_bpf module", strerror(-e));
+		return -1;
+	}
+	if (e) {
+		report_error("tc", variant, "bpf_tc_attach(ingress of %s): %s", TRAFFIC_RX_DEV, strerror(-e));
+		return -1;
+	}
+	return 0;
+}
+
+static void detach_tc(const struct traffic_net *n, struct bpf_tc_hook *hook)
+{
+	enter_ns(n->rx_ns);
+	hook->attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS; /* both: removes the clsact qdisc itself */
+	bpf_tc_hook_destroy(hook);
+	enter_ns(n->home);
+}
+
+struct window {
+	int depth;
+	long long duration_ms;
+	int stats_ok;
+	__u64 run_cnt, run_time_ns;
+	int probe_ok;
+	__u64 count, total_ns, hist[HIST_BUCKETS];
+	int seen_ok;
+	const char *seen_via;
+	__u64 seen_count, seen_value;
+	int iperf_exit;
+};
+
+static void emit_window(const char *variant, const struct traffic_opts *t, const struct window *w, const char *probe_attach,
+			const char *probe_error, const char *seen_error, const char *json)
+{
+	begin("traffic");
+	put_kv_str("variant", variant);
+	putf(",\"depth\":%d,\"protocol\":\"%s\",\"duration_ms\":%lld", w->depth, t->udp ? "udp" : "tcp", w->duration_ms);
+	if (w->stats_ok)
+		putf(",\"bpf_stats\":{\"run_cnt\":%llu,\"run_time_ns\":%llu}", (unsigned long long)w->run_cnt, (unsigned long long)w->run_time_ns);
+	else
+		put(",\"bpf_stats\":null");
+	if (w->probe_ok) {
+		put(",\"probe\":{");
+		put_kv_str("attach", probe_attach);
+		putf(",\"count\":%llu,\"total_ns\":%llu,\"hist\":[", (unsigned long long)w->count, (unsigned long long)w->total_ns);
+		for (int i = 0; i < HIST_BUCKETS; i++)
+			putf("%s%llu", i ? "," : "", (unsigned long long)w->hist[i]);
+		put("]}");
+	} else {
+		put(",\"probe\":null");
+	}
+	if (w->seen_ok)
+		putf(",\"chain_depth_seen\":%llu", (unsigned long long)w->seen_value);
+	else
+		put(",\"chain_depth_seen\":null");
+	putf(",\"seen_count\":%llu", (unsigned long long)w->seen_count);
+	put_kv_str("seen_via", w->seen_ok ? w->seen_via : "");
+	if (seen_error[0])
+		put_kv_str("seen_error", seen_error);
+	if (!w->probe_ok)
+		put_kv_str("probe_error", probe_error);
+	putf(",\"iperf_exit\":%d", w->iperf_exit);
+	put_kv_str("iperf", json);
+	finish();
+}
+
+static int read_stats(int prog_fd, __u64 *cnt, __u64 *ns)
+{
+	struct bpf_prog_info info;
+	__u32 len = sizeof(info);
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
+		return -1;
+	*cnt = info.run_cnt;
+	*ns = info.run_time_ns;
+	return 0;
+}
+
+/* One depth: stats and probe on for exactly the iperf3 client's run, then the proof burst. */
+static void run_window(const struct traffic_net *n, const struct traffic_opts *t, const char *variant, struct chain *c,
+		       struct probe *p, struct seen *s, struct window *w, char *json)
+{
+	if (p->obj)
+		reset_probe(p);
+	int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	if (stats_fd < 0)
+		report_error("stats", variant, "BPF_ENABLE_STATS: %s", strerror(errno));
+	__u64 cnt0 = 0, ns0 = 0, cnt1 = 0, ns1 = 0;
+	w->stats_ok = stats_fd >= 0 && read_stats(c->prog_fd[0], &cnt0, &ns0) == 0;
+	struct bpf_link *in = p->obj ? bpf_program__attach(p->entry) : NULL;
+	struct bpf_link *out = in ? bpf_program__attach(p->exit) : NULL;
+	if (p->obj && !out)
+		snprintf(p->error, sizeof(p->error), "attaching %s: %s", p->attach, strerror(errno));
+	long long t0 = mono_ms();
+	w->iperf_exit = run_iperf_client(n, t, json, IPERF_JSON_MAX);
+	w->duration_ms = mono_ms() - t0;
+	bpf_link__destroy(out);
+	bpf_link__destroy(in);
+	w->stats_ok = w->stats_ok && read_stats(c->prog_fd[0], &cnt1, &ns1) == 0;
+	if (stats_fd >= 0)
+		close(stats_fd);
+	w->run_cnt = cnt1 - cnt0;
+	w->run_time_ns = ns1 - ns0;
+	w->probe_ok = out != NULL;
+	if (w->probe_ok) {
+		w->count = map_u64(p->totals_fd, 0);
+		w->total_ns = map_u64(p->totals_fd, 1);
+		for (int i = 0; i < HIST_BUCKETS; i++)
+			w->hist[i] = map_u64(p->hist_fd, (__u32)i);
+	}
+	if (w->iperf_exit != 0)
+		report_error("iperf3", variant, "depth %d: %s -c exited with %d: %.300s", w->depth, t->iperf3, w->iperf_exit, json);
+	w->seen_via = "fexit";
+	w->seen_ok = s->obj && prove_depth(n, s, &w->seen_count, &w->seen_value) == 0;
+	if (!s->obj) {
+		w->seen_via = "test-run";
+		w->seen_ok = test_run_depth(c, &w->seen_value) == 0;
+	}
+	if (w->seen_ok && w->seen_value != (__u64)w->depth)
+		report_error("retval", variant, "depth %d: the chain returned %llu under traffic", w->depth, (unsigned long long)w->seen_value);
+}
+
+static void traffic_variant(const struct opts *o, const struct traffic_net *n, const char *variant, char *json)
+{
+	struct chain c;
+	memset(&c, 0, sizeof(c));
+	if (prepare_variant(o, variant, &c) != 0) {
+		bpf_object__close(c.obj);
+		return;
+	}
+	LIBBPF_OPTS(bpf_tc_hook, hook);
+	struct probe p = {0};
+	struct seen s = {0};
+	if (attach_tc(n, variant, c.prog_fd[0], &hook) == 0) {
+		/* After the attach: cls_bpf is loaded now, so its BTF and symbol exist for the probe. */
+		load_probe(o, &p);
+		load_seen(o, &c, &s);
+		begin("traffic_setup");
+		put_kv_str("variant", variant);
+		put_kv_str("sender", TRAFFIC_TX_DEV);
+		put_kv_str("receiver", TRAFFIC_RX_DEV);
+		put_kv_str("sender_addr", TRAFFIC_TX_ADDR);
+		put_kv_str("receiver_addr", TRAFFIC_RX_ADDR);
+		put_kv_str("attach", "tc-ingress-da");
+		put_kv_str("probe", p.obj ? p.attach : "");
+		if (!p.obj)
+			put_kv_str("probe_error", p.error);
+		put_kv_str("stats", "enable-stats-fd");
+		finish();
+		for (int k = 0; k < o->traffic.ndepths; k++) {
+			struct window w = {.depth = o->traffic.depths[k]};
+			int filled = 1;
+			for (int slot = 1; slot < CHAIN_PROGRAMS && filled; slot++) {
+				if (set_slot(&c, slot, slot <= w.depth)) {
+					report_error("fill", variant, "depth %d slot %d: %s", w.depth, slot, strerror(errno));
+					filled = 0;
+				}
+			}
+			if (!filled)
+				break;
+			run_window(n, &o->traffic, variant, &c, &p, &s, &w, json);
+			emit_window(variant, &o->traffic, &w, p.attach, p.error, s.error, json);
+		}
+		detach_tc(n, &hook);
+	}
+	bpf_object__close(s.obj);
+	bpf_object__close(p.obj);
+	bpf_object__close(c.obj);
+}
+
+void run_traffic(const struct opts *o)
+{
+	struct traffic_net n;
+	if (open_traffic_net(&n) != 0)
+		return;
+	char *json = malloc(IPERF_JSON_MAX);
+	pid_t server = json ? start_iperf_server(&n, o->traffic.iperf3) : -1;
+	if (server > 0) {
+		for (int i = 0; i < o->nvariants; i++)
+			traffic_variant(o, &n, o->variants[i], json);
+	}
+	stop_child(server);
+	free(json);
+	close_traffic_net(&n);
+}
