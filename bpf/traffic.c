@@ -272,8 +272,8 @@ static void emit_window(const char *variant, const struct traffic_opts *t, const
 	else
 		put(",\"bpf_stats\":null");
 	if (w->probe_ok) {
-		put(",\"probe\":{");
-		put_kv_str("attach", probe_attach);
+		put(",\"probe\":{\"attach\":");
+		put_str(probe_attach);
 		putf(",\"count\":%llu,\"total_ns\":%llu,\"hist\":[", (unsigned long long)w->count, (unsigned long long)w->total_ns);
 		for (int i = 0; i < HIST_BUCKETS; i++)
 			putf("%s%llu", i ? "," : "", (unsigned long long)w->hist[i]);
@@ -309,9 +309,10 @@ static int read_stats(int prog_fd, __u64 *cnt, __u64 *ns)
 }
 
 /* One depth: stats and probe on for exactly the iperf3 client's run, then the proof burst. */
-static void run_window(const struct traffic_net *n, const struct traffic_opts *t, const char *variant, struct chain *c,
-		       struct probe *p, struct seen *s, struct window *w, char *json)
+static void run_window(const struct opts *o, const struct traffic_net *n, const char *variant, struct chain *c, struct probe *p,
+		       struct seen *s, struct window *w, char *json)
 {
+	const struct traffic_opts *t = &o->traffic;
 	if (p->obj)
 		reset_probe(p);
 	int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
@@ -342,9 +343,14 @@ static void run_window(const struct traffic_net *n, const struct traffic_opts *t
 	}
 	if (w->iperf_exit != 0)
 		report_error("iperf3", variant, "depth %d: %s -c exited with %d: %.300s", w->depth, t->iperf3, w->iperf_exit, json);
+	/* Loaded per depth: a tracing program's attach target is used up by its first attach. */
+	load_seen(o, c, s);
 	w->seen_via = "fexit";
 	w->seen_ok = s->obj && prove_depth(n, s, &w->seen_count, &w->seen_value) == 0;
-	if (!s->obj) {
+	int loaded = s->obj != NULL;
+	bpf_object__close(s->obj);
+	s->obj = NULL;
+	if (!loaded) {
 		w->seen_via = "test-run";
 		w->seen_ok = test_run_depth(c, &w->seen_value) == 0;
 	}
@@ -366,7 +372,6 @@ static void traffic_variant(const struct opts *o, const struct traffic_net *n, c
 	if (attach_tc(n, variant, c.prog_fd[0], &hook) == 0) {
 		/* After the attach: cls_bpf is loaded now, so its BTF and symbol exist for the probe. */
 		load_probe(o, &p);
-		load_seen(o, &c, &s);
 		begin("traffic_setup");
 		put_kv_str("variant", variant);
 		put_kv_str("sender", TRAFFIC_TX_DEV);
@@ -390,12 +395,12 @@ static void traffic_variant(const struct opts *o, const struct traffic_net *n, c
 			}
 			if (!filled)
 				break;
-			run_window(n, &o->traffic, variant, &c, &p, &s, &w, json);
+			s.error[0] = '\0';
+			run_window(o, n, variant, &c, &p, &s, &w, json);
 			emit_window(variant, &o->traffic, &w, p.attach, p.error, s.error, json);
 		}
 		detach_tc(n, &hook);
 	}
-	bpf_object__close(s.obj);
 	bpf_object__close(p.obj);
 	bpf_object__close(c.obj);
 }

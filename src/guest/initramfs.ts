@@ -16,6 +16,7 @@ import { cacheRoot, PACKAGE_ROOT } from '../util/paths.js';
 import { err, ok, type Result } from '../util/result.js';
 import { withParents, writeNewc, type CpioEntry } from './cpio.js';
 import { collectModules } from './modules.js';
+import { collectProgram, type ProgramFile } from './programs.js';
 
 /** Bump when the layout of the image changes, so stale cached images are not reused. */
 export const RECIPE_VERSION = 1;
@@ -34,6 +35,8 @@ export interface InitramfsSpec {
   payload?: GuestPayload;
   /** Kernel modules to load at boot, by name (dependencies are added). */
   modules: readonly string[];
+  /** Host programs the benchmark runs (absolute paths, e.g. /usr/bin/iperf3), with their shared libraries. */
+  programs?: readonly string[];
 }
 
 export interface InitramfsDeps {
@@ -85,9 +88,22 @@ async function payloadEntries(payload: GuestPayload): Promise<CpioEntry[]> {
 }
 
 /** The cached image for these inputs, built when missing. */
+/** Every program's files (a program shared libraries with another is read once). */
+async function programFiles(programs: readonly string[], signal?: AbortSignal): Promise<Result<ProgramFile[], string>> {
+  const files = new Map<string, ProgramFile>();
+  for (const p of [...programs].sort()) {
+    const got = await collectProgram(p, { signal });
+    if (!got.ok) return got;
+    for (const f of got.value) files.set(f.path, f);
+  }
+  return ok([...files.values()].sort((a, b) => a.path.localeCompare(b.path)));
+}
+
 export async function ensureInitramfs(spec: InitramfsSpec, deps: InitramfsDeps = {}): Promise<Result<BuiltInitramfs, string>> {
   const bb = await busyboxEntries(deps.busybox ?? DEFAULT_BUSYBOX, deps.signal);
   if (!bb.ok) return bb;
+  const progs = await programFiles(spec.programs ?? [], deps.signal);
+  if (!progs.ok) return progs;
   const init = await readFile(INIT_SCRIPT);
   const modules = [...spec.modules].sort();
   const key = sha256(
@@ -99,6 +115,8 @@ export async function ensureInitramfs(spec: InitramfsSpec, deps: InitramfsDeps =
       // Modules come from the kernel: only then does the image depend on which kernel it is for.
       kernel: modules.length > 0 ? spec.kernel.sha256 : null,
       modules,
+      // Only when there are any, so the keys of images without programs stay what they were.
+      ...(progs.value.length > 0 ? { programs: progs.value.map((f) => [f.path, sha256(f.data)]) } : {}),
     }),
   );
   const target = path.join(deps.cacheDir ?? cacheRoot(), 'initramfs', `${key}.cpio.gz`);
@@ -124,6 +142,7 @@ export async function ensureInitramfs(spec: InitramfsSpec, deps: InitramfsDeps =
     ...bb.value.entries,
     ...(spec.payload ? await payloadEntries(spec.payload) : []),
     ...mods.value.map((m): CpioEntry => ({ type: 'file', path: `lib/modules/${m.file}`, data: m.data })),
+    ...progs.value.map((f): CpioEntry => ({ type: 'file', path: f.path, data: f.data, mode: f.mode })),
   ];
   if (modList.length > 0) entries.push({ type: 'file', path: 'tailmatrix/modules.list', data: new TextEncoder().encode(`${modList.join('\n')}\n`) });
   await writeFileAtomic(target, gzipSync(writeNewc(withParents(entries))));
