@@ -42,6 +42,10 @@ export function parseBuiltin(text: string): Set<string> {
   return new Set(text.split('\n').map((l) => l.trim()).filter((l) => l !== '').map(moduleName));
 }
 
+/** How a missing module's error starts: the benchmark cannot run on this kernel (bench-failed), the VM is fine. */
+const MISSING_MODULE = 'kernel has no module';
+export const isMissingModule = (error: string): boolean => error.startsWith(MISSING_MODULE);
+
 export interface ResolvedModules {
   /** Module paths, dependencies before the modules that need them. */
   loadOrder: string[];
@@ -85,7 +89,7 @@ export function resolveModules(dep: ModulesDep, wanted: readonly string[], built
     const e = visit(p, []);
     if (e) return err(e);
   }
-  if (missing.length > 0) return err(`kernel has no module ${missing.join(', ')} (neither in modules.dep nor built in)`);
+  if (missing.length > 0) return err(`${MISSING_MODULE} ${missing.join(', ')} (neither in modules.dep nor built in)`);
   return ok({ loadOrder, builtin: builtinHits });
 }
 

@@ -6,6 +6,7 @@ import type { Fingerprint, Variant, VariantResult } from '../results/cell-result
 import type { AgentOutput } from './agent-output.types.js';
 import { agentRecord, type AgentRecord } from './agent-records.js';
 import { classifyVariantJit, type JitImage, type ThunkSymbol } from './jit.js';
+import { parseTrafficRecord, type ParsedTraffic } from './traffic-output.js';
 
 /** The first `{` of a line: a record may follow serial noise on the same line (no newline before it). */
 function recordText(line: string): string | undefined {
@@ -13,12 +14,14 @@ function recordText(line: string): string | undefined {
   return start < 0 ? undefined : line.slice(start);
 }
 
-function parseLine(line: string): AgentRecord | undefined {
+function parseLine(line: string): AgentRecord | ParsedTraffic | undefined {
   const text = recordText(line);
   if (text === undefined) return undefined;
   try {
-    const parsed = agentRecord.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : undefined;
+    const value: unknown = JSON.parse(text);
+    const parsed = agentRecord.safeParse(value);
+    // Benchmark 2's records have their own parser (src/measure/traffic-output.ts).
+    return parsed.success ? parsed.data : parseTrafficRecord(value);
   } catch {
     return undefined;
   }
@@ -48,6 +51,7 @@ export function parseAgentOutput(text: string): AgentOutput {
   const order: Variant[] = [];
   const samples = new Map<Variant, VariantResult['samples']>();
   const images = new Map<Variant, JitImage[]>();
+  const traffic = new Map<Variant, NonNullable<VariantResult['traffic']>>();
   const touch = (v: Variant) => {
     if (!order.includes(v)) order.push(v);
   };
@@ -58,6 +62,12 @@ export function parseAgentOutput(text: string): AgentOutput {
     const record = parseLine(line);
     if (!record) {
       garbage.push(line);
+      continue;
+    }
+    if (!('type' in record)) {
+      touch(record.variant);
+      if (record.sample) traffic.set(record.variant, [...(traffic.get(record.variant) ?? []), record.sample]);
+      errors.push(...record.problems);
       continue;
     }
     switch (record.type) {
@@ -103,6 +113,7 @@ export function parseAgentOutput(text: string): AgentOutput {
       samples: samples.get(v) ?? [],
       warmup,
       ...(imgs ? { jit: classifyVariantJit(imgs, thunks) } : {}),
+      ...(traffic.has(v) ? { traffic: traffic.get(v) } : {}),
     };
   });
   return { ...(fingerprint ? { fingerprint } : {}), variants, errors, complete, garbage };

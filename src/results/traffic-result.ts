@@ -32,5 +32,12 @@ export const trafficSample = z.object({
   }),
   /** Proof the chain ran to `depth` under traffic; null when the kernel gave no way to see it. */
   chainDepthSeen: z.number().int().min(0).nullable(),
+  /**
+   * How chainDepthSeen was taken (additive): `fexit` on the entry program under real packets, or, on a
+   * kernel without BPF trampolines, one `test-run` of the attached chain as filled (not under traffic).
+   */
+  chainDepthSeenVia: z.enum(['fexit', 'test-run']).optional(),
+  /** Why `kprobe` is null (additive): the kernel has neither fentry/fexit nor kprobes on cls_bpf_classify. */
+  kprobeUnavailable: z.string().optional(),
 });
 export type TrafficSample = z.infer<typeof trafficSample>;

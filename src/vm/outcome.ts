@@ -61,6 +61,9 @@ export function classifyOutcome(input: { exit: VmExit; console: ConsoleState; ag
     return { status: 'boot-failed', message: `${why}${qemu}` };
   }
   if (!agent) return { status: 'bench-failed', message: 'the agent wrote no output' };
+  // The agent names a kernel module the benchmark needs and the kernel lacks (bpf/PROTOCOL.md, stage `module`).
+  const missingModule = agent.errors.find((e) => e.startsWith('module'));
+  if (missingModule) return { status: 'bench-failed', message: missingModule };
   if (agent.errors.length > 0) return { status: 'agent-error', message: agent.errors.slice(0, 3).join('; ') };
   if (!agent.complete) {
     const code = con.agentExit !== undefined ? ` (agent exit status ${con.agentExit})` : '';

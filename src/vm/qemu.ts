@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_BUSYBOX, ensureInitramfs, isStaticElf, writeCellInitrd } from '../guest/initramfs.js';
+import { isMissingModule } from '../guest/modules.js';
 import { formatCommand, run } from '../util/exec.js';
 import { err, ok, type Result } from '../util/result.js';
 import { agentArgs, benchmarkModules } from './agent-args.js';
@@ -73,7 +74,7 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
         { kernel: spec.kernel, payload: spec.payload, modules: benchmarkModules(spec.benchmark) },
         { cacheDir: deps.cacheDir, busybox: deps.busybox, signal: ctx.signal },
       );
-      if (!image.ok) return done({ status: 'boot-failed', message: `initramfs: ${image.error}` });
+      if (!image.ok) return done({ status: isMissingModule(image.error) ? 'bench-failed' : 'boot-failed', message: `initramfs: ${image.error}` });
       const f = files(spec);
       await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs: agentArgs(spec.benchmark, spec.timing) }, f.initrd);
       await writeFile(f.agentOut, '');

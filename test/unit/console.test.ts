@@ -61,6 +61,11 @@ describe('classifyOutcome', () => {
     ...over,
   });
 
+  it('bench-failed naming the module when the agent says the kernel lacks one (traffic: veth, sch_ingress, cls_bpf)', () => {
+    const errors = ['module: veth: the kernel cannot create a veth pair (Operation not supported): it lacks the veth module'];
+    expect(classifyOutcome({ exit, console: booted, agent: agent({ errors }), benchmark: bench })).toEqual({ status: 'bench-failed', message: errors[0] });
+  });
+
   it('ok when every variant has every depth with its samples and right retvals', () => {
     expect(classifyOutcome({ exit, console: booted, agent: agent(), benchmark: bench })).toEqual({ status: 'ok' });
   });
