@@ -45,6 +45,9 @@ RUN_PACKAGES=(
   git binutils bc bison flex libssl-dev ccache
   # vng finds its virtio-serial script ports through the host's udevd
   udev
+  # the traffic benchmark: iperf3 pushes the packets (copied with its libraries into the qemu initramfs,
+  # run from the host's root by vng and natively)
+  iperf3
 )
 
 # What the test suite needs on top (`npm test`, the slow suite).

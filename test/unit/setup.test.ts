@@ -44,7 +44,7 @@ describe('setup', () => {
   it('installs what running needs on every supported distribution, virtme-ng from the distribution where packaged', async () => {
     for (const distro of ['debian-12', 'debian-13', 'ubuntu-22.04', 'ubuntu-24.04']) {
       const run = await packages(distro, false);
-      for (const p of ['qemu-system-x86', 'busybox-static', 'clang', 'llvm', 'libbpf-dev', 'libelf-dev', 'zlib1g-dev', 'libzstd-dev', 'gpgv', 'debian-archive-keyring', 'xz-utils', 'zstd', 'udev']) {
+      for (const p of ['qemu-system-x86', 'busybox-static', 'clang', 'llvm', 'libbpf-dev', 'libelf-dev', 'zlib1g-dev', 'libzstd-dev', 'gpgv', 'debian-archive-keyring', 'xz-utils', 'zstd', 'udev', 'iperf3']) {
         expect(run, `${distro}: ${p}`).toContain(p);
       }
       const packaged = distro === 'debian-13' || distro === 'ubuntu-24.04';
