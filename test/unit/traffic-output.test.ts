@@ -88,3 +88,32 @@ describe('parseTrafficRecord', () => {
     expect(parsed?.problems).toEqual([]);
   });
 });
+
+describe('other real streams (test/fixtures/traffic): sid TCP under -icount, the running kernel with UDP', () => {
+  const load = (f: string) => parseAgentOutput(readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'traffic', f), 'utf8'));
+
+  it('sid, TCP: bytes and throughput but no packet count, fexit probe and proof', () => {
+    const out = load('sid-cloud-tcp-icount3.jsonl');
+    expect(out.complete).toBe(true);
+    expect(out.errors).toEqual([]);
+    for (const s of out.variants.flatMap((v) => v.traffic ?? [])) {
+      expect(s.protocol).toBe('tcp');
+      expect(s.iperf.packets).toBeNull();
+      expect(s.iperf.bytes).toBeGreaterThan(0);
+      expect(s.kprobe?.attach).toBe('fexit:cls_bpf_classify');
+      expect([s.chainDepthSeen, s.chainDepthSeenVia]).toEqual([s.depth, 'fexit']);
+    }
+  });
+
+  it('the running kernel (no trampolines, no kprobes here): probe null with its reason, the proof by test run', () => {
+    const out = load('native-6.18-udp-hardware.jsonl');
+    expect(out.complete).toBe(true);
+    expect(out.errors).toEqual([]);
+    for (const s of out.variants.flatMap((v) => v.traffic ?? [])) {
+      expect(s.kprobe).toBeNull();
+      expect(s.kprobeUnavailable).toMatch(/cls_bpf_classify/);
+      expect([s.chainDepthSeen, s.chainDepthSeenVia]).toEqual([s.depth, 'test-run']);
+      expect(s.bpfStats!.runCnt).toBeGreaterThanOrEqual(s.iperf.packets!);
+    }
+  });
+});
