@@ -4,6 +4,7 @@ import type { Benchmark } from '../matrix/schema.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
 import type { CellStatus } from '../results/cell-result.js';
 import type { ConsoleState } from './console.js';
+import type { TrafficAgentParams } from './traffic-agent-args.js';
 
 export interface VmExit {
   timedOut: boolean;
@@ -37,6 +38,25 @@ export function missingSamples(benchmark: Benchmark, agent: AgentOutput): string
       if (samples.length < p.samples) problems.push(`variant ${v} depth ${depth}: ${samples.length}/${p.samples} samples`);
       const wrong = samples.find((s) => s.retval !== depth);
       if (wrong) problems.push(`variant ${v} depth ${depth}: retval ${wrong.retval}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * What a traffic cell (bpf/PROTOCOL.md, "Benchmark 2: traffic") should have and does not: every variant
+ * at every depth, packets seen by bpf_stats, the chain proven to have run to the depth. For the traffic
+ * benchmark type's branch of classifyOutcome, like missingSamples for test-run.
+ */
+export function missingTrafficSamples(p: Pick<TrafficAgentParams, 'depths' | 'variants'>, agent: AgentOutput): string[] {
+  const problems: string[] = [];
+  for (const v of p.variants) {
+    const got = agent.variants.find((r) => r.variant === v)?.traffic ?? [];
+    for (const depth of p.depths) {
+      const s = got.find((x) => x.depth === depth);
+      if (!s) problems.push(`variant ${v} depth ${depth}: no traffic sample`);
+      else if (s.bpfStats !== null && s.bpfStats.runCnt === 0) problems.push(`variant ${v} depth ${depth}: no packet reached the chain`);
+      else if (s.chainDepthSeen !== null && s.chainDepthSeen !== depth) problems.push(`variant ${v} depth ${depth}: the chain returned ${s.chainDepthSeen}`);
     }
   }
   return problems;

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { classifyLine, CONSOLE_TAIL_LINES, ConsoleWatcher } from '../../src/vm/console.js';
-import { classifyOutcome, type VmExit } from '../../src/vm/outcome.js';
+import { classifyOutcome, missingTrafficSamples, type VmExit } from '../../src/vm/outcome.js';
 import { benchmark } from '../../src/matrix/schema.js';
 import type { AgentOutput } from '../../src/measure/agent-output.types.js';
 import type { Sample } from '../../src/results/cell-result.js';
+import type { TrafficSample } from '../../src/results/traffic-result.js';
 
 describe('classifyLine', () => {
   it('reads the banners of images/init', () => {
@@ -105,5 +106,40 @@ describe('classifyOutcome', () => {
     const wrong = agent({ variants: [{ variant: 'direct', samples: samples(1), warmup: 1 }, { variant: 'indirect', samples: samples(), warmup: 1 }] });
     expect(classifyOutcome({ exit, console: booted, agent: wrong, benchmark: bench }).message).toBe('1 problem(s): variant direct depth 1: retval 99');
     expect(classifyOutcome({ exit, console: booted, benchmark: bench })).toEqual({ status: 'bench-failed', message: 'the agent wrote no output' });
+  });
+});
+
+describe('missingTrafficSamples', () => {
+  const sample = (depth: number, over: Partial<TrafficSample> = {}): TrafficSample => ({
+    depth,
+    protocol: 'udp',
+    durationMs: 1000,
+    bpfStats: { runCnt: 2010, runTimeNs: 1e6 },
+    kprobe: null,
+    iperf: { packets: 2000, bytes: 128_000, bitsPerSecond: 1e6, lostPackets: 0 },
+    chainDepthSeen: depth,
+    ...over,
+  });
+  const out = (traffic: TrafficSample[]): AgentOutput => ({
+    variants: [{ variant: 'direct', samples: [], warmup: 1, traffic }],
+    errors: [],
+    complete: true,
+    garbage: [],
+  });
+  const p = { depths: [0, 12], variants: ['direct', 'indirect'] as const };
+
+  it('none when every variant has every depth, with packets and the depth proven', () => {
+    const agent = out([sample(0), sample(12)]);
+    agent.variants.push({ ...agent.variants[0]!, variant: 'indirect' });
+    expect(missingTrafficSamples(p, agent)).toEqual([]);
+  });
+
+  it('names a missing variant or depth, a window without packets and a chain that stopped short', () => {
+    expect(missingTrafficSamples(p, out([sample(0, { bpfStats: { runCnt: 0, runTimeNs: 0 } }), sample(12, { chainDepthSeen: 11 })]))).toEqual([
+      'variant direct depth 0: no packet reached the chain',
+      'variant direct depth 12: the chain returned 11',
+      'variant indirect depth 0: no traffic sample',
+      'variant indirect depth 12: no traffic sample',
+    ]);
   });
 });

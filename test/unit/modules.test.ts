@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { moduleName, parseBuiltin, parseModulesDep, readModuleDecompressed, resolveModules } from '../../src/guest/modules.js';
+import { isMissingModule, moduleName, parseBuiltin, parseModulesDep, readModuleDecompressed, resolveModules } from '../../src/guest/modules.js';
 
 const fixture = (f: string) => readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'modules', f), 'utf8');
 const dep = parseModulesDep(fixture('modules.dep'));
@@ -43,6 +43,13 @@ describe('resolveModules', () => {
   it('names a module the kernel does not have', () => {
     const r = resolveModules(dep, ['veth', 'nosuch'], builtin);
     expect(r).toEqual({ ok: false, error: 'kernel has no module nosuch (neither in modules.dep nor built in)' });
+  });
+
+  it('a missing module is told apart from other failures (the qemu backend makes the cell bench-failed, not boot-failed)', () => {
+    const r = resolveModules(dep, ['nosuch'], builtin);
+    expect(!r.ok && isMissingModule(r.error)).toBe(true);
+    const cycle = resolveModules(new Map([['a.ko', ['a.ko']]]), ['a'], builtin);
+    expect(!cycle.ok && isMissingModule(cycle.error)).toBe(false);
   });
 
   it('reports a dependency cycle and a dependency without entry instead of looping', () => {
