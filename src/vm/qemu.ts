@@ -8,7 +8,7 @@ import { DEFAULT_BUSYBOX, ensureInitramfs, isStaticElf, writeCellInitrd } from '
 import { isMissingModule } from '../guest/modules.js';
 import { formatCommand, run } from '../util/exec.js';
 import { err, ok, type Result } from '../util/result.js';
-import { agentArgs, benchmarkModules } from './agent-args.js';
+import { agentArgs, benchmarkModules, benchmarkPrograms } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
 import { QEMU_BINARY, qemuArgs, vmAccelerator } from './qemu-args.js';
 import { cellFinisher, runWatchedVm } from './watched-run.js';
@@ -70,8 +70,10 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
       const done = cellFinisher(watcher);
 
       ctx.emit({ type: 'phase', phase: 'prepare' });
+      const programs = await benchmarkPrograms(spec.benchmark);
+      if (!programs.ok) return done({ status: 'bench-failed', message: programs.error });
       const image = await ensureInitramfs(
-        { kernel: spec.kernel, payload: spec.payload, modules: benchmarkModules(spec.benchmark) },
+        { kernel: spec.kernel, payload: spec.payload, modules: benchmarkModules(spec.benchmark), programs: programs.value },
         { cacheDir: deps.cacheDir, busybox: deps.busybox, signal: ctx.signal },
       );
       if (!image.ok) return done({ status: isMissingModule(image.error) ? 'bench-failed' : 'boot-failed', message: `initramfs: ${image.error}` });
