@@ -72,7 +72,7 @@ describe('baseline gate', () => {
     const out = await gateAgainst(await rerun('small', 18.2), baselineDir);
     const k = out.summary.baseline!.comparisons.find((c) => c.key === TARGET && c.variant === 'indirect')!;
     // The intervals are narrow enough to tell the change apart; the threshold is what keeps it quiet.
-    expect(k.currentCi[0]).toBeGreaterThan(k.baselineCi[1]);
+    expect(k.currentCi![0]).toBeGreaterThan(k.baselineCi![1]);
     expect(k.regression).toBe(false);
     expect(exitCodeOf(out.verdict)).toBe(EXIT.ok);
   });
