@@ -23,10 +23,14 @@ const pctOf = (delta: number, base: number): number | null => (base > 0 ? (100 *
 /** A share that cannot be computed (a baseline of 0 or less) does not hold a rise back. */
 const pctReached = (pct: number | null, threshold: number): boolean => pct === null || pct >= threshold;
 
+/** A slope fitted to whole counts carries float rounding (seen: a rise of 1.000000000000007): far below this. */
+const EXACT_TOLERANCE = 1e-9;
+
 /** Instruction counts are exact: a rise of at least gate.instructions per tail call is real, whatever its size. */
 export function judgeExact(base: readonly number[], cur: readonly number[], gate: Gate): Judgement {
   const b = median(base);
-  const delta = median(cur) - b;
+  const raw = median(cur) - b;
+  const delta = Math.abs(raw - Math.round(raw)) < EXACT_TOLERANCE ? Math.round(raw) : raw;
   const spread = (xs: readonly number[]) => Math.max(...xs) - Math.min(...xs);
   // Replicates of an exact count agree; when they do not, an interrupt inside a timed window moved one.
   const note = spread(base) > 0 || spread(cur) > 0 ? 'replicates disagree (an interrupt can add instructions): medians compared' : null;

@@ -190,6 +190,12 @@ export function baselineRow(k: BaselineComparison): string[] {
   ];
 }
 
+/** One gated figure in words, with its unit and kind: "indirect slope (hardware-ns) regression: … → …: +0.40 ns (+22.2 %), U test, p = 0.004". */
+export function comparisonSentence(k: BaselineComparison): string {
+  const r = baselineRow(k);
+  return `${r[1]} (${r[2]}) ${comparisonStatusOf(k)}: ${r[3]} → ${r[4]}: ${r[5]}, ${r[6]}${k.note ? `; ${k.note}` : ''}`;
+}
+
 const PROBLEM_TEXT: Record<GateProblem['problem'], string> = {
   'failed-now': 'failed in this run',
   'failed-in-baseline': 'failed in the baseline',

@@ -3,15 +3,9 @@ import { gateKey } from '../analysis/compare-baseline.js';
 import { KIND_NOTE, summaryKind } from '../analysis/units.js';
 import type { BaselineComparison, CellSummary, GateProblem, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
-import { baselineRow, byBenchmark, cellUnit, comparisonStatusOf, directCaveat, failureText, problemText, savingText, slopeText } from './format.js';
+import { byBenchmark, cellUnit, comparisonSentence, comparisonStatusOf, directCaveat, failureText, problemText, savingText, slopeText } from './format.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
-
-/** One gated figure in words, with its unit and kind: "indirect slope (hardware-ns) rose from … to …: +0.40 ns (+22.2 %), U test, p = 0.004". */
-function comparisonText(k: BaselineComparison): string {
-  const r = baselineRow(k);
-  return `${r[1]} (${r[2]}) ${comparisonStatusOf(k)}: ${r[3]} → ${r[4]}: ${r[5]}, ${r[6]}${k.note ? `; ${k.note}` : ''}`;
-}
 
 function resultLines(c: CellSummary): string[] {
   const lines: string[] = [];
@@ -38,9 +32,9 @@ function testcase(c: CellSummary, gated: readonly BaselineComparison[]): string 
     body.push(`      <failure type="${x(c.status)}" message="${x(failureText(c))}">${x(c.consoleExcerpt.join('\n'))}</failure>`);
   } else if (failing.length > 0) {
     const type = failing.some((k) => k.regression) ? 'regression' : 'not-comparable';
-    body.push(`      <failure type="${type}" message="${x(failing.map(comparisonText).join('; '))}">${x(failing.map(comparisonText).join('\n'))}</failure>`);
+    body.push(`      <failure type="${type}" message="${x(failing.map(comparisonSentence).join('; '))}">${x(failing.map(comparisonSentence).join('\n'))}</failure>`);
   }
-  const lines = [...resultLines(c), ...gated.map((k) => `gate: ${comparisonText(k)}`)];
+  const lines = [...resultLines(c), ...gated.map((k) => `gate: ${comparisonSentence(k)}`)];
   body.push(`      <system-out>${x(lines.join('\n'))}</system-out>`);
   return [head, ...body, '    </testcase>'].join('\n');
 }

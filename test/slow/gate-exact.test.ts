@@ -115,7 +115,7 @@ describe('exact gate: linux-6.1 with one more instruction per tail call', () => 
     expect(exitCodeOf(summaryVerdict(gated))).toBe(EXIT.regression);
     const md = renderMarkdown(gated);
     expect(md).toContain('**2 regression(s) in 2 comparison(s).**');
-    expect(md).toMatch(/\| linux-6\.1\/retpoline\/test-run \| indirect slope \| instructions \| \d+\.00 \[[\d., ]+\] instr\/call \(1 replicate, 95 % CI\) \| \d+\.00 \[[\d., ]+\] instr\/call \(1 replicate, 95 % CI\) \| \+1\.00 instr \(\+\d+\.\d %\) \| exact count \| ❌ regression \|/);
+    expect(md).toMatch(/\| linux-6\.1\/retpoline\/test-run \| indirect slope \| instructions \| \d+\.\d\d \[[\d., ]+\] instr\/call \(1 replicate, 95 % CI\) \| \d+\.\d\d \[[\d., ]+\] instr\/call \(1 replicate, 95 % CI\) \| \+1\.00 instr \(\+\d+\.\d %\) \| exact count \| ❌ regression \|/);
     // A gate that asks for two instructions lets the one-instruction rise through.
     expect(compareWithBaseline(patched, base1, 'base-1', gateSchema.parse({ instructions: 2 })).regressions).toBe(0);
   });

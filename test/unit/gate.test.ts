@@ -247,6 +247,9 @@ describe('judgeTimed', () => {
 describe('judgeExact', () => {
   it('flags a rise of gate.instructions (default 1) per tail call, and nothing less', () => {
     expect(judgeExact([11], [12], GATE)).toMatchObject({ regression: true, delta: 1, method: 'exact' });
+    // Fits of whole counts carry float rounding: the slopes of a real patched linux-6.1 (test/slow/gate-exact.test.ts).
+    expect(judgeExact([22.005347593582886], [23.005347593582893], GATE)).toMatchObject({ regression: true, delta: 1 });
+    expect(judgeExact([22.005347593582893], [23.005347593582886], GATE)).toMatchObject({ regression: true, delta: 1 });
     expect(judgeExact([11, 11], [11, 11], GATE).regression).toBe(false);
     expect(judgeExact([11], [11.5], GATE).regression).toBe(false);
     expect(judgeExact([11], [13], gateSchema.parse({ instructions: 3 })).regression).toBe(false);

@@ -7,6 +7,7 @@ import { writeReports } from '../../report/write-reports.js';
 import { UserError } from '../../util/result.js';
 import type { DefineCommand } from './define.js';
 import { finishWith } from '../exit-codes.js';
+import { annotateForGithub } from '../github-annotations.js';
 
 interface ReportFlags {
   out?: string;
@@ -50,6 +51,7 @@ export const defineReport: DefineCommand = (setExit) =>
       if (!res.ok) throw new UserError(res.error);
       const { summary, files, verdict } = res.value;
       for (const f of files) process.stdout.write(`${f}\n`);
+      await annotateForGithub(summary, process.env, process.stdout);
       const t = summary.totals;
       const regressions = summary.baseline ? `, ${summary.baseline.regressions} regression(s)` : '';
       process.stderr.write(`${t.cells} cell(s): ${t.ok} ok, ${t.failed} failed, ${t.skipped} skipped, ${t.emulated} emulated${regressions}\n`);
