@@ -1,10 +1,12 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeExact, judgeTimed } from '../../src/analysis/gate-judge.js';
 import { gate as gateSchema } from '../../src/matrix/schema.js';
+import { summary as summarySchema } from '../../src/analysis/summary-schema.js';
 import { EXIT, exitCodeOf } from '../../src/cli/exit-codes.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
 import { writeReports } from '../../src/report/write-reports.js';
 import { fixtureModels, generateCell, KVM_RUN, writeRuns, type CellModel } from '../fixtures/results/generate.js';
 
@@ -260,5 +262,29 @@ describe('judgeExact', () => {
     expect(gateSchema.parse({ thresholdInstructions: 2 }).instructions).toBe(3);
     expect(gateSchema.parse({ thresholdInstructions: 2, instructions: 1 }).instructions).toBe(1);
     expect(gateSchema.parse({})).toEqual({ instructions: 1, thresholdNs: 1, thresholdPct: 10, alpha: 0.05 });
+  });
+});
+
+describe('older summaries', () => {
+  it('a summary.json written before the gate had kinds still loads as a baseline, and its own gate section still renders', async () => {
+    const base = await gateAgainst(baselineDir, baselineDir);
+    const json = JSON.parse(await readFile(path.join(baselineDir, 'report', 'summary.json'), 'utf8')) as Record<string, unknown>;
+    // The baseline section as the previous version wrote it: thresholds "more than", no status, method or replicates.
+    const k = base.summary.baseline!.comparisons[0]!;
+    json.baseline = {
+      source: 'old',
+      gate: { thresholdNs: 1, thresholdInstructions: 0, thresholdPct: 10 },
+      comparisons: [{ key: k.key, variant: 'direct', figureKind: 'hardware-ns', unit: 'ns', baselineSlope: 3, baselineCi: [2.9, 3.1], currentSlope: 3, currentCi: [2.9, 3.1], deltaNs: 0, deltaPct: 0, regression: false, note: null }],
+      regressions: 0,
+      missing: [],
+    };
+    const file = path.join(tmp, 'old-summary.json');
+    await writeFile(file, JSON.stringify(json));
+    const out = await gateAgainst(await rerun('vs-old'), file);
+    expect(out.summary.baseline!.comparisons).toHaveLength(12);
+    expect(exitCodeOf(out.verdict)).toBe(EXIT.ok);
+    const old = summarySchema.parse(json);
+    expect(old.baseline).toMatchObject({ notComparable: 0, problems: [] });
+    expect(renderMarkdown(old)).toContain('Gate: (older summary) a slope regressed when it rose by more than 1 ns (0 instr)');
   });
 });
