@@ -1,72 +1,172 @@
-// The regression gate: cell by cell (matched on kernel/boot/benchmark), variant by variant.
+// The regression gate over two summaries: cells matched on kernel/boot/benchmark and figure kind, the
+// cells sharing both being replicates (separate boots); each figure decided by src/analysis/gate-judge.ts.
+// docs/measurement.md, "The regression gate".
 import type { Gate } from '../matrix/schema.js';
-import { variant as variantEnum } from '../results/cell-result.js';
-import { intervalsOverlap } from './stats.js';
-import type { BaselineComparison, BaselineSummary, Summary } from './summary-schema.js';
-import { summaryKind, unitOf } from './units.js';
 import type { FigureKind } from '../results/cell-result.js';
+import { judgeExact, judgeTimed, type Judgement } from './gate-judge.js';
+import { median } from './stats.js';
+import type { BaselineComparison, BaselineSummary, CellSummary, GateFigure, GateProblem, Summary } from './summary-schema.js';
+import { summaryKind, unitOf } from './units.js';
 
-/**
- * A slope regressed when it rose by more than gate.thresholdNs (gate.thresholdInstructions for
- * instruction counts) AND by more than gate.thresholdPct
- * AND its interval no longer overlaps the baseline's: the thresholds keep tiny real changes quiet,
- * the interval test keeps noise quiet.
- */
-export function isRegression(
-  base: { slope: number; ci: readonly [number, number] },
-  cur: { slope: number; ci: readonly [number, number] },
-  gate: Gate,
-  kind: FigureKind = 'hardware-ns',
-): boolean {
-  const delta = cur.slope - base.slope;
-  const pct = base.slope > 0 ? (100 * delta) / base.slope : Number.POSITIVE_INFINITY;
-  const threshold = kind === 'instructions' ? gate.thresholdInstructions : gate.thresholdNs;
-  return delta > threshold && pct > gate.thresholdPct && !intervalsOverlap(base.ci, cur.ci);
+/** kernel/boot/benchmark, from the fields: analyse.ts may have suffixed `key` with a run id. */
+export const gateKey = (c: Pick<CellSummary, 'kernel' | 'boot' | 'benchmark'>): string => `${c.kernel.id}/${c.boot.name}/${c.benchmark.name}`;
+
+interface Side {
+  /** ok and failed cells by key, then by figure kind, in summary order. */
+  groups: Map<string, Map<FigureKind, { ok: CellSummary[]; failed: CellSummary[] }>>;
+  /** Keys with a skipped cell (not runnable there): neither missing nor failed. */
+  skipped: Set<string>;
 }
 
+function sideOf(s: Summary): Side {
+  const groups: Side['groups'] = new Map();
+  const skipped = new Set<string>();
+  for (const c of s.cells) {
+    const key = gateKey(c);
+    if (c.status === 'skipped') {
+      skipped.add(key);
+      continue;
+    }
+    const byKind = groups.get(key) ?? new Map();
+    groups.set(key, byKind);
+    const kind = summaryKind(c);
+    const g = byKind.get(kind) ?? { ok: [], failed: [] };
+    byKind.set(kind, g);
+    (c.status === 'ok' ? g.ok : g.failed).push(c);
+  }
+  return { groups, skipped };
+}
+
+type Values = { values: number[]; spread: [number, number] | null };
+
+/** One value per replicate: a variant's slope or the indirect/direct ratio; the spread shown next to it. */
+function valuesOf(cells: readonly CellSummary[], figure: GateFigure): Values {
+  const per = cells.flatMap((c) => {
+    if (figure === 'ratio') {
+      const d = c.direct?.fit?.slope;
+      const i = c.indirect?.fit?.slope;
+      return d !== undefined && i !== undefined && d > 0 ? [{ value: i / d, ci: c.comparison?.ratioCi ?? null }] : [];
+    }
+    const fit = c[figure]?.fit;
+    return fit ? [{ value: fit.slope, ci: fit.slopeCi }] : [];
+  });
+  const values = per.map((p) => p.value);
+  // One replicate: its own interval (which holds no boot-to-boot spread); several: their range.
+  const spread: [number, number] | null =
+    per.length === 1 ? (per[0]!.ci === null ? null : [per[0]!.ci[0], per[0]!.ci[1]]) : per.length > 1 ? [Math.min(...values), Math.max(...values)] : null;
+  return { values, spread };
+}
+
+/** Why timed cells cannot be compared (another accelerator or CPU model), or null. */
+function timedMismatch(base: readonly CellSummary[], cur: readonly CellSummary[]): string | null {
+  const set = (cells: readonly CellSummary[], f: (c: CellSummary) => string | null) => [...new Set(cells.map(f))];
+  const accel = [set(base, (c) => c.accelerator), set(cur, (c) => c.accelerator)];
+  if (accel[0]!.length > 1 || accel[1]!.length > 1) return 'replicates ran under different accelerators';
+  if (accel[0]![0] !== accel[1]![0]) return `accelerator changed (${accel[0]![0]} → ${accel[1]![0]})`;
+  const cpu = [set(base, (c) => c.cpuModel), set(cur, (c) => c.cpuModel)];
+  if ([...cpu[0]!, ...cpu[1]!].includes(null)) return 'CPU model unknown on one side: hardware timings of unknown CPUs are not compared';
+  if (cpu[0]!.length > 1 || cpu[1]!.length > 1) return 'replicates ran on different CPU models';
+  if (cpu[0]![0] !== cpu[1]![0]) return `CPU model changed (${cpu[0]![0]} → ${cpu[1]![0]})`;
+  return null;
+}
+
+function comparison(key: string, kind: FigureKind, figure: GateFigure, b: Values, c: Values, judged: Judgement | { note: string; notGated: boolean }): BaselineComparison {
+  const isJudged = 'regression' in judged;
+  const bm = median(b.values);
+  const delta = isJudged ? judged.delta : median(c.values) - bm;
+  return {
+    key,
+    variant: figure,
+    figureKind: kind,
+    unit: figure === 'ratio' ? 'ratio' : unitOf(kind),
+    status: isJudged ? (judged.regression ? 'regression' : 'ok') : judged.notGated ? 'not-gated' : 'not-comparable',
+    method: isJudged ? judged.method : null,
+    pValue: isJudged ? judged.pValue : null,
+    baselineValues: b.values,
+    currentValues: c.values,
+    baselineSlope: bm,
+    baselineCi: b.spread,
+    currentSlope: median(c.values),
+    currentCi: c.spread,
+    deltaNs: delta,
+    deltaPct: isJudged ? judged.deltaPct : bm > 0 ? (100 * delta) / bm : null,
+    regression: isJudged && judged.regression,
+    note: judged.note,
+  };
+}
+
+const FIGURES: Record<FigureKind, readonly GateFigure[]> = {
+  instructions: ['direct', 'indirect'],
+  'hardware-ns': ['direct', 'indirect', 'ratio'],
+  'emulated-ns': ['direct', 'indirect'],
+};
+
+/** Every figure of one key and kind present on both sides. */
+function comparePair(key: string, kind: FigureKind, base: readonly CellSummary[], cur: readonly CellSummary[], gate: Gate): BaselineComparison[] {
+  const mismatch = kind === 'hardware-ns' ? timedMismatch(base, cur) : null;
+  const out: BaselineComparison[] = [];
+  for (const figure of FIGURES[kind]) {
+    const b = valuesOf(base, figure);
+    const c = valuesOf(cur, figure);
+    if (b.values.length === 0 || c.values.length === 0) continue; // no fit on a side: its cell warnings say why
+    const judged =
+      kind === 'emulated-ns'
+        ? { note: 'emulated ns (plain TCG, relative only): shown, never gated', notGated: true }
+        : mismatch !== null
+          ? { note: `${mismatch}: not comparable`, notGated: false }
+          : kind === 'instructions'
+            ? judgeExact(b.values, c.values, gate)
+            : judgeTimed(b.values, c.values, gate, figure === 'ratio' ? null : gate.thresholdNs);
+    out.push(comparison(key, kind, figure, b, c, judged));
+  }
+  return out;
+}
+
+const failedText = (cells: readonly CellSummary[]) => cells.map((c) => `${c.cellId}: ${c.status}${c.message ? ` (${c.message})` : ''}`).join('; ');
+
 export function compareWithBaseline(current: Summary, baseline: Summary, source: string, gate: Gate): BaselineSummary {
-  const base = new Map(baseline.cells.map((c) => [c.key, c]));
+  const now = sideOf(current);
+  const then = sideOf(baseline);
   const comparisons: BaselineComparison[] = [];
-  for (const cur of current.cells) {
-    const b = base.get(cur.key);
-    if (!b) continue;
-    for (const v of variantEnum.options) {
-      const cf = cur[v]?.fit;
-      const bf = b[v]?.fit;
-      if (!cf || !bf) continue;
-      // Instructions, emulated ns and hardware ns measure different things: never compared. Emulated and
-      // hardware timings under different accelerators would gate on noise.
-      const kind = summaryKind(cur);
-      const baseKind = summaryKind(b);
-      const note =
-        kind !== baseKind
-          ? `figure kind changed (${baseKind} → ${kind}), not compared`
-          : cur.accelerator !== b.accelerator
-            ? `accelerator changed (${b.accelerator} → ${cur.accelerator}), not compared`
-            : null;
-      const deltaNs = cf.slope - bf.slope;
-      comparisons.push({
-        key: cur.key,
-        variant: v,
-        figureKind: kind,
-        unit: unitOf(kind),
-        baselineSlope: bf.slope,
-        baselineCi: bf.slopeCi,
-        currentSlope: cf.slope,
-        currentCi: cf.slopeCi,
-        deltaNs,
-        deltaPct: bf.slope !== 0 ? (100 * deltaNs) / bf.slope : 0,
-        regression: note === null && isRegression({ slope: bf.slope, ci: bf.slopeCi }, { slope: cf.slope, ci: cf.slopeCi }, gate, kind),
-        note,
-      });
+  const problems: GateProblem[] = [];
+  const missing: string[] = [];
+  for (const [key, kinds] of now.groups) {
+    const baseKinds = then.groups.get(key);
+    if (baseKinds === undefined) {
+      if (!then.skipped.has(key)) problems.push({ key, problem: 'missing-in-baseline', detail: 'measured now, not in the baseline: nothing to compare it with' });
+      continue;
+    }
+    for (const [kind, g] of kinds) {
+      if (g.failed.length > 0) problems.push({ key, figureKind: kind, problem: 'failed-now', detail: failedText(g.failed) });
+      const b = baseKinds.get(kind);
+      if (b === undefined) {
+        // The same cell measured as another kind of figure (e.g. instructions then, emulated ns now).
+        const was = [...baseKinds.keys()].join(', ');
+        for (const figure of ['direct', 'indirect'] as const) {
+          const cv = valuesOf(g.ok, figure);
+          const bv = valuesOf([...baseKinds.values()].flatMap((x) => x.ok), figure);
+          if (cv.values.length > 0 && bv.values.length > 0) {
+            comparisons.push(comparison(key, kind, figure, bv, cv, { note: `figure kind changed (${was} → ${kind}): not comparable`, notGated: false }));
+          }
+        }
+        continue;
+      }
+      if (b.failed.length > 0) problems.push({ key, figureKind: kind, problem: 'failed-in-baseline', detail: failedText(b.failed) });
+      if (g.ok.length > 0 && b.ok.length > 0) comparisons.push(...comparePair(key, kind, b.ok, g.ok, gate));
     }
   }
-  const currentKeys = new Set(current.cells.map((c) => c.key));
+  for (const key of then.groups.keys()) {
+    if (now.groups.has(key) || now.skipped.has(key)) continue;
+    missing.push(key);
+    problems.push({ key, problem: 'missing-now', detail: 'in the baseline, not measured now' });
+  }
   return {
     source,
-    gate: { thresholdNs: gate.thresholdNs, thresholdInstructions: gate.thresholdInstructions, thresholdPct: gate.thresholdPct },
+    gate: { instructions: gate.instructions, thresholdNs: gate.thresholdNs, thresholdPct: gate.thresholdPct, alpha: gate.alpha },
     comparisons,
     regressions: comparisons.filter((c) => c.regression).length,
-    missing: baseline.cells.map((c) => c.key).filter((k) => !currentKeys.has(k)),
+    notComparable: comparisons.filter((c) => c.status === 'not-comparable').length,
+    missing,
+    problems,
   };
 }

@@ -86,30 +86,71 @@ export const cellSummary = z.object({
 });
 export type CellSummary = z.infer<typeof cellSummary>;
 
-export const gateSettings = z.object({ thresholdNs: z.number(), thresholdInstructions: z.number().optional(), thresholdPct: z.number() });
+export const gateSettings = z.object({
+  instructions: z.number().optional().describe('instruction cells: a rise of at least this many instructions per call regresses (absent in older summaries)'),
+  thresholdNs: z.number().describe('timed cells: smallest rise that counts, ns per call (>=; "more than" in older summaries)'),
+  thresholdInstructions: z.number().optional().describe('older summaries only: instruction rule "more than"'),
+  thresholdPct: z.number().describe('smallest rise that counts, percent (>=)'),
+  alpha: z.number().optional().describe('significance level of the U test across replicates (absent in older summaries)'),
+});
+
+/** What a gated figure is: a variant's slope, or the indirect/direct slope ratio within one cell. */
+export const gateFigure = z.enum(['direct', 'indirect', 'ratio']);
+export type GateFigure = z.infer<typeof gateFigure>;
+
+/**
+ * - `ok` / `regression`: judged;
+ * - `not-comparable`: the two sides cannot be compared (another accelerator, CPU model or figure kind): never a pass;
+ * - `not-gated`: emulated ns, relative only, shown but never judged.
+ */
+export const comparisonStatus = z.enum(['ok', 'regression', 'not-comparable', 'not-gated']);
+export type ComparisonStatus = z.infer<typeof comparisonStatus>;
+
+/**
+ * - `exact`: instruction counts, a rise of at least gate.instructions;
+ * - `u-test`: timed, replicates on both sides: one-sided Mann-Whitney U test plus the minimum effect;
+ * - `thresholds`: timed, too few replicates for the U test to decide: the minimum effect alone.
+ */
+export const gateMethod = z.enum(['exact', 'u-test', 'thresholds']);
+export type GateMethod = z.infer<typeof gateMethod>;
 
 export const baselineComparison = z.object({
-  key: z.string(),
-  variant,
-  figureKind: figureKind.optional().describe('the kind both sides share (pairs of different kinds are noted, not judged)'),
-  unit: figureUnit.optional().describe('unit of the slopes and of deltaNs'),
-  baselineSlope: z.number(),
-  baselineCi: interval,
+  key: z.string().describe('kernel/boot/benchmark'),
+  variant: gateFigure.describe('direct / indirect: that variant\'s slope; ratio: indirect slope / direct slope within the cell (robust to CPU speed)'),
+  figureKind: figureKind.optional().describe('the kind both sides share (pairs of different kinds are not comparable)'),
+  unit: z.enum(['instructions', 'ns', 'ratio']).optional().describe('unit of the values and of deltaNs'),
+  status: comparisonStatus.optional().describe('absent in older summaries (read `regression`)'),
+  method: gateMethod.nullable().optional().describe('how the pair was judged; null when it was not'),
+  pValue: z.number().nullable().optional().describe('one-sided U test p-value (method u-test), else null'),
+  baselineValues: z.array(z.number()).optional().describe('one value per replicate (cells sharing the key), in `unit`'),
+  currentValues: z.array(z.number()).optional(),
+  baselineSlope: z.number().describe('median over the replicates, in `unit`'),
+  baselineCi: interval.nullable().describe("one replicate: the fit's 95 % interval; several: [min, max] of the replicates; null when unknown"),
   currentSlope: z.number(),
-  currentCi: interval,
-  deltaNs: z.number().describe('current − baseline slope, in `unit` (instructions for instruction cells, despite the name)'),
-  deltaPct: z.number(),
+  currentCi: interval.nullable(),
+  deltaNs: z.number().describe('the rise, in `unit` (instructions for instruction cells, despite the name): Hodges-Lehmann shift for timed figures, difference of medians for exact ones'),
+  deltaPct: z.number().nullable().describe('the rise as a share of the baseline median; null when that is not positive'),
   regression: z.boolean(),
-  note: z.string().nullable().describe('why a pair was not judged (e.g. accelerators differ)'),
+  note: z.string().nullable().describe('why a pair was not judged, or what the decision rests on'),
 });
 export type BaselineComparison = z.infer<typeof baselineComparison>;
+
+export const gateProblem = z.object({
+  key: z.string(),
+  figureKind: figureKind.optional(),
+  problem: z.enum(['failed-in-baseline', 'failed-now', 'missing-now', 'missing-in-baseline']),
+  detail: z.string().describe('the failed cells with their status, or what is missing'),
+});
+export type GateProblem = z.infer<typeof gateProblem>;
 
 export const baselineSummary = z.object({
   source: z.string().describe('the baseline as given on the command line'),
   gate: gateSettings,
   comparisons: z.array(baselineComparison),
   regressions: z.number().int(),
+  notComparable: z.number().int().default(0).describe('comparisons with status not-comparable: never a pass'),
   missing: z.array(z.string()).describe('keys in the baseline with no current cell'),
+  problems: z.array(gateProblem).default([]).describe('failed cells on either side and cells missing on either side: each fails the gate'),
 });
 export type BaselineSummary = z.infer<typeof baselineSummary>;
 

@@ -6,6 +6,8 @@ export const EXIT = {
   regression: 1,
   /** One or more cells did not produce a result (boot failed, panic, timeout, agent error). */
   cellFailures: 2,
+  /** The baseline's figures cannot be compared with these (another accelerator, CPU model or figure kind). */
+  notComparable: 3,
   /** Bad input: malformed matrix, unknown kernel id, bad flag. (64 = EX_USAGE in sysexits.h) */
   badInput: 64,
   /** Infrastructure unavailable: a tool, a server, a VM that could not start at all. (69 = EX_UNAVAILABLE) */
@@ -18,6 +20,7 @@ const CODE_OF: Record<Outcome['kind'], number> = {
   ok: EXIT.ok,
   regression: EXIT.regression,
   'cell-failures': EXIT.cellFailures,
+  'not-comparable': EXIT.notComparable,
   'bad-input': EXIT.badInput,
   unavailable: EXIT.unavailable,
   interrupted: EXIT.interrupted,

@@ -142,17 +142,33 @@ export const runner = z
   })
   .strict();
 
+/**
+ * The regression gate, per figure kind (docs/measurement.md, "The regression gate"). `thresholdInstructions`
+ * is the old name of the instruction rule ("more than t"): read as `instructions` ⌊t⌋ + 1, the same rule for
+ * whole-instruction changes, so run.json files written before the rename still load.
+ */
 export const gate = z
   .object({
-    thresholdNs: z.number().min(0).default(1).describe('a slope must rise by more than this many ns …'),
-    thresholdInstructions: z
+    instructions: z
       .number()
       .min(0)
-      .default(0)
-      .describe('… or, for instruction counts (exact, so any rise is real), by more than this many instructions …'),
-    thresholdPct: z.number().min(0).default(10).describe('… and by more than this percentage'),
+      .optional()
+      .describe('instruction counts (exact): a slope that rose by at least this many instructions per tail call is a regression (default 1)'),
+    thresholdNs: z.number().min(0).default(1).describe('timed cells: the smallest rise that counts, in ns per tail call (>=) …'),
+    thresholdPct: z.number().min(0).default(10).describe('… and in percent (>=; for the indirect/direct ratio too)'),
+    alpha: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.05)
+      .describe('timed cells with replicates: significance level of the one-sided Mann-Whitney U test across replicate slopes'),
+    thresholdInstructions: z.number().min(0).optional().describe('deprecated: use `instructions` (this was "more than", read as instructions ⌊t⌋ + 1)'),
   })
-  .strict();
+  .strict()
+  .transform(({ thresholdInstructions, instructions, ...rest }) => ({
+    ...rest,
+    instructions: instructions ?? (thresholdInstructions === undefined ? 1 : Math.floor(thresholdInstructions) + 1),
+  }));
 
 export const matrix = z
   .object({

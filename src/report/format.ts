@@ -1,7 +1,7 @@
 // Number and label formatting shared by the writers, so every format says the same thing. Every
 // figure leaves here with its unit attached: cells of different kinds can sit in one report, never
 // in one column, axis or comparison without saying what they are.
-import type { CellSummary, FitSummary, VariantSummary } from '../analysis/summary-schema.js';
+import type { BaselineComparison, BaselineSummary, CellSummary, FitSummary, GateProblem, VariantSummary } from '../analysis/summary-schema.js';
 import { byKind, EMULATED_NOTE, INSTRUCTIONS_NOTE, KIND_NOTE, summaryKind, UNIT_TEXT, unitOf, type FigureUnit } from '../analysis/units.js';
 
 /** Two decimals: the fits resolve tenths of a ns at best; more digits would be noise. */
@@ -47,11 +47,6 @@ export function savingText(c: CellSummary): string {
   const k = c.comparison;
   const unit = UNIT_TEXT[k.unit ?? cellUnit(c)].short;
   return `${pm(k.savingNs, k.savingCi)} ${unit}${k.savingPct === null ? '' : ` (${num(k.savingPct, 1)} %)`}`;
-}
-
-/** A signed change with its unit and share: "+1.00 instr (+9.1 %)". */
-export function deltaText(delta: number, pct: number, unit: FigureUnit): string {
-  return `${delta >= 0 ? '+' : ''}${num(delta)} ${UNIT_TEXT[unit].short} (${pct >= 0 ? '+' : ''}${num(pct, 1)} %)`;
 }
 
 export function kernelText(c: CellSummary): string {
@@ -135,15 +130,88 @@ export function kindNotices(cells: readonly CellSummary[]): { level: 'note' | 'w
   return out;
 }
 
-/** The gate rule in one sentence, for the baseline sections. */
-export function gateText(g: { thresholdNs: number; thresholdInstructions?: number; thresholdPct: number }): string {
+/** The gate rule, for the baseline sections: what decides each kind of figure. */
+export function gateText(g: BaselineSummary['gate']): string {
+  if (g.instructions === undefined) {
+    // A summary written before the gate had kinds: its own rule, as it was applied.
+    return `(older summary) a slope regressed when it rose by more than ${g.thresholdNs} ns (${g.thresholdInstructions ?? 0} instr) and more than ${g.thresholdPct} % and its interval no longer overlapped`;
+  }
   return (
-    `a slope regresses when it rises by more than ${g.thresholdNs} ns (${g.thresholdInstructions ?? 0} instr for instruction counts) ` +
-    `and more than ${g.thresholdPct} % and its 95 % interval no longer overlaps the baseline's; only figures of the same kind are compared`
+    `instruction counts regress when a slope rises by at least ${g.instructions} instr per call (exact, no statistics); ` +
+    `hardware timings are compared only on the same accelerator and CPU model, and regress when the rise is at least ${g.thresholdNs} ns and ${g.thresholdPct} % ` +
+    `(the indirect/direct ratio: ${g.thresholdPct} %) and, with replicates, a one-sided Mann-Whitney U test across replicate slopes gives p ≤ ${g.alpha ?? 0.05}; ` +
+    'emulated ns are never gated; failed or missing cells on either side fail the gate'
   );
 }
 
-/** A baseline pair's slope with its unit: "11.00 [11.00, 11.00] instr/call". */
-export function baselineSlopeText(slope: number, ci: readonly [number, number], unit: FigureUnit | undefined): string {
-  return `${num(slope)} ${interval(ci)} ${UNIT_TEXT[unit ?? 'ns'].perCall}`;
+/** Units of a gated figure: the slope units, or the unitless indirect/direct ratio. */
+const GATE_UNIT: Record<'instructions' | 'ns' | 'ratio', { short: string; perCall: string }> = {
+  ...UNIT_TEXT,
+  ratio: { short: '×', perCall: '× (indirect/direct)' },
+};
+
+export const gateUnitText = (k: Pick<BaselineComparison, 'unit'>) => GATE_UNIT[k.unit ?? 'ns'];
+
+/** A side of a baseline pair: "2.61 [2.58, 2.66] ns/call (5 replicates, range)". */
+function sideText(value: number, spread: readonly [number, number] | null, n: number | undefined, k: BaselineComparison): string {
+  const how = n === undefined ? '' : n === 1 ? ' (1 replicate, 95 % CI)' : ` (${n} replicates, range)`;
+  return `${num(value)} ${interval(spread)} ${gateUnitText(k).perCall}${how}`;
+}
+
+/** A signed rise of a gated figure with its unit and share: "+1.00 instr (+9.1 %)". */
+export function gateDeltaText(k: BaselineComparison): string {
+  const pct = k.deltaPct === null ? '' : ` (${k.deltaPct >= 0 ? '+' : ''}${num(k.deltaPct, 1)} %)`;
+  return `${k.deltaNs >= 0 ? '+' : ''}${num(k.deltaNs)} ${gateUnitText(k).short}${pct}`;
+}
+
+/** The status a comparison of an older summary had, when it carries none. */
+export const comparisonStatusOf = (k: BaselineComparison) => k.status ?? (k.regression ? 'regression' : k.note ? 'not-comparable' : 'ok');
+
+function methodText(k: BaselineComparison): string {
+  if (k.method === 'exact') return 'exact count';
+  if (k.method === 'u-test') return `U test, p = ${k.pValue === null || k.pValue === undefined ? '?' : k.pValue.toPrecision(2)}`;
+  if (k.method === 'thresholds') return 'minimum effect only';
+  return '—';
+}
+
+export const BASELINE_HEADER = ['cell', 'figure', 'kind', 'baseline', 'current', 'change', 'decided by', 'verdict'];
+
+/** One row per gated figure, the same in every format: each value with its unit and kind. */
+export function baselineRow(k: BaselineComparison): string[] {
+  return [
+    k.key,
+    k.variant === 'ratio' ? 'indirect/direct ratio' : `${k.variant} slope`,
+    k.figureKind ?? 'timed',
+    sideText(k.baselineSlope, k.baselineCi, k.baselineValues?.length, k),
+    sideText(k.currentSlope, k.currentCi, k.currentValues?.length, k),
+    gateDeltaText(k),
+    methodText(k),
+    `${comparisonStatusOf(k)}${k.note ? `: ${k.note}` : ''}`,
+  ];
+}
+
+/** One gated figure in words, with its unit and kind: "indirect slope (hardware-ns) regression: … → …: +0.40 ns (+22.2 %), U test, p = 0.004". */
+export function comparisonSentence(k: BaselineComparison): string {
+  const r = baselineRow(k);
+  return `${r[1]} (${r[2]}) ${comparisonStatusOf(k)}: ${r[3]} → ${r[4]}: ${r[5]}, ${r[6]}${k.note ? `; ${k.note}` : ''}`;
+}
+
+const PROBLEM_TEXT: Record<GateProblem['problem'], string> = {
+  'failed-now': 'failed in this run',
+  'failed-in-baseline': 'failed in the baseline',
+  'missing-now': 'in the baseline, not measured now',
+  'missing-in-baseline': 'measured now, missing in the baseline',
+};
+
+/** "6.1-cloud/retpoline/test-run (hardware-ns): failed in the baseline: c1: timeout". */
+export function problemText(p: GateProblem): string {
+  return `${p.key}${p.figureKind ? ` (${p.figureKind})` : ''}: ${PROBLEM_TEXT[p.problem]}${p.problem.startsWith('failed') ? `: ${p.detail}` : ''}`;
+}
+
+/** The gate's outcome in one line: regressions, problems, not comparable. */
+export function gateHeadline(b: BaselineSummary): string {
+  const parts = [`${b.regressions === 0 ? 'no regression' : `${b.regressions} regression(s)`} in ${b.comparisons.length} comparison(s)`];
+  if (b.notComparable > 0) parts.push(`${b.notComparable} not comparable (never a pass)`);
+  if (b.problems.length > 0) parts.push(`${b.problems.length} failed or missing cell(s) (each fails the gate)`);
+  return parts.join(', ');
 }

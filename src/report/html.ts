@@ -7,21 +7,24 @@ import { depthSpec, kernelBarsSpec, overviewSpec } from './chart-specs.js';
 import { escapeXml as h } from './escape.js';
 import {
   accelText,
-  baselineSlopeText,
+  BASELINE_HEADER,
+  baselineRow,
+  comparisonStatusOf,
   byBenchmark,
   cellTableHeader,
   cellTitle,
   cellUnit,
-  deltaText,
   directCaveat,
   failureText,
   FIT_DETAIL_HEADER,
   fitDetailRows,
+  gateHeadline,
   gateText,
   kindNotices,
   kernelText,
   methodNote,
   num,
+  problemText,
   savingText,
   slopeText,
 } from './format.js';
@@ -41,6 +44,7 @@ figure.chart{margin:0;border:1px solid #eee;padding:.5rem}
 figcaption{font-size:.8rem;color:#555;max-width:420px}
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.8rem}
 .regression{color:#b00020;font-weight:600}
+.not-comparable{color:#8a5a00;font-weight:600}
 `;
 
 function td(text: string, cls = ''): string {
@@ -164,21 +168,15 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
 
 function baselineSection(b: BaselineSummary): string {
   const rows = b.comparisons.map((k) => {
-    const verdict = k.note ?? (k.regression ? 'regression' : 'ok');
-    return (
-      `<tr${k.regression ? ' class="failed"' : ''}>${td(k.key)}${td(k.variant)}` +
-      td(k.figureKind ?? 'timed') +
-      td(baselineSlopeText(k.baselineSlope, k.baselineCi, k.unit), 'num') +
-      td(baselineSlopeText(k.currentSlope, k.currentCi, k.unit), 'num') +
-      td(deltaText(k.deltaNs, k.deltaPct, k.unit ?? 'ns'), 'num') +
-      td(verdict, k.regression ? 'regression' : '') +
-      '</tr>'
-    );
+    const status = comparisonStatusOf(k);
+    const r = baselineRow(k);
+    const cls = status === 'regression' ? 'regression' : status === 'not-comparable' ? 'not-comparable' : '';
+    return `<tr${status === 'regression' ? ' class="failed"' : ''}>${r.map((v, i) => td(v, i >= 3 && i <= 5 ? 'num' : i === 7 ? cls : '')).join('')}</tr>`;
   });
   return (
-    `<section class="baseline"><h2>Baseline</h2><p>Compared with <code>${h(b.source)}</code>. Gate: ${h(gateText(b.gate))}. <strong>${b.regressions} regression(s)</strong> in ${b.comparisons.length} comparison(s).</p>` +
-    `<table><thead><tr><th>cell</th><th>variant</th><th>figures</th><th>baseline per call</th><th>current per call</th><th>change</th><th>verdict</th></tr></thead><tbody>${rows.join('\n')}</tbody></table>` +
-    (b.missing.length > 0 ? `<p>In the baseline but not measured now: ${b.missing.map((m) => `<code>${h(m)}</code>`).join(', ')}.</p>` : '') +
+    `<section class="baseline"><h2>Baseline</h2><p>Compared with <code>${h(b.source)}</code>. Gate: ${h(gateText(b.gate))}. <strong>${h(gateHeadline(b))}.</strong></p>` +
+    `<table><thead><tr>${BASELINE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>` +
+    (b.problems.length > 0 ? `<p>Failed or missing cells (each fails the gate):</p><ul>${b.problems.map((p) => `<li class="failed">${h(problemText(p))}</li>`).join('')}</ul>` : '') +
     '</section>'
   );
 }

@@ -1,19 +1,11 @@
 // JUnit XML: one test case per cell; a failed cell or a regression against the baseline is a failure.
-import { KIND_NOTE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
-import type { BaselineComparison, CellSummary, Summary } from '../analysis/summary-schema.js';
+import { gateKey } from '../analysis/compare-baseline.js';
+import { KIND_NOTE, summaryKind } from '../analysis/units.js';
+import type { BaselineComparison, CellSummary, GateProblem, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
-import { byBenchmark, cellUnit, deltaText, directCaveat, failureText, interval, num, savingText, slopeText } from './format.js';
+import { byBenchmark, cellUnit, comparisonSentence, comparisonStatusOf, directCaveat, failureText, problemText, savingText, slopeText } from './format.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
-
-function regressionText(k: BaselineComparison): string {
-  const unit = k.unit ?? 'ns';
-  const per = UNIT_TEXT[unit].perCall;
-  return (
-    `${k.variant} slope rose from ${num(k.baselineSlope)} ${interval(k.baselineCi)} ${per} to ${num(k.currentSlope)} ` +
-    `${interval(k.currentCi)} ${per}: ${deltaText(k.deltaNs, k.deltaPct, unit)}`
-  );
-}
 
 function resultLines(c: CellSummary): string[] {
   const lines: string[] = [];
@@ -31,40 +23,54 @@ function resultLines(c: CellSummary): string[] {
   return lines;
 }
 
-function testcase(c: CellSummary, regressions: readonly BaselineComparison[]): string {
+/** A regression or a pair that cannot be compared fails the test case; every gated figure is listed in its output. */
+function testcase(c: CellSummary, gated: readonly BaselineComparison[]): string {
   const head = `    <testcase classname="${x(`tailmatrix.${c.benchmark.name}.${c.kernel.id}`)}" name="${x(`${c.kernel.id} / ${c.boot.name}`)}" time="${seconds(c.wallMs)}">`;
   const body: string[] = [];
+  const failing = gated.filter((k) => ['regression', 'not-comparable'].includes(comparisonStatusOf(k)));
   if (c.status !== 'ok') {
     body.push(`      <failure type="${x(c.status)}" message="${x(failureText(c))}">${x(c.consoleExcerpt.join('\n'))}</failure>`);
-  } else if (regressions.length > 0) {
-    const msg = regressions.map(regressionText).join('; ');
-    body.push(`      <failure type="regression" message="${x(msg)}">${x(regressions.map(regressionText).join('\n'))}</failure>`);
+  } else if (failing.length > 0) {
+    const type = failing.some((k) => k.regression) ? 'regression' : 'not-comparable';
+    body.push(`      <failure type="${type}" message="${x(failing.map(comparisonSentence).join('; '))}">${x(failing.map(comparisonSentence).join('\n'))}</failure>`);
   }
-  body.push(`      <system-out>${x(resultLines(c).join('\n'))}</system-out>`);
+  const lines = [...resultLines(c), ...gated.map((k) => `gate: ${comparisonSentence(k)}`)];
+  body.push(`      <system-out>${x(lines.join('\n'))}</system-out>`);
   return [head, ...body, '    </testcase>'].join('\n');
 }
 
+/** Cells failed in the baseline or missing on either side: one failing test case each (failed-now cells fail their own). */
+function problemCase(p: GateProblem): string {
+  const name = `${p.key}${p.figureKind ? ` (${p.figureKind})` : ''}`;
+  return `    <testcase classname="tailmatrix.gate" name="${x(name)}" time="0"><failure type="${x(p.problem)}" message="${x(problemText(p))}"/></testcase>`;
+}
+
+function suite(name: string, tests: number, failures: number, timeMs: number, timestamp: string, cases: string[]): string {
+  return (
+    `  <testsuite name="${x(name)}" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="${seconds(timeMs)}" timestamp="${x(timestamp)}">\n` +
+    `${cases.join('\n')}\n  </testsuite>`
+  );
+}
+
 export function renderJunit(s: Summary): string {
-  const regs = new Map<string, BaselineComparison[]>();
-  for (const k of s.baseline?.comparisons ?? []) {
-    if (!k.regression) continue;
-    regs.set(k.key, [...(regs.get(k.key) ?? []), k]);
-  }
-  const isFailure = (c: CellSummary) => c.status !== 'ok' || (regs.get(c.key)?.length ?? 0) > 0;
+  // Replicates share a key: its comparisons go with its first cell only.
+  const gated = new Map<string, BaselineComparison[]>();
+  for (const k of s.baseline?.comparisons ?? []) gated.set(k.key, [...(gated.get(k.key) ?? []), k]);
+  const owner = new Map<string, CellSummary>();
+  for (const c of s.cells) if (!owner.has(gateKey(c))) owner.set(gateKey(c), c);
+  const gatedOf = (c: CellSummary) => (owner.get(gateKey(c)) === c ? (gated.get(gateKey(c)) ?? []) : []);
+  const isFailure = (c: CellSummary) => c.status !== 'ok' || gatedOf(c).some((k) => ['regression', 'not-comparable'].includes(comparisonStatusOf(k)));
   const suites: string[] = [];
   for (const [name, cells] of byBenchmark(s.cells)) {
-    const failures = cells.filter(isFailure).length;
     const time = cells.reduce((a, c) => a + c.wallMs, 0);
     // The earliest start among the suite's cells: a timestamp from the data, never from the clock.
     const timestamp = cells.map((c) => c.startedAt).sort()[0] ?? '';
-    suites.push(
-      `  <testsuite name="${x(name)}" tests="${cells.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(time)}" timestamp="${x(timestamp)}">\n` +
-        cells.map((c) => testcase(c, regs.get(c.key) ?? [])).join('\n') +
-        '\n  </testsuite>',
-    );
+    suites.push(suite(name, cells.length, cells.filter(isFailure).length, time, timestamp, cells.map((c) => testcase(c, gatedOf(c)))));
   }
-  const total = s.cells.length;
-  const failures = s.cells.filter(isFailure).length;
+  const problems = (s.baseline?.problems ?? []).filter((p) => p.problem !== 'failed-now');
+  if (problems.length > 0) suites.push(suite('baseline gate', problems.length, problems.length, 0, s.cells.map((c) => c.startedAt).sort()[0] ?? '', problems.map(problemCase)));
+  const total = s.cells.length + problems.length;
+  const failures = s.cells.filter(isFailure).length + problems.length;
   const time = s.cells.reduce((a, c) => a + c.wallMs, 0);
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +

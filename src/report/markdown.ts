@@ -3,20 +3,23 @@ import { byKind, KIND_NOTE, KIND_TITLE } from '../analysis/units.js';
 import type { BaselineSummary, CellSummary, Summary } from '../analysis/summary-schema.js';
 import {
   accelText,
-  baselineSlopeText,
+  BASELINE_HEADER,
+  baselineRow,
+  comparisonStatusOf,
   byBenchmark,
   cellTableHeader,
   cellTitle,
   cellUnit,
-  deltaText,
   directCaveat,
   failureText,
   FIT_DETAIL_HEADER,
   fitDetailRows,
+  gateHeadline,
   gateText,
   kindNotices,
   kernelText,
   methodNote,
+  problemText,
   savingText,
   slopeText,
 } from './format.js';
@@ -100,25 +103,22 @@ function benchmarkSection(name: string, cells: readonly CellSummary[]): string {
 }
 
 function baselineSection(b: BaselineSummary): string {
-  const parts = [
-    '## Baseline',
-    '',
-    `Compared with ${code(b.source)}. Gate: ${gateText(b.gate)}.`,
-    '',
-    `**${b.regressions === 0 ? 'No regression' : `${b.regressions} regression(s)`}** in ${b.comparisons.length} comparison(s).`,
-    '',
-  ];
+  const parts = ['## Baseline', '', `Compared with ${code(b.source)}. Gate: ${gateText(b.gate)}.`, '', `**${gateHeadline(b)}.**`, ''];
   if (b.comparisons.length > 0) {
-    parts.push('| cell | variant | figures | baseline per call | current per call | change | verdict |', '| --- | --- | --- | ---: | ---: | ---: | --- |');
+    parts.push(`| ${BASELINE_HEADER.join(' | ')} |`, `| ${BASELINE_HEADER.map((_, i) => (i >= 3 && i <= 5 ? '---:' : '---')).join(' | ')} |`);
     for (const k of b.comparisons) {
-      const verdict = k.note ?? (k.regression ? '❌ regression' : 'ok');
-      parts.push(
-        `| ${cell(k.key)} | ${k.variant} | ${k.figureKind ?? 'timed'} | ${baselineSlopeText(k.baselineSlope, k.baselineCi, k.unit)} | ${baselineSlopeText(k.currentSlope, k.currentCi, k.unit)} | ${deltaText(k.deltaNs, k.deltaPct, k.unit ?? 'ns')} | ${cell(verdict)} |`,
-      );
+      const r = baselineRow(k);
+      const mark = { regression: '❌ ', 'not-comparable': '⚠️ ', ok: '', 'not-gated': '' }[comparisonStatusOf(k)];
+      r[7] = `${mark}${r[7]}`;
+      parts.push(`| ${r.map(cell).join(' | ')} |`);
     }
     parts.push('');
   }
-  if (b.missing.length > 0) parts.push(`In the baseline but not measured now: ${b.missing.map(code).join(', ')}.`, '');
+  if (b.problems.length > 0) {
+    parts.push('Failed or missing cells (each fails the gate):', '');
+    for (const p of b.problems) parts.push(`- ❌ ${cell(problemText(p))}`);
+    parts.push('');
+  }
   return parts.join('\n');
 }
 

@@ -8,6 +8,8 @@ export type Outcome =
   | { kind: 'regression'; regressions: number }
   /** Cells ran but did not produce a result (boot failed, panic, timeout, agent error). */
   | { kind: 'cell-failures'; cells: string[] }
+  /** The baseline was measured on another accelerator, CPU model or figure kind: no verdict, never a pass. */
+  | { kind: 'not-comparable'; pairs: string[] }
   /** The user's input is at fault (matrix, lockfile, flags, a missing file). */
   | { kind: 'bad-input'; messages: string[] }
   /** The machine or the network is: a tool, a server, a VM that could not start at all. */

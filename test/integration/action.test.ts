@@ -138,5 +138,35 @@ describe('the composite action, as the example workflow uses it', () => {
     expect(summary.baseline?.regressions).toBe(0);
     expect([...new Set(summary.baseline?.comparisons.map((c) => c.key))]).toEqual(BOOTS.map((b) => `${KERNEL_ID}/${b.name}/test-run`));
     expect(summary.baseline?.missing).toEqual([]);
+    // A green gate annotates nothing.
+    expect(r.steps.find((s) => s.name === 'Merge and report')?.output).not.toMatch(/^::(error|warning)/m);
+  });
+});
+
+describe('the gate under GitHub Actions: annotations, exit code, step summary', () => {
+  it('report against a baseline one instruction cheaper and missing a cell: ::error annotations, exit 1, the gate in the step summary', async () => {
+    // The report job's own summary, edited into an older one: one cell's indirect slope an instruction
+    // lower (so now it rose by one), the other cell absent (measured now, missing in the baseline).
+    const own = summarySchema.parse(JSON.parse(await readFile(path.join(workspace, 'report', 'summary.json'), 'utf8')));
+    const [risen, added] = own.cells;
+    const fit = risen!.indirect!.fit!;
+    const older = { ...own, cells: [{ ...risen!, indirect: { ...risen!.indirect!, fit: { ...fit, slope: fit.slope - 1 } } }] };
+    await writeFile(path.join(workspace, 'older.json'), JSON.stringify(older));
+    const before = await readFile(summaryFile, 'utf8');
+    const r = await run({ ...exampleInputs('report'), baseline: 'older.json', out: 'gated-red' });
+    expect(r.failed, explain(r)).toBe(true);
+    expect(r.outputs).toMatchObject({ report: 'gated-red', 'exit-code': '1' });
+    const step = r.steps.find((s) => s.name === 'Merge and report')!.output;
+    const key = (c: typeof risen) => `${c!.kernel.id}/${c!.boot.name}/${c!.benchmark.name}`;
+    expect(step).toMatch(new RegExp(`^::error title=tailmatrix%3A ${key(risen).replace(/[./]/g, '\\$&')} regression::indirect slope \\(instructions\\) regression: .* instr/call .*: \\+1\\.00 instr \\(\\+\\d+\\.\\d %25\\), exact count$`, 'm'));
+    expect(step).toContain(`::error title=tailmatrix%3A ${key(added)} missing-in-baseline::${key(added)}: measured now, missing in the baseline`);
+    expect(step).not.toContain('::warning');
+    const merged = summarySchema.parse(JSON.parse(await readFile(path.join(workspace, 'gated-red', 'summary.json'), 'utf8')));
+    expect(merged.cells).toHaveLength(2);
+    expect(merged.baseline?.comparisons.filter((c) => c.regression).map((c) => [c.key, c.variant, c.unit, c.deltaNs])).toEqual([[key(risen), 'indirect', 'instructions', 1]]);
+    const added2 = (await readFile(summaryFile, 'utf8')).slice(before.length);
+    expect(added2).toContain('## Baseline');
+    expect(added2).toContain('**1 regression(s) in 2 comparison(s), 1 failed or missing cell(s) (each fails the gate).**');
+    expect(added2).toMatch(/\| indirect slope \| instructions \| .* \| \+1\.00 instr \(\+\d+\.\d %\) \| exact count \| ❌ regression \|/);
   });
 });

@@ -9,6 +9,8 @@ import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import type { Result } from '../../src/util/result.js';
 
 export const NO_POKE_PATCH = path.join(PACKAGE_ROOT, 'test/fixtures/patches/no-tail-call-poke.patch');
+/** One extra `nop` on both JIT tail-call paths: +1 executed instruction per tail call (the exact gate's test). */
+export const ONE_MORE_INSN_PATCH = path.join(PACKAGE_ROOT, 'test/fixtures/patches/one-more-tail-call-insn.patch');
 
 export function linux61Source(patches: readonly string[] = []): BuildSource {
   return buildSource.parse({

@@ -1,13 +1,16 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isRegression } from '../../src/analysis/compare-baseline.js';
+import { judgeExact, judgeTimed } from '../../src/analysis/gate-judge.js';
+import { gate as gateSchema } from '../../src/matrix/schema.js';
+import { summary as summarySchema } from '../../src/analysis/summary-schema.js';
 import { EXIT, exitCodeOf } from '../../src/cli/exit-codes.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
 import { writeReports } from '../../src/report/write-reports.js';
 import { fixtureModels, generateCell, KVM_RUN, writeRuns, type CellModel } from '../fixtures/results/generate.js';
 
-const GATE = { thresholdNs: 1, thresholdInstructions: 0, thresholdPct: 10 };
+const GATE = gateSchema.parse({});
 const TARGET = '6.1-cloud/retpoline/test-run';
 let tmp: string;
 let baselineDir: string;
@@ -44,7 +47,8 @@ async function gateAgainst(current: string, baseline: string) {
 describe('baseline gate', () => {
   it('passes a re-measurement that differs only by noise', async () => {
     const out = await gateAgainst(await rerun('noise'), baselineDir);
-    expect(out.summary.baseline!.comparisons).toHaveLength(8);
+    // direct, indirect and their ratio for each of the 4 KVM cells
+    expect(out.summary.baseline!.comparisons).toHaveLength(12);
     expect(out.summary.baseline!.regressions).toBe(0);
     expect(exitCodeOf(out.verdict)).toBe(EXIT.ok);
   });
@@ -53,21 +57,24 @@ describe('baseline gate', () => {
     const cur = await rerun('slower', 21);
     const out = await gateAgainst(cur, baselineDir);
     const regs = out.summary.baseline!.comparisons.filter((c) => c.regression);
-    expect(regs.map((r) => `${r.key} ${r.variant}`)).toEqual([`${TARGET} indirect`]);
+    // The indirect/direct ratio, the CPU-speed-robust second figure, rose with it.
+    expect(regs.map((r) => `${r.key} ${r.variant}`)).toEqual([`${TARGET} indirect`, `${TARGET} ratio`]);
     expect(regs[0]!.deltaNs).toBeCloseTo(3.2, 0);
     expect(exitCodeOf(out.verdict)).toBe(EXIT.regression);
     const junit = await readFile(path.join(cur, 'report', 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/<failure type="regression" message="indirect slope rose from 17\.\d\d \[[\d., ]+\] ns\/call to 2[01]\.\d\d \[[\d., ]+\] ns\/call: \+3\.\d\d ns/);
+    expect(junit).toMatch(
+      /<failure type="regression" message="indirect slope \(hardware-ns\) regression: 17\.\d\d \[[\d., ]+\] ns\/call \(1 replicate, 95 % CI\) → 2[01]\.\d\d \[[\d., ]+\] ns\/call \(1 replicate, 95 % CI\): \+3\.\d\d ns \(\+\d+\.\d %\), minimum effect only; one replicate a side/,
+    );
     const md = await readFile(path.join(cur, 'report', 'report.md'), 'utf8');
-    expect(md).toContain('**1 regression(s)**');
-    expect(md).toMatch(/\| 6\.1-cloud\/retpoline\/test-run \| indirect \|.*❌ regression \|/);
+    expect(md).toContain('**2 regression(s) in 12 comparison(s).**');
+    expect(md).toMatch(/\| 6\.1-cloud\/retpoline\/test-run \| indirect slope \| hardware-ns \|.* ns\/call .*\| ❌ regression: one replicate a side/);
   });
 
   it('lets a real but small rise (0.4 ns, under the 1 ns threshold) through', async () => {
     const out = await gateAgainst(await rerun('small', 18.2), baselineDir);
     const k = out.summary.baseline!.comparisons.find((c) => c.key === TARGET && c.variant === 'indirect')!;
     // The intervals are narrow enough to tell the change apart; the threshold is what keeps it quiet.
-    expect(k.currentCi[0]).toBeGreaterThan(k.baselineCi[1]);
+    expect(k.currentCi![0]).toBeGreaterThan(k.baselineCi![1]);
     expect(k.regression).toBe(false);
     expect(exitCodeOf(out.verdict)).toBe(EXIT.ok);
   });
@@ -76,11 +83,11 @@ describe('baseline gate', () => {
     const base = await gateAgainst(baselineDir, baselineDir);
     expect(base.summary.baseline!.regressions).toBe(0);
     const out = await gateAgainst(await rerun('slower2', 21), path.join(baselineDir, 'report', 'summary.json'));
-    expect(out.summary.baseline!.regressions).toBe(1);
+    expect(out.summary.baseline!.regressions).toBe(2); // the indirect slope and the ratio
     expect(exitCodeOf(out.verdict)).toBe(EXIT.regression);
     // A previous report folder (summary.json, no cells/) works as well.
     const again = await gateAgainst(await rerun('slower3', 21), path.join(baselineDir, 'report'));
-    expect(again.summary.baseline!.regressions).toBe(1);
+    expect(again.summary.baseline!.regressions).toBe(2);
   });
 
   it('never compares emulated timings with hardware ones', async () => {
@@ -90,7 +97,9 @@ describe('baseline gate', () => {
     const [cur] = await writeRuns(path.join(tmp, 'tcg'), models.map(generateCell));
     const out = await gateAgainst(cur!, baselineDir);
     expect(out.summary.baseline!.regressions).toBe(0);
-    expect(out.summary.baseline!.comparisons.every((c) => c.note === 'figure kind changed (hardware-ns → emulated-ns), not compared')).toBe(true);
+    expect(out.summary.baseline!.comparisons.every((c) => c.status === 'not-comparable' && c.note === 'figure kind changed (hardware-ns → emulated-ns): not comparable')).toBe(true);
+    // Not comparable is never a pass.
+    expect(exitCodeOf(out.verdict)).toBe(EXIT.notComparable);
   });
 
   it('never compares instruction counts with timings, and gates instruction counts in instructions', async () => {
@@ -110,16 +119,18 @@ describe('baseline gate', () => {
     const [timedTcg] = await writeRuns(path.join(tmp, 'timed-tcg'), fixtureModels().filter((m) => m.runId === KVM_RUN).map((m) => generateCell({ ...m, runId: 'timed-tcg', accelerator: 'tcg' as const })));
     const mixed = await gateAgainst(timedTcg!, icountBase!);
     expect(mixed.summary.baseline!.regressions).toBe(0);
-    expect(mixed.summary.baseline!.comparisons.every((c) => c.note === 'figure kind changed (instructions → emulated-ns), not compared')).toBe(true);
+    expect(mixed.summary.baseline!.comparisons.every((c) => c.status === 'not-comparable' && c.note === 'figure kind changed (instructions → emulated-ns): not comparable')).toBe(true);
 
     // 14 → 17 instructions per call: +3 instr (+21 %), exact, so a regression in instructions.
     const [slower] = await writeRuns(path.join(tmp, 'icount-slower'), counted('icount-slower', 17));
     const out = await gateAgainst(slower!, icountBase!);
     const regs = out.summary.baseline!.comparisons.filter((c) => c.regression);
     expect(regs).toHaveLength(4);
-    for (const r of regs) expect(r).toMatchObject({ variant: 'indirect', figureKind: 'instructions', unit: 'instructions', deltaNs: 3 });
+    for (const r of regs) expect(r).toMatchObject({ variant: 'indirect', figureKind: 'instructions', unit: 'instructions', deltaNs: 3, method: 'exact' });
     const junit = await readFile(path.join(slower!, 'report', 'junit.xml'), 'utf8');
-    expect(junit).toMatch(/message="indirect slope rose from 14\.00 \[14\.00, 14\.00\] instr\/call to 17\.00 \[17\.00, 17\.00\] instr\/call: \+3\.00 instr \(\+21\.4 %\)"/);
+    expect(junit).toContain(
+      'message="indirect slope (instructions) regression: 14.00 [14.00, 14.00] instr/call (1 replicate, 95 % CI) → 17.00 [17.00, 17.00] instr/call (1 replicate, 95 % CI): +3.00 instr (+21.4 %), exact count"',
+    );
   });
 
   it('reports a baseline that cannot be read as bad input', async () => {
@@ -128,14 +139,152 @@ describe('baseline gate', () => {
   });
 });
 
-describe('isRegression', () => {
-  it.each([
-    ['rise past both thresholds, intervals apart', { slope: 10, ci: [9.5, 10.5] }, { slope: 12, ci: [11.5, 12.5] }, true],
-    ['past the ns threshold (+1.5 ns) but not the % (+7.5 %)', { slope: 20, ci: [19.8, 20.2] }, { slope: 21.5, ci: [21.3, 21.7] }, false],
-    ['past the % threshold (+25 %) but not the ns (+0.5 ns)', { slope: 2, ci: [1.95, 2.05] }, { slope: 2.5, ci: [2.45, 2.55] }, false],
-    ['past both thresholds but intervals overlap', { slope: 10, ci: [9.5, 10.5] }, { slope: 12, ci: [10.4, 13.6] }, false],
-    ['faster', { slope: 10, ci: [9.5, 10.5] }, { slope: 5, ci: [4.5, 5.5] }, false],
-  ] as const)('%s', (_name, base, cur, expected) => {
-    expect(isRegression(base, cur, GATE)).toBe(expected);
+
+describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind)', () => {
+  /** `n` re-measurements of the KVM fixtures (separate runs: other seeds), the target's indirect slope set. */
+  async function replicates(name: string, n: number, indirectSlope?: number, cpuModel?: string): Promise<string> {
+    const root = path.join(tmp, name);
+    for (let r = 0; r < n; r++) {
+      const cells = fixtureModels()
+        .filter((m) => m.runId === KVM_RUN)
+        .map((m) => ({
+          ...m,
+          runId: `${name}-r${r}`,
+          seed: m.seed + 7919 * (r + 1) + name.length,
+          indirect: indirectSlope !== undefined && `${m.kernelId}/${m.boot.name}/test-run` === TARGET ? { ...m.indirect, slope: indirectSlope } : m.indirect,
+        }))
+        .map(generateCell)
+        .map((c) => (cpuModel === undefined ? c : { ...c, fingerprint: { ...c.fingerprint!, cpuModel } }));
+      await writeRuns(root, cells);
+    }
+    return root;
+  }
+
+  it('decides a timed rise by a U test across the replicates and the minimum effect, and names both', async () => {
+    const base = await replicates('rep-base', 5);
+    const out = await gateAgainst(await replicates('rep-slower', 5, 20), base);
+    const b = out.summary.baseline!;
+    const k = b.comparisons.find((c) => c.key === TARGET && c.variant === 'indirect')!;
+    expect(k).toMatchObject({ status: 'regression', method: 'u-test', unit: 'ns', figureKind: 'hardware-ns' });
+    expect(k.baselineValues).toHaveLength(5);
+    // Every current replicate above every baseline one: the smallest p five against five can give.
+    expect(k.pValue).toBeCloseTo(1 / 252, 10);
+    expect(b.comparisons.filter((c) => c.regression).map((c) => `${c.key} ${c.variant}`)).toEqual([`${TARGET} indirect`, `${TARGET} ratio`]);
+    const md = await readFile(path.join(tmp, 'rep-slower', 'report', 'report.md'), 'utf8');
+    expect(md).toMatch(/\| 6\.1-cloud\/retpoline\/test-run \| indirect slope \| hardware-ns \| 17\.\d\d \[[\d., ]+\] ns\/call \(5 replicates, range\) \| 2[01]\.\d\d \[[\d., ]+\] ns\/call \(5 replicates, range\) \| \+\d\.\d\d ns \(\+\d+\.\d %\) \| U test, p = 0\.0040 \| ❌ regression \|/);
+  });
+
+  it('never flags replicates of the same kernel against each other', async () => {
+    const out = await gateAgainst(await replicates('rep-again', 5), await replicates('rep-base2', 5));
+    const b = out.summary.baseline!;
+    expect(b.comparisons).toHaveLength(12);
+    expect(b.comparisons.every((c) => c.method === 'u-test' && c.status === 'ok')).toBe(true);
+    expect(exitCodeOf(out.verdict)).toBe(EXIT.ok);
+  });
+
+  it('calls hardware timings of another CPU model not comparable, which is never a pass', async () => {
+    const out = await gateAgainst(await replicates('rep-other-cpu', 3, undefined, 'Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz'), await replicates('rep-base3', 3));
+    const b = out.summary.baseline!;
+    expect(b.notComparable).toBe(12);
+    expect(b.comparisons[0]!.note).toBe('CPU model changed (AMD EPYC 7763 64-Core Processor → Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz): not comparable');
+    expect(exitCodeOf(out.verdict)).toBe(EXIT.notComparable);
+    const md = await readFile(path.join(tmp, 'rep-other-cpu', 'report', 'report.md'), 'utf8');
+    expect(md).toContain('12 not comparable (never a pass)');
+  });
+
+  it('fails the gate on cells missing on either side and on a cell that failed in the baseline', async () => {
+    const models = fixtureModels().filter((m) => m.runId === KVM_RUN);
+    const [dropped, broken] = [models[0]!, models[1]!];
+    const [baseDir] = await writeRuns(
+      path.join(tmp, 'problems-base'),
+      models
+        .filter((m) => m !== dropped)
+        .map((m) => generateCell(m === broken ? { ...m, failure: { status: 'timeout', message: 'no result in 600 s', consoleTail: ['…'] } } : m)),
+    );
+    const [curDir] = await writeRuns(path.join(tmp, 'problems-cur'), models.filter((m) => m !== models[3]).map((m) => generateCell({ ...m, runId: 'problems-cur', seed: m.seed + 5 })));
+    const out = await gateAgainst(curDir!, baseDir!);
+    const key = (m: typeof dropped) => `${m.kernelId}/${m.boot.name}/test-run`;
+    expect(out.summary.baseline!.problems.map((p) => [p.key, p.problem])).toEqual([
+      [key(dropped), 'missing-in-baseline'],
+      [key(broken), 'failed-in-baseline'],
+      [key(models[3]!), 'missing-now'],
+    ]);
+    expect(out.summary.baseline!.regressions).toBe(0);
+    expect(exitCodeOf(out.verdict)).toBe(EXIT.cellFailures);
+    const junit = await readFile(path.join(curDir!, 'report', 'junit.xml'), 'utf8');
+    expect(junit).toContain(`<testcase classname="tailmatrix.gate" name="${key(models[3]!)}" time="0"><failure type="missing-now"`);
+    expect(junit).toContain('failed in the baseline: ');
+  });
+});
+
+describe('judgeTimed', () => {
+  it('holds back a rise past the minimum effect that the spread between replicates explains', () => {
+    const j = judgeTimed([10, 12, 14, 16, 18], [11.5, 13.5, 15.5, 17.5, 19.5], GATE, GATE.thresholdNs);
+    expect(j.delta).toBeCloseTo(1.5, 10);
+    expect(j.deltaPct!).toBeGreaterThan(10);
+    expect(j.method).toBe('u-test');
+    expect(j.pValue!).toBeGreaterThan(0.05);
+    expect(j.regression).toBe(false);
+  });
+
+  it('flags exactly the minimum effect (>=): +1 ns and +10 %', () => {
+    const j = judgeTimed([10, 10, 10, 10], [11, 11, 11, 11], GATE, 1);
+    expect([j.delta, j.deltaPct, j.regression]).toEqual([1, 10, true]);
+  });
+
+  it('with one replicate a side, or too few for the test to reach alpha, says it decided on the minimum effect alone', () => {
+    const one = judgeTimed([10], [11.5], GATE, 1);
+    expect(one).toMatchObject({ regression: true, method: 'thresholds', pValue: null });
+    expect(one.note).toMatch(/^one replicate a side: no spread between boots is known/);
+    const two = judgeTimed([10, 10.1], [12, 12.1], GATE, 1);
+    expect(two.method).toBe('thresholds');
+    expect(two.note).toBe('2 vs 2 replicates: the U test cannot reach p ≤ 0.05 (smallest p = 0.167), decided on the minimum effect alone');
+  });
+
+  it('never flags a speed-up', () => {
+    expect(judgeTimed([10, 10.1, 10.2, 10.3, 10.4], [5, 5.1, 5.2, 5.3, 5.4], GATE, 1).regression).toBe(false);
+  });
+});
+
+describe('judgeExact', () => {
+  it('flags a rise of gate.instructions (default 1) per tail call, and nothing less', () => {
+    expect(judgeExact([11], [12], GATE)).toMatchObject({ regression: true, delta: 1, method: 'exact' });
+    // Fits of whole counts carry float rounding: the slopes of a real patched linux-6.1 (test/slow/gate-exact.test.ts).
+    expect(judgeExact([22.005347593582886], [23.005347593582893], GATE)).toMatchObject({ regression: true, delta: 1 });
+    expect(judgeExact([22.005347593582893], [23.005347593582886], GATE)).toMatchObject({ regression: true, delta: 1 });
+    expect(judgeExact([11, 11], [11, 11], GATE).regression).toBe(false);
+    expect(judgeExact([11], [11.5], GATE).regression).toBe(false);
+    expect(judgeExact([11], [13], gateSchema.parse({ instructions: 3 })).regression).toBe(false);
+  });
+
+  it('reads the old thresholdInstructions ("more than t") as instructions ⌊t⌋ + 1', () => {
+    expect(gateSchema.parse({ thresholdInstructions: 0 }).instructions).toBe(1);
+    expect(gateSchema.parse({ thresholdInstructions: 2 }).instructions).toBe(3);
+    expect(gateSchema.parse({ thresholdInstructions: 2, instructions: 1 }).instructions).toBe(1);
+    expect(gateSchema.parse({})).toEqual({ instructions: 1, thresholdNs: 1, thresholdPct: 10, alpha: 0.05 });
+  });
+});
+
+describe('older summaries', () => {
+  it('a summary.json written before the gate had kinds still loads as a baseline, and its own gate section still renders', async () => {
+    const base = await gateAgainst(baselineDir, baselineDir);
+    const json = JSON.parse(await readFile(path.join(baselineDir, 'report', 'summary.json'), 'utf8')) as Record<string, unknown>;
+    // The baseline section as the previous version wrote it: thresholds "more than", no status, method or replicates.
+    const k = base.summary.baseline!.comparisons[0]!;
+    json.baseline = {
+      source: 'old',
+      gate: { thresholdNs: 1, thresholdInstructions: 0, thresholdPct: 10 },
+      comparisons: [{ key: k.key, variant: 'direct', figureKind: 'hardware-ns', unit: 'ns', baselineSlope: 3, baselineCi: [2.9, 3.1], currentSlope: 3, currentCi: [2.9, 3.1], deltaNs: 0, deltaPct: 0, regression: false, note: null }],
+      regressions: 0,
+      missing: [],
+    };
+    const file = path.join(tmp, 'old-summary.json');
+    await writeFile(file, JSON.stringify(json));
+    const out = await gateAgainst(await rerun('vs-old'), file);
+    expect(out.summary.baseline!.comparisons).toHaveLength(12);
+    expect(exitCodeOf(out.verdict)).toBe(EXIT.ok);
+    const old = summarySchema.parse(json);
+    expect(old.baseline).toMatchObject({ notComparable: 0, problems: [] });
+    expect(renderMarkdown(old)).toContain('Gate: (older summary) a slope regressed when it rose by more than 1 ns (0 instr)');
   });
 });

@@ -9,6 +9,7 @@ import { loadResultDirs } from '../../src/results/load.js';
 import { matrixOrder } from '../../src/analysis/matrix-order.js';
 import type { Summary } from '../../src/analysis/summary-schema.js';
 import { INSTRUCTIONS_NOTE } from '../../src/analysis/units.js';
+import { gate as gateSchema } from '../../src/matrix/schema.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderJunit } from '../../src/report/junit.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
@@ -17,7 +18,7 @@ import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { FIXTURE_ROOT } from '../fixtures/results/generate.js';
 
 const ICOUNT_ROOT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'icount');
-const GATE = { thresholdNs: 1, thresholdInstructions: 0, thresholdPct: 10 };
+const GATE = gateSchema.parse({});
 
 let summary: Summary;
 let loadedCells: Awaited<ReturnType<typeof load>>;
@@ -37,14 +38,15 @@ beforeAll(async () => {
 });
 
 const FIGURE = String.raw`[+-]?\d+\.\d+`;
-/** A figure group with its unit: "11.00 ± 0.00 instr/call", "3.01 [2.96, 3.06] ns/call", "+1.00 instr", "84.6 %", "2.9 s". */
-const WITH_UNIT = new RegExp(String.raw`${FIGURE}( ± ${FIGURE})?( \[${FIGURE}, ${FIGURE}\])? (ns/call|instr/call|ns|instr|%|s)(?![\w/])`, 'g');
+/** A figure group with its unit: "11.00 ± 0.00 instr/call", "3.01 [2.96, 3.06] ns/call", "+1.00 instr", "84.6 %", "2.9 s", "6.50 × (indirect/direct)". */
+const WITH_UNIT = new RegExp(String.raw`${FIGURE}( ± ${FIGURE})?( \[${FIGURE}, ${FIGURE}\])? (ns/call|instr/call|ns|instr|%|s|×)(?![\w/])`, 'g');
 
 /** The decimal numbers left in a piece of text once every figure with a unit and every name is removed. */
 function unitless(text: string): string[] {
   const stripped = text
     .replace(/`[^`]*`/g, '') // code: file names, run ids, cell keys
     .replace(/R² \d\.\d+/g, '') // a coefficient of determination has no unit
+    .replace(/\bp [=≤] \d\.\d+/g, '') // nor has a p-value or a significance level
     .replace(/\b\d+(\.\d+)+[-+][\w.+-]*/g, '') // kernel ids and releases: 5.10-cloud, 6.12.117+deb13-cloud-amd64
     .replace(/\b\d+\.\d+\.\d+\b/g, '') // versions
     .replace(/\[\s*\d+\.\d+\]/g, '') // console timestamps: [    2.301122]
@@ -118,7 +120,7 @@ describe('units in every report format', () => {
   it('JSON: every figure sits in a cell, comparison or baseline pair that names its unit', () => {
     const json = JSON.parse(renderJson(summary)) as Summary;
     // Numbers whose key says what they are (counts, ratios, ms, %, thresholds named by unit).
-    const SELF_DESCRIBED = new Set(['n', 'df', 'r2', 'depth', 'samples', 'invalidSamples', 'wallMs', 'savingPct', 'deltaPct', 'ratio', 'cells', 'ok', 'failed', 'skipped', 'emulated', 'regressions', 'thresholdNs', 'thresholdInstructions', 'thresholdPct', 'icountShift', 'summaryVersion', 'hardware-ns', 'emulated-ns', 'instructions']);
+    const SELF_DESCRIBED = new Set(['n', 'df', 'r2', 'depth', 'samples', 'invalidSamples', 'wallMs', 'savingPct', 'deltaPct', 'ratio', 'cells', 'ok', 'failed', 'skipped', 'emulated', 'regressions', 'thresholdNs', 'thresholdInstructions', 'thresholdPct', 'alpha', 'pValue', 'notComparable', 'icountShift', 'summaryVersion', 'hardware-ns', 'emulated-ns', 'instructions']);
     const problems: string[] = [];
     const walk = (node: unknown, at: string, unit: string | undefined, key: string) => {
       if (typeof node === 'number') {
@@ -136,7 +138,7 @@ describe('units in every report format', () => {
     walk(json, '$', undefined, '');
     expect(problems).toEqual([]);
     for (const c of json.cells) expect(c.unit).toBe(c.figureKind === 'instructions' ? 'instructions' : 'ns');
-    for (const k of json.baseline!.comparisons) expect(k.unit).toBe(k.figureKind === 'instructions' ? 'instructions' : 'ns');
+    for (const k of json.baseline!.comparisons) expect(k.unit).toBe(k.variant === 'ratio' ? 'ratio' : k.figureKind === 'instructions' ? 'instructions' : 'ns');
   });
 
   it('the progress headline names the unit and the mode', () => {

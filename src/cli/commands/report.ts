@@ -7,6 +7,7 @@ import { writeReports } from '../../report/write-reports.js';
 import { UserError } from '../../util/result.js';
 import type { DefineCommand } from './define.js';
 import { finishWith } from '../exit-codes.js';
+import { annotateForGithub } from '../github-annotations.js';
 
 interface ReportFlags {
   out?: string;
@@ -14,15 +15,14 @@ interface ReportFlags {
   format: string;
   gateNs?: string;
   gatePct?: string;
+  gateInstructions?: string;
 }
 
 function gateFrom(flags: ReportFlags): Gate | undefined {
-  if (flags.gateNs === undefined && flags.gatePct === undefined) return undefined;
-  const parsed = gateSchema.safeParse({
-    thresholdNs: flags.gateNs === undefined ? undefined : Number(flags.gateNs),
-    thresholdPct: flags.gatePct === undefined ? undefined : Number(flags.gatePct),
-  });
-  if (!parsed.success) throw new UserError('--gate-ns / --gate-pct: expected non-negative numbers');
+  if (flags.gateNs === undefined && flags.gatePct === undefined && flags.gateInstructions === undefined) return undefined;
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const parsed = gateSchema.safeParse({ thresholdNs: num(flags.gateNs), thresholdPct: num(flags.gatePct), instructions: num(flags.gateInstructions) });
+  if (!parsed.success) throw new UserError('--gate-ns / --gate-pct / --gate-instructions: expected non-negative numbers');
   return parsed.data;
 }
 
@@ -33,8 +33,9 @@ export const defineReport: DefineCommand = (setExit) =>
     .option('-o, --out <dir>', 'where to write the reports (default: the result folder, when only one is given)')
     .option('-b, --baseline <path>', 'previous summary.json or results folder to gate against')
     .addOption(new Option('-f, --format <list>', `comma-separated formats: ${REPORT_FORMATS.join(',')}`).default(REPORT_FORMATS.join(',')))
-    .option('--gate-ns <ns>', 'regression threshold in ns per call (default: the run\'s matrix gate)')
-    .option('--gate-pct <pct>', 'regression threshold in percent (default: the run\'s matrix gate)')
+    .option('--gate-ns <ns>', 'timed cells: smallest rise that counts, ns per call (default: the run\'s matrix gate)')
+    .option('--gate-pct <pct>', 'timed cells: smallest rise that counts, percent (default: the run\'s matrix gate)')
+    .option('--gate-instructions <n>', 'instruction cells: a rise of at least n instructions per call regresses (default: the run\'s matrix gate)')
     .action(async (dirs: string[], flags: ReportFlags) => {
       const outDir = flags.out ?? (dirs.length === 1 ? dirs[0] : undefined);
       if (outDir === undefined) throw new UserError('several result folders given: say where the merged report goes with --out');
@@ -50,6 +51,7 @@ export const defineReport: DefineCommand = (setExit) =>
       if (!res.ok) throw new UserError(res.error);
       const { summary, files, verdict } = res.value;
       for (const f of files) process.stdout.write(`${f}\n`);
+      await annotateForGithub(summary, process.env, process.stdout);
       const t = summary.totals;
       const regressions = summary.baseline ? `, ${summary.baseline.regressions} regression(s)` : '';
       process.stderr.write(`${t.cells} cell(s): ${t.ok} ok, ${t.failed} failed, ${t.skipped} skipped, ${t.emulated} emulated${regressions}\n`);

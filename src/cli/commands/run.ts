@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ALLOW_UNSIGNED_HELP, collectList, withProgressOptions } from '../options.js';
 import type { DefineCommand } from './define.js';
@@ -8,6 +9,7 @@ import { dryRunLines, runView } from '../views/run-view.js';
 import { listrOptions } from '../renderer.js';
 import { abortOnSigint } from '../sigint.js';
 import { finishWith } from '../exit-codes.js';
+import { annotateForGithub } from '../github-annotations.js';
 import { UserError } from '../../util/result.js';
 
 export interface RunCommandOptions {
@@ -83,7 +85,9 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
       await runView(feed, start, { consoleLines: opts.verbose ?? false, listr }).run();
       if (opts.dryRun) process.stdout.write(`${(await lines).join('\n')}\n`);
     }
-    return finishWith((await running).outcome);
+    const result = await running;
+    if (result.run && !opts.dryRun) await annotateForGithub(path.join(result.run.runDir, 'summary.json'), process.env, process.stdout);
+    return finishWith(result.outcome);
   } finally {
     unwire();
   }

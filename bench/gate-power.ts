@@ -1,0 +1,148 @@
+// Benchmark: the timed gate's false-alarm rate and its power, on real hardware figures of this machine.
+//
+//   npx tsx bench/gate-power.ts [--measure 40] [--pool DIR] [--trials 1000] [--replicates 2,3,4,5,6,8,10] [--rise 10]
+//
+// Needs root: it measures the running kernel natively (`tailmatrix run --kernel host`, backend native,
+// which restores the host's sysctls itself). Step 1 runs that cell --measure times, each a separate
+// run (a separate agent process: the native counterpart of a separate boot), into --pool (kept, so a
+// later call with --measure 0 reuses it). Step 2 resamples those measured replicates, cheaply: per
+// trial, 2n distinct replicates drawn at random from the pool, n as the baseline and n as the current
+// side, gated by the real gate (compareWithBaseline):
+//   - A/A: both sides as measured. Any regression is a false alarm;
+//   - detection: the current side's indirect slope raised by --rise % (so the ratio rises too). A
+//     regression of the indirect slope or the ratio is a detection.
+// Both with the default gate (the minimum effect: 1 ns and 10 %) and with the U test alone (minimum
+// effect 0), since +10 % of a ~2-3 ns native slope is below the 1 ns minimum effect by design.
+// Caveat: the pool's replicates come from one window of time on one machine; drift over days, which a
+// real baseline also holds, is not in it. Timings taken while other work runs are inflated.
+import { mkdir, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { analyse } from '../src/analysis/analyse.js';
+import { compareWithBaseline } from '../src/analysis/compare-baseline.js';
+import { SUMMARY_VERSION, type CellSummary, type Summary } from '../src/analysis/summary-schema.js';
+import { main } from '../src/cli/main.js';
+import { gate as gateSchema, type Gate } from '../src/matrix/schema.js';
+import { loadResultDirs } from '../src/results/load.js';
+import { prng } from '../test/fixtures/results/generate.js';
+
+const { values } = parseArgs({
+  options: {
+    measure: { type: 'string', default: '40' },
+    pool: { type: 'string', default: path.join(os.tmpdir(), 'tailmatrix-gate-power') },
+    matrix: { type: 'string', short: 'm', default: 'matrix.json' },
+    trials: { type: 'string', default: '1000' },
+    replicates: { type: 'string', default: '2,3,4,5,6,8,10' },
+    rise: { type: 'string', default: '10' },
+    seed: { type: 'string', default: '1' },
+  },
+});
+
+async function measure(n: number): Promise<void> {
+  await mkdir(values.pool, { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const code = await main(['node', 'tailmatrix', 'run', '-m', values.matrix, '--kernel', 'host', '--results', values.pool, '--quiet']);
+    if (code !== 0) throw new Error(`run ${i + 1}/${n}: tailmatrix run exited ${code}`);
+    process.stderr.write(`measured ${i + 1}/${n} (load ${os.loadavg()[0]!.toFixed(1)})\n`);
+  }
+}
+
+async function pool(): Promise<CellSummary[]> {
+  const dirs = (await readdir(values.pool)).map((d) => path.join(values.pool, d));
+  const loaded = await loadResultDirs(dirs);
+  if (!loaded.ok) throw new Error(loaded.error);
+  const cells = analyse(loaded.value.cells.map((c) => c.cell)).cells.filter((c) => c.status === 'ok' && c.figureKind === 'hardware-ns' && c.direct?.fit && c.indirect?.fit);
+  if (cells.length < 4) throw new Error(`${values.pool}: ${cells.length} usable native cells; measure more (--measure N, as root)`);
+  return cells;
+}
+
+const summaryOf = (cells: CellSummary[]): Summary => ({
+  summaryVersion: SUMMARY_VERSION,
+  tool: { name: 'tailmatrix', version: 'bench' },
+  runs: [],
+  totals: { cells: cells.length, ok: cells.length, failed: 0, skipped: 0, emulated: 0 },
+  cells,
+  notes: [],
+  baseline: null,
+});
+
+/** The same cell with its indirect slope raised by `pct` %: what a real regression of the indirect jump does. */
+function raised(c: CellSummary, pct: number): CellSummary {
+  const f = c.indirect!.fit!;
+  const k = 1 + pct / 100;
+  return { ...c, indirect: { ...c.indirect!, fit: { ...f, slope: f.slope * k, slopeCi: [f.slopeCi[0] * k, f.slopeCi[1] * k] } } };
+}
+
+function shuffled<T>(xs: readonly T[], rnd: () => number): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+interface Rates {
+  /** A/A trials with a regression on any figure (direct, indirect, ratio). */
+  falseAlarm: number;
+  /** A/A trials with a regression of the indirect slope: one test's own rate. */
+  falseAlarmIndirect: number;
+  detection: number;
+}
+
+function rates(cells: readonly CellSummary[], n: number, gate: Gate, trials: number, rise: number, seed: number): Rates {
+  const rnd = prng(seed);
+  let alarms = 0;
+  let indirectAlarms = 0;
+  let detected = 0;
+  for (let t = 0; t < trials; t++) {
+    const pick = shuffled(cells, rnd);
+    const base = summaryOf(pick.slice(0, n));
+    const cur = pick.slice(n, 2 * n);
+    const aa = compareWithBaseline(summaryOf(cur), base, 'A/A', gate).comparisons;
+    if (aa.some((k) => k.regression)) alarms++;
+    if (aa.some((k) => k.regression && k.variant === 'indirect')) indirectAlarms++;
+    const hit = compareWithBaseline(summaryOf(cur.map((c) => raised(c, rise))), base, 'A/B', gate).comparisons;
+    if (hit.some((k) => k.regression && (k.variant === 'indirect' || k.variant === 'ratio'))) detected++;
+  }
+  return { falseAlarm: alarms / trials, falseAlarmIndirect: indirectAlarms / trials, detection: detected / trials };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+const toMeasure = Number(values.measure);
+if (toMeasure > 0) await measure(toMeasure);
+const cells = await pool();
+const trials = Number(values.trials);
+const rise = Number(values.rise);
+const defaults = gateSchema.parse({});
+const settings: [string, Gate][] = [
+  [`default gate (U test p ≤ ${defaults.alpha}, minimum effect ${defaults.thresholdNs} ns and ${defaults.thresholdPct} %)`, defaults],
+  [`U test alone (p ≤ ${defaults.alpha}, minimum effect 0)`, gateSchema.parse({ thresholdNs: 0, thresholdPct: 0 })],
+];
+const slopes = (v: 'direct' | 'indirect') => cells.map((c) => c[v]!.fit!.slope);
+const range = (xs: number[]) => `${Math.min(...xs).toFixed(3)} … ${Math.max(...xs).toFixed(3)}`;
+/** Coefficient of variation between replicates: what a +10 % rise must stand out from. */
+function cv(xs: number[]): string {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return `${((100 * Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1))) / m).toFixed(1)} %`;
+}
+console.log(`Native (running kernel ${os.release()}, ${os.cpus()[0]?.model ?? '?'}, ${os.availableParallelism()} cores, load now ${os.loadavg()[0]!.toFixed(1)})`);
+console.log(`pool: ${cells.length} replicate cells in ${values.pool}; direct slope ${range(slopes('direct'))} ns/call, indirect ${range(slopes('indirect'))} ns/call`);
+const ratios = cells.map((c) => c.indirect!.fit!.slope / c.direct!.fit!.slope);
+console.log(`spread between replicates (CV): direct ${cv(slopes('direct'))}, indirect ${cv(slopes('indirect'))}, indirect/direct ratio ${cv(ratios)}`);
+console.log(`resampling: ${trials} trials per row, 2n distinct replicates drawn without replacement, n per side; injected rise: +${rise} % on the current indirect slope`);
+console.log('');
+const sizes = values.replicates.split(',').map(Number).filter((n) => 2 * n <= cells.length);
+for (const [label, gate] of settings) {
+  console.log(`${label}:`);
+  console.log(`| replicates per side | false alarms (A/A, any of 3 figures) | false alarms (A/A, indirect slope) | detection (+${rise} % indirect) | target |`);
+  console.log('| ---: | ---: | ---: | ---: | --- |');
+  for (const n of sizes) {
+    const r = rates(cells, n, gate, trials, rise, Number(values.seed) + n);
+    const meets = r.falseAlarm <= 0.05 && r.detection >= 0.9;
+    console.log(`| ${n} | ${pct(r.falseAlarm)} | ${pct(r.falseAlarmIndirect)} | ${pct(r.detection)} | ${meets ? 'meets ≤ 5 % / ≥ 90 %' : '—'} |`);
+  }
+  console.log('');
+}

@@ -1,0 +1,62 @@
+// How one gated figure is decided, baseline values against current values (one per replicate), by kind
+// (docs/measurement.md, "The regression gate"): exact counts need no statistics; timed figures need the
+// spread between replicates, which only separate boots show (one run's slope interval holds none of it).
+import type { Gate } from '../matrix/schema.js';
+import { median } from './stats.js';
+import type { GateMethod } from './summary-schema.js';
+import { hodgesLehmann, smallestPValue, U_TEST_MAX_TOTAL, uTestGreater } from './u-test.js';
+
+export interface Judgement {
+  regression: boolean;
+  method: GateMethod;
+  pValue: number | null;
+  /** The rise, in the figure's unit. */
+  delta: number;
+  /** The rise as a share of the baseline median; null when that median is not positive. */
+  deltaPct: number | null;
+  /** What the decision rests on, when the reader must know (null: the method says it all). */
+  note: string | null;
+}
+
+const pctOf = (delta: number, base: number): number | null => (base > 0 ? (100 * delta) / base : null);
+
+/** A share that cannot be computed (a baseline of 0 or less) does not hold a rise back. */
+const pctReached = (pct: number | null, threshold: number): boolean => pct === null || pct >= threshold;
+
+/** A slope fitted to whole counts carries float rounding (seen: a rise of 1.000000000000007): far below this. */
+const EXACT_TOLERANCE = 1e-9;
+
+/** Instruction counts are exact: a rise of at least gate.instructions per tail call is real, whatever its size. */
+export function judgeExact(base: readonly number[], cur: readonly number[], gate: Gate): Judgement {
+  const b = median(base);
+  const raw = median(cur) - b;
+  const delta = Math.abs(raw - Math.round(raw)) < EXACT_TOLERANCE ? Math.round(raw) : raw;
+  const spread = (xs: readonly number[]) => Math.max(...xs) - Math.min(...xs);
+  // Replicates of an exact count agree; when they do not, an interrupt inside a timed window moved one.
+  const note = spread(base) > 0 || spread(cur) > 0 ? 'replicates disagree (an interrupt can add instructions): medians compared' : null;
+  return { regression: delta >= gate.instructions, method: 'exact', pValue: null, delta, deltaPct: pctOf(delta, b), note };
+}
+
+/**
+ * Timed figures: with enough replicates, a one-sided U test at gate.alpha AND the minimum effect
+ * (gate.thresholdNs for slopes, `null` for the unitless ratio, and gate.thresholdPct, both `>=`); with
+ * too few for the test to ever reach alpha (one replicate a side, or e.g. 2 against 2), the minimum
+ * effect alone, and the note says so.
+ */
+export function judgeTimed(base: readonly number[], cur: readonly number[], gate: Gate, thresholdAbs: number | null): Judgement {
+  const delta = hodgesLehmann(cur, base);
+  const deltaPct = pctOf(delta, median(base));
+  const bigEnough = (thresholdAbs === null || delta >= thresholdAbs) && pctReached(deltaPct, gate.thresholdPct);
+  const smallest = smallestPValue(cur.length, base.length);
+  if (base.length + cur.length <= U_TEST_MAX_TOTAL && smallest <= gate.alpha) {
+    const t = uTestGreater(cur, base);
+    return { regression: bigEnough && t.pValue <= gate.alpha, method: 'u-test', pValue: t.pValue, delta, deltaPct, note: null };
+  }
+  const why =
+    base.length === 1 && cur.length === 1
+      ? 'one replicate a side: no spread between boots is known, decided on the minimum effect alone (run with --replicates N)'
+      : base.length + cur.length > U_TEST_MAX_TOTAL
+        ? `more than ${U_TEST_MAX_TOTAL} replicates: decided on the minimum effect alone`
+        : `${base.length} vs ${cur.length} replicates: the U test cannot reach p ≤ ${gate.alpha} (smallest p = ${smallest.toFixed(3)}), decided on the minimum effect alone`;
+  return { regression: bigEnough, method: 'thresholds', pValue: null, delta, deltaPct, note: why };
+}
