@@ -1,6 +1,6 @@
 // A cell's typed outcome from what was seen: how QEMU ended, what the console showed, what the agent
 // wrote. Pure, so every branch is unit-tested; both backends can share it.
-import type { Benchmark } from '../matrix/schema.js';
+import type { Benchmark, TestRunBenchmark } from '../matrix/schema.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
 import type { CellStatus } from '../results/cell-result.js';
 import type { ConsoleState } from './console.js';
@@ -23,7 +23,7 @@ export interface Classified {
 }
 
 /** Depths or samples the agent should have produced but did not; empty when the sweep is complete. */
-export function missingSamples(benchmark: Benchmark, agent: AgentOutput): string[] {
+export function missingSamples(benchmark: TestRunBenchmark, agent: AgentOutput): string[] {
   const p = benchmark.params;
   const problems: string[] = [];
   for (const v of p.variants) {

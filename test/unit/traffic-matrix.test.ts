@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { parseMatrix } from '../../src/matrix/load.js';
+import { benchmark } from '../../src/matrix/schema.js';
+import { agentArgs, benchmarkModules } from '../../src/vm/agent-args.js';
+
+const withTraffic = (params?: Record<string, unknown>) => ({
+  kernels: [{ id: 'k', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64' } }],
+  boots: [{ name: 'default' }],
+  benchmarks: [{ name: 'tc', type: 'traffic', ...(params ? { params } : {}) }],
+});
+
+function errorsOf(params: Record<string, unknown>): string[] {
+  const r = parseMatrix(withTraffic(params));
+  expect(r.ok, JSON.stringify(params)).toBe(false);
+  return r.ok ? [] : r.error;
+}
+
+describe('traffic benchmark in matrix.json', () => {
+  it('fills defaults: depths clear of the tc action codes, whole-second windows, both variants and methods', () => {
+    const r = parseMatrix(withTraffic());
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const b = r.value.benchmarks[0]!;
+    expect(b.type).toBe('traffic');
+    if (b.type !== 'traffic') return;
+    expect(b.params).toEqual({
+      depths: [0, 12, 16, 24, 32],
+      durationMs: 2000,
+      protocol: 'tcp',
+      udpPacketRate: 10_000,
+      variants: ['direct', 'indirect'],
+      methods: ['bpf-stats', 'kprobe'],
+    });
+  });
+
+  it('rejects depths 1..8 (tc action codes under direct-action), naming the field and what to use', () => {
+    const errors = errorsOf({ depths: [0, 2, 8, 16] });
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^benchmarks\[0\]\.params\.depths: depth\(s\) 2, 8 are tc action codes \(1\.\.8\).*use 0 or depths above 8/);
+  });
+
+  it('rejects too few depths for a slope, repeated depths, and depths past the chain', () => {
+    expect(errorsOf({ depths: [0, 16] })[0]).toMatch(/^benchmarks\[0\]\.params\.depths: /);
+    expect(errorsOf({ depths: [0, 16, 16] })[0]).toMatch(/^benchmarks\[0\]\.params\.depths: each depth once/);
+    expect(errorsOf({ depths: [0, 16, 34] })[0]).toMatch(/^benchmarks\[0\]\.params\.depths\[2\]: /);
+  });
+
+  it('rejects a window that is not whole seconds, an unknown protocol or method, and unknown fields', () => {
+    expect(errorsOf({ durationMs: 1500 })[0]).toMatch(/^benchmarks\[0\]\.params\.durationMs: /);
+    expect(errorsOf({ durationMs: 0 })[0]).toMatch(/^benchmarks\[0\]\.params\.durationMs: /);
+    expect(errorsOf({ protocol: 'sctp' })[0]).toMatch(/^benchmarks\[0\]\.params\.protocol: /);
+    expect(errorsOf({ methods: ['perf'] })[0]).toMatch(/^benchmarks\[0\]\.params\.methods\[0\]: /);
+    expect(errorsOf({ methods: [] })[0]).toMatch(/^benchmarks\[0\]\.params\.methods: /);
+    expect(errorsOf({ udpPacketRate: 0 })[0]).toMatch(/^benchmarks\[0\]\.params\.udpPacketRate: /);
+    // Benchmark 1's parameters do not belong here: a typo or a copy-paste is said, not ignored.
+    expect(errorsOf({ maxDepth: 32 })[0]).toMatch(/^benchmarks\[0\]\.params: .*maxDepth/);
+  });
+});
+
+describe('traffic agent arguments and modules', () => {
+  it('passes depths, window, protocol, methods and variants; the UDP rate only for UDP', () => {
+    const tcp = benchmark.parse({ name: 'tc', type: 'traffic' });
+    expect(agentArgs(tcp, { mode: 'timed' })).toEqual([
+      '--traffic', '--depths', '0,12,16,24,32', '--duration-ms', '2000', '--protocol', 'tcp',
+      '--methods', 'bpf-stats,kprobe', '--variants', 'direct,indirect',
+    ]);
+    const udp = benchmark.parse({ name: 'tc', type: 'traffic', params: { protocol: 'udp', udpPacketRate: 5000, methods: ['kprobe'] } });
+    const args = agentArgs(udp, { mode: 'icount', shift: 3 });
+    expect(args.slice(args.indexOf('--protocol'), args.indexOf('--protocol') + 4)).toEqual(['--protocol', 'udp', '--udp-pps', '5000']);
+    expect(args[args.indexOf('--methods') + 1]).toBe('kprobe');
+  });
+
+  it('loads veth, clsact (sch_ingress) and cls_bpf for traffic, nothing for test runs', () => {
+    expect(benchmarkModules(benchmark.parse({ name: 'tc', type: 'traffic' }))).toEqual(['veth', 'sch_ingress', 'cls_bpf']);
+    expect(benchmarkModules(benchmark.parse({ name: 'tr', type: 'test-run' }))).toEqual([]);
+  });
+});
