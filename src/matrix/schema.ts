@@ -171,13 +171,22 @@ export const trafficParams = z
       .min(1)
       .max(1_000_000)
       .default(10_000)
-      .describe('packets per second iperf3 sends when protocol is udp (ignored for tcp, which runs as fast as it can)'),
+      .describe('datagrams per second iperf3 sends when protocol is udp (ignored for tcp, which runs as fast as it can)'),
+    udpPacketBytes: z
+      .number()
+      .int()
+      .min(16)
+      .max(1472)
+      .default(64)
+      .describe('UDP payload bytes per datagram (iperf3 -l; 1472 fills a 1500-byte MTU)'),
     variants: z.array(z.enum(['direct', 'indirect'])).min(1).default(['direct', 'indirect']),
     methods: z
       .array(trafficMethod)
       .min(1)
       .default(['bpf-stats', 'kprobe'])
-      .describe("bpf-stats: the entry program's run_time_ns / run_cnt; kprobe: a probe pair around the tc classifier"),
+      .describe(
+        "methods the report shows (the agent takes both in the same window): bpf-stats, the entry program's run_time_ns / run_cnt; kprobe, a probe pair around the tc classifier",
+      ),
   })
   .strict();
 

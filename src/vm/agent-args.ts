@@ -22,15 +22,17 @@ export function agentArgs(benchmark: Benchmark, timing: Timing): string[] {
   }
 }
 
-/** Benchmark 2's flags (bpf/PROTOCOL.md, "Traffic"); the same under -icount: a window is set by time. */
+/**
+ * Benchmark 2's flags (bpf/PROTOCOL.md, "Benchmark 2: traffic"); the same under -icount, as a window is
+ * set by time. The agent always takes both methods in the same window; `methods` says which the report shows.
+ */
 function trafficArgs(p: TrafficParams): string[] {
   return [
-    '--traffic',
+    '--bench', 'traffic',
     '--depths', p.depths.join(','),
     '--duration-ms', String(p.durationMs),
     '--protocol', p.protocol,
-    ...(p.protocol === 'udp' ? ['--udp-pps', String(p.udpPacketRate)] : []),
-    '--methods', p.methods.join(','),
+    ...(p.protocol === 'udp' ? ['--udp-rate', String(p.udpPacketRate), '--udp-len', String(p.udpPacketBytes)] : []),
     '--variants', p.variants.join(','),
   ];
 }

@@ -28,6 +28,7 @@ describe('traffic benchmark in matrix.json', () => {
       durationMs: 2000,
       protocol: 'tcp',
       udpPacketRate: 10_000,
+      udpPacketBytes: 64,
       variants: ['direct', 'indirect'],
       methods: ['bpf-stats', 'kprobe'],
     });
@@ -52,22 +53,23 @@ describe('traffic benchmark in matrix.json', () => {
     expect(errorsOf({ methods: ['perf'] })[0]).toMatch(/^benchmarks\[0\]\.params\.methods\[0\]: /);
     expect(errorsOf({ methods: [] })[0]).toMatch(/^benchmarks\[0\]\.params\.methods: /);
     expect(errorsOf({ udpPacketRate: 0 })[0]).toMatch(/^benchmarks\[0\]\.params\.udpPacketRate: /);
+    expect(errorsOf({ udpPacketBytes: 8 })[0]).toMatch(/^benchmarks\[0\]\.params\.udpPacketBytes: /);
     // Benchmark 1's parameters do not belong here: a typo or a copy-paste is said, not ignored.
     expect(errorsOf({ maxDepth: 32 })[0]).toMatch(/^benchmarks\[0\]\.params: .*maxDepth/);
   });
 });
 
 describe('traffic agent arguments and modules', () => {
-  it('passes depths, window, protocol, methods and variants; the UDP rate only for UDP', () => {
+  it('passes depths, window, protocol and variants (bpf/PROTOCOL.md); the UDP rate and length only for UDP', () => {
     const tcp = benchmark.parse({ name: 'tc', type: 'traffic' });
     expect(agentArgs(tcp, { mode: 'timed' })).toEqual([
-      '--traffic', '--depths', '0,12,16,24,32', '--duration-ms', '2000', '--protocol', 'tcp',
-      '--methods', 'bpf-stats,kprobe', '--variants', 'direct,indirect',
+      '--bench', 'traffic', '--depths', '0,12,16,24,32', '--duration-ms', '2000', '--protocol', 'tcp', '--variants', 'direct,indirect',
     ]);
-    const udp = benchmark.parse({ name: 'tc', type: 'traffic', params: { protocol: 'udp', udpPacketRate: 5000, methods: ['kprobe'] } });
-    const args = agentArgs(udp, { mode: 'icount', shift: 3 });
-    expect(args.slice(args.indexOf('--protocol'), args.indexOf('--protocol') + 4)).toEqual(['--protocol', 'udp', '--udp-pps', '5000']);
-    expect(args[args.indexOf('--methods') + 1]).toBe('kprobe');
+    const udp = benchmark.parse({ name: 'tc', type: 'traffic', params: { protocol: 'udp', udpPacketRate: 5000, variants: ['indirect'] } });
+    expect(agentArgs(udp, { mode: 'icount', shift: 3 })).toEqual([
+      '--bench', 'traffic', '--depths', '0,12,16,24,32', '--duration-ms', '2000', '--protocol', 'udp',
+      '--udp-rate', '5000', '--udp-len', '64', '--variants', 'indirect',
+    ]);
   });
 
   it('loads veth, clsact (sch_ingress) and cls_bpf for traffic, nothing for test runs', () => {
