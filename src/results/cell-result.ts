@@ -2,6 +2,7 @@
 // these files, so this schema is the contract between the runner and everything after it. The JSON
 // Schema in schemas/cell-result.schema.json is generated from it.
 import { z } from 'zod';
+import { trafficSample } from './traffic-result.js';
 
 export const CELL_RESULT_VERSION = 1;
 
@@ -73,6 +74,7 @@ export const variantResult = z.object({
   /** Calls thrown away before sampling (warm-up), per depth. */
   warmup: z.number().int().min(0),
   jit: jitEvidence.optional(),
+  traffic: z.array(trafficSample).optional(),
 });
 export type VariantResult = z.infer<typeof variantResult>;
 
