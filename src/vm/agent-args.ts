@@ -1,8 +1,10 @@
 // The agent's command line for a benchmark (bpf/PROTOCOL.md), minus --objdir and --out, which depend on
 // where the backend puts the payload and the results.
-import type { Benchmark, TrafficParams } from '../matrix/schema.js';
+import { TRAFFIC_MODULES } from '../guest/traffic-needs.js';
+import type { Benchmark } from '../matrix/schema.js';
 import { sweepParams } from '../measure/sweep-params.js';
 import type { Timing } from './timing.js';
+import { trafficAgentArgs } from './traffic-agent-args.js';
 
 /** The flags for the sweep the cell really runs (src/measure/sweep-params.ts). */
 export function agentArgs(benchmark: Benchmark, timing: Timing): string[] {
@@ -17,35 +19,27 @@ export function agentArgs(benchmark: Benchmark, timing: Timing): string[] {
         ...(p.seed !== undefined ? ['--seed', String(p.seed)] : []),
       ];
     }
-    case 'traffic':
-      return trafficArgs(benchmark.params);
+    case 'traffic': {
+      // The same under -icount: a window is set by time. The agent always takes both methods in the
+      // same window; `methods` only chooses what the report shows.
+      const p = benchmark.params;
+      return trafficAgentArgs({
+        depths: p.depths,
+        durationMs: p.durationMs,
+        protocol: p.protocol,
+        ...(p.protocol === 'udp' ? { udpRate: p.udpPacketRate, udpLen: p.udpPacketBytes } : {}),
+        variants: p.variants,
+      });
+    }
   }
 }
 
-/**
- * Benchmark 2's flags (bpf/PROTOCOL.md, "Benchmark 2: traffic"); the same under -icount, as a window is
- * set by time. The agent always takes both methods in the same window; `methods` says which the report shows.
- */
-function trafficArgs(p: TrafficParams): string[] {
-  return [
-    '--bench', 'traffic',
-    '--depths', p.depths.join(','),
-    '--duration-ms', String(p.durationMs),
-    '--protocol', p.protocol,
-    ...(p.protocol === 'udp' ? ['--udp-rate', String(p.udpPacketRate), '--udp-len', String(p.udpPacketBytes)] : []),
-    '--variants', p.variants.join(','),
-  ];
-}
-
-/**
- * Kernel modules a benchmark needs in the guest: the traffic benchmark's veth pair, its clsact qdisc
- * (sch_ingress) and the BPF classifier that runs the chain (cls_bpf).
- */
+/** Kernel modules a benchmark needs in the guest (src/guest/traffic-needs.ts). */
 export function benchmarkModules(benchmark: Benchmark): string[] {
   switch (benchmark.type) {
     case 'test-run':
       return [];
     case 'traffic':
-      return ['veth', 'sch_ingress', 'cls_bpf'];
+      return [...TRAFFIC_MODULES];
   }
 }

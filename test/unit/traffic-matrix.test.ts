@@ -16,7 +16,7 @@ function errorsOf(params: Record<string, unknown>): string[] {
 }
 
 describe('traffic benchmark in matrix.json', () => {
-  it('fills defaults: depths clear of the tc action codes, whole-second windows, both variants and methods', () => {
+  it('fills defaults: depths clear of the stopping tc verdicts, whole-second windows, both variants and methods', () => {
     const r = parseMatrix(withTraffic());
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -24,7 +24,7 @@ describe('traffic benchmark in matrix.json', () => {
     expect(b.type).toBe('traffic');
     if (b.type !== 'traffic') return;
     expect(b.params).toEqual({
-      depths: [0, 12, 16, 24, 32],
+      depths: [1, 12, 16, 24, 32],
       durationMs: 2000,
       protocol: 'tcp',
       udpPacketRate: 10_000,
@@ -34,10 +34,12 @@ describe('traffic benchmark in matrix.json', () => {
     });
   });
 
-  it('rejects depths 1..8 (tc action codes under direct-action), naming the field and what to use', () => {
-    const errors = errorsOf({ depths: [0, 2, 8, 16] });
+  it('rejects depths whose return value is a tc verdict that stops the packet, naming the field and why', () => {
+    const errors = errorsOf({ depths: [0, 2, 7, 8, 16] });
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^benchmarks\[0\]\.params\.depths: depth\(s\) 2, 8 are tc action codes \(1\.\.8\).*use 0 or depths above 8/);
+    expect(errors[0]).toMatch(/^benchmarks\[0\]\.params\.depths: depth\(s\) 2, 7, 8 would stop the traffic: under tc direct-action .* pick other depths$/);
+    // cls_bpf turns the other small codes into TC_ACT_UNSPEC, which lets the packet pass.
+    expect(parseMatrix(withTraffic({ depths: [0, 1, 3, 5, 6] })).ok).toBe(true);
   });
 
   it('rejects too few depths for a slope, repeated depths, and depths past the chain', () => {
@@ -63,11 +65,11 @@ describe('traffic agent arguments and modules', () => {
   it('passes depths, window, protocol and variants (bpf/PROTOCOL.md); the UDP rate and length only for UDP', () => {
     const tcp = benchmark.parse({ name: 'tc', type: 'traffic' });
     expect(agentArgs(tcp, { mode: 'timed' })).toEqual([
-      '--bench', 'traffic', '--depths', '0,12,16,24,32', '--duration-ms', '2000', '--protocol', 'tcp', '--variants', 'direct,indirect',
+      '--bench', 'traffic', '--depths', '1,12,16,24,32', '--duration-ms', '2000', '--protocol', 'tcp', '--variants', 'direct,indirect',
     ]);
     const udp = benchmark.parse({ name: 'tc', type: 'traffic', params: { protocol: 'udp', udpPacketRate: 5000, variants: ['indirect'] } });
     expect(agentArgs(udp, { mode: 'icount', shift: 3 })).toEqual([
-      '--bench', 'traffic', '--depths', '0,12,16,24,32', '--duration-ms', '2000', '--protocol', 'udp',
+      '--bench', 'traffic', '--depths', '1,12,16,24,32', '--duration-ms', '2000', '--protocol', 'udp',
       '--udp-rate', '5000', '--udp-len', '64', '--variants', 'indirect',
     ]);
   });
