@@ -2,6 +2,7 @@
 import { KIND_NOTE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { BaselineComparison, CellSummary, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
+import { trafficResultLines } from './traffic-format.js';
 import { byBenchmark, cellUnit, deltaText, directCaveat, failureText, interval, num, savingText, slopeText } from './format.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
@@ -23,6 +24,7 @@ function resultLines(c: CellSummary): string[] {
     lines.push(`${v.variant}: ${slopeText(v.fit, cellUnit(c))}, JIT ${v.mechanism ?? 'unknown'}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
   }
   if (c.comparison) lines.push(`saving: ${savingText(c)}`);
+  lines.push(...trafficResultLines(c));
   lines.push(`spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.icountShift != null ? `, -icount shift=${c.icountShift}` : ''}`);
   lines.push(`figures: ${kind} (${KIND_NOTE[kind]})`);
   const caveat = directCaveat(c.direct);
