@@ -74,6 +74,7 @@ export const variantResult = z.object({
   /** Calls thrown away before sampling (warm-up), per depth. */
   warmup: z.number().int().min(0),
   jit: jitEvidence.optional(),
+  /** Benchmark 2's per-depth figures under real packets (src/results/traffic-result.ts); absent for test-run cells. */
   traffic: z.array(trafficSample).optional(),
 });
 export type VariantResult = z.infer<typeof variantResult>;
