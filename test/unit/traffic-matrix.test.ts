@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseMatrix } from '../../src/matrix/load.js';
+import path from 'node:path';
+import { loadMatrix, parseMatrix } from '../../src/matrix/load.js';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { benchmark } from '../../src/matrix/schema.js';
 import { agentArgs, benchmarkModules } from '../../src/vm/agent-args.js';
 
@@ -58,6 +60,16 @@ describe('traffic benchmark in matrix.json', () => {
     expect(errorsOf({ udpPacketBytes: 8 })[0]).toMatch(/^benchmarks\[0\]\.params\.udpPacketBytes: /);
     // Benchmark 1's parameters do not belong here: a typo or a copy-paste is said, not ignored.
     expect(errorsOf({ maxDepth: 32 })[0]).toMatch(/^benchmarks\[0\]\.params: .*maxDepth/);
+  });
+});
+
+describe('examples/traffic.json', () => {
+  it('is a valid matrix with Benchmark 1 and 2 for the oldest and newest default Debian kernels', async () => {
+    const r = await loadMatrix(path.join(PACKAGE_ROOT, 'examples', 'traffic.json'));
+    expect(r.ok, r.ok ? '' : r.error.join('\n')).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.matrix.kernels.map((k) => k.id)).toEqual(['5.10-cloud', 'sid-cloud']);
+    expect(r.value.matrix.benchmarks.map((b) => b.type)).toEqual(['test-run', 'traffic']);
   });
 });
 
