@@ -83,8 +83,8 @@ function markdownProblems(md: string): string[] {
 
 describe('units in every report format', () => {
   it('the fixture has cells of all three kinds', () => {
-    expect(summary.totals.byKind).toEqual({ 'hardware-ns': 4, 'emulated-ns': 4, instructions: 12 });
-    expect(summary.cells.filter((c) => c.traffic).length).toBe(2);
+    expect(summary.totals.byKind).toEqual({ 'hardware-ns': 4, 'emulated-ns': 4, instructions: 13 });
+    expect(summary.cells.filter((c) => c.traffic).length).toBe(3);
     expect(summary.baseline!.comparisons.length).toBeGreaterThan(20);
   });
 

@@ -61,15 +61,40 @@ describe('Benchmark 2 on real boots of the oldest and newest default kernel (UDP
     expect(traffic.warnings).toEqual([]);
   });
 
+  it('TCP (5.10): no iperf3 packet count, so no packet check, said in the table; the slope still resolves direct < indirect', () => {
+    const tcp = cellOf('5.10-cloud/retpoline/traffic-tcp');
+    expect(tcp.traffic!.protocol).toBe('tcp');
+    for (const m of tcp.traffic!.methods) {
+      for (const v of m.variants) for (const p of v.points) expect(p.iperfPackets).toBeNull();
+      expect(m.comparison!.savingCi[0]).toBeGreaterThan(0);
+      // Its run had no Benchmark 1 cell: nothing to agree with, and no claim made.
+      expect(m.agreement).toEqual([]);
+    }
+    expect(renderMarkdown(summary)).toMatch(/\| \d+ counted, TCP: iperf3 counts no packets \|/);
+  });
+
+  it('a failed traffic cell (no iperf3 in the guest): one row naming its status, the message in Failed cells and a JUnit failure', async () => {
+    const loaded = await loadResultDirs([path.join(PACKAGE_ROOT, 'test', 'fixtures', 'traffic-failed')]);
+    if (!loaded.ok) throw new Error(loaded.error);
+    const failed = analyse(loaded.value.cells.map((c) => c.cell));
+    expect(failed.cells[0]!.traffic).toBeNull();
+    const md = renderMarkdown(failed);
+    expect(md).toMatch(/\| 5\.10-cloud \(5\.10\.0-32-cloud-amd64\) \| retpoline \| — \| \*\*agent-error\*\* \| — \|/);
+    expect(md).toContain('#### 5.10-cloud / retpoline / traffic: agent-error: iperf3: iperf3 -s exited at once');
+    expect(renderJunit(failed)).toMatch(/<failure type="agent-error" message="agent-error: iperf3: iperf3 -s exited at once/);
+    expect(await renderHtml(failed)).toMatch(/<tr class="failed" data-key="5\.10-cloud\/retpoline\/traffic">/);
+  });
+
   it('the summary validates against its schema with the traffic fields', () => {
     expect(summarySchema.safeParse(JSON.parse(renderJson(summary))).success).toBe(true);
     const json = JSON.parse(renderJson(summary)) as Summary;
-    expect(json.cells.filter((c: CellSummary) => c.traffic).map((c) => c.traffic!.methods.length)).toEqual([2, 2]);
+    expect(json.cells.filter((c: CellSummary) => c.traffic).map((c) => c.traffic!.methods.length)).toEqual([2, 2, 2]);
   });
 
   it('Markdown: a traffic table per kind, a row per method, the ratio to Benchmark 1 and throughput with units', () => {
     const md = renderMarkdown(summary);
-    const section = md.slice(md.indexOf('## Benchmark `traffic`'));
+    const from = md.indexOf('## Benchmark `traffic`');
+    const section = md.slice(from, md.indexOf('## Benchmark', from + 1));
     expect(section).toContain('### Under traffic: Exact instruction counts');
     const rows = section.split('\n').filter((l) => l.startsWith('| 5.10-cloud'));
     expect(section.split('\n').filter((l) => l.startsWith('| sid-cloud'))).toHaveLength(2);
@@ -83,8 +108,8 @@ describe('Benchmark 2 on real boots of the oldest and newest default kernel (UDP
   it('HTML: the traffic table, one cost-per-tail-call chart, and a depth chart per cell and method, as inline SVG', async () => {
     const html = await renderHtml(summary);
     expect(html).toMatch(/<table class="traffic" data-kind="instructions">/);
-    expect(html.match(/data-chart="traffic-bars"[^>]*data-series="2"/g)).toHaveLength(1);
-    expect(html.match(/data-chart="traffic-depth" data-series="2"[^>]*data-method="(bpf-stats|kprobe)"/g)).toHaveLength(4);
+    expect(html.match(/data-chart="traffic-bars"[^>]*data-series="2"/g)).toHaveLength(2); // one per traffic benchmark
+    expect(html.match(/data-chart="traffic-depth" data-series="2"[^>]*data-method="(bpf-stats|kprobe)"/g)).toHaveLength(6);
     const bars = html.slice(html.indexOf('data-chart="traffic-bars"'));
     expect(bars.slice(0, bars.indexOf('</figure>'))).toContain('<svg');
     // Benchmark 1's charts stay Benchmark 1's: none of them for the traffic cell.
