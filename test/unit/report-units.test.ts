@@ -152,5 +152,7 @@ describe('units in every report format', () => {
     expect(headline(icount)).toMatch(/^ok · direct 22\.0 instr\/call \[direct-jump\] · indirect 26\.0 instr\/call \[retpoline-thunk\] \(tcg, exact instruction counts \(-icount shift=3\), [\d.]+ s\)$/);
     const timed = loadedCells.cells.map((c) => c.cell).find((c) => c.accelerator === 'tcg' && c.figureKind === undefined && c.status === 'ok')!;
     expect(headline(timed)).toMatch(/ns\/call .*\(tcg, emulated: relative only, [\d.]+ s\)$/);
+    const traffic = loadedCells.cells.map((c) => c.cell).find((c) => c.benchmark.type === 'traffic' && c.kernel.id === '5.10-cloud')!;
+    expect(headline(traffic)).toMatch(/^ok · under traffic \(bpf-stats\) · direct 2\d\.\d instr\/call \[direct-jump\] · indirect 2\d\.\d instr\/call \[retpoline-thunk\] \(tcg, exact instruction counts \(-icount shift=3\), [\d.]+ s\)$/);
   });
 });
