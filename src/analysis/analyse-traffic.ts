@@ -1,6 +1,7 @@
 // Benchmark 2 (traffic) of one cell: per method and variant the cost per packet at each depth, its
 // slope over depths (cost per tail call under traffic) and intercept (the hook's fixed cost), packets
 // against iperf3's own count, and direct vs indirect; then, across cells, agreement with Benchmark 1.
+import { z } from 'zod';
 import { figureKindOf, type CellResult, type FigureKind, type Variant } from '../results/cell-result.js';
 import { trafficMethod, type TrafficMethod, type TrafficSample } from '../results/traffic-result.js';
 import { analyseCell, compareVariants } from './analyse-cell.js';
@@ -132,12 +133,23 @@ function methodsOf(c: CellResult): TrafficMethod[] {
   return parsed.success ? parsed.data : [...trafficMethod.options];
 }
 
+/** Depths the cell was asked for that a variant has no window of (a truncated stream, a skipped depth). */
+function missingDepths(c: CellResult): string[] {
+  const asked = z.array(z.number().int()).safeParse(c.benchmark.params['depths']);
+  if (!asked.success) return [];
+  return c.variants.flatMap((v) => {
+    const seen = new Set((v.traffic ?? []).map((s) => s.depth));
+    const missing = asked.data.filter((d) => !seen.has(d));
+    return missing.length > 0 ? [`${v.variant}: no traffic window at depth(s) ${missing.join(', ')}`] : [];
+  });
+}
+
 /** null for cells that are not traffic cells or hold no traffic sample (a failed cell). */
 export function analyseTraffic(c: CellResult): { summary: TrafficSummary | null; warnings: string[] } {
   const all = c.variants.flatMap((v) => v.traffic ?? []);
   if (c.benchmark.type !== 'traffic' || all.length === 0) return { summary: null, warnings: [] };
   const kind = figureKindOf(c);
-  const warnings: string[] = [];
+  const warnings = missingDepths(c);
   const methods = methodsOf(c)
     .map((m) => methodSummary(c, m, kind, warnings))
     .filter((m): m is TrafficMethodSummary => m !== null);

@@ -32,7 +32,7 @@ function trafficCell(over: { kind?: FigureKind; shift?: number; direct?: Traffic
     runId: 'r1',
     kernel: { id: 'k', sha256: 'x', source: 'test' },
     boot: { name: 'b', cmdline: '' },
-    benchmark: { name: 'traffic', type: 'traffic', params: { methods: over.methods ?? ['bpf-stats', 'kprobe'] } },
+    benchmark: { name: 'traffic', type: 'traffic', params: { depths: DEPTHS, methods: over.methods ?? ['bpf-stats', 'kprobe'] } },
     backend: 'qemu',
     accelerator: kind === 'hardware-ns' ? 'kvm' : 'tcg',
     emulated: kind !== 'hardware-ns',
@@ -112,6 +112,11 @@ describe('analyseTraffic', () => {
     expect(warnings).toContain("direct, bpf_stats: the method gave no figure at any depth (the agent's error records say why)");
     expect(warnings).toContain('direct, probe pair: no packet timed at depth(s) 12');
     expect(warnings).toContain('direct, probe pair: no proof the chain ran to depth(s) 0, 12, 16, 24, 32 under traffic');
+  });
+
+  it('a depth the cell asked for without a window (a truncated stream) is said', () => {
+    const direct = DEPTHS.filter((d) => d !== 32).map((d) => window(d, { stats: [100, 2], probe: [300, 2] }));
+    expect(analyseTraffic(trafficCell({ direct })).warnings).toEqual(['direct: no traffic window at depth(s) 32']);
   });
 
   it('a direct variant without a direct jump is said', () => {
