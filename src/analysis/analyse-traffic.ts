@@ -21,7 +21,7 @@ import { unitOf } from './units.js';
 /**
  * Packets a method counted may differ from iperf3's by a few: ARP and the handshake pass the hook too,
  * and the window's edges are read a moment apart. Beyond this share the method saw other traffic or
- * lost some (docs/measurement.md, "Benchmark 2: tail calls under traffic").
+ * lost some (docs/measurement.md, "Benchmark 2: under traffic").
  */
 export const PACKETS_TOLERANCE_PCT = 5;
 

@@ -107,7 +107,7 @@ export const trafficSummary = z
     durationMs: z.number().describe('mean window per depth'),
     methods: z.array(trafficMethodSummary),
   })
-  .describe('Benchmark 2: the chain on tc ingress under iperf3 traffic (docs/measurement.md, "Benchmark 2: tail calls under traffic")');
+  .describe('Benchmark 2: the chain on tc ingress under iperf3 traffic (docs/measurement.md, "Benchmark 2: under traffic")');
 export type TrafficSummary = z.infer<typeof trafficSummary>;
 
 export const cellSummary = z.object({

@@ -146,7 +146,7 @@ const trafficDepths = z
     }
   })
   .describe(
-    `chain depths swept under traffic (at least 3 for a slope; 0..${MAX_TRAFFIC_DEPTH} except ${VERDICT_DEPTHS.join(', ')}, tc verdicts that stop the packet: docs/measurement.md, "Benchmark 2: tail calls under traffic")`,
+    `chain depths swept under traffic (at least 3 for a slope; 0..${MAX_TRAFFIC_DEPTH} except ${VERDICT_DEPTHS.join(', ')}, tc verdicts that stop the packet: docs/measurement.md, "Benchmark 2: under traffic")`,
   );
 
 export const trafficParams = z

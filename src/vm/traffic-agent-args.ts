@@ -14,7 +14,7 @@ export interface TrafficAgentParams {
 
 /**
  * Depths whose return value is a tc verdict that stops the packet under direct-action (2 drop, 4/8
- * consume, 7 redirect): the agent refuses them (bpf/PROTOCOL.md, "Depths").
+ * consume, 7 redirect): the agent refuses them (docs/measurement.md, "Benchmark 2: under traffic").
  */
 export const VERDICT_DEPTHS: readonly number[] = [2, 4, 7, 8];
 
