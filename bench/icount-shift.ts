@@ -75,7 +75,7 @@ const slope = (v: VariantSummary | null) => (v?.fit ? `${v.fit.slope.toFixed(3)}
 
 const bench = matrix.benchmarks[0]!;
 console.log(
-  `${values.kernel}, boot "${matrix.boots[0]!.name}", ${bench.name} maxDepth ${bench.params.maxDepth}, samples 3, repeat 1; ` +
+  `${values.kernel}, boot "${matrix.boots[0]!.name}", ${bench.name} maxDepth ${bench.type === 'test-run' ? bench.params.maxDepth : 'n/a (not a test run)'}, samples 3, repeat 1; ` +
     `TCG on ${os.cpus()[0]?.model ?? '?'} (${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)})`,
 );
 console.log('| shift | ns/instr | bare boot to poweroff | cell wall (each run) | direct instr/call | indirect instr/call | max off whole instr | figures identical | raw samples identical |');

@@ -21,7 +21,7 @@ export const LOW_R2 = 0.9;
  */
 export const EXACT_R2 = 0.999;
 
-function toFitSummary(f: LinearFit): FitSummary {
+export function toFitSummary(f: LinearFit): FitSummary {
   return {
     n: f.n,
     df: f.df,

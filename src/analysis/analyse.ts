@@ -2,6 +2,7 @@
 import type { CellResult } from '../results/cell-result.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { analyseCell } from './analyse-cell.js';
+import { analyseTrafficCell, attachTestRunAgreement } from './analyse-traffic.js';
 import { byListThenName, type MatrixOrder } from './matrix-order.js';
 import { SUMMARY_VERSION, type CellSummary, type Summary } from './summary-schema.js';
 
@@ -18,7 +19,8 @@ function compareCells(o: MatrixOrder) {
 
 /** `order`: the matrix order from run.json (see matrix-order.ts); without it, natural name order. */
 export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_ORDER): Summary {
-  const summaries = cells.map(analyseCell).sort(compareCells(order));
+  const summaries = cells.map((c) => (c.benchmark.type === 'traffic' ? analyseTrafficCell(c) : analyseCell(c))).sort(compareCells(order));
+  attachTestRunAgreement(summaries);
   // The same kernel/boot/benchmark from two runs (e.g. KVM and TCG merged): keep both, told apart by run.
   const counts = new Map<string, number>();
   for (const s of summaries) counts.set(s.key, (counts.get(s.key) ?? 0) + 1);

@@ -3,6 +3,7 @@
 // is generated from this by scripts/write-schemas.ts and checked against it by a test).
 import { z } from 'zod';
 import { accelerator, cellStatus, figureKind, jitMechanism, variant } from '../results/cell-result.js';
+import { trafficMethod } from '../results/traffic-result.js';
 
 /** Bump when a field changes meaning or disappears; adding optional fields keeps the version. */
 export const SUMMARY_VERSION = 1;
@@ -57,6 +58,58 @@ export const comparison = z
   .describe('direct vs indirect within one cell');
 export type Comparison = z.infer<typeof comparison>;
 
+export const trafficPoint = z.object({
+  depth: z.number().int(),
+  perPacket: z.number().nullable().describe("the method's cost per packet at this depth, in the cell's unit; null when it saw no packet"),
+  packets: z.number().int().describe('packets the method counted in the window (bpf_stats run_cnt, or probe invocations)'),
+  iperfPackets: z.number().int().nullable().describe("packets iperf3 itself counted (UDP only; null for TCP, whose iperf3 report has no packet count)"),
+  packetsOffPct: z.number().nullable().describe('100 × (packets − iperfPackets) / iperfPackets; null without an iperf3 count'),
+  bitsPerSecond: z.number().describe("iperf3's throughput in the window (guest clock: emulated under TCG)"),
+  chainDepthSeen: z.number().int().nullable().describe('the depth the chain was seen to reach under traffic; null when the kernel gave no way to see it'),
+});
+export type TrafficPoint = z.infer<typeof trafficPoint>;
+
+export const trafficVariant = z.object({
+  variant,
+  mechanism: jitMechanism.nullable().describe('JIT classification of the tail-call sites; null without evidence'),
+  points: z.array(trafficPoint),
+  fit: fitSummary
+    .nullable()
+    .describe('cost per packet against depth: slope = cost per tail call under traffic, intercept = the hook\'s fixed cost per packet; null with fewer than 3 depths'),
+  meanBitsPerSecond: z.number().nullable(),
+});
+export type TrafficVariant = z.infer<typeof trafficVariant>;
+
+export const trafficAgreement = z
+  .object({
+    variant,
+    testRunCellId: z.string().describe('the Benchmark 1 cell of the same run, kernel and boot'),
+    testRunSlope: z.number(),
+    ratio: z.number().nullable().describe('traffic slope / Benchmark 1 slope; null when the latter is 0'),
+    ratioCi: interval.nullable().describe("Fieller interval; null when Benchmark 1's slope interval reaches 0"),
+    agrees: z.boolean().nullable().describe('false when 1 lies outside ratioCi; null without an interval'),
+  })
+  .describe('the cost per tail call under traffic against Benchmark 1 (BPF_PROG_TEST_RUN) of the same kernel and boot');
+export type TrafficAgreement = z.infer<typeof trafficAgreement>;
+
+export const trafficMethodSummary = z.object({
+  method: trafficMethod,
+  attach: z.string().nullable().describe('kprobe only: where the probe pair sat (fexit:… or kretprobe:…)'),
+  variants: z.array(trafficVariant),
+  comparison: comparison.nullable().describe('direct vs indirect slope under traffic, by this method'),
+  agreement: z.array(trafficAgreement).default([]),
+});
+export type TrafficMethodSummary = z.infer<typeof trafficMethodSummary>;
+
+export const trafficSummary = z
+  .object({
+    protocol: z.enum(['tcp', 'udp']),
+    durationMs: z.number().describe('mean window per depth'),
+    methods: z.array(trafficMethodSummary),
+  })
+  .describe('Benchmark 2: the chain on tc ingress under iperf3 traffic (docs/measurement.md, "Benchmark 2: under traffic")');
+export type TrafficSummary = z.infer<typeof trafficSummary>;
+
 export const cellSummary = z.object({
   key: z.string().describe('kernel/boot/benchmark: what a baseline is matched on'),
   cellId: z.string(),
@@ -81,6 +134,7 @@ export const cellSummary = z.object({
   direct: variantSummary.nullable(),
   indirect: variantSummary.nullable(),
   comparison: comparison.nullable(),
+  traffic: trafficSummary.nullable().optional().describe('traffic benchmark cells only'),
   warnings: z.array(z.string()),
   consoleExcerpt: z.array(z.string()).describe('last console lines, kept for failed cells'),
 });

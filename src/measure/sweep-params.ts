@@ -26,6 +26,7 @@ export function sweepParams(params: TestRunParams, timing: Timing): TestRunParam
   return { ...params, samples: ICOUNT_SAMPLES, repeat: ICOUNT_REPEAT };
 }
 
+/** Only Benchmark 1 changes under -icount: a traffic window is set by time, not by repetitions. */
 export function sweepBenchmark(b: Benchmark, timing: Timing): Benchmark {
-  return { ...b, params: sweepParams(b.params, timing) };
+  return b.type === 'test-run' ? { ...b, params: sweepParams(b.params, timing) } : b;
 }

@@ -1,7 +1,7 @@
 // Vega-Lite specifications for the report's charts; pure data in, spec out (rendered by render-svg.ts).
 // Every chart holds cells of ONE figure kind, so its axis has one unit; callers group by kind first.
 import type { TopLevelSpec } from 'vega-lite';
-import type { CellSummary, VariantSummary } from '../analysis/summary-schema.js';
+import type { CellSummary, FitSummary, TrafficMethodSummary, VariantSummary } from '../analysis/summary-schema.js';
 import { KIND_NOTE, summaryKind, UNIT_TEXT, unitOf } from '../analysis/units.js';
 import type { FigureKind } from '../results/cell-result.js';
 
@@ -74,27 +74,28 @@ export function overviewSpec(cells: readonly CellSummary[]): { spec: TopLevelSpe
   return { spec, series: new Set(values.map((v) => v.variant)).size, groups: new Set(values.map((v) => v.group)).size };
 }
 
-/** Per cell: the per-depth figure (points) and the fitted straight lines, in the cell's unit. */
-export function depthSpec(c: CellSummary): { spec: TopLevelSpec; series: number } {
-  const kind = summaryKind(c);
-  const unit = unitOf(kind);
-  const variants = [c.direct, c.indirect].filter((v): v is VariantSummary => v !== null && v.points.length > 0);
-  const points = variants.flatMap((v) => v.points.map((p) => ({ variant: v.variant, depth: p.depth, y: p.medianNs })));
-  const lines = variants.flatMap((v) => {
+/** One series of a depth chart: the per-depth figures of a variant and its fitted line. */
+interface DepthSeries {
+  variant: string;
+  points: readonly { depth: number; y: number }[];
+  fit: FitSummary | null;
+}
+
+/** Points per depth and the fitted straight lines, one colour per variant, one unit on the y axis. */
+function depthLinesSpec(title: string, kind: FigureKind, yTitle: string, series: readonly DepthSeries[]): TopLevelSpec {
+  const points = series.flatMap((v) => v.points.map((p) => ({ variant: v.variant, depth: p.depth, y: p.y })));
+  const lines = series.flatMap((v) => {
     const fit = v.fit;
-    if (!fit) return [];
+    if (!fit || v.points.length === 0) return [];
     const depths = v.points.map((p) => p.depth);
-    const lo = Math.min(...depths);
-    const hi = Math.max(...depths);
-    return [lo, hi].map((depth) => ({ variant: v.variant, depth, y: fit.intercept + fit.slope * depth }));
+    return [Math.min(...depths), Math.max(...depths)].map((depth) => ({ variant: v.variant, depth, y: fit.intercept + fit.slope * depth }));
   });
-  const yTitle = unit === 'instructions' ? 'fewest instructions per repetition' : 'median duration (ns)';
   const x = { field: 'depth', type: 'quantitative', title: 'tail calls in the chain (depth)' } as const;
   const y = { field: 'y', type: 'quantitative', title: yTitle, scale: { zero: false } } as const;
   const color = { field: 'variant', type: 'nominal', scale: VARIANT_SCALE, title: 'variant' } as const;
-  const spec: TopLevelSpec = {
+  return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${c.kernel.id} / ${c.boot.name}: ${unit === 'instructions' ? 'instructions' : 'duration'} vs depth`, subtitle: subtitle(kind) },
+    title: { text: title, subtitle: subtitle(kind) },
     width: CHART_WIDTH,
     height: CHART_HEIGHT,
     layer: [
@@ -103,5 +104,42 @@ export function depthSpec(c: CellSummary): { spec: TopLevelSpec; series: number 
     ],
     config: BASE_CONFIG,
   };
-  return { spec, series: variants.length };
+}
+
+/** Per cell: the per-depth figure (points) and the fitted straight lines, in the cell's unit. */
+export function depthSpec(c: CellSummary): { spec: TopLevelSpec; series: number } {
+  const kind = summaryKind(c);
+  const unit = unitOf(kind);
+  const variants = [c.direct, c.indirect].filter((v): v is VariantSummary => v !== null && v.points.length > 0);
+  const yTitle = unit === 'instructions' ? 'fewest instructions per repetition' : 'median duration (ns)';
+  const title = `${c.kernel.id} / ${c.boot.name}: ${unit === 'instructions' ? 'instructions' : 'duration'} vs depth`;
+  const series = variants.map((v) => ({ variant: v.variant, points: v.points.map((p) => ({ depth: p.depth, y: p.medianNs })), fit: v.fit }));
+  return { spec: depthLinesSpec(title, kind, yTitle, series), series: variants.length };
+}
+
+/** Benchmark 2, one figure kind: cost per tail call under traffic, per cell and method, direct vs indirect. */
+export function trafficBarsSpec(cells: readonly CellSummary[]): { spec: TopLevelSpec; series: number; groups: number } {
+  const kind = onlyKind(cells);
+  const values = cells.flatMap((c) =>
+    (c.traffic?.methods ?? []).flatMap((m) =>
+      m.variants.flatMap((v) =>
+        v.fit ? [{ group: `${c.kernel.id} / ${c.boot.name} · ${m.method}`, variant: v.variant, slope: v.fit.slope, lo: v.fit.slopeCi[0], hi: v.fit.slopeCi[1] }] : [],
+      ),
+    ),
+  );
+  const spec = barsSpec(`Under traffic: ${UNIT_TEXT[unitOf(kind)].words}`, kind, 'kernel / boot configuration · method', values, -30);
+  return { spec, series: new Set(values.map((v) => v.variant)).size, groups: new Set(values.map((v) => v.group)).size };
+}
+
+/** Benchmark 2, one cell and method: cost per packet against depth, with the fitted lines. */
+export function trafficDepthSpec(c: CellSummary, m: TrafficMethodSummary): { spec: TopLevelSpec; series: number } {
+  const kind = summaryKind(c);
+  const unit = UNIT_TEXT[unitOf(kind)].short;
+  const series = m.variants.map((v) => ({
+    variant: v.variant,
+    points: v.points.flatMap((p) => (p.perPacket === null ? [] : [{ depth: p.depth, y: p.perPacket }])),
+    fit: v.fit,
+  }));
+  const title = `${c.kernel.id} / ${c.boot.name}, ${m.method}: cost per packet vs depth`;
+  return { spec: depthLinesSpec(title, kind, `${unit} per packet`, series), series: series.length };
 }

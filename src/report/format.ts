@@ -1,7 +1,7 @@
 // Number and label formatting shared by the writers, so every format says the same thing. Every
 // figure leaves here with its unit attached: cells of different kinds can sit in one report, never
 // in one column, axis or comparison without saying what they are.
-import type { BaselineComparison, BaselineSummary, CellSummary, FitSummary, GateProblem, VariantSummary } from '../analysis/summary-schema.js';
+import type { BaselineComparison, BaselineSummary, CellSummary, Comparison, FitSummary, GateProblem, VariantSummary } from '../analysis/summary-schema.js';
 import { byKind, EMULATED_NOTE, INSTRUCTIONS_NOTE, KIND_NOTE, summaryKind, UNIT_TEXT, unitOf, type FigureUnit } from '../analysis/units.js';
 
 /** Two decimals: the fits resolve tenths of a ns at best; more digits would be noise. */
@@ -43,9 +43,12 @@ export function accelText(c: CellSummary): string {
 }
 
 export function savingText(c: CellSummary): string {
-  if (!c.comparison) return '—';
-  const k = c.comparison;
-  const unit = UNIT_TEXT[k.unit ?? cellUnit(c)].short;
+  return c.comparison ? comparisonText(c.comparison, cellUnit(c)) : '—';
+}
+
+/** "18.00 ± 0.20 ns (90.0 %)": what the direct jump saves, in the comparison's unit. */
+export function comparisonText(k: Comparison, fallback: FigureUnit): string {
+  const unit = UNIT_TEXT[k.unit ?? fallback].short;
   return `${pm(k.savingNs, k.savingCi)} ${unit}${k.savingPct === null ? '' : ` (${num(k.savingPct, 1)} %)`}`;
 }
 

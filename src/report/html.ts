@@ -3,7 +3,7 @@
 import { byKind, KIND_NOTE, KIND_TITLE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { FigureKind } from '../results/cell-result.js';
 import type { BaselineSummary, CellSummary, Summary } from '../analysis/summary-schema.js';
-import { depthSpec, kernelBarsSpec, overviewSpec } from './chart-specs.js';
+import { depthSpec, kernelBarsSpec, overviewSpec, trafficBarsSpec, trafficDepthSpec } from './chart-specs.js';
 import { escapeXml as h } from './escape.js';
 import {
   accelText,
@@ -29,6 +29,7 @@ import {
   slopeText,
 } from './format.js';
 import { renderSvg } from './render-svg.js';
+import { isTrafficBenchmark, TRAFFIC_METHOD_TEXT, TRAFFIC_NUMERIC_COLUMNS, trafficNote, trafficRows, trafficTableHeader } from './traffic-format.js';
 
 const STYLE = `
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1400px}
@@ -73,6 +74,53 @@ function row(c: CellSummary): string {
   );
 }
 
+/** Benchmark 2: one table per figure kind, a row per cell and method; a disagreement with Benchmark 1 is marked. */
+function trafficTables(cells: readonly CellSummary[]): string {
+  const parts: string[] = [];
+  for (const [kind, of] of byKind(cells)) {
+    const unit = cellUnit(of[0]!);
+    const rows = of.flatMap((c) =>
+      trafficRows(c).map(
+        (r) =>
+          `<tr${r.failed ? ' class="failed"' : ''} data-key="${h(c.key)}"${r.flagged ? ' data-disagrees="true"' : ''}>` +
+          r.cols.map((x, i) => td(x, [TRAFFIC_NUMERIC_COLUMNS.includes(i) ? 'num' : '', i === 7 && r.flagged ? 'caveat' : ''].filter(Boolean).join(' '))).join('') +
+          '</tr>',
+      ),
+    );
+    parts.push(
+      `<h3 data-kind="${kind}">Under traffic: ${h(KIND_TITLE[kind])}</h3><p class="kind-note"><small>${h(KIND_NOTE[kind])}.</small></p>`,
+      `<table class="traffic" data-kind="${kind}"><thead><tr>${trafficTableHeader(unit).map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`,
+      `<p><small>${h(trafficNote(unit))}</small></p>`,
+    );
+  }
+  return parts.join('\n');
+}
+
+/** Benchmark 2's charts: per kind, cost per tail call per cell and method; per cell and method, cost per packet vs depth. */
+async function trafficCharts(cells: readonly CellSummary[], index: number): Promise<string> {
+  const ok = cells.filter((c) => c.status === 'ok' && c.traffic?.methods.some((m) => m.variants.some((v) => v.fit)));
+  if (ok.length === 0) return '';
+  const parts = ['<h3>Cost per tail call under traffic</h3><div class="charts">'];
+  let i = 0;
+  for (const [kind, of] of byKind(ok)) {
+    const built = trafficBarsSpec(of);
+    const caption = `Bars: OLS slope of the cost per packet over depths, in ${UNIT_TEXT[cellUnit(of[0]!)].words}, per method; whiskers: 95 % interval.${kindCaption(kind)}`;
+    parts.push(await figure('traffic-bars', `t${index}k${i++}`, built, caption, { kind, groups: String(built.groups) }));
+  }
+  parts.push('</div><h3>Cost per packet vs depth, per cell and method</h3><div class="charts">');
+  for (const [j, c] of ok.entries()) {
+    for (const m of c.traffic!.methods) {
+      const fits = m.variants
+        .filter((v) => v.fit)
+        .map((v) => `${v.variant}: y = ${num(v.fit!.intercept)} + ${num(v.fit!.slope)}·depth ${UNIT_TEXT[cellUnit(c)].short} (R² ${v.fit!.r2.toFixed(4)})`)
+        .join('; ');
+      parts.push(await figure('traffic-depth', `t${index}c${j}${m.method}`, trafficDepthSpec(c, m), `${TRAFFIC_METHOD_TEXT[m.method]}. ${fits}.${kindCaption(summaryKind(c))}`, { key: c.key, kind: summaryKind(c), method: m.method }));
+    }
+  }
+  parts.push('</div>');
+  return parts.join('\n');
+}
+
 /** One table per figure kind: a column never mixes units. */
 function tables(cells: readonly CellSummary[]): string {
   const parts: string[] = [];
@@ -112,8 +160,9 @@ async function overview(cells: readonly CellSummary[]): Promise<string> {
   return parts.join('\n');
 }
 
-async function benchmarkSection(name: string, cells: readonly CellSummary[], index: number): Promise<string> {
-  const parts = [`<section class="benchmark" data-benchmark="${h(name)}"><h2>Benchmark <code>${h(name)}</code></h2>`, tables(cells)];
+/** Benchmark 1's charts: per kernel, direct vs indirect; per cell, duration vs depth. */
+async function testRunCharts(cells: readonly CellSummary[], index: number): Promise<string> {
+  const parts: string[] = [];
   const ok = cells.filter((c) => c.status === 'ok' && (c.direct?.fit || c.indirect?.fit));
   parts.push('<h3>Direct vs indirect, per kernel</h3><div class="charts">');
   // One chart per kernel and figure kind: a kernel run both under KVM and TCG gets two.
@@ -137,6 +186,14 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
     parts.push(await figure('depth', `b${index}c${j}`, depthSpec(c), caption, { key: c.key, kind: summaryKind(c) }));
   }
   parts.push('</div>');
+  return parts.join('\n');
+}
+
+async function benchmarkSection(name: string, cells: readonly CellSummary[], index: number): Promise<string> {
+  const traffic = isTrafficBenchmark(cells);
+  const parts = [`<section class="benchmark" data-benchmark="${h(name)}"><h2>Benchmark <code>${h(name)}</code></h2>`, traffic ? trafficTables(cells) : tables(cells)];
+  if (traffic) parts.push(await trafficCharts(cells, index));
+  else parts.push(await testRunCharts(cells, index));
   const details = fitDetailRows(cells);
   if (details.length > 0) {
     parts.push(

@@ -3,6 +3,7 @@ import { gateKey } from '../analysis/compare-baseline.js';
 import { KIND_NOTE, summaryKind } from '../analysis/units.js';
 import type { BaselineComparison, CellSummary, GateProblem, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
+import { trafficResultLines } from './traffic-format.js';
 import { byBenchmark, cellUnit, comparisonSentence, comparisonStatusOf, directCaveat, failureText, problemText, savingText, slopeText } from './format.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
@@ -15,6 +16,7 @@ function resultLines(c: CellSummary): string[] {
     lines.push(`${v.variant}: ${slopeText(v.fit, cellUnit(c))}, JIT ${v.mechanism ?? 'unknown'}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
   }
   if (c.comparison) lines.push(`saving: ${savingText(c)}`);
+  lines.push(...trafficResultLines(c));
   lines.push(`spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.icountShift != null ? `, -icount shift=${c.icountShift}` : ''}`);
   lines.push(`figures: ${kind} (${KIND_NOTE[kind]})`);
   const caveat = directCaveat(c.direct);

@@ -23,6 +23,7 @@ import {
   savingText,
   slopeText,
 } from './format.js';
+import { isTrafficBenchmark, TRAFFIC_NUMERIC_COLUMNS, trafficNote, trafficRows, trafficTableHeader } from './traffic-format.js';
 
 /** Table cells are one line and must not end the cell early. */
 const cell = (s: string): string => s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
@@ -69,8 +70,24 @@ function kindTables(cells: readonly CellSummary[]): string[] {
   return parts;
 }
 
+/** Benchmark 2: one table per figure kind, a row per cell and method. */
+function trafficTables(cells: readonly CellSummary[]): string[] {
+  const parts: string[] = [];
+  for (const [kind, of] of byKind(cells)) {
+    const unit = cellUnit(of[0]!);
+    const header = trafficTableHeader(unit);
+    parts.push(`### Under traffic: ${KIND_TITLE[kind]}`, '', `_${KIND_NOTE[kind]}._`, '');
+    parts.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (TRAFFIC_NUMERIC_COLUMNS.includes(i) ? '---:' : '---')).join(' | ')} |`);
+    for (const c of of) {
+      for (const r of trafficRows(c)) parts.push(`| ${r.cols.map((x, i) => (i === 3 && r.failed ? `**${x}**` : x)).map(cell).join(' | ')} |`);
+    }
+    parts.push('', `_${trafficNote(unit)}_`, '');
+  }
+  return parts;
+}
+
 function benchmarkSection(name: string, cells: readonly CellSummary[]): string {
-  const parts = [`## Benchmark ${code(name)}`, '', ...kindTables(cells)];
+  const parts = [`## Benchmark ${code(name)}`, '', ...(isTrafficBenchmark(cells) ? trafficTables(cells) : kindTables(cells))];
   const details = fitDetailRows(cells);
   if (details.length > 0) {
     parts.push(

@@ -1,7 +1,7 @@
 // Turn a backend's outcome into the cell result document that reports read.
 import { readFile } from 'node:fs/promises';
 import { CELL_RESULT_VERSION, type BackendName, type CellResult, type Fingerprint, type VariantResult } from '../results/cell-result.js';
-import { sweepParams } from '../measure/sweep-params.js';
+import { sweepBenchmark } from '../measure/sweep-params.js';
 import { figureKindFor, type Timing } from '../vm/timing.js';
 import type { CellRunOutcome, CellRunSpec } from '../vm/types.js';
 import { hostCpuModel } from '../util/host.js';
@@ -72,7 +72,7 @@ export async function assembleCellResult(i: AssembleInput): Promise<CellResult> 
     },
     boot: { name: spec.boot.name, cmdline: spec.boot.cmdline },
     // The parameters that ran (fewer samples and repetitions under -icount), not the matrix's.
-    benchmark: { name: spec.benchmark.name, type: spec.benchmark.type, params: { ...sweepParams(spec.benchmark.params, spec.timing) } },
+    benchmark: { name: spec.benchmark.name, type: spec.benchmark.type, params: { ...sweepBenchmark(spec.benchmark, spec.timing).params } },
     backend: i.backend,
     accelerator: spec.accel,
     // No speculation is modelled under TCG: its figures are relative evidence, never hardware timing.

@@ -1,6 +1,6 @@
 // A cell's typed outcome from what was seen: how QEMU ended, what the console showed, what the agent
 // wrote. Pure, so every branch is unit-tested; both backends can share it.
-import type { Benchmark } from '../matrix/schema.js';
+import type { Benchmark, TestRunBenchmark } from '../matrix/schema.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
 import type { CellStatus } from '../results/cell-result.js';
 import type { ConsoleState } from './console.js';
@@ -24,7 +24,7 @@ export interface Classified {
 }
 
 /** Depths or samples the agent should have produced but did not; empty when the sweep is complete. */
-export function missingSamples(benchmark: Benchmark, agent: AgentOutput): string[] {
+export function missingSamples(benchmark: TestRunBenchmark, agent: AgentOutput): string[] {
   const p = benchmark.params;
   const problems: string[] = [];
   for (const v of p.variants) {
@@ -89,10 +89,8 @@ export function classifyOutcome(input: { exit: VmExit; console: ConsoleState; ag
     const code = con.agentExit !== undefined ? ` (agent exit status ${con.agentExit})` : '';
     return { status: 'bench-failed', message: `agent output truncated: no end record${code}` };
   }
-  if (benchmark.type === 'test-run') {
-    const missing = missingSamples(benchmark, agent);
-    if (missing.length > 0) return { status: 'bench-failed', message: `${missing.length} problem(s): ${missing.slice(0, 3).join('; ')}` };
-  }
+  const missing = benchmark.type === 'test-run' ? missingSamples(benchmark, agent) : missingTrafficSamples(benchmark.params, agent);
+  if (missing.length > 0) return { status: 'bench-failed', message: `${missing.length} problem(s): ${missing.slice(0, 3).join('; ')}` };
   if (con.agentExit !== undefined && con.agentExit !== 0) return { status: 'agent-error', message: `agent exited with status ${con.agentExit}` };
   return { status: 'ok' };
 }

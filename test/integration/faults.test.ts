@@ -9,6 +9,7 @@ import { KILL_GRACE_MS } from '../../src/util/exec.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
 import type { CellEvent, CellRunSpec } from '../../src/vm/types.js';
 import { cellSpec, testKernel, testPayload } from './qemu-kernels.js';
+import { testRunParams } from '../support/test-run.js';
 
 const workDirs: string[] = [];
 afterAll(() => {
@@ -89,7 +90,7 @@ describe('qemu backend failure outcomes (real kernels under TCG)', () => {
   it('an agent that rejects its arguments is `agent-error` with its error record', async () => {
     const spec = cellSpec(await testKernel('oldest'), await testPayload());
     // Past the chain's 34 programs: the schema forbids it, the agent must refuse it in the guest too.
-    const bad = { ...spec, benchmark: { ...spec.benchmark, params: { ...spec.benchmark.params, maxDepth: 40 } } };
+    const bad = { ...spec, benchmark: { name: spec.benchmark.name, type: 'test-run' as const, params: { ...testRunParams(spec.benchmark), maxDepth: 40 } } };
     const { outcome } = await runCell(bad);
     expect(outcome.status).toBe('agent-error');
     expect(outcome.message).toMatch(/^args: /);

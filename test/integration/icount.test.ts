@@ -20,6 +20,7 @@ import { qemuBackend } from '../../src/vm/qemu.js';
 import { ICOUNT_SHIFT } from '../../src/vm/timing.js';
 import type { CellRunSpec } from '../../src/vm/types.js';
 import { testPayload } from './qemu-kernels.js';
+import { testRunParams } from '../support/test-run.js';
 
 const workDirs: string[] = [];
 afterAll(() => {
@@ -91,7 +92,7 @@ describe('instruction counting under TCG (qemu backend, default kernels)', () =>
     const { result } = await icountCell('6.1-cloud', 'retpoline');
     expect(result.figureKind).toBe('instructions');
     expect(result.icountShift).toBe(ICOUNT_SHIFT);
-    expect(result.benchmark.params).toMatchObject({ samples: 3, repeat: 1, maxDepth: matrix.benchmarks[0]!.params.maxDepth });
+    expect(result.benchmark.params).toMatchObject({ samples: 3, repeat: 1, maxDepth: testRunParams(matrix.benchmarks[0]!).maxDepth });
     for (const v of result.variants) {
       for (const s of v.samples) {
         expect(Number.isInteger(s.instructions), `${v.variant} depth ${s.depth}: ${s.durationNs} ns`).toBe(true);
@@ -104,7 +105,7 @@ describe('instruction counting under TCG (qemu backend, default kernels)', () =>
   it('the same cell twice gives identical instruction figures, and every fit is exact (R² ≥ 0.999)', async () => {
     const [a, b] = await inPairs([1, 2], () => icountCell('5.10-cloud', 'retpoline'));
     expect(JSON.stringify(figures(a!.summary))).toBe(JSON.stringify(figures(b!.summary)));
-    expect(a!.summary.direct!.points).toHaveLength(matrix.benchmarks[0]!.params.maxDepth + 1);
+    expect(a!.summary.direct!.points).toHaveLength(testRunParams(matrix.benchmarks[0]!).maxDepth + 1);
     expectExactFits(a!.summary);
     expectExactFits(b!.summary);
   }, 900_000);

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createQemuBackend, qemuBackend } from '../../src/vm/qemu.js';
 import type { CellEvent, CellRunSpec } from '../../src/vm/types.js';
 import { cellSpec, expectSweepProvesJumps, testKernel, testPayload, type TEST_KERNELS } from './qemu-kernels.js';
+import { testRunParams } from '../support/test-run.js';
 
 const workDirs: string[] = [];
 afterAll(() => {
@@ -26,7 +27,7 @@ describe.each(['oldest', 'newest'] as const)('qemu backend, %s kernel under TCG'
   it('measures both variants at every depth, proves each jump count, and classifies the JIT sites', async () => {
     const { spec, outcome, events } = await runOne(which);
     expect(outcome.status, outcome.consoleTail.join('\n')).toBe('ok');
-    const p = spec.benchmark.params;
+    const p = testRunParams(spec.benchmark);
 
     expect(events.filter((e) => e.type === 'phase').map((e) => (e.type === 'phase' ? e.phase : ''))).toEqual(['prepare', 'boot', 'measure']);
     expect(events.some((e) => e.type === 'console' && e.line.includes('tailmatrix-init: agent-start'))).toBe(true);

@@ -4,51 +4,20 @@
 // each with its series and one unit per axis. The report holds cells of all three kinds: the KVM and
 // plain-TCG fixture runs and a real -icount run (test/fixtures/icount). The screenshot is kept as
 // test/artifacts/report.png.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeReports } from '../../src/report/write-reports.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
-import { BROWSER_HINT, BROWSER_PROGRAMS, findBrowser } from '../../src/setup/browser.js';
 import { FIXTURE_ROOT, fixtureModels } from '../fixtures/results/generate.js';
+import { openHtmlReport, type ChartInfo, type OpenedReport } from '../support/report-page.js';
 
-// The flags the team uses for headless chromium on CI: no sandbox (root), nothing phoning home.
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const ARTIFACTS = path.join(PACKAGE_ROOT, 'test', 'artifacts');
 
 const ICOUNT_ROOT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'icount');
 /** The real -icount run: four kernels × two boots, every cell ok. */
 const ICOUNT_CELLS = 8;
 
-interface ChartInfo {
-  kind: string | null;
-  figureKind: string | null;
-  groups: number;
-  text: string;
-  top: number;
-  series: number;
-  kernel: string | null;
-  width: number;
-  legend: number;
-  bars: number;
-  whiskers: number;
-  points: number;
-  lines: number;
-}
-
-let tmp: string;
-let browser: Browser;
+let report: OpenedReport;
 let charts: ChartInfo[];
 let problems: string[];
 let tableRows: number;
@@ -56,42 +25,9 @@ let emulatedCells: number;
 let firstTableTop: number;
 
 beforeAll(async () => {
-  tmp = await mkdtemp(path.join(os.tmpdir(), 'tm-html-'));
-  const res = await writeReports({ resultDirs: [FIXTURE_ROOT, ICOUNT_ROOT], outDir: tmp, baseline: FIXTURE_ROOT, formats: ['html'] });
-  if (!res.ok) throw new Error(res.error);
-  const executablePath = await findBrowser();
-  if (executablePath === undefined) {
-    const looked = process.env.TAILMATRIX_CHROMIUM ? `TAILMATRIX_CHROMIUM=${process.env.TAILMATRIX_CHROMIUM}` : BROWSER_PROGRAMS.join(', ');
-    throw new Error(`the HTML report test needs a Chromium or Google Chrome; none found (looked for ${looked}): ${BROWSER_HINT}`);
-  }
-  browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-  });
-  page.on('request', (r) => {
-    if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
-  });
-  await page.goto(pathToFileURL(path.join(tmp, 'report.html')).href, { waitUntil: 'load' });
-  charts = await page.$$eval('figure.chart', (figs) =>
-    figs.map((f) => ({
-      kind: f.getAttribute('data-chart'),
-      figureKind: f.getAttribute('data-kind'),
-      groups: Number(f.getAttribute('data-groups')),
-      text: f.querySelector('svg')?.textContent ?? '',
-      top: f.getBoundingClientRect().top + window.scrollY,
-      series: Number(f.getAttribute('data-series')),
-      kernel: f.getAttribute('data-kernel'),
-      width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
-      legend: f.querySelectorAll('.role-legend-symbol path').length,
-      bars: f.querySelectorAll('.mark-rect.role-mark path').length,
-      whiskers: f.querySelectorAll('.mark-rule.role-mark line').length,
-      points: f.querySelectorAll('.mark-symbol.role-mark path').length,
-      lines: f.querySelectorAll('.mark-line.role-mark path').length,
-    })),
-  );
+  report = await openHtmlReport([FIXTURE_ROOT, ICOUNT_ROOT], { baseline: FIXTURE_ROOT });
+  ({ charts, problems } = report);
+  const page = report.page;
   tableRows = await page.locator('table.cells tbody tr').count();
   firstTableTop = await page.locator('table.cells').first().evaluate((t) => t.getBoundingClientRect().top + window.scrollY);
   emulatedCells = await page.locator('table.cells td.emulated').count();
@@ -100,8 +36,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await rm(tmp, { recursive: true, force: true });
+  await report?.close();
 });
 
 const okModels = fixtureModels().filter((m) => !m.failure);

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createVngBackend, scratchDirFor } from '../../src/vm/vng.js';
 import type { CellEvent, CellRunSpec } from '../../src/vm/types.js';
 import { cellSpec, expectSweepProvesJumps, testKernel, testPayload, type TEST_KERNELS } from './qemu-kernels.js';
+import { testRunParams } from '../support/test-run.js';
 
 const vng = createVngBackend();
 const workDirs: string[] = [];
@@ -57,7 +58,7 @@ describe('vng backend', () => {
         const spec = cellSpec(await testKernel(which), await testPayload(), { timeoutSec: CELL_TIMEOUT_SEC });
         const { outcome, events } = await runOne(spec);
         expect(outcome.status, `${outcome.message}\n${outcome.consoleTail.join('\n')}`).toBe('ok');
-        const p = spec.benchmark.params;
+        const p = testRunParams(spec.benchmark);
 
         expect(events.filter((e) => e.type === 'phase').map((e) => (e.type === 'phase' ? e.phase : ''))).toEqual(['prepare', 'boot', 'measure']);
         const agent = outcome.agent!;

@@ -1,6 +1,7 @@
 // Every figure in every report format carries its unit. The reports are rendered over real cells of
-// all three figure kinds (the KVM and plain-TCG fixture runs, and a real -icount run of the default
-// matrix), with a baseline section, and every number in the Markdown, JUnit and JSON is checked.
+// all three figure kinds (the KVM and plain-TCG fixture runs, a real -icount run of the default
+// matrix, and a real run of Benchmark 1 and 2 together), with a baseline section, and every number in
+// the Markdown, JUnit and JSON is checked.
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/analysis/analyse.js';
@@ -18,12 +19,13 @@ import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { FIXTURE_ROOT } from '../fixtures/results/generate.js';
 
 const ICOUNT_ROOT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'icount');
+const TRAFFIC_ROOT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'traffic-runs');
 const GATE = gateSchema.parse({});
 
 let summary: Summary;
 let loadedCells: Awaited<ReturnType<typeof load>>;
 async function load() {
-  const loaded = await loadResultDirs([FIXTURE_ROOT, ICOUNT_ROOT]);
+  const loaded = await loadResultDirs([FIXTURE_ROOT, ICOUNT_ROOT, TRAFFIC_ROOT]);
   if (!loaded.ok) throw new Error(loaded.error);
   return loaded.value;
 }
@@ -38,8 +40,11 @@ beforeAll(async () => {
 });
 
 const FIGURE = String.raw`[+-]?\d+\.\d+`;
-/** A figure group with its unit: "11.00 ± 0.00 instr/call", "3.01 [2.96, 3.06] ns/call", "+1.00 instr", "84.6 %", "2.9 s", "6.50 × (indirect/direct)". */
-const WITH_UNIT = new RegExp(String.raw`${FIGURE}( ± ${FIGURE})?( \[${FIGURE}, ${FIGURE}\])? (ns/call|instr/call|ns|instr|%|s|×)(?![\w/])`, 'g');
+/**
+ * A figure group with its unit: "11.00 ± 0.00 instr/call", "3.01 [2.96, 3.06] ns/call", "+1.00 instr", "84.6 %", "2.9 s",
+ * "6.50 × (indirect/direct)", a throughput "1.0 Mbit/s", a ratio of slopes "1.00 [0.99, 1.01] × Benchmark 1".
+ */
+const WITH_UNIT = new RegExp(String.raw`${FIGURE}( ± ${FIGURE})?( \[${FIGURE}, ${FIGURE}\])? (ns/call|instr/call|ns|instr|%|s|Mbit/s|× Benchmark 1|×)(?![\w/])`, 'g');
 
 /** The decimal numbers left in a piece of text once every figure with a unit and every name is removed. */
 function unitless(text: string): string[] {
@@ -80,7 +85,8 @@ function markdownProblems(md: string): string[] {
 
 describe('units in every report format', () => {
   it('the fixture has cells of all three kinds', () => {
-    expect(summary.totals.byKind).toEqual({ 'hardware-ns': 4, 'emulated-ns': 4, instructions: 8 });
+    expect(summary.totals.byKind).toEqual({ 'hardware-ns': 4, 'emulated-ns': 4, instructions: 13 });
+    expect(summary.cells.filter((c) => c.traffic).length).toBe(3);
     expect(summary.baseline!.comparisons.length).toBeGreaterThan(20);
   });
 
@@ -89,6 +95,8 @@ describe('units in every report format', () => {
     expect(markdownProblems(md)).toEqual([]);
     expect(md).toContain('instr/call');
     expect(md).toContain(INSTRUCTIONS_NOTE);
+    // The traffic table's rows went through the same check.
+    expect(md).toMatch(/\| bpf_stats .* × Benchmark 1 .* Mbit\/s/);
     expect(md).toContain('emulated: relative only, not hardware timing');
     // One table per kind, never ns and instructions in one table.
     for (const table of md.split(/\n\n(?=\|)/).filter((t) => t.startsWith('| kernel'))) {
@@ -146,5 +154,7 @@ describe('units in every report format', () => {
     expect(headline(icount)).toMatch(/^ok · direct 22\.0 instr\/call \[direct-jump\] · indirect 26\.0 instr\/call \[retpoline-thunk\] \(tcg, exact instruction counts \(-icount shift=3\), [\d.]+ s\)$/);
     const timed = loadedCells.cells.map((c) => c.cell).find((c) => c.accelerator === 'tcg' && c.figureKind === undefined && c.status === 'ok')!;
     expect(headline(timed)).toMatch(/ns\/call .*\(tcg, emulated: relative only, [\d.]+ s\)$/);
+    const traffic = loadedCells.cells.map((c) => c.cell).find((c) => c.benchmark.type === 'traffic' && c.kernel.id === '5.10-cloud')!;
+    expect(headline(traffic)).toMatch(/^ok · under traffic \(bpf-stats\) · direct 2\d\.\d instr\/call \[direct-jump\] · indirect 2\d\.\d instr\/call \[retpoline-thunk\] \(tcg, exact instruction counts \(-icount shift=3\), [\d.]+ s\)$/);
   });
 });

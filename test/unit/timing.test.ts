@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { benchmark, matrix } from '../../src/matrix/schema.js';
 import { ICOUNT_REPEAT, ICOUNT_SAMPLES, sweepBenchmark, sweepParams } from '../../src/measure/sweep-params.js';
+import { testRunParams } from '../support/test-run.js';
 import { figureKindFor, ICOUNT_SHIFT, icountArgs, resolveTiming } from '../../src/vm/timing.js';
 
 describe('resolveTiming', () => {
@@ -37,11 +38,12 @@ describe('resolveTiming', () => {
 
 describe('sweepParams', () => {
   const b = benchmark.parse({ name: 't', type: 'test-run', params: { maxDepth: 32, samples: 10, repeat: 20000, seed: 4 } });
+  const params = testRunParams(b);
   it('keeps the matrix parameters when timed', () => {
-    expect(sweepParams(b.params, { mode: 'timed' })).toBe(b.params);
+    expect(sweepParams(params, { mode: 'timed' })).toBe(params);
   });
   it('under -icount: three samples and repeat 1, so the truncated average divides exactly at every shift', () => {
-    expect(sweepParams(b.params, { mode: 'icount', shift: 3 })).toEqual({ ...b.params, samples: ICOUNT_SAMPLES, repeat: ICOUNT_REPEAT });
+    expect(sweepParams(params, { mode: 'icount', shift: 3 })).toEqual({ ...params, samples: ICOUNT_SAMPLES, repeat: ICOUNT_REPEAT });
     expect(ICOUNT_REPEAT).toBe(1);
     // duration = ⌊instructions × 2^shift / repeat⌋; converted back it is the instruction count itself.
     for (const shift of [0, 1, 3, 6]) {
@@ -49,7 +51,11 @@ describe('sweepParams', () => {
         expect(Math.floor((instructions * 2 ** shift) / ICOUNT_REPEAT) / 2 ** shift).toBe(instructions);
       }
     }
-    expect(sweepBenchmark(b, { mode: 'icount', shift: 2 }).params.repeat).toBe(1);
+    expect(testRunParams(sweepBenchmark(b, { mode: 'icount', shift: 2 })).repeat).toBe(1);
     expect(sweepBenchmark(b, { mode: 'icount', shift: 2 }).name).toBe('t');
+  });
+  it('leaves a traffic benchmark as the matrix has it: its windows are set by time, not repetitions', () => {
+    const t = benchmark.parse({ name: 'traffic', type: 'traffic' });
+    expect(sweepBenchmark(t, { mode: 'icount', shift: 3 })).toBe(t);
   });
 });

@@ -49,6 +49,13 @@ export const CHECKS: readonly Check[] = [
   { name: 'Debian archive keyring', file: '/usr/share/keyrings/debian-archive-keyring.gpg', for: 'checking Debian InRelease signatures (the same)', required: false, fix: APT('debian-archive-keyring') },
   { name: 'vng (virtme-ng)', program: 'vng', for: 'the vng backend (auto falls back to qemu)', required: false, fix: VNG_FIX },
   { name: 'virtiofsd', program: 'virtiofsd', for: 'vng with cloud kernels (no 9p)', required: false, fix: VNG_FIX },
+  {
+    name: 'iperf3',
+    program: 'iperf3',
+    for: "the traffic benchmark (Benchmark 2): copied with its shared libraries into the qemu initramfs; the vng and native backends run the host's",
+    required: false,
+    fix: APT('iperf3'),
+  },
   { name: 'udevadm', program: 'udevadm', for: "vng's virtio-serial ports (stdout of the guest command)", required: false, fix: APT('udev') },
   { name: 'bison', program: 'bison', for: 'kernel builds', required: false, fix: APT('bison') },
   { name: 'flex', program: 'flex', for: 'kernel builds', required: false, fix: APT('flex') },
