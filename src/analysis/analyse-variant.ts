@@ -94,12 +94,14 @@ export function analyseVariant(v: VariantResult, kind: FigureKind, shift?: numbe
         `[${fmt(fit.slopeCi[0])}, ${fmt(fit.slopeCi[1])}] ${unit}`,
     );
   }
+  // The classifier's doubts (programs that disagree, a jump into the wrong program) are the reader's too.
+  if (v.jit?.note) warnings.push(`${v.variant}: JIT evidence: ${v.jit.note}`);
   if (fit && fit.r2 < LOW_R2) warnings.push(`${v.variant}: poor linear fit (R² ${fit.r2.toFixed(3)})`);
   else if (fit && kind === 'instructions' && fit.r2 < EXACT_R2) {
     warnings.push(`${v.variant}: instruction counts do not fit a straight line exactly (R² ${fit.r2.toFixed(4)} < ${EXACT_R2})`);
   }
   return {
-    summary: { variant: v.variant, mechanism: v.jit?.mechanism ?? null, points, fit, tailFit, invalidSamples: invalid },
+    summary: { variant: v.variant, mechanism: v.jit?.mechanism ?? null, mechanismReason: v.jit?.reason ?? null, points, fit, tailFit, invalidSamples: invalid },
     warnings,
   };
 }

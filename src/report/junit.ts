@@ -1,8 +1,8 @@
 // JUnit XML: one test case per cell; a failed cell or a regression against the baseline is a failure.
 import { KIND_NOTE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
-import type { BaselineComparison, CellSummary, Summary } from '../analysis/summary-schema.js';
+import type { BaselineComparison, CellSummary, RetpolinePrice, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
-import { byBenchmark, cellUnit, deltaText, directCaveat, failureText, interval, num, savingText, slopeText } from './format.js';
+import { byBenchmark, cellUnit, deltaText, directCaveat, failureText, interval, mechanismWithReason, num, savingText, slopeText } from './format.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
@@ -15,14 +15,25 @@ function regressionText(k: BaselineComparison): string {
   );
 }
 
-function resultLines(c: CellSummary): string[] {
+/** The retpoline's own price on this cell's kernel, told on the cell whose indirect jump is the retpoline. */
+function priceLines(c: CellSummary, prices: readonly RetpolinePrice[]): string[] {
+  return prices
+    .filter((p) => p.retpoline.key === c.key)
+    .map((p) => {
+      const per = UNIT_TEXT[p.unit].perCall;
+      return `retpoline's own price: ${num(p.price)} ${interval(p.priceCi)} ${per} (indirect here − indirect at boot ${p.plain.boot}, ${p.plain.mechanism})`;
+    });
+}
+
+function resultLines(c: CellSummary, prices: readonly RetpolinePrice[]): string[] {
   const lines: string[] = [];
   const kind = summaryKind(c);
   for (const v of [c.direct, c.indirect]) {
     if (!v) continue;
-    lines.push(`${v.variant}: ${slopeText(v.fit, cellUnit(c))}, JIT ${v.mechanism ?? 'unknown'}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
+    lines.push(`${v.variant}: ${slopeText(v.fit, cellUnit(c))}, JIT ${mechanismWithReason(v)}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
   }
-  if (c.comparison) lines.push(`saving: ${savingText(c)}`);
+  if (c.comparison || c.withheldReason) lines.push(`saving: ${savingText(c)}`);
+  lines.push(...priceLines(c, prices));
   lines.push(`spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.icountShift != null ? `, -icount shift=${c.icountShift}` : ''}`);
   lines.push(`figures: ${kind} (${KIND_NOTE[kind]})`);
   const caveat = directCaveat(c.direct);
@@ -31,7 +42,7 @@ function resultLines(c: CellSummary): string[] {
   return lines;
 }
 
-function testcase(c: CellSummary, regressions: readonly BaselineComparison[]): string {
+function testcase(c: CellSummary, regressions: readonly BaselineComparison[], prices: readonly RetpolinePrice[]): string {
   const head = `    <testcase classname="${x(`tailmatrix.${c.benchmark.name}.${c.kernel.id}`)}" name="${x(`${c.kernel.id} / ${c.boot.name}`)}" time="${seconds(c.wallMs)}">`;
   const body: string[] = [];
   if (c.status !== 'ok') {
@@ -40,7 +51,7 @@ function testcase(c: CellSummary, regressions: readonly BaselineComparison[]): s
     const msg = regressions.map(regressionText).join('; ');
     body.push(`      <failure type="regression" message="${x(msg)}">${x(regressions.map(regressionText).join('\n'))}</failure>`);
   }
-  body.push(`      <system-out>${x(resultLines(c).join('\n'))}</system-out>`);
+  body.push(`      <system-out>${x(resultLines(c, prices).join('\n'))}</system-out>`);
   return [head, ...body, '    </testcase>'].join('\n');
 }
 
@@ -59,7 +70,7 @@ export function renderJunit(s: Summary): string {
     const timestamp = cells.map((c) => c.startedAt).sort()[0] ?? '';
     suites.push(
       `  <testsuite name="${x(name)}" tests="${cells.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(time)}" timestamp="${x(timestamp)}">\n` +
-        cells.map((c) => testcase(c, regs.get(c.key) ?? [])).join('\n') +
+        cells.map((c) => testcase(c, regs.get(c.key) ?? [], s.retpolinePrices)).join('\n') +
         '\n  </testsuite>',
     );
   }
