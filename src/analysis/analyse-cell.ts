@@ -73,8 +73,10 @@ export function analyseCell(c: CellResult): CellSummary {
     const w = v ? mechanismWarning(v) : null;
     if (w) warnings.push(w);
   }
-  if (c.fingerprint && c.fingerprint.bpfJitHarden.trim() !== '0') {
-    warnings.push(`net.core.bpf_jit_harden=${c.fingerprint.bpfJitHarden.trim()}: constant blinding forces the indirect path`);
+  // "" is no such sysctl (a kernel without a JIT): nothing to blind, said by the no-jit state instead.
+  const harden = c.fingerprint?.bpfJitHarden.trim() ?? '0';
+  if (harden !== '0' && harden !== '') {
+    warnings.push(`net.core.bpf_jit_harden=${harden}: constant blinding forces the indirect path`);
   }
   const withheld = withheldReason(c.status, direct, indirect);
   const comparison = withheld === null && direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit, unitOf(kind)) : null;
