@@ -5,10 +5,9 @@
 // qemu backend, runs the real agent, and goes through the real analysis and every report writer; the
 // test then reads each format and checks it claims nothing the evidence does not show.
 // TAILMATRIX_STATES_STREAMS=<dir> keeps each cell's raw agent stream there (fixture refresh).
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/analysis/analyse.js';
 import type { CellSummary, Summary } from '../../src/analysis/summary-schema.js';
 import { failureMessage } from '../../src/kernels/source.js';
@@ -26,16 +25,11 @@ import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
 import { ICOUNT_SHIFT } from '../../src/vm/timing.js';
 import type { CellRunSpec } from '../../src/vm/types.js';
-import { testPayload } from '../integration/qemu-kernels.js';
+import { cellSpec, testPayload } from '../integration/qemu-kernels.js';
 import { buildLinux61, type Linux61Variant } from './linux-6.1.js';
 
 /** Cached builds take seconds; a cold one of all four can take hours on 2 loaded cores. */
 const TIMEOUT_MS = 4 * 60 * 60_000;
-
-const workDirs: string[] = [];
-afterAll(() => {
-  for (const d of workDirs) rmSync(d, { recursive: true, force: true });
-});
 
 async function build(variant?: Linux61Variant): Promise<FetchedKernel> {
   const label = `linux-6.1-${variant ?? 'build'}`;
@@ -49,19 +43,13 @@ let matrix: Matrix;
 async function runCell(kernel: FetchedKernel, bootName: string): Promise<CellResult> {
   const boot = matrix.boots.find((b) => b.name === bootName);
   if (!boot) throw new Error(`matrix.json has no boot ${bootName}`);
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'tailmatrix-test-states-'));
-  workDirs.push(workDir);
+  const timing = { mode: 'icount', shift: ICOUNT_SHIFT } as const;
   const spec: CellRunSpec = {
+    ...cellSpec(kernel, await testPayload(), { cmdline: boot.cmdline, timeoutSec: 1200, params: matrix.benchmarks[0]!.params, timing }),
     cellId: `${kernel.id}__${bootName}`,
-    kernel,
     boot,
-    benchmark: matrix.benchmarks[0]!,
-    runner: { ...matrix.runner, backend: 'qemu', accel: 'tcg', timeoutSec: 1200 },
-    accel: 'tcg',
-    timing: { mode: 'icount', shift: ICOUNT_SHIFT },
-    payload: await testPayload(),
-    workDir,
   };
+  const workDir = spec.workDir;
   const startedAt = new Date();
   const outcome = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: () => undefined });
   const keep = process.env.TAILMATRIX_STATES_STREAMS;
