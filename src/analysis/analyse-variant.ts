@@ -71,7 +71,8 @@ const fmt = (x: number) => x.toFixed(2);
 
 export function analyseVariant(v: VariantResult, kind: FigureKind, shift?: number): { summary: VariantSummary; warnings: string[] } {
   const { points, invalid } = depthMedians(v, kind);
-  const unit = UNIT_TEXT[unitOf(kind)].short;
+  // Warnings sit in one list with every other cell's: an emulated figure says so in its unit.
+  const unit = `${kind === 'emulated-ns' ? 'emulated ' : ''}${UNIT_TEXT[unitOf(kind)].short}`;
   // Under -icount the raw duration is instructions × 2^shift give or take the guest clocksource's 1 ns
   // rounding; a sample further off timed something that is not instructions (e.g. an idle-clock warp).
   const off = kind === 'instructions' && shift !== undefined ? v.samples.filter((s) => s.instructions !== undefined && Math.abs(s.durationNs - s.instructions * 2 ** shift) > 1).length : 0;

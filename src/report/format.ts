@@ -104,6 +104,8 @@ export function fitDetailRows(cells: readonly CellSummary[]): string[][] {
       rows.push([
         c.key,
         v.variant,
+        // Every row says what its figures are: a merged report holds emulated and hardware cells.
+        `${summaryKind(c)}, ${c.accelerator}`,
         `${num(f.slope)} ${interval(f.slopeCi)} ${u.perCall}`,
         v.tailFit ? `${num(v.tailFit.slope)} ${interval(v.tailFit.slopeCi)} ${u.perCall}` : '—',
         `${num(f.intercept, 1)} ± ${num(f.interceptSe, 1)} ${u.short}`,
@@ -115,7 +117,7 @@ export function fitDetailRows(cells: readonly CellSummary[]): string[][] {
   return rows;
 }
 
-export const FIT_DETAIL_HEADER = ['cell', 'variant', 'per call [95 % CI]', 'depths ≥ 4 only', 'intercept', 'R²', 'depths'];
+export const FIT_DETAIL_HEADER = ['cell', 'variant', 'figures', 'per call [95 % CI]', 'depths ≥ 4 only', 'intercept', 'R²', 'depths'];
 
 /** What the per-call figure is, for the line under each table. */
 export function methodNote(unit: FigureUnit): string {

@@ -141,7 +141,7 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
   if (details.length > 0) {
     parts.push(
       `<details><summary>Fit details</summary><table class="fits"><thead><tr>${FIT_DETAIL_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>`,
-      ...details.map((r) => `<tr>${r.map((x, i) => td(x, i < 2 ? '' : 'num')).join('')}</tr>`),
+      ...details.map((r) => `<tr>${r.map((x, i) => td(x, i < 3 ? '' : 'num')).join('')}</tr>`),
       '</tbody></table></details>',
     );
   }

@@ -78,7 +78,7 @@ function benchmarkSection(name: string, cells: readonly CellSummary[]): string {
       '<details><summary>Fit details</summary>',
       '',
       `| ${FIT_DETAIL_HEADER.join(' | ')} |`,
-      `| ${FIT_DETAIL_HEADER.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
+      `| ${FIT_DETAIL_HEADER.map((_, i) => (i < 3 ? '---' : '---:')).join(' | ')} |`,
       ...details.map((r) => `| ${r.map(cell).join(' | ')} |`),
       '',
       '</details>',
