@@ -51,6 +51,7 @@ function mechanismWarning(v: VariantSummary): string | null {
  * no saving, and a saving is only the direct jump's when direct is proven direct and indirect indirect.
  */
 export function withheldReason(status: CellResult['status'], direct: VariantSummary | null, indirect: VariantSummary | null): string | null {
+  if (status === 'skipped') return 'the cell was skipped';
   if (status !== 'ok') return `the cell did not finish (${status})`;
   if (!direct?.fit || !indirect?.fit) return `no slope for ${[direct?.fit ? null : 'direct', indirect?.fit ? null : 'indirect'].filter(Boolean).join(' and ')}`;
   if (!mechanismMatches('direct', direct.mechanism)) return `direct is ${mechanismPhrase(direct.mechanism)}, not a proven direct jump`;
