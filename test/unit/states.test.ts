@@ -1,6 +1,7 @@
 // The no-JIT and withheld-image states from real agent streams of kernels built without CONFIG_BPF_JIT
 // and without CONFIG_KALLSYMS (test/fixtures/jit/README.md), through the analysis and every report
-// format; and the retpoline's own price, paired by the mechanism each boot showed.
+// format; the JIT without RETPOLINE; and the retpoline's own price, on the base kernel booted both
+// ways and paired by the mechanism each boot showed.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,6 +60,29 @@ describe('real streams from built kernels', () => {
       expect(v.jit?.reason).toMatch(/CONFIG_KALLSYMS/);
       expect(v.jit?.images.every((i) => i.hex === '' && i.address === '0')).toBe(true);
     }
+  });
+
+  it('no CONFIG_RETPOLINE: a direct jump into the next program and a plain jmp *reg', () => {
+    const out = stream('linux-6.1.176-built.no-retpoline.jsonl');
+    expect(out.errors).toEqual([]);
+    expect(out.fingerprint?.spectreV2).toMatch(/^Vulnerable/);
+    expect(out.variants.map((v) => [v.variant, v.jit?.mechanism, v.jit?.note])).toEqual([
+      ['direct', 'direct-jump', undefined],
+      ['indirect', 'plain-indirect', undefined],
+    ]);
+  });
+});
+
+describe("the retpoline's own price on real streams of one kernel booted both ways", () => {
+  it('is the thunk: 3 instructions per tail call more than the plain jmp, in instructions only', () => {
+    const retpoline = cellFrom('linux-6.1.176-built.retpoline-generic.jsonl', 'built-6.1');
+    const off = { ...cellFrom('linux-6.1.176-built.spectre-off.jsonl', 'built-6.1'), cellId: 'built-6.1__off', boot: { name: 'mitigations-off', cmdline: 'spectre_v2=off' } };
+    const s = analyse([retpoline, off]);
+    expect(s.retpolinePrices).toHaveLength(1);
+    const p = s.retpolinePrices[0]!;
+    expect(p).toMatchObject({ figureKind: 'instructions', unit: 'instructions', retpoline: { mechanism: 'retpoline-thunk' }, plain: { mechanism: 'plain-indirect', boot: 'mitigations-off' } });
+    expect(p.price).toBeCloseTo(3, 1);
+    expect(p.priceCi[1] - p.priceCi[0]).toBeLessThan(0.1);
   });
 });
 
