@@ -64,6 +64,7 @@ const summaryOf = (cells: CellSummary[]): Summary => ({
   totals: { cells: cells.length, ok: cells.length, failed: 0, skipped: 0, emulated: 0 },
   cells,
   notes: [],
+  retpolinePrices: [],
   baseline: null,
 });
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "agent.h"
@@ -15,7 +16,7 @@ static int config_wanted(const char *name)
 {
 	static const char *const keys[] = {"RETPOLINE", "MITIGATION", "BPF_JIT",   "SPECULATION", "CPU_SRSO",
 					   "CPU_IBPB",  "CPU_IBRS",   "CALL_DEPTH", "RETHUNK",     "SLS",
-					   "CALL_THUNKS", "PAGE_TABLE_ISOLATION"};
+					   "CALL_THUNKS", "PAGE_TABLE_ISOLATION", "KALLSYMS"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strstr(name, keys[i]))
 			return 1;
@@ -79,6 +80,8 @@ void emit_fingerprint(void)
 	put_kv_str("bpf_jit_kallsyms", buf);
 	read_small("/proc/sys/kernel/kptr_restrict", buf, sizeof(buf));
 	put_kv_str("kptr_restrict", buf);
+	/* No /proc/kallsyms = no CONFIG_KALLSYMS: the kernel then dumps no JIT image (bpf_dump_raw_ok). */
+	putf(",\"proc_kallsyms\":%s", access("/proc/kallsyms", R_OK) == 0 ? "true" : "false");
 
 	char model[256] = "";
 	FILE *f = fopen("/proc/cpuinfo", "r");

@@ -2,6 +2,7 @@
 import { figureKindOf, type CellResult } from '../results/cell-result.js';
 import type { CellSummary, Comparison, FitSummary, VariantSummary } from './summary-schema.js';
 import { analyseVariant } from './analyse-variant.js';
+import { mechanismMatches, mechanismPhrase } from './mechanism-text.js';
 import { difference, ratio, type Estimate } from './stats.js';
 import { unitOf, type FigureUnit } from './units.js';
 
@@ -34,6 +35,30 @@ export function compareVariants(direct: FitSummary, indirect: FitSummary, unit: 
   };
 }
 
+/** Each variant's figure is what its name says only when the JIT evidence shows that jump. */
+function mechanismWarning(v: VariantSummary): string | null {
+  if (mechanismMatches(v.variant, v.mechanism)) return null;
+  const m = v.mechanism;
+  const why = v.mechanismReason ? `: ${v.mechanismReason}` : '';
+  if (m === 'no-jit') return `${v.variant}: no JIT${why}; this number is the interpreter's tail call, not a JITed one`;
+  if (m === 'image-unavailable') return `${v.variant}: which jump ran is unproven, the JIT image is unavailable${why}`;
+  const a = v.variant === 'direct' ? 'a direct' : 'an indirect';
+  return `${v.variant}: the JIT evidence does not show ${a} jump (${mechanismPhrase(m)}): this number is not the cost of ${a} tail call`;
+}
+
+/**
+ * Why a cell's direct-vs-indirect comparison is withheld, or null when it stands: a failed cell shows
+ * no saving, and a saving is only the direct jump's when direct is proven direct and indirect indirect.
+ */
+export function withheldReason(status: CellResult['status'], direct: VariantSummary | null, indirect: VariantSummary | null): string | null {
+  if (status === 'skipped') return 'the cell was skipped';
+  if (status !== 'ok') return `the cell did not finish (${status})`;
+  if (!direct?.fit || !indirect?.fit) return `no slope for ${[direct?.fit ? null : 'direct', indirect?.fit ? null : 'indirect'].filter(Boolean).join(' and ')}`;
+  if (!mechanismMatches('direct', direct.mechanism)) return `direct is ${mechanismPhrase(direct.mechanism)}, not a proven direct jump`;
+  if (!mechanismMatches('indirect', indirect.mechanism)) return `indirect is ${mechanismPhrase(indirect.mechanism)}, not a proven indirect jump`;
+  return null;
+}
+
 export function analyseCell(c: CellResult): CellSummary {
   const kind = figureKindOf(c);
   const warnings: string[] = [];
@@ -45,15 +70,17 @@ export function analyseCell(c: CellResult): CellSummary {
     if (v.variant === 'direct') direct = a.summary;
     else indirect = a.summary;
   }
-  if (direct && direct.mechanism !== 'direct-jump') {
-    warnings.push(
-      `direct: the JIT did not emit a direct jump (${direct.mechanism ?? 'no JIT evidence'}): this number is not the cost of a direct tail call`,
-    );
+  for (const v of [direct, indirect]) {
+    const w = v ? mechanismWarning(v) : null;
+    if (w) warnings.push(w);
   }
-  if (c.fingerprint && c.fingerprint.bpfJitHarden.trim() !== '0') {
-    warnings.push(`net.core.bpf_jit_harden=${c.fingerprint.bpfJitHarden.trim()}: constant blinding forces the indirect path`);
+  // "" is no such sysctl (a kernel without a JIT): nothing to blind, said by the no-jit state instead.
+  const harden = c.fingerprint?.bpfJitHarden.trim() ?? '0';
+  if (harden !== '0' && harden !== '') {
+    warnings.push(`net.core.bpf_jit_harden=${harden}: constant blinding forces the indirect path`);
   }
-  const comparison = direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit, unitOf(kind)) : null;
+  const withheld = withheldReason(c.status, direct, indirect);
+  const comparison = withheld === null && direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit, unitOf(kind)) : null;
   const failed = c.status !== 'ok';
   return {
     key: cellKey(c),
@@ -79,6 +106,7 @@ export function analyseCell(c: CellResult): CellSummary {
     direct,
     indirect,
     comparison,
+    withheldReason: withheld,
     warnings,
     consoleExcerpt: failed ? c.consoleTail.slice(-CONSOLE_EXCERPT_LINES) : [],
   };

@@ -71,7 +71,8 @@ const fmt = (x: number) => x.toFixed(2);
 
 export function analyseVariant(v: VariantResult, kind: FigureKind, shift?: number): { summary: VariantSummary; warnings: string[] } {
   const { points, invalid } = depthMedians(v, kind);
-  const unit = UNIT_TEXT[unitOf(kind)].short;
+  // Warnings sit in one list with every other cell's: an emulated figure says so in its unit.
+  const unit = `${kind === 'emulated-ns' ? 'emulated ' : ''}${UNIT_TEXT[unitOf(kind)].short}`;
   // Under -icount the raw duration is instructions × 2^shift give or take the guest clocksource's 1 ns
   // rounding; a sample further off timed something that is not instructions (e.g. an idle-clock warp).
   const off = kind === 'instructions' && shift !== undefined ? v.samples.filter((s) => s.instructions !== undefined && Math.abs(s.durationNs - s.instructions * 2 ** shift) > 1).length : 0;
@@ -94,12 +95,14 @@ export function analyseVariant(v: VariantResult, kind: FigureKind, shift?: numbe
         `[${fmt(fit.slopeCi[0])}, ${fmt(fit.slopeCi[1])}] ${unit}`,
     );
   }
+  // The classifier's doubts (programs that disagree, a jump into the wrong program) are the reader's too.
+  if (v.jit?.note) warnings.push(`${v.variant}: JIT evidence: ${v.jit.note}`);
   if (fit && fit.r2 < LOW_R2) warnings.push(`${v.variant}: poor linear fit (R² ${fit.r2.toFixed(3)})`);
   else if (fit && kind === 'instructions' && fit.r2 < EXACT_R2) {
     warnings.push(`${v.variant}: instruction counts do not fit a straight line exactly (R² ${fit.r2.toFixed(4)} < ${EXACT_R2})`);
   }
   return {
-    summary: { variant: v.variant, mechanism: v.jit?.mechanism ?? null, points, fit, tailFit, invalidSamples: invalid },
+    summary: { variant: v.variant, mechanism: v.jit?.mechanism ?? null, mechanismReason: v.jit?.reason ?? null, points, fit, tailFit, invalidSamples: invalid },
     warnings,
   };
 }

@@ -3,6 +3,7 @@ import type { CellResult } from '../results/cell-result.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { analyseCell } from './analyse-cell.js';
 import { analyseTrafficCell, attachTestRunAgreement } from './analyse-traffic.js';
+import { retpolinePrices } from './retpoline-price.js';
 import { byListThenName, type MatrixOrder } from './matrix-order.js';
 import { SUMMARY_VERSION, type CellSummary, type Summary } from './summary-schema.js';
 
@@ -44,6 +45,7 @@ export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_OR
     },
     cells: summaries,
     notes: [],
+    retpolinePrices: retpolinePrices(summaries),
     baseline: null,
   };
 }

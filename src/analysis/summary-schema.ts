@@ -38,6 +38,7 @@ export type DepthPoint = z.infer<typeof depthPoint>;
 export const variantSummary = z.object({
   variant,
   mechanism: jitMechanism.nullable().describe('JIT classification of the tail-call sites; null when the cell has no evidence'),
+  mechanismReason: z.string().nullable().optional().describe('why there is no image to read (no-jit, image-unavailable): the sysctl, config or restriction seen'),
   points: z.array(depthPoint),
   fit: fitSummary.nullable().describe('all depths; null with fewer than 3 depths'),
   tailFit: fitSummary.nullable().describe('depths >= 4 only, to expose a chain that is not linear at small depths'),
@@ -133,12 +134,32 @@ export const cellSummary = z.object({
   wallMs: z.number(),
   direct: variantSummary.nullable(),
   indirect: variantSummary.nullable(),
-  comparison: comparison.nullable(),
+  comparison: comparison.nullable().describe('null when withheld: see withheldReason'),
+  withheldReason: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('why there is no comparison: the cell failed, a slope is missing, or a variant is not the jump its name says (direct must be direct-jump, indirect an indirect kind)'),
   traffic: trafficSummary.nullable().optional().describe('traffic benchmark cells only'),
   warnings: z.array(z.string()),
   consoleExcerpt: z.array(z.string()).describe('last console lines, kept for failed cells'),
 });
 export type CellSummary = z.infer<typeof cellSummary>;
+
+export const retpolinePrice = z
+  .object({
+    kernel: z.object({ id: z.string(), sha256: z.string() }),
+    benchmark: z.string(),
+    accelerator,
+    figureKind: figureKind.describe('both cells are of this kind: never a difference across kinds'),
+    unit: figureUnit,
+    retpoline: z.object({ key: z.string(), boot: z.string(), mechanism: jitMechanism, slope: z.number(), slopeCi: interval }),
+    plain: z.object({ key: z.string(), boot: z.string(), mechanism: jitMechanism, slope: z.number(), slopeCi: interval }),
+    price: z.number().describe('indirect slope through the retpoline − indirect slope with a plain jmp, per tail call, in `unit`'),
+    priceCi: interval.describe('Welch interval of that difference'),
+  })
+  .describe("the retpoline's own price on one kernel: its indirect tail call at a boot that jumps through a retpoline minus at a boot that jumps plainly (the bounds checks cancel)");
+export type RetpolinePrice = z.infer<typeof retpolinePrice>;
 
 export const gateSettings = z.object({
   instructions: z.number().optional().describe('instruction cells: a rise of at least this many instructions per call regresses (absent in older summaries)'),
@@ -223,6 +244,7 @@ export const summary = z.object({
   }),
   cells: z.array(cellSummary).describe('sorted by benchmark, kernel, boot'),
   notes: z.array(z.string()).default([]).describe('about the runs themselves, e.g. one that was interrupted'),
+  retpolinePrices: z.array(retpolinePrice).default([]).describe('per kernel measured with both a retpoline and a plain-indirect boot'),
   baseline: baselineSummary.nullable(),
 });
 export type Summary = z.infer<typeof summary>;

@@ -1,7 +1,8 @@
 // The figure a bisection watches, read from one cell result: the direct or indirect cost of one tail
 // call (slope of the depth sweep) or the saving (indirect − direct), with its 95 % interval and the
 // unit its figure kind gives it (the analysis already reads instruction cells in instructions).
-import { analyseCell } from '../analysis/analyse-cell.js';
+import { analyseCell, compareVariants } from '../analysis/analyse-cell.js';
+import { unitOf as figureUnitOf } from '../analysis/units.js';
 import { figureKindOf, type CellResult, type FigureKind } from '../results/cell-result.js';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -44,9 +45,12 @@ export function measureCell(cell: CellResult, metric: Metric): Result<Measuremen
   let value: number;
   let ci: readonly [number, number];
   if (metric === 'saving') {
-    if (s.comparison === null) return err('no saving: a variant has no fitted slope');
-    value = s.comparison.savingNs;
-    ci = s.comparison.savingCi;
+    if (!s.direct?.fit || !s.indirect?.fit) return err('no saving: a variant has no fitted slope');
+    // Not the report's (withheld unless both jumps are proven): a commit that turns the direct jump
+    // indirect is exactly what a bisect over the saving has to see measured.
+    const k = compareVariants(s.direct.fit, s.indirect.fit, figureUnitOf(kind));
+    value = k.savingNs;
+    ci = k.savingCi;
   } else {
     const fit = (metric === 'direct' ? s.direct : s.indirect)?.fit;
     if (fit === null || fit === undefined) return err(`no ${metric} slope in the cell`);

@@ -5,7 +5,7 @@
 import type { Fingerprint, Variant, VariantResult } from '../results/cell-result.js';
 import type { AgentOutput } from './agent-output.types.js';
 import { agentRecord, type AgentRecord } from './agent-records.js';
-import { classifyVariantJit, type JitImage, type ThunkSymbol } from './jit.js';
+import { classifyVariantJit, type JitContext, type JitImage, type ThunkSymbol } from './jit.js';
 import { parseTrafficRecord, type ParsedTraffic } from './traffic-output.js';
 
 /** The first `{` of a line: a record may follow serial noise on the same line (no newline before it). */
@@ -36,9 +36,15 @@ function toFingerprint(r: Extract<AgentRecord, { type: 'fingerprint' }>): Finger
     bpfJitEnable: r.bpf_jit_enable,
     bpfJitHarden: r.bpf_jit_harden,
     bpfJitKallsyms: r.bpf_jit_kallsyms,
+    ...(r.kptr_restrict !== undefined ? { kptrRestrict: r.kptr_restrict } : {}),
+    ...(r.proc_kallsyms !== undefined ? { procKallsyms: r.proc_kallsyms } : {}),
     cpuModel: r.cpu_model,
     config: r.config,
   };
+}
+
+function jitContext(f: Fingerprint | undefined): JitContext {
+  return f ? { bpfJitEnable: f.bpfJitEnable, kptrRestrict: f.kptrRestrict, procKallsyms: f.procKallsyms } : {};
 }
 
 export function parseAgentOutput(text: string): AgentOutput {
@@ -87,7 +93,7 @@ export function parseAgentOutput(text: string): AgentOutput {
         touch(record.variant);
         images.set(record.variant, [
           ...(images.get(record.variant) ?? []),
-          { prog: record.prog, address: record.addr, hex: record.hex, symbol: record.symbol || undefined, nextFilled: record.next_filled },
+          { prog: record.prog, address: record.addr, length: record.len, hex: record.hex, symbol: record.symbol || undefined, nextFilled: record.next_filled },
         ]);
         break;
       case 'sample':
@@ -112,7 +118,7 @@ export function parseAgentOutput(text: string): AgentOutput {
       variant: v,
       samples: samples.get(v) ?? [],
       warmup,
-      ...(imgs ? { jit: classifyVariantJit(imgs, thunks) } : {}),
+      ...(imgs ? { jit: classifyVariantJit(imgs, thunks, jitContext(fingerprint)) } : {}),
       ...(traffic.has(v) ? { traffic: traffic.get(v) } : {}),
     };
   });

@@ -33,6 +33,7 @@ export const fingerprintRecord = z.object({
   bpf_jit_harden: z.string(),
   bpf_jit_kallsyms: z.string(),
   kptr_restrict: z.string().optional(),
+  proc_kallsyms: z.boolean().optional(),
   cpu_model: z.string(),
   config: z.record(z.string(), z.string()),
 });

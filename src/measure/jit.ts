@@ -10,6 +10,9 @@ export interface JitImage {
   prog: number;
   /** Kernel address of the image, hex without 0x ("0" when kptr_restrict hid it). */
   address: string;
+  /** jited_prog_len: 0 when the program was never JITed (the interpreter runs it). */
+  length: number;
+  /** The image's bytes; "" (or zeros) when the kernel withheld them although `length` > 0. */
   hex: string;
   symbol?: string;
   /** Was slot prog+1 filled when the image was dumped? Decides direct-jump vs nop at a poke site. */
@@ -24,6 +27,24 @@ export interface ThunkSymbol {
   size: number;
 }
 
+/**
+ * What the kernel said about the JIT, from the agent's fingerprint, to name why there is no image.
+ * bpf_prog_get_info_by_fd() (kernel/bpf/syscall.c) copies jited_prog_insns and jited_ksyms only when
+ * bpf_dump_raw_ok() holds, i.e. kallsyms_show_value(): false without CONFIG_KALLSYMS (up to 6.1 at
+ * least), with kptr_restrict=2, or without CAP_SYSLOG; it then zeroes the user pointers and leaves
+ * jited_prog_len set. bpf_jit_kallsyms does not enter into it (it only hides programs from kallsyms).
+ */
+export interface JitContext {
+  /** net.core.bpf_jit_enable read after the agent set it; "" = no such file (no CONFIG_BPF_JIT). */
+  bpfJitEnable?: string;
+  kptrRestrict?: string;
+  /** Whether /proc/kallsyms exists (it does not without CONFIG_KALLSYMS); undefined: not reported. */
+  procKallsyms?: boolean;
+}
+
+/** Whether a program's image can be read at all. */
+export type ImageState = 'no-jit' | 'image-unavailable' | 'readable';
+
 /** The size of the poke site the JIT patches (X86_PATCH_SIZE): `jmp rel32` or a 5-byte NOP. */
 const PATCH_SIZE = 5;
 /** The inline retpoline of kernels <= 5.15 without the 5.10.133 backport: call +7; pause; lfence; jmp -7. */
@@ -32,6 +53,7 @@ const INLINE_RETPOLINE = [0xe8, 0x07, 0x00, 0x00, 0x00, 0xf3, 0x90, 0x0f, 0xae, 
 const PRIORITY: JitMechanism[] = [
   'direct-jump',
   'retpoline-thunk',
+  'its-thunk',
   'inline-retpoline',
   'lfence-jmp',
   'plain-indirect',
@@ -42,7 +64,12 @@ interface Span {
   start: bigint;
   end: bigint;
   name: string;
+  /** The chain program this span is (absent for thunks). */
+  prog?: number;
 }
+
+/** Indirect Target Selection thunks (Intel ITS, 6.15+ and backports) are not retpolines. */
+export const isItsThunk = (name: string): boolean => name.startsWith('__x86_indirect_its_thunk_') || name.startsWith('its_');
 
 function hexBytes(hex: string): Uint8Array {
   return Uint8Array.from(Buffer.from(hex, 'hex'));
@@ -54,6 +81,13 @@ function hexOf(bytes: Uint8Array, from: number, length: number): string {
 
 function parseAddress(hex: string): bigint {
   return /^[0-9a-f]+$/i.test(hex) ? BigInt(`0x${hex}`) : 0n;
+}
+
+/** Never JITed (length 0), withheld (no bytes, all-zero bytes or no address), or readable. */
+export function imageState(img: Pick<JitImage, 'length' | 'hex' | 'address'>): ImageState {
+  if (img.length === 0) return 'no-jit';
+  if (img.hex === '' || /^(00)+$/.test(img.hex) || parseAddress(img.address) === 0n) return 'image-unavailable';
+  return 'readable';
 }
 
 function inSpan(spans: Span[], target: bigint): { span: Span; delta: bigint } | undefined {
@@ -94,14 +128,14 @@ function rawRel32Candidates(bytes: Uint8Array, from: number): X86Insn[] {
 
 /** Every tail-call-relevant site in one program's image. */
 export function classifyProgram(image: JitImage, chain: JitImage[], thunks: ThunkSymbol[]): JitSite[] {
+  if (imageState(image) !== 'readable') return [];
   const bytes = hexBytes(image.hex);
   const base = parseAddress(image.address);
-  if (bytes.length === 0 || base === 0n) return [];
   const programs: Span[] = chain
     .filter((p) => p.prog !== image.prog)
     .map((p) => {
       const start = parseAddress(p.address);
-      return { start, end: start + BigInt(p.hex.length / 2), name: p.symbol || `prog_${p.prog}` };
+      return { start, end: start + BigInt(p.hex.length / 2), name: p.symbol || `prog_${p.prog}`, prog: p.prog };
     })
     .filter((s) => s.start !== 0n);
   // Return thunks (__x86_return_thunk, its_return_thunk) end every program: not a tail call.
@@ -115,8 +149,8 @@ export function classifyProgram(image: JitImage, chain: JitImage[], thunks: Thun
   const decoded = decodeImage(bytes);
   const insns = decoded.stoppedAt === undefined ? decoded.insns : [...decoded.insns, ...rawRel32Candidates(bytes, decoded.stoppedAt)];
   const sites: JitSite[] = [];
-  const site = (mechanism: JitMechanism, offset: number, length: number, target?: string) =>
-    sites.push({ prog: image.prog, mechanism, offset, bytes: hexOf(bytes, offset, length), ...(target ? { target } : {}) });
+  const site = (mechanism: JitMechanism, offset: number, length: number, target?: string, note?: string) =>
+    sites.push({ prog: image.prog, mechanism, offset, bytes: hexOf(bytes, offset, length), ...(target ? { target } : {}), ...(note ? { note } : {}) });
 
   insns.forEach((insn, k) => {
     if ((insn.opcode === 0xe8 || insn.opcode === 0xe9) && insn.rel !== undefined && insn.length === PATCH_SIZE) {
@@ -138,9 +172,12 @@ export function classifyProgram(image: JitImage, chain: JitImage[], thunks: Thun
     const intoProgram = inSpan(programs, target);
     const intoThunk = inSpan(thunkSpans, target);
     if (intoProgram && insn.opcode === 0xe9) {
-      site('direct-jump', insn.offset, insn.length, symbolAt(intoProgram));
+      // A tail call of program i lands in program i+1: a jump anywhere else is not the chain's jump.
+      const next = intoProgram.span.prog === image.prog + 1;
+      const note = next ? undefined : `prog_${image.prog} jumps into prog_${intoProgram.span.prog}, not into the next program prog_${image.prog + 1}`;
+      site(next ? 'direct-jump' : 'unknown', insn.offset, insn.length, symbolAt(intoProgram), note);
     } else if (intoThunk) {
-      site('retpoline-thunk', insn.offset, insn.length, symbolAt(intoThunk));
+      site(isItsThunk(intoThunk.span.name) ? 'its-thunk' : 'retpoline-thunk', insn.offset, insn.length, symbolAt(intoThunk));
     } else if (insn.opcode === 0xe9 && rel > 0 && end + rel <= bytes.length && decoded.stoppedAt === undefined) {
       // An unpatched poke site: the bypass jmp skips exactly over a 5-byte NOP.
       const nopAt = nopRunBefore(insns, end + rel);
@@ -155,27 +192,49 @@ function primary(sites: JitSite[]): JitMechanism {
   return 'unknown';
 }
 
+function noJitReason(ctx: JitContext): string {
+  if (ctx.bpfJitEnable === '') return 'net.core.bpf_jit_enable does not exist (a kernel without CONFIG_BPF_JIT): the interpreter ran every program';
+  if (ctx.bpfJitEnable?.trim() === '0') return 'net.core.bpf_jit_enable=0: the interpreter ran every program';
+  return 'jited_prog_len is 0: the kernel did not JIT the programs, the interpreter ran them';
+}
+
+function unavailableReason(ctx: JitContext, images: readonly JitImage[]): string {
+  if (ctx.procKallsyms === false) return 'no /proc/kallsyms (a kernel without CONFIG_KALLSYMS): bpf_dump_raw_ok() is false, the kernel hands out no JIT image or address';
+  if (ctx.kptrRestrict?.trim() === '2') return 'kernel.kptr_restrict=2: the kernel hides JIT images and addresses even from root';
+  const withBytes = images.filter((i) => i.hex !== '' && !/^(00)+$/.test(i.hex));
+  if (withBytes.length > 0 && withBytes.every((i) => parseAddress(i.address) === 0n)) return 'the kernel zeroed the image addresses (jited_ksyms): no jump target can be checked';
+  return 'the kernel withheld the JIT images (bpf_dump_raw_ok(): kptr_restrict, or no CAP_SYSLOG)';
+}
+
+/** One program's verdict: its image state when unreadable, else its strongest site. */
+function programMechanism(img: JitImage, sites: readonly JitSite[]): JitMechanism {
+  const state = imageState(img);
+  return state === 'readable' ? primary(sites.filter((s) => s.prog === img.prog)) : state;
+}
+
 /**
  * The variant's mechanism is the one seen at programs whose next slot was filled (the jumps that
- * actually ran during the sweep); a note says when they disagree or evidence is missing.
+ * actually ran during the sweep); a note says when they disagree or evidence is missing, and a reason
+ * says why there is no image to read (no-jit, image-unavailable).
  */
-export function classifyVariantJit(images: JitImage[], thunks: ThunkSymbol[]): JitEvidence {
+export function classifyVariantJit(images: JitImage[], thunks: ThunkSymbol[], ctx: JitContext = {}): JitEvidence {
   const sorted = [...images].sort((a, b) => a.prog - b.prog);
   const sites = sorted.flatMap((img) => classifyProgram(img, sorted, thunks));
   const evidenceImages = sorted.map((img) => ({ prog: img.prog, address: img.address, hex: img.hex, ...(img.symbol ? { symbol: img.symbol } : {}) }));
   const notes: string[] = [];
   if (sorted.length === 0) return { mechanism: 'unknown', sites, images: evidenceImages, note: 'no JIT images reported' };
-  const empty = sorted.filter((img) => img.hex === '' || parseAddress(img.address) === 0n);
-  if (empty.length > 0) notes.push(`${empty.length} program(s) without image or address (JIT off, kptr_restrict, not root?)`);
 
   const counts = new Map<JitMechanism, number>();
   for (const img of sorted.filter((i) => i.nextFilled)) {
-    const m = primary(sites.filter((s) => s.prog === img.prog));
+    const m = programMechanism(img, sites);
     counts.set(m, (counts.get(m) ?? 0) + 1);
   }
   const ranked = [...counts.entries()].sort((a, b) => b[1] - a[1]);
   const mechanism = ranked[0]?.[0] ?? 'unknown';
   if (ranked.length > 1) notes.push(`programs disagree: ${ranked.map(([m, n]) => `${m}×${n}`).join(', ')}`);
   if (ranked.length === 0) notes.push('no program had its next slot filled');
-  return { mechanism, sites, images: evidenceImages, ...(notes.length ? { note: notes.join('; ') } : {}) };
+  const misdirected = sites.filter((s) => s.note !== undefined).map((s) => s.note!);
+  if (misdirected.length > 0) notes.push(`${misdirected.length} direct jump(s) miss the next program: ${misdirected.slice(0, 3).join('; ')}${misdirected.length > 3 ? '; …' : ''}`);
+  const reason = mechanism === 'no-jit' ? noJitReason(ctx) : mechanism === 'image-unavailable' ? unavailableReason(ctx, sorted) : undefined;
+  return { mechanism, sites, images: evidenceImages, ...(reason ? { reason } : {}), ...(notes.length ? { note: notes.join('; ') } : {}) };
 }

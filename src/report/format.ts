@@ -1,8 +1,10 @@
 // Number and label formatting shared by the writers, so every format says the same thing. Every
 // figure leaves here with its unit attached: cells of different kinds can sit in one report, never
 // in one column, axis or comparison without saying what they are.
-import type { BaselineComparison, BaselineSummary, CellSummary, Comparison, FitSummary, GateProblem, VariantSummary } from '../analysis/summary-schema.js';
-import { byKind, EMULATED_NOTE, INSTRUCTIONS_NOTE, KIND_NOTE, summaryKind, UNIT_TEXT, unitOf, type FigureUnit } from '../analysis/units.js';
+import type { FigureKind } from '../results/cell-result.js';
+import { mechanismMatches, mechanismPhrase } from '../analysis/mechanism-text.js';
+import type { BaselineComparison, BaselineSummary, CellSummary, Comparison, FitSummary, GateProblem, RetpolinePrice, VariantSummary } from '../analysis/summary-schema.js';
+import { byKind, EMULATED_NOTE, FIGURE_KINDS, INSTRUCTIONS_NOTE, KIND_NOTE, summaryKind, UNIT_TEXT, unitOf, type FigureUnit } from '../analysis/units.js';
 
 /** Two decimals: the fits resolve tenths of a ns at best; more digits would be noise. */
 const DECIMALS = 2;
@@ -25,10 +27,20 @@ export function slopeText(fit: FitSummary | null | undefined, unit: FigureUnit):
   return fit ? `${pm(fit.slope, fit.slopeCi)} ${UNIT_TEXT[unit].perCall}` : '—';
 }
 
-/** The direct variant's number is only a direct-jump cost when the JIT proved it emitted one. */
+/**
+ * The direct variant's number is only a direct-jump cost when the JIT proved it emitted one; an
+ * unavailable image proves nothing either way, so it is never called "not a direct jump".
+ */
 export function directCaveat(v: VariantSummary | null): string | null {
-  if (!v || v.mechanism === 'direct-jump') return null;
-  return `not a direct jump (${v.mechanism ?? 'no JIT evidence'})`;
+  if (!v || mechanismMatches('direct', v.mechanism)) return null;
+  if (v.mechanism === 'no-jit') return 'no JIT: the interpreter ran it';
+  if (v.mechanism === 'image-unavailable') return 'jump unproven: JIT image unavailable';
+  return `not a direct jump (${mechanismPhrase(v.mechanism)})`;
+}
+
+/** A variant's classification, with why there is no image when there is none (warnings say it too). */
+export function mechanismWithReason(v: VariantSummary): string {
+  return `${v.mechanism ?? 'unknown'}${v.mechanismReason ? ` (${v.mechanismReason})` : ''}`;
 }
 
 /** The accelerator and what its figures are: "tcg, -icount shift=3 (exact instruction counts …)". */
@@ -43,7 +55,8 @@ export function accelText(c: CellSummary): string {
 }
 
 export function savingText(c: CellSummary): string {
-  return c.comparison ? comparisonText(c.comparison, cellUnit(c)) : '—';
+  if (!c.comparison) return c.withheldReason ? `withheld: ${c.withheldReason}` : '—';
+  return comparisonText(c.comparison, cellUnit(c));
 }
 
 /** "18.00 ± 0.20 ns (90.0 %)": what the direct jump saves, in the comparison's unit. */
@@ -90,6 +103,8 @@ export function fitDetailRows(cells: readonly CellSummary[]): string[][] {
       rows.push([
         c.key,
         v.variant,
+        // Every row says what its figures are: a merged report holds emulated and hardware cells.
+        `${summaryKind(c)}, ${c.accelerator}`,
         `${num(f.slope)} ${interval(f.slopeCi)} ${u.perCall}`,
         v.tailFit ? `${num(v.tailFit.slope)} ${interval(v.tailFit.slopeCi)} ${u.perCall}` : '—',
         `${num(f.intercept, 1)} ± ${num(f.interceptSe, 1)} ${u.short}`,
@@ -101,7 +116,7 @@ export function fitDetailRows(cells: readonly CellSummary[]): string[][] {
   return rows;
 }
 
-export const FIT_DETAIL_HEADER = ['cell', 'variant', 'per call [95 % CI]', 'depths ≥ 4 only', 'intercept', 'R²', 'depths'];
+export const FIT_DETAIL_HEADER = ['cell', 'variant', 'figures', 'per call [95 % CI]', 'depths ≥ 4 only', 'intercept', 'R²', 'depths'];
 
 /** What the per-call figure is, for the line under each table. */
 export function methodNote(unit: FigureUnit): string {
@@ -132,6 +147,37 @@ export function kindNotices(cells: readonly CellSummary[]): { level: 'note' | 'w
   }
   return out;
 }
+
+export const RETPOLINE_PRICE_HEADER = ['kernel', 'benchmark', 'figures', 'indirect through the retpoline', 'indirect, plain jmp', "retpoline's own price (95 % CI)"];
+
+/** One row per kernel booted both ways: each side's indirect slope and their difference, with units. */
+export function retpolinePriceRows(prices: readonly RetpolinePrice[]): string[][] {
+  return prices.map((p) => {
+    const per = UNIT_TEXT[p.unit].perCall;
+    return [
+      p.kernel.id,
+      p.benchmark,
+      `${p.figureKind} (${p.accelerator})`,
+      `${num(p.retpoline.slope)} ${interval(p.retpoline.slopeCi)} ${per} (boot ${p.retpoline.boot}: ${p.retpoline.mechanism})`,
+      `${num(p.plain.slope)} ${interval(p.plain.slopeCi)} ${per} (boot ${p.plain.boot}: ${p.plain.mechanism})`,
+      `${num(p.price)} ${interval(p.priceCi)} ${per}`,
+    ];
+  });
+}
+
+/** One table per figure kind, in the kinds' usual order: a column never mixes units. */
+export function pricesByKind(prices: readonly RetpolinePrice[]): Map<FigureKind, RetpolinePrice[]> {
+  const m = new Map<FigureKind, RetpolinePrice[]>();
+  for (const k of FIGURE_KINDS) {
+    const of = prices.filter((p) => p.figureKind === k);
+    if (of.length > 0) m.set(k, of);
+  }
+  return m;
+}
+
+/** Under the table: what the price is and is not. */
+export const RETPOLINE_PRICE_NOTE =
+  'indirect tail call at a boot whose JIT jumps through a retpoline minus the same kernel at a boot with a plain `jmp *reg`: the bounds checks are the same on both, so this is the jump alone. Boots are matched by the mechanism seen, within one kernel, accelerator and figure kind; under TCG the speculation a retpoline traps is not emulated.';
 
 /** The gate rule, for the baseline sections: what decides each kind of figure. */
 export function gateText(g: BaselineSummary['gate']): string {

@@ -25,6 +25,10 @@ import {
   methodNote,
   num,
   problemText,
+  pricesByKind,
+  RETPOLINE_PRICE_HEADER,
+  RETPOLINE_PRICE_NOTE,
+  retpolinePriceRows,
   savingText,
   slopeText,
 } from './format.js';
@@ -198,7 +202,7 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
   if (details.length > 0) {
     parts.push(
       `<details><summary>Fit details</summary><table class="fits"><thead><tr>${FIT_DETAIL_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>`,
-      ...details.map((r) => `<tr>${r.map((x, i) => td(x, i < 2 ? '' : 'num')).join('')}</tr>`),
+      ...details.map((r) => `<tr>${r.map((x, i) => td(x, i < 3 ? '' : 'num')).join('')}</tr>`),
       '</tbody></table></details>',
     );
   }
@@ -220,6 +224,19 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
     }
   }
   parts.push('</section>');
+  return parts.join('\n');
+}
+
+function retpolinePriceSection(prices: Summary['retpolinePrices']): string {
+  const parts = [`<section class="retpoline-price"><h2>The retpoline's own price</h2>`];
+  for (const [kind, of] of pricesByKind(prices)) {
+    const rows = retpolinePriceRows(of).map((r, i) => `<tr data-kernel="${h(of[i]!.kernel.id)}">${r.map((x, j) => td(x, j < 3 ? '' : 'num')).join('')}</tr>`);
+    parts.push(
+      `<h3 data-kind="${kind}">${h(KIND_TITLE[kind])}</h3>`,
+      `<table class="prices" data-kind="${kind}"><thead><tr>${RETPOLINE_PRICE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+    );
+  }
+  parts.push(`<p><small>${h(RETPOLINE_PRICE_NOTE)}</small></p></section>`);
   return parts.join('\n');
 }
 
@@ -253,6 +270,7 @@ export async function renderHtml(s: Summary): Promise<string> {
   parts.push(await overview(s.cells));
   let i = 0;
   for (const [name, cells] of byBenchmark(s.cells)) parts.push(await benchmarkSection(name, cells, i++));
+  if (s.retpolinePrices.length > 0) parts.push(retpolinePriceSection(s.retpolinePrices));
   if (s.baseline) parts.push(baselineSection(s.baseline));
   parts.push('</body></html>');
   return `${parts.join('\n')}\n`;

@@ -1,21 +1,32 @@
 // JUnit XML: one test case per cell; a failed cell or a regression against the baseline is a failure.
 import { gateKey } from '../analysis/compare-baseline.js';
-import { KIND_NOTE, summaryKind } from '../analysis/units.js';
-import type { BaselineComparison, CellSummary, GateProblem, Summary } from '../analysis/summary-schema.js';
+import { KIND_NOTE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
+import type { BaselineComparison, CellSummary, GateProblem, RetpolinePrice, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
 import { trafficResultLines } from './traffic-format.js';
-import { byBenchmark, cellUnit, comparisonSentence, comparisonStatusOf, directCaveat, failureText, problemText, savingText, slopeText } from './format.js';
+import { byBenchmark, cellUnit, comparisonSentence, comparisonStatusOf, directCaveat, failureText, interval, mechanismWithReason, num, problemText, savingText, slopeText } from './format.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
-function resultLines(c: CellSummary): string[] {
+/** The retpoline's own price on this cell's kernel, told on the cell whose indirect jump is the retpoline. */
+function priceLines(c: CellSummary, prices: readonly RetpolinePrice[]): string[] {
+  return prices
+    .filter((p) => p.retpoline.key === c.key)
+    .map((p) => {
+      const per = UNIT_TEXT[p.unit].perCall;
+      return `retpoline's own price: ${num(p.price)} ${interval(p.priceCi)} ${per} (indirect here − indirect at boot ${p.plain.boot}, ${p.plain.mechanism})`;
+    });
+}
+
+function resultLines(c: CellSummary, prices: readonly RetpolinePrice[]): string[] {
   const lines: string[] = [];
   const kind = summaryKind(c);
   for (const v of [c.direct, c.indirect]) {
     if (!v) continue;
-    lines.push(`${v.variant}: ${slopeText(v.fit, cellUnit(c))}, JIT ${v.mechanism ?? 'unknown'}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
+    lines.push(`${v.variant}: ${slopeText(v.fit, cellUnit(c))}, JIT ${mechanismWithReason(v)}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
   }
-  if (c.comparison) lines.push(`saving: ${savingText(c)}`);
+  if (c.comparison || c.withheldReason) lines.push(`saving: ${savingText(c)}`);
+  lines.push(...priceLines(c, prices));
   lines.push(...trafficResultLines(c));
   lines.push(`spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.icountShift != null ? `, -icount shift=${c.icountShift}` : ''}`);
   lines.push(`figures: ${kind} (${KIND_NOTE[kind]})`);
@@ -26,7 +37,7 @@ function resultLines(c: CellSummary): string[] {
 }
 
 /** A regression or a pair that cannot be compared fails the test case; every gated figure is listed in its output. */
-function testcase(c: CellSummary, gated: readonly BaselineComparison[]): string {
+function testcase(c: CellSummary, gated: readonly BaselineComparison[], prices: readonly RetpolinePrice[]): string {
   const head = `    <testcase classname="${x(`tailmatrix.${c.benchmark.name}.${c.kernel.id}`)}" name="${x(`${c.kernel.id} / ${c.boot.name}`)}" time="${seconds(c.wallMs)}">`;
   const body: string[] = [];
   const failing = gated.filter((k) => ['regression', 'not-comparable'].includes(comparisonStatusOf(k)));
@@ -36,7 +47,7 @@ function testcase(c: CellSummary, gated: readonly BaselineComparison[]): string 
     const type = failing.some((k) => k.regression) ? 'regression' : 'not-comparable';
     body.push(`      <failure type="${type}" message="${x(failing.map(comparisonSentence).join('; '))}">${x(failing.map(comparisonSentence).join('\n'))}</failure>`);
   }
-  const lines = [...resultLines(c), ...gated.map((k) => `gate: ${comparisonSentence(k)}`)];
+  const lines = [...resultLines(c, prices), ...gated.map((k) => `gate: ${comparisonSentence(k)}`)];
   body.push(`      <system-out>${x(lines.join('\n'))}</system-out>`);
   return [head, ...body, '    </testcase>'].join('\n');
 }
@@ -67,7 +78,7 @@ export function renderJunit(s: Summary): string {
     const time = cells.reduce((a, c) => a + c.wallMs, 0);
     // The earliest start among the suite's cells: a timestamp from the data, never from the clock.
     const timestamp = cells.map((c) => c.startedAt).sort()[0] ?? '';
-    suites.push(suite(name, cells.length, cells.filter(isFailure).length, time, timestamp, cells.map((c) => testcase(c, gatedOf(c)))));
+    suites.push(suite(name, cells.length, cells.filter(isFailure).length, time, timestamp, cells.map((c) => testcase(c, gatedOf(c), s.retpolinePrices))));
   }
   const problems = (s.baseline?.problems ?? []).filter((p) => p.problem !== 'failed-now');
   if (problems.length > 0) suites.push(suite('baseline gate', problems.length, problems.length, 0, s.cells.map((c) => c.startedAt).sort()[0] ?? '', problems.map(problemCase)));

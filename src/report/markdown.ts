@@ -20,6 +20,10 @@ import {
   kernelText,
   methodNote,
   problemText,
+  pricesByKind,
+  RETPOLINE_PRICE_HEADER,
+  RETPOLINE_PRICE_NOTE,
+  retpolinePriceRows,
   savingText,
   slopeText,
 } from './format.js';
@@ -94,7 +98,7 @@ function benchmarkSection(name: string, cells: readonly CellSummary[]): string {
       '<details><summary>Fit details</summary>',
       '',
       `| ${FIT_DETAIL_HEADER.join(' | ')} |`,
-      `| ${FIT_DETAIL_HEADER.map((_, i) => (i < 2 ? '---' : '---:')).join(' | ')} |`,
+      `| ${FIT_DETAIL_HEADER.map((_, i) => (i < 3 ? '---' : '---:')).join(' | ')} |`,
       ...details.map((r) => `| ${r.map(cell).join(' | ')} |`),
       '',
       '</details>',
@@ -116,6 +120,17 @@ function benchmarkSection(name: string, cells: readonly CellSummary[]): string {
       parts.push(c.consoleExcerpt.length > 0 ? fenced(c.consoleExcerpt) : '_no console output_', '');
     }
   }
+  return parts.join('\n');
+}
+
+function retpolinePriceSection(prices: Summary['retpolinePrices']): string {
+  const parts = ["## The retpoline's own price", ''];
+  for (const [kind, of] of pricesByKind(prices)) {
+    parts.push(`### ${KIND_TITLE[kind]}`, '');
+    parts.push(`| ${RETPOLINE_PRICE_HEADER.join(' | ')} |`, `| ${RETPOLINE_PRICE_HEADER.map((_, i) => (i < 3 ? '---' : '---:')).join(' | ')} |`);
+    parts.push(...retpolinePriceRows(of).map((r) => `| ${r.map(cell).join(' | ')} |`), '');
+  }
+  parts.push(`_${RETPOLINE_PRICE_NOTE}_`, '');
   return parts.join('\n');
 }
 
@@ -150,6 +165,7 @@ export function renderMarkdown(s: Summary): string {
   for (const n of kindNotices(s.cells)) parts.push(`> [!${n.level.toUpperCase()}]\n> ${n.text}`, '');
   for (const n of s.notes) parts.push(`> [!NOTE]\n> ${n}`, '');
   for (const [name, cells] of byBenchmark(s.cells)) parts.push(benchmarkSection(name, cells));
+  if (s.retpolinePrices.length > 0) parts.push(retpolinePriceSection(s.retpolinePrices));
   if (s.baseline) parts.push(baselineSection(s.baseline));
   return `${parts.join('\n').trimEnd()}\n`;
 }

@@ -18,13 +18,19 @@ export type Variant = z.infer<typeof variant>;
 export const jitMechanism = z.enum([
   'direct-jump', // e9 rel32 into the next BPF program (patched poke, Linux >= 5.5)
   'nop', // an unpatched poke site (slot empty): a 5-byte NOP
-  'retpoline-thunk', // jmp/call to __x86_indirect_thunk_* / __x86_indirect_jump_thunk_* / ITS thunk
+  'retpoline-thunk', // jmp/call to __x86_indirect_thunk_* / __x86_indirect_jump_thunk_*
+  'its-thunk', // jmp to an Indirect Target Selection thunk (__x86_indirect_its_thunk_*, its_*): not a retpoline
   'inline-retpoline', // e8 07 00 00 00 f3 90 0f ae e8 ... emitted in the program itself (<= 5.15)
   'lfence-jmp', // 0f ae e8 ff e? (AMD "retpoline,lfence")
   'plain-indirect', // ff e? with no mitigation
+  'no-jit', // jited_prog_len 0: no JIT (no CONFIG_BPF_JIT, or bpf_jit_enable=0), the interpreter ran the chain
+  'image-unavailable', // JITed, but the kernel withheld the image (no CONFIG_KALLSYMS, kptr_restrict=2): unproven
   'unknown',
 ]);
 export type JitMechanism = z.infer<typeof jitMechanism>;
+
+/** The mechanisms that are an indirect jump: what the `indirect` variant must show to be compared. */
+export const INDIRECT_MECHANISMS: readonly JitMechanism[] = ['retpoline-thunk', 'inline-retpoline', 'lfence-jmp', 'plain-indirect', 'its-thunk'];
 
 export const sample = z.object({
   depth: z.number().int().min(0),
@@ -53,6 +59,8 @@ export const jitSite = z.object({
   /** Symbol the jump lands on (next program's ksym, thunk name). */
   target: z.string().optional(),
   bytes: z.string().describe('hex of the instruction(s) at the site').optional(),
+  /** Why this site does not count as what it looks like (a jump into a program other than the next). */
+  note: z.string().optional(),
 });
 export type JitSite = z.infer<typeof jitSite>;
 
@@ -64,6 +72,8 @@ export const jitEvidence = z.object({
   images: z
     .array(z.object({ prog: z.number().int(), address: z.string(), hex: z.string(), symbol: z.string().optional() }))
     .default([]),
+  /** Why there is no image to read (mechanism no-jit or image-unavailable): the sysctl, config or restriction seen. */
+  reason: z.string().optional(),
   note: z.string().optional(),
 });
 export type JitEvidence = z.infer<typeof jitEvidence>;
@@ -87,6 +97,10 @@ export const fingerprint = z.object({
   bpfJitEnable: z.string(),
   bpfJitHarden: z.string(),
   bpfJitKallsyms: z.string().optional(),
+  /** kernel.kptr_restrict after the agent lowered it to 1 (2 hides JIT images from root). */
+  kptrRestrict: z.string().optional(),
+  /** Whether /proc/kallsyms existed (absent without CONFIG_KALLSYMS: no JIT image is handed out then). */
+  procKallsyms: z.boolean().optional(),
   cpuModel: z.string(),
   /** CONFIG_*RETPOLINE*, CONFIG_BPF_JIT*, CONFIG_MITIGATION_* from the kernel's config. */
   config: z.record(z.string(), z.string()),

@@ -12,13 +12,17 @@ export const NO_POKE_PATCH = path.join(PACKAGE_ROOT, 'test/fixtures/patches/no-t
 /** One extra `nop` on both JIT tail-call paths: +1 executed instruction per tail call (the exact gate's test). */
 export const ONE_MORE_INSN_PATCH = path.join(PACKAGE_ROOT, 'test/fixtures/patches/one-more-tail-call-insn.patch');
 
-export function linux61Source(patches: readonly string[] = []): BuildSource {
+/** The built-kernel states: the base with one setting changed by a fragment in kernels/configs/variants/. */
+export const LINUX61_VARIANTS = ['no-jit', 'no-kallsyms', 'no-retpoline'] as const;
+export type Linux61Variant = (typeof LINUX61_VARIANTS)[number];
+
+export function linux61Source(patches: readonly string[] = [], variant?: Linux61Variant): BuildSource {
   return buildSource.parse({
     type: 'build',
     debianSource: { suite: 'bookworm', package: 'linux-source-6.1' },
     patches,
     base: 'tinyconfig',
-    fragments: ['kernels/configs/tailmatrix.config'],
+    fragments: ['kernels/configs/tailmatrix.config', ...(variant !== undefined ? [`kernels/configs/variants/${variant}.config`] : [])],
   });
 }
 
@@ -34,7 +38,7 @@ export function printEvents(label: string): (e: BuildEvent) => void {
 }
 
 /** TAILMATRIX_BUILD_JOBS overrides make -j (default: the cores available). */
-export function buildLinux61(label: string, patches: readonly string[] = [], signal?: AbortSignal): Promise<Result<BuildOutcome, SourceFailure>> {
+export function buildLinux61(label: string, patches: readonly string[] = [], signal?: AbortSignal, variant?: Linux61Variant): Promise<Result<BuildOutcome, SourceFailure>> {
   const jobs = Number(process.env.TAILMATRIX_BUILD_JOBS) || undefined;
-  return buildFromSource({ id: label, source: linux61Source(patches), baseDir: PACKAGE_ROOT, signal, jobs, onEvent: printEvents(label) });
+  return buildFromSource({ id: label, source: linux61Source(patches, variant), baseDir: PACKAGE_ROOT, signal, jobs, onEvent: printEvents(label) });
 }

@@ -59,8 +59,11 @@ describe('analyse the fixture runs', () => {
   it('says when the direct variant did not get a direct jump, and why', () => {
     const c = cell('sid-cloud/mitigations-off/test-run');
     expect(c.direct!.mechanism).toBe('plain-indirect');
-    expect(c.warnings.join('\n')).toMatch(/did not emit a direct jump/);
+    expect(c.warnings.join('\n')).toMatch(/direct: the JIT evidence does not show a direct jump \(plain-indirect\)/);
     expect(c.warnings.join('\n')).toMatch(/bpf_jit_harden=2/);
+    // Its "saving" would compare two indirect jumps: withheld, with the reason.
+    expect(c.comparison).toBeNull();
+    expect(c.withheldReason).toBe('direct is plain-indirect, not a proven direct jump');
   });
 
   it('keeps the console tail of a failed cell and no numbers', () => {
@@ -173,6 +176,7 @@ describe('degenerate slopes', () => {
   it('keeps summary.json valid when a fitted slope is exactly zero', () => {
     const flat = (variant: 'direct' | 'indirect') => ({
       variant,
+      jit: { mechanism: variant === 'direct' ? ('direct-jump' as const) : ('retpoline-thunk' as const), sites: [], images: [] },
       warmup: 1,
       samples: Array.from({ length: 33 }, (_, depth) => ({ depth, durationNs: 500, retval: depth, repeat: 100 })),
     });

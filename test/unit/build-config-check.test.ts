@@ -147,6 +147,20 @@ describe('config check', () => {
     expect(formatConfigCheck(c)).toEqual([]);
   });
 
+  it('a later fragment that assigns a one-of name waives the group; its own assignment is checked instead', async () => {
+    const db = await readKconfig('/src', { SRCARCH: 'x86' }, read);
+    const noRetpoline = parseFragment('# CONFIG_RETPOLINE is not set\n# CONFIG_MITIGATION_RETPOLINE is not set\n', 'no-retpoline.config');
+    const base = 'CONFIG_MODULES=y\nCONFIG_BPF=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_HAVE_EBPF_JIT=y\nCONFIG_BPF_JIT=y\nCONFIG_BPF_JIT_ALWAYS_ON=y\nCONFIG_NET=y\nCONFIG_NET_SCHED=y\nCONFIG_NET_CLS_BPF=y\nCONFIG_CPU_MITIGATIONS=y\n';
+    const off = checkConfig([fragment, noRetpoline], parseDotConfig(`${base}# CONFIG_RETPOLINE is not set\n`), db);
+    expect(formatConfigCheck(off)).toEqual([]);
+    // The variant's own "not set" still binds: a .config where RETPOLINE stayed on fails and names it.
+    const stillOn = checkConfig([fragment, noRetpoline], parseDotConfig(`${base}CONFIG_RETPOLINE=y\n`), db);
+    expect(stillOn.missing.map((m) => `${m.symbol} ${m.where}`)).toEqual(['RETPOLINE no-retpoline.config:1']);
+    // A group in the same fragment as the override, or one no later fragment touches, still binds.
+    const alone = checkConfig([fragment], parseDotConfig(`${base}# CONFIG_RETPOLINE is not set\n`), db);
+    expect(alone.oneOf.map((g) => g.where)).toEqual(['tailmatrix.config:8']);
+  });
+
   it("the project's own fragment parses and asks for the JIT, retpolines and the serial console", async () => {
     const file = path.resolve(import.meta.dirname, '../../kernels/configs/tailmatrix.config');
     const f = parseFragment(await readFile(file, 'utf8'), file);

@@ -21,7 +21,7 @@ function load(file: string): Capture {
   for (const line of readFileSync(path.join(FIXTURES, file), 'utf8').split('\n')) {
     if (line.includes('"type":"jit"')) {
       const r = jitRecord.parse(JSON.parse(line));
-      images[r.variant].push({ prog: r.prog, address: r.addr, hex: r.hex, symbol: r.symbol, nextFilled: r.next_filled });
+      images[r.variant].push({ prog: r.prog, address: r.addr, length: r.len, hex: r.hex, symbol: r.symbol, nextFilled: r.next_filled });
     } else if (line.includes('"type":"thunks"')) {
       thunks = thunksRecord.parse(JSON.parse(line)).symbols.map((s) => ({ name: s.name, address: s.addr, size: s.size }));
     }
@@ -107,11 +107,76 @@ describe('validation against false positives', () => {
     expect(sites.map((s) => s.mechanism)).toEqual(['direct-jump']);
   });
 
-  it('hidden addresses (kptr_restrict) give unknown with a note, not a guess', () => {
+  it('hidden addresses (kptr_restrict) give image-unavailable with the reason, not a guess', () => {
     const hidden = c510.images.direct.map((i) => ({ ...i, address: '0' }));
-    const ev = classifyVariantJit(hidden, c510.thunks);
-    expect(ev.mechanism).toBe('unknown');
-    expect(ev.note).toMatch(/without image or address/);
+    const ev = classifyVariantJit(hidden, c510.thunks, { kptrRestrict: '2' });
+    expect(ev.mechanism).toBe('image-unavailable');
+    expect(ev.reason).toMatch(/kptr_restrict=2/);
+    expect(ev.sites).toEqual([]);
+  });
+
+  it('a direct jump into a program other than the next one is not a direct jump, and says so', () => {
+    // prog_3's patched jump retargeted (rel32 rewritten) from prog_4 to prog_7, as a wrong poke would.
+    const images = c510.images.direct.map((i) => ({ ...i }));
+    const p3 = images.find((i) => i.prog === 3)!;
+    const site = classifyProgram(p3, images, c510.thunks)[0]!;
+    expect(site.mechanism).toBe('direct-jump');
+    const bytes = Buffer.from(p3.hex, 'hex');
+    const end = BigInt(`0x${p3.address}`) + BigInt(site.offset! + 5);
+    // Past prog_7's prologue, where a patched tail call lands (X86_TAIL_CALL_OFFSET, 11 bytes here).
+    const target = BigInt(`0x${images.find((i) => i.prog === 7)!.address}`) + 11n;
+    bytes.writeInt32LE(Number(target - end), site.offset! + 1);
+    p3.hex = bytes.toString('hex');
+    const ev = classifyVariantJit(images, c510.thunks);
+    expect(classifyProgram(p3, images, c510.thunks)).toEqual([expect.objectContaining({ mechanism: 'unknown', note: 'prog_3 jumps into prog_7, not into the next program prog_4' })]);
+    expect(ev.mechanism).toBe('direct-jump');
+    expect(ev.note).toMatch(/programs disagree: direct-jump×32, unknown×1; 1 direct jump\(s\) miss the next program: prog_3 jumps into prog_7/);
+  });
+});
+
+describe('no image to read: no JIT, or the kernel withheld it', () => {
+  const c61 = load('linux-6.1.176-cloud.retpoline-generic.jsonl');
+
+  it('jited_prog_len 0 everywhere is no-jit; a missing bpf_jit_enable names the missing CONFIG_BPF_JIT', () => {
+    // What the agent reports on an interpreter-only kernel: len 0, no bytes (the address stays).
+    const interp = c61.images.indirect.map((i) => ({ ...i, length: 0, hex: '' }));
+    const ev = classifyVariantJit(interp, c61.thunks, { bpfJitEnable: '' });
+    expect(ev).toMatchObject({ mechanism: 'no-jit', sites: [] });
+    expect(ev.reason).toMatch(/without CONFIG_BPF_JIT/);
+    expect(ev.note).toBeUndefined();
+    expect(classifyVariantJit(interp, c61.thunks, { bpfJitEnable: '0' }).reason).toMatch(/bpf_jit_enable=0/);
+  });
+
+  it('a length with no bytes, or zero bytes, is image-unavailable; no /proc/kallsyms names CONFIG_KALLSYMS', () => {
+    // bpf_prog_get_info_by_fd() zeroes jited_prog_insns and jited_ksyms when bpf_dump_raw_ok() fails.
+    const withheld = c61.images.direct.map((i) => ({ ...i, address: '0', hex: '' }));
+    const ev = classifyVariantJit(withheld, [], { procKallsyms: false, kptrRestrict: '0' });
+    expect(ev.mechanism).toBe('image-unavailable');
+    expect(ev.reason).toMatch(/CONFIG_KALLSYMS/);
+    const zeroed = c61.images.direct.map((i) => ({ ...i, hex: '00'.repeat(i.length) }));
+    const z = classifyVariantJit(zeroed, c61.thunks, { procKallsyms: true, kptrRestrict: '1' });
+    expect(z.mechanism).toBe('image-unavailable');
+    expect(z.reason).toMatch(/withheld/);
+  });
+
+  it('some programs unreadable: the majority decides and the disagreement is a note', () => {
+    const mixed = c61.images.direct.map((i) => (i.prog < 5 ? { ...i, hex: '' } : i));
+    const ev = classifyVariantJit(mixed, c61.thunks);
+    expect(ev.mechanism).toBe('direct-jump');
+    expect(ev.note).toBe('programs disagree: direct-jump×28, image-unavailable×5');
+  });
+});
+
+describe('ITS thunks', () => {
+  it('a jump into __x86_indirect_its_thunk_* or its_* is its-thunk, not a retpoline', () => {
+    // The 6.1 image's real thunk jump, with the thunk symbol renamed as an ITS kernel names it.
+    const c = load('linux-6.1.176-cloud.retpoline-generic.jsonl');
+    for (const name of ['__x86_indirect_its_thunk_rcx', 'its_static_thunk']) {
+      const thunks = c.thunks.map((t) => (t.name === '__x86_indirect_thunk_rcx' ? { ...t, name } : t));
+      const ev = classifyVariantJit(c.images.indirect, thunks);
+      expect(ev.mechanism).toBe('its-thunk');
+      expect(ev.sites.every((s) => s.mechanism === 'its-thunk' && s.target === name)).toBe(true);
+    }
   });
 });
 

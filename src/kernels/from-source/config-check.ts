@@ -1,7 +1,7 @@
 // After olddefconfig: is every option the fragments asked for really on? Kconfig silently drops an
 // option whose dependencies are off (tinyconfig + CONFIG_BPF_JIT=y gives no JIT: it needs MODULES), so
 // the build fails here, naming each missing option and the dependency that is off.
-import type { Fragment } from './fragments.js';
+import type { Fragment, OneOf } from './fragments.js';
 import { effectiveRequirements } from './fragments.js';
 import type { KconfigDb } from './kconfig.js';
 import { annotate, conjuncts, evaluate, type Values } from './kconfig-expr.js';
@@ -43,6 +43,15 @@ function satisfied(want: string, have: string): boolean {
   return want === have;
 }
 
+/**
+ * A one-of group stops binding once a later fragment assigns one of its names: that fragment chose
+ * otherwise on purpose (a variant that turns retpolines off), and its own assignment is what is checked,
+ * just as a later `CONFIG_X=n` replaces an earlier `CONFIG_X=y`.
+ */
+function overriddenLater(later: readonly Fragment[], group: OneOf): boolean {
+  return later.some((f) => f.assignments.some((a) => group.symbols.includes(a.symbol)));
+}
+
 export function checkConfig(fragments: readonly Fragment[], config: Values, db: KconfigDb): ConfigCheck {
   const missing: MissingOption[] = [];
   const unknown: string[] = [];
@@ -68,12 +77,13 @@ export function checkConfig(fragments: readonly Fragment[], config: Values, db: 
     });
   }
   const oneOf: UnsatisfiedOneOf[] = [];
-  for (const f of fragments) {
+  fragments.forEach((f, i) => {
     for (const group of f.oneOf) {
       if (group.symbols.some((s) => config.get(s) === 'y')) continue;
+      if (overriddenLater(fragments.slice(i + 1), group)) continue;
       oneOf.push({ symbols: group.symbols, where: group.where, known: group.symbols.filter((s) => db.has(s)) });
     }
-  }
+  });
   return { ok: missing.length === 0 && oneOf.length === 0, checked, missing, oneOf, unknown };
 }
 

@@ -1,0 +1,53 @@
+// The retpoline's own price (docs/measurement.md, "The retpoline's own price"): on one kernel booted
+// both ways, the indirect tail call through a retpoline minus the same call as a plain `jmp *reg`.
+// Both take the same bounds checks and the same program; only the jump differs, so the difference is
+// the jump alone. Boots are told apart by the jump the JIT was seen to emit, never by their names.
+import type { JitMechanism } from '../results/cell-result.js';
+import { difference } from './stats.js';
+import type { CellSummary, FitSummary, RetpolinePrice } from './summary-schema.js';
+import { summaryKind, unitOf } from './units.js';
+
+const RETPOLINES: readonly JitMechanism[] = ['retpoline-thunk', 'inline-retpoline'];
+
+/** Same kernel image, benchmark, accelerator and figure kind: the only comparable pairs. */
+const groupKey = (c: CellSummary) => `${c.kernel.sha256}\0${c.benchmark.name}\0${c.accelerator}\0${summaryKind(c)}`;
+
+function usable(c: CellSummary): c is CellSummary & { indirect: { fit: FitSummary; mechanism: JitMechanism } } {
+  return c.status === 'ok' && c.indirect?.fit != null && c.indirect.mechanism != null;
+}
+
+function side(c: CellSummary & { indirect: { fit: FitSummary; mechanism: JitMechanism } }) {
+  return { key: c.key, boot: c.boot.name, mechanism: c.indirect.mechanism, slope: c.indirect.fit.slope, slopeCi: c.indirect.fit.slopeCi };
+}
+
+/** Every retpoline boot paired with every plain-indirect boot of the same kernel, in the summary's order. */
+export function retpolinePrices(cells: readonly CellSummary[]): RetpolinePrice[] {
+  const groups = new Map<string, CellSummary[]>();
+  for (const c of cells) if (usable(c)) groups.set(groupKey(c), [...(groups.get(groupKey(c)) ?? []), c]);
+  const out: RetpolinePrice[] = [];
+  for (const of of groups.values()) {
+    const retpoline = of.filter(usable).filter((c) => RETPOLINES.includes(c.indirect.mechanism));
+    const plain = of.filter(usable).filter((c) => c.indirect.mechanism === 'plain-indirect');
+    for (const r of retpoline) {
+      for (const p of plain) {
+        const d = difference(
+          { value: p.indirect.fit.slope, se: p.indirect.fit.slopeSe, df: p.indirect.fit.df },
+          { value: r.indirect.fit.slope, se: r.indirect.fit.slopeSe, df: r.indirect.fit.df },
+        );
+        const kind = summaryKind(r);
+        out.push({
+          kernel: { id: r.kernel.id, sha256: r.kernel.sha256 },
+          benchmark: r.benchmark.name,
+          accelerator: r.accelerator,
+          figureKind: kind,
+          unit: unitOf(kind),
+          retpoline: side(r),
+          plain: side(p),
+          price: d.value,
+          priceCi: [d.ci[0], d.ci[1]],
+        });
+      }
+    }
+  }
+  return out;
+}
