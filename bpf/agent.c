@@ -19,6 +19,7 @@
 
 #include "agent.h"
 
+/* A comma list of distinct variants: each is loaded once and timed at every depth. */
 static int parse_variants(struct opts *o, const char *list)
 {
 	o->nvariants = 0;
@@ -27,11 +28,24 @@ static int parse_variants(struct opts *o, const char *list)
 	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (strcmp(tok, "direct") && strcmp(tok, "indirect"))
 			return -1;
-		if (o->nvariants == 8)
-			return -1;
+		for (int i = 0; i < o->nvariants; i++)
+			if (!strcmp(o->variants[i], tok))
+				return -1;
 		snprintf(o->variants[o->nvariants++], sizeof(o->variants[0]), "%s", tok);
 	}
 	return o->nvariants ? 0 : -1;
+}
+
+/* A whole decimal number below 2^32 (it must stay exact as a JSON number and in the host's replay). */
+static int parse_seed(const char *s, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > 0xffffffffULL)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 static long long now_ms(void)
@@ -62,11 +76,17 @@ int main(int argc, char **argv)
 		case 's': o.samples = atoi(optarg); break;
 		case 'r': o.repeat = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'w': o.warmup = atoi(optarg); break;
-		case 'S': o.seed = strtoull(optarg, NULL, 0); have_seed = 1; break;
+		case 'S':
+			if (parse_seed(optarg, &o.seed)) {
+				bad = 1;
+				snprintf(bad_msg, sizeof(bad_msg), "--seed: expected a whole number 0..4294967295");
+			}
+			have_seed = 1;
+			break;
 		case 'v':
 			if (parse_variants(&o, optarg)) {
 				bad = 1;
-				snprintf(bad_msg, sizeof(bad_msg), "--variants: expected a list of direct,indirect");
+				snprintf(bad_msg, sizeof(bad_msg), "--variants: expected direct and/or indirect, each once");
 			}
 			break;
 		default:
@@ -111,8 +131,7 @@ int main(int argc, char **argv)
 		setup_system();
 		emit_fingerprint();
 		emit_thunks();
-		for (int i = 0; i < o.nvariants; i++)
-			run_variant(&o, o.variants[i]);
+		run_variants(&o);
 	}
 
 	begin("end");

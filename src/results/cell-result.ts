@@ -76,6 +76,14 @@ export const variantResult = z.object({
 });
 export type VariantResult = z.infer<typeof variantResult>;
 
+/**
+ * How the agent ordered the variants: `interleaved` (protocol 2) times every variant at each depth in a
+ * seeded random order, so drift cannot fold into their difference; `per-variant` (protocol 1) ran each
+ * variant's whole sweep back to back (docs/measurement.md, "Interleaved variants").
+ */
+export const variantOrder = z.enum(['interleaved', 'per-variant']);
+export type VariantOrder = z.infer<typeof variantOrder>;
+
 export const fingerprint = z.object({
   release: z.string(),
   version: z.string().optional(),
@@ -133,6 +141,8 @@ export const cellResult = z.object({
   finishedAt: z.string(),
   wallMs: z.number(),
   fingerprint: fingerprint.optional(),
+  /** The agent's sweep: its seed replays the depth and variant orders. Absent in cells written before it. */
+  sweep: z.object({ seed: z.number().int().min(0), order: variantOrder }).optional(),
   variants: z.array(variantResult),
   /** The last lines of the guest console (always kept; essential when the cell failed). */
   consoleTail: z.array(z.string()),

@@ -1,7 +1,7 @@
 // Run one cell: scratch dir, backend, result document on disk. Never throws for an expected failure.
 import { rm } from 'node:fs/promises';
 import type { CellResult } from '../results/cell-result.js';
-import { writeCell } from '../results/store.js';
+import { writeAgentStream, writeCell } from '../results/store.js';
 import type { CellRunSpec, VmBackend } from '../vm/types.js';
 import { makeWorkDir } from '../util/work-dir.js';
 import { assembleCellResult } from './assemble.js';
@@ -42,6 +42,7 @@ export async function runCell(i: RunCellInput): Promise<CellResult | undefined> 
       startedAt,
       finishedAt: now(),
     });
+    if (outcome.agent) await writeAgentStream(i.runDir, cellId, outcome.agent.stream);
     const file = await writeCell(i.runDir, result);
     i.emit({ type: 'cell-end', cellId, result, file });
     return result;

@@ -58,6 +58,8 @@ describe('classifyOutcome', () => {
     errors: [],
     complete: true,
     garbage: [],
+    blocks: [],
+    stream: '',
     ...over,
   });
 
