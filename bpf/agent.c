@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -46,6 +47,26 @@ static int parse_seed(const char *s, unsigned long long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/*
+ * A fresh seed per run. time ^ pid alone repeats across guests: every guest's agent has the same pid and
+ * cells booted in the same second (or under -icount's virtual clock) share the time, so all would time
+ * the same order. The kernel's random pool differs per boot (RDRAND, interrupt timing); never blocks.
+ * 32 bits: stays exact as a JSON number (< 2^53) so the host can replay the order.
+ */
+static unsigned long long fresh_seed(void)
+{
+	unsigned int r = 0;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		FILE *f = fopen("/dev/urandom", "rb");
+		if (!f || fread(&r, sizeof(r), 1, f) != 1)
+			r = 0;
+		if (f)
+			fclose(f);
+	}
+	unsigned long long mix = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() * 2654435761ULL) ^ r;
+	return mix & 0xffffffffULL;
 }
 
 static long long now_ms(void)
@@ -111,8 +132,7 @@ int main(int argc, char **argv)
 		bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--samples and --repeat must be >= 1, --warmup >= 0");
 	long long t0 = now_ms();
 	if (!have_seed)
-		/* 32 bits: stays exact as a JSON number (< 2^53) so the host can replay the order. */
-		o.seed = ((unsigned long long)time(NULL) ^ ((unsigned long long)getpid() * 2654435761ULL)) & 0xffffffffULL;
+		o.seed = fresh_seed();
 	seed_rng(o.seed);
 
 	begin("hello");
