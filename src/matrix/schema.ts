@@ -148,7 +148,14 @@ export const runner = z
     cpus: z.number().int().min(1).max(64).default(1),
     memoryMiB: z.number().int().min(128).max(65536).default(512),
     timeoutSec: z.number().int().min(5).max(86_400).default(600).describe('per cell, boot to results'),
-    parallel: z.number().int().min(1).max(64).optional().describe('cells at once; default from cores and memory'),
+    replicates: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(1)
+      .describe('each cell this many times, each in its own boot: the spread between boots for the gate (docs/measurement.md, "Replicates")'),
+    parallel: z.number().int().min(1).max(64).optional().describe('cells at once; default: timed cells one at a time, instruction-counted ones as many as cores and memory allow'),
   })
   .strict();
 

@@ -117,6 +117,11 @@ export type BackendName = z.infer<typeof backendName>;
 export const cellResult = z.object({
   version: z.literal(CELL_RESULT_VERSION),
   cellId: z.string(),
+  /**
+   * Which boot of its kernel × boot configuration × benchmark this is, 0-based (runner.replicates):
+   * cells that differ only in it are replicates of one another. Absent in files written before it: 0.
+   */
+  replicate: z.number().int().min(0).optional(),
   runId: z.string(),
   kernel: z.object({
     id: z.string(),
@@ -140,6 +145,11 @@ export const cellResult = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
   wallMs: z.number(),
+  /**
+   * The most cells (this one included) that ran at once on this host while this cell ran: 1 means it
+   * was alone, so no other guest's load is in its timing. Absent in cells written before it existed.
+   */
+  concurrentCells: z.number().int().min(1).optional(),
   fingerprint: fingerprint.optional(),
   /** The agent's sweep: its seed replays the depth and variant orders. Absent in cells written before it. */
   sweep: z.object({ seed: z.number().int().min(0), order: variantOrder }).optional(),

@@ -66,6 +66,8 @@ export interface AssembleInput {
   spec: CellRunSpec;
   backend: BackendName;
   outcome: CellRunOutcome;
+  /** The most cells running at once while this one ran, itself included (src/run/concurrency.ts); unknown when absent. */
+  concurrentCells?: number;
   startedAt: Date;
   finishedAt: Date;
 }
@@ -77,6 +79,7 @@ export async function assembleCellResult(i: AssembleInput): Promise<CellResult> 
   return {
     version: CELL_RESULT_VERSION,
     cellId: spec.cellId,
+    replicate: spec.replicate ?? 0,
     runId: i.runId,
     kernel: {
       id: spec.kernel.id,
@@ -98,6 +101,7 @@ export async function assembleCellResult(i: AssembleInput): Promise<CellResult> 
     startedAt: i.startedAt.toISOString(),
     finishedAt: i.finishedAt.toISOString(),
     wallMs: outcome.wallMs,
+    ...(i.concurrentCells !== undefined ? { concurrentCells: i.concurrentCells } : {}),
     ...fromAgent,
     fingerprint: await completeFingerprint(fromAgent.fingerprint, spec.kernel.config),
     consoleTail: outcome.consoleTail,
