@@ -5,7 +5,9 @@
 // kernel's package when the guest had no /proc/config.gz.
 import { parseAgentOutput } from '../measure/agent-output.js';
 import { interleavedOrder } from '../measure/sweep-order.js';
+import path from 'node:path';
 import type { CellResult } from '../results/cell-result.js';
+import { readAgentStream, type LoadedCell } from '../results/load.js';
 import { testRunParams } from '../matrix/schema.js';
 import { err, ok, type Result } from '../util/result.js';
 import { fromAgentStream } from './assemble.js';
@@ -33,4 +35,27 @@ export function rederiveCell(cell: CellResult, stream: string): Result<CellResul
       ? { ...derived.fingerprint, config: cell.fingerprint.config }
       : derived.fingerprint;
   return ok({ ...cell, ...derived, fingerprint });
+}
+
+/**
+ * Every loaded cell re-derived from the raw stream beside it (`tailmatrix report --rederive`). A cell with
+ * no agent output at all (it never got that far) stays as stored; a cell with samples but no stream, or
+ * whose stream does not give it back, is an error naming the cell: never a silent mix of both kinds.
+ */
+export async function rederiveLoaded(cells: readonly LoadedCell[]): Promise<Result<LoadedCell[], string>> {
+  const out: LoadedCell[] = [];
+  const problems: string[] = [];
+  for (const c of cells) {
+    // results/<run-id>/cells/<cell-id>.json: the run folder is two levels up.
+    const stream = await readAgentStream(path.dirname(path.dirname(c.file)), c.cell.cellId);
+    if (!stream.ok) {
+      if (c.cell.variants.length === 0 && !c.cell.fingerprint) out.push(c);
+      else problems.push(`${stream.error}; report without --rederive to use the stored cell`);
+      continue;
+    }
+    const again = rederiveCell(c.cell, stream.value);
+    if (again.ok) out.push({ ...c, cell: again.value });
+    else problems.push(again.error);
+  }
+  return problems.length > 0 ? err(problems.join('\n')) : ok(out);
 }

@@ -14,6 +14,7 @@ interface ReportFlags {
   format: string;
   gateNs?: string;
   gatePct?: string;
+  rederive?: boolean;
 }
 
 function gateFrom(flags: ReportFlags): Gate | undefined {
@@ -35,6 +36,7 @@ export const defineReport: DefineCommand = (setExit) =>
     .addOption(new Option('-f, --format <list>', `comma-separated formats: ${REPORT_FORMATS.join(',')}`).default(REPORT_FORMATS.join(',')))
     .option('--gate-ns <ns>', 'regression threshold in ns per call (default: the run\'s matrix gate)')
     .option('--gate-pct <pct>', 'regression threshold in percent (default: the run\'s matrix gate)')
+    .option('--rederive', 'derive every cell again from its kept raw agent stream (results/<run>/raw), not its stored figures')
     .action(async (dirs: string[], flags: ReportFlags) => {
       const outDir = flags.out ?? (dirs.length === 1 ? dirs[0] : undefined);
       if (outDir === undefined) throw new UserError('several result folders given: say where the merged report goes with --out');
@@ -43,6 +45,7 @@ export const defineReport: DefineCommand = (setExit) =>
         outDir,
         baseline: flags.baseline,
         gate: gateFrom(flags),
+        rederive: flags.rederive ?? false,
         formats: flags.format.split(',').map((f) => f.trim()).filter((f) => f !== ''),
         // In a GitHub Actions job the Markdown report also becomes the job's summary page.
         stepSummary: process.env.GITHUB_STEP_SUMMARY || undefined,
