@@ -15,10 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "agent.h"
 
+/* A comma list of distinct variants: each is loaded once and timed at every depth. */
 static int parse_variants(struct opts *o, const char *list)
 {
 	o->nvariants = 0;
@@ -27,11 +29,44 @@ static int parse_variants(struct opts *o, const char *list)
 	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (strcmp(tok, "direct") && strcmp(tok, "indirect"))
 			return -1;
-		if (o->nvariants == 8)
-			return -1;
+		for (int i = 0; i < o->nvariants; i++)
+			if (!strcmp(o->variants[i], tok))
+				return -1;
 		snprintf(o->variants[o->nvariants++], sizeof(o->variants[0]), "%s", tok);
 	}
 	return o->nvariants ? 0 : -1;
+}
+
+/* A whole decimal number below 2^32 (it must stay exact as a JSON number and in the host's replay). */
+static int parse_seed(const char *s, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v > 0xffffffffULL)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/*
+ * A fresh seed per run. time ^ pid alone repeats across guests: every guest's agent has the same pid and
+ * cells booted in the same second (or under -icount's virtual clock) share the time, so all would time
+ * the same order. The kernel's random pool differs per boot (RDRAND, interrupt timing); never blocks.
+ * 32 bits: stays exact as a JSON number (< 2^53) so the host can replay the order.
+ */
+static unsigned long long fresh_seed(void)
+{
+	unsigned int r = 0;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		FILE *f = fopen("/dev/urandom", "rb");
+		if (!f || fread(&r, sizeof(r), 1, f) != 1)
+			r = 0;
+		if (f)
+			fclose(f);
+	}
+	unsigned long long mix = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() * 2654435761ULL) ^ r;
+	return mix & 0xffffffffULL;
 }
 
 static long long now_ms(void)
@@ -69,11 +104,17 @@ int main(int argc, char **argv)
 		case 's': o.samples = atoi(optarg); break;
 		case 'r': o.repeat = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'w': o.warmup = atoi(optarg); break;
-		case 'S': o.seed = strtoull(optarg, NULL, 0); have_seed = 1; break;
+		case 'S':
+			if (parse_seed(optarg, &o.seed)) {
+				bad = 1;
+				snprintf(bad_msg, sizeof(bad_msg), "--seed: expected a whole number 0..4294967295");
+			}
+			have_seed = 1;
+			break;
 		case 'v':
 			if (parse_variants(&o, optarg)) {
 				bad = 1;
-				snprintf(bad_msg, sizeof(bad_msg), "--variants: expected a list of direct,indirect");
+				snprintf(bad_msg, sizeof(bad_msg), "--variants: expected direct and/or indirect, each once");
 			}
 			break;
 		case 'b':
@@ -120,8 +161,7 @@ int main(int argc, char **argv)
 		bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--duration-ms and --udp-rate must be >= 1, --udp-len 16..65000");
 	long long t0 = now_ms();
 	if (!have_seed)
-		/* 32 bits: stays exact as a JSON number (< 2^53) so the host can replay the order. */
-		o.seed = ((unsigned long long)time(NULL) ^ ((unsigned long long)getpid() * 2654435761ULL)) & 0xffffffffULL;
+		o.seed = fresh_seed();
 	seed_rng(o.seed);
 
 	begin("hello");
@@ -150,8 +190,7 @@ int main(int argc, char **argv)
 		if (o.bench_traffic)
 			run_traffic(&o);
 		else
-			for (int i = 0; i < o.nvariants; i++)
-				run_variant(&o, o.variants[i]);
+			run_variants(&o);
 	}
 
 	begin("end");

@@ -10,7 +10,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTOCOL_VERSION 1
+/*
+ * The stream's protocol (the hello record's `protocol`): 2 interleaves the variants per depth
+ * (bpf/PROTOCOL.md, "Order"). Every record's `v` is the record format, which did not change: a host
+ * that ignores record order reads a version 2 stream as it read version 1.
+ */
+#define PROTOCOL_VERSION 2
+#define RECORD_VERSION 1
+/* --variants takes each variant at most once. */
+#define MAX_VARIANTS 2
 /* Must match tailcall.bpf.h: 34 programs in a 40-slot array (slot 34 is never filled). */
 #define CHAIN_PROGRAMS 34
 /* A 64-byte Ethernet frame: the smallest frame on the wire, the same input as the reference studies. */
@@ -39,7 +47,7 @@ struct opts {
 	int warmup;
 	unsigned int repeat;
 	unsigned long long seed;
-	char variants[8][16];
+	char variants[MAX_VARIANTS][16];
 	int nvariants;
 	int bench_traffic;
 	struct traffic_opts traffic;
@@ -95,7 +103,8 @@ void seed_rng(unsigned long long seed);
 /* Loads the variant's chain, fills it, writes its `variant` and `jit` records; -1 after an error record. */
 int prepare_variant(const struct opts *o, const char *variant, struct chain *c);
 int set_slot(struct chain *c, int slot, int filled);
-void run_variant(const struct opts *o, const char *variant);
+/* Benchmark 1: every variant loaded, then the depths timed with the variants interleaved. */
+void run_variants(const struct opts *o);
 
 /* traffic.c, traffic_net.c, traffic_iperf.c: Benchmark 2 (bpf/PROTOCOL.md, "Benchmark 2: traffic"). */
 #define TRAFFIC_TX_DEV "tmtx0"

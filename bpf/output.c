@@ -71,7 +71,7 @@ void put_kv_str(const char *k, const char *v)
 void begin(const char *type)
 {
 	line_len = 0;
-	putf("{\"v\":%d,\"type\":\"%s\"", PROTOCOL_VERSION, type);
+	putf("{\"v\":%d,\"type\":\"%s\"", RECORD_VERSION, type);
 }
 
 void finish(void)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One variant: load its chain, fill the prog array, dump the JIT (jit_dump.c), then time every depth
- * in a seeded random order with BPF_PROG_TEST_RUN (`variant` and `sample` records).
+ * The variants' chains: load each, fill its prog array, dump its JIT (jit_dump.c), then time every
+ * depth with BPF_PROG_TEST_RUN, variants interleaved per depth, both orders seeded (`variant` and
+ * `sample` records).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -83,57 +84,55 @@ void seed_rng(unsigned long long seed)
 	rng_state = seed ? seed : 0x9e3779b97f4a7c15ULL;
 }
 
-static void sweep(const struct opts *o, const char *variant, struct chain *c)
+/* Fisher-Yates over n ints, drawing from the one seeded generator. */
+static void shuffle(int *a, int n)
 {
-	int depths[CHAIN_PROGRAMS];
-	int nd = o->max_depth + 1;
-	for (int d = 0; d < nd; d++)
-		depths[d] = d;
-	for (int d = nd - 1; d > 0; d--) { /* Fisher-Yates */
-		int j = (int)(rng_next() % (uint64_t)(d + 1));
-		int t = depths[d];
-		depths[d] = depths[j];
-		depths[j] = t;
-	}
-
-	/* Ethernet + IPv4 + UDP headers, zero payload: a valid frame for any classifier. */
-	unsigned char frame[FRAME_LEN] = {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00, 0x45, 0x00,
-					  0x00, 50,   0, 0, 0x40, 0, 0x40, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
-					  0x30, 0x39, 0x30, 0x39, 0x00, 30};
-
-	for (int k = 0; k < nd; k++) {
-		int depth = depths[k];
-		for (int s = 1; s < CHAIN_PROGRAMS; s++) {
-			if (set_slot(c, s, s <= depth)) {
-				report_error("fill", variant, "depth %d slot %d: %s", depth, s, strerror(errno));
-				return;
-			}
-		}
-		for (int call = 0; call < o->warmup + o->samples; call++) {
-			LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = sizeof(frame),
-				    .repeat = o->repeat);
-			int e = bpf_prog_test_run_opts(c->prog_fd[0], &t);
-			if (e) {
-				report_error("run", variant, "depth %d: BPF_PROG_TEST_RUN: %d (%s)", depth, e, strerror(-e));
-				return;
-			}
-			if (call < o->warmup)
-				continue;
-			begin("sample");
-			put_kv_str("variant", variant);
-			putf(",\"depth\":%d,\"duration_ns\":%u,\"retval\":%u,\"repeat\":%u", depth, t.duration, t.retval,
-			     o->repeat);
-			finish();
-			if (t.retval != (__u32)depth)
-				report_error("retval", variant, "depth %d: retval %u, expected %d", depth, t.retval, depth);
-		}
+	for (int i = n - 1; i > 0; i--) {
+		int j = (int)(rng_next() % (uint64_t)(i + 1));
+		int t = a[i];
+		a[i] = a[j];
+		a[j] = t;
 	}
 }
 
+/* Ethernet + IPv4 + UDP headers, zero payload: a valid frame for any classifier. */
+static unsigned char frame[FRAME_LEN] = {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 0, 0x01, 0x08, 0x00, 0x45, 0x00,
+					 0x00, 50,   0, 0, 0x40, 0, 0x40, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
+					 0x30, 0x39, 0x30, 0x39, 0x00, 30};
+
+/* One variant at one depth: its slots set for the depth, warm-up calls, then the timed samples. -1 on error. */
+static int time_depth(const struct opts *o, const char *variant, struct chain *c, int depth)
+{
+	for (int s = 1; s < CHAIN_PROGRAMS; s++) {
+		if (set_slot(c, s, s <= depth)) {
+			report_error("fill", variant, "depth %d slot %d: %s", depth, s, strerror(errno));
+			return -1;
+		}
+	}
+	for (int call = 0; call < o->warmup + o->samples; call++) {
+		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = sizeof(frame), .repeat = o->repeat);
+		int e = bpf_prog_test_run_opts(c->prog_fd[0], &t);
+		if (e) {
+			report_error("run", variant, "depth %d: BPF_PROG_TEST_RUN: %d (%s)", depth, e, strerror(-e));
+			return -1;
+		}
+		if (call < o->warmup)
+			continue;
+		begin("sample");
+		put_kv_str("variant", variant);
+		putf(",\"depth\":%d,\"duration_ns\":%u,\"retval\":%u,\"repeat\":%u", depth, t.duration, t.retval, o->repeat);
+		finish();
+		if (t.retval != (__u32)depth)
+			report_error("retval", variant, "depth %d: retval %u, expected %d", depth, t.retval, depth);
+	}
+	return 0;
+}
+
+/* Load the variant's chain, fill slots 0..33 and dump its JIT. 0 when it is ready to be timed. */
 int prepare_variant(const struct opts *o, const char *variant, struct chain *c)
 {
 	char objname[64];
-	if (load_chain(o, variant, c, objname, sizeof(objname)) != 0)
+	if (load_chain(o, variant, c, objname, sizeof(objname)))
 		return -1;
 	for (int i = 0; i < CHAIN_PROGRAMS; i++) {
 		if (set_slot(c, i, 1)) {
@@ -154,11 +153,36 @@ int prepare_variant(const struct opts *o, const char *variant, struct chain *c)
 	return 0;
 }
 
-void run_variant(const struct opts *o, const char *variant)
+/*
+ * Every variant's chain is loaded (and its JIT dumped) before any is timed; then each depth, in a
+ * seeded shuffled order, times every variant in a fresh seeded order. Run back to back, a slow drift
+ * of the machine (frequency, a neighbour, thermal) would land in the direct-vs-indirect difference;
+ * interleaved, both variants see the same drift at every depth.
+ * See docs/measurement.md, "Interleaved variants". A variant that fails at a depth is skipped after it.
+ */
+void run_variants(const struct opts *o)
 {
-	struct chain c;
-	memset(&c, 0, sizeof(c));
-	if (prepare_variant(o, variant, &c) == 0)
-		sweep(o, variant, &c);
-	bpf_object__close(c.obj);
+	struct chain chains[MAX_VARIANTS];
+	int ready[MAX_VARIANTS];
+	memset(chains, 0, sizeof(chains));
+	for (int v = 0; v < o->nvariants; v++)
+		ready[v] = prepare_variant(o, o->variants[v], &chains[v]) == 0;
+
+	int depths[CHAIN_PROGRAMS], nd = o->max_depth + 1;
+	for (int d = 0; d < nd; d++)
+		depths[d] = d;
+	shuffle(depths, nd);
+	for (int k = 0; k < nd; k++) {
+		int order[MAX_VARIANTS];
+		for (int v = 0; v < o->nvariants; v++)
+			order[v] = v;
+		shuffle(order, o->nvariants);
+		for (int i = 0; i < o->nvariants; i++) {
+			int v = order[i];
+			if (ready[v] && time_depth(o, o->variants[v], &chains[v], depths[k]))
+				ready[v] = 0;
+		}
+	}
+	for (int v = 0; v < o->nvariants; v++)
+		bpf_object__close(chains[v].obj);
 }

@@ -19,6 +19,7 @@ import { createNativeBackend } from '../vm/native.js';
 import { resolveTiming, timingText, type Timing } from '../vm/timing.js';
 import { prepareRun, type PreparedRun } from '../run/prepare.js';
 import { runCell } from '../run/run-cell.js';
+import { concurrencyTracker, type ConcurrencyTracker } from '../run/concurrency.js';
 import { runPool } from '../util/pool.js';
 import { pickBackend } from '../vm/backend.js';
 import { probeAccelerator } from '../vm/accel.js';
@@ -86,6 +87,8 @@ interface Ctx {
   signal: AbortSignal;
   dryRun: boolean;
   results: CellResult[];
+  /** How many cells run at once, recorded in each (src/run/concurrency.ts). */
+  concurrency: ConcurrencyTracker;
 }
 
 /** Where a cell runs: a VM backend with its accelerator, or this host (accelerator none). */
@@ -114,7 +117,7 @@ export async function runMatrix(
   if (!started.ok) return end(started.error);
   const run = started.value;
   const todo = run.cells.filter((c) => !run.done.has(c.id));
-  const c: Ctx = { input, run, deps, emit, signal, dryRun: input.dryRun ?? false, results: [] };
+  const c: Ctx = { input, run, deps, emit, signal, dryRun: input.dryRun ?? false, results: [], concurrency: concurrencyTracker() };
   emit({ type: 'run-start', runId: run.runId, runDir: run.runDir, todo: todo.map((x) => x.id), done: [...run.done], dryRun: c.dryRun });
   if (todo.length === 0) return end(await report(c), [], run);
 
@@ -184,8 +187,9 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   if (!vm.ok) return stopped('backend', vm.error);
   const native: Place = { backend: c.deps.nativeBackend({ unhardenHost: c.input.unhardenHost ?? false }), accel: 'none', timing: { mode: 'timed' } };
 
-  // VM cells in parallel (how many depends on the timing mode), then running-kernel cells on the host
-  // one at a time (src/run/schedule.ts).
+  // VM cells in parallel under instruction counting, timed ones one at a time unless runner.parallel
+  // says otherwise (src/run/parallelism.ts); then running-kernel cells on the host one at a time
+  // (src/run/schedule.ts).
   const phases = scheduleCells(todo, defaultParallelism(run.matrix.runner, vm.value?.timing ?? native.timing));
   emit({ type: 'cells-start', phases: phases.map((p) => ({ kind: p.kind, concurrency: p.concurrency, cells: p.cells.map((x) => x.id) })) });
   for (const phase of phases) {
@@ -232,6 +236,7 @@ async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, pla
   }
   const spec: Omit<CellRunSpec, 'workDir'> = {
     cellId: cell.id,
+    replicate: cell.replicate,
     kernel,
     boot: cell.boot,
     benchmark: cell.benchmark,
@@ -244,7 +249,7 @@ async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, pla
     c.emit({ type: 'cell-described', cellId: cell.id, lines: await place.backend.describe({ ...spec, workDir: `<tmp>/${cell.id}` }) });
     return;
   }
-  const result = await runCell({ runId: c.run.runId, runDir: c.run.runDir, backend: place.backend, spec, signal: c.signal, emit: c.emit });
+  const result = await runCell({ runId: c.run.runId, runDir: c.run.runDir, backend: place.backend, spec, signal: c.signal, emit: c.emit, concurrency: c.concurrency });
   if (result) c.results.push(result);
 }
 

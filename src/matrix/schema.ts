@@ -116,8 +116,18 @@ export const testRunParams = z
     maxDepth: z.number().int().min(1).max(32).default(32),
     samples: z.number().int().min(2).max(1000).default(10).describe('timed calls per depth, after one warm-up'),
     repeat: z.number().int().min(1).max(100_000_000).default(20_000).describe('BPF_PROG_TEST_RUN repeat'),
-    variants: z.array(z.enum(['direct', 'indirect'])).min(1).default(['direct', 'indirect']),
-    seed: z.number().int().min(0).optional().describe('depth-order shuffle seed; random when absent'),
+    variants: z
+      .array(z.enum(['direct', 'indirect']))
+      .min(1)
+      .refine((v) => new Set(v).size === v.length, 'list each variant once')
+      .default(['direct', 'indirect']),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional()
+      .describe('seed of the depth and per-depth variant orders (32-bit); random when absent'),
   })
   .strict();
 
@@ -209,7 +219,14 @@ export const runner = z
     cpus: z.number().int().min(1).max(64).default(1),
     memoryMiB: z.number().int().min(128).max(65536).default(512),
     timeoutSec: z.number().int().min(5).max(86_400).default(600).describe('per cell, boot to results'),
-    parallel: z.number().int().min(1).max(64).optional().describe('cells at once; default from cores and memory'),
+    replicates: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(1)
+      .describe('each cell this many times, each in its own boot: the spread between boots for the gate (docs/measurement.md, "Replicates")'),
+    parallel: z.number().int().min(1).max(64).optional().describe('cells at once; default: timed cells one at a time, instruction-counted ones as many as cores and memory allow'),
   })
   .strict();
 

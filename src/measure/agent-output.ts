@@ -4,7 +4,7 @@
 // but does not match its record's schema is garbage too, so a truncated line cannot sneak in.
 import type { Fingerprint, Variant, VariantResult } from '../results/cell-result.js';
 import type { AgentOutput } from './agent-output.types.js';
-import { agentRecord, type AgentRecord } from './agent-records.js';
+import { agentRecord, INTERLEAVED_PROTOCOL, type AgentRecord } from './agent-records.js';
 import { classifyVariantJit, type JitContext, type JitImage, type ThunkSymbol } from './jit.js';
 import { parseTrafficRecord, type ParsedTraffic } from './traffic-output.js';
 
@@ -53,8 +53,10 @@ export function parseAgentOutput(text: string): AgentOutput {
   let fingerprint: Fingerprint | undefined;
   let thunks: ThunkSymbol[] = [];
   let warmup = 0;
+  let sweep: AgentOutput['sweep'];
   let complete = false;
   const order: Variant[] = [];
+  const blocks: AgentOutput['blocks'] = [];
   const samples = new Map<Variant, VariantResult['samples']>();
   const images = new Map<Variant, JitImage[]>();
   const traffic = new Map<Variant, NonNullable<VariantResult['traffic']>>();
@@ -79,6 +81,7 @@ export function parseAgentOutput(text: string): AgentOutput {
     switch (record.type) {
       case 'hello':
         warmup = record.warmup;
+        sweep = { seed: record.seed, order: record.protocol >= INTERLEAVED_PROTOCOL ? 'interleaved' : 'per-variant' };
         break;
       case 'fingerprint':
         fingerprint = toFingerprint(record);
@@ -96,13 +99,16 @@ export function parseAgentOutput(text: string): AgentOutput {
           { prog: record.prog, address: record.addr, length: record.len, hex: record.hex, symbol: record.symbol || undefined, nextFilled: record.next_filled },
         ]);
         break;
-      case 'sample':
+      case 'sample': {
         touch(record.variant);
+        const last = blocks.at(-1);
+        if (last?.variant !== record.variant || last.depth !== record.depth) blocks.push({ depth: record.depth, variant: record.variant });
         samples.set(record.variant, [
           ...(samples.get(record.variant) ?? []),
           { depth: record.depth, durationNs: record.duration_ns, retval: record.retval, repeat: record.repeat },
         ]);
         break;
+      }
       case 'error':
         errors.push(`${record.stage}${record.variant ? ` (${record.variant})` : ''}: ${record.message}`);
         break;
@@ -122,5 +128,5 @@ export function parseAgentOutput(text: string): AgentOutput {
       ...(traffic.has(v) ? { traffic: traffic.get(v) } : {}),
     };
   });
-  return { ...(fingerprint ? { fingerprint } : {}), variants, errors, complete, garbage };
+  return { ...(sweep ? { sweep } : {}), ...(fingerprint ? { fingerprint } : {}), variants, errors, complete, garbage, blocks, stream: text };
 }

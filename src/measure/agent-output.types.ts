@@ -1,7 +1,15 @@
-import type { Fingerprint, VariantResult } from '../results/cell-result.js';
+import type { Fingerprint, Variant, VariantOrder, VariantResult } from '../results/cell-result.js';
+
+/** One variant timed at one depth. */
+export interface SweepStep {
+  depth: number;
+  variant: Variant;
+}
 
 /** What the host makes of the agent's JSON-lines stream (see bpf/PROTOCOL.md). */
 export interface AgentOutput {
+  /** From the `hello` record: the seed of the depth and variant orders, and how the variants were ordered. */
+  sweep?: { seed: number; order: VariantOrder };
   /** Present once the agent reported it. `config` may be empty when the guest has no /proc/config.gz. */
   fingerprint?: Fingerprint;
   /** One per variant the agent ran, samples and classified JIT evidence included. */
@@ -12,4 +20,11 @@ export interface AgentOutput {
   complete: boolean;
   /** Lines that were not valid records (kept for diagnosis, never guessed at). */
   garbage: string[];
+  /**
+   * The order samples came in: one entry per run of consecutive samples of one variant at one depth
+   * (bpf/PROTOCOL.md, "Order"), so the order can be checked against the seed (src/measure/sweep-order.ts).
+   */
+  blocks: SweepStep[];
+  /** The stream exactly as received, garbage included: kept gzipped beside the cell (src/results/layout.ts). */
+  stream: string;
 }

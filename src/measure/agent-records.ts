@@ -1,10 +1,13 @@
-// The agent's JSON Lines records (bpf/PROTOCOL.md, version 1), one zod schema per record type.
+// The agent's JSON Lines records (bpf/PROTOCOL.md), one zod schema per record type.
 // Objects are not strict: a newer agent may add fields, which the host ignores.
 import { z } from 'zod';
 
-export const AGENT_PROTOCOL_VERSION = 1;
+/** Every record's `v`: the record format, the same in protocols 1 and 2. */
+export const AGENT_RECORD_VERSION = 1;
+/** From this `hello.protocol` on, the agent interleaves the variants per depth (bpf/PROTOCOL.md, "Order"). */
+export const INTERLEAVED_PROTOCOL = 2;
 
-const base = { v: z.literal(AGENT_PROTOCOL_VERSION) };
+const base = { v: z.literal(AGENT_RECORD_VERSION) };
 const hexAddress = z.string().regex(/^[0-9a-f]+$/, 'expected a hex address without 0x');
 const variantName = z.enum(['direct', 'indirect']);
 
@@ -13,7 +16,7 @@ export const helloRecord = z.object({
   type: z.literal('hello'),
   agent: z.string(),
   protocol: z.number().int(),
-  seed: z.number(),
+  seed: z.number().int().min(0),
   max_depth: z.number().int().min(0),
   samples: z.number().int().min(1),
   repeat: z.number().int().min(1),

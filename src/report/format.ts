@@ -124,7 +124,7 @@ export function methodNote(unit: FigureUnit): string {
     unit === 'instructions'
       ? 'fewest instructions per repetition (the `duration` divided by 2^shift; an interrupt in the timed window can only add instructions)'
       : 'median `duration`';
-  return `${UNIT_TEXT[unit].perCall}: slope of an ordinary least-squares fit of the per-depth ${what} against chain depth; ± is the half-width of its 95 % Student-t interval.`;
+  return `${UNIT_TEXT[unit].perCall}: slope of an ordinary least-squares fit of the per-depth ${what} against chain depth; ± is the half-width of its 95 % Student-t interval, from the heteroscedasticity-robust (HC3) standard error.`;
 }
 
 /** The notices at the top of a report: what instruction counts and plain-TCG figures are (and are not). */

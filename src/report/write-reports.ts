@@ -15,6 +15,7 @@ import { matrixOrder } from '../analysis/matrix-order.js';
 import { runNotes } from '../analysis/run-notes.js';
 import { err, ok, type Result } from '../util/result.js';
 import { resolveGate } from './resolve-gate.js';
+import { rederiveLoaded } from '../run/rederive.js';
 import { isReportFormat, REPORT_FORMATS, writers } from './writers.js';
 
 export interface WriteReportsOptions {
@@ -28,6 +29,8 @@ export interface WriteReportsOptions {
   formats?: string[];
   /** Append the Markdown report here too: GitHub's $GITHUB_STEP_SUMMARY file (appended to, as GitHub expects). */
   stepSummary?: string;
+  /** Derive every cell again from its kept raw agent stream (src/run/rederive.ts) instead of its stored figures. */
+  rederive?: boolean;
 }
 
 export interface WriteReportsOutcome {
@@ -43,8 +46,10 @@ export async function writeReports(opts: WriteReportsOptions): Promise<Result<Wr
   if (unknown.length > 0) return err(`unknown report format(s) ${unknown.join(', ')}; choose from ${REPORT_FORMATS.join(', ')}`);
   const loaded = await loadResultDirs(opts.resultDirs);
   if (!loaded.ok) return loaded;
+  const cells = opts.rederive ? await rederiveLoaded(loaded.value.cells) : ok(loaded.value.cells);
+  if (!cells.ok) return cells;
   const summary = analyse(
-    loaded.value.cells.map((c) => c.cell),
+    cells.value.map((c) => c.cell),
     matrixOrder(loaded.value.runs),
   );
   summary.notes = runNotes(loaded.value.runs);

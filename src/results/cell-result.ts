@@ -89,6 +89,14 @@ export const variantResult = z.object({
 });
 export type VariantResult = z.infer<typeof variantResult>;
 
+/**
+ * How the agent ordered the variants: `interleaved` (protocol 2) times every variant at each depth in a
+ * seeded random order, so drift cannot fold into their difference; `per-variant` (protocol 1) ran each
+ * variant's whole sweep back to back (docs/measurement.md, "Interleaved variants").
+ */
+export const variantOrder = z.enum(['interleaved', 'per-variant']);
+export type VariantOrder = z.infer<typeof variantOrder>;
+
 export const fingerprint = z.object({
   release: z.string(),
   version: z.string().optional(),
@@ -126,6 +134,11 @@ export type BackendName = z.infer<typeof backendName>;
 export const cellResult = z.object({
   version: z.literal(CELL_RESULT_VERSION),
   cellId: z.string(),
+  /**
+   * Which boot of its kernel × boot configuration × benchmark this is, 0-based (runner.replicates):
+   * cells that differ only in it are replicates of one another. Absent in files written before it: 0.
+   */
+  replicate: z.number().int().min(0).optional(),
   runId: z.string(),
   kernel: z.object({
     id: z.string(),
@@ -149,7 +162,14 @@ export const cellResult = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
   wallMs: z.number(),
+  /**
+   * The most cells (this one included) that ran at once on this host while this cell ran: 1 means it
+   * was alone, so no other guest's load is in its timing. Absent in cells written before it existed.
+   */
+  concurrentCells: z.number().int().min(1).optional(),
   fingerprint: fingerprint.optional(),
+  /** The agent's sweep: its seed replays the depth and variant orders. Absent in cells written before it. */
+  sweep: z.object({ seed: z.number().int().min(0), order: variantOrder }).optional(),
   variants: z.array(variantResult),
   /** The last lines of the guest console (always kept; essential when the cell failed). */
   consoleTail: z.array(z.string()),

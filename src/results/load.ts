@@ -3,14 +3,16 @@
 // arrive. Every cell file and run.json is validated against its schema; a file that fails is a
 // problem value naming the file and the field, and the caller decides what it means: bad input for a
 // report or a baseline, a cell to run again for --resume.
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import type { z } from 'zod';
 import { formatIssues } from '../matrix/load.js';
 import { readJsonFile } from '../util/json-file.js';
 import { err, ok, type Result } from '../util/result.js';
 import { cellResult, type CellResult } from './cell-result.js';
-import { CELLS_DIR, cellsDir, runFile } from './layout.js';
+import { agentStreamFile, CELLS_DIR, cellsDir, runFile } from './layout.js';
 import { runMeta, type RunMeta } from './run-meta.js';
 
 export interface LoadedCell {
@@ -129,4 +131,24 @@ export async function loadResultDirs(dirs: readonly string[]): Promise<Result<Lo
   if (problems.length > 0) return err(problems.map((p) => p.message).join('\n'));
   if (out.cells.length === 0) return err(`${dirs.join(', ')}: no cell result files (${CELLS_DIR}/*.json)`);
   return ok(out);
+}
+
+/**
+ * A cell's raw agent stream (src/results/store.ts writeAgentStream). Cells of a run before streams were
+ * kept, and cells whose agent never wrote a line, have none: the error says which file is missing.
+ */
+export async function readAgentStream(runDir: string, cellId: string): Promise<Result<string, string>> {
+  const file = agentStreamFile(runDir, cellId);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return err(code === 'ENOENT' ? `${file}: no raw agent stream for cell ${cellId} (runs before it was kept, or the agent wrote nothing)` : `${file}: cannot read (${code ?? String(e)})`);
+  }
+  try {
+    return ok((await promisify(gunzip)(bytes)).toString('utf8'));
+  } catch (e) {
+    return err(`${file}: not a gzip file: ${(e as Error).message}`);
+  }
 }

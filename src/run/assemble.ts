@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { CELL_RESULT_VERSION, type BackendName, type CellResult, type Fingerprint, type VariantResult } from '../results/cell-result.js';
 import { sweepBenchmark } from '../measure/sweep-params.js';
-import { figureKindFor, type Timing } from '../vm/timing.js';
+import type { AgentOutput } from '../measure/agent-output.types.js';
+import { figureKindFor } from '../vm/timing.js';
 import type { CellRunOutcome, CellRunSpec } from '../vm/types.js';
 import { hostCpuModel } from '../util/host.js';
 import { TOOL_VERSION } from '../util/version.js';
@@ -43,10 +44,21 @@ export function instructionsOf(durationNs: number, shift: number): number {
   return Math.round(durationNs / 2 ** shift);
 }
 
-function withInstructions(variants: VariantResult[], timing: Timing): VariantResult[] {
-  if (timing.mode !== 'icount') return variants;
-  const shift = timing.shift;
-  return variants.map((v) => ({ ...v, samples: v.samples.map((s) => ({ ...s, instructions: instructionsOf(s.durationNs, shift) })) }));
+function withInstructions(variants: VariantResult[], icountShift: number | undefined): VariantResult[] {
+  if (icountShift === undefined) return variants;
+  return variants.map((v) => ({ ...v, samples: v.samples.map((s) => ({ ...s, instructions: instructionsOf(s.durationNs, icountShift) })) }));
+}
+
+/**
+ * What a cell result takes from the agent's stream alone: the one derivation both a run and a re-analysis
+ * of a kept stream (src/run/rederive.ts) use. `fingerprint.config` is as the guest reported it.
+ */
+export function fromAgentStream(agent: AgentOutput | undefined, icountShift: number | undefined): Pick<CellResult, 'fingerprint' | 'sweep' | 'variants'> {
+  return {
+    fingerprint: agent?.fingerprint,
+    ...(agent?.sweep ? { sweep: agent.sweep } : {}),
+    variants: withInstructions(agent?.variants ?? [], icountShift),
+  };
 }
 
 export interface AssembleInput {
@@ -54,15 +66,20 @@ export interface AssembleInput {
   spec: CellRunSpec;
   backend: BackendName;
   outcome: CellRunOutcome;
+  /** The most cells running at once while this one ran, itself included (src/run/concurrency.ts); unknown when absent. */
+  concurrentCells?: number;
   startedAt: Date;
   finishedAt: Date;
 }
 
 export async function assembleCellResult(i: AssembleInput): Promise<CellResult> {
   const { spec, outcome } = i;
+  const icountShift = spec.timing.mode === 'icount' ? spec.timing.shift : undefined;
+  const fromAgent = fromAgentStream(outcome.agent, icountShift);
   return {
     version: CELL_RESULT_VERSION,
     cellId: spec.cellId,
+    replicate: spec.replicate ?? 0,
     runId: i.runId,
     kernel: {
       id: spec.kernel.id,
@@ -78,14 +95,15 @@ export async function assembleCellResult(i: AssembleInput): Promise<CellResult> 
     // No speculation is modelled under TCG: its figures are relative evidence, never hardware timing.
     emulated: spec.accel === 'tcg',
     figureKind: outcome.figureKind ?? figureKindFor(spec.timing, spec.accel),
-    ...(spec.timing.mode === 'icount' ? { icountShift: spec.timing.shift } : {}),
+    ...(icountShift !== undefined ? { icountShift } : {}),
     status: outcome.status,
     ...(outcome.message ? { message: outcome.message } : {}),
     startedAt: i.startedAt.toISOString(),
     finishedAt: i.finishedAt.toISOString(),
     wallMs: outcome.wallMs,
-    fingerprint: await completeFingerprint(outcome.agent?.fingerprint, spec.kernel.config),
-    variants: withInstructions(outcome.agent?.variants ?? [], spec.timing),
+    ...(i.concurrentCells !== undefined ? { concurrentCells: i.concurrentCells } : {}),
+    ...fromAgent,
+    fingerprint: await completeFingerprint(fromAgent.fingerprint, spec.kernel.config),
     consoleTail: outcome.consoleTail,
     host: { hostname: os.hostname(), cpuModel: hostCpuModel(), tool: `tailmatrix ${TOOL_VERSION}` },
   };

@@ -16,9 +16,11 @@ export function threadsPerCell(runner: Pick<Runner, 'cpus'>, timing: Timing): nu
 }
 
 /**
- * Cells at once: cores and memory bound it. Under -icount a cell's figures are instruction counts,
- * which neighbours cannot perturb, so only the machine's capacity limits it; timed cells keep one
- * busy thread per core so that they disturb each other as little as possible.
+ * Cells at once. Under -icount a cell's figures are instruction counts, which neighbours cannot perturb,
+ * so as many as cores and memory allow. A timed cell (KVM, plain TCG) shares caches, memory bandwidth
+ * and the host's scheduler with every guest beside it: by default one at a time, so no neighbour lands
+ * in its nanoseconds (docs/measurement.md, "Cells timed at once"). An explicit runner.parallel wins,
+ * within what cores and memory allow, and each cell records how many ran beside it (concurrentCells).
  */
 export function defaultParallelism(
   runner: Pick<Runner, 'cpus' | 'memoryMiB' | 'parallel'>,
@@ -29,5 +31,6 @@ export function defaultParallelism(
   const byCores = Math.max(1, Math.floor(cores / threadsPerCell(runner, timing)));
   const byMemory = Math.max(1, Math.floor((totalMiB - HOST_RESERVE_MIB) / (runner.memoryMiB + QEMU_OVERHEAD_MIB)));
   const limit = Math.min(byCores, byMemory);
-  return runner.parallel === undefined ? limit : Math.max(1, Math.min(runner.parallel, limit));
+  if (runner.parallel !== undefined) return Math.max(1, Math.min(runner.parallel, limit));
+  return timing.mode === 'icount' ? limit : 1;
 }

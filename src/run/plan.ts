@@ -10,6 +10,8 @@ export interface Cell {
   kernel: Kernel;
   boot: Boot;
   benchmark: Benchmark;
+  /** Which of runner.replicates boots of this kernel × boot × benchmark (0-based). */
+  replicate: number;
 }
 
 export interface CellFilter {
@@ -37,9 +39,14 @@ function readHostCmdline(): string {
   }
 }
 
-/** Stable, file-name-safe, readable: the same cell has the same id in every run and on every machine. */
-export function cellId(kernel: string, boot: string, bench: string): string {
-  return `${kernel}__${boot}__${bench}`;
+/**
+ * Stable, file-name-safe, readable: the same cell has the same id in every run and on every machine.
+ * With runner.replicates > 1 each replicate is its own cell, `…__r<replicate>`; with one, the id is
+ * the plain one every run before replicates had.
+ */
+export function cellId(kernel: string, boot: string, bench: string, replicate?: { index: number; of: number }): string {
+  const base = `${kernel}__${boot}__${bench}`;
+  return replicate && replicate.of > 1 ? `${base}__r${replicate.index}` : base;
 }
 
 function unknown(kind: string, asked: readonly string[] | undefined, known: readonly string[]): string[] {
@@ -62,10 +69,14 @@ export function planCells(m: Matrix, filter: CellFilter = {}, host?: () => Boot)
   const cells: Cell[] = [];
   let hostBoots: Boot[] | undefined;
   const bootsOf = (k: Kernel) => (isRunningKernel(k) ? (hostBoots ??= [(host ?? hostBoot)()]) : m.boots);
-  for (const kernel of pick(m.kernels, (k) => k.id, filter.kernels))
-    for (const boot of pick(bootsOf(kernel), (b) => b.name, filter.boots))
-      for (const benchmark of pick(m.benchmarks, (b) => b.name, filter.benches))
-        cells.push({ id: cellId(kernel.id, boot.name, benchmark.name), kernel, boot, benchmark });
+  const of = m.runner.replicates;
+  // Replicates outermost: every cell's first boot, then every cell's second, … so a drift over the run
+  // spreads over all cells alike instead of lining up with one cell's replicates.
+  for (let index = 0; index < of; index++)
+    for (const kernel of pick(m.kernels, (k) => k.id, filter.kernels))
+      for (const boot of pick(bootsOf(kernel), (b) => b.name, filter.boots))
+        for (const benchmark of pick(m.benchmarks, (b) => b.name, filter.benches))
+          cells.push({ id: cellId(kernel.id, boot.name, benchmark.name, { index, of }), kernel, boot, benchmark, replicate: index });
   return ok(cells);
 }
 

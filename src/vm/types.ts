@@ -17,6 +17,8 @@ export interface GuestPayload {
 
 export interface CellRunSpec {
   cellId: string;
+  /** Which of runner.replicates boots of its kernel × boot × benchmark this is (0-based; 0 when absent). */
+  replicate?: number;
   kernel: FetchedKernel;
   boot: Boot;
   benchmark: Benchmark;

@@ -17,6 +17,8 @@ import { cellResult, figureKindOf, type CellResult, type VariantResult } from '.
 import { hostCpuModel } from '../../src/util/host.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { readSettings, type Snapshot } from '../../src/vm/native-settings.js';
+import { readAgentStream } from '../../src/results/load.js';
+import { rederiveCell } from '../../src/run/rederive.js';
 import { startCli } from '../support/run-cli.js';
 
 const CELL = 'host__host__test-run';
@@ -174,6 +176,13 @@ describe('running-kernel cell on this machine', () => {
       expect(i.slope).toBeGreaterThanOrEqual(1.5 * d.slope);
       expect(i.ci[0], 'intervals overlap').toBeGreaterThan(d.ci[1]);
     }
+
+    // Alone on the host, variants interleaved in the order of the recorded seed, and the kept raw stream
+    // gives back the very cell (rederiveCell checks the order against the seed).
+    expect(c.concurrentCells).toBe(1);
+    expect(c.sweep?.order).toBe('interleaved');
+    const stream = await readAgentStream(runDirOf('ok'), c.cellId);
+    expect(stream.ok && rederiveCell(c, stream.value)).toEqual({ ok: true, value: c });
 
     const report = readFileSync(path.join(runDirOf('ok'), 'report.md'), 'utf8');
     expect(report).toMatch(/\| host \(.*\) \| host \|.*\| native \(running kernel\): ns \(hardware\) \|/);

@@ -11,6 +11,7 @@ import { benchmark, matrix, runner, type TestRunParams } from '../../src/matrix/
 import type { CellRunSpec, GuestPayload } from '../../src/vm/types.js';
 import type { Timing } from '../../src/vm/timing.js';
 import type { AgentOutput } from '../../src/measure/agent-output.types.js';
+import { interleavedOrder } from '../../src/measure/sweep-order.js';
 import { afterAll, expect } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 
@@ -78,7 +79,8 @@ export function cellSpec(
 /**
  * What a sweep must prove on any backend: a complete stream, `samples` calls at every depth whose retval
  * is the depth (so that many tail calls happened), a direct jump for the constant key and something else
- * for the loaded one (every kernel here is >= 5.5), and a filled fingerprint.
+ * for the loaded one (every kernel here is >= 5.5), a filled fingerprint, and the variants interleaved
+ * per depth in the very order the reported seed gives (bpf/PROTOCOL.md, "Order").
  */
 export function expectSweepProvesJumps(agent: AgentOutput, p: TestRunParams): void {
   expect(agent.complete).toBe(true);
@@ -101,4 +103,6 @@ export function expectSweepProvesJumps(agent: AgentOutput, p: TestRunParams): vo
   expect(['direct-jump', 'nop', 'unknown']).not.toContain(indirect);
   expect(agent.fingerprint?.spectreV2).not.toBe('');
   expect(agent.fingerprint?.cpuModel).not.toBe('');
+  expect(agent.sweep?.order).toBe('interleaved');
+  expect(agent.blocks).toEqual(interleavedOrder(agent.sweep!.seed, p.maxDepth, p.variants));
 }

@@ -40,6 +40,16 @@ describe('parseAgentOutput on real streams', () => {
     expect(out.variants[1]?.jit?.mechanism).toBe('retpoline-thunk');
   });
 
+  it('a protocol-1 stream: each variant swept whole, one after the other, its seed kept', () => {
+    const out = parseAgentOutput(STREAM_510);
+    const h = hello(STREAM_510);
+    expect(out.sweep).toEqual({ seed: (JSON.parse(STREAM_510.split('\n')[0]!) as { seed: number }).seed, order: 'per-variant' });
+    expect(out.blocks).toHaveLength(2 * (h.max_depth + 1));
+    expect(out.blocks.slice(0, h.max_depth + 1).every((b) => b.variant === 'direct')).toBe(true);
+    expect(out.blocks.slice(h.max_depth + 1).every((b) => b.variant === 'indirect')).toBe(true);
+    expect(out.stream).toBe(STREAM_510);
+  });
+
   it('yields values that fit the cell result schema', () => {
     const out = parseAgentOutput(STREAM_72);
     const doc = {

@@ -59,6 +59,8 @@ describe('classifyOutcome', () => {
     errors: [],
     complete: true,
     garbage: [],
+    blocks: [],
+    stream: '',
     ...over,
   });
 
@@ -125,6 +127,8 @@ describe('missingTrafficSamples', () => {
     errors: [],
     complete: true,
     garbage: [],
+    blocks: [],
+    stream: '',
   });
   const p = { depths: [0, 12], variants: ['direct', 'indirect'] as const };
 

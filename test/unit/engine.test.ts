@@ -12,6 +12,8 @@ import { EXIT, exitCodeOf } from '../../src/cli/exit-codes.js';
 import type { Outcome } from '../../src/run/outcome.js';
 import { parseAgentOutput } from '../../src/measure/agent-output.js';
 import { ok } from '../../src/util/result.js';
+import type { CellResult } from '../../src/results/cell-result.js';
+import { readAgentStream } from '../../src/results/load.js';
 import type { CellRunOutcome, VmBackend } from '../../src/vm/types.js';
 
 const FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'jit', 'linux-6.1.176-cloud.retpoline-generic.jsonl');
@@ -62,10 +64,15 @@ function deps(backend: VmBackend): Partial<RunDeps> {
   };
 }
 
-async function run(p: Awaited<ReturnType<typeof project>>, backend: VmBackend, extra: { resume?: string; signal?: AbortSignal; parallel?: number } = {}) {
+async function run(
+  p: Awaited<ReturnType<typeof project>>,
+  backend: VmBackend,
+  extra: { resume?: string; signal?: AbortSignal; parallel?: number; replicates?: number } = {},
+) {
   const events: RunEvent[] = [];
+  const runner = { parallel: extra.parallel ?? 1, ...(extra.replicates !== undefined ? { replicates: extra.replicates } : {}) };
   const result = await runMatrix(
-    { matrixFile: p.matrixFile, resultsRoot: p.resultsRoot, resume: extra.resume, runner: { parallel: extra.parallel ?? 1 } },
+    { matrixFile: p.matrixFile, resultsRoot: p.resultsRoot, resume: extra.resume, runner },
     { emit: (e) => events.push(e), signal: extra.signal, deps: deps(backend) },
   );
   return { result, events };
@@ -149,6 +156,50 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     expect(second.result.outcome).toEqual({ kind: 'ok' });
     expect((await readdir(path.join(runDir, 'cells'))).sort()).toHaveLength(3);
     expect(JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')).status).toBe('complete');
+  });
+
+  it('replicates: each cell N times, round by round, unique ids, the index in the cell; --resume runs the missing replicates', async () => {
+    const p = await project([{ id: 'a' }, { id: 'b' }]);
+    const abort = new AbortController();
+    const first = await run(p, replayBackend((id) => (id === 'b__retpoline__test-run__r0' ? 'abort' : 'ok'), abort), { signal: abort.signal, replicates: 2 });
+    expect(first.result.outcome.kind).toBe('interrupted');
+    const runId = first.result.run!.runId;
+    const runDir = first.result.run!.runDir;
+    expect(await readdir(path.join(runDir, 'cells'))).toEqual(['a__retpoline__test-run__r0.json']);
+
+    // No --replicates on resume: the run's own matrix (run.json) knows there are two.
+    const ran: string[] = [];
+    const second = await run(p, replayBackend((id) => (ran.push(id), 'ok')), { resume: runId });
+    expect(ran).toEqual(['b__retpoline__test-run__r0', 'a__retpoline__test-run__r1', 'b__retpoline__test-run__r1']);
+    expect(second.result.outcome).toEqual({ kind: 'ok' });
+    const cells = await Promise.all(
+      (await readdir(path.join(runDir, 'cells'))).sort().map(async (f) => JSON.parse(await readFile(path.join(runDir, 'cells', f), 'utf8')) as CellResult),
+    );
+    expect(cells.map((c) => [c.cellId, c.replicate, c.concurrentCells])).toEqual([
+      ['a__retpoline__test-run__r0', 0, 1],
+      ['a__retpoline__test-run__r1', 1, 1],
+      ['b__retpoline__test-run__r0', 0, 1],
+      ['b__retpoline__test-run__r1', 1, 1],
+    ]);
+    for (const c of cells) expect(await readAgentStream(runDir, c.cellId)).toMatchObject({ ok: true });
+  });
+
+  it('records in each cell how many cells ran at once (runner.parallel 2, both cells held until both started)', async () => {
+    const p = await project([{ id: 'a' }, { id: 'b' }]);
+    const inner = replayBackend();
+    let started = 0;
+    let release: () => void = () => undefined;
+    const both = new Promise<void>((r) => (release = r));
+    const held: VmBackend = {
+      ...inner,
+      runCell: async (spec, ctx) => {
+        if (++started === 2) release();
+        await both;
+        return inner.runCell(spec, ctx);
+      },
+    };
+    const { result } = await run(p, held, { parallel: 2 });
+    expect(result.results.map((c) => c.concurrentCells)).toEqual([2, 2]);
   });
 
   it('a resumed run with nothing left writes the reports and ends ok without fetching', async () => {

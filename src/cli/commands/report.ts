@@ -16,6 +16,7 @@ interface ReportFlags {
   gateNs?: string;
   gatePct?: string;
   gateInstructions?: string;
+  rederive?: boolean;
 }
 
 function gateFrom(flags: ReportFlags): Gate | undefined {
@@ -36,6 +37,7 @@ export const defineReport: DefineCommand = (setExit) =>
     .option('--gate-ns <ns>', 'timed cells: smallest rise that counts, ns per call (default: the run\'s matrix gate)')
     .option('--gate-pct <pct>', 'timed cells: smallest rise that counts, percent (default: the run\'s matrix gate)')
     .option('--gate-instructions <n>', 'instruction cells: a rise of at least n instructions per call regresses (default: the run\'s matrix gate)')
+    .option('--rederive', 'derive every cell again from its kept raw agent stream (results/<run>/raw), not its stored figures')
     .action(async (dirs: string[], flags: ReportFlags) => {
       const outDir = flags.out ?? (dirs.length === 1 ? dirs[0] : undefined);
       if (outDir === undefined) throw new UserError('several result folders given: say where the merged report goes with --out');
@@ -44,6 +46,7 @@ export const defineReport: DefineCommand = (setExit) =>
         outDir,
         baseline: flags.baseline,
         gate: gateFrom(flags),
+        rederive: flags.rederive ?? false,
         formats: flags.format.split(',').map((f) => f.trim()).filter((f) => f !== ''),
         // In a GitHub Actions job the Markdown report also becomes the job's summary page.
         stepSummary: process.env.GITHUB_STEP_SUMMARY || undefined,

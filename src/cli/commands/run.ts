@@ -21,6 +21,7 @@ export interface RunCommandOptions {
   patch: string[];
   compareWith: string[];
   parallel?: string;
+  replicates?: string;
   accel?: 'auto' | 'kvm' | 'tcg';
   timing?: 'auto' | 'icount' | 'timed';
   backend?: 'auto' | 'qemu' | 'vng';
@@ -36,15 +37,16 @@ export interface RunCommandOptions {
   verbose?: boolean;
 }
 
-function parseParallel(v: string | undefined): number | undefined {
+function parseCount(flag: string, v: string | undefined, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UserError(`--parallel ${v}: expected a whole number ≥ 1`);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UserError(`${flag} ${v}: expected a whole number 1..${max}`);
   return n;
 }
 
 export function runInput(opts: RunCommandOptions): RunInput {
-  const parallel = parseParallel(opts.parallel);
+  const parallel = parseCount('--parallel', opts.parallel, 64);
+  const replicates = parseCount('--replicates', opts.replicates, 100);
   return {
     matrixFile: opts.matrix,
     runner: {
@@ -52,6 +54,7 @@ export function runInput(opts: RunCommandOptions): RunInput {
       ...(opts.backend ? { backend: opts.backend } : {}),
       ...(opts.timing ? { timing: opts.timing } : {}),
       ...(parallel !== undefined ? { parallel } : {}),
+      ...(replicates !== undefined ? { replicates } : {}),
     },
     kernelArgs: opts.kernel,
     boots: opts.boot,
@@ -108,7 +111,8 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('--tree <dir>', 'build this kernel tree (with --patch files) and run it')
     .option('--patch <file>', 'patch applied to --tree before building (repeatable)', collectList, [])
     .option('--compare-with <id>', 'with a path in --kernel or --tree: also run these matrix kernels', collectList, [])
-    .option('-j, --parallel <n>', 'cells at once (default: from cores and memory)')
+    .option('-j, --parallel <n>', 'cells at once (default: one timed cell at a time; under instruction counting, from cores and memory)')
+    .option('--replicates <n>', 'run each cell this many times, each in its own boot (default: runner.replicates, 1)')
     .addOption(new Option('--accel <accel>', 'accelerator; auto probes KVM by booting').choices(['auto', 'kvm', 'tcg']))
     .addOption(
       new Option('--timing <mode>', 'auto: instruction counts under TCG, hardware ns under KVM; timed: plain TCG ns (relative only)').choices([
