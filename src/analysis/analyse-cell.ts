@@ -79,6 +79,10 @@ export function analyseCell(c: CellResult): CellSummary {
   if (harden !== '0' && harden !== '') {
     warnings.push(`net.core.bpf_jit_harden=${harden}: constant blinding forces the indirect path`);
   }
+  // An instruction count is exact whatever runs beside it; a timing is not (shared cores and caches).
+  if (kind !== 'instructions' && (c.concurrentCells ?? 1) > 1) {
+    warnings.push(`timed while ${c.concurrentCells! - 1} other cell(s) ran on this host: their load is in these timings (run with the default parallelism, one timed cell at a time)`);
+  }
   const withheld = withheldReason(c.status, direct, indirect);
   const comparison = withheld === null && direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit, unitOf(kind)) : null;
   const failed = c.status !== 'ok';

@@ -189,3 +189,19 @@ describe('degenerate slopes', () => {
     expect(summarySchema.parse(JSON.parse(JSON.stringify(s)))).toEqual(s);
   });
 });
+
+describe('cells timed beside others', () => {
+  const base = generateCell(fixtureModels()[0]!);
+  const warned = (c: typeof base) => analyse([c]).cells[0]!.warnings.some((w) => /other cell\(s\) ran on this host/.test(w));
+
+  it('warns on a timed cell that shared the host, never on one timed alone', () => {
+    expect(base.figureKind ?? 'hardware-ns').not.toBe('instructions');
+    expect(warned({ ...base, concurrentCells: 3 })).toBe(true);
+    expect(warned({ ...base, concurrentCells: 1 })).toBe(false);
+    expect(warned(base)).toBe(false);
+  });
+
+  it('never on an instruction-counted cell: a neighbour cannot change a count', () => {
+    expect(warned({ ...base, figureKind: 'instructions', icountShift: 3, concurrentCells: 2 })).toBe(false);
+  });
+});
