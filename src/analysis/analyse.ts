@@ -18,14 +18,25 @@ function compareCells(o: MatrixOrder) {
     a.cellId.localeCompare(b.cellId);
 }
 
+/** Renames the summaries whose key others share when they differ in `part` (their run, their replicate). */
+function disambiguate(summaries: CellSummary[], part: (s: CellSummary) => string, rename: (s: CellSummary) => string): void {
+  const parts = new Map<string, Set<string>>();
+  for (const s of summaries) parts.set(s.key, (parts.get(s.key) ?? new Set()).add(part(s)));
+  for (const s of summaries) if ((parts.get(s.key)?.size ?? 0) > 1) s.key = rename(s);
+}
+
 /** `order`: the matrix order from run.json (see matrix-order.ts); without it, natural name order. */
 export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_ORDER): Summary {
-  const summaries = cells.map((c) => (c.benchmark.type === 'traffic' ? analyseTrafficCell(c) : analyseCell(c))).sort(compareCells(order));
+  const summaries = cells.map((c) => {
+    const s = c.benchmark.type === 'traffic' ? analyseTrafficCell(c) : analyseCell(c);
+    return c.replicate === undefined ? s : { ...s, replicate: c.replicate };
+  });
+  summaries.sort(compareCells(order));
   attachTestRunAgreement(summaries);
-  // The same kernel/boot/benchmark from two runs (e.g. KVM and TCG merged): keep both, told apart by run.
-  const counts = new Map<string, number>();
-  for (const s of summaries) counts.set(s.key, (counts.get(s.key) ?? 0) + 1);
-  for (const s of summaries) if ((counts.get(s.key) ?? 0) > 1) s.key = `${s.key}@${s.runId}`;
+  // The same kernel/boot/benchmark from two runs (e.g. KVM and TCG merged) or several replicates of one:
+  // keep them all, told apart by run and then by replicate (the gate groups them by their fields, not key).
+  disambiguate(summaries, (s) => s.runId, (s) => `${s.key}@${s.runId}`);
+  disambiguate(summaries, (s) => String(s.replicate ?? 0), (s) => `${s.key}#r${s.replicate ?? 0}`);
   // Skipped cells (not runnable here, e.g. a running-kernel cell without root) are neither ok nor failed.
   const skipped = summaries.filter((s) => s.status === 'skipped').length;
   const failed = summaries.filter((s) => s.status !== 'ok' && s.status !== 'skipped').length;

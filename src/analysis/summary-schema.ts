@@ -112,9 +112,12 @@ export const trafficSummary = z
 export type TrafficSummary = z.infer<typeof trafficSummary>;
 
 export const cellSummary = z.object({
-  key: z.string().describe('kernel/boot/benchmark: what a baseline is matched on'),
+  key: z
+    .string()
+    .describe('kernel/boot/benchmark, unique in the summary: `@<run>` added when several runs hold it, `#r<i>` when several replicates of one run do'),
   cellId: z.string(),
   runId: z.string(),
+  replicate: z.number().int().min(0).optional().describe('0-based replicate index (run --replicates N); absent for cells written before replicates'),
   kernel: z.object({ id: z.string(), release: z.string().nullable(), source: z.string(), sha256: z.string() }),
   boot: z.object({ name: z.string(), cmdline: z.string() }),
   benchmark: z.object({ name: z.string(), type: z.string() }),

@@ -205,3 +205,15 @@ describe('cells timed beside others', () => {
     expect(warned({ ...base, figureKind: 'instructions', icountShift: 3, concurrentCells: 2 })).toBe(false);
   });
 });
+
+describe('replicates of one run', () => {
+  it('keep a unique key each (#r<i>) and their replicate index', () => {
+    const base = generateCell(fixtureModels()[0]!);
+    const s = analyse([0, 1].map((r) => ({ ...base, cellId: `${base.cellId}__r${r}`, replicate: r })));
+    const key = `${base.kernel.id}/${base.boot.name}/${base.benchmark.name}`;
+    expect(s.cells.map((c) => [c.key, c.replicate])).toEqual([
+      [`${key}#r0`, 0],
+      [`${key}#r1`, 1],
+    ]);
+  });
+});

@@ -64,11 +64,11 @@ describe('traffic benchmark in matrix.json', () => {
 });
 
 describe('examples/traffic.json', () => {
-  it('is a valid matrix with Benchmark 1 and 2 for the oldest and newest default Debian kernels', async () => {
+  it('is a valid matrix with Benchmark 1 and 2 for the oldest and newest default Debian kernels and the running kernel', async () => {
     const r = await loadMatrix(path.join(PACKAGE_ROOT, 'examples', 'traffic.json'));
     expect(r.ok, r.ok ? '' : r.error.join('\n')).toBe(true);
     if (!r.ok) return;
-    expect(r.value.matrix.kernels.map((k) => k.id)).toEqual(['5.10-cloud', 'sid-cloud']);
+    expect(r.value.matrix.kernels.map((k) => k.id)).toEqual(['5.10-cloud', 'sid-cloud', 'host']);
     expect(r.value.matrix.benchmarks.map((b) => b.type)).toEqual(['test-run', 'traffic']);
   });
 });
