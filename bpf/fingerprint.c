@@ -68,18 +68,19 @@ void emit_fingerprint(void)
 	put_kv_str("release", u.release);
 	put_kv_str("version", u.version);
 	put_kv_str("machine", u.machine);
-	read_small("/proc/cmdline", buf, sizeof(buf));
-	put_kv_str("cmdline", buf);
-	read_small("/sys/devices/system/cpu/vulnerabilities/spectre_v2", buf, sizeof(buf));
-	put_kv_str("spectre_v2", buf);
-	read_small("/proc/sys/net/core/bpf_jit_enable", buf, sizeof(buf));
-	put_kv_str("bpf_jit_enable", buf);
-	read_small("/proc/sys/net/core/bpf_jit_harden", buf, sizeof(buf));
-	put_kv_str("bpf_jit_harden", buf);
-	read_small("/proc/sys/net/core/bpf_jit_kallsyms", buf, sizeof(buf));
-	put_kv_str("bpf_jit_kallsyms", buf);
-	read_small("/proc/sys/kernel/kptr_restrict", buf, sizeof(buf));
-	put_kv_str("kptr_restrict", buf);
+	/* Read after setup_system(): the values the sweep ran with ("" for a file that does not exist). */
+	static const struct { const char *key, *path; } files[] = {
+		{"cmdline", "/proc/cmdline"},
+		{"spectre_v2", "/sys/devices/system/cpu/vulnerabilities/spectre_v2"},
+		{"bpf_jit_enable", "/proc/sys/net/core/bpf_jit_enable"},
+		{"bpf_jit_harden", "/proc/sys/net/core/bpf_jit_harden"},
+		{"bpf_jit_kallsyms", "/proc/sys/net/core/bpf_jit_kallsyms"},
+		{"kptr_restrict", "/proc/sys/kernel/kptr_restrict"},
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		read_small(files[i].path, buf, sizeof(buf));
+		put_kv_str(files[i].key, buf);
+	}
 	/* No /proc/kallsyms = no CONFIG_KALLSYMS: the kernel then dumps no JIT image (bpf_dump_raw_ok). */
 	putf(",\"proc_kallsyms\":%s", access("/proc/kallsyms", R_OK) == 0 ? "true" : "false");
 
