@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, writeFile, utimes, mkdir } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startNode } from '../support/node-child.js';
+import { allGone, descendants, startNode } from '../support/node-child.js';
 import { KernelCache, sha256File } from '../../src/kernels/cache.js';
 import { err, ok } from '../../src/util/result.js';
 
@@ -88,8 +88,12 @@ describe('prune and running processes', { timeout: 30_000 }, () => {
     const first = await cache.prune();
     expect(first.removed).toEqual([]);
     expect(first.inUse.map((e) => e.key)).toEqual(['busy']);
+    // Its lock holders (flock children) die by parent-death signal, a moment after it: wait for them too.
+    const holders = await descendants(user.child.pid!);
+    expect(holders.length).toBeGreaterThan(0);
     user.child.kill('SIGKILL');
     await user.exited;
+    await allGone(holders);
     const second = await cache.prune();
     expect(second.removed.map((e) => e.key)).toEqual(['busy']);
   });
