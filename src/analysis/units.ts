@@ -11,6 +11,11 @@ export function unitOf(kind: FigureKind): FigureUnit {
   return kind === 'instructions' ? 'instructions' : 'ns';
 }
 
+/** The unit with the kind where the bare unit would pass an emulated figure for a hardware one. */
+export function unitLabel(kind: FigureKind): string {
+  return kind === 'emulated-ns' ? 'ns (emulated)' : unitOf(kind);
+}
+
 /** Short unit after a number ("11.00 instr"), per call ("instr/call") and in words. */
 export const UNIT_TEXT: Record<FigureUnit, { short: string; perCall: string; words: string }> = {
   instructions: { short: 'instr', perCall: 'instr/call', words: 'instructions per tail call' },

@@ -12,11 +12,12 @@ import type { BuildSource, Matrix } from '../matrix/schema.js';
 import type { CellEvent } from '../vm/types.js';
 import { err, ok, type Result } from '../util/result.js';
 import { pool, worseIsHigher, type Pooled, type Rule } from './decide.js';
-import { unitOf, type Metric } from './metric.js';
+import type { Metric } from './metric.js';
 import type { Step } from './state.js';
 import { buildStep, measureUntilDecided, prepareCellSetup, type CommitContext } from './test-commit.js';
 import { topLevel } from './git-range.js';
 import { git } from '../kernels/from-source/git.js';
+import { unitLabel } from '../analysis/units.js';
 
 /** The codes `git bisect run` reads; ABORT (> 127) stops the bisection. */
 export const CHECK_EXIT = { good: 0, bad: 1, skip: 125, abort: 128 } as const;
@@ -106,7 +107,7 @@ async function check(o: CheckOptions, dir: string): Promise<Result<CheckOutcome 
   if (!setup.ok) return o.signal.aborted ? ok('interrupted') : err(setup.error);
   const m = await measureUntilDecided(ctx, setup.value, step, k.value.kernel, rule, o.repeatCap, async (r) => {
     const last = step.runs[step.runs.length - 1];
-    if (r === 'measured' && last !== undefined) o.onRun?.(step.runs.length, last.value, last.ci, unitOf(last.kind));
+    if (r === 'measured' && last !== undefined) o.onRun?.(step.runs.length, last.value, last.ci, unitLabel(last.kind));
   });
   if (m === 'interrupted') return ok('interrupted');
   if (step.verdict === 'skip' || step.verdict === undefined) return ok(skip(step.reason ?? 'no figure'));
@@ -114,7 +115,7 @@ async function check(o: CheckOptions, dir: string): Promise<Result<CheckOutcome 
     verdict: step.verdict,
     code: CHECK_EXIT[step.verdict],
     pooled: pool(step.runs),
-    unit: unitOf(step.runs[0]!.kind),
+    unit: unitLabel(step.runs[0]!.kind),
     runs: step.runs.length,
     atCap: step.atCap,
     rule,

@@ -20,18 +20,6 @@ export function isMetric(s: string): s is Metric {
   return (METRICS as readonly string[]).includes(s);
 }
 
-/** The unit a figure kind's values are in, per tail call. */
-export function unitOf(kind: FigureKind): string {
-  switch (kind) {
-    case 'instructions':
-      return 'instructions';
-    case 'hardware-ns':
-      return 'ns';
-    case 'emulated-ns':
-      return 'ns (emulated)';
-  }
-}
-
 /** Exact figures need no repeat: one run decides. */
 export function isExact(kind: FigureKind): boolean {
   return kind === 'instructions';

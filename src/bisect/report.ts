@@ -7,8 +7,8 @@ import type { TopLevelSpec } from 'vega-lite';
 import { escapeXml as h } from '../report/escape.js';
 import { renderSvg } from '../report/render-svg.js';
 import type { FigureKind } from '../results/cell-result.js';
+import { unitLabel } from '../analysis/units.js';
 import { pool } from './decide.js';
-import { unitOf } from './metric.js';
 import type { BisectOutcome } from './outcome.js';
 import type { BisectState, CommitInfo } from './state.js';
 
@@ -103,7 +103,7 @@ export function chartSpec(s: BisectState, rows: readonly ReportRow[], unit: stri
 }
 
 export function renderMarkdown(s: BisectState, o: BisectOutcome, rows: readonly ReportRow[]): string {
-  const unit = unitOf(kindOf(s) ?? 'emulated-ns');
+  const unit = unitLabel(kindOf(s) ?? 'emulated-ns');
   const esc = (t: string) => t.replace(/\|/g, '\\|');
   const lines = [
     `# tailmatrix bisect: ${s.request.metric}, ${short(s.request.good)}..${short(s.request.bad)}`,
@@ -125,7 +125,7 @@ export function renderMarkdown(s: BisectState, o: BisectOutcome, rows: readonly 
 }
 
 export async function renderHtml(s: BisectState, o: BisectOutcome, rows: readonly ReportRow[]): Promise<string> {
-  const unit = unitOf(kindOf(s) ?? 'emulated-ns');
+  const unit = unitLabel(kindOf(s) ?? 'emulated-ns');
   const svg = rows.length > 0 ? await renderSvg(chartSpec(s, rows, unit), 'bisect') : '';
   const tr = (r: ReportRow) => `<tr class="${h(r.verdict)}">${cells(r).map((c) => `<td>${h(c)}</td>`).join('')}</tr>`;
   return [

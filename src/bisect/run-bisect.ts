@@ -8,10 +8,11 @@ import type { FetchedKernel } from '../kernels/types.js';
 import type { Matrix } from '../matrix/schema.js';
 import type { CellEvent } from '../vm/types.js';
 import { err, ok, type Result } from '../util/result.js';
+import { unitLabel } from '../analysis/units.js';
 import { checkEnds, DEFAULT_REPEAT_CAP, type Rule, type Verdict } from './decide.js';
 import { firstParentRange, resolveEnds, topLevel } from './git-range.js';
 import { bisectLog } from './log.js';
-import { unitOf, type Metric } from './metric.js';
+import type { Metric } from './metric.js';
 import { writeBisectReports } from './report.js';
 import { nextStep, stepsLeft } from './search.js';
 import type { BisectOutcome } from './outcome.js';
@@ -94,7 +95,7 @@ async function afterRun(s: Session, step: Step, r: RunOutcome): Promise<void> {
   await save(s);
   const last = step.runs[step.runs.length - 1];
   if (r !== 'measured' || last === undefined) return;
-  emit(s, { type: 'measured', commit: step.commit, run: step.runs.length, value: last.value, ci: last.ci, unit: unitOf(last.kind) });
+  emit(s, { type: 'measured', commit: step.commit, run: step.runs.length, value: last.value, ci: last.ci, unit: unitLabel(last.kind) });
 }
 
 function announce(s: Session, step: Step, window?: number): void {
@@ -137,7 +138,7 @@ async function measureEnds(s: Session, ends: { good: CommitInfo; bad: CommitInfo
       steps.bad.verdict = 'bad';
       s.state.rule = c.rule;
       await save(s);
-      emit(s, { type: 'rule', rule: c.rule, unit: unitOf(steps.good.runs[0]!.kind) });
+      emit(s, { type: 'rule', rule: c.rule, unit: unitLabel(steps.good.runs[0]!.kind) });
       return c.rule;
     }
     if (!c.retry) return stopped(s, c.message, true);
