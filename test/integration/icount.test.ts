@@ -83,6 +83,8 @@ function expectExactFits(s: CellSummary): void {
   for (const v of [s.direct, s.indirect]) {
     expect(v?.fit, `${s.key} ${v?.variant}`).toBeTruthy();
     expect(v!.fit!.r2, `${s.key} ${v!.variant} R²`).toBeGreaterThanOrEqual(0.999);
+    // Identical programs at every depth: each tail call adds the same whole number of instructions.
+    expect(Math.abs(v!.fit!.slope - Math.round(v!.fit!.slope)), `${s.key} ${v!.variant} slope ${v!.fit!.slope}`).toBeLessThan(1e-9);
   }
 }
 
