@@ -9,11 +9,12 @@ import { unitOf, type FigureUnit } from './units.js';
 /** Console lines kept in the summary for a failed cell: enough for the panic and its cause. */
 export const CONSOLE_EXCERPT_LINES = 25;
 
-export function cellKey(c: Pick<CellResult, 'kernel' | 'boot' | 'benchmark'>): string {
+/** kernel/boot/benchmark: a cell's key in the summary, and the gate's match between runs. */
+export function cellKey(c: { kernel: { id: string }; boot: { name: string }; benchmark: { name: string } }): string {
   return `${c.kernel.id}/${c.boot.name}/${c.benchmark.name}`;
 }
 
-const estimate = (f: FitSummary): Estimate => ({ value: f.slope, se: f.slopeSe, df: f.df });
+export const estimate = (f: FitSummary): Estimate => ({ value: f.slope, se: f.slopeSe, df: f.df });
 
 export function compareVariants(direct: FitSummary, indirect: FitSummary, unit: FigureUnit): Comparison {
   const d = difference(estimate(direct), estimate(indirect));

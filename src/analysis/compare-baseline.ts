@@ -3,13 +3,11 @@
 // docs/measurement.md, "The regression gate".
 import type { Gate } from '../matrix/schema.js';
 import type { FigureKind } from '../results/cell-result.js';
+import { cellKey } from './analyse-cell.js';
 import { judgeExact, judgeTimed, type Judgement } from './gate-judge.js';
 import { median } from './stats.js';
 import type { BaselineComparison, BaselineSummary, CellSummary, GateFigure, GateProblem, Summary } from './summary-schema.js';
 import { summaryKind, unitOf } from './units.js';
-
-/** kernel/boot/benchmark, from the fields: analyse.ts may have suffixed `key` with a run id. */
-export const gateKey = (c: Pick<CellSummary, 'kernel' | 'boot' | 'benchmark'>): string => `${c.kernel.id}/${c.boot.name}/${c.benchmark.name}`;
 
 interface Side {
   /** ok and failed cells by key, then by figure kind, in summary order. */
@@ -22,7 +20,8 @@ function sideOf(s: Summary): Side {
   const groups: Side['groups'] = new Map();
   const skipped = new Set<string>();
   for (const c of s.cells) {
-    const key = gateKey(c);
+    // From the fields, not `key`: analyse.ts may have suffixed that with a run id.
+    const key = cellKey(c);
     if (c.status === 'skipped') {
       skipped.add(key);
       continue;

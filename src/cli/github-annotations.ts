@@ -3,7 +3,7 @@
 // pull request without opening the report. Printed by the CLI (report, run) only when GITHUB_ACTIONS is
 // set; the engine and the report writers know nothing of GitHub.
 import { readFile } from 'node:fs/promises';
-import { gateKey } from '../analysis/compare-baseline.js';
+import { cellKey } from '../analysis/analyse-cell.js';
 import { summary as summarySchema, type Summary } from '../analysis/summary-schema.js';
 import { comparisonSentence, comparisonStatusOf, failureText, problemText } from '../report/format.js';
 
@@ -17,7 +17,7 @@ const command = (level: 'error' | 'warning', title: string, message: string) => 
 export function githubAnnotations(s: Summary): string[] {
   const out: string[] = [];
   for (const c of s.cells) {
-    if (c.status !== 'ok' && c.status !== 'skipped') out.push(command('error', `tailmatrix: ${gateKey(c)} failed`, `${c.cellId}: ${failureText(c)}`));
+    if (c.status !== 'ok' && c.status !== 'skipped') out.push(command('error', `tailmatrix: ${cellKey(c)} failed`, `${c.cellId}: ${failureText(c)}`));
   }
   const b = s.baseline;
   if (b === null) return out;

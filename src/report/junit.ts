@@ -1,5 +1,5 @@
 // JUnit XML: one test case per cell; a failed cell or a regression against the baseline is a failure.
-import { gateKey } from '../analysis/compare-baseline.js';
+import { cellKey } from '../analysis/analyse-cell.js';
 import { KIND_NOTE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { BaselineComparison, CellSummary, GateProblem, RetpolinePrice, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
@@ -70,8 +70,8 @@ export function renderJunit(s: Summary): string {
   const gated = new Map<string, BaselineComparison[]>();
   for (const k of s.baseline?.comparisons ?? []) gated.set(k.key, [...(gated.get(k.key) ?? []), k]);
   const owner = new Map<string, CellSummary>();
-  for (const c of s.cells) if (!owner.has(gateKey(c))) owner.set(gateKey(c), c);
-  const gatedOf = (c: CellSummary) => (owner.get(gateKey(c)) === c ? (gated.get(gateKey(c)) ?? []) : []);
+  for (const c of s.cells) if (!owner.has(cellKey(c))) owner.set(cellKey(c), c);
+  const gatedOf = (c: CellSummary) => (owner.get(cellKey(c)) === c ? (gated.get(cellKey(c)) ?? []) : []);
   const isFailure = (c: CellSummary) => c.status !== 'ok' || gatedOf(c).some((k) => ['regression', 'not-comparable'].includes(comparisonStatusOf(k)));
   const suites: string[] = [];
   for (const [name, cells] of byBenchmark(s.cells)) {
