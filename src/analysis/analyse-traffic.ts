@@ -4,9 +4,9 @@
 import { z } from 'zod';
 import { figureKindOf, type CellResult, type FigureKind, type Variant } from '../results/cell-result.js';
 import { trafficMethod, type TrafficMethod, type TrafficSample } from '../results/traffic-result.js';
-import { analyseCell, compareVariants } from './analyse-cell.js';
+import { analyseCell, compareVariants, estimate } from './analyse-cell.js';
 import { LOW_R2, toFitSummary } from './analyse-variant.js';
-import { linearFit, ratio, type Estimate } from './stats.js';
+import { linearFit, ratio } from './stats.js';
 import type {
   CellSummary,
   FitSummary,
@@ -175,8 +175,6 @@ export function analyseTrafficCell(c: CellResult): CellSummary {
   const t = analyseTraffic(c);
   return { ...base, traffic: t.summary, warnings: [...base.warnings, ...t.warnings] };
 }
-
-const estimate = (f: FitSummary): Estimate => ({ value: f.slope, se: f.slopeSe, df: f.df });
 
 export function agreement(variant: Variant, traffic: FitSummary, testRun: FitSummary, testRunCellId: string): TrafficAgreement {
   const r = ratio(estimate(traffic), estimate(testRun));

@@ -3,6 +3,7 @@
 // Both take the same bounds checks and the same program; only the jump differs, so the difference is
 // the jump alone. Boots are told apart by the jump the JIT was seen to emit, never by their names.
 import type { JitMechanism } from '../results/cell-result.js';
+import { estimate } from './analyse-cell.js';
 import { difference } from './stats.js';
 import type { CellSummary, FitSummary, RetpolinePrice } from './summary-schema.js';
 import { summaryKind, unitOf } from './units.js';
@@ -12,28 +13,31 @@ const RETPOLINES: readonly JitMechanism[] = ['retpoline-thunk', 'inline-retpolin
 /** Same kernel image, benchmark, accelerator and figure kind: the only comparable pairs. */
 const groupKey = (c: CellSummary) => `${c.kernel.sha256}\0${c.benchmark.name}\0${c.accelerator}\0${summaryKind(c)}`;
 
-function usable(c: CellSummary): c is CellSummary & { indirect: { fit: FitSummary; mechanism: JitMechanism } } {
+/** A cell whose indirect variant has a slope and a mechanism: the only kind a price can use. */
+type Usable = CellSummary & { indirect: { fit: FitSummary; mechanism: JitMechanism } };
+
+function usable(c: CellSummary): c is Usable {
   return c.status === 'ok' && c.indirect?.fit != null && c.indirect.mechanism != null;
 }
 
-function side(c: CellSummary & { indirect: { fit: FitSummary; mechanism: JitMechanism } }) {
+function side(c: Usable) {
   return { key: c.key, boot: c.boot.name, mechanism: c.indirect.mechanism, slope: c.indirect.fit.slope, slopeCi: c.indirect.fit.slopeCi };
 }
 
 /** Every retpoline boot paired with every plain-indirect boot of the same kernel, in the summary's order. */
 export function retpolinePrices(cells: readonly CellSummary[]): RetpolinePrice[] {
-  const groups = new Map<string, CellSummary[]>();
-  for (const c of cells) if (usable(c)) groups.set(groupKey(c), [...(groups.get(groupKey(c)) ?? []), c]);
+  const groups = new Map<string, Usable[]>();
+  for (const c of cells.filter(usable)) {
+    const k = groupKey(c);
+    groups.set(k, [...(groups.get(k) ?? []), c]);
+  }
   const out: RetpolinePrice[] = [];
   for (const of of groups.values()) {
-    const retpoline = of.filter(usable).filter((c) => RETPOLINES.includes(c.indirect.mechanism));
-    const plain = of.filter(usable).filter((c) => c.indirect.mechanism === 'plain-indirect');
+    const retpoline = of.filter((c) => RETPOLINES.includes(c.indirect.mechanism));
+    const plain = of.filter((c) => c.indirect.mechanism === 'plain-indirect');
     for (const r of retpoline) {
       for (const p of plain) {
-        const d = difference(
-          { value: p.indirect.fit.slope, se: p.indirect.fit.slopeSe, df: p.indirect.fit.df },
-          { value: r.indirect.fit.slope, se: r.indirect.fit.slopeSe, df: r.indirect.fit.df },
-        );
+        const d = difference(estimate(p.indirect.fit), estimate(r.indirect.fit));
         const kind = summaryKind(r);
         out.push({
           kernel: { id: r.kernel.id, sha256: r.kernel.sha256 },

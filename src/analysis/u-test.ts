@@ -3,6 +3,7 @@
 // current figure rise?", so a one-sided test: a speed-up is never a finding. Exact, not the normal
 // approximation: replicates are few (a handful of boots per cell), where the approximation is poor, and
 // the exact null distribution of the rank sum is cheap to count for them, ties included (midranks).
+import { median } from './stats.js';
 
 /** The exact distribution is counted up to this many replicates on both sides together. */
 export const U_TEST_MAX_TOTAL = 100;
@@ -78,7 +79,5 @@ export function hodgesLehmann(current: readonly number[], baseline: readonly num
   const d: number[] = [];
   for (const c of current) for (const b of baseline) d.push(c - b);
   if (d.length === 0) throw new Error('hodgesLehmann: both sides need at least one value');
-  d.sort((a, b) => a - b);
-  const mid = d.length >> 1;
-  return d.length % 2 === 1 ? d[mid]! : (d[mid - 1]! + d[mid]!) / 2;
+  return median(d);
 }
