@@ -1,7 +1,6 @@
 // What a figure is and how every format names it. A cell's figure kind (src/results/cell-result.ts)
 // fixes its unit; nothing ever puts two kinds on one axis, in one table column or in one comparison.
 import { figureKind as figureKindEnum, type FigureKind, type Sample } from '../results/cell-result.js';
-import type { CellSummary } from './summary-schema.js';
 
 export const FIGURE_KINDS: readonly FigureKind[] = figureKindEnum.options;
 
@@ -46,13 +45,16 @@ export function sampleFigure(s: Sample, kind: FigureKind): number | undefined {
   return kind === 'instructions' ? s.instructions : s.durationNs;
 }
 
+/** What carries a figure kind: a summary cell (older ones only say `emulated`), a retpoline price. */
+type Kinded = { figureKind?: FigureKind; emulated?: boolean };
+
 /** A summary cell's kind; summaries written before kinds existed hold timed figures. */
-export function summaryKind(c: Pick<CellSummary, 'figureKind' | 'emulated'>): FigureKind {
+export function summaryKind(c: Kinded): FigureKind {
   return c.figureKind ?? (c.emulated ? 'emulated-ns' : 'hardware-ns');
 }
 
-/** Cells grouped by figure kind, kinds in FIGURE_KINDS order, cells in their given order. */
-export function byKind<T extends Pick<CellSummary, 'figureKind' | 'emulated'>>(cells: readonly T[]): Map<FigureKind, T[]> {
+/** Cells (or prices) grouped by figure kind, kinds in FIGURE_KINDS order, each in its given order. */
+export function byKind<T extends Kinded>(cells: readonly T[]): Map<FigureKind, T[]> {
   const m = new Map<FigureKind, T[]>();
   for (const k of FIGURE_KINDS) {
     const of = cells.filter((c) => summaryKind(c) === k);

@@ -1,10 +1,9 @@
 // Number and label formatting shared by the writers, so every format says the same thing. Every
 // figure leaves here with its unit attached: cells of different kinds can sit in one report, never
 // in one column, axis or comparison without saying what they are.
-import type { FigureKind } from '../results/cell-result.js';
 import { mechanismMatches, mechanismPhrase } from '../analysis/mechanism-text.js';
 import type { BaselineComparison, BaselineSummary, CellSummary, Comparison, FitSummary, GateProblem, RetpolinePrice, VariantSummary } from '../analysis/summary-schema.js';
-import { byKind, EMULATED_NOTE, FIGURE_KINDS, INSTRUCTIONS_NOTE, KIND_NOTE, summaryKind, UNIT_TEXT, unitOf, type FigureUnit } from '../analysis/units.js';
+import { byKind, EMULATED_NOTE, INSTRUCTIONS_NOTE, KIND_NOTE, summaryKind, UNIT_TEXT, unitOf, type FigureUnit } from '../analysis/units.js';
 
 /** Two decimals: the fits resolve tenths of a ns at best; more digits would be noise. */
 const DECIMALS = 2;
@@ -163,16 +162,6 @@ export function retpolinePriceRows(prices: readonly RetpolinePrice[]): string[][
       `${num(p.price)} ${interval(p.priceCi)} ${per}`,
     ];
   });
-}
-
-/** One table per figure kind, in the kinds' usual order: a column never mixes units. */
-export function pricesByKind(prices: readonly RetpolinePrice[]): Map<FigureKind, RetpolinePrice[]> {
-  const m = new Map<FigureKind, RetpolinePrice[]>();
-  for (const k of FIGURE_KINDS) {
-    const of = prices.filter((p) => p.figureKind === k);
-    if (of.length > 0) m.set(k, of);
-  }
-  return m;
 }
 
 /** Under the table: what the price is and is not. */

@@ -25,7 +25,6 @@ import {
   methodNote,
   num,
   problemText,
-  pricesByKind,
   RETPOLINE_PRICE_HEADER,
   RETPOLINE_PRICE_NOTE,
   retpolinePriceRows,
@@ -229,7 +228,7 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
 
 function retpolinePriceSection(prices: Summary['retpolinePrices']): string {
   const parts = [`<section class="retpoline-price"><h2>The retpoline's own price</h2>`];
-  for (const [kind, of] of pricesByKind(prices)) {
+  for (const [kind, of] of byKind(prices)) {
     const rows = retpolinePriceRows(of).map((r, i) => `<tr data-kernel="${h(of[i]!.kernel.id)}">${r.map((x, j) => td(x, j < 3 ? '' : 'num')).join('')}</tr>`);
     parts.push(
       `<h3 data-kind="${kind}">${h(KIND_TITLE[kind])}</h3>`,

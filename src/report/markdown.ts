@@ -20,7 +20,6 @@ import {
   kernelText,
   methodNote,
   problemText,
-  pricesByKind,
   RETPOLINE_PRICE_HEADER,
   RETPOLINE_PRICE_NOTE,
   retpolinePriceRows,
@@ -125,7 +124,7 @@ function benchmarkSection(name: string, cells: readonly CellSummary[]): string {
 
 function retpolinePriceSection(prices: Summary['retpolinePrices']): string {
   const parts = ["## The retpoline's own price", ''];
-  for (const [kind, of] of pricesByKind(prices)) {
+  for (const [kind, of] of byKind(prices)) {
     parts.push(`### ${KIND_TITLE[kind]}`, '');
     parts.push(`| ${RETPOLINE_PRICE_HEADER.join(' | ')} |`, `| ${RETPOLINE_PRICE_HEADER.map((_, i) => (i < 3 ? '---' : '---:')).join(' | ')} |`);
     parts.push(...retpolinePriceRows(of).map((r) => `| ${r.map(cell).join(' | ')} |`), '');
