@@ -1,5 +1,5 @@
 // All loaded cells → one Summary (baseline attached separately by compare-baseline.ts).
-import type { CellResult } from '../results/cell-result.js';
+import { isFailedStatus, type CellResult } from '../results/cell-result.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { analyseCell } from './analyse-cell.js';
 import { analyseTrafficCell, attachTestRunAgreement } from './analyse-traffic.js';
@@ -39,7 +39,7 @@ export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_OR
   disambiguate(summaries, (s) => String(s.replicate ?? 0), (s) => `${s.key}#r${s.replicate ?? 0}`);
   // Skipped cells (not runnable here, e.g. a running-kernel cell without root) are neither ok nor failed.
   const skipped = summaries.filter((s) => s.status === 'skipped').length;
-  const failed = summaries.filter((s) => s.status !== 'ok' && s.status !== 'skipped').length;
+  const failed = summaries.filter((s) => isFailedStatus(s.status)).length;
   const byKind: Record<string, number> = {};
   for (const s of summaries) if (s.figureKind) byKind[s.figureKind] = (byKind[s.figureKind] ?? 0) + 1;
   return {

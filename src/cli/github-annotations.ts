@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { cellKey } from '../analysis/analyse-cell.js';
 import { summary as summarySchema, type Summary } from '../analysis/summary-schema.js';
-import { comparisonSentence, comparisonStatusOf, failureText, problemText } from '../report/format.js';
+import { isFailedStatus } from '../results/cell-result.js';
+import { comparisonSentence, comparisonStatusOf, failureText, problemsBeyondCells, problemText } from '../report/format.js';
 
 /** Message data: GitHub reads %, CR and LF as escapes. */
 const data = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -17,7 +18,7 @@ const command = (level: 'error' | 'warning', title: string, message: string) => 
 export function githubAnnotations(s: Summary): string[] {
   const out: string[] = [];
   for (const c of s.cells) {
-    if (c.status !== 'ok' && c.status !== 'skipped') out.push(command('error', `tailmatrix: ${cellKey(c)} failed`, `${c.cellId}: ${failureText(c)}`));
+    if (isFailedStatus(c.status)) out.push(command('error', `tailmatrix: ${cellKey(c)} failed`, `${c.cellId}: ${failureText(c)}`));
   }
   const b = s.baseline;
   if (b === null) return out;
@@ -27,7 +28,7 @@ export function githubAnnotations(s: Summary): string[] {
     else if (status === 'not-comparable') out.push(command('warning', `tailmatrix: ${k.key} not comparable`, comparisonSentence(k)));
   }
   // Failed cells of this run are annotated above, with their own message.
-  for (const p of b.problems) if (p.problem !== 'failed-now') out.push(command('error', `tailmatrix: ${p.key} ${p.problem}`, problemText(p)));
+  for (const p of problemsBeyondCells(b)) out.push(command('error', `tailmatrix: ${p.key} ${p.problem}`, problemText(p)));
   return out;
 }
 

@@ -241,6 +241,11 @@ const PROBLEM_TEXT: Record<GateProblem['problem'], string> = {
   'missing-in-baseline': 'measured now, missing in the baseline',
 };
 
+/** The gate's problems not already told as cells: this run's failed cells are reported as themselves. */
+export function problemsBeyondCells(b: BaselineSummary): GateProblem[] {
+  return b.problems.filter((p) => p.problem !== 'failed-now');
+}
+
 /** "6.1-cloud/retpoline/test-run (hardware-ns): failed in the baseline: c1: timeout". */
 export function problemText(p: GateProblem): string {
   return `${p.key}${p.figureKind ? ` (${p.figureKind})` : ''}: ${PROBLEM_TEXT[p.problem]}${p.problem.startsWith('failed') ? `: ${p.detail}` : ''}`;

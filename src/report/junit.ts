@@ -4,7 +4,7 @@ import { KIND_NOTE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { BaselineComparison, CellSummary, GateProblem, RetpolinePrice, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
 import { trafficResultLines } from './traffic-format.js';
-import { byBenchmark, cellUnit, comparisonSentence, comparisonStatusOf, directCaveat, failureText, interval, mechanismWithReason, num, problemText, savingText, slopeText } from './format.js';
+import { byBenchmark, cellUnit, comparisonSentence, comparisonStatusOf, directCaveat, failureText, interval, mechanismWithReason, num, problemsBeyondCells, problemText, savingText, slopeText } from './format.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
@@ -80,7 +80,7 @@ export function renderJunit(s: Summary): string {
     const timestamp = cells.map((c) => c.startedAt).sort()[0] ?? '';
     suites.push(suite(name, cells.length, cells.filter(isFailure).length, time, timestamp, cells.map((c) => testcase(c, gatedOf(c), s.retpolinePrices))));
   }
-  const problems = (s.baseline?.problems ?? []).filter((p) => p.problem !== 'failed-now');
+  const problems = s.baseline ? problemsBeyondCells(s.baseline) : [];
   if (problems.length > 0) suites.push(suite('baseline gate', problems.length, problems.length, 0, s.cells.map((c) => c.startedAt).sort()[0] ?? '', problems.map(problemCase)));
   const total = s.cells.length + problems.length;
   const failures = s.cells.filter(isFailure).length + problems.length;

@@ -11,6 +11,9 @@ export const CELL_RESULT_VERSION = 1;
 export const cellStatus = z.enum(['ok', 'skipped', 'boot-failed', 'panic', 'timeout', 'agent-error', 'bench-failed']);
 export type CellStatus = z.infer<typeof cellStatus>;
 
+/** A cell that was asked to run here and did not end ok (skipped is not a failure, see above). */
+export const isFailedStatus = (status: CellStatus): boolean => status !== 'ok' && status !== 'skipped';
+
 export const variant = z.enum(['direct', 'indirect']);
 export type Variant = z.infer<typeof variant>;
 
