@@ -2,7 +2,7 @@
 // call (slope of the depth sweep) or the saving (indirect − direct), with its 95 % interval and the
 // unit its figure kind gives it (the analysis already reads instruction cells in instructions).
 import { analyseCell, compareVariants } from '../analysis/analyse-cell.js';
-import { unitOf as figureUnitOf } from '../analysis/units.js';
+import { unitOf } from '../analysis/units.js';
 import { figureKindOf, type CellResult, type FigureKind } from '../results/cell-result.js';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -36,7 +36,7 @@ export function measureCell(cell: CellResult, metric: Metric): Result<Measuremen
     if (!s.direct?.fit || !s.indirect?.fit) return err('no saving: a variant has no fitted slope');
     // Not the report's (withheld unless both jumps are proven): a commit that turns the direct jump
     // indirect is exactly what a bisect over the saving has to see measured.
-    const k = compareVariants(s.direct.fit, s.indirect.fit, figureUnitOf(kind));
+    const k = compareVariants(s.direct.fit, s.indirect.fit, unitOf(kind));
     value = k.savingNs;
     ci = k.savingCi;
   } else {

@@ -87,8 +87,7 @@ async function payloadEntries(payload: GuestPayload): Promise<CpioEntry[]> {
   return entries;
 }
 
-/** The cached image for these inputs, built when missing. */
-/** Every program's files (a program shared libraries with another is read once). */
+/** Every program's files, each path once (programs that share a library list it once in the image). */
 async function programFiles(programs: readonly string[], signal?: AbortSignal): Promise<Result<ProgramFile[], string>> {
   const files = new Map<string, ProgramFile>();
   for (const p of [...programs].sort()) {
@@ -99,6 +98,7 @@ async function programFiles(programs: readonly string[], signal?: AbortSignal): 
   return ok([...files.values()].sort((a, b) => a.path.localeCompare(b.path)));
 }
 
+/** The cached image for these inputs, built when missing. */
 export async function ensureInitramfs(spec: InitramfsSpec, deps: InitramfsDeps = {}): Promise<Result<BuiltInitramfs, string>> {
   const bb = await busyboxEntries(deps.busybox ?? DEFAULT_BUSYBOX, deps.signal);
   if (!bb.ok) return bb;

@@ -5,7 +5,7 @@
 import type { Fingerprint, Variant, VariantResult } from '../results/cell-result.js';
 import type { AgentOutput } from './agent-output.types.js';
 import { agentRecord, INTERLEAVED_PROTOCOL, type AgentRecord } from './agent-records.js';
-import { classifyVariantJit, type JitContext, type JitImage, type ThunkSymbol } from './jit.js';
+import { classifyVariantJit, type JitImage, type ThunkSymbol } from './jit.js';
 import { parseTrafficRecord, type ParsedTraffic } from './traffic-output.js';
 
 /** The first `{` of a line: a record may follow serial noise on the same line (no newline before it). */
@@ -41,10 +41,6 @@ function toFingerprint(r: Extract<AgentRecord, { type: 'fingerprint' }>): Finger
     cpuModel: r.cpu_model,
     config: r.config,
   };
-}
-
-function jitContext(f: Fingerprint | undefined): JitContext {
-  return f ? { bpfJitEnable: f.bpfJitEnable, kptrRestrict: f.kptrRestrict, procKallsyms: f.procKallsyms } : {};
 }
 
 export function parseAgentOutput(text: string): AgentOutput {
@@ -124,7 +120,7 @@ export function parseAgentOutput(text: string): AgentOutput {
       variant: v,
       samples: samples.get(v) ?? [],
       warmup,
-      ...(imgs ? { jit: classifyVariantJit(imgs, thunks, jitContext(fingerprint)) } : {}),
+      ...(imgs ? { jit: classifyVariantJit(imgs, thunks, fingerprint) } : {}),
       ...(traffic.has(v) ? { traffic: traffic.get(v) } : {}),
     };
   });

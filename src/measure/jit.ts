@@ -83,10 +83,13 @@ function parseAddress(hex: string): bigint {
   return /^[0-9a-f]+$/i.test(hex) ? BigInt(`0x${hex}`) : 0n;
 }
 
+/** Whether the kernel handed out the image's bytes: it zero-fills (or sends none) when it withholds them. */
+const hasBytes = (hex: string): boolean => hex !== '' && !/^(00)+$/.test(hex);
+
 /** Never JITed (length 0), withheld (no bytes, all-zero bytes or no address), or readable. */
 export function imageState(img: Pick<JitImage, 'length' | 'hex' | 'address'>): ImageState {
   if (img.length === 0) return 'no-jit';
-  if (img.hex === '' || /^(00)+$/.test(img.hex) || parseAddress(img.address) === 0n) return 'image-unavailable';
+  if (!hasBytes(img.hex) || parseAddress(img.address) === 0n) return 'image-unavailable';
   return 'readable';
 }
 
@@ -201,7 +204,7 @@ function noJitReason(ctx: JitContext): string {
 function unavailableReason(ctx: JitContext, images: readonly JitImage[]): string {
   if (ctx.procKallsyms === false) return 'no /proc/kallsyms (a kernel without CONFIG_KALLSYMS): bpf_dump_raw_ok() is false, the kernel hands out no JIT image or address';
   if (ctx.kptrRestrict?.trim() === '2') return 'kernel.kptr_restrict=2: the kernel hides JIT images and addresses even from root';
-  const withBytes = images.filter((i) => i.hex !== '' && !/^(00)+$/.test(i.hex));
+  const withBytes = images.filter((i) => hasBytes(i.hex));
   if (withBytes.length > 0 && withBytes.every((i) => parseAddress(i.address) === 0n)) return 'the kernel zeroed the image addresses (jited_ksyms): no jump target can be checked';
   return 'the kernel withheld the JIT images (bpf_dump_raw_ok(): kptr_restrict, or no CAP_SYSLOG)';
 }

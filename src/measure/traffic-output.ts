@@ -3,7 +3,7 @@
 // (packets, bytes, throughput, losses) is read here, so the guest needs no JSON parser. A record that
 // does not match is not a traffic record (the caller treats the line as garbage).
 import { z } from 'zod';
-import type { Variant } from '../results/cell-result.js';
+import { variant, type Variant } from '../results/cell-result.js';
 import type { TrafficSample } from '../results/traffic-result.js';
 
 const count = z.number().int().min(0);
@@ -11,7 +11,7 @@ const count = z.number().int().min(0);
 export const trafficRecord = z.object({
   v: z.literal(1),
   type: z.literal('traffic'),
-  variant: z.enum(['direct', 'indirect']),
+  variant,
   depth: count,
   protocol: z.enum(['tcp', 'udp']),
   duration_ms: z.number().min(0),
@@ -29,7 +29,7 @@ export type TrafficRecord = z.infer<typeof trafficRecord>;
 export const trafficSetupRecord = z.object({
   v: z.literal(1),
   type: z.literal('traffic_setup'),
-  variant: z.enum(['direct', 'indirect']),
+  variant,
   probe: z.string(),
   probe_error: z.string().optional(),
 });
