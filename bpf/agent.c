@@ -69,7 +69,7 @@ static unsigned long long fresh_seed(void)
 	return mix & 0xffffffffULL;
 }
 
-static long long now_ms(void)
+long long now_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);

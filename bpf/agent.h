@@ -64,6 +64,10 @@ struct chain {
 	int filled[CHAIN_PROGRAMS];
 };
 
+/* agent.c */
+/* CLOCK_MONOTONIC in ms: how long a stage took (elapsed, never a measured figure). */
+long long now_ms(void);
+
 /* output.c: one record at a time, begin() .. put*() .. finish(). */
 extern unsigned long records;
 extern unsigned long errors;
@@ -102,7 +106,8 @@ void dump_jit(const char *variant, const struct chain *c);
 void seed_rng(unsigned long long seed);
 /* Loads the variant's chain, fills it, writes its `variant` and `jit` records; -1 after an error record. */
 int prepare_variant(const struct opts *o, const char *variant, struct chain *c);
-int set_slot(struct chain *c, int slot, int filled);
+/* Slots 1..depth filled, the rest empty (only changed slots are written); -1 after a `fill` error record. */
+int fill_depth(const char *variant, struct chain *c, int depth);
 /* Benchmark 1: every variant loaded, then the depths timed with the variants interleaved. */
 void run_variants(const struct opts *o);
 

@@ -49,7 +49,7 @@ static int load_chain(const struct opts *o, const char *variant, struct chain *c
 	return 0;
 }
 
-int set_slot(struct chain *c, int slot, int filled)
+static int set_slot(struct chain *c, int slot, int filled)
 {
 	__u32 key = (__u32)slot;
 	int e;
@@ -100,8 +100,7 @@ static unsigned char frame[FRAME_LEN] = {0x02, 0, 0, 0, 0, 0x02, 0x02, 0, 0, 0, 
 					 0x00, 50,   0, 0, 0x40, 0, 0x40, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2,
 					 0x30, 0x39, 0x30, 0x39, 0x00, 30};
 
-/* One variant at one depth: its slots set for the depth, warm-up calls, then the timed samples. -1 on error. */
-static int time_depth(const struct opts *o, const char *variant, struct chain *c, int depth)
+int fill_depth(const char *variant, struct chain *c, int depth)
 {
 	for (int s = 1; s < CHAIN_PROGRAMS; s++) {
 		if (set_slot(c, s, s <= depth)) {
@@ -109,6 +108,14 @@ static int time_depth(const struct opts *o, const char *variant, struct chain *c
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* One variant at one depth: its slots set for the depth, warm-up calls, then the timed samples. -1 on error. */
+static int time_depth(const struct opts *o, const char *variant, struct chain *c, int depth)
+{
+	if (fill_depth(variant, c, depth))
+		return -1;
 	for (int call = 0; call < o->warmup + o->samples; call++) {
 		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = sizeof(frame), .repeat = o->repeat);
 		int e = bpf_prog_test_run_opts(c->prog_fd[0], &t);

@@ -57,13 +57,6 @@ int parse_depths(struct traffic_opts *t, const char *list, char *why, size_t why
 	return 0;
 }
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct probe {
 	struct bpf_object *obj;
 	struct bpf_program *entry, *exit;
@@ -85,7 +78,6 @@ static int load_probe(const struct opts *o, struct probe *p)
 	char path[4096], why[2][320] = {"", ""};
 	snprintf(path, sizeof(path), "%s/traffic_probe.bpf.o", o->objdir);
 	for (size_t k = 0; k < 2; k++) {
-		libbpf_log_clear();
 		p->obj = bpf_object__open_file(path, NULL);
 		if (!p->obj) {
 			report_error("open", NULL, "%s: %s", path, strerror(errno));
@@ -148,7 +140,6 @@ static void load_seen(const struct opts *o, const struct chain *c, struct seen *
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/traffic_seen.bpf.o", o->objdir);
-	libbpf_log_clear();
 	s->obj = bpf_object__open_file(path, NULL);
 	s->prog = s->obj ? bpf_object__find_program_by_name(s->obj, "chain_exit") : NULL;
 	int e = s->prog ? bpf_program__set_attach_target(s->prog, c->prog_fd[0], "prog_0") : -ENOENT;
@@ -183,7 +174,7 @@ static int prove_depth(const struct traffic_net *n, struct seen *s, __u64 *count
 		sendto(fd, "tailmatrix", 10, 0, (struct sockaddr *)&to, sizeof(to));
 	if (fd >= 0)
 		close(fd);
-	for (long long t0 = mono_ms(); map_u64(s->map_fd, 0) < SEEN_PACKETS && mono_ms() - t0 < SEEN_WAIT_MS;)
+	for (long long t0 = now_ms(); map_u64(s->map_fd, 0) < SEEN_PACKETS && now_ms() - t0 < SEEN_WAIT_MS;)
 		usleep(10000);
 	bpf_link__destroy(link);
 	*count = map_u64(s->map_fd, 0);
@@ -324,9 +315,9 @@ static void run_window(const struct opts *o, const struct traffic_net *n, const 
 	struct bpf_link *out = in ? bpf_program__attach(p->exit) : NULL;
 	if (p->obj && !out)
 		snprintf(p->error, sizeof(p->error), "attaching %s: %s", p->attach, strerror(errno));
-	long long t0 = mono_ms();
+	long long t0 = now_ms();
 	w->iperf_exit = run_iperf_client(n, t, json, IPERF_JSON_MAX);
-	w->duration_ms = mono_ms() - t0;
+	w->duration_ms = now_ms() - t0;
 	bpf_link__destroy(out);
 	bpf_link__destroy(in);
 	w->stats_ok = w->stats_ok && read_stats(c->prog_fd[0], &cnt1, &ns1) == 0;
@@ -386,14 +377,7 @@ static void traffic_variant(const struct opts *o, const struct traffic_net *n, c
 		finish();
 		for (int k = 0; k < o->traffic.ndepths; k++) {
 			struct window w = {.depth = o->traffic.depths[k]};
-			int filled = 1;
-			for (int slot = 1; slot < CHAIN_PROGRAMS && filled; slot++) {
-				if (set_slot(&c, slot, slot <= w.depth)) {
-					report_error("fill", variant, "depth %d slot %d: %s", w.depth, slot, strerror(errno));
-					filled = 0;
-				}
-			}
-			if (!filled)
+			if (fill_depth(variant, &c, w.depth))
 				break;
 			s.error[0] = '\0';
 			run_window(o, n, variant, &c, &p, &s, &w, json);

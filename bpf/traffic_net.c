@@ -162,10 +162,11 @@ static int configure(int home, int ns, const char *dev, const char *addr, const 
 
 void close_traffic_net(struct traffic_net *n)
 {
-	for (int *fd = &n->home; fd <= &n->rx_ns; fd++) {
-		if (*fd >= 0)
-			close(*fd);
-		*fd = -1;
+	int *fds[] = {&n->home, &n->tx_ns, &n->rx_ns};
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
+		if (*fds[i] >= 0)
+			close(*fds[i]);
+		*fds[i] = -1;
 	}
 }
 
