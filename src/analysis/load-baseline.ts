@@ -24,7 +24,13 @@ export async function loadBaseline(source: string): Promise<Result<Summary, stri
   if (st.isFile()) return loadSummaryFile(source);
   const inner = path.join(source, 'summary.json');
   if (!(await isRunDir(source)) && (await stat(inner).catch(() => null))?.isFile()) return loadSummaryFile(inner);
-  const loaded = await loadResultDirs([source]);
-  if (!loaded.ok) return err(`baseline: ${loaded.error}`);
+  const analysed = await analyseResultDirs([source]);
+  return analysed.ok ? analysed : err(`baseline: ${analysed.error}`);
+}
+
+/** Results directories analysed afresh, cells in the matrices' order: what a report over them shows. */
+export async function analyseResultDirs(dirs: readonly string[]): Promise<Result<Summary, string>> {
+  const loaded = await loadResultDirs(dirs);
+  if (!loaded.ok) return loaded;
   return ok(analyse(loaded.value.cells.map((c) => c.cell), matrixOrder(loaded.value.runs)));
 }

@@ -8,6 +8,7 @@ import { loadResultDirs } from '../../src/results/load.js';
 import { byListThenName, matrixOrder } from '../../src/analysis/matrix-order.js';
 import { summary as summarySchema, type Summary } from '../../src/analysis/summary-schema.js';
 import { FIXTURE_ROOT, fixtureModels, generateCell, KVM_RUN, TCG_RUN } from '../fixtures/results/generate.js';
+import { analyseResultDirs } from '../../src/analysis/load-baseline.js';
 
 let summary: Summary;
 let tmp: string;
@@ -154,9 +155,9 @@ describe("the runner's own output", () => {
   const REAL = path.join(FIXTURE_ROOT, 'real');
 
   it('analyses a real TCG run: proven mechanisms, indirect dearer than direct, noise flagged', async () => {
-    const loaded = await loadResultDirs([REAL]);
-    if (!loaded.ok) throw new Error(loaded.error);
-    const s = analyse(loaded.value.cells.map((c) => c.cell), matrixOrder(loaded.value.runs));
+    const analysed = await analyseResultDirs([REAL]);
+    if (!analysed.ok) throw new Error(analysed.error);
+    const s = analysed.value;
     expect(s.totals).toEqual({ cells: 2, ok: 2, failed: 0, skipped: 0, emulated: 2, byKind: { 'emulated-ns': 2 } });
     expect(s.cells.map((c) => [c.boot.name, c.direct?.mechanism, c.indirect?.mechanism])).toEqual([
       ['retpoline', 'direct-jump', 'retpoline-thunk'],

@@ -1,9 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyse } from '../../src/analysis/analyse.js';
-import { loadResultDirs } from '../../src/results/load.js';
-import { matrixOrder } from '../../src/analysis/matrix-order.js';
 import { summary as summarySchema, type Summary } from '../../src/analysis/summary-schema.js';
 import { escapeXml } from '../../src/report/escape.js';
 import { renderJson } from '../../src/report/json.js';
@@ -12,6 +9,7 @@ import { renderMarkdown } from '../../src/report/markdown.js';
 import { REPORT_FORMATS, writers } from '../../src/report/writers.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { FIXTURE_ROOT } from '../fixtures/results/generate.js';
+import { analyseResultDirs } from '../../src/analysis/load-baseline.js';
 
 const GOLDEN = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'golden');
 
@@ -31,12 +29,9 @@ async function expectGolden(name: string, actual: string): Promise<void> {
 
 let summary: Summary;
 beforeAll(async () => {
-  const loaded = await loadResultDirs([FIXTURE_ROOT]);
-  if (!loaded.ok) throw new Error(loaded.error);
-  summary = analyse(
-    loaded.value.cells.map((c) => c.cell),
-    matrixOrder(loaded.value.runs),
-  );
+  const analysed = await analyseResultDirs([FIXTURE_ROOT]);
+  if (!analysed.ok) throw new Error(analysed.error);
+  summary = analysed.value;
 });
 
 describe('markdown report', () => {

@@ -4,7 +4,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/analysis/analyse.js';
-import { matrixOrder } from '../../src/analysis/matrix-order.js';
 import { summary as summarySchema, type CellSummary, type Summary } from '../../src/analysis/summary-schema.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderJson } from '../../src/report/json.js';
@@ -12,6 +11,7 @@ import { renderJunit } from '../../src/report/junit.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { loadResultDirs } from '../../src/results/load.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
+import { analyseResultDirs } from '../../src/analysis/load-baseline.js';
 
 const TRAFFIC_ROOT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'traffic-runs');
 
@@ -19,12 +19,9 @@ const KERNELS = ['5.10-cloud', 'sid-cloud'];
 let summary: Summary;
 const cellOf = (key: string) => summary.cells.find((c) => c.key === key)!;
 beforeAll(async () => {
-  const loaded = await loadResultDirs([TRAFFIC_ROOT]);
-  if (!loaded.ok) throw new Error(loaded.error);
-  summary = analyse(
-    loaded.value.cells.map((c) => c.cell),
-    matrixOrder(loaded.value.runs),
-  );
+  const analysed = await analyseResultDirs([TRAFFIC_ROOT]);
+  if (!analysed.ok) throw new Error(analysed.error);
+  summary = analysed.value;
 });
 
 describe('Benchmark 2 on real boots of the oldest and newest default kernel (UDP, -icount)', () => {
