@@ -2,6 +2,7 @@
 import { figureKindOf, type CellResult } from '../results/cell-result.js';
 import type { CellSummary, Comparison, FitSummary, VariantSummary } from './summary-schema.js';
 import { analyseVariant } from './analyse-variant.js';
+import { hardwareSaving } from './hardware-saving.js';
 import { mechanismMatches, mechanismPhrase } from './mechanism-text.js';
 import { difference, ratio, type Estimate } from './stats.js';
 import { unitOf, type FigureUnit } from './units.js';
@@ -86,6 +87,7 @@ export function analyseCell(c: CellResult): CellSummary {
   }
   const withheld = withheldReason(c.status, direct, indirect);
   const comparison = withheld === null && direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit, unitOf(kind)) : null;
+  const paired = comparison ? hardwareSaving(c, kind, direct, indirect) : null;
   const failed = c.status !== 'ok';
   return {
     key: cellKey(c),
@@ -111,6 +113,7 @@ export function analyseCell(c: CellResult): CellSummary {
     direct,
     indirect,
     comparison,
+    ...(paired ? { pairedSaving: paired } : {}),
     withheldReason: withheld,
     warnings,
     consoleExcerpt: failed ? c.consoleTail.slice(-CONSOLE_EXCERPT_LINES) : [],

@@ -5,6 +5,8 @@ import { sampleFigure, UNIT_TEXT, unitOf } from './units.js';
 import type { DepthPoint, FitSummary, VariantSummary } from './summary-schema.js';
 import { intervalsOverlap, linearFit, median, type LinearFit } from './stats.js';
 import { withRobustSlope } from './robust-fit.js';
+import { analyseCurve } from './hardware-curve.js';
+import { curveSentence } from './curve-text.js';
 
 /** Small chains are not linear on some kernels: the second fit starts here (docs/measurement.md). */
 export const TAIL_FIT_MIN_DEPTH = 4;
@@ -36,13 +38,13 @@ export function toFitSummary(f: LinearFit): FitSummary {
   };
 }
 
-/** Medians rather than all samples: one descheduled call must not tilt a line fitted to 33 depths. */
-export function depthMedians(v: VariantResult, kind: FigureKind): { points: DepthPoint[]; invalid: number } {
+/** The valid samples' figures by depth: retval == depth proves the chain really made `depth` jumps. */
+export function samplesByDepth(v: VariantResult, kind: FigureKind): { byDepth: Map<number, number[]>; invalid: number } {
   const byDepth = new Map<number, number[]>();
   let invalid = 0;
   for (const s of v.samples) {
-    // retval == depth proves the chain really made `depth` jumps; anything else timed something else.
-    // An instruction cell's sample without its instruction count cannot be given a unit either.
+    // Anything else timed something else. An instruction cell's sample without its instruction count
+    // cannot be given a unit either.
     const figure = sampleFigure(s, kind);
     if (s.retval !== s.depth || figure === undefined) {
       invalid++;
@@ -52,6 +54,12 @@ export function depthMedians(v: VariantResult, kind: FigureKind): { points: Dept
     list.push(figure);
     byDepth.set(s.depth, list);
   }
+  return { byDepth, invalid };
+}
+
+/** Medians rather than all samples: one descheduled call must not tilt a line fitted to 33 depths. */
+export function depthMedians(v: VariantResult, kind: FigureKind): { points: DepthPoint[]; invalid: number } {
+  const { byDepth, invalid } = samplesByDepth(v, kind);
   const points = [...byDepth.entries()]
     .sort((a, b) => a[0] - b[0])
     // An instruction count can only be raised by what else lands in the timed window (a timer interrupt
@@ -75,6 +83,8 @@ const fmt = (x: number) => x.toFixed(2);
 
 export function analyseVariant(v: VariantResult, kind: FigureKind, shift?: number): { summary: VariantSummary; warnings: string[] } {
   const { points, invalid } = depthMedians(v, kind);
+  // Only hardware has a curve of its own: instruction counts are exactly linear, emulated ns relative.
+  const curve = kind === 'hardware-ns' ? analyseCurve(samplesByDepth(v, kind).byDepth) : null;
   // Warnings sit in one list with every other cell's: an emulated figure says so in its unit.
   const unit = `${kind === 'emulated-ns' ? 'emulated ' : ''}${UNIT_TEXT[unitOf(kind)].short}`;
   // Under -icount the raw duration is instructions × 2^shift give or take the guest clocksource's 1 ns
@@ -106,12 +116,24 @@ export function analyseVariant(v: VariantResult, kind: FigureKind, shift?: numbe
   }
   // The classifier's doubts (programs that disagree, a jump into the wrong program) are the reader's too.
   if (v.jit?.note) warnings.push(`${v.variant}: JIT evidence: ${v.jit.note}`);
+  if (curve?.model === 'segmented' && curve.knee) {
+    warnings.push(`${v.variant}: ${curveSentence(curve)}`);
+  }
   if (fit && fit.r2 < LOW_R2) warnings.push(`${v.variant}: poor linear fit (R² ${fit.r2.toFixed(3)})`);
   else if (fit && kind === 'instructions' && fit.r2 < EXACT_R2) {
     warnings.push(`${v.variant}: instruction counts do not fit a straight line exactly (R² ${fit.r2.toFixed(4)} < ${EXACT_R2})`);
   }
   return {
-    summary: { variant: v.variant, mechanism: v.jit?.mechanism ?? null, mechanismReason: v.jit?.reason ?? null, points, fit, tailFit, invalidSamples: invalid },
+    summary: {
+      variant: v.variant,
+      mechanism: v.jit?.mechanism ?? null,
+      mechanismReason: v.jit?.reason ?? null,
+      points,
+      fit,
+      tailFit,
+      invalidSamples: invalid,
+      ...(curve ? { curve } : {}),
+    },
     warnings,
   };
 }

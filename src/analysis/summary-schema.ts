@@ -35,6 +35,54 @@ export const depthPoint = z.object({
 });
 export type DepthPoint = z.infer<typeof depthPoint>;
 
+export const profilePoint = z.object({
+  depth: z.number().int(),
+  estimate: z.number().describe("median of the depth's samples, ns (hardware)"),
+  ci: interval.describe('order-statistic 95 % interval of that median ([min, max] with fewer than 6 samples)'),
+  samples: z.number().int(),
+});
+export type ProfilePointSummary = z.infer<typeof profilePoint>;
+
+/** Which stretch of depths a regime figure describes. */
+export const regimeName = z.enum(['all', 'below-knee', 'above-knee']);
+export type RegimeName = z.infer<typeof regimeName>;
+
+export const regimeCost = z.object({
+  regime: regimeName.describe('all: the data are one line; below-knee / above-knee: the two segments of a curve with a knee'),
+  fromDepth: z.number().int(),
+  toDepth: z.number().int(),
+  n: z.number().int().describe('depths in the regime'),
+  slope: z.number().describe('ns per tail call within the regime (hardware)'),
+  intercept: z.number().describe("the regime's line at depth 0, ns (for drawing it; below the knee: the fixed cost of a repetition)"),
+  slopeSe: z.number(),
+  slopeCi: interval,
+  df: z.number().int(),
+});
+export type RegimeCost = z.infer<typeof regimeCost>;
+
+export const hardwareCurve = z
+  .object({
+    profile: z.array(profilePoint),
+    model: z.enum(['linear', 'segmented']).describe('linear: one line describes the data (tested); segmented: two lines with a step at the knee'),
+    linearity: z.object({
+      method: z.literal('bic').describe('Bayesian information criterion, line (2 parameters) against two lines with a searched knee (5)'),
+      lineBic: z.number(),
+      segmentedBic: z.number().nullable().describe('null with too few depths for two segments'),
+      margin: z.number().describe('segmented wins only when its BIC is lower by at least this'),
+    }),
+    knee: z
+      .object({
+        depth: z.number().int().describe('first depth of the upper regime (least squares over candidate depths)'),
+        ci: interval.describe('2.5th–97.5th percentile of the knee over bootstrap resamples of each depth\'s samples'),
+        bootstrap: z.number().int().describe('bootstrap resamples behind ci'),
+      })
+      .nullable(),
+    step: z.object({ value: z.number().describe('upper line − lower line at the knee, ns'), ci: interval }).nullable(),
+    regimes: z.array(regimeCost).describe('one (all) when linear, two when segmented: the headline figures of a hardware cell'),
+  })
+  .describe('hardware-ns cells only: the cost curve the CPU has (docs/measurement.md, "The curve the hardware has")');
+export type HardwareCurve = z.infer<typeof hardwareCurve>;
+
 export const variantSummary = z.object({
   variant,
   mechanism: jitMechanism.nullable().describe('JIT classification of the tail-call sites; null when the cell has no evidence'),
@@ -43,6 +91,7 @@ export const variantSummary = z.object({
   fit: fitSummary.nullable().describe('all depths; null with fewer than 3 depths'),
   tailFit: fitSummary.nullable().describe('depths >= 4 only, to expose a chain that is not linear at small depths'),
   invalidSamples: z.number().int().describe('samples whose retval did not equal their depth (excluded)'),
+  curve: hardwareCurve.optional().describe('hardware-ns cells: per-depth profile and regimes; absent for exact/emulated cells and older summaries'),
 });
 export type VariantSummary = z.infer<typeof variantSummary>;
 
@@ -58,6 +107,29 @@ export const comparison = z
   })
   .describe('direct vs indirect within one cell');
 export type Comparison = z.infer<typeof comparison>;
+
+export const regimeSaving = z.object({
+  regime: regimeName.describe('all: both variants linear; below-knee: depths below both knees; above-knee: depths from both knees on'),
+  fromDepth: z.number().int(),
+  toDepth: z.number().int(),
+  n: z.number().int().describe('depths behind the figure'),
+  savingNs: z.number().describe('indirect − direct per tail call within the regime, ns (hardware)'),
+  savingCi: interval,
+  df: z.number(),
+});
+export type RegimeSaving = z.infer<typeof regimeSaving>;
+
+export const pairedSaving = z
+  .object({
+    method: z
+      .enum(['paired', 'welch'])
+      .describe('paired: slope of the per-depth paired differences (variants interleaved per depth); welch: difference of the two slopes, when pairing is impossible'),
+    reason: z.string().describe('why this method'),
+    regimes: z.array(regimeSaving),
+    notes: z.array(z.string()).describe('regimes with no figure and why (e.g. too few depths below both knees)'),
+  })
+  .describe('hardware-ns cells: what the direct jump saves per tail call, per regime');
+export type PairedSaving = z.infer<typeof pairedSaving>;
 
 export const trafficPoint = z.object({
   depth: z.number().int(),
@@ -143,6 +215,7 @@ export const cellSummary = z.object({
     .nullable()
     .optional()
     .describe('why there is no comparison: the cell failed, a slope is missing, or a variant is not the jump its name says (direct must be direct-jump, indirect an indirect kind)'),
+  pairedSaving: pairedSaving.nullable().optional().describe('hardware-ns cells with a comparison: the saving per regime; absent otherwise and in older summaries'),
   traffic: trafficSummary.nullable().optional().describe('traffic benchmark cells only'),
   warnings: z.array(z.string()),
   consoleExcerpt: z.array(z.string()).describe('last console lines, kept for failed cells'),

@@ -1,7 +1,7 @@
 // Vega-Lite specifications for the report's charts; pure data in, spec out (rendered by render-svg.ts).
 // Every chart holds cells of ONE figure kind, so its axis has one unit; callers group by kind first.
 import type { TopLevelSpec } from 'vega-lite';
-import type { CellSummary, FitSummary, TrafficMethodSummary, VariantSummary } from '../analysis/summary-schema.js';
+import type { CellSummary, FitSummary, HardwareCurve, TrafficMethodSummary, VariantSummary } from '../analysis/summary-schema.js';
 import { KIND_NOTE, summaryKind, UNIT_TEXT, unitOf } from '../analysis/units.js';
 import type { FigureKind } from '../results/cell-result.js';
 
@@ -142,4 +142,46 @@ export function trafficDepthSpec(c: CellSummary, m: TrafficMethodSummary): { spe
   }));
   const title = `${c.kernel.id} / ${c.boot.name}, ${m.method}: cost per packet vs depth`;
   return { spec: depthLinesSpec(title, kind, `${unit} per packet`, series), series: series.length };
+}
+
+/**
+ * Hardware cells: the per-depth profile (median with its 95 % interval as a whisker) and each regime's
+ * line, a break at the knee where one line does not describe the data. ns (hardware) on the y axis.
+ */
+export function curveSpec(c: CellSummary): { spec: TopLevelSpec; series: number } {
+  const variants = [c.direct, c.indirect].filter((v): v is VariantSummary & { curve: HardwareCurve } => Boolean(v?.curve));
+  const points = variants.flatMap((v) => v.curve.profile.map((p) => ({ variant: v.variant, depth: p.depth, y: p.estimate, lo: p.ci[0], hi: p.ci[1] })));
+  // One line per regime: `segment` keeps the two regimes of a variant apart, so the step shows as a gap.
+  const lines = variants.flatMap((v) =>
+    v.curve.regimes.flatMap((r) =>
+      [r.fromDepth, r.toDepth].map((depth) => ({ variant: v.variant, segment: `${v.variant} ${r.regime}`, depth, y: r.intercept + r.slope * depth })),
+    ),
+  );
+  const knees = variants.flatMap((v) => (v.curve.knee ? [{ variant: v.variant, depth: v.curve.knee.depth - 0.5, lo: v.curve.knee.ci[0] - 0.5, hi: v.curve.knee.ci[1] - 0.5 }] : []));
+  const x = { field: 'depth', type: 'quantitative', title: 'tail calls in the chain (depth)' } as const;
+  const y = { field: 'y', type: 'quantitative', title: 'median duration (ns, hardware), 95 % CI', scale: { zero: false } } as const;
+  const color = { field: 'variant', type: 'nominal', scale: VARIANT_SCALE, title: 'variant' } as const;
+  const layer: object[] = [
+    { data: { values: points }, mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
+    { data: { values: points }, mark: { type: 'point', filled: true, size: 18 }, encoding: { x, y, color } },
+    { data: { values: lines }, mark: { type: 'line' }, encoding: { x, y, color, detail: { field: 'segment' } } },
+  ];
+  // The knee's bootstrap range as a shaded band, its estimate as a dashed rule between the regimes.
+  if (knees.length > 0) {
+    layer.push(
+      { data: { values: knees }, mark: { type: 'rect', opacity: 0.12 }, encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, color } },
+      { data: { values: knees }, mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { x: { field: 'depth', type: 'quantitative' }, color } },
+    );
+  }
+  return {
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+      title: { text: `${c.kernel.id} / ${c.boot.name}: per-depth profile and regimes`, subtitle: 'hardware ns' },
+      width: CHART_WIDTH,
+      height: CHART_HEIGHT,
+      layer,
+      config: BASE_CONFIG,
+    } as TopLevelSpec,
+    series: variants.length,
+  };
 }

@@ -1,6 +1,7 @@
 // Number and label formatting shared by the writers, so every format says the same thing. Every
 // figure leaves here with its unit attached: cells of different kinds can sit in one report, never
 // in one column, axis or comparison without saying what they are.
+import { kneeText, pairedSavingText } from '../analysis/curve-text.js';
 import { mechanismMatches, mechanismPhrase } from '../analysis/mechanism-text.js';
 import type { BaselineComparison, BaselineSummary, CellSummary, Comparison, FitSummary, GateProblem, RetpolinePrice, VariantSummary } from '../analysis/summary-schema.js';
 import { byKind, EMULATED_NOTE, INSTRUCTIONS_NOTE, KIND_NOTE, summaryKind, UNIT_TEXT, unitOf, type FigureUnit } from '../analysis/units.js';
@@ -24,6 +25,16 @@ export const interval = (ci: readonly [number, number] | null, d: number = DECIM
 /** "2.31 ± 0.12 ns/call", "11.00 ± 0.00 instr/call". */
 export function slopeText(fit: FitSummary | null | undefined, unit: FigureUnit): string {
   return fit ? `${pm(fit.slope, fit.slopeCi)} ${UNIT_TEXT[unit].perCall}` : '—';
+}
+
+/**
+ * A variant's headline cost: on hardware with a knee, each regime's cost and the knee (no single slope:
+ * docs/measurement.md, "The curve the hardware has"); otherwise the slope over all depths.
+ */
+export function variantCostText(v: VariantSummary | null | undefined, unit: FigureUnit): string {
+  const c = v?.curve;
+  if (c?.model === 'segmented') return `${c.regimes.map((r) => `${pm(r.slope, r.slopeCi)}`).join(' → ')} ${UNIT_TEXT.ns.perCall} (${kneeText(c)})`;
+  return slopeText(v?.fit, unit);
 }
 
 /**
@@ -55,6 +66,8 @@ export function accelText(c: CellSummary): string {
 
 export function savingText(c: CellSummary): string {
   if (!c.comparison) return c.withheldReason ? `withheld: ${c.withheldReason}` : '—';
+  // Hardware: per regime, from the per-depth paired differences (or Welch, said in brackets).
+  if (c.pairedSaving) return pairedSavingText(c.pairedSaving);
   return comparisonText(c.comparison, cellUnit(c));
 }
 

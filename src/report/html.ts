@@ -3,7 +3,7 @@
 import { byKind, KIND_NOTE, KIND_TITLE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { FigureKind } from '../results/cell-result.js';
 import type { BaselineSummary, CellSummary, Summary } from '../analysis/summary-schema.js';
-import { depthSpec, kernelBarsSpec, overviewSpec, trafficBarsSpec, trafficDepthSpec } from './chart-specs.js';
+import { curveSpec, depthSpec, kernelBarsSpec, overviewSpec, trafficBarsSpec, trafficDepthSpec } from './chart-specs.js';
 import { escapeXml as h } from './escape.js';
 import {
   accelText,
@@ -29,9 +29,10 @@ import {
   RETPOLINE_PRICE_NOTE,
   retpolinePriceRows,
   savingText,
-  slopeText,
+  variantCostText,
 } from './format.js';
 import { renderSvg } from './render-svg.js';
+import { curveCells, curveLines, PROFILE_HEADER, profileRows } from './curve-format.js';
 import { isTrafficBenchmark, TRAFFIC_METHOD_TEXT, TRAFFIC_NUMERIC_COLUMNS, trafficNote, trafficRows, trafficTableHeader } from './traffic-format.js';
 
 const STYLE = `
@@ -61,7 +62,7 @@ function row(c: CellSummary): string {
   const unit = cellUnit(c);
   const direct = failed
     ? `<td class="num"><strong>${h(c.status)}</strong></td>`
-    : `<td class="num">${h(slopeText(c.direct?.fit, unit))}${caveat ? `<br><span class="caveat">⚠ ${h(caveat)}</span>` : ''}</td>`;
+    : `<td class="num">${h(variantCostText(c.direct, unit))}${caveat ? `<br><span class="caveat">⚠ ${h(caveat)}</span>` : ''}</td>`;
   return (
     `<tr${failed ? ' class="failed"' : ''} data-key="${h(c.key)}">` +
     td(kernelText(c)) +
@@ -69,7 +70,7 @@ function row(c: CellSummary): string {
     td(c.spectreV2 ?? '—') +
     direct +
     td(c.direct?.mechanism ?? '—') +
-    td(failed ? '—' : slopeText(c.indirect?.fit, unit), 'num') +
+    td(failed ? '—' : variantCostText(c.indirect, unit), 'num') +
     td(c.indirect?.mechanism ?? '—') +
     td(savingText(c), 'num') +
     td(accelText(c), c.emulated ? 'emulated' : '') +
@@ -192,11 +193,30 @@ async function testRunCharts(cells: readonly CellSummary[], index: number): Prom
   return parts.join('\n');
 }
 
+/** Hardware cells: the per-depth profile with its regimes, the knee and the saving per regime. */
+async function curveSection(cells: readonly CellSummary[], index: number): Promise<string> {
+  const of = curveCells(cells);
+  if (of.length === 0) return '';
+  const parts = ['<section class="curve"><h3>Hardware cost curve: per-depth profile and regimes</h3>'];
+  for (const [j, c] of of.entries()) {
+    const caption = 'Points: median per depth; whiskers: its 95 % interval; lines: each regime\'s fit; dashed rule and band: the knee and its bootstrap range. Hardware ns.';
+    parts.push(`<div class="curve-cell" data-key="${h(c.key)}"><h4>${h(cellTitle(c))}</h4><ul>${curveLines(c).map((l) => `<li>${h(l)}</li>`).join('')}</ul>`);
+    parts.push(await figure('curve', `b${index}v${j}`, curveSpec(c), caption, { key: c.key, kind: 'hardware-ns' }));
+    parts.push(
+      `<details><summary>Per-depth profile (hardware ns)</summary><table class="profile"><thead><tr>${PROFILE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>`,
+      ...profileRows(c).map((r) => `<tr>${r.map((x) => td(x, 'num')).join('')}</tr>`),
+      '</tbody></table></details></div>',
+    );
+  }
+  parts.push('</section>');
+  return parts.join('\n');
+}
+
 async function benchmarkSection(name: string, cells: readonly CellSummary[], index: number): Promise<string> {
   const traffic = isTrafficBenchmark(cells);
   const parts = [`<section class="benchmark" data-benchmark="${h(name)}"><h2>Benchmark <code>${h(name)}</code></h2>`, traffic ? trafficTables(cells) : tables(cells)];
   if (traffic) parts.push(await trafficCharts(cells, index));
-  else parts.push(await testRunCharts(cells, index));
+  else parts.push(await testRunCharts(cells, index), await curveSection(cells, index));
   const details = fitDetailRows(cells);
   if (details.length > 0) {
     parts.push(

@@ -4,7 +4,8 @@ import { KIND_NOTE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { BaselineComparison, CellSummary, GateProblem, RetpolinePrice, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
 import { trafficResultLines } from './traffic-format.js';
-import { byBenchmark, cellUnit, comparisonSentence, comparisonStatusOf, directCaveat, failureText, interval, mechanismWithReason, num, problemsBeyondCells, problemText, savingText, slopeText } from './format.js';
+import { curveLines } from './curve-format.js';
+import { byBenchmark, cellUnit, comparisonSentence, comparisonStatusOf, directCaveat, failureText, interval, mechanismWithReason, num, problemsBeyondCells, problemText, savingText, variantCostText } from './format.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
@@ -23,9 +24,10 @@ function resultLines(c: CellSummary, prices: readonly RetpolinePrice[]): string[
   const kind = summaryKind(c);
   for (const v of [c.direct, c.indirect]) {
     if (!v) continue;
-    lines.push(`${v.variant}: ${slopeText(v.fit, cellUnit(c))}, JIT ${mechanismWithReason(v)}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
+    lines.push(`${v.variant}: ${variantCostText(v, cellUnit(c))}, JIT ${mechanismWithReason(v)}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
   }
   if (c.comparison || c.withheldReason) lines.push(`saving: ${savingText(c)}`);
+  lines.push(...curveLines(c));
   lines.push(...priceLines(c, prices));
   lines.push(...trafficResultLines(c));
   lines.push(`spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.icountShift != null ? `, -icount shift=${c.icountShift}` : ''}`);

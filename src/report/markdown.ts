@@ -24,8 +24,9 @@ import {
   RETPOLINE_PRICE_NOTE,
   retpolinePriceRows,
   savingText,
-  slopeText,
+  variantCostText,
 } from './format.js';
+import { curveCells, curveLines, curveVariants, PROFILE_HEADER, profileRows, sparkline } from './curve-format.js';
 import { isTrafficBenchmark, TRAFFIC_NUMERIC_COLUMNS, trafficNote, trafficRows, trafficTableHeader } from './traffic-format.js';
 
 /** Table cells are one line and must not end the cell early. */
@@ -47,14 +48,14 @@ function row(c: CellSummary): string {
   const failed = c.status !== 'ok';
   const caveat = directCaveat(c.direct);
   const unit = cellUnit(c);
-  const direct = failed ? `**${c.status}**` : `${slopeText(c.direct?.fit, unit)}${caveat ? ` ⚠️ ${caveat}` : ''}`;
+  const direct = failed ? `**${c.status}**` : `${variantCostText(c.direct, unit)}${caveat ? ` ⚠️ ${caveat}` : ''}`;
   const cols = [
     kernelText(c),
     c.boot.name,
     c.spectreV2 ?? '—',
     direct,
     mechanismText(c, 'direct'),
-    failed ? '—' : slopeText(c.indirect?.fit, unit),
+    failed ? '—' : variantCostText(c.indirect, unit),
     mechanismText(c, 'indirect'),
     savingText(c),
     accelText(c),
@@ -89,8 +90,24 @@ function trafficTables(cells: readonly CellSummary[]): string[] {
   return parts;
 }
 
+/** Hardware cells: the curve in words, the profile as a sparkline and, folded, as a table per depth. */
+function curveSection(cells: readonly CellSummary[]): string[] {
+  const of = curveCells(cells);
+  if (of.length === 0) return [];
+  const parts = ['### Hardware cost curve: per-depth profile and regimes', ''];
+  for (const c of of) {
+    parts.push(`#### ${cellTitle(c)}`, '');
+    for (const l of curveLines(c)) parts.push(`- ${l}`);
+    for (const v of curveVariants(c)) parts.push(`- ${v.variant} median per depth ${v.curve.profile[0]?.depth ?? 0}–${v.curve.profile.at(-1)?.depth ?? 0}: \`${sparkline(v.curve)}\``);
+    parts.push('', '<details><summary>Per-depth profile (hardware ns)</summary>', '');
+    parts.push(`| ${PROFILE_HEADER.join(' | ')} |`, `| ${PROFILE_HEADER.map(() => '---:').join(' | ')} |`, ...profileRows(c).map((r) => `| ${r.map(cell).join(' | ')} |`));
+    parts.push('', '</details>', '');
+  }
+  return parts;
+}
+
 function benchmarkSection(name: string, cells: readonly CellSummary[]): string {
-  const parts = [`## Benchmark ${code(name)}`, '', ...(isTrafficBenchmark(cells) ? trafficTables(cells) : kindTables(cells))];
+  const parts = [`## Benchmark ${code(name)}`, '', ...(isTrafficBenchmark(cells) ? trafficTables(cells) : kindTables(cells)), ...curveSection(cells)];
   const details = fitDetailRows(cells);
   if (details.length > 0) {
     parts.push(

@@ -1,0 +1,58 @@
+// The words every format uses for a hardware curve: a regime's cost, the knee, and the plain sentence
+// that says one line does not describe the data. One wording, so Markdown, HTML and JUnit agree.
+import type { HardwareCurve, PairedSaving, RegimeCost, RegimeName, RegimeSaving } from './summary-schema.js';
+
+const f2 = (x: number) => x.toFixed(2);
+const f1 = (x: number) => x.toFixed(1);
+const half = (ci: readonly [number, number]) => (ci[1] - ci[0]) / 2;
+
+export const REGIME_LABEL: Record<RegimeName, string> = { all: 'all depths', 'below-knee': 'below the knee', 'above-knee': 'from the knee on' };
+
+const depths = (r: { fromDepth: number; toDepth: number }) => `depths ${r.fromDepth}–${r.toDepth}`;
+
+/** "2.35 ± 0.92 ns/call (depths 0–8)": a regime's cost per tail call, hardware ns. */
+export function regimeText(r: RegimeCost): string {
+  return `${f2(r.slope)} ± ${f2(half(r.slopeCi))} ns/call (${depths(r)})`;
+}
+
+/** "knee at depth 9 (95 %: 9–10)". */
+export function kneeText(c: HardwareCurve): string | null {
+  if (!c.knee) return null;
+  const [lo, hi] = c.knee.ci;
+  return `knee at depth ${c.knee.depth} [95 %: ${lo === hi ? `${lo}` : `${lo}–${hi}`}]`;
+}
+
+/** "step +66.7 ns [60.0, 73.3]". */
+export function stepText(c: HardwareCurve): string | null {
+  if (!c.step) return null;
+  const v = c.step.value;
+  return `step ${v >= 0 ? '+' : ''}${f1(v)} ns [${f1(c.step.ci[0])}, ${f1(c.step.ci[1])}]`;
+}
+
+/** The headline of a hardware variant: one figure when linear, both regimes with the knee otherwise. */
+export function curveHeadline(c: HardwareCurve): string {
+  if (c.model === 'linear') return `${regimeText(c.regimes[0] as RegimeCost)}, linear`;
+  return [c.regimes.map(regimeText).join(' · '), kneeText(c), stepText(c)].filter(Boolean).join('; ');
+}
+
+/** The plain sentence for a curve with a knee: why there is no single slope. */
+export function curveSentence(c: HardwareCurve): string {
+  const [lo, hi] = c.regimes;
+  if (c.model === 'linear' || !lo || !hi) return 'one line describes the data (tested: line against two lines with a knee)';
+  return (
+    `one line does not describe these data: ${f2(lo.slope)} ns per tail call up to depth ${lo.toDepth}, ` +
+    `a ${stepText(c) ?? 'step'} at depth ${c.knee?.depth ?? hi.fromDepth}, then ${f2(hi.slope)} ns per tail call ` +
+    `(${kneeText(c)}); no single slope is reported as the cost`
+  );
+}
+
+/** "below the knee 5.10 ± 1.2 ns (depths 0–3)" for each regime with a saving. */
+export function savingText(s: RegimeSaving): string {
+  return `${f2(s.savingNs)} ± ${f2(half(s.savingCi))} ns (${s.regime === 'all' ? '' : `${REGIME_LABEL[s.regime]}, `}${depths(s)})`;
+}
+
+/** The whole saving of a hardware cell with its method: "paired: … · …". */
+export function pairedSavingText(p: PairedSaving): string {
+  const parts = p.regimes.map(savingText);
+  return `${parts.length > 0 ? parts.join(' · ') : 'no regime with enough depths'} [${p.method}]`;
+}

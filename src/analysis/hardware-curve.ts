@@ -1,0 +1,103 @@
+// The cost curve of one hardware-timed variant: the per-depth profile, whether one line describes it
+// (tested: BIC of a line against two lines with a step at a searched knee), and the cost per tail call
+// in each regime. Exact and emulated cells never come here: instruction counts are exactly linear.
+import { depthProfile } from './depth-profile.js';
+import { withRobustSlope } from './robust-fit.js';
+import {
+  bestKnee,
+  bic,
+  LINE_PARAMS,
+  lineSse,
+  segmentedAt,
+  SEGMENTED_BIC_MARGIN,
+  SEGMENTED_PARAMS,
+} from './segmented-fit.js';
+import { linearFit, median } from './stats.js';
+import type { HardwareCurve, RegimeCost } from './summary-schema.js';
+
+/** Bootstrap resamples for the knee's interval: enough for its 2.5th/97.5th percentiles of a few depths. */
+export const KNEE_BOOTSTRAP = 200;
+
+/** Fixed seed: the same samples give the same report (golden tests, reruns of `report`). */
+const BOOTSTRAP_SEED = 0x7a11;
+
+/** mulberry32: a small seeded generator, enough for resampling indices. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
+  return sorted[i] as number;
+}
+
+/** Knee depths over bootstrap resamples of every depth's samples (each depth keeps its sample count). */
+function bootstrapKnees(depths: readonly number[], samples: readonly (readonly number[])[], times: number): number[] {
+  const next = rng(BOOTSTRAP_SEED);
+  const knees: number[] = [];
+  for (let b = 0; b < times; b++) {
+    const ys = samples.map((s) => median(Array.from({ length: s.length }, () => s[Math.floor(next() * s.length)] as number)));
+    const k = bestKnee(depths, ys);
+    if (k) knees.push(depths[k.index] as number);
+  }
+  return knees.sort((a, b) => a - b);
+}
+
+/** The profile, the linearity test and the regimes of one variant's samples (ns, by depth). */
+export function analyseCurve(byDepth: ReadonlyMap<number, readonly number[]>): HardwareCurve | null {
+  const profile = depthProfile(byDepth);
+  const xs = profile.map((p) => p.depth);
+  const ys = profile.map((p) => p.estimate);
+  const line = linearFit(xs, ys);
+  if (!line) return null;
+  const n = xs.length;
+  const lineBic = bic(lineSse(xs, ys), n, LINE_PARAMS);
+  const best = bestKnee(xs, ys);
+  const seg = best ? segmentedAt(xs, ys, best.index) : null;
+  const segmentedBic = seg ? bic(seg.sse, n, SEGMENTED_PARAMS) : null;
+  const linearity = { method: 'bic' as const, lineBic, segmentedBic, margin: SEGMENTED_BIC_MARGIN };
+  const profileOut = profile.map((p) => ({ depth: p.depth, estimate: p.estimate, ci: [p.ci[0], p.ci[1]] as [number, number], samples: p.samples }));
+  if (!seg || segmentedBic === null || lineBic - segmentedBic < SEGMENTED_BIC_MARGIN) {
+    // One line: its slope with the heteroscedasticity-robust interval the exact path reports too.
+    const f = withRobustSlope(line, xs, ys);
+    const all: RegimeCost = {
+      regime: 'all',
+      fromDepth: xs[0] as number,
+      toDepth: xs[n - 1] as number,
+      n,
+      slope: f.slope,
+      intercept: f.intercept,
+      slopeSe: f.slopeSe,
+      slopeCi: [f.slopeCi[0], f.slopeCi[1]],
+      df: f.df,
+    };
+    return { profile: profileOut, model: 'linear', linearity, knee: null, step: null, regimes: [all] };
+  }
+  const knees = bootstrapKnees(xs, profile.map((p) => byDepth.get(p.depth) ?? []), KNEE_BOOTSTRAP);
+  const regime = (name: 'below-knee' | 'above-knee', s: typeof seg.lower): RegimeCost => ({
+    regime: name,
+    fromDepth: s.fromDepth,
+    toDepth: s.toDepth,
+    n: s.n,
+    slope: s.slope,
+    intercept: s.intercept,
+    slopeSe: s.slopeSe,
+    slopeCi: [s.slopeCi[0], s.slopeCi[1]],
+    df: s.df,
+  });
+  return {
+    profile: profileOut,
+    model: 'segmented',
+    linearity,
+    knee: { depth: seg.knee, ci: knees.length > 0 ? [quantile(knees, 0.025), quantile(knees, 0.975)] : [seg.knee, seg.knee], bootstrap: knees.length },
+    step: { value: seg.step, ci: [seg.stepCi[0], seg.stepCi[1]] },
+    regimes: [regime('below-knee', seg.lower), regime('above-knee', seg.upper)],
+  };
+}

@@ -1,0 +1,92 @@
+// What the direct jump saves per tail call on hardware, per regime. The agent times both variants at one
+// depth back to back (interleaved per depth, seeded order), so the k-th direct and k-th indirect sample at
+// a depth are a pair that shares whatever the machine was doing then: the slope of the per-depth paired
+// differences against depth is the saving, with that shared drift cancelled. Welch (two independent
+// slopes) only where the samples cannot be paired (a depth one variant lacks, unequal counts).
+import { withRobustSlope } from './robust-fit.js';
+import { difference, linearFit, median, MIN_FIT_POINTS } from './stats.js';
+import type { HardwareCurve, PairedSaving, RegimeName, RegimeSaving } from './summary-schema.js';
+
+export type SamplesByDepth = ReadonlyMap<number, readonly number[]>;
+
+interface Range {
+  regime: RegimeName;
+  /** Inclusive depth bounds. */
+  from: number;
+  to: number;
+}
+
+/**
+ * The stretches where both variants are in the same regime: all depths when both are linear; else below
+ * both knees and from both knees on (depths between the two knees mix regimes and belong to neither).
+ */
+export function commonRanges(direct: HardwareCurve, indirect: HardwareCurve, depths: readonly number[]): Range[] {
+  const lo = depths[0] ?? 0;
+  const hi = depths[depths.length - 1] ?? 0;
+  const knees = [direct.knee?.depth, indirect.knee?.depth].filter((k): k is number => k !== undefined);
+  if (knees.length === 0) return [{ regime: 'all', from: lo, to: hi }];
+  return [
+    { regime: 'below-knee', from: lo, to: Math.min(...knees) - 1 },
+    { regime: 'above-knee', from: Math.max(...knees), to: hi },
+  ];
+}
+
+/** Why the samples cannot be paired, or null when every depth has as many of each. */
+export function unpairableReason(direct: SamplesByDepth, indirect: SamplesByDepth): string | null {
+  const depths = new Set([...direct.keys(), ...indirect.keys()]);
+  for (const d of [...depths].sort((a, b) => a - b)) {
+    const a = direct.get(d)?.length ?? 0;
+    const b = indirect.get(d)?.length ?? 0;
+    if (a !== b) return `depth ${d} has ${a} direct and ${b} indirect valid sample(s)`;
+  }
+  return null;
+}
+
+function fitRange(xs: number[], ys: number[]): { slope: number; ci: [number, number]; se: number; df: number } | null {
+  const f = linearFit(xs, ys);
+  if (!f) return null;
+  const r = withRobustSlope(f, xs, ys);
+  return { slope: r.slope, se: r.slopeSe, df: r.df, ci: [r.slopeCi[0], r.slopeCi[1]] };
+}
+
+export function pairedSaving(direct: SamplesByDepth, indirect: SamplesByDepth, dCurve: HardwareCurve, iCurve: HardwareCurve): PairedSaving {
+  const unpairable = unpairableReason(direct, indirect);
+  const depths = [...direct.keys()].filter((d) => indirect.has(d)).sort((a, b) => a - b);
+  const regimes: RegimeSaving[] = [];
+  const notes: string[] = [];
+  for (const r of commonRanges(dCurve, iCurve, depths)) {
+    const xs = depths.filter((d) => d >= r.from && d <= r.to);
+    if (xs.length < MIN_FIT_POINTS) {
+      notes.push(`${r.regime}: ${xs.length} depth(s) where both variants are in this regime, fewer than ${MIN_FIT_POINTS}: no saving`);
+      continue;
+    }
+    const base = { regime: r.regime, fromDepth: xs[0] as number, toDepth: xs[xs.length - 1] as number, n: xs.length };
+    if (unpairable === null) {
+      // The k-th sample of each variant at a depth were timed in the same interleaved round.
+      const ys = xs.map((d) => {
+        const a = direct.get(d) as readonly number[];
+        const b = indirect.get(d) as readonly number[];
+        return median(b.map((v, k) => v - (a[k] as number)));
+      });
+      const f = fitRange(xs, ys);
+      if (f) regimes.push({ ...base, savingNs: f.slope, savingCi: f.ci, df: f.df });
+    } else {
+      const med = (m: SamplesByDepth) => xs.map((d) => median(m.get(d) as readonly number[]));
+      const a = fitRange(xs, med(direct));
+      const b = fitRange(xs, med(indirect));
+      if (a && b) {
+        const diff = difference({ value: a.slope, se: a.se, df: a.df }, { value: b.slope, se: b.se, df: b.df });
+        regimes.push({ ...base, savingNs: diff.value, savingCi: [diff.ci[0], diff.ci[1]], df: diff.df });
+      }
+    }
+  }
+  return {
+    method: unpairable === null ? 'paired' : 'welch',
+    reason:
+      unpairable === null
+        ? 'variants interleaved per depth in one boot: slope of the per-depth median paired difference'
+        : `not pairable (${unpairable}): Welch difference of the two slopes`,
+    regimes,
+    notes,
+  };
+}
