@@ -4,8 +4,8 @@
 import type { Gate } from '../matrix/schema.js';
 import type { FigureKind } from '../results/cell-result.js';
 import { cellKey } from './analyse-cell.js';
-import { judgeExact, judgeTimed, type Judgement } from './gate-judge.js';
-import { median } from './stats.js';
+import { judgeExact, judgeRegime, judgeTimed, type Judgement } from './gate-judge.js';
+import { linearFit, median, MIN_FIT_POINTS } from './stats.js';
 import type { BaselineComparison, BaselineSummary, CellSummary, GateFigure, GateProblem, Summary } from './summary-schema.js';
 import { summaryKind, unitOf } from './units.js';
 
@@ -36,10 +36,13 @@ function sideOf(s: Summary): Side {
   return { groups, skipped };
 }
 
+/** The figures of a whole sweep: a variant's slope over all depths, or the ratio of the two. */
+type SlopeFigure = 'direct' | 'indirect' | 'ratio';
+
 type Values = { values: number[]; spread: [number, number] | null };
 
 /** One value per replicate: a variant's slope or the indirect/direct ratio; the spread shown next to it. */
-function valuesOf(cells: readonly CellSummary[], figure: GateFigure): Values {
+function valuesOf(cells: readonly CellSummary[], figure: SlopeFigure): Values {
   const per = cells.flatMap((c) => {
     if (figure === 'ratio') {
       const d = c.direct?.fit?.slope;
@@ -94,7 +97,7 @@ function comparison(key: string, kind: FigureKind, figure: GateFigure, b: Values
   };
 }
 
-const FIGURES: Record<FigureKind, readonly GateFigure[]> = {
+const FIGURES: Record<FigureKind, readonly SlopeFigure[]> = {
   instructions: ['direct', 'indirect'],
   'hardware-ns': ['direct', 'indirect', 'ratio'],
   'emulated-ns': ['direct', 'indirect'],
@@ -103,6 +106,10 @@ const FIGURES: Record<FigureKind, readonly GateFigure[]> = {
 /** Every figure of one key and kind present on both sides. */
 function comparePair(key: string, kind: FigureKind, base: readonly CellSummary[], cur: readonly CellSummary[], gate: Gate): BaselineComparison[] {
   const mismatch = kind === 'hardware-ns' ? timedMismatch(base, cur) : null;
+  // Hardware with a knee in the baseline: gated per regime, since one slope over a knee hides a
+  // regression confined to one regime and averages a moved knee away.
+  const regimes = kind === 'hardware-ns' ? baselineRegimes(base) : [];
+  if (regimes.length > 0) return compareRegimes(key, regimes, base, cur, gate, mismatch);
   const out: BaselineComparison[] = [];
   for (const figure of FIGURES[kind]) {
     const b = valuesOf(base, figure);
@@ -119,6 +126,66 @@ function comparePair(key: string, kind: FigureKind, base: readonly CellSummary[]
     out.push(comparison(key, kind, figure, b, c, judged));
   }
   return out;
+}
+
+/**
+ * The gated regime figures: per variant, depths below every baseline replicate's knee interval and from
+ * above all of them on (depths the baseline's knees could fall on belong to neither regime). Empty when
+ * no baseline replicate found a knee for either variant: then the whole slopes are gated as before.
+ */
+export function baselineRegimes(base: readonly CellSummary[]): RegimeFigure[] {
+  const out: RegimeFigure[] = [];
+  const anyKnee = base.some((c) => c.direct?.curve?.knee || c.indirect?.curve?.knee);
+  if (!anyKnee) return [];
+  for (const variant of ['direct', 'indirect'] as const) {
+    const curves = base.map((c) => c[variant]?.curve).filter((c) => c != null);
+    if (curves.length === 0) continue;
+    const depths = curves[0]!.profile.map((p) => p.depth);
+    const lo = Math.min(...depths);
+    const hi = Math.max(...depths);
+    const knees = curves.flatMap((c) => (c.knee ? [c.knee] : []));
+    // A variant linear in most replicates: one regime, all depths (gated like the slope, per regime).
+    if (knees.length * 2 <= curves.length) {
+      out.push({ figure: variant, depths: [lo, hi] });
+      continue;
+    }
+    const below: [number, number] = [lo, Math.min(...knees.map((k) => k.ci[0])) - 1];
+    const above: [number, number] = [Math.max(...knees.map((k) => k.ci[1])), hi];
+    for (const [figure, d] of [[`${variant}:below-knee`, below], [`${variant}:above-knee`, above]] as const) {
+      if (d[1] - d[0] + 1 >= MIN_FIT_POINTS) out.push({ figure, depths: d });
+    }
+  }
+  return out;
+}
+
+export interface RegimeFigure {
+  figure: GateFigure;
+  depths: [number, number];
+}
+
+/** One value per replicate: the OLS slope of its per-depth medians over the regime's depths. */
+export function regimeValues(cells: readonly CellSummary[], r: RegimeFigure): Values {
+  const variant = r.figure.startsWith('direct') ? 'direct' : 'indirect';
+  const values = cells.flatMap((c) => {
+    // points hold the same per-depth medians as the curve's profile, in summaries written before curves too.
+    const pts = (c[variant]?.points ?? []).filter((p) => p.depth >= r.depths[0] && p.depth <= r.depths[1]);
+    const f = linearFit(
+      pts.map((p) => p.depth),
+      pts.map((p) => p.medianNs),
+    );
+    return f ? [f.slope] : [];
+  });
+  return { values, spread: values.length > 0 ? [Math.min(...values), Math.max(...values)] : null };
+}
+
+function compareRegimes(key: string, regimes: readonly RegimeFigure[], base: readonly CellSummary[], cur: readonly CellSummary[], gate: Gate, mismatch: string | null): BaselineComparison[] {
+  return regimes.flatMap((r) => {
+    const b = regimeValues(base, r);
+    const c = regimeValues(cur, r);
+    if (b.values.length === 0 || c.values.length === 0) return [];
+    const judged = mismatch !== null ? { note: `${mismatch}: not comparable`, notGated: false } : judgeRegime(b.values, c.values, gate, regimes.length);
+    return [{ ...comparison(key, 'hardware-ns', r.figure, b, c, judged), depths: r.depths }];
+  });
 }
 
 const failedText = (cells: readonly CellSummary[]) => cells.map((c) => `${c.cellId}: ${c.status}${c.message ? ` (${c.message})` : ''}`).join('; ');

@@ -2,7 +2,7 @@
 // (docs/measurement.md, "The regression gate"): exact counts need no statistics; timed figures need the
 // spread between replicates, which only separate boots show (one run's slope interval holds none of it).
 import type { Gate } from '../matrix/schema.js';
-import { median } from './stats.js';
+import { median, tCritical } from './stats.js';
 import type { GateMethod } from './summary-schema.js';
 import { hodgesLehmann, smallestPValue, U_TEST_MAX_TOTAL, uTestGreater } from './u-test.js';
 
@@ -59,4 +59,41 @@ export function judgeTimed(base: readonly number[], cur: readonly number[], gate
         ? `more than ${U_TEST_MAX_TOTAL} replicates: decided on the minimum effect alone`
         : `${base.length} vs ${cur.length} replicates: the U test cannot reach p ≤ ${gate.alpha} (smallest p = ${smallest.toFixed(3)}), decided on the minimum effect alone`;
   return { regression: bigEnough, method: 'thresholds', pValue: null, delta, deltaPct, note: why };
+}
+
+/**
+ * One regime of a hardware curve, across replicates: a one-sided Welch t test of current against baseline
+ * at alpha / figures (Bonferroni over the cell's regime figures, so the cell's false-alarm rate stays at
+ * alpha) AND the minimum effect. A t test rather than the U test: with 4 replicates a side the U test's
+ * smallest p (1/70) cannot pass alpha / 4, while regime costs scatter little between boots and close to
+ * normally (bench/gate-power.ts measures both rates on real streams).
+ */
+export function judgeRegime(base: readonly number[], cur: readonly number[], gate: Gate, figures: number): Judgement {
+  const bm = median(base);
+  const delta = median(cur) - bm;
+  const deltaPct = pctOf(delta, bm);
+  const bigEnough = delta >= gate.thresholdNs && pctReached(deltaPct, gate.thresholdPct);
+  if (base.length < 2 || cur.length < 2) {
+    return { regression: bigEnough, method: 'thresholds', pValue: null, delta, deltaPct, note: 'fewer than 2 replicates a side: decided on the minimum effect alone (run with --replicates N)' };
+  }
+  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const v = (xs: readonly number[]) => xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1);
+  const vb = v(base) / base.length;
+  const vc = v(cur) / cur.length;
+  const se = Math.sqrt(vb + vc);
+  const diff = mean(cur) - mean(base);
+  const df = vb + vc === 0 ? base.length + cur.length - 2 : (vb + vc) ** 2 / (vb ** 2 / (base.length - 1) + vc ** 2 / (cur.length - 1));
+  const level = gate.alpha / Math.max(1, figures);
+  // One-sided: the critical value of a two-sided interval at confidence 1 − 2·level.
+  const critical = tCritical(df, 1 - 2 * level);
+  const t = se === 0 ? (diff > 0 ? Infinity : 0) : diff / se;
+  const significant = t >= critical;
+  return {
+    regression: bigEnough && significant,
+    method: 'welch-t',
+    pValue: null,
+    delta,
+    deltaPct,
+    note: `Welch t = ${Number.isFinite(t) ? t.toFixed(2) : '∞'} against ${critical.toFixed(2)} (one-sided, alpha ${gate.alpha} / ${figures} regime figure(s), df ${df.toFixed(1)})`,
+  };
 }

@@ -245,8 +245,11 @@ export const gateSettings = z.object({
   alpha: z.number().optional().describe('significance level of the U test across replicates (absent in older summaries)'),
 });
 
-/** What a gated figure is: a variant's slope, or the indirect/direct slope ratio within one cell. */
-export const gateFigure = z.enum(['direct', 'indirect', 'ratio']);
+/**
+ * What a gated figure is: a variant's slope, the indirect/direct slope ratio within one cell, or (hardware
+ * cells whose baseline has a knee) a variant's cost per tail call in one regime.
+ */
+export const gateFigure = z.enum(['direct', 'indirect', 'ratio', 'direct:below-knee', 'direct:above-knee', 'indirect:below-knee', 'indirect:above-knee']);
 export type GateFigure = z.infer<typeof gateFigure>;
 
 /**
@@ -260,9 +263,10 @@ export type ComparisonStatus = z.infer<typeof comparisonStatus>;
 /**
  * - `exact`: instruction counts, a rise of at least gate.instructions;
  * - `u-test`: timed, replicates on both sides: one-sided Mann-Whitney U test plus the minimum effect;
- * - `thresholds`: timed, too few replicates for the U test to decide: the minimum effect alone.
+ * - `thresholds`: timed, too few replicates for the U test to decide: the minimum effect alone;
+ * - `welch-t`: a hardware regime figure: one-sided Welch t test at alpha / regime figures, plus the minimum effect.
  */
-export const gateMethod = z.enum(['exact', 'u-test', 'thresholds']);
+export const gateMethod = z.enum(['exact', 'u-test', 'thresholds', 'welch-t']);
 export type GateMethod = z.infer<typeof gateMethod>;
 
 export const baselineComparison = z.object({
@@ -273,6 +277,7 @@ export const baselineComparison = z.object({
   status: comparisonStatus.optional().describe('absent in older summaries (read `regression`)'),
   method: gateMethod.nullable().optional().describe('how the pair was judged; null when it was not'),
   pValue: z.number().nullable().optional().describe('one-sided U test p-value (method u-test), else null'),
+  depths: z.tuple([z.number().int(), z.number().int()]).optional().describe('regime figures: the depths both sides were fitted over (from the baseline\'s knees)'),
   baselineValues: z.array(z.number()).optional().describe('one value per replicate (cells sharing the key), in `unit`'),
   currentValues: z.array(z.number()).optional(),
   baselineSlope: z.number().describe('median over the replicates, in `unit`'),

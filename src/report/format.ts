@@ -222,6 +222,7 @@ function methodText(k: BaselineComparison): string {
   if (k.method === 'exact') return 'exact count';
   if (k.method === 'u-test') return `U test, p = ${k.pValue === null || k.pValue === undefined ? '?' : k.pValue.toPrecision(2)}`;
   if (k.method === 'thresholds') return 'minimum effect only';
+  if (k.method === 'welch-t') return `Welch t per regime${k.note ? ` (${k.note})` : ''}`;
   return '—';
 }
 
@@ -231,7 +232,7 @@ export const BASELINE_HEADER = ['cell', 'figure', 'kind', 'baseline', 'current',
 export function baselineRow(k: BaselineComparison): string[] {
   return [
     k.key,
-    k.variant === 'ratio' ? 'indirect/direct ratio' : `${k.variant} slope`,
+    k.variant === 'ratio' ? 'indirect/direct ratio' : k.variant.includes(':') ? `${k.variant.replace(':', ' ')} cost, depths ${k.depths?.join('–') ?? '?'}` : `${k.variant} slope`,
     k.figureKind ?? 'timed',
     sideText(k.baselineSlope, k.baselineCi, k.baselineValues?.length, k),
     sideText(k.currentSlope, k.currentCi, k.currentValues?.length, k),
