@@ -1,6 +1,6 @@
 // Benchmark: the timed gate's false-alarm rate and its power, on real hardware figures of this machine.
 //
-//   npx tsx bench/gate-power.ts [--measure 40] [--pool DIR] [--trials 1000] [--replicates 2,3,4,5,6,8,10] [--rise 10]
+//   npx tsx bench/gate-power.ts [--measure 40] [--pool DIR] [--trials 1000] [--replicates 2,3,4,5,6,8,10] [--rise 10] [--unharden-host]
 //
 // Needs root: it measures the running kernel natively (`tailmatrix run --kernel host`, backend native,
 // which restores the host's sysctls itself). Step 1 runs that cell --measure times, each a separate
@@ -40,13 +40,14 @@ const { values } = parseArgs({
     replicates: { type: 'string', default: '2,3,4,5,6,8,10' },
     rise: { type: 'string', default: '10' },
     seed: { type: 'string', default: '1' },
+    'unharden-host': { type: 'boolean', default: false },
   },
 });
 
 async function measure(n: number): Promise<void> {
   await mkdir(values.pool, { recursive: true });
   for (let i = 0; i < n; i++) {
-    const code = await main(['node', 'tailmatrix', 'run', '-m', values.matrix, '--kernel', 'host', '--results', values.pool, '--quiet']);
+    const code = await main(['node', 'tailmatrix', 'run', '-m', values.matrix, '--kernel', 'host', '--results', values.pool, '--quiet', ...(values['unharden-host'] ? ['--unharden-host'] : [])]);
     if (code !== 0) throw new Error(`run ${i + 1}/${n}: tailmatrix run exited ${code}`);
     process.stderr.write(`measured ${i + 1}/${n} (load ${os.loadavg()[0]!.toFixed(1)})\n`);
   }

@@ -4,9 +4,9 @@
 // the knee and its spread across runs, each regime's cost with its interval half-width and run-to-run
 // SD, and the wall time per cell, against the targets of issue 18.
 //
-//   npx tsx bench/hardware-curve.ts [--runs 5] [--repeat 20000] [--samples 10] [--keep]   (npm run bench:curve)
+//   npx tsx bench/hardware-curve.ts [--runs 5] [--repeat 20000] [--samples 10] [--keep] [--unharden-host]   (npm run bench:curve)
 //
-// Needs root and a running kernel with the BPF JIT (tailmatrix doctor). The agent and the BPF programs are
+// Needs root and a running kernel with the BPF JIT (tailmatrix doctor); a hardened host needs --unharden-host. The agent and the BPF programs are
 // the same for both designs on this branch, so both analyse the same streams (no second set of boots).
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     samples: { type: 'string', default: '10' },
     'max-depth': { type: 'string', default: '32' },
     keep: { type: 'boolean', default: false },
+    'unharden-host': { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
@@ -49,7 +50,7 @@ const half = (ci: readonly [number, number]) => (ci[1] - ci[0]) / 2;
 async function runOnce(i: number): Promise<{ cell: CellSummary; totalMs: number }> {
   const results = path.join(root, `run-${i}`);
   const started = Date.now();
-  const code = await main(['node', 'tailmatrix', 'run', '-m', matrixPath, '--results', results, '--quiet']);
+  const code = await main(['node', 'tailmatrix', 'run', '-m', matrixPath, '--results', results, '--quiet', ...(values['unharden-host'] ? ['--unharden-host'] : [])]);
   const totalMs = Date.now() - started;
   const [dir] = await readdir(results);
   if (!dir) throw new Error(`run ${i}: no run directory (exit ${code})`);

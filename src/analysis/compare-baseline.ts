@@ -129,9 +129,10 @@ function comparePair(key: string, kind: FigureKind, base: readonly CellSummary[]
 }
 
 /**
- * The gated regime figures: per variant, depths below every baseline replicate's knee interval and from
- * above all of them on (depths the baseline's knees could fall on belong to neither regime). Empty when
- * no baseline replicate found a knee for either variant: then the whole slopes are gated as before.
+ * The gated regime figures: per variant, the depths below every baseline replicate's knee but the one
+ * just before it, and those after every knee (a depth at a knee can be bimodal, its samples split
+ * between the regimes, so it belongs to neither). Empty when no baseline replicate found a knee for
+ * either variant: then the whole slopes are gated as before.
  */
 export function baselineRegimes(base: readonly CellSummary[]): RegimeFigure[] {
   const out: RegimeFigure[] = [];
@@ -149,8 +150,8 @@ export function baselineRegimes(base: readonly CellSummary[]): RegimeFigure[] {
       out.push({ figure: variant, depths: [lo, hi] });
       continue;
     }
-    const below: [number, number] = [lo, Math.min(...knees.map((k) => k.ci[0])) - 1];
-    const above: [number, number] = [Math.max(...knees.map((k) => k.ci[1])), hi];
+    const below: [number, number] = [lo, Math.min(...knees.map((k) => k.depth)) - 2];
+    const above: [number, number] = [Math.max(...knees.map((k) => k.depth)) + 1, hi];
     for (const [figure, d] of [[`${variant}:below-knee`, below], [`${variant}:above-knee`, above]] as const) {
       if (d[1] - d[0] + 1 >= MIN_FIT_POINTS) out.push({ figure, depths: d });
     }

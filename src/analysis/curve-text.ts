@@ -22,11 +22,11 @@ export function kneeText(c: HardwareCurve): string | null {
   return `knee at depth ${c.knee.depth} [95 %: ${lo === hi ? `${lo}` : `${lo}–${hi}`}]`;
 }
 
-/** "step +66.7 ns [60.0, 73.3]". */
+/** "step +66.7 ns [60.0 ns, 73.3 ns]": every number with its unit. */
 export function stepText(c: HardwareCurve): string | null {
   if (!c.step) return null;
   const v = c.step.value;
-  return `step ${v >= 0 ? '+' : ''}${f1(v)} ns [${f1(c.step.ci[0])}, ${f1(c.step.ci[1])}]`;
+  return `step ${v >= 0 ? '+' : ''}${f1(v)} ns [${f1(c.step.ci[0])} ns, ${f1(c.step.ci[1])} ns]`;
 }
 
 /** The headline of a hardware variant: one figure when linear, both regimes with the knee otherwise. */

@@ -1,6 +1,6 @@
 // The cost curve of one hardware-timed variant: the per-depth profile, whether one line describes it
 // (tested: BIC of a line against two lines with a step at a searched knee), and the cost per tail call
-// in each regime. Exact and emulated cells never come here: instruction counts are exactly linear.
+// in each regime (and the two regimes must differ: a real step or slopes apart). Exact and emulated cells never come here: instruction counts are exactly linear.
 import { depthProfile } from './depth-profile.js';
 import { withRobustSlope } from './robust-fit.js';
 import {
@@ -8,6 +8,7 @@ import {
   bic,
   LINE_PARAMS,
   lineSse,
+  regimesDiffer,
   segmentedAt,
   SEGMENTED_BIC_MARGIN,
   SEGMENTED_PARAMS,
@@ -64,7 +65,7 @@ export function analyseCurve(byDepth: ReadonlyMap<number, readonly number[]>): H
   const segmentedBic = seg ? bic(seg.sse, n, SEGMENTED_PARAMS) : null;
   const linearity = { method: 'bic' as const, lineBic, segmentedBic, margin: SEGMENTED_BIC_MARGIN };
   const profileOut = profile.map((p) => ({ depth: p.depth, estimate: p.estimate, ci: [p.ci[0], p.ci[1]] as [number, number], samples: p.samples }));
-  if (!seg || segmentedBic === null || lineBic - segmentedBic < SEGMENTED_BIC_MARGIN) {
+  if (!seg || segmentedBic === null || lineBic - segmentedBic < SEGMENTED_BIC_MARGIN || !regimesDiffer(seg)) {
     // One line: its slope with the heteroscedasticity-robust interval the exact path reports too.
     const f = withRobustSlope(line, xs, ys);
     const all: RegimeCost = {

@@ -5,8 +5,12 @@
 import { withRobustSlope } from './robust-fit.js';
 import { CONFIDENCE, linearFit, tCritical, type Interval, type LinearFit } from './stats.js';
 
-/** Fewest depths on each side of a knee: a segment needs a residual degree of freedom of its own. */
-export const MIN_SEGMENT_POINTS = 3;
+/**
+ * Fewest depths on each side of a knee. Three would leave a segment one residual degree of freedom, and
+ * a 3-point segment at the deep end bends to fit the noisiest depths (seen: false knees at depth 29–30
+ * of straight synthetic lines); four keeps a knee as early as depth 4 (this AMD host's indirect chain).
+ */
+export const MIN_SEGMENT_POINTS = 4;
 
 export interface Segment {
   /** Depths [fromDepth, toDepth] the segment covers (inclusive, depths present in the data). */
@@ -143,6 +147,24 @@ export function bic(sse: number, n: number, k: number): number {
  */
 export const LINE_PARAMS = 2;
 export const SEGMENTED_PARAMS = 5;
+
+/** A slope change smaller than this share of the steeper slope is not a regime of its own. */
+export const MIN_SLOPE_CHANGE = 0.1;
+
+/**
+ * The two regimes really differ, statistically and in size: a step whose interval excludes 0 and that is
+ * at least one tail call's cost (the steeper slope), or slopes whose intervals do not overlap and that
+ * differ by at least MIN_SLOPE_CHANGE. A BIC win without either is a bend fitted to noise: the BIC assumes
+ * one variance at every depth, deep depths are noisier, and very quiet data make a 1 ns wiggle
+ * "significant" (seen on straight synthetic lines: a −1.1 ns step at depth 29 of slope 17.8 ns).
+ */
+export function regimesDiffer(s: SegmentedFit): boolean {
+  const steeper = Math.max(Math.abs(s.lower.slope), Math.abs(s.upper.slope));
+  const stepReal = (s.stepCi[0] > 0 || s.stepCi[1] < 0) && Math.abs(s.step) >= steeper;
+  const slopesApart =
+    (s.lower.slopeCi[1] < s.upper.slopeCi[0] || s.upper.slopeCi[1] < s.lower.slopeCi[0]) && Math.abs(s.upper.slope - s.lower.slope) >= MIN_SLOPE_CHANGE * steeper;
+  return stepReal || slopesApart;
+}
 
 /**
  * How much lower the segmented model's BIC must be before the data count as two regimes. 10 is "very

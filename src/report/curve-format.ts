@@ -37,7 +37,7 @@ export function curveLines(c: CellSummary): string[] {
   return lines;
 }
 
-export const PROFILE_HEADER = ['depth', 'direct median [95 % CI], ns', 'indirect median [95 % CI], ns'];
+export const PROFILE_HEADER = ['depth', 'direct median [95 % CI]', 'indirect median [95 % CI]'];
 
 /** The per-depth profile of both variants, a row per depth (a dash where a variant lacks the depth). */
 export function profileRows(c: CellSummary): string[][] {
@@ -45,7 +45,7 @@ export function profileRows(c: CellSummary): string[][] {
   const depths = [...new Set(vs.flatMap((v) => v.curve.profile.map((p) => p.depth)))].sort((a, b) => a - b);
   const at = (v: VariantSummary | null, d: number) => {
     const p = v?.curve?.profile.find((q) => q.depth === d);
-    return p ? `${p.estimate.toFixed(1)} [${p.ci[0].toFixed(1)}, ${p.ci[1].toFixed(1)}]` : '—';
+    return p ? `${p.estimate.toFixed(1)} [${p.ci[0].toFixed(1)}, ${p.ci[1].toFixed(1)}] ns` : '—';
   };
   return depths.map((d) => [String(d), at(c.direct, d), at(c.indirect, d)]);
 }

@@ -33,7 +33,7 @@ export function slopeText(fit: FitSummary | null | undefined, unit: FigureUnit):
  */
 export function variantCostText(v: VariantSummary | null | undefined, unit: FigureUnit): string {
   const c = v?.curve;
-  if (c?.model === 'segmented') return `${c.regimes.map((r) => `${pm(r.slope, r.slopeCi)}`).join(' → ')} ${UNIT_TEXT.ns.perCall} (${kneeText(c)})`;
+  if (c?.model === 'segmented') return `${c.regimes.map((r) => `${pm(r.slope, r.slopeCi)} ${UNIT_TEXT.ns.perCall}`).join(' → ')} (${kneeText(c)})`;
   return slopeText(v?.fit, unit);
 }
 
@@ -222,7 +222,7 @@ function methodText(k: BaselineComparison): string {
   if (k.method === 'exact') return 'exact count';
   if (k.method === 'u-test') return `U test, p = ${k.pValue === null || k.pValue === undefined ? '?' : k.pValue.toPrecision(2)}`;
   if (k.method === 'thresholds') return 'minimum effect only';
-  if (k.method === 'welch-t') return `Welch t per regime${k.note ? ` (${k.note})` : ''}`;
+  if (k.method === 'welch-t') return 'Welch t per regime';
   return '—';
 }
 

@@ -178,8 +178,45 @@ describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind
     const out = await gateAgainst(await replicates('rep-again', 5), await replicates('rep-base2', 5));
     const b = out.summary.baseline!;
     expect(b.comparisons).toHaveLength(12);
-    expect(b.comparisons.every((c) => c.method === 'u-test' && c.status === 'ok')).toBe(true);
+    expect(b.comparisons.every((c) => c.status === 'ok')).toBe(true);
+    // 5.10/retpoline's direct chain bends at depth ~4 (cheaper first hops): gated per regime; the rest by slope.
+    const bent = b.comparisons.filter((c) => c.key === '5.10-cloud/retpoline/test-run');
+    expect(bent.map((c) => c.variant)).toEqual(['direct:below-knee', 'direct:above-knee', 'indirect']);
+    expect(bent.every((c) => c.method === 'welch-t')).toBe(true);
+    expect(b.comparisons.filter((c) => c.key !== '5.10-cloud/retpoline/test-run').every((c) => c.method === 'u-test')).toBe(true);
     expect(exitCodeOf(out.verdict)).toBe(EXIT.ok);
+  });
+
+  /** `n` replicates of 5.10/retpoline alone, its direct chain's two regimes set: `lower` ns/call up to `knee`, then `upper`. */
+  async function bentReplicates(name: string, n: number, lower: number, upper: number, knee: number): Promise<string> {
+    const root = path.join(tmp, name);
+    const m = fixtureModels().find((x) => x.runId === KVM_RUN && x.kernelId === '5.10-cloud' && x.boot.name === 'retpoline')!;
+    for (let r = 0; r < n; r++) {
+      const model = { ...m, runId: `${name}-r${r}`, seed: m.seed + 7919 * (r + 1) + name.length, direct: { ...m.direct, slope: upper, bend: lower - upper, bendDepths: knee } };
+      await writeRuns(root, [generateCell(model)]);
+    }
+    return root;
+  }
+
+  it('catches a regression confined to one regime, which the whole slope would average away', async () => {
+    const base = await bentReplicates('bent-base', 4, 1.5, 3.1, 8);
+    // Only the upper regime rises (+1.4 ns, +45 %: past the default minimum effect of 1 ns and 10 %).
+    const out = await gateAgainst(await bentReplicates('bent-upper', 4, 1.5, 4.5, 8), base);
+    const b = out.summary.baseline!;
+    const regs = b.comparisons.filter((c) => c.regression).map((c) => c.variant);
+    expect(regs).toEqual(['direct:above-knee']);
+    expect(b.comparisons.find((c) => c.variant === 'direct:below-knee')!.status).toBe('ok');
+    const md = await readFile(path.join(tmp, 'bent-upper', 'report', 'report.md'), 'utf8');
+    expect(md).toMatch(/\| direct above-knee cost, depths 10–32 \| hardware-ns \| 3\.10 .* \| 4\.50 .* \| \+1\.4\d ns \(\+45\.\d %\) \| Welch t per regime \| ❌ regression: Welch t = [\d.]+ against [\d.]+ \(one-sided, alpha 0\.05 \/ 3 regime figure\(s\)/);
+  });
+
+  it('catches a knee that moved to a shallower depth (the steeper regime starts earlier)', async () => {
+    const base = await bentReplicates('knee-base', 4, 1.5, 6, 12);
+    const out = await gateAgainst(await bentReplicates('knee-moved', 4, 1.5, 6, 6), base);
+    const regs = out.summary.baseline!.comparisons.filter((c) => c.regression);
+    expect(regs.map((c) => c.variant)).toEqual(['direct:below-knee']);
+    // Fixed by the baseline's knee (depth 13, the first of the steeper regime): the depth before it belongs to neither.
+    expect(regs[0]!.depths).toEqual([0, 11]);
   });
 
   it('calls hardware timings of another CPU model not comparable, which is never a pass', async () => {
