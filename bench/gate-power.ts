@@ -167,7 +167,7 @@ console.log(`pool: ${cells.length} replicate cells in ${values.pool}; direct slo
 const ratios = cells.map((c) => c.indirect!.fit!.slope / c.direct!.fit!.slope);
 console.log(`spread between replicates (CV): direct ${cv(slopes('direct'))}, indirect ${cv(slopes('indirect'))}, indirect/direct ratio ${cv(ratios)}`);
 console.log(`knee per replicate: direct ${knees('direct')}; indirect ${knees('indirect')}`);
-console.log(`resampling: ${trials} trials per row, 2n distinct replicates drawn without replacement, n per side; injected rise: +${rise} % on the current indirect slope`);
+console.log(`resampling: ${trials} trials per row, 2n distinct replicates drawn without replacement, n per side; injected rise: +${rise} % on each regime of the baseline's curve in turn (on the indirect slope where the baseline has no knee)`);
 console.log('');
 const sizes = values.replicates.split(',').map(Number).filter((n) => 2 * n <= cells.length);
 for (const [label, gate] of settings) {

@@ -4,10 +4,12 @@
 // the knee and its spread across runs, each regime's cost with its interval half-width and run-to-run
 // SD, and the wall time per cell, against the targets of issue 18.
 //
-//   npx tsx bench/hardware-curve.ts [--runs 5] [--repeat 20000] [--samples 10] [--keep] [--unharden-host]   (npm run bench:curve)
+//   npx tsx bench/hardware-curve.ts [--runs 5] [--repeat 20000] [--samples 10] [--keep] [--unharden-host]
+//   (npm run bench:curve)
 //
-// Needs root and a running kernel with the BPF JIT (tailmatrix doctor); a hardened host needs --unharden-host. The agent and the BPF programs are
-// the same for both designs on this branch, so both analyse the same streams (no second set of boots).
+// Needs root and a running kernel with the BPF JIT (tailmatrix doctor); a hardened host needs
+// --unharden-host. The agent and the BPF programs are the same for both designs on this branch, so both
+// analyse the same streams (no second set of boots).
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
