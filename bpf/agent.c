@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 		{"max-depth", required_argument, 0, 'd'}, {"samples", required_argument, 0, 's'},
 		{"repeat", required_argument, 0, 'r'},	 {"variants", required_argument, 0, 'v'},
 		{"seed", required_argument, 0, 'S'},	 {"warmup", required_argument, 0, 'w'},
-		{"retakes", required_argument, 0, 'x'},
+		{"retakes", required_argument, 0, 'x'},	 {"no-isolate", no_argument, 0, 'N'},
 		/* Benchmark 2 (traffic*.c) */
 		{"bench", required_argument, 0, 'b'},	 {"depths", required_argument, 0, 'D'},
 		{"duration-ms", required_argument, 0, 'T'}, {"protocol", required_argument, 0, 'P'},
@@ -105,6 +105,7 @@ int main(int argc, char **argv)
 		case 's': o.samples = atoi(optarg); break;
 		case 'r': o.repeat = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'w': o.warmup = atoi(optarg); break;
+		case 'N': o.no_isolate = 1; break;
 		case 'x': o.retakes = atoi(optarg); if (o.retakes < 0) bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--retakes must be >= 0"); break;
 		case 'S':
 			if (parse_seed(optarg, &o.seed)) {
@@ -144,7 +145,7 @@ int main(int argc, char **argv)
 	}
 	if (!o.out) {
 		fprintf(stderr, "usage: agent --objdir DIR --out PATH [--max-depth N] [--samples N] [--repeat N] "
-				"[--variants direct,indirect] [--seed N] [--warmup N] [--retakes N]\n"
+				"[--variants direct,indirect] [--seed N] [--warmup N] [--retakes N] [--no-isolate]\n"
 				"       agent --bench traffic --objdir DIR --out PATH [--depths 0,12,16,24,32] [--duration-ms N] "
 				"[--protocol tcp|udp] [--udp-rate PPS] [--udp-len BYTES] [--iperf3 PATH]\n");
 		return 2;

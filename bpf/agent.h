@@ -50,6 +50,8 @@ struct opts {
 	unsigned long long seed;
 	/* Contaminated calls re-taken per variant and depth before contaminated samples are kept (flagged). */
 	int retakes;
+	/* --no-isolate: neither pinned nor prioritised (to measure what isolation buys). */
+	int no_isolate;
 	char variants[MAX_VARIANTS][16];
 	int nvariants;
 	int bench_traffic;
@@ -113,7 +115,7 @@ struct sched_window {
 	int contaminated;
 };
 /* Pins to the current CPU at SCHED_FIFO, writes the `isolation` record (what it got, or why not). */
-void isolate_sweep(void);
+void isolate_sweep(int skip);
 /* Puts the affinity and policy back as they were before isolate_sweep(). */
 void restore_isolation(void);
 void window_open(struct sched_window *w);

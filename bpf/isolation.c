@@ -100,7 +100,7 @@ void put_window(const struct sched_window *w)
 	putf(",\"contaminated\":%s", w->contaminated ? "true" : "false");
 }
 
-void isolate_sweep(void)
+void isolate_sweep(int skip)
 {
 	char pin_error[160] = "", policy_error[160] = "";
 	int cpu = sched_getcpu(), pinned = 0, fifo = 0;
@@ -108,7 +108,9 @@ void isolate_sweep(void)
 	int schedstat = run_time_ns() >= 0;
 
 	saved_cpus_ok = sched_getaffinity(0, sizeof(saved_cpus), &saved_cpus) == 0;
-	if (cpu < 0) {
+	if (skip) {
+		snprintf(pin_error, sizeof(pin_error), "not asked (--no-isolate)");
+	} else if (cpu < 0) {
 		snprintf(pin_error, sizeof(pin_error), "sched_getcpu: %s", strerror(errno));
 	} else {
 		/* The CPU it already runs on: no migration, and its caches are the warm ones. */
@@ -124,7 +126,9 @@ void isolate_sweep(void)
 	saved_policy = sched_getscheduler(0);
 	sched_getparam(0, &saved_param);
 	struct sched_param sp = {.sched_priority = SWEEP_FIFO_PRIORITY};
-	if (sched_setscheduler(0, SCHED_FIFO, &sp) == 0)
+	if (skip)
+		snprintf(policy_error, sizeof(policy_error), "not asked (--no-isolate)");
+	else if (sched_setscheduler(0, SCHED_FIFO, &sp) == 0)
 		fifo = 1;
 	else
 		snprintf(policy_error, sizeof(policy_error), "sched_setscheduler(SCHED_FIFO, %d): %s", SWEEP_FIFO_PRIORITY, strerror(errno));

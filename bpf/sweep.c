@@ -192,7 +192,7 @@ void run_variants(const struct opts *o)
 		ready[v] = prepare_variant(o, o->variants[v], &chains[v]) == 0;
 
 	/* After loading: the loads and JIT dumps need no protection, and they may sleep. */
-	isolate_sweep();
+	isolate_sweep(o->no_isolate);
 	int depths[CHAIN_PROGRAMS], nd = o->max_depth + 1;
 	for (int d = 0; d < nd; d++)
 		depths[d] = d;
