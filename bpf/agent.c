@@ -78,7 +78,7 @@ long long now_ms(void)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.max_depth = 32, .samples = 10, .warmup = 1, .repeat = 20000,
+	struct opts o = {.max_depth = 32, .samples = 10, .warmup = 1, .repeat = 20000, .retakes = -1,
 			 .traffic = {.duration_ms = 1000, .udp_rate = 2000, .udp_len = 64, .iperf3 = "iperf3"}};
 	int have_seed = 0, bad = 0;
 	char bad_msg[256] = "";
@@ -89,6 +89,7 @@ int main(int argc, char **argv)
 		{"max-depth", required_argument, 0, 'd'}, {"samples", required_argument, 0, 's'},
 		{"repeat", required_argument, 0, 'r'},	 {"variants", required_argument, 0, 'v'},
 		{"seed", required_argument, 0, 'S'},	 {"warmup", required_argument, 0, 'w'},
+		{"retakes", required_argument, 0, 'x'},	 {"no-isolate", no_argument, 0, 'N'},
 		/* Benchmark 2 (traffic*.c) */
 		{"bench", required_argument, 0, 'b'},	 {"depths", required_argument, 0, 'D'},
 		{"duration-ms", required_argument, 0, 'T'}, {"protocol", required_argument, 0, 'P'},
@@ -104,6 +105,8 @@ int main(int argc, char **argv)
 		case 's': o.samples = atoi(optarg); break;
 		case 'r': o.repeat = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'w': o.warmup = atoi(optarg); break;
+		case 'N': o.no_isolate = 1; break;
+		case 'x': o.retakes = atoi(optarg); if (o.retakes < 0) bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--retakes must be >= 0"); break;
 		case 'S':
 			if (parse_seed(optarg, &o.seed)) {
 				bad = 1;
@@ -142,7 +145,7 @@ int main(int argc, char **argv)
 	}
 	if (!o.out) {
 		fprintf(stderr, "usage: agent --objdir DIR --out PATH [--max-depth N] [--samples N] [--repeat N] "
-				"[--variants direct,indirect] [--seed N] [--warmup N]\n"
+				"[--variants direct,indirect] [--seed N] [--warmup N] [--retakes N] [--no-isolate]\n"
 				"       agent --bench traffic --objdir DIR --out PATH [--depths 0,12,16,24,32] [--duration-ms N] "
 				"[--protocol tcp|udp] [--udp-rate PPS] [--udp-len BYTES] [--iperf3 PATH]\n");
 		return 2;
@@ -159,6 +162,9 @@ int main(int argc, char **argv)
 		bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--samples and --repeat must be >= 1, --warmup >= 0");
 	if (!bad && (o.traffic.duration_ms < 1 || o.traffic.udp_rate < 1 || o.traffic.udp_len < 16 || o.traffic.udp_len > 65000))
 		bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--duration-ms and --udp-rate must be >= 1, --udp-len 16..65000");
+	/* Default: as many re-takes per variant and depth as samples, so up to half the calls may be lost to preemption. */
+	if (o.retakes < 0)
+		o.retakes = o.samples;
 	long long t0 = now_ms();
 	if (!have_seed)
 		o.seed = fresh_seed();
@@ -166,8 +172,8 @@ int main(int argc, char **argv)
 
 	begin("hello");
 	putf(",\"agent\":\"tailmatrix-agent\",\"protocol\":%d,\"seed\":%llu,\"max_depth\":%d,\"samples\":%d,"
-	     "\"repeat\":%u,\"warmup\":%d,\"variants\":[",
-	     PROTOCOL_VERSION, o.seed, o.max_depth, o.samples, o.repeat, o.warmup);
+	     "\"repeat\":%u,\"warmup\":%d,\"retakes\":%d,\"variants\":[",
+	     PROTOCOL_VERSION, o.seed, o.max_depth, o.samples, o.repeat, o.warmup, o.retakes);
 	for (int i = 0; i < o.nvariants; i++)
 		putf("%s\"%s\"", i ? "," : "", o.variants[i]);
 	put("]");

@@ -12,10 +12,11 @@
 
 /*
  * The stream's protocol (the hello record's `protocol`): 2 interleaves the variants per depth
- * (bpf/PROTOCOL.md, "Order"). Every record's `v` is the record format, which did not change: a host
- * that ignores record order reads a version 2 stream as it read version 1.
+ * (bpf/PROTOCOL.md, "Order"); 3 adds the `isolation` record, each sample's switch counters and run
+ * time, and writes re-taken (contaminated) calls too. Every record's `v` is the record format, which
+ * did not change: only fields were added, and a host ignores fields it does not know.
  */
-#define PROTOCOL_VERSION 2
+#define PROTOCOL_VERSION 3
 #define RECORD_VERSION 1
 /* --variants takes each variant at most once. */
 #define MAX_VARIANTS 2
@@ -47,6 +48,10 @@ struct opts {
 	int warmup;
 	unsigned int repeat;
 	unsigned long long seed;
+	/* Contaminated calls re-taken per variant and depth before contaminated samples are kept (flagged). */
+	int retakes;
+	/* --no-isolate: neither pinned nor prioritised (to measure what isolation buys). */
+	int no_isolate;
 	char variants[MAX_VARIANTS][16];
 	int nvariants;
 	int bench_traffic;
@@ -101,6 +106,22 @@ void emit_thunks(void);
 
 /* jit_dump.c */
 void dump_jit(const char *variant, const struct chain *c);
+
+/* isolation.c: pinning and priority for the sweep, and what happened to the thread in one timed window. */
+struct sched_window {
+	long nvcsw, nivcsw;
+	/* CLOCK_MONOTONIC across the call; the thread's run time across it, -1 when schedstat gives none. */
+	long long wall_ns, run_ns;
+	int contaminated;
+};
+/* Pins to the current CPU at SCHED_FIFO, writes the `isolation` record (what it got, or why not). */
+void isolate_sweep(int skip);
+/* Puts the affinity and policy back as they were before isolate_sweep(). */
+void restore_isolation(void);
+void window_open(struct sched_window *w);
+void window_close(struct sched_window *w);
+/* The sample record's window fields (voluntary, involuntary, wall_ns, run_ns, contaminated). */
+void put_window(const struct sched_window *w);
 
 /* sweep.c */
 void seed_rng(unsigned long long seed);

@@ -2,7 +2,7 @@
 /*
  * The variants' chains: load each, fill its prog array, dump its JIT (jit_dump.c), then time every
  * depth with BPF_PROG_TEST_RUN, variants interleaved per depth, both orders seeded (`variant` and
- * `sample` records).
+ * `sample` records), pinned and at real-time priority, contaminated calls re-taken (isolation.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -111,26 +111,42 @@ int fill_depth(const char *variant, struct chain *c, int depth)
 	return 0;
 }
 
-/* One variant at one depth: its slots set for the depth, warm-up calls, then the timed samples. -1 on error. */
+/*
+ * One variant at one depth: its slots set for the depth, warm-up calls, then the timed samples. A call
+ * during which the thread was switched out (isolation.c) is written with `retaken` and timed again, up to
+ * --retakes times per variant and depth; after that a contaminated call is kept, flagged, and the host
+ * leaves it out of the estimate. -1 on error.
+ */
 static int time_depth(const struct opts *o, const char *variant, struct chain *c, int depth)
 {
 	if (fill_depth(variant, c, depth))
 		return -1;
+	int retakes_left = o->retakes;
 	for (int call = 0; call < o->warmup + o->samples; call++) {
 		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = sizeof(frame), .repeat = o->repeat);
+		struct sched_window w;
+		window_open(&w);
 		int e = bpf_prog_test_run_opts(c->prog_fd[0], &t);
+		window_close(&w);
 		if (e) {
 			report_error("run", variant, "depth %d: BPF_PROG_TEST_RUN: %d (%s)", depth, e, strerror(-e));
 			return -1;
 		}
 		if (call < o->warmup)
 			continue;
+		int retaken = w.contaminated && retakes_left > 0;
 		begin("sample");
 		put_kv_str("variant", variant);
 		putf(",\"depth\":%d,\"duration_ns\":%u,\"retval\":%u,\"repeat\":%u", depth, t.duration, t.retval, o->repeat);
+		put_window(&w);
+		putf(",\"retaken\":%s", retaken ? "true" : "false");
 		finish();
 		if (t.retval != (__u32)depth)
 			report_error("retval", variant, "depth %d: retval %u, expected %d", depth, t.retval, depth);
+		if (retaken) {
+			retakes_left--;
+			call--;
+		}
 	}
 	return 0;
 }
@@ -175,6 +191,8 @@ void run_variants(const struct opts *o)
 	for (int v = 0; v < o->nvariants; v++)
 		ready[v] = prepare_variant(o, o->variants[v], &chains[v]) == 0;
 
+	/* After loading: the loads and JIT dumps need no protection, and they may sleep. */
+	isolate_sweep(o->no_isolate);
 	int depths[CHAIN_PROGRAMS], nd = o->max_depth + 1;
 	for (int d = 0; d < nd; d++)
 		depths[d] = d;
@@ -190,6 +208,7 @@ void run_variants(const struct opts *o)
 				ready[v] = 0;
 		}
 	}
+	restore_isolation();
 	for (int v = 0; v < o->nvariants; v++)
 		bpf_object__close(chains[v].obj);
 }

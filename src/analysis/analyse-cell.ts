@@ -1,5 +1,6 @@
 // One cell result → its summary: both variants, their comparison, and every caveat as a warning.
-import { figureKindOf, type CellResult } from '../results/cell-result.js';
+import { figureKindOf, type CellResult, type Contamination, type VariantResult } from '../results/cell-result.js';
+import { countContamination, sumContamination, withoutContaminated } from '../results/contamination.js';
 import type { CellSummary, Comparison, FitSummary, VariantSummary } from './summary-schema.js';
 import { analyseVariant } from './analyse-variant.js';
 import { hardwareSaving } from './hardware-saving.js';
@@ -61,17 +62,46 @@ export function withheldReason(status: CellResult['status'], direct: VariantSumm
   return null;
 }
 
+/**
+ * What the reader must know about switched-out calls: those kept once the re-takes ran out are left out,
+ * and a depth they emptied has no figure at all. Re-taken ones were replaced: counted, not warned about.
+ */
+function contaminationWarnings(v: VariantResult, counts: Contamination | undefined, retakes: number | undefined): string[] {
+  if (!counts || counts.keptContaminated === 0) return [];
+  const kept = v.samples.filter((s) => s.contaminated && !s.retaken);
+  const depths = [...new Set(kept.map((s) => s.depth))].sort((a, b) => a - b);
+  const emptied = depths.filter((d) => !v.samples.some((s) => s.depth === d && !s.contaminated));
+  return [
+    `${v.variant}: ${counts.keptContaminated} sample(s) were switched out during their timed window${retakes !== undefined ? ` after ${retakes} re-take(s) at their depth` : ''} ` +
+      `(depth ${depths.join(', ')}): left out${emptied.length > 0 ? `; no clean sample left at depth ${emptied.join(', ')}` : ''}`,
+  ];
+}
+
+/** A timed sweep that did not get its CPU to itself says so (instruction counts do not mind). */
+function isolationWarnings(c: CellResult): string[] {
+  const i = c.isolation;
+  if (!i || figureKindOf(c) === 'instructions') return [];
+  const out: string[] = [];
+  if (!i.pinned) out.push(`the sweep was not pinned to one CPU${i.pinError ? ` (${i.pinError})` : ''}`);
+  if (i.policy !== 'fifo') out.push(`the sweep ran without real-time priority${i.policyError ? ` (${i.policyError})` : ''}: normal tasks could preempt it`);
+  return out;
+}
+
 export function analyseCell(c: CellResult): CellSummary {
   const kind = figureKindOf(c);
   const warnings: string[] = [];
   let direct: VariantSummary | null = null;
   let indirect: VariantSummary | null = null;
   for (const v of c.variants) {
-    const a = analyseVariant(v, kind, c.icountShift);
-    warnings.push(...a.warnings);
-    if (v.variant === 'direct') direct = a.summary;
-    else indirect = a.summary;
+    const counts = v.contamination ?? countContamination(v.samples);
+    const a = analyseVariant(withoutContaminated(v), kind, c.icountShift);
+    warnings.push(...contaminationWarnings(v, counts, c.isolation?.retakes), ...a.warnings);
+    const summary = counts ? { ...a.summary, contamination: counts } : a.summary;
+    if (v.variant === 'direct') direct = summary;
+    else indirect = summary;
   }
+  warnings.push(...isolationWarnings(c));
+  const contamination = sumContamination([direct?.contamination, indirect?.contamination]);
   for (const v of [direct, indirect]) {
     const w = v ? mechanismWarning(v) : null;
     if (w) warnings.push(w);
@@ -115,6 +145,8 @@ export function analyseCell(c: CellResult): CellSummary {
     comparison,
     ...(paired ? { pairedSaving: paired } : {}),
     withheldReason: withheld,
+    ...(contamination ? { contamination } : {}),
+    ...(c.isolation ? { isolation: c.isolation } : {}),
     warnings,
     consoleExcerpt: failed ? c.consoleTail.slice(-CONSOLE_EXCERPT_LINES) : [],
   };

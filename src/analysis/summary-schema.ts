@@ -2,7 +2,7 @@
 // renders, what `--baseline` reads back, and a documented, versioned file (schemas/summary.schema.json
 // is generated from this by scripts/write-schemas.ts and checked against it by a test).
 import { z } from 'zod';
-import { accelerator, cellStatus, figureKind, jitMechanism, variant } from '../results/cell-result.js';
+import { accelerator, cellStatus, contamination, figureKind, isolation, jitMechanism, variant } from '../results/cell-result.js';
 import { trafficMethod } from '../results/traffic-result.js';
 
 /** Bump when a field changes meaning or disappears; adding optional fields keeps the version. */
@@ -92,6 +92,7 @@ export const variantSummary = z.object({
   tailFit: fitSummary.nullable().describe('depths >= 4 only, to expose a chain that is not linear at small depths'),
   invalidSamples: z.number().int().describe('samples whose retval did not equal their depth (excluded)'),
   curve: hardwareCurve.optional().describe('hardware-ns cells: per-depth profile and regimes; absent for exact/emulated cells and older summaries'),
+  contamination: contamination.optional().describe('timed calls the thread was switched out of (excluded); absent for cells written before the check'),
 });
 export type VariantSummary = z.infer<typeof variantSummary>;
 
@@ -217,6 +218,8 @@ export const cellSummary = z.object({
     .describe('why there is no comparison: the cell failed, a slope is missing, or a variant is not the jump its name says (direct must be direct-jump, indirect an indirect kind)'),
   pairedSaving: pairedSaving.nullable().optional().describe('hardware-ns cells with a comparison: the saving per regime; absent otherwise and in older summaries'),
   traffic: trafficSummary.nullable().optional().describe('traffic benchmark cells only'),
+  contamination: contamination.optional().describe("both variants' switched-out calls together; absent for cells written before the check"),
+  isolation: isolation.optional().describe('pinning and priority the sweep got; absent for cells written before it'),
   warnings: z.array(z.string()),
   consoleExcerpt: z.array(z.string()).describe('last console lines, kept for failed cells'),
 });

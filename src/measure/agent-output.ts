@@ -2,7 +2,8 @@
 // transport noise (\r\n from a tty, a kernel message or a half line interleaved on the port): such
 // lines are kept in `garbage`, never guessed at. Strict about records: a line that parses as JSON
 // but does not match its record's schema is garbage too, so a truncated line cannot sneak in.
-import type { Fingerprint, Variant, VariantResult } from '../results/cell-result.js';
+import type { Fingerprint, Isolation, Sample, Variant, VariantResult } from '../results/cell-result.js';
+import { countContamination } from '../results/contamination.js';
 import type { AgentOutput } from './agent-output.types.js';
 import { agentRecord, INTERLEAVED_PROTOCOL, type AgentRecord } from './agent-records.js';
 import { classifyVariantJit, type JitImage, type ThunkSymbol } from './jit.js';
@@ -25,6 +26,31 @@ function parseLine(line: string): AgentRecord | ParsedTraffic | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A protocol-3 sample's window check; nothing for an older agent's (unknown, not clean). */
+function windowOf(r: Extract<AgentRecord, { type: 'sample' }>): Partial<Sample> {
+  if (r.contaminated === undefined) return {};
+  return {
+    ...(r.voluntary !== undefined && r.involuntary !== undefined ? { switches: { voluntary: r.voluntary, involuntary: r.involuntary } } : {}),
+    ...(r.wall_ns !== undefined ? { wallNs: r.wall_ns } : {}),
+    ...(r.run_ns !== undefined ? { runNs: r.run_ns } : {}),
+    contaminated: r.contaminated,
+    retaken: r.retaken ?? false,
+  };
+}
+
+function toIsolation(r: Extract<AgentRecord, { type: 'isolation' }>, retakes: number | undefined): Isolation {
+  return {
+    cpu: r.cpu,
+    pinned: r.pinned,
+    ...(r.pin_error ? { pinError: r.pin_error } : {}),
+    policy: r.policy,
+    priority: r.priority,
+    ...(r.policy_error ? { policyError: r.policy_error } : {}),
+    schedstat: r.schedstat,
+    ...(retakes !== undefined ? { retakes } : {}),
+  };
 }
 
 function toFingerprint(r: Extract<AgentRecord, { type: 'fingerprint' }>): Fingerprint {
@@ -50,6 +76,8 @@ export function parseAgentOutput(text: string): AgentOutput {
   let thunks: ThunkSymbol[] = [];
   let warmup = 0;
   let sweep: AgentOutput['sweep'];
+  let retakes: number | undefined;
+  let isolation: Isolation | undefined;
   let complete = false;
   const order: Variant[] = [];
   const blocks: AgentOutput['blocks'] = [];
@@ -77,6 +105,7 @@ export function parseAgentOutput(text: string): AgentOutput {
     switch (record.type) {
       case 'hello':
         warmup = record.warmup;
+        retakes = record.retakes;
         sweep = { seed: record.seed, order: record.protocol >= INTERLEAVED_PROTOCOL ? 'interleaved' : 'per-variant' };
         break;
       case 'fingerprint':
@@ -101,10 +130,13 @@ export function parseAgentOutput(text: string): AgentOutput {
         if (last?.variant !== record.variant || last.depth !== record.depth) blocks.push({ depth: record.depth, variant: record.variant });
         samples.set(record.variant, [
           ...(samples.get(record.variant) ?? []),
-          { depth: record.depth, durationNs: record.duration_ns, retval: record.retval, repeat: record.repeat },
+          { depth: record.depth, durationNs: record.duration_ns, retval: record.retval, repeat: record.repeat, ...windowOf(record) },
         ]);
         break;
       }
+      case 'isolation':
+        isolation = toIsolation(record, retakes);
+        break;
       case 'error':
         errors.push(`${record.stage}${record.variant ? ` (${record.variant})` : ''}: ${record.message}`);
         break;
@@ -116,13 +148,16 @@ export function parseAgentOutput(text: string): AgentOutput {
 
   const variants: VariantResult[] = order.map((v) => {
     const imgs = images.get(v);
+    const vs = samples.get(v) ?? [];
+    const counted = countContamination(vs);
     return {
       variant: v,
-      samples: samples.get(v) ?? [],
+      samples: vs,
       warmup,
+      ...(counted ? { contamination: counted } : {}),
       ...(imgs ? { jit: classifyVariantJit(imgs, thunks, fingerprint) } : {}),
       ...(traffic.has(v) ? { traffic: traffic.get(v) } : {}),
     };
   });
-  return { ...(sweep ? { sweep } : {}), ...(fingerprint ? { fingerprint } : {}), variants, errors, complete, garbage, blocks, stream: text };
+  return { ...(sweep ? { sweep } : {}), ...(isolation ? { isolation } : {}), ...(fingerprint ? { fingerprint } : {}), variants, errors, complete, garbage, blocks, stream: text };
 }

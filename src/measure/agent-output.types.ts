@@ -1,4 +1,4 @@
-import type { Fingerprint, Variant, VariantOrder, VariantResult } from '../results/cell-result.js';
+import type { Fingerprint, Isolation, Variant, VariantOrder, VariantResult } from '../results/cell-result.js';
 
 /** One variant timed at one depth. */
 export interface SweepStep {
@@ -10,6 +10,8 @@ export interface SweepStep {
 export interface AgentOutput {
   /** From the `hello` record: the seed of the depth and variant orders, and how the variants were ordered. */
   sweep?: { seed: number; order: VariantOrder };
+  /** From the `isolation` record (protocol 3): the sweep's pinning and priority, or why it got neither. */
+  isolation?: Isolation;
   /** Present once the agent reported it. `config` may be empty when the guest has no /proc/config.gz. */
   fingerprint?: Fingerprint;
   /** One per variant the agent ran, samples and classified JIT evidence included. */

@@ -6,6 +6,11 @@ import { z } from 'zod';
 export const AGENT_RECORD_VERSION = 1;
 /** From this `hello.protocol` on, the agent interleaves the variants per depth (bpf/PROTOCOL.md, "Order"). */
 export const INTERLEAVED_PROTOCOL = 2;
+/**
+ * From this `hello.protocol` on, the agent pins and prioritises the sweep (`isolation` record), brackets
+ * every timed call with the thread's switch counters and re-takes switched-out calls (bpf/PROTOCOL.md).
+ */
+export const ISOLATED_PROTOCOL = 3;
 
 const base = { v: z.literal(AGENT_RECORD_VERSION) };
 const hexAddress = z.string().regex(/^[0-9a-f]+$/, 'expected a hex address without 0x');
@@ -21,6 +26,8 @@ export const helloRecord = z.object({
   samples: z.number().int().min(1),
   repeat: z.number().int().min(1),
   warmup: z.number().int().min(0),
+  /** Protocol 3: switched-out calls re-taken per variant and depth before one is kept, flagged. */
+  retakes: z.number().int().min(0).optional(),
   variants: z.array(variantName),
 });
 
@@ -77,6 +84,26 @@ export const sampleRecord = z.object({
   duration_ns: z.number().min(0),
   retval: z.number().int(),
   repeat: z.number().int().min(1),
+  // Protocol 3 (bpf/PROTOCOL.md, "sample"): what happened to the thread in the timed window.
+  voluntary: z.number().int().min(0).optional(),
+  involuntary: z.number().int().min(0).optional(),
+  wall_ns: z.number().min(0).optional(),
+  run_ns: z.number().min(0).nullable().optional(),
+  contaminated: z.boolean().optional(),
+  retaken: z.boolean().optional(),
+});
+
+/** Protocol 3: how the sweep was isolated (pinning and priority), or why it could not be. */
+export const isolationRecord = z.object({
+  ...base,
+  type: z.literal('isolation'),
+  cpu: z.number().int(),
+  pinned: z.boolean(),
+  pin_error: z.string(),
+  policy: z.string(),
+  priority: z.number().int().min(0),
+  policy_error: z.string(),
+  schedstat: z.boolean(),
 });
 
 export const errorRecord = z.object({
@@ -103,6 +130,7 @@ export const agentRecord = z.discriminatedUnion('type', [
   variantRecord,
   jitRecord,
   sampleRecord,
+  isolationRecord,
   errorRecord,
   endRecord,
 ]);

@@ -121,11 +121,21 @@ export function fitDetailRows(cells: readonly CellSummary[]): string[][] {
         v.tailFit ? `${num(v.tailFit.slope)} ${interval(v.tailFit.slopeCi)} ${u.perCall}` : '—',
         `${num(f.intercept, 1)} ± ${num(f.interceptSe, 1)} ${u.short}`,
         f.r2.toFixed(4),
-        `${f.n}${v.invalidSamples > 0 ? ` (${v.invalidSamples} bad samples left out)` : ''}`,
+        `${f.n}${v.invalidSamples > 0 ? ` (${v.invalidSamples} bad samples left out)` : ''}${switchedOutText(v)}`,
       ]);
     }
   }
   return rows;
+}
+
+/**
+ * The variant's switched-out calls, for its row: how many, how many the agent re-took, and how many it
+ * had to keep (left out of the figure). Nothing for cells written before the check, or with none.
+ */
+export function switchedOutText(v: Pick<VariantSummary, 'contamination'>): string {
+  const c = v.contamination;
+  if (!c || c.contaminated === 0) return '';
+  return ` (${c.contaminated} of ${c.checked} calls switched out: ${c.retaken} re-taken${c.keptContaminated > 0 ? `, ${c.keptContaminated} kept and left out` : ''})`;
 }
 
 export const FIT_DETAIL_HEADER = ['cell', 'variant', 'figures', 'per call [95 % CI]', 'depths ≥ 4 only', 'intercept', 'R²', 'depths'];

@@ -50,8 +50,29 @@ export const sample = z.object({
   instructions: z.number().min(0).optional(),
   retval: z.number().int(),
   repeat: z.number().int().min(1),
+  /**
+   * Whether the thread was switched out in the timed window (protocol 3, bpf/PROTOCOL.md): its voluntary
+   * and involuntary context switches across the call, the window's wall time and the thread's run time
+   * (schedstat; null where the kernel gives none). Absent in cells written before it: unknown.
+   */
+  switches: z.object({ voluntary: z.number().int().min(0), involuntary: z.number().int().min(0) }).optional(),
+  wallNs: z.number().min(0).optional(),
+  runNs: z.number().min(0).nullable().optional(),
+  /** Switched out during the window: its duration holds whatever ran instead. Left out of every estimate. */
+  contaminated: z.boolean().optional(),
+  /** A contaminated call the agent timed again: the next sample of the variant at this depth replaces it. */
+  retaken: z.boolean().optional(),
 });
 export type Sample = z.infer<typeof sample>;
+
+/** Per variant (and summed per cell): timed calls checked, switched out, re-taken, kept though switched out. */
+export const contamination = z.object({
+  checked: z.number().int().min(0).describe('timed calls whose window was checked for context switches'),
+  contaminated: z.number().int().min(0).describe('of those, calls during which the thread was switched out'),
+  retaken: z.number().int().min(0).describe('contaminated calls the agent timed again (replaced)'),
+  keptContaminated: z.number().int().min(0).describe('contaminated calls kept once the re-takes at their depth ran out (left out of the estimate)'),
+});
+export type Contamination = z.infer<typeof contamination>;
 
 export const jitSite = z.object({
   /** Index of the program in the chain (0 = entry). */
@@ -89,6 +110,8 @@ export const variantResult = z.object({
   jit: jitEvidence.optional(),
   /** Benchmark 2's per-depth figures under real packets (src/results/traffic-result.ts); absent for test-run cells. */
   traffic: z.array(trafficSample).optional(),
+  /** The samples' switch checks, counted (src/results/contamination.ts); absent where the agent did not check. */
+  contamination: contamination.optional(),
 });
 export type VariantResult = z.infer<typeof variantResult>;
 
@@ -97,6 +120,22 @@ export type VariantResult = z.infer<typeof variantResult>;
  * seeded random order, so drift cannot fold into their difference; `per-variant` (protocol 1) ran each
  * variant's whole sweep back to back (docs/measurement.md, "Interleaved variants").
  */
+/**
+ * How the agent isolated the sweep (protocol 3): the CPU it was pinned to and the scheduling policy it
+ * got, or why not (an error text; "" when it got what it asked for), and how many re-takes it allowed.
+ */
+export const isolation = z.object({
+  cpu: z.number().int(),
+  pinned: z.boolean(),
+  pinError: z.string().optional(),
+  policy: z.string().describe('fifo (SCHED_FIFO) or other (it kept the normal class)'),
+  priority: z.number().int().min(0),
+  policyError: z.string().optional(),
+  schedstat: z.boolean().describe('whether /proc/thread-self/schedstat gave the thread run time'),
+  retakes: z.number().int().min(0).optional().describe('re-takes allowed per variant and depth'),
+});
+export type Isolation = z.infer<typeof isolation>;
+
 export const variantOrder = z.enum(['interleaved', 'per-variant']);
 export type VariantOrder = z.infer<typeof variantOrder>;
 
@@ -173,6 +212,8 @@ export const cellResult = z.object({
   fingerprint: fingerprint.optional(),
   /** The agent's sweep: its seed replays the depth and variant orders. Absent in cells written before it. */
   sweep: z.object({ seed: z.number().int().min(0), order: variantOrder }).optional(),
+  /** Pinning and priority of the sweep (protocol 3). Absent in cells written before it, and for traffic cells. */
+  isolation: isolation.optional(),
   variants: z.array(variantResult),
   /** The last lines of the guest console (always kept; essential when the cell failed). */
   consoleTail: z.array(z.string()),

@@ -53,10 +53,11 @@ function withInstructions(variants: VariantResult[], icountShift: number | undef
  * What a cell result takes from the agent's stream alone: the one derivation both a run and a re-analysis
  * of a kept stream (src/run/rederive.ts) use. `fingerprint.config` is as the guest reported it.
  */
-export function fromAgentStream(agent: AgentOutput | undefined, icountShift: number | undefined): Pick<CellResult, 'fingerprint' | 'sweep' | 'variants'> {
+export function fromAgentStream(agent: AgentOutput | undefined, icountShift: number | undefined): Pick<CellResult, 'fingerprint' | 'sweep' | 'isolation' | 'variants'> {
   return {
     fingerprint: agent?.fingerprint,
     ...(agent?.sweep ? { sweep: agent.sweep } : {}),
+    ...(agent?.isolation ? { isolation: agent.isolation } : {}),
     variants: withInstructions(agent?.variants ?? [], icountShift),
   };
 }

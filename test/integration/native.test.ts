@@ -181,6 +181,15 @@ describe('running-kernel cell on this machine', () => {
     // gives back the very cell (rederiveCell checks the order against the seed).
     expect(c.concurrentCells).toBe(1);
     expect(c.sweep?.order).toBe('interleaved');
+    // The sweep ran pinned at real-time priority, and every timed call was checked for switches.
+    expect(c.isolation).toMatchObject({ pinned: true, policy: 'fifo', priority: 5, retakes: 10 });
+    expect(c.isolation!.cpu).toBeGreaterThanOrEqual(0);
+    for (const v of [direct, indirect]) {
+      expect(v.samples.every((s) => s.contaminated !== undefined && s.switches !== undefined && s.wallNs !== undefined && s.runNs !== undefined)).toBe(true);
+      const flagged = v.samples.filter((s) => s.contaminated);
+      expect(v.contamination).toEqual({ checked: v.samples.length, contaminated: flagged.length, retaken: flagged.filter((s) => s.retaken).length, keptContaminated: flagged.filter((s) => !s.retaken).length });
+      console.log(`[native isolation] cpu ${c.isolation!.cpu} ${c.isolation!.policy} ${c.isolation!.priority}, ${v.variant}: ${JSON.stringify(v.contamination)}`);
+    }
     const stream = await readAgentStream(runDirOf('ok'), c.cellId);
     expect(stream.ok && rederiveCell(c, stream.value)).toEqual({ ok: true, value: c });
 

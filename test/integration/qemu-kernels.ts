@@ -88,7 +88,8 @@ export function expectSweepProvesJumps(agent: AgentOutput, p: TestRunParams): vo
   expect(agent.variants.map((v) => v.variant)).toEqual(p.variants);
   for (const v of agent.variants) {
     for (let depth = 0; depth <= p.maxDepth; depth++) {
-      const s = v.samples.filter((x) => x.depth === depth);
+      // A re-taken call (switched out, timed again: bpf/PROTOCOL.md "sample") is replaced by the next one.
+      const s = v.samples.filter((x) => x.depth === depth && !x.retaken);
       expect(s, `${v.variant} depth ${depth}`).toHaveLength(p.samples);
       for (const x of s) {
         expect(x.retval).toBe(depth);
@@ -104,5 +105,8 @@ export function expectSweepProvesJumps(agent: AgentOutput, p: TestRunParams): vo
   expect(agent.fingerprint?.spectreV2).not.toBe('');
   expect(agent.fingerprint?.cpuModel).not.toBe('');
   expect(agent.sweep?.order).toBe('interleaved');
+  // Every timed call was checked for switches, and the sweep says how it was isolated.
+  for (const v of agent.variants) expect(v.samples.every((x) => x.contaminated !== undefined && x.switches !== undefined)).toBe(true);
+  expect(agent.isolation).toBeDefined();
   expect(agent.blocks).toEqual(interleavedOrder(agent.sweep!.seed, p.maxDepth, p.variants));
 }

@@ -18,7 +18,7 @@ describe('qemuArgs', () => {
       '-serial', 'file:/w/agent.jsonl',
       '-kernel', '/k/vmlinuz',
       '-initrd', '/w/initrd.img',
-      '-append', 'console=ttyS0 panic=-1 spectre_v2=off',
+      '-append', 'console=ttyS0 panic=-1 cryptomgr.notests spectre_v2=off',
     ]);
   });
 
@@ -48,7 +48,7 @@ describe('qemuArgs under instruction counting', () => {
       '-serial', 'file:/w/agent.jsonl',
       '-kernel', '/k/vmlinuz',
       '-initrd', '/w/initrd.img',
-      '-append', 'console=ttyS0 panic=-1',
+      '-append', 'console=ttyS0 panic=-1 cryptomgr.notests',
     ]);
     expect(qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: 'k', initrd: 'i', icountShift: 0 }).slice(4, 6)).toEqual(['-icount', 'shift=0,sleep=off']);
   });
@@ -61,8 +61,8 @@ describe('qemuArgs under instruction counting', () => {
 
 describe('kernelCmdline', () => {
   it('puts the base options first so the boot configuration can override them, and squeezes spaces', () => {
-    expect(kernelCmdline('  spectre_v2=retpoline,generic   panic=10 ')).toBe('console=ttyS0 panic=-1 spectre_v2=retpoline,generic panic=10');
-    expect(kernelCmdline(undefined)).toBe('console=ttyS0 panic=-1');
+    expect(kernelCmdline('  spectre_v2=retpoline,generic   panic=10 ')).toBe('console=ttyS0 panic=-1 cryptomgr.notests spectre_v2=retpoline,generic panic=10');
+    expect(kernelCmdline(undefined)).toBe('console=ttyS0 panic=-1 cryptomgr.notests');
   });
 });
 
