@@ -1,5 +1,5 @@
-// Proof that the direct and indirect chains differ only at the call site (docs/measurement.md, "Only the
-// jump differs"): for every program i, the two variants' JIT images, with immediates and jump
+// Proof that the direct and indirect chains differ only at the call site (docs/measurement.md,
+// "Only the jump differs"): for every program i, the two variants' JIT images, with immediates and jump
 // displacements masked (map and .data addresses, jump targets, the key mask), must be the same
 // instructions outside the tail-call sequence. Only then is indirect − direct the jump and nothing else.
 import type { JitDifference, JitEvidence, JitInsn, JitSequence, JitSite, JitSymmetry, Variant } from '../results/cell-result.js';
