@@ -233,7 +233,7 @@ function sequenceSection(cells: readonly CellSummary[]): string {
   return [
     '<section id="sequences"><h2>Tail-call sequences, instruction by instruction</h2>',
     line ? `<p><strong>${h(line)}</strong></p>` : '',
-    rows.length > 0 ? `<table><thead><tr>${SEQUENCE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>` : '',
+    rows.length > 0 ? `<table class="sequences"><thead><tr>${SEQUENCE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>` : '',
     `<p><small>${h(SEQUENCE_NOTE)}</small></p></section>`,
   ].join('');
 }
