@@ -38,7 +38,9 @@ function normalised(bytes: Uint8Array, insn: X86Insn): string {
 function text(img: Image, insn: X86Insn, site?: JitSite): string {
   const name = (target: number): string | undefined => {
     if (target >= 0 && target < img.bytes.length) return undefined;
-    if (site?.target && site.offset !== undefined && insn.offset >= site.offset) return site.target;
+    // The site's own jump lands where the classifier validated it: name that (the next program, a thunk).
+    const siteEnd = site?.offset !== undefined && site.bytes ? site.offset + site.bytes.length / 2 : undefined;
+    if (site?.target && insn.offset + insn.length === siteEnd) return site.target;
     return `0x${(img.base + BigInt(target)).toString(16)}`;
   };
   return formatInsn(img.bytes, insn, name);
