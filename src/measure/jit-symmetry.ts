@@ -111,17 +111,19 @@ function unmatched(a: X86Insn[], aBytes: Uint8Array, b: X86Insn[], bBytes: Uint8
   return { a: [...onlyA, ...a.slice(i)], b: [...onlyB, ...b.slice(j)] };
 }
 
-function images(e: JitEvidence): Map<number, Image> {
-  const out = new Map<number, Image>();
+/** The readable images, decoded; `undecoded` names those the length decoder cannot walk to the end. */
+function images(e: JitEvidence): { byProg: Map<number, Image>; undecoded: string[] } {
+  const byProg = new Map<number, Image>();
+  const undecoded: string[] = [];
   for (const img of e.images) {
     if (img.hex === '' || /^(00)+$/.test(img.hex) || !/^[0-9a-f]+$/i.test(img.address) || BigInt(`0x${img.address}`) === 0n) continue;
     const bytes = Uint8Array.from(Buffer.from(img.hex, 'hex'));
     const decoded = decodeImage(bytes);
     // An image that does not decode whole cannot be proven identical anywhere.
-    if (decoded.stoppedAt !== undefined) continue;
-    out.set(img.prog, { prog: img.prog, bytes, base: BigInt(`0x${img.address}`), insns: decoded.insns });
+    if (decoded.stoppedAt !== undefined) undecoded.push(`prog_${img.prog} does not decode at +0x${decoded.stoppedAt.toString(16)}`);
+    else byProg.set(img.prog, { prog: img.prog, bytes, base: BigInt(`0x${img.address}`), insns: decoded.insns });
   }
-  return out;
+  return { byProg, undecoded };
 }
 
 /** The tail-call site the classifier found in a program: the jump (or the empty poke site). */
@@ -137,8 +139,9 @@ const unchecked = (reason: string, programs = 0): JitSymmetry => ({ verdict: 'un
 /** Compare the two variants' images program by program; see the file comment. */
 export function proveSymmetry(direct: JitEvidence | undefined, indirect: JitEvidence | undefined): JitSymmetry {
   if (!direct || !indirect) return unchecked(`no JIT evidence for ${[direct ? null : 'direct', indirect ? null : 'indirect'].filter(Boolean).join(' and ')}`);
-  const d = images(direct);
-  const x = images(indirect);
+  const { byProg: d, undecoded: dBad } = images(direct);
+  const { byProg: x, undecoded: xBad } = images(indirect);
+  if (dBad.length + xBad.length > 0) return unchecked([...dBad.map((m) => `direct ${m}`), ...xBad.map((m) => `indirect ${m}`)].slice(0, 4).join('; '));
   if (d.size === 0 || x.size === 0) return unchecked('no readable JIT image to compare (see the variants\' JIT evidence)');
   const progs = [...d.keys()].filter((p) => x.has(p)).sort((a, b) => a - b);
   const missing = [...new Set([...d.keys(), ...x.keys()])].filter((p) => !progs.includes(p));

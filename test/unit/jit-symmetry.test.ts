@@ -113,6 +113,13 @@ describe('the earlier C programs: a real asymmetric pair', () => {
     expect(c.comparison).toBeNull();
     expect(c.withheldReason).toMatch(/could not be compared outside the tail-call sequence: indirect prog_5/);
   });
+
+  it('an image the decoder cannot walk is unchecked, naming the program and offset (fail closed)', () => {
+    const [d, x] = jitOf('symmetric/linux-7.2.13-cloud.spectre-off.jsonl');
+    // 0x62 (EVEX) is no form the BPF JIT emits: the decoder stops at byte 0 of prog_3's image.
+    const images = x!.images.map((i) => (i.prog === 3 ? { ...i, hex: `62${i.hex.slice(2)}` } : i));
+    expect(proveSymmetry(d, { ...x!, images })).toMatchObject({ verdict: 'unchecked', reason: 'indirect prog_3 does not decode at +0x0' });
+  });
 });
 
 describe('x86-format: objdump text for the JIT images', () => {
