@@ -3,8 +3,21 @@
  * The tail-call chain shared by both variants (see docs/measurement.md, "The chain").
  *
  * Program i tail-calls slot i+1 and returns i when that slot is empty, so the retval of a test run
- * from program 0 equals the number of tail calls that happened. The two objects differ only in
- * whether the verifier knows the key: TAILCALL(i) is defined by the including file.
+ * from program 0 equals the number of tail calls that happened.
+ *
+ * Every program is written in BPF assembly (a naked function: clang adds nothing), so both variants
+ * use the same registers, save the same callee-saved register (r6, rbx on x86-64) and run the same
+ * body and epilogue; left to clang, the register allocation around bpf_tail_call_static() differed
+ * and the x86-64 JIT pushed r13/r14 in one variant only. The variants differ in one immediate:
+ *
+ *     r3 = r6 ; r3 &= KEY_MASK ; r3 += i + 1
+ *
+ * KEY_MASK (defined by the including file) is 0 in the direct variant, so the verifier knows r3 is the
+ * constant i + 1 and records a poke descriptor (a patched `jmp rel32` on x86-64, Linux >= 5.5); it is
+ * -1 in the indirect one, so r3 depends on key_offset (.data), which the verifier cannot know, and the
+ * JIT emits the indirect sequence. The x86-64 JIT turns both `&=` into `and $imm8,%rdx` (48 83 e2 00
+ * and 48 83 e2 ff): same instruction, same length; only the tail-call sequence differs
+ * (src/measure/jit-symmetry.ts proves it on every cell from the JIT images).
  */
 #ifndef TAILCALL_BPF_H
 #define TAILCALL_BPF_H
@@ -26,25 +39,36 @@ struct {
 
 /*
  * Lives in .data (a writable array map): the verifier cannot know its value, unlike .rodata /
- * const volatile, which it reads as a constant. Both variants read it, so both do the same work.
+ * const volatile, which it reads as a constant. Both variants read it and return it, so both do the
+ * same work; it is always 0, so the retval is the depth.
  */
 volatile __u32 key_offset SEC(".data") = 0;
 
 /*
- * The return is opaque to clang after the call: left as `I + off`, clang drops program 0's `+ 0`, so
- * the last program of a depth-0 run is one instruction shorter than that of any other depth and
- * depth 0 falls below the exact line the others lie on (a fitted 22.005 instead of 22).
+ * r1 (the context) is passed through untouched to the helper call. The return is `r0 = r6; r0 += i`,
+ * never `r0 = i`: the JIT encodes `mov $0` as a two-byte xor, so prog_0 would differ from the others;
+ * an `add $imm8` is the same instruction for every i (prog_0 included), so all 34 programs are
+ * identical instruction for instruction and every depth lies on one exact line.
  */
-#define PROG(I)                                                   \
-	SEC("tc")                                                 \
-	int prog_##I(struct __sk_buff *skb)                       \
-	{                                                         \
-		__u32 off = key_offset;                           \
-		__u32 depth;                                      \
-		TAILCALL(skb, I + 1, off);                        \
-		depth = I;                                        \
-		asm volatile("" : "+r"(depth));                   \
-		return depth + off;                               \
+#define PROG(I)                                                             \
+	SEC("tc")                                                           \
+	__attribute__((naked)) int prog_##I(struct __sk_buff *skb)          \
+	{                                                                   \
+		asm volatile("r6 = %[off] ll\n\t"                           \
+			     "r6 = *(u32 *)(r6 + 0)\n\t"                    \
+			     "r3 = r6\n\t"                                  \
+			     "r3 &= %[mask]\n\t"                            \
+			     "r3 += %[slot]\n\t"                            \
+			     "r2 = %[map] ll\n\t"                           \
+			     "call %[tail_call]\n\t"                        \
+			     "r0 = r6\n\t"                                  \
+			     "r0 += %[depth]\n\t"                           \
+			     "exit\n\t"                                     \
+			     :                                              \
+			     : [off] "i"(&key_offset), [map] "i"(&jmp_table), \
+			       [mask] "i"(KEY_MASK), [slot] "i"((I) + 1),   \
+			       [depth] "i"(I),                              \
+			       [tail_call] "i"(BPF_FUNC_tail_call));        \
 	}
 
 PROG(0) PROG(1) PROG(2) PROG(3) PROG(4) PROG(5) PROG(6) PROG(7) PROG(8) PROG(9)

@@ -4,7 +4,7 @@ import { countContamination, sumContamination, withoutContaminated } from '../re
 import type { CellSummary, Comparison, FitSummary, VariantSummary } from './summary-schema.js';
 import { analyseVariant } from './analyse-variant.js';
 import { hardwareSaving } from './hardware-saving.js';
-import { mechanismMatches, mechanismPhrase } from './mechanism-text.js';
+import { mechanismMatches, mechanismPhrase, symmetryProblem } from './mechanism-text.js';
 import { difference, ratio, type Estimate } from './stats.js';
 import { unitOf, type FigureUnit } from './units.js';
 
@@ -51,15 +51,22 @@ function mechanismWarning(v: VariantSummary): string | null {
 
 /**
  * Why a cell's direct-vs-indirect comparison is withheld, or null when it stands: a failed cell shows
- * no saving, and a saving is only the direct jump's when direct is proven direct and indirect indirect.
+ * no saving, and a saving is only the direct jump's when direct is proven direct, indirect indirect, and
+ * (where the cell carries the proof) the two images are the same outside the tail-call sequence.
+ * Cells written before the proof existed carry none and are judged on the mechanisms alone.
  */
-export function withheldReason(status: CellResult['status'], direct: VariantSummary | null, indirect: VariantSummary | null): string | null {
+export function withheldReason(
+  status: CellResult['status'],
+  direct: VariantSummary | null,
+  indirect: VariantSummary | null,
+  symmetry?: CellResult['jitSymmetry'],
+): string | null {
   if (status === 'skipped') return 'the cell was skipped';
   if (status !== 'ok') return `the cell did not finish (${status})`;
   if (!direct?.fit || !indirect?.fit) return `no slope for ${[direct?.fit ? null : 'direct', indirect?.fit ? null : 'indirect'].filter(Boolean).join(' and ')}`;
   if (!mechanismMatches('direct', direct.mechanism)) return `direct is ${mechanismPhrase(direct.mechanism)}, not a proven direct jump`;
   if (!mechanismMatches('indirect', indirect.mechanism)) return `indirect is ${mechanismPhrase(indirect.mechanism)}, not a proven indirect jump`;
-  return null;
+  return symmetry ? symmetryProblem(symmetry) : null;
 }
 
 /**
@@ -115,7 +122,7 @@ export function analyseCell(c: CellResult): CellSummary {
   if (kind !== 'instructions' && (c.concurrentCells ?? 1) > 1) {
     warnings.push(`timed while ${c.concurrentCells! - 1} other cell(s) ran on this host: their load is in these timings (run with the default parallelism, one timed cell at a time)`);
   }
-  const withheld = withheldReason(c.status, direct, indirect);
+  const withheld = withheldReason(c.status, direct, indirect, c.jitSymmetry);
   const comparison = withheld === null && direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit, unitOf(kind)) : null;
   const paired = comparison ? hardwareSaving(c, kind, direct, indirect) : null;
   const failed = c.status !== 'ok';
@@ -147,6 +154,7 @@ export function analyseCell(c: CellResult): CellSummary {
     withheldReason: withheld,
     ...(contamination ? { contamination } : {}),
     ...(c.isolation ? { isolation: c.isolation } : {}),
+    ...(c.jitSymmetry ? { jitSymmetry: c.jitSymmetry } : {}),
     warnings,
     consoleExcerpt: failed ? c.consoleTail.slice(-CONSOLE_EXCERPT_LINES) : [],
   };

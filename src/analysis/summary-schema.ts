@@ -2,7 +2,7 @@
 // renders, what `--baseline` reads back, and a documented, versioned file (schemas/summary.schema.json
 // is generated from this by scripts/write-schemas.ts and checked against it by a test).
 import { z } from 'zod';
-import { accelerator, cellStatus, contamination, figureKind, isolation, jitMechanism, variant } from '../results/cell-result.js';
+import { accelerator, cellStatus, contamination, figureKind, isolation, jitMechanism, jitSymmetry, variant } from '../results/cell-result.js';
 import { trafficMethod } from '../results/traffic-result.js';
 
 /** Bump when a field changes meaning or disappears; adding optional fields keeps the version. */
@@ -215,11 +215,14 @@ export const cellSummary = z.object({
     .string()
     .nullable()
     .optional()
-    .describe('why there is no comparison: the cell failed, a slope is missing, or a variant is not the jump its name says (direct must be direct-jump, indirect an indirect kind)'),
+    .describe('why there is no comparison: the cell failed, a slope is missing, a variant is not the jump its name says (direct must be direct-jump, indirect an indirect kind), or the JIT images differ outside the tail-call sequence'),
   pairedSaving: pairedSaving.nullable().optional().describe('hardware-ns cells with a comparison: the saving per regime; absent otherwise and in older summaries'),
   traffic: trafficSummary.nullable().optional().describe('traffic benchmark cells only'),
   contamination: contamination.optional().describe("both variants' switched-out calls together; absent for cells written before the check"),
   isolation: isolation.optional().describe('pinning and priority the sweep got; absent for cells written before it'),
+  jitSymmetry: jitSymmetry
+    .optional()
+    .describe("the proof that the variants' JIT images differ only at the call site, with each variant's tail-call sequence; absent for cells written before it"),
   warnings: z.array(z.string()),
   consoleExcerpt: z.array(z.string()).describe('last console lines, kept for failed cells'),
 });

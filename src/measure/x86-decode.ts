@@ -16,6 +16,13 @@ export interface X86Insn {
   prefixes: number[];
   /** The REX byte (0x40-0x4f) when present. */
   rex?: number;
+  /** Where the ModRM byte sits, counted from the instruction's first byte (when it has one). */
+  modrmAt?: number;
+  /**
+   * Bytes of immediate and/or rel8/rel32 at the end of the instruction: what differs between two
+   * otherwise identical instructions that load another address or jump elsewhere (jit-symmetry.ts).
+   */
+  immSize?: number;
 }
 
 const LEGACY_PREFIXES = new Set([0x66, 0x67, 0xf0, 0xf2, 0xf3, 0x2e, 0x3e, 0x26, 0x64, 0x65, 0x36]);
@@ -142,11 +149,14 @@ export function decodeOne(bytes: Uint8Array, offset: number): X86Insn | undefine
   }
   if (!shape) return undefined;
   let modrm: number | undefined;
+  const modrmAt = shape.modrm ? at - offset : undefined;
+  let immFrom = at;
   if (shape.modrm) {
     modrm = bytes[at];
     const len = modrmLength(bytes, at);
     if (modrm === undefined || len === undefined) return undefined;
     at += len;
+    immFrom = at;
     const reg = (modrm >> 3) & 7;
     if (first === 0xf6 && reg <= 1) at += 1; // test r/m8, imm8
     if (first === 0xf7 && reg <= 1) at += prefixes.includes(0x66) ? 2 : 4; // test r/m, imm32
@@ -159,7 +169,18 @@ export function decodeOne(bytes: Uint8Array, offset: number): X86Insn | undefine
     at += shape.rel;
   }
   if (at > bytes.length) return undefined;
-  return { offset, length: at - offset, opcode, modrm, rel, prefixes, ...(rex !== undefined ? { rex } : {}) };
+  const immSize = at - immFrom;
+  return {
+    offset,
+    length: at - offset,
+    opcode,
+    modrm,
+    rel,
+    prefixes,
+    ...(rex !== undefined ? { rex } : {}),
+    ...(modrmAt !== undefined ? { modrmAt } : {}),
+    ...(immSize > 0 ? { immSize } : {}),
+  };
 }
 
 export interface DecodedImage {

@@ -34,6 +34,7 @@ import {
 import { renderSvg } from './render-svg.js';
 import { curveCells, curveLines, PROFILE_HEADER, profileRows } from './curve-format.js';
 import { isTrafficBenchmark, TRAFFIC_METHOD_TEXT, TRAFFIC_NUMERIC_COLUMNS, trafficNote, trafficRows, trafficTableHeader } from './traffic-format.js';
+import { SEQUENCE_HEADER, SEQUENCE_NOTE, sequenceRows, symmetryLine } from './sequence-format.js';
 
 const STYLE = `
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1400px}
@@ -246,6 +247,17 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
   return parts.join('\n');
 }
 
+function sequenceSection(cells: readonly CellSummary[]): string {
+  const line = symmetryLine(cells);
+  const rows = sequenceRows(cells).map((r) => `<tr>${r.map((x, j) => (j === 4 ? `<td><code>${h(x)}</code></td>` : td(x, j === 3 ? 'num' : ''))).join('')}</tr>`);
+  return [
+    '<section id="sequences"><h2>Tail-call sequences, instruction by instruction</h2>',
+    line ? `<p><strong>${h(line)}</strong></p>` : '',
+    rows.length > 0 ? `<table class="sequences"><thead><tr>${SEQUENCE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>` : '',
+    `<p><small>${h(SEQUENCE_NOTE)}</small></p></section>`,
+  ].join('');
+}
+
 function retpolinePriceSection(prices: Summary['retpolinePrices']): string {
   const parts = [`<section class="retpoline-price"><h2>The retpoline's own price</h2>`];
   for (const [kind, of] of byKind(prices)) {
@@ -289,6 +301,7 @@ export async function renderHtml(s: Summary): Promise<string> {
   parts.push(await overview(s.cells));
   let i = 0;
   for (const [name, cells] of byBenchmark(s.cells)) parts.push(await benchmarkSection(name, cells, i++));
+  if (s.cells.some((c) => c.jitSymmetry)) parts.push(sequenceSection(s.cells));
   if (s.retpolinePrices.length > 0) parts.push(retpolinePriceSection(s.retpolinePrices));
   if (s.baseline) parts.push(baselineSection(s.baseline));
   parts.push('</body></html>');

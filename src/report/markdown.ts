@@ -27,6 +27,7 @@ import {
   variantCostText,
 } from './format.js';
 import { curveCells, curveLines, curveVariants, PROFILE_HEADER, profileRows, sparkline } from './curve-format.js';
+import { SEQUENCE_HEADER, SEQUENCE_NOTE, sequenceRows, symmetryLine } from './sequence-format.js';
 import { isTrafficBenchmark, TRAFFIC_NUMERIC_COLUMNS, trafficNote, trafficRows, trafficTableHeader } from './traffic-format.js';
 
 /** Table cells are one line and must not end the cell early. */
@@ -150,6 +151,19 @@ function retpolinePriceSection(prices: Summary['retpolinePrices']): string {
   return parts.join('\n');
 }
 
+function sequenceSection(cells: readonly CellSummary[]): string {
+  const rows = sequenceRows(cells);
+  const parts = ['## Tail-call sequences, instruction by instruction', ''];
+  const line = symmetryLine(cells);
+  if (line) parts.push(`**${line}**`, '');
+  if (rows.length > 0) {
+    parts.push(`| ${SEQUENCE_HEADER.join(' | ')} |`, `| ${SEQUENCE_HEADER.map((_, i) => (i === 3 ? '---:' : '---')).join(' | ')} |`);
+    parts.push(...rows.map((r) => `| ${r.map(cell).join(' | ')} |`), '');
+  }
+  parts.push(`_${SEQUENCE_NOTE}_`, '');
+  return parts.join('\n');
+}
+
 function baselineSection(b: BaselineSummary): string {
   const parts = ['## Baseline', '', `Compared with ${code(b.source)}. Gate: ${gateText(b.gate)}.`, '', `**${gateHeadline(b)}.**`, ''];
   if (b.comparisons.length > 0) {
@@ -181,6 +195,7 @@ export function renderMarkdown(s: Summary): string {
   for (const n of kindNotices(s.cells)) parts.push(`> [!${n.level.toUpperCase()}]\n> ${n.text}`, '');
   for (const n of s.notes) parts.push(`> [!NOTE]\n> ${n}`, '');
   for (const [name, cells] of byBenchmark(s.cells)) parts.push(benchmarkSection(name, cells));
+  if (s.cells.some((c) => c.jitSymmetry)) parts.push(sequenceSection(s.cells));
   if (s.retpolinePrices.length > 0) parts.push(retpolinePriceSection(s.retpolinePrices));
   if (s.baseline) parts.push(baselineSection(s.baseline));
   return `${parts.join('\n').trimEnd()}\n`;

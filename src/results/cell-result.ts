@@ -102,6 +102,49 @@ export const jitEvidence = z.object({
 });
 export type JitEvidence = z.infer<typeof jitEvidence>;
 
+/** One x86-64 instruction of a JIT image, as bytes and objdump-style text (src/measure/x86-format.ts). */
+export const jitInsn = z.object({
+  offset: z.number().int().min(0),
+  bytes: z.string(),
+  text: z.string(),
+});
+export type JitInsn = z.infer<typeof jitInsn>;
+
+/** One variant's tail-call sequence in one program's image (docs/measurement.md, "Only the jump differs"). */
+export const jitSequence = z.object({
+  variant,
+  prog: z.number().int().min(0),
+  mechanism: jitMechanism,
+  /** From after the map load (`r2 = jmp_table`) up to the fall-through label `out`. */
+  insns: z.array(jitInsn),
+  /** Instructions a taken tail call runs in this image: from the first of the sequence through the jump (a thunk it jumps to is not in the image). */
+  executed: z.number().int().min(0),
+});
+export type JitSequence = z.infer<typeof jitSequence>;
+
+/** An instruction outside the tail-call sequence that one variant's image has and the other's lacks (after normalisation). */
+export const jitDifference = z.object({ prog: z.number().int().min(0), variant, offset: z.number().int().min(0), bytes: z.string(), text: z.string() });
+export type JitDifference = z.infer<typeof jitDifference>;
+
+/**
+ * The proof that the two variants differ only at the call site (src/measure/jit-symmetry.ts): every
+ * program's direct and indirect images, immediates and jump displacements masked, are identical outside
+ * the tail-call sequence. `unchecked`: the images could not be compared (the reason says why).
+ */
+export const jitSymmetry = z.object({
+  verdict: z.enum(['identical', 'differ', 'unchecked']),
+  /** Program pairs (direct prog_i, indirect prog_i) compared. */
+  programs: z.number().int().min(0),
+  /** Programs whose images differ outside the sequence. */
+  programsDiffering: z.number().int().min(0),
+  /** The differing instructions (of the first differing programs; at most a few dozen). */
+  differences: z.array(jitDifference),
+  /** The tail-call sequence of each variant, from one program whose next slot was filled. */
+  sequences: z.array(jitSequence),
+  reason: z.string().optional(),
+});
+export type JitSymmetry = z.infer<typeof jitSymmetry>;
+
 export const variantResult = z.object({
   variant,
   samples: z.array(sample),
@@ -215,6 +258,8 @@ export const cellResult = z.object({
   /** Pinning and priority of the sweep (protocol 3). Absent in cells written before it, and for traffic cells. */
   isolation: isolation.optional(),
   variants: z.array(variantResult),
+  /** Whether the two variants' JIT images differ only at the call site. Absent in cells written before the proof existed. */
+  jitSymmetry: jitSymmetry.optional(),
   /** The last lines of the guest console (always kept; essential when the cell failed). */
   consoleTail: z.array(z.string()),
   host: z.object({ hostname: z.string(), cpuModel: z.string(), tool: z.string() }),

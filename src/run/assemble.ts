@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { CELL_RESULT_VERSION, type BackendName, type CellResult, type Fingerprint, type VariantResult } from '../results/cell-result.js';
 import { sweepBenchmark } from '../measure/sweep-params.js';
+import { proveSymmetry } from '../measure/jit-symmetry.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
 import { figureKindFor } from '../vm/timing.js';
 import type { CellRunOutcome, CellRunSpec } from '../vm/types.js';
@@ -53,12 +54,16 @@ function withInstructions(variants: VariantResult[], icountShift: number | undef
  * What a cell result takes from the agent's stream alone: the one derivation both a run and a re-analysis
  * of a kept stream (src/run/rederive.ts) use. `fingerprint.config` is as the guest reported it.
  */
-export function fromAgentStream(agent: AgentOutput | undefined, icountShift: number | undefined): Pick<CellResult, 'fingerprint' | 'sweep' | 'isolation' | 'variants'> {
+export function fromAgentStream(agent: AgentOutput | undefined, icountShift: number | undefined): Pick<CellResult, 'fingerprint' | 'sweep' | 'isolation' | 'variants' | 'jitSymmetry'> {
+  const jitOf = (v: string) => agent?.variants.find((x) => x.variant === v)?.jit;
+  const both = jitOf('direct') !== undefined && jitOf('indirect') !== undefined;
   return {
     fingerprint: agent?.fingerprint,
     ...(agent?.sweep ? { sweep: agent.sweep } : {}),
     ...(agent?.isolation ? { isolation: agent.isolation } : {}),
     variants: withInstructions(agent?.variants ?? [], icountShift),
+    // Only a cell with both chains' images has two images to compare (a one-variant matrix has none).
+    ...(both ? { jitSymmetry: proveSymmetry(jitOf('direct'), jitOf('indirect')) } : {}),
   };
 }
 

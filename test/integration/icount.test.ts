@@ -15,6 +15,7 @@ import { loadMatrix } from '../../src/matrix/load.js';
 import type { Matrix } from '../../src/matrix/schema.js';
 import type { CellResult } from '../../src/results/cell-result.js';
 import { assembleCellResult } from '../../src/run/assemble.js';
+import { RETPOLINE_THUNK_RUNS } from '../../src/report/sequence-format.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
 import { ICOUNT_SHIFT } from '../../src/vm/timing.js';
@@ -133,6 +134,19 @@ describe('instruction counting under TCG (qemu backend, default kernels)', () =>
       expect(ret.indirect!.mechanism, `${id} retpoline`).toBe('retpoline-thunk');
       expect(off.indirect!.mechanism, `${id} spectre_v2=off`).toBe('plain-indirect');
       expect(off.indirect!.fit!.slope, `${id}: jmp *reg < retpoline thunk`).toBeLessThan(ret.indirect!.fit!.slope);
+      for (const [s, cell] of [
+        [ret, cells[pairs.findIndex((p) => p.id === id && p.boot === 'retpoline')]!.result],
+        [off, cells[pairs.findIndex((p) => p.id === id && p.boot === 'mitigations-off')]!.result],
+      ] as const) {
+        // The two chains are the same machine code outside the tail-call sequence, on all 34 programs …
+        expect(cell.jitSymmetry, `${s.key}: ${JSON.stringify(cell.jitSymmetry?.differences)}`).toMatchObject({ verdict: 'identical', programs: 34, programsDiffering: 0 });
+        expect(s.withheldReason, s.key).toBeNull();
+        // … so the exact saving is the two sequences' instructions, counted in the images: the instructions a
+        // taken tail call runs in each, plus the retpoline thunk's call, mov %rcx,(%rsp) and ret.
+        const [d, x] = (['direct', 'indirect'] as const).map((v) => cell.jitSymmetry!.sequences.find((q) => q.variant === v)!);
+        const thunk = x!.mechanism === 'retpoline-thunk' ? RETPOLINE_THUNK_RUNS : 0;
+        expect(s.indirect!.fit!.slope - s.direct!.fit!.slope, `${s.key}: ${d!.executed} direct, ${x!.executed} indirect in the image`).toBeCloseTo(x!.executed + thunk - d!.executed, 9);
+      }
       rows.push(`${id}: direct ${ret.direct!.fit!.slope.toFixed(2)}/${off.direct!.fit!.slope.toFixed(2)}, indirect retpoline ${ret.indirect!.fit!.slope.toFixed(2)}, jmp *reg ${off.indirect!.fit!.slope.toFixed(2)} instr/call`);
     }
     console.log(`[icount] instructions per tail call (shift ${ICOUNT_SHIFT}):\n${rows.join('\n')}`);

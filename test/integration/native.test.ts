@@ -166,6 +166,9 @@ describe('running-kernel cell on this machine', () => {
     const indirect = c.variants.find((v) => v.variant === 'indirect')!;
     expect(direct.jit?.mechanism).toBe('direct-jump');
     expect(expectedIndirect(spectreV2)).toContain(indirect.jit?.mechanism);
+    // The host's JIT images of the two chains: the same instructions outside the tail-call sequence.
+    expect(c.jitSymmetry, JSON.stringify(c.jitSymmetry?.differences)).toMatchObject({ verdict: 'identical', programs: 34, programsDiffering: 0 });
+    expect(c.jitSymmetry!.sequences.map((q) => q.variant)).toEqual(['direct', 'indirect']);
     const d = robustSlope(direct);
     const i = robustSlope(indirect);
     console.log(`[native ${os.release()}, ${spectreV2}] direct ${d.slope.toFixed(2)} [${d.ci.map((x) => x.toFixed(2)).join(', ')}] ns/call, indirect (${indirect.jit?.mechanism}) ${i.slope.toFixed(2)} [${i.ci.map((x) => x.toFixed(2)).join(', ')}] ns/call`);

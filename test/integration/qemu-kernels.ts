@@ -14,6 +14,7 @@ import type { AgentOutput } from '../../src/measure/agent-output.types.js';
 import { interleavedOrder } from '../../src/measure/sweep-order.js';
 import { afterAll, expect } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
+import { proveSymmetry } from '../../src/measure/jit-symmetry.js';
 
 export const TEST_KERNELS = {
   oldest: { id: '5.10-cloud', source: { type: 'debian', suite: 'bullseye', package: 'linux-image-cloud-amd64' } },
@@ -102,6 +103,9 @@ export function expectSweepProvesJumps(agent: AgentOutput, p: TestRunParams): vo
   const indirect = agent.variants.find((v) => v.variant === 'indirect')?.jit?.mechanism;
   expect(indirect).toBeDefined();
   expect(['direct-jump', 'nop', 'unknown']).not.toContain(indirect);
+  // The two chains are the same machine code outside the tail-call sequence, on all 34 programs.
+  const symmetry = proveSymmetry(agent.variants.find((v) => v.variant === 'direct')?.jit, agent.variants.find((v) => v.variant === 'indirect')?.jit);
+  expect(symmetry, JSON.stringify(symmetry.differences)).toMatchObject({ verdict: 'identical', programs: 34, programsDiffering: 0 });
   expect(agent.fingerprint?.spectreV2).not.toBe('');
   expect(agent.fingerprint?.cpuModel).not.toBe('');
   expect(agent.sweep?.order).toBe('interleaved');

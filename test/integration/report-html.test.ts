@@ -23,6 +23,7 @@ let problems: string[];
 let tableRows: number;
 let emulatedCells: number;
 let firstTableTop: number;
+let sequenceRows: string[];
 
 beforeAll(async () => {
   report = await openHtmlReport([FIXTURE_ROOT, ICOUNT_ROOT], { baseline: FIXTURE_ROOT });
@@ -31,6 +32,7 @@ beforeAll(async () => {
   tableRows = await page.locator('table.cells tbody tr').count();
   firstTableTop = await page.locator('table.cells').first().evaluate((t) => t.getBoundingClientRect().top + window.scrollY);
   emulatedCells = await page.locator('table.cells td.emulated').count();
+  sequenceRows = await page.locator('table.sequences tbody tr').allInnerTexts();
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'report.png'), fullPage: true });
 }, 120_000);
@@ -51,6 +53,14 @@ describe('HTML report in headless chromium', () => {
   it('has the table of every cell, emulated ones marked', () => {
     expect(tableRows).toBe(fixtureModels().length + ICOUNT_CELLS);
     expect(emulatedCells).toBe(fixtureModels().filter((m) => m.accelerator === 'tcg').length + ICOUNT_CELLS);
+  });
+
+  it('lists the tail-call sequences of every kernel, instruction by instruction, from the JIT proof of the -icount run', () => {
+    // Four kernels: the direct sequence (the same under both boots), the retpoline thunk, the plain jmp *reg.
+    expect(sequenceRows).toHaveLength(4 * 3);
+    expect(sequenceRows.filter((r) => r.includes('direct: patched jmp rel32') && r.includes('retpoline, mitigations-off'))).toHaveLength(4);
+    expect(sequenceRows.filter((r) => r.includes('16 + 3 in the thunk') && r.includes('jmp __x86_indirect_thunk_rcx'))).toHaveLength(4);
+    expect(sequenceRows.filter((r) => r.includes('indirect: plain jmp *reg') && r.includes('jmp *%rcx'))).toHaveLength(4);
   });
 
   it('opens with one overview chart per figure kind, above the tables: every kernel and boot, one unit each', () => {

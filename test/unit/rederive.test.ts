@@ -8,7 +8,7 @@ import { writeReports } from '../../src/report/write-reports.js';
 import { readAgentStream, readRunDir } from '../../src/results/load.js';
 import { rederiveCell } from '../../src/run/rederive.js';
 
-const RUN = path.join(import.meta.dirname, '..', 'fixtures', 'results', 'raw-stream', '2026-12-01T13-49-00Z-0b08d4');
+const RUN = path.join(import.meta.dirname, '..', 'fixtures', 'results', 'raw-stream', '2026-12-07T02-50-56Z-922155');
 
 describe('rederiveCell on a real run', async () => {
   const { cells, problems } = await readRunDir(RUN);
