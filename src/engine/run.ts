@@ -177,6 +177,9 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   );
   if (signal.aborted) return interrupted();
   if (fetched.refused) return fromKernelFailures(fetched.failures);
+  // The user's own kernel is what the run is for: a patch that does not apply or a tree that does not build
+  // ends the run here, before any reference kernel boots, instead of in the report at the end.
+  if (fetched.failures.some((f) => f.kernelId !== undefined && run.userKernels.includes(f.kernelId))) return fromKernelFailures(fetched.failures);
   const fetchOutcome = fetched.failures.length > 0 ? fromKernelFailures(fetched.failures) : OK;
 
   const payload = await c.deps.ensurePayload({ signal });

@@ -35,6 +35,8 @@ export interface PreparedRun {
   cells: Cell[];
   /** Cells that already have a result (resume): they are not run again. */
   done: Set<string>;
+  /** The user's own kernels (--tree, --kernel PATH): the run is for them, so their failing to build stops it. */
+  userKernels: string[];
   resumed: boolean;
 }
 
@@ -47,7 +49,7 @@ async function isFile(p: string): Promise<boolean> {
 }
 
 /** A short id for the user's own kernel, derived from its path ("bzImage" alone says little). */
-function userKernelId(prefix: string, p: string): string {
+export function userKernelId(prefix: string, p: string): string {
   const parts = path.resolve(p).split(path.sep).filter(Boolean);
   const name = parts.slice(-2).join('-').replace(/[^A-Za-z0-9._-]/g, '-');
   return `${prefix}-${name}`.slice(0, 60);
@@ -105,7 +107,7 @@ export async function prepareRun(r: RunRequest): Promise<Result<PreparedRun, str
     }
     lockFile = runLock;
   }
-  return ok({ runId, runDir, matrix, matrixFile: r.matrixFile, lockFile, cells: cells.value, done: new Set(), resumed: false });
+  return ok({ runId, runDir, matrix, matrixFile: r.matrixFile, lockFile, cells: cells.value, done: new Set(), resumed: false, userKernels: users.value.added.map((k) => k.id) });
 }
 
 async function prepareResume(r: RunRequest): Promise<Result<PreparedRun, string[]>> {
@@ -129,5 +131,6 @@ async function prepareResume(r: RunRequest): Promise<Result<PreparedRun, string[
   const done = new Set(found.cells.map((c) => c.cell.cellId));
   const runLock = runLockFile(runDir);
   const lockFile = (await isFile(runLock)) ? runLock : lockPathFor(meta.matrixFile);
-  return ok({ runId, runDir, matrix: matrix.value, matrixFile: meta.matrixFile, lockFile, cells, done, resumed: true });
+  // A resumed run is past its first fetch: the user's kernel built then (or the run stopped there).
+  return ok({ runId, runDir, matrix: matrix.value, matrixFile: meta.matrixFile, lockFile, cells, done, resumed: true, userKernels: [] });
 }
