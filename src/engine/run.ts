@@ -17,7 +17,7 @@ import { err, ok, type Result } from '../util/result.js';
 import { scheduleCells } from '../run/schedule.js';
 import { createNativeBackend } from '../vm/native.js';
 import { resolveTiming, timingText, type Timing } from '../vm/timing.js';
-import { prepareRun, type PreparedRun } from '../run/prepare.js';
+import { prepareRun, type PreparedRun, type TreeBuildFlags } from '../run/prepare.js';
 import { runCell } from '../run/run-cell.js';
 import { concurrencyTracker, type ConcurrencyTracker } from '../run/concurrency.js';
 import { runPool } from '../util/pool.js';
@@ -39,6 +39,8 @@ export interface RunInput {
   benches?: readonly string[];
   tree?: string;
   patches?: readonly string[];
+  /** --ref, --base, --fragment for --tree, as `tailmatrix build` takes them. */
+  treeBuild?: TreeBuildFlags;
   compareWith?: readonly string[];
   resume?: string;
   resultsRoot: string;
@@ -138,6 +140,7 @@ async function startRun(input: RunInput, now: Date): Promise<Result<PreparedRun,
     benches: input.benches ?? [],
     tree: input.tree,
     patches: input.patches ?? [],
+    treeBuild: input.treeBuild,
     compareWith: input.compareWith ?? [],
     resume: input.resume,
     resultsRoot: input.resultsRoot,

@@ -20,10 +20,18 @@ export interface RunRequest {
   benches: readonly string[];
   tree?: string;
   patches: readonly string[];
+  /** `build`'s flags for --tree: --ref, --base, --fragment (absent: the schema's defaults). */
+  treeBuild?: TreeBuildFlags;
   compareWith: readonly string[];
   resume?: string;
   resultsRoot: string;
   now?: Date;
+}
+
+export interface TreeBuildFlags {
+  ref?: string;
+  base?: 'tinyconfig' | 'defconfig' | 'vng';
+  fragments?: readonly string[];
 }
 
 export interface PreparedRun {
@@ -67,13 +75,19 @@ async function userKernels(r: RunRequest): Promise<Result<{ ids: string[]; added
       added.push({ id: userKernelId('local', arg), source: { type: 'local', path: path.resolve(arg) } });
     else errors.push(`--kernel ${arg}: neither a kernel id of the matrix (${[...known].join(', ')}) nor a kernel image file`);
   }
+  const b = r.treeBuild ?? {};
   if (r.tree !== undefined) {
+    const fragments = b.fragments !== undefined && b.fragments.length > 0 ? b.fragments.map((f) => path.resolve(f)) : undefined;
     added.push({
       id: userKernelId('tree', r.tree),
-      // Base and fragments: the schema's defaults, the project's minimal benchmark config.
-      source: buildSource.parse({ type: 'build', tree: path.resolve(r.tree), patches: r.patches.map((p) => path.resolve(p)) }),
+      // As `tailmatrix build --tree`: --ref, --base and --fragment, else the schema's defaults (the project's
+      // minimal benchmark config on tinyconfig, the tree as checked out now).
+      source: buildSource.parse({ type: 'build', tree: path.resolve(r.tree), patches: r.patches.map((p) => path.resolve(p)), ...(b.ref !== undefined ? { ref: b.ref } : {}), ...(b.base !== undefined ? { base: b.base } : {}), ...(fragments !== undefined ? { fragments } : {}) }),
     });
-  } else if (r.patches.length > 0) errors.push('--patch needs --tree');
+  } else {
+    if (r.patches.length > 0) errors.push('--patch needs --tree');
+    for (const [flag, given] of [['--ref', b.ref !== undefined], ['--base', b.base !== undefined], ['--fragment', (b.fragments?.length ?? 0) > 0]] as const) if (given) errors.push(`${flag} needs --tree`);
+  }
   for (const id of r.compareWith) if (!known.has(id)) errors.push(`--compare-with ${id}: no such kernel in the matrix`);
   if (r.compareWith.length > 0 && added.length === 0) errors.push('--compare-with needs a kernel path in --kernel or --tree');
   return errors.length > 0 ? err(errors) : ok({ ids: added.length > 0 ? [...r.compareWith] : ids, added });
