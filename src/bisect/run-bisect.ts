@@ -11,6 +11,7 @@ import { err, ok, type Result } from '../util/result.js';
 import { unitLabel } from '../analysis/units.js';
 import { checkEnds, DEFAULT_REPEAT_CAP, type Rule, type Verdict } from './decide.js';
 import { firstParentRange, resolveEnds, topLevel } from './git-range.js';
+import { notKernelCommit } from './kernel-tree.js';
 import { bisectLog } from './log.js';
 import type { Metric } from './metric.js';
 import { writeBisectReports } from './report.js';
@@ -187,6 +188,11 @@ export async function runBisect(opts: BisectOptions): Promise<Result<BisectOutco
   if (!tree.ok) return bad(typeof tree.error === 'string' ? tree.error : tree.error.message);
   const ends = await resolveEnds(tree.value, opts.good, opts.bad);
   if (!ends.ok) return bad(typeof ends.error === 'string' ? ends.error : ends.error.message);
+  // Not a kernel tree: every build would fail and every commit be skipped. Said once, before any build.
+  for (const end of [ends.value.good, ends.value.bad]) {
+    const notKernel = await notKernelCommit(tree.value, end.sha);
+    if (notKernel !== undefined) return bad(notKernel);
+  }
   for (const [what, name, items] of [['boot', opts.boot, opts.matrix.boots], ['bench', opts.bench, opts.matrix.benchmarks]] as const) {
     const p = pickNamed<{ name: string }>(items, name, what);
     if (!p.ok) return bad(p.error);

@@ -12,7 +12,8 @@ export interface MetricCommandOptions {
   bench?: string;
   boot?: string;
   repeatCap?: string;
-  matrix: string;
+  /** Absent: ./matrix.json when there is one, else the built-in default (src/bisect/default-matrix.ts). */
+  matrix?: string;
   accel?: 'auto' | 'kvm' | 'tcg';
   backend?: 'auto' | 'qemu' | 'vng';
 }
@@ -34,7 +35,7 @@ export function withMetricOptions(cmd: Command): Command {
     .option('--bench <name>', 'benchmark of the matrix (default: the first)')
     .option('--boot <name>', 'boot configuration of the matrix (default: the first)')
     .option('--repeat-cap <n>', 'most runs of one commit while a timed figure straddles the threshold', String(DEFAULT_REPEAT_CAP))
-    .option('-m, --matrix <file>', 'matrix file (benchmarks, boots, runner)', 'matrix.json')
+    .option('-m, --matrix <file>', 'matrix file (benchmarks, boots, runner); default: ./matrix.json, or without one the built-in default (boot retpoline, benchmark test-run)')
     .addOption(new Option('--accel <accel>', 'accelerator; auto probes KVM by booting').choices(['auto', 'kvm', 'tcg']))
     .addOption(new Option('--backend <backend>', 'VM backend').choices(['auto', 'qemu', 'vng']));
 }

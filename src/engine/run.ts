@@ -17,7 +17,7 @@ import { err, ok, type Result } from '../util/result.js';
 import { scheduleCells } from '../run/schedule.js';
 import { createNativeBackend } from '../vm/native.js';
 import { resolveTiming, timingText, type Timing } from '../vm/timing.js';
-import { prepareRun, type PreparedRun } from '../run/prepare.js';
+import { prepareRun, type PreparedRun, type TreeBuildFlags } from '../run/prepare.js';
 import { runCell } from '../run/run-cell.js';
 import { concurrencyTracker, type ConcurrencyTracker } from '../run/concurrency.js';
 import { runPool } from '../util/pool.js';
@@ -39,6 +39,8 @@ export interface RunInput {
   benches?: readonly string[];
   tree?: string;
   patches?: readonly string[];
+  /** --ref, --base, --fragment for --tree, as `tailmatrix build` takes them. */
+  treeBuild?: TreeBuildFlags;
   compareWith?: readonly string[];
   resume?: string;
   resultsRoot: string;
@@ -138,6 +140,7 @@ async function startRun(input: RunInput, now: Date): Promise<Result<PreparedRun,
     benches: input.benches ?? [],
     tree: input.tree,
     patches: input.patches ?? [],
+    treeBuild: input.treeBuild,
     compareWith: input.compareWith ?? [],
     resume: input.resume,
     resultsRoot: input.resultsRoot,
@@ -177,6 +180,9 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   );
   if (signal.aborted) return interrupted();
   if (fetched.refused) return fromKernelFailures(fetched.failures);
+  // The user's own kernel is what the run is for: a patch that does not apply or a tree that does not build
+  // ends the run here, before any reference kernel boots, instead of in the report at the end.
+  if (fetched.failures.some((f) => f.kernelId !== undefined && run.userKernels.includes(f.kernelId))) return fromKernelFailures(fetched.failures);
   const fetchOutcome = fetched.failures.length > 0 ? fromKernelFailures(fetched.failures) : OK;
 
   const payload = await c.deps.ensurePayload({ signal });

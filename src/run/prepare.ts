@@ -20,10 +20,18 @@ export interface RunRequest {
   benches: readonly string[];
   tree?: string;
   patches: readonly string[];
+  /** `build`'s flags for --tree: --ref, --base, --fragment (absent: the schema's defaults). */
+  treeBuild?: TreeBuildFlags;
   compareWith: readonly string[];
   resume?: string;
   resultsRoot: string;
   now?: Date;
+}
+
+export interface TreeBuildFlags {
+  ref?: string;
+  base?: 'tinyconfig' | 'defconfig' | 'vng';
+  fragments?: readonly string[];
 }
 
 export interface PreparedRun {
@@ -35,6 +43,8 @@ export interface PreparedRun {
   cells: Cell[];
   /** Cells that already have a result (resume): they are not run again. */
   done: Set<string>;
+  /** The user's own kernels (--tree, --kernel PATH): the run is for them, so their failing to build stops it. */
+  userKernels: string[];
   resumed: boolean;
 }
 
@@ -47,7 +57,7 @@ async function isFile(p: string): Promise<boolean> {
 }
 
 /** A short id for the user's own kernel, derived from its path ("bzImage" alone says little). */
-function userKernelId(prefix: string, p: string): string {
+export function userKernelId(prefix: string, p: string): string {
   const parts = path.resolve(p).split(path.sep).filter(Boolean);
   const name = parts.slice(-2).join('-').replace(/[^A-Za-z0-9._-]/g, '-');
   return `${prefix}-${name}`.slice(0, 60);
@@ -65,13 +75,19 @@ async function userKernels(r: RunRequest): Promise<Result<{ ids: string[]; added
       added.push({ id: userKernelId('local', arg), source: { type: 'local', path: path.resolve(arg) } });
     else errors.push(`--kernel ${arg}: neither a kernel id of the matrix (${[...known].join(', ')}) nor a kernel image file`);
   }
+  const b = r.treeBuild ?? {};
   if (r.tree !== undefined) {
+    const fragments = b.fragments !== undefined && b.fragments.length > 0 ? b.fragments.map((f) => path.resolve(f)) : undefined;
     added.push({
       id: userKernelId('tree', r.tree),
-      // Base and fragments: the schema's defaults, the project's minimal benchmark config.
-      source: buildSource.parse({ type: 'build', tree: path.resolve(r.tree), patches: r.patches.map((p) => path.resolve(p)) }),
+      // As `tailmatrix build --tree`: --ref, --base and --fragment, else the schema's defaults (the project's
+      // minimal benchmark config on tinyconfig, the tree as checked out now).
+      source: buildSource.parse({ type: 'build', tree: path.resolve(r.tree), patches: r.patches.map((p) => path.resolve(p)), ...(b.ref !== undefined ? { ref: b.ref } : {}), ...(b.base !== undefined ? { base: b.base } : {}), ...(fragments !== undefined ? { fragments } : {}) }),
     });
-  } else if (r.patches.length > 0) errors.push('--patch needs --tree');
+  } else {
+    if (r.patches.length > 0) errors.push('--patch needs --tree');
+    for (const [flag, given] of [['--ref', b.ref !== undefined], ['--base', b.base !== undefined], ['--fragment', (b.fragments?.length ?? 0) > 0]] as const) if (given) errors.push(`${flag} needs --tree`);
+  }
   for (const id of r.compareWith) if (!known.has(id)) errors.push(`--compare-with ${id}: no such kernel in the matrix`);
   if (r.compareWith.length > 0 && added.length === 0) errors.push('--compare-with needs a kernel path in --kernel or --tree');
   return errors.length > 0 ? err(errors) : ok({ ids: added.length > 0 ? [...r.compareWith] : ids, added });
@@ -105,7 +121,7 @@ export async function prepareRun(r: RunRequest): Promise<Result<PreparedRun, str
     }
     lockFile = runLock;
   }
-  return ok({ runId, runDir, matrix, matrixFile: r.matrixFile, lockFile, cells: cells.value, done: new Set(), resumed: false });
+  return ok({ runId, runDir, matrix, matrixFile: r.matrixFile, lockFile, cells: cells.value, done: new Set(), resumed: false, userKernels: users.value.added.map((k) => k.id) });
 }
 
 async function prepareResume(r: RunRequest): Promise<Result<PreparedRun, string[]>> {
@@ -129,5 +145,6 @@ async function prepareResume(r: RunRequest): Promise<Result<PreparedRun, string[
   const done = new Set(found.cells.map((c) => c.cell.cellId));
   const runLock = runLockFile(runDir);
   const lockFile = (await isFile(runLock)) ? runLock : lockPathFor(meta.matrixFile);
-  return ok({ runId, runDir, matrix: matrix.value, matrixFile: meta.matrixFile, lockFile, cells, done, resumed: true });
+  // A resumed run is past its first fetch: the user's kernel built then (or the run stopped there).
+  return ok({ runId, runDir, matrix: matrix.value, matrixFile: meta.matrixFile, lockFile, cells, done, resumed: true, userKernels: [] });
 }

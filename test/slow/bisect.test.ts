@@ -2,7 +2,8 @@
 // (test/slow/linux-6.1-history.ts), one of which stops the verifier from recording tail-call poke
 // descriptors (constant-key tail calls become indirect jumps: the "direct" figure rises to the
 // indirect one) and one of which does not compile. Real builds (incremental, ccache), real TCG boots.
-// The run is interrupted after its first measurement and resumed, as a user's Ctrl-C would be.
+// The run is interrupted after its first measurement and resumed, as a user's Ctrl-C would be. Then the
+// `git bisect run` line of docs/bisect.md runs verbatim in the same tree and must name the same commit.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -10,7 +11,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOG_FILE } from '../../src/bisect/run-bisect.js';
 import { STATE_FILE, type BisectState } from '../../src/bisect/state.js';
+import { execa } from 'execa';
 import { startCli } from '../support/run-cli.js';
+import { documentedBisectRun, PREFIX_VARIABLE, projectWithTailmatrix, THRESHOLD_VARIABLE } from '../support/documented-bisect.js';
 import { ensureLinux61History, type History } from './linux-6.1-history.js';
 
 /** A cold build competes with whatever else runs on 2 cores; the bisection itself builds incrementally. */
@@ -111,6 +114,32 @@ describe('tailmatrix bisect on a linux-source-6.1 history', () => {
         console.log(`[bisect] ${s.commit.sha.slice(0, 12)} ${s.role} ${s.verdict ?? '?'}: ${b}, ${s.runs.length} run(s) ${s.runs.map((r) => `${(r.wallMs / 1000).toFixed(0)} s`).join(' ')}, step ${(s.wallMs / 1000).toFixed(0)} s`);
       }
       console.log(report);
+
+      // docs/bisect.md's own `git bisect run` line, verbatim, from the tree (no matrix.json there: the built-in
+      // default), through a project folder with tailmatrix installed, the threshold midway between the ends'
+      // figures as the page says to pick it. git names the same commit; the broken one is skipped (125).
+      const ends = state.steps.filter((s) => s.role === 'good-end' || s.role === 'bad-end').map((s) => s.runs[0]?.value);
+      expect(ends.every((v) => v !== undefined), JSON.stringify(state.steps.map((s) => s.role))).toBe(true);
+      const threshold = ((ends[0] as number) + (ends[1] as number)) / 2;
+      const prefix = projectWithTailmatrix(path.join(work, 'project'));
+      git(h.dir, 'bisect', 'start', bad, good);
+      let documented;
+      try {
+        documented = await execa('bash', ['-c', documentedBisectRun()], {
+          cwd: h.dir,
+          env: { [PREFIX_VARIABLE]: prefix, [THRESHOLD_VARIABLE]: String(threshold), CI: 'true' },
+          reject: false,
+          all: true,
+        });
+      } finally {
+        git(h.dir, 'bisect', 'reset');
+      }
+      console.log(documented.all);
+      expect(documented.exitCode, documented.all).toBe(0);
+      expect(documented.stdout).toContain(`${noPoke} is the first bad commit`);
+      expect(documented.all).toContain('no --matrix and no matrix.json here: the built-in default');
+      expect(documented.all).toMatch(/skip: .*build failed/);
+      expect(treeSnapshot(h.dir)).toBe(before);
     },
     TIMEOUT_MS,
   );

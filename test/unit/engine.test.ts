@@ -23,10 +23,20 @@ afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
+/** The x86 boot protocol's setup header (0x55AA, "HdrS", protocol 2.15): what the local source checks. */
+function setupHeader(): Buffer {
+  const b = Buffer.alloc(0x400);
+  b.writeUInt16LE(0xaa55, 0x1fe);
+  b.write('HdrS', 0x202, 'latin1');
+  b.writeUInt16LE(0x020f, 0x206);
+  return b;
+}
+
 async function project(kernels: { id: string; missing?: boolean }[]) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-engine-'));
   dirs.push(dir);
-  for (const k of kernels) if (!k.missing) await writeFile(path.join(dir, `${k.id}.img`), `not a real kernel: ${k.id}`);
+  // Never booted (the backend replays), but `--kernel PATH` images are checked: an x86 setup header, then the id.
+  for (const k of kernels) if (!k.missing) await writeFile(path.join(dir, `${k.id}.img`), Buffer.concat([setupHeader(), Buffer.from(`not a real kernel: ${k.id}`)]));
   const matrix = {
     kernels: kernels.map((k) => ({ id: k.id, source: { type: 'local', path: `${k.id}.img` } })),
     boots: [{ name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' }],
@@ -130,6 +140,22 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     expect(result.outcome.kind === 'bad-input' && result.outcome.messages.join()).toMatch(/gone: source.path: no kernel image at/);
     expect(events.filter((e) => e.type === 'cell-not-run').map((e) => e.type === 'cell-not-run' && e.cellId)).toEqual(['gone__retpoline__test-run']);
     expect(events.filter((e) => e.type === 'cell-end')).toHaveLength(1);
+  });
+
+  it("the user's own kernel failing (--kernel PATH that is no bzImage) stops the run before any reference cell boots", async () => {
+    const p = await project([{ id: 'ref' }]);
+    const notImage = path.join(p.dir, 'vmlinux');
+    await writeFile(notImage, Buffer.concat([Buffer.from('\x7fELF', 'latin1'), Buffer.alloc(0x400)]));
+    const booted: string[] = [];
+    const events: RunEvent[] = [];
+    const result = await runMatrix(
+      { matrixFile: p.matrixFile, resultsRoot: p.resultsRoot, runner: { parallel: 1 }, kernelArgs: [notImage], compareWith: ['ref'] },
+      { emit: (e) => events.push(e), deps: deps(replayBackend((id) => (booted.push(id), 'ok'))) },
+    );
+    expect(result.outcome.kind).toBe('bad-input');
+    expect(result.outcome.kind === 'bad-input' && result.outcome.messages.join()).toMatch(/vmlinux is not an x86 bzImage: an ELF file \(vmlinux\?\)/);
+    expect(booted).toEqual([]);
+    expect(events.filter((e) => e.type === 'cell-end')).toHaveLength(0);
   });
 
   it('interrupted: keeps finished cells, marks run.json, and --resume runs only the missing cell', async () => {

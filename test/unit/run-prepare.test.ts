@@ -70,6 +70,14 @@ describe('prepareRun', () => {
     });
   });
 
+  it("--tree takes build's --ref, --base and --fragment (fragments resolved from the working directory)", async () => {
+    const req = await request();
+    const r = await prepareRun({ ...req, tree: '/src/linux', patches: [], treeBuild: { ref: 'v6.1', base: 'defconfig', fragments: ['my.config'] } });
+    expect(r.ok && r.value.matrix.kernels.at(-1)?.source).toMatchObject({ type: 'build', tree: '/src/linux', ref: 'v6.1', base: 'defconfig', fragments: [path.resolve('my.config')] });
+    const without = await prepareRun({ ...req, treeBuild: { ref: 'v6.1', base: 'vng', fragments: ['x.config'] } });
+    expect(!without.ok && without.error).toEqual(['--ref needs --tree', '--base needs --tree', '--fragment needs --tree']);
+  });
+
   it('names every bad flag', async () => {
     const r = await prepareRun(await request({ kernelArgs: ['nope'], compareWith: ['ref'], patches: ['x.patch'] }));
     expect(r.ok).toBe(false);

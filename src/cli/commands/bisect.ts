@@ -7,7 +7,7 @@ import type { DefineCommand } from './define.js';
 import { EXIT } from '../exit-codes.js';
 import { listrOptions } from '../renderer.js';
 import { abortOnSigint } from '../sigint.js';
-import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
+import { loadCheckMatrix } from '../../bisect/default-matrix.js';
 import { parseMetricOptions, withMetricOptions, type MetricCommandOptions } from '../metric-options.js';
 import { withProgressOptions } from '../options.js';
 import { runBisect, type BisectEvent } from '../../bisect/run-bisect.js';
@@ -70,7 +70,13 @@ async function bisect(o: BisectCommandOptions): Promise<number> {
     process.stderr.write(`error: ${m.error}\n`);
     return EXIT.badInput;
   }
-  const loaded = await loadMatrixOrThrow(o.matrix);
+  const found = await loadCheckMatrix(o.matrix);
+  if (!found.ok) {
+    process.stderr.write(`error: ${found.error.join('\n  ')}\n`);
+    return EXIT.badInput;
+  }
+  const loaded = found.value;
+  if (loaded.builtIn && !o.quiet) process.stderr.write(`no --matrix and no matrix.json here: the built-in default (boot ${loaded.matrix.boots[0]!.name}, benchmark ${loaded.matrix.benchmarks[0]!.name})\n`);
   const { signal, unwire } = abortOnSigint('interrupted: stopping the build or VM, keeping what was measured');
   let result: Awaited<ReturnType<typeof runBisect>> | undefined;
   const tasks = new Listr(

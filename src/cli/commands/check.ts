@@ -3,7 +3,7 @@
 // option or no QEMU). For users who drive `git bisect run` or ktest themselves.
 import { Command } from 'commander';
 import type { DefineCommand } from './define.js';
-import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
+import { loadCheckMatrix } from '../../bisect/default-matrix.js';
 import { abortOnSigint } from '../sigint.js';
 import { EXIT } from '../exit-codes.js';
 import { parseMetricOptions, withMetricOptions, type MetricCommandOptions } from '../metric-options.js';
@@ -23,12 +23,15 @@ async function check(o: CheckCommandOptions): Promise<number> {
   const m = parseMetricOptions(o);
   if (!m.ok) return fail(m.error);
   if (m.value.threshold === undefined) return fail('--threshold is required: check compares one kernel with it');
-  const loaded = await loadMatrixOrThrow(o.matrix).catch((e: Error) => e);
-  if (loaded instanceof Error) return fail(loaded.message);
+  const found = await loadCheckMatrix(o.matrix);
+  // Every reason, on one line each: "matrix.json is not a valid matrix:" alone leaves the user guessing.
+  if (!found.ok) return fail(found.error.join('\n  '));
+  const loaded = found.value;
   const { signal, unwire } = abortOnSigint('interrupted');
   const say = (line: string) => {
     if (!o.quiet) process.stderr.write(`check: ${line}\n`);
   };
+  if (loaded.builtIn) say(`no --matrix and no matrix.json here: the built-in default (boot ${loaded.matrix.boots[0]!.name}, benchmark ${loaded.matrix.benchmarks[0]!.name})`);
   try {
     const r = await runCheck({
       ...m.value,
@@ -37,6 +40,7 @@ async function check(o: CheckCommandOptions): Promise<number> {
       tree: o.tree,
       matrix: m.value.runnerOverrides(loaded.matrix),
       matrixFile: loaded.file,
+      builtInMatrix: loaded.builtIn,
       signal,
       onBuild: (e) => {
         if (e.type === 'phase') say(`build: ${e.phase}`);
@@ -61,7 +65,7 @@ export const defineCheckCommand: DefineCommand = (setExit) =>
   withMetricOptions(
     new Command('check')
       .description('measure one kernel against a threshold and exit 0 good, 1 bad, 125 skip (for git bisect run)')
-      .option('--kernel <id>', 'a kernel of the matrix')
+      .option('--kernel <id|path>', 'a kernel of the matrix, or a path to a kernel image (bzImage) you built')
       .option('--tree <dir>', 'a git tree, built as checked out now (uncommitted changes included), in a clone under the cache'),
   )
     .option('-q, --quiet', 'only the verdict line')

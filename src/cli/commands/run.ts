@@ -19,6 +19,9 @@ export interface RunCommandOptions {
   bench: string[];
   tree?: string;
   patch: string[];
+  ref?: string;
+  base?: 'tinyconfig' | 'defconfig' | 'vng';
+  fragment: string[];
   compareWith: string[];
   parallel?: string;
   replicates?: string;
@@ -61,6 +64,7 @@ export function runInput(opts: RunCommandOptions): RunInput {
     benches: opts.bench,
     tree: opts.tree,
     patches: opts.patch,
+    treeBuild: { ref: opts.ref, base: opts.base, fragments: opts.fragment },
     compareWith: opts.compareWith,
     resume: opts.resume,
     resultsRoot: opts.results,
@@ -110,6 +114,10 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('--bench <name>', 'only these benchmarks (repeatable, comma-separated)', collectList, [])
     .option('--tree <dir>', 'build this kernel tree (with --patch files) and run it')
     .option('--patch <file>', 'patch applied to --tree before building (repeatable)', collectList, [])
+    // The same build flags as `tailmatrix build --tree`.
+    .option('--ref <commit>', 'with --tree: build this commit, tag or branch instead of the tree as checked out now')
+    .addOption(new Option('--base <config>', 'with --tree: the config base (default tinyconfig)').choices(['tinyconfig', 'defconfig', 'vng']))
+    .option('--fragment <file>', 'with --tree: config fragment instead of the project one (repeatable)', collectList, [])
     .option('--compare-with <id>', 'with a path in --kernel or --tree: also run these matrix kernels', collectList, [])
     .option('-j, --parallel <n>', 'cells at once (default: one timed cell at a time; under instruction counting, from cores and memory)')
     .option('--replicates <n>', 'run each cell this many times, each in its own boot (default: runner.replicates, 1)')

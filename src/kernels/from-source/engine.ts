@@ -172,7 +172,8 @@ async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, 
     } else {
       const c = await configure(m, plan.inputs.base, plan.fragments);
       if (!c.ok) {
-        if (c.error.kind === 'make') return err(c.error.message);
+        // The log holds make's whole output: name it, as a failed compile does.
+        if (c.error.kind === 'make') return err(`kernel configure failed (log: ${logFile})\n${c.error.message}`);
         const lines = c.error.lines;
         for (const l of lines) log.write(`config check: ${l}\n`);
         return err(badInput(`the kernel config lacks options the benchmarks need (${lines.length}):\n  ${lines.join('\n  ')}`));

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { err, ok } from '../../util/result.js';
 import { sha256File } from '../cache.js';
+import { imageFormat } from '../image-format.js';
 import { badInput, type KernelSourceDriver } from '../source.js';
 
 async function kind(p: string): Promise<'file' | 'dir' | undefined> {
@@ -23,6 +24,10 @@ export const localSourceDriver: KernelSourceDriver<'local'> = {
     const abs = (p: string) => path.resolve(ctx.matrixDir, p);
     const vmlinuz = abs(s.path);
     if ((await kind(vmlinuz)) !== 'file') return err(badInput(`source.path: no kernel image at ${vmlinuz}`));
+    // A vmlinux or an arm64 Image would fail in QEMU with little said: refuse it here, saying what it is.
+    const format = await imageFormat(vmlinuz);
+    if (!format.ok) return err(badInput(`source.path: ${format.error}`));
+    ctx.log(`${vmlinuz}: ${format.value.description}`);
     const modulesDir = s.modules !== undefined ? abs(s.modules) : undefined;
     if (modulesDir !== undefined && (await kind(modulesDir)) !== 'dir') return err(badInput(`source.modules: no directory at ${modulesDir}`));
     const config = s.config !== undefined ? abs(s.config) : undefined;
