@@ -16,6 +16,18 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
+/**
+ * The exit code of a command-line parse error (unknown option, missing required option or argument, invalid
+ * choice, extra argument), per command. 64 (EX_USAGE) everywhere, except `check`: under `git bisect run` any
+ * code 1..127 other than 125 marks the commit bad, so a typo would name a "first bad" commit without measuring
+ * anything; 128 makes git bisect abort instead (the same code check uses for every problem that is not the kernel's).
+ */
+const PARSE_ERROR_EXIT: Readonly<Record<string, number>> = { check: 128 };
+
+export function parseErrorExit(command: string): number {
+  return PARSE_ERROR_EXIT[command] ?? EXIT.badInput;
+}
+
 const CODE_OF: Record<Outcome['kind'], number> = {
   ok: EXIT.ok,
   regression: EXIT.regression,
