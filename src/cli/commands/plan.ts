@@ -1,8 +1,6 @@
 import { Command } from 'commander';
 import { collectList } from '../options.js';
 import type { DefineCommand } from './define.js';
-import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
-import { githubMatrix, planCells } from '../../run/plan.js';
 import { UserError } from '../../util/result.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -16,6 +14,7 @@ export const definePlanCommand: DefineCommand = (setExit) =>
     .option('--bench <name>', 'only these benchmarks', collectList, [])
     .option('--github', 'print a GitHub Actions strategy.matrix (JSON) instead of a table')
     .action(async (opts: { matrix: string; kernel: string[]; boot: string[]; bench: string[]; github?: boolean }) => {
+      const [{ loadMatrixOrThrow }, { githubMatrix, planCells }] = await Promise.all([import('../load-matrix-or-throw.js'), import('../../run/plan.js')]);
       const { matrix } = await loadMatrixOrThrow(opts.matrix);
       const cells = planCells(matrix, { kernels: opts.kernel, boots: opts.boot, benches: opts.bench });
       if (!cells.ok) throw new UserError('cannot plan the run:', cells.error);

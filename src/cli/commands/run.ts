@@ -2,14 +2,11 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ALLOW_UNSIGNED_HELP, collectList, withProgressOptions } from '../options.js';
 import type { DefineCommand } from './define.js';
-import { runMatrix, type RunInput } from '../../engine/run.js';
+import type { RunInput } from '../../engine/run.js';
 import type { RunEvent } from '../../engine/events.js';
-import { EventFeed } from '../views/feed.js';
-import { dryRunLines, runView } from '../views/run-view.js';
-import { listrOptions } from '../renderer.js';
 import { abortOnSigint } from '../sigint.js';
 import { finishWith } from '../exit-codes.js';
-import { annotateForGithub } from '../github-annotations.js';
+import { registerWithCache } from './fetch.js';
 import { UserError } from '../../util/result.js';
 
 export interface RunCommandOptions {
@@ -77,6 +74,14 @@ export function runInput(opts: RunCommandOptions): RunInput {
 /** The engine runs; the display follows its events; the outcome becomes the exit code. */
 export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const input = runInput(opts);
+  // Loaded here, not at the top: `tailmatrix --help` must not pay for the engine, listr2 and zod (bench/help-time.ts).
+  const [{ runMatrix }, { EventFeed }, { dryRunLines, runView }, { listrOptions }, { annotateForGithub }] = await Promise.all([
+    import('../../engine/run.js'),
+    import('../views/feed.js'),
+    import('../views/run-view.js'),
+    import('../renderer.js'),
+    import('../github-annotations.js'),
+  ]);
   const { signal, unwire } = abortOnSigint('interrupted: stopping VMs, keeping finished cells');
   const feed = new EventFeed<RunEvent>();
   try {
@@ -89,6 +94,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
       if (opts.dryRun) process.stdout.write(`${(await lines).join('\n')}\n`);
     }
     const result = await running;
+    if (result.run) await registerWithCache(input.matrixFile);
     if (result.run && !opts.dryRun) await annotateForGithub(path.join(result.run.runDir, 'summary.json'), process.env, process.stdout);
     return finishWith(result.outcome);
   } finally {
