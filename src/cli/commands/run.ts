@@ -32,6 +32,7 @@ export interface RunCommandOptions {
   unhardenHost?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  json?: boolean;
 }
 
 function parseCount(flag: string, v: string | undefined, max: number): number | undefined {
@@ -95,8 +96,17 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     }
     const result = await running;
     if (result.run) await registerWithCache(input.matrixFile);
-    if (result.run && !opts.dryRun) await annotateForGithub(path.join(result.run.runDir, 'summary.json'), process.env, process.stdout);
-    return finishWith(result.outcome);
+    // With --json, stdout holds the JSON document alone (GitHub annotations would break it).
+    if (result.run && !opts.dryRun && !opts.json) await annotateForGithub(path.join(result.run.runDir, 'summary.json'), process.env, process.stdout);
+    const code = finishWith(result.outcome);
+    // What a script needs next: where the run went (a dry run leaves no folder).
+    const runDir = result.run && !opts.dryRun ? result.run.runDir : undefined;
+    if (opts.json) {
+      const cells = result.results.map((r) => ({ id: r.cellId, kernel: r.kernel.id, status: r.status, ...(r.message !== undefined ? { message: r.message } : {}) }));
+      const doc = { runDir: runDir ?? null, runId: result.run?.runId ?? null, verdict: result.outcome.kind, exitCode: code, cells, planned: result.run?.cells.map((c) => c.id) ?? [] };
+      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    } else if (opts.quiet && runDir !== undefined) process.stdout.write(`${runDir}\n`);
+    return code;
   } finally {
     unwire();
   }
@@ -134,6 +144,7 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('--frozen-lockfile', 'fail when matrix.lock.json does not pin every kernel (CI)')
     .option('--allow-unsigned', ALLOW_UNSIGNED_HELP)
     .option('--baseline <file|dir>', 'previous summary.json or results dir: fail on a regression')
+    .option('--json', 'print one JSON object on stdout at the end: runDir, runId, verdict, exitCode, cells (id, kernel, status), planned cell ids')
     .option('--unharden-host', 'running-kernel cells: allow lowering bpf_jit_harden / kptr_restrict for the measurement (restored after)')
     .action(async (opts: RunCommandOptions) => {
       setExit(await runCommand(opts));
