@@ -7,7 +7,8 @@ import { cellUnit, num, pm } from './format.js';
 
 const ratioText = (c: CellSummary): string => {
   const k = c.comparison!;
-  const ci = k.ratioCi ? ` [${num(k.ratioCi[0])}, ${num(k.ratioCi[1])}]` : ' (interval unbounded: the direct slope may be 0)';
+  // Exact figures (instruction counts) have an interval of width 0: the ratio alone, marked exact.
+  const ci = !k.ratioCi ? ' (interval unbounded: the direct slope may be 0)' : num(k.ratioCi[0]) === num(k.ratioCi[1]) ? ' (exact)' : ` [${num(k.ratioCi[0])}, ${num(k.ratioCi[1])}]`;
   return `${num(k.ratio!)}×${ci} (${c.kernel.id} / ${c.boot.name})`;
 };
 

@@ -40,8 +40,9 @@ body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1400px}
 *{box-sizing:border-box}
 .table-wrap{max-width:100%;overflow-x:auto}
 table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
-td,th{overflow-wrap:anywhere}
+td,th{overflow-wrap:break-word}
 .warning{color:#8a5a00}
+td.num .warning,td.num .caveat{white-space:normal;display:inline-block;min-width:14rem;text-align:left}
 section.findings{border:1px solid #cfd8e3;background:#f4f8fc;padding:.25rem 1rem;margin:1rem 0}
 th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
