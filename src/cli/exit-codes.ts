@@ -1,5 +1,6 @@
 // Distinct exit codes so a CI job can tell what went wrong without parsing output.
 import type { Outcome } from '../run/outcome.js';
+import { forUser } from './invocation.js';
 export const EXIT = {
   ok: 0,
   /** A slope rose past the gate compared with the baseline. */
@@ -45,7 +46,8 @@ export function exitCodeOf(o: Outcome): number {
 
 /** Say on stderr what the outcome needs the user to know, and return its exit code. */
 export function finishWith(o: Outcome, stderr: { write(s: string): unknown } = process.stderr): number {
-  if (o.kind === 'bad-input' || o.kind === 'unavailable') for (const m of o.messages) stderr.write(`error: ${m}\n`);
-  else if (o.kind === 'interrupted') stderr.write(`interrupted: ${o.message}\n`);
+  // Hints ("run `tailmatrix lock`") in the command the user has (`npx tailmatrix lock` for a project install).
+  if (o.kind === 'bad-input' || o.kind === 'unavailable') for (const m of o.messages) stderr.write(`error: ${forUser(m)}\n`);
+  else if (o.kind === 'interrupted') stderr.write(`interrupted: ${forUser(o.message)}\n`);
   return exitCodeOf(o);
 }

@@ -3,6 +3,7 @@ import { EXIT, parseErrorExit } from './exit-codes.js';
 import { UserError } from '../util/result.js';
 import { commands } from './commands/index.js';
 import { TOOL_VERSION } from '../util/version.js';
+import { forUser } from './invocation.js';
 
 /**
  * commander settings are not inherited by `addCommand`: without this, only the root program throws on a parse
@@ -45,7 +46,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     if (e instanceof UserError) {
-      process.stderr.write(`error: ${e.message}\n${e.details.map((d) => `  ${d}\n`).join('')}`);
+      process.stderr.write(forUser(`error: ${e.message}\n${e.details.map((d) => `  ${d}\n`).join('')}`));
       return EXIT.badInput;
     }
     throw e;

@@ -33,7 +33,7 @@ function barsSpec(title: string, kind: FigureKind, xTitle: string, values: objec
   const u = UNIT_TEXT[unitOf(kind)];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle: subtitle(kind) },
+    title: { text: title, ...(subtitle(kind) ? { subtitle: subtitle(kind) } : {}) },
     width: { step: 40 },
     height: CHART_HEIGHT,
     data: { values },
@@ -100,7 +100,7 @@ function depthLinesSpec(title: string, kind: FigureKind, yTitle: string, series:
   const color = { field: 'variant', type: 'nominal', scale: VARIANT_SCALE, title: 'variant' } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle: subtitle(kind) },
+    title: { text: title, ...(subtitle(kind) ? { subtitle: subtitle(kind) } : {}) },
     width: CHART_WIDTH,
     height: CHART_HEIGHT,
     layer: [

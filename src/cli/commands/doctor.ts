@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { DefineCommand } from './define.js';
 import { EXIT } from '../exit-codes.js';
+import { forUser } from '../invocation.js';
 import { which } from '../../util/which.js';
 import { BROWSER_HINT, findBrowser } from '../../setup/browser.js';
 
@@ -116,11 +117,11 @@ export const defineDoctorCommand: DefineCommand = (setExit) =>
         const out = results.map((r) => ({ name: r.check.name, required: r.check.required, found: r.found ?? null, version: r.version ?? null, fix: r.check.fix }));
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } else {
-        process.stdout.write(`${formatResults(results)}\n`);
+        process.stdout.write(`${forUser(formatResults(results))}\n`);
       }
       const missing = results.filter((r) => r.check.required && !r.found);
       if (!opts.json) {
-        process.stdout.write(missing.length === 0 ? 'all required tools found\n' : `${missing.length} required tool(s) missing: \`tailmatrix setup\` installs them (\`--dry-run\` shows the apt command)\n`);
+        process.stdout.write(forUser(missing.length === 0 ? 'all required tools found\n' : `${missing.length} required tool(s) missing: \`tailmatrix setup\` installs them (\`--dry-run\` shows the apt command)\n`));
       }
       setExit(missing.length === 0 ? EXIT.ok : EXIT.unavailable);
     });
