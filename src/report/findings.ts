@@ -8,8 +8,10 @@ import { cellUnit, num, pm } from './format.js';
 const ratioText = (c: CellSummary): string => {
   const k = c.comparison!;
   // Exact figures (instruction counts) have an interval of width 0: the ratio alone, marked exact.
-  const ci = !k.ratioCi ? ' (interval unbounded: the direct slope may be 0)' : num(k.ratioCi[0]) === num(k.ratioCi[1]) ? ' (exact)' : ` [${num(k.ratioCi[0])}, ${num(k.ratioCi[1])}]`;
-  return `${num(k.ratio!)}×${ci} (${c.kernel.id} / ${c.boot.name})`;
+  // "7.43 [7.39, 7.46] ×": the interval before the sign, as every ratio in the reports reads.
+  if (!k.ratioCi) return `${num(k.ratio!)} × (interval unbounded: the direct slope may be 0; ${c.kernel.id} / ${c.boot.name})`;
+  if (num(k.ratioCi[0]) === num(k.ratioCi[1])) return `${num(k.ratio!)} × (exact; ${c.kernel.id} / ${c.boot.name})`;
+  return `${num(k.ratio!)} [${num(k.ratioCi[0])}, ${num(k.ratioCi[1])}] × (${c.kernel.id} / ${c.boot.name})`;
 };
 
 /** One sentence per figure kind with a direct-vs-indirect comparison, plus the retpoline's own price per kind. */

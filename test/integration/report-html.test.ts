@@ -76,7 +76,7 @@ describe('HTML report in headless chromium', () => {
 
   it('opens with what the run found: one sentence per figure kind, ratios with their interval', () => {
     expect(findingsTop).toBeLessThan(overviewTop);
-    expect(findingItems.find((f) => f.startsWith('Hardware timing'))).toMatch(/\d+\.\d\d× \[\d+\.\d\d, \d+\.\d\d\]/);
+    expect(findingItems.find((f) => f.startsWith('Hardware timing'))).toMatch(/\d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\] ×/);
     expect(findingItems.some((f) => f.startsWith('Exact instruction counts'))).toBe(true);
     expect(findingItems.some((f) => f.startsWith('Plain TCG'))).toBe(true);
   });

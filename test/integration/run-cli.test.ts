@@ -137,6 +137,11 @@ describe('tailmatrix run', () => {
     const resumed = await cli(...runArgs(), '--resume', runId!, '--json');
     expect(resumed.exitCode, resumed.all).toBe(0);
     expect(resumed.all).toContain('1 already done');
+    // Plain progress (CI): output lines name their cell, a finished cell its time, the step done/total.
+    expect(resumed.stderr).toMatch(/\[OUTPUT\] 5\.10-cloud__(off|retpoline)__test-run: /);
+    expect(resumed.stderr).toMatch(/\[COMPLETED\] 5\.10-cloud__(off|retpoline)__test-run: .*\(\d+ s\)/);
+    expect(resumed.stderr).toMatch(/\[COMPLETED\] Run cells.*: 1\/1 done/);
+    expect(resumed.stderr.split('\n')[0]).toMatch(/^Preparing the run/);
     // --json: stdout is one JSON document with the run directory, the verdict and the cells this invocation ran.
     expect(JSON.parse(resumed.stdout)).toEqual({
       runDir,

@@ -76,7 +76,9 @@ export function runInput(opts: RunCommandOptions): RunInput {
 export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const input = runInput(opts);
   // Loaded here, not at the top: `tailmatrix --help` must not pay for the engine, listr2 and zod (bench/help-time.ts).
-  const [{ runMatrix }, { EventFeed }, { dryRunLines, runView }, { listrOptions }, { annotateForGithub }] = await Promise.all([
+  // Something on screen at once: loading the engine and the matrix takes seconds on a slow machine.
+  if (!opts.quiet) process.stderr.write(`Preparing the run (${opts.matrix}, its lockfile) …\n`);
+  const [{ runMatrix }, { EventFeed }, { dryRunLines, runView }, { chooseRenderer, listrOptions }, { annotateForGithub }] = await Promise.all([
     import('../../engine/run.js'),
     import('../views/feed.js'),
     import('../views/run-view.js'),
@@ -91,7 +93,8 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     if (start) {
       const listr = listrOptions({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr });
       const lines = dryRunLines(feed, start.todo);
-      await runView(feed, start, { consoleLines: opts.verbose ?? false, listr }).run();
+      const plain = chooseRenderer({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }) === 'verbose';
+      await runView(feed, start, { consoleLines: opts.verbose ?? false, listr, plain }).run();
       if (opts.dryRun) process.stdout.write(`${(await lines).join('\n')}\n`);
     }
     const result = await running;
