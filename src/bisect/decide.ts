@@ -15,8 +15,8 @@ export interface Rule {
   origin: 'given' | 'midpoint';
 }
 
-/** Runs a timed step may take before it is decided on its mean. */
-export const DEFAULT_REPEAT_CAP = 5;
+import { DEFAULT_REPEAT_CAP } from './choices.js';
+export { DEFAULT_REPEAT_CAP };
 /** z for a 95 % normal interval of pooled runs. */
 const Z95 = 1.96;
 

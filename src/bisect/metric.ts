@@ -6,18 +6,14 @@ import { unitOf } from '../analysis/units.js';
 import { figureKindOf, type CellResult, type FigureKind } from '../results/cell-result.js';
 import { err, ok, type Result } from '../util/result.js';
 
-export const METRICS = ['direct', 'indirect', 'saving'] as const;
-export type Metric = (typeof METRICS)[number];
+import type { Metric } from './choices.js';
+export { METRICS, isMetric, type Metric } from './choices.js';
 
 export interface Measurement {
   value: number;
   /** 95 % interval of this one measurement. */
   ci: [number, number];
   kind: FigureKind;
-}
-
-export function isMetric(s: string): s is Metric {
-  return (METRICS as readonly string[]).includes(s);
 }
 
 /** Exact figures need no repeat: one run decides. */

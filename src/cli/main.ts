@@ -1,31 +1,52 @@
 import { Command, CommanderError } from 'commander';
-import { EXIT } from './exit-codes.js';
+import { EXIT, parseErrorExit } from './exit-codes.js';
 import { UserError } from '../util/result.js';
 import { commands } from './commands/index.js';
 import { TOOL_VERSION } from '../util/version.js';
+import { forUser } from './invocation.js';
+
+/**
+ * commander settings are not inherited by `addCommand`: without this, only the root program throws on a parse
+ * error and every subcommand calls process.exit(1), which CI reads as "regression" and `git bisect run` as "bad".
+ * `top` is the subcommand of the program a nested one belongs to (`cache prune` → cache): it picks the code.
+ */
+function throwOnParseErrors(cmd: Command, top: string): void {
+  cmd.exitOverride((e) => {
+    throw e.exitCode === 0 ? e : new CommanderError(parseErrorExit(top), e.code, e.message);
+  });
+  cmd.showHelpAfterError();
+  for (const sub of cmd.commands) throwOnParseErrors(sub, top);
+}
+
+/** The program with every command defined; `setExit` records the exit code the command's action chose. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('tailmatrix')
+    .description('What does one eBPF tail call cost, direct jump vs retpoline, across many kernels?')
+    .version(TOOL_VERSION)
+    .exitOverride((e) => {
+      throw e.exitCode === 0 ? e : new CommanderError(EXIT.badInput, e.code, e.message);
+    })
+    .showHelpAfterError();
+  for (const define of commands) {
+    const cmd = define(setExit);
+    throwOnParseErrors(cmd, cmd.name());
+    program.addCommand(cmd);
+  }
+  return program;
+}
 
 /** Parse argv, run one command, return its exit code. Never calls process.exit (tests call main()). */
 export async function main(argv: readonly string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const program = new Command('tailmatrix')
-    .description('What does one eBPF tail call cost, direct jump vs retpoline, across many kernels?')
-    .version(TOOL_VERSION)
-    .exitOverride()
-    .showHelpAfterError();
-  for (const define of commands) {
-    const cmd = define((code) => {
-      exitCode = code;
-    });
-    program.addCommand(cmd);
-  }
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
   try {
     await program.parseAsync(argv as string[]);
   } catch (e) {
-    if (e instanceof CommanderError) {
-      return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-    }
+    if (e instanceof CommanderError) return e.exitCode;
     if (e instanceof UserError) {
-      process.stderr.write(`error: ${e.message}\n${e.details.map((d) => `  ${d}\n`).join('')}`);
+      process.stderr.write(forUser(`error: ${e.message}\n${e.details.map((d) => `  ${d}\n`).join('')}`));
       return EXIT.badInput;
     }
     throw e;

@@ -1,8 +1,7 @@
 // The options `bisect` and `check` share: which figure (metric, benchmark, boot configuration), the
 // rule (threshold, repeat cap) and where the cell runs (matrix, accelerator, backend).
 import { Option, type Command } from 'commander';
-import { DEFAULT_REPEAT_CAP } from '../bisect/decide.js';
-import { isMetric, METRICS, type Metric } from '../bisect/metric.js';
+import { DEFAULT_REPEAT_CAP, isMetric, METRICS, type Metric } from '../bisect/choices.js';
 import type { Matrix } from '../matrix/schema.js';
 import { err, ok, type Result } from '../util/result.js';
 

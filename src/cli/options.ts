@@ -4,7 +4,7 @@ export const collectList = (value: string, previous: string[]): string[] => [...
 
 /** `-q` and `--verbose`, the same on every command that shows progress (src/cli/renderer.ts decides). */
 export function withProgressOptions(cmd: Command, verbose = 'plain line-by-line progress'): Command {
-  return cmd.option('-q, --quiet', 'no progress output').option('-v, --verbose', verbose);
+  return cmd.option('-q, --quiet', 'no progress output (run: prints only the run directory)').option('-v, --verbose', verbose);
 }
 
 export const ALLOW_UNSIGNED_HELP = 'without gpgv or the Debian keyring, use Debian indexes unverified (recorded in the lockfile and the report)';

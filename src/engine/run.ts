@@ -3,6 +3,7 @@
 // tests and other commands (bisect) drive it alike. Finished cells are on disk before the next one
 // starts; run.json records the run's life; Ctrl-C (the signal) stops VMs and keeps what finished.
 import { setMaxListeners } from 'node:events';
+import { rm } from 'node:fs/promises';
 import { fetchAll } from '../kernels/index.js';
 import { ensurePayload } from '../guest/payload.js';
 import { loadMatrix } from '../matrix/load.js';
@@ -126,6 +127,9 @@ export async function runMatrix(
   const meta = await initialMeta(run, deps.now());
   const outcome = await runSteps(c, todo, meta);
   if (!c.dryRun) await closeMeta(run.runDir, meta, metaStatus(outcome), deps.now());
+  // A dry run measures nothing: a new run's folder (it may hold a copy of the lock for a user's kernel) would
+  // be a stub without cells that `report results/*` refuses. A resumed run's folder is the user's: kept.
+  else if (!run.resumed) await rm(run.runDir, { recursive: true, force: true });
   return end(outcome, c.results, run);
 }
 

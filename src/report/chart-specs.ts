@@ -2,7 +2,7 @@
 // Every chart holds cells of ONE figure kind, so its axis has one unit; callers group by kind first.
 import type { TopLevelSpec } from 'vega-lite';
 import type { CellSummary, FitSummary, HardwareCurve, TrafficMethodSummary, VariantSummary } from '../analysis/summary-schema.js';
-import { KIND_NOTE, summaryKind, UNIT_TEXT, unitOf } from '../analysis/units.js';
+import { summaryKind, UNIT_TEXT, unitOf } from '../analysis/units.js';
 import type { FigureKind } from '../results/cell-result.js';
 
 /** Same colours for a variant in every chart: blue = direct jump, orange = indirect. */
@@ -22,20 +22,25 @@ function onlyKind(cells: readonly CellSummary[]): FigureKind {
   return [...kinds][0]!;
 }
 
-const subtitle = (kind: FigureKind) => (kind === 'hardware-ns' ? '' : KIND_NOTE[kind]);
+/**
+ * No per-chart caveat: a long subtitle set the chart's width (charts near 1440 px) and repeated the same
+ * sentence on every chart; the report states each kind's caveat once per section (html.ts).
+ */
+const subtitle = (_kind: FigureKind) => '';
 
 /** Bars of the per-call slope with CI whiskers, direct vs indirect side by side in each x group. */
 function barsSpec(title: string, kind: FigureKind, xTitle: string, values: object[], labelAngle = 0): TopLevelSpec {
   const u = UNIT_TEXT[unitOf(kind)];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle: subtitle(kind) },
+    title: { text: title, ...(subtitle(kind) ? { subtitle: subtitle(kind) } : {}) },
     width: { step: 40 },
     height: CHART_HEIGHT,
     data: { values },
     encoding: {
       // sort: null keeps the summary's (matrix) order instead of sorting names alphabetically.
-      x: { field: 'group', type: 'nominal', title: xTitle, sort: null, axis: { labelAngle } },
+      // labelLimit 0: full labels ("5.10-cloud / mitigations-off"), slanted rather than cut to "5.10-cloud / mitigati…".
+      x: { field: 'group', type: 'nominal', title: xTitle, sort: null, axis: { labelAngle, labelLimit: 0 } },
       xOffset: { field: 'variant', type: 'nominal', scale: { domain: VARIANT_SCALE.domain } },
       color: { field: 'variant', type: 'nominal', scale: VARIANT_SCALE, title: 'variant' },
     },
@@ -95,7 +100,7 @@ function depthLinesSpec(title: string, kind: FigureKind, yTitle: string, series:
   const color = { field: 'variant', type: 'nominal', scale: VARIANT_SCALE, title: 'variant' } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle: subtitle(kind) },
+    title: { text: title, ...(subtitle(kind) ? { subtitle: subtitle(kind) } : {}) },
     width: CHART_WIDTH,
     height: CHART_HEIGHT,
     layer: [

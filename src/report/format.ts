@@ -14,15 +14,15 @@ export const num = (x: number, d: number = DECIMALS): string => x.toFixed(d);
 /** The unit of a summary cell's figures (older summaries: ns). */
 export const cellUnit = (c: Pick<CellSummary, 'figureKind' | 'emulated'>): FigureUnit => unitOf(summaryKind(c));
 
-/** "2.31 ± 0.12" from a symmetric t interval. */
+/** "2.31 ± 0.12" from a symmetric t interval; an exact figure (an interval of width 0, e.g. instruction counts) alone: "± 0.00" would suggest a measurement error it does not have. */
 export function pm(value: number, ci: readonly [number, number]): string {
-  return `${num(value)} ± ${num((ci[1] - ci[0]) / 2)}`;
+  return ci[1] === ci[0] ? num(value) : `${num(value)} ± ${num((ci[1] - ci[0]) / 2)}`;
 }
 
 export const interval = (ci: readonly [number, number] | null, d: number = DECIMALS): string =>
   ci ? `[${num(ci[0], d)}, ${num(ci[1], d)}]` : '[unbounded]';
 
-/** "2.31 ± 0.12 ns/call", "11.00 ± 0.00 instr/call". */
+/** "2.31 ± 0.12 ns/call", "11.00 instr/call" (exact). */
 export function slopeText(fit: FitSummary | null | undefined, unit: FigureUnit): string {
   return fit ? `${pm(fit.slope, fit.slopeCi)} ${UNIT_TEXT[unit].perCall}` : '—';
 }

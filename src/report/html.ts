@@ -33,12 +33,19 @@ import {
 } from './format.js';
 import { renderSvg } from './render-svg.js';
 import { curveCells, curveLines, PROFILE_HEADER, profileRows } from './curve-format.js';
+import { findings } from './findings.js';
 import { isTrafficBenchmark, TRAFFIC_METHOD_TEXT, TRAFFIC_NUMERIC_COLUMNS, trafficNote, trafficRows, trafficTableHeader } from './traffic-format.js';
 import { SEQUENCE_HEADER, SEQUENCE_NOTE, sequenceRows, symmetryLine } from './sequence-format.js';
 
 const STYLE = `
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1400px}
+*{box-sizing:border-box}
+.table-wrap{max-width:100%;overflow-x:auto}
 table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}
+td,th{overflow-wrap:break-word}
+.warning{color:#8a5a00}
+td.num .warning,td.num .caveat{white-space:normal;display:inline-block;min-width:14rem;text-align:left}
+section.findings{border:1px solid #cfd8e3;background:#f4f8fc;padding:.25rem 1rem;margin:1rem 0}
 th,td{border:1px solid #ccc;padding:.3rem .5rem;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.failed td{background:#fdecea}
@@ -46,7 +53,8 @@ tr.failed td{background:#fdecea}
 .caveat{color:#b00020;font-weight:600}
 .note{background:#fff4d6;border-left:4px solid #e0a800;padding:.5rem 1rem}
 .charts{display:flex;flex-wrap:wrap;gap:1rem}
-figure.chart{margin:0;border:1px solid #eee;padding:.5rem}
+figure.chart{margin:0;border:1px solid #eee;padding:.5rem;max-width:100%}
+figure.chart svg{max-width:100%;height:auto}
 figcaption{font-size:.8rem;color:#555;max-width:420px}
 pre{background:#f6f8fa;padding:.5rem;overflow-x:auto;font-size:.8rem}
 .regression{color:#b00020;font-weight:600}
@@ -57,13 +65,19 @@ function td(text: string, cls = ''): string {
   return `<td${cls ? ` class="${cls}"` : ''}>${h(text)}</td>`;
 }
 
+/** A cell's warnings (e.g. a poor fit) next to the figure they qualify, not in a list screens below. */
+const warningsOf = (c: CellSummary): string => c.warnings.map((w) => `<br><span class="warning">⚠ ${h(w)}</span>`).join('');
+
+/** Wide tables scroll inside their own box: the page itself never scrolls sideways. */
+const wrap = (table: string): string => `<div class="table-wrap">${table}</div>`;
+
 function row(c: CellSummary): string {
   const failed = c.status !== 'ok';
   const caveat = directCaveat(c.direct);
   const unit = cellUnit(c);
   const direct = failed
     ? `<td class="num"><strong>${h(c.status)}</strong></td>`
-    : `<td class="num">${h(variantCostText(c.direct, unit))}${caveat ? `<br><span class="caveat">⚠ ${h(caveat)}</span>` : ''}</td>`;
+    : `<td class="num">${h(variantCostText(c.direct, unit))}${caveat ? `<br><span class="caveat">⚠ ${h(caveat)}</span>` : ''}${warningsOf(c)}</td>`;
   return (
     `<tr${failed ? ' class="failed"' : ''} data-key="${h(c.key)}">` +
     td(kernelText(c)) +
@@ -94,7 +108,7 @@ function trafficTables(cells: readonly CellSummary[]): string {
     );
     parts.push(
       `<h3 data-kind="${kind}">Under traffic: ${h(KIND_TITLE[kind])}</h3><p class="kind-note"><small>${h(KIND_NOTE[kind])}.</small></p>`,
-      `<table class="traffic" data-kind="${kind}"><thead><tr>${trafficTableHeader(unit).map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`,
+      wrap(`<table class="traffic" data-kind="${kind}"><thead><tr>${trafficTableHeader(unit).map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`),
       `<p><small>${h(trafficNote(unit))}</small></p>`,
     );
   }
@@ -133,7 +147,7 @@ function tables(cells: readonly CellSummary[]): string {
     const unit = cellUnit(of[0]!);
     parts.push(
       `<h3 data-kind="${kind}">${h(KIND_TITLE[kind])}</h3><p class="kind-note"><small>${h(KIND_NOTE[kind])}.</small></p>`,
-      `<table class="cells" data-kind="${kind}"><thead><tr>${cellTableHeader(unit).map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>\n${of.map(row).join('\n')}\n</tbody></table>`,
+      wrap(`<table class="cells" data-kind="${kind}"><thead><tr>${cellTableHeader(unit).map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>\n${of.map(row).join('\n')}\n</tbody></table>`),
       `<p><small>${h(methodNote(unit))}</small></p>`,
     );
   }
@@ -146,13 +160,21 @@ async function figure(kind: string, idPrefix: string, built: { spec: Parameters<
   return `<figure class="chart" data-chart="${kind}" data-series="${built.series}"${extra}>${svg}<figcaption>${h(caption)}</figcaption></figure>`;
 }
 
-const kindCaption = (kind: FigureKind): string => (kind === 'hardware-ns' ? '' : ` ${KIND_NOTE[kind]}.`);
+/** Captions no longer repeat the kind's caveat: each section states it once, above its charts (sectionNotes). */
+const kindCaption = (_kind: FigureKind): string => '';
+
+/** Each figure kind's caveat, once per section. */
+const sectionNotes = (cells: readonly CellSummary[]): string =>
+  [...byKind(cells).keys()]
+    .filter((k) => k !== 'hardware-ns')
+    .map((k) => `<p class="kind-note" data-kind="${k}"><small>${h(KIND_TITLE[k])}: ${h(KIND_NOTE[k])}.</small></p>`)
+    .join('');
 
 /** At the top: every kernel and boot configuration, one chart per figure kind (one unit per axis). */
 async function overview(cells: readonly CellSummary[]): Promise<string> {
   const ok = cells.filter((c) => c.status === 'ok' && (c.direct?.fit || c.indirect?.fit));
   if (ok.length === 0) return '';
-  const parts = ['<section class="overview"><h2>Overview: direct vs indirect, every kernel and boot configuration</h2><div class="charts">'];
+  const parts = [`<section class="overview"><h2>Overview: direct vs indirect, every kernel and boot configuration</h2>${sectionNotes(ok)}<div class="charts">`];
   let i = 0;
   for (const [kind, of] of byKind(ok)) {
     for (const [bench, ofBench] of byBenchmark(of)) {
@@ -221,16 +243,10 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
   const details = fitDetailRows(cells);
   if (details.length > 0) {
     parts.push(
-      `<details><summary>Fit details</summary><table class="fits"><thead><tr>${FIT_DETAIL_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>`,
+      `<details><summary>Fit details</summary><div class="table-wrap"><table class="fits"><thead><tr>${FIT_DETAIL_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>`,
       ...details.map((r) => `<tr>${r.map((x, i) => td(x, i < 3 ? '' : 'num')).join('')}</tr>`),
-      '</tbody></table></details>',
+      '</tbody></table></div></details>',
     );
-  }
-  const warned = cells.filter((c) => c.status === 'ok' && c.warnings.length > 0);
-  if (warned.length > 0) {
-    parts.push('<h3>Warnings</h3><ul class="warnings">');
-    for (const c of warned) for (const w of c.warnings) parts.push(`<li><code>${h(c.key)}</code>: ${h(w)}</li>`);
-    parts.push('</ul>');
   }
   const failed = cells.filter((c) => c.status !== 'ok');
   if (failed.length > 0) {
@@ -264,7 +280,7 @@ function retpolinePriceSection(prices: Summary['retpolinePrices']): string {
     const rows = retpolinePriceRows(of).map((r, i) => `<tr data-kernel="${h(of[i]!.kernel.id)}">${r.map((x, j) => td(x, j < 3 ? '' : 'num')).join('')}</tr>`);
     parts.push(
       `<h3 data-kind="${kind}">${h(KIND_TITLE[kind])}</h3>`,
-      `<table class="prices" data-kind="${kind}"><thead><tr>${RETPOLINE_PRICE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+      wrap(`<table class="prices" data-kind="${kind}"><thead><tr>${RETPOLINE_PRICE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`),
     );
   }
   parts.push(`<p><small>${h(RETPOLINE_PRICE_NOTE)}</small></p></section>`);
@@ -280,7 +296,7 @@ function baselineSection(b: BaselineSummary): string {
   });
   return (
     `<section class="baseline"><h2>Baseline</h2><p>Compared with <code>${h(b.source)}</code>. Gate: ${h(gateText(b.gate))}. <strong>${h(gateHeadline(b))}.</strong></p>` +
-    `<table><thead><tr>${BASELINE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>` +
+    wrap(`<table><thead><tr>${BASELINE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`) +
     (b.problems.length > 0 ? `<p>Failed or missing cells (each fails the gate):</p><ul>${b.problems.map((p) => `<li class="failed">${h(problemText(p))}</li>`).join('')}</ul>` : '') +
     '</section>'
   );
@@ -296,6 +312,7 @@ export async function renderHtml(s: Summary): Promise<string> {
     '<h1>tailmatrix: the cost of one eBPF tail call, direct jump vs indirect jump</h1>',
     `<p class="meta">Runs ${s.runs.map((r) => `<code>${h(r)}</code>`).join(', ')} · ${t.cells} cell(s): ${t.ok} ok, ${t.failed} failed, ${t.emulated} emulated · tailmatrix ${h(s.tool.version)}</p>`,
   ];
+  parts.push(`<section class="findings"><h2>What this run found</h2><ul>${findings(s).map((f) => `<li>${h(f)}</li>`).join('')}</ul></section>`);
   for (const n of kindNotices(s.cells)) parts.push(`<p class="note" data-level="${n.level}">${h(n.text)}</p>`);
   for (const n of s.notes) parts.push(`<p class="note">${h(n)}</p>`);
   parts.push(await overview(s.cells));

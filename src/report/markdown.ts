@@ -1,4 +1,5 @@
 // Markdown report, written to be pasted as-is into $GITHUB_STEP_SUMMARY.
+import { findings } from './findings.js';
 import { byKind, KIND_NOTE, KIND_TITLE } from '../analysis/units.js';
 import type { BaselineSummary, CellSummary, Summary } from '../analysis/summary-schema.js';
 import {
@@ -192,6 +193,7 @@ export function renderMarkdown(s: Summary): string {
     `Runs ${s.runs.map(code).join(', ')} · ${t.cells} cell(s): ${t.ok} ok, ${t.failed} failed, ${t.emulated} emulated · tailmatrix ${s.tool.version}`,
     '',
   ];
+  parts.push('## What this run found', '', ...findings(s).map((f) => `- ${f}`), '');
   for (const n of kindNotices(s.cells)) parts.push(`> [!${n.level.toUpperCase()}]\n> ${n.text}`, '');
   for (const n of s.notes) parts.push(`> [!NOTE]\n> ${n}`, '');
   for (const [name, cells] of byBenchmark(s.cells)) parts.push(benchmarkSection(name, cells));

@@ -1,5 +1,6 @@
 // Reporters behind one name → writer map: each turns the Summary into one file.
 import type { Summary } from '../analysis/summary-schema.js';
+import { REPORT_FORMATS, type ReportFormat } from './formats.js';
 import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
@@ -17,10 +18,9 @@ export const writers = {
   html: { fileName: 'report.html', render: async (s: Summary) => (await import('./html.js')).renderHtml(s) },
   json: { fileName: 'summary.json', render: renderJson },
   junit: { fileName: 'junit.xml', render: renderJunit },
-} as const satisfies Record<string, ReportWriter>;
+} as const satisfies Record<ReportFormat, ReportWriter>;
 
-export type ReportFormat = keyof typeof writers;
-export const REPORT_FORMATS = Object.keys(writers) as ReportFormat[];
+export { REPORT_FORMATS, type ReportFormat };
 
 export function isReportFormat(name: string): name is ReportFormat {
   return Object.hasOwn(writers, name);

@@ -24,6 +24,13 @@ let tableRows: number;
 let emulatedCells: number;
 let firstTableTop: number;
 let sequenceRows: string[];
+const overflow: Record<number, { page: number; outside: string[] }> = {};
+let findingsTop: number;
+let overviewTop: number;
+let findingItems: string[];
+let overviewText: string;
+let pageText: string;
+let warningCells: string[];
 
 beforeAll(async () => {
   report = await openHtmlReport([FIXTURE_ROOT, ICOUNT_ROOT], { baseline: FIXTURE_ROOT });
@@ -33,6 +40,24 @@ beforeAll(async () => {
   firstTableTop = await page.locator('table.cells').first().evaluate((t) => t.getBoundingClientRect().top + window.scrollY);
   emulatedCells = await page.locator('table.cells td.emulated').count();
   sequenceRows = await page.locator('table.sequences tbody tr').allInnerTexts();
+  for (const width of [1280, 1024]) {
+    await page.setViewportSize({ width, height: 900 });
+    overflow[width] = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      // Anything whose right edge passes the viewport, except inside a box that scrolls on its own (wide tables).
+      outside: [...document.querySelectorAll('body *')]
+        .filter((e) => !e.closest('.table-wrap, pre') && e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+        .map((e) => `${e.tagName.toLowerCase()}.${e.getAttribute('class') ?? ''}`)
+        .slice(0, 5),
+    }));
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  findingsTop = await page.locator('section.findings').evaluate((s) => s.getBoundingClientRect().top + window.scrollY);
+  overviewTop = await page.locator('section.overview').evaluate((s) => s.getBoundingClientRect().top + window.scrollY);
+  findingItems = await page.locator('section.findings li').allTextContents();
+  overviewText = (await page.locator('section.overview').textContent()) ?? '';
+  pageText = (await page.locator('body').textContent()) ?? '';
+  warningCells = await page.locator('table.cells td .warning').allTextContents();
   await mkdir(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: path.join(ARTIFACTS, 'report.png'), fullPage: true });
 }, 120_000);
@@ -46,6 +71,27 @@ const kindOf = (m: (typeof okModels)[number]) => (m.accelerator === 'kvm' ? 'har
 const unitWords = (kind: string | null) => (kind === 'instructions' ? 'instructions per tail call' : 'ns per tail call');
 
 describe('HTML report in headless chromium', () => {
+  it('never scrolls sideways at 1280 px or 1024 px: charts shrink to fit, wide tables scroll in their own box', () => {
+    expect(overflow[1280]).toEqual({ page: 0, outside: [] });
+    expect(overflow[1024]).toEqual({ page: 0, outside: [] });
+  });
+
+  it('opens with what the run found: one sentence per figure kind, ratios with their interval', () => {
+    expect(findingsTop).toBeLessThan(overviewTop);
+    expect(findingItems.find((f) => f.startsWith('Hardware timing'))).toMatch(/\d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\] ×/);
+    expect(findingItems.some((f) => f.startsWith('Exact instruction counts'))).toBe(true);
+    expect(findingItems.some((f) => f.startsWith('Plain TCG'))).toBe(true);
+  });
+
+  it('shows full x labels, exact counts without an interval, and warnings beside their figure', () => {
+    for (const c of charts) expect(c.text).not.toContain('…');
+    expect(charts.find((c) => c.kind === 'overview' && c.figureKind === 'instructions')!.text).toContain('5.10-cloud / mitigations-off');
+    expect(pageText).not.toContain('± 0.00');
+    // The fixtures' warnings (as in the golden report.md) sit in their cell's row, under its figure.
+    expect(warningCells).toContain('⚠ net.core.bpf_jit_harden=2: constant blinding forces the indirect path');
+    expect(warningCells.some((w) => w.startsWith('⚠ direct: not linear: slope over depths >= 4 is 3.09'))).toBe(true);
+  });
+
   it('renders without page errors, console errors or network requests', () => {
     expect(problems).toEqual([]);
   });
@@ -78,7 +124,9 @@ describe('HTML report in headless chromium', () => {
       // ("instructions per tail call" ends in "ns per tail call": match the word, not the suffix.)
       expect(c.text).not.toMatch(c.figureKind === 'instructions' ? /(^|[^a-z])ns per tail call/ : /instructions per tail call/);
     }
-    expect(overview.find((c) => c.figureKind === 'instructions')!.text).toContain("not the speculation cost of a retpoline");
+    // The kind's caveat once, above the section's charts, not on every chart.
+    expect(overviewText.split('not the speculation cost of a retpoline')).toHaveLength(2);
+    for (const c of charts) expect(c.text).not.toContain('not the speculation cost of a retpoline');
   });
 
   it('draws one direct-vs-indirect bar chart per kernel and figure kind, with a CI whisker per bar', () => {

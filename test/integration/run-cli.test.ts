@@ -80,8 +80,29 @@ describe('tailmatrix run', () => {
     expect(await runDirs()).toEqual([]);
   });
 
+  it('--dry-run with a kernel image given by path leaves no result folder behind for `report results/*` to trip on', async () => {
+    const fetched = await cli('fetch', '-m', path.join(dir, 'matrix.json'));
+    expect(fetched.exitCode, fetched.all).toBe(0);
+    const vmlinuz = fetched.stdout.trim().split('\t')[2]!;
+    expect(existsSync(vmlinuz)).toBe(true);
+    const res = await cli(...runArgs(), '--dry-run', '-q', '--accel', 'tcg', '--kernel', vmlinuz, '--boot', 'off');
+    expect(res.exitCode, res.all).toBe(0);
+    expect(res.stdout).toContain(`-kernel ${vmlinuz}`);
+    expect(await runDirs()).toEqual([]);
+  });
+
+  it('plan --json lists the cells with their kernel, boot, command line and benchmark', async () => {
+    const res = await cli('plan', '--json', '-m', path.join(dir, 'matrix.json'));
+    expect(res.exitCode).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual([
+      { id: '5.10-cloud__retpoline__test-run', kernel: '5.10-cloud', boot: 'retpoline', cmdline: 'spectre_v2=retpoline,generic', bench: 'test-run', replicate: 0 },
+      { id: '5.10-cloud__off__test-run', kernel: '5.10-cloud', boot: 'off', cmdline: 'spectre_v2=off', bench: 'test-run', replicate: 0 },
+    ]);
+  });
+
   it('Ctrl-C mid-run keeps the finished cell, leaves no QEMU, and --resume runs only what is missing', async () => {
-    const child = cli(...runArgs());
+    // -q: no progress, but the run directory on stdout (scripts need it even when the run is interrupted).
+    const child = cli(...runArgs(), '-q');
     // Wait for the first cell file, then interrupt while the second cell is booting.
     const started = Date.now();
     let cells: string[] = [];
@@ -103,6 +124,7 @@ describe('tailmatrix run', () => {
 
     const [runId] = await runDirs();
     const runDir = path.join(dir, 'results', runId!);
+    expect(res.stdout.trim()).toBe(runDir);
     const meta = JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8'));
     expect(meta.status).toBe('interrupted');
     expect(await readdir(path.join(runDir, 'cells'))).toEqual(cells);
@@ -112,9 +134,23 @@ describe('tailmatrix run', () => {
     expect(meta.accelerator).toBe('tcg');
     expect(first.emulated).toBe(true);
 
-    const resumed = await cli(...runArgs(), '--resume', runId!);
+    const resumed = await cli(...runArgs(), '--resume', runId!, '--json');
     expect(resumed.exitCode, resumed.all).toBe(0);
     expect(resumed.all).toContain('1 already done');
+    // Plain progress (CI): output lines name their cell, a finished cell its time, the step done/total.
+    expect(resumed.stderr).toMatch(/\[OUTPUT\] 5\.10-cloud__(off|retpoline)__test-run: /);
+    expect(resumed.stderr).toMatch(/\[COMPLETED\] 5\.10-cloud__(off|retpoline)__test-run: .*\(\d+ s\)/);
+    expect(resumed.stderr).toMatch(/\[COMPLETED\] Run cells.*: 1\/1 done/);
+    expect(resumed.stderr.split('\n')[0]).toMatch(/^Preparing the run/);
+    // --json: stdout is one JSON document with the run directory, the verdict and the cells this invocation ran.
+    expect(JSON.parse(resumed.stdout)).toEqual({
+      runDir,
+      runId,
+      verdict: 'ok',
+      exitCode: 0,
+      cells: [{ id: cells[0] === '5.10-cloud__off__test-run.json' ? '5.10-cloud__retpoline__test-run' : '5.10-cloud__off__test-run', kernel: '5.10-cloud', status: 'ok' }],
+      planned: ['5.10-cloud__retpoline__test-run', '5.10-cloud__off__test-run'],
+    });
     const after = (await readdir(path.join(runDir, 'cells'))).sort();
     expect(after).toEqual(['5.10-cloud__off__test-run.json', '5.10-cloud__retpoline__test-run.json']);
     // The first cell was not rerun: same file, same start time.

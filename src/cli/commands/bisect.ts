@@ -2,15 +2,12 @@
 // and the cells live in src/bisect; this file parses options, shows progress (step n of about
 // log2(range), commit, build phase, value, decision) and turns the outcome into an exit code.
 import { Command } from 'commander';
-import { Listr } from 'listr2';
 import type { DefineCommand } from './define.js';
 import { EXIT } from '../exit-codes.js';
-import { listrOptions } from '../renderer.js';
 import { abortOnSigint } from '../sigint.js';
-import { loadCheckMatrix } from '../../bisect/default-matrix.js';
 import { parseMetricOptions, withMetricOptions, type MetricCommandOptions } from '../metric-options.js';
 import { withProgressOptions } from '../options.js';
-import { runBisect, type BisectEvent } from '../../bisect/run-bisect.js';
+import type { BisectEvent } from '../../bisect/run-bisect.js';
 import type { BisectOutcome } from '../../bisect/outcome.js';
 
 interface BisectCommandOptions extends MetricCommandOptions {
@@ -59,7 +56,8 @@ function answer(o: BisectOutcome): string {
 }
 
 /** The shared listr options, plus: in plain (log) output, each new step title is a line of its own. */
-function progressOptions(o: BisectCommandOptions): never {
+async function progressOptions(o: BisectCommandOptions): Promise<never> {
+  const { listrOptions } = await import('../renderer.js');
   const base = listrOptions({ quiet: o.quiet, verbose: o.verbose, env: process.env, stream: process.stderr }) as { rendererOptions: object };
   return { ...base, rendererOptions: { ...base.rendererOptions, logTitleChange: true } } as never;
 }
@@ -70,6 +68,12 @@ async function bisect(o: BisectCommandOptions): Promise<number> {
     process.stderr.write(`error: ${m.error}\n`);
     return EXIT.badInput;
   }
+  // Loaded here, not at the top: `--help` must not pay for the bisection, listr2 and zod (bench/help-time.ts).
+  const [{ Listr }, { loadCheckMatrix }, { runBisect }] = await Promise.all([
+    import('listr2'),
+    import('../../bisect/default-matrix.js'),
+    import('../../bisect/run-bisect.js'),
+  ]);
   const found = await loadCheckMatrix(o.matrix);
   if (!found.ok) {
     process.stderr.write(`error: ${found.error.join('\n  ')}\n`);
@@ -78,7 +82,7 @@ async function bisect(o: BisectCommandOptions): Promise<number> {
   const loaded = found.value;
   if (loaded.builtIn && !o.quiet) process.stderr.write(`no --matrix and no matrix.json here: the built-in default (boot ${loaded.matrix.boots[0]!.name}, benchmark ${loaded.matrix.benchmarks[0]!.name})\n`);
   const { signal, unwire } = abortOnSigint('interrupted: stopping the build or VM, keeping what was measured');
-  let result: Awaited<ReturnType<typeof runBisect>> | undefined;
+  let result: Awaited<ReturnType<typeof import('../../bisect/run-bisect.js').runBisect>> | undefined;
   const tasks = new Listr(
     [
       {
@@ -104,7 +108,7 @@ async function bisect(o: BisectCommandOptions): Promise<number> {
         },
       },
     ],
-    progressOptions(o),
+    await progressOptions(o),
   );
   try {
     await tasks.run();

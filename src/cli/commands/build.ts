@@ -2,17 +2,13 @@
 // linux-source package, with patches and config fragments; prints "<release>\t<bzImage>" on stdout.
 // For bisecting and for feeding `run --kernel`; `run --tree` does the same inside a run.
 import { Command } from 'commander';
-import { Listr } from 'listr2';
 import type { DefineCommand } from './define.js';
 import { withProgressOptions } from '../options.js';
-import { listrOptions } from '../renderer.js';
 import { finishWith } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
-import { DEFAULT_FRAGMENT, type BuildOutcome } from '../../kernels/from-source/index.js';
-import { buildKernel } from '../../engine/build.js';
+import type { BuildOutcome } from '../../kernels/from-source/index.js';
+import { DEFAULT_FRAGMENT } from '../../kernels/from-source/default-fragments.js';
 import type { Outcome } from '../../run/outcome.js';
-import { buildSource } from '../../matrix/schema.js';
-import { formatIssues } from '../../matrix/load.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 /** The progress line is one make line; kbuild lines are short, compiler errors are not. */
@@ -35,7 +31,8 @@ interface BuildCommandOptions {
   allowExpiredIndex?: boolean;
 }
 
-function sourceFrom(o: BuildCommandOptions) {
+async function sourceFrom(o: BuildCommandOptions) {
+  const { buildSource } = await import('../../matrix/schema.js');
   const [suite, pkg] = (o.debianSource ?? '').split('/');
   return buildSource.safeParse({
     type: 'build',
@@ -50,7 +47,14 @@ function sourceFrom(o: BuildCommandOptions) {
 }
 
 async function runBuild(o: BuildCommandOptions): Promise<number> {
-  const parsed = sourceFrom(o);
+  // Loaded here, not at the top: `--help` must not pay for the build engine, listr2 and zod (bench/help-time.ts).
+  const [{ Listr }, { listrOptions }, { buildKernel }, { formatIssues }] = await Promise.all([
+    import('listr2'),
+    import('../renderer.js'),
+    import('../../engine/build.js'),
+    import('../../matrix/load.js'),
+  ]);
+  const parsed = await sourceFrom(o);
   const origins = [o.tree, o.tarball, o.debianSource].filter((x) => x !== undefined).length;
   if (!parsed.success || origins !== 1) {
     const why = parsed.success ? ['give exactly one of --tree, --tarball (with --sha256) or --debian-source suite/package'] : formatIssues(parsed.error.issues);

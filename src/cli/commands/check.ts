@@ -3,11 +3,9 @@
 // option or no QEMU). For users who drive `git bisect run` or ktest themselves.
 import { Command } from 'commander';
 import type { DefineCommand } from './define.js';
-import { loadCheckMatrix } from '../../bisect/default-matrix.js';
 import { abortOnSigint } from '../sigint.js';
-import { EXIT } from '../exit-codes.js';
 import { parseMetricOptions, withMetricOptions, type MetricCommandOptions } from '../metric-options.js';
-import { CHECK_EXIT, runCheck } from '../../bisect/check.js';
+import { EXIT, parseErrorExit } from '../exit-codes.js';
 
 interface CheckCommandOptions extends MetricCommandOptions {
   kernel?: string;
@@ -17,9 +15,13 @@ interface CheckCommandOptions extends MetricCommandOptions {
 
 async function check(o: CheckCommandOptions): Promise<number> {
   const fail = (message: string) => {
-    process.stderr.write(`check: ${message} (exit ${CHECK_EXIT.abort}: stops git bisect run)\n`);
-    return CHECK_EXIT.abort;
+    // The code of a bad option: whatever is not the kernel's fault aborts git bisect run (128).
+    const abort = parseErrorExit('check');
+    process.stderr.write(`check: ${message} (exit ${abort}: stops git bisect run)\n`);
+    return abort;
   };
+  // Loaded here, not at the top: `--help` must not pay for the analysis and zod (bench/help-time.ts).
+  const [{ loadCheckMatrix }, { runCheck }] = await Promise.all([import('../../bisect/default-matrix.js'), import('../../bisect/check.js')]);
   const m = parseMetricOptions(o);
   if (!m.ok) return fail(m.error);
   if (m.value.threshold === undefined) return fail('--threshold is required: check compares one kernel with it');

@@ -3,9 +3,8 @@ import path from 'node:path';
 import { Command } from 'commander';
 import type { DefineCommand } from './define.js';
 import { EXIT } from '../exit-codes.js';
-import { run } from '../../util/exec.js';
+import { forUser } from '../invocation.js';
 import { which } from '../../util/which.js';
-import { VNG_INSTALL_PREFIX } from '../../vm/vng-check.js';
 import { BROWSER_HINT, findBrowser } from '../../setup/browser.js';
 
 /** `--version` of a local tool answers at once; a bound only so a wedged binary cannot stall doctor. */
@@ -66,6 +65,8 @@ export const CHECKS: readonly Check[] = [
 
 /** Resolve a program on PATH, then in install-vng.sh's prefix (not on PATH when no link was made). */
 export async function findProgram(program: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  // Loaded on use (execa behind it): `--help` must stay light (bench/help-time.ts).
+  const { VNG_INSTALL_PREFIX } = await import('../../vm/vng-check.js');
   return (await which(program, env)) ?? (await which(path.join(VNG_INSTALL_PREFIX, 'bin', program), env));
 }
 
@@ -87,6 +88,7 @@ export async function runChecks(checks: readonly Check[] = CHECKS, env: NodeJS.P
       }
       const found = check.locate ? await check.locate(env) : await findProgram(check.program ?? check.name, env);
       if (found === undefined) return { check };
+      const { run } = await import('../../util/exec.js');
       const v = await run(found, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
       const line = v.ok ? (v.value.stdout || v.value.stderr).split('\n').find((l) => l.trim() !== '') : undefined;
       return { check, found, version: line?.trim() };
@@ -115,11 +117,11 @@ export const defineDoctorCommand: DefineCommand = (setExit) =>
         const out = results.map((r) => ({ name: r.check.name, required: r.check.required, found: r.found ?? null, version: r.version ?? null, fix: r.check.fix }));
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } else {
-        process.stdout.write(`${formatResults(results)}\n`);
+        process.stdout.write(`${forUser(formatResults(results))}\n`);
       }
       const missing = results.filter((r) => r.check.required && !r.found);
       if (!opts.json) {
-        process.stdout.write(missing.length === 0 ? 'all required tools found\n' : `${missing.length} required tool(s) missing: \`tailmatrix setup\` installs them (\`--dry-run\` shows the apt command)\n`);
+        process.stdout.write(forUser(missing.length === 0 ? 'all required tools found\n' : `${missing.length} required tool(s) missing: \`tailmatrix setup\` installs them (\`--dry-run\` shows the apt command)\n`));
       }
       setExit(missing.length === 0 ? EXIT.ok : EXIT.unavailable);
     });

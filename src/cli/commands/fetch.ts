@@ -1,19 +1,21 @@
 // `tailmatrix fetch` and `lock`: the kernels of the matrix into the cache (or only resolved into the lock),
 // shown from the fetch's events; failures become the exit code the way every command maps them.
 import { Command } from 'commander';
-import { Listr } from 'listr2';
 import { withMatrixKernelOptions, withProgressOptions } from '../options.js';
 import type { DefineCommand } from './define.js';
-import { loadMatrixOrThrow } from '../load-matrix-or-throw.js';
-import { listrOptions } from '../renderer.js';
 import { finishWith } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
-import { EventFeed } from '../views/feed.js';
-import { fetchTasks } from '../views/fetch-view.js';
-import { fetchAll } from '../../kernels/index.js';
 import type { FetchEvent } from '../../kernels/fetch-events.js';
-import { formatBytes, formatRate } from '../../kernels/progress.js';
-import { fromKernelFailures, OK } from '../../run/outcome.js';
+
+/** The cache is shared between projects: it learns this one's lockfile, so `cache prune` elsewhere keeps its kernels. */
+export async function registerWithCache(matrixFile: string): Promise<void> {
+  const [{ KernelCache }, { lockPathFor }, { registerLockfileOrWarn }] = await Promise.all([
+    import('../../kernels/cache.js'),
+    import('../../matrix/lock.js'),
+    import('../cache-pins.js'),
+  ]);
+  await registerLockfileOrWarn(KernelCache.fromEnv(), lockPathFor(matrixFile));
+}
 
 export interface FetchCommandOptions {
   matrix: string;
@@ -29,7 +31,20 @@ export interface FetchCommandOptions {
 
 /** Shared by `fetch` and `lock`. Ctrl-C aborts downloads (temp files are removed on the way out). */
 export async function runFetch(opts: FetchCommandOptions): Promise<number> {
+  // Loaded here, not at the top: `--help` must not pay for the fetchers, listr2 and zod (bench/help-time.ts).
+  const [{ Listr }, { loadMatrixOrThrow }, { listrOptions }, { EventFeed }, { fetchTasks }, { fetchAll }, { formatBytes, formatRate }, { fromKernelFailures, OK }] =
+    await Promise.all([
+      import('listr2'),
+      import('../load-matrix-or-throw.js'),
+      import('../renderer.js'),
+      import('../views/feed.js'),
+      import('../views/fetch-view.js'),
+      import('../../kernels/index.js'),
+      import('../../kernels/progress.js'),
+      import('../../run/outcome.js'),
+    ]);
   const loaded = await loadMatrixOrThrow(opts.matrix);
+  await registerWithCache(loaded.file);
   const { signal, unwire } = abortOnSigint('interrupted: removing partial downloads');
   const feed = new EventFeed<FetchEvent>();
   const started = Date.now();

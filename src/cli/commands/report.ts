@@ -1,13 +1,11 @@
 // tailmatrix report <dir…>: rebuild the reports from cell result files, merging several result
 // folders (several machines or CI jobs) into one report, optionally gated against a baseline.
 import { Command, Option } from 'commander';
-import { gate as gateSchema, type Gate } from '../../matrix/schema.js';
-import { REPORT_FORMATS } from '../../report/writers.js';
-import { writeReports } from '../../report/write-reports.js';
+import type { Gate } from '../../matrix/schema.js';
+import { REPORT_FORMATS } from '../../report/formats.js';
 import { UserError } from '../../util/result.js';
 import type { DefineCommand } from './define.js';
 import { finishWith } from '../exit-codes.js';
-import { annotateForGithub } from '../github-annotations.js';
 
 interface ReportFlags {
   out?: string;
@@ -19,7 +17,8 @@ interface ReportFlags {
   rederive?: boolean;
 }
 
-function gateFrom(flags: ReportFlags): Gate | undefined {
+async function gateFrom(flags: ReportFlags): Promise<Gate | undefined> {
+  const { gate: gateSchema } = await import('../../matrix/schema.js');
   if (flags.gateNs === undefined && flags.gatePct === undefined && flags.gateInstructions === undefined) return undefined;
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
   const parsed = gateSchema.safeParse({ thresholdNs: num(flags.gateNs), thresholdPct: num(flags.gatePct), instructions: num(flags.gateInstructions) });
@@ -41,11 +40,13 @@ export const defineReport: DefineCommand = (setExit) =>
     .action(async (dirs: string[], flags: ReportFlags) => {
       const outDir = flags.out ?? (dirs.length === 1 ? dirs[0] : undefined);
       if (outDir === undefined) throw new UserError('several result folders given: say where the merged report goes with --out');
+      // Loaded on use, not at the top: `--help` must not load the analysis and zod (bench/help-time.ts).
+      const [{ writeReports }, { annotateForGithub }] = await Promise.all([import('../../report/write-reports.js'), import('../github-annotations.js')]);
       const res = await writeReports({
         resultDirs: dirs,
         outDir,
         baseline: flags.baseline,
-        gate: gateFrom(flags),
+        gate: await gateFrom(flags),
         rederive: flags.rederive ?? false,
         formats: flags.format.split(',').map((f) => f.trim()).filter((f) => f !== ''),
         // In a GitHub Actions job the Markdown report also becomes the job's summary page.

@@ -2,14 +2,11 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ALLOW_UNSIGNED_HELP, collectList, withProgressOptions } from '../options.js';
 import type { DefineCommand } from './define.js';
-import { runMatrix, type RunInput } from '../../engine/run.js';
+import type { RunInput } from '../../engine/run.js';
 import type { RunEvent } from '../../engine/events.js';
-import { EventFeed } from '../views/feed.js';
-import { dryRunLines, runView } from '../views/run-view.js';
-import { listrOptions } from '../renderer.js';
 import { abortOnSigint } from '../sigint.js';
 import { finishWith } from '../exit-codes.js';
-import { annotateForGithub } from '../github-annotations.js';
+import { registerWithCache } from './fetch.js';
 import { UserError } from '../../util/result.js';
 
 export interface RunCommandOptions {
@@ -38,6 +35,7 @@ export interface RunCommandOptions {
   unhardenHost?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  json?: boolean;
 }
 
 function parseCount(flag: string, v: string | undefined, max: number): number | undefined {
@@ -81,6 +79,16 @@ export function runInput(opts: RunCommandOptions): RunInput {
 /** The engine runs; the display follows its events; the outcome becomes the exit code. */
 export async function runCommand(opts: RunCommandOptions): Promise<number> {
   const input = runInput(opts);
+  // Loaded here, not at the top: `tailmatrix --help` must not pay for the engine, listr2 and zod (bench/help-time.ts).
+  // Something on screen at once: loading the engine and the matrix takes seconds on a slow machine.
+  if (!opts.quiet) process.stderr.write(`Preparing the run (${opts.matrix}, its lockfile) …\n`);
+  const [{ runMatrix }, { EventFeed }, { dryRunLines, runView }, { chooseRenderer, listrOptions }, { annotateForGithub }] = await Promise.all([
+    import('../../engine/run.js'),
+    import('../views/feed.js'),
+    import('../views/run-view.js'),
+    import('../renderer.js'),
+    import('../github-annotations.js'),
+  ]);
   const { signal, unwire } = abortOnSigint('interrupted: stopping VMs, keeping finished cells');
   const feed = new EventFeed<RunEvent>();
   try {
@@ -89,12 +97,23 @@ export async function runCommand(opts: RunCommandOptions): Promise<number> {
     if (start) {
       const listr = listrOptions({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr });
       const lines = dryRunLines(feed, start.todo);
-      await runView(feed, start, { consoleLines: opts.verbose ?? false, listr }).run();
+      const plain = chooseRenderer({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }) === 'verbose';
+      await runView(feed, start, { consoleLines: opts.verbose ?? false, listr, plain }).run();
       if (opts.dryRun) process.stdout.write(`${(await lines).join('\n')}\n`);
     }
     const result = await running;
-    if (result.run && !opts.dryRun) await annotateForGithub(path.join(result.run.runDir, 'summary.json'), process.env, process.stdout);
-    return finishWith(result.outcome);
+    if (result.run) await registerWithCache(input.matrixFile);
+    // With --json, stdout holds the JSON document alone (GitHub annotations would break it).
+    if (result.run && !opts.dryRun && !opts.json) await annotateForGithub(path.join(result.run.runDir, 'summary.json'), process.env, process.stdout);
+    const code = finishWith(result.outcome);
+    // What a script needs next: where the run went (a dry run leaves no folder).
+    const runDir = result.run && !opts.dryRun ? result.run.runDir : undefined;
+    if (opts.json) {
+      const cells = result.results.map((r) => ({ id: r.cellId, kernel: r.kernel.id, status: r.status, ...(r.message !== undefined ? { message: r.message } : {}) }));
+      const doc = { runDir: runDir ?? null, runId: result.run?.runId ?? null, verdict: result.outcome.kind, exitCode: code, cells, planned: result.run?.cells.map((c) => c.id) ?? [] };
+      process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    } else if (opts.quiet && runDir !== undefined) process.stdout.write(`${runDir}\n`);
+    return code;
   } finally {
     unwire();
   }
@@ -136,6 +155,7 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('--frozen-lockfile', 'fail when matrix.lock.json does not pin every kernel (CI)')
     .option('--allow-unsigned', ALLOW_UNSIGNED_HELP)
     .option('--baseline <file|dir>', 'previous summary.json or results dir: fail on a regression')
+    .option('--json', 'print one JSON object on stdout at the end: runDir, runId, verdict, exitCode, cells (id, kernel, status), planned cell ids')
     .option('--unharden-host', 'running-kernel cells: allow lowering bpf_jit_harden / kptr_restrict for the measurement (restored after)')
     .action(async (opts: RunCommandOptions) => {
       setExit(await runCommand(opts));

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import type { DefineCommand } from './define.js';
 import { EXIT } from '../exit-codes.js';
-import { runSetup } from '../../setup/setup-script.js';
 
 export const defineSetupCommand: DefineCommand = (setExit) =>
   new Command('setup')
@@ -10,6 +9,7 @@ export const defineSetupCommand: DefineCommand = (setExit) =>
     .option('--dry-run', 'print the exact commands (apt-get …), change nothing')
     .option('--print-packages', "print this distribution's apt package names, one a line")
     .action(async (opts: { withTests?: boolean; dryRun?: boolean; printPackages?: boolean }) => {
+      const { runSetup } = await import('../../setup/setup-script.js');
       const res = await runSetup(opts);
       if (res.ok) {
         setExit(EXIT.ok);

@@ -12,6 +12,15 @@ export interface RunViewOptions {
   /** Guest console lines as task output (--verbose). */
   consoleLines: boolean;
   listr: never;
+  /** Plain line-by-line progress (CI, logs): output lines carry their cell's name, since cells interleave. */
+  plain?: boolean;
+}
+
+/** Cells finished of all planned: the "Run cells" title counts them as they end. */
+interface Tally {
+  done: number;
+  total: number;
+  show(): void;
 }
 
 export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOptions): Listr {
@@ -53,18 +62,21 @@ export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOp
       },
       {
         title: start.dryRun ? 'Commands each cell would run' : 'Run cells',
+        // (the title gains "(n at once)" and "done/total" once the engine says how it schedules them)
         task: async (_c, task) => {
           const e = await step((x) => (x.type === 'cells-start' || x.type === 'run-end' ? x : undefined));
           if (e?.type !== 'cells-start') return task.skip('no cell ran');
+          const base = task.title;
+          const tally: Tally = { done: 0, total: e.phases.reduce((n, p) => n + p.cells.length, 0), show: () => (task.title = `${base}: ${tally.done}/${tally.total} done`) };
+          tally.show();
           // The engine runs the phases in this order, each this many at once: the display follows it.
           const phaseTasks: ListrTask[] = e.phases.map((p) => ({
             title: p.kind === 'vm' ? `VM cells (${p.concurrency} at once)` : 'Running-kernel cells (this host, one at a time, no VM beside them)',
-            task: (_c1, t) => t.newListr(p.cells.map((id) => cellTask(feed, id, start, o)), { concurrent: p.concurrency, exitOnError: false }),
+            task: (_c1, t) => t.newListr(p.cells.map((id) => cellTask(feed, id, start, o, tally)), { concurrent: p.concurrency, exitOnError: false }),
           }));
           const only = e.phases.length === 1 ? e.phases[0] : undefined;
           if (only !== undefined) {
-            if (!start.dryRun) task.title = `Run cells (${only.concurrency} at once)`;
-            return task.newListr(only.cells.map((id) => cellTask(feed, id, start, o)), { concurrent: only.concurrency, exitOnError: false });
+            return task.newListr(only.cells.map((id) => cellTask(feed, id, start, o, tally)), { concurrent: only.concurrency, exitOnError: false });
           }
           return task.newListr(phaseTasks, { exitOnError: false });
         },
@@ -83,24 +95,32 @@ export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOp
   return new Listr(tasks, { ...(o.listr as object), exitOnError: false } as never);
 }
 
-function cellTask(feed: EventFeed<RunEvent>, cellId: string, start: RunStart, o: RunViewOptions): ListrTask {
+function cellTask(feed: EventFeed<RunEvent>, cellId: string, start: RunStart, o: RunViewOptions, tally: Tally): ListrTask {
   return {
     title: cellId,
     task: async (_c, sub) => {
+      let started: number | undefined;
+      const elapsed = () => (started === undefined ? '' : ` (${Math.round((Date.now() - started) / 1000)} s)`);
+      const out = (text: string) => (sub.output = o.plain ? `${cellId}: ${text}` : text);
       const end = await feed.until((x) => {
         if (!('cellId' in x) || x.cellId !== cellId) return x.type === 'run-end' ? x : undefined;
+        if (x.type === 'cell-start') started = Date.now();
         if (x.type === 'cell') {
           const ev = x.event;
-          if (ev.type === 'phase') sub.output = ev.phase;
-          else if (ev.type === 'progress') sub.output = ev.text;
-          else if (ev.type === 'console' && o.consoleLines) sub.output = ev.line;
+          if (ev.type === 'phase') out(`${ev.phase}${elapsed()}`);
+          else if (ev.type === 'progress') out(ev.text);
+          else if (ev.type === 'console' && o.consoleLines) out(ev.line);
           return undefined;
         }
         return x.type === 'cell-start' ? undefined : x;
       });
+      if (end?.type === 'cell-end') {
+        tally.done += 1;
+        tally.show();
+      }
       switch (end?.type) {
         case 'cell-end':
-          sub.title = `${cellId}: ${headline(end.result)}`;
+          sub.title = `${cellId}: ${headline(end.result)}${elapsed()}`;
           if (end.result.status === 'skipped') return sub.skip(sub.title);
           if (end.result.status !== 'ok') throw new Error(sub.title);
           return;
@@ -110,7 +130,8 @@ function cellTask(feed: EventFeed<RunEvent>, cellId: string, start: RunStart, o:
         case 'cell-not-run':
           return sub.skip(`${cellId}: ${end.reason}`);
         case 'cell-interrupted':
-          return sub.skip(`${cellId}: interrupted (rerun with --resume ${start.runId})`);
+          // ✖, not a skip: the cell was cut off, its figures are missing.
+          throw new Error(`${cellId}: interrupted${elapsed()} (rerun with --resume ${start.runId})`);
         default:
           return sub.skip(`${cellId}: not run`);
       }

@@ -22,10 +22,8 @@ export { checkConfig, formatConfigCheck, type ConfigCheck } from './config-check
 export { buildInputsHash, type BuildInputs, type SourceIdentity } from './keys.js';
 export { listBuildState, pruneBuildState, type BuildStateEntry } from './prune.js';
 
-/** The fragment every build gets unless the matrix names others. */
-export const DEFAULT_FRAGMENT = 'kernels/configs/tailmatrix.config';
-/** What the `vng` base adds to tinyconfig (before the matrix's fragments, which may override it). */
-export const VNG_FRAGMENT = 'kernels/configs/vng.config';
+import { DEFAULT_FRAGMENT, VNG_FRAGMENT } from './default-fragments.js';
+export { DEFAULT_FRAGMENT, VNG_FRAGMENT };
 
 /** A fragment path: relative to matrix.json when it exists there, else to the package (kernels/configs/…). */
 export function resolveFragment(file: string, matrixDir: string): string {
