@@ -3,6 +3,7 @@ import { EXIT } from './exit-codes.js';
 import { UserError } from '../util/result.js';
 import { commands } from './commands/index.js';
 import { TOOL_VERSION } from '../util/version.js';
+import { recoverAtStart } from '../vm/host-journal.js';
 
 /** Parse argv, run one command, return its exit code. Never calls process.exit (tests call main()). */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -18,6 +19,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
     program.addCommand(cmd);
   }
+  // A running-kernel cell that died before restoring the host's sysctls left a journal: restore first.
+  const recovered = await recoverAtStart();
+  if (recovered !== undefined) process.stderr.write(`tailmatrix: ${recovered}\n`);
   try {
     await program.parseAsync(argv as string[]);
   } catch (e) {

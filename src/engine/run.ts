@@ -122,6 +122,9 @@ export async function runMatrix(
   if (todo.length === 0) return end(await report(c), [], run);
 
   const meta = await initialMeta(run, deps.now());
+  // On disk before any cell: a run killed in its first cell (a native-only one never reaches the
+  // backend choice, which rewrites it) still leaves a run.json that --resume continues.
+  if (!c.dryRun) await writeRunMeta(run.runDir, meta);
   const outcome = await runSteps(c, todo, meta);
   if (!c.dryRun) await closeMeta(run.runDir, meta, metaStatus(outcome), deps.now());
   return end(outcome, c.results, run);
