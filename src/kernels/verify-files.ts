@@ -4,9 +4,18 @@
 // under the pinned hash). Size first (a stat), then SHA256 of every file: modules go into the
 // initramfs and vmlinuz is booted, so all of them count. The cost is one read of the kernel's files per
 // run and kernel (docs/reliability.md has the measured figure).
-import { lstat, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { sha256File } from './cache.js';
+
+/** Small files (nearly all modules) in one read: a stream per file costs more than the hashing. */
+const ONE_READ_BYTES = 4 * 1024 * 1024;
+
+async function hashOf(file: string, size: number, signal?: AbortSignal): Promise<string> {
+  if (size > ONE_READ_BYTES) return sha256File(file, signal);
+  return createHash('sha256').update(await readFile(file, { signal })).digest('hex');
+}
 
 export interface FileRecord {
   size: number;
@@ -21,7 +30,7 @@ export async function recordFiles(root: string, signal?: AbortSignal): Promise<R
       const r = rel === '' ? name : `${rel}/${name}`;
       const st = await lstat(path.join(root, r));
       if (st.isDirectory()) await walk(r);
-      else if (st.isFile()) out[r] = { size: st.size, sha256: await sha256File(path.join(root, r), signal) };
+      else if (st.isFile()) out[r] = { size: st.size, sha256: await hashOf(path.join(root, r), st.size, signal) };
     }
   };
   await walk('');
@@ -37,7 +46,7 @@ export async function verifyFiles(root: string, files: Readonly<Record<string, F
     else if (!st.isFile()) problems.push(`${rel} is no longer a regular file`);
     else if (st.size !== want.size) problems.push(`${rel} has ${st.size} bytes, ${want.size} recorded`);
     else {
-      const got = await sha256File(path.join(root, rel), signal);
+      const got = await hashOf(path.join(root, rel), st.size, signal);
       if (got !== want.sha256) problems.push(`${rel} hashes to sha256 ${got}, ${want.sha256} recorded`);
     }
     if (problems.length >= 3) break;

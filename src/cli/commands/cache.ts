@@ -7,6 +7,7 @@ import { isLockedBuild, referencedPaths } from '../../kernels/references.js';
 import { lockPathFor, readLock } from '../../matrix/lock.js';
 import { listBuildState, pruneBuildState } from '../../kernels/from-source/prune.js';
 import { UserError } from '../../util/result.js';
+import { addCacheVerify } from './cache-verify.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -71,5 +72,6 @@ export const defineCacheCommand: DefineCommand = (setExit) => {
       }
       setExit(EXIT.ok);
     });
+  addCacheVerify(cmd, setExit);
   return cmd;
 };
