@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -26,7 +27,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempPath(target);
   try {
-    const fh = await open(tmp, 'w');
+    // A fresh name, never a link: O_EXCL|O_NOFOLLOW (the rename then replaces a link at the target, never follows it).
+    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     try {
       await fh.writeFile(data);
       await fh.sync();
