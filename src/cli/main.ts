@@ -4,6 +4,7 @@ import { UserError } from '../util/result.js';
 import { commands } from './commands/index.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { recoverAtStart } from '../vm/host-journal.js';
+import { diskFullMessage, isDiskFull } from '../util/disk-full.js';
 
 /** Parse argv, run one command, return its exit code. Never calls process.exit (tests call main()). */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -27,6 +28,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (isDiskFull(e)) {
+      process.stderr.write(`error: ${await diskFullMessage(e)}\n`);
+      return EXIT.unavailable;
     }
     if (e instanceof UserError) {
       process.stderr.write(`error: ${e.message}\n${e.details.map((d) => `  ${d}\n`).join('')}`);

@@ -28,6 +28,7 @@ import type { Accelerator } from '../results/cell-result.js';
 import type { Emit, RunEvent } from './events.js';
 import { fromKernelFailures, OK, type Outcome } from '../run/outcome.js';
 import { closeMeta, initialMeta, writeRunMeta } from './run-meta.js';
+import { diskFullMessage, isDiskFull } from '../util/disk-full.js';
 
 export interface RunInput {
   matrixFile: string;
@@ -125,7 +126,16 @@ export async function runMatrix(
   // On disk before any cell: a run killed in its first cell (a native-only one never reaches the
   // backend choice, which rewrites it) still leaves a run.json that --resume continues.
   if (!c.dryRun) await writeRunMeta(run.runDir, meta);
-  const outcome = await runSteps(c, todo, meta);
+  let outcome: Outcome;
+  try {
+    outcome = await runSteps(c, todo, meta);
+  } catch (e) {
+    // Never leave run.json `running` behind a throw; a full disk is the machine's fault (exit 69).
+    if (!c.dryRun) await closeMeta(run.runDir, meta, 'failed', deps.now());
+    if (!isDiskFull(e)) throw e;
+    outcome = { kind: 'unavailable', messages: [await diskFullMessage(e)] };
+    return end(outcome, c.results, run);
+  }
   if (!c.dryRun) await closeMeta(run.runDir, meta, metaStatus(outcome), deps.now());
   return end(outcome, c.results, run);
 }

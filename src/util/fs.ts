@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { diskFullError, isDiskFull } from './disk-full.js';
 
 /** A sibling temp name: same file system, so the final rename is atomic. */
 export function tempPath(target: string): string {
@@ -39,6 +40,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     await syncDir(path.dirname(target));
   } catch (e) {
     await rm(tmp, { force: true });
+    // Measured after the temp file is gone: what is free for a retry, and what this write needed.
+    if (isDiskFull(e)) throw await diskFullError(target, typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
     throw e;
   }
 }
