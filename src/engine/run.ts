@@ -2,6 +2,7 @@
 // It emits RunEvents as it goes and returns an Outcome; it prints nothing and exits nothing, so the CLI,
 // tests and other commands (bisect) drive it alike. Finished cells are on disk before the next one
 // starts; run.json records the run's life; Ctrl-C (the signal) stops VMs and keeps what finished.
+import path from 'node:path';
 import { setMaxListeners } from 'node:events';
 import { fetchAll } from '../kernels/index.js';
 import { ensurePayload } from '../guest/payload.js';
@@ -29,6 +30,7 @@ import type { Emit, RunEvent } from './events.js';
 import { fromKernelFailures, OK, type Outcome } from '../run/outcome.js';
 import { closeMeta, initialMeta, writeRunMeta } from './run-meta.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-full.js';
+import { lockHolder, tryLock } from '../util/file-lock.js';
 
 export interface RunInput {
   matrixFile: string;
@@ -117,6 +119,31 @@ export async function runMatrix(
   const started = await startRun(input, deps.now());
   if (!started.ok) return end(started.error);
   const run = started.value;
+  // One process per run directory: a --resume of a run still going on would rerun every cell beside it.
+  // An OS lock, so a killed run's directory is free at once.
+  const runLock = input.dryRun ? undefined : await tryLock(path.join(run.runDir, RUN_LOCK));
+  if (!input.dryRun && runLock === undefined) {
+    const holder = await lockHolder(path.join(run.runDir, `${RUN_LOCK}.lock`));
+    return end({ kind: 'bad-input', messages: [`run ${run.runId} is still running (${holder}): wait for it to end, or stop it, before --resume`] });
+  }
+  try {
+    return await continueRun(input, run, deps, emit, signal, end);
+  } finally {
+    await runLock?.();
+  }
+}
+
+/** The lock a running run holds in its directory (`.run.lock`). */
+const RUN_LOCK = '.run';
+
+async function continueRun(
+  input: RunInput,
+  run: PreparedRun,
+  deps: RunDeps,
+  emit: Emit<RunEvent>,
+  signal: AbortSignal,
+  end: (outcome: Outcome, results?: CellResult[], run?: PreparedRun) => RunResult,
+): Promise<RunResult> {
   const todo = run.cells.filter((c) => !run.done.has(c.id));
   const c: Ctx = { input, run, deps, emit, signal, dryRun: input.dryRun ?? false, results: [], concurrency: concurrencyTracker() };
   emit({ type: 'run-start', runId: run.runId, runDir: run.runDir, todo: todo.map((x) => x.id), done: [...run.done], dryRun: c.dryRun });
@@ -164,12 +191,18 @@ function metaStatus(o: Outcome): RunMeta['status'] {
   return o.kind === 'bad-input' || o.kind === 'unavailable' ? 'failed' : 'complete';
 }
 
+/** A path as one shell word (quoted only when it needs to be). */
+function shellWord(p: string): string {
+  return /^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replaceAll("'", "'\\''")}'`;
+}
+
 /** fetch → payload → accelerator + backend → cells → reports; the first step that cannot go on decides. */
 async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   const { run, signal, emit } = c;
   const interrupted = (): Outcome => ({
     kind: 'interrupted',
-    message: `${c.results.length} cell(s) finished and saved in ${run.runDir}; continue with: tailmatrix run --resume ${run.runId}`,
+    // The same matrix and results folder, or --resume finds no such run (exit 64).
+    message: `${c.results.length} cell(s) finished and saved in ${run.runDir}; continue with: tailmatrix run --resume ${run.runId} -m ${shellWord(c.input.matrixFile)} --results ${shellWord(c.input.resultsRoot)}`,
   });
   const stopped = (step: 'payload' | 'backend', message: string): Outcome => {
     emit({ type: 'step-failed', step, message });
