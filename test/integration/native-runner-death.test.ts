@@ -114,8 +114,8 @@ describe('host settings survive any death of the runner', { timeout: 600_000 }, 
     });
     expect(resumed.all).not.toMatch(/no run\.json/);
     expect([EXIT.ok, EXIT.cellFailures]).toContain(resumed.exitCode);
-    expect(existsSync(path.join(dir, 'sigkill', 'results', meta.runId, 'cells', `${CELL}.json`))).toBe(true);
-    expect(same(readSettings(), before)).toBe(true);
+    expect(existsSync(path.join(dir, 'sigkill', 'results', meta.runId, 'cells', `${CELL}.json`)), `the resumed run wrote its cell: ${resumed.all}`).toBe(true);
+    expect(readSettings(), 'settings after the resumed run').toEqual(before);
   });
 
   it('SIGHUP of the runner (a closed terminal): handled like Ctrl-C, exit 130, settings as before', async () => {
