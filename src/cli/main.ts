@@ -4,6 +4,8 @@ import { UserError } from '../util/result.js';
 import { commands } from './commands/index.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { forUser } from './invocation.js';
+import { recoverAtStart } from '../vm/host-journal.js';
+import { diskFullMessage, isDiskFull } from '../util/disk-full.js';
 
 /**
  * commander settings are not inherited by `addCommand`: without this, only the root program throws on a parse
@@ -41,10 +43,17 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram((code) => {
     exitCode = code;
   });
+  // A running-kernel cell that died before restoring the host's sysctls left a journal: restore first.
+  const recovered = await recoverAtStart();
+  if (recovered !== undefined) process.stderr.write(`tailmatrix: ${recovered}\n`);
   try {
     await program.parseAsync(argv as string[]);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
+    if (isDiskFull(e)) {
+      process.stderr.write(`error: ${await diskFullMessage(e)}\n`);
+      return EXIT.unavailable;
+    }
     if (e instanceof UserError) {
       process.stderr.write(forUser(`error: ${e.message}\n${e.details.map((d) => `  ${d}\n`).join('')}`));
       return EXIT.badInput;

@@ -1,7 +1,7 @@
 import { EXIT } from './exit-codes.js';
 
 /**
- * Ctrl-C (or SIGTERM) once: abort the signal so the command stops its VMs and builds and keeps what
+ * Ctrl-C (or SIGTERM, or SIGHUP) once: abort the signal so the command stops its VMs and builds and keeps what
  * finished. Twice: leave at once (process groups are still killed on exit by src/util/exec.ts).
  */
 export function abortOnSigint(message?: string): { signal: AbortSignal; unwire: () => void } {
@@ -13,11 +13,14 @@ export function abortOnSigint(message?: string): { signal: AbortSignal; unwire: 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A closed terminal: stop the same way (a native cell puts the host's settings back on the way out).
+  process.on('SIGHUP', onSignal);
   return {
     signal: controller.signal,
     unwire: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      process.off('SIGHUP', onSignal);
     },
   };
 }

@@ -2,6 +2,7 @@
 // It emits RunEvents as it goes and returns an Outcome; it prints nothing and exits nothing, so the CLI,
 // tests and other commands (bisect) drive it alike. Finished cells are on disk before the next one
 // starts; run.json records the run's life; Ctrl-C (the signal) stops VMs and keeps what finished.
+import path from 'node:path';
 import { setMaxListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { fetchAll } from '../kernels/index.js';
@@ -29,6 +30,8 @@ import type { Accelerator } from '../results/cell-result.js';
 import type { Emit, RunEvent } from './events.js';
 import { fromKernelFailures, OK, type Outcome } from '../run/outcome.js';
 import { closeMeta, initialMeta, writeRunMeta } from './run-meta.js';
+import { diskFullMessage, isDiskFull } from '../util/disk-full.js';
+import { lockHolder, tryLock } from '../util/file-lock.js';
 
 export interface RunInput {
   matrixFile: string;
@@ -119,13 +122,50 @@ export async function runMatrix(
   const started = await startRun(input, deps.now());
   if (!started.ok) return end(started.error);
   const run = started.value;
+  // One process per run directory: a --resume of a run still going on would rerun every cell beside it.
+  // An OS lock, so a killed run's directory is free at once.
+  const runLock = input.dryRun ? undefined : await tryLock(path.join(run.runDir, RUN_LOCK));
+  if (!input.dryRun && runLock === undefined) {
+    const holder = await lockHolder(path.join(run.runDir, `${RUN_LOCK}.lock`));
+    return end({ kind: 'bad-input', messages: [`run ${run.runId} is still running (${holder}): wait for it to end, or stop it, before --resume`] });
+  }
+  try {
+    return await continueRun(input, run, deps, emit, signal, end);
+  } finally {
+    await runLock?.();
+  }
+}
+
+/** The lock a running run holds in its directory (`.run.lock`). */
+const RUN_LOCK = '.run';
+
+async function continueRun(
+  input: RunInput,
+  run: PreparedRun,
+  deps: RunDeps,
+  emit: Emit<RunEvent>,
+  signal: AbortSignal,
+  end: (outcome: Outcome, results?: CellResult[], run?: PreparedRun) => RunResult,
+): Promise<RunResult> {
   const todo = run.cells.filter((c) => !run.done.has(c.id));
   const c: Ctx = { input, run, deps, emit, signal, dryRun: input.dryRun ?? false, results: [], concurrency: concurrencyTracker() };
   emit({ type: 'run-start', runId: run.runId, runDir: run.runDir, todo: todo.map((x) => x.id), done: [...run.done], dryRun: c.dryRun });
   if (todo.length === 0) return end(await report(c), [], run);
 
   const meta = await initialMeta(run, deps.now());
-  const outcome = await runSteps(c, todo, meta);
+  // On disk before any cell: a run killed in its first cell (a native-only one never reaches the
+  // backend choice, which rewrites it) still leaves a run.json that --resume continues.
+  if (!c.dryRun) await writeRunMeta(run.runDir, meta);
+  let outcome: Outcome;
+  try {
+    outcome = await runSteps(c, todo, meta);
+  } catch (e) {
+    // Never leave run.json `running` behind a throw; a full disk is the machine's fault (exit 69).
+    if (!c.dryRun) await closeMeta(run.runDir, meta, 'failed', deps.now());
+    if (!isDiskFull(e)) throw e;
+    outcome = { kind: 'unavailable', messages: [await diskFullMessage(e)] };
+    return end(outcome, c.results, run);
+  }
   if (!c.dryRun) await closeMeta(run.runDir, meta, metaStatus(outcome), deps.now());
   // A dry run measures nothing: a new run's folder (it may hold a copy of the lock for a user's kernel) would
   // be a stub without cells that `report results/*` refuses. A resumed run's folder is the user's: kept.
@@ -158,12 +198,18 @@ function metaStatus(o: Outcome): RunMeta['status'] {
   return o.kind === 'bad-input' || o.kind === 'unavailable' ? 'failed' : 'complete';
 }
 
+/** A path as one shell word (quoted only when it needs to be). */
+function shellWord(p: string): string {
+  return /^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replaceAll("'", "'\\''")}'`;
+}
+
 /** fetch → payload → accelerator + backend → cells → reports; the first step that cannot go on decides. */
 async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   const { run, signal, emit } = c;
   const interrupted = (): Outcome => ({
     kind: 'interrupted',
-    message: `${c.results.length} cell(s) finished and saved in ${run.runDir}; continue with: tailmatrix run --resume ${run.runId}`,
+    // The same matrix and results folder, or --resume finds no such run (exit 64).
+    message: `${c.results.length} cell(s) finished and saved in ${run.runDir}; continue with: tailmatrix run --resume ${run.runId} -m ${shellWord(c.input.matrixFile)} --results ${shellWord(c.input.resultsRoot)}`,
   });
   const stopped = (step: 'payload' | 'backend', message: string): Outcome => {
     emit({ type: 'step-failed', step, message });

@@ -198,6 +198,21 @@ export class KernelCache {
     }
   }
 
+  /**
+   * Take a broken entry out of the cache (a kernel whose files no longer match their recorded hashes):
+   * renamed into tmp/ first, so no reader sees half of it, then removed. Pinned or not.
+   */
+  async discard(kind: Exclude<EntryKind, 'blobs'>, key: string): Promise<void> {
+    const release = await this.lock(`${kind}-${key}`);
+    try {
+      const gone = path.join(await this.tempDir(`discard-${key}`), 'entry');
+      await rename(this.entryPath(kind, key), gone).catch(() => undefined);
+      await rm(path.dirname(gone), { recursive: true, force: true });
+    } finally {
+      await release();
+    }
+  }
+
   async list(): Promise<CacheEntry[]> {
     const entries: CacheEntry[] = [];
     const dirs: [EntryKind, string][] = [

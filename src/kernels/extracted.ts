@@ -1,12 +1,13 @@
 // An extracted kernel in the cache: kernels/<key>/root/ (the files) + kernels/<key>/kernel.json (where
 // the image, modules, config and System.map are in it). Every source that unpacks something ends here.
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { err, ok, type Result } from '../util/result.js';
 import { sha256File, type KernelCache } from './cache.js';
 import { isPlaceholderMap, locateKernel } from './locate.js';
 import type { FetchedKernel } from './types.js';
+import { recordFiles, verifyFiles } from './verify-files.js';
 
 const MANIFEST = 'kernel.json';
 
@@ -18,6 +19,8 @@ const manifest = z.object({
   systemMap: z.string().optional(),
   release: z.string().optional(),
   origin: z.string(),
+  /** Size and SHA256 of every file, recorded at extraction (absent in entries made before issue 19). */
+  files: z.record(z.string(), z.object({ size: z.number(), sha256: z.string() })).optional(),
 });
 
 /** Fill root/ through `unpack`, locate the kernel in it and write the manifest; all inside the temp dir. */
@@ -42,24 +45,39 @@ export async function materializeKernel(
       const layout = await locateKernel(root);
       if (!layout.ok) return layout;
       const sha256 = await sha256File(path.join(root, layout.value.vmlinuz), signal);
-      await writeFile(path.join(dir, MANIFEST), `${JSON.stringify({ sha256, origin, ...layout.value }, null, 2)}\n`);
+      const files = await recordFiles(root, signal);
+      await writeFile(path.join(dir, MANIFEST), `${JSON.stringify({ sha256, origin, ...layout.value, files }, null, 2)}\n`);
       return ok(undefined);
     },
     { signal },
   );
 }
 
-/** FetchedKernel for a kernel directory made by materializeKernel. */
-export async function readExtracted(id: string, dir: string): Promise<Result<FetchedKernel, string>> {
+/** How to get rid of a broken entry, pinned or not (prune keeps what the lockfile pins). */
+export const REMOVE_BROKEN = '`tailmatrix cache verify --remove` removes it (it is fetched or built again on the next run)';
+
+/**
+ * FetchedKernel for a kernel directory made by materializeKernel, verified: every file recorded at
+ * extraction must still have its size and SHA256 (without a record, at least the image its hash), so
+ * what is booted is what the result will name.
+ */
+export async function readExtracted(id: string, dir: string, signal?: AbortSignal): Promise<Result<FetchedKernel, string>> {
   let parsed;
   try {
     parsed = manifest.safeParse(JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')));
   } catch (e) {
-    return err(`${dir}: unreadable ${MANIFEST} (${(e as Error).message}); run \`tailmatrix cache prune\``);
+    return err(`${dir}: unreadable ${MANIFEST} (${(e as Error).message}); ${REMOVE_BROKEN}`);
   }
-  if (!parsed.success) return err(`${dir}: malformed ${MANIFEST}; run \`tailmatrix cache prune\``);
+  if (!parsed.success) return err(`${dir}: malformed ${MANIFEST}; ${REMOVE_BROKEN}`);
   const m = parsed.data;
   const root = path.join(dir, 'root');
+  const broken =
+    m.files !== undefined
+      ? m.files[m.vmlinuz]?.sha256 !== m.sha256
+        ? `${MANIFEST} records no hash for ${m.vmlinuz} matching its sha256`
+        : await verifyFiles(root, m.files, signal)
+      : await verifyFiles(root, { [m.vmlinuz]: { size: (await stat(path.join(root, m.vmlinuz)).catch(() => ({ size: -1 }))).size, sha256: m.sha256 } }, signal);
+  if (broken !== undefined) return err(`${dir}: the cached kernel does not match what was verified when it was unpacked (${broken}); ${REMOVE_BROKEN}`);
   const abs = (p: string | undefined) => (p === undefined ? undefined : path.join(root, p));
   // Entries extracted before placeholder detection existed may still name Debian's one-line System.map.
   const systemMap = abs(m.systemMap);

@@ -32,7 +32,14 @@ export async function fetchFilesAndMaterialize(
 ): Promise<Result<FetchedKernel, string>> {
   const cache = ctx.cache;
   const done = await cache.lookup('kernels', key);
-  if (done !== undefined) return readExtracted(id, done);
+  if (done !== undefined) {
+    const k = await readExtracted(id, done, ctx.signal);
+    if (k.ok) return k;
+    // Bit rot or tampering (a restored CI cache): unpack again from the downloads, which are verified
+    // against the lockfile's SHA256 before use.
+    ctx.log(`${k.error.replace(/; `tailmatrix cache verify.*$/, '')}: unpacking it again from the verified downloads`);
+    await cache.discard('kernels', key);
+  }
   const total = files.reduce((s, f) => s + (f.size ?? 0), 0) || undefined;
   let base = 0;
   const blobs: string[] = [];

@@ -11,6 +11,11 @@ function duplicates(names: readonly string[], where: string): string[] {
   return errors;
 }
 
+/** x86-64's COMMAND_LINE_SIZE (NUL included): the kernel cuts a longer line, and the agent's options go last. */
+export const KERNEL_CMDLINE_BYTES = 2048;
+/** What tailmatrix and the VM backends add to a boot's own options (console=, panic=, vng's init options). */
+export const CMDLINE_RESERVED_BYTES = 256;
+
 /** Rules the schema cannot express: unique names, exactly one origin for a build. */
 export function checkRules(m: Matrix): string[] {
   const errors = [
@@ -18,6 +23,15 @@ export function checkRules(m: Matrix): string[] {
     ...duplicates(m.boots.map((b) => b.name), 'boots').map((e) => e.replace(/]: /, '].name: ')),
     ...duplicates(m.benchmarks.map((b) => b.name), 'benchmarks').map((e) => e.replace(/]: /, '].name: ')),
   ];
+  m.boots.forEach((b, i) => {
+    const bytes = Buffer.byteLength(b.cmdline);
+    const room = KERNEL_CMDLINE_BYTES - CMDLINE_RESERVED_BYTES;
+    if (bytes > room) {
+      errors.push(
+        `boots[${i}].cmdline: ${bytes} bytes; at most ${room} fit (the kernel's command line is limited to ${KERNEL_CMDLINE_BYTES} bytes, ${CMDLINE_RESERVED_BYTES} kept for tailmatrix's own options): a longer one is cut and the boot hangs`,
+      );
+    }
+  });
   m.kernels.forEach((k, i) => {
     if (k.source.type !== 'build') return;
     const origins = [k.source.tree, k.source.tarball, k.source.debianSource].filter((o) => o !== undefined);

@@ -1,17 +1,19 @@
 // Unpacking what kernels ship in: .deb (an `ar` archive holding data.tar.{xz,zst,gz}), tarballs
 // (gz/xz/zst/plain) and raw images. xz and zstd go through their CLIs (Node 20 has no zstd); every tar
-// is listed first (node-tar) and refused as a whole when any entry would land outside the destination
-// ("..", absolute paths, hard links out, writes or hard links through a symlink — its own or one an
-// earlier archive left in the same root — device nodes), so nothing half-extracted remains; only then
-// does GNU tar unpack it.
+// is read once by the one tar reader (tar-reader.ts) and refused as a whole when any entry would land
+// outside the destination ("..", absolute paths, hard links out, writes or hard links through a symlink
+// — its own or one an earlier archive left in the same root — devices, sparse and unknown entries, names
+// given twice), so nothing half-extracted remains; only then are the very entries it judged written, by
+// tar-extract.ts, which on its own never writes through a link (defence in depth).
 import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import * as tar from 'tar';
 import { run } from './exec.js';
 import { err, ok, type Result } from './result.js';
+import { relPath, writeEntries } from './tar-extract.js';
+import { readTar, type TarEntry, type TarEntryType } from './tar-reader.js';
 
 /** How long decompressing one archive may take: a 100 MB modules tarball takes seconds, not minutes. */
 export const DECOMPRESS_TIMEOUT_MS = 10 * 60_000;
@@ -127,20 +129,17 @@ export async function decompressTo(input: string, output: string, signal?: Abort
 }
 
 /** Why an entry would escape the destination, or undefined when it is safe. */
-export function unsafeEntry(entryPath: string, type: string, linkpath?: string): string | undefined {
+export function unsafeEntry(entryPath: string, type: TarEntryType, linkpath?: string): string | undefined {
   const bad = (p: string) => p.startsWith('/') || /^[A-Za-z]:/.test(p) || p.split(/[\\/]+/).includes('..');
   if (bad(entryPath)) return `entry "${entryPath}" has an absolute path or ".."`;
   // A hard link copies the target's inode: one pointing outside would expose (or clobber) host files.
-  if (type === 'Link' && linkpath !== undefined && bad(linkpath)) return `hard link "${entryPath}" points to "${linkpath}"`;
+  if (type === 'hardlink' && linkpath !== undefined && bad(linkpath)) return `hard link "${entryPath}" points to "${linkpath}"`;
   return undefined;
 }
 
-/** Entry types that would create device nodes or pipes when extracted as root. */
-const SPECIAL_TYPES = new Set(['CharacterDevice', 'BlockDevice', 'FIFO']);
-
 interface ListedEntry {
   path: string;
-  type: string;
+  type: TarEntryType;
   linkpath?: string;
 }
 
@@ -185,71 +184,83 @@ class RootLinks {
   }
 }
 
-function normal(p: string): string {
-  return path.posix.normalize(p).replace(/^(\.\/)+/, '').replace(/\/$/, '');
-}
-
 /** Why one (already listed, in order) entry is unsafe over `links`, or undefined. */
-async function unsafeOver(e: ListedEntry, links: RootLinks): Promise<string | undefined> {
+async function unsafeOver(e: ListedEntry, links: RootLinks, seen: Set<string>): Promise<string | undefined> {
   const why = unsafeEntry(e.path, e.type, e.linkpath);
   if (why !== undefined) return why;
-  if (SPECIAL_TYPES.has(e.type)) return `entry "${e.path}" is a special file (${e.type})`;
-  const rel = normal(e.path);
+  const rel = relPath(e.path);
   if (rel === '.' || rel === '') return undefined;
+  // Two entries for one name: which one wins is the extractor's choice, so neither is taken.
+  if (seen.has(rel)) return `entry "${e.path}" appears twice`;
+  seen.add(rel);
   // A folder entry over a symlink would let later entries (or layers) write through it.
-  const via = await links.linkOnTheWay(rel, e.type === 'Directory');
+  const via = await links.linkOnTheWay(rel, e.type === 'directory');
   if (via !== undefined) return `entry "${e.path}" would be written through the symlink "${via}"`;
-  if (e.type === 'Link' && e.linkpath !== undefined) {
+  if (e.type === 'hardlink' && e.linkpath !== undefined) {
     // A hard link to a path through a symlink links a file outside the root (its inode, writable).
-    const target = normal(e.linkpath);
+    const target = relPath(e.linkpath);
     const tvia = await links.linkOnTheWay(target, true);
     if (tvia !== undefined) return `hard link "${e.path}" points to "${e.linkpath}" through the symlink "${tvia}"`;
   }
-  links.set(rel, e.type === 'SymbolicLink');
+  links.set(rel, e.type === 'symlink');
   return undefined;
 }
 
-/**
- * List a plain tar and report every unsafe entry: escaping paths, special files, and entries (or hard
- * link targets) reached through a symlink — one the same archive created, or one already in `root`
- * from an earlier archive unpacked there (layer 1 `x -> /root/.ssh`, layer 2 `x/authorized_keys`).
- */
-export async function checkTar(tarFile: string, root?: string): Promise<Result<void, string>> {
-  const entries: ListedEntry[] = [];
-  await tar.t({
-    file: tarFile,
-    strict: true,
-    onReadEntry: (e) => void entries.push({ path: e.path, type: e.type, linkpath: e.linkpath }),
-  });
+/** OCI whiteouts (`.wh.*`) are not extracted: they change nothing on disk. */
+function isWhiteout(e: TarEntry): boolean {
+  return path.posix.basename(relPath(e.path)).startsWith('.wh.');
+}
+
+/** The entries of a tar that may be written into `root`, or why the whole archive is refused. */
+async function checkedEntries(tarFile: string, root?: string): Promise<Result<TarEntry[], string>> {
+  const read = await readTar(tarFile);
+  if (!read.ok) return err(`refusing archive ${read.error}`);
   const links = new RootLinks(root);
+  const seen = new Set<string>();
   const problems: string[] = [];
-  for (const e of entries) {
-    // OCI whiteouts are not extracted (see extractTar): they change nothing on disk.
-    if (path.posix.basename(normal(e.path)).startsWith('.wh.')) continue;
-    const why = await unsafeOver(e, links);
+  const kept: TarEntry[] = [];
+  for (const e of read.value) {
+    if (isWhiteout(e)) {
+      const why = unsafeEntry(e.path, e.type, e.linkpath);
+      if (why !== undefined) problems.push(why);
+      continue;
+    }
+    const why = await unsafeOver(e, links, seen);
     if (why !== undefined) problems.push(why);
+    else kept.push(e);
   }
   if (problems.length > 0) {
     const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
     return err(`refusing archive ${path.basename(tarFile)}: ${problems.slice(0, 5).join('; ')}${more}`);
   }
-  return ok(undefined);
+  return ok(kept);
 }
 
-/** Unpacking a 100 MB modules tar takes about a second with GNU tar; minutes would mean a stuck disk. */
-const TAR_TIMEOUT_MS = 10 * 60_000;
+/**
+ * Read a plain tar with the one tar reader (src/util/tar-reader.ts) and report every unsafe entry:
+ * what the reader refuses (unknown typeflags, GNU sparse, devices, oversized or repeated PAX headers, a
+ * bad checksum), escaping paths, names given twice, and entries (or hard link targets) reached through
+ * a symlink — one the same archive created, or one already in `root` from an earlier archive unpacked
+ * there (layer 1 `x -> /root/.ssh`, layer 2 `x/authorized_keys`).
+ */
+export async function checkTar(tarFile: string, root?: string): Promise<Result<void, string>> {
+  const r = await checkedEntries(tarFile, root);
+  return r.ok ? ok(undefined) : r;
+}
 
 /**
- * Extract a plain tar into dest after checking every entry. GNU tar does the writing (several times
- * faster than node-tar on a 100 MB modules tree); the check above already refused anything unsafe.
- * OCI whiteouts (.wh.*) are skipped.
+ * Extract a plain tar into dest: the entries the check accepted, exactly as the same reader parsed
+ * them, written one by one by src/util/tar-extract.ts (which refuses any symlink on the way on its
+ * own). OCI whiteouts (.wh.*) are skipped.
  */
 export async function extractTar(tarFile: string, dest: string, signal?: AbortSignal): Promise<Result<void, string>> {
-  const checked = await checkTar(tarFile, dest);
+  const checked = await checkedEntries(tarFile, dest);
   if (!checked.ok) return checked;
-  const res = await run('tar', ['-x', '-f', tarFile, '-C', dest, '--no-same-owner', '--exclude=.wh.*'], { signal, timeoutMs: TAR_TIMEOUT_MS });
-  if (!res.ok) return err(`cannot extract ${path.basename(tarFile)}: ${res.error.message}`);
-  return ok(undefined);
+  try {
+    return await writeEntries(tarFile, checked.value, dest, signal);
+  } catch (e) {
+    return err(`cannot extract ${path.basename(tarFile)} into ${dest}: ${(e as Error).message}`);
+  }
 }
 
 /** Decompress a (compressed) tarball to a temp file next to it, check it, extract it, remove the temp. */

@@ -4,7 +4,8 @@
 // judge, no takeover to race, and the file's content (empty, half-written, another host's) never
 // decides anything. The holder writes who it is into the file only so that a waiter can name it.
 // Lock files are never deleted: unlinking a flock'ed file lets two processes lock two different inodes.
-import { open, readFile, mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { run } from './exec.js';
@@ -31,7 +32,7 @@ export type ReleaseLock = () => Promise<void>;
 
 /** Who holds the lock, as its holder wrote it (hostname, pid, command, since). */
 export async function lockHolder(lockFile: string): Promise<string> {
-  const text = (await readFile(lockFile, 'utf8').catch(() => '')).trim();
+  const text = (await readNoFollow(lockFile).catch(() => '')).trim();
   return text === '' ? 'a process that has not written its name yet' : text;
 }
 
@@ -85,9 +86,43 @@ function spawnHolder(lockFile: string, mode: { shared: boolean; nonBlocking: boo
 class LockCanceled extends Error {}
 class LockBusy extends Error {}
 
+async function readNoFollow(file: string): Promise<string> {
+  const fh = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Create the lock file, or check the one there, before flock(1) opens it (flock follows links): a
+ * symlink, something not a regular file, or a file another user owns is refused — as root, a lock file
+ * planted as a link to /etc/shadow would otherwise have its target truncated by writeHolder.
+ */
+async function safeLockFile(lockFile: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(lockFile, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`refusing the lock file ${lockFile}: it is a symlink (remove it; tailmatrix creates lock files itself)`);
+    throw e;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new Error(`refusing the lock file ${lockFile}: not a regular file`);
+    // A hard link to another file (/etc/shadow) would have that file truncated just the same.
+    if (st.nlink !== 1) throw new Error(`refusing the lock file ${lockFile}: it has ${st.nlink} hard links (remove it; tailmatrix creates lock files itself)`);
+    const me = process.geteuid?.();
+    if (me !== undefined && st.uid !== me) throw new Error(`refusing the lock file ${lockFile}: owned by uid ${st.uid}, not by this user (uid ${me})`);
+  } finally {
+    await fh.close();
+  }
+}
+
 async function writeHolder(lockFile: string, text: string): Promise<void> {
-  // Truncate and write in place (never replace the file: the lock is on this inode).
-  const fh = await open(lockFile, 'r+');
+  // Truncate and write in place (never replace the file: the lock is on this inode); never through a link.
+  const fh = await open(lockFile, constants.O_RDWR | constants.O_NOFOLLOW);
   try {
     await fh.truncate(0);
     await fh.write(text, 0);
@@ -116,6 +151,7 @@ async function hold(lockFile: string, h: Holder, shared: boolean): Promise<Relea
 export async function acquireLock(target: string, opts: LockOptions = {}): Promise<ReleaseLock> {
   const lockFile = `${target}.lock`;
   await mkdir(path.dirname(lockFile), { recursive: true });
+  await safeLockFile(lockFile);
   opts.signal?.throwIfAborted();
   const shared = opts.shared ?? false;
   const h = spawnHolder(lockFile, { shared, nonBlocking: false });
@@ -157,6 +193,7 @@ export async function acquireLock(target: string, opts: LockOptions = {}): Promi
 export async function tryLock(target: string): Promise<ReleaseLock | undefined> {
   const lockFile = `${target}.lock`;
   await mkdir(path.dirname(lockFile), { recursive: true });
+  await safeLockFile(lockFile);
   const h = spawnHolder(lockFile, { shared: false, nonBlocking: true });
   try {
     await h.held;

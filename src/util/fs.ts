@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { diskFullError, isDiskFull } from './disk-full.js';
 
 /** A sibling temp name: same file system, so the final rename is atomic. */
 export function tempPath(target: string): string {
@@ -26,7 +28,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
   await mkdir(path.dirname(target), { recursive: true });
   const tmp = tempPath(target);
   try {
-    const fh = await open(tmp, 'w');
+    // A fresh name, never a link: O_EXCL|O_NOFOLLOW (the rename then replaces a link at the target, never follows it).
+    const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
     try {
       await fh.writeFile(data);
       await fh.sync();
@@ -37,6 +40,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
     await syncDir(path.dirname(target));
   } catch (e) {
     await rm(tmp, { force: true });
+    // Measured after the temp file is gone: what is free for a retry, and what this write needed.
+    if (isDiskFull(e)) throw await diskFullError(target, typeof data === 'string' ? Buffer.byteLength(data) : data.byteLength);
     throw e;
   }
 }

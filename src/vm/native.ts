@@ -15,16 +15,15 @@ import { parseAgentOutput } from '../measure/agent-output.js';
 import { agentArgs } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
 import { describeChange, plannedChanges, readSettings, restoreSettings, type Change } from './native-settings.js';
+import { describeRecovered, HOST_JOURNAL, HOST_LOCK, removeJournal, restoreJournal, writeJournal } from './host-journal.js';
+import { unwatchJournal, watchJournal } from '../util/reaper.js';
 import { classifyOutcome } from './outcome.js';
 import type { CellEvent, CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
 
 /** Prefix of the lines this backend adds to the cell's console tail (what it changed, restored). */
 const NOTE = 'tailmatrix-native: ';
-/**
- * Host-wide, across tailmatrix processes: two native cells at once would time each other, and the
- * second would save the first one's changed settings as "found" and restore those.
- */
-const HOST_LOCK = '/run/tailmatrix-native';
+// HOST_LOCK is host-wide, across tailmatrix processes: two native cells at once would time each other,
+// and the second would save the first one's changed settings as "found" and restore those.
 
 export interface NativeBackendOptions {
   /** Allow lowering bpf_jit_harden / kptr_restrict for the run (restored after): --unharden-host. */
@@ -126,6 +125,11 @@ async function measureOnHost(
   unhardenHost: boolean,
 ): Promise<Omit<CellRunOutcome, 'wallMs' | 'consoleTail'>> {
   const { watcher, note } = ctx;
+  // Under the host lock: a journal here is a dead run's (its settings still changed). Put the host back
+  // before reading what it is, or the weakened values would be taken as the host's own.
+  const dead = restoreJournal();
+  if (dead !== undefined) note(describeRecovered(dead));
+  if (dead !== undefined && dead.problems.length > 0) return { status: 'agent-error', message: describeRecovered(dead) };
   const before = readSettings();
   const changes = plannedChanges(before);
   const refusal = hardeningRefusal(changes, unhardenHost);
@@ -133,9 +137,18 @@ async function measureOnHost(
   note(`host settings found: ${Object.entries(before).map(([k, v]) => `${k}=${v ?? 'absent'}`).join(' ')}`);
   note(changes.length ? `setting for the run: ${changes.map(describeChange).join(', ')}` : 'no host setting needs changing');
 
+  // Persisted before anything changes, and handed to the reaper, which outlives a SIGKILLed runner.
+  try {
+    writeJournal(before);
+  } catch (e) {
+    return { status: 'agent-error', message: `cannot write the host settings journal ${HOST_JOURNAL} (nothing changed): ${(e as Error).message}` };
+  }
+  watchJournal(HOST_JOURNAL);
   // A second Ctrl-C ends tailmatrix at once (process.exit) and SIGKILLs the agent: put the host back
   // on the way out all the same.
-  const restoreOnExit = () => void restoreSettings(before);
+  const restoreOnExit = () => {
+    if (restoreSettings(before).length === 0) removeJournal();
+  };
   process.on('exit', restoreOnExit);
   ctx.emit({ type: 'phase', phase: 'measure' });
   const timeoutMs = spec.runner.timeoutSec * 1000;
@@ -151,6 +164,11 @@ async function measureOnHost(
   } finally {
     problems = restoreSettings(before);
     process.off('exit', restoreOnExit);
+    // Kept while something could not be put back: the next invocation tries again and says so.
+    if (problems.length === 0) {
+      removeJournal();
+      unwatchJournal(HOST_JOURNAL);
+    }
   }
   note(problems.length ? `NOT restored: ${problems.join('; ')}` : 'host settings restored as found');
   if (problems.length) return { status: 'agent-error', message: `host settings not restored: ${problems.join('; ')}` };

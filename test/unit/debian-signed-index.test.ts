@@ -1,7 +1,7 @@
 // Signatures fail closed, end to end through fetchKernels and the CLI: crafted suites signed by a test
 // key (test/fixtures/debian/signed/, made by its make-fixtures.sh) served from a local node:http mirror.
 // Needs gpgv (apt-get install gpgv); a missing gpgv is simulated by a PATH without it.
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -86,6 +86,24 @@ describe('a signed index', () => {
     const again = await fetchKernels({ ...c.opts, refreshLock: true });
     expect(again.ok && again.value.lockChanged).toBe(false);
     expect((await stat(c.lockFile)).mtimeMs).toBe(first.mtimeMs);
+  });
+
+  it('our cached InRelease tampered on disk: not blamed on the mirror, dropped and fetched again (checked again)', { timeout: 60_000 }, async () => {
+    const c = await setup('valid');
+    expect((await fetchKernels(c.opts)).ok).toBe(true);
+    const [name] = await readdir(path.join(c.cacheDir, 'indexes'));
+    const cached = path.join(c.cacheDir, 'indexes', name as string);
+    const text = await readFile(cached, 'utf8');
+    // One letter of the signed text (the first after the armour header's blank line) changed.
+    const tampered = text.replace(/(Hash: \w+\n\n)(\w)/, (_m, head: string, c: string) => head + (c === 'X' ? 'Y' : 'X'));
+    expect(tampered).not.toBe(text);
+    await writeFile(cached, tampered);
+    const fetchedBefore = mirror.requests.filter((r) => r === '/valid/dists/bookworm/InRelease').length;
+    // Another process (a loaded suite is kept for the life of this one).
+    const again = await startCli(['lock', '-m', c.matrixFile, '--kernel', 'k'], { env: { ...process.env, TAILMATRIX_CACHE: c.cacheDir } });
+    expect(again.exitCode, again.all).toBe(0);
+    expect(mirror.requests.filter((r) => r === '/valid/dists/bookworm/InRelease').length).toBe(fetchedBefore + 1);
+    expect(await readFile(cached, 'utf8')).toBe(text);
   });
 
   it('tampered after signing: refused, Packages.xz never fetched, nothing locked', async () => {

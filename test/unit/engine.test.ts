@@ -6,6 +6,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tryLock } from '../../src/util/file-lock.js';
 import { runMatrix, type RunDeps } from '../../src/engine/run.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import { EXIT, exitCodeOf } from '../../src/cli/exit-codes.js';
@@ -170,6 +171,16 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     const runDir = first.result.run!.runDir;
     expect(JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')).status).toBe('interrupted');
     expect(await readdir(path.join(runDir, 'cells'))).toEqual(['a__retpoline__test-run.json']);
+    // The hint names the matrix and the results folder: following it finds the run.
+    const hint = first.result.outcome.kind === 'interrupted' ? first.result.outcome.message : '';
+    expect(hint).toMatch(new RegExp(`continue with: tailmatrix run --resume ${runId} -m \\S+ --results \\S+$`));
+
+    // While another process still runs it (holds its directory's lock), --resume is refused.
+    const held = await tryLock(path.join(runDir, '.run'));
+    const meanwhile = await run(p, replayBackend(), { resume: runId });
+    await held?.();
+    expect(meanwhile.result.outcome.kind).toBe('bad-input');
+    expect(meanwhile.result.outcome.kind === 'bad-input' && meanwhile.result.outcome.messages.join()).toMatch(new RegExp(`run ${runId} is still running \\(host .* pid ${process.pid}`));
 
     const ran: string[] = [];
     const second = await run(p, replayBackend((id) => (ran.push(id), 'ok')), { resume: runId });

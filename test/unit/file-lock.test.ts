@@ -1,6 +1,6 @@
 // The cross-process lock with real processes: a holder killed with SIGKILL, a lock file left empty or
 // half-written (the wedge of issue 13), many processes racing, a bounded wait that names the holder.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +41,23 @@ describe('file lock', { timeout: 30_000 }, () => {
     await release();
     await writeFile(`${t}.lock`, 'otherhost:12');
     await (await acquireLock(t, { timeoutMs: 5_000 }))();
+  });
+
+  it('a lock file that is a symlink is refused, its target untouched (root would have truncated it)', async () => {
+    const t = await target();
+    const victim = path.join(path.dirname(t), 'victim');
+    await writeFile(victim, 'precious\n');
+    await symlink(victim, `${t}.lock`);
+    await expect(acquireLock(t)).rejects.toThrow(`refusing the lock file ${t}.lock: it is a symlink`);
+    await expect(tryLock(t)).rejects.toThrow('it is a symlink');
+    expect(await readFile(victim, 'utf8')).toBe('precious\n');
+  });
+
+  it("a lock file another user owns is refused (planted before the cache's owner made it)", async () => {
+    const t = await target();
+    await writeFile(`${t}.lock`, '');
+    await chown(`${t}.lock`, 65534, 65534);
+    await expect(acquireLock(t)).rejects.toThrow(/owned by uid 65534, not by this user/);
   });
 
   it('a holder killed with SIGKILL leaves the lock free at once', async () => {

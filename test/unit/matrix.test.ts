@@ -62,6 +62,15 @@ describe('matrix validation', () => {
     expect(r).toEqual({ ok: false, error: ['kernels[1].id: "k" is already used by kernels[0]'] });
   });
 
+  it('a boot command line the kernel would cut (over 2048 bytes with our own options) is refused at validation', () => {
+    const long = `quiet ${'x'.repeat(2100)}`;
+    const r = parseMatrix({ ...good, boots: [{ name: 'ok', cmdline: 'x'.repeat(1792) }, { name: 'long', cmdline: long }] });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toEqual([
+      `boots[1].cmdline: ${long.length} bytes; at most 1792 fit (the kernel's command line is limited to 2048 bytes, 256 kept for tailmatrix's own options): a longer one is cut and the boot hangs`,
+    ]);
+  });
+
   it('`tailmatrix fetch` on a malformed matrix exits with the bad-input code and lists every error', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tm-matrix-'));
     const file = path.join(dir, 'matrix.json');

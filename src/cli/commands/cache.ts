@@ -5,6 +5,7 @@ import type { CacheEntry } from '../../kernels/cache.js';
 import type { Pin } from '../cache-pins.js';
 import { cacheRoot } from '../../util/paths.js';
 import { UserError } from '../../util/result.js';
+import { addCacheVerify } from './cache-verify.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -96,5 +97,6 @@ export const defineCacheCommand: DefineCommand = (setExit) => {
       }
       setExit(EXIT.ok);
     });
+  addCacheVerify(cmd, setExit);
   return cmd;
 };

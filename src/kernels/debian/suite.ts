@@ -99,7 +99,13 @@ async function verifiedInRelease(r: SuiteRequest, ctx: SuiteContext): Promise<Re
     return v.ok ? ok({ text: v.value.text, url, signature: { checked: true, signer: v.value.signer } }) : err(`${url}: ${v.error}`);
   };
   const cached = await freshInRelease(ctx.cache, r);
-  if (cached !== undefined) return verify(cached);
+  if (cached !== undefined) {
+    const fromCache = await verify(cached);
+    if (fromCache.ok) return fromCache;
+    // Our copy no longer verifies (changed on disk since it was checked, e.g. a restored CI cache):
+    // the mirror is not to blame; drop it and fetch it again, which is checked like any fresh one.
+    await rm(cached, { force: true });
+  }
   const body = await getDistsFile(r, 'InRelease', ctx);
   if (!body.ok) return body;
   // Check before it enters the cache: a forged InRelease must not stay around for an hour.

@@ -1,0 +1,30 @@
+// `tailmatrix cache verify [--remove]`: kept in its own file (src/cli/commands/cache.ts only adds it).
+import type { Command } from 'commander';
+import { EXIT } from '../exit-codes.js';
+import { KernelCache } from '../../kernels/cache.js';
+import { removeBroken, verifyCache } from '../../kernels/verify-cache.js';
+
+export function addCacheVerify(cmd: Command, setExit: (code: number) => void): void {
+  cmd
+    .command('verify')
+    .description('check every cached download and extracted kernel against the hashes recorded when it was verified')
+    .option('--remove', 'remove the broken entries, pinned or not (fetched or unpacked again on next use)')
+    .action(async (opts: { remove?: boolean }) => {
+      const cache = KernelCache.fromEnv();
+      const r = await verifyCache(cache);
+      for (const b of r.broken) process.stdout.write(`broken ${b.kind} ${b.key}: ${b.why}\n`);
+      if (r.broken.length === 0) {
+        process.stdout.write(`${r.checked} entries verified in ${cache.root}, none broken\n`);
+        setExit(EXIT.ok);
+        return;
+      }
+      if (opts.remove) {
+        await removeBroken(cache, r.broken);
+        process.stdout.write(`${r.broken.length} of ${r.checked} entries broken, removed (the next run fetches or unpacks them again)\n`);
+        setExit(EXIT.ok);
+        return;
+      }
+      process.stdout.write(`${r.broken.length} of ${r.checked} entries broken; \`tailmatrix cache verify --remove\` removes them, pinned or not\n`);
+      setExit(EXIT.unavailable);
+    });
+}
