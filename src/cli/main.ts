@@ -4,7 +4,8 @@ import { UserError } from '../util/result.js';
 import { commands } from './commands/index.js';
 import { TOOL_VERSION } from '../util/version.js';
 import { forUser } from './invocation.js';
-import { recoverAtStart } from '../vm/host-journal.js';
+import { existsSync } from 'node:fs';
+import { HOST_JOURNAL } from '../vm/host-journal-path.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-full.js';
 
 /**
@@ -43,9 +44,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram((code) => {
     exitCode = code;
   });
-  // A running-kernel cell that died before restoring the host's sysctls left a journal: restore first.
-  const recovered = await recoverAtStart();
-  if (recovered !== undefined) process.stderr.write(`tailmatrix: ${recovered}\n`);
+  // A running-kernel cell that died before restoring the host's sysctls left a journal: restore first. The
+  // restore code loads only when there is one, so `--help` stays fast (bench/help-time.ts).
+  if (existsSync(HOST_JOURNAL)) {
+    const { recoverAtStart } = await import('../vm/host-journal.js');
+    const recovered = await recoverAtStart();
+    if (recovered !== undefined) process.stderr.write(`tailmatrix: ${recovered}\n`);
+  }
   try {
     await program.parseAsync(argv as string[]);
   } catch (e) {

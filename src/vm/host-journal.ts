@@ -10,10 +10,7 @@
 import { constants, existsSync, openSync, readFileSync, renameSync, rmSync, writeSync, closeSync, fsyncSync } from 'node:fs';
 import { tryLock } from '../util/file-lock.js';
 import { describeChange, restoreSettings, readSettings, type Change, type Snapshot } from './native-settings.js';
-
-/** Next to the host lock (/run/tailmatrix-native.lock): tmpfs, root's, gone at reboot like the settings. */
-export const HOST_LOCK = '/run/tailmatrix-native';
-export const HOST_JOURNAL = '/run/tailmatrix-native.journal.json';
+import { HOST_JOURNAL, HOST_LOCK } from './host-journal-path.js';
 
 export interface Journal {
   pid: number;

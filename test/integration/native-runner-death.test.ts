@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit-codes.js';
 import { readSettings, type Snapshot } from '../../src/vm/native-settings.js';
-import { HOST_JOURNAL } from '../../src/vm/host-journal.js';
+import { HOST_JOURNAL } from '../../src/vm/host-journal-path.js';
 import { startCli } from '../support/run-cli.js';
 
 const CELL = 'host__host__test-run';

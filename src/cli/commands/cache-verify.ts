@@ -1,8 +1,6 @@
 // `tailmatrix cache verify [--remove]`: kept in its own file (src/cli/commands/cache.ts only adds it).
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.js';
-import { KernelCache } from '../../kernels/cache.js';
-import { removeBroken, verifyCache } from '../../kernels/verify-cache.js';
 
 export function addCacheVerify(cmd: Command, setExit: (code: number) => void): void {
   cmd
@@ -10,6 +8,8 @@ export function addCacheVerify(cmd: Command, setExit: (code: number) => void): v
     .description('check every cached download and extracted kernel against the hashes recorded when it was verified')
     .option('--remove', 'remove the broken entries, pinned or not (fetched or unpacked again on next use)')
     .action(async (opts: { remove?: boolean }) => {
+      // Loaded here, not at the top: `--help` must not pay for the cache and its hashing (bench/help-time.ts).
+      const [{ KernelCache }, { removeBroken, verifyCache }] = await Promise.all([import('../../kernels/cache.js'), import('../../kernels/verify-cache.js')]);
       const cache = KernelCache.fromEnv();
       const r = await verifyCache(cache);
       for (const b of r.broken) process.stdout.write(`broken ${b.kind} ${b.key}: ${b.why}\n`);
