@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summary as summarySchema, type CellSummary } from '../../src/analysis/summary-schema.js';
 import { writeReports } from '../../src/report/write-reports.js';
 
-const RUN = path.join(import.meta.dirname, '..', 'fixtures', 'results', 'hardware-curve', '2026-12-07T02-40-10Z-e2d8dc');
+const RUN = path.join(import.meta.dirname, '..', 'fixtures', 'results', 'hardware-curve', '2026-12-07T03-40-44Z-ec3f91');
 let out: string;
 let cell: CellSummary;
 const read = (name: string) => readFile(path.join(out, name), 'utf8');
