@@ -15,24 +15,13 @@ import {
 } from './segmented-fit.js';
 import { linearFit, median } from './stats.js';
 import type { HardwareCurve, RegimeCost } from './summary-schema.js';
+import { mulberry32 as rng } from '../util/prng.js';
 
 /** Bootstrap resamples for the knee's interval: enough for its 2.5th/97.5th percentiles of a few depths. */
 export const KNEE_BOOTSTRAP = 200;
 
 /** Fixed seed: the same samples give the same report (golden tests, reruns of `report`). */
 const BOOTSTRAP_SEED = 0x7a11;
-
-/** mulberry32: a small seeded generator, enough for resampling indices. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function quantile(sorted: readonly number[], q: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
