@@ -210,10 +210,13 @@ export function compareWithBaseline(current: Summary, baseline: Summary, source:
         // The same cell measured as another kind of figure (e.g. instructions then, emulated ns now).
         const was = [...baseKinds.keys()].join(', ');
         for (const figure of ['direct', 'indirect'] as const) {
-          const cv = valuesOf(g.ok, figure);
-          const bv = valuesOf([...baseKinds.values()].flatMap((x) => x.ok), figure);
-          if (cv.values.length > 0 && bv.values.length > 0) {
-            comparisons.push(comparison(key, kind, figure, bv, cv, { note: `figure kind changed (${was} → ${kind}): not comparable`, notGated: false }));
+          for (const [baseKind, bg] of baseKinds) {
+            const cv = valuesOf(g.ok, figure);
+            const bv = valuesOf(bg.ok, figure);
+            if (cv.values.length === 0 || bv.values.length === 0) continue;
+            // Each side keeps its own unit: 22 instructions then are not "22.00 ns/call".
+            const k = comparison(key, kind, figure, bv, cv, { note: `figure kind changed (${was} → ${kind}): not comparable`, notGated: false });
+            comparisons.push({ ...k, baselineUnit: unitOf(baseKind), deltaPct: null });
           }
         }
         continue;

@@ -280,6 +280,10 @@ export const baselineComparison = z.object({
   variant: gateFigure.describe('direct / indirect: that variant\'s slope; ratio: indirect slope / direct slope within the cell (robust to CPU speed)'),
   figureKind: figureKind.optional().describe('the kind both sides share (pairs of different kinds are not comparable)'),
   unit: z.enum(['instructions', 'ns', 'ratio']).optional().describe('unit of the values and of deltaNs'),
+  baselineUnit: z
+    .enum(['instructions', 'ns', 'ratio'])
+    .optional()
+    .describe('unit of the baseline values when the figure kind changed (then not comparable, and deltaNs means nothing); absent when it is `unit`'),
   status: comparisonStatus.optional().describe('absent in older summaries (read `regression`)'),
   method: gateMethod.nullable().optional().describe('how the pair was judged; null when it was not'),
   pValue: z.number().nullable().optional().describe('one-sided U test p-value (method u-test), else null'),

@@ -214,10 +214,13 @@ const GATE_UNIT: Record<'instructions' | 'ns' | 'ratio', { short: string; perCal
 export const gateUnitText = (k: Pick<BaselineComparison, 'unit'>) => GATE_UNIT[k.unit ?? 'ns'];
 
 /** A side of a baseline pair: "2.61 [2.58, 2.66] ns/call (5 replicates, range)". */
-function sideText(value: number, spread: readonly [number, number] | null, n: number | undefined, k: BaselineComparison): string {
+function sideText(value: number, spread: readonly [number, number] | null, n: number | undefined, unit: BaselineComparison['unit']): string {
   const how = n === undefined ? '' : n === 1 ? ' (1 replicate, 95 % CI)' : ` (${n} replicates, range)`;
-  return `${num(value)} ${interval(spread)} ${gateUnitText(k).perCall}${how}`;
+  return `${num(value)} ${interval(spread)} ${gateUnitText({ unit }).perCall}${how}`;
 }
+
+/** A baseline in another unit than now (the figure kind changed): no difference between the two is meaningful. */
+const unitsDiffer = (k: BaselineComparison) => k.baselineUnit !== undefined && k.baselineUnit !== (k.unit ?? 'ns');
 
 /** A signed rise of a gated figure with its unit and share: "+1.00 instr (+9.1 %)". */
 export function gateDeltaText(k: BaselineComparison): string {
@@ -244,9 +247,9 @@ export function baselineRow(k: BaselineComparison): string[] {
     k.key,
     k.variant === 'ratio' ? 'indirect/direct ratio' : k.variant.includes(':') ? `${k.variant.replace(':', ' ')} cost, depths ${k.depths?.join('–') ?? '?'}` : `${k.variant} slope`,
     k.figureKind ?? 'timed',
-    sideText(k.baselineSlope, k.baselineCi, k.baselineValues?.length, k),
-    sideText(k.currentSlope, k.currentCi, k.currentValues?.length, k),
-    gateDeltaText(k),
+    sideText(k.baselineSlope, k.baselineCi, k.baselineValues?.length, k.baselineUnit ?? k.unit),
+    sideText(k.currentSlope, k.currentCi, k.currentValues?.length, k.unit),
+    unitsDiffer(k) ? '— (other units)' : gateDeltaText(k),
     methodText(k),
     `${comparisonStatusOf(k)}${k.note ? `: ${k.note}` : ''}`,
   ];

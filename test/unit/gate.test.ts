@@ -120,6 +120,11 @@ describe('baseline gate', () => {
     const mixed = await gateAgainst(timedTcg!, icountBase!);
     expect(mixed.summary.baseline!.regressions).toBe(0);
     expect(mixed.summary.baseline!.comparisons.every((c) => c.status === 'not-comparable' && c.note === 'figure kind changed (instructions → emulated-ns): not comparable')).toBe(true);
+    // Each side in its own unit: the baseline's 11 instructions are not "11.00 ns/call", and no difference is given.
+    for (const c of mixed.summary.baseline!.comparisons) expect(c).toMatchObject({ unit: 'ns', baselineUnit: 'instructions', deltaPct: null });
+    const mixedMd = await readFile(path.join(timedTcg!, 'report', 'report.md'), 'utf8');
+    const directRow = mixedMd.split('\n').find((l) => l.includes('| direct slope |'))!;
+    expect(directRow).toMatch(/\| 11\.00 .*instr\/call.* \| [\d.]+ .*ns\/call.* \| — \(other units\) \|/);
 
     // 14 → 17 instructions per call: +3 instr (+21 %), exact, so a regression in instructions.
     const [slower] = await writeRuns(path.join(tmp, 'icount-slower'), counted('icount-slower', 17));
