@@ -7,7 +7,7 @@ import type { Outcome } from '../run/outcome.js';
 export type RunEvent =
   | { type: 'run-start'; runId: string; runDir: string; todo: string[]; done: string[]; dryRun: boolean }
   | { type: 'fetch'; event: FetchEvent }
-  | { type: 'payload'; hash: string }
+  | { type: 'payload'; hash: string; rebuilt?: string }
   /** `timing`: how figures are taken; `emulatedTime`: plain TCG wall-clock figures, relative only. */
   | { type: 'backend'; backend: string; backendReason: string; accel: string; accelReason: string; timing: string; emulatedTime: boolean }
   /** Cells run phase after phase (VM cells, then running-kernel cells), each phase `concurrency` at once. */

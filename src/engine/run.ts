@@ -237,7 +237,7 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
 
   const payload = await c.deps.ensurePayload({ signal });
   if (!payload.ok) return stopped('payload', payload.error);
-  emit({ type: 'payload', hash: payload.value.hash });
+  emit({ type: 'payload', hash: payload.value.hash, ...(payload.value.rebuilt ? { rebuilt: payload.value.rebuilt } : {}) });
 
   const vm = await chooseVm(c, todo, fetched.kernels, meta);
   if (!vm.ok) return stopped('backend', vm.error);

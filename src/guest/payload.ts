@@ -2,12 +2,13 @@
 // content hash of the sources and the toolchain, so a second run reuses it and a changed source or
 // compiler rebuilds it. Missing tools are a value naming the Debian package to install.
 import { createHash } from 'node:crypto';
-import { access, mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { run } from '../util/exec.js';
 import { withLock } from '../util/file-lock.js';
 import { cacheRoot, PACKAGE_ROOT } from '../util/paths.js';
 import { err, ok, type Result } from '../util/result.js';
+import { sha256File } from '../util/sha256-file.js';
 import type { GuestPayload } from '../vm/types.js';
 
 /** The objects the agent loads (bpf/PROTOCOL.md: tailcall_<variant>.bpf.o; the traffic benchmark's probe and proof). */
@@ -98,9 +99,30 @@ function payloadAt(dir: string, hash: string): GuestPayload {
   return { agent: path.join(dir, 'agent'), objDir: path.join(dir, 'bpf'), hash };
 }
 
-async function complete(p: GuestPayload): Promise<boolean> {
-  const files = [p.agent, ...PAYLOAD_OBJECTS.map((o) => path.join(p.objDir, o))];
-  return (await Promise.all(files.map(exists))).every(Boolean);
+/** The payload's files relative to its folder: what the manifest hashes and the check compares. */
+const PAYLOAD_FILES = ['agent', ...PAYLOAD_OBJECTS.map((o) => `bpf/${o}`)];
+/** SHA256 of each payload file, written when it was built: the agent runs as root, so nothing cached is run unchecked. */
+const MANIFEST = 'manifest.json';
+
+async function hashFiles(dir: string): Promise<Record<string, string>> {
+  return Object.fromEntries(await Promise.all(PAYLOAD_FILES.map(async (f) => [f, await sha256File(path.join(dir, f))] as const)));
+}
+
+/**
+ * Null when every file is there and hashes as it did when it was built; else what is wrong. A changed agent
+ * or object (bit rot, or a cache restored from somewhere it could be written) is rebuilt, never run.
+ */
+async function payloadProblem(dir: string): Promise<string | null> {
+  if (!(await Promise.all(PAYLOAD_FILES.map((f) => exists(path.join(dir, f))))).every(Boolean)) return 'incomplete';
+  let manifest: Record<string, unknown>;
+  try {
+    manifest = JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return `no readable ${MANIFEST} (built by an older tailmatrix, or damaged)`;
+  }
+  const actual = await hashFiles(dir);
+  const changed = PAYLOAD_FILES.filter((f) => manifest[f] !== actual[f]);
+  return changed.length === 0 ? null : `${changed.join(', ')} no longer hash${changed.length === 1 ? 'es' : ''} as built`;
 }
 
 async function build(sourceDir: string, finalDir: string, hash: string, ctx: ToolCtx): Promise<Result<GuestPayload, string>> {
@@ -120,6 +142,7 @@ async function build(sourceDir: string, finalDir: string, hash: string, ctx: Too
   await rename(path.join(buildDir, 'agent'), path.join(tmp, 'agent'));
   for (const o of PAYLOAD_OBJECTS) await rename(path.join(buildDir, o), path.join(tmp, 'bpf', o));
   await rm(buildDir, { recursive: true, force: true });
+  await writeFile(path.join(tmp, MANIFEST), `${JSON.stringify(await hashFiles(tmp), null, 2)}\n`);
   await rm(finalDir, { recursive: true, force: true });
   await rename(tmp, finalDir);
   return ok(payloadAt(finalDir, hash));
@@ -134,13 +157,20 @@ export async function ensurePayload(opts: PayloadOptions = {}): Promise<Result<G
   const finalDir = path.join(cacheDir, hash.slice(0, 16));
   await mkdir(cacheDir, { recursive: true });
   const cached = payloadAt(finalDir, hash);
-  if (await complete(cached)) return ok(cached);
+  const problem = await payloadProblem(finalDir);
+  if (problem === null) return ok(cached);
   const missing = await missingBuildTools(ctx);
   if (missing.length > 0) return err(`cannot build the guest payload (bpf/): ${missing.join('; ')}`);
   // Two runs sharing a cache build once: the second finds the first one's result under the lock.
   return withLock(
     `${finalDir}.lock`,
-    async () => ((await complete(cached)) ? ok(cached) : build(sourceDir, finalDir, hash, ctx)),
+    async () => {
+      const still = await payloadProblem(finalDir);
+      if (still === null) return ok(cached);
+      const built = await build(sourceDir, finalDir, hash, ctx);
+      // Said only when a cached payload was there and failed its check: a first build is no news.
+      return built.ok && still !== 'incomplete' ? ok({ ...built.value, rebuilt: `the cached payload failed its check (${still}): rebuilt` }) : built;
+    },
     { signal: opts.signal },
   );
 }

@@ -5,11 +5,10 @@
 //   tmp/                 work in progress; renamed into place when complete, so readers never see halves
 //   locks/               cross-process OS locks (two runs sharing one cache); `use-*` locks are held
 //                        shared by every process using an entry, so prune never removes it under them
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, open, readdir, rename, rm, stat, utimes, lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { sha256File } from '../util/sha256-file.js';
 import { acquireLock, tryLock, type LockOptions, type ReleaseLock } from '../util/file-lock.js';
 import { ownedPrefix, removeDeadOwned } from '../util/work-dir.js';
 import { syncDir } from '../util/fs.js';
@@ -29,12 +28,6 @@ export interface CacheEntry {
 
 /** Temp leftovers older than this belong to a run that died; younger ones may be a live run's. */
 export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
-
-export async function sha256File(file: string, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(createReadStream(file), hash, { signal });
-  return hash.digest('hex');
-}
 
 async function exists(p: string): Promise<boolean> {
   try {

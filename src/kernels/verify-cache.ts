@@ -3,7 +3,8 @@
 // file (kernel.json). Broken entries are listed with the reason, and can be removed (pinned or not).
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { sha256File, type KernelCache } from './cache.js';
+import type { KernelCache } from './cache.js';
+import { sha256File } from '../util/sha256-file.js';
 import { readExtracted } from './extracted.js';
 
 export interface BrokenEntry {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { lstat, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { sha256File } from './cache.js';
+import { sha256File } from '../util/sha256-file.js';
 
 /** Small files (nearly all modules) in one read: a stream per file costs more than the hashing. */
 const ONE_READ_BYTES = 4 * 1024 * 1024;

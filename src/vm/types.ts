@@ -13,6 +13,8 @@ export interface GuestPayload {
   objDir: string;
   /** Content hash of the payload (sources + toolchain), part of every initramfs cache key. */
   hash: string;
+  /** Set when the cached payload failed its hash check and was rebuilt: why. */
+  rebuilt?: string;
 }
 
 export interface CellRunSpec {

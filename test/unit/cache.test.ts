@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allGone, descendants, startNode } from '../support/node-child.js';
-import { KernelCache, sha256File } from '../../src/kernels/cache.js';
+import { KernelCache } from '../../src/kernels/cache.js';
+import { sha256File } from '../../src/util/sha256-file.js';
 import { err, ok } from '../../src/util/result.js';
 
 async function cacheDir(): Promise<KernelCache> {

@@ -64,6 +64,36 @@ describe('ensurePayload', () => {
     BUILD_TEST_TIMEOUT_MS,
   );
 
+  it(
+    'never hands out a cached agent or object that no longer hashes as built: it is rebuilt, and says so',
+    async () => {
+      const first = await ensurePayload({ sourceDir, cacheDir });
+      if (!first.ok) throw new Error(first.error);
+      const agent = first.value.agent;
+      const built = await readFile(agent);
+      // Five bytes flipped in the middle of the static agent: it would still run, as root.
+      const flipped = Buffer.from(built);
+      for (let i = 0; i < 5; i++) flipped[(flipped.length >> 1) + i]! ^= 0xff;
+      await writeFile(agent, flipped);
+      const again = await ensurePayload({ sourceDir, cacheDir });
+      if (!again.ok) throw new Error(again.error);
+      expect(again.value.rebuilt).toBe('the cached payload failed its check (agent no longer hashes as built): rebuilt');
+      expect(again.value.hash).toBe(first.value.hash);
+      expect((await readFile(again.value.agent)).equals(built)).toBe(true);
+
+      // An object swapped for another one of the payload's own objects is caught the same way.
+      const [a, b] = PAYLOAD_OBJECTS;
+      await cp(path.join(again.value.objDir, b), path.join(again.value.objDir, a));
+      const swapped = await ensurePayload({ sourceDir, cacheDir });
+      if (!swapped.ok) throw new Error(swapped.error);
+      expect(swapped.value.rebuilt).toBe(`the cached payload failed its check (bpf/${a} no longer hashes as built): rebuilt`);
+      // Checked and intact: handed out as it is, with nothing to say.
+      const clean = await ensurePayload({ sourceDir, cacheDir });
+      expect(clean.ok && clean.value.rebuilt).toBe(undefined);
+    },
+    BUILD_TEST_TIMEOUT_MS,
+  );
+
   it('names what is missing when the compilers cannot be found', async () => {
     const emptyBin = path.join(tmp, 'empty-bin');
     await cp(sourceDir, path.join(tmp, 'other-src'), { recursive: true });

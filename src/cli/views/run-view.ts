@@ -46,7 +46,7 @@ export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOp
         task: async (_c, task) => {
           const e = await stepOrEnd('payload');
           if (e?.type === 'step-failed') throw new Error(e.message);
-          if (e?.type === 'payload') task.title = `Guest payload ${e.hash.slice(0, 12)}`;
+          if (e?.type === 'payload') task.title = `Guest payload ${e.hash.slice(0, 12)}${e.rebuilt ? ` (${e.rebuilt})` : ''}`;
           else task.skip('not built');
         },
       },

@@ -3,7 +3,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { err, ok } from '../../util/result.js';
-import { sha256File } from '../cache.js';
+import { sha256File } from '../../util/sha256-file.js';
 import { imageFormat } from '../image-format.js';
 import { badInput, type KernelSourceDriver } from '../source.js';
 
