@@ -17,6 +17,7 @@ import { err, ok, type Result } from '../util/result.js';
 import { withParents, writeNewc, type CpioEntry } from './cpio.js';
 import { collectModules } from './modules.js';
 import { collectProgram, type ProgramFile } from './programs.js';
+import { sha256File } from '../util/sha256-file.js';
 
 /** Bump when the layout of the image changes, so stale cached images are not reused. */
 export const RECIPE_VERSION = 1;
@@ -98,7 +99,13 @@ async function programFiles(programs: readonly string[], signal?: AbortSignal): 
   return ok([...files.values()].sort((a, b) => a.path.localeCompare(b.path)));
 }
 
-/** The cached image for these inputs, built when missing. */
+/** True when the image hashes as recorded at its build (an image from before the record is built again). */
+async function intact(image: string, sumFile: string): Promise<boolean> {
+  const recorded = await readFile(sumFile, 'utf8').then((t) => t.trim(), () => null);
+  return recorded !== null && recorded === (await sha256File(image));
+}
+
+/** The cached image for these inputs, built when missing or no longer as built. */
 export async function ensureInitramfs(spec: InitramfsSpec, deps: InitramfsDeps = {}): Promise<Result<BuiltInitramfs, string>> {
   const bb = await busyboxEntries(deps.busybox ?? DEFAULT_BUSYBOX, deps.signal);
   if (!bb.ok) return bb;
@@ -121,7 +128,10 @@ export async function ensureInitramfs(spec: InitramfsSpec, deps: InitramfsDeps =
   );
   const target = path.join(deps.cacheDir ?? cacheRoot(), 'initramfs', `${key}.cpio.gz`);
   const listFile = `${target}.modules`;
-  if (existsSync(target) && existsSync(listFile)) {
+  // The image's own SHA256, written when it was built: a cached image holds the agent that runs as root in
+  // the guest, so one that no longer hashes as built is built again, never booted.
+  const sumFile = `${target}.sha256`;
+  if (existsSync(target) && existsSync(listFile) && (await intact(target, sumFile))) {
     const list = (await readFile(listFile, 'utf8')).split('\n').filter((l) => l !== '');
     return ok({ path: target, key, modules: list });
   }
@@ -145,8 +155,10 @@ export async function ensureInitramfs(spec: InitramfsSpec, deps: InitramfsDeps =
     ...progs.value.map((f): CpioEntry => ({ type: 'file', path: f.path, data: f.data, mode: f.mode })),
   ];
   if (modList.length > 0) entries.push({ type: 'file', path: 'tailmatrix/modules.list', data: new TextEncoder().encode(`${modList.join('\n')}\n`) });
-  await writeFileAtomic(target, gzipSync(writeNewc(withParents(entries))));
+  const image = gzipSync(writeNewc(withParents(entries)));
+  await writeFileAtomic(target, image);
   await writeFileAtomic(listFile, modList.map((m) => `${m}\n`).join(''));
+  await writeFileAtomic(sumFile, `${sha256(image)}\n`);
   return ok({ path: target, key, modules: modList });
 }
 

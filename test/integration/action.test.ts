@@ -124,6 +124,8 @@ describe('the composite action, as the example workflow uses it', () => {
     const r = await run(exampleInputs('report'));
     expect(r.failed, explain(r)).toBe(false);
     expect(r.outputs).toMatchObject({ report: 'report', 'exit-code': '0' });
+    // No baseline restored (a first run): said, and the report is not gated.
+    expect(r.steps.find((s) => s.name === 'Merge and report')?.output).toContain('::notice title=tailmatrix::no baseline at baseline/summary.json');
     const summary = summarySchema.parse(JSON.parse(await readFile(path.join(workspace, 'report', 'summary.json'), 'utf8')));
     expect(summary.cells.map((c) => [c.key, c.status])).toEqual(BOOTS.map((b) => [`${KERNEL_ID}/${b.name}/test-run`, 'ok']));
     const added = (await readFile(summaryFile, 'utf8')).slice(before.length);

@@ -61,6 +61,15 @@ describe('ensureInitramfs', () => {
     expect(statSync(r.value.path).mtimeMs).toBe(mtime);
     const other = await ensureInitramfs({ kernel, payload: { agent: path.join(objDir, 'agent'), objDir, hash: 'p2' }, modules: [] }, { cacheDir });
     expect(other.ok && other.value.key).not.toBe(r.value.key);
+
+    // A cached image changed after its build (a byte flipped: it may hold another agent) is built again.
+    const built = readFileSync(r.value.path);
+    const flipped = Buffer.from(built);
+    flipped[flipped.length >> 1]! ^= 0xff;
+    writeFileSync(r.value.path, flipped);
+    const repaired = await ensureInitramfs({ kernel, payload: { agent: path.join(objDir, 'agent'), objDir, hash: 'p1' }, modules: [] }, { cacheDir });
+    expect(repaired.ok && repaired.value.path).toBe(r.value.path);
+    expect(readFileSync(r.value.path).equals(built)).toBe(true);
   });
 
   it('adds requested modules decompressed, dependencies first, and the load list /init reads', async () => {
