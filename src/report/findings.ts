@@ -1,9 +1,9 @@
 // "What this run found": one sentence per figure kind, at the top of every report (HTML, Markdown and
 // so the GitHub step summary), so a reader gets the answer before the tables. Each sentence carries its
 // unit and kind, and every ratio its interval; nothing here is new analysis, only the summary read out.
-import { byKind, KIND_TITLE, UNIT_TEXT } from '../analysis/units.js';
+import { byKind, KIND_TITLE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { CellSummary, Summary } from '../analysis/summary-schema.js';
-import { cellUnit, num, pm } from './format.js';
+import { cellUnit, num, pm, savingText, variantCostText } from './format.js';
 
 const ratioText = (c: CellSummary): string => {
   const k = c.comparison!;
@@ -15,10 +15,22 @@ const ratioText = (c: CellSummary): string => {
 };
 
 /** One sentence per figure kind with a direct-vs-indirect comparison, plus the retpoline's own price per kind. */
+/** A hardware cell whose cost has a knee in either chain: one slope (and so one ratio) would misstate it. */
+const hasKnee = (c: CellSummary) => c.direct?.curve?.model === 'segmented' || c.indirect?.curve?.model === 'segmented';
+
+/** Such a cell read out per regime: each chain's costs around its knee and the saving per regime. */
+function curveFinding(c: CellSummary): string {
+  const unit = cellUnit(c);
+  return (
+    `${KIND_TITLE[summaryKind(c)]} on ${c.kernel.id} / ${c.boot.name}: one line does not describe the cost (a knee), so no single ratio is given: ` +
+    `direct ${variantCostText(c.direct, unit)}, indirect ${variantCostText(c.indirect, unit)}; the direct jump saves ${savingText(c)}.`
+  );
+}
+
 export function findings(s: Summary): string[] {
   const compared = s.cells.filter((c) => c.status === 'ok' && c.comparison !== null && c.comparison !== undefined && c.comparison.ratio !== null);
-  const out: string[] = [];
-  for (const [kind, cells] of byKind(compared)) {
+  const out: string[] = compared.filter(hasKnee).map(curveFinding);
+  for (const [kind, cells] of byKind(compared.filter((c) => !hasKnee(c)))) {
     const sorted = [...cells].sort((a, b) => b.comparison!.ratio! - a.comparison!.ratio!);
     const hi = sorted[0]!;
     const lo = sorted[sorted.length - 1]!;
