@@ -18,6 +18,11 @@
  * JIT emits the indirect sequence. The x86-64 JIT turns both `&=` into `and $imm8,%rdx` (48 83 e2 00
  * and 48 83 e2 ff): same instruction, same length; only the tail-call sequence differs
  * (src/measure/jit-symmetry.ts proves it on every cell from the JIT images).
+ *
+ * The programs are declared without parameters: the body reads the context from r1 as every program
+ * does, and a naked function's parameter would reach BTF without a name, which the kernel refuses
+ * ("Invalid arg#1"). libbpf then loads the chain without BTF, and the traffic benchmark's fexit on
+ * prog_0 fails ("The target program doesn't have BTF"). With no parameter the object's BTF loads.
  */
 #ifndef TAILCALL_BPF_H
 #define TAILCALL_BPF_H
@@ -52,7 +57,7 @@ volatile __u32 key_offset SEC(".data") = 0;
  */
 #define PROG(I)                                                             \
 	SEC("tc")                                                           \
-	__attribute__((naked)) int prog_##I(struct __sk_buff *skb)          \
+	__attribute__((naked)) int prog_##I(void)                          \
 	{                                                                   \
 		asm volatile("r6 = %[off] ll\n\t"                           \
 			     "r6 = *(u32 *)(r6 + 0)\n\t"                    \

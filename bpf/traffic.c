@@ -136,22 +136,33 @@ struct seen {
 	char error[400];
 };
 
+/* The fexit programs of traffic_seen.bpf.o, newest kernels' first: the first that loads is used. */
+static const char *const SEEN_PROGS[] = {"chain_exit", "chain_exit_ctx"};
+
 static void load_seen(const struct opts *o, const struct chain *c, struct seen *s)
 {
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/traffic_seen.bpf.o", o->objdir);
-	s->obj = bpf_object__open_file(path, NULL);
-	s->prog = s->obj ? bpf_object__find_program_by_name(s->obj, "chain_exit") : NULL;
-	int e = s->prog ? bpf_program__set_attach_target(s->prog, c->prog_fd[0], "prog_0") : -ENOENT;
-	if (e == 0)
-		e = bpf_object__load(s->obj);
-	if (e) {
-		snprintf(s->error, sizeof(s->error), "fexit on prog_0: load %d (%s)", e, strerror(-e));
+	for (size_t k = 0; k < sizeof(SEEN_PROGS) / sizeof(SEEN_PROGS[0]); k++) {
+		s->obj = bpf_object__open_file(path, NULL);
+		s->prog = s->obj ? bpf_object__find_program_by_name(s->obj, SEEN_PROGS[k]) : NULL;
+		int e = s->prog ? bpf_program__set_attach_target(s->prog, c->prog_fd[0], "prog_0") : -ENOENT;
+		/* Only this one is loaded: the other may use a helper the kernel lacks. */
+		for (size_t m = 0; e == 0 && m < sizeof(SEEN_PROGS) / sizeof(SEEN_PROGS[0]); m++)
+			if (m != k)
+				bpf_program__set_autoload(bpf_object__find_program_by_name(s->obj, SEEN_PROGS[m]), false);
+		libbpf_log_clear();
+		if (e == 0)
+			e = bpf_object__load(s->obj);
+		if (e == 0) {
+			s->map_fd = bpf_object__find_map_fd_by_name(s->obj, "seen");
+			return;
+		}
+		/* The verifier's own words: an EINVAL alone does not say which rule the target broke. */
+		snprintf(s->error, sizeof(s->error), "fexit on prog_0 (%s): load %d (%s): %s", SEEN_PROGS[k], e, strerror(-e), libbpf_log_tail());
 		bpf_object__close(s->obj);
 		s->obj = NULL;
-		return;
 	}
-	s->map_fd = bpf_object__find_map_fd_by_name(s->obj, "seen");
 }
 
 /* SEEN_PACKETS datagrams from the sender across the receiver's ingress, with the fexit attached: the chain's return value. */

@@ -16,21 +16,41 @@ struct {
 	__type(value, __u64);
 } seen SEC(".maps");
 
-SEC("fexit/prog_0")
-int BPF_PROG(chain_exit, void *skb, int ret)
+/* The chain's return value, kept as calls seen, smallest and largest. */
+static __always_inline void record(__u64 r)
 {
 	__u32 k0 = 0, k1 = 1, k2 = 2;
-	__u64 r = (__u32)ret;
 	__u64 *n = bpf_map_lookup_elem(&seen, &k0);
 	__u64 *lo = bpf_map_lookup_elem(&seen, &k1);
 	__u64 *hi = bpf_map_lookup_elem(&seen, &k2);
 	if (!n || !lo || !hi)
-		return 0;
+		return;
 	__sync_fetch_and_add(n, 1);
 	if (r < *lo)
 		*lo = r;
 	if (r > *hi)
 		*hi = r;
+}
+
+/*
+ * prog_0 has no parameter in its BTF (bpf/tailcall.bpf.h), yet newer kernels' trampolines still save the
+ * context in the first slot, so the slot the BTF names is not the return value there: bpf_get_func_ret
+ * (Linux >= 5.17) reads it wherever it is. The agent tries this program first and chain_exit_ctx after.
+ */
+SEC("fexit/prog_0")
+int chain_exit(void *ctx)
+{
+	__u64 ret = 0;
+	if (bpf_get_func_ret(ctx, &ret) == 0)
+		record((__u32)ret);
+	return 0;
+}
+
+/* Before bpf_get_func_ret (5.10): the return value follows the BTF's parameters, here none. */
+SEC("fexit/prog_0")
+int BPF_PROG(chain_exit_ctx, int ret)
+{
+	record((__u32)ret);
 	return 0;
 }
 

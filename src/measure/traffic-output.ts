@@ -19,6 +19,7 @@ export const trafficRecord = z.object({
   probe: z.object({ attach: z.string(), count, total_ns: z.number().min(0), hist: z.array(count).length(64) }).nullable(),
   chain_depth_seen: count.nullable(),
   seen_via: z.enum(['fexit', 'test-run', '']),
+  seen_error: z.string().optional(),
   probe_error: z.string().optional(),
   iperf_exit: z.number().int(),
   iperf: z.string(),
@@ -89,6 +90,7 @@ export function toTrafficSample(r: TrafficRecord): ParsedTraffic {
     iperf,
     chainDepthSeen: r.chain_depth_seen,
     ...(r.seen_via !== '' ? { chainDepthSeenVia: r.seen_via } : {}),
+    ...(r.seen_error ? { chainDepthSeenError: r.seen_error } : {}),
     ...(r.probe_error ? { kprobeUnavailable: r.probe_error } : {}),
   };
   return { variant: r.variant, sample, problems: problem ? [`iperf3 (${r.variant}): ${problem}`] : [] };

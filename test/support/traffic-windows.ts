@@ -7,7 +7,7 @@ import type { TrafficSample } from '../../src/results/traffic-result.js';
 export function expectPacketsThroughChain(variant: string, samples: readonly TrafficSample[], depths: readonly number[]): void {
   expect(samples.map((s) => s.depth)).toEqual(depths);
   for (const s of samples) {
-    expect(s.chainDepthSeen, `${variant} depth ${s.depth}`).toBe(s.depth);
+    expect(s.chainDepthSeen, `${variant} depth ${s.depth}${s.chainDepthSeenError ? `: ${s.chainDepthSeenError}` : ''}`).toBe(s.depth);
     const sent = s.iperf.packets ?? 0;
     expect(sent, `${variant} depth ${s.depth}`).toBeGreaterThan(0);
     // run_cnt also counts iperf3's control connection and ARP: a few over what iperf3 sent, never fewer.
