@@ -1,5 +1,5 @@
 // Samples that cannot be contaminated silently, end to end: the sid cloud kernel (7.x, lazy preemption)
-// under TCG, a long timed window (repeat 100 000) and a runnable background task in the guest (the
+// under TCG, a long timed window (repeat 400 000: a sweep of several guest seconds, so the fair server hands the loop its share inside some windows) and a runnable background task in the guest (the
 // init's busy loop, `tailmatrix.busy=1`). The agent runs pinned at SCHED_FIFO, so the loop only gets the
 // CPU when the kernel's fair server hands it its share (50 ms a second) — inside some timed windows.
 // The cell must report those calls (flagged, counted, re-taken or kept) and figure without them.
@@ -22,7 +22,7 @@ describe('a busy guest on a lazily preemptible kernel', () => {
   it('flags, counts and leaves out the calls the agent was switched out of', async () => {
     const spec = cellSpec(await testKernel('newest'), await testPayload(), {
       cmdline: 'tailmatrix.busy=1',
-      params: { maxDepth: 6, samples: 3, repeat: 100_000 },
+      params: { maxDepth: 6, samples: 3, repeat: 400_000 },
       timeoutSec: 900,
     });
     workDirs.push(spec.workDir);

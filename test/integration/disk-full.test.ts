@@ -59,10 +59,12 @@ describe('disk full', () => {
     expect(await cache.list()).toEqual([]);
   });
 
-  it('writeFileAtomic on a full disk throws and leaves the old file and no temp file', async () => {
+  it('writeFileAtomic on a full disk throws a disk-full error naming the place and the sizes, and leaves the old file and no temp file', async () => {
     const target = path.join(mountpoint, 'state.json');
     await writeFileAtomic(target, 'old');
-    await expect(writeFileAtomic(target, Buffer.alloc(2 * 2 ** 20))).rejects.toThrow(/ENOSPC/);
+    await expect(writeFileAtomic(target, Buffer.alloc(2 * 2 ** 20))).rejects.toThrow(
+      new RegExp(`^no space left on the disk of ${mountpoint} writing state\\.json: 2\\.00 MiB needed, [\\d.]+ MiB free`),
+    );
     expect(await readFile(target, 'utf8')).toBe('old');
     expect((await readdir(mountpoint)).filter((n) => n.includes('.tmp-'))).toEqual([]);
     await writeFile(target, '');
