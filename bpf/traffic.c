@@ -156,6 +156,7 @@ static void load_seen(const struct opts *o, const struct chain *c, struct seen *
 			e = bpf_object__load(s->obj);
 		if (e == 0) {
 			s->map_fd = bpf_object__find_map_fd_by_name(s->obj, "seen");
+			s->error[0] = '\0'; /* an earlier program's failure is not this window's */
 			return;
 		}
 		/* The verifier's own words: an EINVAL alone does not say which rule the target broke. */

@@ -15,7 +15,7 @@ export function regimeText(r: RegimeCost): string {
   return `${f2(r.slope)} ± ${f2(half(r.slopeCi))} ns/call (${depths(r)})`;
 }
 
-/** "knee at depth 9 (95 %: 9–10)". */
+/** "knee at depth 9 [95 %: 9–10]". */
 export function kneeText(c: HardwareCurve): string | null {
   if (!c.knee) return null;
   const [lo, hi] = c.knee.ci;

@@ -1,8 +1,9 @@
 // What the direct jump saves per tail call on hardware, per regime. The agent times both variants at one
-// depth back to back (interleaved per depth, seeded order), so the k-th direct and k-th indirect sample at
-// a depth are a pair that shares whatever the machine was doing then: the slope of the per-depth paired
-// differences against depth is the saving, with that shared drift cancelled. Welch (two independent
-// slopes) only where the samples cannot be paired (a depth one variant lacks, unequal counts).
+// depth back to back (all of one variant's samples, then all of the other's, in a seeded order per depth),
+// so the pairing unit is the depth: the two variants' samples there share the same minute of the machine.
+// Within a depth the k-th samples are matched in time order (a convention, not a shared call). The slope
+// of the per-depth median differences against depth is the saving, with drift between depths cancelled.
+// Welch (two independent slopes) only where a depth cannot be paired (one variant lacks it, unequal counts).
 import { withRobustSlope } from './robust-fit.js';
 import { difference, linearFit, median, MIN_FIT_POINTS } from './stats.js';
 import type { HardwareCurve, PairedSaving, RegimeName, RegimeSaving } from './summary-schema.js';
@@ -62,7 +63,7 @@ export function pairedSaving(direct: SamplesByDepth, indirect: SamplesByDepth, d
     }
     const base = { regime: r.regime, fromDepth: xs[0] as number, toDepth: xs[xs.length - 1] as number, n: xs.length };
     if (unpairable === null) {
-      // The k-th sample of each variant at a depth were timed in the same interleaved round.
+      // The k-th samples of the two variants at a depth, matched in time order (both taken in the same round at that depth).
       const ys = xs.map((d) => {
         const a = direct.get(d) as readonly number[];
         const b = indirect.get(d) as readonly number[];

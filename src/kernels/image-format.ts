@@ -15,7 +15,7 @@ export interface ImageFormat {
   version?: string;
 }
 
-/** The first NUL- or space-ended text of a C string in the header (the version string's first word is the release). */
+/** The NUL-ended C string at `at` in the header (at most 256 bytes); the version string's first word is the release. */
 function cString(buf: Buffer, at: number): string | undefined {
   if (at <= 0 || at >= buf.length) return undefined;
   const end = buf.indexOf(0, at);

@@ -2,15 +2,10 @@
 // Objects are not strict: a newer agent may add fields, which the host ignores.
 import { z } from 'zod';
 
-/** Every record's `v`: the record format, the same in protocols 1 and 2. */
+/** Every record's `v`: the record format, the same in protocols 1, 2 and 3 (3 only added fields and a record). */
 export const AGENT_RECORD_VERSION = 1;
 /** From this `hello.protocol` on, the agent interleaves the variants per depth (bpf/PROTOCOL.md, "Order"). */
 export const INTERLEAVED_PROTOCOL = 2;
-/**
- * From this `hello.protocol` on, the agent pins and prioritises the sweep (`isolation` record), brackets
- * every timed call with the thread's switch counters and re-takes switched-out calls (bpf/PROTOCOL.md).
- */
-export const ISOLATED_PROTOCOL = 3;
 
 const base = { v: z.literal(AGENT_RECORD_VERSION) };
 const hexAddress = z.string().regex(/^[0-9a-f]+$/, 'expected a hex address without 0x');

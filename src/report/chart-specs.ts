@@ -22,18 +22,14 @@ function onlyKind(cells: readonly CellSummary[]): FigureKind {
   return [...kinds][0]!;
 }
 
-/**
- * No per-chart caveat: a long subtitle set the chart's width (charts near 1440 px) and repeated the same
- * sentence on every chart; the report states each kind's caveat once per section (html.ts).
- */
-const subtitle = (_kind: FigureKind) => '';
 
 /** Bars of the per-call slope with CI whiskers, direct vs indirect side by side in each x group. */
 function barsSpec(title: string, kind: FigureKind, xTitle: string, values: object[], labelAngle = 0): TopLevelSpec {
   const u = UNIT_TEXT[unitOf(kind)];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, ...(subtitle(kind) ? { subtitle: subtitle(kind) } : {}) },
+    // No caveat subtitle: a long one set the chart's width (~1440 px); each section states it once (html.ts).
+    title: { text: title },
     width: { step: 40 },
     height: CHART_HEIGHT,
     data: { values },
@@ -87,7 +83,7 @@ interface DepthSeries {
 }
 
 /** Points per depth and the fitted straight lines, one colour per variant, one unit on the y axis. */
-function depthLinesSpec(title: string, kind: FigureKind, yTitle: string, series: readonly DepthSeries[]): TopLevelSpec {
+function depthLinesSpec(title: string, yTitle: string, series: readonly DepthSeries[]): TopLevelSpec {
   const points = series.flatMap((v) => v.points.map((p) => ({ variant: v.variant, depth: p.depth, y: p.y })));
   const lines = series.flatMap((v) => {
     const fit = v.fit;
@@ -100,7 +96,7 @@ function depthLinesSpec(title: string, kind: FigureKind, yTitle: string, series:
   const color = { field: 'variant', type: 'nominal', scale: VARIANT_SCALE, title: 'variant' } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, ...(subtitle(kind) ? { subtitle: subtitle(kind) } : {}) },
+    title: { text: title },
     width: CHART_WIDTH,
     height: CHART_HEIGHT,
     layer: [
@@ -119,7 +115,7 @@ export function depthSpec(c: CellSummary): { spec: TopLevelSpec; series: number 
   const yTitle = unit === 'instructions' ? 'fewest instructions per repetition' : 'median duration (ns)';
   const title = `${c.kernel.id} / ${c.boot.name}: ${unit === 'instructions' ? 'instructions' : 'duration'} vs depth`;
   const series = variants.map((v) => ({ variant: v.variant, points: v.points.map((p) => ({ depth: p.depth, y: p.medianNs })), fit: v.fit }));
-  return { spec: depthLinesSpec(title, kind, yTitle, series), series: variants.length };
+  return { spec: depthLinesSpec(title, yTitle, series), series: variants.length };
 }
 
 /** Benchmark 2, one figure kind: cost per tail call under traffic, per cell and method, direct vs indirect. */
@@ -146,7 +142,7 @@ export function trafficDepthSpec(c: CellSummary, m: TrafficMethodSummary): { spe
     fit: v.fit,
   }));
   const title = `${c.kernel.id} / ${c.boot.name}, ${m.method}: cost per packet vs depth`;
-  return { spec: depthLinesSpec(title, kind, `${unit} per packet`, series), series: series.length };
+  return { spec: depthLinesSpec(title, `${unit} per packet`, series), series: series.length };
 }
 
 /**

@@ -14,7 +14,6 @@ const ratioText = (c: CellSummary): string => {
   return `${num(k.ratio!)} [${num(k.ratioCi[0])}, ${num(k.ratioCi[1])}] × (${c.kernel.id} / ${c.boot.name})`;
 };
 
-/** One sentence per figure kind with a direct-vs-indirect comparison, plus the retpoline's own price per kind. */
 /** A hardware cell whose cost has a knee in either chain: one slope (and so one ratio) would misstate it. */
 const hasKnee = (c: CellSummary) => c.direct?.curve?.model === 'segmented' || c.indirect?.curve?.model === 'segmented';
 
@@ -27,6 +26,7 @@ function curveFinding(c: CellSummary): string {
   );
 }
 
+/** One sentence per figure kind with a direct-vs-indirect comparison, plus the retpoline's own price per kind. */
 export function findings(s: Summary): string[] {
   const compared = s.cells.filter((c) => c.status === 'ok' && c.comparison !== null && c.comparison !== undefined && c.comparison.ratio !== null);
   const out: string[] = compared.filter(hasKnee).map(curveFinding);

@@ -1,7 +1,6 @@
 // One self-contained HTML file: the tables of the Markdown report plus charts rendered to inline SVG
 // now, so viewing it needs neither network nor JavaScript.
 import { byKind, KIND_NOTE, KIND_TITLE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
-import type { FigureKind } from '../results/cell-result.js';
 import type { BaselineSummary, CellSummary, Summary } from '../analysis/summary-schema.js';
 import { curveSpec, depthSpec, kernelBarsSpec, overviewSpec, trafficBarsSpec, trafficDepthSpec } from './chart-specs.js';
 import { escapeXml as h } from './escape.js';
@@ -123,7 +122,7 @@ async function trafficCharts(cells: readonly CellSummary[], index: number): Prom
   let i = 0;
   for (const [kind, of] of byKind(ok)) {
     const built = trafficBarsSpec(of);
-    const caption = `Bars: OLS slope of the cost per packet over depths, in ${UNIT_TEXT[cellUnit(of[0]!)].words}, per method; whiskers: 95 % interval.${kindCaption(kind)}`;
+    const caption = `Bars: OLS slope of the cost per packet over depths, in ${UNIT_TEXT[cellUnit(of[0]!)].words}, per method; whiskers: 95 % interval.`;
     parts.push(await figure('traffic-bars', `t${index}k${i++}`, built, caption, { kind, groups: String(built.groups) }));
   }
   parts.push('</div><h3>Cost per packet vs depth, per cell and method</h3><div class="charts">');
@@ -133,7 +132,7 @@ async function trafficCharts(cells: readonly CellSummary[], index: number): Prom
         .filter((v) => v.fit)
         .map((v) => `${v.variant}: y = ${num(v.fit!.intercept)} + ${num(v.fit!.slope)}·depth ${UNIT_TEXT[cellUnit(c)].short} (R² ${v.fit!.r2.toFixed(4)})`)
         .join('; ');
-      parts.push(await figure('traffic-depth', `t${index}c${j}${m.method}`, trafficDepthSpec(c, m), `${TRAFFIC_METHOD_TEXT[m.method]}. ${fits}.${kindCaption(summaryKind(c))}`, { key: c.key, kind: summaryKind(c), method: m.method }));
+      parts.push(await figure('traffic-depth', `t${index}c${j}${m.method}`, trafficDepthSpec(c, m), `${TRAFFIC_METHOD_TEXT[m.method]}. ${fits}.`, { key: c.key, kind: summaryKind(c), method: m.method }));
     }
   }
   parts.push('</div>');
@@ -160,8 +159,6 @@ async function figure(kind: string, idPrefix: string, built: { spec: Parameters<
   return `<figure class="chart" data-chart="${kind}" data-series="${built.series}"${extra}>${svg}<figcaption>${h(caption)}</figcaption></figure>`;
 }
 
-/** Captions no longer repeat the kind's caveat: each section states it once, above its charts (sectionNotes). */
-const kindCaption = (_kind: FigureKind): string => '';
 
 /** Each figure kind's caveat, once per section. */
 const sectionNotes = (cells: readonly CellSummary[]): string =>
@@ -179,7 +176,7 @@ async function overview(cells: readonly CellSummary[]): Promise<string> {
   for (const [kind, of] of byKind(ok)) {
     for (const [bench, ofBench] of byBenchmark(of)) {
       const built = overviewSpec(ofBench);
-      const caption = `Benchmark ${bench}. Bars: OLS slope in ${UNIT_TEXT[cellUnit(of[0]!)].words}; whiskers: 95 % interval.${kindCaption(kind)}`;
+      const caption = `Benchmark ${bench}. Bars: OLS slope in ${UNIT_TEXT[cellUnit(of[0]!)].words}; whiskers: 95 % interval.`;
       parts.push(await figure('overview', `o${i++}`, built, caption, { kind, benchmark: bench, groups: String(built.groups) }));
     }
   }
@@ -198,7 +195,7 @@ async function testRunCharts(cells: readonly CellSummary[], index: number): Prom
     for (const k of [...new Set(ofKind.map((c) => c.kernel.id))]) {
       const ks = ofKind.filter((c) => c.kernel.id === k);
       const caveats = ks.filter((c) => directCaveat(c.direct)).map((c) => ` ${c.boot.name}: direct ${directCaveat(c.direct)}.`);
-      const caption = `Bars: OLS slope in ${UNIT_TEXT[cellUnit(ks[0]!)].words}; whiskers: 95 % interval.${caveats.join('')}${kindCaption(kind)}`;
+      const caption = `Bars: OLS slope in ${UNIT_TEXT[cellUnit(ks[0]!)].words}; whiskers: 95 % interval.${caveats.join('')}`;
       parts.push(await figure('kernel-bars', `b${index}k${i++}`, kernelBarsSpec(k, ks), caption, { kernel: k, kind }));
     }
   }
@@ -209,7 +206,7 @@ async function testRunCharts(cells: readonly CellSummary[], index: number): Prom
       .map((v) => `${v!.variant}: y = ${num(v!.fit!.intercept)} + ${num(v!.fit!.slope)}·depth (R² ${v!.fit!.r2.toFixed(4)})`)
       .join('; ');
     const caveat = directCaveat(c.direct);
-    const caption = `${fits}.${caveat ? ` Direct: ${caveat}.` : ''}${kindCaption(summaryKind(c))}`;
+    const caption = `${fits}.${caveat ? ` Direct: ${caveat}.` : ''}`;
     parts.push(await figure('depth', `b${index}c${j}`, depthSpec(c), caption, { key: c.key, kind: summaryKind(c) }));
   }
   parts.push('</div>');

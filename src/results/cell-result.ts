@@ -159,11 +159,6 @@ export const variantResult = z.object({
 export type VariantResult = z.infer<typeof variantResult>;
 
 /**
- * How the agent ordered the variants: `interleaved` (protocol 2) times every variant at each depth in a
- * seeded random order, so drift cannot fold into their difference; `per-variant` (protocol 1) ran each
- * variant's whole sweep back to back (docs/measurement.md, "Interleaved variants").
- */
-/**
  * How the agent isolated the sweep (protocol 3): the CPU it was pinned to and the scheduling policy it
  * got, or why not (an error text; "" when it got what it asked for), and how many re-takes it allowed.
  */
@@ -179,6 +174,11 @@ export const isolation = z.object({
 });
 export type Isolation = z.infer<typeof isolation>;
 
+/**
+ * How the agent ordered the variants: `interleaved` (protocol 2) times every variant at each depth in a
+ * seeded random order, so drift cannot fold into their difference; `per-variant` (protocol 1) ran each
+ * variant's whole sweep back to back (docs/measurement.md, "Interleaved variants").
+ */
 export const variantOrder = z.enum(['interleaved', 'per-variant']);
 export type VariantOrder = z.infer<typeof variantOrder>;
 
