@@ -4,6 +4,8 @@ import { buildFromSource, type BuildFromSourceOptions, type BuildOutcome } from 
 import { failureMessage, isBadInput } from '../kernels/source.js';
 import { fromKernelFailures, OK, type Outcome } from './outcome.js';
 
+export type { BuildOutcome };
+
 export async function buildKernel(opts: BuildFromSourceOptions): Promise<{ outcome: Outcome; built?: BuildOutcome }> {
   const r = await buildFromSource(opts);
   if (opts.signal?.aborted) return { outcome: { kind: 'interrupted', message: 'make stopped; nothing entered the cache' } };

@@ -6,7 +6,7 @@ import type { DefineCommand } from './define.js';
 import { withProgressOptions } from '../options.js';
 import { finishWith } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
-import type { BuildOutcome } from '../../kernels/from-source/index.js';
+import type { BuildOutcome } from '../../engine/build.js';
 import { DEFAULT_FRAGMENT } from '../../kernels/from-source/default-fragments.js';
 import type { Outcome } from '../../engine/outcome.js';
 
