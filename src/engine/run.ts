@@ -18,13 +18,14 @@ import type { RunMeta } from '../results/run-meta.js';
 import { err, ok, type Result } from '../util/result.js';
 import { scheduleCells } from '../run/schedule.js';
 import { createNativeBackend } from '../vm/native.js';
-import { timingText, type Timing } from '../vm/timing.js';
+import { timingText, type Timing } from '../measure/timing.js';
 import { prepareRun, type PreparedRun, type TreeBuildFlags } from '../run/prepare.js';
 import { runCell } from '../run/run-cell.js';
 import { concurrencyTracker, type ConcurrencyTracker } from '../run/concurrency.js';
 import { runPool } from '../util/pool.js';
 import { chooseTarget, realTargetDeps, type TargetDeps } from '../vm/target.js';
-import type { CellRunSpec, GuestPayload, VmBackend } from '../vm/types.js';
+import type { CellRunSpec, VmBackend } from '../vm/types.js';
+import type { GuestPayload } from '../guest/payload.js';
 import type { Accelerator } from '../results/cell-result.js';
 import type { Emit, RunEvent } from './events.js';
 import { fromKernelFailures, OK, type Outcome } from './outcome.js';
@@ -97,7 +98,7 @@ interface Ctx {
 interface Place {
   backend: VmBackend;
   accel: Accelerator;
-  /** Instruction counting or timed (src/vm/timing.ts); the running kernel is always timed on hardware. */
+  /** Instruction counting or timed (src/measure/timing.ts); the running kernel is always timed on hardware. */
   timing: Timing;
 }
 

@@ -8,7 +8,7 @@ import type { FetchedKernel } from '../kernels/types.js';
 import { ok, type Result } from '../util/result.js';
 import { probeAccelerator } from './accel.js';
 import { pickBackend } from './backend.js';
-import { resolveTiming, type Timing } from './timing.js';
+import { resolveTiming, type Timing } from '../measure/timing.js';
 import type { VmBackend } from './types.js';
 
 /** One choice of the target and why it was made. */

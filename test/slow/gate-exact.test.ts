@@ -21,7 +21,7 @@ import { summaryVerdict } from '../../src/engine/verdict.js';
 import { assembleCellResult } from '../../src/run/assemble.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
-import { ICOUNT_SHIFT } from '../../src/vm/timing.js';
+import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
 import { testPayload } from '../integration/qemu-kernels.js';
 import { buildLinux61, ONE_MORE_INSN_PATCH } from './linux-6.1.js';
 

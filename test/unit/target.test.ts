@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseTarget, type TargetDeps } from '../../src/vm/target.js';
-import { ICOUNT_SHIFT } from '../../src/vm/timing.js';
+import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
 import { err, ok } from '../../src/util/result.js';
 import type { FetchedKernel } from '../../src/kernels/types.js';
 import type { Accelerator } from '../../src/results/cell-result.js';

@@ -52,7 +52,7 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
     import('listr2'),
     import('../renderer.js'),
     import('../../engine/build.js'),
-    import('../../matrix/load.js'),
+    import('../../util/zod-issues.js'),
   ]);
   const parsed = await sourceFrom(o);
   const origins = [o.tree, o.tarball, o.debianSource].filter((x) => x !== undefined).length;
