@@ -7,6 +7,7 @@ import { EXIT } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
 import { parseMetricOptions, withMetricOptions, type MetricCommandOptions } from '../metric-options.js';
 import { withProgressOptions } from '../options.js';
+import { parseMakeJobs, withMakeJobsOption } from '../make-jobs.js';
 import type { BisectEvent } from '../../bisect/run-bisect.js';
 import type { BisectOutcome } from '../../bisect/outcome.js';
 
@@ -16,6 +17,8 @@ interface BisectCommandOptions extends MetricCommandOptions {
   bad: string;
   results: string;
   resume?: boolean;
+  makeJobs?: string;
+  /** The old spelling of --make-jobs: refused with the new name. */
   jobs?: string;
   quiet?: boolean;
   verbose?: boolean;
@@ -68,6 +71,7 @@ async function bisect(o: BisectCommandOptions): Promise<number> {
     process.stderr.write(`error: ${m.error}\n`);
     return EXIT.badInput;
   }
+  const jobs = parseMakeJobs('bisect', o);
   // Loaded here, not at the top: `--help` must not pay for the bisection, listr2 and zod (bench/help-time.ts).
   const [{ Listr }, { loadCheckMatrix }, { runBisect }] = await Promise.all([
     import('listr2'),
@@ -97,7 +101,7 @@ async function bisect(o: BisectCommandOptions): Promise<number> {
             resultsRoot: o.results,
             resume: o.resume === true,
             signal,
-            jobs: o.jobs !== undefined ? Number(o.jobs) : undefined,
+            jobs,
             onEvent: (e) => {
               const d = describe(e);
               if (d.title !== undefined) task.title = d.title;
@@ -141,11 +145,10 @@ export const defineBisectCommand: DefineCommand = (setExit) => {
     .requiredOption('--tree <dir>', 'the kernel git tree (never modified: builds use a clone under the cache)')
     .requiredOption('--good <ref>', 'a commit where the metric is good')
     .requiredOption('--bad <ref>', 'a later commit where it is bad');
-  return withProgressOptions(withMetricOptions(cmd), 'line-by-line progress')
+  const withFlags = withProgressOptions(withMetricOptions(cmd), 'line-by-line progress')
     .option('--results <dir>', 'where the bisect-<good>-<bad>-<metric>/ folder goes', 'results')
-    .option('--resume', 'continue the interrupted bisection with the same parameters')
-    .option('-j, --jobs <n>', 'make -j (default: cores available)')
-    .action(async (opts: BisectCommandOptions) => {
+    .option('--resume', 'continue the interrupted bisection with the same parameters');
+  return withMakeJobsOption(withFlags).action(async (opts: BisectCommandOptions) => {
       setExit(await bisect(opts));
     });
 };
