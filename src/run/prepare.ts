@@ -196,6 +196,6 @@ async function prepareResume(r: RunRequest): Promise<Result<PreparedRun, string[
   const done = new Set(found.cells.map((c) => c.cell.cellId));
   const runLock = runLockFile(runDir);
   const lockFile = (await isFile(runLock)) ? runLock : lockPathFor(meta.matrixFile);
-  // A resumed run is past its first fetch: the user's kernel built then (or the run stopped there).
-  return ok({ runId, runDir, matrix: matrix.value, matrixFile: meta.matrixFile, lockFile, cells, done, resumed: true, userKernels: [] });
+  // The user's kernels stay theirs (run.json is written again from this, and the report pairs them with the references).
+  return ok({ runId, runDir, matrix: matrix.value, matrixFile: meta.matrixFile, lockFile, cells, done, resumed: true, userKernels: meta.userKernels ?? [] });
 }
