@@ -17,7 +17,7 @@ import { loadMatrix } from '../../src/matrix/load.js';
 import { gate as gateSchema, type Matrix } from '../../src/matrix/schema.js';
 import type { CellResult } from '../../src/results/cell-result.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import { summaryVerdict } from '../../src/report/verdict.js';
+import { summaryVerdict } from '../../src/engine/verdict.js';
 import { assembleCellResult } from '../../src/run/assemble.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { qemuBackend } from '../../src/vm/qemu.js';

@@ -6,7 +6,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeReports } from '../../src/report/write-reports.js';
+import { writeReports } from '../../src/engine/report.js';
 import { patchedVsReference } from '../../src/analysis/patched-vs-reference.js';
 import { analyse } from '../../src/analysis/analyse.js';
 import { loadResultDirs } from '../../src/results/load.js';

@@ -9,7 +9,7 @@ import { abortOnSigint } from '../sigint.js';
 import type { BuildOutcome } from '../../kernels/from-source/index.js';
 import { DEFAULT_FRAGMENT } from '../../kernels/from-source/default-fragments.js';
 import { parseMakeJobs, withMakeJobsOption } from '../make-jobs.js';
-import type { Outcome } from '../../run/outcome.js';
+import type { Outcome } from '../../engine/outcome.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 /** The progress line is one make line; kbuild lines are short, compiler errors are not. */

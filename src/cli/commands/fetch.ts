@@ -41,7 +41,7 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
       import('../views/fetch-view.js'),
       import('../../kernels/index.js'),
       import('../../kernels/progress.js'),
-      import('../../run/outcome.js'),
+      import('../../engine/outcome.js'),
     ]);
   const loaded = await loadMatrixOrThrow(opts.matrix);
   await registerWithCache(loaded.file);
