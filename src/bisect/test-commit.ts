@@ -9,6 +9,7 @@ import type { FetchedKernel } from '../kernels/types.js';
 import type { Benchmark, BuildSource, Boot, Matrix, Runner } from '../matrix/schema.js';
 import type { Accelerator } from '../results/cell-result.js';
 import { runCell } from '../run/run-cell.js';
+import { cellRunSpec } from '../run/cell-spec.js';
 import { ensurePayload } from '../guest/payload.js';
 import { chooseTarget } from '../vm/target.js';
 import type { CellEvent, GuestPayload, VmBackend } from '../vm/types.js';
@@ -91,7 +92,7 @@ export async function runStep(ctx: CommitContext, setup: CellSetup, step: Step, 
     runId: ctx.runId,
     runDir: ctx.dir,
     backend: setup.backend,
-    spec: { cellId, kernel, boot: setup.boot, benchmark: setup.benchmark, runner: setup.runner, accel: setup.accel, timing: setup.timing, payload: setup.payload },
+    spec: cellRunSpec({ cellId, kernel, boot: setup.boot, benchmark: setup.benchmark, runner: setup.runner, accel: setup.accel, timing: setup.timing, payload: setup.payload }),
     signal: ctx.signal,
     emit: (e) => {
       if (e.type === 'cell') ctx.onCell?.(e.event);

@@ -21,10 +21,11 @@ import { createNativeBackend } from '../vm/native.js';
 import { timingText, type Timing } from '../vm/timing.js';
 import { prepareRun, type PreparedRun, type TreeBuildFlags } from '../run/prepare.js';
 import { runCell } from '../run/run-cell.js';
+import { cellRunSpec } from '../run/cell-spec.js';
 import { concurrencyTracker, type ConcurrencyTracker } from '../run/concurrency.js';
 import { runPool } from '../util/pool.js';
 import { chooseTarget, realTargetDeps, type TargetDeps } from '../vm/target.js';
-import type { CellRunSpec, GuestPayload, VmBackend } from '../vm/types.js';
+import type { GuestPayload, VmBackend } from '../vm/types.js';
 import type { Accelerator } from '../results/cell-result.js';
 import type { Emit, RunEvent } from './events.js';
 import { fromKernelFailures, OK, type Outcome } from './outcome.js';
@@ -281,7 +282,7 @@ async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, pla
     c.emit({ type: 'cell-not-run', cellId: cell.id, reason: `kernel ${cell.kernel.id} was not fetched` });
     return;
   }
-  const spec: Omit<CellRunSpec, 'workDir'> = {
+  const spec = cellRunSpec({
     cellId: cell.id,
     replicate: cell.replicate,
     kernel,
@@ -291,7 +292,7 @@ async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, pla
     accel: place.accel,
     timing: place.timing,
     payload,
-  };
+  });
   if (c.dryRun) {
     c.emit({ type: 'cell-described', cellId: cell.id, lines: await place.backend.describe({ ...spec, workDir: `<tmp>/${cell.id}` }) });
     return;

@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FetchedKernel } from '../kernels/types.js';
+import type { AccelRequest } from '../matrix/runner-choices.js';
 import type { Accelerator } from '../results/cell-result.js';
 import { ensureInitramfs, writeCellInitrd } from '../guest/initramfs.js';
 import { run } from '../util/exec.js';
@@ -22,7 +23,6 @@ export const PROBE_TIMEOUT_MS = 12_000;
 const PROBE_MEMORY_MIB = 256;
 export const KVM_DEVICE = '/dev/kvm';
 
-export type AccelRequest = 'auto' | 'kvm' | 'tcg';
 
 export interface AccelChoice {
   accel: Accelerator;

@@ -62,7 +62,7 @@ function files(spec: CellRunSpec) {
 }
 
 function argv(spec: CellRunSpec): string[] {
-  return [...agentArgs(spec.benchmark, spec.timing), '--objdir', spec.payload.objDir, '--out', files(spec).agentOut];
+  return [...agentArgs(spec.benchmark), '--objdir', spec.payload.objDir, '--out', files(spec).agentOut];
 }
 
 export function createNativeBackend(opts: NativeBackendOptions = {}): VmBackend {

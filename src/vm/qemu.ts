@@ -60,7 +60,7 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
     async describe(spec: CellRunSpec): Promise<string[]> {
       const mods = benchmarkModules(spec.benchmark);
       return [
-        `# ${files(spec).initrd}: cached initramfs (busybox, images/init, ${path.basename(spec.payload.agent)}, BPF objects from ${spec.payload.objDir}${mods.length ? `, modules ${mods.join(' ')}` : ''}) + cell.env TM_AGENT_ARGS='${agentArgs(spec.benchmark, spec.timing).join(' ')}'`,
+        `# ${files(spec).initrd}: cached initramfs (busybox, images/init, ${path.basename(spec.payload.agent)}, BPF objects from ${spec.payload.objDir}${mods.length ? `, modules ${mods.join(' ')}` : ''}) + cell.env TM_AGENT_ARGS='${agentArgs(spec.benchmark).join(' ')}'`,
         formatCommand(qemu, argsFor(spec)),
       ];
     },
@@ -78,7 +78,7 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
       );
       if (!image.ok) return done({ status: isMissingModule(image.error) ? 'bench-failed' : 'boot-failed', message: `initramfs: ${image.error}` });
       const f = files(spec);
-      await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs: agentArgs(spec.benchmark, spec.timing) }, f.initrd);
+      await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs: agentArgs(spec.benchmark) }, f.initrd);
       await writeFile(f.agentOut, '');
 
       return done(

@@ -23,10 +23,11 @@ export interface CellRunSpec {
   replicate?: number;
   kernel: FetchedKernel;
   boot: Boot;
+  /** The sweep that runs: the matrix's benchmark resolved for `timing` (src/run/cell-spec.ts cellRunSpec). */
   benchmark: Benchmark;
   runner: Runner;
   accel: Accelerator;
-  /** Instruction counting or timed (src/vm/timing.ts); the sweep follows it (src/measure/sweep-params.ts). */
+  /** Instruction counting or timed (src/vm/timing.ts); `benchmark` already follows it. */
   timing: Timing;
   payload: GuestPayload;
   /** Scratch directory for this cell (console log, shared folder); removed by the caller. */

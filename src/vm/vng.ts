@@ -61,7 +61,7 @@ function cmd(vng: string, spec: CellRunSpec, tmpDir?: string): [string, string[]
 }
 
 function scriptFor(spec: CellRunSpec): string {
-  return guestScript({ agent: spec.payload.agent, objDir: spec.payload.objDir, agentArgs: agentArgs(spec.benchmark, spec.timing) });
+  return guestScript({ agent: spec.payload.agent, objDir: spec.payload.objDir, agentArgs: agentArgs(spec.benchmark) });
 }
 
 export function createVngBackend(deps: VngBackendDeps = {}): VmBackend {

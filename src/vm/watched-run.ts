@@ -1,6 +1,5 @@
 // What both backends do once their files are ready: start the VM process, watch its console (phases,
 // a panic QEMU does not exit on), read the agent's records back, and classify how the cell ended.
-import { sweepBenchmark } from '../measure/sweep-params.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseAgentOutput } from '../measure/agent-output.js';
@@ -76,7 +75,7 @@ export async function runWatchedVm(w: WatchedRun): Promise<Omit<CellRunOutcome, 
     },
     console: w.watcher.state,
     agent,
-    benchmark: sweepBenchmark(w.spec.benchmark, w.spec.timing),
+    benchmark: w.spec.benchmark,
   });
   return { ...verdict, agent };
 }
