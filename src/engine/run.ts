@@ -29,7 +29,7 @@ import type { GuestPayload, VmBackend } from '../vm/types.js';
 import type { Accelerator } from '../results/cell-result.js';
 import type { Emit, RunEvent } from './events.js';
 import { fromKernelFailures, OK, type Outcome } from './outcome.js';
-import { closeMeta, initialMeta, writeRunMeta } from './run-meta.js';
+import { closeMeta, initialMeta, writeRunMeta } from './run-json.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-full.js';
 import { lockHolder, tryLock } from '../util/file-lock.js';
 

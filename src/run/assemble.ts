@@ -4,7 +4,7 @@ import { CELL_RESULT_VERSION, isEmulatedKind, type BackendName, type CellResult,
 import { proveSymmetry } from '../measure/jit-symmetry.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
 import { figureKindFor } from '../vm/timing.js';
-import type { CellRunOutcome, CellRunSpec } from '../vm/types.js';
+import type { CellEnd, CellRunSpec } from '../vm/types.js';
 import { hostCpuModel } from '../util/host.js';
 import { TOOL_VERSION } from '../util/version.js';
 import os from 'node:os';
@@ -70,7 +70,7 @@ export interface AssembleInput {
   runId: string;
   spec: CellRunSpec;
   backend: BackendName;
-  outcome: CellRunOutcome;
+  outcome: CellEnd;
   /** The most cells running at once while this one ran, itself included (src/run/concurrency.ts); unknown when absent. */
   concurrentCells?: number;
   startedAt: Date;

@@ -39,7 +39,7 @@ export type CellEvent =
   | { type: 'console'; line: string }
   | { type: 'progress'; text: string };
 
-export interface CellRunOutcome {
+export interface CellEnd {
   status: CellStatus;
   /** One line: why the cell failed (absent when ok). */
   message?: string;
@@ -58,5 +58,5 @@ export interface VmBackend {
   /** The exact commands runCell would run, for --dry-run. */
   describe(spec: CellRunSpec): Promise<string[]>;
   /** Boot, measure, bring results back. Expected failures are outcomes, never exceptions. */
-  runCell(spec: CellRunSpec, ctx: { signal: AbortSignal; emit: (e: CellEvent) => void }): Promise<CellRunOutcome>;
+  runCell(spec: CellRunSpec, ctx: { signal: AbortSignal; emit: (e: CellEvent) => void }): Promise<CellEnd>;
 }

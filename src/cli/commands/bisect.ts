@@ -7,7 +7,7 @@ import { EXIT } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
 import { parseMetricOptions, withMetricOptions, type MetricCommandOptions } from '../metric-options.js';
 import { withProgressOptions } from '../options.js';
-import type { BisectEvent, BisectOutcome } from '../../engine/bisect.js';
+import type { BisectEvent, BisectEnd } from '../../engine/bisect.js';
 
 interface BisectCommandOptions extends MetricCommandOptions {
   tree: string;
@@ -46,7 +46,7 @@ function describe(e: BisectEvent): { title?: string; output?: string } {
   }
 }
 
-function answer(o: BisectOutcome): string {
+function answer(o: BisectEnd): string {
   if (o.kind !== 'found') return '';
   const c = o.firstBad;
   if (o.range.length === 0) return `${c.sha} is the first bad commit\n${c.subject}\nauthor date: ${c.authorDate}\n`;
