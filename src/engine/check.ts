@@ -2,11 +2,11 @@
 // matrix is the user's or the built-in default (src/bisect/default-matrix.ts); the measurement and the
 // decision live in src/bisect/check.ts.
 import { loadCheckMatrix, type CheckMatrix } from '../bisect/default-matrix.js';
-import { runCheck, type CheckOptions, type CheckOutcome } from '../bisect/check.js';
+import { runCheck, type CheckOptions, type CheckVerdict } from '../bisect/check.js';
 import type { Matrix } from '../matrix/schema.js';
 import { err, type Result } from '../util/result.js';
 
-export type { CheckOutcome };
+export type { CheckVerdict };
 
 export interface CheckInput extends Omit<CheckOptions, 'matrix' | 'matrixFile' | 'builtInMatrix'> {
   /** --matrix; absent: ./matrix.json, else the built-in default. */
@@ -18,7 +18,7 @@ export interface CheckInput extends Omit<CheckOptions, 'matrix' | 'matrixFile' |
 }
 
 /** The verdict, 'interrupted', or why there is none (every reason of an invalid matrix, one per line). */
-export async function checkKernel(input: CheckInput): Promise<Result<CheckOutcome | 'interrupted', string>> {
+export async function checkKernel(input: CheckInput): Promise<Result<CheckVerdict | 'interrupted', string>> {
   const { matrixFile, adjustMatrix, onMatrix, ...opts } = input;
   const found = await loadCheckMatrix(matrixFile);
   if (!found.ok) return err(found.error.join('\n  '));

@@ -9,10 +9,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildKernel, type BuildEvent } from '../../src/kernels/from-source/engine.js';
+import { compileKernel, type BuildEvent } from '../../src/kernels/from-source/compile.js';
 import { planBuild } from '../../src/kernels/from-source/inputs.js';
 import { KernelCache } from '../../src/kernels/cache.js';
-import { runOrThrow } from '../../src/util/exec.js';
+import { execOrThrow } from '../../src/util/exec.js';
 import { tryLock } from '../../src/util/file-lock.js';
 
 const MAKEFILE = `# A stand-in for kbuild: the same targets and variables, no compiler.
@@ -64,7 +64,7 @@ beforeAll(async () => {
   await writeFile(path.join(src, 'Kconfig'), KCONFIG);
   await writeFile(path.join(src, 'kernel', 'bpf', 'verifier.c'), 'int record_poke = 1;\n');
   const tarFile = path.join(dir, 'linux-mini.tar.xz');
-  await runOrThrow('tar', ['-cJf', tarFile, '-C', path.join(dir, 'src'), 'linux-mini']);
+  await execOrThrow('tar', ['-cJf', tarFile, '-C', path.join(dir, 'src'), 'linux-mini']);
   const bytes = await readFile(tarFile);
   server = http.createServer((req, res) => {
     if (req.url === '/linux-mini.tar.xz') res.end(bytes);
@@ -98,7 +98,7 @@ function plan(opts: { fragment?: string; patches?: string[]; config?: string } =
 
 async function build(cache: KernelCache, p: Awaited<ReturnType<typeof plan>>, extra: { signal?: AbortSignal; env?: NodeJS.ProcessEnv; onEvent?: (e: BuildEvent) => void } = {}) {
   if (!p.ok) throw new Error(JSON.stringify(p.error));
-  return buildKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, ...extra });
+  return compileKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, ...extra });
 }
 
 describe('build engine (miniature kernel tree over HTTP)', () => {
@@ -210,7 +210,7 @@ describe('build engine (miniature kernel tree over HTTP)', () => {
     const cache = new KernelCache(path.join(dir, 'cache-d'));
     const p = await plan();
     if (!p.ok) throw new Error('plan');
-    const r = await buildKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, env: { ...process.env, SLEEP: '60' }, timeoutMs: 3_000 });
+    const r = await compileKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, env: { ...process.env, SLEEP: '60' }, timeoutMs: 3_000 });
     if (r.ok) throw new Error('the build was not stopped');
     expect(typeof r.error === 'string' ? r.error : '').toMatch(/^kernel build timed out/);
     expect(await readdir(path.join(dir, 'cache-d', 'kernels')).catch(() => [])).toEqual([]);
@@ -222,8 +222,8 @@ describe('build from a local git tree (the `run --tree` loop)', () => {
     const { buildFromSource, treeKernel } = await import('../../src/kernels/from-source/index.js');
     const { git } = await import('../../src/kernels/from-source/git.js');
     const tree = path.join(dir, 'linux-git');
-    await runOrThrow('tar', ['-xJf', path.join(dir, 'linux-mini.tar.xz'), '-C', dir]);
-    await runOrThrow('mv', [path.join(dir, 'linux-mini'), tree]);
+    await execOrThrow('tar', ['-xJf', path.join(dir, 'linux-mini.tar.xz'), '-C', dir]);
+    await execOrThrow('mv', [path.join(dir, 'linux-mini'), tree]);
     for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'mini']]) expect((await git(tree, args)).ok).toBe(true);
     const cache = new KernelCache(path.join(dir, 'cache-git'));
     const kernel = treeKernel({ tree, fragments: [path.join(dir, 'good.config')] });

@@ -8,7 +8,7 @@ import { abortOnSigint } from '../sigint.js';
 import { parseMetricOptions, withMetricOptions, type MetricCommandOptions } from '../metric-options.js';
 import { withProgressOptions } from '../options.js';
 import { parseMakeJobs, withMakeJobsOption } from '../make-jobs.js';
-import type { BisectEvent, BisectOutcome } from '../../engine/bisect.js';
+import type { BisectEvent, BisectEnd } from '../../engine/bisect.js';
 
 interface BisectCommandOptions extends MetricCommandOptions {
   tree: string;
@@ -49,7 +49,7 @@ function describe(e: BisectEvent): { title?: string; output?: string } {
   }
 }
 
-function answer(o: BisectOutcome): string {
+function answer(o: BisectEnd): string {
   if (o.kind !== 'found') return '';
   const c = o.firstBad;
   if (o.range.length === 0) return `${c.sha} is the first bad commit\n${c.subject}\nauthor date: ${c.authorDate}\n`;

@@ -6,7 +6,7 @@ import type { DefineCommand } from './define.js';
 import { withProgressOptions } from '../options.js';
 import { finishWith } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
-import type { BuildOutcome } from '../../engine/build.js';
+import type { BuiltKernel } from '../../engine/build.js';
 import { DEFAULT_FRAGMENT } from '../../kernels/from-source/default-fragments.js';
 import { parseMakeJobs, withMakeJobsOption } from '../make-jobs.js';
 import type { Outcome } from '../../engine/outcome.js';
@@ -69,7 +69,7 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
     return finishWith({ kind: 'bad-input', messages: why });
   }
   const { signal, unwire } = abortOnSigint('interrupted: stopping make, nothing enters the cache');
-  let built: BuildOutcome | undefined;
+  let built: BuiltKernel | undefined;
   let outcome: Outcome = { kind: 'unavailable', messages: ['the build did not run'] };
   const tasks = new Listr(
     [

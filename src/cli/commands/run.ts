@@ -9,6 +9,7 @@ import { finishWith } from '../exit-codes.js';
 import { registerWithCache } from './fetch.js';
 import { UserError } from '../../util/result.js';
 import { parseMakeJobs } from '../make-jobs.js';
+import { ACCEL_REQUESTS, BACKEND_REQUESTS, TIMING_REQUESTS, type AccelRequest, type BackendRequest, type TimingRequest } from '../../matrix/runner-choices.js';
 
 export interface RunCommandOptions {
   matrix: string;
@@ -27,9 +28,9 @@ export interface RunCommandOptions {
   jobs?: string;
   parallel?: string;
   replicates?: string;
-  accel?: 'auto' | 'kvm' | 'tcg';
-  timing?: 'auto' | 'icount' | 'timed';
-  backend?: 'auto' | 'qemu' | 'vng';
+  accel?: AccelRequest;
+  timing?: TimingRequest;
+  backend?: BackendRequest;
   resume?: string;
   results: string;
   dryRun?: boolean;
@@ -150,15 +151,11 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('-j, --jobs <n>', 'cells at once (default: one timed cell at a time; under instruction counting, from cores and memory)')
     .addOption(new Option('--parallel <n>', 'the older spelling of -j/--jobs').hideHelp())
     .option('--replicates <n>', 'run each cell this many times, each in its own boot (default: runner.replicates, 1)')
-    .addOption(new Option('--accel <accel>', 'accelerator; auto probes KVM by booting').choices(['auto', 'kvm', 'tcg']))
+    .addOption(new Option('--accel <accel>', 'accelerator; auto probes KVM by booting').choices(ACCEL_REQUESTS))
     .addOption(
-      new Option('--timing <mode>', 'auto: instruction counts under TCG, hardware ns under KVM; timed: plain TCG ns (relative only)').choices([
-        'auto',
-        'icount',
-        'timed',
-      ]),
+      new Option('--timing <mode>', 'auto: instruction counts under TCG, hardware ns under KVM; timed: plain TCG ns (relative only)').choices(TIMING_REQUESTS),
     )
-    .addOption(new Option('--backend <backend>', 'VM backend').choices(['auto', 'qemu', 'vng']))
+    .addOption(new Option('--backend <backend>', 'VM backend').choices(BACKEND_REQUESTS))
     .option('--resume <run-id>', 'continue an interrupted run: only the cells without a result run')
     .option('--results <dir>', 'where run directories go', 'results')
     .option('--dry-run', 'fetch and prepare, then print the exact command of every cell without booting')

@@ -2,7 +2,7 @@
 // their hashes, and the compiler. The inputs hash is computed from exactly what will be built.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { run } from '../../util/exec.js';
+import { execCommand } from '../../util/exec.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { badInput, type SourceFailure } from '../source.js';
 import { parseFragment, type Fragment } from './fragments.js';
@@ -24,7 +24,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The compiler kbuild will use, as `gcc --version` names it (its first line). */
 export async function compilerId(env?: NodeJS.ProcessEnv): Promise<Result<string, string>> {
-  const r = await run('gcc', ['--version'], { env });
+  const r = await execCommand('gcc', ['--version'], { env });
   if (!r.ok) return err(`no C compiler: ${r.error.message} (install gcc, make, flex, bison, bc, libelf-dev, libssl-dev)`);
   return ok(r.value.stdout.split('\n')[0]?.trim() ?? 'gcc');
 }

@@ -18,7 +18,7 @@ import { kernelCacheKey, objDirKey, workTreeKey } from './keys.js';
 import { defaultJobs, make, openLog, type MakeEnv } from './make.js';
 import { materializeSource } from './materialize-source.js';
 import { checkoutWithPatches, ensureWorkTree, workTreeAt } from './work-tree.js';
-import { run } from '../../util/exec.js';
+import { execCommand } from '../../util/exec.js';
 
 /** A defconfig build on 2 cores takes about an hour; a build still running after four is stuck. */
 export const DEFAULT_BUILD_TIMEOUT_MS = 4 * 60 * 60_000;
@@ -46,7 +46,7 @@ export interface BuildOptions {
   onEvent?: (e: BuildEvent) => void;
 }
 
-export interface BuildOutcome {
+export interface BuiltKernel {
   kernel: FetchedKernel;
   inputsHash: string;
   /** Found in the cache: nothing was built. */
@@ -67,7 +67,7 @@ async function exists(p: string): Promise<boolean> {
 }
 
 async function hasCcache(): Promise<boolean> {
-  return (await run('ccache', ['--version'])).ok;
+  return (await execCommand('ccache', ['--version'])).ok;
 }
 
 /** Where builds keep their reusable state (outside kernels/: not content-addressed, reused on purpose). */
@@ -75,11 +75,11 @@ export function buildRoot(cache: KernelCache): string {
   return path.join(cache.root, 'build');
 }
 
-export async function buildKernel(plan: BuildPlan, opts: BuildOptions): Promise<Result<BuildOutcome, SourceFailure>> {
+export async function compileKernel(plan: BuildPlan, opts: BuildOptions): Promise<Result<BuiltKernel, SourceFailure>> {
   const started = Date.now();
   const { cache } = opts;
   const key = kernelCacheKey(plan.inputsHash);
-  const hit = async (): Promise<Result<BuildOutcome, SourceFailure> | undefined> => {
+  const hit = async (): Promise<Result<BuiltKernel, SourceFailure> | undefined> => {
     const dir = await cache.lookup('kernels', key);
     if (dir === undefined) return undefined;
     const k = await readExtracted(opts.id, dir);
@@ -103,7 +103,7 @@ export async function buildKernel(plan: BuildPlan, opts: BuildOptions): Promise<
   }
 }
 
-async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, started: number): Promise<Result<BuildOutcome, SourceFailure>> {
+async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, started: number): Promise<Result<BuiltKernel, SourceFailure>> {
   const { cache, signal } = opts;
   const emit = (e: BuildEvent) => opts.onEvent?.(e);
   const root = buildRoot(cache);
