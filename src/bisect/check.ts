@@ -26,7 +26,7 @@ import { unitLabel } from '../analysis/units.js';
 /** The codes `git bisect run` reads; ABORT (> 127) stops the bisection. */
 export const CHECK_EXIT = { good: 0, bad: 1, skip: 125, abort: 128 } as const;
 
-export interface CheckOptions {
+interface CheckOptions {
   /** A kernel id of the matrix, or a path to a kernel image … */
   kernel?: string;
   /** … or a git tree, built as it is now (uncommitted changes included). */
@@ -46,7 +46,7 @@ export interface CheckOptions {
   onRun?: (n: number, value: number, ci: [number, number], unit: string) => void;
 }
 
-export interface CheckOutcome {
+interface CheckOutcome {
   verdict: 'good' | 'bad' | 'skip';
   code: number;
   pooled?: Pooled;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadMatrix, parseMatrix, type LoadedMatrix } from '../matrix/load.js';
 import { err, ok, type Result } from '../util/result.js';
 
-export const DEFAULT_MATRIX_FILE = 'matrix.json';
+const DEFAULT_MATRIX_FILE = 'matrix.json';
 
 /** Where the built-in default says it came from (no file is read or written there). */
 export const BUILT_IN = '(built-in default matrix)';
@@ -20,7 +20,7 @@ export const BUILT_IN_MATRIX = {
   runner: { backend: 'auto', accel: 'auto', timing: 'auto', cpus: 1, memoryMiB: 512, timeoutSec: 600 },
 } as const;
 
-export interface CheckMatrix extends LoadedMatrix {
+interface CheckMatrix extends LoadedMatrix {
   /** True when neither --matrix nor ./matrix.json gave one. */
   builtIn: boolean;
 }

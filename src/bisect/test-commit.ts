@@ -44,7 +44,7 @@ export interface CommitContext {
 }
 
 /** The build a bisection step makes: the project's minimal benchmark config, as `run --tree --ref`. */
-export function commitSource(tree: string, sha: string): BuildSource {
+function commitSource(tree: string, sha: string): BuildSource {
   return treeKernel({ tree, ref: sha }).source as BuildSource;
 }
 
@@ -55,7 +55,7 @@ function firstLines(message: string): string {
   return [lines[0] ?? '', error?.trim()].filter(Boolean).join(': ');
 }
 
-export type BuildStepOutcome = { kind: 'built'; kernel: FetchedKernel } | { kind: 'skip' } | { kind: 'interrupted' };
+type BuildStepOutcome = { kind: 'built'; kernel: FetchedKernel } | { kind: 'skip' } | { kind: 'interrupted' };
 
 /** Build the step's commit (or `source`); a failed build marks the step skipped (with the engine's message). */
 export async function buildStep(ctx: CommitContext, step: Step, source: BuildSource = commitSource(ctx.tree, step.commit.sha)): Promise<BuildStepOutcome> {

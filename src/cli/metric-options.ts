@@ -17,7 +17,7 @@ export interface MetricCommandOptions {
   backend?: 'auto' | 'qemu' | 'vng';
 }
 
-export interface MetricChoice {
+interface MetricChoice {
   metric: Metric;
   threshold?: number;
   bench?: string;

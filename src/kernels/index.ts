@@ -34,14 +34,14 @@ export interface FetchOptions {
   onProgress?: (kernelId: string, p: FetchProgress) => void;
 }
 
-export interface FetchContext {
+interface FetchContext {
   kernels: Map<string, FetchedKernel>;
   /** Bytes received over the network during this run, all kernels together. */
   transferredBytes: number;
 }
 
 /** What one fetch came to: the kernels that arrived, and every failure (kernels that did not). */
-export interface FetchReport extends FetchSummary {
+interface FetchReport extends FetchSummary {
   failures: KernelFailure[];
   /** The fetch was refused before any kernel was tried (unknown --kernel id, frozen lock mismatch). */
   refused: boolean;
@@ -60,7 +60,7 @@ export interface FetchSummary extends FetchContext {
 }
 
 /** Shared state of one fetch run: the lock read once, updated by every kernel, written once. */
-export class FetchSession {
+class FetchSession {
   readonly lockFile: string;
   readonly cache: KernelCache;
   readonly signal: AbortSignal;
@@ -157,12 +157,12 @@ function dirOf(file: string): string {
   return i <= 0 ? (i === 0 ? '/' : process.cwd()) : file.slice(0, i);
 }
 
-export function selectKernels(m: Matrix, ids: readonly string[] | undefined): Kernel[] {
+function selectKernels(m: Matrix, ids: readonly string[] | undefined): Kernel[] {
   if (ids === undefined || ids.length === 0) return m.kernels;
   return m.kernels.filter((k) => ids.includes(k.id));
 }
 
-export function describeResolved(r: ResolvedKernel): string {
+function describeResolved(r: ResolvedKernel): string {
   switch (r.type) {
     case 'debian':
       return `debian:${r.suite}/${r.package} ${r.version}${r.requested !== r.package ? ` (from ${r.requested})` : ''}`;

@@ -7,14 +7,14 @@ import type { KernelCache } from './cache.js';
 import { sha256File } from '../util/sha256-file.js';
 import { readExtracted } from './extracted.js';
 
-export interface BrokenEntry {
+interface BrokenEntry {
   kind: 'blobs' | 'kernels';
   key: string;
   path: string;
   why: string;
 }
 
-export interface VerifyReport {
+interface VerifyReport {
   checked: number;
   broken: BrokenEntry[];
 }

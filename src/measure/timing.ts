@@ -5,7 +5,7 @@
 import type { Accelerator, FigureKind } from '../results/cell-result.js';
 import { err, ok, type Result } from '../util/result.js';
 
-export type TimingRequest = 'auto' | 'icount' | 'timed';
+type TimingRequest = 'auto' | 'icount' | 'timed';
 
 export type Timing = { mode: 'icount'; shift: number } | { mode: 'timed' };
 

@@ -8,9 +8,9 @@ import type { Accelerator } from '../results/cell-result.js';
 import type { VmBackend } from './types.js';
 import { vngBackend } from './vng.js';
 
-export type BackendRequest = 'auto' | 'qemu' | 'vng';
+type BackendRequest = 'auto' | 'qemu' | 'vng';
 
-export interface ChosenBackend {
+interface ChosenBackend {
   backend: VmBackend;
   /** Why this one: "requested", or why vng was not usable for `auto`. */
   reason: string;

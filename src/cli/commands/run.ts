@@ -9,7 +9,7 @@ import { finishWith } from '../exit-codes.js';
 import { registerWithCache } from './fetch.js';
 import { UserError } from '../../util/result.js';
 
-export interface RunCommandOptions {
+interface RunCommandOptions {
   matrix: string;
   kernel: string[];
   boot: string[];
@@ -45,7 +45,7 @@ function parseCount(flag: string, v: string | undefined, max: number): number | 
   return n;
 }
 
-export function runInput(opts: RunCommandOptions): RunInput {
+function runInput(opts: RunCommandOptions): RunInput {
   const parallel = parseCount('--parallel', opts.parallel, 64);
   const replicates = parseCount('--replicates', opts.replicates, 100);
   return {
@@ -77,7 +77,7 @@ export function runInput(opts: RunCommandOptions): RunInput {
 }
 
 /** The engine runs; the display follows its events; the outcome becomes the exit code. */
-export async function runCommand(opts: RunCommandOptions): Promise<number> {
+async function runCommand(opts: RunCommandOptions): Promise<number> {
   const input = runInput(opts);
   // Loaded here, not at the top: `tailmatrix --help` must not pay for the engine, listr2 and zod (bench/help-time.ts).
   // Something on screen at once: loading the engine and the matrix takes seconds on a slow machine.
