@@ -6,8 +6,8 @@ import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLo
 import { stableJson } from '../util/stable-json.js';
 import { err, ok, type Result } from '../util/result.js';
 import { KernelCache } from './cache.js';
-import { getSourceDriver } from './registry.js';
-import { failureMessage, isBadInput, type FetchProgress, type KernelSourceDriver, type SourceContext, type SourceFailure } from './source.js';
+import { driverFor } from './registry.js';
+import { failureMessage, isBadInput, type FetchProgress, type SourceContext, type SourceFailure } from './source.js';
 import type { FetchedKernel } from './types.js';
 import type { FetchEvent } from './fetch-events.js';
 
@@ -110,14 +110,13 @@ class FetchSession {
       log,
       snapshot: this.opts.matrix.snapshot,
     };
-    // The driver map is keyed by type; TypeScript cannot see that kernel.source and the driver agree.
-    const driver = getSourceDriver(kernel.source.type) as unknown as KernelSourceDriver;
+    const driver = driverFor(kernel);
     let resolveBytes = 0;
     let entry = this.opts.refreshLock ? undefined : pinnedEntry(this.lock, kernel);
     if (entry === undefined) {
       if (this.opts.frozenLockfile) return fail({ badInput: true, message: 'not pinned by the lockfile (--frozen-lockfile)' });
       // Index bytes (InRelease, Packages) count towards this kernel's transfer, before the .debs.
-      const resolved = await driver.resolve(kernel as never, {
+      const resolved = await driver.resolve({
         ...ctx,
         onProgress: (p) => {
           resolveBytes = p.transferred;
@@ -139,7 +138,7 @@ class FetchSession {
     if (this.opts.resolveOnly) {
       return ok({ id: kernel.id, sha256: '', dir: '', vmlinuz: '', origin: describeResolved(entry.resolved) });
     }
-    const fetched = await driver.fetch(kernel as never, entry.resolved as never, {
+    const fetched = await driver.fetch(entry.resolved, {
       ...ctx,
       onProgress: (p) => onProgress({ ...p, transferred: resolveBytes + p.transferred, total: p.total !== undefined ? resolveBytes + p.total : undefined }),
     });
