@@ -9,7 +9,7 @@ import { difference, ratio, type Estimate } from './stats.js';
 import { unitOf, type FigureUnit } from './units.js';
 
 /** Console lines kept in the summary for a failed cell: enough for the panic and its cause. */
-export const CONSOLE_EXCERPT_LINES = 25;
+const CONSOLE_EXCERPT_LINES = 25;
 
 /** kernel/boot/benchmark: a cell's key in the summary, and the gate's match between runs. */
 export function cellKey(c: { kernel: { id: string }; boot: { name: string }; benchmark: { name: string } }): string {
@@ -55,7 +55,7 @@ function mechanismWarning(v: VariantSummary): string | null {
  * (where the cell carries the proof) the two images are the same outside the tail-call sequence.
  * Cells written before the proof existed carry none and are judged on the mechanisms alone.
  */
-export function withheldReason(
+function withheldReason(
   status: CellResult['status'],
   direct: VariantSummary | null,
   indirect: VariantSummary | null,

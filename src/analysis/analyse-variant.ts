@@ -9,7 +9,7 @@ import { analyseCurve } from './hardware-curve.js';
 import { curveSentence } from './curve-text.js';
 
 /** Small chains are not linear on some kernels: the second fit starts here (docs/measurement.md). */
-export const TAIL_FIT_MIN_DEPTH = 4;
+const TAIL_FIT_MIN_DEPTH = 4;
 
 /**
  * Below this R² the depth sweep is too noisy (or too curved) for a straight line to be the whole
@@ -22,7 +22,7 @@ export const LOW_R2 = 0.9;
  * Instruction counts have no noise: a chain of identical hops fits a straight line exactly. Below this
  * R² something else ran inside the timed window (an interrupt in most samples at some depth).
  */
-export const EXACT_R2 = 0.999;
+const EXACT_R2 = 0.999;
 
 export function toFitSummary(f: LinearFit): FitSummary {
   return {
@@ -58,7 +58,7 @@ export function samplesByDepth(v: VariantResult, kind: FigureKind): { byDepth: M
 }
 
 /** Medians rather than all samples: one descheduled call must not tilt a line fitted to 33 depths. */
-export function depthMedians(v: VariantResult, kind: FigureKind): { points: DepthPoint[]; invalid: number } {
+function depthMedians(v: VariantResult, kind: FigureKind): { points: DepthPoint[]; invalid: number } {
   const { byDepth, invalid } = samplesByDepth(v, kind);
   const points = [...byDepth.entries()]
     .sort((a, b) => a[0] - b[0])

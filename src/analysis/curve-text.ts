@@ -6,12 +6,12 @@ const f2 = (x: number) => x.toFixed(2);
 const f1 = (x: number) => x.toFixed(1);
 const half = (ci: readonly [number, number]) => (ci[1] - ci[0]) / 2;
 
-export const REGIME_LABEL: Record<RegimeName, string> = { all: 'all depths', 'below-knee': 'below the knee', 'above-knee': 'from the knee on' };
+const REGIME_LABEL: Record<RegimeName, string> = { all: 'all depths', 'below-knee': 'below the knee', 'above-knee': 'from the knee on' };
 
 const depths = (r: { fromDepth: number; toDepth: number }) => `depths ${r.fromDepth}–${r.toDepth}`;
 
 /** "2.35 ± 0.92 ns/call (depths 0–8)": a regime's cost per tail call, hardware ns. */
-export function regimeText(r: RegimeCost): string {
+function regimeText(r: RegimeCost): string {
   return `${f2(r.slope)} ± ${f2(half(r.slopeCi))} ns/call (${depths(r)})`;
 }
 
@@ -23,7 +23,7 @@ export function kneeText(c: HardwareCurve): string | null {
 }
 
 /** "step +66.7 ns [60.0 ns, 73.3 ns]": every number with its unit. */
-export function stepText(c: HardwareCurve): string | null {
+function stepText(c: HardwareCurve): string | null {
   if (!c.step) return null;
   const v = c.step.value;
   return `step ${v >= 0 ? '+' : ''}${f1(v)} ns [${f1(c.step.ci[0])} ns, ${f1(c.step.ci[1])} ns]`;
@@ -47,7 +47,7 @@ export function curveSentence(c: HardwareCurve): string {
 }
 
 /** "below the knee 5.10 ± 1.2 ns (depths 0–3)" for each regime with a saving. */
-export function savingText(s: RegimeSaving): string {
+function savingText(s: RegimeSaving): string {
   return `${f2(s.savingNs)} ± ${f2(half(s.savingCi))} ns (${s.regime === 'all' ? '' : `${REGIME_LABEL[s.regime]}, `}${depths(s)})`;
 }
 

@@ -3,7 +3,7 @@
 // the regime model (hardware-curve.ts) is fitted to it.
 import { CONFIDENCE, median } from './stats.js';
 
-export interface ProfilePoint {
+interface ProfilePoint {
   depth: number;
   /** Median of the depth's samples, ns. */
   estimate: number;

@@ -18,7 +18,7 @@ import type { HardwareCurve, RegimeCost } from './summary-schema.js';
 import { mulberry32 as rng } from '../util/prng.js';
 
 /** Bootstrap resamples for the knee's interval: enough for its 2.5th/97.5th percentiles of a few depths. */
-export const KNEE_BOOTSTRAP = 200;
+const KNEE_BOOTSTRAP = 200;
 
 /** Fixed seed: the same samples give the same report (golden tests, reruns of `report`). */
 const BOOTSTRAP_SEED = 0x7a11;

@@ -10,7 +10,7 @@ import { readJsonFile } from '../util/json-file.js';
 import { isRunDir, loadResultDirs } from '../results/load.js';
 import { summary as summarySchema, type Summary } from './summary-schema.js';
 
-export async function loadSummaryFile(file: string): Promise<Result<Summary, string>> {
+async function loadSummaryFile(file: string): Promise<Result<Summary, string>> {
   const json = await readJsonFile(file);
   if (!json.ok) return err(`cannot read a summary: ${json.error}`);
   const parsed = summarySchema.safeParse(json.value);

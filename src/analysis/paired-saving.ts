@@ -8,7 +8,7 @@ import { withRobustSlope } from './robust-fit.js';
 import { difference, linearFit, median, MIN_FIT_POINTS } from './stats.js';
 import type { HardwareCurve, PairedSaving, RegimeName, RegimeSaving } from './summary-schema.js';
 
-export type SamplesByDepth = ReadonlyMap<number, readonly number[]>;
+type SamplesByDepth = ReadonlyMap<number, readonly number[]>;
 
 interface Range {
   regime: RegimeName;
@@ -21,7 +21,7 @@ interface Range {
  * The stretches where both variants are in the same regime: all depths when both are linear; else below
  * both knees and from both knees on (depths between the two knees mix regimes and belong to neither).
  */
-export function commonRanges(direct: HardwareCurve, indirect: HardwareCurve, depths: readonly number[]): Range[] {
+function commonRanges(direct: HardwareCurve, indirect: HardwareCurve, depths: readonly number[]): Range[] {
   const lo = depths[0] ?? 0;
   const hi = depths[depths.length - 1] ?? 0;
   const knees = [direct.knee?.depth, indirect.knee?.depth].filter((k): k is number => k !== undefined);
@@ -33,7 +33,7 @@ export function commonRanges(direct: HardwareCurve, indirect: HardwareCurve, dep
 }
 
 /** Why the samples cannot be paired, or null when every depth has as many of each. */
-export function unpairableReason(direct: SamplesByDepth, indirect: SamplesByDepth): string | null {
+function unpairableReason(direct: SamplesByDepth, indirect: SamplesByDepth): string | null {
   const depths = new Set([...direct.keys(), ...indirect.keys()]);
   for (const d of [...depths].sort((a, b) => a - b)) {
     const a = direct.get(d)?.length ?? 0;

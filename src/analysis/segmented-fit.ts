@@ -10,9 +10,9 @@ import { CONFIDENCE, linearFit, tCritical, type Interval, type LinearFit } from 
  * a 3-point segment at the deep end bends to fit the noisiest depths (seen: false knees at depth 29–30
  * of straight synthetic lines); four keeps a knee as early as depth 4 (this AMD host's indirect chain).
  */
-export const MIN_SEGMENT_POINTS = 4;
+const MIN_SEGMENT_POINTS = 4;
 
-export interface Segment {
+interface Segment {
   /** Depths [fromDepth, toDepth] the segment covers (inclusive, depths present in the data). */
   fromDepth: number;
   toDepth: number;
@@ -28,7 +28,7 @@ export interface Segment {
   intercept: number;
 }
 
-export interface SegmentedFit {
+interface SegmentedFit {
   /** First depth of the upper segment. */
   knee: number;
   lower: Segment;
@@ -149,7 +149,7 @@ export const LINE_PARAMS = 2;
 export const SEGMENTED_PARAMS = 5;
 
 /** A slope change smaller than this share of the steeper slope is not a regime of its own. */
-export const MIN_SLOPE_CHANGE = 0.1;
+const MIN_SLOPE_CHANGE = 0.1;
 
 /**
  * The two regimes really differ, statistically and in size: a step whose interval excludes 0 and that is

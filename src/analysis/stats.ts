@@ -94,7 +94,7 @@ export interface Estimate {
   df: number;
 }
 
-export interface Difference {
+interface Difference {
   value: number;
   se: number;
   /** Welch–Satterthwaite degrees of freedom. */
@@ -115,7 +115,7 @@ export function difference(a: Estimate, b: Estimate, confidence: number = CONFID
   return { value, se, df, ci: [value - t * se, value + t * se] };
 }
 
-export interface Ratio {
+interface Ratio {
   value: number;
   /** Fieller interval; null when the denominator's own interval reaches zero (the ratio is unbounded). */
   ci: Interval | null;

@@ -9,11 +9,11 @@ import { trafficMethod } from '../matrix/schema.js';
 export const SUMMARY_VERSION = 1;
 
 /** The unit of every figure of a cell (slopes, intercepts, medians, savings): from its figure kind. */
-export const figureUnit = z.enum(['instructions', 'ns']).describe('instructions (per tail call / per repetition) or ns');
+const figureUnit = z.enum(['instructions', 'ns']).describe('instructions (per tail call / per repetition) or ns');
 
 const interval = z.tuple([z.number(), z.number()]).describe('[low, high] of a 95 % interval');
 
-export const fitSummary = z
+const fitSummary = z
   .object({
     n: z.number().int().describe('points fitted (one per depth)'),
     df: z.number().int(),
@@ -28,14 +28,14 @@ export const fitSummary = z
   .describe('ordinary least squares of the per-depth figure (median duration; fewest instructions under -icount) against depth');
 export type FitSummary = z.infer<typeof fitSummary>;
 
-export const depthPoint = z.object({
+const depthPoint = z.object({
   depth: z.number().int(),
   medianNs: z.number().describe("median over the depth's samples, in the cell's unit (instructions for instruction cells, despite the name)"),
   samples: z.number().int().describe('valid samples behind the median'),
 });
 export type DepthPoint = z.infer<typeof depthPoint>;
 
-export const profilePoint = z.object({
+const profilePoint = z.object({
   depth: z.number().int(),
   estimate: z.number().describe("median of the depth's samples, ns (hardware)"),
   ci: interval.describe('order-statistic 95 % interval of that median ([min, max] with fewer than 6 samples)'),
@@ -43,10 +43,10 @@ export const profilePoint = z.object({
 });
 
 /** Which stretch of depths a regime figure describes. */
-export const regimeName = z.enum(['all', 'below-knee', 'above-knee']);
+const regimeName = z.enum(['all', 'below-knee', 'above-knee']);
 export type RegimeName = z.infer<typeof regimeName>;
 
-export const regimeCost = z.object({
+const regimeCost = z.object({
   regime: regimeName.describe('all: the data are one line; below-knee / above-knee: the two segments of a curve with a knee'),
   fromDepth: z.number().int(),
   toDepth: z.number().int(),
@@ -59,7 +59,7 @@ export const regimeCost = z.object({
 });
 export type RegimeCost = z.infer<typeof regimeCost>;
 
-export const hardwareCurve = z
+const hardwareCurve = z
   .object({
     profile: z.array(profilePoint),
     model: z.enum(['linear', 'segmented']).describe('linear: one line describes the data (tested); segmented: two lines with a step at the knee'),
@@ -82,7 +82,7 @@ export const hardwareCurve = z
   .describe('hardware-ns cells only: the cost curve the CPU has (docs/measurement.md, "The curve the hardware has")');
 export type HardwareCurve = z.infer<typeof hardwareCurve>;
 
-export const variantSummary = z.object({
+const variantSummary = z.object({
   variant,
   mechanism: jitMechanism.nullable().describe('JIT classification of the tail-call sites; null when the cell has no evidence'),
   mechanismReason: z.string().nullable().optional().describe('why there is no image to read (no-jit, image-unavailable): the sysctl, config or restriction seen'),
@@ -95,7 +95,7 @@ export const variantSummary = z.object({
 });
 export type VariantSummary = z.infer<typeof variantSummary>;
 
-export const comparison = z
+const comparison = z
   .object({
     unit: figureUnit.optional().describe('unit of savingNs and savingCi (absent in summaries written before units: ns)'),
     savingNs: z.number().describe('indirect slope − direct slope: what the direct jump saves per call, in `unit`'),
@@ -108,7 +108,7 @@ export const comparison = z
   .describe('direct vs indirect within one cell');
 export type Comparison = z.infer<typeof comparison>;
 
-export const regimeSaving = z.object({
+const regimeSaving = z.object({
   regime: regimeName.describe('all: both variants linear; below-knee: depths below both knees; above-knee: depths from both knees on'),
   fromDepth: z.number().int(),
   toDepth: z.number().int(),
@@ -119,7 +119,7 @@ export const regimeSaving = z.object({
 });
 export type RegimeSaving = z.infer<typeof regimeSaving>;
 
-export const pairedSaving = z
+const pairedSaving = z
   .object({
     method: z
       .enum(['paired', 'welch'])
@@ -131,7 +131,7 @@ export const pairedSaving = z
   .describe('hardware-ns cells: what the direct jump saves per tail call, per regime');
 export type PairedSaving = z.infer<typeof pairedSaving>;
 
-export const trafficPoint = z.object({
+const trafficPoint = z.object({
   depth: z.number().int(),
   perPacket: z.number().nullable().describe("the method's cost per packet at this depth, in the cell's unit; null when it saw no packet"),
   packets: z.number().int().describe('packets the method counted in the window (bpf_stats run_cnt, or probe invocations)'),
@@ -142,7 +142,7 @@ export const trafficPoint = z.object({
 });
 export type TrafficPoint = z.infer<typeof trafficPoint>;
 
-export const trafficVariant = z.object({
+const trafficVariant = z.object({
   variant,
   mechanism: jitMechanism.nullable().describe('JIT classification of the tail-call sites; null without evidence'),
   points: z.array(trafficPoint),
@@ -153,7 +153,7 @@ export const trafficVariant = z.object({
 });
 export type TrafficVariant = z.infer<typeof trafficVariant>;
 
-export const trafficAgreement = z
+const trafficAgreement = z
   .object({
     variant,
     testRunCellId: z.string().describe('the Benchmark 1 cell of the same run, kernel and boot'),
@@ -165,7 +165,7 @@ export const trafficAgreement = z
   .describe('the cost per tail call under traffic against Benchmark 1 (BPF_PROG_TEST_RUN) of the same kernel and boot');
 export type TrafficAgreement = z.infer<typeof trafficAgreement>;
 
-export const trafficMethodSummary = z.object({
+const trafficMethodSummary = z.object({
   method: trafficMethod,
   attach: z.string().nullable().describe('kprobe only: where the probe pair sat (fexit:… or kretprobe:…)'),
   variants: z.array(trafficVariant),
@@ -174,7 +174,7 @@ export const trafficMethodSummary = z.object({
 });
 export type TrafficMethodSummary = z.infer<typeof trafficMethodSummary>;
 
-export const trafficSummary = z
+const trafficSummary = z
   .object({
     protocol: z.enum(['tcp', 'udp']),
     durationMs: z.number().describe('mean window per depth'),
@@ -183,7 +183,7 @@ export const trafficSummary = z
   .describe('Benchmark 2: the chain on tc ingress under iperf3 traffic (docs/measurement.md, "Benchmark 2: under traffic")');
 export type TrafficSummary = z.infer<typeof trafficSummary>;
 
-export const cellSummary = z.object({
+const cellSummary = z.object({
   key: z
     .string()
     .describe('kernel/boot/benchmark, unique in the summary: `@<run>` added when several runs hold it, `#r<i>` when several replicates of one run do'),
@@ -227,7 +227,7 @@ export const cellSummary = z.object({
 });
 export type CellSummary = z.infer<typeof cellSummary>;
 
-export const retpolinePrice = z
+const retpolinePrice = z
   .object({
     kernel: z.object({ id: z.string(), sha256: z.string() }),
     benchmark: z.string(),
@@ -242,7 +242,7 @@ export const retpolinePrice = z
   .describe("the retpoline's own price on one kernel: its indirect tail call at a boot that jumps through a retpoline minus at a boot that jumps plainly (the bounds checks cancel)");
 export type RetpolinePrice = z.infer<typeof retpolinePrice>;
 
-export const patchedDifference = z
+const patchedDifference = z
   .object({
     patched: z.object({ key: z.string(), kernel: z.string() }).describe("the user's own kernel's cell (run --kernel PATH / --tree)"),
     reference: z.object({ key: z.string(), kernel: z.string() }).describe('a reference kernel of the matrix, same boot, benchmark and figure kind'),
@@ -260,7 +260,7 @@ export const patchedDifference = z
   .describe("the user's kernel minus a reference kernel, one figure (variant) of one boot and benchmark");
 export type PatchedDifference = z.infer<typeof patchedDifference>;
 
-export const gateSettings = z.object({
+const gateSettings = z.object({
   instructions: z.number().optional().describe('instruction cells: a rise of at least this many instructions per call regresses (absent in older summaries)'),
   thresholdNs: z.number().describe('timed cells: smallest rise that counts, ns per call (>=; "more than" in older summaries)'),
   thresholdInstructions: z.number().optional().describe('older summaries only: instruction rule "more than"'),
@@ -272,7 +272,7 @@ export const gateSettings = z.object({
  * What a gated figure is: a variant's slope, the indirect/direct slope ratio within one cell, or (hardware
  * cells whose baseline has a knee) a variant's cost per tail call in one regime.
  */
-export const gateFigure = z.enum(['direct', 'indirect', 'ratio', 'direct:below-knee', 'direct:above-knee', 'indirect:below-knee', 'indirect:above-knee']);
+const gateFigure = z.enum(['direct', 'indirect', 'ratio', 'direct:below-knee', 'direct:above-knee', 'indirect:below-knee', 'indirect:above-knee']);
 export type GateFigure = z.infer<typeof gateFigure>;
 
 /**
@@ -280,8 +280,7 @@ export type GateFigure = z.infer<typeof gateFigure>;
  * - `not-comparable`: the two sides cannot be compared (another accelerator, CPU model or figure kind): never a pass;
  * - `not-gated`: emulated ns, relative only, shown but never judged.
  */
-export const comparisonStatus = z.enum(['ok', 'regression', 'not-comparable', 'not-gated']);
-export type ComparisonStatus = z.infer<typeof comparisonStatus>;
+const comparisonStatus = z.enum(['ok', 'regression', 'not-comparable', 'not-gated']);
 
 /**
  * - `exact`: instruction counts, a rise of at least gate.instructions;
@@ -289,10 +288,10 @@ export type ComparisonStatus = z.infer<typeof comparisonStatus>;
  * - `thresholds`: timed, too few replicates for the U test to decide: the minimum effect alone;
  * - `welch-t`: a hardware regime figure: one-sided Welch t test at alpha / regime figures, plus the minimum effect.
  */
-export const gateMethod = z.enum(['exact', 'u-test', 'thresholds', 'welch-t']);
+const gateMethod = z.enum(['exact', 'u-test', 'thresholds', 'welch-t']);
 export type GateMethod = z.infer<typeof gateMethod>;
 
-export const baselineComparison = z.object({
+const baselineComparison = z.object({
   key: z.string().describe('kernel/boot/benchmark'),
   variant: gateFigure.describe('direct / indirect: that variant\'s slope; ratio: indirect slope / direct slope within the cell (robust to CPU speed)'),
   figureKind: figureKind.optional().describe('the kind both sides share (pairs of different kinds are not comparable)'),
@@ -318,7 +317,7 @@ export const baselineComparison = z.object({
 });
 export type BaselineComparison = z.infer<typeof baselineComparison>;
 
-export const gateProblem = z.object({
+const gateProblem = z.object({
   key: z.string(),
   figureKind: figureKind.optional(),
   problem: z.enum(['failed-in-baseline', 'failed-now', 'missing-now', 'missing-in-baseline']),
@@ -326,7 +325,7 @@ export const gateProblem = z.object({
 });
 export type GateProblem = z.infer<typeof gateProblem>;
 
-export const baselineSummary = z.object({
+const baselineSummary = z.object({
   source: z.string().describe('the baseline as given on the command line'),
   gate: gateSettings,
   comparisons: z.array(baselineComparison),

@@ -8,7 +8,7 @@ import { median } from './stats.js';
 /** The exact distribution is counted up to this many replicates on both sides together. */
 export const U_TEST_MAX_TOTAL = 100;
 
-export interface UTest {
+interface UTest {
   /** Pairs (current, baseline) in which the current value is larger; a tie counts one half. */
   u: number;
   /** P(U ≥ u) when both sides come from one distribution: small when the current values are larger. */

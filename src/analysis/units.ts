@@ -2,7 +2,7 @@
 // fixes its unit; nothing ever puts two kinds on one axis, in one table column or in one comparison.
 import { figureKind as figureKindEnum, type FigureKind, type Sample } from '../results/cell-result.js';
 
-export const FIGURE_KINDS: readonly FigureKind[] = figureKindEnum.options;
+const FIGURE_KINDS: readonly FigureKind[] = figureKindEnum.options;
 
 export type FigureUnit = 'instructions' | 'ns';
 

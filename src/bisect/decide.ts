@@ -44,7 +44,7 @@ export function pool(runs: readonly Measurement[]): Pooled | undefined {
   return { value: mean, ci: [mean - Z95 * se, mean + Z95 * se], runs: n };
 }
 
-export type Classification = 'good' | 'bad' | 'undecided';
+type Classification = 'good' | 'bad' | 'undecided';
 
 /** Which side of the threshold: undecided while the interval (timed figures) reaches across it. */
 export function classify(p: Pick<Pooled, 'value' | 'ci'>, rule: Rule, exact: boolean): Classification {
@@ -55,7 +55,7 @@ export function classify(p: Pick<Pooled, 'value' | 'ci'>, rule: Rule, exact: boo
   return lo === hi ? lo : 'undecided';
 }
 
-export interface StepDecision {
+interface StepDecision {
   /** undefined: measure again. */
   verdict?: 'good' | 'bad';
   /** Decided on the mean because the interval still straddled the threshold at the cap. */
@@ -79,7 +79,7 @@ export function worseIsHigher(metric: Metric): boolean {
   return metric !== 'saving';
 }
 
-export type EndsCheck =
+type EndsCheck =
   | { ok: true; rule: Rule }
   /** More runs of both ends could still separate them. */
   | { ok: false; retry: true; message: string }

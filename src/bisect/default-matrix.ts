@@ -7,7 +7,7 @@ import path from 'node:path';
 import { loadMatrix, parseMatrix, type LoadedMatrix } from '../matrix/load.js';
 import { err, ok, type Result } from '../util/result.js';
 
-export const DEFAULT_MATRIX_FILE = 'matrix.json';
+const DEFAULT_MATRIX_FILE = 'matrix.json';
 
 /** Where the built-in default says it came from (no file is read or written there). */
 export const BUILT_IN = '(built-in default matrix)';

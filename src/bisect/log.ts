@@ -2,12 +2,12 @@
 // it, and git names the same first bad commit. First-parent, as the search walks the range.
 import type { Verdict } from './decide.js';
 
-export interface LogCommit {
+interface LogCommit {
   sha: string;
   subject: string;
 }
 
-export interface LogEntry extends LogCommit {
+interface LogEntry extends LogCommit {
   verdict: Verdict;
 }
 

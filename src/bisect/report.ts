@@ -12,7 +12,7 @@ import { pool } from './decide.js';
 import type { BisectEnd } from './bisect-end.js';
 import type { BisectState, CommitInfo } from './state.js';
 
-export interface ReportRow {
+interface ReportRow {
   order: number;
   commit: CommitInfo;
   role: string;
@@ -79,7 +79,7 @@ function cells(r: ReportRow): string[] {
   return [short(r.commit.sha), r.commit.subject, r.commit.authorDate, r.role, v, String(r.runs), r.verdict, r.build, `${r.wallS} s`, r.note];
 }
 
-export function chartSpec(s: BisectState, rows: readonly ReportRow[], unit: string): TopLevelSpec {
+function chartSpec(s: BisectState, rows: readonly ReportRow[], unit: string): TopLevelSpec {
   const label = (r: ReportRow) => `${short(r.commit.sha).slice(0, 8)}`;
   const sort = rows.map(label);
   const measured = rows.filter((r) => r.value !== undefined).map((r) => ({ commit: label(r), value: r.value, lo: r.ci![0], hi: r.ci![1], verdict: r.verdict }));

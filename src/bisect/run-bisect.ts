@@ -50,7 +50,7 @@ export type BisectEvent =
   | { type: 'decision'; commit: CommitInfo; verdict: Verdict | 'measure again'; runs: number; atCap: boolean; reason?: string }
   | { type: 'rule'; rule: Rule; unit: string };
 
-export function bisectDirName(good: CommitInfo, bad: CommitInfo, metric: Metric): string {
+function bisectDirName(good: CommitInfo, bad: CommitInfo, metric: Metric): string {
   return `bisect-${good.sha.slice(0, 12)}-${bad.sha.slice(0, 12)}-${metric}`;
 }
 

@@ -3,9 +3,9 @@
 // skipped commits hide it, the range it lies in.
 import type { Verdict } from './decide.js';
 
-export type Marks = ReadonlyMap<string, Verdict>;
+type Marks = ReadonlyMap<string, Verdict>;
 
-export type Next =
+type Next =
   | { done: false; sha: string; /** Commits still in question (the window), for "about log2(n) steps left". */ window: number }
   | { done: true; firstBad: string; /** Skipped commits that may be the first bad one instead, oldest first; empty when it is certain. */ range: string[] }
   | { done: true; inconsistent: string };

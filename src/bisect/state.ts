@@ -23,7 +23,6 @@ const run = z.object({
   cellFile: z.string().optional(),
   wallMs: z.number(),
 });
-export type StepRun = z.infer<typeof run>;
 
 const step = z.object({
   commit: commitInfo,
@@ -112,9 +111,4 @@ export function stepFor(s: BisectState, commit: CommitInfo, role: Step['role']):
   const fresh: Step = { commit, role, runs: [], atCap: false, wallMs: 0 };
   s.steps.push(fresh);
   return fresh;
-}
-
-/** Commits built so far (each step builds once, cached or not). */
-export function buildsOf(s: BisectState): number {
-  return s.steps.filter((st) => st.build !== undefined || st.reason?.startsWith('build') === true).length;
 }

@@ -45,7 +45,7 @@ export interface CommitContext {
 }
 
 /** The build a bisection step makes: the project's minimal benchmark config, as `run --tree --ref`. */
-export function commitSource(tree: string, sha: string): BuildSource {
+function commitSource(tree: string, sha: string): BuildSource {
   return treeKernel({ tree, ref: sha }).source as BuildSource;
 }
 
@@ -56,7 +56,7 @@ function firstLines(message: string): string {
   return [lines[0] ?? '', error?.trim()].filter(Boolean).join(': ');
 }
 
-export type StepBuild = { kind: 'built'; kernel: FetchedKernel } | { kind: 'skip' } | { kind: 'interrupted' };
+type StepBuild = { kind: 'built'; kernel: FetchedKernel } | { kind: 'skip' } | { kind: 'interrupted' };
 
 /** Build the step's commit (or `source`); a failed build marks the step skipped (with the compile's message). */
 export async function buildStep(ctx: CommitContext, step: Step, source: BuildSource = commitSource(ctx.tree, step.commit.sha)): Promise<StepBuild> {

@@ -18,7 +18,7 @@ export interface MetricCommandOptions {
   backend?: BackendRequest;
 }
 
-export interface MetricChoice {
+interface MetricChoice {
   metric: Metric;
   threshold?: number;
   bench?: string;

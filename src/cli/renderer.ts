@@ -2,9 +2,9 @@
 // quiet → nothing; --verbose, CI, a dumb terminal or no TTY (a log file) → plain lines, one per event;
 // otherwise the live, redrawing renderer.
 import { ListrLogger, ProcessOutput, type ListrLogLevels } from 'listr2';
-export type RendererName = 'silent' | 'verbose' | 'default';
+type RendererName = 'silent' | 'verbose' | 'default';
 
-export interface RendererChoice {
+interface RendererChoice {
   quiet?: boolean;
   verbose?: boolean;
   env: NodeJS.ProcessEnv;
@@ -13,7 +13,7 @@ export interface RendererChoice {
 }
 
 /** CI systems set CI=true (GitHub Actions, GitLab, Buildkite …); "0"/"false" mean a developer unset it. */
-export function isCi(env: NodeJS.ProcessEnv): boolean {
+function isCi(env: NodeJS.ProcessEnv): boolean {
   const v = env.CI;
   return v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
 }
@@ -28,7 +28,7 @@ export function chooseRenderer(o: RendererChoice): RendererName {
  * Renderer options that send all progress to stderr, so stdout carries only results (kernel paths,
  * JSON) for scripts. Pass as `rendererOptions` (any renderer ignores what it does not use).
  */
-export function progressToStderr(): { processOutput: ProcessOutput; logger: ListrLogger<ListrLogLevels> } {
+function progressToStderr(): { processOutput: ProcessOutput; logger: ListrLogger<ListrLogLevels> } {
   const processOutput = new ProcessOutput(process.stderr, process.stderr);
   return { processOutput, logger: new ListrLogger({ useIcons: false, processOutput }) };
 }

@@ -22,13 +22,13 @@ export interface Pin {
 const registryDir = (cache: KernelCache) => path.join(cache.root, 'lockfiles');
 
 /** Remember that this lockfile's project uses the cache (idempotent; the file holds the absolute path). */
-export async function registerLockfile(cache: KernelCache, lockfile: string): Promise<void> {
+async function registerLockfile(cache: KernelCache, lockfile: string): Promise<void> {
   const abs = path.resolve(lockfile);
   await mkdir(registryDir(cache), { recursive: true });
   await writeFileAtomic(path.join(registryDir(cache), createHash('sha256').update(abs).digest('hex').slice(0, 32)), `${abs}\n`);
 }
 
-export interface KnownLock {
+interface KnownLock {
   file: string;
   lock: LockFile;
 }

@@ -15,7 +15,7 @@ export async function registerWithCache(matrixFile: string): Promise<string | un
   return registerLockfileOrWarning(KernelCache.fromEnv(), lockPathFor(matrixFile));
 }
 
-export interface CacheListing {
+interface CacheListing {
   root: string;
   entries: CacheEntry[];
   /** Which kernel of which lockfile pins each entry, by entry path. */
@@ -43,7 +43,7 @@ export async function listCache(matrixFile: string): Promise<CacheListing> {
   };
 }
 
-export interface PruneInput {
+interface PruneInput {
   matrixFile: string;
   /** Remove entries last used before this (pinned or not); build state too. */
   olderThan?: Date;
@@ -52,7 +52,7 @@ export interface PruneInput {
   dryRun?: boolean;
 }
 
-export interface Pruned {
+interface Pruned {
   /** Entries kept because a lockfile pins them, and what pins each. */
   kept: CacheEntry[];
   pins: Map<string, Pin[]>;
@@ -90,7 +90,7 @@ export async function pruneCache(input: PruneInput): Promise<Result<Pruned, stri
   return ok({ kept, pins, removed, inUse, buildRemoved });
 }
 
-export interface Verified {
+interface Verified {
   root: string;
   checked: number;
   broken: BrokenEntry[];

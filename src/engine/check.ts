@@ -8,7 +8,7 @@ import { err, type Result } from '../util/result.js';
 
 export type { CheckVerdict };
 
-export interface CheckInput extends Omit<CheckOptions, 'matrix' | 'matrixFile' | 'builtInMatrix'> {
+interface CheckInput extends Omit<CheckOptions, 'matrix' | 'matrixFile' | 'builtInMatrix'> {
   /** --matrix; absent: ./matrix.json, else the built-in default. */
   matrixFile?: string;
   /** The command's overrides of the matrix's runner (accelerator, timing …). */

@@ -8,7 +8,7 @@ import { fromKernelFailures, OK, type Outcome } from './outcome.js';
 
 export type { FetchEvent };
 
-export interface FetchInput {
+interface FetchInput {
   matrix: Matrix;
   matrixFile: string;
   /** `--kernel` values; all of the matrix when empty. */
@@ -20,7 +20,7 @@ export interface FetchInput {
   allowUnsigned?: boolean;
 }
 
-export interface Fetched {
+interface Fetched {
   outcome: Outcome;
   report: FetchReport;
 }

@@ -20,7 +20,7 @@ import { resolveGate } from './resolve-gate.js';
 import { rederiveLoaded } from '../run/rederive.js';
 import { isReportFormat, REPORT_FORMATS, writers } from '../report/writers.js';
 
-export interface WriteReportsOptions {
+interface WriteReportsOptions {
   resultDirs: string[];
   outDir: string;
   /** A previous summary.json, a results directory, or a report folder holding summary.json. */
@@ -35,7 +35,7 @@ export interface WriteReportsOptions {
   rederive?: boolean;
 }
 
-export interface ReportsWritten {
+interface ReportsWritten {
   summary: Summary;
   /** What the gate found over every cell of the report: ok, a regression, failed cells. */
   verdict: Outcome;

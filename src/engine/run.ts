@@ -75,7 +75,7 @@ const realDeps: RunDeps = {
   now: () => new Date(),
 };
 
-export interface RunResult {
+interface RunResult {
   outcome: Outcome;
   /** Absent when the run never started (bad matrix, bad flags). */
   run?: PreparedRun;

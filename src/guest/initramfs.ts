@@ -20,17 +20,17 @@ import { collectProgram, type ProgramFile } from './programs.js';
 import { sha256File } from '../util/sha256-file.js';
 
 /** Bump when the layout of the image changes, so stale cached images are not reused. */
-export const RECIPE_VERSION = 1;
+const RECIPE_VERSION = 1;
 /** busybox-static's binary on Debian and Ubuntu. */
 export const DEFAULT_BUSYBOX = '/bin/busybox';
-export const INIT_SCRIPT = path.join(PACKAGE_ROOT, 'images', 'init');
+const INIT_SCRIPT = path.join(PACKAGE_ROOT, 'images', 'init');
 /** `busybox --list` is instant; a bound only so a broken binary cannot stall a run. */
 const BUSYBOX_LIST_TIMEOUT_MS = 10_000;
 /** /dev/console (major 5, minor 1) must exist before devtmpfs is mounted, or init starts with no stdout. */
 const CONSOLE_MAJOR = 5;
 const CONSOLE_MINOR = 1;
 
-export interface InitramfsSpec {
+interface InitramfsSpec {
   kernel: FetchedKernel;
   /** The measurement agent and BPF objects; absent for the accelerator probe image. */
   payload?: GuestPayload;
@@ -40,13 +40,13 @@ export interface InitramfsSpec {
   programs?: readonly string[];
 }
 
-export interface InitramfsDeps {
+interface InitramfsDeps {
   busybox?: string;
   cacheDir?: string;
   signal?: AbortSignal;
 }
 
-export interface BuiltInitramfs {
+interface BuiltInitramfs {
   path: string;
   key: string;
   /** Module files in load order, as /init loads them. */
@@ -168,7 +168,7 @@ function shellQuote(v: string): string {
 }
 
 /** The settings /init reads: TM_MODE (agent | probe | hang) and TM_AGENT_ARGS. */
-export interface CellEnv {
+interface CellEnv {
   mode: 'agent' | 'probe' | 'hang';
   agentArgs?: readonly string[];
 }

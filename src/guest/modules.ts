@@ -16,7 +16,7 @@ const DEPMOD_TIMEOUT_MS = 120_000;
 const DECOMPRESS_TIMEOUT_MS = 60_000;
 
 /** modules.dep: module path (relative to the modules dir) → the paths it depends on. */
-export type ModulesDep = Map<string, string[]>;
+type ModulesDep = Map<string, string[]>;
 
 /** "kernel/net/sched/sch_ingress.ko.xz" → "sch_ingress"; modprobe treats "-" and "_" alike. */
 export function moduleName(p: string): string {
@@ -46,7 +46,7 @@ export function parseBuiltin(text: string): Set<string> {
 const MISSING_MODULE = 'kernel has no module';
 export const isMissingModule = (error: string): boolean => error.startsWith(MISSING_MODULE);
 
-export interface ResolvedModules {
+interface ResolvedModules {
   /** Module paths, dependencies before the modules that need them. */
   loadOrder: string[];
   /** Requested names that are built into the kernel (nothing to load). */
@@ -94,7 +94,7 @@ export function resolveModules(dep: ModulesDep, wanted: readonly string[], built
 }
 
 /** modules.dep of a kernel's modules dir, generated with `depmod -n` when the package shipped none. */
-export async function readModulesDep(modulesDir: string, opts: { signal?: AbortSignal } = {}): Promise<Result<string, string>> {
+async function readModulesDep(modulesDir: string, opts: { signal?: AbortSignal } = {}): Promise<Result<string, string>> {
   const file = path.join(modulesDir, 'modules.dep');
   if (existsSync(file)) return ok(await readFile(file, 'utf8'));
   const release = path.basename(modulesDir);

@@ -36,7 +36,7 @@ interface Requirement {
   check: () => Promise<boolean>;
 }
 
-export interface PayloadOptions {
+interface PayloadOptions {
   signal?: AbortSignal;
   /** Where built payloads live (default: <cache>/payload). */
   cacheDir?: string;
@@ -87,14 +87,14 @@ function requirements(ctx: ToolCtx): Requirement[] {
 }
 
 /** Every missing build requirement, e.g. "clang (BPF target): install clang". Empty when all are there. */
-export async function missingBuildTools(ctx: ToolCtx = {}): Promise<string[]> {
+async function missingBuildTools(ctx: ToolCtx = {}): Promise<string[]> {
   const reqs = requirements(ctx);
   const results = await Promise.all(reqs.map((r) => r.check()));
   return reqs.filter((_, i) => !results[i]).map((r) => `${r.what}: install ${r.pkg}`);
 }
 
 /** Hash of what decides the build output: every bpf/*.c, *.h (all the agent's files too) and the Makefile, the compilers, libbpf's version. */
-export async function payloadHash(sourceDir: string, ctx: ToolCtx = {}): Promise<string> {
+async function payloadHash(sourceDir: string, ctx: ToolCtx = {}): Promise<string> {
   const h = createHash('sha256');
   const files = (await readdir(sourceDir)).filter((f) => /\.(c|h)$/.test(f) || f === 'Makefile').sort();
   for (const f of files) {

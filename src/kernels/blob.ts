@@ -6,7 +6,7 @@ import { err, ok, type Result } from '../util/result.js';
 import type { KernelCache } from './cache.js';
 import { pinnedGoneMessage, snapshotUrl } from './pinned-gone.js';
 
-export interface BlobFetch {
+interface BlobFetch {
   path: string;
   /** Bytes received over the network (0 on a cache hit). */
   networkBytes: number;

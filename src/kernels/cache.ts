@@ -15,7 +15,7 @@ import { syncDir } from '../util/fs.js';
 import { cacheRoot } from '../util/paths.js';
 import { err, ok, type Result } from '../util/result.js';
 
-export type EntryKind = 'blobs' | 'kernels' | 'indexes';
+type EntryKind = 'blobs' | 'kernels' | 'indexes';
 
 export interface CacheEntry {
   kind: EntryKind;
@@ -27,7 +27,7 @@ export interface CacheEntry {
 }
 
 /** Temp leftovers older than this belong to a run that died; younger ones may be a live run's. */
-export const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
+const STALE_TEMP_MS = 24 * 60 * 60 * 1000;
 
 async function exists(p: string): Promise<boolean> {
   try {

@@ -19,7 +19,7 @@ export function editDistance(a: string, b: string, max = Infinity): number {
 }
 
 /** How many suggestions an error shows: enough to spot the intended one, short enough to read. */
-export const MAX_SUGGESTIONS = 5;
+const MAX_SUGGESTIONS = 5;
 
 /** Up to `count` names closest to `name`, nearest first (ties alphabetical); far-off names are left out. */
 export function closest(name: string, names: Iterable<string>, count = MAX_SUGGESTIONS): string[] {

@@ -55,7 +55,7 @@ export async function materializeKernel(
 }
 
 /** How to get rid of a broken entry, pinned or not (prune keeps what the lockfile pins). */
-export const REMOVE_BROKEN = '`tailmatrix cache verify --remove` removes it (it is fetched or built again on the next run)';
+const REMOVE_BROKEN = '`tailmatrix cache verify --remove` removes it (it is fetched or built again on the next run)';
 
 /**
  * FetchedKernel for a kernel directory made by materializeKernel, verified: every file recorded at

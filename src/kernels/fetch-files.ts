@@ -14,7 +14,7 @@ export function filesKey(prefix: string, files: readonly Pick<LockedFile, 'sha25
 }
 
 /** Unpack one downloaded file into the kernel's root (tmp is scratch space inside the same entry). */
-export type Unpack = (blob: string, root: string, tmp: string, signal: AbortSignal) => Promise<Result<void, string>>;
+type Unpack = (blob: string, root: string, tmp: string, signal: AbortSignal) => Promise<Result<void, string>>;
 
 /**
  * Download every file, then unpack them in order into one kernel directory keyed by `key`. Progress

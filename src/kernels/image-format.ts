@@ -8,7 +8,7 @@ import { err, ok, type Result } from '../util/result.js';
 /** Enough for the setup header and the version string, which sits in the setup sectors. */
 const HEAD_BYTES = 64 * 1024;
 
-export interface ImageFormat {
+interface ImageFormat {
   /** e.g. "x86 bzImage, boot protocol 2.15, 6.1.0 (user@host) #1 SMP …" */
   description: string;
   protocol: string;

@@ -6,8 +6,8 @@ import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLo
 import { stableJson } from '../util/stable-json.js';
 import { err, ok, type Result } from '../util/result.js';
 import { KernelCache } from './cache.js';
-import { getSourceDriver } from './registry.js';
-import { failureMessage, isBadInput, type FetchProgress, type KernelSourceDriver, type SourceContext, type SourceFailure } from './source.js';
+import { driverFor } from './registry.js';
+import { failureMessage, isBadInput, type FetchProgress, type SourceContext, type SourceFailure } from './source.js';
 import type { FetchedKernel } from './types.js';
 import type { FetchEvent } from './fetch-events.js';
 
@@ -36,7 +36,7 @@ export interface FetchOptions {
   onProgress?: (kernelId: string, p: FetchProgress) => void;
 }
 
-export interface FetchContext {
+interface FetchContext {
   kernels: Map<string, FetchedKernel>;
   /** Bytes received over the network during this run, all kernels together. */
   transferredBytes: number;
@@ -62,7 +62,7 @@ export interface FetchSummary extends FetchContext {
 }
 
 /** Shared state of one fetch run: the lock read once, updated by every kernel, written once. */
-export class FetchSession {
+class FetchSession {
   readonly lockFile: string;
   readonly cache: KernelCache;
   readonly signal: AbortSignal;
@@ -113,14 +113,13 @@ export class FetchSession {
       log,
       snapshot: this.opts.matrix.snapshot,
     };
-    // The driver map is keyed by type; TypeScript cannot see that kernel.source and the driver agree.
-    const driver = getSourceDriver(kernel.source.type) as unknown as KernelSourceDriver;
+    const driver = driverFor(kernel);
     let resolveBytes = 0;
     let entry = this.opts.refreshLock ? undefined : pinnedEntry(this.lock, kernel);
     if (entry === undefined) {
       if (this.opts.frozenLockfile) return fail({ badInput: true, message: 'not pinned by the lockfile (--frozen-lockfile)' });
       // Index bytes (InRelease, Packages) count towards this kernel's transfer, before the .debs.
-      const resolved = await driver.resolve(kernel as never, {
+      const resolved = await driver.resolve({
         ...ctx,
         onProgress: (p) => {
           resolveBytes = p.transferred;
@@ -142,7 +141,7 @@ export class FetchSession {
     if (this.opts.resolveOnly) {
       return ok({ id: kernel.id, sha256: '', dir: '', vmlinuz: '', origin: describeResolved(entry.resolved) });
     }
-    const fetched = await driver.fetch(kernel as never, entry.resolved as never, {
+    const fetched = await driver.fetch(entry.resolved, {
       ...ctx,
       onProgress: (p) => onProgress({ ...p, transferred: resolveBytes + p.transferred, total: p.total !== undefined ? resolveBytes + p.total : undefined }),
     });
@@ -160,12 +159,12 @@ function dirOf(file: string): string {
   return i <= 0 ? (i === 0 ? '/' : process.cwd()) : file.slice(0, i);
 }
 
-export function selectKernels(m: Matrix, ids: readonly string[] | undefined): Kernel[] {
+function selectKernels(m: Matrix, ids: readonly string[] | undefined): Kernel[] {
   if (ids === undefined || ids.length === 0) return m.kernels;
   return m.kernels.filter((k) => ids.includes(k.id));
 }
 
-export function describeResolved(r: ResolvedKernel): string {
+function describeResolved(r: ResolvedKernel): string {
   switch (r.type) {
     case 'debian':
       return `debian:${r.suite}/${r.package} ${r.version}${r.requested !== r.package ? ` (from ${r.requested})` : ''}`;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { err, ok, type Result } from '../util/result.js';
 
 /** Paths relative to the tree's root. */
-export interface KernelLayout {
+interface KernelLayout {
   vmlinuz: string;
   modulesDir?: string;
   config?: string;
@@ -18,9 +18,6 @@ const MODULE_ROOTS = ['lib/modules', 'usr/lib/modules'];
 
 async function isFile(p: string): Promise<boolean> {
   return (await stat(p).catch(() => undefined))?.isFile() ?? false;
-}
-async function isDir(p: string): Promise<boolean> {
-  return (await stat(p).catch(() => undefined))?.isDirectory() ?? false;
 }
 async function list(p: string): Promise<string[]> {
   return (await readdir(p).catch(() => [] as string[])).sort();
@@ -87,5 +84,3 @@ export async function locateKernel(root: string): Promise<Result<KernelLayout, s
   if (systemMap !== undefined && (await isPlaceholderMap(path.join(root, systemMap)))) systemMap = undefined;
   return ok({ vmlinuz, modulesDir: mod?.dir, config, systemMap, release });
 }
-
-export { isDir };

@@ -39,7 +39,7 @@ export interface SourceContext {
   snapshot?: string;
 }
 
-export type SourceOf<T extends KernelSource['type']> = Extract<KernelSource, { type: T }>;
+type SourceOf<T extends KernelSource['type']> = Extract<KernelSource, { type: T }>;
 export type ResolvedOf<T extends ResolvedKernel['type']> = Extract<ResolvedKernel, { type: T }>;
 
 /**
@@ -47,7 +47,7 @@ export type ResolvedOf<T extends ResolvedKernel['type']> = Extract<ResolvedKerne
  * a BadInput is the matrix's fault (unknown suite or package, missing local file: EXIT.badInput).
  */
 export type SourceFailure = string | BadInput;
-export interface BadInput {
+interface BadInput {
   badInput: true;
   message: string;
 }

@@ -14,7 +14,7 @@ export interface BrokenEntry {
   why: string;
 }
 
-export interface VerifyReport {
+interface VerifyReport {
   checked: number;
   broken: BrokenEntry[];
 }

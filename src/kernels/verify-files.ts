@@ -17,7 +17,7 @@ async function hashOf(file: string, size: number, signal?: AbortSignal): Promise
   return createHash('sha256').update(await readFile(file, { signal })).digest('hex');
 }
 
-export interface FileRecord {
+interface FileRecord {
   size: number;
   sha256: string;
 }

@@ -11,13 +11,13 @@ import { stableJson } from '../util/stable-json.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { err, ok, type Result } from '../util/result.js';
 
-export const LOCK_VERSION = 1;
+const LOCK_VERSION = 1;
 export const LOCK_FILE_NAME = 'matrix.lock.json';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 /** One downloadable file a resolved kernel is made of (a .deb, a tarball, an OCI layer). */
-export const lockedFile = z.object({
+const lockedFile = z.object({
   /** Debian package name or OCI layer media type: what this file is. */
   name: z.string(),
   version: z.string().optional(),
@@ -27,7 +27,7 @@ export const lockedFile = z.object({
 });
 export type LockedFile = z.infer<typeof lockedFile>;
 
-export const resolvedKernel = z.discriminatedUnion('type', [
+const resolvedKernel = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('debian'),
     suite: z.string(),
@@ -60,13 +60,13 @@ export const resolvedKernel = z.discriminatedUnion('type', [
 ]);
 export type ResolvedKernel = z.infer<typeof resolvedKernel>;
 
-export const lockEntry = z.object({
+const lockEntry = z.object({
   /** Hash of the kernel's `source` in matrix.json: a different source makes the entry stale. */
   sourceHash: sha256,
   resolved: resolvedKernel,
   resolvedAt: z.string(),
 });
-export type LockEntry = z.infer<typeof lockEntry>;
+type LockEntry = z.infer<typeof lockEntry>;
 
 export const lockFile = z.object({
   lockfileVersion: z.literal(LOCK_VERSION),

@@ -12,9 +12,9 @@ function duplicates(names: readonly string[], where: string): string[] {
 }
 
 /** x86-64's COMMAND_LINE_SIZE (NUL included): the kernel cuts a longer line, and the agent's options go last. */
-export const KERNEL_CMDLINE_BYTES = 2048;
+const KERNEL_CMDLINE_BYTES = 2048;
 /** What tailmatrix and the VM backends add to a boot's own options (console=, panic=, vng's init options). */
-export const CMDLINE_RESERVED_BYTES = 256;
+const CMDLINE_RESERVED_BYTES = 256;
 
 /** Rules the schema cannot express: unique names, exactly one origin for a build. */
 export function checkRules(m: Matrix): string[] {

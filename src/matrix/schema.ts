@@ -20,7 +20,7 @@ const allowExpiredIndex = z
   .optional()
   .describe("Accept a signed index past its Valid-Until (archived suites, e.g. snapshot.debian.org); default false");
 
-export const debianSource = z
+const debianSource = z
   .object({
     type: z.literal('debian'),
     suite: z.string().min(1).describe('Debian suite or codename: bullseye, bookworm, bookworm-backports, trixie, sid …'),
@@ -36,7 +36,7 @@ export const debianSource = z
   })
   .strict();
 
-export const urlSource = z
+const urlSource = z
   .object({
     type: z.literal('url'),
     url: z.string().url(),
@@ -45,7 +45,7 @@ export const urlSource = z
   })
   .strict();
 
-export const localSource = z
+const localSource = z
   .object({
     type: z.literal('local'),
     path: z.string().min(1).describe('bzImage / vmlinuz, relative to matrix.json'),
@@ -54,7 +54,7 @@ export const localSource = z
   })
   .strict();
 
-export const ociSource = z
+const ociSource = z
   .object({
     type: z.literal('oci'),
     image: z.string().min(1).describe('e.g. ghcr.io/cilium/ci-kernels:6.1'),
@@ -95,14 +95,14 @@ export const buildSource = z
     path: ['config'],
   });
 
-export const runningSource = z
+const runningSource = z
   .object({ type: z.literal('running') })
   .strict()
   .describe('the kernel this machine is running: measured natively on the host, as root, without a VM (hardware ns)');
 
-export const kernelSource = z.discriminatedUnion('type', [debianSource, urlSource, localSource, ociSource, buildSource, runningSource]);
+const kernelSource = z.discriminatedUnion('type', [debianSource, urlSource, localSource, ociSource, buildSource, runningSource]);
 
-export const kernel = z
+const kernel = z
   .object({
     id,
     source: kernelSource,
@@ -110,7 +110,7 @@ export const kernel = z
   })
   .strict();
 
-export const boot = z
+const boot = z
   .object({
     name: id,
     cmdline: z.string().default('').describe('added to the kernel command line'),
@@ -146,7 +146,7 @@ const MAX_TRAFFIC_DEPTH = 33;
  * consume, 7 redirect): the schema refuses them, and the agent again
  * (docs/measurement.md, "Benchmark 2: under traffic").
  */
-export const VERDICT_DEPTHS: readonly number[] = [2, 4, 7, 8];
+const VERDICT_DEPTHS: readonly number[] = [2, 4, 7, 8];
 
 /** How a traffic figure is taken: the kernel's own bpf_stats, or a probe pair around the tc classifier. */
 export const trafficMethod = z.enum(['bpf-stats', 'kprobe']);
@@ -177,7 +177,7 @@ const trafficDepths = z
     `chain depths swept under traffic (at least 3 for a slope; 0..${MAX_TRAFFIC_DEPTH} except ${VERDICT_DEPTHS.join(', ')}, tc verdicts that stop the packet: docs/measurement.md, "Benchmark 2: under traffic")`,
   );
 
-export const trafficParams = z
+const trafficParams = z
   .object({
     depths: trafficDepths,
     durationMs: z
@@ -295,17 +295,10 @@ export const matrix = z
 export type Matrix = z.infer<typeof matrix>;
 export type Kernel = z.infer<typeof kernel>;
 export type KernelSource = z.infer<typeof kernelSource>;
-export type DebianSource = z.infer<typeof debianSource>;
-export type UrlSource = z.infer<typeof urlSource>;
-export type LocalSource = z.infer<typeof localSource>;
-export type OciSource = z.infer<typeof ociSource>;
 export type BuildSource = z.infer<typeof buildSource>;
-export type RunningSource = z.infer<typeof runningSource>;
 export type Boot = z.infer<typeof boot>;
 export type Benchmark = z.infer<typeof benchmark>;
 export type TestRunParams = z.infer<typeof testRunParams>;
-export type TrafficParams = z.infer<typeof trafficParams>;
 export type TestRunBenchmark = Extract<Benchmark, { type: 'test-run' }>;
-export type TrafficBenchmark = Extract<Benchmark, { type: 'traffic' }>;
 export type Runner = z.infer<typeof runner>;
 export type Gate = z.infer<typeof gate>;

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 
 /** Every record's `v`: the record format, the same in protocols 1, 2 and 3 (3 only added fields and a record). */
-export const AGENT_RECORD_VERSION = 1;
+const AGENT_RECORD_VERSION = 1;
 /** From this `hello.protocol` on, the agent interleaves the variants per depth (bpf/PROTOCOL.md, "Order"). */
 export const INTERLEAVED_PROTOCOL = 2;
 
@@ -11,7 +11,7 @@ const base = { v: z.literal(AGENT_RECORD_VERSION) };
 const hexAddress = z.string().regex(/^[0-9a-f]+$/, 'expected a hex address without 0x');
 const variantName = z.enum(['direct', 'indirect']);
 
-export const helloRecord = z.object({
+const helloRecord = z.object({
   ...base,
   type: z.literal('hello'),
   agent: z.string(),
@@ -26,7 +26,7 @@ export const helloRecord = z.object({
   variants: z.array(variantName),
 });
 
-export const fingerprintRecord = z.object({
+const fingerprintRecord = z.object({
   ...base,
   type: z.literal('fingerprint'),
   release: z.string(),
@@ -49,7 +49,7 @@ export const thunksRecord = z.object({
   symbols: z.array(z.object({ name: z.string(), addr: hexAddress, size: z.number().int().min(0) })),
 });
 
-export const variantRecord = z.object({
+const variantRecord = z.object({
   ...base,
   type: z.literal('variant'),
   variant: variantName,
@@ -71,7 +71,7 @@ export const jitRecord = z.object({
   hex: z.string().regex(/^([0-9a-f]{2})*$/, 'expected lowercase hex bytes'),
 });
 
-export const sampleRecord = z.object({
+const sampleRecord = z.object({
   ...base,
   type: z.literal('sample'),
   variant: variantName,
@@ -89,7 +89,7 @@ export const sampleRecord = z.object({
 });
 
 /** Protocol 3: how the sweep was isolated (pinning and priority), or why it could not be. */
-export const isolationRecord = z.object({
+const isolationRecord = z.object({
   ...base,
   type: z.literal('isolation'),
   cpu: z.number().int(),
@@ -101,7 +101,7 @@ export const isolationRecord = z.object({
   schedstat: z.boolean(),
 });
 
-export const errorRecord = z.object({
+const errorRecord = z.object({
   ...base,
   type: z.literal('error'),
   stage: z.string(),
@@ -109,7 +109,7 @@ export const errorRecord = z.object({
   message: z.string(),
 });
 
-export const endRecord = z.object({
+const endRecord = z.object({
   ...base,
   type: z.literal('end'),
   status: z.enum(['ok', 'error']),

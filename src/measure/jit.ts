@@ -34,7 +34,7 @@ export interface ThunkSymbol {
  * least), with kptr_restrict=2, or without CAP_SYSLOG; it then zeroes the user pointers and leaves
  * jited_prog_len set. bpf_jit_kallsyms does not enter into it (it only hides programs from kallsyms).
  */
-export interface JitContext {
+interface JitContext {
   /** net.core.bpf_jit_enable read after the agent set it; "" = no such file (no CONFIG_BPF_JIT). */
   bpfJitEnable?: string;
   kptrRestrict?: string;
@@ -43,7 +43,7 @@ export interface JitContext {
 }
 
 /** Whether a program's image can be read at all. */
-export type ImageState = 'no-jit' | 'image-unavailable' | 'readable';
+type ImageState = 'no-jit' | 'image-unavailable' | 'readable';
 
 /** The size of the poke site the JIT patches (X86_PATCH_SIZE): `jmp rel32` or a 5-byte NOP. */
 const PATCH_SIZE = 5;
@@ -69,7 +69,7 @@ interface Span {
 }
 
 /** Indirect Target Selection thunks (Intel ITS, 6.15+ and backports) are not retpolines. */
-export const isItsThunk = (name: string): boolean => name.startsWith('__x86_indirect_its_thunk_') || name.startsWith('its_');
+const isItsThunk = (name: string): boolean => name.startsWith('__x86_indirect_its_thunk_') || name.startsWith('its_');
 
 function hexBytes(hex: string): Uint8Array {
   return Uint8Array.from(Buffer.from(hex, 'hex'));
@@ -87,7 +87,7 @@ function parseAddress(hex: string): bigint {
 const hasBytes = (hex: string): boolean => hex !== '' && !/^(00)+$/.test(hex);
 
 /** Never JITed (length 0), withheld (no bytes, all-zero bytes or no address), or readable. */
-export function imageState(img: Pick<JitImage, 'length' | 'hex' | 'address'>): ImageState {
+function imageState(img: Pick<JitImage, 'length' | 'hex' | 'address'>): ImageState {
   if (img.length === 0) return 'no-jit';
   if (!hasBytes(img.hex) || parseAddress(img.address) === 0n) return 'image-unavailable';
   return 'readable';

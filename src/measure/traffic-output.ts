@@ -8,7 +8,7 @@ import type { TrafficSample } from '../results/traffic-result.js';
 
 const count = z.number().int().min(0);
 
-export const trafficRecord = z.object({
+const trafficRecord = z.object({
   v: z.literal(1),
   type: z.literal('traffic'),
   variant,
@@ -27,7 +27,7 @@ export const trafficRecord = z.object({
 export type TrafficRecord = z.infer<typeof trafficRecord>;
 
 /** Once per variant before its depths; what it says (probe kind, addresses) each sample repeats or does not need. */
-export const trafficSetupRecord = z.object({
+const trafficSetupRecord = z.object({
   v: z.literal(1),
   type: z.literal('traffic_setup'),
   variant,
@@ -79,7 +79,7 @@ function iperfFigures(r: TrafficRecord): { iperf: TrafficSample['iperf']; proble
   };
 }
 
-export function toTrafficSample(r: TrafficRecord): ParsedTraffic {
+function toTrafficSample(r: TrafficRecord): ParsedTraffic {
   const { iperf, problem } = iperfFigures(r);
   const sample: TrafficSample = {
     depth: r.depth,

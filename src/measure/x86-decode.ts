@@ -183,7 +183,7 @@ export function decodeOne(bytes: Uint8Array, offset: number): X86Insn | undefine
   };
 }
 
-export interface DecodedImage {
+interface DecodedImage {
   insns: X86Insn[];
   /** Offset where decoding stopped on an unknown form (undefined when the whole image decoded). */
   stoppedAt?: number;

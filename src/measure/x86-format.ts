@@ -15,7 +15,7 @@ const RM_TO_REG = new Set([0x03, 0x0b, 0x23, 0x2b, 0x33, 0x3b, 0x8b, 0x8d]);
 const GROUP1 = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
 
 /** Resolves an absolute jump target (offset in the image) to a name, e.g. the next program or a thunk. */
-export type TargetName = (imageOffset: number) => string | undefined;
+type TargetName = (imageOffset: number) => string | undefined;
 
 const hex = (n: number | bigint): string => (typeof n === 'bigint' ? (n < 0n ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`) : n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`);
 

@@ -132,7 +132,7 @@ export function fitDetailRows(cells: readonly CellSummary[]): string[][] {
  * The variant's switched-out calls, for its row: how many, how many the agent re-took, and how many it
  * had to keep (left out of the figure). Nothing for cells written before the check, or with none.
  */
-export function switchedOutText(v: Pick<VariantSummary, 'contamination'>): string {
+function switchedOutText(v: Pick<VariantSummary, 'contamination'>): string {
   const c = v.contamination;
   if (!c || c.contaminated === 0) return '';
   return ` (${c.contaminated} of ${c.checked} calls switched out: ${c.retaken} re-taken${c.keptContaminated > 0 ? `, ${c.keptContaminated} kept and left out` : ''})`;
@@ -211,7 +211,7 @@ const GATE_UNIT: Record<'instructions' | 'ns' | 'ratio', { short: string; perCal
   ratio: { short: '×', perCall: '× (indirect/direct)' },
 };
 
-export const gateUnitText = (k: Pick<BaselineComparison, 'unit'>) => GATE_UNIT[k.unit ?? 'ns'];
+const gateUnitText = (k: Pick<BaselineComparison, 'unit'>) => GATE_UNIT[k.unit ?? 'ns'];
 
 /** A side of a baseline pair: "2.61 [2.58, 2.66] ns/call (5 replicates, range)". */
 function sideText(value: number, spread: readonly [number, number] | null, n: number | undefined, unit: BaselineComparison['unit']): string {
@@ -223,7 +223,7 @@ function sideText(value: number, spread: readonly [number, number] | null, n: nu
 const unitsDiffer = (k: BaselineComparison) => k.baselineUnit !== undefined && k.baselineUnit !== (k.unit ?? 'ns');
 
 /** A signed rise of a gated figure with its unit and share: "+1.00 instr (+9.1 %)". */
-export function gateDeltaText(k: BaselineComparison): string {
+function gateDeltaText(k: BaselineComparison): string {
   const pct = k.deltaPct === null ? '' : ` (${k.deltaPct >= 0 ? '+' : ''}${num(k.deltaPct, 1)} %)`;
   return `${k.deltaNs >= 0 ? '+' : ''}${num(k.deltaNs)} ${gateUnitText(k).short}${pct}`;
 }

@@ -15,13 +15,13 @@ export const isTrafficBenchmark = (cells: readonly CellSummary[]): boolean => ce
 const variantOf = (m: TrafficMethodSummary, name: 'direct' | 'indirect'): TrafficVariant | undefined => m.variants.find((v) => v.variant === name);
 
 /** "1.02 [0.98, 1.05] × Benchmark 1", flagged when 1 lies outside the interval. */
-export function agreementText(a: TrafficAgreement): string {
+function agreementText(a: TrafficAgreement): string {
   if (a.ratio === null) return `${a.variant}: —`;
   const flag = a.agrees === false ? ' ⚠ disagrees' : '';
   return `${a.variant} ${num(a.ratio)} ${interval(a.ratioCi)} × Benchmark 1${flag}`;
 }
 
-export const mbits = (bps: number): string => `${num(bps / 1e6, 1)} Mbit/s`;
+const mbits = (bps: number): string => `${num(bps / 1e6, 1)} Mbit/s`;
 
 /** The largest share by which a method's packet count strays from iperf3's; null for TCP (no iperf3 count). */
 function worstPacketsOff(m: TrafficMethodSummary): number | null {

@@ -5,7 +5,7 @@ import { renderJson } from './json.js';
 import { renderJunit } from './junit.js';
 import { renderMarkdown } from './markdown.js';
 
-export interface ReportWriter {
+interface ReportWriter {
   /** File name inside the output folder. */
   fileName: string;
   render(summary: Summary): string | Promise<string>;

@@ -35,7 +35,7 @@ export type JitMechanism = z.infer<typeof jitMechanism>;
 /** The mechanisms that are an indirect jump: what the `indirect` variant must show to be compared. */
 export const INDIRECT_MECHANISMS: readonly JitMechanism[] = ['retpoline-thunk', 'inline-retpoline', 'lfence-jmp', 'plain-indirect', 'its-thunk'];
 
-export const sample = z.object({
+const sample = z.object({
   depth: z.number().int().min(0),
   /**
    * BPF_PROG_TEST_RUN `duration` as the kernel reported it: its average guest-clock ns per repetition
@@ -74,7 +74,7 @@ export const contamination = z.object({
 });
 export type Contamination = z.infer<typeof contamination>;
 
-export const jitSite = z.object({
+const jitSite = z.object({
   /** Index of the program in the chain (0 = entry). */
   prog: z.number().int().min(0),
   mechanism: jitMechanism,
@@ -88,7 +88,7 @@ export const jitSite = z.object({
 });
 export type JitSite = z.infer<typeof jitSite>;
 
-export const jitEvidence = z.object({
+const jitEvidence = z.object({
   /** The mechanism seen at the tail-call sites of programs whose next slot was filled. */
   mechanism: jitMechanism,
   sites: z.array(jitSite),
@@ -103,7 +103,7 @@ export const jitEvidence = z.object({
 export type JitEvidence = z.infer<typeof jitEvidence>;
 
 /** One x86-64 instruction of a JIT image, as bytes and objdump-style text (src/measure/x86-format.ts). */
-export const jitInsn = z.object({
+const jitInsn = z.object({
   offset: z.number().int().min(0),
   bytes: z.string(),
   text: z.string(),
@@ -111,7 +111,7 @@ export const jitInsn = z.object({
 export type JitInsn = z.infer<typeof jitInsn>;
 
 /** One variant's tail-call sequence in one program's image (docs/measurement.md, "Only the jump differs"). */
-export const jitSequence = z.object({
+const jitSequence = z.object({
   variant,
   prog: z.number().int().min(0),
   mechanism: jitMechanism,
@@ -123,7 +123,7 @@ export const jitSequence = z.object({
 export type JitSequence = z.infer<typeof jitSequence>;
 
 /** An instruction outside the tail-call sequence that one variant's image has and the other's lacks (after normalisation). */
-export const jitDifference = z.object({ prog: z.number().int().min(0), variant, offset: z.number().int().min(0), bytes: z.string(), text: z.string() });
+const jitDifference = z.object({ prog: z.number().int().min(0), variant, offset: z.number().int().min(0), bytes: z.string(), text: z.string() });
 export type JitDifference = z.infer<typeof jitDifference>;
 
 /**
@@ -145,7 +145,7 @@ export const jitSymmetry = z.object({
 });
 export type JitSymmetry = z.infer<typeof jitSymmetry>;
 
-export const variantResult = z.object({
+const variantResult = z.object({
   variant,
   samples: z.array(sample),
   /** Calls thrown away before sampling (warm-up), per depth. */
@@ -179,10 +179,10 @@ export type Isolation = z.infer<typeof isolation>;
  * seeded random order, so drift cannot fold into their difference; `per-variant` (protocol 1) ran each
  * variant's whole sweep back to back (docs/measurement.md, "Interleaved variants").
  */
-export const variantOrder = z.enum(['interleaved', 'per-variant']);
+const variantOrder = z.enum(['interleaved', 'per-variant']);
 export type VariantOrder = z.infer<typeof variantOrder>;
 
-export const fingerprint = z.object({
+const fingerprint = z.object({
   release: z.string(),
   version: z.string().optional(),
   cmdline: z.string(),

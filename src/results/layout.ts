@@ -6,9 +6,9 @@ import path from 'node:path';
 import { LOCK_FILE_NAME } from '../matrix/lock.js';
 
 export const CELLS_DIR = 'cells';
-export const RUN_FILE = 'run.json';
+const RUN_FILE = 'run.json';
 /** Apart from cells/: readers of cells/*.json never meet them. */
-export const RAW_DIR = 'raw';
+const RAW_DIR = 'raw';
 
 export function cellsDir(runDir: string): string {
   return path.join(runDir, CELLS_DIR);

@@ -26,19 +26,19 @@ export interface LoadedRun {
 }
 
 /** A file that cannot be read or fails its schema; `message` starts with the file and names each field. */
-export interface FileProblem {
+interface FileProblem {
   file: string;
   message: string;
 }
 
-export interface RunDirRead {
+interface RunDirRead {
   /** run.json, when the folder has one that validates. */
   run?: LoadedRun;
   cells: LoadedCell[];
   problems: FileProblem[];
 }
 
-export interface LoadedResults {
+interface LoadedResults {
   cells: LoadedCell[];
   runs: LoadedRun[];
 }

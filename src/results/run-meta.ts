@@ -9,8 +9,7 @@ import { accelerator, backendName } from './cell-result.js';
 
 export const RUN_META_VERSION = 1;
 
-export const runStatus = z.enum(['running', 'complete', 'interrupted', 'failed']);
-export type RunStatus = z.infer<typeof runStatus>;
+const runStatus = z.enum(['running', 'complete', 'interrupted', 'failed']);
 
 export const runMeta = z.object({
   version: z.literal(RUN_META_VERSION),

@@ -40,7 +40,7 @@ async function completeFingerprint(fp: Fingerprint | undefined, configPath: stri
  * off (seen here: 4881 ns for 610 instructions at shift 3); 1 ns is less than half an instruction
  * from shift 2 on, so rounding to the nearest instruction recovers the exact count. Raw durations stay.
  */
-export function instructionsOf(durationNs: number, shift: number): number {
+function instructionsOf(durationNs: number, shift: number): number {
   return Math.round(durationNs / 2 ** shift);
 }
 
@@ -66,7 +66,7 @@ export function fromAgentStream(agent: AgentOutput | undefined, icountShift: num
   };
 }
 
-export interface AssembleInput {
+interface AssembleInput {
   runId: string;
   spec: CellRunSpec;
   backend: BackendName;

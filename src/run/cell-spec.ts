@@ -5,7 +5,7 @@
 import { sweepBenchmark } from '../measure/sweep-params.js';
 import type { CellRunSpec } from '../vm/types.js';
 
-export type CellSpec = Omit<CellRunSpec, 'workDir'>;
+type CellSpec = Omit<CellRunSpec, 'workDir'>;
 
 /** The spec with `benchmark` replaced by the sweep that runs under `timing`. */
 export function cellRunSpec<S extends CellSpec>(s: S): S {

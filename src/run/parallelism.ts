@@ -11,7 +11,7 @@ const QEMU_OVERHEAD_MIB = 256;
  * Busy host threads of one cell. Under -icount QEMU runs every vCPU in one thread (multi-threaded TCG
  * is off), so a cell needs one core whatever runner.cpus says; otherwise each vCPU is one thread.
  */
-export function threadsPerCell(runner: Pick<Runner, 'cpus'>, timing: Timing): number {
+function threadsPerCell(runner: Pick<Runner, 'cpus'>, timing: Timing): number {
   return timing.mode === 'icount' ? 1 : runner.cpus;
 }
 

@@ -14,14 +14,14 @@ export interface Cell {
   replicate: number;
 }
 
-export interface CellFilter {
+interface CellFilter {
   kernels?: readonly string[];
   boots?: readonly string[];
   benches?: readonly string[];
 }
 
 /** The boot configuration of every running-kernel cell. */
-export const HOST_BOOT_NAME = 'host';
+const HOST_BOOT_NAME = 'host';
 
 /** A kernel measured on the host itself (src/vm/native.ts) rather than booted in a VM. */
 export const isRunningKernel = (k: Kernel): boolean => k.source.type === 'running';

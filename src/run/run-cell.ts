@@ -8,7 +8,7 @@ import { assembleCellResult } from './assemble.js';
 import type { CellRunEvent } from './events.js';
 import { concurrencyTracker, type ConcurrencyTracker } from './concurrency.js';
 
-export interface RunCellInput {
+interface RunCellInput {
   runId: string;
   runDir: string;
   backend: VmBackend;

@@ -4,7 +4,7 @@
 // one at a time. Pure, so the rule is unit-tested.
 import { isRunningKernel, type Cell } from './plan.js';
 
-export interface Phase<C> {
+interface Phase<C> {
   /** `vm`: booted in QEMU; `native`: measured on the host (src/vm/native.ts). */
   kind: 'vm' | 'native';
   cells: C[];

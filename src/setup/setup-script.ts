@@ -8,7 +8,7 @@ import { err, ok, type Result } from '../util/result.js';
 
 export const SETUP_SCRIPT = path.join(PACKAGE_ROOT, 'scripts', 'setup.sh');
 
-export interface SetupOptions {
+interface SetupOptions {
   /** Also what the test suite needs. */
   withTests?: boolean;
   /** Print the exact commands, change nothing. */
@@ -17,7 +17,7 @@ export interface SetupOptions {
   printPackages?: boolean;
 }
 
-export function setupArgs(opts: SetupOptions): string[] {
+function setupArgs(opts: SetupOptions): string[] {
   return [
     SETUP_SCRIPT,
     ...(opts.withTests ? ['--with-tests'] : []),
@@ -26,7 +26,7 @@ export function setupArgs(opts: SetupOptions): string[] {
   ];
 }
 
-export interface SetupFailure {
+interface SetupFailure {
   /** The script's own exit code: 64 bad option, 69 unsupported distribution / no root, else apt's. */
   exitCode?: number;
   message: string;

@@ -16,17 +16,17 @@ import { relPath, writeEntries } from './tar-extract.js';
 import { readTar, type TarEntry, type TarEntryType } from './tar-reader.js';
 
 /** How long decompressing one archive may take: a 100 MB modules tarball takes seconds, not minutes. */
-export const DECOMPRESS_TIMEOUT_MS = 10 * 60_000;
+const DECOMPRESS_TIMEOUT_MS = 10 * 60_000;
 
-export type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
-export type ContentKind = 'deb' | 'tar' | 'bzimage' | 'unknown';
+type Compression = 'gzip' | 'xz' | 'zstd' | 'none';
+type ContentKind = 'deb' | 'tar' | 'bzimage' | 'unknown';
 
 const AR_MAGIC = '!<arch>\n';
 const AR_HEADER_BYTES = 60;
 /** x86 boot protocol: "HdrS" at 0x202 marks a bzImage. */
 const BZIMAGE_MAGIC_OFFSET = 0x202;
 
-export function detectCompression(head: Uint8Array): Compression {
+function detectCompression(head: Uint8Array): Compression {
   if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   if (head[0] === 0xfd && head[1] === 0x37 && head[2] === 0x7a && head[3] === 0x58 && head[4] === 0x5a) return 'xz';
   if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
@@ -54,7 +54,7 @@ export function detectContent(head: Uint8Array): ContentKind {
   return 'unknown';
 }
 
-export interface ArMember {
+interface ArMember {
   name: string;
   offset: number;
   size: number;
@@ -253,7 +253,7 @@ export async function checkTar(tarFile: string, root?: string): Promise<Result<v
  * them, written one by one by src/util/tar-extract.ts (which refuses any symlink on the way on its
  * own). OCI whiteouts (.wh.*) are skipped.
  */
-export async function extractTar(tarFile: string, dest: string, signal?: AbortSignal): Promise<Result<void, string>> {
+async function extractTar(tarFile: string, dest: string, signal?: AbortSignal): Promise<Result<void, string>> {
   const checked = await checkedEntries(tarFile, dest);
   if (!checked.ok) return checked;
   try {

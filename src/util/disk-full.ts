@@ -10,7 +10,7 @@ export function isDiskFull(e: unknown): boolean {
   return e instanceof DiskFullError || CODES.has((e as { code?: string } | null)?.code ?? '');
 }
 
-export class DiskFullError extends Error {
+class DiskFullError extends Error {
   readonly code = 'ENOSPC';
   constructor(
     message: string,

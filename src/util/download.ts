@@ -14,13 +14,13 @@ import got, { type Response } from 'got';
 import { err, ok, type Result } from './result.js';
 
 /** Attempts per URL: a mirror hiccup rarely lasts three tries, a dead mirror should fail in seconds. */
-export const DEFAULT_ATTEMPTS = 4;
+const DEFAULT_ATTEMPTS = 4;
 /** First backoff; doubled each retry (0.5, 1, 2 s): short enough that a flaky mirror costs little. */
-export const DEFAULT_BACKOFF_MS = 500;
+const DEFAULT_BACKOFF_MS = 500;
 /** No byte for this long means a dead connection (Debian mirrors answer within a second). */
-export const IDLE_TIMEOUT_MS = 60_000;
+const IDLE_TIMEOUT_MS = 60_000;
 /** Connecting should be quick; a blackholed host must not hang a CI job. */
-export const CONNECT_TIMEOUT_MS = 20_000;
+const CONNECT_TIMEOUT_MS = 20_000;
 
 /** Statuses worth retrying: the server may answer next time. 4xx other than these will not change. */
 const RETRY_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
@@ -38,7 +38,7 @@ export interface DownloadOptions {
   idleTimeoutMs?: number;
 }
 
-export interface DownloadFailure {
+interface DownloadFailure {
   url: string;
   /** HTTP status of the last attempt, when there was a response. */
   status?: number;
@@ -49,7 +49,7 @@ export interface DownloadFailure {
   message: string;
 }
 
-export interface Downloaded {
+interface Downloaded {
   sha256: string;
   bytes: number;
   /** All bytes received over the network, failed attempts included. */
@@ -182,7 +182,7 @@ export async function downloadToFile(url: string, file: string, opts: DownloadOp
   });
 }
 
-export interface FetchedBuffer {
+interface FetchedBuffer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;

@@ -8,7 +8,7 @@ import { unwatchGroup, watchGroup } from './reaper.js';
 /** After SIGTERM, how long a process group gets before SIGKILL (QEMU flushes files; make waits for cc). */
 export const KILL_GRACE_MS = 3_000;
 /** How many stderr lines a failure message carries: enough to see the compiler error, not the whole log. */
-export const STDERR_TAIL_LINES = 20;
+const STDERR_TAIL_LINES = 20;
 
 export interface ExecOptions {
   cwd?: string;
@@ -59,7 +59,7 @@ export interface ExecFailure {
 const live = new Set<number>();
 
 /** Kill a process group (negative pid): the command and every child it started. */
-export function killGroup(pid: number, signal: NodeJS.Signals = 'SIGTERM'): void {
+function killGroup(pid: number, signal: NodeJS.Signals = 'SIGTERM'): void {
   try {
     process.kill(-pid, signal);
   } catch {
@@ -68,7 +68,7 @@ export function killGroup(pid: number, signal: NodeJS.Signals = 'SIGTERM'): void
 }
 
 /** Kill every process group still running; called on exit so no QEMU outlives the CLI. */
-export function killAllGroups(): void {
+function killAllGroups(): void {
   for (const pid of live) killGroup(pid, 'SIGKILL');
   live.clear();
 }

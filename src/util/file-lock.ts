@@ -11,7 +11,7 @@ import path from 'node:path';
 import { execCommand } from './exec.js';
 
 /** How long a waiter waits before giving up by default: longer than a kernel build on a 2-core machine. */
-export const LOCK_WAIT_MS = 2 * 60 * 60_000;
+const LOCK_WAIT_MS = 2 * 60 * 60_000;
 /** How long a lock may be busy before the waiter is told who holds it (a free lock takes a few ms). */
 const WAIT_NOTICE_MS = 300;
 /** flock's exit status when -n finds the lock busy (EX_TEMPFAIL). */

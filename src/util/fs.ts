@@ -5,7 +5,7 @@ import path from 'node:path';
 import { diskFullError, isDiskFull } from './disk-full.js';
 
 /** A sibling temp name: same file system, so the final rename is atomic. */
-export function tempPath(target: string): string {
+function tempPath(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 

@@ -28,7 +28,7 @@ export interface TarEntry {
 
 const BLOCK = 512;
 /** No legitimate PAX or long-name header comes near this (a path is at most 4096 bytes on Linux). */
-export const MAX_META_BYTES = 1024 * 1024;
+const MAX_META_BYTES = 1024 * 1024;
 
 /** PAX keys that only carry what extraction ignores anyway (times, owners, xattrs, charset). */
 const IGNORED_PAX = /^(mtime|atime|ctime|uid|gid|uname|gname|comment|charset|hdrcharset|SCHILY\.xattr\..+|LIBARCHIVE\.xattr\..+|SCHILY\.(dev|ino|nlink|fflags)|LIBARCHIVE\.creationtime)$/;

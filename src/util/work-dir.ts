@@ -7,7 +7,7 @@ import path from 'node:path';
 
 const OWNED_RE = /-pid(\d+)-[A-Za-z0-9]+$/;
 
-export function pidAlive(pid: number): boolean {
+function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -24,13 +24,13 @@ const PROBE_MEMORY_MIB = 256;
 export const KVM_DEVICE = '/dev/kvm';
 
 
-export interface AccelChoice {
+interface AccelChoice {
   accel: Accelerator;
   /** One line for the run metadata and the progress display: why this accelerator. */
   reason: string;
 }
 
-export interface ProbeDeps {
+interface ProbeDeps {
   signal?: AbortSignal;
   qemu?: string;
   cacheDir?: string;
@@ -42,7 +42,7 @@ export interface ProbeDeps {
 }
 
 /** Did a guest boot under KVM? ok = it did; err = why not. */
-export type KvmProbe = Result<{ wallMs: number }, string>;
+type KvmProbe = Result<{ wallMs: number }, string>;
 
 const probes = new Map<string, Promise<KvmProbe>>();
 

@@ -10,7 +10,7 @@ import type { VmBackend } from './types.js';
 import { vngBackend } from './vng.js';
 
 
-export interface ChosenBackend {
+interface ChosenBackend {
   backend: VmBackend;
   /** Why this one: "requested", or why vng was not usable for `auto`. */
   reason: string;

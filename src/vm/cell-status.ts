@@ -18,13 +18,13 @@ export interface VmExit {
   timeoutMs: number;
 }
 
-export interface Classified {
+interface Classified {
   status: CellStatus;
   message?: string;
 }
 
 /** Depths or samples the agent should have produced but did not; empty when the sweep is complete. */
-export function missingSamples(benchmark: TestRunBenchmark, agent: AgentOutput): string[] {
+function missingSamples(benchmark: TestRunBenchmark, agent: AgentOutput): string[] {
   const p = benchmark.params;
   const problems: string[] = [];
   for (const v of p.variants) {

@@ -8,7 +8,7 @@ export const CONSOLE_TAIL_LINES = 50;
 /** Prefix of every banner images/init prints. */
 export const INIT_BANNER = 'tailmatrix-init: ';
 
-export type ConsoleMark =
+type ConsoleMark =
   | { kind: 'init-start' } // /init runs: the kernel booted
   | { kind: 'agent-start' }
   | { kind: 'agent-exit'; code: number }

@@ -12,7 +12,7 @@ import { tryLock } from '../util/file-lock.js';
 import { describeChange, restoreSettings, readSettings, type Change, type Snapshot } from './native-settings.js';
 import { HOST_JOURNAL, HOST_LOCK } from './host-journal-path.js';
 
-export interface Journal {
+interface Journal {
   pid: number;
   startedAt: string;
   /** Every watched setting as found before the run changed any. */
@@ -34,7 +34,7 @@ export function writeJournal(found: Snapshot, file = HOST_JOURNAL): void {
   renameSync(tmp, file);
 }
 
-export function readJournal(file = HOST_JOURNAL): Journal | undefined {
+function readJournal(file = HOST_JOURNAL): Journal | undefined {
   let text: string;
   try {
     // O_NOFOLLOW: a symlink planted at the journal's name is not read as the host's settings.
@@ -62,7 +62,7 @@ export function removeJournal(file = HOST_JOURNAL): void {
   rmSync(file, { force: true });
 }
 
-export interface Recovered {
+interface Recovered {
   pid: number;
   /** What was written back (the dead run's value → the value found before it). */
   restored: Change[];
@@ -97,7 +97,7 @@ export function describeRecovered(r: Recovered): string {
  * At the start of any invocation: a journal while nobody holds the host lock belongs to a run that
  * died before restoring; put the host back first. A live native cell holds the lock: left alone.
  */
-export async function recoverDeadRun(file = HOST_JOURNAL): Promise<Recovered | undefined> {
+async function recoverDeadRun(file = HOST_JOURNAL): Promise<Recovered | undefined> {
   if (!existsSync(file)) return undefined;
   const release = await tryLock(HOST_LOCK).catch(() => undefined);
   if (release === undefined) return undefined;

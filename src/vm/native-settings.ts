@@ -5,7 +5,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-export interface HostSetting {
+interface HostSetting {
   /** sysctl name, e.g. net.core.bpf_jit_harden. */
   name: string;
   /** The value the agent sets (bpf/sysctls.c); absent for a setting it never touches, only watched. */
@@ -28,7 +28,7 @@ export const HOST_SETTINGS: readonly HostSetting[] = [
   { name: 'kernel.bpf_stats_enabled' },
 ];
 
-export const PROC_SYS = '/proc/sys';
+const PROC_SYS = '/proc/sys';
 
 /** Every setting's value as found; null when the file does not exist on this kernel. */
 export type Snapshot = Record<string, string | null>;

@@ -26,7 +26,7 @@ const NOTE = 'tailmatrix-native: ';
 // HOST_LOCK is host-wide, across tailmatrix processes: two native cells at once would time each other,
 // and the second would save the first one's changed settings as "found" and restore those.
 
-export interface NativeBackendOptions {
+interface NativeBackendOptions {
   /** Allow lowering bpf_jit_harden / kptr_restrict for the run (restored after): --unharden-host. */
   unhardenHost?: boolean;
 }

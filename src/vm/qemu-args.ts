@@ -12,10 +12,10 @@ export const QEMU_BINARY = 'qemu-system-x86_64';
  * quiet-guest.ts, docs/measurement.md "Samples that cannot be contaminated silently") the run queue held
  * 5-6 tasks at agent start and took 15-18 s of guest time to go quiet, and 1 (quiet at once) with it.
  */
-export const BASE_CMDLINE = ['console=ttyS0', 'panic=-1', 'cryptomgr.notests'] as const;
+const BASE_CMDLINE = ['console=ttyS0', 'panic=-1', 'cryptomgr.notests'] as const;
 
 /** KVM can pass the host CPU through; TCG emulates a model (`max`: every feature TCG implements). */
-export type VmAccelerator = Exclude<Accelerator, 'none'>;
+type VmAccelerator = Exclude<Accelerator, 'none'>;
 export const DEFAULT_CPU: Record<VmAccelerator, string> = { kvm: 'host', tcg: 'max' };
 
 /** A VM backend only ever gets a VM accelerator; `none` (the running kernel) reaching one is a bug. */
@@ -24,7 +24,7 @@ export function vmAccelerator(a: Accelerator): VmAccelerator {
   return a;
 }
 
-export interface QemuArgsSpec {
+interface QemuArgsSpec {
   accel: VmAccelerator;
   /** QEMU -cpu model; DEFAULT_CPU[accel] when absent. */
   cpu?: string;

@@ -17,7 +17,7 @@ import type { CellEnd, CellRunSpec, VmBackend } from './types.js';
 /** `qemu-system-x86_64 --version` answers at once; bound it so a wedged binary cannot stall `doctor`. */
 const VERSION_TIMEOUT_MS = 15_000;
 
-export interface QemuBackendDeps {
+interface QemuBackendDeps {
   qemu?: string;
   cacheDir?: string;
   busybox?: string;

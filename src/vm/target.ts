@@ -12,12 +12,12 @@ import { resolveTiming, type Timing } from '../measure/timing.js';
 import type { VmBackend } from './types.js';
 
 /** One choice of the target and why it was made. */
-export interface Chosen<T> {
+interface Chosen<T> {
   value: T;
   reason: string;
 }
 
-export interface Target {
+interface Target {
   accel: Chosen<Accelerator>;
   timing: Chosen<Timing>;
   backend: Chosen<VmBackend>;

@@ -26,12 +26,12 @@ const AGENT_CHARDEV_ID = 'tmagent';
  * `debug` on the command line, which floods a 115200-baud emulated serial port and slows a TCG boot
  * down; loglevel=4 keeps errors and panics (levels 0-3) on the console and drops the rest.
  */
-export const BASE_APPEND = ['loglevel=4'] as const;
+const BASE_APPEND = ['loglevel=4'] as const;
 
 /** Exit status of the guest script when the agent's port is missing (EX_SOFTWARE: our setup is wrong). */
 export const NO_PORT_EXIT = 70;
 
-export interface VngArgsSpec {
+interface VngArgsSpec {
   /** The kernel image, inside the per-cell module root (src/vm/vng-root.ts). */
   kimg: string;
   accel: Accelerator;
@@ -98,7 +98,7 @@ export function vngCommand(vng: string, args: readonly string[]): { file: string
   return { file: 'sh', args: ['-c', FIFO_WRAPPER, vng, ...args] };
 }
 
-export interface GuestScriptSpec {
+interface GuestScriptSpec {
   agent: string;
   objDir: string;
   /** From src/vm/agent-args.ts: everything but --objdir and --out. */

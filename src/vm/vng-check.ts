@@ -10,7 +10,7 @@ import { QEMU_BINARY } from './qemu-args.js';
 
 /** Where scripts/install-vng.sh puts its wrapper when the distribution has no virtme-ng package. */
 export const VNG_INSTALL_PREFIX = '/opt/tailmatrix/virtme-ng';
-export const INSTALL_HINT = 'run scripts/install-vng.sh as root';
+const INSTALL_HINT = 'run scripts/install-vng.sh as root';
 /** `--version` of vng (Python start-up) and virtiofsd answers in well under a second; bound a wedged one. */
 const VERSION_TIMEOUT_MS = 20_000;
 
@@ -50,7 +50,7 @@ async function virtiofsdFor(vng: string, env: NodeJS.ProcessEnv): Promise<Result
   return err(`virtiofsd: not found (needed for the guest's root file system; the cloud kernels have no 9p); ${INSTALL_HINT}`);
 }
 
-export interface VngCheck {
+interface VngCheck {
   vng: string;
   version: string;
   virtiofsd: string;

@@ -16,9 +16,9 @@ import { formatCommand, execCommand } from '../util/exec.js';
 import { err, ok, type Result } from '../util/result.js';
 
 /** depmod over a whole cloud kernel's modules takes 1-4 s here; generous for a slow CI disk. */
-export const DEPMOD_TIMEOUT_MS = 120_000;
+const DEPMOD_TIMEOUT_MS = 120_000;
 
-export interface VngRoot {
+interface VngRoot {
   dir: string;
   /** The image as vng must be given it (inside dir). */
   kimg: string;

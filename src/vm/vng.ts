@@ -16,7 +16,7 @@ import { guestScript, vngArgs, vngCommand } from './vng-args.js';
 import { checkVng, findVng } from './vng-check.js';
 import { planVngRoot, prepareVngRoot } from './vng-root.js';
 
-export interface VngBackendDeps {
+interface VngBackendDeps {
   /** The vng executable; found on PATH or in the install prefix when absent. */
   vng?: string;
   env?: NodeJS.ProcessEnv;

@@ -13,9 +13,9 @@ import type { CellEvent, CellEnd, CellRunSpec } from './types.js';
  * After a panic or a KVM error shows on the console, how long the VM gets to exit by itself (panic=-1 +
  * -no-reboot normally end it within a second) before we kill it: a broken KVM pauses the VM instead.
  */
-export const FATAL_GRACE_MS = 5_000;
+const FATAL_GRACE_MS = 5_000;
 
-export interface WatchedRun {
+interface WatchedRun {
   file: string;
   args: string[];
   cwd?: string;

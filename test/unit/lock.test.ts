@@ -99,6 +99,18 @@ describe('fetch selection and cache references', () => {
     expect(r).toEqual({ ok: false, error: [{ message: 'unknown kernel id "b" (matrix has: a)', badInput: true }] });
   });
 
+  it('a lock entry of another source type than the kernel (a lock edited by hand) is bad input, not a crash', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'tm-sel-'));
+    const m = parseMatrix({ kernels: [{ id: 'a', source: { type: 'local', path: 'bzImage' } }], boots: [{ name: 'b' }], benchmarks: [{ name: 't', type: 'test-run' }] });
+    if (!m.ok) throw new Error(m.error.join('\n'));
+    const matrixFile = path.join(dir, 'matrix.json');
+    const source = m.value.kernels[0]!.source;
+    const resolved = { type: 'url' as const, files: [{ name: 'bzImage', url: 'https://example.org/bzImage', sha256: 'a'.repeat(64), size: 1 }] };
+    await writeLock(path.join(dir, 'matrix.lock.json'), { ...emptyLock(), kernels: { a: { sourceHash: sourceHash(source), resolved, resolvedAt: '2026-12-07T00:00:00.000Z' } } });
+    const r = await fetchKernels({ matrix: m.value, matrixFile, cache: new KernelCache(dir) });
+    expect(r).toEqual({ ok: false, error: [{ kernelId: 'a', message: 'a: the lock entry is of type url, the source of type local: run `tailmatrix lock`', badInput: true }] });
+  });
+
   it('cache prune keeps the blobs and the kernel directory a lock entry pins', async () => {
     const cache = new KernelCache(await mkdtemp(path.join(os.tmpdir(), 'tm-ref-')));
     const keep = referencedPaths(lockWith(kernel), cache);

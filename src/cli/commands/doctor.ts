@@ -70,7 +70,7 @@ export async function findProgram(program: string, env: NodeJS.ProcessEnv = proc
   return (await which(program, env)) ?? (await which(path.join(VNG_INSTALL_PREFIX, 'bin', program), env));
 }
 
-export interface CheckResult {
+interface CheckResult {
   check: Check;
   found?: string;
   version?: string;

@@ -85,7 +85,7 @@ export function runInput(opts: RunCommandOptions): RunInput {
 }
 
 /** The engine runs; the display follows its events; the outcome becomes the exit code. */
-export async function runCommand(opts: RunCommandOptions): Promise<number> {
+async function runCommand(opts: RunCommandOptions): Promise<number> {
   const input = runInput(opts);
   // Loaded here, not at the top: `tailmatrix --help` must not pay for the engine, listr2 and zod (bench/help-time.ts).
   // Something on screen at once: loading the engine and the matrix takes seconds on a slow machine.

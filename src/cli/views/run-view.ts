@@ -8,7 +8,7 @@ import type { EventFeed } from './feed.js';
 
 type RunStart = Extract<RunEvent, { type: 'run-start' }>;
 
-export interface RunViewOptions {
+interface RunViewOptions {
   /** Guest console lines as task output (--verbose). */
   consoleLines: boolean;
   listr: never;

@@ -11,7 +11,7 @@ import { loadSuiteIndex, mirrorOf, type SuiteContext, type SuiteIndex, type Suit
 const INDEX_ARCH = 'amd64';
 const INDEX_COMPONENT = 'main';
 
-export interface LinuxSourcePackage {
+interface LinuxSourcePackage {
   package: string;
   version: string;
   url: string;

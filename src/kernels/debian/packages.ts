@@ -5,7 +5,7 @@ import { err, ok, type Result } from '../../util/result.js';
 import { closest } from '../closest.js';
 import { compareVersions } from './version.js';
 
-export interface DebPackage {
+interface DebPackage {
   name: string;
   version: string;
   filename: string;
@@ -76,11 +76,11 @@ export function newest(index: PackageIndex, name: string): DebPackage | undefine
 }
 
 /** Packages whose name carries a kernel ABI: the ones with kernel files in them. */
-export const KERNEL_PACKAGE_RE = /^linux-(image|binary|modules|base)-\d/;
+const KERNEL_PACKAGE_RE = /^linux-(image|binary|modules|base)-\d/;
 /** Dependencies worth following: kernel packages and metas that lead to them (not kmod, initramfs-tools). */
 const FOLLOW_RE = /^linux-(image|binary|modules|base)-/;
 
-export interface KernelPackages {
+interface KernelPackages {
   requested: DebPackage;
   /** The package holding the kernel image: linux-binary-<abi> when split, else linux-image-<abi>. */
   holder: DebPackage;

@@ -6,11 +6,11 @@ import { access } from 'node:fs/promises';
 import { execCommand } from '../../util/exec.js';
 import { err, ok, type Result } from '../../util/result.js';
 
-export const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
 /** gpgv checks one small file: seconds would mean something is wrong. */
 const GPGV_TIMEOUT_MS = 30_000;
 
-export interface ReleaseFile {
+interface ReleaseFile {
   suite?: string;
   codename?: string;
   date?: string;
@@ -64,7 +64,7 @@ export async function signatureToolsMissing(keyring: string = DEBIAN_KEYRING, en
   return text === '' ? undefined : text;
 }
 
-export interface VerifiedRelease {
+interface VerifiedRelease {
   /** The signed text exactly as gpgv output it after checking the signature (dash-escaping undone). */
   text: string;
   signer: string;

@@ -19,10 +19,10 @@ import { parsePackages, type PackageIndex } from './packages.js';
 import { checkRelease, parseRelease, signatureToolsMissing, verifyInRelease, type SignatureCheck } from './release.js';
 
 /** A fetched InRelease is reused for this long: suites change a few times a day, a run takes minutes. */
-export const INRELEASE_TTL_MS = 60 * 60 * 1000;
+const INRELEASE_TTL_MS = 60 * 60 * 1000;
 
 /** Suites and aliases Debian's archive has served; only used to suggest a fix for a typo. */
-export const KNOWN_SUITES = [
+const KNOWN_SUITES = [
   'bullseye', 'bullseye-backports', 'bullseye-updates', 'bookworm', 'bookworm-backports', 'bookworm-updates',
   'trixie', 'trixie-backports', 'trixie-updates', 'forky', 'sid', 'experimental',
   'oldoldstable', 'oldstable', 'stable', 'testing', 'unstable',

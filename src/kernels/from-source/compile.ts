@@ -34,7 +34,7 @@ export type BuildEvent =
   | { type: 'line'; line: string }
   | { type: 'download'; received: number; total?: number };
 
-export interface BuildOptions {
+interface BuildOptions {
   id: string;
   cache: KernelCache;
   signal?: AbortSignal;

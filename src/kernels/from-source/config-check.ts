@@ -6,7 +6,7 @@ import { effectiveRequirements } from './fragments.js';
 import type { KconfigDb } from './kconfig.js';
 import { annotate, conjuncts, evaluate, type Values } from './kconfig-expr.js';
 
-export interface MissingOption {
+interface MissingOption {
   symbol: string;
   want: string;
   /** Value in the final .config ('n' when unset). */
@@ -20,7 +20,7 @@ export interface MissingOption {
   selectedBy: string[];
 }
 
-export interface UnsatisfiedOneOf {
+interface UnsatisfiedOneOf {
   symbols: string[];
   where: string;
   /** Those of the names this kernel knows. */

@@ -13,11 +13,11 @@ import { make, type MakeEnv } from './make.js';
 const CONFIG_TIMEOUT_MS = 10 * 60_000;
 
 /** The make target that writes the base .config (vng = tinyconfig plus kernels/configs/vng.config). */
-export function baseTarget(base: ConfigBase): string {
+function baseTarget(base: ConfigBase): string {
   return base === 'defconfig' ? 'defconfig' : 'tinyconfig';
 }
 
-export type ConfigureFailure = { kind: 'make'; message: string } | { kind: 'check'; check: ConfigCheck; lines: string[] };
+type ConfigureFailure = { kind: 'make'; message: string } | { kind: 'check'; check: ConfigCheck; lines: string[] };
 
 /** `ownConfig`: the user's complete .config, the base instead of `make <base>` (`--config FILE`). */
 export async function configure(m: MakeEnv, base: ConfigBase, fragments: readonly Fragment[], ownConfig?: { file: string; text: string }): Promise<Result<ConfigCheck, ConfigureFailure>> {

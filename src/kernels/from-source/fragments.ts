@@ -1,8 +1,7 @@
 // Config fragments (kernels/configs/*.config): the options a build asks for, each remembered with the
 // file and line that asked, so the config check can say where a dropped option came from.
-import { readFile } from 'node:fs/promises';
 
-export interface Requirement {
+interface Requirement {
   /** Without the CONFIG_ prefix. */
   symbol: string;
   /** 'y', 'm', 'n' (from "# CONFIG_X is not set"), or a number / quoted string. */
@@ -47,10 +46,6 @@ export function parseFragment(text: string, file: string): Fragment {
     if (o?.[1] !== undefined) oneOf.push({ symbols: o[1].split(/\s+/).map((s) => s.replace(/^CONFIG_/, '')), where });
   });
   return { file, text, assignments, oneOf };
-}
-
-export async function readFragment(file: string): Promise<Fragment> {
-  return parseFragment(await readFile(file, 'utf8'), file);
 }
 
 /** Symbol → value as a .config file sets it (unset symbols are absent; "is not set" gives 'n'). */

@@ -3,7 +3,7 @@ import { execCommand, type ExecFailure, type ExecOptions, type ExecSuccess } fro
 import type { Result } from '../../util/result.js';
 
 /** Checkouts and `git add` of a whole kernel tree (80k files) take tens of seconds on a slow disk. */
-export const GIT_TIMEOUT_MS = 15 * 60_000;
+const GIT_TIMEOUT_MS = 15 * 60_000;
 
 const IDENTITY = ['-c', 'user.name=tailmatrix', '-c', 'user.email=tailmatrix@localhost', '-c', 'core.excludesFile=/dev/null', '-c', 'advice.detachedHead=false'];
 

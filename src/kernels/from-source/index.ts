@@ -26,13 +26,13 @@ import { DEFAULT_FRAGMENT, VNG_FRAGMENT } from './default-fragments.js';
 export { DEFAULT_FRAGMENT, VNG_FRAGMENT };
 
 /** A fragment path: relative to matrix.json when it exists there, else to the package (kernels/configs/…). */
-export function resolveFragment(file: string, matrixDir: string): string {
+function resolveFragment(file: string, matrixDir: string): string {
   if (path.isAbsolute(file)) return file;
   const local = path.resolve(matrixDir, file);
   return existsSync(local) ? local : path.resolve(PACKAGE_ROOT, file);
 }
 
-export function fragmentFiles(base: ConfigBase, files: readonly string[], matrixDir: string): string[] {
+function fragmentFiles(base: ConfigBase, files: readonly string[], matrixDir: string): string[] {
   const all = base === 'vng' ? [VNG_FRAGMENT, ...files] : [...files];
   return all.map((f) => resolveFragment(f, matrixDir));
 }
@@ -50,7 +50,7 @@ type Identity = { source: SourceIdentity; diff?: string; origin: string; signatu
 
 // The signature sits next to the source identity, not in it: the inputs hash (the build cache key) is
 // what was built, not how its hash was vouched for.
-export type ResolvedBuild = ResolvedOf<'build'> & { source: SourceIdentity; origin: string } & Partial<Signature>;
+type ResolvedBuild = ResolvedOf<'build'> & { source: SourceIdentity; origin: string } & Partial<Signature>;
 
 /** Where the source comes from, pinned: a commit, a tarball's or a .deb's SHA256. */
 async function resolveIdentity(src: BuildSource, ctx: IdentityContext): Promise<Result<Identity, SourceFailure>> {

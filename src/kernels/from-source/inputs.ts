@@ -23,7 +23,7 @@ export interface BuildPlan {
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** The compiler kbuild will use, as `gcc --version` names it (its first line). */
-export async function compilerId(env?: NodeJS.ProcessEnv): Promise<Result<string, string>> {
+async function compilerId(env?: NodeJS.ProcessEnv): Promise<Result<string, string>> {
   const r = await execCommand('gcc', ['--version'], { env });
   if (!r.ok) return err(`no C compiler: ${r.error.message} (install gcc, make, flex, bison, bc, libelf-dev, libssl-dev)`);
   return ok(r.value.stdout.split('\n')[0]?.trim() ?? 'gcc');

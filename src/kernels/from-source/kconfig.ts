@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-export interface KconfigSymbol {
+interface KconfigSymbol {
   name: string;
   /** Each condition this symbol needs (all must hold): own `depends on` and enclosing blocks. */
   dependsOn: string[];
@@ -19,12 +19,12 @@ export interface KconfigSymbol {
 export type KconfigDb = Map<string, KconfigSymbol>;
 
 /** What to substitute in `source "arch/$(SRCARCH)/Kconfig"`. */
-export interface KconfigVars {
+interface KconfigVars {
   SRCARCH: string;
   [name: string]: string;
 }
 
-export type ReadText = (file: string) => Promise<string | undefined>;
+type ReadText = (file: string) => Promise<string | undefined>;
 
 const readText: ReadText = (file) => readFile(file, 'utf8').catch(() => undefined);
 

@@ -11,7 +11,7 @@ import { stableJson } from '../../util/stable-json.js';
  * Bump when the way a kernel is built changes (make variables, published files): old cache entries
  * then stop matching instead of being reused with the wrong contents.
  */
-export const BUILD_RECIPE_VERSION = 1;
+const BUILD_RECIPE_VERSION = 1;
 
 export type SourceIdentity =
   /** A source tarball by URL (the URL is informational, the SHA256 is the identity). */
@@ -21,7 +21,7 @@ export type SourceIdentity =
   /** A local git tree at a commit, plus uncommitted changes to tracked files when building the work tree. */
   | { kind: 'git'; tree: string; commit: string; diffSha256?: string };
 
-export interface HashedFile {
+interface HashedFile {
   /** As the user named it (shown in messages). */
   path: string;
   sha256: string;

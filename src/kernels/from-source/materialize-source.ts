@@ -14,7 +14,7 @@ import type { SourceIdentity } from './keys.js';
 /** Unpacking a 140 MB .tar.xz of 80k files takes about half a minute here; allow a slow disk. */
 const UNTAR_TIMEOUT_MS = 20 * 60_000;
 
-export interface MaterializeContext {
+interface MaterializeContext {
   cache: KernelCache;
   signal?: AbortSignal;
   onDownload?: (received: number, total: number | undefined) => void;

@@ -5,7 +5,7 @@ import { fetchBuffer } from '../../util/download.js';
 import { err, ok, type Result } from '../../util/result.js';
 import type { ImageRef } from './reference.js';
 
-export const MEDIA = {
+const MEDIA = {
   ociIndex: 'application/vnd.oci.image.index.v1+json',
   dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
@@ -14,21 +14,21 @@ export const MEDIA = {
 
 const ACCEPT = Object.values(MEDIA).join(', ');
 
-export interface Descriptor {
+interface Descriptor {
   mediaType: string;
   digest: string;
   size: number;
   platform?: { os?: string; architecture?: string; variant?: string };
 }
 
-export interface Manifest {
+interface Manifest {
   mediaType?: string;
   manifests?: Descriptor[];
   layers?: Descriptor[];
 }
 
 /** `Bearer realm="…",service="…",scope="…"` → its parameters. */
-export function parseChallenge(header: string): Record<string, string> | undefined {
+function parseChallenge(header: string): Record<string, string> | undefined {
   const m = /^\s*Bearer\s+(.*)$/i.exec(header);
   if (!m) return undefined;
   const params: Record<string, string> = {};

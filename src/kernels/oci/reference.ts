@@ -11,7 +11,7 @@ export interface ImageRef {
 
 const DEFAULT_REGISTRY = 'registry-1.docker.io';
 
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   const h = host.replace(/:\d+$/, '');
   return h === 'localhost' || h === '[::1]' || /^127\./.test(h);
 }
