@@ -103,7 +103,8 @@ async function build(cache: KernelCache, p: Awaited<ReturnType<typeof plan>>, ex
   return buildKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, ...extra });
 }
 
-describe('build engine (miniature kernel tree over HTTP)', () => {
+// make, git and tar several times per case: seconds each when other jobs share the two cores.
+describe('build engine (miniature kernel tree over HTTP)', { timeout: 60_000 }, () => {
   it('downloads, configures, checks, builds out of tree and publishes; the same inputs are a cache hit', async () => {
     const cache = new KernelCache(path.join(dir, 'cache-a'));
     const events: BuildEvent[] = [];
@@ -180,7 +181,7 @@ describe('build engine (miniature kernel tree over HTTP)', () => {
     expect(!missing.ok && missing.error).toMatchObject({ badInput: true, message: expect.stringContaining(`base .config ${path.join(dir, 'no-such.config')}: ENOENT`) });
   });
 
-  it('run --tree --make-jobs: a build kernel of a run is made with that many make jobs (the fetch step passes them on)', { timeout: 60_000 }, async () => {
+  it('run --tree --make-jobs: a build kernel of a run is made with that many make jobs (the fetch step passes them on)', async () => {
     const m = parseMatrix({
       kernels: [{ id: 'mini', source: { type: 'build', tarball, fragments: [path.join(dir, 'good.config')] } }],
       boots: [{ name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' }],
