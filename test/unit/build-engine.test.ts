@@ -13,6 +13,8 @@ import { compileKernel, type BuildEvent } from '../../src/kernels/from-source/co
 import { planBuild } from '../../src/kernels/from-source/inputs.js';
 import { KernelCache } from '../../src/kernels/cache.js';
 import { execOrThrow } from '../../src/util/exec.js';
+import { fetchAll } from '../../src/kernels/index.js';
+import { parseMatrix } from '../../src/matrix/load.js';
 import { tryLock } from '../../src/util/file-lock.js';
 
 const MAKEFILE = `# A stand-in for kbuild: the same targets and variables, no compiler.
@@ -101,7 +103,8 @@ async function build(cache: KernelCache, p: Awaited<ReturnType<typeof plan>>, ex
   return compileKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, ...extra });
 }
 
-describe('build engine (miniature kernel tree over HTTP)', () => {
+// make, git and tar several times per case: seconds each when other jobs share the two cores.
+describe('build engine (miniature kernel tree over HTTP)', { timeout: 60_000 }, () => {
   it('downloads, configures, checks, builds out of tree and publishes; the same inputs are a cache hit', async () => {
     const cache = new KernelCache(path.join(dir, 'cache-a'));
     const events: BuildEvent[] = [];
@@ -176,6 +179,24 @@ describe('build engine (miniature kernel tree over HTTP)', () => {
     // A file that is not there is named.
     const missing = await plan({ config: 'no-such.config' });
     expect(!missing.ok && missing.error).toMatchObject({ badInput: true, message: expect.stringContaining(`base .config ${path.join(dir, 'no-such.config')}: ENOENT`) });
+  });
+
+  it('run --tree --make-jobs: a build kernel of a run is made with that many make jobs (the fetch step passes them on)', async () => {
+    const m = parseMatrix({
+      kernels: [{ id: 'mini', source: { type: 'build', tarball, fragments: [path.join(dir, 'good.config')] } }],
+      boots: [{ name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' }],
+      benchmarks: [{ name: 'test-run', type: 'test-run' }],
+    });
+    if (!m.ok) throw new Error(m.error.join('\n'));
+    const lines: string[] = [];
+    const r = await fetchAll(
+      { matrix: m.value, matrixFile: path.join(dir, 'matrix.json'), lockFile: path.join(dir, 'jobs.lock.json'), cache: new KernelCache(path.join(dir, 'cache-jobs')), makeJobs: 3 },
+      (e) => {
+        if (e.type === 'kernel-log') lines.push(e.line);
+      },
+    );
+    expect(r.failures).toEqual([]);
+    expect(lines.find((l) => l.startsWith('build: compile')), lines.join('\n')).toMatch(/^build: compile \(make -j3[ )]/);
   });
 
   it('Ctrl-C during make stops it, publishes nothing, and the next build completes', async () => {

@@ -159,6 +159,23 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     expect(events.filter((e) => e.type === 'cell-end')).toHaveLength(0);
   });
 
+  it('--kernel ID=PATH next to a reference: cells under that id, run.json names it, the report states patched minus reference', async () => {
+    const p = await project([{ id: 'ref' }]);
+    const image = path.join(p.dir, 'bzImage');
+    await writeFile(image, Buffer.concat([setupHeader(), Buffer.from('the patched kernel')]));
+    const result = await runMatrix(
+      { matrixFile: p.matrixFile, resultsRoot: p.resultsRoot, runner: { parallel: 1 }, kernelArgs: [`mine=${image}`], compareWith: ['ref'] },
+      { emit: () => undefined, deps: deps(replayBackend()) },
+    );
+    expect(result.outcome).toEqual({ kind: 'ok' });
+    const runDir = result.run!.runDir;
+    expect((await readdir(path.join(runDir, 'cells'))).sort()).toEqual(['mine__retpoline__test-run.json', 'ref__retpoline__test-run.json']);
+    expect(JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')).userKernels).toEqual(['mine']);
+    // Both cells replay the same stream: the difference is 0 in each figure, in the figure's unit.
+    const md = await readFile(path.join(runDir, 'report.md'), 'utf8');
+    expect(md, md.slice(0, 1500)).toMatch(/: your kernel mine minus reference ref \(retpoline \/ test-run\): direct 0\.00 \[-?[\d.]+, [\d.]+\] (instr|ns)\/call, indirect 0\.00 \[-?[\d.]+, [\d.]+\] (instr|ns)\/call/);
+  });
+
   it('interrupted: keeps finished cells, marks run.json, and --resume runs only the missing cell', async () => {
     const p = await project([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
     const abort = new AbortController();
