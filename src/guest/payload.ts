@@ -11,8 +11,18 @@ import { err, ok, type Result } from '../util/result.js';
 import { sha256File } from '../util/sha256-file.js';
 import type { GuestPayload } from '../vm/types.js';
 
-/** The objects the agent loads (bpf/PROTOCOL.md: tailcall_<variant>.bpf.o; the traffic benchmark's probe and proof). */
-export const PAYLOAD_OBJECTS = ['tailcall_direct.bpf.o', 'tailcall_indirect.bpf.o', 'traffic_probe.bpf.o', 'traffic_seen.bpf.o'] as const;
+/** The objects the agent loads (bpf/PROTOCOL.md: tailcall_<variant>.bpf.o; the traffic benchmark's probe and proof; the strategies). */
+export const PAYLOAD_OBJECTS = [
+  'tailcall_direct.bpf.o',
+  'tailcall_indirect.bpf.o',
+  'traffic_probe.bpf.o',
+  'traffic_seen.bpf.o',
+  // The strategies benchmark's chains (bpf/strategies*.bpf.c; the two tail-call strategies reuse the chains above).
+  'strategies_call.bpf.o',
+  'strategies_global.bpf.o',
+  'strategies_tailsub.bpf.o',
+  'strategies_loop.bpf.o',
+] as const;
 /** A cold build (clang twice, one static link) takes ~2 s here; a loaded CI box gets ample headroom. */
 const BUILD_TIMEOUT_MS = 5 * 60_000;
 /** `--version` answers at once; a tool that does not is as good as missing. */
