@@ -39,17 +39,19 @@ struct strategy {
 	/* The deepest depth the strategy allows, and which limit sets it (the `strategy` record's `limit`). */
 	int limit;
 	const char *limit_why;
+	/* The first Linux release that has the strategy on x86-64 (the `strategy` record's `needs`). */
+	const char *needs;
 };
 
 static const struct strategy strategies[] = {
-	{"tailcall-const", "tailcall_direct.bpf.o", "prog_%d", CHAIN_PROGRAMS, BY_SLOTS, CHAIN_PROGRAMS - 1, "33 tail calls"},
-	{"tailcall-dynamic", "tailcall_indirect.bpf.o", "prog_%d", CHAIN_PROGRAMS, BY_SLOTS, CHAIN_PROGRAMS - 1, "33 tail calls"},
-	{"call-static", "strategies_call.bpf.o", "c%d_0", 8, BY_PROGRAM, 7, "8 call frames"},
-	{"call-global", "strategies_global.bpf.o", "g%d_0", 8, BY_PROGRAM, 7, "8 call frames"},
+	{"tailcall-const", "tailcall_direct.bpf.o", "prog_%d", CHAIN_PROGRAMS, BY_SLOTS, CHAIN_PROGRAMS - 1, "33 tail calls", "4.2 (a patched direct jmp on x86-64 from 5.5)"},
+	{"tailcall-dynamic", "tailcall_indirect.bpf.o", "prog_%d", CHAIN_PROGRAMS, BY_SLOTS, CHAIN_PROGRAMS - 1, "33 tail calls", "4.2"},
+	{"call-static", "strategies_call.bpf.o", "c%d_0", 8, BY_PROGRAM, 7, "8 call frames", "4.16"},
+	{"call-global", "strategies_global.bpf.o", "g%d_0", 8, BY_PROGRAM, 7, "8 call frames", "5.6"},
 	{"tailcall-subprog", "strategies_tailsub.bpf.o", "prog_%d", CHAIN_PROGRAMS, BY_SLOTS, CHAIN_PROGRAMS - 1,
-	 "33 tail calls; frames of at most 256 bytes when calls and tail calls mix"},
-	{"loop", "strategies_loop.bpf.o", "loop_%d", 1, BY_LOOP_COUNT, CHAIN_PROGRAMS - 1, "as the chains (bpf_loop allows 8388608)"},
-	{"gotox", NULL, NULL, 0, BY_NONE, 0, ""},
+	 "33 tail calls; frames of at most 256 bytes when calls and tail calls mix", "5.10"},
+	{"loop", "strategies_loop.bpf.o", "loop_%d", 1, BY_LOOP_COUNT, CHAIN_PROGRAMS - 1, "as the chains (bpf_loop allows 8388608)", "5.17"},
+	{"gotox", NULL, NULL, 0, BY_NONE, 0, "", "6.19"},
 };
 #define NSTRATEGIES (int)(sizeof(strategies) / sizeof(strategies[0]))
 
@@ -147,6 +149,25 @@ static int set_depth(struct loaded *l, int d)
 	return -1;
 }
 
+/*
+ * The verifier's own words when the load log has them (the lines between libbpf's BEGIN/END PROG LOAD LOG
+ * markers, less the `processed ...` statistics), else what libbpf said: the reason a strategy is unsupported.
+ */
+static void verifier_reason(const char *why, char *out, size_t out_len)
+{
+	const char *begin = strstr(why, "-- BEGIN PROG LOAD LOG --\n");
+	if (!begin) {
+		snprintf(out, out_len, "%s", why);
+		return;
+	}
+	begin += strlen("-- BEGIN PROG LOAD LOG --\n");
+	const char *end = strstr(begin, "\nprocessed ");
+	if (!end)
+		end = strstr(begin, "-- END PROG LOAD LOG --");
+	int n = end ? (int)(end - begin) : (int)strlen(begin);
+	snprintf(out, out_len, "the verifier refused it: %.*s", n, begin);
+}
+
 static void strategy_record(const struct loaded *l, const char *status, const char *why)
 {
 	begin("strategy");
@@ -156,6 +177,7 @@ static void strategy_record(const struct loaded *l, const char *status, const ch
 		put_kv_str("object", l->s->object);
 	putf(",\"programs\":%d,\"min_depth\":0,\"max_depth\":%d", l->s->nprogs, l->max_depth);
 	put_kv_str("limit", l->s->limit_why);
+	put_kv_str("needs", l->s->needs);
 	if (why)
 		put_kv_str("reason", why);
 	finish();
@@ -174,7 +196,9 @@ static void prepare_strategy(const struct opts *o, struct loaded *l)
 	int e = open_chain(o->objdir, l->s->object, l->s->prog_fmt, l->s->nprogs, &l->c, why, sizeof(why));
 	if (e == CHAIN_LOAD_FAILED) {
 		/* The kernel lacks it (an unknown helper, no subprogram tail calls) or the verifier refuses it. */
-		strategy_record(l, "unsupported", why);
+		char reason[sizeof(why)];
+		verifier_reason(why, reason, sizeof(reason));
+		strategy_record(l, "unsupported", reason);
 		return;
 	}
 	if (e || (l->s->by == BY_LOOP_COUNT && find_data_map(l, why, sizeof(why)))) {
