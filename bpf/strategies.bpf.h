@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The strategies benchmark's chains (bpf/PROTOCOL.md, "Benchmark 3: strategies"; docs/measurement.md,
- * "Strategies"). Every level runs the body every chain shares (chain_body.bpf.h), then its transfer; so
+ * "Benchmark 3: strategies"). Every level runs the body every chain shares (chain_body.bpf.h), then its transfer; so
  * two strategies differ only in the transfer (src/measure/jit-strategies.ts proves it from the images).
  * The retval of a run is always the number of transfers that happened (the depth).
  *

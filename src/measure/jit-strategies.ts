@@ -1,4 +1,4 @@
-// Proof of each strategy's transfer (docs/measurement.md, "Strategies"), from the JIT images the agent
+// Proof of each strategy's transfer (docs/measurement.md, "Benchmark 3: strategies"), from the JIT images the agent
 // dumped for the strategies benchmark (bpf/PROTOCOL.md, "Benchmark 3"): which instruction carries a
 // level to the next one, validated by its target (the next function of the same image, the next program,
 // a thunk), and that every level runs the same body (chain_body.bpf.h) instruction for instruction, so two
