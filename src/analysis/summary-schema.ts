@@ -3,7 +3,7 @@
 // is generated from this by scripts/write-schemas.ts and checked against it by a test).
 import { z } from 'zod';
 import { accelerator, cellStatus, contamination, figureKind, isolation, jitMechanism, jitSymmetry, variant } from '../results/cell-result.js';
-import { trafficMethod } from '../results/traffic-result.js';
+import { trafficMethod } from '../matrix/schema.js';
 
 /** Bump when a field changes meaning or disappears; adding optional fields keeps the version. */
 export const SUMMARY_VERSION = 1;

@@ -10,7 +10,7 @@ import { ensurePayload } from '../guest/payload.js';
 import { loadMatrix } from '../matrix/load.js';
 import type { Runner } from '../matrix/schema.js';
 import type { CellResult } from '../results/cell-result.js';
-import { writeReports } from '../report/write-reports.js';
+import { writeReports } from './report.js';
 import { defaultParallelism } from '../run/parallelism.js';
 import { isRunningKernel, type Cell } from '../run/plan.js';
 import type { FetchedKernel } from '../kernels/types.js';
@@ -18,17 +18,17 @@ import type { RunMeta } from '../results/run-meta.js';
 import { err, ok, type Result } from '../util/result.js';
 import { scheduleCells } from '../run/schedule.js';
 import { createNativeBackend } from '../vm/native.js';
-import { resolveTiming, timingText, type Timing } from '../vm/timing.js';
+import { timingText, type Timing } from '../measure/timing.js';
 import { prepareRun, type PreparedRun, type TreeBuildFlags } from '../run/prepare.js';
 import { runCell } from '../run/run-cell.js';
 import { concurrencyTracker, type ConcurrencyTracker } from '../run/concurrency.js';
 import { runPool } from '../util/pool.js';
-import { pickBackend } from '../vm/backend.js';
-import { probeAccelerator } from '../vm/accel.js';
-import type { CellRunSpec, GuestPayload, VmBackend } from '../vm/types.js';
+import { chooseTarget, realTargetDeps, type TargetDeps } from '../vm/target.js';
+import type { CellRunSpec, VmBackend } from '../vm/types.js';
+import type { GuestPayload } from '../guest/payload.js';
 import type { Accelerator } from '../results/cell-result.js';
 import type { Emit, RunEvent } from './events.js';
-import { fromKernelFailures, OK, type Outcome } from '../run/outcome.js';
+import { fromKernelFailures, OK, type Outcome } from './outcome.js';
 import { closeMeta, initialMeta, writeRunMeta } from './run-meta.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-full.js';
 import { lockHolder, tryLock } from '../util/file-lock.js';
@@ -60,10 +60,8 @@ export interface RunInput {
 }
 
 /** The steps that touch the machine, passed in so the engine's own logic is testable without QEMU. */
-export interface RunDeps {
+export interface RunDeps extends TargetDeps {
   ensurePayload: typeof ensurePayload;
-  probeAccelerator: typeof probeAccelerator;
-  pickBackend: (name: Runner['backend'], accel: Accelerator) => ReturnType<typeof pickBackend>;
   /** The backend of running-kernel cells (the agent on this host, no VM). */
   nativeBackend: (o: { unhardenHost: boolean }) => VmBackend;
   now: () => Date;
@@ -71,8 +69,7 @@ export interface RunDeps {
 
 const realDeps: RunDeps = {
   ensurePayload,
-  probeAccelerator,
-  pickBackend: (n, a) => pickBackend(n, a),
+  ...realTargetDeps,
   nativeBackend: (o) => createNativeBackend(o),
   now: () => new Date(),
 };
@@ -101,7 +98,7 @@ interface Ctx {
 interface Place {
   backend: VmBackend;
   accel: Accelerator;
-  /** Instruction counting or timed (src/vm/timing.ts); the running kernel is always timed on hardware. */
+  /** Instruction counting or timed (src/measure/timing.ts); the running kernel is always timed on hardware. */
   timing: Timing;
 }
 
@@ -259,30 +256,25 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   return fetchOutcome.kind !== 'ok' ? fetchOutcome : reported;
 }
 
-/** Accelerator first: which backend pays off depends on it (vng is slow under TCG). Only VM cells need one. */
+/** The target of the VM cells (src/vm/target.ts), probed on the first VM cell's kernel; none without VM cells. */
 async function chooseVm(c: Ctx, todo: Cell[], kernels: Map<string, FetchedKernel>, meta: RunMeta): Promise<Result<Place | undefined, string>> {
   const probeKernel = todo.filter((x) => !isRunningKernel(x.kernel)).map((x) => kernels.get(x.kernel.id)).find((k) => k !== undefined);
   if (probeKernel === undefined) return ok(undefined);
-  const runner = c.run.matrix.runner;
-  const accel = await c.deps.probeAccelerator(runner.accel, probeKernel, { signal: c.signal });
-  if (!accel.ok) return accel;
-  const timing = resolveTiming(runner.timing, accel.value.accel);
-  if (!timing.ok) return timing;
-  const chosen = await c.deps.pickBackend(runner.backend, accel.value.accel);
+  const chosen = await chooseTarget(c.run.matrix.runner, probeKernel, { signal: c.signal, deps: c.deps });
   if (!chosen.ok) return chosen;
-  const backend = chosen.value.backend;
+  const { accel, timing, backend } = chosen.value;
   c.emit({
     type: 'backend',
-    backend: backend.name,
-    backendReason: chosen.value.reason,
-    accel: accel.value.accel,
-    accelReason: accel.value.reason,
+    backend: backend.value.name,
+    backendReason: backend.reason,
+    accel: accel.value,
+    accelReason: accel.reason,
     timing: timingText(timing.value),
-    emulatedTime: accel.value.accel === 'tcg' && timing.value.mode === 'timed',
+    emulatedTime: accel.value === 'tcg' && timing.value.mode === 'timed',
   });
-  Object.assign(meta, { backend: backend.name, backendReason: chosen.value.reason, accelerator: accel.value.accel, acceleratorReason: accel.value.reason });
+  Object.assign(meta, { backend: backend.value.name, backendReason: backend.reason, accelerator: accel.value, acceleratorReason: accel.reason });
   if (!c.dryRun) await writeRunMeta(c.run.runDir, meta);
-  return ok({ backend, accel: accel.value.accel, timing: timing.value });
+  return ok({ backend: backend.value, accel: accel.value, timing: timing.value });
 }
 
 async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, place: Place | undefined, payload: GuestPayload): Promise<void> {

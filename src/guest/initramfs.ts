@@ -9,7 +9,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FetchedKernel } from '../kernels/types.js';
-import type { GuestPayload } from '../vm/types.js';
+import type { GuestPayload } from './payload.js';
 import { run } from '../util/exec.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { cacheRoot, PACKAGE_ROOT } from '../util/paths.js';

@@ -2,7 +2,8 @@
 // fetches the kernels concurrently and writes the lock once, telling what happens as FetchEvents.
 import { setMaxListeners } from 'node:events';
 import type { Kernel, Matrix } from '../matrix/schema.js';
-import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, stableJson, writeLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
+import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
+import { stableJson } from '../util/stable-json.js';
 import { err, ok, type Result } from '../util/result.js';
 import { KernelCache } from './cache.js';
 import { getSourceDriver } from './registry.js';

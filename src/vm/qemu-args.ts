@@ -1,6 +1,6 @@
 // The QEMU command line of one cell, as a pure function: unit-tested exactly, printed by --dry-run.
 import type { Accelerator } from '../results/cell-result.js';
-import { icountArgs } from './timing.js';
+import { icountArgs } from './icount-args.js';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
 
@@ -36,7 +36,7 @@ export interface QemuArgsSpec {
   cmdline?: string;
   /** Host file that receives the guest's second serial port (/dev/ttyS1): the agent's records. */
   agentOut?: string;
-  /** Instruction counting (src/vm/timing.ts): guest ns = instructions × 2^shift. TCG only. */
+  /** Instruction counting (src/measure/timing.ts): guest ns = instructions × 2^shift. TCG only. */
   icountShift?: number;
 }
 
@@ -46,7 +46,7 @@ export function kernelCmdline(extra: string | undefined): string {
 }
 
 export function qemuArgs(spec: QemuArgsSpec): string[] {
-  if (spec.icountShift !== undefined && spec.accel !== 'tcg') throw new Error('-icount needs TCG (a bug: src/vm/timing.ts refuses it)');
+  if (spec.icountShift !== undefined && spec.accel !== 'tcg') throw new Error('-icount needs TCG (a bug: src/measure/timing.ts refuses it)');
   return [
     '-machine', 'q35',
     '-accel', spec.accel,

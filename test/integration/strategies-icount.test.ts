@@ -18,7 +18,7 @@ import type { ThunkSymbol } from '../../src/measure/jit.js';
 import { run } from '../../src/util/exec.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { QEMU_BINARY, qemuArgs } from '../../src/vm/qemu-args.js';
-import { ICOUNT_SHIFT } from '../../src/vm/timing.js';
+import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
 import { testPayload } from './qemu-kernels.js';
 
 const workDirs: string[] = [];

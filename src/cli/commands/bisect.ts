@@ -7,8 +7,7 @@ import { EXIT } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
 import { parseMetricOptions, withMetricOptions, type MetricCommandOptions } from '../metric-options.js';
 import { withProgressOptions } from '../options.js';
-import type { BisectEvent } from '../../bisect/run-bisect.js';
-import type { BisectOutcome } from '../../bisect/outcome.js';
+import type { BisectEvent, BisectOutcome } from '../../engine/bisect.js';
 
 interface BisectCommandOptions extends MetricCommandOptions {
   tree: string;
@@ -62,19 +61,15 @@ async function progressOptions(o: BisectCommandOptions): Promise<never> {
   return { ...base, rendererOptions: { ...base.rendererOptions, logTitleChange: true } } as never;
 }
 
-async function bisect(o: BisectCommandOptions): Promise<number> {
+async function bisectCommand(o: BisectCommandOptions): Promise<number> {
   const m = parseMetricOptions(o);
   if (!m.ok) {
     process.stderr.write(`error: ${m.error}\n`);
     return EXIT.badInput;
   }
   // Loaded here, not at the top: `--help` must not pay for the bisection, listr2 and zod (bench/help-time.ts).
-  const [{ Listr }, { loadCheckMatrix }, { runBisect }] = await Promise.all([
-    import('listr2'),
-    import('../../bisect/default-matrix.js'),
-    import('../../bisect/run-bisect.js'),
-  ]);
-  const found = await loadCheckMatrix(o.matrix);
+  const [{ Listr }, { loadBisectMatrix, bisect }] = await Promise.all([import('listr2'), import('../../engine/bisect.js')]);
+  const found = await loadBisectMatrix(o.matrix);
   if (!found.ok) {
     process.stderr.write(`error: ${found.error.join('\n  ')}\n`);
     return EXIT.badInput;
@@ -82,13 +77,13 @@ async function bisect(o: BisectCommandOptions): Promise<number> {
   const loaded = found.value;
   if (loaded.builtIn && !o.quiet) process.stderr.write(`no --matrix and no matrix.json here: the built-in default (boot ${loaded.matrix.boots[0]!.name}, benchmark ${loaded.matrix.benchmarks[0]!.name})\n`);
   const { signal, unwire } = abortOnSigint('interrupted: stopping the build or VM, keeping what was measured');
-  let result: Awaited<ReturnType<typeof import('../../bisect/run-bisect.js').runBisect>> | undefined;
+  let result: Awaited<ReturnType<typeof bisect>> | undefined;
   const tasks = new Listr(
     [
       {
         title: `Bisect ${o.good}..${o.bad} on ${m.value.metric}`,
         task: async (_ctx, task) => {
-          result = await runBisect({
+          result = await bisect({
             ...m.value,
             tree: o.tree,
             good: o.good,
@@ -146,6 +141,6 @@ export const defineBisectCommand: DefineCommand = (setExit) => {
     .option('--resume', 'continue the interrupted bisection with the same parameters')
     .option('-j, --jobs <n>', 'make -j (default: cores available)')
     .action(async (opts: BisectCommandOptions) => {
-      setExit(await bisect(opts));
+      setExit(await bisectCommand(opts));
     });
 };

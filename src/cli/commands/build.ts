@@ -6,9 +6,9 @@ import type { DefineCommand } from './define.js';
 import { withProgressOptions } from '../options.js';
 import { finishWith } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
-import type { BuildOutcome } from '../../kernels/from-source/index.js';
+import type { BuildOutcome } from '../../engine/build.js';
 import { DEFAULT_FRAGMENT } from '../../kernels/from-source/default-fragments.js';
-import type { Outcome } from '../../run/outcome.js';
+import type { Outcome } from '../../engine/outcome.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 /** The progress line is one make line; kbuild lines are short, compiler errors are not. */
@@ -52,7 +52,7 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
     import('listr2'),
     import('../renderer.js'),
     import('../../engine/build.js'),
-    import('../../matrix/load.js'),
+    import('../../util/zod-issues.js'),
   ]);
   const parsed = await sourceFrom(o);
   const origins = [o.tree, o.tarball, o.debianSource].filter((x) => x !== undefined).length;

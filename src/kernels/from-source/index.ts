@@ -10,7 +10,7 @@ import { err, ok, type Result } from '../../util/result.js';
 import { KernelCache } from '../cache.js';
 import { resolveLinuxSource } from '../debian/linux-source.js';
 import { refuseUnsignedPin, UNSIGNED_MARK } from '../debian/unsigned.js';
-import { formatBytes } from '../progress.js';
+import { formatBytes } from '../../util/format-bytes.js';
 import { badInput, type KernelSourceDriver, type ResolvedOf, type SourceContext, type SourceFailure } from '../source.js';
 import { buildKernel, type BuildEvent, type BuildOutcome } from './engine.js';
 import { planBuild, resolveGitSource, type BuildPlan } from './inputs.js';

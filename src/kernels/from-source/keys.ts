@@ -5,7 +5,7 @@
 //    tree and the `make O=` directory that are reused between builds, so a one-file patch or a changed
 //    fragment rebuilds incrementally (kbuild tracks changed files and changed config symbols itself).
 import { createHash } from 'node:crypto';
-import { stableJson } from '../../matrix/lock.js';
+import { stableJson } from '../../util/stable-json.js';
 
 /**
  * Bump when the way a kernel is built changes (make variables, published files): old cache entries
