@@ -15,8 +15,8 @@ interface Stream {
   status: Map<string, { status: string; reason?: string }>;
 }
 
-function stream(kernel: string): Stream {
-  const file = path.join(PACKAGE_ROOT, 'test/fixtures/strategies', `${kernel}.retpoline.jsonl`);
+function stream(kernel: string, boot = 'retpoline'): Stream {
+  const file = path.join(PACKAGE_ROOT, 'test/fixtures/strategies', `${kernel}.${boot}.jsonl`);
   const recs = readFileSync(file, 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -109,6 +109,20 @@ describe.each(KERNELS)('strategies on %s (retpoline)', (kernel) => {
     if (typeof fs === 'string') throw new Error(fs);
     expect(fs).toHaveLength(8);
     expect(fs.map((f) => f.base.toString(16))).toEqual(img.funcs!.map((f) => f.address));
+  });
+});
+
+describe.each(['5.10-cloud', 'sid-cloud'])('%s with spectre_v2=off', (kernel) => {
+  const s = stream(kernel, 'spectre-off');
+  const ref = referenceBody(s.images.get('tailcall-const')!);
+  it('the dynamic key is a plain jmp *%rcx; every other transfer is what it is under the retpoline', () => {
+    const dynamic = proveStrategy(s.images.get('tailcall-dynamic')!, s.thunks, ref);
+    expect(dynamic.mechanism).toBe('plain-indirect');
+    expect(dynamic.transfers.every((t) => t.bytes === 'ffe1')).toBe(true);
+    expect(proveStrategy(s.images.get('tailcall-const')!, s.thunks, ref).mechanism).toBe('direct-jump');
+    expect(proveStrategy(s.images.get('call-static')!, s.thunks, ref).mechanism).toBe('subprog-call');
+    expect(proveStrategy(s.images.get('tailcall-subprog')!, s.thunks, ref).mechanism).toBe('subprog-call+direct-jump');
+    for (const imgs of s.images.values()) expect(proveStrategy(imgs, s.thunks, ref).bodyDifferences).toEqual([]);
   });
 });
 
