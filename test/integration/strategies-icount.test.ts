@@ -52,7 +52,10 @@ async function boot(id: string, seed: number): Promise<Rec[]> {
   await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs }, initrd);
   writeFileSync(agentOut, '');
   const args = qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd, cmdline: 'spectre_v2=retpoline,generic', agentOut, icountShift: ICOUNT_SHIFT });
+  const started = Date.now();
   const r = await run(QEMU_BINARY, args, { timeoutMs: 600_000, discardOutput: true });
+  // The wall time the benchmark takes per cell (boot to poweroff), for the docs; two boots share the cores.
+  console.log(`strategies cell ${id} seed ${seed}: ${((Date.now() - started) / 1000).toFixed(1)} s wall`);
   expect(r.ok, `${id}: ${r.ok ? '' : r.error.message}`).toBe(true);
   return readFileSync(agentOut, 'utf8')
     .split('\n')
