@@ -43,7 +43,7 @@ export interface RunInput {
   benches?: readonly string[];
   tree?: string;
   patches?: readonly string[];
-  /** --ref, --base, --fragment for --tree, as `tailmatrix build` takes them. */
+  /** --ref, --base, --config, --fragment, --make-jobs for --tree, as `tailmatrix build` takes them. */
   treeBuild?: TreeBuildFlags;
   compareWith?: readonly string[];
   resume?: string;
@@ -221,6 +221,7 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
       kernelIds: [...new Set(todo.map((x) => x.kernel.id))],
       frozenLockfile: c.input.frozenLockfile,
       allowUnsigned: c.input.allowUnsigned,
+      makeJobs: c.input.treeBuild?.makeJobs,
       signal,
     },
     (event) => emit({ type: 'fetch', event }),

@@ -27,6 +27,8 @@ export interface FetchOptions {
   resolveOnly?: boolean;
   /** --allow-unsigned: go on with an unverified Debian index when gpgv or the keyring is missing. */
   allowUnsigned?: boolean;
+  /** make's parallel jobs for kernels built from source (`--make-jobs`); default the cores available. */
+  makeJobs?: number;
   cache?: KernelCache;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
@@ -106,6 +108,7 @@ export class FetchSession {
       matrixDir: this.opts.matrixFile === '' ? process.cwd() : dirOf(this.opts.matrixFile),
       env: this.opts.env ?? process.env,
       allowUnsigned: this.opts.allowUnsigned === true,
+      ...(this.opts.makeJobs !== undefined ? { makeJobs: this.opts.makeJobs } : {}),
       onProgress,
       log,
       snapshot: this.opts.matrix.snapshot,

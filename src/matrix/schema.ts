@@ -82,9 +82,17 @@ export const buildSource = z
       .describe("Debian's linux-source-X package"),
     patches: z.array(z.string()).default([]),
     base: z.enum(['tinyconfig', 'defconfig', 'vng']).default('tinyconfig'),
+    config: z
+      .string()
+      .optional()
+      .describe('your own complete .config as the base config instead of `base` (relative to matrix.json); the fragments still go on top and every option the benchmarks need is checked'),
     fragments: z.array(z.string()).default(['kernels/configs/tailmatrix.config']),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.config === undefined || b.base === 'tinyconfig', {
+    message: '"config" is the base config: leave "base" out (or give "base" and no "config")',
+    path: ['config'],
+  });
 
 export const runningSource = z
   .object({ type: z.literal('running') })

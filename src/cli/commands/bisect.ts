@@ -7,6 +7,7 @@ import { EXIT } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
 import { parseMetricOptions, withMetricOptions, type MetricCommandOptions } from '../metric-options.js';
 import { withProgressOptions } from '../options.js';
+import { parseMakeJobs, withMakeJobsOption } from '../make-jobs.js';
 import type { BisectEvent, BisectOutcome } from '../../engine/bisect.js';
 
 interface BisectCommandOptions extends MetricCommandOptions {
@@ -15,6 +16,8 @@ interface BisectCommandOptions extends MetricCommandOptions {
   bad: string;
   results: string;
   resume?: boolean;
+  makeJobs?: string;
+  /** The old spelling of --make-jobs: refused with the new name. */
   jobs?: string;
   quiet?: boolean;
   verbose?: boolean;
@@ -67,6 +70,7 @@ async function bisectCommand(o: BisectCommandOptions): Promise<number> {
     process.stderr.write(`error: ${m.error}\n`);
     return EXIT.badInput;
   }
+  const jobs = parseMakeJobs('bisect', o);
   // Loaded here, not at the top: `--help` must not pay for the bisection, listr2 and zod (bench/help-time.ts).
   const [{ Listr }, { loadBisectMatrix, bisect }] = await Promise.all([import('listr2'), import('../../engine/bisect.js')]);
   const found = await loadBisectMatrix(o.matrix);
@@ -92,7 +96,7 @@ async function bisectCommand(o: BisectCommandOptions): Promise<number> {
             resultsRoot: o.results,
             resume: o.resume === true,
             signal,
-            jobs: o.jobs !== undefined ? Number(o.jobs) : undefined,
+            jobs,
             onEvent: (e) => {
               const d = describe(e);
               if (d.title !== undefined) task.title = d.title;
@@ -136,11 +140,10 @@ export const defineBisectCommand: DefineCommand = (setExit) => {
     .requiredOption('--tree <dir>', 'the kernel git tree (never modified: builds use a clone under the cache)')
     .requiredOption('--good <ref>', 'a commit where the metric is good')
     .requiredOption('--bad <ref>', 'a later commit where it is bad');
-  return withProgressOptions(withMetricOptions(cmd), 'line-by-line progress')
+  const withFlags = withProgressOptions(withMetricOptions(cmd), 'line-by-line progress')
     .option('--results <dir>', 'where the bisect-<good>-<bad>-<metric>/ folder goes', 'results')
-    .option('--resume', 'continue the interrupted bisection with the same parameters')
-    .option('-j, --jobs <n>', 'make -j (default: cores available)')
-    .action(async (opts: BisectCommandOptions) => {
+    .option('--resume', 'continue the interrupted bisection with the same parameters');
+  return withMakeJobsOption(withFlags).action(async (opts: BisectCommandOptions) => {
       setExit(await bisectCommand(opts));
     });
 };
