@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * tailmatrix measurement agent: runs as root inside the guest (or on the host itself for the running
- * kernel, src/vm/native.ts), loads the two tail-call chains, dumps their JITed images and sweeps chain
- * depths with BPF_PROG_TEST_RUN. Output is the JSON Lines protocol of bpf/PROTOCOL.md on --out (never
+ * kernel, src/vm/native.ts), parses the common flags, writes `hello`, the kernel facts, and hands over to
+ * the benchmark it was given (--bench: bench.c's table; test-run in sweep.c loads the two tail-call
+ * chains, dumps their JITed images and sweeps chain depths with BPF_PROG_TEST_RUN). Output is the JSON Lines protocol of bpf/PROTOCOL.md on --out (never
  * the kernel console). Linked statically against
  * bookworm's libbpf 1.1.2 so it runs in a bare busybox initramfs on any kernel 5.10 .. 7.x.
  *
@@ -69,35 +70,59 @@ static unsigned long long fresh_seed(void)
 	return mix & 0xffffffffULL;
 }
 
-long long now_ms(void)
+/* The long options: the common ones, then every benchmark's own (their vals are distinct, bench.c). */
+static const struct option common_opts[] = {
+	{"objdir", required_argument, 0, 'o'},	 {"out", required_argument, 0, 'O'},
+	{"max-depth", required_argument, 0, 'd'}, {"samples", required_argument, 0, 's'},
+	{"repeat", required_argument, 0, 'r'},	 {"variants", required_argument, 0, 'v'},
+	{"seed", required_argument, 0, 'S'},	 {"warmup", required_argument, 0, 'w'},
+	{"retakes", required_argument, 0, 'x'},	 {"no-isolate", no_argument, 0, 'N'},
+	{"bench", required_argument, 0, 'b'},	 {0, 0, 0, 0},
+};
+#define MAX_OPTIONS 64
+
+/* The benchmark owning option val ch, or NULL for a common option. */
+static const struct bench *option_owner(int ch)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	for (const struct bench *const *b = bench_table; *b; b++)
+		for (const struct option *op = (*b)->options; op && op->name; op++)
+			if (op->val == ch)
+				return *b;
+	return NULL;
+}
+
+static const struct bench *bench_named(const char *name)
+{
+	for (const struct bench *const *b = bench_table; *b; b++)
+		if (!strcmp((*b)->name, name))
+			return *b;
+	return NULL;
 }
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.max_depth = 32, .samples = 10, .warmup = 1, .repeat = 20000, .retakes = -1,
-			 .traffic = {.duration_ms = 1000, .udp_rate = 2000, .udp_len = 64, .iperf3 = "iperf3"}};
+	struct opts o = {.max_depth = 32, .samples = 10, .warmup = 1, .repeat = 20000, .retakes = -1, .bench = bench_table[0]};
 	int have_seed = 0, bad = 0;
 	char bad_msg[256] = "";
 	parse_variants(&o, "direct,indirect");
-	parse_depths(&o.traffic, "0,12,16,24,32", bad_msg, sizeof(bad_msg));
-	static const struct option longopts[] = {
-		{"objdir", required_argument, 0, 'o'},	 {"out", required_argument, 0, 'O'},
-		{"max-depth", required_argument, 0, 'd'}, {"samples", required_argument, 0, 's'},
-		{"repeat", required_argument, 0, 'r'},	 {"variants", required_argument, 0, 'v'},
-		{"seed", required_argument, 0, 'S'},	 {"warmup", required_argument, 0, 'w'},
-		{"retakes", required_argument, 0, 'x'},	 {"no-isolate", no_argument, 0, 'N'},
-		/* Benchmark 2 (traffic*.c) */
-		{"bench", required_argument, 0, 'b'},	 {"depths", required_argument, 0, 'D'},
-		{"duration-ms", required_argument, 0, 'T'}, {"protocol", required_argument, 0, 'P'},
-		{"udp-rate", required_argument, 0, 'R'},	 {"udp-len", required_argument, 0, 'L'},
-		{"iperf3", required_argument, 0, 'I'},
-		{0, 0, 0, 0},
-	};
+	struct option longopts[MAX_OPTIONS];
+	int nopts = 0;
+	for (const struct option *op = common_opts; op->name; op++)
+		longopts[nopts++] = *op;
+	for (const struct bench *const *b = bench_table; *b; b++) {
+		if ((*b)->defaults)
+			(*b)->defaults(&o);
+		for (const struct option *op = (*b)->options; op && op->name && nopts < MAX_OPTIONS - 1; op++)
+			longopts[nopts++] = *op;
+	}
+	memset(&longopts[nopts], 0, sizeof(longopts[0]));
 	for (int ch; (ch = getopt_long(argc, argv, "", longopts, NULL)) != -1;) {
+		const struct bench *owner = ch == '?' ? NULL : option_owner(ch);
+		if (owner) {
+			if (owner->parse_opt(&o, ch, optarg, bad_msg, sizeof(bad_msg)))
+				bad = 1;
+			continue;
+		}
 		switch (ch) {
 		case 'o': o.objdir = optarg; break;
 		case 'O': o.out = optarg; break;
@@ -121,23 +146,12 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'b':
-			o.bench_traffic = strcmp(optarg, "traffic") == 0;
-			if (!o.bench_traffic && strcmp(optarg, "test-run"))
-				bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--bench: expected test-run or traffic");
+			o.bench = bench_named(optarg);
+			if (!o.bench) {
+				o.bench = bench_table[0];
+				bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--bench: expected test-run, traffic or strategies");
+			}
 			break;
-		case 'D':
-			if (parse_depths(&o.traffic, optarg, bad_msg, sizeof(bad_msg)))
-				bad = 1;
-			break;
-		case 'T': o.traffic.duration_ms = atoi(optarg); break;
-		case 'P':
-			o.traffic.udp = strcmp(optarg, "udp") == 0;
-			if (!o.traffic.udp && strcmp(optarg, "tcp"))
-				bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--protocol: expected tcp or udp");
-			break;
-		case 'R': o.traffic.udp_rate = atoi(optarg); break;
-		case 'L': o.traffic.udp_len = atoi(optarg); break;
-		case 'I': o.traffic.iperf3 = optarg; break;
 		default:
 			bad = 1;
 			snprintf(bad_msg, sizeof(bad_msg), "unknown option");
@@ -147,7 +161,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: agent --objdir DIR --out PATH [--max-depth N] [--samples N] [--repeat N] "
 				"[--variants direct,indirect] [--seed N] [--warmup N] [--retakes N] [--no-isolate]\n"
 				"       agent --bench traffic --objdir DIR --out PATH [--depths 0,12,16,24,32] [--duration-ms N] "
-				"[--protocol tcp|udp] [--udp-rate PPS] [--udp-len BYTES] [--iperf3 PATH]\n");
+				"[--protocol tcp|udp] [--udp-rate PPS] [--udp-len BYTES] [--iperf3 PATH]\n"
+				"       agent --bench strategies --objdir DIR --out PATH [--strategies NAME,...] [--max-depth N] "
+				"[--samples N] [--repeat N] [--seed N] [--warmup N] [--retakes N] [--no-isolate]\n");
 		return 2;
 	}
 	if (open_out(o.out) < 0) {
@@ -160,8 +176,10 @@ int main(int argc, char **argv)
 		bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--max-depth must be 0..%d", CHAIN_PROGRAMS - 1);
 	if (!bad && (o.samples < 1 || o.warmup < 0 || o.repeat < 1))
 		bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--samples and --repeat must be >= 1, --warmup >= 0");
-	if (!bad && (o.traffic.duration_ms < 1 || o.traffic.udp_rate < 1 || o.traffic.udp_len < 16 || o.traffic.udp_len > 65000))
-		bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--duration-ms and --udp-rate must be >= 1, --udp-len 16..65000");
+	/* Every benchmark's check, as before the table: a traffic flag out of range is refused whatever runs. */
+	for (const struct bench *const *b = bench_table; *b && !bad; b++)
+		if ((*b)->check && (*b)->check(&o, bad_msg, sizeof(bad_msg)))
+			bad = 1;
 	/* Default: as many re-takes per variant and depth as samples, so up to half the calls may be lost to preemption. */
 	if (o.retakes < 0)
 		o.retakes = o.samples;
@@ -177,13 +195,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < o.nvariants; i++)
 		putf("%s\"%s\"", i ? "," : "", o.variants[i]);
 	put("]");
-	if (o.bench_traffic) {
-		put(",\"bench\":\"traffic\",\"depths\":[");
-		for (int i = 0; i < o.traffic.ndepths; i++)
-			putf("%s%d", i ? "," : "", o.traffic.depths[i]);
-		putf("],\"duration_ms\":%d,\"traffic_protocol\":\"%s\",\"udp_rate\":%d,\"udp_len\":%d", o.traffic.duration_ms,
-		     o.traffic.udp ? "udp" : "tcp", o.traffic.udp_rate, o.traffic.udp_len);
-	}
+	if (o.bench->hello)
+		o.bench->hello(&o);
 	finish();
 
 	if (bad) {
@@ -193,10 +206,7 @@ int main(int argc, char **argv)
 		setup_system();
 		emit_fingerprint();
 		emit_thunks();
-		if (o.bench_traffic)
-			run_traffic(&o);
-		else
-			run_variants(&o);
+		o.bench->run(&o);
 	}
 
 	begin("end");

@@ -7,6 +7,7 @@
 #ifndef TAILMATRIX_AGENT_H
 #define TAILMATRIX_AGENT_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,16 @@ struct traffic_opts {
 	const char *iperf3;
 };
 
+/* Benchmark 3 (strategies*.c): --bench strategies and its flag (bpf/PROTOCOL.md). */
+#define MAX_STRATEGIES 8
+struct strategies_opts {
+	/* Indices into the strategy table of strategies.c, in --strategies order. */
+	int which[MAX_STRATEGIES];
+	int n;
+};
+
+struct bench;
+
 struct opts {
 	const char *objdir;
 	const char *out;
@@ -54,9 +65,33 @@ struct opts {
 	int no_isolate;
 	char variants[MAX_VARIANTS][16];
 	int nvariants;
-	int bench_traffic;
+	/* The benchmark the agent received (--bench, default test-run): one entry of bench_table. */
+	const struct bench *bench;
 	struct traffic_opts traffic;
+	struct strategies_opts strategies;
 };
+
+/*
+ * One benchmark: one C file owns it (sweep.c test-run, traffic.c traffic, strategies.c strategies) and
+ * exports only this; bench.c lists them, agent.c dispatches on the name it receives. A benchmark's own
+ * flags are parsed by its file, whichever benchmark runs (so a flag's error does not depend on order).
+ */
+struct bench {
+	const char *name;
+	/* Its own long options ({0} ends them); parse_opt gets their val. NULL when it has none. */
+	const struct option *options;
+	void (*defaults)(struct opts *o);
+	/* 0, or -1 with why (names the flag). */
+	int (*parse_opt)(struct opts *o, int ch, const char *arg, char *why, size_t why_len);
+	/* After parsing, when this benchmark runs: 0, or -1 with why. */
+	int (*check)(const struct opts *o, char *why, size_t why_len);
+	/* Its fields in the hello record (after the common ones); NULL writes none. */
+	void (*hello)(const struct opts *o);
+	void (*run)(const struct opts *o);
+};
+
+/* bench.c: every benchmark, NULL-terminated; the first is the default. */
+extern const struct bench *const bench_table[];
 
 struct bpf_object;
 
@@ -69,9 +104,13 @@ struct chain {
 	int filled[CHAIN_PROGRAMS];
 };
 
-/* agent.c */
+/* util.c: helpers below every other file (none of them calls back). */
 /* CLOCK_MONOTONIC in ms: how long a stage took (elapsed, never a measured figure). */
 long long now_ms(void);
+/* Whole small file (proc/sysfs), trailing newline stripped; "" when absent. */
+void read_small(const char *path, char *buf, size_t size);
+/* 0 or -errno. */
+int write_small(const char *path, const char *value);
 
 /* output.c: one record at a time, begin() .. put*() .. finish(). */
 extern unsigned long records;
@@ -90,8 +129,6 @@ void put_hex(const unsigned char *b, size_t n);
 void report_error(const char *stage, const char *variant, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* setup.c */
-void read_small(const char *path, char *buf, size_t size);
-int write_small(const char *path, const char *value);
 void capture_libbpf_log(void);
 void libbpf_log_clear(void);
 const char *libbpf_log_tail(void);
@@ -104,8 +141,10 @@ void set_sysctls(void);
 void emit_fingerprint(void);
 void emit_thunks(void);
 
-/* jit_dump.c */
+/* jit_dump.c: one `jit` record per program, labelled `"<key>":"<label>"` (variant or strategy). */
 void dump_jit(const char *variant, const struct chain *c);
+/* next_filled: 1/0, or -1 to leave the field out. A multi-function image adds `funcs` (PROTOCOL.md). */
+void dump_prog_jit(const char *key, const char *label, int prog, const char *name, int fd, int next_filled);
 
 /* isolation.c: pinning and priority for the sweep, and what happened to the thread in one timed window. */
 struct sched_window {
@@ -125,12 +164,25 @@ void put_window(const struct sched_window *w);
 
 /* sweep.c */
 void seed_rng(unsigned long long seed);
+/* Opens and loads objdir/objname, finds jmp_table and nprogs programs named prog_fmt % i; 0, or one of these with why. */
+#define CHAIN_OPEN_FAILED -1
+#define CHAIN_LOAD_FAILED -2
+#define CHAIN_INCOMPLETE -3
+int open_chain(const char *objdir, const char *objname, const char *prog_fmt, int nprogs, struct chain *c, char *why,
+	       size_t why_len);
 /* Loads the variant's chain, fills it, writes its `variant` and `jit` records; -1 after an error record. */
 int prepare_variant(const struct opts *o, const char *variant, struct chain *c);
 /* Slots 1..depth filled, the rest empty (only changed slots are written); -1 after a `fill` error record. */
 int fill_depth(const char *variant, struct chain *c, int depth);
-/* Benchmark 1: every variant loaded, then the depths timed with the variants interleaved. */
-void run_variants(const struct opts *o);
+/*
+ * One label (a variant or a strategy) at one depth, the program already set for it: warm-up calls, then
+ * `sample` records labelled `"<key>":"<label>"`, switched-out calls re-taken (*retakes_left counts down).
+ * -1 after an error record.
+ */
+int time_prog(const struct opts *o, const char *key, const char *label, int prog_fd, int depth, int *retakes_left);
+/* Fisher-Yates over n ints from the one seeded generator (PROTOCOL.md, "Order"). */
+void shuffle(int *a, int n);
+extern const struct bench bench_test_run;
 
 /* traffic.c, traffic_net.c, traffic_iperf.c: Benchmark 2 (bpf/PROTOCOL.md, "Benchmark 2: traffic"). */
 #define TRAFFIC_TX_DEV "tmtx0"
@@ -143,8 +195,7 @@ struct traffic_net {
 	int tx_ns;
 	int rx_ns;
 };
-int parse_depths(struct traffic_opts *t, const char *list, char *why, size_t why_len);
-void run_traffic(const struct opts *o);
+extern const struct bench bench_traffic;
 int open_traffic_net(struct traffic_net *n);
 void close_traffic_net(struct traffic_net *n);
 int enter_ns(int fd);
@@ -152,5 +203,8 @@ int start_iperf_server(const struct traffic_net *n, const char *iperf3);
 void stop_child(int pid);
 /* Runs the client for the window; its stdout (-J) in json; the exit status, or -1 when it could not run. */
 int run_iperf_client(const struct traffic_net *n, const struct traffic_opts *t, char *json, size_t json_size);
+
+/* strategies.c: Benchmark 3 (bpf/PROTOCOL.md, "Benchmark 3: strategies"). */
+extern const struct bench bench_strategies;
 
 #endif

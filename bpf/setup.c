@@ -5,7 +5,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -19,33 +18,6 @@
 #include "agent.h"
 
 static char libbpf_log[LIBBPF_LOG_KEEP + 1];
-
-/* Whole small file (proc/sysfs), trailing newline stripped; "" when absent. */
-void read_small(const char *path, char *buf, size_t size)
-{
-	buf[0] = '\0';
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, buf, size - 1);
-	close(fd);
-	if (n < 0)
-		n = 0;
-	buf[n] = '\0';
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
-		buf[--n] = '\0';
-}
-
-int write_small(const char *path, const char *value)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, value, strlen(value));
-	int e = n < 0 ? -errno : 0;
-	close(fd);
-	return e;
-}
 
 static void libbpf_print_keep(const char *msg)
 {

@@ -15,38 +15,48 @@
 
 #include "agent.h"
 
-static int load_chain(const struct opts *o, const char *variant, struct chain *c, char *objname, size_t objname_len)
+int open_chain(const char *objdir, const char *objname, const char *prog_fmt, int nprogs, struct chain *c, char *why,
+	       size_t why_len)
 {
 	char path[4096];
-	snprintf(objname, objname_len, "tailcall_%s.bpf.o", variant);
-	snprintf(path, sizeof(path), "%s/%s", o->objdir, objname);
+	snprintf(path, sizeof(path), "%s/%s", objdir, objname);
 	libbpf_log_clear();
 	c->obj = bpf_object__open_file(path, NULL);
 	if (!c->obj) {
-		report_error("open", variant, "%s: %s", path, strerror(errno));
-		return -1;
+		snprintf(why, why_len, "%s: %s", path, strerror(errno));
+		return CHAIN_OPEN_FAILED;
 	}
 	int e = bpf_object__load(c->obj);
 	if (e) {
-		report_error("load", variant, "bpf_object__load: %d (%s): %s", e, strerror(-e), libbpf_log_tail());
-		return -1;
+		snprintf(why, why_len, "bpf_object__load: %d (%s): %s", e, strerror(-e), libbpf_log_tail());
+		return CHAIN_LOAD_FAILED;
 	}
 	c->map_fd = bpf_object__find_map_fd_by_name(c->obj, "jmp_table");
 	if (c->map_fd < 0) {
-		report_error("load", variant, "map jmp_table not found in %s", objname);
-		return -1;
+		snprintf(why, why_len, "map jmp_table not found in %s", objname);
+		return CHAIN_INCOMPLETE;
 	}
-	for (int i = 0; i < CHAIN_PROGRAMS; i++) {
+	for (int i = 0; i < nprogs; i++) {
 		char name[32];
-		snprintf(name, sizeof(name), "prog_%d", i);
+		snprintf(name, sizeof(name), prog_fmt, i);
 		struct bpf_program *p = bpf_object__find_program_by_name(c->obj, name);
 		c->prog_fd[i] = p ? bpf_program__fd(p) : -1;
 		if (c->prog_fd[i] < 0) {
-			report_error("load", variant, "program %s not found in %s", name, objname);
-			return -1;
+			snprintf(why, why_len, "program %s not found in %s", name, objname);
+			return CHAIN_INCOMPLETE;
 		}
 	}
 	return 0;
+}
+
+static int load_chain(const struct opts *o, const char *variant, struct chain *c, char *objname, size_t objname_len)
+{
+	char why[LIBBPF_LOG_KEEP + 4096 + 128];
+	snprintf(objname, objname_len, "tailcall_%s.bpf.o", variant);
+	int e = open_chain(o->objdir, objname, "prog_%d", CHAIN_PROGRAMS, c, why, sizeof(why));
+	if (e)
+		report_error(e == CHAIN_OPEN_FAILED ? "open" : "load", variant, "%s", why);
+	return e ? -1 : 0;
 }
 
 static int set_slot(struct chain *c, int slot, int filled)
@@ -84,8 +94,7 @@ void seed_rng(unsigned long long seed)
 	rng_state = seed ? seed : 0x9e3779b97f4a7c15ULL;
 }
 
-/* Fisher-Yates over n ints, drawing from the one seeded generator. */
-static void shuffle(int *a, int n)
+void shuffle(int *a, int n)
 {
 	for (int i = n - 1; i > 0; i--) {
 		int j = (int)(rng_next() % (uint64_t)(i + 1));
@@ -112,43 +121,49 @@ int fill_depth(const char *variant, struct chain *c, int depth)
 }
 
 /*
- * One variant at one depth: its slots set for the depth, warm-up calls, then the timed samples. A call
+ * One label at one depth, its program set for the depth: warm-up calls, then the timed samples. A call
  * during which the thread was switched out (isolation.c) is written with `retaken` and timed again, up to
- * --retakes times per variant and depth; after that a contaminated call is kept, flagged, and the host
- * leaves it out of the estimate. -1 on error.
+ * --retakes times per label and depth; after that a contaminated call is kept, flagged, and the host
+ * leaves it out of the estimate. The retval is the number of transfers that happened. -1 on error.
  */
-static int time_depth(const struct opts *o, const char *variant, struct chain *c, int depth)
+int time_prog(const struct opts *o, const char *key, const char *label, int prog_fd, int depth, int *retakes_left)
 {
-	if (fill_depth(variant, c, depth))
-		return -1;
-	int retakes_left = o->retakes;
 	for (int call = 0; call < o->warmup + o->samples; call++) {
 		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = sizeof(frame), .repeat = o->repeat);
 		struct sched_window w;
 		window_open(&w);
-		int e = bpf_prog_test_run_opts(c->prog_fd[0], &t);
+		int e = bpf_prog_test_run_opts(prog_fd, &t);
 		window_close(&w);
 		if (e) {
-			report_error("run", variant, "depth %d: BPF_PROG_TEST_RUN: %d (%s)", depth, e, strerror(-e));
+			report_error("run", label, "depth %d: BPF_PROG_TEST_RUN: %d (%s)", depth, e, strerror(-e));
 			return -1;
 		}
 		if (call < o->warmup)
 			continue;
-		int retaken = w.contaminated && retakes_left > 0;
+		int retaken = w.contaminated && *retakes_left > 0;
 		begin("sample");
-		put_kv_str("variant", variant);
+		put_kv_str(key, label);
 		putf(",\"depth\":%d,\"duration_ns\":%u,\"retval\":%u,\"repeat\":%u", depth, t.duration, t.retval, o->repeat);
 		put_window(&w);
 		putf(",\"retaken\":%s", retaken ? "true" : "false");
 		finish();
 		if (t.retval != (__u32)depth)
-			report_error("retval", variant, "depth %d: retval %u, expected %d", depth, t.retval, depth);
+			report_error("retval", label, "depth %d: retval %u, expected %d", depth, t.retval, depth);
 		if (retaken) {
-			retakes_left--;
+			(*retakes_left)--;
 			call--;
 		}
 	}
 	return 0;
+}
+
+/* One variant at one depth: its slots filled for the depth, then timed (time_prog). -1 on error. */
+static int time_depth(const struct opts *o, const char *variant, struct chain *c, int depth)
+{
+	if (fill_depth(variant, c, depth))
+		return -1;
+	int retakes_left = o->retakes;
+	return time_prog(o, "variant", variant, c->prog_fd[0], depth, &retakes_left);
 }
 
 /* Load the variant's chain, fill slots 0..33 and dump its JIT. 0 when it is ready to be timed. */
@@ -183,7 +198,7 @@ int prepare_variant(const struct opts *o, const char *variant, struct chain *c)
  * interleaved, both variants see the same drift at every depth.
  * See docs/measurement.md, "Interleaved variants". A variant that fails at a depth is skipped after it.
  */
-void run_variants(const struct opts *o)
+static void run_variants(const struct opts *o)
 {
 	struct chain chains[MAX_VARIANTS];
 	int ready[MAX_VARIANTS];
@@ -212,3 +227,5 @@ void run_variants(const struct opts *o)
 	for (int v = 0; v < o->nvariants; v++)
 		bpf_object__close(chains[v].obj);
 }
+
+const struct bench bench_test_run = {.name = "test-run", .run = run_variants};

@@ -27,27 +27,7 @@
 #ifndef TAILCALL_BPF_H
 #define TAILCALL_BPF_H
 
-#include <linux/bpf.h>
-#include <linux/pkt_cls.h>
-#include <bpf/bpf_helpers.h>
-
-/* 34 programs (0..33) give depths 0..33; max_entries > 34 so slot 34 exists and stays empty. */
-#define CHAIN_PROGRAMS 34
-#define CHAIN_SLOTS 40
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
-	__uint(max_entries, CHAIN_SLOTS);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, sizeof(__u32));
-} jmp_table SEC(".maps");
-
-/*
- * Lives in .data (a writable array map): the verifier cannot know its value, unlike .rodata /
- * const volatile, which it reads as a constant. Both variants read it and return it, so both do the
- * same work; it is always 0, so the retval is the depth.
- */
-volatile __u32 key_offset SEC(".data") = 0;
+#include "chain_body.bpf.h"
 
 /*
  * r1 (the context) is passed through untouched to the helper call. The return is `r0 = r6; r0 += i`,
@@ -59,19 +39,13 @@ volatile __u32 key_offset SEC(".data") = 0;
 	SEC("tc")                                                           \
 	__attribute__((naked)) int prog_##I(void)                          \
 	{                                                                   \
-		asm volatile("r6 = %[off] ll\n\t"                           \
-			     "r6 = *(u32 *)(r6 + 0)\n\t"                    \
-			     "r3 = r6\n\t"                                  \
-			     "r3 &= %[mask]\n\t"                            \
-			     "r3 += %[slot]\n\t"                            \
-			     "r2 = %[map] ll\n\t"                           \
+		asm volatile(CHAIN_BODY                                     \
 			     "call %[tail_call]\n\t"                        \
 			     "r0 = r6\n\t"                                  \
 			     "r0 += %[depth]\n\t"                           \
 			     "exit\n\t"                                     \
 			     :                                              \
-			     : [off] "i"(&key_offset), [map] "i"(&jmp_table), \
-			       [mask] "i"(KEY_MASK), [slot] "i"((I) + 1),   \
+			     : CHAIN_BODY_ARGS(KEY_MASK, (I) + 1),           \
 			       [depth] "i"(I),                              \
 			       [tail_call] "i"(BPF_FUNC_tail_call));        \
 	}

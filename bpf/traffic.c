@@ -31,7 +31,7 @@
 /* The discard port: nothing listens, the datagrams only have to cross the receiver's ingress. */
 #define SEEN_PORT 9
 
-int parse_depths(struct traffic_opts *t, const char *list, char *why, size_t why_len)
+static int parse_depths(struct traffic_opts *t, const char *list, char *why, size_t why_len)
 {
 	char buf[256];
 	snprintf(buf, sizeof(buf), "%s", list);
@@ -401,7 +401,7 @@ static void traffic_variant(const struct opts *o, const struct traffic_net *n, c
 	bpf_object__close(c.obj);
 }
 
-void run_traffic(const struct opts *o)
+static void run_traffic(const struct opts *o)
 {
 	struct traffic_net n;
 	if (open_traffic_net(&n) != 0)
@@ -416,3 +416,66 @@ void run_traffic(const struct opts *o)
 	free(json);
 	close_traffic_net(&n);
 }
+
+static const struct option traffic_options[] = {
+	{"depths", required_argument, 0, 'D'},	   {"duration-ms", required_argument, 0, 'T'},
+	{"protocol", required_argument, 0, 'P'},   {"udp-rate", required_argument, 0, 'R'},
+	{"udp-len", required_argument, 0, 'L'},	   {"iperf3", required_argument, 0, 'I'},
+	{0, 0, 0, 0},
+};
+
+static void traffic_defaults(struct opts *o)
+{
+	o->traffic = (struct traffic_opts){.duration_ms = 1000, .udp_rate = 2000, .udp_len = 64, .iperf3 = "iperf3"};
+	char why[160];
+	parse_depths(&o->traffic, "0,12,16,24,32", why, sizeof(why));
+}
+
+static int traffic_parse_opt(struct opts *o, int ch, const char *arg, char *why, size_t why_len)
+{
+	struct traffic_opts *t = &o->traffic;
+	switch (ch) {
+	case 'D': return parse_depths(t, arg, why, why_len);
+	case 'T': t->duration_ms = atoi(arg); return 0;
+	case 'P':
+		t->udp = strcmp(arg, "udp") == 0;
+		if (!t->udp && strcmp(arg, "tcp")) {
+			snprintf(why, why_len, "--protocol: expected tcp or udp");
+			return -1;
+		}
+		return 0;
+	case 'R': t->udp_rate = atoi(arg); return 0;
+	case 'L': t->udp_len = atoi(arg); return 0;
+	case 'I': t->iperf3 = arg; return 0;
+	}
+	return -1;
+}
+
+static int traffic_check(const struct opts *o, char *why, size_t why_len)
+{
+	const struct traffic_opts *t = &o->traffic;
+	if (t->duration_ms < 1 || t->udp_rate < 1 || t->udp_len < 16 || t->udp_len > 65000) {
+		snprintf(why, why_len, "--duration-ms and --udp-rate must be >= 1, --udp-len 16..65000");
+		return -1;
+	}
+	return 0;
+}
+
+static void traffic_hello(const struct opts *o)
+{
+	put(",\"bench\":\"traffic\",\"depths\":[");
+	for (int i = 0; i < o->traffic.ndepths; i++)
+		putf("%s%d", i ? "," : "", o->traffic.depths[i]);
+	putf("],\"duration_ms\":%d,\"traffic_protocol\":\"%s\",\"udp_rate\":%d,\"udp_len\":%d", o->traffic.duration_ms,
+	     o->traffic.udp ? "udp" : "tcp", o->traffic.udp_rate, o->traffic.udp_len);
+}
+
+const struct bench bench_traffic = {
+	.name = "traffic",
+	.options = traffic_options,
+	.defaults = traffic_defaults,
+	.parse_opt = traffic_parse_opt,
+	.check = traffic_check,
+	.hello = traffic_hello,
+	.run = run_traffic,
+};

@@ -1,4 +1,4 @@
-// Builds the guest payload (bpf/: four BPF objects and the static agent) into the cache, keyed by a
+// Builds the guest payload (bpf/: the BPF objects of PAYLOAD_OBJECTS and the static agent) into the cache, keyed by a
 // content hash of the sources and the toolchain, so a second run reuses it and a changed source or
 // compiler rebuilds it. Missing tools are a value naming the Debian package to install.
 import { createHash } from 'node:crypto';
@@ -10,8 +10,18 @@ import { cacheRoot, PACKAGE_ROOT } from '../util/paths.js';
 import { err, ok, type Result } from '../util/result.js';
 import { sha256File } from '../util/sha256-file.js';
 
-/** The objects the agent loads (bpf/PROTOCOL.md: tailcall_<variant>.bpf.o; the traffic benchmark's probe and proof). */
-export const PAYLOAD_OBJECTS = ['tailcall_direct.bpf.o', 'tailcall_indirect.bpf.o', 'traffic_probe.bpf.o', 'traffic_seen.bpf.o'] as const;
+/** The objects the agent loads (bpf/PROTOCOL.md: tailcall_<variant>.bpf.o; the traffic benchmark's probe and proof; the strategies). */
+export const PAYLOAD_OBJECTS = [
+  'tailcall_direct.bpf.o',
+  'tailcall_indirect.bpf.o',
+  'traffic_probe.bpf.o',
+  'traffic_seen.bpf.o',
+  // The strategies benchmark's chains (bpf/strategies*.bpf.c; the two tail-call strategies reuse the chains above).
+  'strategies_call.bpf.o',
+  'strategies_global.bpf.o',
+  'strategies_tailsub.bpf.o',
+  'strategies_loop.bpf.o',
+] as const;
 
 /** The compiled guest payload (bpf/, built here). */
 export interface GuestPayload {
