@@ -25,7 +25,7 @@ export interface StrategyImage {
   nextFilled?: boolean;
 }
 
-export type TransferKind =
+type TransferKind =
   | 'subprog-call' // e8 rel32 to the start of another function of the same image (a bpf-to-bpf call)
   | 'loop-call' // e8 rel32 to the callback, inside a loop (bpf_loop inlined by the verifier, 6.0+)
   | 'helper-call' // e8 rel32 out of the image that is not a thunk (bpf_loop as a helper, 5.17-5.19)
@@ -36,7 +36,7 @@ export type TransferKind =
   | 'lfence-jmp'
   | 'plain-indirect';
 
-export interface Transfer {
+interface Transfer {
   kind: TransferKind;
   /** `prog_3`, or `prog_3/f1` for the second function of prog_3's image. */
   func: string;
@@ -45,7 +45,7 @@ export interface Transfer {
   target?: string;
 }
 
-export interface StrategyProof {
+interface StrategyProof {
   /** The transfers every level makes, in the order they run (`subprog-call+direct-jump` …); `unproven` when none. */
   mechanism: string;
   transfers: Transfer[];

@@ -87,7 +87,7 @@ function parseAddress(hex: string): bigint {
 const hasBytes = (hex: string): boolean => hex !== '' && !/^(00)+$/.test(hex);
 
 /** Never JITed (length 0), withheld (no bytes, all-zero bytes or no address), or readable. */
-function imageState(img: Pick<JitImage, 'length' | 'hex' | 'address'>): ImageState {
+export function imageState(img: Pick<JitImage, 'length' | 'hex' | 'address'>): ImageState {
   if (img.length === 0) return 'no-jit';
   if (!hasBytes(img.hex) || parseAddress(img.address) === 0n) return 'image-unavailable';
   return 'readable';

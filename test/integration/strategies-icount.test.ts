@@ -15,7 +15,7 @@ import type { FetchedKernel } from '../../src/kernels/types.js';
 import { loadMatrix } from '../../src/matrix/load.js';
 import { proveStrategy, referenceBody, type StrategyImage } from '../../src/measure/jit-strategies.js';
 import type { ThunkSymbol } from '../../src/measure/jit.js';
-import { run } from '../../src/util/exec.js';
+import { execCommand } from '../../src/util/exec.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { QEMU_BINARY, qemuArgs } from '../../src/vm/qemu-args.js';
 import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
@@ -53,7 +53,7 @@ async function boot(id: string, seed: number): Promise<Rec[]> {
   writeFileSync(agentOut, '');
   const args = qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd, cmdline: 'spectre_v2=retpoline,generic', agentOut, icountShift: ICOUNT_SHIFT });
   const started = Date.now();
-  const r = await run(QEMU_BINARY, args, { timeoutMs: 600_000, discardOutput: true });
+  const r = await execCommand(QEMU_BINARY, args, { timeoutMs: 600_000, discardOutput: true });
   // The wall time the benchmark takes per cell (boot to poweroff), for the docs; two boots share the cores.
   console.log(`strategies cell ${id} seed ${seed}: ${((Date.now() - started) / 1000).toFixed(1)} s wall`);
   expect(r.ok, `${id}: ${r.ok ? '' : r.error.message}`).toBe(true);

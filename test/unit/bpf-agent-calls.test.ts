@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
-import { runOrThrow } from '../../src/util/exec.js';
+import { execOrThrow } from '../../src/util/exec.js';
 
 const BPF = path.join(PACKAGE_ROOT, 'bpf');
 let build: string;
@@ -21,8 +21,8 @@ beforeAll(async () => {
   if (srcs.length < 10) throw new Error(`bpf/Makefile: AGENT_SRCS not found or short: ${srcs.join(' ')}`);
   for (const src of srcs) {
     const obj = path.join(build, src.replace(/\.c$/, '.o'));
-    await runOrThrow('gcc', ['-O2', '-c', '-o', obj, path.join(BPF, src)]);
-    const nm = (await runOrThrow('nm', [obj])).stdout;
+    await execOrThrow('gcc', ['-O2', '-c', '-o', obj, path.join(BPF, src)]);
+    const nm = (await execOrThrow('nm', [obj])).stdout;
     const used = new Set<string>();
     for (const line of nm.split('\n')) {
       const m = /^\s*(?:[0-9a-f]+)?\s+([A-Za-z])\s+(\S+)$/.exec(line);
