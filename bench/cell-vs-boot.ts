@@ -14,6 +14,7 @@ import { fetchKernels } from '../src/kernels/index.js';
 import type { FetchedKernel } from '../src/kernels/types.js';
 import { ensurePayload } from '../src/guest/payload.js';
 import { getBackend } from '../src/vm/backend.js';
+import { cellRunSpec } from '../src/run/cell-spec.js';
 import type { GuestPayload } from '../src/guest/payload.js';
 import { bareBoot } from './bare-boot.js';
 
@@ -43,7 +44,7 @@ async function cell(kernel: FetchedKernel, backendName: 'qemu' | 'vng', pl: Gues
   try {
     const started = Date.now();
     const outcome = await backend.value.runCell(
-      {
+      cellRunSpec({
         cellId: `bench-${kernel.id}`,
         kernel,
         boot: matrix.boots[0]!,
@@ -54,7 +55,7 @@ async function cell(kernel: FetchedKernel, backendName: 'qemu' | 'vng', pl: Gues
         timing: { mode: 'timed' },
         payload: pl,
         workDir,
-      },
+      }),
       { signal: new AbortController().signal, emit: () => undefined },
     );
     const wall = Date.now() - started;

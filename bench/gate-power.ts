@@ -23,7 +23,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { analyse } from '../src/analysis/analyse.js';
+import { analyse } from '../src/benchmarks/analyse.js';
 import { baselineRegimes, compareWithBaseline, regimeValues, type RegimeFigure } from '../src/analysis/compare-baseline.js';
 import { SUMMARY_VERSION, type CellSummary, type Summary } from '../src/analysis/summary-schema.js';
 import { main } from '../src/cli/main.js';

@@ -1,8 +1,8 @@
-// All loaded cells → one Summary (baseline attached separately by compare-baseline.ts).
-import { isFailedStatus, type CellResult } from '../results/cell-result.js';
+// Every cell's summary → one Summary (baseline attached separately by compare-baseline.ts). Each cell is
+// summarised by its benchmark type's analysis, chosen by its driver (src/benchmarks/analyse.ts `analyse`).
+import { isFailedStatus } from '../results/cell-result.js';
 import { TOOL_VERSION } from '../util/version.js';
-import { analyseCell } from './analyse-cell.js';
-import { analyseTrafficCell, attachTestRunAgreement } from './analyse-traffic.js';
+import { attachTestRunAgreement } from './analyse-traffic.js';
 import { retpolinePrices } from './retpoline-price.js';
 import { byListThenName, type MatrixOrder } from './matrix-order.js';
 import { SUMMARY_VERSION, type CellSummary, type Summary } from './summary-schema.js';
@@ -25,12 +25,11 @@ function disambiguate(summaries: CellSummary[], part: (s: CellSummary) => string
   for (const s of summaries) if ((parts.get(s.key)?.size ?? 0) > 1) s.key = rename(s);
 }
 
-/** `order`: the matrix order from run.json (see matrix-order.ts); without it, natural name order. */
-export function analyse(cells: readonly CellResult[], order: MatrixOrder = NO_ORDER): Summary {
-  const summaries = cells.map((c) => {
-    const s = c.benchmark.type === 'traffic' ? analyseTrafficCell(c) : analyseCell(c);
-    return c.replicate === undefined ? s : { ...s, replicate: c.replicate };
-  });
+/**
+ * `summaries`: one a cell, each already analysed (and sorted here, in place); `order`: the matrix order
+ * from run.json (see matrix-order.ts); without it, natural name order.
+ */
+export function summarise(summaries: CellSummary[], order: MatrixOrder = NO_ORDER): Summary {
   summaries.sort(compareCells(order));
   attachTestRunAgreement(summaries);
   // The same kernel/boot/benchmark from two runs (e.g. KVM and TCG merged) or several replicates of one:

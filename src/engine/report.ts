@@ -3,9 +3,9 @@
 // the end; `tailmatrix report` calls it on its own.
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
-import { analyse } from '../analysis/analyse.js';
+import { analyse } from '../benchmarks/analyse.js';
 import { compareWithBaseline } from '../analysis/compare-baseline.js';
-import { loadBaseline } from '../analysis/load-baseline.js';
+import { loadBaseline } from '../benchmarks/analyse.js';
 import { loadResultDirs } from '../results/load.js';
 import type { Summary } from '../analysis/summary-schema.js';
 import { summaryVerdict } from './verdict.js';

@@ -299,6 +299,5 @@ export type BuildSource = z.infer<typeof buildSource>;
 export type Boot = z.infer<typeof boot>;
 export type Benchmark = z.infer<typeof benchmark>;
 export type TestRunParams = z.infer<typeof testRunParams>;
-export type TestRunBenchmark = Extract<Benchmark, { type: 'test-run' }>;
 export type Runner = z.infer<typeof runner>;
 export type Gate = z.infer<typeof gate>;

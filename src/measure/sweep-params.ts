@@ -1,7 +1,7 @@
 // The sweep a cell really runs: the matrix's parameters, or, under instruction counting, the fewer
 // samples and repetitions exact figures need. Both the agent's command line and the cell result are
 // built from this one function, so the cell records the parameters that actually ran.
-import type { Benchmark, TestRunParams } from '../matrix/schema.js';
+import type { TestRunParams } from '../matrix/schema.js';
 import type { Timing } from './timing.js';
 
 /**
@@ -24,9 +24,4 @@ export const ICOUNT_REPEAT = 1;
 export function sweepParams(params: TestRunParams, timing: Timing): TestRunParams {
   if (timing.mode !== 'icount') return params;
   return { ...params, samples: ICOUNT_SAMPLES, repeat: ICOUNT_REPEAT };
-}
-
-/** Only Benchmark 1 changes under -icount: a traffic window is set by time, not by repetitions. */
-export function sweepBenchmark(b: Benchmark, timing: Timing): Benchmark {
-  return b.type === 'test-run' ? { ...b, params: sweepParams(b.params, timing) } : b;
 }

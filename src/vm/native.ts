@@ -12,7 +12,6 @@ import { formatCommand, execCommand } from '../util/exec.js';
 import { acquireLock } from '../util/file-lock.js';
 import { ok, type Result } from '../util/result.js';
 import { parseAgentOutput } from '../measure/agent-output.js';
-import { agentArgs } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
 import { describeChange, plannedChanges, readSettings, restoreSettings, type Change } from './native-settings.js';
 import { describeRecovered, removeJournal, restoreJournal, writeJournal } from './host-journal.js';
@@ -62,7 +61,7 @@ function files(spec: CellRunSpec) {
 }
 
 function argv(spec: CellRunSpec): string[] {
-  return [...agentArgs(spec.benchmark), '--objdir', spec.payload.objDir, '--out', files(spec).agentOut];
+  return [...spec.needs.agentArgs, '--objdir', spec.payload.objDir, '--out', files(spec).agentOut];
 }
 
 export function createNativeBackend(opts: NativeBackendOptions = {}): VmBackend {
@@ -185,7 +184,7 @@ async function measureOnHost(
     // No boot to watch: the agent started when the process did.
     console: { initStarted: true, agentStarted: true, agentExit: failure ? (failure.exitCode ?? -1) : 0, probeOk: false, insmodFailed: [] },
     agent,
-    benchmark: spec.benchmark,
+    missing: spec.needs.missing,
   });
   return { ...verdict, agent };
 }

@@ -8,7 +8,6 @@ import { DEFAULT_BUSYBOX, ensureInitramfs, isStaticElf, writeCellInitrd } from '
 import { isMissingModule } from '../guest/modules.js';
 import { formatCommand, execCommand } from '../util/exec.js';
 import { err, ok, type Result } from '../util/result.js';
-import { agentArgs, benchmarkModules, benchmarkPrograms } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
 import { QEMU_BINARY, qemuArgs, vmAccelerator } from './qemu-args.js';
 import { cellFinisher, runWatchedVm } from './watched-run.js';
@@ -58,9 +57,9 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
     },
 
     async describe(spec: CellRunSpec): Promise<string[]> {
-      const mods = benchmarkModules(spec.benchmark);
+      const mods = spec.needs.modules;
       return [
-        `# ${files(spec).initrd}: cached initramfs (busybox, images/init, ${path.basename(spec.payload.agent)}, BPF objects from ${spec.payload.objDir}${mods.length ? `, modules ${mods.join(' ')}` : ''}) + cell.env TM_AGENT_ARGS='${agentArgs(spec.benchmark).join(' ')}'`,
+        `# ${files(spec).initrd}: cached initramfs (busybox, images/init, ${path.basename(spec.payload.agent)}, BPF objects from ${spec.payload.objDir}${mods.length ? `, modules ${mods.join(' ')}` : ''}) + cell.env TM_AGENT_ARGS='${spec.needs.agentArgs.join(' ')}'`,
         formatCommand(qemu, argsFor(spec)),
       ];
     },
@@ -70,15 +69,15 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
       const done = cellFinisher(watcher);
 
       ctx.emit({ type: 'phase', phase: 'prepare' });
-      const programs = await benchmarkPrograms(spec.benchmark);
+      const programs = await spec.needs.programs();
       if (!programs.ok) return done({ status: 'bench-failed', message: programs.error });
       const image = await ensureInitramfs(
-        { kernel: spec.kernel, payload: spec.payload, modules: benchmarkModules(spec.benchmark), programs: programs.value },
+        { kernel: spec.kernel, payload: spec.payload, modules: spec.needs.modules, programs: programs.value },
         { cacheDir: deps.cacheDir, busybox: deps.busybox, signal: ctx.signal },
       );
       if (!image.ok) return done({ status: isMissingModule(image.error) ? 'bench-failed' : 'boot-failed', message: `initramfs: ${image.error}` });
       const f = files(spec);
-      await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs: agentArgs(spec.benchmark) }, f.initrd);
+      await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs: spec.needs.agentArgs }, f.initrd);
       await writeFile(f.agentOut, '');
 
       return done(

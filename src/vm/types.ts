@@ -18,9 +18,26 @@ export interface CellRunSpec {
   accel: Accelerator;
   /** Instruction counting or timed (src/measure/timing.ts); `benchmark` already follows it. */
   timing: Timing;
+  /** What the benchmark's driver resolved for `benchmark` (src/run/cell-spec.ts): vm/ reads this, never the type. */
+  needs: BenchmarkNeeds;
   payload: GuestPayload;
   /** Scratch directory for this cell (console log, shared folder); removed by the caller. */
   workDir: string;
+}
+
+/**
+ * A benchmark's demands on the backend, resolved by its driver (src/benchmarks/registry.ts) for the
+ * sweep that runs, so the backends and the cell's classification never branch on the benchmark type.
+ */
+export interface BenchmarkNeeds {
+  /** The agent's flags (bpf/PROTOCOL.md), minus --objdir and --out, which depend on the backend. */
+  agentArgs: readonly string[];
+  /** Kernel modules the guest loads before the agent runs. */
+  modules: readonly string[];
+  /** Host programs copied with their shared libraries into the qemu initramfs; an error names what to install. */
+  programs(): Promise<Result<string[], string>>;
+  /** Depths or samples the agent should have produced and did not; empty when the sweep is complete. */
+  missing(agent: AgentOutput): string[];
 }
 
 export type CellEvent =

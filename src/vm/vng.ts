@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { formatCommand } from '../util/exec.js';
 import { err, ok, type Result } from '../util/result.js';
-import { agentArgs } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
 import type { CellEnd, CellRunSpec, VmBackend } from './types.js';
 import { cellFinisher, runWatchedVm } from './watched-run.js';
@@ -61,7 +60,7 @@ function cmd(vng: string, spec: CellRunSpec, tmpDir?: string): [string, string[]
 }
 
 function scriptFor(spec: CellRunSpec): string {
-  return guestScript({ agent: spec.payload.agent, objDir: spec.payload.objDir, agentArgs: agentArgs(spec.benchmark) });
+  return guestScript({ agent: spec.payload.agent, objDir: spec.payload.objDir, agentArgs: spec.needs.agentArgs });
 }
 
 export function createVngBackend(deps: VngBackendDeps = {}): VmBackend {

@@ -75,7 +75,7 @@ export async function runWatchedVm(w: WatchedRun): Promise<Omit<CellEnd, 'wallMs
     },
     console: w.watcher.state,
     agent,
-    benchmark: w.spec.benchmark,
+    missing: w.spec.needs.missing,
   });
   return { ...verdict, agent };
 }

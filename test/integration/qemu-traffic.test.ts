@@ -18,6 +18,7 @@ import type { TrafficSample } from '../../src/results/traffic-result.js';
 import { execCommand } from '../../src/util/exec.js';
 import { ConsoleWatcher } from '../../src/vm/console.js';
 import { classifyCell } from '../../src/vm/cell-status.js';
+import { resolveBenchmark } from '../../src/benchmarks/registry.js';
 import { qemuArgs } from '../../src/vm/qemu-args.js';
 import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
 import { trafficAgentArgs, type TrafficAgentParams } from '../../src/vm/traffic-agent-args.js';
@@ -114,7 +115,7 @@ describe('traffic benchmark on a kernel without veth', () => {
       exit: { timedOut: false, canceled: false, stoppedEarly: false, exitCode: 0, stderrTail: '', timeoutMs: CELL_TIMEOUT_MS },
       console: boot.watcher.state,
       agent: boot.agent,
-      benchmark: bench,
+      missing: resolveBenchmark(bench, { mode: 'timed' }).needs.missing,
     });
     expect(out.status).toBe('bench-failed');
     expect(out.message).toMatch(/^module: veth: .*lacks the veth module/);

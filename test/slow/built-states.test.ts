@@ -8,7 +8,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyse } from '../../src/analysis/analyse.js';
+import { analyse } from '../../src/benchmarks/analyse.js';
 import type { CellSummary, Summary } from '../../src/analysis/summary-schema.js';
 import { failureMessage } from '../../src/kernels/source.js';
 import type { FetchedKernel } from '../../src/kernels/types.js';

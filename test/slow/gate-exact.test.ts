@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyse } from '../../src/analysis/analyse.js';
+import { analyse } from '../../src/benchmarks/analyse.js';
 import { compareWithBaseline } from '../../src/analysis/compare-baseline.js';
 import type { Summary } from '../../src/analysis/summary-schema.js';
 import { EXIT, exitCodeOf } from '../../src/cli/exit-codes.js';

@@ -2,7 +2,7 @@
 // per method); real cells are covered by the report tests' fixtures from real boots.
 import { describe, expect, it } from 'vitest';
 import { agreement, analyseTraffic, attachTestRunAgreement, PACKETS_TOLERANCE_PCT } from '../../src/analysis/analyse-traffic.js';
-import { analyse } from '../../src/analysis/analyse.js';
+import { analyse } from '../../src/benchmarks/analyse.js';
 import { CELL_RESULT_VERSION, type CellResult, type FigureKind } from '../../src/results/cell-result.js';
 import type { TrafficSample } from '../../src/results/traffic-result.js';
 import type { FitSummary } from '../../src/analysis/summary-schema.js';

@@ -2,13 +2,13 @@ import { cp, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyse } from '../../src/analysis/analyse.js';
+import { analyse } from '../../src/benchmarks/analyse.js';
 import { analyseVariant } from '../../src/analysis/analyse-variant.js';
 import { loadResultDirs } from '../../src/results/load.js';
 import { byListThenName, matrixOrder } from '../../src/analysis/matrix-order.js';
 import { summary as summarySchema, type Summary } from '../../src/analysis/summary-schema.js';
 import { FIXTURE_ROOT, fixtureModels, generateCell, KVM_RUN, TCG_RUN } from '../fixtures/results/generate.js';
-import { analyseResultDirs } from '../../src/analysis/load-baseline.js';
+import { analyseResultDirs } from '../../src/benchmarks/analyse.js';
 
 let summary: Summary;
 let tmp: string;

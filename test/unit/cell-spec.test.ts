@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { benchmark, runner } from '../../src/matrix/schema.js';
 import { cellRunSpec } from '../../src/run/cell-spec.js';
 import { ICOUNT_REPEAT, ICOUNT_SAMPLES } from '../../src/measure/sweep-params.js';
-import { agentArgs } from '../../src/vm/agent-args.js';
 import type { FetchedKernel } from '../../src/kernels/types.js';
 import type { Timing } from '../../src/measure/timing.js';
 
@@ -25,7 +24,7 @@ describe('cellRunSpec', () => {
   it('under instruction counting the spec holds the fewer samples and repetitions, and the agent runs exactly those', () => {
     const s = spec(testRun, { mode: 'icount', shift: 3 });
     expect(s.benchmark.type === 'test-run' && [s.benchmark.params.samples, s.benchmark.params.repeat]).toEqual([ICOUNT_SAMPLES, ICOUNT_REPEAT]);
-    expect(agentArgs(s.benchmark).slice(0, 6)).toEqual(['--max-depth', '8', '--samples', String(ICOUNT_SAMPLES), '--repeat', String(ICOUNT_REPEAT)]);
+    expect(s.needs.agentArgs.slice(0, 6)).toEqual(['--max-depth', '8', '--samples', String(ICOUNT_SAMPLES), '--repeat', String(ICOUNT_REPEAT)]);
     // Resolving twice changes nothing.
     expect(cellRunSpec(s).benchmark).toEqual(s.benchmark);
   });

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyse } from '../../src/analysis/analyse.js';
+import { analyse } from '../../src/benchmarks/analyse.js';
 import { compareWithBaseline } from '../../src/analysis/compare-baseline.js';
 import type { Summary } from '../../src/analysis/summary-schema.js';
 import { annotateForGithub, githubAnnotations } from '../../src/cli/github-annotations.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyse } from '../../src/analysis/analyse.js';
+import { analyse } from '../../src/benchmarks/analyse.js';
 import { parseAgentOutput } from '../../src/measure/agent-output.js';
 import { proveSymmetry } from '../../src/measure/jit-symmetry.js';
 import { decodeImage } from '../../src/measure/x86-decode.js';

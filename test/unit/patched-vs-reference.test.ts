@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReports } from '../../src/engine/report.js';
 import { patchedVsReference } from '../../src/analysis/patched-vs-reference.js';
-import { analyse } from '../../src/analysis/analyse.js';
+import { analyse } from '../../src/benchmarks/analyse.js';
 import { loadResultDirs } from '../../src/results/load.js';
 
 const FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'icount', '2026-12-07T02-30-01Z-649217');

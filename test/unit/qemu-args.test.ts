@@ -68,7 +68,9 @@ describe('kernelCmdline', () => {
 
 describe('agentArgs', () => {
   it('passes the sweep parameters in the agent protocol flags, the seed only when fixed', async () => {
-    const { agentArgs, benchmarkModules } = await import('../../src/vm/agent-args.js');
+    const { resolveBenchmark } = await import('../../src/benchmarks/registry.js');
+    const agentArgs = (x: Parameters<typeof resolveBenchmark>[0]) => resolveBenchmark(x, { mode: 'timed' }).needs.agentArgs;
+    const benchmarkModules = (x: Parameters<typeof resolveBenchmark>[0]) => resolveBenchmark(x, { mode: 'timed' }).needs.modules;
     const { benchmark } = await import('../../src/matrix/schema.js');
     const b = benchmark.parse({ name: 't', type: 'test-run', params: { maxDepth: 8, samples: 3, repeat: 100, variants: ['indirect', 'direct'], seed: 7 } });
     expect(agentArgs(b)).toEqual(['--max-depth', '8', '--samples', '3', '--repeat', '100', '--variants', 'indirect,direct', '--seed', '7']);

@@ -4,7 +4,7 @@
 // the Markdown, JUnit and JSON is checked.
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyse } from '../../src/analysis/analyse.js';
+import { analyse } from '../../src/benchmarks/analyse.js';
 import { compareWithBaseline } from '../../src/analysis/compare-baseline.js';
 import { loadResultDirs } from '../../src/results/load.js';
 import { matrixOrder } from '../../src/analysis/matrix-order.js';

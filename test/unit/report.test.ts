@@ -9,7 +9,7 @@ import { renderMarkdown } from '../../src/report/markdown.js';
 import { REPORT_FORMATS, writers } from '../../src/report/writers.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { FIXTURE_ROOT } from '../fixtures/results/generate.js';
-import { analyseResultDirs } from '../../src/analysis/load-baseline.js';
+import { analyseResultDirs } from '../../src/benchmarks/analyse.js';
 
 const GOLDEN = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'golden');
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyse } from '../../src/analysis/analyse.js';
+import { analyse } from '../../src/benchmarks/analyse.js';
 import { retpolinePrices } from '../../src/analysis/retpoline-price.js';
 import type { Summary } from '../../src/analysis/summary-schema.js';
 import { parseAgentOutput } from '../../src/measure/agent-output.js';

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { benchmark, matrix } from '../../src/matrix/schema.js';
-import { ICOUNT_REPEAT, ICOUNT_SAMPLES, sweepBenchmark, sweepParams } from '../../src/measure/sweep-params.js';
+import { ICOUNT_REPEAT, ICOUNT_SAMPLES, sweepParams } from '../../src/measure/sweep-params.js';
+import { resolveBenchmark } from '../../src/benchmarks/registry.js';
+
+const sweepBenchmark = (b: Parameters<typeof resolveBenchmark>[0], timing: Parameters<typeof resolveBenchmark>[1]) => resolveBenchmark(b, timing).benchmark;
 import { testRunParams } from '../support/test-run.js';
 import { figureKindFor, ICOUNT_SHIFT, resolveTiming } from '../../src/measure/timing.js';
 import { icountArgs } from '../../src/vm/icount-args.js';

@@ -3,7 +3,12 @@ import path from 'node:path';
 import { loadMatrix, parseMatrix } from '../../src/matrix/load.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { benchmark } from '../../src/matrix/schema.js';
-import { agentArgs, benchmarkModules } from '../../src/vm/agent-args.js';
+import { resolveBenchmark } from '../../src/benchmarks/registry.js';
+
+// What a cell's run spec holds for the benchmark, resolved by its driver (src/run/cell-spec.ts).
+const needs = (b: Parameters<typeof resolveBenchmark>[0]) => resolveBenchmark(b, { mode: 'timed' }).needs;
+const agentArgs = (b: Parameters<typeof resolveBenchmark>[0]) => needs(b).agentArgs;
+const benchmarkModules = (b: Parameters<typeof resolveBenchmark>[0]) => needs(b).modules;
 
 const withTraffic = (params?: Record<string, unknown>) => ({
   kernels: [{ id: 'k', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64' } }],

@@ -3,7 +3,7 @@
 // booted under TCG with instruction counting.
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { analyse } from '../../src/analysis/analyse.js';
+import { analyse } from '../../src/benchmarks/analyse.js';
 import { summary as summarySchema, type CellSummary, type Summary } from '../../src/analysis/summary-schema.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderJson } from '../../src/report/json.js';
@@ -11,7 +11,7 @@ import { renderJunit } from '../../src/report/junit.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { loadResultDirs } from '../../src/results/load.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
-import { analyseResultDirs } from '../../src/analysis/load-baseline.js';
+import { analyseResultDirs } from '../../src/benchmarks/analyse.js';
 
 const TRAFFIC_ROOT = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'traffic-runs');
 

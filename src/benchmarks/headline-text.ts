@@ -1,0 +1,18 @@
+// The figure part of a cell's progress line, shared by the benchmark drivers (src/run/headline.ts adds
+// the status, the mode and the wall time around it).
+import type { VariantSummary } from '../analysis/summary-schema.js';
+
+/**
+ * "direct 22.0 instr/call [direct-jump]": a variant's slope and the jump the JIT was seen to emit; a hardware
+ * chain with a knee gives its regimes ("1.1 → 8.2 ns/call (knee at depth 18)"), never one slope over both.
+ */
+export function variantPart(name: string, v: Pick<VariantSummary, 'fit' | 'mechanism' | 'curve'> | null | undefined, perCall: string): string {
+  const c = v?.curve;
+  const cost =
+    c?.model === 'segmented' && c.knee
+      ? `${c.regimes.map((r) => r.slope.toFixed(1)).join(' → ')} ${perCall} (knee at depth ${c.knee.depth})`
+      : v?.fit
+        ? `${v.fit.slope.toFixed(1)} ${perCall}`
+        : null;
+  return cost === null ? `${name} n/a` : `${name} ${cost} [${v?.mechanism ?? 'no JIT evidence'}]`;
+}
