@@ -16,7 +16,7 @@ import { matrixOrder } from '../analysis/matrix-order.js';
 import { runNotes } from '../analysis/run-notes.js';
 import { err, ok, type Result } from '../util/result.js';
 import { resolveGate } from './resolve-gate.js';
-import { rederiveLoaded } from '../run/rederive.js';
+import { rederiveLoaded } from '../cells/rederive.js';
 import { isReportFormat, REPORT_FORMATS, writers } from '../report/writers.js';
 
 export interface WriteReportsOptions {
@@ -30,7 +30,7 @@ export interface WriteReportsOptions {
   formats?: string[];
   /** Append the Markdown report here too: GitHub's $GITHUB_STEP_SUMMARY file (appended to, as GitHub expects). */
   stepSummary?: string;
-  /** Derive every cell again from its kept raw agent stream (src/run/rederive.ts) instead of its stored figures. */
+  /** Derive every cell again from its kept raw agent stream (src/cells/rederive.ts) instead of its stored figures. */
   rederive?: boolean;
 }
 
