@@ -5,7 +5,7 @@ import type { Benchmark } from '../matrix/schema.js';
 import { ok, type Result } from '../util/result.js';
 import { trafficAgentArgs } from './traffic-agent-args.js';
 
-/** The flags for the sweep the cell really runs: the spec's benchmark, its sweep already resolved (src/run/cell-spec.ts). */
+/** The flags for the sweep the cell really runs: the spec's benchmark, its sweep already resolved (src/cells/cell-spec.ts). */
 export function agentArgs(benchmark: Benchmark): string[] {
   switch (benchmark.type) {
     case 'test-run': {

@@ -12,7 +12,7 @@ export interface CellRunSpec {
   replicate?: number;
   kernel: FetchedKernel;
   boot: Boot;
-  /** The sweep that runs: the matrix's benchmark resolved for `timing` (src/run/cell-spec.ts cellRunSpec). */
+  /** The sweep that runs: the matrix's benchmark resolved for `timing` (src/cells/cell-spec.ts cellRunSpec). */
   benchmark: Benchmark;
   runner: Runner;
   accel: Accelerator;
