@@ -202,7 +202,7 @@ export function folderGraph(graph: ImportGraph): { graph: ImportGraph; example: 
  */
 export const CLI_MAY_IMPORT = {
   rule: ['engine', 'matrix', 'util'],
-  forNow: ['analysis', 'bisect', 'kernels', 'report', 'results', 'run', 'setup', 'vm'],
+  forNow: ['analysis', 'bisect', 'cells', 'kernels', 'report', 'results', 'setup', 'vm'],
 } as const;
 
 export interface CliRule {

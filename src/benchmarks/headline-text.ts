@@ -1,4 +1,4 @@
-// The figure part of a cell's progress line, shared by the benchmark drivers (src/run/headline.ts adds
+// The figure part of a cell's progress line, shared by the benchmark drivers (src/cells/headline.ts adds
 // the status, the mode and the wall time around it).
 import type { VariantSummary } from '../analysis/summary-schema.js';
 

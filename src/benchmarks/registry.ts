@@ -38,7 +38,7 @@ function needsOf<T extends BenchmarkType>(type: T, b: Benchmark, timing: Timing)
 
 /**
  * The sweep that runs under `timing` and what the guest needs for it, resolved once for a cell's run
- * spec (src/run/cell-spec.ts): src/vm/ reads these and never the benchmark type.
+ * spec (src/cells/cell-spec.ts): src/vm/ reads these and never the benchmark type.
  */
 export function resolveBenchmark(b: Benchmark, timing: Timing): { benchmark: Benchmark; needs: BenchmarkNeeds } {
   return needsOf(b.type, b, timing);
@@ -55,5 +55,5 @@ function resultDriver(c: CellResult): Pick<BenchmarkDriver<BenchmarkType>, 'anal
 /** A cell result → its summary, by its benchmark type's analysis. */
 export const analyseResult = (c: CellResult): CellSummary => resultDriver(c).analyse(c);
 
-/** The figure part of an ok cell's progress line (src/run/headline.ts). */
+/** The figure part of an ok cell's progress line (src/cells/headline.ts). */
 export const headlineFigures = (c: CellResult, perCall: string): string => resultDriver(c).headline(c, perCall);

@@ -10,7 +10,7 @@ import { treeKernel, type BuildEvent } from '../kernels/from-source/index.js';
 import type { FetchedKernel } from '../kernels/types.js';
 import type { BuildSource, Matrix } from '../matrix/schema.js';
 import { parseMatrix } from '../matrix/load.js';
-import { userKernelId } from '../run/prepare.js';
+import { userKernelId } from '../cells/prepare.js';
 import { notKernelWorkTree } from './kernel-tree.js';
 import { BUILT_IN } from './default-matrix.js';
 import type { CellEvent } from '../vm/types.js';

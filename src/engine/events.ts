@@ -1,7 +1,7 @@
 // The engine's typed events, in the order a run emits them. Progress displays, logs and tests consume
 // them; nothing in the engine depends on who listens.
 import type { FetchEvent } from '../kernels/fetch-events.js';
-import type { CellRunEvent } from '../run/events.js';
+import type { CellRunEvent } from '../cells/events.js';
 import type { Outcome } from './outcome.js';
 
 export type RunEvent =

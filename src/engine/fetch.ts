@@ -26,7 +26,7 @@ interface Fetched {
 }
 
 /** Ctrl-C (the signal) aborts downloads; their temp files are removed on the way out. */
-export async function fetchKernels(input: FetchInput, io: { emit?: (e: FetchEvent) => void; signal?: AbortSignal } = {}): Promise<Fetched> {
+export async function fetchMatrix(input: FetchInput, io: { emit?: (e: FetchEvent) => void; signal?: AbortSignal } = {}): Promise<Fetched> {
   const report = await fetchAll(
     {
       matrix: input.matrix,

@@ -17,7 +17,7 @@ import { runNotes } from '../analysis/run-notes.js';
 import { patchedVsReference } from '../analysis/patched-vs-reference.js';
 import { err, ok, type Result } from '../util/result.js';
 import { resolveGate } from './resolve-gate.js';
-import { rederiveLoaded } from '../run/rederive.js';
+import { rederiveLoaded } from '../cells/rederive.js';
 import { isReportFormat, REPORT_FORMATS, writers } from '../report/writers.js';
 
 interface WriteReportsOptions {
@@ -31,7 +31,7 @@ interface WriteReportsOptions {
   formats?: string[];
   /** Append the Markdown report here too: GitHub's $GITHUB_STEP_SUMMARY file (appended to, as GitHub expects). */
   stepSummary?: string;
-  /** Derive every cell again from its kept raw agent stream (src/run/rederive.ts) instead of its stored figures. */
+  /** Derive every cell again from its kept raw agent stream (src/cells/rederive.ts) instead of its stored figures. */
   rederive?: boolean;
 }
 

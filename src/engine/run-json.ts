@@ -1,5 +1,5 @@
 // run.json's life: written when the run starts, updated when the backend is chosen, closed at the end.
-import type { PreparedRun } from '../run/prepare.js';
+import type { PreparedRun } from '../cells/prepare.js';
 import { readLock } from '../matrix/lock.js';
 import type { RunMeta } from '../results/run-meta.js';
 import { writeRunMeta } from '../results/store.js';

@@ -11,18 +11,18 @@ import { loadMatrix } from '../matrix/load.js';
 import type { Runner } from '../matrix/schema.js';
 import type { CellResult } from '../results/cell-result.js';
 import { writeReports } from './report.js';
-import { defaultParallelism } from '../run/parallelism.js';
-import { isRunningKernel, type Cell } from '../run/plan.js';
+import { defaultParallelism } from '../cells/parallelism.js';
+import { isRunningKernel, type Cell } from '../cells/plan.js';
 import type { FetchedKernel } from '../kernels/types.js';
 import type { RunMeta } from '../results/run-meta.js';
 import { err, ok, type Result } from '../util/result.js';
-import { scheduleCells } from '../run/schedule.js';
+import { scheduleCells } from '../cells/schedule.js';
 import { createNativeBackend } from '../vm/native.js';
 import { timingText, type Timing } from '../measure/timing.js';
-import { prepareRun, type PreparedRun, type TreeBuildFlags } from '../run/prepare.js';
-import { runCell } from '../run/run-cell.js';
-import { cellRunSpec } from '../run/cell-spec.js';
-import { concurrencyTracker, type ConcurrencyTracker } from '../run/concurrency.js';
+import { prepareRun, type PreparedRun, type TreeBuildFlags } from '../cells/prepare.js';
+import { runCell } from '../cells/run-cell.js';
+import { cellRunSpec } from '../cells/cell-spec.js';
+import { concurrencyTracker, type ConcurrencyTracker } from '../cells/concurrency.js';
 import { runPool } from '../util/pool.js';
 import { chooseTarget, realTargetDeps, type TargetDeps } from '../vm/target.js';
 import type { VmBackend } from '../vm/types.js';
@@ -91,7 +91,7 @@ interface Ctx {
   signal: AbortSignal;
   dryRun: boolean;
   results: CellResult[];
-  /** How many cells run at once, recorded in each (src/run/concurrency.ts). */
+  /** How many cells run at once, recorded in each (src/cells/concurrency.ts). */
   concurrency: ConcurrencyTracker;
 }
 
@@ -243,8 +243,8 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   const native: Place = { backend: c.deps.nativeBackend({ unhardenHost: c.input.unhardenHost ?? false }), accel: 'none', timing: { mode: 'timed' } };
 
   // VM cells in parallel under instruction counting, timed ones one at a time unless runner.parallel
-  // says otherwise (src/run/parallelism.ts); then running-kernel cells on the host one at a time
-  // (src/run/schedule.ts).
+  // says otherwise (src/cells/parallelism.ts); then running-kernel cells on the host one at a time
+  // (src/cells/schedule.ts).
   const phases = scheduleCells(todo, defaultParallelism(run.matrix.runner, vm.value?.timing ?? native.timing));
   emit({ type: 'cells-start', phases: phases.map((p) => ({ kind: p.kind, concurrency: p.concurrency, cells: p.cells.map((x) => x.id) })) });
   for (const phase of phases) {

@@ -269,7 +269,7 @@ export type CellResult = z.infer<typeof cellResult>;
 /**
  * Whether figures of this kind come from an emulated machine (instruction counts or emulated ns, both under
  * TCG) rather than the hardware. The figure kind is the one truth; a cell's `emulated` field is derived
- * from it where the cell is written (src/run/assemble.ts), and kept for readers of the result schema.
+ * from it where the cell is written (src/cells/assemble.ts), and kept for readers of the result schema.
  */
 export function isEmulatedKind(kind: FigureKind): boolean {
   return kind !== 'hardware-ns';

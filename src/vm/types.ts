@@ -12,13 +12,13 @@ export interface CellRunSpec {
   replicate?: number;
   kernel: FetchedKernel;
   boot: Boot;
-  /** The sweep that runs: the matrix's benchmark resolved for `timing` (src/run/cell-spec.ts cellRunSpec). */
+  /** The sweep that runs: the matrix's benchmark resolved for `timing` (src/cells/cell-spec.ts cellRunSpec). */
   benchmark: Benchmark;
   runner: Runner;
   accel: Accelerator;
   /** Instruction counting or timed (src/measure/timing.ts); `benchmark` already follows it. */
   timing: Timing;
-  /** What the benchmark's driver resolved for `benchmark` (src/run/cell-spec.ts): vm/ reads this, never the type. */
+  /** What the benchmark's driver resolved for `benchmark` (src/cells/cell-spec.ts): vm/ reads this, never the type. */
   needs: BenchmarkNeeds;
   payload: GuestPayload;
   /** Scratch directory for this cell (console log, shared folder); removed by the caller. */

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyseCell } from '../../src/analysis/analyse-cell.js';
 import { median } from '../../src/analysis/stats.js';
 import { withoutContaminated } from '../../src/results/contamination.js';
-import { assembleCellResult } from '../../src/run/assemble.js';
+import { assembleCellResult } from '../../src/cells/assemble.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
 import type { CellEvent } from '../../src/vm/types.js';
 import { cellSpec, testKernel, testPayload } from './qemu-kernels.js';

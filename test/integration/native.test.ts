@@ -18,7 +18,7 @@ import { hostCpuModel } from '../../src/util/host.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { readSettings, type Snapshot } from '../../src/vm/native-settings.js';
 import { readAgentStream } from '../../src/results/load.js';
-import { rederiveCell } from '../../src/run/rederive.js';
+import { rederiveCell } from '../../src/cells/rederive.js';
 import { startCli } from '../support/run-cli.js';
 
 const CELL = 'host__host__test-run';

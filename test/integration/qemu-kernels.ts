@@ -16,7 +16,7 @@ import { interleavedOrder } from '../../src/measure/sweep-order.js';
 import { afterAll, expect } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { proveSymmetry } from '../../src/measure/jit-symmetry.js';
-import { cellRunSpec } from '../../src/run/cell-spec.js';
+import { cellRunSpec } from '../../src/cells/cell-spec.js';
 
 export const TEST_KERNELS = {
   oldest: { id: '5.10-cloud', source: { type: 'debian', suite: 'bullseye', package: 'linux-image-cloud-amd64' } },
@@ -66,7 +66,7 @@ export function cellSpec(
   pl: GuestPayload,
   over: { cmdline?: string; timeoutSec?: number; params?: Partial<TestRunParams>; timing?: Timing } = {},
 ): CellRunSpec {
-  // As `run` builds it: the sweep resolved for the timing (src/run/cell-spec.ts).
+  // As `run` builds it: the sweep resolved for the timing (src/cells/cell-spec.ts).
   return cellRunSpec({
     cellId: `${kernel.id}-test`,
     kernel,

@@ -20,7 +20,7 @@ import { renderJunit } from '../../src/report/junit.js';
 import { escapeXml } from '../../src/report/escape.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import type { CellResult } from '../../src/results/cell-result.js';
-import { assembleCellResult } from '../../src/run/assemble.js';
+import { assembleCellResult } from '../../src/cells/assemble.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
 import { ICOUNT_SHIFT } from '../../src/measure/timing.js';

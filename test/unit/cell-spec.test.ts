@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { benchmark, runner } from '../../src/matrix/schema.js';
-import { cellRunSpec } from '../../src/run/cell-spec.js';
+import { cellRunSpec } from '../../src/cells/cell-spec.js';
 import { ICOUNT_REPEAT, ICOUNT_SAMPLES } from '../../src/measure/sweep-params.js';
 import type { FetchedKernel } from '../../src/kernels/types.js';
 import type { Timing } from '../../src/measure/timing.js';

@@ -49,7 +49,7 @@ describe('ConsoleWatcher', () => {
 
 describe('classifyCell', () => {
   const bench = benchmark.parse({ name: 'tr', type: 'test-run', params: { maxDepth: 2, samples: 2, repeat: 10, variants: ['direct', 'indirect'] } });
-  // The sweep's completeness check, as a cell's run spec holds it (src/run/cell-spec.ts).
+  // The sweep's completeness check, as a cell's run spec holds it (src/cells/cell-spec.ts).
   const missing = resolveBenchmark(bench, { mode: 'timed' }).needs.missing;
   const exit: VmExit = { timedOut: false, canceled: false, stoppedEarly: false, exitCode: 0, stderrTail: '', timeoutMs: 60_000 };
   const booted = { initStarted: true, agentStarted: true, agentExit: 0, probeOk: false, insmodFailed: [] };

@@ -9,7 +9,7 @@ import { parseAgentOutput } from '../../src/measure/agent-output.js';
 import { fitDetailRows } from '../../src/report/format.js';
 import { cellResult, type CellResult } from '../../src/results/cell-result.js';
 import { countContamination, sumContamination, withoutContaminated } from '../../src/results/contamination.js';
-import { fromAgentStream } from '../../src/run/assemble.js';
+import { fromAgentStream } from '../../src/cells/assemble.js';
 
 const read = (dir: string, f: string) => readFileSync(path.join(import.meta.dirname, '..', 'fixtures', dir, f), 'utf8');
 /** sid 7.2 under -icount (shift 3), no quiet wait, agent not isolated, --retakes 0: every switched-out call kept. */

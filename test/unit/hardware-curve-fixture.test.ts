@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summary as summarySchema, type CellSummary } from '../../src/analysis/summary-schema.js';
 import { writeReports } from '../../src/engine/report.js';
 import { cellResult } from '../../src/results/cell-result.js';
-import { headline } from '../../src/run/headline.js';
+import { headline } from '../../src/cells/headline.js';
 
 const RUN = path.join(import.meta.dirname, '..', 'fixtures', 'results', 'hardware-curve', '2026-12-07T03-40-44Z-ec3f91');
 let out: string;

@@ -15,7 +15,7 @@ import { renderHtml } from '../../src/report/html.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import type { CellResult } from '../../src/results/cell-result.js';
-import { fromAgentStream } from '../../src/run/assemble.js';
+import { fromAgentStream } from '../../src/cells/assemble.js';
 import { fixtureModels, generateCell } from '../fixtures/results/generate.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'jit');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeReports } from '../../src/engine/report.js';
 import { readAgentStream, readRunDir } from '../../src/results/load.js';
-import { rederiveCell } from '../../src/run/rederive.js';
+import { rederiveCell } from '../../src/cells/rederive.js';
 
 const RUN = path.join(import.meta.dirname, '..', 'fixtures', 'results', 'raw-stream', '2026-12-07T02-50-56Z-922155');
 

@@ -14,7 +14,7 @@ import { gate as gateSchema } from '../../src/matrix/schema.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderJunit } from '../../src/report/junit.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import { headline } from '../../src/run/headline.js';
+import { headline } from '../../src/cells/headline.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { FIXTURE_ROOT } from '../fixtures/results/generate.js';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMatrix } from '../../src/matrix/load.js';
-import { prepareRun } from '../../src/run/prepare.js';
+import { prepareRun } from '../../src/cells/prepare.js';
 import { cellFile, runFile } from '../../src/results/layout.js';
 import { loadResultDirs, readRunDir } from '../../src/results/load.js';
 import { FIXTURE_ROOT, KVM_RUN } from '../fixtures/results/generate.js';

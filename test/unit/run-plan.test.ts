@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseMatrix } from '../../src/matrix/load.js';
-import { cellId, githubMatrix, planCells } from '../../src/run/plan.js';
-import { defaultParallelism } from '../../src/run/parallelism.js';
-import { concurrencyTracker } from '../../src/run/concurrency.js';
+import { cellId, githubMatrix, planCells } from '../../src/cells/plan.js';
+import { defaultParallelism } from '../../src/cells/parallelism.js';
+import { concurrencyTracker } from '../../src/cells/concurrency.js';
 
 const TIMED = { mode: 'timed' } as const;
-import { pickConfig } from '../../src/run/assemble.js';
+import { pickConfig } from '../../src/cells/assemble.js';
 
 const matrix = (() => {
   const m = parseMatrix({

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseMatrix } from '../../src/matrix/load.js';
-import { prepareRun, type RunRequest } from '../../src/run/prepare.js';
+import { prepareRun, type RunRequest } from '../../src/cells/prepare.js';
 import { writeRunMeta } from '../../src/results/store.js';
 
 const matrix = (() => {

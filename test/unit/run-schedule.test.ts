@@ -1,8 +1,8 @@
 // The running kernel's cells: one `host` boot each (plan.ts), timed after every VM cell, one at a time.
 import { describe, expect, it } from 'vitest';
 import { parseMatrix } from '../../src/matrix/load.js';
-import { hostBoot, planCells } from '../../src/run/plan.js';
-import { scheduleCells } from '../../src/run/schedule.js';
+import { hostBoot, planCells } from '../../src/cells/plan.js';
+import { scheduleCells } from '../../src/cells/schedule.js';
 
 const matrix = (() => {
   const m = parseMatrix({

@@ -5,7 +5,7 @@ import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { benchmark } from '../../src/matrix/schema.js';
 import { resolveBenchmark } from '../../src/benchmarks/registry.js';
 
-// What a cell's run spec holds for the benchmark, resolved by its driver (src/run/cell-spec.ts).
+// What a cell's run spec holds for the benchmark, resolved by its driver (src/cells/cell-spec.ts).
 const needs = (b: Parameters<typeof resolveBenchmark>[0]) => resolveBenchmark(b, { mode: 'timed' }).needs;
 const agentArgs = (b: Parameters<typeof resolveBenchmark>[0]) => needs(b).agentArgs;
 const benchmarkModules = (b: Parameters<typeof resolveBenchmark>[0]) => needs(b).modules;

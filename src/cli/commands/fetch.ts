@@ -29,7 +29,7 @@ export interface FetchCommandOptions {
 /** Shared by `fetch` and `lock`. Ctrl-C aborts downloads (temp files are removed on the way out). */
 export async function runFetch(opts: FetchCommandOptions): Promise<number> {
   // Loaded here, not at the top: `--help` must not pay for the fetchers, listr2 and zod (bench/help-time.ts).
-  const [{ Listr }, { loadMatrixOrThrow }, { listrOptions }, { EventFeed }, { fetchTasks }, { fetchKernels }, { formatBytes, formatRate }] = await Promise.all([
+  const [{ Listr }, { loadMatrixOrThrow }, { listrOptions }, { EventFeed }, { fetchTasks }, { fetchMatrix }, { formatBytes, formatRate }] = await Promise.all([
       import('listr2'),
       import('../load-matrix-or-throw.js'),
       import('../renderer.js'),
@@ -43,7 +43,7 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
   const { signal, unwire } = abortOnSigint('interrupted: removing partial downloads');
   const feed = new EventFeed<FetchEvent>();
   const started = Date.now();
-  const fetching = fetchKernels(
+  const fetching = fetchMatrix(
     { matrix: loaded.matrix, matrixFile: loaded.file, kernelIds: opts.kernel, frozenLockfile: opts.frozenLockfile, lockOnly: opts.lockOnly, allowUnsigned: opts.allowUnsigned },
     { emit: feed.emit, signal },
   ).finally(() => feed.close());

@@ -1,5 +1,5 @@
 // A stored cell derived again from its kept raw agent stream (results/<run>/raw, src/results/layout.ts):
-// the same parser and the same derivation as the run (src/run/assemble.ts fromAgentStream), so a cell can
+// the same parser and the same derivation as the run (src/cells/assemble.ts fromAgentStream), so a cell can
 // be re-analysed, or checked, long after its boot. What the stream cannot hold stays as stored: the
 // boot's outcome (status, console), timings of the host, and the kernel config the host read from the
 // kernel's package when the guest had no /proc/config.gz.

@@ -1,4 +1,4 @@
-// One cell's events (src/run/run-cell.ts); the engine (src/engine/events.ts) passes them on unchanged.
+// One cell's events (src/cells/run-cell.ts); the engine (src/engine/events.ts) passes them on unchanged.
 import type { CellResult } from '../results/cell-result.js';
 import type { CellEvent } from '../vm/types.js';
 

@@ -12,7 +12,7 @@ interface Phase<C> {
   concurrency: number;
 }
 
-/** The phases in order, empty ones left out; `parallel` is the VM concurrency (src/run/parallelism.ts). */
+/** The phases in order, empty ones left out; `parallel` is the VM concurrency (src/cells/parallelism.ts). */
 export function scheduleCells<C extends Pick<Cell, 'kernel'>>(cells: readonly C[], parallel: number): Phase<C>[] {
   const vm = cells.filter((c) => !isRunningKernel(c.kernel));
   const native = cells.filter((c) => isRunningKernel(c.kernel));

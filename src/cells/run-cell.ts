@@ -16,7 +16,7 @@ interface RunCellInput {
   signal: AbortSignal;
   emit: (e: CellRunEvent) => void;
   /**
-   * The run's one tracker, shared by all its cells (src/run/concurrency.ts). Without it the cell is taken
+   * The run's one tracker, shared by all its cells (src/cells/concurrency.ts). Without it the cell is taken
    * to be the only one running (a caller that runs cells one after another: bisect).
    */
   concurrency?: ConcurrencyTracker;

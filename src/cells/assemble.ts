@@ -51,7 +51,7 @@ function withInstructions(variants: VariantResult[], icountShift: number | undef
 
 /**
  * What a cell result takes from the agent's stream alone: the one derivation both a run and a re-analysis
- * of a kept stream (src/run/rederive.ts) use. `fingerprint.config` is as the guest reported it.
+ * of a kept stream (src/cells/rederive.ts) use. `fingerprint.config` is as the guest reported it.
  */
 export function fromAgentStream(agent: AgentOutput | undefined, icountShift: number | undefined): Pick<CellResult, 'fingerprint' | 'sweep' | 'isolation' | 'variants' | 'jitSymmetry'> {
   const jitOf = (v: string) => agent?.variants.find((x) => x.variant === v)?.jit;
@@ -71,7 +71,7 @@ interface AssembleInput {
   spec: CellRunSpec;
   backend: BackendName;
   outcome: CellEnd;
-  /** The most cells running at once while this one ran, itself included (src/run/concurrency.ts); unknown when absent. */
+  /** The most cells running at once while this one ran, itself included (src/cells/concurrency.ts); unknown when absent. */
   concurrentCells?: number;
   startedAt: Date;
   finishedAt: Date;
@@ -94,7 +94,7 @@ export async function assembleCellResult(i: AssembleInput): Promise<CellResult> 
       source: spec.kernel.origin,
     },
     boot: { name: spec.boot.name, cmdline: spec.boot.cmdline },
-    // The parameters that ran (the spec's sweep, src/run/cell-spec.ts), not the matrix's.
+    // The parameters that ran (the spec's sweep, src/cells/cell-spec.ts), not the matrix's.
     benchmark: { name: spec.benchmark.name, type: spec.benchmark.type, params: { ...spec.benchmark.params } },
     backend: i.backend,
     accelerator: spec.accel,
