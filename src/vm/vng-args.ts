@@ -101,7 +101,7 @@ export function vngCommand(vng: string, args: readonly string[]): { file: string
 interface GuestScriptSpec {
   agent: string;
   objDir: string;
-  /** From src/vm/agent-args.ts: everything but --objdir and --out. */
+  /** The benchmark driver's flags (spec.needs.agentArgs, src/benchmarks/): everything but --objdir and --out. */
   agentArgs: readonly string[];
 }
 
