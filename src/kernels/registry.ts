@@ -26,7 +26,7 @@ const drivers: DriverMap = {
 type SourceType = KernelSource['type'];
 
 /** A kernel's driver, bound to that kernel: the caller never has to match a source with its driver. */
-export interface KernelDriver {
+interface KernelDriver {
   resolve(ctx: SourceContext): Promise<Result<ResolvedKernel, SourceFailure>>;
   /** Refuses a lock entry of another source type (a lock edited by hand) as bad input. */
   fetch(resolved: ResolvedKernel, ctx: SourceContext): Promise<Result<FetchedKernel, SourceFailure>>;
