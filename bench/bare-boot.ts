@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ensureInitramfs, writeCellInitrd } from '../src/guest/initramfs.js';
 import type { FetchedKernel } from '../src/kernels/types.js';
-import { run } from '../src/util/exec.js';
+import { execCommand } from '../src/util/exec.js';
 import { QEMU_BINARY, qemuArgs } from '../src/vm/qemu-args.js';
 
 /** Wall ms from QEMU start to poweroff. */
@@ -18,7 +18,7 @@ export async function bareBoot(kernel: FetchedKernel, o: { memoryMiB: number; ic
     await writeCellInitrd(image.value.path, { mode: 'probe' }, initrd);
     const started = Date.now();
     const args = qemuArgs({ accel: 'tcg', memoryMiB: o.memoryMiB, cpus: 1, kernel: kernel.vmlinuz, initrd, icountShift: o.icountShift });
-    const res = await run(QEMU_BINARY, args, { timeoutMs: o.timeoutMs, discardOutput: true });
+    const res = await execCommand(QEMU_BINARY, args, { timeoutMs: o.timeoutMs, discardOutput: true });
     if (!res.ok) throw new Error(res.error.message);
     return Date.now() - started;
   } finally {

@@ -17,6 +17,7 @@ import { qemuBackend } from '../src/vm/qemu.js';
 import type { CellRunSpec } from '../src/vm/types.js';
 import type { GuestPayload } from '../src/guest/payload.js';
 import { assembleCellResult } from '../src/run/assemble.js';
+import { cellRunSpec } from '../src/run/cell-spec.js';
 import { analyseCell } from '../src/analysis/analyse-cell.js';
 import type { VariantSummary } from '../src/analysis/summary-schema.js';
 import { bareBoot } from './bare-boot.js';
@@ -44,7 +45,7 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 async function cell(k: FetchedKernel, shift: number, pl: GuestPayload) {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-bench-'));
   try {
-    const spec: CellRunSpec = {
+    const spec: CellRunSpec = cellRunSpec({
       cellId: `shift-${shift}`,
       kernel: k,
       boot: matrix.boots[0]!,
@@ -54,7 +55,7 @@ async function cell(k: FetchedKernel, shift: number, pl: GuestPayload) {
       timing: { mode: 'icount', shift },
       payload: pl,
       workDir,
-    };
+    });
     const startedAt = new Date();
     const outcome = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: () => undefined });
     const result = await assembleCellResult({ runId: 'bench', spec, backend: 'qemu', outcome, startedAt, finishedAt: new Date() });

@@ -23,7 +23,7 @@ import { loadMatrix } from '../src/matrix/load.js';
 import { parseAgentOutput } from '../src/measure/agent-output.js';
 import type { VariantResult } from '../src/results/cell-result.js';
 import { countContamination, sumContamination } from '../src/results/contamination.js';
-import { run } from '../src/util/exec.js';
+import { execCommand } from '../src/util/exec.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 import { QEMU_BINARY, qemuArgs } from '../src/vm/qemu-args.js';
 import { ICOUNT_SHIFT } from '../src/measure/timing.js';
@@ -87,7 +87,7 @@ try {
     await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs }, initrd);
     const args = qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd, cmdline: b.cmdline, agentOut: out, icountShift: ICOUNT_SHIFT });
     const started = Date.now();
-    const res = await run(QEMU_BINARY, args, { timeoutMs: 1_800_000 });
+    const res = await execCommand(QEMU_BINARY, args, { timeoutMs: 1_800_000 });
     const wall = ((Date.now() - started) / 1000).toFixed(0);
     if (!res.ok) {
       console.log(`${b.name}: qemu failed: ${res.error.message}`);

@@ -10,7 +10,8 @@
 #
 # Supported: Debian 12 (bookworm), Debian 13 (trixie), Ubuntu 22.04 (jammy), Ubuntu 24.04 (noble).
 # Idempotent: when every package is present, apt is not called at all. Never edits the apt sources.
-# Environment: TAILMATRIX_OS_RELEASE (default /etc/os-release: which distribution this is).
+# Environment: TAILMATRIX_OS_RELEASE (default /etc/os-release: which distribution this is);
+#   TAILMATRIX_APT_ARCHIVES (a folder apt downloads the .debs into and reuses them from, e.g. one a CI cache keeps).
 # Exit codes: 0 done, 64 bad option, 69 unsupported distribution or no way to become root.
 set -euo pipefail
 
@@ -120,7 +121,10 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing+=("$p")
 done
 
-apt_install=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}")
+# The action keeps this folder between jobs (actions/cache): a .deb already there is not downloaded again.
+apt_opts=()
+[[ -n ${TAILMATRIX_APT_ARCHIVES:-} ]] && apt_opts=(-o "Dir::Cache::Archives=$TAILMATRIX_APT_ARCHIVES")
+apt_install=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}")
 if ((${#missing[@]} == 0)); then
   log "all ${#packages[@]} apt packages present"
 elif ((dry_run)); then
@@ -129,6 +133,8 @@ elif ((dry_run)); then
   show "${apt_install[*]}"
 else
   log "apt-get install ${missing[*]}"
+  # apt wants partial/ inside its archive folder; it owns it (user _apt) once it has run.
+  [[ -n ${TAILMATRIX_APT_ARCHIVES:-} ]] && mkdir -p "$TAILMATRIX_APT_ARCHIVES/partial"
   "${SUDO[@]}" apt-get update -qq
   "${apt_install[@]}"
 fi

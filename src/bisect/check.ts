@@ -26,7 +26,7 @@ import { unitLabel } from '../analysis/units.js';
 /** The codes `git bisect run` reads; ABORT (> 127) stops the bisection. */
 export const CHECK_EXIT = { good: 0, bad: 1, skip: 125, abort: 128 } as const;
 
-interface CheckOptions {
+export interface CheckOptions {
   /** A kernel id of the matrix, or a path to a kernel image … */
   kernel?: string;
   /** … or a git tree, built as it is now (uncommitted changes included). */
@@ -46,7 +46,7 @@ interface CheckOptions {
   onRun?: (n: number, value: number, ci: [number, number], unit: string) => void;
 }
 
-interface CheckOutcome {
+export interface CheckVerdict {
   verdict: 'good' | 'bad' | 'skip';
   code: number;
   pooled?: Pooled;
@@ -59,7 +59,7 @@ interface CheckOutcome {
 
 type KernelFor = { kind: 'kernel'; kernel: FetchedKernel } | { kind: 'skip'; reason: string } | { kind: 'interrupted' };
 
-/** The tree's HEAD with its uncommitted changes: built by the engine in its own clone. */
+/** The tree's HEAD with its uncommitted changes: built by compileKernel in its own clone. */
 async function treeKernelNow(tree: string, ctx: CommitContext, step: Step): Promise<KernelFor> {
   const built = await buildStep(ctx, step, treeKernel({ tree }).source as BuildSource);
   if (built.kind === 'interrupted') return { kind: 'interrupted' };
@@ -99,7 +99,7 @@ async function matrixKernel(o: CheckOptions, id: string, dir: string): Promise<R
   return ok({ kind: 'kernel', kernel: f.value.kernels.get(id)! });
 }
 
-export async function runCheck(o: CheckOptions): Promise<Result<CheckOutcome | 'interrupted', string>> {
+export async function runCheck(o: CheckOptions): Promise<Result<CheckVerdict | 'interrupted', string>> {
   if ((o.kernel === undefined) === (o.tree === undefined)) return err('give exactly one of --kernel ID or --tree DIR');
   // The cells only feed the verdict: a scratch folder, removed afterwards.
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-check-'));
@@ -110,7 +110,7 @@ export async function runCheck(o: CheckOptions): Promise<Result<CheckOutcome | '
   }
 }
 
-async function check(o: CheckOptions, dir: string): Promise<Result<CheckOutcome | 'interrupted', string>> {
+async function check(o: CheckOptions, dir: string): Promise<Result<CheckVerdict | 'interrupted', string>> {
   const rule: Rule = { threshold: o.threshold, badAbove: worseIsHigher(o.metric), origin: 'given' };
   // The step's label names its cell files: a kernel id, never a path with slashes.
   let label = o.kernel === undefined ? '' : o.matrix.kernels.some((k) => k.id === o.kernel) && o.builtInMatrix !== true ? o.kernel : userKernelId('local', o.kernel);
@@ -130,7 +130,7 @@ async function check(o: CheckOptions, dir: string): Promise<Result<CheckOutcome 
   const k = o.tree !== undefined ? ok(await treeKernelNow(o.tree, ctx, step)) : await matrixKernel(o, o.kernel!, dir);
   if (!k.ok) return k;
   if (k.value.kind === 'interrupted') return ok('interrupted');
-  const skip = (reason: string): CheckOutcome => ({ verdict: 'skip', code: CHECK_EXIT.skip, runs: step.runs.length, atCap: false, reason, rule });
+  const skip = (reason: string): CheckVerdict => ({ verdict: 'skip', code: CHECK_EXIT.skip, runs: step.runs.length, atCap: false, reason, rule });
   if (k.value.kind === 'skip') return ok(skip(k.value.reason));
   const setup = await prepareCellSetup(o.matrix, { boot: o.boot, bench: o.bench }, k.value.kernel, o.signal);
   if (!setup.ok) return o.signal.aborted ? ok('interrupted') : err(setup.error);

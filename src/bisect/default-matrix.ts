@@ -20,7 +20,7 @@ export const BUILT_IN_MATRIX = {
   runner: { backend: 'auto', accel: 'auto', timing: 'auto', cpus: 1, memoryMiB: 512, timeoutSec: 600 },
 } as const;
 
-interface CheckMatrix extends LoadedMatrix {
+export interface CheckMatrix extends LoadedMatrix {
   /** True when neither --matrix nor ./matrix.json gave one. */
   builtIn: boolean;
 }

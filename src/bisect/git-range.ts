@@ -1,6 +1,6 @@
 // What the bisection reads from the user's tree: read-only git commands only (rev-parse, rev-list,
 // show). Nothing here checks out, writes refs or starts `git bisect` there: builds happen in the
-// build engine's own clone under the cache.
+// kernel compile's own clone under the cache.
 import { git } from '../kernels/from-source/git.js';
 import { badInput, type SourceFailure } from '../kernels/source.js';
 import { err, ok, type Result } from '../util/result.js';

@@ -9,7 +9,7 @@ import { renderSvg } from '../report/render-svg.js';
 import type { FigureKind } from '../results/cell-result.js';
 import { unitLabel } from '../analysis/units.js';
 import { pool } from './decide.js';
-import type { BisectOutcome } from './outcome.js';
+import type { BisectEnd } from './bisect-end.js';
 import type { BisectState, CommitInfo } from './state.js';
 
 interface ReportRow {
@@ -56,7 +56,7 @@ function kindOf(s: BisectState): FigureKind | undefined {
   return s.steps.flatMap((st) => st.runs)[0]?.kind;
 }
 
-function answerText(s: BisectState, o: BisectOutcome): string {
+function answerText(s: BisectState, o: BisectEnd): string {
   if (o.kind === 'interrupted') return `Interrupted after ${s.steps.length} tested commit(s): continue with \`--resume\`.`;
   if (o.kind === 'stopped') return `Stopped: ${o.message}`;
   const c = o.firstBad;
@@ -102,7 +102,7 @@ function chartSpec(s: BisectState, rows: readonly ReportRow[], unit: string): To
   };
 }
 
-export function renderMarkdown(s: BisectState, o: BisectOutcome, rows: readonly ReportRow[]): string {
+export function renderMarkdown(s: BisectState, o: BisectEnd, rows: readonly ReportRow[]): string {
   const unit = unitLabel(kindOf(s) ?? 'emulated-ns');
   const esc = (t: string) => t.replace(/\|/g, '\\|');
   const lines = [
@@ -124,7 +124,7 @@ export function renderMarkdown(s: BisectState, o: BisectOutcome, rows: readonly 
   return `${lines.join('\n')}\n`;
 }
 
-export async function renderHtml(s: BisectState, o: BisectOutcome, rows: readonly ReportRow[]): Promise<string> {
+export async function renderHtml(s: BisectState, o: BisectEnd, rows: readonly ReportRow[]): Promise<string> {
   const unit = unitLabel(kindOf(s) ?? 'emulated-ns');
   const svg = rows.length > 0 ? await renderSvg(chartSpec(s, rows, unit), 'bisect') : '';
   const tr = (r: ReportRow) => `<tr class="${h(r.verdict)}">${cells(r).map((c) => `<td>${h(c)}</td>`).join('')}</tr>`;
@@ -144,7 +144,7 @@ export async function renderHtml(s: BisectState, o: BisectOutcome, rows: readonl
   ].join('\n');
 }
 
-export async function writeBisectReports(dir: string, s: BisectState, o: BisectOutcome): Promise<string[]> {
+export async function writeBisectReports(dir: string, s: BisectState, o: BisectEnd): Promise<string[]> {
   const rows = reportRows(s);
   const md = path.join(dir, 'report.md');
   const html = path.join(dir, 'report.html');

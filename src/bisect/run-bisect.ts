@@ -16,13 +16,13 @@ import { bisectLog } from './log.js';
 import type { Metric } from './metric.js';
 import { writeBisectReports } from './report.js';
 import { nextStep, stepsLeft } from './search.js';
-import type { BisectOutcome } from './outcome.js';
+import type { BisectEnd } from './bisect-end.js';
 import { marksOf, newState, readState, requestMismatch, stepFor, writeState, type BisectRequest, type BisectState, type CommitInfo, type Step } from './state.js';
-import { buildStep, measureUntilDecided, pickNamed, prepareCellSetup, runStep, type CellSetup, type CommitContext, type RunOutcome } from './test-commit.js';
+import { buildStep, measureUntilDecided, pickNamed, prepareCellSetup, runStep, type CellSetup, type CommitContext, type StepMeasure } from './test-commit.js';
 
 export const LOG_FILE = 'bisect.log';
 
-interface BisectOptions {
+export interface BisectOptions {
   tree: string;
   good: string;
   bad: string;
@@ -86,13 +86,13 @@ async function build(s: Session, step: Step): Promise<Built> {
 }
 
 /** One more run of a built step, saved and reported. */
-async function runOnce(s: Session, step: Step, kernel: FetchedKernel): Promise<RunOutcome> {
+async function runOnce(s: Session, step: Step, kernel: FetchedKernel): Promise<StepMeasure> {
   const r = await runStep(s.ctx, s.setup!, step, kernel);
   await afterRun(s, step, r);
   return r;
 }
 
-async function afterRun(s: Session, step: Step, r: RunOutcome): Promise<void> {
+async function afterRun(s: Session, step: Step, r: StepMeasure): Promise<void> {
   await save(s);
   const last = step.runs[step.runs.length - 1];
   if (r !== 'measured' || last === undefined) return;
@@ -106,10 +106,10 @@ function announce(s: Session, step: Step, window?: number): void {
   emit(s, { type: 'step', n: s.stepNo, of: Math.max(of, s.stepNo), role: step.role, commit: step.commit, window });
 }
 
-const stopped = (s: Session, message: string, badInput = false): BisectOutcome => ({ kind: 'stopped', dir: s.dir, message, badInput, state: s.state });
+const stopped = (s: Session, message: string, badInput = false): BisectEnd => ({ kind: 'stopped', dir: s.dir, message, badInput, state: s.state });
 
 /** Measure both ends until the rule is clear (or cannot be), as ktest's BISECT_CHECK. */
-async function measureEnds(s: Session, ends: { good: CommitInfo; bad: CommitInfo }): Promise<BisectOutcome | Rule> {
+async function measureEnds(s: Session, ends: { good: CommitInfo; bad: CommitInfo }): Promise<BisectEnd | Rule> {
   const cap = s.state.request.repeatCap;
   const sides = ['good', 'bad'] as const;
   const kernels: Partial<Record<'good' | 'bad', FetchedKernel>> = {};
@@ -182,7 +182,7 @@ async function loadOrStart(opts: BisectOptions, req: BisectRequest, ends: { good
   return ok({ state: newState(req, range.value), resumed: false });
 }
 
-export async function runBisect(opts: BisectOptions): Promise<Result<BisectOutcome, { message: string; badInput: boolean }>> {
+export async function runBisect(opts: BisectOptions): Promise<Result<BisectEnd, { message: string; badInput: boolean }>> {
   const bad = (message: string) => err({ message, badInput: true });
   const tree = await topLevel(path.resolve(opts.tree));
   if (!tree.ok) return bad(typeof tree.error === 'string' ? tree.error : tree.error.message);
@@ -234,7 +234,7 @@ export async function runBisect(opts: BisectOptions): Promise<Result<BisectOutco
   return ok(outcome);
 }
 
-async function search(s: Session, ends: { good: CommitInfo; bad: CommitInfo }): Promise<BisectOutcome> {
+async function search(s: Session, ends: { good: CommitInfo; bad: CommitInfo }): Promise<BisectEnd> {
   const rule = await measureEnds(s, ends);
   if ('kind' in rule) return rule;
   const shas = s.state.commits.map((c) => c.sha);
@@ -254,7 +254,7 @@ async function search(s: Session, ends: { good: CommitInfo; bad: CommitInfo }): 
 }
 
 /** The log, the state and the report, whatever the outcome (an interrupted one shows what it has). */
-async function writeOutputs(s: Session, ends: { good: CommitInfo; bad: CommitInfo }, outcome: BisectOutcome): Promise<void> {
+async function writeOutputs(s: Session, ends: { good: CommitInfo; bad: CommitInfo }, outcome: BisectEnd): Promise<void> {
   await save(s);
   const decided = s.state.steps.filter((st) => st.role === 'search' && st.verdict !== undefined).map((st) => ({ ...st.commit, verdict: st.verdict! }));
   const answer = outcome.kind === 'found' && outcome.range.length === 0 ? outcome.firstBad : undefined;

@@ -1,4 +1,4 @@
-// One commit of a bisection: build it with the build engine (its own clone of the tree under the
+// One commit of a bisection: build it with the kernel compile (src/kernels/from-source/compile.ts) (its own clone of the tree under the
 // cache, incremental object directory, ccache, cache hit when these inputs were built before), then
 // run the one cell as many times as the caller asks. A build or boot failure makes the commit a skip,
 // as exit 125 does for `git bisect run`; Ctrl-C leaves the step unfinished, to be resumed.
@@ -9,6 +9,7 @@ import type { FetchedKernel } from '../kernels/types.js';
 import type { Benchmark, BuildSource, Boot, Matrix, Runner } from '../matrix/schema.js';
 import type { Accelerator } from '../results/cell-result.js';
 import { runCell } from '../run/run-cell.js';
+import { cellRunSpec } from '../run/cell-spec.js';
 import { ensurePayload } from '../guest/payload.js';
 import { chooseTarget } from '../vm/target.js';
 import type { CellEvent, VmBackend } from '../vm/types.js';
@@ -48,17 +49,17 @@ function commitSource(tree: string, sha: string): BuildSource {
   return treeKernel({ tree, ref: sha }).source as BuildSource;
 }
 
-/** The engine's first line (with the log path) and the compiler's first error, if any. */
+/** The compile's first line (with the log path) and the compiler's first error, if any. */
 function firstLines(message: string): string {
   const lines = message.split('\n');
   const error = lines.slice(1).find((l) => /\berror\b/i.test(l));
   return [lines[0] ?? '', error?.trim()].filter(Boolean).join(': ');
 }
 
-type BuildStepOutcome = { kind: 'built'; kernel: FetchedKernel } | { kind: 'skip' } | { kind: 'interrupted' };
+type StepBuild = { kind: 'built'; kernel: FetchedKernel } | { kind: 'skip' } | { kind: 'interrupted' };
 
-/** Build the step's commit (or `source`); a failed build marks the step skipped (with the engine's message). */
-export async function buildStep(ctx: CommitContext, step: Step, source: BuildSource = commitSource(ctx.tree, step.commit.sha)): Promise<BuildStepOutcome> {
+/** Build the step's commit (or `source`); a failed build marks the step skipped (with the compile's message). */
+export async function buildStep(ctx: CommitContext, step: Step, source: BuildSource = commitSource(ctx.tree, step.commit.sha)): Promise<StepBuild> {
   const started = Date.now();
   const r = await buildFromSource({
     id: `bisect-${step.commit.sha.slice(0, 12)}`,
@@ -81,10 +82,10 @@ export async function buildStep(ctx: CommitContext, step: Step, source: BuildSou
   return { kind: 'built', kernel: r.value.kernel };
 }
 
-export type RunOutcome = 'measured' | 'skip' | 'interrupted';
+export type StepMeasure = 'measured' | 'skip' | 'interrupted';
 
 /** One run of the cell on the step's kernel; appended to the step, or the step marked skipped. */
-export async function runStep(ctx: CommitContext, setup: CellSetup, step: Step, kernel: FetchedKernel): Promise<RunOutcome> {
+export async function runStep(ctx: CommitContext, setup: CellSetup, step: Step, kernel: FetchedKernel): Promise<StepMeasure> {
   const cellId = `${step.commit.sha.slice(0, 12)}-${setup.boot.name}-${setup.benchmark.name}-run${step.runs.length + 1}`;
   let file: string | undefined;
   const started = Date.now();
@@ -92,7 +93,7 @@ export async function runStep(ctx: CommitContext, setup: CellSetup, step: Step, 
     runId: ctx.runId,
     runDir: ctx.dir,
     backend: setup.backend,
-    spec: { cellId, kernel, boot: setup.boot, benchmark: setup.benchmark, runner: setup.runner, accel: setup.accel, timing: setup.timing, payload: setup.payload },
+    spec: cellRunSpec({ cellId, kernel, boot: setup.boot, benchmark: setup.benchmark, runner: setup.runner, accel: setup.accel, timing: setup.timing, payload: setup.payload }),
     signal: ctx.signal,
     emit: (e) => {
       if (e.type === 'cell') ctx.onCell?.(e.event);
@@ -144,7 +145,7 @@ export async function measureUntilDecided(
   kernel: FetchedKernel,
   rule: Rule,
   cap: number,
-  afterRun: (r: RunOutcome) => Promise<void>,
+  afterRun: (r: StepMeasure) => Promise<void>,
 ): Promise<'decided' | 'interrupted'> {
   for (;;) {
     const d = decideStep(step.runs, rule, cap);

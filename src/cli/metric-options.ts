@@ -3,6 +3,7 @@
 import { Option, type Command } from 'commander';
 import { DEFAULT_REPEAT_CAP, isMetric, METRICS, type Metric } from '../bisect/choices.js';
 import type { Matrix } from '../matrix/schema.js';
+import { ACCEL_REQUESTS, BACKEND_REQUESTS, type AccelRequest, type BackendRequest } from '../matrix/runner-choices.js';
 import { err, ok, type Result } from '../util/result.js';
 
 export interface MetricCommandOptions {
@@ -13,8 +14,8 @@ export interface MetricCommandOptions {
   repeatCap?: string;
   /** Absent: ./matrix.json when there is one, else the built-in default (src/bisect/default-matrix.ts). */
   matrix?: string;
-  accel?: 'auto' | 'kvm' | 'tcg';
-  backend?: 'auto' | 'qemu' | 'vng';
+  accel?: AccelRequest;
+  backend?: BackendRequest;
 }
 
 interface MetricChoice {
@@ -35,8 +36,8 @@ export function withMetricOptions(cmd: Command): Command {
     .option('--boot <name>', 'boot configuration of the matrix (default: the first)')
     .option('--repeat-cap <n>', 'most runs of one commit while a timed figure straddles the threshold', String(DEFAULT_REPEAT_CAP))
     .option('-m, --matrix <file>', 'matrix file (benchmarks, boots, runner); default: ./matrix.json, or without one the built-in default (boot retpoline, benchmark test-run)')
-    .addOption(new Option('--accel <accel>', 'accelerator; auto probes KVM by booting').choices(['auto', 'kvm', 'tcg']))
-    .addOption(new Option('--backend <backend>', 'VM backend').choices(['auto', 'qemu', 'vng']));
+    .addOption(new Option('--accel <accel>', 'accelerator; auto probes KVM by booting').choices(ACCEL_REQUESTS))
+    .addOption(new Option('--backend <backend>', 'VM backend').choices(BACKEND_REQUESTS));
 }
 
 export function parseMetricOptions(o: MetricCommandOptions): Result<MetricChoice, string> {

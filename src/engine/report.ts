@@ -14,6 +14,7 @@ import type { Gate } from '../matrix/schema.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { matrixOrder } from '../analysis/matrix-order.js';
 import { runNotes } from '../analysis/run-notes.js';
+import { patchedVsReference } from '../analysis/patched-vs-reference.js';
 import { err, ok, type Result } from '../util/result.js';
 import { resolveGate } from './resolve-gate.js';
 import { rederiveLoaded } from '../run/rederive.js';
@@ -54,6 +55,8 @@ export async function writeReports(opts: WriteReportsOptions): Promise<Result<Re
     matrixOrder(loaded.value.runs),
   );
   summary.notes = runNotes(loaded.value.runs);
+  const userKernels = [...new Set(loaded.value.runs.flatMap((r) => r.meta.userKernels ?? []))];
+  if (userKernels.length > 0) summary.patchedVsReference = patchedVsReference(summary.cells, userKernels);
   if (opts.baseline !== undefined) {
     const base = await loadBaseline(opts.baseline);
     if (!base.ok) return base;

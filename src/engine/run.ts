@@ -21,15 +21,16 @@ import { createNativeBackend } from '../vm/native.js';
 import { timingText, type Timing } from '../measure/timing.js';
 import { prepareRun, type PreparedRun, type TreeBuildFlags } from '../run/prepare.js';
 import { runCell } from '../run/run-cell.js';
+import { cellRunSpec } from '../run/cell-spec.js';
 import { concurrencyTracker, type ConcurrencyTracker } from '../run/concurrency.js';
 import { runPool } from '../util/pool.js';
 import { chooseTarget, realTargetDeps, type TargetDeps } from '../vm/target.js';
-import type { CellRunSpec, VmBackend } from '../vm/types.js';
+import type { VmBackend } from '../vm/types.js';
 import type { GuestPayload } from '../guest/payload.js';
 import type { Accelerator } from '../results/cell-result.js';
 import type { Emit, RunEvent } from './events.js';
 import { fromKernelFailures, OK, type Outcome } from './outcome.js';
-import { closeMeta, initialMeta, writeRunMeta } from './run-meta.js';
+import { closeMeta, initialMeta, writeRunMeta } from './run-json.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-full.js';
 import { lockHolder, tryLock } from '../util/file-lock.js';
 
@@ -43,7 +44,7 @@ export interface RunInput {
   benches?: readonly string[];
   tree?: string;
   patches?: readonly string[];
-  /** --ref, --base, --fragment for --tree, as `tailmatrix build` takes them. */
+  /** --ref, --base, --config, --fragment, --make-jobs for --tree, as `tailmatrix build` takes them. */
   treeBuild?: TreeBuildFlags;
   compareWith?: readonly string[];
   resume?: string;
@@ -221,6 +222,7 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
       kernelIds: [...new Set(todo.map((x) => x.kernel.id))],
       frozenLockfile: c.input.frozenLockfile,
       allowUnsigned: c.input.allowUnsigned,
+      makeJobs: c.input.treeBuild?.makeJobs,
       signal,
     },
     (event) => emit({ type: 'fetch', event }),
@@ -282,7 +284,7 @@ async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, pla
     c.emit({ type: 'cell-not-run', cellId: cell.id, reason: `kernel ${cell.kernel.id} was not fetched` });
     return;
   }
-  const spec: Omit<CellRunSpec, 'workDir'> = {
+  const spec = cellRunSpec({
     cellId: cell.id,
     replicate: cell.replicate,
     kernel,
@@ -292,7 +294,7 @@ async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, pla
     accel: place.accel,
     timing: place.timing,
     payload,
-  };
+  });
   if (c.dryRun) {
     c.emit({ type: 'cell-described', cellId: cell.id, lines: await place.backend.describe({ ...spec, workDir: `<tmp>/${cell.id}` }) });
     return;

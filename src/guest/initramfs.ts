@@ -10,7 +10,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FetchedKernel } from '../kernels/types.js';
 import type { GuestPayload } from './payload.js';
-import { run } from '../util/exec.js';
+import { execCommand } from '../util/exec.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { cacheRoot, PACKAGE_ROOT } from '../util/paths.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -73,7 +73,7 @@ async function busyboxEntries(file: string, signal?: AbortSignal): Promise<Resul
   if (!existsSync(file)) return err(`${file} not found: install busybox-static`);
   const bytes = new Uint8Array(await readFile(file));
   if (!isStaticElf(bytes)) return err(`${file} is dynamically linked: install busybox-static`);
-  const list = await run(file, ['--list'], { signal, timeoutMs: BUSYBOX_LIST_TIMEOUT_MS });
+  const list = await execCommand(file, ['--list'], { signal, timeoutMs: BUSYBOX_LIST_TIMEOUT_MS });
   if (!list.ok) return err(`busybox --list: ${list.error.message}`);
   const applets = list.value.stdout.split('\n').map((a) => a.trim()).filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox');
   const entries: CpioEntry[] = [{ type: 'file', path: 'bin/busybox', data: bytes, mode: 0o755 }];

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, symlink, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { run } from '../util/exec.js';
+import { execCommand } from '../util/exec.js';
 import { makeWorkDir } from '../util/work-dir.js';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -103,7 +103,7 @@ async function readModulesDep(modulesDir: string, opts: { signal?: AbortSignal }
   try {
     await mkdir(path.join(base, 'lib', 'modules'), { recursive: true });
     await symlink(path.resolve(modulesDir), path.join(base, 'lib', 'modules', release));
-    const res = await run('depmod', ['-n', '-b', base, release], { signal: opts.signal, timeoutMs: DEPMOD_TIMEOUT_MS });
+    const res = await execCommand('depmod', ['-n', '-b', base, release], { signal: opts.signal, timeoutMs: DEPMOD_TIMEOUT_MS });
     if (!res.ok) return err(`depmod (package kmod) failed: ${res.error.message}`);
     // -n prints modules.dep first, then the other index files, each after a "# ..." header.
     const depPart = res.value.stdout.split(/^#/m)[0] ?? '';
@@ -118,7 +118,7 @@ export async function readModuleDecompressed(file: string, opts: { signal?: Abor
   if (file.endsWith('.gz')) return ok(gunzipSync(await readFile(file)));
   const tool = file.endsWith('.xz') ? 'xz' : file.endsWith('.zst') ? 'zstd' : undefined;
   if (tool === undefined) return ok(new Uint8Array(await readFile(file)));
-  const res = await run(tool, ['-dc', file], { binary: true, signal: opts.signal, timeoutMs: DECOMPRESS_TIMEOUT_MS });
+  const res = await execCommand(tool, ['-dc', file], { binary: true, signal: opts.signal, timeoutMs: DECOMPRESS_TIMEOUT_MS });
   if (!res.ok) return err(`${tool} could not decompress ${file}: ${res.error.message}`);
   return ok(res.value.stdoutBytes ?? new Uint8Array(0));
 }

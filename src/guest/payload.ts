@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { run } from '../util/exec.js';
+import { execCommand } from '../util/exec.js';
 import { withLock } from '../util/file-lock.js';
 import { cacheRoot, PACKAGE_ROOT } from '../util/paths.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -58,7 +58,7 @@ const exists = async (p: string) =>
   );
 
 async function answers(tool: string, args: string[], ctx: ToolCtx): Promise<string | undefined> {
-  const res = await run(tool, args, { signal: ctx.signal, env: ctx.env, timeoutMs: PROBE_TIMEOUT_MS });
+  const res = await execCommand(tool, args, { signal: ctx.signal, env: ctx.env, timeoutMs: PROBE_TIMEOUT_MS });
   return res.ok ? res.value.stdout : undefined;
 }
 
@@ -69,7 +69,7 @@ async function staticLib(name: string, ctx: ToolCtx): Promise<boolean> {
 }
 
 async function bpfHelpersHeader(ctx: ToolCtx): Promise<boolean> {
-  const res = await run('cc', ['-E', '-x', 'c', '-'], { input: '#include <bpf/bpf_helpers.h>\n', signal: ctx.signal, env: ctx.env, timeoutMs: PROBE_TIMEOUT_MS });
+  const res = await execCommand('cc', ['-E', '-x', 'c', '-'], { input: '#include <bpf/bpf_helpers.h>\n', signal: ctx.signal, env: ctx.env, timeoutMs: PROBE_TIMEOUT_MS });
   return res.ok;
 }
 
@@ -143,7 +143,7 @@ async function build(sourceDir: string, finalDir: string, hash: string, ctx: Too
   const buildDir = path.join(tmp, 'build');
   await mkdir(buildDir, { recursive: true });
   // BUILD= points make at the cache, so an installed (read-only) package builds too.
-  const made = await run('make', ['-C', sourceDir, `BUILD=${buildDir}`, 'all'], { signal: ctx.signal, env: ctx.env, timeoutMs: BUILD_TIMEOUT_MS });
+  const made = await execCommand('make', ['-C', sourceDir, `BUILD=${buildDir}`, 'all'], { signal: ctx.signal, env: ctx.env, timeoutMs: BUILD_TIMEOUT_MS });
   if (!made.ok) {
     await rm(tmp, { recursive: true, force: true });
     const missing = await missingBuildTools(ctx);

@@ -4,7 +4,7 @@
 // guest's ld.so finds them in its built-in system folders with no ld.so.cache and no LD_LIBRARY_PATH.
 import { realpath, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { run } from '../util/exec.js';
+import { execCommand } from '../util/exec.js';
 import { err, ok, type Result } from '../util/result.js';
 
 /** ldd of one binary answers at once; a bound only so a broken loader cannot stall the image build. */
@@ -47,7 +47,7 @@ export async function collectProgram(binary: string, opts: { signal?: AbortSigna
   if (!path.isAbsolute(binary)) return err(`program ${binary}: an absolute path is needed`);
   const st = await stat(binary).catch(() => undefined);
   if (!st?.isFile()) return err(`${binary} not found on this host`);
-  const ldd = await run('ldd', [binary], { signal: opts.signal, timeoutMs: LDD_TIMEOUT_MS });
+  const ldd = await execCommand('ldd', [binary], { signal: opts.signal, timeoutMs: LDD_TIMEOUT_MS });
   // ldd exits 1 for a static binary ("not a dynamic executable"): that is an answer, not a failure.
   const text = ldd.ok ? ldd.value.stdout : ldd.error.stdout;
   if (!ldd.ok && !/not a dynamic executable/.test(`${text}${ldd.error.stderrTail}`)) return err(`ldd ${binary} (package libc-bin): ${ldd.error.message}`);

@@ -27,6 +27,8 @@ export interface FetchOptions {
   resolveOnly?: boolean;
   /** --allow-unsigned: go on with an unverified Debian index when gpgv or the keyring is missing. */
   allowUnsigned?: boolean;
+  /** make's parallel jobs for kernels built from source (`--make-jobs`); default the cores available. */
+  makeJobs?: number;
   cache?: KernelCache;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
@@ -41,7 +43,7 @@ interface FetchContext {
 }
 
 /** What one fetch came to: the kernels that arrived, and every failure (kernels that did not). */
-interface FetchReport extends FetchSummary {
+export interface FetchReport extends FetchSummary {
   failures: KernelFailure[];
   /** The fetch was refused before any kernel was tried (unknown --kernel id, frozen lock mismatch). */
   refused: boolean;
@@ -106,6 +108,7 @@ class FetchSession {
       matrixDir: this.opts.matrixFile === '' ? process.cwd() : dirOf(this.opts.matrixFile),
       env: this.opts.env ?? process.env,
       allowUnsigned: this.opts.allowUnsigned === true,
+      ...(this.opts.makeJobs !== undefined ? { makeJobs: this.opts.makeJobs } : {}),
       onProgress,
       log,
       snapshot: this.opts.matrix.snapshot,

@@ -7,7 +7,7 @@ import type { KernelCache } from './cache.js';
 import { sha256File } from '../util/sha256-file.js';
 import { readExtracted } from './extracted.js';
 
-interface BrokenEntry {
+export interface BrokenEntry {
   kind: 'blobs' | 'kernels';
   key: string;
   path: string;

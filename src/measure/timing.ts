@@ -3,9 +3,9 @@
 // an exact, reproducible instruction count; plain ("timed") TCG gives wall-clock ns that wander with
 // host load. KVM runs on the hardware clock: its figures are always hardware ns.
 import type { Accelerator, FigureKind } from '../results/cell-result.js';
+import type { TimingRequest } from '../matrix/runner-choices.js';
 import { err, ok, type Result } from '../util/result.js';
 
-type TimingRequest = 'auto' | 'icount' | 'timed';
 
 export type Timing = { mode: 'icount'; shift: number } | { mode: 'timed' };
 

@@ -235,7 +235,7 @@ export const cellResult = z.object({
   benchmark: z.object({ name: z.string(), type: z.string(), params: z.record(z.string(), z.unknown()) }),
   backend: backendName,
   accelerator,
-  /** True when the numbers come from software emulation (TCG, with or without instruction counting). */
+  /** True when the numbers come from software emulation (TCG, with or without instruction counting): derived from figureKind (isEmulatedKind). */
   emulated: z.boolean(),
   /** The kind of figure (and unit) the samples hold. Cells written before it existed are timed. */
   figureKind: figureKind.optional(),
@@ -265,6 +265,15 @@ export const cellResult = z.object({
   host: z.object({ hostname: z.string(), cpuModel: z.string(), tool: z.string() }),
 });
 export type CellResult = z.infer<typeof cellResult>;
+
+/**
+ * Whether figures of this kind come from an emulated machine (instruction counts or emulated ns, both under
+ * TCG) rather than the hardware. The figure kind is the one truth; a cell's `emulated` field is derived
+ * from it where the cell is written (src/run/assemble.ts), and kept for readers of the result schema.
+ */
+export function isEmulatedKind(kind: FigureKind): boolean {
+  return kind !== 'hardware-ns';
+}
 
 /** The figure kind of a cell, also for cells written before the field existed (timed: KVM or TCG). */
 export function figureKindOf(c: Pick<CellResult, 'figureKind' | 'emulated'>): FigureKind {

@@ -1,11 +1,10 @@
 // Turn a backend's outcome into the cell result document that reports read.
 import { readFile } from 'node:fs/promises';
-import { CELL_RESULT_VERSION, type BackendName, type CellResult, type Fingerprint, type VariantResult } from '../results/cell-result.js';
-import { sweepBenchmark } from '../measure/sweep-params.js';
+import { CELL_RESULT_VERSION, isEmulatedKind, type BackendName, type CellResult, type Fingerprint, type VariantResult } from '../results/cell-result.js';
 import { proveSymmetry } from '../measure/jit-symmetry.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
 import { figureKindFor } from '../measure/timing.js';
-import type { CellRunOutcome, CellRunSpec } from '../vm/types.js';
+import type { CellEnd, CellRunSpec } from '../vm/types.js';
 import { hostCpuModel } from '../util/host.js';
 import { TOOL_VERSION } from '../util/version.js';
 import os from 'node:os';
@@ -71,7 +70,7 @@ interface AssembleInput {
   runId: string;
   spec: CellRunSpec;
   backend: BackendName;
-  outcome: CellRunOutcome;
+  outcome: CellEnd;
   /** The most cells running at once while this one ran, itself included (src/run/concurrency.ts); unknown when absent. */
   concurrentCells?: number;
   startedAt: Date;
@@ -82,6 +81,7 @@ export async function assembleCellResult(i: AssembleInput): Promise<CellResult> 
   const { spec, outcome } = i;
   const icountShift = spec.timing.mode === 'icount' ? spec.timing.shift : undefined;
   const fromAgent = fromAgentStream(outcome.agent, icountShift);
+  const figureKind = outcome.figureKind ?? figureKindFor(spec.timing, spec.accel);
   return {
     version: CELL_RESULT_VERSION,
     cellId: spec.cellId,
@@ -94,13 +94,14 @@ export async function assembleCellResult(i: AssembleInput): Promise<CellResult> 
       source: spec.kernel.origin,
     },
     boot: { name: spec.boot.name, cmdline: spec.boot.cmdline },
-    // The parameters that ran (fewer samples and repetitions under -icount), not the matrix's.
-    benchmark: { name: spec.benchmark.name, type: spec.benchmark.type, params: { ...sweepBenchmark(spec.benchmark, spec.timing).params } },
+    // The parameters that ran (the spec's sweep, src/run/cell-spec.ts), not the matrix's.
+    benchmark: { name: spec.benchmark.name, type: spec.benchmark.type, params: { ...spec.benchmark.params } },
     backend: i.backend,
     accelerator: spec.accel,
-    // No speculation is modelled under TCG: its figures are relative evidence, never hardware timing.
-    emulated: spec.accel === 'tcg',
-    figureKind: outcome.figureKind ?? figureKindFor(spec.timing, spec.accel),
+    // One truth, the figure kind; `emulated` (no speculation is modelled under TCG: relative evidence,
+    // never hardware timing) is derived from it for the readers of the schema.
+    emulated: isEmulatedKind(figureKind),
+    figureKind,
     ...(icountShift !== undefined ? { icountShift } : {}),
     status: outcome.status,
     ...(outcome.message ? { message: outcome.message } : {}),

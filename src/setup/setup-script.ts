@@ -2,7 +2,7 @@
 // repository's scripts/install-deps.sh runs before `npm ci`, when there is no Node code to run yet. So the
 // package lists and the distribution detection live in one place, in bash.
 import path from 'node:path';
-import { run } from '../util/exec.js';
+import { execCommand } from '../util/exec.js';
 import { PACKAGE_ROOT } from '../util/paths.js';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -35,7 +35,7 @@ interface SetupFailure {
 /** Run the setup script in the foreground (apt's progress on the terminal; sudo may ask for a password). */
 export async function runSetup(opts: SetupOptions, env?: NodeJS.ProcessEnv): Promise<Result<void, SetupFailure>> {
   const args = setupArgs(opts);
-  const res = await run('bash', args, { foreground: true, env });
+  const res = await execCommand('bash', args, { foreground: true, env });
   if (res.ok) return ok(undefined);
   return err({ exitCode: res.error.exitCode, message: res.error.message });
 }

@@ -10,7 +10,7 @@ import { lstat, open, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
-import { run } from './exec.js';
+import { execCommand } from './exec.js';
 import { err, ok, type Result } from './result.js';
 import { relPath, writeEntries } from './tar-extract.js';
 import { readTar, type TarEntry, type TarEntryType } from './tar-reader.js';
@@ -113,8 +113,8 @@ export async function decompressTo(input: string, output: string, signal?: Abort
       try {
         const res =
           kind === 'xz'
-            ? await run('sh', ['-c', 'exec xz -dc -- "$1" > "$2"', 'sh', whole, output], { signal, timeoutMs: DECOMPRESS_TIMEOUT_MS })
-            : await run('zstd', ['-d', '-q', '-f', '-o', output, '--', whole], { signal, timeoutMs: DECOMPRESS_TIMEOUT_MS });
+            ? await execCommand('sh', ['-c', 'exec xz -dc -- "$1" > "$2"', 'sh', whole, output], { signal, timeoutMs: DECOMPRESS_TIMEOUT_MS })
+            : await execCommand('zstd', ['-d', '-q', '-f', '-o', output, '--', whole], { signal, timeoutMs: DECOMPRESS_TIMEOUT_MS });
         if (!res.ok) return err(`cannot decompress ${path.basename(input)} (${kind}): ${res.error.message}`);
       } finally {
         if (whole !== input) await rm(whole, { force: true });

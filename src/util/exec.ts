@@ -86,7 +86,7 @@ function tail(text: string, lines: number): string {
   return text.split('\n').filter((l) => l.trim() !== '').slice(-lines).join('\n');
 }
 
-export async function run(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<Result<ExecSuccess, ExecFailure>> {
+export async function execCommand(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<Result<ExecSuccess, ExecFailure>> {
   const command = formatCommand(file, args);
   const started = Date.now();
   const child = execa(file, args, {
@@ -199,8 +199,8 @@ export async function run(file: string, args: readonly string[], opts: ExecOptio
 }
 
 /** For commands whose failure is a bug or an unusable machine, not an expected outcome. */
-export async function runOrThrow(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecSuccess> {
-  const res = await run(file, args, opts);
+export async function execOrThrow(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecSuccess> {
+  const res = await execCommand(file, args, opts);
   if (!res.ok) throw new Error(res.error.message);
   return res.value;
 }

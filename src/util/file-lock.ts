@@ -8,7 +8,7 @@ import { constants } from 'node:fs';
 import { open, mkdir, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { run } from './exec.js';
+import { execCommand } from './exec.js';
 
 /** How long a waiter waits before giving up by default: longer than a kernel build on a 2-core machine. */
 const LOCK_WAIT_MS = 2 * 60 * 60_000;
@@ -48,7 +48,7 @@ function spawnHolder(lockFile: string, mode: { shared: boolean; nonBlocking: boo
   const heldSeen = new Promise<void>((resolve) => (onHeld = resolve));
   // setpriv --pdeathsig: flock, and the sleep that inherits its lock fd, die with this process even if
   // it is SIGKILLed and the reaper (src/util/reaper.ts) could not run; the OS then drops the lock.
-  const done = run(
+  const done = execCommand(
     'setpriv',
     [
       '--pdeathsig', 'KILL', '--',

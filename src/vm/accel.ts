@@ -5,9 +5,10 @@ import { constants } from 'node:fs';
 import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FetchedKernel } from '../kernels/types.js';
+import type { AccelRequest } from '../matrix/runner-choices.js';
 import type { Accelerator } from '../results/cell-result.js';
 import { ensureInitramfs, writeCellInitrd } from '../guest/initramfs.js';
-import { run } from '../util/exec.js';
+import { execCommand } from '../util/exec.js';
 import { makeWorkDir } from '../util/work-dir.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ConsoleWatcher } from './console.js';
@@ -22,7 +23,6 @@ export const PROBE_TIMEOUT_MS = 12_000;
 const PROBE_MEMORY_MIB = 256;
 export const KVM_DEVICE = '/dev/kvm';
 
-type AccelRequest = 'auto' | 'kvm' | 'tcg';
 
 interface AccelChoice {
   accel: Accelerator;
@@ -65,7 +65,7 @@ export async function probeKvm(kernel: FetchedKernel, deps: ProbeDeps = {}): Pro
     const timeoutMs = deps.timeoutMs ?? PROBE_TIMEOUT_MS;
     const args = qemuArgs({ accel: 'kvm', cpu: deps.cpu, memoryMiB: PROBE_MEMORY_MIB, cpus: 1, kernel: kernel.vmlinuz, initrd });
     const started = Date.now();
-    const res = await run(deps.qemu ?? QEMU_BINARY, args, {
+    const res = await execCommand(deps.qemu ?? QEMU_BINARY, args, {
       timeoutMs,
       signal: deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal,
       discardOutput: true,

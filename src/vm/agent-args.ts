@@ -2,16 +2,14 @@
 // where the backend puts the payload and the results.
 import { TRAFFIC_MODULES, trafficPrograms } from '../guest/traffic-needs.js';
 import type { Benchmark } from '../matrix/schema.js';
-import { sweepParams } from '../measure/sweep-params.js';
 import { ok, type Result } from '../util/result.js';
-import type { Timing } from '../measure/timing.js';
 import { trafficAgentArgs } from './traffic-agent-args.js';
 
-/** The flags for the sweep the cell really runs (src/measure/sweep-params.ts). */
-export function agentArgs(benchmark: Benchmark, timing: Timing): string[] {
+/** The flags for the sweep the cell really runs: the spec's benchmark, its sweep already resolved (src/run/cell-spec.ts). */
+export function agentArgs(benchmark: Benchmark): string[] {
   switch (benchmark.type) {
     case 'test-run': {
-      const p = sweepParams(benchmark.params, timing);
+      const p = benchmark.params;
       return [
         '--max-depth', String(p.maxDepth),
         '--samples', String(p.samples),
@@ -21,7 +19,7 @@ export function agentArgs(benchmark: Benchmark, timing: Timing): string[] {
       ];
     }
     case 'traffic': {
-      // The same under -icount: a window is set by time. The agent always takes both methods in the
+      // A window is set by time, under -icount too. The agent always takes both methods in the
       // same window; `methods` only chooses what the report shows.
       const p = benchmark.params;
       return trafficAgentArgs({

@@ -2,13 +2,13 @@
 // under KVM, qemu otherwise; the reason is returned so the run can record it. Under TCG vng's own
 // userspace boot (virtme-init, udev coldplug, all emulated over virtiofs) costs ~100 s per cell against
 // ~3 s for the hermetic initramfs, for the same measurement: auto does not pay that.
+import type { BackendRequest } from '../matrix/runner-choices.js';
 import { err, ok, type Result } from '../util/result.js';
 import { qemuBackend } from './qemu.js';
 import type { Accelerator } from '../results/cell-result.js';
 import type { VmBackend } from './types.js';
 import { vngBackend } from './vng.js';
 
-type BackendRequest = 'auto' | 'qemu' | 'vng';
 
 interface ChosenBackend {
   backend: VmBackend;

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { formatCommand, run } from '../util/exec.js';
+import { formatCommand, execCommand } from '../util/exec.js';
 import { acquireLock } from '../util/file-lock.js';
 import { ok, type Result } from '../util/result.js';
 import { parseAgentOutput } from '../measure/agent-output.js';
@@ -18,8 +18,8 @@ import { describeChange, plannedChanges, readSettings, restoreSettings, type Cha
 import { describeRecovered, removeJournal, restoreJournal, writeJournal } from './host-journal.js';
 import { HOST_JOURNAL, HOST_LOCK } from './host-journal-path.js';
 import { unwatchJournal, watchJournal } from '../util/reaper.js';
-import { classifyOutcome } from './outcome.js';
-import type { CellEvent, CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
+import { classifyCell } from './cell-status.js';
+import type { CellEvent, CellEnd, CellRunSpec, VmBackend } from './types.js';
 
 /** Prefix of the lines this backend adds to the cell's console tail (what it changed, restored). */
 const NOTE = 'tailmatrix-native: ';
@@ -62,7 +62,7 @@ function files(spec: CellRunSpec) {
 }
 
 function argv(spec: CellRunSpec): string[] {
-  return [...agentArgs(spec.benchmark, spec.timing), '--objdir', spec.payload.objDir, '--out', files(spec).agentOut];
+  return [...agentArgs(spec.benchmark), '--objdir', spec.payload.objDir, '--out', files(spec).agentOut];
 }
 
 export function createNativeBackend(opts: NativeBackendOptions = {}): VmBackend {
@@ -86,14 +86,14 @@ export function createNativeBackend(opts: NativeBackendOptions = {}): VmBackend 
       ];
     },
 
-    async runCell(spec, ctx): Promise<CellRunOutcome> {
+    async runCell(spec, ctx): Promise<CellEnd> {
       const started = Date.now();
       const watcher = new ConsoleWatcher();
       const note = (line: string) => {
         watcher.push(`${NOTE}${line}`);
         ctx.emit({ type: 'console', line: `${NOTE}${line}` });
       };
-      const done = (o: Omit<CellRunOutcome, 'wallMs' | 'consoleTail'>): CellRunOutcome => ({
+      const done = (o: Omit<CellEnd, 'wallMs' | 'consoleTail'>): CellEnd => ({
         ...o,
         figureKind: 'hardware-ns',
         consoleTail: watcher.tail(),
@@ -124,7 +124,7 @@ async function measureOnHost(
   spec: CellRunSpec,
   ctx: { signal: AbortSignal; emit: (e: CellEvent) => void; watcher: ConsoleWatcher; note: (line: string) => void },
   unhardenHost: boolean,
-): Promise<Omit<CellRunOutcome, 'wallMs' | 'consoleTail'>> {
+): Promise<Omit<CellEnd, 'wallMs' | 'consoleTail'>> {
   const { watcher, note } = ctx;
   // Under the host lock: a journal here is a dead run's (its settings still changed). Put the host back
   // before reading what it is, or the weakened values would be taken as the host's own.
@@ -153,10 +153,10 @@ async function measureOnHost(
   process.on('exit', restoreOnExit);
   ctx.emit({ type: 'phase', phase: 'measure' });
   const timeoutMs = spec.runner.timeoutSec * 1000;
-  let res: Awaited<ReturnType<typeof run>>;
+  let res: Awaited<ReturnType<typeof execCommand>>;
   let problems: string[] = [];
   try {
-    res = await run(spec.payload.agent, argv(spec), {
+    res = await execCommand(spec.payload.agent, argv(spec), {
       signal: ctx.signal,
       timeoutMs,
       discardOutput: true,
@@ -180,7 +180,7 @@ async function measureOnHost(
   if (failure?.spawnError) return { status: 'agent-error', message: `the agent did not start: ${failure.spawnError}`, agent };
   if (failure?.canceled) return { status: 'timeout', message: 'canceled before the cell finished', agent };
   if (failure?.timedOut) return { status: 'timeout', message: `no result after ${Math.round(timeoutMs / 1000)} s; agent killed`, agent };
-  const verdict = classifyOutcome({
+  const verdict = classifyCell({
     exit: { timedOut: false, canceled: false, stoppedEarly: false, exitCode: failure?.exitCode ?? 0, stderrTail: failure?.stderrTail ?? '', timeoutMs },
     // No boot to watch: the agent started when the process did.
     console: { initStarted: true, agentStarted: true, agentExit: failure ? (failure.exitCode ?? -1) : 0, probeOk: false, insmodFailed: [] },

@@ -1,18 +1,18 @@
 // The `qemu` backend: QEMU directly, with the hermetic initramfs (src/guest/initramfs.ts). The console
 // (ttyS0) streams to stdout and is watched for /init's banners and panics; the agent's records arrive in
-// a file behind ttyS1. Every way a cell can end becomes a typed outcome (src/vm/outcome.ts).
+// a file behind ttyS1. Every way a cell can end becomes a typed outcome (src/vm/cell-status.ts).
 import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_BUSYBOX, ensureInitramfs, isStaticElf, writeCellInitrd } from '../guest/initramfs.js';
 import { isMissingModule } from '../guest/modules.js';
-import { formatCommand, run } from '../util/exec.js';
+import { formatCommand, execCommand } from '../util/exec.js';
 import { err, ok, type Result } from '../util/result.js';
 import { agentArgs, benchmarkModules, benchmarkPrograms } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
 import { QEMU_BINARY, qemuArgs, vmAccelerator } from './qemu-args.js';
 import { cellFinisher, runWatchedVm } from './watched-run.js';
-import type { CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
+import type { CellEnd, CellRunSpec, VmBackend } from './types.js';
 
 /** `qemu-system-x86_64 --version` answers at once; bound it so a wedged binary cannot stall `doctor`. */
 const VERSION_TIMEOUT_MS = 15_000;
@@ -48,7 +48,7 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
     name: 'qemu',
 
     async check(): Promise<Result<void, string>> {
-      const res = await run(qemu, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
+      const res = await execCommand(qemu, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
       if (!res.ok) return err(`${qemu} is not usable (install qemu-system-x86): ${res.error.message}`);
       const busybox = deps.busybox ?? DEFAULT_BUSYBOX;
       if (!existsSync(busybox) || !isStaticElf(new Uint8Array(await readFile(busybox)))) {
@@ -60,12 +60,12 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
     async describe(spec: CellRunSpec): Promise<string[]> {
       const mods = benchmarkModules(spec.benchmark);
       return [
-        `# ${files(spec).initrd}: cached initramfs (busybox, images/init, ${path.basename(spec.payload.agent)}, BPF objects from ${spec.payload.objDir}${mods.length ? `, modules ${mods.join(' ')}` : ''}) + cell.env TM_AGENT_ARGS='${agentArgs(spec.benchmark, spec.timing).join(' ')}'`,
+        `# ${files(spec).initrd}: cached initramfs (busybox, images/init, ${path.basename(spec.payload.agent)}, BPF objects from ${spec.payload.objDir}${mods.length ? `, modules ${mods.join(' ')}` : ''}) + cell.env TM_AGENT_ARGS='${agentArgs(spec.benchmark).join(' ')}'`,
         formatCommand(qemu, argsFor(spec)),
       ];
     },
 
-    async runCell(spec, ctx): Promise<CellRunOutcome> {
+    async runCell(spec, ctx): Promise<CellEnd> {
       const watcher = new ConsoleWatcher();
       const done = cellFinisher(watcher);
 
@@ -78,7 +78,7 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
       );
       if (!image.ok) return done({ status: isMissingModule(image.error) ? 'bench-failed' : 'boot-failed', message: `initramfs: ${image.error}` });
       const f = files(spec);
-      await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs: agentArgs(spec.benchmark, spec.timing) }, f.initrd);
+      await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs: agentArgs(spec.benchmark) }, f.initrd);
       await writeFile(f.agentOut, '');
 
       return done(

@@ -12,10 +12,11 @@ export interface CellRunSpec {
   replicate?: number;
   kernel: FetchedKernel;
   boot: Boot;
+  /** The sweep that runs: the matrix's benchmark resolved for `timing` (src/run/cell-spec.ts cellRunSpec). */
   benchmark: Benchmark;
   runner: Runner;
   accel: Accelerator;
-  /** Instruction counting or timed (src/measure/timing.ts); the sweep follows it (src/measure/sweep-params.ts). */
+  /** Instruction counting or timed (src/measure/timing.ts); `benchmark` already follows it. */
   timing: Timing;
   payload: GuestPayload;
   /** Scratch directory for this cell (console log, shared folder); removed by the caller. */
@@ -27,7 +28,7 @@ export type CellEvent =
   | { type: 'console'; line: string }
   | { type: 'progress'; text: string };
 
-export interface CellRunOutcome {
+export interface CellEnd {
   status: CellStatus;
   /** One line: why the cell failed (absent when ok). */
   message?: string;
@@ -46,5 +47,5 @@ export interface VmBackend {
   /** The exact commands runCell would run, for --dry-run. */
   describe(spec: CellRunSpec): Promise<string[]>;
   /** Boot, measure, bring results back. Expected failures are outcomes, never exceptions. */
-  runCell(spec: CellRunSpec, ctx: { signal: AbortSignal; emit: (e: CellEvent) => void }): Promise<CellRunOutcome>;
+  runCell(spec: CellRunSpec, ctx: { signal: AbortSignal; emit: (e: CellEvent) => void }): Promise<CellEnd>;
 }

@@ -3,7 +3,7 @@
 // lost), so every piece is checked up front and named.
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { run } from '../util/exec.js';
+import { execCommand } from '../util/exec.js';
 import { isExecutable as executable, which } from '../util/which.js';
 import { err, ok, type Result } from '../util/result.js';
 import { QEMU_BINARY } from './qemu-args.js';
@@ -42,7 +42,7 @@ async function virtiofsdFor(vng: string, env: NodeJS.ProcessEnv): Promise<Result
   const onPath = await which('virtiofsd', env);
   for (const candidate of [own, onPath, ...VIRTIOFSD_FIXED_PATHS]) {
     if (!candidate || !(await executable(candidate))) continue;
-    const res = await run(candidate, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
+    const res = await execCommand(candidate, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
     if (!res.ok) continue;
     if (isRustVirtiofsd(res.value.stdout + res.value.stderr)) return ok(candidate);
     return err(`virtiofsd: vng would use ${candidate}, QEMU's C daemon, which it cannot drive (it then falls back to 9p, which cloud kernels lack); ${INSTALL_HINT}`);
@@ -65,7 +65,7 @@ export async function checkVng(env: NodeJS.ProcessEnv = process.env, vngOverride
   if (!vng) {
     problems.push(`vng: not on PATH nor in ${VNG_INSTALL_PREFIX}/bin; ${INSTALL_HINT} (Ubuntu: apt-get install virtme-ng)`);
   } else {
-    const res = await run(vng, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
+    const res = await execCommand(vng, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
     if (!res.ok) problems.push(`vng: ${vng} --version fails: ${res.error.message}`);
     else version = (res.value.stdout + res.value.stderr).trim();
     const fsd = await virtiofsdFor(vng, env);

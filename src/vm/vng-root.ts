@@ -12,7 +12,7 @@
 import { mkdir, readdir, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { FetchedKernel } from '../kernels/types.js';
-import { formatCommand, run } from '../util/exec.js';
+import { formatCommand, execCommand } from '../util/exec.js';
 import { err, ok, type Result } from '../util/result.js';
 
 /** depmod over a whole cloud kernel's modules takes 1-4 s here; generous for a slow CI disk. */
@@ -56,7 +56,7 @@ export async function prepareVngRoot(
   }
   for (const e of entries) await symlink(path.join(kernel.modulesDir, e), path.join(mods, e));
 
-  const res = await run(plan.depmod.file, plan.depmod.args, { signal, timeoutMs: DEPMOD_TIMEOUT_MS });
+  const res = await execCommand(plan.depmod.file, plan.depmod.args, { signal, timeoutMs: DEPMOD_TIMEOUT_MS });
   if (!res.ok) return err(`${formatCommand(plan.depmod.file, plan.depmod.args)}: ${res.error.message}`);
   return ok(plan);
 }

@@ -1,7 +1,7 @@
 // The `vng` backend: virtme-ng boots the cached kernel with the host's root file system (virtiofs), runs
 // the agent from its host path and gets the records back through a virtio-serial port of their own (see
 // src/vm/vng-args.ts for why not a shared folder). Console marks, early stop on a panic and the typed
-// outcome are the qemu backend's (src/vm/console.ts, src/vm/outcome.ts), so both report alike.
+// outcome are the qemu backend's (src/vm/console.ts, src/vm/cell-status.ts), so both report alike.
 import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,7 +10,7 @@ import { formatCommand } from '../util/exec.js';
 import { err, ok, type Result } from '../util/result.js';
 import { agentArgs } from './agent-args.js';
 import { ConsoleWatcher } from './console.js';
-import type { CellRunOutcome, CellRunSpec, VmBackend } from './types.js';
+import type { CellEnd, CellRunSpec, VmBackend } from './types.js';
 import { cellFinisher, runWatchedVm } from './watched-run.js';
 import { guestScript, vngArgs, vngCommand } from './vng-args.js';
 import { checkVng, findVng } from './vng-check.js';
@@ -61,7 +61,7 @@ function cmd(vng: string, spec: CellRunSpec, tmpDir?: string): [string, string[]
 }
 
 function scriptFor(spec: CellRunSpec): string {
-  return guestScript({ agent: spec.payload.agent, objDir: spec.payload.objDir, agentArgs: agentArgs(spec.benchmark, spec.timing) });
+  return guestScript({ agent: spec.payload.agent, objDir: spec.payload.objDir, agentArgs: agentArgs(spec.benchmark) });
 }
 
 export function createVngBackend(deps: VngBackendDeps = {}): VmBackend {
@@ -94,7 +94,7 @@ export function createVngBackend(deps: VngBackendDeps = {}): VmBackend {
       ];
     },
 
-    async runCell(spec, ctx): Promise<CellRunOutcome> {
+    async runCell(spec, ctx): Promise<CellEnd> {
       const watcher = new ConsoleWatcher();
       const done = cellFinisher(watcher);
 

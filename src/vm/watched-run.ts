@@ -1,14 +1,13 @@
 // What both backends do once their files are ready: start the VM process, watch its console (phases,
 // a panic QEMU does not exit on), read the agent's records back, and classify how the cell ended.
-import { sweepBenchmark } from '../measure/sweep-params.js';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseAgentOutput } from '../measure/agent-output.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
-import { run } from '../util/exec.js';
+import { execCommand } from '../util/exec.js';
 import type { ConsoleWatcher } from './console.js';
-import { classifyOutcome } from './outcome.js';
-import type { CellEvent, CellRunOutcome, CellRunSpec } from './types.js';
+import { classifyCell } from './cell-status.js';
+import type { CellEvent, CellEnd, CellRunSpec } from './types.js';
 
 /**
  * After a panic or a KVM error shows on the console, how long the VM gets to exit by itself (panic=-1 +
@@ -29,7 +28,7 @@ interface WatchedRun {
   emit: (e: CellEvent) => void;
 }
 
-export async function runWatchedVm(w: WatchedRun): Promise<Omit<CellRunOutcome, 'wallMs' | 'consoleTail'>> {
+export async function runWatchedVm(w: WatchedRun): Promise<Omit<CellEnd, 'wallMs' | 'consoleTail'>> {
   // Our own stop (a panic the VM did not end on) joins the caller's Ctrl-C signal.
   const stopper = new AbortController();
   let stoppedEarly = false;
@@ -48,7 +47,7 @@ export async function runWatchedVm(w: WatchedRun): Promise<Omit<CellRunOutcome, 
 
   w.emit({ type: 'phase', phase: 'boot' });
   const timeoutMs = w.spec.runner.timeoutSec * 1000;
-  const res = await run(w.file, w.args, {
+  const res = await execCommand(w.file, w.args, {
     cwd: w.cwd,
     env: w.env,
     signal: AbortSignal.any([w.signal, stopper.signal]),
@@ -64,7 +63,7 @@ export async function runWatchedVm(w: WatchedRun): Promise<Omit<CellRunOutcome, 
     if (text.trim() !== '') agent = parseAgentOutput(text);
   }
   const failure = res.ok ? undefined : res.error;
-  const verdict = classifyOutcome({
+  const verdict = classifyCell({
     exit: {
       timedOut: failure?.timedOut ?? false,
       canceled: (failure?.canceled ?? false) && !stoppedEarly,
@@ -76,13 +75,13 @@ export async function runWatchedVm(w: WatchedRun): Promise<Omit<CellRunOutcome, 
     },
     console: w.watcher.state,
     agent,
-    benchmark: sweepBenchmark(w.spec.benchmark, w.spec.timing),
+    benchmark: w.spec.benchmark,
   });
   return { ...verdict, agent };
 }
 
 /** A cell's outcome stamped with its wall time and the console tail, from the moment this is called. */
-export function cellFinisher(watcher: ConsoleWatcher): (o: Omit<CellRunOutcome, 'wallMs' | 'consoleTail'>) => CellRunOutcome {
+export function cellFinisher(watcher: ConsoleWatcher): (o: Omit<CellEnd, 'wallMs' | 'consoleTail'>) => CellEnd {
   const started = Date.now();
   return (o) => ({ ...o, consoleTail: watcher.tail(), wallMs: Date.now() - started });
 }

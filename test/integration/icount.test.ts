@@ -15,6 +15,7 @@ import { loadMatrix } from '../../src/matrix/load.js';
 import type { Matrix } from '../../src/matrix/schema.js';
 import type { CellResult } from '../../src/results/cell-result.js';
 import { assembleCellResult } from '../../src/run/assemble.js';
+import { cellRunSpec } from '../../src/run/cell-spec.js';
 import { RETPOLINE_THUNK_RUNS } from '../../src/report/sequence-format.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
@@ -45,7 +46,7 @@ async function icountCell(kernelId: string, bootName: string): Promise<{ result:
   if (!boot) throw new Error(`matrix.json has no boot ${bootName}`);
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'tailmatrix-test-icount-'));
   workDirs.push(workDir);
-  const spec: CellRunSpec = {
+  const spec: CellRunSpec = cellRunSpec({
     cellId: `${kernelId}__${bootName}`,
     kernel: kernels.get(kernelId)!,
     boot,
@@ -55,7 +56,7 @@ async function icountCell(kernelId: string, bootName: string): Promise<{ result:
     timing: { mode: 'icount', shift: ICOUNT_SHIFT },
     payload: await testPayload(),
     workDir,
-  };
+  });
   const startedAt = new Date();
   const outcome = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: () => undefined });
   const result = await assembleCellResult({ runId: 'icount-test', spec, backend: 'qemu', outcome, startedAt, finishedAt: new Date() });

@@ -16,6 +16,7 @@ import { interleavedOrder } from '../../src/measure/sweep-order.js';
 import { afterAll, expect } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { proveSymmetry } from '../../src/measure/jit-symmetry.js';
+import { cellRunSpec } from '../../src/run/cell-spec.js';
 
 export const TEST_KERNELS = {
   oldest: { id: '5.10-cloud', source: { type: 'debian', suite: 'bullseye', package: 'linux-image-cloud-amd64' } },
@@ -65,7 +66,8 @@ export function cellSpec(
   pl: GuestPayload,
   over: { cmdline?: string; timeoutSec?: number; params?: Partial<TestRunParams>; timing?: Timing } = {},
 ): CellRunSpec {
-  return {
+  // As `run` builds it: the sweep resolved for the timing (src/run/cell-spec.ts).
+  return cellRunSpec({
     cellId: `${kernel.id}-test`,
     kernel,
     boot: { name: 'test', cmdline: over.cmdline ?? '' },
@@ -75,7 +77,7 @@ export function cellSpec(
     timing: over.timing ?? { mode: 'timed' },
     payload: pl,
     workDir: mkdtempSync(path.join(scratch, 'cell-')),
-  };
+  });
 }
 
 /**

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensureInitramfs, writeCellInitrd } from '../../src/guest/initramfs.js';
-import { run } from '../../src/util/exec.js';
+import { execCommand } from '../../src/util/exec.js';
 import { qemuArgs } from '../../src/vm/qemu-args.js';
 import { ConsoleWatcher } from '../../src/vm/console.js';
 import { cellSpec, testKernel, testPayload } from './qemu-kernels.js';
@@ -31,7 +31,7 @@ describe.each(['oldest', 'newest'] as const)('kernel modules in the image, %s ke
     const initrd = path.join(spec.workDir, 'initrd.img');
     await writeCellInitrd(image.value.path, { mode: 'probe' }, initrd);
     const watcher = new ConsoleWatcher(500);
-    const res = await run('qemu-system-x86_64', qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd }), {
+    const res = await execCommand('qemu-system-x86_64', qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd }), {
       timeoutMs: BOOT_TIMEOUT_MS,
       onLine: (l) => watcher.push(l),
     });

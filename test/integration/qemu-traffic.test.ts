@@ -15,9 +15,9 @@ import type { AgentOutput } from '../../src/measure/agent-output.types.js';
 import type { FetchedKernel } from '../../src/kernels/types.js';
 import { benchmark } from '../../src/matrix/schema.js';
 import type { TrafficSample } from '../../src/results/traffic-result.js';
-import { run } from '../../src/util/exec.js';
+import { execCommand } from '../../src/util/exec.js';
 import { ConsoleWatcher } from '../../src/vm/console.js';
-import { classifyOutcome } from '../../src/vm/outcome.js';
+import { classifyCell } from '../../src/vm/cell-status.js';
 import { qemuArgs } from '../../src/vm/qemu-args.js';
 import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
 import { trafficAgentArgs, type TrafficAgentParams } from '../../src/vm/traffic-agent-args.js';
@@ -49,7 +49,7 @@ async function bootTraffic(kernel: FetchedKernel, modules: readonly string[], pa
   await writeFile(agentOut, '');
   const watcher = new ConsoleWatcher(500);
   const started = Date.now();
-  const res = await run('qemu-system-x86_64', qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd, agentOut, icountShift: ICOUNT_SHIFT }), {
+  const res = await execCommand('qemu-system-x86_64', qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd, agentOut, icountShift: ICOUNT_SHIFT }), {
     timeoutMs: CELL_TIMEOUT_MS,
     onLine: (l) => watcher.push(l),
   });
@@ -110,7 +110,7 @@ describe('traffic benchmark on a kernel without veth', () => {
     expect(boot.exitOk, boot.watcher.tail().join('\n')).toBe(true);
     // The classification is the same for every benchmark type; this one only has to reach it.
     const bench = benchmark.parse({ name: 'test-run', type: 'test-run' });
-    const out = classifyOutcome({
+    const out = classifyCell({
       exit: { timedOut: false, canceled: false, stoppedEarly: false, exitCode: 0, stderrTail: '', timeoutMs: CELL_TIMEOUT_MS },
       console: boot.watcher.state,
       agent: boot.agent,

@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { ensureInitramfs, writeCellInitrd } from '../../src/guest/initramfs.js';
-import { run } from '../../src/util/exec.js';
+import { execCommand } from '../../src/util/exec.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQemuBackend, qemuBackend } from '../../src/vm/qemu.js';
 import type { CellEvent, CellRunSpec } from '../../src/vm/types.js';
@@ -58,7 +58,7 @@ describe.each(['oldest', 'newest'] as const)('bare busybox boot of the %s kernel
     const initrd = path.join(spec.workDir, 'bare.img');
     await writeCellInitrd(image.value.path, { mode: 'probe' }, initrd);
     const args = ['-machine', 'q35', '-accel', 'tcg', '-m', '512', '-nographic', '-no-reboot', '-kernel', kernel.vmlinuz, '-initrd', initrd, '-append', 'console=ttyS0 panic=-1'];
-    const res = await run('qemu-system-x86_64', args, { timeoutMs: BARE_BOOT_TIMEOUT_MS });
+    const res = await execCommand('qemu-system-x86_64', args, { timeoutMs: BARE_BOOT_TIMEOUT_MS });
     expect(res.ok).toBe(true);
     if (!res.ok) return;
     expect(res.value.stdout).toContain('tailmatrix-init: probe-ok');

@@ -9,11 +9,11 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { linearFit } from '../../src/analysis/stats.js';
 import { fetchKernels } from '../../src/kernels/index.js';
-import type { BuildOutcome } from '../../src/kernels/from-source/index.js';
+import type { BuiltKernel } from '../../src/kernels/from-source/index.js';
 import { matrix } from '../../src/matrix/schema.js';
 import type { VariantResult } from '../../src/results/cell-result.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
-import type { CellRunOutcome } from '../../src/vm/types.js';
+import type { CellEnd } from '../../src/vm/types.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { cellSpec, testPayload } from '../integration/qemu-kernels.js';
 import { buildLinux61, linux61Source, NO_POKE_PATCH } from './linux-6.1.js';
@@ -28,13 +28,13 @@ afterAll(() => {
   for (const d of workDirs) rmSync(d, { recursive: true, force: true });
 });
 
-function describeBuild(label: string, b: BuildOutcome): string {
+function describeBuild(label: string, b: BuiltKernel): string {
   return b.cached
     ? `${label}: cache hit ${b.inputsHash.slice(0, 12)}`
     : `${label}: built in ${(b.totalMs / 1000).toFixed(0)} s, make ${((b.compileMs ?? 0) / 1000).toFixed(0)} s, log ${b.logFile}`;
 }
 
-async function boot(b: BuildOutcome): Promise<CellRunOutcome> {
+async function boot(b: BuiltKernel): Promise<CellEnd> {
   const spec = cellSpec(b.kernel, await testPayload(), { timeoutSec: 900, params: SWEEP });
   workDirs.push(spec.workDir);
   const outcome = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: () => undefined });
@@ -54,15 +54,15 @@ function slope(v: VariantResult): number {
   return fit.slope;
 }
 
-function variant(o: CellRunOutcome, name: 'direct' | 'indirect'): VariantResult {
+function variant(o: CellEnd, name: 'direct' | 'indirect'): VariantResult {
   const v = o.agent?.variants.find((x) => x.variant === name);
   if (v === undefined) throw new Error(`no ${name} variant in ${JSON.stringify(o.agent?.errors)}`);
   return v;
 }
 
 describe('build source: Debian linux-source-6.1, tinyconfig + tailmatrix.config', () => {
-  let plain: BuildOutcome | undefined;
-  let plainRun: CellRunOutcome | undefined;
+  let plain: BuiltKernel | undefined;
+  let plainRun: CellEnd | undefined;
 
   it(
     'builds, passes the config check, publishes bzImage, .config, System.map and modules.builtin',

@@ -19,6 +19,7 @@ import type { CellResult } from '../../src/results/cell-result.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
 import { summaryVerdict } from '../../src/engine/verdict.js';
 import { assembleCellResult } from '../../src/run/assemble.js';
+import { cellRunSpec } from '../../src/run/cell-spec.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
 import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
@@ -52,7 +53,7 @@ async function icountCell(kernel: FetchedKernel, runId: string): Promise<CellRes
   const boot = matrix.boots.find((b) => b.name === 'retpoline')!;
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'tailmatrix-gate-exact-'));
   workDirs.push(workDir);
-  const spec = {
+  const spec = cellRunSpec({
     cellId: `${kernel.id}__${boot.name}__test-run`,
     kernel,
     boot,
@@ -62,7 +63,7 @@ async function icountCell(kernel: FetchedKernel, runId: string): Promise<CellRes
     timing: { mode: 'icount' as const, shift: ICOUNT_SHIFT },
     payload: await testPayload(),
     workDir,
-  };
+  });
   const startedAt = new Date();
   const outcome = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: () => undefined });
   const result = await assembleCellResult({ runId, spec, backend: 'qemu', outcome, startedAt, finishedAt: new Date() });

@@ -2,7 +2,7 @@
 // fragment on tinyconfig, optionally with the test patch. Shared with scripts that pre-build it, so the
 // test finds the same inputs hash (and so the same cache entry).
 import path from 'node:path';
-import { buildFromSource, type BuildEvent, type BuildOutcome } from '../../src/kernels/from-source/index.js';
+import { buildFromSource, type BuildEvent, type BuiltKernel } from '../../src/kernels/from-source/index.js';
 import type { SourceFailure } from '../../src/kernels/source.js';
 import { buildSource, type BuildSource } from '../../src/matrix/schema.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
@@ -38,7 +38,7 @@ export function printEvents(label: string): (e: BuildEvent) => void {
 }
 
 /** TAILMATRIX_BUILD_JOBS overrides make -j (default: the cores available). */
-export function buildLinux61(label: string, patches: readonly string[] = [], signal?: AbortSignal, variant?: Linux61Variant): Promise<Result<BuildOutcome, SourceFailure>> {
+export function buildLinux61(label: string, patches: readonly string[] = [], signal?: AbortSignal, variant?: Linux61Variant): Promise<Result<BuiltKernel, SourceFailure>> {
   const jobs = Number(process.env.TAILMATRIX_BUILD_JOBS) || undefined;
   return buildFromSource({ id: label, source: linux61Source(patches, variant), baseDir: PACKAGE_ROOT, signal, jobs, onEvent: printEvents(label) });
 }

@@ -5,7 +5,7 @@ import { cellResult } from '../../src/results/cell-result.js';
 import { measureCell } from '../../src/bisect/metric.js';
 import { renderHtml, renderMarkdown, reportRows } from '../../src/bisect/report.js';
 import { newState, stepFor, type BisectState } from '../../src/bisect/state.js';
-import type { BisectOutcome } from '../../src/bisect/outcome.js';
+import type { BisectEnd } from '../../src/bisect/bisect-end.js';
 import { fixtureModels, generateCell } from '../fixtures/results/generate.js';
 
 const ICOUNT_61 = path.join(import.meta.dirname, '..', 'fixtures', 'icount', '2026-12-07T02-30-01Z-649217', 'cells', '6.1-cloud__retpoline__test-run.json');
@@ -55,7 +55,7 @@ function sampleState(): BisectState {
 
 describe('bisect report', () => {
   const s = sampleState();
-  const outcome: BisectOutcome = { kind: 'found', dir: '/r', firstBad: s.commits[2]!, range: [s.commits[1]!], state: s, files: [] };
+  const outcome: BisectEnd = { kind: 'found', dir: '/r', firstBad: s.commits[2]!, range: [s.commits[1]!], state: s, files: [] };
 
   it('lists the tested commits in history order with their figure, runs, verdict and build', () => {
     const rows = reportRows(s);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
-import { runOrThrow } from '../../src/util/exec.js';
+import { execOrThrow } from '../../src/util/exec.js';
 
 let build: string;
 const dis: Record<'direct' | 'indirect', string[]> = { direct: [], indirect: [] };
@@ -24,9 +24,9 @@ function instructions(text: string): string[] {
 beforeAll(async () => {
   build = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-test-bpf-'));
   const objects = (['direct', 'indirect'] as const).map((v) => path.join(build, `tailcall_${v}.bpf.o`));
-  await runOrThrow('make', ['-s', '-C', path.join(PACKAGE_ROOT, 'bpf'), `BUILD=${build}`, ...objects]);
+  await execOrThrow('make', ['-s', '-C', path.join(PACKAGE_ROOT, 'bpf'), `BUILD=${build}`, ...objects]);
   for (const v of ['direct', 'indirect'] as const) {
-    dis[v] = instructions((await runOrThrow('llvm-objdump', ['-d', '--no-show-raw-insn', path.join(build, `tailcall_${v}.bpf.o`)])).stdout);
+    dis[v] = instructions((await execOrThrow('llvm-objdump', ['-d', '--no-show-raw-insn', path.join(build, `tailcall_${v}.bpf.o`)])).stdout);
   }
 }, 120_000);
 

@@ -9,10 +9,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildKernel, type BuildEvent } from '../../src/kernels/from-source/engine.js';
+import { compileKernel, type BuildEvent } from '../../src/kernels/from-source/compile.js';
 import { planBuild } from '../../src/kernels/from-source/inputs.js';
 import { KernelCache } from '../../src/kernels/cache.js';
-import { runOrThrow } from '../../src/util/exec.js';
+import { execOrThrow } from '../../src/util/exec.js';
 import { tryLock } from '../../src/util/file-lock.js';
 
 const MAKEFILE = `# A stand-in for kbuild: the same targets and variables, no compiler.
@@ -64,7 +64,7 @@ beforeAll(async () => {
   await writeFile(path.join(src, 'Kconfig'), KCONFIG);
   await writeFile(path.join(src, 'kernel', 'bpf', 'verifier.c'), 'int record_poke = 1;\n');
   const tarFile = path.join(dir, 'linux-mini.tar.xz');
-  await runOrThrow('tar', ['-cJf', tarFile, '-C', path.join(dir, 'src'), 'linux-mini']);
+  await execOrThrow('tar', ['-cJf', tarFile, '-C', path.join(dir, 'src'), 'linux-mini']);
   const bytes = await readFile(tarFile);
   server = http.createServer((req, res) => {
     if (req.url === '/linux-mini.tar.xz') res.end(bytes);
@@ -76,6 +76,9 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'good.config'), 'CONFIG_MODULES=y\nCONFIG_BPF_JIT=y\nCONFIG_NOT_IN_THIS_KERNEL=y\n');
   await writeFile(path.join(dir, 'naive.config'), 'CONFIG_BPF_JIT=y\n');
   await writeFile(path.join(dir, 'no-poke.patch'), PATCH);
+  // A developer's own complete .config: MODULES on (tinyconfig has it off), and a symbol of their own.
+  await writeFile(path.join(dir, 'own.config'), 'CONFIG_MODULES=y\nCONFIG_DEVELOPER_OWN=y\n');
+  await writeFile(path.join(dir, 'own-without-modules.config'), '# CONFIG_MODULES is not set\nCONFIG_DEVELOPER_OWN=y\n');
 });
 
 afterAll(async () => {
@@ -83,18 +86,19 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function plan(opts: { fragment?: string; patches?: string[] } = {}) {
+function plan(opts: { fragment?: string; patches?: string[]; config?: string } = {}) {
   return planBuild({
     source: { kind: 'tarball', url: tarball.url, sha256: tarball.sha256 },
     patchFiles: (opts.patches ?? []).map((p) => path.join(dir, p)),
     base: 'tinyconfig',
+    ...(opts.config !== undefined ? { configFile: path.join(dir, opts.config) } : {}),
     fragmentFiles: [path.join(dir, opts.fragment ?? 'good.config')],
   });
 }
 
 async function build(cache: KernelCache, p: Awaited<ReturnType<typeof plan>>, extra: { signal?: AbortSignal; env?: NodeJS.ProcessEnv; onEvent?: (e: BuildEvent) => void } = {}) {
   if (!p.ok) throw new Error(JSON.stringify(p.error));
-  return buildKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, ...extra });
+  return compileKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, ...extra });
 }
 
 describe('build engine (miniature kernel tree over HTTP)', () => {
@@ -152,6 +156,28 @@ describe('build engine (miniature kernel tree over HTTP)', () => {
     expect(message).toContain('unmet: MODULES=n');
   });
 
+  it("--config FILE: the user's own .config is the base (no make tinyconfig), the fragments go on top and are still checked", async () => {
+    const cache = new KernelCache(path.join(dir, 'cache-own'));
+    // naive.config asks for BPF_JIT alone: on tinyconfig it fails (previous test); on this .config MODULES is on.
+    const own = await build(cache, await plan({ fragment: 'naive.config', config: 'own.config' }));
+    if (!own.ok) throw new Error(JSON.stringify(own.error));
+    const built = await readFile(own.value.kernel.vmlinuz, 'utf8');
+    expect(built).toMatch(/^CONFIG_DEVELOPER_OWN=y$/m);
+    expect(built).toMatch(/^CONFIG_BPF_JIT=y$/m);
+    expect(built).not.toContain('# base tinyconfig');
+    expect(own.value.objDir).toMatch(/-own-config-[0-9a-f]{12}$/);
+    const plain = await plan({ fragment: 'naive.config' });
+    expect(plain.ok && own.value.inputsHash).not.toBe(plain.ok && plain.value.inputsHash);
+    // The check still stands: a .config without what the benchmark needs is refused, naming it.
+    const lacking = await build(cache, await plan({ fragment: 'naive.config', config: 'own-without-modules.config' }));
+    expect(!lacking.ok && lacking.error).toMatchObject({ badInput: true });
+    const message = lacking.ok ? '' : typeof lacking.error === 'string' ? lacking.error : lacking.error.message;
+    expect(message).toContain('CONFIG_BPF_JIT: wanted y, got n');
+    // A file that is not there is named.
+    const missing = await plan({ config: 'no-such.config' });
+    expect(!missing.ok && missing.error).toMatchObject({ badInput: true, message: expect.stringContaining(`base .config ${path.join(dir, 'no-such.config')}: ENOENT`) });
+  });
+
   it('Ctrl-C during make stops it, publishes nothing, and the next build completes', async () => {
     const cache = new KernelCache(path.join(dir, 'cache-c'));
     const ac = new AbortController();
@@ -184,7 +210,7 @@ describe('build engine (miniature kernel tree over HTTP)', () => {
     const cache = new KernelCache(path.join(dir, 'cache-d'));
     const p = await plan();
     if (!p.ok) throw new Error('plan');
-    const r = await buildKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, env: { ...process.env, SLEEP: '60' }, timeoutMs: 3_000 });
+    const r = await compileKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, env: { ...process.env, SLEEP: '60' }, timeoutMs: 3_000 });
     if (r.ok) throw new Error('the build was not stopped');
     expect(typeof r.error === 'string' ? r.error : '').toMatch(/^kernel build timed out/);
     expect(await readdir(path.join(dir, 'cache-d', 'kernels')).catch(() => [])).toEqual([]);
@@ -196,8 +222,8 @@ describe('build from a local git tree (the `run --tree` loop)', () => {
     const { buildFromSource, treeKernel } = await import('../../src/kernels/from-source/index.js');
     const { git } = await import('../../src/kernels/from-source/git.js');
     const tree = path.join(dir, 'linux-git');
-    await runOrThrow('tar', ['-xJf', path.join(dir, 'linux-mini.tar.xz'), '-C', dir]);
-    await runOrThrow('mv', [path.join(dir, 'linux-mini'), tree]);
+    await execOrThrow('tar', ['-xJf', path.join(dir, 'linux-mini.tar.xz'), '-C', dir]);
+    await execOrThrow('mv', [path.join(dir, 'linux-mini'), tree]);
     for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'mini']]) expect((await git(tree, args)).ok).toBe(true);
     const cache = new KernelCache(path.join(dir, 'cache-git'));
     const kernel = treeKernel({ tree, fragments: [path.join(dir, 'good.config')] });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyLine, CONSOLE_TAIL_LINES, ConsoleWatcher } from '../../src/vm/console.js';
-import { classifyOutcome, missingTrafficSamples, type VmExit } from '../../src/vm/outcome.js';
+import { classifyCell, missingTrafficSamples, type VmExit } from '../../src/vm/cell-status.js';
 import { benchmark } from '../../src/matrix/schema.js';
 import type { AgentOutput } from '../../src/measure/agent-output.types.js';
 import type { Sample } from '../../src/results/cell-result.js';
@@ -45,7 +45,7 @@ describe('ConsoleWatcher', () => {
   });
 });
 
-describe('classifyOutcome', () => {
+describe('classifyCell', () => {
   const bench = benchmark.parse({ name: 'tr', type: 'test-run', params: { maxDepth: 2, samples: 2, repeat: 10, variants: ['direct', 'indirect'] } });
   const exit: VmExit = { timedOut: false, canceled: false, stoppedEarly: false, exitCode: 0, stderrTail: '', timeoutMs: 60_000 };
   const booted = { initStarted: true, agentStarted: true, agentExit: 0, probeOk: false, insmodFailed: [] };
@@ -66,48 +66,48 @@ describe('classifyOutcome', () => {
 
   it('bench-failed naming the module when the agent says the kernel lacks one (traffic: veth, sch_ingress, cls_bpf)', () => {
     const errors = ['module: veth: the kernel cannot create a veth pair (Operation not supported): it lacks the veth module'];
-    expect(classifyOutcome({ exit, console: booted, agent: agent({ errors }), benchmark: bench })).toEqual({ status: 'bench-failed', message: errors[0] });
+    expect(classifyCell({ exit, console: booted, agent: agent({ errors }), benchmark: bench })).toEqual({ status: 'bench-failed', message: errors[0] });
   });
 
   it('ok when every variant has every depth with its samples and right retvals', () => {
-    expect(classifyOutcome({ exit, console: booted, agent: agent(), benchmark: bench })).toEqual({ status: 'ok' });
+    expect(classifyCell({ exit, console: booted, agent: agent(), benchmark: bench })).toEqual({ status: 'ok' });
   });
 
   it('panic beats everything, even when we had to stop QEMU ourselves', () => {
-    const out = classifyOutcome({ exit: { ...exit, canceled: false, stoppedEarly: true, exitCode: undefined }, console: { ...booted, panic: 'Oops' }, benchmark: bench });
+    const out = classifyCell({ exit: { ...exit, canceled: false, stoppedEarly: true, exitCode: undefined }, console: { ...booted, panic: 'Oops' }, benchmark: bench });
     expect(out).toEqual({ status: 'panic', message: 'kernel panic: Oops' });
   });
 
   it('timeout says how far the guest got', () => {
-    expect(classifyOutcome({ exit: { ...exit, timedOut: true }, console: { ...booted, agentStarted: false }, benchmark: bench })).toEqual({
+    expect(classifyCell({ exit: { ...exit, timedOut: true }, console: { ...booted, agentStarted: false }, benchmark: bench })).toEqual({
       status: 'timeout',
       message: 'no result after 60 s (in /init before the agent started); VM killed',
     });
   });
 
   it('boot-failed when the agent never started, with QEMU\'s reason', () => {
-    const out = classifyOutcome({
+    const out = classifyCell({
       exit: { ...exit, exitCode: 1, stderrTail: 'qemu-system-x86_64: could not load kernel' },
       console: { initStarted: false, agentStarted: false, probeOk: false, insmodFailed: [] },
       benchmark: bench,
     });
     expect(out).toEqual({ status: 'boot-failed', message: 'the guest stopped before /init ran (QEMU exit status 1: qemu-system-x86_64: could not load kernel)' });
-    expect(classifyOutcome({ exit: { ...exit, startError: 'spawn qemu ENOENT' }, console: booted, benchmark: bench }).status).toBe('boot-failed');
+    expect(classifyCell({ exit: { ...exit, startError: 'spawn qemu ENOENT' }, console: booted, benchmark: bench }).status).toBe('boot-failed');
   });
 
   it('agent-error for error records, bench-failed for a truncated stream or missing samples', () => {
-    expect(classifyOutcome({ exit, console: booted, agent: agent({ errors: ['load: -22'] }), benchmark: bench })).toEqual({ status: 'agent-error', message: 'load: -22' });
-    expect(classifyOutcome({ exit, console: { ...booted, agentExit: undefined }, agent: agent({ complete: false }), benchmark: bench })).toEqual({
+    expect(classifyCell({ exit, console: booted, agent: agent({ errors: ['load: -22'] }), benchmark: bench })).toEqual({ status: 'agent-error', message: 'load: -22' });
+    expect(classifyCell({ exit, console: { ...booted, agentExit: undefined }, agent: agent({ complete: false }), benchmark: bench })).toEqual({
       status: 'bench-failed',
       message: 'agent output truncated: no end record',
     });
     const short = agent({ variants: [{ variant: 'direct', samples: samples().slice(1), warmup: 1 }] });
-    const out = classifyOutcome({ exit, console: booted, agent: short, benchmark: bench });
+    const out = classifyCell({ exit, console: booted, agent: short, benchmark: bench });
     expect(out.status).toBe('bench-failed');
     expect(out.message).toBe('2 problem(s): variant direct depth 0: 1/2 samples; variant indirect: no results');
     const wrong = agent({ variants: [{ variant: 'direct', samples: samples(1), warmup: 1 }, { variant: 'indirect', samples: samples(), warmup: 1 }] });
-    expect(classifyOutcome({ exit, console: booted, agent: wrong, benchmark: bench }).message).toBe('1 problem(s): variant direct depth 1: retval 99');
-    expect(classifyOutcome({ exit, console: booted, benchmark: bench })).toEqual({ status: 'bench-failed', message: 'the agent wrote no output' });
+    expect(classifyCell({ exit, console: booted, agent: wrong, benchmark: bench }).message).toBe('1 problem(s): variant direct depth 1: retval 99');
+    expect(classifyCell({ exit, console: booted, benchmark: bench })).toEqual({ status: 'bench-failed', message: 'the agent wrote no output' });
   });
 });
 

@@ -15,7 +15,7 @@ import { parseAgentOutput } from '../../src/measure/agent-output.js';
 import { ok } from '../../src/util/result.js';
 import type { CellResult } from '../../src/results/cell-result.js';
 import { readAgentStream } from '../../src/results/load.js';
-import type { CellRunOutcome, VmBackend } from '../../src/vm/types.js';
+import type { CellEnd, VmBackend } from '../../src/vm/types.js';
 
 const FIXTURE = path.join(import.meta.dirname, '..', 'fixtures', 'jit', 'linux-6.1.176-cloud.retpoline-generic.jsonl');
 
@@ -53,7 +53,7 @@ function replayBackend(behave: (cellId: string) => 'ok' | 'panic' | 'abort' = ()
     name: 'qemu',
     check: async () => ok(undefined),
     describe: async (spec) => [`qemu-system-x86_64 -kernel ${spec.kernel.vmlinuz}`],
-    runCell: async (spec, ctx): Promise<CellRunOutcome> => {
+    runCell: async (spec, ctx): Promise<CellEnd> => {
       ctx.emit({ type: 'phase', phase: 'boot' });
       const what = behave(spec.cellId);
       if (what === 'abort') {

@@ -71,9 +71,8 @@ describe('agentArgs', () => {
     const { agentArgs, benchmarkModules } = await import('../../src/vm/agent-args.js');
     const { benchmark } = await import('../../src/matrix/schema.js');
     const b = benchmark.parse({ name: 't', type: 'test-run', params: { maxDepth: 8, samples: 3, repeat: 100, variants: ['indirect', 'direct'], seed: 7 } });
-    const timed = { mode: 'timed' } as const;
-    expect(agentArgs(b, timed)).toEqual(['--max-depth', '8', '--samples', '3', '--repeat', '100', '--variants', 'indirect,direct', '--seed', '7']);
-    expect(agentArgs(benchmark.parse({ name: 't', type: 'test-run' }), timed)).toEqual(['--max-depth', '32', '--samples', '10', '--repeat', '20000', '--variants', 'direct,indirect']);
+    expect(agentArgs(b)).toEqual(['--max-depth', '8', '--samples', '3', '--repeat', '100', '--variants', 'indirect,direct', '--seed', '7']);
+    expect(agentArgs(benchmark.parse({ name: 't', type: 'test-run' }))).toEqual(['--max-depth', '32', '--samples', '10', '--repeat', '20000', '--variants', 'direct,indirect']);
     expect(benchmarkModules(b)).toEqual([]);
   });
 });

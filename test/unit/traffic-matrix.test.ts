@@ -76,11 +76,11 @@ describe('examples/traffic.json', () => {
 describe('traffic agent arguments and modules', () => {
   it('passes depths, window, protocol and variants (bpf/PROTOCOL.md); the UDP rate and length only for UDP', () => {
     const tcp = benchmark.parse({ name: 'tc', type: 'traffic' });
-    expect(agentArgs(tcp, { mode: 'timed' })).toEqual([
+    expect(agentArgs(tcp)).toEqual([
       '--bench', 'traffic', '--depths', '1,12,16,24,32', '--duration-ms', '2000', '--protocol', 'tcp', '--variants', 'direct,indirect',
     ]);
     const udp = benchmark.parse({ name: 'tc', type: 'traffic', params: { protocol: 'udp', udpPacketRate: 5000, variants: ['indirect'] } });
-    expect(agentArgs(udp, { mode: 'icount', shift: 3 })).toEqual([
+    expect(agentArgs(udp)).toEqual([
       '--bench', 'traffic', '--depths', '1,12,16,24,32', '--duration-ms', '2000', '--protocol', 'udp',
       '--udp-rate', '5000', '--udp-len', '64', '--variants', 'indirect',
     ]);

@@ -3,7 +3,7 @@ import { lstat, mkdir, mkdtemp, readdir, readlink, rm, writeFile } from 'node:fs
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/util/exec.js';
+import { execCommand } from '../../src/util/exec.js';
 import { AGENT_PORT_NAME, guestScript, NO_PORT_EXIT, vngCommand } from '../../src/vm/vng-args.js';
 import { prepareVngRoot } from '../../src/vm/vng-root.js';
 
@@ -67,13 +67,13 @@ describe('the FIFO wrapper vng runs behind', () => {
     );
     const lines: string[] = [];
     const c = vngCommand(fake, ['a b', 'c']);
-    const res = await run(c.file, c.args, { cwd: dir, onLine: (l, s) => lines.push(`${s}:${l}`), timeoutMs: 30_000 });
+    const res = await execCommand(c.file, c.args, { cwd: dir, onLine: (l, s) => lines.push(`${s}:${l}`), timeoutMs: 30_000 });
     expect(res.ok).toBe(false);
     if (res.ok) return;
     expect(res.error.exitCode).toBe(3);
     expect(lines.sort()).toEqual(['stderr:err line', 'stdout:out a b c']);
     // Node's own stdio are sockets, which /proc/self/fd cannot reopen: the reason for the wrapper.
-    const direct = await run(fake, [], { timeoutMs: 30_000 });
+    const direct = await execCommand(fake, [], { timeoutMs: 30_000 });
     expect(direct.ok ? 0 : direct.error.stderrTail).toMatch(/OSError|No such device/);
   });
 });
@@ -95,7 +95,7 @@ describe('the guest script, under the real sh', () => {
       .replace('/proc/cmdline', path.join(dir, 'cmdline'));
     await writeFile(path.join(dir, 'guest.sh'), script);
 
-    const res = await run('sh', [path.join(dir, 'guest.sh')], { timeoutMs: 30_000 });
+    const res = await execCommand('sh', [path.join(dir, 'guest.sh')], { timeoutMs: 30_000 });
     expect(res.ok).toBe(false);
     if (res.ok) return;
     expect(res.error.exitCode).toBe(5);
@@ -116,7 +116,7 @@ describe('the guest script, under the real sh', () => {
       .replace('/sys/class/virtio-ports', path.join(dir, 'ports'))
       .replace('/proc/cmdline', path.join(dir, 'cmdline'));
     await writeFile(path.join(dir, 'guest.sh'), script);
-    const res = await run('sh', [path.join(dir, 'guest.sh')], { timeoutMs: 30_000 });
+    const res = await execCommand('sh', [path.join(dir, 'guest.sh')], { timeoutMs: 30_000 });
     expect(res.ok ? 0 : res.error.exitCode).toBe(NO_PORT_EXIT);
     expect(res.ok ? '' : res.error.stdout).toContain(`tailmatrix-init: no-agent-port ${AGENT_PORT_NAME}`);
   });

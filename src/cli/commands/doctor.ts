@@ -88,8 +88,8 @@ export async function runChecks(checks: readonly Check[] = CHECKS, env: NodeJS.P
       }
       const found = check.locate ? await check.locate(env) : await findProgram(check.program ?? check.name, env);
       if (found === undefined) return { check };
-      const { run } = await import('../../util/exec.js');
-      const v = await run(found, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
+      const { execCommand } = await import('../../util/exec.js');
+      const v = await execCommand(found, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
       const line = v.ok ? (v.value.stdout || v.value.stderr).split('\n').find((l) => l.trim() !== '') : undefined;
       return { check, found, version: line?.trim() };
     }),

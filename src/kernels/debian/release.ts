@@ -3,7 +3,7 @@
 // turn vouch for every .deb. Only the text gpgv itself outputs as verified is ever parsed: whatever
 // else the file holds (text around the signed part, a second message) cannot reach the parser.
 import { access } from 'node:fs/promises';
-import { run } from '../../util/exec.js';
+import { execCommand } from '../../util/exec.js';
 import { err, ok, type Result } from '../../util/result.js';
 
 const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
@@ -58,7 +58,7 @@ async function keyringMissing(keyring: string): Promise<string | undefined> {
 
 /** What is missing to verify InRelease here (gpgv, the keyring), each with what to install; undefined when nothing. */
 export async function signatureToolsMissing(keyring: string = DEBIAN_KEYRING, env?: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const probe = await run('gpgv', ['--version'], { env, timeoutMs: GPGV_TIMEOUT_MS });
+  const probe = await execCommand('gpgv', ['--version'], { env, timeoutMs: GPGV_TIMEOUT_MS });
   const missing = [probe.ok || probe.error.spawnError === undefined ? undefined : GPGV_MISSING, await keyringMissing(keyring)];
   const text = missing.filter((m) => m !== undefined).join('; ');
   return text === '' ? undefined : text;
@@ -84,7 +84,7 @@ export async function verifyInRelease(
   if (noKeyring !== undefined) return err(`cannot check the InRelease signature: ${noKeyring}`);
   // --status-fd: machine-readable GOODSIG lines (the human ones are translated); --output -: the
   // verified plaintext on stdout.
-  const res = await run('gpgv', ['--status-fd', '2', '--keyring', keyring, '--output', '-', file], {
+  const res = await execCommand('gpgv', ['--status-fd', '2', '--keyring', keyring, '--output', '-', file], {
     signal: opts.signal,
     env: opts.env,
     timeoutMs: GPGV_TIMEOUT_MS,

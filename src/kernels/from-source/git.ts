@@ -1,5 +1,5 @@
 // git, through the one process wrapper, with an identity so commits work on any machine (CI has none).
-import { run, type ExecFailure, type ExecOptions, type ExecSuccess } from '../../util/exec.js';
+import { execCommand, type ExecFailure, type ExecOptions, type ExecSuccess } from '../../util/exec.js';
 import type { Result } from '../../util/result.js';
 
 /** Checkouts and `git add` of a whole kernel tree (80k files) take tens of seconds on a slow disk. */
@@ -8,5 +8,5 @@ const GIT_TIMEOUT_MS = 15 * 60_000;
 const IDENTITY = ['-c', 'user.name=tailmatrix', '-c', 'user.email=tailmatrix@localhost', '-c', 'core.excludesFile=/dev/null', '-c', 'advice.detachedHead=false'];
 
 export function git(cwd: string, args: readonly string[], opts: ExecOptions = {}): Promise<Result<ExecSuccess, ExecFailure>> {
-  return run('git', [...IDENTITY, ...args], { timeoutMs: GIT_TIMEOUT_MS, ...opts, cwd });
+  return execCommand('git', [...IDENTITY, ...args], { timeoutMs: GIT_TIMEOUT_MS, ...opts, cwd });
 }

@@ -10,13 +10,13 @@ import { err, ok, type Result } from '../../util/result.js';
 import { KernelCache } from '../cache.js';
 import { resolveLinuxSource } from '../debian/linux-source.js';
 import { refuseUnsignedPin, UNSIGNED_MARK } from '../debian/unsigned.js';
-import { formatBytes } from '../progress.js';
+import { formatBytes } from '../../util/format-bytes.js';
 import { badInput, type KernelSourceDriver, type ResolvedOf, type SourceContext, type SourceFailure } from '../source.js';
-import { buildKernel, type BuildEvent, type BuildOutcome } from './engine.js';
+import { compileKernel, type BuildEvent, type BuiltKernel } from './compile.js';
 import { planBuild, resolveGitSource, type BuildPlan } from './inputs.js';
 import type { ConfigBase, SourceIdentity } from './keys.js';
 
-export { buildKernel, type BuildEvent, type BuildOutcome, type BuildPhase, DEFAULT_BUILD_TIMEOUT_MS } from './engine.js';
+export { compileKernel, type BuildEvent, type BuiltKernel, type BuildPhase, DEFAULT_BUILD_TIMEOUT_MS } from './compile.js';
 export { planBuild, resolveGitSource, type BuildPlan } from './inputs.js';
 export { checkConfig, formatConfigCheck, type ConfigCheck } from './config-check.js';
 export { buildInputsHash, type BuildInputs, type SourceIdentity } from './keys.js';
@@ -94,7 +94,8 @@ async function resolveIdentity(src: BuildSource, ctx: IdentityContext): Promise<
 
 function describePlan(origin: string, plan: BuildPlan, base: ConfigBase): string {
   const n = plan.inputs.patches.length;
-  return `${origin} + ${base}${n > 0 ? ` + ${n} patch${n > 1 ? 'es' : ''}` : ''}`;
+  const on = plan.baseConfig !== undefined ? `own .config ${path.basename(plan.baseConfig.file)}` : base;
+  return `${origin} + ${on}${n > 0 ? ` + ${n} patch${n > 1 ? 'es' : ''}` : ''}`;
 }
 
 async function plan(src: BuildSource, source: SourceIdentity, diff: string | undefined, ctx: Pick<SourceContext, 'matrixDir' | 'env'>): Promise<Result<BuildPlan, SourceFailure>> {
@@ -103,7 +104,9 @@ async function plan(src: BuildSource, source: SourceIdentity, diff: string | und
     treeDiff: diff,
     patchFiles: src.patches.map((p) => path.resolve(ctx.matrixDir, p)),
     base: src.base,
-    fragmentFiles: fragmentFiles(src.base, src.fragments, ctx.matrixDir),
+    ...(src.config !== undefined ? { configFile: path.resolve(ctx.matrixDir, src.config) } : {}),
+    // The user's own .config is the whole base: vng's additions to tinyconfig do not apply to it.
+    fragmentFiles: fragmentFiles(src.config !== undefined ? 'tinyconfig' : src.base, src.fragments, ctx.matrixDir),
     env: ctx.env,
   });
 }
@@ -152,11 +155,12 @@ export const buildSourceDriver: KernelSourceDriver<'build'> = {
     const p = await plan(kernel.source, source, diff, ctx);
     if (!p.ok) return p;
     if (p.value.inputsHash !== pinned.inputsHash) ctx.log('build inputs (patches, fragments or compiler) changed since the lock: building the current ones');
-    const built = await buildKernel(p.value, {
+    const built = await compileKernel(p.value, {
       id: kernel.id,
       cache: ctx.cache,
       signal: ctx.signal,
       env: ctx.env,
+      jobs: ctx.makeJobs,
       origin: describePlan(origin, p.value, kernel.source.base),
       onEvent: progressAdapter(ctx),
     });
@@ -199,7 +203,7 @@ export interface BuildFromSourceOptions {
 }
 
 /** Build (or find in the cache) the kernel a `build` source describes, without a matrix or lockfile. */
-export async function buildFromSource(opts: BuildFromSourceOptions): Promise<Result<BuildOutcome, SourceFailure>> {
+export async function buildFromSource(opts: BuildFromSourceOptions): Promise<Result<BuiltKernel, SourceFailure>> {
   const env = opts.env ?? process.env;
   const cache = opts.cache ?? KernelCache.fromEnv(env);
   const ctx = {
@@ -216,7 +220,7 @@ export async function buildFromSource(opts: BuildFromSourceOptions): Promise<Res
   if (!id.ok) return id;
   const p = await plan(opts.source, id.value.source, id.value.diff, ctx);
   if (!p.ok) return p;
-  return buildKernel(p.value, {
+  return compileKernel(p.value, {
     id: opts.id ?? 'build',
     cache,
     signal: opts.signal,

@@ -4,7 +4,7 @@
 // .cmd file, so the object directory stays usable for the next (incremental) build.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import os from 'node:os';
-import { run, type ExecFailure } from '../../util/exec.js';
+import { execCommand, type ExecFailure } from '../../util/exec.js';
 import { err, ok, type Result } from '../../util/result.js';
 
 export interface MakeEnv {
@@ -53,7 +53,7 @@ export function openLog(file: string): WriteStream {
 export async function make(m: MakeEnv, targets: readonly string[]): Promise<Result<{ durationMs: number }, ExecFailure>> {
   const args = makeArgs(m, targets);
   m.log.write(`$ make ${args.join(' ')}\n`);
-  const res = await run('make', args, {
+  const res = await execCommand('make', args, {
     env: { ...m.env, ...BUILD_ENV },
     signal: m.signal,
     timeoutMs: m.timeoutMs,

@@ -4,7 +4,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { extractDeb } from '../../util/archive.js';
-import { run } from '../../util/exec.js';
+import { execCommand } from '../../util/exec.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { fetchBlob } from '../blob.js';
 import type { KernelCache } from '../cache.js';
@@ -22,7 +22,7 @@ interface MaterializeContext {
 
 /** GNU tar (not node-tar): 80k files, and it reads xz/gz/zst by itself. The top folder is dropped. */
 async function untarSource(tarball: string, dest: string, signal?: AbortSignal): Promise<Result<void, string>> {
-  const r = await run('tar', ['-x', '-f', tarball, '-C', dest, '--strip-components=1', '--no-same-owner', '--no-same-permissions'], {
+  const r = await execCommand('tar', ['-x', '-f', tarball, '-C', dest, '--strip-components=1', '--no-same-owner', '--no-same-permissions'], {
     signal,
     timeoutMs: UNTAR_TIMEOUT_MS,
   });

@@ -1,11 +1,11 @@
 // The reusable build state (source work trees, object directories, logs) lives in build/ next to the
 // content-addressed entries and is not one of them: `cache prune` should call this too. A directory is
-// "used" when a build touched it (the engine sets its mtime), and is removed only under the same lock
+// "used" when a build touched it (compile.ts sets its mtime), and is removed only under the same lock
 // a build takes, so a running build never loses its tree.
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { KernelCache } from '../cache.js';
-import { buildRoot } from './engine.js';
+import { buildRoot } from './compile.js';
 
 export interface BuildStateEntry {
   kind: 'sources' | 'objs' | 'logs';

@@ -18,7 +18,7 @@ import { kernelCacheKey, objDirKey, workTreeKey } from './keys.js';
 import { defaultJobs, make, openLog, type MakeEnv } from './make.js';
 import { materializeSource } from './materialize-source.js';
 import { checkoutWithPatches, ensureWorkTree, workTreeAt } from './work-tree.js';
-import { run } from '../../util/exec.js';
+import { execCommand } from '../../util/exec.js';
 
 /** A defconfig build on 2 cores takes about an hour; a build still running after four is stuck. */
 export const DEFAULT_BUILD_TIMEOUT_MS = 4 * 60 * 60_000;
@@ -46,7 +46,7 @@ interface BuildOptions {
   onEvent?: (e: BuildEvent) => void;
 }
 
-export interface BuildOutcome {
+export interface BuiltKernel {
   kernel: FetchedKernel;
   inputsHash: string;
   /** Found in the cache: nothing was built. */
@@ -67,7 +67,7 @@ async function exists(p: string): Promise<boolean> {
 }
 
 async function hasCcache(): Promise<boolean> {
-  return (await run('ccache', ['--version'])).ok;
+  return (await execCommand('ccache', ['--version'])).ok;
 }
 
 /** Where builds keep their reusable state (outside kernels/: not content-addressed, reused on purpose). */
@@ -75,11 +75,11 @@ export function buildRoot(cache: KernelCache): string {
   return path.join(cache.root, 'build');
 }
 
-export async function buildKernel(plan: BuildPlan, opts: BuildOptions): Promise<Result<BuildOutcome, SourceFailure>> {
+export async function compileKernel(plan: BuildPlan, opts: BuildOptions): Promise<Result<BuiltKernel, SourceFailure>> {
   const started = Date.now();
   const { cache } = opts;
   const key = kernelCacheKey(plan.inputsHash);
-  const hit = async (): Promise<Result<BuildOutcome, SourceFailure> | undefined> => {
+  const hit = async (): Promise<Result<BuiltKernel, SourceFailure> | undefined> => {
     const dir = await cache.lookup('kernels', key);
     if (dir === undefined) return undefined;
     const k = await readExtracted(opts.id, dir);
@@ -89,7 +89,7 @@ export async function buildKernel(plan: BuildPlan, opts: BuildOptions): Promise<
   if (early !== undefined) return early;
 
   const source = plan.inputs.source;
-  const objKey = objDirKey(source, plan.inputs.base, plan.inputs.compiler);
+  const objKey = objDirKey(source, plan.baseConfig !== undefined ? 'own-config' : plan.inputs.base, plan.inputs.compiler);
   const release = await cache.lock(`build-${workTreeKey(source)}`, {
     signal: opts.signal,
     onWait: (owner) => opts.onEvent?.({ type: 'phase', phase: 'source', detail: `waiting for another build (${owner})` }),
@@ -103,7 +103,7 @@ export async function buildKernel(plan: BuildPlan, opts: BuildOptions): Promise<
   }
 }
 
-async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, started: number): Promise<Result<BuildOutcome, SourceFailure>> {
+async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, started: number): Promise<Result<BuiltKernel, SourceFailure>> {
   const { cache, signal } = opts;
   const emit = (e: BuildEvent) => opts.onEvent?.(e);
   const root = buildRoot(cache);
@@ -161,16 +161,16 @@ async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, 
       onLine: (line) => emit({ type: 'line', line }),
     };
 
-    emit({ type: 'phase', phase: 'configure', detail: plan.inputs.base });
+    emit({ type: 'phase', phase: 'configure', detail: plan.baseConfig !== undefined ? `your .config ${plan.baseConfig.file}` : plan.inputs.base });
     const stampFile = path.join(objDir, CONFIG_STAMP);
-    const configKey = sha256(JSON.stringify({ base: plan.inputs.base, fragments: plan.fragments.map((f) => f.text) }));
+    const configKey = sha256(JSON.stringify({ base: plan.inputs.base, ...(plan.baseConfig !== undefined ? { config: plan.baseConfig.text } : {}), fragments: plan.fragments.map((f) => f.text) }));
     let check: ConfigCheck | undefined;
     const stamp = await readFile(stampFile, 'utf8').then((t) => JSON.parse(t) as { configKey: string; check: ConfigCheck }, () => undefined);
     if (stamp?.configKey === configKey && (await exists(path.join(objDir, '.config')))) {
       // Same base and fragments as the last build here: the .config is already right (and checked).
       check = stamp.check;
     } else {
-      const c = await configure(m, plan.inputs.base, plan.fragments);
+      const c = await configure(m, plan.inputs.base, plan.fragments, plan.baseConfig);
       if (!c.ok) {
         // The log holds make's whole output: name it, as a failed compile does.
         if (c.error.kind === 'make') return err(`kernel configure failed (log: ${logFile})\n${c.error.message}`);

@@ -46,7 +46,7 @@ function missingSamples(benchmark: TestRunBenchmark, agent: AgentOutput): string
 /**
  * What a traffic cell (bpf/PROTOCOL.md, "Benchmark 2: traffic") should have and does not: every variant
  * at every depth, packets seen by bpf_stats, the chain proven to have run to the depth. For the traffic
- * benchmark type's branch of classifyOutcome, like missingSamples for test-run.
+ * benchmark type's branch of classifyCell, like missingSamples for test-run.
  */
 export function missingTrafficSamples(p: Pick<TrafficAgentParams, 'depths' | 'variants'>, agent: AgentOutput): string[] {
   const problems: string[] = [];
@@ -65,7 +65,7 @@ export function missingTrafficSamples(p: Pick<TrafficAgentParams, 'depths' | 'va
 const firstLine = (s: string) => s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
 
 /** Order matters: the earliest thing that went wrong names the status. */
-export function classifyOutcome(input: { exit: VmExit; console: ConsoleState; agent?: AgentOutput; benchmark: Benchmark }): Classified {
+export function classifyCell(input: { exit: VmExit; console: ConsoleState; agent?: AgentOutput; benchmark: Benchmark }): Classified {
   const { exit, console: con, agent, benchmark } = input;
   if (exit.startError) return { status: 'boot-failed', message: `QEMU did not start: ${exit.startError}` };
   if (con.panic !== undefined) return { status: 'panic', message: `kernel panic: ${con.panic}` };
