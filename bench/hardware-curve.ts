@@ -58,7 +58,7 @@ async function runOnce(i: number): Promise<{ cell: CellSummary; totalMs: number 
   if (!dir) throw new Error(`run ${i}: no run directory (exit ${code})`);
   const s = summarySchema.parse(JSON.parse(await readFile(path.join(results, dir, 'summary.json'), 'utf8')));
   const cell = s.cells[0];
-  if (!cell || cell.status !== 'ok') throw new Error(`run ${i}: the host cell did not finish (${cell?.status ?? 'none'}: ${cell?.message ?? ''})`);
+  if (cell?.status !== 'ok') throw new Error(`run ${i}: the host cell did not finish (${cell?.status ?? 'none'}: ${cell?.message ?? ''})`);
   return { cell, totalMs };
 }
 

@@ -1,5 +1,5 @@
 // Every export of a src/ module must have a user in another file: src/, test/, scripts/ or bench/
-// (docs/contributing.md, "Code"). An export nobody imports is either dead code or a symbol that should
+// (docs/contributing.md, "Code conventions"). An export nobody imports is either dead code or a symbol that should
 // be local; both cost a reader time. `npm run check:exports` prints one unused export a line and exits 1
 // when there is one; test/unit/exports.test.ts runs the same check.
 //

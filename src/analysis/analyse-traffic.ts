@@ -130,13 +130,13 @@ function methodSummary(c: CellResult, m: TrafficMethod, kind: FigureKind, warnin
 
 /** The methods a traffic cell was asked to report (its recorded parameters; both when absent). */
 function methodsOf(c: CellResult): TrafficMethod[] {
-  const parsed = trafficMethod.array().safeParse(c.benchmark.params['methods']);
+  const parsed = trafficMethod.array().safeParse(c.benchmark.params.methods);
   return parsed.success ? parsed.data : [...trafficMethod.options];
 }
 
 /** Depths the cell was asked for that a variant has no window of (a truncated stream, a skipped depth). */
 function missingDepths(c: CellResult): string[] {
-  const asked = z.array(z.number().int()).safeParse(c.benchmark.params['depths']);
+  const asked = z.array(z.number().int()).safeParse(c.benchmark.params.depths);
   if (!asked.success) return [];
   return c.variants.flatMap((v) => {
     const seen = new Set((v.traffic ?? []).map((s) => s.depth));

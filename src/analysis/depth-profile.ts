@@ -2,15 +2,7 @@
 // distribution-free 95 % interval. The profile, not a line through it, is what the hardware measured;
 // the regime model (hardware-curve.ts) is fitted to it.
 import { CONFIDENCE, median } from './stats.js';
-
-interface ProfilePoint {
-  depth: number;
-  /** Median of the depth's samples, ns. */
-  estimate: number;
-  /** Order-statistic interval of the median; [min, max] when there are too few samples for 95 %. */
-  ci: readonly [number, number];
-  samples: number;
-}
+import type { ProfilePoint } from './summary-schema.js';
 
 /** P(Binomial(n, ½) ≤ k). */
 function binomHalfCdf(n: number, k: number): number {

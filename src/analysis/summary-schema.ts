@@ -41,6 +41,7 @@ const profilePoint = z.object({
   ci: interval.describe('order-statistic 95 % interval of that median ([min, max] with fewer than 6 samples)'),
   samples: z.number().int(),
 });
+export type ProfilePoint = z.infer<typeof profilePoint>;
 
 /** Which stretch of depths a regime figure describes. */
 const regimeName = z.enum(['all', 'below-knee', 'above-knee']);

@@ -2,7 +2,8 @@
 // one verdict against a threshold, as an exit code `git bisect run` understands: 0 good, 1 bad, 125
 // skip (does not build, boot or measure). Anything that is not the kernel's fault (bad options, no
 // QEMU, Ctrl-C) must stop the user's bisection instead, which only an exit code above 127 does.
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { isFile } from '../util/fs.js';
 import os from 'node:os';
 import path from 'node:path';
 import { fetchKernels } from '../kernels/index.js';
@@ -67,7 +68,6 @@ async function treeKernelNow(tree: string, ctx: CommitContext, step: Step): Prom
   return { kind: 'kernel', kernel: built.kernel };
 }
 
-const isFile = async (p: string) => (await stat(p).catch(() => undefined))?.isFile() ?? false;
 
 /** `--kernel PATH`: the user's own image, used in place (as `run --kernel PATH`); a bad image is the user's problem, not the commit's. */
 async function imageKernel(o: CheckOptions, image: string, dir: string): Promise<Result<KernelFor, string>> {

@@ -68,7 +68,11 @@ export function planCells(m: Matrix, filter: CellFilter = {}, host?: () => Boot)
     wanted && wanted.length > 0 ? items.filter((i) => wanted.includes(name(i))) : [...items];
   const cells: Cell[] = [];
   let hostBoots: Boot[] | undefined;
-  const bootsOf = (k: Kernel) => (isRunningKernel(k) ? (hostBoots ??= [(host ?? hostBoot)()]) : m.boots);
+  const bootsOf = (k: Kernel): Boot[] => {
+    if (!isRunningKernel(k)) return m.boots;
+    hostBoots ??= [(host ?? hostBoot)()];
+    return hostBoots;
+  };
   const of = m.runner.replicates;
   // Replicates outermost: every cell's first boot, then every cell's second, … so a drift over the run
   // spreads over all cells alike instead of lining up with one cell's replicates.

@@ -1,6 +1,7 @@
 // Decide what a run does before anything runs: which matrix (the file, plus the user's own kernel),
 // which cells, which run directory, and which cells a resumed run already has.
 import { copyFile, stat } from 'node:fs/promises';
+import { isFile } from '../util/fs.js';
 import path from 'node:path';
 import { buildSource, type Kernel, type Matrix } from '../matrix/schema.js';
 import { lockPathFor } from '../matrix/lock.js';
@@ -50,14 +51,6 @@ export interface PreparedRun {
   /** The user's own kernels (--tree, --kernel PATH): the run is for them, so their failing to build stops it. */
   userKernels: string[];
   resumed: boolean;
-}
-
-async function isFile(p: string): Promise<boolean> {
-  try {
-    return (await stat(p)).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** A short id for the user's own kernel, derived from its path ("bzImage" alone says little). */

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { CacheEntry, KernelCache } from '../kernels/cache.js';
 import { isLockedBuild, referencedPaths } from '../kernels/references.js';
 import { readLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { isFile, writeFileAtomic } from '../util/fs.js';
 import { err, ok, type Result } from '../util/result.js';
 
 /** One kernel of one lockfile that needs a cache entry. */
@@ -44,7 +44,8 @@ export async function knownLockfiles(cache: KernelCache, extra: readonly string[
   for (const name of registered) {
     const reg = path.join(registryDir(cache), name);
     const file = (await readFile(reg, 'utf8').catch(() => '')).trim();
-    if (file === '' || !(await readFile(file).then(() => true, () => false))) await rm(reg, { force: true });
+    // Only a lockfile that is gone is forgotten: an unreadable one stays, and reading it below fails closed.
+    if (file === '' || !(await isFile(file))) await rm(reg, { force: true });
     else files.add(file);
   }
   const out: KnownLock[] = [];

@@ -63,7 +63,7 @@ const REMOVE_BROKEN = '`tailmatrix cache verify --remove` removes it (it is fetc
  * what is booted is what the result will name.
  */
 export async function readExtracted(id: string, dir: string, signal?: AbortSignal): Promise<Result<FetchedKernel, string>> {
-  let parsed;
+  let parsed: ReturnType<typeof manifest.safeParse>;
   try {
     parsed = manifest.safeParse(JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')));
   } catch (e) {

@@ -2,6 +2,7 @@
 // packaging put them (all seen in Debian's and OCI kernels): boot/vmlinuz-<rel> + lib/modules/<rel> (5.10, 6.1),
 // usr/lib/modules/<rel> (6.12), usr/lib/modules/<rel>/vmlinuz (sid's linux-binary-*), /boot/vmlinuz (OCI).
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { isFile } from '../util/fs.js';
 import path from 'node:path';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -16,9 +17,6 @@ interface KernelLayout {
 
 const MODULE_ROOTS = ['lib/modules', 'usr/lib/modules'];
 
-async function isFile(p: string): Promise<boolean> {
-  return (await stat(p).catch(() => undefined))?.isFile() ?? false;
-}
 async function list(p: string): Promise<string[]> {
   return (await readdir(p).catch(() => [] as string[])).sort();
 }

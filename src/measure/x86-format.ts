@@ -8,6 +8,7 @@ const REG32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'r8d', 'r
 const REG16 = ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di', 'r8w', 'r9w', 'r10w', 'r11w', 'r12w', 'r13w', 'r14w', 'r15w'];
 const CONDITIONS = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
 /** r/m-and-register ALU forms: opcode → mnemonic (direction from the opcode's bit 1). */
+// biome-ignore lint/complexity/useSimpleNumberKeys: opcodes in hex, as the Intel manual lists them
 const ALU_RM: Record<number, string> = { 0x01: 'add', 0x03: 'add', 0x09: 'or', 0x0b: 'or', 0x21: 'and', 0x23: 'and', 0x29: 'sub', 0x2b: 'sub', 0x31: 'xor', 0x33: 'xor', 0x39: 'cmp', 0x3b: 'cmp', 0x85: 'test', 0x87: 'xchg', 0x89: 'mov', 0x8b: 'mov', 0x8d: 'lea', 0x63: 'movslq' };
 /** The forms whose destination is the ModRM.reg register (the others write r/m). */
 const RM_TO_REG = new Set([0x03, 0x0b, 0x23, 0x2b, 0x33, 0x3b, 0x8b, 0x8d]);

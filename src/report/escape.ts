@@ -2,6 +2,7 @@
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
 // Characters XML 1.0 forbids outright (console tails carry ANSI escapes and stray control bytes).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
 export function escapeXml(text: string): string {

@@ -5,7 +5,7 @@
 // decides anything. The holder writes who it is into the file only so that a waiter can name it.
 // Lock files are never deleted: unlinking a flock'ed file lets two processes lock two different inodes.
 import { constants } from 'node:fs';
-import { open, mkdir } from 'node:fs/promises';
+import { open, mkdir, type FileHandle } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execCommand } from './exec.js';
@@ -101,7 +101,7 @@ async function readNoFollow(file: string): Promise<string> {
  * planted as a link to /etc/shadow would otherwise have its target truncated by writeHolder.
  */
 async function safeLockFile(lockFile: string): Promise<void> {
-  let fh;
+  let fh: FileHandle;
   try {
     fh = await open(lockFile, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   } catch (e) {

@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { diskFullError, isDiskFull } from './disk-full.js';
+
+/** Is there a regular file at `p` (following links)? Anything unreadable counts as no. */
+export async function isFile(p: string): Promise<boolean> {
+  return (await stat(p).catch(() => undefined))?.isFile() ?? false;
+}
 
 /** A sibling temp name: same file system, so the final rename is atomic. */
 function tempPath(target: string): string {

@@ -69,7 +69,7 @@ export class ConsoleWatcher {
   /** Records the line and returns its mark, so the caller can react (panic → stop waiting). */
   push(rawLine: string): ConsoleMark | undefined {
     // Serial output carries \r and the odd escape sequence; keep the tail readable in JSON and HTML.
-    // eslint-disable-next-line no-control-regex
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes and control bytes is the point
     const line = rawLine.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
     this.lines.push(line);
     if (this.lines.length > this.keep) this.lines.shift();

@@ -123,6 +123,7 @@ export function guestScript(spec: GuestScriptSpec): string {
     // Builtins only from here to the agent: every fork+exec of a host binary over virtiofs costs up to a
     // second under a loaded TCG, and this loop visits each of vng's seven ports.
     'read -r cmdline < /proc/cmdline',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
     'for w in $cmdline; do case "$w" in tailmatrix.mode=*) mode="${w#tailmatrix.mode=}" ;; esac; done',
     say('mode $mode'),
     'case "$mode" in',

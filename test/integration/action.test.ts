@@ -99,6 +99,7 @@ describe('the composite action, as the example workflow uses it', () => {
     expect(r.steps.find((s) => s.name === 'Cache keys')?.output).not.toContain('apt cache key');
     expect(r.steps.find((s) => s.name === 'Cache npm downloads')).toMatchObject({
       uses: 'actions/cache@v4',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not templates
       with: { path: '~/.npm', key: 'tailmatrix-npm-${{ runner.os }}-${{ steps.keys.outputs.npm }}' },
     });
     const matrix = JSON.parse(r.outputs.cells ?? '') as { include: typeof cells };
@@ -130,8 +131,10 @@ describe('the composite action, as the example workflow uses it', () => {
       expect(r.steps.find((s) => s.name === 'Cache keys')?.output).toMatch(/^apt cache key: debian-12-[0-9a-f]{16}$/m);
       expect(r.steps.find((s) => s.name === 'Cache apt downloads')).toMatchObject({
         uses: 'actions/cache@v4',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not templates
         with: { path: '${{ runner.temp }}/tailmatrix-apt-archives', key: 'tailmatrix-apt-${{ runner.os }}-${{ steps.keys.outputs.apt }}' },
       });
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not templates
       expect(action.runs.steps.find((s) => s.name === 'Install the host tools')?.env?.TAILMATRIX_APT_ARCHIVES).toBe('${{ runner.temp }}/tailmatrix-apt-archives');
       const cache = r.steps.find((s) => s.name === 'Cache kernels and ccache');
       expect(cache?.uses).toBe('actions/cache@v4');

@@ -28,7 +28,9 @@ const MATRIX = {
 };
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' });
 
@@ -123,17 +125,12 @@ describe('tailmatrix bisect on a linux-source-6.1 history', () => {
       const threshold = ((ends[0] as number) + (ends[1] as number)) / 2;
       const prefix = projectWithTailmatrix(path.join(work, 'project'));
       git(h.dir, 'bisect', 'start', bad, good);
-      let documented;
-      try {
-        documented = await execa('bash', ['-c', documentedBisectRun()], {
-          cwd: h.dir,
-          env: { [PREFIX_VARIABLE]: prefix, [THRESHOLD_VARIABLE]: String(threshold), CI: 'true' },
-          reject: false,
-          all: true,
-        });
-      } finally {
-        git(h.dir, 'bisect', 'reset');
-      }
+      const documented = await execa('bash', ['-c', documentedBisectRun()], {
+        cwd: h.dir,
+        env: { [PREFIX_VARIABLE]: prefix, [THRESHOLD_VARIABLE]: String(threshold), CI: 'true' },
+        reject: false,
+        all: true,
+      }).finally(() => git(h.dir, 'bisect', 'reset'));
       console.log(documented.all);
       expect(documented.exitCode, documented.all).toBe(0);
       expect(documented.stdout).toContain(`${noPoke} is the first bad commit`);

@@ -103,6 +103,7 @@ describe('a fresh machine', () => {
     timings.push(`trixie: root ${root.cached ? 'from cache' : 'debootstrapped'}`);
     try {
       await runOneCell(root);
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format field, not a template
       expect(await root.exec("dpkg-query -W -f='${Status}' virtme-ng virtiofsd")).toBe('install ok installedinstall ok installed');
     } finally {
       await root.unmount();

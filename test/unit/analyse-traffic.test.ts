@@ -132,28 +132,28 @@ describe('analyseTraffic', () => {
   });
 });
 
-const fit = (slope: number, slopeSe: number, df = 31): FitSummary => ({
+const fitOf = (slope: number, slopeSe: number, df = 31): FitSummary => ({
   n: df + 2, df, slope, slopeSe, slopeCi: [slope - 2 * slopeSe, slope + 2 * slopeSe], intercept: 0, interceptSe: 0, r2: 1, residualSd: 0,
 });
 
 describe('agreement with Benchmark 1', () => {
   it('ratio of slopes with a Fieller interval; agrees while 1 lies inside it', () => {
-    const same = agreement('indirect', fit(20, 0.5, 3), fit(19.5, 0.1), 'b1');
+    const same = agreement('indirect', fitOf(20, 0.5, 3), fitOf(19.5, 0.1), 'b1');
     expect(same.ratio).toBeCloseTo(20 / 19.5, 9);
     expect(same.ratioCi![0]).toBeLessThan(1);
     expect(same.agrees).toBe(true);
-    const apart = agreement('indirect', fit(30, 0.5, 3), fit(19.5, 0.1), 'b1');
+    const apart = agreement('indirect', fitOf(30, 0.5, 3), fitOf(19.5, 0.1), 'b1');
     expect(apart.agrees).toBe(false);
     // Benchmark 1's slope indistinguishable from 0: no interval, no verdict.
-    expect(agreement('direct', fit(2, 0.5, 3), fit(0.1, 1), 'b1')).toMatchObject({ ratioCi: null, agrees: null });
+    expect(agreement('direct', fitOf(2, 0.5, 3), fitOf(0.1, 1), 'b1')).toMatchObject({ ratioCi: null, agrees: null });
   });
 
   it('pairs a traffic cell with the test-run cell of the same run, kernel and boot and kind, and flags a disagreement', () => {
     const summary = analyse([trafficCell()]);
     const t = summary.cells[0]!;
     const b1 = { ...t, cellId: 'k__b__test-run', key: 'k/b/test-run', benchmark: { name: 'test-run', type: 'test-run' }, traffic: null,
-      direct: { variant: 'direct' as const, mechanism: 'direct-jump' as const, points: [], fit: fit(2, 0.01), tailFit: null, invalidSamples: 0 },
-      indirect: { variant: 'indirect' as const, mechanism: 'retpoline-thunk' as const, points: [], fit: fit(10, 0.01), tailFit: null, invalidSamples: 0 } };
+      direct: { variant: 'direct' as const, mechanism: 'direct-jump' as const, points: [], fit: fitOf(2, 0.01), tailFit: null, invalidSamples: 0 },
+      indirect: { variant: 'indirect' as const, mechanism: 'retpoline-thunk' as const, points: [], fit: fitOf(10, 0.01), tailFit: null, invalidSamples: 0 } };
     const other = { ...b1, cellId: 'other', boot: { name: 'other', cmdline: '' } };
     attachTestRunAgreement([t, other, b1]);
     const stats = t.traffic!.methods[0]!;

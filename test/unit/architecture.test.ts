@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,31 @@ describe('the architecture of src/', () => {
     expect(await importViolations(path.join(PACKAGE_ROOT, 'src'))).toEqual([]);
     // Parses every module of src/: a few seconds alone, far more on a loaded 2-core machine.
   }, 60_000);
+});
+
+/** Every folder under src/, as `a/` or `a/b/`, relative to src/. */
+async function foldersUnder(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    out.push(`${prefix}${e.name}/`, ...(await foldersUnder(path.join(dir, e.name), `${prefix}${e.name}/`)));
+  }
+  return out;
+}
+
+describe('docs/architecture.md', () => {
+  it('its table of src/ folders lists every folder under src/, and none that is not there', async () => {
+    const doc = await readFile(path.join(PACKAGE_ROOT, 'docs', 'architecture.md'), 'utf8');
+    const section = doc.split('## What each `src/` folder owns')[1]?.split('\n## ')[0];
+    expect(section, 'the section "What each `src/` folder owns"').toBeDefined();
+    // The first table of the section: its rows' first cells name one or more folders in backticks.
+    const table = section!.split('\n\n').find((block) => block.trimStart().startsWith('| folder |'))!;
+    const listed = table
+      .split('\n')
+      .slice(2)
+      .flatMap((row) => [...(row.split('|')[1] ?? '').matchAll(/`([^`]+\/)`/g)].map((m) => m[1]!));
+    expect([...listed].sort()).toEqual((await foldersUnder(path.join(PACKAGE_ROOT, 'src'))).sort());
+  });
 });
 
 describe('the import checker', () => {

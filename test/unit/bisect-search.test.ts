@@ -73,7 +73,9 @@ describe('resume bookkeeping', () => {
 
 describe('bisectLog', () => {
   const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
   it('is accepted by git bisect replay, which names the same first bad commit', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tailmatrix-bisect-log-'));
     dirs.push(dir);

@@ -151,7 +151,10 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     const events: RunEvent[] = [];
     const result = await runMatrix(
       { matrixFile: p.matrixFile, resultsRoot: p.resultsRoot, runner: { parallel: 1 }, kernelArgs: [notImage], compareWith: ['ref'] },
-      { emit: (e) => events.push(e), deps: deps(replayBackend((id) => (booted.push(id), 'ok'))) },
+      { emit: (e) => events.push(e), deps: deps(replayBackend((id) => {
+        booted.push(id);
+        return 'ok';
+      })) },
     );
     expect(result.outcome.kind).toBe('bad-input');
     expect(result.outcome.kind === 'bad-input' && result.outcome.messages.join()).toMatch(/vmlinux is not an x86 bzImage: an ELF file \(vmlinux\?\)/);
@@ -200,7 +203,10 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     expect(meanwhile.result.outcome.kind === 'bad-input' && meanwhile.result.outcome.messages.join()).toMatch(new RegExp(`run ${runId} is still running \\(host .* pid ${process.pid}`));
 
     const ran: string[] = [];
-    const second = await run(p, replayBackend((id) => (ran.push(id), 'ok')), { resume: runId });
+    const second = await run(p, replayBackend((id) => {
+      ran.push(id);
+      return 'ok';
+    }), { resume: runId });
     const start = second.events[0];
     expect(start?.type === 'run-start' && { todo: start.todo, done: start.done }).toEqual({
       todo: ['b__retpoline__test-run', 'c__retpoline__test-run'],
@@ -223,7 +229,10 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
 
     // No --replicates on resume: the run's own matrix (run.json) knows there are two.
     const ran: string[] = [];
-    const second = await run(p, replayBackend((id) => (ran.push(id), 'ok')), { resume: runId });
+    const second = await run(p, replayBackend((id) => {
+      ran.push(id);
+      return 'ok';
+    }), { resume: runId });
     expect(ran).toEqual(['b__retpoline__test-run__r0', 'a__retpoline__test-run__r1', 'b__retpoline__test-run__r1']);
     expect(second.result.outcome).toEqual({ kind: 'ok' });
     const cells = await Promise.all(

@@ -20,7 +20,12 @@ describe('file lock', { timeout: 30_000 }, () => {
     const order: string[] = [];
     const release1 = await acquireLock(t);
     let owner = '';
-    const second = acquireLock(t, { onWait: (o) => ((owner = o), order.push('waiting')) }).then((rel) => {
+    const second = acquireLock(t, {
+      onWait: (o) => {
+        owner = o;
+        order.push('waiting');
+      },
+    }).then((rel) => {
       order.push('second');
       return rel;
     });

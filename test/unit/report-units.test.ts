@@ -136,7 +136,10 @@ describe('units in every report format', () => {
         if (!SELF_DESCRIBED.has(key) && !['ratioCi', 'savingPctCi'].includes(key) && unit === undefined) problems.push(at);
         return;
       }
-      if (Array.isArray(node)) return node.forEach((x, i) => walk(x, `${at}[${i}]`, unit, key));
+      if (Array.isArray(node)) {
+        for (const [i, x] of node.entries()) walk(x, `${at}[${i}]`, unit, key);
+        return;
+      }
       if (node && typeof node === 'object') {
         const o = node as Record<string, unknown>;
         const here = typeof o.unit === 'string' ? o.unit : unit;

@@ -20,6 +20,7 @@ afterAll(async () => {
 });
 
 /** A copy of a committed run, with its run.json and one cell file edited. */
+// biome-ignore lint/suspicious/noExplicitAny: the edits corrupt parsed JSON on purpose; no schema type can hold what they write
 async function editedRun(name: string, editMeta: (m: Record<string, any>) => void, editCell?: (c: Record<string, any>) => void) {
   const dir = path.join(tmp, name);
   await cp(path.join(FIXTURE_ROOT, KVM_RUN), dir, { recursive: true });

@@ -43,7 +43,10 @@ describe('planCells with the running kernel', () => {
 
   it('reads /proc/cmdline only when a running kernel is planned', () => {
     let reads = 0;
-    const counting = () => (reads++, host());
+    const counting = () => {
+      reads++;
+      return host();
+    };
     planCells(matrix, { kernels: ['a'] }, counting);
     expect(reads).toBe(0);
     planCells(matrix, {}, counting);

@@ -7,8 +7,9 @@ type Token = { kind: 'sym' | 'str' | 'op'; text: string };
 function tokenize(expr: string): Token[] {
   const tokens: Token[] = [];
   const re = /\s*(?:(&&|\|\||!=|<=|>=|[!()=<>])|"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_$.-]+))/y;
-  let m: RegExpExecArray | null;
-  while (re.lastIndex < expr.length && (m = re.exec(expr)) !== null) {
+  while (re.lastIndex < expr.length) {
+    const m = re.exec(expr);
+    if (m === null) break;
     if (m[1] !== undefined) tokens.push({ kind: 'op', text: m[1] });
     else if (m[2] !== undefined) tokens.push({ kind: 'str', text: m[2] });
     else if (m[3] !== undefined) tokens.push({ kind: 'str', text: m[3] });
@@ -19,7 +20,7 @@ function tokenize(expr: string): Token[] {
 }
 
 /** The value of a symbol as a string: 'y' / 'm' / 'n' for constants, the .config value, 'n' when unset. */
-function valueOf(tok: Token, values: Values): string {
+function symbolValue(tok: Token, values: Values): string {
   if (tok.kind === 'str') return tok.text;
   if (tok.text === 'y' || tok.text === 'm' || tok.text === 'n') return tok.text;
   const v = values.get(tok.text);
@@ -43,12 +44,12 @@ export function evaluate(expr: string, values: Values): number {
       if (peek()?.text === ')') pos += 1;
       return { tri: v };
     }
-    const raw = valueOf(t, values);
+    const raw = symbolValue(t, values);
     const op = peek();
     if (op?.kind === 'op' && ['=', '!=', '<', '>', '<=', '>='].includes(op.text)) {
       pos += 1;
       const rhsTok = tokens[pos++];
-      const rhs = rhsTok === undefined ? '' : valueOf(rhsTok, values);
+      const rhs = rhsTok === undefined ? '' : symbolValue(rhsTok, values);
       const num = (s: string) => Number(s);
       const both = !Number.isNaN(num(raw)) && !Number.isNaN(num(rhs)) && raw !== '' && rhs !== '';
       const cmp = both ? num(raw) - num(rhs) : raw < rhs ? -1 : raw > rhs ? 1 : 0;
