@@ -47,7 +47,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   // A running-kernel cell that died before restoring the host's sysctls left a journal: restore first. The
   // restore code loads only when there is one, so `--help` stays fast (bench/help-time.ts).
   if (existsSync(HOST_JOURNAL)) {
-    const { recoverAtStart } = await import('../vm/host-journal.js');
+    const { recoverAtStart } = await import('../engine/host.js');
     const recovered = await recoverAtStart();
     if (recovered !== undefined) process.stderr.write(`tailmatrix: ${recovered}\n`);
   }

@@ -72,3 +72,6 @@ export async function writeReports(opts: WriteReportsOptions): Promise<Result<Re
   if (opts.stepSummary) await appendFile(opts.stepSummary, await writers.md.render(summary));
   return ok({ summary, verdict: summaryVerdict(summary), files });
 }
+
+// The CLI prints these under GitHub Actions; it reaches them through the engine like everything else.
+export { annotateForGithub } from '../report/github-annotations.js';

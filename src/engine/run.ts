@@ -315,3 +315,6 @@ async function report({ input, run, emit }: Ctx): Promise<Outcome> {
   // The summary holds every cell of the run directory, this run's included: its verdict covers them.
   return written.value.verdict;
 }
+
+// The one-line figure a finished cell shows in the progress display.
+export { headline } from '../cells/headline.js';

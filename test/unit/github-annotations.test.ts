@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyse } from '../../src/benchmarks/analyse.js';
 import { compareWithBaseline } from '../../src/analysis/compare-baseline.js';
 import type { Summary } from '../../src/analysis/summary-schema.js';
-import { annotateForGithub, githubAnnotations } from '../../src/cli/github-annotations.js';
+import { annotateForGithub, githubAnnotations } from '../../src/report/github-annotations.js';
 import { gate as gateSchema } from '../../src/matrix/schema.js';
 import { fixtureModels, generateCell, KVM_RUN } from '../fixtures/results/generate.js';
 

@@ -59,7 +59,7 @@ describe.each(KERNELS)('strategies on %s (retpoline)', (kernel) => {
     const p = prove('tailcall-const');
     expect(p.mechanism).toBe('direct-jump');
     expect(p.transfers).toHaveLength(33);
-    p.transfers.forEach((t, i) => expect(t.target).toMatch(new RegExp(`^prog_${i + 1}\\+0x[0-9a-f]+$`)));
+    for (const [i, t] of p.transfers.entries()) expect(t.target).toMatch(new RegExp(`^prog_${i + 1}\\+0x[0-9a-f]+$`));
     expect(p.bodyDifferences).toEqual([]);
     expect(p.bodies).toBe(34);
   });
@@ -89,7 +89,7 @@ describe.each(KERNELS)('strategies on %s (retpoline)', (kernel) => {
     const jumps = p.transfers.filter((t) => t.kind === 'direct-jump');
     expect(calls).toHaveLength(33);
     expect(jumps).toHaveLength(33);
-    calls.forEach((t, i) => expect(`${t.func} -> ${t.target}`).toBe(`prog_${i} -> prog_${i}/f1`));
+    for (const [i, t] of calls.entries()) expect(`${t.func} -> ${t.target}`).toBe(`prog_${i} -> prog_${i}/f1`);
     jumps.forEach((t, i) => {
       expect(t.func).toBe(`prog_${i}/f1`);
       expect(t.target).toMatch(new RegExp(`^prog_${i + 1}\\+0x[0-9a-f]+$`));

@@ -66,7 +66,7 @@ export const CHECKS: readonly Check[] = [
 /** Resolve a program on PATH, then in install-vng.sh's prefix (not on PATH when no link was made). */
 export async function findProgram(program: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   // Loaded on use (execa behind it): `--help` must stay light (bench/help-time.ts).
-  const { VNG_INSTALL_PREFIX } = await import('../../vm/vng-check.js');
+  const { VNG_INSTALL_PREFIX } = await import('../../engine/host.js');
   return (await which(program, env)) ?? (await which(path.join(VNG_INSTALL_PREFIX, 'bin', program), env));
 }
 

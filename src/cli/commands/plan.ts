@@ -15,7 +15,7 @@ export const definePlanCommand: DefineCommand = (setExit) =>
     .option('--github', 'print a GitHub Actions strategy.matrix (JSON) instead of a table')
     .option('--json', 'print the cells as a JSON array: id, kernel, boot, cmdline, bench, replicate')
     .action(async (opts: { matrix: string; kernel: string[]; boot: string[]; bench: string[]; github?: boolean; json?: boolean }) => {
-      const [{ loadMatrixOrThrow }, { githubMatrix, planCells }] = await Promise.all([import('../load-matrix-or-throw.js'), import('../../cells/plan.js')]);
+      const [{ loadMatrixOrThrow }, { githubMatrix, planCells }] = await Promise.all([import('../load-matrix-or-throw.js'), import('../../engine/plan.js')]);
       const { matrix } = await loadMatrixOrThrow(opts.matrix);
       const cells = planCells(matrix, { kernels: opts.kernel, boots: opts.boot, benches: opts.bench });
       if (!cells.ok) throw new UserError('cannot plan the run:', cells.error);

@@ -95,7 +95,7 @@ async function runCommand(opts: RunCommandOptions): Promise<number> {
     import('../views/feed.js'),
     import('../views/run-view.js'),
     import('../renderer.js'),
-    import('../github-annotations.js'),
+    import('../../engine/report.js'),
   ]);
   const { signal, unwire } = abortOnSigint('interrupted: stopping VMs, keeping finished cells');
   const feed = new EventFeed<RunEvent>();

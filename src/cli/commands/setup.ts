@@ -9,7 +9,7 @@ export const defineSetupCommand: DefineCommand = (setExit) =>
     .option('--dry-run', 'print the exact commands (apt-get …), change nothing')
     .option('--print-packages', "print this distribution's apt package names, one a line")
     .action(async (opts: { withTests?: boolean; dryRun?: boolean; printPackages?: boolean }) => {
-      const { runSetup } = await import('../../setup/setup-script.js');
+      const { runSetup } = await import('../../engine/host.js');
       const res = await runSetup(opts);
       if (res.ok) {
         setExit(EXIT.ok);

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { Listr, type ListrTask } from 'listr2';
 import type { RunEvent } from '../../engine/events.js';
-import { headline } from '../../cells/headline.js';
+import { headline } from '../../engine/run.js';
 import { fetchTasks } from './fetch-view.js';
 import type { EventFeed } from './feed.js';
 

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { cellKey } from '../analysis/analyse-cell.js';
 import { summary as summarySchema, type Summary } from '../analysis/summary-schema.js';
 import { isFailedStatus } from '../results/cell-result.js';
-import { comparisonSentence, comparisonStatusOf, failureText, problemsBeyondCells, problemText } from '../report/format.js';
+import { comparisonSentence, comparisonStatusOf, failureText, problemsBeyondCells, problemText } from './format.js';
 
 /** Message data: GitHub reads %, CR and LF as escapes. */
 const data = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
