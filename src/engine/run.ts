@@ -6,6 +6,7 @@ import path from 'node:path';
 import { setMaxListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { fetchAll } from '../kernels/index.js';
+import type { Arch } from '../arch/index.js';
 import { ensurePayload } from '../guest/payload.js';
 import { loadMatrix } from '../matrix/load.js';
 import type { Runner } from '../matrix/schema.js';
@@ -235,9 +236,14 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   if (fetched.failures.some((f) => f.kernelId !== undefined && run.userKernels.includes(f.kernelId))) return fromKernelFailures(fetched.failures);
   const fetchOutcome = fetched.failures.length > 0 ? fromKernelFailures(fetched.failures) : OK;
 
-  const payload = await c.deps.ensurePayload({ signal });
-  if (!payload.ok) return stopped('payload', payload.error);
-  emit({ type: 'payload', hash: payload.value.hash, ...(payload.value.rebuilt ? { rebuilt: payload.value.rebuilt } : {}) });
+  // One payload per guest architecture among the cells (amd64 always: the running kernel's agent is the host's).
+  const payloads = new Map<Arch, GuestPayload>();
+  for (const arch of new Set<Arch>(['amd64', ...todo.map((x) => x.kernel.arch)])) {
+    const payload = await c.deps.ensurePayload({ signal, ...(arch !== 'amd64' ? { arch } : {}) });
+    if (!payload.ok) return stopped('payload', arch === 'amd64' ? payload.error : `${arch}: ${payload.error}`);
+    emit({ type: 'payload', hash: payload.value.hash, ...(payload.value.rebuilt ? { rebuilt: payload.value.rebuilt } : {}) });
+    payloads.set(arch, payload.value);
+  }
 
   const vm = await chooseVm(c, todo, fetched.kernels, meta);
   if (!vm.ok) return stopped('backend', vm.error);
@@ -250,7 +256,7 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   emit({ type: 'cells-start', phases: phases.map((p) => ({ kind: p.kind, concurrency: p.concurrency, cells: p.cells.map((x) => x.id) })) });
   for (const phase of phases) {
     const place = phase.kind === 'native' ? native : vm.value;
-    await runPool(phase.cells, phase.concurrency, (cell) => runOne(c, cell, fetched.kernels.get(cell.kernel.id), place, payload.value), signal);
+    await runPool(phase.cells, phase.concurrency, (cell) => runOne(c, cell, fetched.kernels.get(cell.kernel.id), place, payloads.get(cell.kernel.arch)!), signal);
   }
   if (signal.aborted) return interrupted();
   if (c.dryRun) return fetchOutcome;

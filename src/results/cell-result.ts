@@ -1,6 +1,7 @@
 // One cell's result document: results/<run-id>/cells/<cell-id>.json. Analysis and reports read only
 // these files, so this schema is the contract between the runner and everything after it. The JSON
 // Schema in schemas/cell-result.schema.json is generated from it.
+import { ARCHES } from '../arch/index.js';
 import { z } from 'zod';
 import { trafficSample } from './traffic-result.js';
 
@@ -230,6 +231,7 @@ export const cellResult = z.object({
     sha256: z.string().describe('content address of the kernel image in the cache'),
     release: z.string().optional(),
     source: z.string().describe('human-readable origin: debian:bookworm/linux-image-6.1.0-50-cloud-amd64 6.1.176-1'),
+    arch: z.enum(ARCHES).optional().describe("the kernel's architecture; absent in cells written before it existed (amd64)"),
   }),
   boot: z.object({ name: z.string(), cmdline: z.string() }),
   benchmark: z.object({ name: z.string(), type: z.string(), params: z.record(z.string(), z.unknown()) }),

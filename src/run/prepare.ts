@@ -72,7 +72,7 @@ async function userKernels(r: RunRequest): Promise<Result<{ ids: string[]; added
   for (const arg of r.kernelArgs) {
     if (known.has(arg)) ids.push(arg);
     else if (await isFile(arg))
-      added.push({ id: userKernelId('local', arg), source: { type: 'local', path: path.resolve(arg) } });
+      added.push({ id: userKernelId('local', arg), arch: 'amd64', source: { type: 'local', path: path.resolve(arg) } });
     else errors.push(`--kernel ${arg}: neither a kernel id of the matrix (${[...known].join(', ')}) nor a kernel image file`);
   }
   const b = r.treeBuild ?? {};
@@ -80,6 +80,7 @@ async function userKernels(r: RunRequest): Promise<Result<{ ids: string[]; added
     const fragments = b.fragments !== undefined && b.fragments.length > 0 ? b.fragments.map((f) => path.resolve(f)) : undefined;
     added.push({
       id: userKernelId('tree', r.tree),
+      arch: 'amd64',
       // As `tailmatrix build --tree`: --ref, --base and --fragment, else the schema's defaults (the project's
       // minimal benchmark config on tinyconfig, the tree as checked out now).
       source: buildSource.parse({ type: 'build', tree: path.resolve(r.tree), patches: r.patches.map((p) => path.resolve(p)), ...(b.ref !== undefined ? { ref: b.ref } : {}), ...(b.base !== undefined ? { base: b.base } : {}), ...(fragments !== undefined ? { fragments } : {}) }),

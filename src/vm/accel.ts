@@ -6,12 +6,13 @@ import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FetchedKernel } from '../kernels/types.js';
 import type { Accelerator } from '../results/cell-result.js';
+import { hostArch } from '../arch/index.js';
 import { ensureInitramfs, writeCellInitrd } from '../guest/initramfs.js';
 import { run } from '../util/exec.js';
 import { makeWorkDir } from '../util/work-dir.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ConsoleWatcher } from './console.js';
-import { QEMU_BINARY, qemuArgs } from './qemu-args.js';
+import { qemuArgs, qemuBinary } from './qemu-args.js';
 
 /**
  * A cloud kernel reaches /init in ~1-2 s under working KVM; 12 s leaves room for a slow nested-KVM CI
@@ -39,6 +40,8 @@ export interface ProbeDeps {
   timeoutMs?: number;
   /** QEMU -cpu for the probe; default the one cells use under KVM (DEFAULT_CPU.kvm). */
   cpu?: string;
+  /** The host's architecture as Node names it (default process.arch; tests). */
+  hostNodeArch?: string;
 }
 
 /** Did a guest boot under KVM? ok = it did; err = why not. */
@@ -63,9 +66,9 @@ export async function probeKvm(kernel: FetchedKernel, deps: ProbeDeps = {}): Pro
     const watcher = new ConsoleWatcher();
     const stop = new AbortController();
     const timeoutMs = deps.timeoutMs ?? PROBE_TIMEOUT_MS;
-    const args = qemuArgs({ accel: 'kvm', cpu: deps.cpu, memoryMiB: PROBE_MEMORY_MIB, cpus: 1, kernel: kernel.vmlinuz, initrd });
+    const args = qemuArgs({ arch: kernel.arch, accel: 'kvm', cpu: deps.cpu, memoryMiB: PROBE_MEMORY_MIB, cpus: 1, kernel: kernel.vmlinuz, initrd });
     const started = Date.now();
-    const res = await run(deps.qemu ?? QEMU_BINARY, args, {
+    const res = await run(qemuBinary(kernel.arch, deps.qemu), args, {
       timeoutMs,
       signal: deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal,
       discardOutput: true,
@@ -104,7 +107,14 @@ export function clearAccelCache(): void {
  */
 export async function probeAccelerator(requested: AccelRequest, kernel: FetchedKernel, deps: ProbeDeps = {}): Promise<Result<AccelChoice, string>> {
   if (requested === 'tcg') return ok({ accel: 'tcg', reason: 'TCG requested' });
-  const key = `${deps.qemu ?? QEMU_BINARY}|${deps.kvmDevice ?? KVM_DEVICE}|${deps.cpu ?? ''}|${kernel.vmlinuz}`;
+  // KVM runs a guest of the host's own architecture only: no probe can change that.
+  const host = hostArch(deps.hostNodeArch);
+  if (kernel.arch !== host) {
+    const why = `KVM runs only guests of the host's architecture (${host ?? deps.hostNodeArch ?? process.arch}); this kernel is ${kernel.arch}`;
+    if (requested === 'kvm') return err(`KVM was requested but cannot run this kernel: ${why}`);
+    return ok({ accel: 'tcg', reason: `TCG: ${why}` });
+  }
+  const key = `${qemuBinary(kernel.arch, deps.qemu)}|${deps.kvmDevice ?? KVM_DEVICE}|${deps.cpu ?? ''}|${kernel.vmlinuz}`;
   let probe = probes.get(key);
   if (!probe) {
     probe = probeKvm(kernel, deps);
