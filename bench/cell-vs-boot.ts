@@ -14,7 +14,7 @@ import { fetchKernels } from '../src/kernels/index.js';
 import type { FetchedKernel } from '../src/kernels/types.js';
 import { ensurePayload } from '../src/guest/payload.js';
 import { getBackend } from '../src/vm/backend.js';
-import type { GuestPayload } from '../src/vm/types.js';
+import type { GuestPayload } from '../src/guest/payload.js';
 import { bareBoot } from './bare-boot.js';
 
 const { values } = parseArgs({

@@ -1,4 +1,4 @@
-// `tailmatrix --help` wall time against bare node, and against an earlier build when one is given:
+// `tailmatrix --help` and `tailmatrix run --help` wall time against bare node, and against an earlier build when one is given:
 //   npm run build && npx tsx bench/help-time.ts [--before <dir holding bin/tailmatrix.js>] [--runs N]
 // (e.g. the dist of `git stash` or main, copied with bin/ and package.json next to this node_modules).
 // Each candidate runs N times, interleaved so machine load falls on all alike; the median is what counts.
@@ -15,6 +15,8 @@ const candidates: { name: string; args: string[] }[] = [
   { name: 'bare node (node -e 0)', args: ['-e', '0'] },
   ...(values.before ? [{ name: `before (${values.before})`, args: [path.join(values.before, 'bin/tailmatrix.js'), '--help'] }] : []),
   { name: 'now (bin/tailmatrix.js)', args: [path.join(PACKAGE_ROOT, 'bin/tailmatrix.js'), '--help'] },
+  // The command with the most options: its definitions load, its action (the engine) does not.
+  { name: 'now, run --help', args: [path.join(PACKAGE_ROOT, 'bin/tailmatrix.js'), 'run', '--help'] },
 ];
 
 const times = new Map(candidates.map((c) => [c.name, [] as number[]]));

@@ -1,4 +1,4 @@
-// Measurement behind ICOUNT_SHIFT (src/vm/timing.ts): for each -icount shift, a bare busybox boot to
+// Measurement behind ICOUNT_SHIFT (src/measure/timing.ts): for each -icount shift, a bare busybox boot to
 // poweroff and full cells (the matrix's first boot configuration and benchmark, with the sweep
 // parameters derived for instruction counting) of one real kernel, run twice: wall time, the fitted
 // instructions per tail call, R², how far the per-depth figures are from whole instructions, and
@@ -14,7 +14,8 @@ import { fetchKernels } from '../src/kernels/index.js';
 import type { FetchedKernel } from '../src/kernels/types.js';
 import { ensurePayload } from '../src/guest/payload.js';
 import { qemuBackend } from '../src/vm/qemu.js';
-import type { CellRunSpec, GuestPayload } from '../src/vm/types.js';
+import type { CellRunSpec } from '../src/vm/types.js';
+import type { GuestPayload } from '../src/guest/payload.js';
 import { assembleCellResult } from '../src/run/assemble.js';
 import { analyseCell } from '../src/analysis/analyse-cell.js';
 import type { VariantSummary } from '../src/analysis/summary-schema.js';

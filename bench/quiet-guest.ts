@@ -26,7 +26,7 @@ import { countContamination, sumContamination } from '../src/results/contaminati
 import { run } from '../src/util/exec.js';
 import { PACKAGE_ROOT } from '../src/util/paths.js';
 import { QEMU_BINARY, qemuArgs } from '../src/vm/qemu-args.js';
-import { ICOUNT_SHIFT } from '../src/vm/timing.js';
+import { ICOUNT_SHIFT } from '../src/measure/timing.js';
 
 const { values } = parseArgs({
   options: {

@@ -14,7 +14,8 @@
 # Idempotent: when every package is present, apt is not called at all. Never edits the apt sources, except
 # --with-arm64 on Ubuntu, whose arm64 packages live on ports.ubuntu.com: it adds that archive for arm64 and
 # limits Ubuntu's own sources to amd64 (the originals kept as *.tailmatrix-orig).
-# Environment: TAILMATRIX_OS_RELEASE (default /etc/os-release: which distribution this is).
+# Environment: TAILMATRIX_OS_RELEASE (default /etc/os-release: which distribution this is);
+#   TAILMATRIX_APT_ARCHIVES (a folder apt downloads the .debs into and reuses them from, e.g. one a CI cache keeps).
 # Exit codes: 0 done, 64 bad option, 69 unsupported distribution or no way to become root.
 set -euo pipefail
 
@@ -29,7 +30,7 @@ for arg in "$@"; do
     --with-arm64) with_arm64=1 ;;
     --dry-run) dry_run=1 ;;
     --print-packages) print_packages=1 ;;
-    -h | --help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die 64 "unknown option '$arg' (see --help)" ;;
   esac
 done
@@ -171,7 +172,10 @@ ubuntu_ports() {
     "${SUDO[@]}" tee /etc/apt/sources.list.d/tailmatrix-arm64-ports.sources >/dev/null
 }
 
-apt_install=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}")
+# The action keeps this folder between jobs (actions/cache): a .deb already there is not downloaded again.
+apt_opts=()
+[[ -n ${TAILMATRIX_APT_ARCHIVES:-} ]] && apt_opts=(-o "Dir::Cache::Archives=$TAILMATRIX_APT_ARCHIVES")
+apt_install=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}")
 if ((${#missing[@]} == 0)); then
   log "all ${#packages[@]} apt packages present"
 elif ((dry_run)); then
@@ -196,6 +200,8 @@ else
     fi
   done
   log "apt-get install ${missing[*]}"
+  # apt wants partial/ inside its archive folder; it owns it (user _apt) once it has run.
+  [[ -n ${TAILMATRIX_APT_ARCHIVES:-} ]] && mkdir -p "$TAILMATRIX_APT_ARCHIVES/partial"
   "${SUDO[@]}" apt-get update -qq
   "${apt_install[@]}"
 fi

@@ -3,7 +3,8 @@
 // against iperf3's own count, and direct vs indirect; then, across cells, agreement with Benchmark 1.
 import { z } from 'zod';
 import { figureKindOf, type CellResult, type FigureKind, type Variant } from '../results/cell-result.js';
-import { trafficMethod, type TrafficMethod, type TrafficSample } from '../results/traffic-result.js';
+import { trafficMethod, type TrafficMethod } from '../matrix/schema.js';
+import type { TrafficSample } from '../results/traffic-result.js';
 import { analyseCell, compareVariants, estimate } from './analyse-cell.js';
 import { LOW_R2, toFitSummary } from './analyse-variant.js';
 import { linearFit, ratio } from './stats.js';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { matrixOrder } from './matrix-order.js';
 import { err, ok, type Result } from '../util/result.js';
 import { analyse } from './analyse.js';
-import { formatIssues } from '../matrix/load.js';
+import { formatIssues } from '../util/zod-issues.js';
 import { readJsonFile } from '../util/json-file.js';
 import { isRunDir, loadResultDirs } from '../results/load.js';
 import { summary as summarySchema, type Summary } from './summary-schema.js';

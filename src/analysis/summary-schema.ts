@@ -3,7 +3,7 @@
 // is generated from this by scripts/write-schemas.ts and checked against it by a test).
 import { z } from 'zod';
 import { accelerator, cellStatus, contamination, figureKind, isolation, jitMechanism, jitSymmetry, variant } from '../results/cell-result.js';
-import { trafficMethod } from '../results/traffic-result.js';
+import { trafficMethod } from '../matrix/schema.js';
 
 /** Bump when a field changes meaning or disappears; adding optional fields keeps the version. */
 export const SUMMARY_VERSION = 1;
@@ -242,6 +242,24 @@ export const retpolinePrice = z
   .describe("the retpoline's own price on one kernel: its indirect tail call at a boot that jumps through a retpoline minus at a boot that jumps plainly (the bounds checks cancel)");
 export type RetpolinePrice = z.infer<typeof retpolinePrice>;
 
+export const patchedDifference = z
+  .object({
+    patched: z.object({ key: z.string(), kernel: z.string() }).describe("the user's own kernel's cell (run --kernel PATH / --tree)"),
+    reference: z.object({ key: z.string(), kernel: z.string() }).describe('a reference kernel of the matrix, same boot, benchmark and figure kind'),
+    boot: z.string(),
+    benchmark: z.string(),
+    figureKind: figureKind.describe('both cells are of this kind: never a difference across kinds'),
+    unit: figureUnit,
+    variant: variant.describe('which cost per tail call'),
+    patchedSlope: z.number().describe('in `unit` per tail call'),
+    referenceSlope: z.number(),
+    difference: z.number().nullable().describe('patched − reference, in `unit` per tail call; null when there is no single slope (a knee)'),
+    differenceCi: interval.nullable().describe('Welch interval of that difference'),
+    note: z.string().nullable().describe('why there is no difference'),
+  })
+  .describe("the user's kernel minus a reference kernel, one figure (variant) of one boot and benchmark");
+export type PatchedDifference = z.infer<typeof patchedDifference>;
+
 export const gateSettings = z.object({
   instructions: z.number().optional().describe('instruction cells: a rise of at least this many instructions per call regresses (absent in older summaries)'),
   thresholdNs: z.number().describe('timed cells: smallest rise that counts, ns per call (>=; "more than" in older summaries)'),
@@ -335,6 +353,10 @@ export const summary = z.object({
   cells: z.array(cellSummary).describe('sorted by benchmark, kernel, boot'),
   notes: z.array(z.string()).default([]).describe('about the runs themselves, e.g. one that was interrupted'),
   retpolinePrices: z.array(retpolinePrice).default([]).describe('per kernel measured with both a retpoline and a plain-indirect boot'),
+  patchedVsReference: z
+    .array(patchedDifference)
+    .optional()
+    .describe("runs with the user's own kernel and reference kernels: the user's kernel minus each reference, per figure; absent otherwise"),
   baseline: baselineSummary.nullable(),
 });
 export type Summary = z.infer<typeof summary>;

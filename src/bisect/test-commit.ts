@@ -10,10 +10,10 @@ import type { Benchmark, BuildSource, Boot, Matrix, Runner } from '../matrix/sch
 import type { Accelerator } from '../results/cell-result.js';
 import { runCell } from '../run/run-cell.js';
 import { ensurePayload } from '../guest/payload.js';
-import { probeAccelerator } from '../vm/accel.js';
-import { pickBackend } from '../vm/backend.js';
-import type { CellEvent, GuestPayload, VmBackend } from '../vm/types.js';
-import { resolveTiming, type Timing } from '../vm/timing.js';
+import { chooseTarget } from '../vm/target.js';
+import type { CellEvent, VmBackend } from '../vm/types.js';
+import type { GuestPayload } from '../guest/payload.js';
+import type { Timing } from '../measure/timing.js';
 import { err, ok, type Result } from '../util/result.js';
 import { decideStep, type Rule } from './decide.js';
 import { measureCell, type Metric } from './metric.js';
@@ -118,7 +118,7 @@ export function pickNamed<T extends { name: string }>(items: readonly T[], name:
   return found !== undefined ? ok(found) : err(`--${option} ${name ?? ''}: the matrix has ${items.map((i) => i.name).join(', ') || 'none'}`);
 }
 
-/** Payload, accelerator (probed by booting this kernel) and backend, as `run` chooses them. */
+/** Payload and target (src/vm/target.ts: accelerator probed by booting this kernel, timing, backend), as `run` chooses them. */
 export async function prepareCellSetup(matrix: Matrix, names: { boot?: string; bench?: string }, kernel: FetchedKernel, signal: AbortSignal): Promise<Result<CellSetup, string>> {
   const boot = pickNamed(matrix.boots, names.boot, 'boot');
   if (!boot.ok) return boot;
@@ -126,13 +126,10 @@ export async function prepareCellSetup(matrix: Matrix, names: { boot?: string; b
   if (!benchmark.ok) return benchmark;
   const payload = await ensurePayload({ signal });
   if (!payload.ok) return payload;
-  const accel = await probeAccelerator(matrix.runner.accel, kernel, { signal });
-  if (!accel.ok) return accel;
-  const timing = resolveTiming(matrix.runner.timing, accel.value.accel);
-  if (!timing.ok) return timing;
-  const backend = await pickBackend(matrix.runner.backend, accel.value.accel);
-  if (!backend.ok) return backend;
-  return ok({ payload: payload.value, backend: backend.value.backend, accel: accel.value.accel, timing: timing.value, boot: boot.value, benchmark: benchmark.value, runner: matrix.runner });
+  const target = await chooseTarget(matrix.runner, kernel, { signal });
+  if (!target.ok) return target;
+  const { accel, timing, backend } = target.value;
+  return ok({ payload: payload.value, backend: backend.value, accel: accel.value, timing: timing.value, boot: boot.value, benchmark: benchmark.value, runner: matrix.runner });
 }
 
 /**

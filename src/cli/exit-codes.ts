@@ -1,5 +1,5 @@
 // Distinct exit codes so a CI job can tell what went wrong without parsing output.
-import type { Outcome } from '../run/outcome.js';
+import type { Outcome } from '../engine/outcome.js';
 import { forUser } from './invocation.js';
 export const EXIT = {
   ok: 0,

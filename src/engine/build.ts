@@ -2,7 +2,9 @@
 // failure as an Outcome (the same mapping `run` and `fetch` use for a build kernel of the matrix).
 import { buildFromSource, type BuildFromSourceOptions, type BuildOutcome } from '../kernels/from-source/index.js';
 import { failureMessage, isBadInput } from '../kernels/source.js';
-import { fromKernelFailures, OK, type Outcome } from '../run/outcome.js';
+import { fromKernelFailures, OK, type Outcome } from './outcome.js';
+
+export type { BuildOutcome };
 
 export async function buildKernel(opts: BuildFromSourceOptions): Promise<{ outcome: Outcome; built?: BuildOutcome }> {
   const r = await buildFromSource(opts);

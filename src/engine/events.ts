@@ -2,7 +2,7 @@
 // them; nothing in the engine depends on who listens.
 import type { FetchEvent } from '../kernels/fetch-events.js';
 import type { CellRunEvent } from '../run/events.js';
-import type { Outcome } from '../run/outcome.js';
+import type { Outcome } from './outcome.js';
 
 export type RunEvent =
   | { type: 'run-start'; runId: string; runDir: string; todo: string[]; done: string[]; dryRun: boolean }

@@ -22,6 +22,7 @@ export async function initialMeta(run: PreparedRun, startedAt: Date): Promise<Ru
     matrix: run.matrix,
     lock: lock.ok ? lock.value : undefined,
     cells: run.cells.map((c) => c.id),
+    ...(run.userKernels.length > 0 ? { userKernels: run.userKernels } : {}),
   };
 }
 

@@ -11,7 +11,7 @@ import { ensurePayload } from '../guest/payload.js';
 import { loadMatrix } from '../matrix/load.js';
 import type { Runner } from '../matrix/schema.js';
 import type { CellResult } from '../results/cell-result.js';
-import { writeReports } from '../report/write-reports.js';
+import { writeReports } from './report.js';
 import { defaultParallelism } from '../run/parallelism.js';
 import { isRunningKernel, type Cell } from '../run/plan.js';
 import type { FetchedKernel } from '../kernels/types.js';
@@ -19,17 +19,17 @@ import type { RunMeta } from '../results/run-meta.js';
 import { err, ok, type Result } from '../util/result.js';
 import { scheduleCells } from '../run/schedule.js';
 import { createNativeBackend } from '../vm/native.js';
-import { resolveTiming, timingText, type Timing } from '../vm/timing.js';
+import { timingText, type Timing } from '../measure/timing.js';
 import { prepareRun, type PreparedRun, type TreeBuildFlags } from '../run/prepare.js';
 import { runCell } from '../run/run-cell.js';
 import { concurrencyTracker, type ConcurrencyTracker } from '../run/concurrency.js';
 import { runPool } from '../util/pool.js';
-import { pickBackend } from '../vm/backend.js';
-import { probeAccelerator } from '../vm/accel.js';
-import type { CellRunSpec, GuestPayload, VmBackend } from '../vm/types.js';
+import { chooseTarget, realTargetDeps, type TargetDeps } from '../vm/target.js';
+import type { CellRunSpec, VmBackend } from '../vm/types.js';
+import type { GuestPayload } from '../guest/payload.js';
 import type { Accelerator } from '../results/cell-result.js';
 import type { Emit, RunEvent } from './events.js';
-import { fromKernelFailures, OK, type Outcome } from '../run/outcome.js';
+import { fromKernelFailures, OK, type Outcome } from './outcome.js';
 import { closeMeta, initialMeta, writeRunMeta } from './run-meta.js';
 import { diskFullMessage, isDiskFull } from '../util/disk-full.js';
 import { lockHolder, tryLock } from '../util/file-lock.js';
@@ -44,7 +44,7 @@ export interface RunInput {
   benches?: readonly string[];
   tree?: string;
   patches?: readonly string[];
-  /** --ref, --base, --fragment for --tree, as `tailmatrix build` takes them. */
+  /** --ref, --base, --config, --fragment, --make-jobs for --tree, as `tailmatrix build` takes them. */
   treeBuild?: TreeBuildFlags;
   compareWith?: readonly string[];
   resume?: string;
@@ -61,10 +61,8 @@ export interface RunInput {
 }
 
 /** The steps that touch the machine, passed in so the engine's own logic is testable without QEMU. */
-export interface RunDeps {
+export interface RunDeps extends TargetDeps {
   ensurePayload: typeof ensurePayload;
-  probeAccelerator: typeof probeAccelerator;
-  pickBackend: (name: Runner['backend'], accel: Accelerator) => ReturnType<typeof pickBackend>;
   /** The backend of running-kernel cells (the agent on this host, no VM). */
   nativeBackend: (o: { unhardenHost: boolean }) => VmBackend;
   now: () => Date;
@@ -72,8 +70,7 @@ export interface RunDeps {
 
 const realDeps: RunDeps = {
   ensurePayload,
-  probeAccelerator,
-  pickBackend: (n, a) => pickBackend(n, a),
+  ...realTargetDeps,
   nativeBackend: (o) => createNativeBackend(o),
   now: () => new Date(),
 };
@@ -102,7 +99,7 @@ interface Ctx {
 interface Place {
   backend: VmBackend;
   accel: Accelerator;
-  /** Instruction counting or timed (src/vm/timing.ts); the running kernel is always timed on hardware. */
+  /** Instruction counting or timed (src/measure/timing.ts); the running kernel is always timed on hardware. */
   timing: Timing;
 }
 
@@ -225,6 +222,7 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
       kernelIds: [...new Set(todo.map((x) => x.kernel.id))],
       frozenLockfile: c.input.frozenLockfile,
       allowUnsigned: c.input.allowUnsigned,
+      makeJobs: c.input.treeBuild?.makeJobs,
       signal,
     },
     (event) => emit({ type: 'fetch', event }),
@@ -252,11 +250,15 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   // VM cells in parallel under instruction counting, timed ones one at a time unless runner.parallel
   // says otherwise (src/run/parallelism.ts); then running-kernel cells on the host one at a time
   // (src/run/schedule.ts).
-  const phases = scheduleCells(todo, defaultParallelism(run.matrix.runner, vm.value?.timing ?? native.timing));
+  const phases = scheduleCells(todo, defaultParallelism(run.matrix.runner, [...vm.value.values()][0]?.timing ?? native.timing));
   emit({ type: 'cells-start', phases: phases.map((p) => ({ kind: p.kind, concurrency: p.concurrency, cells: p.cells.map((x) => x.id) })) });
   for (const phase of phases) {
-    const place = phase.kind === 'native' ? native : vm.value;
-    await runPool(phase.cells, phase.concurrency, (cell) => runOne(c, cell, fetched.kernels.get(cell.kernel.id), place, payloads.get(cell.kernel.arch)!), signal);
+    await runPool(
+      phase.cells,
+      phase.concurrency,
+      (cell) => runOne(c, cell, fetched.kernels.get(cell.kernel.id), phase.kind === 'native' ? native : vm.value.get(cell.kernel.arch), payloads.get(cell.kernel.arch)!),
+      signal,
+    );
   }
   if (signal.aborted) return interrupted();
   if (c.dryRun) return fetchOutcome;
@@ -265,30 +267,37 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   return fetchOutcome.kind !== 'ok' ? fetchOutcome : reported;
 }
 
-/** Accelerator first: which backend pays off depends on it (vng is slow under TCG). Only VM cells need one. */
-async function chooseVm(c: Ctx, todo: Cell[], kernels: Map<string, FetchedKernel>, meta: RunMeta): Promise<Result<Place | undefined, string>> {
-  const probeKernel = todo.filter((x) => !isRunningKernel(x.kernel)).map((x) => kernels.get(x.kernel.id)).find((k) => k !== undefined);
-  if (probeKernel === undefined) return ok(undefined);
-  const runner = c.run.matrix.runner;
-  const accel = await c.deps.probeAccelerator(runner.accel, probeKernel, { signal: c.signal });
-  if (!accel.ok) return accel;
-  const timing = resolveTiming(runner.timing, accel.value.accel);
-  if (!timing.ok) return timing;
-  const chosen = await c.deps.pickBackend(runner.backend, accel.value.accel);
-  if (!chosen.ok) return chosen;
-  const backend = chosen.value.backend;
-  c.emit({
-    type: 'backend',
-    backend: backend.name,
-    backendReason: chosen.value.reason,
-    accel: accel.value.accel,
-    accelReason: accel.value.reason,
-    timing: timingText(timing.value),
-    emulatedTime: accel.value.accel === 'tcg' && timing.value.mode === 'timed',
-  });
-  Object.assign(meta, { backend: backend.name, backendReason: chosen.value.reason, accelerator: accel.value.accel, acceleratorReason: accel.value.reason });
-  if (!c.dryRun) await writeRunMeta(c.run.runDir, meta);
-  return ok({ backend, accel: accel.value.accel, timing: timing.value });
+/**
+ * The targets of the VM cells (src/vm/target.ts), one per guest architecture among them, each probed on
+ * that architecture's first kernel (KVM can run the host's architecture only); none without VM cells.
+ * run.json records the first; with several architectures each reason names its own.
+ */
+async function chooseVm(c: Ctx, todo: Cell[], kernels: Map<string, FetchedKernel>, meta: RunMeta): Promise<Result<Map<Arch, Place>, string>> {
+  const vmKernels = todo.filter((x) => !isRunningKernel(x.kernel)).map((x) => kernels.get(x.kernel.id)).filter((k): k is FetchedKernel => k !== undefined);
+  const arches = [...new Set(vmKernels.map((k) => k.arch))];
+  const places = new Map<Arch, Place>();
+  for (const arch of arches) {
+    const probeKernel = vmKernels.find((k) => k.arch === arch)!;
+    const chosen = await chooseTarget(c.run.matrix.runner, probeKernel, { signal: c.signal, deps: c.deps });
+    if (!chosen.ok) return arches.length > 1 ? err(`${arch}: ${chosen.error}`) : chosen;
+    const { accel, timing, backend } = chosen.value;
+    const named = (reason: string) => (arches.length > 1 ? `${arch}: ${reason}` : reason);
+    c.emit({
+      type: 'backend',
+      backend: backend.value.name,
+      backendReason: named(backend.reason),
+      accel: accel.value,
+      accelReason: named(accel.reason),
+      timing: timingText(timing.value),
+      emulatedTime: accel.value === 'tcg' && timing.value.mode === 'timed',
+    });
+    if (places.size === 0) {
+      Object.assign(meta, { backend: backend.value.name, backendReason: named(backend.reason), accelerator: accel.value, acceleratorReason: named(accel.reason) });
+      if (!c.dryRun) await writeRunMeta(c.run.runDir, meta);
+    }
+    places.set(arch, { backend: backend.value, accel: accel.value, timing: timing.value });
+  }
+  return ok(places);
 }
 
 async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, place: Place | undefined, payload: GuestPayload): Promise<void> {

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { archProfile, hostArch } from '../arch/index.js';
 import type { FetchedKernel } from '../kernels/types.js';
-import type { GuestPayload } from '../vm/types.js';
+import type { GuestPayload } from './payload.js';
 import { run } from '../util/exec.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { cacheRoot, PACKAGE_ROOT } from '../util/paths.js';

@@ -1,4 +1,4 @@
-// Builds the guest payload (bpf/: two BPF objects and the static agent) into the cache, keyed by a
+// Builds the guest payload (bpf/: four BPF objects and the static agent) into the cache, keyed by a
 // content hash of the sources and the toolchain, so a second run reuses it and a changed source or
 // compiler rebuilds it. Missing tools are a value naming the Debian package to install.
 import { createHash } from 'node:crypto';
@@ -10,10 +10,22 @@ import { withLock } from '../util/file-lock.js';
 import { cacheRoot, PACKAGE_ROOT } from '../util/paths.js';
 import { err, ok, type Result } from '../util/result.js';
 import { sha256File } from '../util/sha256-file.js';
-import type { GuestPayload } from '../vm/types.js';
 
 /** The objects the agent loads (bpf/PROTOCOL.md: tailcall_<variant>.bpf.o; the traffic benchmark's probe and proof). */
 export const PAYLOAD_OBJECTS = ['tailcall_direct.bpf.o', 'tailcall_indirect.bpf.o', 'traffic_probe.bpf.o', 'traffic_seen.bpf.o'] as const;
+
+/** The compiled guest payload (bpf/, built here). */
+export interface GuestPayload {
+  /** Static measurement agent binary. */
+  agent: string;
+  /** Directory holding the BPF objects the agent loads (PAYLOAD_OBJECTS). */
+  objDir: string;
+  /** Content hash of the payload (sources + toolchain), part of every initramfs cache key. */
+  hash: string;
+  /** Set when the cached payload failed its hash check and was rebuilt: why. */
+  rebuilt?: string;
+}
+
 /** A cold build (clang twice, one static link) takes ~2 s here; a loaded CI box gets ample headroom. */
 const BUILD_TIMEOUT_MS = 5 * 60_000;
 /** `--version` answers at once; a tool that does not is as good as missing. */

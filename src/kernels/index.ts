@@ -2,7 +2,8 @@
 // fetches the kernels concurrently and writes the lock once, telling what happens as FetchEvents.
 import { setMaxListeners } from 'node:events';
 import type { Kernel, Matrix } from '../matrix/schema.js';
-import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, stableJson, writeLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
+import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
+import { stableJson } from '../util/stable-json.js';
 import { err, ok, type Result } from '../util/result.js';
 import { imageFormat } from './image-format.js';
 import { KernelCache } from './cache.js';
@@ -27,6 +28,8 @@ export interface FetchOptions {
   resolveOnly?: boolean;
   /** --allow-unsigned: go on with an unverified Debian index when gpgv or the keyring is missing. */
   allowUnsigned?: boolean;
+  /** make's parallel jobs for kernels built from source (`--make-jobs`); default the cores available. */
+  makeJobs?: number;
   cache?: KernelCache;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
@@ -106,6 +109,7 @@ export class FetchSession {
       matrixDir: this.opts.matrixFile === '' ? process.cwd() : dirOf(this.opts.matrixFile),
       env: this.opts.env ?? process.env,
       allowUnsigned: this.opts.allowUnsigned === true,
+      ...(this.opts.makeJobs !== undefined ? { makeJobs: this.opts.makeJobs } : {}),
       onProgress,
       log,
       snapshot: this.opts.matrix.snapshot,

@@ -30,6 +30,8 @@ export interface SourceContext {
    * the lock entry and the kernel's origin) instead of failing. A bad signature fails regardless.
    */
   allowUnsigned: boolean;
+  /** make's parallel jobs for a kernel built from source; not a build input (the kernel is the same). */
+  makeJobs?: number;
   onProgress: (p: FetchProgress) => void;
   /** Facts worth a line of output ("InRelease signature checked with gpgv"). */
   log: (line: string) => void;

@@ -1,23 +1,9 @@
 import { readJsonFile } from '../util/json-file.js';
 import path from 'node:path';
-import type { z } from 'zod';
 import { matrix, type Matrix } from './schema.js';
 import { checkRules } from './rules.js';
 import { err, ok, type Result } from '../util/result.js';
-
-/** `kernels[2].source.sha256` from a zod issue path. */
-export function formatPath(p: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of p) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out === '' ? '(root)' : out;
-}
-
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((i) => `${formatPath(i.path)}: ${i.message}`);
-}
+import { formatIssues } from '../util/zod-issues.js';
 
 /** Validate an already-parsed value: schema first, then cross-field rules; every error at once. */
 export function parseMatrix(value: unknown): Result<Matrix, string[]> {

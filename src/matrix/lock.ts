@@ -7,7 +7,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Arch } from '../arch/index.js';
 import type { Kernel, KernelSource } from './schema.js';
-import { formatIssues } from './load.js';
+import { formatIssues } from '../util/zod-issues.js';
+import { stableJson } from '../util/stable-json.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { err, ok, type Result } from '../util/result.js';
 
@@ -80,18 +81,6 @@ export function emptyLock(): LockFile {
 
 export function lockPathFor(matrixFile: string): string {
   return path.join(path.dirname(path.resolve(matrixFile)), LOCK_FILE_NAME);
-}
-
-/** Stable JSON (sorted keys) so the hash does not depend on key order in matrix.json. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 /**

@@ -2,7 +2,7 @@
 // samples and repetitions exact figures need. Both the agent's command line and the cell result are
 // built from this one function, so the cell records the parameters that actually ran.
 import type { Benchmark, TestRunParams } from '../matrix/schema.js';
-import type { Timing } from '../vm/timing.js';
+import type { Timing } from './timing.js';
 
 /**
  * Under -icount a sample can differ from its twins only when a timer interrupt lands inside it, and an

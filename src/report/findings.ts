@@ -2,7 +2,7 @@
 // so the GitHub step summary), so a reader gets the answer before the tables. Each sentence carries its
 // unit and kind, and every ratio its interval; nothing here is new analysis, only the summary read out.
 import { byKind, KIND_TITLE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
-import type { CellSummary, Summary } from '../analysis/summary-schema.js';
+import type { CellSummary, PatchedDifference, Summary } from '../analysis/summary-schema.js';
 import { cellUnit, num, pm, savingText, variantCostText } from './format.js';
 
 const ratioText = (c: CellSummary): string => {
@@ -26,10 +26,37 @@ function curveFinding(c: CellSummary): string {
   );
 }
 
-/** One sentence per figure kind with a direct-vs-indirect comparison, plus the retpoline's own price per kind. */
+const signed = (x: number) => `${x > 0 ? '+' : ''}${num(x)}`;
+
+/** "+6.00 instr/call (exact)", "-0.12 [-0.30, 0.06] ns/call": a difference in its figure's unit, with its interval. */
+function differenceText(d: PatchedDifference): string {
+  if (d.difference === null || d.differenceCi === null) return `${d.variant}: no single difference (${d.note ?? 'no slope'})`;
+  const per = UNIT_TEXT[d.unit].perCall;
+  if (num(d.differenceCi[0]) === num(d.differenceCi[1])) return `${d.variant} ${signed(d.difference)} ${per} (exact)`;
+  return `${d.variant} ${signed(d.difference)} [${num(d.differenceCi[0])}, ${num(d.differenceCi[1])}] ${per}`;
+}
+
+/** The user's kernel against each reference of the same kind, boot and benchmark: one sentence per pair, every figure in it. */
+function patchedFindings(diffs: readonly PatchedDifference[]): string[] {
+  const pairs = new Map<string, PatchedDifference[]>();
+  for (const d of diffs) {
+    const k = `${d.patched.key}\0${d.reference.key}`;
+    pairs.set(k, [...(pairs.get(k) ?? []), d]);
+  }
+  return [...pairs.values()].map((ds) => {
+    const d = ds[0]!;
+    return `${KIND_TITLE[d.figureKind]}: your kernel ${d.patched.kernel} minus reference ${d.reference.kernel} (${d.boot} / ${d.benchmark}): ${ds.map(differenceText).join(', ')} (patched − reference, 95 % intervals in brackets).`;
+  });
+}
+
+/**
+ * One sentence per figure kind with a direct-vs-indirect comparison, plus the retpoline's own price per kind;
+ * first, in a run of the user's own kernel with references, the user's kernel minus each reference per figure.
+ */
 export function findings(s: Summary): string[] {
   const compared = s.cells.filter((c) => c.status === 'ok' && c.comparison !== null && c.comparison !== undefined && c.comparison.ratio !== null);
-  const out: string[] = compared.filter(hasKnee).map(curveFinding);
+  const out: string[] = patchedFindings(s.patchedVsReference ?? []);
+  out.push(...compared.filter(hasKnee).map(curveFinding));
   for (const [kind, cells] of byKind(compared.filter((c) => !hasKnee(c)))) {
     const sorted = [...cells].sort((a, b) => b.comparison!.ratio! - a.comparison!.ratio!);
     const hi = sorted[0]!;

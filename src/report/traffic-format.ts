@@ -2,7 +2,7 @@
 // every format says the same thing. Rows are per cell and method; every figure carries its unit.
 import type { CellSummary, TrafficAgreement, TrafficMethodSummary, TrafficVariant } from '../analysis/summary-schema.js';
 import { UNIT_TEXT, type FigureUnit } from '../analysis/units.js';
-import type { TrafficMethod } from '../results/traffic-result.js';
+import type { TrafficMethod } from '../matrix/schema.js';
 import { accelText, cellUnit, comparisonText, interval, kernelText, num, slopeText } from './format.js';
 
 export const TRAFFIC_METHOD_TEXT: Record<TrafficMethod, string> = {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { z } from 'zod';
-import { formatIssues } from '../matrix/load.js';
+import { formatIssues } from '../util/zod-issues.js';
 import { readJsonFile } from '../util/json-file.js';
 import { err, ok, type Result } from '../util/result.js';
 import { cellResult, type CellResult } from './cell-result.js';

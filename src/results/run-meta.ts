@@ -40,5 +40,9 @@ export const runMeta = z.object({
   /** The lockfile content the run used, when there is one. */
   lock: lockFile.optional(),
   cells: z.array(z.string()).describe('ids of the cells the run was asked to run, in order'),
+  userKernels: z
+    .array(z.string())
+    .optional()
+    .describe("ids of the user's own kernels (run --kernel PATH, --tree): the patched side of the report's patched-vs-reference lines; absent when none"),
 });
 export type RunMeta = z.infer<typeof runMeta>;

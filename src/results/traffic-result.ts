@@ -2,10 +2,6 @@
 // agent's traffic records (bpf/PROTOCOL.md) are parsed into this shape; analysis and reports read only it.
 import { z } from 'zod';
 
-/** How a traffic figure was taken: the kernel's own bpf_stats, or a probe pair around the tc classifier. */
-export const trafficMethod = z.enum(['bpf-stats', 'kprobe']);
-export type TrafficMethod = z.infer<typeof trafficMethod>;
-
 export const trafficSample = z.object({
   depth: z.number().int().min(0),
   protocol: z.enum(['tcp', 'udp']),

@@ -4,7 +4,7 @@ import { CELL_RESULT_VERSION, type BackendName, type CellResult, type Fingerprin
 import { sweepBenchmark } from '../measure/sweep-params.js';
 import { proveSymmetry } from '../measure/jit-symmetry.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
-import { figureKindFor } from '../vm/timing.js';
+import { figureKindFor } from '../measure/timing.js';
 import type { CellRunOutcome, CellRunSpec } from '../vm/types.js';
 import { hostCpuModel } from '../util/host.js';
 import { TOOL_VERSION } from '../util/version.js';

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { Runner } from '../matrix/schema.js';
-import type { Timing } from '../vm/timing.js';
+import type { Timing } from '../measure/timing.js';
 
 /** Memory kept for the host (node, page cache for kernel images) when sizing parallel VMs. */
 const HOST_RESERVE_MIB = 2048;

@@ -20,7 +20,7 @@ export interface RunRequest {
   benches: readonly string[];
   tree?: string;
   patches: readonly string[];
-  /** `build`'s flags for --tree: --ref, --base, --fragment (absent: the schema's defaults). */
+  /** `build`'s flags for --tree: --ref, --base or --config, --fragment, --make-jobs (absent: the schema's defaults). */
   treeBuild?: TreeBuildFlags;
   compareWith: readonly string[];
   resume?: string;
@@ -31,7 +31,11 @@ export interface RunRequest {
 export interface TreeBuildFlags {
   ref?: string;
   base?: 'tinyconfig' | 'defconfig' | 'vng';
+  /** The user's own complete .config as the base (instead of `base`); the fragments still go on top. */
+  config?: string;
   fragments?: readonly string[];
+  /** make's parallel jobs (not a build input: the same kernel comes out). */
+  makeJobs?: number;
 }
 
 export interface PreparedRun {
@@ -63,31 +67,78 @@ export function userKernelId(prefix: string, p: string): string {
   return `${prefix}-${name}`.slice(0, 60);
 }
 
+/** `ID=PATH`: the id the user gives their kernel (the cell's kernel id in results and reports). */
+const NAMED = /^([A-Za-z0-9][A-Za-z0-9._-]*)=(.+)$/;
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * `--kernel`/`--tree` value → the id and the path. A value that is itself an existing path stays a path
+ * (a file name may hold "="); otherwise `ID=PATH` names the kernel; else the id comes from the path.
+ */
+async function namedPath(prefix: string, value: string): Promise<{ id: string; path: string; named: boolean }> {
+  const m = NAMED.exec(value);
+  if (m !== null && !(await exists(value))) return { id: m[1]!, path: m[2]!, named: true };
+  return { id: userKernelId(prefix, value), path: value, named: false };
+}
+
 /** Split `--kernel` into matrix ids and image paths, and add `--tree` as a build kernel. */
 async function userKernels(r: RunRequest): Promise<Result<{ ids: string[]; added: Kernel[] }, string[]>> {
   const known = new Set(r.matrix.kernels.map((k) => k.id));
   const ids: string[] = [];
   const added: Kernel[] = [];
   const errors: string[] = [];
+  // A name the user chose must not pass another kernel's results off as theirs (or theirs as a reference's).
+  const taken = (flag: string, value: string, id: string): boolean => {
+    const clash = known.has(id) ? 'a kernel of the matrix' : added.some((k) => k.id === id) ? 'another of your kernels' : undefined;
+    if (clash !== undefined) errors.push(`${flag} ${value}: the id "${id}" is already ${clash}; choose another (ID=PATH)`);
+    return clash !== undefined;
+  };
   for (const arg of r.kernelArgs) {
-    if (known.has(arg)) ids.push(arg);
-    else if (await isFile(arg))
-      added.push({ id: userKernelId('local', arg), arch: 'amd64', source: { type: 'local', path: path.resolve(arg) } });
-    else errors.push(`--kernel ${arg}: neither a kernel id of the matrix (${[...known].join(', ')}) nor a kernel image file`);
+    if (known.has(arg)) {
+      ids.push(arg);
+      continue;
+    }
+    const k = await namedPath('local', arg);
+    if (!(await isFile(k.path))) errors.push(`--kernel ${arg}: neither a kernel id of the matrix (${[...known].join(', ')}) nor a kernel image file${k.named ? ` (${k.path})` : ''}`);
+    else if (!taken('--kernel', arg, k.id)) added.push({ id: k.id, arch: 'amd64', source: { type: 'local', path: path.resolve(k.path) } });
   }
   const b = r.treeBuild ?? {};
   if (r.tree !== undefined) {
+    const t = await namedPath('tree', r.tree);
     const fragments = b.fragments !== undefined && b.fragments.length > 0 ? b.fragments.map((f) => path.resolve(f)) : undefined;
-    added.push({
-      id: userKernelId('tree', r.tree),
-      arch: 'amd64',
-      // As `tailmatrix build --tree`: --ref, --base and --fragment, else the schema's defaults (the project's
-      // minimal benchmark config on tinyconfig, the tree as checked out now).
-      source: buildSource.parse({ type: 'build', tree: path.resolve(r.tree), patches: r.patches.map((p) => path.resolve(p)), ...(b.ref !== undefined ? { ref: b.ref } : {}), ...(b.base !== undefined ? { base: b.base } : {}), ...(fragments !== undefined ? { fragments } : {}) }),
-    });
+    if (b.config !== undefined && b.base !== undefined) errors.push('--config FILE is the base config: give it or --base, not both');
+    else if (!taken('--tree', r.tree, t.id))
+      added.push({
+        id: t.id,
+        arch: 'amd64',
+        // As `tailmatrix build --tree`: --ref, --base or --config, and --fragment, else the schema's defaults (the
+        // project's minimal benchmark config on tinyconfig, the tree as checked out now).
+        source: buildSource.parse({
+          type: 'build',
+          tree: path.resolve(t.path),
+          patches: r.patches.map((p) => path.resolve(p)),
+          ...(b.ref !== undefined ? { ref: b.ref } : {}),
+          ...(b.base !== undefined ? { base: b.base } : {}),
+          ...(b.config !== undefined ? { config: path.resolve(b.config) } : {}),
+          ...(fragments !== undefined ? { fragments } : {}),
+        }),
+      });
   } else {
     if (r.patches.length > 0) errors.push('--patch needs --tree');
-    for (const [flag, given] of [['--ref', b.ref !== undefined], ['--base', b.base !== undefined], ['--fragment', (b.fragments?.length ?? 0) > 0]] as const) if (given) errors.push(`${flag} needs --tree`);
+    const given = [
+      ['--ref', b.ref !== undefined],
+      ['--base', b.base !== undefined],
+      ['--config', b.config !== undefined],
+      ['--fragment', (b.fragments?.length ?? 0) > 0],
+      ['--make-jobs', b.makeJobs !== undefined],
+    ] as const;
+    for (const [flag, yes] of given) if (yes) errors.push(`${flag} needs --tree`);
   }
   for (const id of r.compareWith) if (!known.has(id)) errors.push(`--compare-with ${id}: no such kernel in the matrix`);
   if (r.compareWith.length > 0 && added.length === 0) errors.push('--compare-with needs a kernel path in --kernel or --tree');
@@ -146,6 +197,6 @@ async function prepareResume(r: RunRequest): Promise<Result<PreparedRun, string[
   const done = new Set(found.cells.map((c) => c.cell.cellId));
   const runLock = runLockFile(runDir);
   const lockFile = (await isFile(runLock)) ? runLock : lockPathFor(meta.matrixFile);
-  // A resumed run is past its first fetch: the user's kernel built then (or the run stopped there).
-  return ok({ runId, runDir, matrix: matrix.value, matrixFile: meta.matrixFile, lockFile, cells, done, resumed: true, userKernels: [] });
+  // The user's kernels stay theirs (run.json is written again from this, and the report pairs them with the references).
+  return ok({ runId, runDir, matrix: matrix.value, matrixFile: meta.matrixFile, lockFile, cells, done, resumed: true, userKernels: meta.userKernels ?? [] });
 }

@@ -6,7 +6,6 @@ import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { FetchedKernel } from '../kernels/types.js';
 import type { Accelerator } from '../results/cell-result.js';
-import { hostArch } from '../arch/index.js';
 import { ensureInitramfs, writeCellInitrd } from '../guest/initramfs.js';
 import { run } from '../util/exec.js';
 import { makeWorkDir } from '../util/work-dir.js';
@@ -40,8 +39,6 @@ export interface ProbeDeps {
   timeoutMs?: number;
   /** QEMU -cpu for the probe; default the one cells use under KVM (DEFAULT_CPU.kvm). */
   cpu?: string;
-  /** The host's architecture as Node names it (default process.arch; tests). */
-  hostNodeArch?: string;
 }
 
 /** Did a guest boot under KVM? ok = it did; err = why not. */
@@ -107,13 +104,6 @@ export function clearAccelCache(): void {
  */
 export async function probeAccelerator(requested: AccelRequest, kernel: FetchedKernel, deps: ProbeDeps = {}): Promise<Result<AccelChoice, string>> {
   if (requested === 'tcg') return ok({ accel: 'tcg', reason: 'TCG requested' });
-  // KVM runs a guest of the host's own architecture only: no probe can change that.
-  const host = hostArch(deps.hostNodeArch);
-  if (kernel.arch !== host) {
-    const why = `KVM runs only guests of the host's architecture (${host ?? deps.hostNodeArch ?? process.arch}); this kernel is ${kernel.arch}`;
-    if (requested === 'kvm') return err(`KVM was requested but cannot run this kernel: ${why}`);
-    return ok({ accel: 'tcg', reason: `TCG: ${why}` });
-  }
   const key = `${qemuBinary(kernel.arch, deps.qemu)}|${deps.kvmDevice ?? KVM_DEVICE}|${deps.cpu ?? ''}|${kernel.vmlinuz}`;
   let probe = probes.get(key);
   if (!probe) {

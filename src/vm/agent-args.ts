@@ -4,7 +4,7 @@ import { TRAFFIC_MODULES, trafficPrograms } from '../guest/traffic-needs.js';
 import type { Benchmark } from '../matrix/schema.js';
 import { sweepParams } from '../measure/sweep-params.js';
 import { ok, type Result } from '../util/result.js';
-import type { Timing } from './timing.js';
+import type { Timing } from '../measure/timing.js';
 import { trafficAgentArgs } from './traffic-agent-args.js';
 
 /** The flags for the sweep the cell really runs (src/measure/sweep-params.ts). */

@@ -1,7 +1,7 @@
 // The QEMU command line of one cell, as a pure function: unit-tested exactly, printed by --dry-run.
 import { archProfile, type Arch } from '../arch/index.js';
 import type { Accelerator } from '../results/cell-result.js';
-import { icountArgs } from './timing.js';
+import { icountArgs } from './icount-args.js';
 
 /** The x86-64 QEMU; a kernel of another architecture boots under its profile's binary (qemuBinary). */
 export const QEMU_BINARY = archProfile('amd64').qemu.binary;
@@ -45,7 +45,7 @@ export interface QemuArgsSpec {
   cmdline?: string;
   /** Host file that receives the agent's port (x86: the second serial port, /dev/ttyS1): the agent's records. */
   agentOut?: string;
-  /** Instruction counting (src/vm/timing.ts): guest ns = instructions × 2^shift. TCG only. */
+  /** Instruction counting (src/measure/timing.ts): guest ns = instructions × 2^shift. TCG only. */
   icountShift?: number;
 }
 
@@ -56,7 +56,7 @@ export function kernelCmdline(extra: string | undefined, arch: Arch = 'amd64'): 
 }
 
 export function qemuArgs(spec: QemuArgsSpec): string[] {
-  if (spec.icountShift !== undefined && spec.accel !== 'tcg') throw new Error('-icount needs TCG (a bug: src/vm/timing.ts refuses it)');
+  if (spec.icountShift !== undefined && spec.accel !== 'tcg') throw new Error('-icount needs TCG (a bug: src/measure/timing.ts refuses it)');
   const profile = archProfile(spec.arch ?? 'amd64');
   return [
     '-machine', profile.qemu.machine,

@@ -12,12 +12,6 @@ export interface TrafficAgentParams {
   variants: readonly Variant[];
 }
 
-/**
- * Depths whose return value is a tc verdict that stops the packet under direct-action (2 drop, 4/8
- * consume, 7 redirect): the agent refuses them (docs/measurement.md, "Benchmark 2: under traffic").
- */
-export const VERDICT_DEPTHS: readonly number[] = [2, 4, 7, 8];
-
 export function trafficAgentArgs(p: TrafficAgentParams): string[] {
   return [
     '--bench', 'traffic',

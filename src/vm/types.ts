@@ -3,19 +3,8 @@ import type { Benchmark, Boot, Runner } from '../matrix/schema.js';
 import type { FetchedKernel } from '../kernels/types.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
 import type { Result } from '../util/result.js';
-import type { Timing } from './timing.js';
-
-/** The compiled guest payload (bpf/ built by src/guest/payload.ts). */
-export interface GuestPayload {
-  /** Static measurement agent binary. */
-  agent: string;
-  /** Directory holding the BPF objects the agent loads (tailcall_direct.bpf.o, tailcall_indirect.bpf.o). */
-  objDir: string;
-  /** Content hash of the payload (sources + toolchain), part of every initramfs cache key. */
-  hash: string;
-  /** Set when the cached payload failed its hash check and was rebuilt: why. */
-  rebuilt?: string;
-}
+import type { Timing } from '../measure/timing.js';
+import type { GuestPayload } from '../guest/payload.js';
 
 export interface CellRunSpec {
   cellId: string;
@@ -26,7 +15,7 @@ export interface CellRunSpec {
   benchmark: Benchmark;
   runner: Runner;
   accel: Accelerator;
-  /** Instruction counting or timed (src/vm/timing.ts); the sweep follows it (src/measure/sweep-params.ts). */
+  /** Instruction counting or timed (src/measure/timing.ts); the sweep follows it (src/measure/sweep-params.ts). */
   timing: Timing;
   payload: GuestPayload;
   /** Scratch directory for this cell (console log, shared folder); removed by the caller. */

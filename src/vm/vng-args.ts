@@ -13,7 +13,7 @@
 import type { Accelerator } from '../results/cell-result.js';
 import { quote } from '../util/exec.js';
 import { DEFAULT_CPU, vmAccelerator } from './qemu-args.js';
-import { icountArgs } from './timing.js';
+import { icountArgs } from './icount-args.js';
 import { INIT_BANNER } from './console.js';
 
 /** Name of the agent's virtio-serial port (the guest finds it under /sys/class/virtio-ports/ * /name). */
@@ -44,7 +44,7 @@ export interface VngArgsSpec {
   agentOut: string;
   /** Host path of the guest script (src/vm/vng-args.ts guestScript), run with sh in the guest. */
   script: string;
-  /** Instruction counting (src/vm/timing.ts), passed to QEMU through --qemu-opts. TCG only. */
+  /** Instruction counting (src/measure/timing.ts), passed to QEMU through --qemu-opts. TCG only. */
   icountShift?: number;
 }
 
@@ -56,7 +56,7 @@ export function vngQemuOpts(spec: Pick<VngArgsSpec, 'accel' | 'cpu' | 'agentOut'
   // vng splits --qemu-opts on whitespace (shlex): the path must survive that, and a ',' would end the
   // chardev option. Cell work dirs are made by us, so this is a bug, not user input.
   if (/[\s,'"\\]/.test(spec.agentOut)) throw new Error(`agent output path unusable in --qemu-opts: ${spec.agentOut}`);
-  if (spec.icountShift !== undefined && spec.accel !== 'tcg') throw new Error('-icount needs TCG (a bug: src/vm/timing.ts refuses it)');
+  if (spec.icountShift !== undefined && spec.accel !== 'tcg') throw new Error('-icount needs TCG (a bug: src/measure/timing.ts refuses it)');
   return [
     // Later -cpu wins in QEMU; under KVM vng already passes `-cpu host`, which DEFAULT_CPU.kvm repeats.
     '-cpu', spec.cpu ?? DEFAULT_CPU[vmAccelerator(spec.accel)],

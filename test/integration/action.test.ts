@@ -2,7 +2,8 @@
 // bash in a GITHUB_* environment (step summary and output files): the plan job, one job per cell (two
 // real 6.1 cells under QEMU), the artifacts laid out as download-artifact lays them out, the report job
 // merging them, and the same report gated against a baseline. Departures from GitHub, on purpose: the
-// `uses: actions/cache` step cannot run here (checked for its paths, then skipped); the cell jobs get
+// `uses: actions/cache` steps (kernels and ccache, npm's and apt's downloads) cannot run here (checked for
+// their paths and keys, then skipped); the cell jobs get
 // `accel: auto` instead of the example's `kvm` (KVM is broken on this machine) and `kvm: 'false'`, so the
 // test does not write a udev rule into the host's /etc; and `replicates: '1'` instead of the example's 4,
 // which the timed KVM gate needs: under TCG the figures are exact instruction counts, one boot says it all.
@@ -82,13 +83,23 @@ describe('the composite action, as the example workflow uses it', () => {
     const r = await run(exampleInputs('plan'));
     expect(r.failed, explain(r)).toBe(false);
     expect(statuses(r)).toEqual({
+      'Cache keys': 'success',
+      'Cache npm downloads': 'skipped (uses)',
       'Install tailmatrix (the action\'s own copy)': 'success',
       'Open /dev/kvm': 'skipped (if)',
+      'Cache apt downloads': 'skipped (if)',
       'Install the host tools': 'skipped (if)',
       'Cache kernels and ccache': 'skipped (if)',
       Plan: 'success',
       'Run the cell': 'skipped (if)',
       'Merge and report': 'skipped (if)',
+    });
+    // npm's downloads are cached in every job, keyed by node and the action's own lockfile; apt only where setup runs.
+    expect(r.steps.find((s) => s.name === 'Cache keys')?.output).toMatch(/^npm cache key: v\d+\.\d+\.\d+-[0-9a-f]{16}$/m);
+    expect(r.steps.find((s) => s.name === 'Cache keys')?.output).not.toContain('apt cache key');
+    expect(r.steps.find((s) => s.name === 'Cache npm downloads')).toMatchObject({
+      uses: 'actions/cache@v4',
+      with: { path: '~/.npm', key: 'tailmatrix-npm-${{ runner.os }}-${{ steps.keys.outputs.npm }}' },
     });
     const matrix = JSON.parse(r.outputs.cells ?? '') as { include: typeof cells };
     cells = matrix.include;
@@ -106,8 +117,23 @@ describe('the composite action, as the example workflow uses it', () => {
       await cp(workspace, jobDir, { recursive: true });
       const r = await run({ ...inputs, accel: 'auto', kvm: 'false', replicates: '1' }, jobDir);
       expect(r.failed, explain(r)).toBe(false);
-      expect(statuses(r)).toMatchObject({ 'Open /dev/kvm': 'skipped (if)', 'Install the host tools': 'success', 'Cache kernels and ccache': 'skipped (uses)', 'Run the cell': 'success', Plan: 'skipped (if)' });
-      const cache = r.steps.find((s) => s.uses !== undefined);
+      expect(statuses(r)).toMatchObject({
+        'Cache npm downloads': 'skipped (uses)',
+        'Cache apt downloads': 'skipped (uses)',
+        'Open /dev/kvm': 'skipped (if)',
+        'Install the host tools': 'success',
+        'Cache kernels and ccache': 'skipped (uses)',
+        'Run the cell': 'success',
+        Plan: 'skipped (if)',
+      });
+      // apt's .debs: keyed by the distribution and the exact package list setup installs, in the folder setup hands apt.
+      expect(r.steps.find((s) => s.name === 'Cache keys')?.output).toMatch(/^apt cache key: debian-12-[0-9a-f]{16}$/m);
+      expect(r.steps.find((s) => s.name === 'Cache apt downloads')).toMatchObject({
+        uses: 'actions/cache@v4',
+        with: { path: '${{ runner.temp }}/tailmatrix-apt-archives', key: 'tailmatrix-apt-${{ runner.os }}-${{ steps.keys.outputs.apt }}' },
+      });
+      expect(action.runs.steps.find((s) => s.name === 'Install the host tools')?.env?.TAILMATRIX_APT_ARCHIVES).toBe('${{ runner.temp }}/tailmatrix-apt-archives');
+      const cache = r.steps.find((s) => s.name === 'Cache kernels and ccache');
       expect(cache?.uses).toBe('actions/cache@v4');
       expect(cache?.with?.path?.split('\n').filter(Boolean)).toEqual(['~/.cache/tailmatrix', '~/.cache/ccache']);
       expect(r.steps.find((s) => s.name === 'Install the host tools')?.output).toMatch(/setup: detected .*\(ID=/);

@@ -18,7 +18,7 @@ import { assembleCellResult } from '../../src/run/assemble.js';
 import { RETPOLINE_THUNK_RUNS } from '../../src/report/sequence-format.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
-import { ICOUNT_SHIFT } from '../../src/vm/timing.js';
+import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
 import type { CellRunSpec } from '../../src/vm/types.js';
 import { testPayload } from './qemu-kernels.js';
 import { testRunParams } from '../support/test-run.js';

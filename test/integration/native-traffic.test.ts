@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePayload } from '../../src/guest/payload.js';
 import { parseAgentOutput } from '../../src/measure/agent-output.js';
-import type { GuestPayload } from '../../src/vm/types.js';
+import type { GuestPayload } from '../../src/guest/payload.js';
 import { trafficAgentArgs, type TrafficAgentParams } from '../../src/vm/traffic-agent-args.js';
 
 const PARAMS: TrafficAgentParams = { depths: [0, 12, 32], durationMs: 1000, protocol: 'udp', udpRate: 2000, udpLen: 64, variants: ['direct', 'indirect'] };

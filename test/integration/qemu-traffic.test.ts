@@ -19,7 +19,7 @@ import { run } from '../../src/util/exec.js';
 import { ConsoleWatcher } from '../../src/vm/console.js';
 import { classifyOutcome } from '../../src/vm/outcome.js';
 import { qemuArgs } from '../../src/vm/qemu-args.js';
-import { ICOUNT_SHIFT } from '../../src/vm/timing.js';
+import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
 import { trafficAgentArgs, type TrafficAgentParams } from '../../src/vm/traffic-agent-args.js';
 import { cellSpec, testKernel, testPayload } from './qemu-kernels.js';
 import { expectPacketsThroughChain } from '../support/traffic-windows.js';

@@ -91,6 +91,24 @@ describe('tailmatrix run', () => {
     expect(await runDirs()).toEqual([]);
   });
 
+  it('--kernel ID=PATH names the user kernel in the cells; -j/--jobs is cells at once; --make-jobs without --tree is refused', async () => {
+    const fetched = await cli('fetch', '-m', path.join(dir, 'matrix.json'));
+    expect(fetched.exitCode, fetched.all).toBe(0);
+    const vmlinuz = fetched.stdout.trim().split('\t')[2]!;
+    const res = await cli(...runArgs(), '--dry-run', '-q', '--accel', 'tcg', '-j', '1', '--kernel', `mine=${vmlinuz}`, '--compare-with', '5.10-cloud', '--boot', 'off');
+    expect(res.exitCode, res.all).toBe(0);
+    // Each cell's commands under its id ("# <cell id>"): the user's kernel under the id it was given.
+    expect(res.stdout.split('\n').filter((l) => /^# [^ ]+$/.test(l)).sort()).toEqual(['# 5.10-cloud__off__test-run', '# mine__off__test-run']);
+    expect(res.stdout).toContain(`-kernel ${vmlinuz}`);
+    const clash = await cli(...runArgs(), '--dry-run', '--kernel', `5.10-cloud=${vmlinuz}`, '--compare-with', '5.10-cloud');
+    expect(clash.exitCode).toBe(EXIT.badInput);
+    expect(clash.all).toContain('the id "5.10-cloud" is already a kernel of the matrix');
+    const jobs = await cli(...runArgs(), '--dry-run', '--make-jobs', '4');
+    expect(jobs.exitCode).toBe(EXIT.badInput);
+    expect(jobs.all).toContain('--make-jobs needs --tree');
+    expect(await runDirs()).toEqual([]);
+  });
+
   it('plan --json lists the cells with their kernel, boot, command line and benchmark', async () => {
     const res = await cli('plan', '--json', '-m', path.join(dir, 'matrix.json'));
     expect(res.exitCode).toBe(0);

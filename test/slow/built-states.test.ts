@@ -23,7 +23,7 @@ import type { CellResult } from '../../src/results/cell-result.js';
 import { assembleCellResult } from '../../src/run/assemble.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
-import { ICOUNT_SHIFT } from '../../src/vm/timing.js';
+import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
 import type { CellRunSpec } from '../../src/vm/types.js';
 import { cellSpec, testPayload } from '../integration/qemu-kernels.js';
 import { buildLinux61, type Linux61Variant } from './linux-6.1.js';

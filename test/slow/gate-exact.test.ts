@@ -17,11 +17,11 @@ import { loadMatrix } from '../../src/matrix/load.js';
 import { gate as gateSchema, type Matrix } from '../../src/matrix/schema.js';
 import type { CellResult } from '../../src/results/cell-result.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import { summaryVerdict } from '../../src/report/verdict.js';
+import { summaryVerdict } from '../../src/engine/verdict.js';
 import { assembleCellResult } from '../../src/run/assemble.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
-import { ICOUNT_SHIFT } from '../../src/vm/timing.js';
+import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
 import { testPayload } from '../integration/qemu-kernels.js';
 import { buildLinux61, ONE_MORE_INSN_PATCH } from './linux-6.1.js';
 

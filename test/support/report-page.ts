@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { writeReports } from '../../src/report/write-reports.js';
+import { writeReports } from '../../src/engine/report.js';
 import { BROWSER_HINT, BROWSER_PROGRAMS, findBrowser } from '../../src/setup/browser.js';
 
 // The flags the team uses for headless chromium on CI: no sandbox (root), nothing phoning home.

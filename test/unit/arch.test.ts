@@ -9,7 +9,8 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ARCHES, archProfile, hostArch, KERNEL_IMAGE_NAMES } from '../../src/arch/index.js';
 import { imageFormat } from '../../src/kernels/image-format.js';
-import { sourceHash, stableJson } from '../../src/matrix/lock.js';
+import { sourceHash } from '../../src/matrix/lock.js';
+import { stableJson } from '../../src/util/stable-json.js';
 import { parseMatrix } from '../../src/matrix/load.js';
 import { kernelCmdline, qemuArgs, qemuBinary } from '../../src/vm/qemu-args.js';
 

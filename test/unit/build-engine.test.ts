@@ -76,6 +76,9 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'good.config'), 'CONFIG_MODULES=y\nCONFIG_BPF_JIT=y\nCONFIG_NOT_IN_THIS_KERNEL=y\n');
   await writeFile(path.join(dir, 'naive.config'), 'CONFIG_BPF_JIT=y\n');
   await writeFile(path.join(dir, 'no-poke.patch'), PATCH);
+  // A developer's own complete .config: MODULES on (tinyconfig has it off), and a symbol of their own.
+  await writeFile(path.join(dir, 'own.config'), 'CONFIG_MODULES=y\nCONFIG_DEVELOPER_OWN=y\n');
+  await writeFile(path.join(dir, 'own-without-modules.config'), '# CONFIG_MODULES is not set\nCONFIG_DEVELOPER_OWN=y\n');
 });
 
 afterAll(async () => {
@@ -83,11 +86,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function plan(opts: { fragment?: string; patches?: string[] } = {}) {
+function plan(opts: { fragment?: string; patches?: string[]; config?: string } = {}) {
   return planBuild({
     source: { kind: 'tarball', url: tarball.url, sha256: tarball.sha256 },
     patchFiles: (opts.patches ?? []).map((p) => path.join(dir, p)),
     base: 'tinyconfig',
+    ...(opts.config !== undefined ? { configFile: path.join(dir, opts.config) } : {}),
     fragmentFiles: [path.join(dir, opts.fragment ?? 'good.config')],
   });
 }
@@ -150,6 +154,28 @@ describe('build engine (miniature kernel tree over HTTP)', () => {
     expect(message).toContain('the kernel config lacks options the benchmarks need (1)');
     expect(message).toContain('CONFIG_BPF_JIT: wanted y, got n');
     expect(message).toContain('unmet: MODULES=n');
+  });
+
+  it("--config FILE: the user's own .config is the base (no make tinyconfig), the fragments go on top and are still checked", async () => {
+    const cache = new KernelCache(path.join(dir, 'cache-own'));
+    // naive.config asks for BPF_JIT alone: on tinyconfig it fails (previous test); on this .config MODULES is on.
+    const own = await build(cache, await plan({ fragment: 'naive.config', config: 'own.config' }));
+    if (!own.ok) throw new Error(JSON.stringify(own.error));
+    const built = await readFile(own.value.kernel.vmlinuz, 'utf8');
+    expect(built).toMatch(/^CONFIG_DEVELOPER_OWN=y$/m);
+    expect(built).toMatch(/^CONFIG_BPF_JIT=y$/m);
+    expect(built).not.toContain('# base tinyconfig');
+    expect(own.value.objDir).toMatch(/-own-config-[0-9a-f]{12}$/);
+    const plain = await plan({ fragment: 'naive.config' });
+    expect(plain.ok && own.value.inputsHash).not.toBe(plain.ok && plain.value.inputsHash);
+    // The check still stands: a .config without what the benchmark needs is refused, naming it.
+    const lacking = await build(cache, await plan({ fragment: 'naive.config', config: 'own-without-modules.config' }));
+    expect(!lacking.ok && lacking.error).toMatchObject({ badInput: true });
+    const message = lacking.ok ? '' : typeof lacking.error === 'string' ? lacking.error : lacking.error.message;
+    expect(message).toContain('CONFIG_BPF_JIT: wanted y, got n');
+    // A file that is not there is named.
+    const missing = await plan({ config: 'no-such.config' });
+    expect(!missing.ok && missing.error).toMatchObject({ badInput: true, message: expect.stringContaining(`base .config ${path.join(dir, 'no-such.config')}: ENOENT`) });
   });
 
   it('Ctrl-C during make stops it, publishes nothing, and the next build completes', async () => {

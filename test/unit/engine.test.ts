@@ -10,7 +10,7 @@ import { tryLock } from '../../src/util/file-lock.js';
 import { runMatrix, type RunDeps } from '../../src/engine/run.js';
 import type { RunEvent } from '../../src/engine/events.js';
 import { EXIT, exitCodeOf } from '../../src/cli/exit-codes.js';
-import type { Outcome } from '../../src/run/outcome.js';
+import type { Outcome } from '../../src/engine/outcome.js';
 import { parseAgentOutput } from '../../src/measure/agent-output.js';
 import { ok } from '../../src/util/result.js';
 import type { CellResult } from '../../src/results/cell-result.js';

@@ -7,7 +7,7 @@ import { gate as gateSchema } from '../../src/matrix/schema.js';
 import { summary as summarySchema } from '../../src/analysis/summary-schema.js';
 import { EXIT, exitCodeOf } from '../../src/cli/exit-codes.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
-import { writeReports } from '../../src/report/write-reports.js';
+import { writeReports } from '../../src/engine/report.js';
 import { fixtureModels, generateCell, KVM_RUN, writeRuns, type CellModel } from '../fixtures/results/generate.js';
 
 const GATE = gateSchema.parse({});

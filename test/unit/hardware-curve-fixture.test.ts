@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summary as summarySchema, type CellSummary } from '../../src/analysis/summary-schema.js';
-import { writeReports } from '../../src/report/write-reports.js';
+import { writeReports } from '../../src/engine/report.js';
 import { cellResult } from '../../src/results/cell-result.js';
 import { headline } from '../../src/run/headline.js';
 

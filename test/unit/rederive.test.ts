@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeReports } from '../../src/report/write-reports.js';
+import { writeReports } from '../../src/engine/report.js';
 import { readAgentStream, readRunDir } from '../../src/results/load.js';
 import { rederiveCell } from '../../src/run/rederive.js';
 

@@ -78,6 +78,32 @@ describe('prepareRun', () => {
     expect(!without.ok && without.error).toEqual(['--ref needs --tree', '--base needs --tree', '--fragment needs --tree']);
   });
 
+  it('--kernel ID=PATH and --tree ID=DIR name the user kernels; a taken id is refused', async () => {
+    const req = await request();
+    const image = path.join(path.dirname(req.matrixFile), 'bzImage');
+    await writeFile(image, 'not really a kernel');
+    const r = await prepareRun({ ...req, kernelArgs: [`mine=${image}`], tree: 'patched=/src/linux', compareWith: ['ref'] });
+    expect(r.ok && r.value.cells.map((c) => c.kernel.id)).toEqual(['ref', 'mine', 'patched']);
+    expect(r.ok && r.value.userKernels).toEqual(['mine', 'patched']);
+    expect(r.ok && r.value.matrix.kernels.find((k) => k.id === 'patched')?.source).toMatchObject({ type: 'build', tree: '/src/linux' });
+    const clash = await prepareRun({ ...req, kernelArgs: [`ref=${image}`], tree: 'ref=/src/linux', compareWith: ['ref'] });
+    expect(!clash.ok && clash.error).toEqual([
+      `--kernel ref=${image}: the id "ref" is already a kernel of the matrix; choose another (ID=PATH)`,
+      '--tree ref=/src/linux: the id "ref" is already a kernel of the matrix; choose another (ID=PATH)',
+      '--compare-with needs a kernel path in --kernel or --tree',
+    ]);
+  });
+
+  it("--tree --config FILE: the user's own .config is the base (resolved from the working directory); not with --base", async () => {
+    const req = await request();
+    const r = await prepareRun({ ...req, tree: '/src/linux', patches: [], treeBuild: { config: 'my.config', makeJobs: 3 } });
+    expect(r.ok && r.value.matrix.kernels.at(-1)?.source).toMatchObject({ type: 'build', base: 'tinyconfig', config: path.resolve('my.config') });
+    const both = await prepareRun({ ...req, tree: '/src/linux', patches: [], treeBuild: { config: 'my.config', base: 'defconfig' } });
+    expect(!both.ok && both.error).toEqual(['--config FILE is the base config: give it or --base, not both']);
+    const without = await prepareRun({ ...req, treeBuild: { config: 'my.config', makeJobs: 2 } });
+    expect(!without.ok && without.error).toEqual(['--config needs --tree', '--make-jobs needs --tree']);
+  });
+
   it('names every bad flag', async () => {
     const r = await prepareRun(await request({ kernelArgs: ['nope'], compareWith: ['ref'], patches: ['x.patch'] }));
     expect(r.ok).toBe(false);

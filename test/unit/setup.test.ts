@@ -40,7 +40,8 @@ afterAll(async () => {
   await Promise.all(made.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-describe('setup', () => {
+// Each case starts bash (and runuser) several times: seconds when four other jobs share two cores.
+describe('setup', { timeout: 30_000 }, () => {
   it('installs what running needs on every supported distribution, virtme-ng from the distribution where packaged', async () => {
     for (const distro of ['debian-12', 'debian-13', 'ubuntu-22.04', 'ubuntu-24.04']) {
       const run = await packages(distro, false);
@@ -106,6 +107,14 @@ describe('setup', () => {
     expect(debian.stdout).not.toContain('ports.ubuntu.com');
     expect(debian.stdout).toMatch(/libbpf-dev:arm64/);
   }, 60_000);
+
+  it('TAILMATRIX_APT_ARCHIVES: apt downloads into (and reuses .debs from) that folder, the one the action caches', async () => {
+    const PATH = await freshMachinePath();
+    const res = await setup('debian-12', ['--dry-run'], { env: { PATH, TAILMATRIX_APT_ARCHIVES: '/ci/apt-archives' } });
+    expect(res.exitCode, res.stderr).toBe(0);
+    const run = (await packages('debian-12', false)).join(' ');
+    expect(res.stdout).toContain(`\n  env DEBIAN_FRONTEND=noninteractive apt-get -o Dir::Cache::Archives=/ci/apt-archives install -y --no-install-recommends ${run}\n`);
+  });
 
   it('names the distribution it does not know and the ones it does (exit 69)', async () => {
     const res = await setup('fedora-41', ['--dry-run']);

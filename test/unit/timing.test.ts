@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { benchmark, matrix } from '../../src/matrix/schema.js';
 import { ICOUNT_REPEAT, ICOUNT_SAMPLES, sweepBenchmark, sweepParams } from '../../src/measure/sweep-params.js';
 import { testRunParams } from '../support/test-run.js';
-import { figureKindFor, ICOUNT_SHIFT, icountArgs, resolveTiming } from '../../src/vm/timing.js';
+import { figureKindFor, ICOUNT_SHIFT, resolveTiming } from '../../src/measure/timing.js';
+import { icountArgs } from '../../src/vm/icount-args.js';
 
 describe('resolveTiming', () => {
   it('auto: instruction counting under TCG, hardware timing under KVM and natively', () => {

@@ -7,8 +7,8 @@ import { EXIT } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
 import { parseMetricOptions, withMetricOptions, type MetricCommandOptions } from '../metric-options.js';
 import { withProgressOptions } from '../options.js';
-import type { BisectEvent } from '../../bisect/run-bisect.js';
-import type { BisectOutcome } from '../../bisect/outcome.js';
+import { parseMakeJobs, withMakeJobsOption } from '../make-jobs.js';
+import type { BisectEvent, BisectOutcome } from '../../engine/bisect.js';
 
 interface BisectCommandOptions extends MetricCommandOptions {
   tree: string;
@@ -16,6 +16,8 @@ interface BisectCommandOptions extends MetricCommandOptions {
   bad: string;
   results: string;
   resume?: boolean;
+  makeJobs?: string;
+  /** The old spelling of --make-jobs: refused with the new name. */
   jobs?: string;
   quiet?: boolean;
   verbose?: boolean;
@@ -62,19 +64,16 @@ async function progressOptions(o: BisectCommandOptions): Promise<never> {
   return { ...base, rendererOptions: { ...base.rendererOptions, logTitleChange: true } } as never;
 }
 
-async function bisect(o: BisectCommandOptions): Promise<number> {
+async function bisectCommand(o: BisectCommandOptions): Promise<number> {
   const m = parseMetricOptions(o);
   if (!m.ok) {
     process.stderr.write(`error: ${m.error}\n`);
     return EXIT.badInput;
   }
+  const jobs = parseMakeJobs('bisect', o);
   // Loaded here, not at the top: `--help` must not pay for the bisection, listr2 and zod (bench/help-time.ts).
-  const [{ Listr }, { loadCheckMatrix }, { runBisect }] = await Promise.all([
-    import('listr2'),
-    import('../../bisect/default-matrix.js'),
-    import('../../bisect/run-bisect.js'),
-  ]);
-  const found = await loadCheckMatrix(o.matrix);
+  const [{ Listr }, { loadBisectMatrix, bisect }] = await Promise.all([import('listr2'), import('../../engine/bisect.js')]);
+  const found = await loadBisectMatrix(o.matrix);
   if (!found.ok) {
     process.stderr.write(`error: ${found.error.join('\n  ')}\n`);
     return EXIT.badInput;
@@ -82,13 +81,13 @@ async function bisect(o: BisectCommandOptions): Promise<number> {
   const loaded = found.value;
   if (loaded.builtIn && !o.quiet) process.stderr.write(`no --matrix and no matrix.json here: the built-in default (boot ${loaded.matrix.boots[0]!.name}, benchmark ${loaded.matrix.benchmarks[0]!.name})\n`);
   const { signal, unwire } = abortOnSigint('interrupted: stopping the build or VM, keeping what was measured');
-  let result: Awaited<ReturnType<typeof import('../../bisect/run-bisect.js').runBisect>> | undefined;
+  let result: Awaited<ReturnType<typeof bisect>> | undefined;
   const tasks = new Listr(
     [
       {
         title: `Bisect ${o.good}..${o.bad} on ${m.value.metric}`,
         task: async (_ctx, task) => {
-          result = await runBisect({
+          result = await bisect({
             ...m.value,
             tree: o.tree,
             good: o.good,
@@ -97,7 +96,7 @@ async function bisect(o: BisectCommandOptions): Promise<number> {
             resultsRoot: o.results,
             resume: o.resume === true,
             signal,
-            jobs: o.jobs !== undefined ? Number(o.jobs) : undefined,
+            jobs,
             onEvent: (e) => {
               const d = describe(e);
               if (d.title !== undefined) task.title = d.title;
@@ -141,11 +140,10 @@ export const defineBisectCommand: DefineCommand = (setExit) => {
     .requiredOption('--tree <dir>', 'the kernel git tree (never modified: builds use a clone under the cache)')
     .requiredOption('--good <ref>', 'a commit where the metric is good')
     .requiredOption('--bad <ref>', 'a later commit where it is bad');
-  return withProgressOptions(withMetricOptions(cmd), 'line-by-line progress')
+  const withFlags = withProgressOptions(withMetricOptions(cmd), 'line-by-line progress')
     .option('--results <dir>', 'where the bisect-<good>-<bad>-<metric>/ folder goes', 'results')
-    .option('--resume', 'continue the interrupted bisection with the same parameters')
-    .option('-j, --jobs <n>', 'make -j (default: cores available)')
-    .action(async (opts: BisectCommandOptions) => {
-      setExit(await bisect(opts));
+    .option('--resume', 'continue the interrupted bisection with the same parameters');
+  return withMakeJobsOption(withFlags).action(async (opts: BisectCommandOptions) => {
+      setExit(await bisectCommand(opts));
     });
 };

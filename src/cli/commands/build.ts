@@ -6,9 +6,10 @@ import type { DefineCommand } from './define.js';
 import { withProgressOptions } from '../options.js';
 import { finishWith } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
-import type { BuildOutcome } from '../../kernels/from-source/index.js';
+import type { BuildOutcome } from '../../engine/build.js';
 import { DEFAULT_FRAGMENT } from '../../kernels/from-source/default-fragments.js';
-import type { Outcome } from '../../run/outcome.js';
+import { parseMakeJobs, withMakeJobsOption } from '../make-jobs.js';
+import type { Outcome } from '../../engine/outcome.js';
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 /** The progress line is one make line; kbuild lines are short, compiler errors are not. */
@@ -21,8 +22,12 @@ interface BuildCommandOptions {
   sha256?: string;
   debianSource?: string;
   patch: string[];
-  base: string;
+  base?: string;
+  /** The user's own complete .config as the base (instead of --base). */
+  config?: string;
   fragment: string[];
+  makeJobs?: string;
+  /** The old spelling of --make-jobs: refused with the new name. */
   jobs?: string;
   timeoutMin?: string;
   quiet?: boolean;
@@ -42,6 +47,7 @@ async function sourceFrom(o: BuildCommandOptions) {
     debianSource: o.debianSource !== undefined ? { suite, package: pkg, allowExpiredIndex: o.allowExpiredIndex } : undefined,
     patches: o.patch,
     base: o.base,
+    config: o.config,
     fragments: o.fragment.length > 0 ? o.fragment : [DEFAULT_FRAGMENT],
   });
 }
@@ -52,8 +58,10 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
     import('listr2'),
     import('../renderer.js'),
     import('../../engine/build.js'),
-    import('../../matrix/load.js'),
+    import('../../util/zod-issues.js'),
   ]);
+  const jobs = parseMakeJobs('build', o);
+  if (o.config !== undefined && o.base !== undefined) return finishWith({ kind: 'bad-input', messages: ['--config FILE is the base config: give it or --base, not both'] });
   const parsed = await sourceFrom(o);
   const origins = [o.tree, o.tarball, o.debianSource].filter((x) => x !== undefined).length;
   if (!parsed.success || origins !== 1) {
@@ -73,7 +81,7 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
             source: parsed.data,
             signal,
             allowUnsigned: o.allowUnsigned,
-            jobs: o.jobs !== undefined ? Number(o.jobs) : undefined,
+            jobs,
             timeoutMs: o.timeoutMin !== undefined ? Number(o.timeoutMin) * 60_000 : undefined,
             onEvent: (e) => {
               if (e.type === 'phase') {
@@ -105,8 +113,8 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
   return finishWith(outcome);
 }
 
-export const defineBuildCommand: DefineCommand = (setExit) =>
-  withProgressOptions(new Command('build'))
+export const defineBuildCommand: DefineCommand = (setExit) => {
+  const cmd = withProgressOptions(new Command('build'))
     .description('build a kernel from a git tree, a tarball or Debian linux-source (cached by its inputs); prints release and bzImage path')
     .option('--tree <dir>', 'local git tree (its uncommitted changes included unless --ref is given)')
     .option('--ref <commit>', 'commit, tag or branch of --tree')
@@ -116,10 +124,11 @@ export const defineBuildCommand: DefineCommand = (setExit) =>
     .option('--allow-unsigned', 'without gpgv or the Debian keyring, use the --debian-source index unverified')
     .option('--allow-expired-index', "accept the --debian-source suite's signed index past its Valid-Until (archived suites)")
     .option('--patch <file>', 'patch applied before building (repeatable, in order)', collect, [])
-    .option('--base <config>', 'tinyconfig, defconfig or vng', 'tinyconfig')
+    .option('--base <config>', 'tinyconfig, defconfig or vng (default tinyconfig)')
+    .option('--config <file>', 'your own complete .config as the base instead of --base (the fragments still go on top and are checked)')
     .option('--fragment <file>', `config fragment (repeatable; default ${DEFAULT_FRAGMENT})`, collect, [])
-    .option('-j, --jobs <n>', 'make -j (default: cores available)')
-    .option('--timeout-min <minutes>', 'stop make after this long')
-    .action(async (opts: BuildCommandOptions) => {
-      setExit(await runBuild(opts));
-    });
+    .option('--timeout-min <minutes>', 'stop make after this long');
+  return withMakeJobsOption(cmd).action(async (opts: BuildCommandOptions) => {
+    setExit(await runBuild(opts));
+  });
+};

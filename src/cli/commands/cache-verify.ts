@@ -9,17 +9,15 @@ export function addCacheVerify(cmd: Command, setExit: (code: number) => void): v
     .option('--remove', 'remove the broken entries, pinned or not (fetched or unpacked again on next use)')
     .action(async (opts: { remove?: boolean }) => {
       // Loaded here, not at the top: `--help` must not pay for the cache and its hashing (bench/help-time.ts).
-      const [{ KernelCache }, { removeBroken, verifyCache }] = await Promise.all([import('../../kernels/cache.js'), import('../../kernels/verify-cache.js')]);
-      const cache = KernelCache.fromEnv();
-      const r = await verifyCache(cache);
+      const { verifyKernelCache } = await import('../../engine/cache.js');
+      const r = await verifyKernelCache({ remove: opts.remove });
       for (const b of r.broken) process.stdout.write(`broken ${b.kind} ${b.key}: ${b.why}\n`);
       if (r.broken.length === 0) {
-        process.stdout.write(`${r.checked} entries verified in ${cache.root}, none broken\n`);
+        process.stdout.write(`${r.checked} entries verified in ${r.root}, none broken\n`);
         setExit(EXIT.ok);
         return;
       }
-      if (opts.remove) {
-        await removeBroken(cache, r.broken);
+      if (r.removed) {
         process.stdout.write(`${r.broken.length} of ${r.checked} entries broken, removed (the next run fetches or unpacks them again)\n`);
         setExit(EXIT.ok);
         return;

@@ -21,28 +21,25 @@ async function check(o: CheckCommandOptions): Promise<number> {
     return abort;
   };
   // Loaded here, not at the top: `--help` must not pay for the analysis and zod (bench/help-time.ts).
-  const [{ loadCheckMatrix }, { runCheck }] = await Promise.all([import('../../bisect/default-matrix.js'), import('../../bisect/check.js')]);
+  const { checkKernel } = await import('../../engine/check.js');
   const m = parseMetricOptions(o);
   if (!m.ok) return fail(m.error);
   if (m.value.threshold === undefined) return fail('--threshold is required: check compares one kernel with it');
-  const found = await loadCheckMatrix(o.matrix);
-  // Every reason, on one line each: "matrix.json is not a valid matrix:" alone leaves the user guessing.
-  if (!found.ok) return fail(found.error.join('\n  '));
-  const loaded = found.value;
   const { signal, unwire } = abortOnSigint('interrupted');
   const say = (line: string) => {
     if (!o.quiet) process.stderr.write(`check: ${line}\n`);
   };
-  if (loaded.builtIn) say(`no --matrix and no matrix.json here: the built-in default (boot ${loaded.matrix.boots[0]!.name}, benchmark ${loaded.matrix.benchmarks[0]!.name})`);
   try {
-    const r = await runCheck({
+    const r = await checkKernel({
       ...m.value,
       threshold: m.value.threshold,
       kernel: o.kernel,
       tree: o.tree,
-      matrix: m.value.runnerOverrides(loaded.matrix),
-      matrixFile: loaded.file,
-      builtInMatrix: loaded.builtIn,
+      matrixFile: o.matrix,
+      adjustMatrix: m.value.runnerOverrides,
+      onMatrix: (loaded) => {
+        if (loaded.builtIn) say(`no --matrix and no matrix.json here: the built-in default (boot ${loaded.matrix.boots[0]!.name}, benchmark ${loaded.matrix.benchmarks[0]!.name})`);
+      },
       signal,
       onBuild: (e) => {
         if (e.type === 'phase') say(`build: ${e.phase}`);

@@ -5,16 +5,13 @@ import { withMatrixKernelOptions, withProgressOptions } from '../options.js';
 import type { DefineCommand } from './define.js';
 import { finishWith } from '../exit-codes.js';
 import { abortOnSigint } from '../sigint.js';
-import type { FetchEvent } from '../../kernels/fetch-events.js';
+import type { FetchEvent } from '../../engine/fetch.js';
 
 /** The cache is shared between projects: it learns this one's lockfile, so `cache prune` elsewhere keeps its kernels. */
 export async function registerWithCache(matrixFile: string): Promise<void> {
-  const [{ KernelCache }, { lockPathFor }, { registerLockfileOrWarn }] = await Promise.all([
-    import('../../kernels/cache.js'),
-    import('../../matrix/lock.js'),
-    import('../cache-pins.js'),
-  ]);
-  await registerLockfileOrWarn(KernelCache.fromEnv(), lockPathFor(matrixFile));
+  const { registerWithCache: register } = await import('../../engine/cache.js');
+  const warning = await register(matrixFile);
+  if (warning !== undefined) process.stderr.write(`warning: ${warning}\n`);
 }
 
 export interface FetchCommandOptions {
@@ -32,46 +29,36 @@ export interface FetchCommandOptions {
 /** Shared by `fetch` and `lock`. Ctrl-C aborts downloads (temp files are removed on the way out). */
 export async function runFetch(opts: FetchCommandOptions): Promise<number> {
   // Loaded here, not at the top: `--help` must not pay for the fetchers, listr2 and zod (bench/help-time.ts).
-  const [{ Listr }, { loadMatrixOrThrow }, { listrOptions }, { EventFeed }, { fetchTasks }, { fetchAll }, { formatBytes, formatRate }, { fromKernelFailures, OK }] =
-    await Promise.all([
+  const [{ Listr }, { loadMatrixOrThrow }, { listrOptions }, { EventFeed }, { fetchTasks }, { fetchKernels }, { formatBytes, formatRate }] = await Promise.all([
       import('listr2'),
       import('../load-matrix-or-throw.js'),
       import('../renderer.js'),
       import('../views/feed.js'),
       import('../views/fetch-view.js'),
-      import('../../kernels/index.js'),
-      import('../../kernels/progress.js'),
-      import('../../run/outcome.js'),
+      import('../../engine/fetch.js'),
+      import('../../util/format-bytes.js'),
     ]);
   const loaded = await loadMatrixOrThrow(opts.matrix);
   await registerWithCache(loaded.file);
   const { signal, unwire } = abortOnSigint('interrupted: removing partial downloads');
   const feed = new EventFeed<FetchEvent>();
   const started = Date.now();
-  const fetching = fetchAll(
-    {
-      matrix: loaded.matrix,
-      matrixFile: loaded.file,
-      kernelIds: opts.kernel,
-      frozenLockfile: opts.frozenLockfile,
-      refreshLock: opts.lockOnly,
-      resolveOnly: opts.lockOnly,
-      allowUnsigned: opts.allowUnsigned,
-      signal,
-    },
-    feed.emit,
+  const fetching = fetchKernels(
+    { matrix: loaded.matrix, matrixFile: loaded.file, kernelIds: opts.kernel, frozenLockfile: opts.frozenLockfile, lockOnly: opts.lockOnly, allowUnsigned: opts.allowUnsigned },
+    { emit: feed.emit, signal },
   ).finally(() => feed.close());
   const view = new Listr(fetchTasks(feed, (e) => e), {
     ...(listrOptions({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }) as object),
     exitOnError: false,
   } as never);
-  let report: Awaited<typeof fetching>;
+  let fetched: Awaited<typeof fetching>;
   try {
     await view.run();
-    report = await fetching;
+    fetched = await fetching;
   } finally {
     unwire();
   }
+  const { report, outcome } = fetched;
   const ms = Date.now() - started;
   // A refusal before any kernel was tried (bad --kernel, frozen lock) needs no transfer summary.
   if (!opts.quiet && !report.refused) {
@@ -84,8 +71,7 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
   if (!opts.lockOnly && !opts.quiet) {
     for (const k of report.kernels.values()) process.stdout.write(`${k.id}\t${k.release ?? '?'}\t${k.vmlinuz}\n`);
   }
-  if (signal.aborted) return finishWith({ kind: 'interrupted', message: 'partial downloads removed; run the same command again' });
-  return finishWith(report.failures.length > 0 ? fromKernelFailures(report.failures) : OK);
+  return finishWith(outcome);
 }
 
 export const defineFetchCommand: DefineCommand = (setExit) =>

@@ -41,7 +41,7 @@ export const defineReport: DefineCommand = (setExit) =>
       const outDir = flags.out ?? (dirs.length === 1 ? dirs[0] : undefined);
       if (outDir === undefined) throw new UserError('several result folders given: say where the merged report goes with --out');
       // Loaded on use, not at the top: `--help` must not load the analysis and zod (bench/help-time.ts).
-      const [{ writeReports }, { annotateForGithub }] = await Promise.all([import('../../report/write-reports.js'), import('../github-annotations.js')]);
+      const [{ writeReports }, { annotateForGithub }] = await Promise.all([import('../../engine/report.js'), import('../github-annotations.js')]);
       const res = await writeReports({
         resultDirs: dirs,
         outDir,

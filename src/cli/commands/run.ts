@@ -8,6 +8,7 @@ import { abortOnSigint } from '../sigint.js';
 import { finishWith } from '../exit-codes.js';
 import { registerWithCache } from './fetch.js';
 import { UserError } from '../../util/result.js';
+import { parseMakeJobs } from '../make-jobs.js';
 
 export interface RunCommandOptions {
   matrix: string;
@@ -18,8 +19,12 @@ export interface RunCommandOptions {
   patch: string[];
   ref?: string;
   base?: 'tinyconfig' | 'defconfig' | 'vng';
+  config?: string;
   fragment: string[];
+  makeJobs?: string;
   compareWith: string[];
+  /** Cells at once: -j/--jobs; --parallel is its older spelling (same meaning, hidden from --help). */
+  jobs?: string;
   parallel?: string;
   replicates?: string;
   accel?: 'auto' | 'kvm' | 'tcg';
@@ -46,7 +51,9 @@ function parseCount(flag: string, v: string | undefined, max: number): number | 
 }
 
 export function runInput(opts: RunCommandOptions): RunInput {
-  const parallel = parseCount('--parallel', opts.parallel, 64);
+  if (opts.jobs !== undefined && opts.parallel !== undefined) throw new UserError('-j/--jobs and --parallel are the same flag (cells at once): give one');
+  const parallel = opts.jobs !== undefined ? parseCount('-j/--jobs', opts.jobs, 64) : parseCount('--parallel', opts.parallel, 64);
+  const makeJobs = parseMakeJobs('run', { makeJobs: opts.makeJobs });
   const replicates = parseCount('--replicates', opts.replicates, 100);
   return {
     matrixFile: opts.matrix,
@@ -62,7 +69,7 @@ export function runInput(opts: RunCommandOptions): RunInput {
     benches: opts.bench,
     tree: opts.tree,
     patches: opts.patch,
-    treeBuild: { ref: opts.ref, base: opts.base, fragments: opts.fragment },
+    treeBuild: { ref: opts.ref, base: opts.base, config: opts.config, fragments: opts.fragment, makeJobs },
     compareWith: opts.compareWith,
     resume: opts.resume,
     resultsRoot: opts.results,
@@ -124,21 +131,24 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .description('fetch kernels, build the guest payload, boot every cell, measure, and write the reports')
     .option('-m, --matrix <file>', 'matrix file', 'matrix.json')
     .option(
-      '--kernel <id|path>',
-      'only these matrix kernels; a path to a bzImage/vmlinuz runs that kernel instead (repeatable)',
+      '--kernel <id|path|id=path>',
+      'only these matrix kernels; a path to a bzImage runs that kernel instead, id=path names it in results and reports (repeatable)',
       collectList,
       [],
     )
     .option('--boot <name>', 'only these boot configurations (repeatable, comma-separated)', collectList, [])
     .option('--bench <name>', 'only these benchmarks (repeatable, comma-separated)', collectList, [])
-    .option('--tree <dir>', 'build this kernel tree (with --patch files) and run it')
+    .option('--tree <dir|id=dir>', 'build this kernel tree (with --patch files) and run it; id=dir names it in results and reports')
     .option('--patch <file>', 'patch applied to --tree before building (repeatable)', collectList, [])
     // The same build flags as `tailmatrix build --tree`.
     .option('--ref <commit>', 'with --tree: build this commit, tag or branch instead of the tree as checked out now')
     .addOption(new Option('--base <config>', 'with --tree: the config base (default tinyconfig)').choices(['tinyconfig', 'defconfig', 'vng']))
+    .option('--config <file>', 'with --tree: your own complete .config as the base instead of --base (the fragments go on top and are checked)')
     .option('--fragment <file>', 'with --tree: config fragment instead of the project one (repeatable)', collectList, [])
+    .option('--make-jobs <n>', 'with --tree: make -j for the build (default: cores available)')
     .option('--compare-with <id>', 'with a path in --kernel or --tree: also run these matrix kernels', collectList, [])
-    .option('-j, --parallel <n>', 'cells at once (default: one timed cell at a time; under instruction counting, from cores and memory)')
+    .option('-j, --jobs <n>', 'cells at once (default: one timed cell at a time; under instruction counting, from cores and memory)')
+    .addOption(new Option('--parallel <n>', 'the older spelling of -j/--jobs').hideHelp())
     .option('--replicates <n>', 'run each cell this many times, each in its own boot (default: runner.replicates, 1)')
     .addOption(new Option('--accel <accel>', 'accelerator; auto probes KVM by booting').choices(['auto', 'kvm', 'tcg']))
     .addOption(

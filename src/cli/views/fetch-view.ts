@@ -1,8 +1,8 @@
 // listr2 tasks that show a fetch from its events: the lockfile, one subtask per kernel (bytes and
 // rate while downloading, where it came from when done), the lockfile written.
 import type { ListrTask } from 'listr2';
-import type { FetchEvent } from '../../kernels/fetch-events.js';
-import { formatBytes, formatRate } from '../../kernels/progress.js';
+import type { FetchEvent } from '../../engine/fetch.js';
+import { formatBytes, formatRate } from '../../util/format-bytes.js';
 import type { EventFeed } from './feed.js';
 
 /** Longer than any cache hit: a kernel that took this long without a download was built here. */

@@ -1,5 +1,6 @@
-// .config = base (tinyconfig / defconfig / vng) + fragments, completed by olddefconfig, then checked.
-import { appendFile, readFile } from 'node:fs/promises';
+// .config = base (tinyconfig / defconfig / vng, or the user's own .config) + fragments, completed by
+// olddefconfig, then checked.
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { err, ok, type Result } from '../../util/result.js';
 import { checkConfig, formatConfigCheck, type ConfigCheck } from './config-check.js';
@@ -18,11 +19,15 @@ export function baseTarget(base: ConfigBase): string {
 
 export type ConfigureFailure = { kind: 'make'; message: string } | { kind: 'check'; check: ConfigCheck; lines: string[] };
 
-export async function configure(m: MakeEnv, base: ConfigBase, fragments: readonly Fragment[]): Promise<Result<ConfigCheck, ConfigureFailure>> {
+/** `ownConfig`: the user's complete .config, the base instead of `make <base>` (`--config FILE`). */
+export async function configure(m: MakeEnv, base: ConfigBase, fragments: readonly Fragment[], ownConfig?: { file: string; text: string }): Promise<Result<ConfigCheck, ConfigureFailure>> {
   const env = { ...m, timeoutMs: CONFIG_TIMEOUT_MS };
-  const b = await make(env, [baseTarget(base)]);
-  if (!b.ok) return err({ kind: 'make', message: b.error.message });
   const dotConfig = path.join(m.objDir, '.config');
+  if (ownConfig !== undefined) await writeFile(dotConfig, `# --- ${ownConfig.file} (base)\n${ownConfig.text}\n`);
+  else {
+    const b = await make(env, [baseTarget(base)]);
+    if (!b.ok) return err({ kind: 'make', message: b.error.message });
+  }
   // Appended in order: a later fragment overrides an earlier one, as with merge_config.sh -m.
   for (const f of fragments) await appendFile(dotConfig, `\n# --- ${f.file}\n${f.text}\n`);
   const o = await make(env, ['olddefconfig']);

@@ -90,7 +90,7 @@ export async function buildKernel(plan: BuildPlan, opts: BuildOptions): Promise<
   if (early !== undefined) return early;
 
   const source = plan.inputs.source;
-  const objKey = objDirKey(source, plan.inputs.base, plan.inputs.compiler);
+  const objKey = objDirKey(source, plan.baseConfig !== undefined ? 'own-config' : plan.inputs.base, plan.inputs.compiler);
   const release = await cache.lock(`build-${workTreeKey(source)}`, {
     signal: opts.signal,
     onWait: (owner) => opts.onEvent?.({ type: 'phase', phase: 'source', detail: `waiting for another build (${owner})` }),
@@ -162,16 +162,16 @@ async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, 
       onLine: (line) => emit({ type: 'line', line }),
     };
 
-    emit({ type: 'phase', phase: 'configure', detail: plan.inputs.base });
+    emit({ type: 'phase', phase: 'configure', detail: plan.baseConfig !== undefined ? `your .config ${plan.baseConfig.file}` : plan.inputs.base });
     const stampFile = path.join(objDir, CONFIG_STAMP);
-    const configKey = sha256(JSON.stringify({ base: plan.inputs.base, fragments: plan.fragments.map((f) => f.text) }));
+    const configKey = sha256(JSON.stringify({ base: plan.inputs.base, ...(plan.baseConfig !== undefined ? { config: plan.baseConfig.text } : {}), fragments: plan.fragments.map((f) => f.text) }));
     let check: ConfigCheck | undefined;
     const stamp = await readFile(stampFile, 'utf8').then((t) => JSON.parse(t) as { configKey: string; check: ConfigCheck }, () => undefined);
     if (stamp?.configKey === configKey && (await exists(path.join(objDir, '.config')))) {
       // Same base and fragments as the last build here: the .config is already right (and checked).
       check = stamp.check;
     } else {
-      const c = await configure(m, plan.inputs.base, plan.fragments);
+      const c = await configure(m, plan.inputs.base, plan.fragments, plan.baseConfig);
       if (!c.ok) {
         // The log holds make's whole output: name it, as a failed compile does.
         if (c.error.kind === 'make') return err(`kernel configure failed (log: ${logFile})\n${c.error.message}`);

@@ -10,7 +10,7 @@ import { err, ok, type Result } from '../../util/result.js';
 import { KernelCache } from '../cache.js';
 import { resolveLinuxSource } from '../debian/linux-source.js';
 import { refuseUnsignedPin, UNSIGNED_MARK } from '../debian/unsigned.js';
-import { formatBytes } from '../progress.js';
+import { formatBytes } from '../../util/format-bytes.js';
 import { badInput, type KernelSourceDriver, type ResolvedOf, type SourceContext, type SourceFailure } from '../source.js';
 import { buildKernel, type BuildEvent, type BuildOutcome } from './engine.js';
 import { planBuild, resolveGitSource, type BuildPlan } from './inputs.js';
@@ -94,7 +94,8 @@ async function resolveIdentity(src: BuildSource, ctx: IdentityContext): Promise<
 
 function describePlan(origin: string, plan: BuildPlan, base: ConfigBase): string {
   const n = plan.inputs.patches.length;
-  return `${origin} + ${base}${n > 0 ? ` + ${n} patch${n > 1 ? 'es' : ''}` : ''}`;
+  const on = plan.baseConfig !== undefined ? `own .config ${path.basename(plan.baseConfig.file)}` : base;
+  return `${origin} + ${on}${n > 0 ? ` + ${n} patch${n > 1 ? 'es' : ''}` : ''}`;
 }
 
 async function plan(src: BuildSource, source: SourceIdentity, diff: string | undefined, ctx: Pick<SourceContext, 'matrixDir' | 'env'>): Promise<Result<BuildPlan, SourceFailure>> {
@@ -103,7 +104,9 @@ async function plan(src: BuildSource, source: SourceIdentity, diff: string | und
     treeDiff: diff,
     patchFiles: src.patches.map((p) => path.resolve(ctx.matrixDir, p)),
     base: src.base,
-    fragmentFiles: fragmentFiles(src.base, src.fragments, ctx.matrixDir),
+    ...(src.config !== undefined ? { configFile: path.resolve(ctx.matrixDir, src.config) } : {}),
+    // The user's own .config is the whole base: vng's additions to tinyconfig do not apply to it.
+    fragmentFiles: fragmentFiles(src.config !== undefined ? 'tinyconfig' : src.base, src.fragments, ctx.matrixDir),
     env: ctx.env,
   });
 }
@@ -157,6 +160,7 @@ export const buildSourceDriver: KernelSourceDriver<'build'> = {
       cache: ctx.cache,
       signal: ctx.signal,
       env: ctx.env,
+      jobs: ctx.makeJobs,
       origin: describePlan(origin, p.value, kernel.source.base),
       onEvent: progressAdapter(ctx),
     });

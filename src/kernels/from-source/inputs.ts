@@ -16,6 +16,8 @@ export interface BuildPlan {
   /** In order: a git tree's uncommitted diff first (when building the work tree), then the user's patches. */
   patches: TreePatch[];
   fragments: Fragment[];
+  /** `--config FILE`: the user's complete .config, written as the base instead of `make <base>`. */
+  baseConfig?: { file: string; text: string };
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -57,6 +59,8 @@ export async function planBuild(opts: {
   treeDiff?: string;
   patchFiles: readonly string[];
   base: ConfigBase;
+  /** The user's own complete .config as the base (instead of `base`). */
+  configFile?: string;
   fragmentFiles: readonly string[];
   env?: NodeJS.ProcessEnv;
 }): Promise<Result<BuildPlan, SourceFailure>> {
@@ -77,8 +81,21 @@ export async function planBuild(opts: {
     fragments.push(parseFragment(text.value, file));
     hashedFragments.push({ path: file, sha256: sha256(text.value) });
   }
+  let baseConfig: BuildPlan['baseConfig'];
+  if (opts.configFile !== undefined) {
+    const text = await readInput(opts.configFile, 'base .config');
+    if (!text.ok) return text;
+    baseConfig = { file: opts.configFile, text: text.value };
+  }
   const cc = await compilerId(opts.env);
   if (!cc.ok) return cc;
-  const inputs: BuildInputs = { source: opts.source, patches: hashedPatches, base: opts.base, fragments: hashedFragments, compiler: cc.value };
-  return ok({ inputs, inputsHash: buildInputsHash(inputs), patches, fragments });
+  const inputs: BuildInputs = {
+    source: opts.source,
+    patches: hashedPatches,
+    base: opts.base,
+    ...(baseConfig !== undefined ? { config: { path: baseConfig.file, sha256: sha256(baseConfig.text) } } : {}),
+    fragments: hashedFragments,
+    compiler: cc.value,
+  };
+  return ok({ inputs, inputsHash: buildInputsHash(inputs), patches, fragments, ...(baseConfig !== undefined ? { baseConfig } : {}) });
 }

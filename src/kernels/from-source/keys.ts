@@ -5,7 +5,7 @@
 //    tree and the `make O=` directory that are reused between builds, so a one-file patch or a changed
 //    fragment rebuilds incrementally (kbuild tracks changed files and changed config symbols itself).
 import { createHash } from 'node:crypto';
-import { stableJson } from '../../matrix/lock.js';
+import { stableJson } from '../../util/stable-json.js';
 
 /**
  * Bump when the way a kernel is built changes (make variables, published files): old cache entries
@@ -33,6 +33,8 @@ export interface BuildInputs {
   source: SourceIdentity;
   patches: HashedFile[];
   base: ConfigBase;
+  /** The user's own complete .config, used as the base instead of `base` (`--config FILE`). */
+  config?: HashedFile;
   fragments: HashedFile[];
   /** First line of `gcc --version`: another compiler makes another kernel. */
   compiler: string;
@@ -59,6 +61,8 @@ export function buildInputsHash(i: BuildInputs): string {
       source: identity(i.source),
       patches: i.patches.map((p) => p.sha256),
       base: i.base,
+      // Absent (undefined, left out by stableJson) for every build without one: their hashes stay as they were.
+      config: i.config?.sha256,
       fragments: i.fragments.map((f) => f.sha256),
       compiler: i.compiler,
     }),
@@ -79,8 +83,8 @@ export function workTreeKey(s: SourceIdentity): string {
   }
 }
 
-/** The reusable `make O=` directory: per work tree, base config and compiler. */
-export function objDirKey(s: SourceIdentity, base: ConfigBase, compiler: string): string {
+/** The reusable `make O=` directory: per work tree, base config (`own-config` for `--config FILE`) and compiler. */
+export function objDirKey(s: SourceIdentity, base: ConfigBase | 'own-config', compiler: string): string {
   return `${workTreeKey(s)}-${base}-${sha256(compiler).slice(0, 12)}`;
 }
 

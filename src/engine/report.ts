@@ -1,5 +1,6 @@
-// The report step: result folders → analysis → (baseline gate) → one file per format, and the verdict
-// a CI job acts on. `run` calls this at the end; `tailmatrix report` calls it on its own.
+// The report step of the engine: result folders → (rederive) → analysis → order → (baseline gate) → one file
+// per format (rendered by src/report/) → step summary, and the verdict a CI job acts on. `run` calls this at
+// the end; `tailmatrix report` calls it on its own.
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { analyse } from '../analysis/analyse.js';
@@ -8,15 +9,16 @@ import { loadBaseline } from '../analysis/load-baseline.js';
 import { loadResultDirs } from '../results/load.js';
 import type { Summary } from '../analysis/summary-schema.js';
 import { summaryVerdict } from './verdict.js';
-import type { Outcome } from '../run/outcome.js';
+import type { Outcome } from './outcome.js';
 import type { Gate } from '../matrix/schema.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { matrixOrder } from '../analysis/matrix-order.js';
 import { runNotes } from '../analysis/run-notes.js';
+import { patchedVsReference } from '../analysis/patched-vs-reference.js';
 import { err, ok, type Result } from '../util/result.js';
 import { resolveGate } from './resolve-gate.js';
 import { rederiveLoaded } from '../run/rederive.js';
-import { isReportFormat, REPORT_FORMATS, writers } from './writers.js';
+import { isReportFormat, REPORT_FORMATS, writers } from '../report/writers.js';
 
 export interface WriteReportsOptions {
   resultDirs: string[];
@@ -33,14 +35,14 @@ export interface WriteReportsOptions {
   rederive?: boolean;
 }
 
-export interface WriteReportsOutcome {
+export interface ReportsWritten {
   summary: Summary;
   /** What the gate found over every cell of the report: ok, a regression, failed cells. */
   verdict: Outcome;
   files: string[];
 }
 
-export async function writeReports(opts: WriteReportsOptions): Promise<Result<WriteReportsOutcome, string>> {
+export async function writeReports(opts: WriteReportsOptions): Promise<Result<ReportsWritten, string>> {
   const formats = opts.formats ?? REPORT_FORMATS;
   const unknown = formats.filter((f) => !isReportFormat(f));
   if (unknown.length > 0) return err(`unknown report format(s) ${unknown.join(', ')}; choose from ${REPORT_FORMATS.join(', ')}`);
@@ -53,6 +55,8 @@ export async function writeReports(opts: WriteReportsOptions): Promise<Result<Wr
     matrixOrder(loaded.value.runs),
   );
   summary.notes = runNotes(loaded.value.runs);
+  const userKernels = [...new Set(loaded.value.runs.flatMap((r) => r.meta.userKernels ?? []))];
+  if (userKernels.length > 0) summary.patchedVsReference = patchedVsReference(summary.cells, userKernels);
   if (opts.baseline !== undefined) {
     const base = await loadBaseline(opts.baseline);
     if (!base.ok) return base;

@@ -2,8 +2,8 @@
 // compared, or ok.
 import type { Summary } from '../analysis/summary-schema.js';
 import { isFailedStatus } from '../results/cell-result.js';
-import { problemsBeyondCells } from './format.js';
-import { OK, type Outcome } from '../run/outcome.js';
+import { problemsBeyondCells } from '../report/format.js';
+import { OK, type Outcome } from './outcome.js';
 
 /**
  * A regression beats failed cells (a regression is a finding, a failed cell a missing one); both beat

@@ -88,9 +88,13 @@ export function pinsByPath(locks: readonly KnownLock[], cache: KernelCache, entr
   return pins;
 }
 
-/** For the commands that use a lockfile: register it, and only warn when the cache cannot record it. */
-export async function registerLockfileOrWarn(cache: KernelCache, lockfile: string, stderr: { write(s: string): unknown } = process.stderr): Promise<void> {
-  await registerLockfile(cache, lockfile).catch((e: Error) =>
-    stderr.write(`warning: could not record ${lockfile} in the cache (${e.message}); \`cache prune\` from another project may remove its kernels\n`),
+/**
+ * For the commands that use a lockfile: register it. A cache that cannot record it is no reason to stop
+ * the command: the warning is returned for the caller to show.
+ */
+export async function registerLockfileOrWarning(cache: KernelCache, lockfile: string): Promise<string | undefined> {
+  return registerLockfile(cache, lockfile).then(
+    () => undefined,
+    (e: Error) => `could not record ${lockfile} in the cache (${e.message}); \`cache prune\` from another project may remove its kernels`,
   );
 }

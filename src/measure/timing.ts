@@ -6,7 +6,6 @@ import type { Accelerator, FigureKind } from '../results/cell-result.js';
 import { err, ok, type Result } from '../util/result.js';
 
 export type TimingRequest = 'auto' | 'icount' | 'timed';
-export const TIMING_REQUESTS: readonly TimingRequest[] = ['auto', 'icount', 'timed'];
 
 export type Timing = { mode: 'icount'; shift: number } | { mode: 'timed' };
 
@@ -30,15 +29,6 @@ export function resolveTiming(request: TimingRequest, accel: Accelerator, shift:
 export function figureKindFor(timing: Timing, accel: Accelerator): FigureKind {
   if (timing.mode === 'icount') return 'instructions';
   return accel === 'tcg' ? 'emulated-ns' : 'hardware-ns';
-}
-
-/**
- * The QEMU options of instruction counting. sleep=off: an idle guest's clock jumps to the next timer
- * at once instead of waiting in real time, so the guest clock depends on nothing but instructions.
- */
-export function icountArgs(shift: number): string[] {
-  if (!Number.isInteger(shift) || shift < 0 || shift > 10) throw new Error(`icount shift ${shift}: expected 0..10`);
-  return ['-icount', `shift=${shift},sleep=off`];
 }
 
 /** One line for the progress display and the run metadata. */

@@ -1,5 +1,5 @@
 // What a command came to, as a value. The engine (src/engine/) returns one; the CLI turns it into an exit code
-// in one place (src/cli/exit-code.ts), so the same failure exits alike whichever command met it.
+// in one place (src/cli/exit-codes.ts), so the same failure exits alike whichever command met it.
 import type { KernelFailure } from '../kernels/index.js';
 
 export type Outcome =
