@@ -37,7 +37,7 @@ export const amd64: ArchProfile = {
   arch: 'amd64',
   machine: 'x86_64',
   nodeArch: 'x64',
-  qemu: { binary: 'qemu-system-x86_64', package: 'qemu-system-x86', machine: 'q35' },
+  qemu: { binary: 'qemu-system-x86_64', package: 'qemu-system-x86', machine: 'q35', tcgCpu: 'max' },
   console: 'ttyS0',
   agentPort: {
     guestDevice: '/dev/ttyS1',

@@ -29,6 +29,8 @@ export interface ArchProfile {
     package: string;
     /** -machine */
     machine: string;
+    /** -cpu under TCG (KVM passes the host's through). */
+    tcgCpu: string;
   };
   /** The guest's console device (console= on the command line; QEMU's first -serial, stdout). */
   console: string;

@@ -65,6 +65,7 @@ function toFingerprint(r: Extract<AgentRecord, { type: 'fingerprint' }>): Finger
     ...(r.kptr_restrict !== undefined ? { kptrRestrict: r.kptr_restrict } : {}),
     ...(r.proc_kallsyms !== undefined ? { procKallsyms: r.proc_kallsyms } : {}),
     cpuModel: r.cpu_model,
+    ...(r.machine !== undefined ? { machine: r.machine } : {}),
     config: r.config,
   };
 }

@@ -30,11 +30,18 @@ export const jitMechanism = z.enum([
   'no-jit', // jited_prog_len 0: no JIT (no CONFIG_BPF_JIT, or bpf_jit_enable=0), the interpreter ran the chain
   'image-unavailable', // JITed, but the kernel withheld the image (no CONFIG_KALLSYMS, kptr_restrict=2): unproven
   'unknown',
+  'arm64-br', // the arm64 JIT's only tail call: bounds check, counter, load, cbz, br xN (whatever the key)
 ]);
 export type JitMechanism = z.infer<typeof jitMechanism>;
 
 /** The mechanisms that are an indirect jump: what the `indirect` variant must show to be compared. */
-export const INDIRECT_MECHANISMS: readonly JitMechanism[] = ['retpoline-thunk', 'inline-retpoline', 'lfence-jmp', 'plain-indirect', 'its-thunk'];
+export const INDIRECT_MECHANISMS: readonly JitMechanism[] = ['retpoline-thunk', 'inline-retpoline', 'lfence-jmp', 'plain-indirect', 'its-thunk', 'arm64-br'];
+
+/**
+ * Mechanisms of a JIT that has no direct tail call: the direct variant runs the very same indirect jump, so
+ * its comparison is "same mechanism on this architecture", neither a saving nor withheld.
+ */
+export const ONLY_MECHANISMS: readonly JitMechanism[] = ['arm64-br'];
 
 export const sample = z.object({
   depth: z.number().int().min(0),
@@ -196,6 +203,8 @@ export const fingerprint = z.object({
   /** Whether /proc/kallsyms existed (absent without CONFIG_KALLSYMS: no JIT image is handed out then). */
   procKallsyms: z.boolean().optional(),
   cpuModel: z.string(),
+  /** `uname -m` in the guest (x86_64, aarch64). Absent in cells written before it was kept. */
+  machine: z.string().optional(),
   /** CONFIG_*RETPOLINE*, CONFIG_BPF_JIT*, CONFIG_MITIGATION_* from the kernel's config. */
   config: z.record(z.string(), z.string()),
 });

@@ -62,7 +62,7 @@ export function qemuArgs(spec: QemuArgsSpec): string[] {
     '-machine', profile.qemu.machine,
     '-accel', spec.accel,
     ...(spec.icountShift !== undefined ? icountArgs(spec.icountShift) : []),
-    '-cpu', spec.cpu ?? DEFAULT_CPU[spec.accel],
+    '-cpu', spec.cpu ?? (spec.accel === 'tcg' ? profile.qemu.tcgCpu : DEFAULT_CPU[spec.accel]),
     '-m', String(spec.memoryMiB),
     '-smp', String(spec.cpus),
     // No default NIC, VGA or monitor: nothing to probe at boot, and stdout carries the console alone.

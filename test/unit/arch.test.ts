@@ -11,7 +11,8 @@ import { ARCHES, archProfile, hostArch, KERNEL_IMAGE_NAMES } from '../../src/arc
 import { imageFormat } from '../../src/kernels/image-format.js';
 import { sourceHash } from '../../src/matrix/lock.js';
 import { stableJson } from '../../src/util/stable-json.js';
-import { parseMatrix } from '../../src/matrix/load.js';
+import { loadMatrix, parseMatrix } from '../../src/matrix/load.js';
+import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { kernelCmdline, qemuArgs, qemuBinary } from '../../src/vm/qemu-args.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tailmatrix-arch-'));
@@ -103,7 +104,7 @@ describe('qemu command line of an arm64 cell', () => {
       '-machine', 'virt',
       '-accel', 'tcg',
       '-icount', 'shift=3,sleep=off',
-      '-cpu', 'max',
+      '-cpu', 'max,cntfrq=1000000000',
       '-m', '1024',
       '-smp', '1',
       '-nodefaults', '-nographic', '-no-reboot',
@@ -136,6 +137,13 @@ describe('arch in matrix.json and the lock', () => {
     expect(!bad.ok && bad.error.join('\n')).toMatch(/kernels\[0\]\.source\.arch: "amd64" but the kernel's arch is "arm64"/);
     const unknown = parseMatrix({ ...base, kernels: [{ ...arm, arch: 'riscv64' }] });
     expect(!unknown.ok && unknown.error.join('\n')).toMatch(/kernels\[0\]\.arch/);
+  });
+
+  it('examples/arm64.json: the same Debian 6.1 on both architectures', async () => {
+    const r = await loadMatrix(path.join(PACKAGE_ROOT, 'examples', 'arm64.json'));
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.matrix.kernels.map((k) => [k.id, k.arch])).toEqual([['6.1-cloud', 'amd64'], ['6.1-cloud-arm64', 'arm64']]);
   });
 
   it('builds and the running kernel are amd64 only, said with what to use instead', () => {
