@@ -203,8 +203,6 @@ export const fingerprint = z.object({
   /** Whether /proc/kallsyms existed (absent without CONFIG_KALLSYMS: no JIT image is handed out then). */
   procKallsyms: z.boolean().optional(),
   cpuModel: z.string(),
-  /** `uname -m` in the guest (x86_64, aarch64). Absent in cells written before it was kept. */
-  machine: z.string().optional(),
   /** CONFIG_*RETPOLINE*, CONFIG_BPF_JIT*, CONFIG_MITIGATION_* from the kernel's config. */
   config: z.record(z.string(), z.string()),
 });

@@ -48,7 +48,7 @@ describe('the arm64 decoder', () => {
 
 describe('an arm64 cell from a real guest', () => {
   it('both variants are arm64-br at all 34 programs, and the images are the same outside the sequence', () => {
-    expect(agent.fingerprint?.machine).toBe('aarch64');
+    expect(agent.fingerprint?.release).toBe('6.1.0-50-cloud-arm64');
     for (const v of ['direct', 'indirect'] as const) {
       expect(jit(v).mechanism).toBe('arm64-br');
       expect(jit(v).sites).toHaveLength(34);
