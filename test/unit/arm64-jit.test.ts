@@ -46,6 +46,21 @@ describe('the arm64 decoder', () => {
   });
 });
 
+describe('6.12: the counter behind a pointer', () => {
+  it('trixie 6.12.117 cloud-arm64: the same sequence with ldr/str of the counter, 33 instructions per tail call in both variants', () => {
+    const a = parseAgentOutput(readFileSync(path.join(path.dirname(FILE), 'linux-6.12.117-cloud-arm64.jsonl'), 'utf8'));
+    const j = (v: 'direct' | 'indirect') => a.variants.find((x) => x.variant === v)!.jit!;
+    for (const v of ['direct', 'indirect'] as const) {
+      expect(j(v).mechanism).toBe('arm64-br');
+      const img = j(v).images.find((i) => i.prog === 1)!;
+      expect(findA64TailCalls(decodeA64Image(Buffer.from(img.hex, 'hex')))).toMatchObject([{ counterInMemory: true, jump: 0x9c, register: 10 }]);
+    }
+    expect(proveSymmetry(j('direct'), j('indirect'))).toMatchObject({ verdict: 'identical', programs: 34 });
+    const d = fromAgentStream(a, 3);
+    for (const v of d.variants) for (const x of v.samples) expect(x.instructions, `${v.variant} depth ${x.depth}`).toBe(189 + 33 * x.depth);
+  });
+});
+
 describe('an arm64 cell from a real guest', () => {
   it('both variants are arm64-br at all 34 programs, and the images are the same outside the sequence', () => {
     expect(agent.fingerprint?.release).toBe('6.1.0-50-cloud-arm64');
