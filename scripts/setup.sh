@@ -3,13 +3,17 @@
 # Shipped in the npm package and run by `tailmatrix setup`; the repository's scripts/install-deps.sh calls it
 # too, before `npm ci` (so this is plain bash: no Node, no node_modules).
 #
-#   setup.sh [--with-tests] [--dry-run] [--print-packages]
+#   setup.sh [--with-tests] [--with-arm64] [--dry-run] [--print-packages]
 #     --with-tests      also what the test suite needs (not needed to run a matrix)
+#     --with-arm64      also what arm64 guests need on this amd64 host: qemu-system-aarch64, the aarch64 cross
+#                       compiler, the arm64 static libraries through multiarch, an arm64 busybox
 #     --dry-run         print the exact commands, change nothing
 #     --print-packages  print the apt packages for this distribution, one a line, and exit
 #
 # Supported: Debian 12 (bookworm), Debian 13 (trixie), Ubuntu 22.04 (jammy), Ubuntu 24.04 (noble).
-# Idempotent: when every package is present, apt is not called at all. Never edits the apt sources.
+# Idempotent: when every package is present, apt is not called at all. Never edits the apt sources, except
+# --with-arm64 on Ubuntu, whose arm64 packages live on ports.ubuntu.com: it adds that archive for arm64 and
+# limits Ubuntu's own sources to amd64 (the originals kept as *.tailmatrix-orig).
 # Environment: TAILMATRIX_OS_RELEASE (default /etc/os-release: which distribution this is);
 #   TAILMATRIX_APT_ARCHIVES (a folder apt downloads the .debs into and reuses them from, e.g. one a CI cache keeps).
 # Exit codes: 0 done, 64 bad option, 69 unsupported distribution or no way to become root.
@@ -19,13 +23,14 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 log() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$2" >&2; exit "$1"; }
 
-with_tests=0 dry_run=0 print_packages=0
+with_tests=0 with_arm64=0 dry_run=0 print_packages=0
 for arg in "$@"; do
   case "$arg" in
     --with-tests) with_tests=1 ;;
+    --with-arm64) with_arm64=1 ;;
     --dry-run) dry_run=1 ;;
     --print-packages) print_packages=1 ;;
-    -h | --help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die 64 "unknown option '$arg' (see --help)" ;;
   esac
 done
@@ -60,6 +65,20 @@ TEST_PACKAGES=(
   # the fresh-machine test builds Debian roots
   debootstrap
 )
+
+# arm64 guests (--with-arm64). The :arm64 libraries are Multi-Arch: same, so dpkg keeps them at the very
+# version of the amd64 ones (one libbpf for both agents).
+ARM64_PACKAGES=(
+  # booting arm64 kernels: qemu-system-aarch64
+  qemu-system-arm
+  # cross-linking the static aarch64 agent (the C library is only a Recommends of the compiler)
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  # the agent's static libraries for arm64
+  libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 libzstd-dev:arm64
+)
+# busybox-static:arm64 cannot sit beside the amd64 one (not Multi-Arch: same): its binary is extracted here,
+# where src/arch/arm64.ts looks for it.
+ARM64_BUSYBOX=/usr/local/lib/tailmatrix/arm64/busybox
 
 # virtme-ng (the vng backend): from the distribution where it is packaged; elsewhere install-vng.sh
 # extracts Debian trixie's .deb under /opt (signature-checked), which needs these on the host.
@@ -100,6 +119,7 @@ esac
 packages=("${RUN_PACKAGES[@]}")
 if [[ $vng_from == distribution ]]; then packages+=("${VNG_PACKAGES[@]}"); else packages+=("${VNG_FALLBACK_PACKAGES[@]}"); fi
 ((with_tests)) && packages+=("${TEST_PACKAGES[@]}")
+((with_arm64)) && packages+=("${ARM64_PACKAGES[@]}")
 
 if ((print_packages)); then
   printf '%s\n' "${packages[@]}"
@@ -107,7 +127,7 @@ if ((print_packages)); then
 fi
 
 log "detected $distro (ID=$ID, VERSION_ID=$VERSION_ID)"
-log "installing what running needs$( ((with_tests)) && echo ' and what the test suite needs')"
+log "installing what running needs$( ((with_tests)) && echo ' and what the test suite needs')$( ((with_arm64)) && echo ', with arm64 guests')"
 
 SUDO=()
 if [[ $(id -u) -ne 0 ]]; then
@@ -121,6 +141,37 @@ for p in "${packages[@]}"; do
   dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null | grep -q '^ii' || missing+=("$p")
 done
 
+# arm64 packages need dpkg to know the architecture, and on Ubuntu an archive that has it.
+arm64_sources=()
+if ((with_arm64)); then
+  dpkg --print-foreign-architectures 2>/dev/null | grep -qx arm64 || arm64_sources+=("${SUDO[*]}${SUDO:+ }dpkg --add-architecture arm64")
+  if [[ $ID == ubuntu ]] && [[ ! -e /etc/apt/sources.list.d/tailmatrix-arm64-ports.sources ]]; then
+    arm64_sources+=("ubuntu-ports")
+  fi
+fi
+
+# Ubuntu's archive.ubuntu.com has no arm64: ports.ubuntu.com serves it, and the existing sources are limited to
+# amd64 so apt does not ask them for arm64 (which fails the update).
+ubuntu_ports() {
+  local codename="${VERSION_CODENAME:?os-release has no VERSION_CODENAME}"
+  if [[ -f /etc/apt/sources.list.d/ubuntu.sources ]]; then
+    "${SUDO[@]}" cp -n /etc/apt/sources.list.d/ubuntu.sources /etc/apt/sources.list.d/ubuntu.sources.tailmatrix-orig
+    # deb822: every stanza without an Architectures field gets "Architectures: amd64".
+    "${SUDO[@]}" awk 'BEGIN{RS="";ORS="\n\n"} /(^|\n)Types:/ && !/(^|\n)Architectures:/ {$0=$0"\nArchitectures: amd64"} {print}' \
+      /etc/apt/sources.list.d/ubuntu.sources.tailmatrix-orig | "${SUDO[@]}" tee /etc/apt/sources.list.d/ubuntu.sources >/dev/null
+  fi
+  if [[ -f /etc/apt/sources.list ]] && grep -Eq '^deb(-src)? +https?://' /etc/apt/sources.list; then
+    "${SUDO[@]}" cp -n /etc/apt/sources.list /etc/apt/sources.list.tailmatrix-orig
+    "${SUDO[@]}" sed -Ei 's|^(deb(-src)?) +(https?://)|\1 [arch=amd64] \3|' /etc/apt/sources.list
+  fi
+  printf '%s\n' \
+    "# Added by tailmatrix setup --with-arm64: Ubuntu's arm64 packages." \
+    "Types: deb" "URIs: http://ports.ubuntu.com/ubuntu-ports" \
+    "Suites: $codename $codename-updates $codename-security" "Components: main universe" \
+    "Architectures: arm64" "Signed-By: /usr/share/keyrings/ubuntu-archive-keyring.gpg" |
+    "${SUDO[@]}" tee /etc/apt/sources.list.d/tailmatrix-arm64-ports.sources >/dev/null
+}
+
 # The action keeps this folder between jobs (actions/cache): a .deb already there is not downloaded again.
 apt_opts=()
 [[ -n ${TAILMATRIX_APT_ARCHIVES:-} ]] && apt_opts=(-o "Dir::Cache::Archives=$TAILMATRIX_APT_ARCHIVES")
@@ -129,14 +180,44 @@ if ((${#missing[@]} == 0)); then
   log "all ${#packages[@]} apt packages present"
 elif ((dry_run)); then
   log "would run:"
+  for step in "${arm64_sources[@]}"; do
+    if [[ $step == ubuntu-ports ]]; then
+      show "add /etc/apt/sources.list.d/tailmatrix-arm64-ports.sources (ports.ubuntu.com, arm64); limit Ubuntu's sources to amd64"
+    else
+      show "$step"
+    fi
+  done
   show "${SUDO[*]}${SUDO:+ }apt-get update"
   show "${apt_install[*]}"
 else
+  for step in "${arm64_sources[@]}"; do
+    if [[ $step == ubuntu-ports ]]; then
+      log "arm64 packages come from ports.ubuntu.com: adding it for arm64, limiting Ubuntu's sources to amd64"
+      ubuntu_ports
+    else
+      log "$step"
+      "${SUDO[@]}" dpkg --add-architecture arm64
+    fi
+  done
   log "apt-get install ${missing[*]}"
   # apt wants partial/ inside its archive folder; it owns it (user _apt) once it has run.
   [[ -n ${TAILMATRIX_APT_ARCHIVES:-} ]] && mkdir -p "$TAILMATRIX_APT_ARCHIVES/partial"
   "${SUDO[@]}" apt-get update -qq
   "${apt_install[@]}"
+fi
+
+if ((with_arm64)) && [[ ! -x $ARM64_BUSYBOX ]]; then
+  if ((dry_run)); then
+    log "would extract busybox-static:arm64's binary to $ARM64_BUSYBOX:"
+    show "apt-get download busybox-static:arm64 && dpkg-deb -x busybox-static_*_arm64.deb <tmp> && ${SUDO[*]}${SUDO:+ }install -D -m 0755 <tmp>/bin/busybox $ARM64_BUSYBOX"
+  else
+    log "extracting busybox-static:arm64 to $ARM64_BUSYBOX"
+    bbtmp="$(mktemp -d)"
+    # apt-get download checks the .deb against the signed index, as an install would.
+    (cd "$bbtmp" && apt-get download -qq busybox-static:arm64 && dpkg-deb -x busybox-static_*_arm64.deb root)
+    "${SUDO[@]}" install -D -m 0755 "$bbtmp/root/bin/busybox" "$ARM64_BUSYBOX"
+    rm -rf "$bbtmp"
+  fi
 fi
 
 if [[ $vng_from == fallback ]]; then

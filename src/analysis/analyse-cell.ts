@@ -4,7 +4,7 @@ import { countContamination, sumContamination, withoutContaminated } from '../re
 import type { CellSummary, Comparison, FitSummary, VariantSummary } from './summary-schema.js';
 import { analyseVariant } from './analyse-variant.js';
 import { hardwareSaving } from './hardware-saving.js';
-import { mechanismMatches, mechanismPhrase, symmetryProblem } from './mechanism-text.js';
+import { mechanismMatches, mechanismPhrase, sameMechanismText, symmetryProblem } from './mechanism-text.js';
 import { difference, ratio, type Estimate } from './stats.js';
 import { unitOf, type FigureUnit } from './units.js';
 
@@ -109,8 +109,10 @@ export function analyseCell(c: CellResult): CellSummary {
   }
   warnings.push(...isolationWarnings(c));
   const contamination = sumContamination([direct?.contamination, indirect?.contamination]);
+  // Where the architecture has one mechanism for both, the direct variant's is not a fault: the comparison says so.
+  const oneMechanism = sameMechanismText(direct?.mechanism ?? null, indirect?.mechanism ?? null) !== null;
   for (const v of [direct, indirect]) {
-    const w = v ? mechanismWarning(v) : null;
+    const w = v && !oneMechanism ? mechanismWarning(v) : null;
     if (w) warnings.push(w);
   }
   // "" is no such sysctl (a kernel without a JIT): nothing to blind, said by the no-jit state instead.
@@ -122,8 +124,10 @@ export function analyseCell(c: CellResult): CellSummary {
   if (kind !== 'instructions' && (c.concurrentCells ?? 1) > 1) {
     warnings.push(`timed while ${c.concurrentCells! - 1} other cell(s) ran on this host: their load is in these timings (run with the default parallelism, one timed cell at a time)`);
   }
-  const withheld = withheldReason(c.status, direct, indirect, c.jitSymmetry);
-  const comparison = withheld === null && direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit, unitOf(kind)) : null;
+  // arm64: no direct tail call to compare with; said as such, not as a saving nor as withheld.
+  const same = c.status === 'ok' ? sameMechanismText(direct?.mechanism ?? null, indirect?.mechanism ?? null) : null;
+  const withheld = same !== null ? null : withheldReason(c.status, direct, indirect, c.jitSymmetry);
+  const comparison = same === null && withheld === null && direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit, unitOf(kind)) : null;
   const paired = comparison ? hardwareSaving(c, kind, direct, indirect) : null;
   const failed = c.status !== 'ok';
   return {
@@ -152,6 +156,7 @@ export function analyseCell(c: CellResult): CellSummary {
     comparison,
     ...(paired ? { pairedSaving: paired } : {}),
     withheldReason: withheld,
+    ...(same !== null ? { sameMechanism: same } : {}),
     ...(contamination ? { contamination } : {}),
     ...(c.isolation ? { isolation: c.isolation } : {}),
     ...(c.jitSymmetry ? { jitSymmetry: c.jitSymmetry } : {}),

@@ -1,7 +1,7 @@
 // What a JIT mechanism proves, in words: shared by the analysis' warnings and withheld reasons and by
 // the reports' caveats, so no format claims more than the evidence (docs/measurement.md, "Proving
 // which jump ran"). An unavailable image proves nothing either way: it is never "not a direct jump".
-import { INDIRECT_MECHANISMS, type JitMechanism, type JitSymmetry, type Variant } from '../results/cell-result.js';
+import { INDIRECT_MECHANISMS, ONLY_MECHANISMS, type JitMechanism, type JitSymmetry, type Variant } from '../results/cell-result.js';
 
 export function mechanismPhrase(m: JitMechanism | null): string {
   if (m === null) return 'without JIT evidence';
@@ -9,6 +9,15 @@ export function mechanismPhrase(m: JitMechanism | null): string {
   if (m === 'image-unavailable') return 'unproven (the kernel withheld the JIT image)';
   if (m === 'unknown') return 'unclassified (no tail-call site recognised)';
   return m;
+}
+
+/**
+ * Both variants show the one tail call a JIT without a direct jump has (arm64): the comparison is "same
+ * mechanism on this architecture", neither a saving nor withheld. Null when that is not the case.
+ */
+export function sameMechanismText(direct: JitMechanism | null, indirect: JitMechanism | null): string | null {
+  if (direct === null || direct !== indirect || !ONLY_MECHANISMS.includes(direct)) return null;
+  return `same mechanism on this architecture: its JIT has no direct tail call, so both variants run the same indirect sequence (${direct}: bounds check, counter, load, br)`;
 }
 
 /** Does the variant's evidence show the jump its name claims? */

@@ -216,6 +216,10 @@ const cellSummary = z.object({
     .nullable()
     .optional()
     .describe('why there is no comparison: the cell failed, a slope is missing, a variant is not the jump its name says (direct must be direct-jump, indirect an indirect kind), or the JIT images differ outside the tail-call sequence'),
+  sameMechanism: z
+    .string()
+    .optional()
+    .describe('set when both variants run the one tail call of a JIT without a direct jump (arm64): no saving to compare, and nothing withheld'),
   pairedSaving: pairedSaving.nullable().optional().describe('hardware-ns cells with a comparison: the saving per regime; absent otherwise and in older summaries'),
   traffic: trafficSummary.nullable().optional().describe('traffic benchmark cells only'),
   contamination: contamination.optional().describe("both variants' switched-out calls together; absent for cells written before the check"),

@@ -92,6 +92,7 @@ export async function assembleCellResult(i: AssembleInput): Promise<CellResult> 
       sha256: spec.kernel.sha256,
       release: outcome.agent?.fingerprint?.release ?? spec.kernel.release,
       source: spec.kernel.origin,
+      arch: spec.kernel.arch,
     },
     boot: { name: spec.boot.name, cmdline: spec.boot.cmdline },
     // The parameters that ran (the spec's sweep, src/cells/cell-spec.ts), not the matrix's.

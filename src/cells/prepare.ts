@@ -99,7 +99,7 @@ async function userKernels(r: RunRequest): Promise<Result<{ ids: string[]; added
     }
     const k = await namedPath('local', arg);
     if (!(await isFile(k.path))) errors.push(`--kernel ${arg}: neither a kernel id of the matrix (${[...known].join(', ')}) nor a kernel image file${k.named ? ` (${k.path})` : ''}`);
-    else if (!taken('--kernel', arg, k.id)) added.push({ id: k.id, source: { type: 'local', path: path.resolve(k.path) } });
+    else if (!taken('--kernel', arg, k.id)) added.push({ id: k.id, arch: 'amd64', source: { type: 'local', path: path.resolve(k.path) } });
   }
   const b = r.treeBuild ?? {};
   if (r.tree !== undefined) {
@@ -109,6 +109,7 @@ async function userKernels(r: RunRequest): Promise<Result<{ ids: string[]; added
     else if (!taken('--tree', r.tree, t.id))
       added.push({
         id: t.id,
+        arch: 'amd64',
         // As `tailmatrix build --tree`: --ref, --base or --config, and --fragment, else the schema's defaults (the
         // project's minimal benchmark config on tinyconfig, the tree as checked out now).
         source: buildSource.parse({

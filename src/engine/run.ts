@@ -6,6 +6,7 @@ import path from 'node:path';
 import { setMaxListeners } from 'node:events';
 import { rm } from 'node:fs/promises';
 import { fetchAll } from '../kernels/index.js';
+import type { Arch } from '../arch/index.js';
 import { ensurePayload } from '../guest/payload.js';
 import { loadMatrix } from '../matrix/load.js';
 import type { Runner } from '../matrix/schema.js';
@@ -234,9 +235,14 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   if (fetched.failures.some((f) => f.kernelId !== undefined && run.userKernels.includes(f.kernelId))) return fromKernelFailures(fetched.failures);
   const fetchOutcome = fetched.failures.length > 0 ? fromKernelFailures(fetched.failures) : OK;
 
-  const payload = await c.deps.ensurePayload({ signal });
-  if (!payload.ok) return stopped('payload', payload.error);
-  emit({ type: 'payload', hash: payload.value.hash, ...(payload.value.rebuilt ? { rebuilt: payload.value.rebuilt } : {}) });
+  // One payload per guest architecture among the cells (amd64 always: the running kernel's agent is the host's).
+  const payloads = new Map<Arch, GuestPayload>();
+  for (const arch of new Set<Arch>(['amd64', ...todo.map((x) => x.kernel.arch)])) {
+    const payload = await c.deps.ensurePayload({ signal, ...(arch !== 'amd64' ? { arch } : {}) });
+    if (!payload.ok) return stopped('payload', arch === 'amd64' ? payload.error : `${arch}: ${payload.error}`);
+    emit({ type: 'payload', hash: payload.value.hash, ...(payload.value.rebuilt ? { rebuilt: payload.value.rebuilt } : {}) });
+    payloads.set(arch, payload.value);
+  }
 
   const vm = await chooseVm(c, todo, fetched.kernels, meta);
   if (!vm.ok) return stopped('backend', vm.error);
@@ -245,11 +251,15 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   // VM cells in parallel under instruction counting, timed ones one at a time unless runner.parallel
   // says otherwise (src/cells/parallelism.ts); then running-kernel cells on the host one at a time
   // (src/cells/schedule.ts).
-  const phases = scheduleCells(todo, defaultParallelism(run.matrix.runner, vm.value?.timing ?? native.timing));
+  const phases = scheduleCells(todo, defaultParallelism(run.matrix.runner, [...vm.value.values()][0]?.timing ?? native.timing));
   emit({ type: 'cells-start', phases: phases.map((p) => ({ kind: p.kind, concurrency: p.concurrency, cells: p.cells.map((x) => x.id) })) });
   for (const phase of phases) {
-    const place = phase.kind === 'native' ? native : vm.value;
-    await runPool(phase.cells, phase.concurrency, (cell) => runOne(c, cell, fetched.kernels.get(cell.kernel.id), place, payload.value), signal);
+    await runPool(
+      phase.cells,
+      phase.concurrency,
+      (cell) => runOne(c, cell, fetched.kernels.get(cell.kernel.id), phase.kind === 'native' ? native : vm.value.get(cell.kernel.arch), payloads.get(cell.kernel.arch)!),
+      signal,
+    );
   }
   if (signal.aborted) return interrupted();
   if (c.dryRun) return fetchOutcome;
@@ -258,25 +268,37 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   return fetchOutcome.kind !== 'ok' ? fetchOutcome : reported;
 }
 
-/** The target of the VM cells (src/vm/target.ts), probed on the first VM cell's kernel; none without VM cells. */
-async function chooseVm(c: Ctx, todo: Cell[], kernels: Map<string, FetchedKernel>, meta: RunMeta): Promise<Result<Place | undefined, string>> {
-  const probeKernel = todo.filter((x) => !isRunningKernel(x.kernel)).map((x) => kernels.get(x.kernel.id)).find((k) => k !== undefined);
-  if (probeKernel === undefined) return ok(undefined);
-  const chosen = await chooseTarget(c.run.matrix.runner, probeKernel, { signal: c.signal, deps: c.deps });
-  if (!chosen.ok) return chosen;
-  const { accel, timing, backend } = chosen.value;
-  c.emit({
-    type: 'backend',
-    backend: backend.value.name,
-    backendReason: backend.reason,
-    accel: accel.value,
-    accelReason: accel.reason,
-    timing: timingText(timing.value),
-    emulatedTime: accel.value === 'tcg' && timing.value.mode === 'timed',
-  });
-  Object.assign(meta, { backend: backend.value.name, backendReason: backend.reason, accelerator: accel.value, acceleratorReason: accel.reason });
-  if (!c.dryRun) await writeRunMeta(c.run.runDir, meta);
-  return ok({ backend: backend.value, accel: accel.value, timing: timing.value });
+/**
+ * The targets of the VM cells (src/vm/target.ts), one per guest architecture among them, each probed on
+ * that architecture's first kernel (KVM can run the host's architecture only); none without VM cells.
+ * run.json records the first; with several architectures each reason names its own.
+ */
+async function chooseVm(c: Ctx, todo: Cell[], kernels: Map<string, FetchedKernel>, meta: RunMeta): Promise<Result<Map<Arch, Place>, string>> {
+  const vmKernels = todo.filter((x) => !isRunningKernel(x.kernel)).map((x) => kernels.get(x.kernel.id)).filter((k): k is FetchedKernel => k !== undefined);
+  const arches = [...new Set(vmKernels.map((k) => k.arch))];
+  const places = new Map<Arch, Place>();
+  for (const arch of arches) {
+    const probeKernel = vmKernels.find((k) => k.arch === arch)!;
+    const chosen = await chooseTarget(c.run.matrix.runner, probeKernel, { signal: c.signal, deps: c.deps });
+    if (!chosen.ok) return arches.length > 1 ? err(`${arch}: ${chosen.error}`) : chosen;
+    const { accel, timing, backend } = chosen.value;
+    const named = (reason: string) => (arches.length > 1 ? `${arch}: ${reason}` : reason);
+    c.emit({
+      type: 'backend',
+      backend: backend.value.name,
+      backendReason: named(backend.reason),
+      accel: accel.value,
+      accelReason: named(accel.reason),
+      timing: timingText(timing.value),
+      emulatedTime: accel.value === 'tcg' && timing.value.mode === 'timed',
+    });
+    if (places.size === 0) {
+      Object.assign(meta, { backend: backend.value.name, backendReason: named(backend.reason), accelerator: accel.value, acceleratorReason: named(accel.reason) });
+      if (!c.dryRun) await writeRunMeta(c.run.runDir, meta);
+    }
+    places.set(arch, { backend: backend.value, accel: accel.value, timing: timing.value });
+  }
+  return ok(places);
 }
 
 async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, place: Place | undefined, payload: GuestPayload): Promise<void> {

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { archProfile, hostArch } from '../arch/index.js';
 import type { FetchedKernel } from '../kernels/types.js';
 import type { GuestPayload } from './payload.js';
 import { execCommand } from '../util/exec.js';
@@ -21,8 +22,8 @@ import { sha256File } from '../util/sha256-file.js';
 
 /** Bump when the layout of the image changes, so stale cached images are not reused. */
 const RECIPE_VERSION = 1;
-/** busybox-static's binary on Debian and Ubuntu. */
-export const DEFAULT_BUSYBOX = '/bin/busybox';
+/** busybox-static's binary on Debian and Ubuntu (the host's architecture, amd64). */
+export const DEFAULT_BUSYBOX = archProfile('amd64').busybox;
 const INIT_SCRIPT = path.join(PACKAGE_ROOT, 'images', 'init');
 /** `busybox --list` is instant; a bound only so a broken binary cannot stall a run. */
 const BUSYBOX_LIST_TIMEOUT_MS = 10_000;
@@ -41,6 +42,7 @@ interface InitramfsSpec {
 }
 
 interface InitramfsDeps {
+  /** The host's busybox (amd64 kernels); another architecture's comes from its profile. */
   busybox?: string;
   cacheDir?: string;
   signal?: AbortSignal;
@@ -51,6 +53,11 @@ interface BuiltInitramfs {
   key: string;
   /** Module files in load order, as /init loads them. */
   modules: string[];
+}
+
+/** The busybox for a kernel of `arch`: the one given (tests, the host's) for amd64, the profile's for another. */
+function busyboxFor(arch: FetchedKernel['arch'], given: string | undefined): string {
+  return arch === 'amd64' ? (given ?? DEFAULT_BUSYBOX) : archProfile(arch).busybox;
 }
 
 const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
@@ -69,10 +76,19 @@ export function isStaticElf(bytes: Uint8Array): boolean {
   return true;
 }
 
-async function busyboxEntries(file: string, signal?: AbortSignal): Promise<Result<{ entries: CpioEntry[]; hash: string }, string>> {
-  if (!existsSync(file)) return err(`${file} not found: install busybox-static`);
+/**
+ * The busybox binary and its applet links. A busybox of another architecture than the host's cannot run
+ * here to list its applets: the image gets the binary and /bin/sh alone, and images/init links the rest
+ * in the guest (`busybox --install -s`).
+ */
+async function busyboxEntries(file: string, foreign: boolean, signal?: AbortSignal): Promise<Result<{ entries: CpioEntry[]; hash: string }, string>> {
+  const install = foreign ? 'run scripts/setup.sh (it extracts the arm64 busybox-static there)' : 'install busybox-static';
+  if (!existsSync(file)) return err(`${file} not found: ${install}`);
   const bytes = new Uint8Array(await readFile(file));
-  if (!isStaticElf(bytes)) return err(`${file} is dynamically linked: install busybox-static`);
+  if (!isStaticElf(bytes)) return err(`${file} is dynamically linked: ${install}`);
+  if (foreign) {
+    return ok({ entries: [{ type: 'file', path: 'bin/busybox', data: bytes, mode: 0o755 }, { type: 'symlink', path: 'bin/sh', target: 'busybox' }], hash: sha256(bytes) });
+  }
   const list = await execCommand(file, ['--list'], { signal, timeoutMs: BUSYBOX_LIST_TIMEOUT_MS });
   if (!list.ok) return err(`busybox --list: ${list.error.message}`);
   const applets = list.value.stdout.split('\n').map((a) => a.trim()).filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox');
@@ -107,12 +123,15 @@ async function intact(image: string, sumFile: string): Promise<boolean> {
 
 /** The cached image for these inputs, built when missing or no longer as built. */
 export async function ensureInitramfs(spec: InitramfsSpec, deps: InitramfsDeps = {}): Promise<Result<BuiltInitramfs, string>> {
-  const bb = await busyboxEntries(deps.busybox ?? DEFAULT_BUSYBOX, deps.signal);
+  const profile = archProfile(spec.kernel.arch);
+  const foreign = spec.kernel.arch !== (hostArch() ?? 'amd64');
+  const bb = await busyboxEntries(busyboxFor(spec.kernel.arch, deps.busybox), foreign, deps.signal);
   if (!bb.ok) return bb;
   const progs = await programFiles(spec.programs ?? [], deps.signal);
   if (!progs.ok) return progs;
   const init = await readFile(INIT_SCRIPT);
-  const modules = [...spec.modules].sort();
+  // The agent's port may need its driver loaded first (arm64's virtio console), and only with an agent.
+  const modules = [...new Set([...spec.modules, ...(spec.payload !== undefined ? profile.agentPort.modules : [])])].sort();
   const key = sha256(
     JSON.stringify({
       recipe: RECIPE_VERSION,
@@ -167,17 +186,20 @@ function shellQuote(v: string): string {
   return `'${v.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The settings /init reads: TM_MODE (agent | probe | hang) and TM_AGENT_ARGS. */
+/** The settings /init reads: TM_MODE (agent | probe | hang), TM_AGENT_ARGS and TM_AGENT_PORT. */
 interface CellEnv {
   mode: 'agent' | 'probe' | 'hang';
   agentArgs?: readonly string[];
+  /** The guest device the agent writes to; /init's default (/dev/ttyS1) when absent. */
+  agentPort?: string;
 }
 
 export function cellEnvText(env: CellEnv): string {
   for (const a of env.agentArgs ?? []) {
     if (/\s/.test(a) || a === '') throw new Error(`agent argument with whitespace cannot pass through /init: ${JSON.stringify(a)}`);
   }
-  return `TM_MODE=${shellQuote(env.mode)}\nTM_AGENT_ARGS=${shellQuote((env.agentArgs ?? []).join(' '))}\n`;
+  const port = env.agentPort !== undefined ? `TM_AGENT_PORT=${shellQuote(env.agentPort)}\n` : '';
+  return `TM_MODE=${shellQuote(env.mode)}\nTM_AGENT_ARGS=${shellQuote((env.agentArgs ?? []).join(' '))}\n${port}`;
 }
 
 /** base image + a second gzip'd archive with /tailmatrix/cell.env, written to `out`. */

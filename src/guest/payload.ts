@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { access, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { archProfile, type Arch } from '../arch/index.js';
 import { execCommand } from '../util/exec.js';
 import { withLock } from '../util/file-lock.js';
 import { cacheRoot, PACKAGE_ROOT } from '../util/paths.js';
@@ -54,11 +55,20 @@ interface PayloadOptions {
   sourceDir?: string;
   /** Environment for make and the tool probes (PATH decides which compilers are found). */
   env?: NodeJS.ProcessEnv;
+  /** The guest architecture the agent is linked for (default amd64, the host's own compiler). */
+  arch?: Arch;
 }
 
 interface ToolCtx {
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** The guest architecture (default amd64): which C compiler links the agent, against which libraries. */
+  arch?: Arch;
+}
+
+/** The C compiler that links an agent for `arch` (bpf/Makefile picks the same one for GUEST_ARCH). */
+function compilerFor(arch: Arch): string {
+  return arch === 'amd64' ? 'cc' : `${archProfile(arch).agent.triplet}-gcc`;
 }
 
 const exists = async (p: string) =>
@@ -74,27 +84,33 @@ async function answers(tool: string, args: string[], ctx: ToolCtx): Promise<stri
 
 /** `cc -print-file-name=libX.a` prints a full path only when the linker would find the archive. */
 async function staticLib(name: string, ctx: ToolCtx): Promise<boolean> {
-  const out = (await answers('cc', [`-print-file-name=${name}`], ctx))?.trim();
+  const out = (await answers(compilerFor(ctx.arch ?? 'amd64'), [`-print-file-name=${name}`], ctx))?.trim();
   return out !== undefined && path.isAbsolute(out) && (await exists(out));
 }
 
 async function bpfHelpersHeader(ctx: ToolCtx): Promise<boolean> {
-  const res = await execCommand('cc', ['-E', '-x', 'c', '-'], { input: '#include <bpf/bpf_helpers.h>\n', signal: ctx.signal, env: ctx.env, timeoutMs: PROBE_TIMEOUT_MS });
+  const res = await execCommand(compilerFor(ctx.arch ?? 'amd64'), ['-E', '-x', 'c', '-'], { input: '#include <bpf/bpf_helpers.h>\n', signal: ctx.signal, env: ctx.env, timeoutMs: PROBE_TIMEOUT_MS });
   return res.ok;
 }
 
 function requirements(ctx: ToolCtx): Requirement[] {
+  const arch = ctx.arch ?? 'amd64';
+  const cc = compilerFor(arch);
+  // A cross build links against the other architecture's multiarch libraries: `libbpf-dev:arm64` and so on.
+  const cross = arch !== 'amd64';
+  const lib = (pkg: string) => (cross ? `${pkg}:${arch} (scripts/setup.sh)` : pkg);
   return [
     { what: 'make', pkg: 'make', check: async () => (await answers('make', ['--version'], ctx)) !== undefined },
     { what: 'clang (BPF target)', pkg: 'clang', check: async () => (await answers('clang', ['--version'], ctx)) !== undefined },
-    { what: 'a C compiler (cc)', pkg: 'gcc', check: async () => (await answers('cc', ['--version'], ctx)) !== undefined },
-    { what: 'libbpf headers (bpf/bpf_helpers.h)', pkg: 'libbpf-dev', check: () => bpfHelpersHeader(ctx) },
-    { what: 'static libbpf (libbpf.a)', pkg: 'libbpf-dev', check: () => staticLib('libbpf.a', ctx) },
-    { what: 'static libelf (libelf.a)', pkg: 'libelf-dev', check: () => staticLib('libelf.a', ctx) },
-    { what: 'static zlib (libz.a)', pkg: 'zlib1g-dev', check: () => staticLib('libz.a', ctx) },
-    { what: 'static libzstd (libzstd.a)', pkg: 'libzstd-dev', check: () => staticLib('libzstd.a', ctx) },
+    { what: `a C compiler (${cc})`, pkg: cross ? archProfile(arch).agent.crossPackage : 'gcc', check: async () => (await answers(cc, ['--version'], ctx)) !== undefined },
+    { what: 'libbpf headers (bpf/bpf_helpers.h)', pkg: lib('libbpf-dev'), check: () => bpfHelpersHeader(ctx) },
+    { what: 'static libbpf (libbpf.a)', pkg: lib('libbpf-dev'), check: () => staticLib('libbpf.a', ctx) },
+    { what: 'static libelf (libelf.a)', pkg: lib('libelf-dev'), check: () => staticLib('libelf.a', ctx) },
+    { what: 'static zlib (libz.a)', pkg: lib('zlib1g-dev'), check: () => staticLib('libz.a', ctx) },
+    { what: 'static libzstd (libzstd.a)', pkg: lib('libzstd-dev'), check: () => staticLib('libzstd.a', ctx) },
   ];
 }
+
 
 /** Every missing build requirement, e.g. "clang (BPF target): install clang". Empty when all are there. */
 async function missingBuildTools(ctx: ToolCtx = {}): Promise<string[]> {
@@ -111,7 +127,11 @@ async function payloadHash(sourceDir: string, ctx: ToolCtx = {}): Promise<string
     h.update(`file ${f}\n`);
     h.update(await readFile(path.join(sourceDir, f)));
   }
-  for (const tool of ['clang', 'cc']) h.update(`${tool} ${(await answers(tool, ['--version'], ctx))?.split('\n')[0] ?? 'missing'}\n`);
+  const arch = ctx.arch ?? 'amd64';
+  const cc = compilerFor(arch);
+  // Another architecture's payload hashes its name and its compiler too; amd64's key is what it always was.
+  if (arch !== 'amd64') h.update(`arch ${arch}\n`);
+  for (const tool of ['clang', cc]) h.update(`${tool} ${(await answers(tool, ['--version'], ctx))?.split('\n')[0] ?? 'missing'}\n`);
   const libbpfVersion = await readFile('/usr/include/bpf/libbpf_version.h', 'utf8').catch(() => 'unknown');
   h.update(`libbpf ${libbpfVersion}\n`);
   return h.digest('hex');
@@ -153,7 +173,8 @@ async function build(sourceDir: string, finalDir: string, hash: string, ctx: Too
   const buildDir = path.join(tmp, 'build');
   await mkdir(buildDir, { recursive: true });
   // BUILD= points make at the cache, so an installed (read-only) package builds too.
-  const made = await execCommand('make', ['-C', sourceDir, `BUILD=${buildDir}`, 'all'], { signal: ctx.signal, env: ctx.env, timeoutMs: BUILD_TIMEOUT_MS });
+  const arch = ctx.arch !== undefined && ctx.arch !== 'amd64' ? [`GUEST_ARCH=${ctx.arch}`] : [];
+  const made = await execCommand('make', ['-C', sourceDir, `BUILD=${buildDir}`, ...arch, 'all'], { signal: ctx.signal, env: ctx.env, timeoutMs: BUILD_TIMEOUT_MS });
   if (!made.ok) {
     await rm(tmp, { recursive: true, force: true });
     const missing = await missingBuildTools(ctx);
@@ -173,7 +194,7 @@ async function build(sourceDir: string, finalDir: string, hash: string, ctx: Too
 /** The built payload for the current sources and toolchain, building it when not cached. */
 export async function ensurePayload(opts: PayloadOptions = {}): Promise<Result<GuestPayload, string>> {
   const sourceDir = opts.sourceDir ?? path.join(PACKAGE_ROOT, 'bpf');
-  const ctx: ToolCtx = { signal: opts.signal, env: opts.env };
+  const ctx: ToolCtx = { signal: opts.signal, env: opts.env, arch: opts.arch };
   const hash = await payloadHash(sourceDir, ctx);
   const cacheDir = opts.cacheDir ?? path.join(cacheRoot(), 'payload');
   const finalDir = path.join(cacheDir, hash.slice(0, 16));

@@ -7,7 +7,7 @@ import { err, ok, type Result } from '../util/result.js';
 import type { KernelCache } from './cache.js';
 import { sha256File } from '../util/sha256-file.js';
 import { isPlaceholderMap, locateKernel } from './locate.js';
-import type { FetchedKernel } from './types.js';
+import type { DriverKernel } from './types.js';
 import { recordFiles, verifyFiles } from './verify-files.js';
 
 const MANIFEST = 'kernel.json';
@@ -58,11 +58,11 @@ export async function materializeKernel(
 const REMOVE_BROKEN = '`tailmatrix cache verify --remove` removes it (it is fetched or built again on the next run)';
 
 /**
- * FetchedKernel for a kernel directory made by materializeKernel, verified: every file recorded at
+ * DriverKernel for a kernel directory made by materializeKernel, verified: every file recorded at
  * extraction must still have its size and SHA256 (without a record, at least the image its hash), so
  * what is booted is what the result will name.
  */
-export async function readExtracted(id: string, dir: string, signal?: AbortSignal): Promise<Result<FetchedKernel, string>> {
+export async function readExtracted(id: string, dir: string, signal?: AbortSignal): Promise<Result<DriverKernel, string>> {
   let parsed: ReturnType<typeof manifest.safeParse>;
   try {
     parsed = manifest.safeParse(JSON.parse(await readFile(path.join(dir, MANIFEST), 'utf8')));

@@ -6,7 +6,7 @@ import { err, ok, type Result } from '../util/result.js';
 import { fetchBlob } from './blob.js';
 import { materializeKernel, readExtracted } from './extracted.js';
 import type { SourceContext } from './source.js';
-import type { FetchedKernel } from './types.js';
+import type { DriverKernel } from './types.js';
 
 /** Content address of a kernel made of several files: the hash of their hashes, in lock order. */
 export function filesKey(prefix: string, files: readonly Pick<LockedFile, 'sha256'>[]): string {
@@ -29,7 +29,7 @@ export async function fetchFilesAndMaterialize(
   ctx: SourceContext,
   /** Sent with every download (an OCI registry's bearer token). */
   headers?: Record<string, string>,
-): Promise<Result<FetchedKernel, string>> {
+): Promise<Result<DriverKernel, string>> {
   const cache = ctx.cache;
   const done = await cache.lookup('kernels', key);
   if (done !== undefined) {

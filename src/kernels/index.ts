@@ -5,6 +5,7 @@ import type { Kernel, Matrix } from '../matrix/schema.js';
 import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
 import { stableJson } from '../util/stable-json.js';
 import { err, ok, type Result } from '../util/result.js';
+import { imageFormat } from './image-format.js';
 import { KernelCache } from './cache.js';
 import { driverFor } from './registry.js';
 import { failureMessage, isBadInput, type FetchProgress, type SourceContext, type SourceFailure } from './source.js';
@@ -128,7 +129,7 @@ class FetchSession {
       });
       if (!resolved.ok) return fail(resolved.error);
       const previous = this.lock.kernels[kernel.id];
-      entry = { sourceHash: sourceHash(kernel.source), resolved: resolved.value, resolvedAt: new Date().toISOString() };
+      entry = { sourceHash: sourceHash(kernel.source, kernel.arch), resolved: resolved.value, resolvedAt: new Date().toISOString() };
       // Key order differs between a parsed lock (schema order) and a fresh resolve: compare sorted.
       if (previous === undefined || stableJson(previous.resolved) !== stableJson(entry.resolved) || previous.sourceHash !== entry.sourceHash) {
         this.lock.kernels[kernel.id] = entry;
@@ -139,13 +140,21 @@ class FetchSession {
       log(`pinned by lockfile: ${describeResolved(entry.resolved)}`);
     }
     if (this.opts.resolveOnly) {
-      return ok({ id: kernel.id, sha256: '', dir: '', vmlinuz: '', origin: describeResolved(entry.resolved) });
+      return ok({ id: kernel.id, arch: kernel.arch, sha256: '', dir: '', vmlinuz: '', origin: describeResolved(entry.resolved) });
     }
     const fetched = await driver.fetch(entry.resolved, {
       ...ctx,
       onProgress: (p) => onProgress({ ...p, transferred: resolveBytes + p.transferred, total: p.total !== undefined ? resolveBytes + p.total : undefined }),
     });
-    return fetched.ok ? fetched : fail(fetched.error);
+    if (!fetched.ok) return fail(fetched.error);
+    // An image of another architecture (a single-platform OCI image, a url, a mislabelled package) would
+    // hang or die in QEMU with little said: checked here, naming what it is. amd64 images are booted as
+    // they come, as before kernels had an arch (a wrong one still fails the boot with its console tail).
+    if (kernel.arch !== 'amd64' && kernel.source.type !== 'local') {
+      const format = await imageFormat(fetched.value.vmlinuz, kernel.arch);
+      if (!format.ok) return fail({ badInput: true, message: `arch "${kernel.arch}": ${format.error}` });
+    }
+    return ok({ ...fetched.value, arch: kernel.arch });
   }
 
   /** Write the lock when something changed (never under --frozen-lockfile). */

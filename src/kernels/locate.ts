@@ -4,6 +4,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { isFile } from '../util/fs.js';
 import path from 'node:path';
+import { KERNEL_IMAGE_NAMES } from '../arch/index.js';
 import { err, ok, type Result } from '../util/result.js';
 
 /** Paths relative to the tree's root. */
@@ -69,8 +70,8 @@ export async function locateKernel(root: string): Promise<Result<KernelLayout, s
       }
     }
   }
-  vmlinuz ??= await firstFile(root, ['boot/vmlinuz', 'boot/bzImage', 'vmlinuz', 'bzImage', 'arch/x86/boot/bzImage']);
-  if (vmlinuz === undefined) return err('no kernel image found (looked for boot/vmlinuz-*, [usr/]lib/modules/*/vmlinuz, boot/vmlinuz, bzImage)');
+  vmlinuz ??= await firstFile(root, KERNEL_IMAGE_NAMES);
+  if (vmlinuz === undefined) return err('no kernel image found (looked for boot/vmlinuz-*, [usr/]lib/modules/*/vmlinuz, boot/vmlinuz, bzImage, Image)');
 
   const mods = await moduleDirs(root);
   const mod = (release !== undefined ? mods.find((m) => m.rel === release) : undefined) ?? (mods.length === 1 ? mods[0] : undefined);

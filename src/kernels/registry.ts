@@ -4,7 +4,7 @@ import type { Kernel, KernelSource } from '../matrix/schema.js';
 import type { ResolvedKernel } from '../matrix/lock.js';
 import { buildSourceDriver } from './from-source/index.js';
 import { badInput, type KernelSourceDriver, type ResolvedOf, type SourceContext, type SourceFailure } from './source.js';
-import type { FetchedKernel } from './types.js';
+import type { DriverKernel } from './types.js';
 import { err, type Result } from '../util/result.js';
 import { debianSourceDriver } from './sources/debian.js';
 import { localSourceDriver } from './sources/local.js';
@@ -29,7 +29,7 @@ type SourceType = KernelSource['type'];
 interface KernelDriver {
   resolve(ctx: SourceContext): Promise<Result<ResolvedKernel, SourceFailure>>;
   /** Refuses a lock entry of another source type (a lock edited by hand) as bad input. */
-  fetch(resolved: ResolvedKernel, ctx: SourceContext): Promise<Result<FetchedKernel, SourceFailure>>;
+  fetch(resolved: ResolvedKernel, ctx: SourceContext): Promise<Result<DriverKernel, SourceFailure>>;
 }
 
 // Type predicates, not casts: each checks the one field that tells the members of the union apart.

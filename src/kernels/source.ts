@@ -6,7 +6,7 @@ import type { Kernel, KernelSource } from '../matrix/schema.js';
 import type { ResolvedKernel } from '../matrix/lock.js';
 import type { Result } from '../util/result.js';
 import type { KernelCache } from './cache.js';
-import type { FetchedKernel } from './types.js';
+import type { DriverKernel } from './types.js';
 
 /** Download progress of one kernel, for the progress line (bytes and rate). */
 export interface FetchProgress {
@@ -60,5 +60,5 @@ export interface KernelSourceDriver<T extends KernelSource['type'] = KernelSourc
   /** Resolve the matrix's (maybe moving) source to exactly what to fetch: the lock entry. */
   resolve(kernel: Kernel & { source: SourceOf<T> }, ctx: SourceContext): Promise<Result<ResolvedOf<T>, SourceFailure>>;
   /** Put the resolved kernel into the cache (no network when it is already there) and describe it. */
-  fetch(kernel: Kernel & { source: SourceOf<T> }, resolved: ResolvedOf<T>, ctx: SourceContext): Promise<Result<FetchedKernel, SourceFailure>>;
+  fetch(kernel: Kernel & { source: SourceOf<T> }, resolved: ResolvedOf<T>, ctx: SourceContext): Promise<Result<DriverKernel, SourceFailure>>;
 }

@@ -1,7 +1,14 @@
 // What every kernel source hands to the rest of the pipeline: files in the content-addressed cache.
+import type { Arch } from '../arch/index.js';
+
+/** What a source driver returns; the fetch session adds the matrix kernel's architecture. */
+export type DriverKernel = Omit<FetchedKernel, 'arch'>;
+
 export interface FetchedKernel {
   /** The matrix kernel id. */
   id: string;
+  /** The matrix kernel's architecture: which QEMU, console, initramfs and JIT decoder the cell uses. */
+  arch: Arch;
   /** SHA256 of the kernel image: the content address of this kernel. */
   sha256: string;
   /** Cache directory that holds the extracted kernel (read-only once published). */

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readJsonFile } from '../util/json-file.js';
 import path from 'node:path';
 import { z } from 'zod';
+import type { Arch } from '../arch/index.js';
 import type { Kernel, KernelSource } from './schema.js';
 import { formatIssues } from '../util/zod-issues.js';
 import { stableJson } from '../util/stable-json.js';
@@ -82,14 +83,20 @@ export function lockPathFor(matrixFile: string): string {
   return path.join(path.dirname(path.resolve(matrixFile)), LOCK_FILE_NAME);
 }
 
-export function sourceHash(source: KernelSource): string {
-  return createHash('sha256').update(stableJson(source)).digest('hex');
+/**
+ * The hash that ties a lock entry to the matrix's source. The architecture is part of what was resolved: a
+ * Debian source hashes with its index architecture filled in (so an amd64 source hashes as it did before
+ * kernels had an arch), any other source with the kernel's arch added when it is not amd64.
+ */
+export function sourceHash(source: KernelSource, arch: Arch = 'amd64'): string {
+  const keyed = source.type === 'debian' ? { ...source, arch: source.arch ?? arch } : arch === 'amd64' ? source : { ...source, arch };
+  return createHash('sha256').update(stableJson(keyed)).digest('hex');
 }
 
 /** The entry pinned for this kernel, when it still matches the kernel's source. */
 export function pinnedEntry(lock: LockFile, kernel: Kernel): LockEntry | undefined {
   const entry = lock.kernels[kernel.id];
-  return entry !== undefined && entry.sourceHash === sourceHash(kernel.source) ? entry : undefined;
+  return entry !== undefined && entry.sourceHash === sourceHash(kernel.source, kernel.arch) ? entry : undefined;
 }
 
 /** Why the lock does not match the matrix (empty when it does): what --frozen-lockfile reports. */
@@ -99,7 +106,7 @@ export function lockMismatches(lock: LockFile, kernels: readonly Kernel[]): stri
     const entry = lock.kernels[k.id];
     if (k.source.type === 'local' || k.source.type === 'running') continue;
     if (entry === undefined) problems.push(`kernel "${k.id}" is not in the lockfile`);
-    else if (entry.sourceHash !== sourceHash(k.source)) problems.push(`kernel "${k.id}": its source changed since it was locked`);
+    else if (entry.sourceHash !== sourceHash(k.source, k.arch)) problems.push(`kernel "${k.id}": its source changed since it was locked`);
   }
   return problems;
 }

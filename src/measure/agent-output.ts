@@ -73,6 +73,8 @@ export function parseAgentOutput(text: string): AgentOutput {
   const garbage: string[] = [];
   const errors: string[] = [];
   let fingerprint: Fingerprint | undefined;
+  /** The guest's `uname -m` (the fingerprint record's machine): which decoder reads the JIT images. */
+  let machine: string | undefined;
   let thunks: ThunkSymbol[] = [];
   let warmup = 0;
   let sweep: AgentOutput['sweep'];
@@ -110,6 +112,7 @@ export function parseAgentOutput(text: string): AgentOutput {
         break;
       case 'fingerprint':
         fingerprint = toFingerprint(record);
+        machine = record.machine;
         break;
       case 'thunks':
         thunks = record.symbols.map((s) => ({ name: s.name, address: s.addr, size: s.size }));
@@ -155,7 +158,7 @@ export function parseAgentOutput(text: string): AgentOutput {
       samples: vs,
       warmup,
       ...(counted ? { contamination: counted } : {}),
-      ...(imgs ? { jit: classifyVariantJit(imgs, thunks, fingerprint) } : {}),
+      ...(imgs ? { jit: classifyVariantJit(imgs, thunks, { ...fingerprint, machine }) } : {}),
       ...(traffic.has(v) ? { traffic: traffic.get(v) } : {}),
     };
   });

@@ -34,7 +34,8 @@ type TransferKind =
   | 'its-thunk'
   | 'inline-retpoline'
   | 'lfence-jmp'
-  | 'plain-indirect';
+  | 'plain-indirect'
+  | 'arm64-br'; // the arm64 JIT's tail call, whatever the key (jit.ts classifies the same sites on either architecture)
 
 interface Transfer {
   kind: TransferKind;

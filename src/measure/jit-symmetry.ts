@@ -2,6 +2,7 @@
 // "Only the jump differs"): for every program i, the two variants' JIT images, with immediates and jump
 // displacements masked (map and .data addresses, jump targets, the key mask), must be the same
 // instructions outside the tail-call sequence. Only then is indirect − direct the jump and nothing else.
+import { proveA64Symmetry } from './arm64-symmetry.js';
 import type { JitDifference, JitEvidence, JitInsn, JitSequence, JitSite, JitSymmetry, Variant } from '../results/cell-result.js';
 import { decodeImage, type X86Insn } from './x86-decode.js';
 import { formatInsn } from './x86-format.js';
@@ -139,6 +140,8 @@ const unchecked = (reason: string, programs = 0): JitSymmetry => ({ verdict: 'un
 /** Compare the two variants' images program by program; see the file comment. */
 export function proveSymmetry(direct: JitEvidence | undefined, indirect: JitEvidence | undefined): JitSymmetry {
   if (!direct || !indirect) return unchecked(`no JIT evidence for ${[direct ? null : 'direct', indirect ? null : 'indirect'].filter(Boolean).join(' and ')}`);
+  // arm64 images: fixed-width words, their own proof.
+  if (direct.mechanism === 'arm64-br' || indirect.mechanism === 'arm64-br') return proveA64Symmetry(direct, indirect);
   const { byProg: d, undecoded: dBad } = images(direct);
   const { byProg: x, undecoded: xBad } = images(indirect);
   if (dBad.length + xBad.length > 0) return unchecked([...dBad.map((m) => `direct ${m}`), ...xBad.map((m) => `indirect ${m}`)].slice(0, 4).join('; '));

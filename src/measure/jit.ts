@@ -3,6 +3,7 @@
 // when its target is validated (another program of the chain, a known thunk), so bytes that merely
 // look like a jump never decide the verdict.
 import type { JitEvidence, JitMechanism, JitSite } from '../results/cell-result.js';
+import { decodeA64Image, findA64TailCalls } from './arm64-decode.js';
 import { decodeImage, isJmpReg, isLfence, isNop, type X86Insn } from './x86-decode.js';
 
 /** One program's JITed image as the agent reported it (bpf/PROTOCOL.md, `jit` record). */
@@ -40,6 +41,8 @@ interface JitContext {
   kptrRestrict?: string;
   /** Whether /proc/kallsyms exists (it does not without CONFIG_KALLSYMS); undefined: not reported. */
   procKallsyms?: boolean;
+  /** The guest's `uname -m`: aarch64 images are read by the arm64 decoder, anything else by the x86-64 one. */
+  machine?: string;
 }
 
 /** Whether a program's image can be read at all. */
@@ -52,6 +55,7 @@ const INLINE_RETPOLINE = [0xe8, 0x07, 0x00, 0x00, 0x00, 0xf3, 0x90, 0x0f, 0xae, 
 /** When a program shows several sites, the strongest evidence names it. */
 const PRIORITY: JitMechanism[] = [
   'direct-jump',
+  'arm64-br',
   'retpoline-thunk',
   'its-thunk',
   'inline-retpoline',
@@ -127,6 +131,22 @@ function rawRel32Candidates(bytes: Uint8Array, from: number): X86Insn[] {
     if (op === 0xe8 || op === 0xe9) out.push({ offset: at, length: 5, opcode: op, rel: view.getInt32(at + 1, true), prefixes: [] });
   }
   return out;
+}
+
+/**
+ * The arm64 JIT's tail-call sites of one image (src/measure/arm64-decode.ts): one `arm64-br` site spanning
+ * the sequence from the bounds check to `br`, whichever variant it is, since that JIT has no other.
+ */
+function classifyArm64Program(image: JitImage): JitSite[] {
+  if (imageState(image) !== 'readable') return [];
+  const bytes = hexBytes(image.hex);
+  return findA64TailCalls(decodeA64Image(bytes)).map((t) => ({
+    prog: image.prog,
+    mechanism: 'arm64-br' as const,
+    offset: t.start,
+    bytes: hexOf(bytes, t.start, t.end - t.start),
+    note: `bounds check b.hs +0x${t.boundsCheck.toString(16)}, counter ${t.counterInMemory ? 'behind a pointer' : 'in a register'} (check +0x${t.counterCheck.toString(16)}, increment +0x${t.counterIncrement.toString(16)}), load and cbz +0x${t.nullCheck.toString(16)}, br x${t.register} +0x${t.jump.toString(16)}`,
+  }));
 }
 
 /** Every tail-call-relevant site in one program's image. */
@@ -222,7 +242,7 @@ function programMechanism(img: JitImage, sites: readonly JitSite[]): JitMechanis
  */
 export function classifyVariantJit(images: JitImage[], thunks: ThunkSymbol[], ctx: JitContext = {}): JitEvidence {
   const sorted = [...images].sort((a, b) => a.prog - b.prog);
-  const sites = sorted.flatMap((img) => classifyProgram(img, sorted, thunks));
+  const sites = sorted.flatMap((img) => (ctx.machine === 'aarch64' ? classifyArm64Program(img) : classifyProgram(img, sorted, thunks)));
   const evidenceImages = sorted.map((img) => ({ prog: img.prog, address: img.address, hex: img.hex, ...(img.symbol ? { symbol: img.symbol } : {}) }));
   const notes: string[] = [];
   if (sorted.length === 0) return { mechanism: 'unknown', sites, images: evidenceImages, note: 'no JIT images reported' };
@@ -236,7 +256,8 @@ export function classifyVariantJit(images: JitImage[], thunks: ThunkSymbol[], ct
   const mechanism = ranked[0]?.[0] ?? 'unknown';
   if (ranked.length > 1) notes.push(`programs disagree: ${ranked.map(([m, n]) => `${m}×${n}`).join(', ')}`);
   if (ranked.length === 0) notes.push('no program had its next slot filled');
-  const misdirected = sites.filter((s) => s.note !== undefined).map((s) => s.note!);
+  // An arm64 site's note describes its sequence; only x86's notes say a jump went astray.
+  const misdirected = sites.filter((s) => s.note !== undefined && s.mechanism !== 'arm64-br').map((s) => s.note!);
   if (misdirected.length > 0) notes.push(`${misdirected.length} direct jump(s) miss the next program: ${misdirected.slice(0, 3).join('; ')}${misdirected.length > 3 ? '; …' : ''}`);
   const reason = mechanism === 'no-jit' ? noJitReason(ctx) : mechanism === 'image-unavailable' ? unavailableReason(ctx, sorted) : undefined;
   return { mechanism, sites, images: evidenceImages, ...(reason ? { reason } : {}), ...(notes.length ? { note: notes.join('; ') } : {}) };

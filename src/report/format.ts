@@ -5,6 +5,7 @@ import { kneeText, pairedSavingText } from '../analysis/curve-text.js';
 import { mechanismMatches, mechanismPhrase } from '../analysis/mechanism-text.js';
 import type { BaselineComparison, BaselineSummary, CellSummary, Comparison, FitSummary, GateProblem, RetpolinePrice, VariantSummary } from '../analysis/summary-schema.js';
 import { byKind, EMULATED_NOTE, INSTRUCTIONS_NOTE, KIND_NOTE, summaryKind, UNIT_TEXT, unitOf, type FigureUnit } from '../analysis/units.js';
+import { ONLY_MECHANISMS } from '../results/cell-result.js';
 
 /** Two decimals: the fits resolve tenths of a ns at best; more digits would be noise. */
 const DECIMALS = 2;
@@ -45,6 +46,7 @@ export function directCaveat(v: VariantSummary | null): string | null {
   if (!v || mechanismMatches('direct', v.mechanism)) return null;
   if (v.mechanism === 'no-jit') return 'no JIT: the interpreter ran it';
   if (v.mechanism === 'image-unavailable') return 'jump unproven: JIT image unavailable';
+  if (v.mechanism !== null && ONLY_MECHANISMS.includes(v.mechanism)) return `no direct tail call on this architecture (${v.mechanism}, as indirect)`;
   return `not a direct jump (${mechanismPhrase(v.mechanism)})`;
 }
 
@@ -65,6 +67,7 @@ export function accelText(c: CellSummary): string {
 }
 
 export function savingText(c: CellSummary): string {
+  if (c.sameMechanism) return c.sameMechanism;
   if (!c.comparison) return c.withheldReason ? `withheld: ${c.withheldReason}` : '—';
   // Hardware: per regime, from the per-depth paired differences (or Welch, said in brackets).
   if (c.pairedSaving) return pairedSavingText(c.pairedSaving);

@@ -26,7 +26,7 @@ function resultLines(c: CellSummary, prices: readonly RetpolinePrice[]): string[
     if (!v) continue;
     lines.push(`${v.variant}: ${variantCostText(v, cellUnit(c))}, JIT ${mechanismWithReason(v)}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
   }
-  if (c.comparison || c.withheldReason) lines.push(`saving: ${savingText(c)}`);
+  if (c.comparison || c.withheldReason || c.sameMechanism) lines.push(`saving: ${savingText(c)}`);
   lines.push(...curveLines(c));
   lines.push(...priceLines(c, prices));
   lines.push(...trafficResultLines(c));

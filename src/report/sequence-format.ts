@@ -21,6 +21,7 @@ const SEQUENCE_NAME: Partial<Record<JitMechanism, string>> = {
   'lfence-jmp': 'indirect: lfence; jmp *reg',
   'its-thunk': 'indirect: ITS thunk',
   'inline-retpoline': 'indirect: inline retpoline',
+  'arm64-br': 'arm64: bounds check, counter, load, br (both variants)',
 };
 
 function runsText(q: JitSequence): string {

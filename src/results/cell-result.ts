@@ -1,6 +1,7 @@
 // One cell's result document: results/<run-id>/cells/<cell-id>.json. Analysis and reports read only
 // these files, so this schema is the contract between the runner and everything after it. The JSON
 // Schema in schemas/cell-result.schema.json is generated from it.
+import { ARCHES } from '../arch/index.js';
 import { z } from 'zod';
 import { trafficSample } from './traffic-result.js';
 
@@ -29,11 +30,18 @@ export const jitMechanism = z.enum([
   'no-jit', // jited_prog_len 0: no JIT (no CONFIG_BPF_JIT, or bpf_jit_enable=0), the interpreter ran the chain
   'image-unavailable', // JITed, but the kernel withheld the image (no CONFIG_KALLSYMS, kptr_restrict=2): unproven
   'unknown',
+  'arm64-br', // the arm64 JIT's only tail call: bounds check, counter, load, cbz, br xN (whatever the key)
 ]);
 export type JitMechanism = z.infer<typeof jitMechanism>;
 
 /** The mechanisms that are an indirect jump: what the `indirect` variant must show to be compared. */
-export const INDIRECT_MECHANISMS: readonly JitMechanism[] = ['retpoline-thunk', 'inline-retpoline', 'lfence-jmp', 'plain-indirect', 'its-thunk'];
+export const INDIRECT_MECHANISMS: readonly JitMechanism[] = ['retpoline-thunk', 'inline-retpoline', 'lfence-jmp', 'plain-indirect', 'its-thunk', 'arm64-br'];
+
+/**
+ * Mechanisms of a JIT that has no direct tail call: the direct variant runs the very same indirect jump, so
+ * its comparison is "same mechanism on this architecture", neither a saving nor withheld.
+ */
+export const ONLY_MECHANISMS: readonly JitMechanism[] = ['arm64-br'];
 
 const sample = z.object({
   depth: z.number().int().min(0),
@@ -230,6 +238,7 @@ export const cellResult = z.object({
     sha256: z.string().describe('content address of the kernel image in the cache'),
     release: z.string().optional(),
     source: z.string().describe('human-readable origin: debian:bookworm/linux-image-6.1.0-50-cloud-amd64 6.1.176-1'),
+    arch: z.enum(ARCHES).optional().describe("the kernel's architecture; absent in cells written before it existed (amd64)"),
   }),
   boot: z.object({ name: z.string(), cmdline: z.string() }),
   benchmark: z.object({ name: z.string(), type: z.string(), params: z.record(z.string(), z.unknown()) }),

@@ -12,7 +12,7 @@ import { execCommand } from '../util/exec.js';
 import { makeWorkDir } from '../util/work-dir.js';
 import { err, ok, type Result } from '../util/result.js';
 import { ConsoleWatcher } from './console.js';
-import { QEMU_BINARY, qemuArgs } from './qemu-args.js';
+import { qemuArgs, qemuBinary } from './qemu-args.js';
 
 /**
  * A cloud kernel reaches /init in ~1-2 s under working KVM; 12 s leaves room for a slow nested-KVM CI
@@ -63,9 +63,9 @@ export async function probeKvm(kernel: FetchedKernel, deps: ProbeDeps = {}): Pro
     const watcher = new ConsoleWatcher();
     const stop = new AbortController();
     const timeoutMs = deps.timeoutMs ?? PROBE_TIMEOUT_MS;
-    const args = qemuArgs({ accel: 'kvm', cpu: deps.cpu, memoryMiB: PROBE_MEMORY_MIB, cpus: 1, kernel: kernel.vmlinuz, initrd });
+    const args = qemuArgs({ arch: kernel.arch, accel: 'kvm', cpu: deps.cpu, memoryMiB: PROBE_MEMORY_MIB, cpus: 1, kernel: kernel.vmlinuz, initrd });
     const started = Date.now();
-    const res = await execCommand(deps.qemu ?? QEMU_BINARY, args, {
+    const res = await execCommand(qemuBinary(kernel.arch, deps.qemu), args, {
       timeoutMs,
       signal: deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal,
       discardOutput: true,
@@ -104,7 +104,7 @@ export function clearAccelCache(): void {
  */
 export async function probeAccelerator(requested: AccelRequest, kernel: FetchedKernel, deps: ProbeDeps = {}): Promise<Result<AccelChoice, string>> {
   if (requested === 'tcg') return ok({ accel: 'tcg', reason: 'TCG requested' });
-  const key = `${deps.qemu ?? QEMU_BINARY}|${deps.kvmDevice ?? KVM_DEVICE}|${deps.cpu ?? ''}|${kernel.vmlinuz}`;
+  const key = `${qemuBinary(kernel.arch, deps.qemu)}|${deps.kvmDevice ?? KVM_DEVICE}|${deps.cpu ?? ''}|${kernel.vmlinuz}`;
   let probe = probes.get(key);
   if (!probe) {
     probe = probeKvm(kernel, deps);

@@ -1,11 +1,12 @@
 // The one place a cell's target is chosen: accelerator first (which backend pays off depends on it: vng is
 // slow under TCG), then the timing it allows, then the backend. `run` and `bisect` both call this, so one
 // kernel gets the same target whichever command measures it. Each part carries why, for the run
-// metadata and the progress display; a later part (the architecture) is added beside them the same way.
+// metadata and the progress display. The architecture comes first of all: KVM only for the host's own.
+import { hostArch, type Arch } from '../arch/index.js';
 import type { Runner } from '../matrix/schema.js';
 import type { Accelerator } from '../results/cell-result.js';
 import type { FetchedKernel } from '../kernels/types.js';
-import { ok, type Result } from '../util/result.js';
+import { err, ok, type Result } from '../util/result.js';
 import { probeAccelerator } from './accel.js';
 import { pickBackend } from './backend.js';
 import { resolveTiming, type Timing } from '../measure/timing.js';
@@ -18,6 +19,8 @@ interface Chosen<T> {
 }
 
 interface Target {
+  /** The guest's architecture: the kernel's; it decides whether KVM can run it at all. */
+  arch: Chosen<Arch>;
   accel: Chosen<Accelerator>;
   timing: Chosen<Timing>;
   backend: Chosen<VmBackend>;
@@ -47,16 +50,22 @@ function timingReason(request: Runner['timing'], accel: Accelerator, timing: Tim
 export async function chooseTarget(
   runner: Pick<Runner, 'accel' | 'timing' | 'backend'>,
   kernel: FetchedKernel,
-  io: { signal?: AbortSignal; deps?: TargetDeps } = {},
+  io: { signal?: AbortSignal; deps?: TargetDeps; /** The host's architecture as Node names it (default process.arch; tests). */ hostNodeArch?: string } = {},
 ): Promise<Result<Target, string>> {
   const deps = io.deps ?? realTargetDeps;
-  const accel = await deps.probeAccelerator(runner.accel, kernel, { signal: io.signal });
+  // KVM runs only a guest of the host's own architecture: no probe can change that, so it is not asked.
+  const host = hostArch(io.hostNodeArch);
+  const foreign = kernel.arch !== host;
+  const why = `KVM runs only guests of the host's architecture (${host ?? io.hostNodeArch ?? process.arch}); this kernel is ${kernel.arch}`;
+  if (foreign && runner.accel === 'kvm') return err(`KVM was requested but cannot run this kernel: ${why}`);
+  const accel = foreign ? ok({ accel: 'tcg' as const, reason: `TCG: ${why}` }) : await deps.probeAccelerator(runner.accel, kernel, { signal: io.signal });
   if (!accel.ok) return accel;
   const timing = resolveTiming(runner.timing, accel.value.accel);
   if (!timing.ok) return timing;
   const backend = await deps.pickBackend(runner.backend, accel.value.accel);
   if (!backend.ok) return backend;
   return ok({
+    arch: { value: kernel.arch, reason: foreign ? `the kernel's (matrix.json), emulated on this ${host ?? process.arch} host` : `the kernel's (matrix.json), the host's own` },
     accel: { value: accel.value.accel, reason: accel.value.reason },
     timing: { value: timing.value, reason: timingReason(runner.timing, accel.value.accel, timing.value) },
     backend: { value: backend.value.backend, reason: backend.value.reason },

@@ -98,6 +98,9 @@ export function createVngBackend(deps: VngBackendDeps = {}): VmBackend {
       const done = cellFinisher(watcher);
 
       ctx.emit({ type: 'phase', phase: 'prepare' });
+      // vng boots the host's architecture here (its --arch is not wired up): another architecture's kernel
+      // would reach qemu-system-x86_64 and die with little said.
+      if (spec.kernel.arch !== 'amd64') return done({ status: 'boot-failed', message: `the vng backend boots amd64 kernels only; ${spec.kernel.id} is ${spec.kernel.arch}: use "backend": "qemu"` });
       const vng = await vngPath();
       if (!vng.ok) return done({ status: 'boot-failed', message: vng.error });
       const f = files(spec, deps.tmpDir);

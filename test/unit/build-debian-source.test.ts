@@ -63,6 +63,7 @@ describe('linux-source from the signed suite index', () => {
 describe('the build source driver with a linux-source package', () => {
   const kernel = (keyring = TEST_KEYRING) => ({
     id: 'src',
+    arch: 'amd64' as const,
     source: {
       type: 'build' as const,
       debianSource: { suite: 'bookworm', package: 'linux-source-6.1', mirror: mirror.url('valid'), keyring },

@@ -24,7 +24,7 @@ function fakeKernel(): FetchedKernel {
     'kernel/net/veth.ko.xz:\nkernel/net/cls_bpf.ko.xz: kernel/net/psample.ko.xz\nkernel/net/psample.ko.xz:\n',
   );
   writeFileSync(path.join(modulesDir, 'modules.builtin'), 'kernel/net/sched/sch_ingress.ko\n');
-  return { id: 'test', sha256: 'a'.repeat(64), dir: root, vmlinuz: '/nonexistent', modulesDir, origin: 'test' };
+  return { id: 'test', arch: 'amd64', sha256: 'a'.repeat(64), dir: root, vmlinuz: '/nonexistent', modulesDir, origin: 'test' };
 }
 
 function list(cpioGz: string): string[] {

@@ -12,7 +12,7 @@ import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { referencedPaths } from '../../src/kernels/references.js';
 import { filesKey } from '../../src/kernels/fetch-files.js';
 
-const kernel: Kernel = { id: 'k', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64', component: 'main', arch: 'amd64' } };
+const kernel: Kernel = { id: 'k', arch: 'amd64', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64', component: 'main', arch: 'amd64' } };
 
 function lockWith(k: Kernel): LockFile {
   return {

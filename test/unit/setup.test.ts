@@ -85,6 +85,29 @@ describe('setup', { timeout: 30_000 }, () => {
     expect(asUser.stdout).toContain(`\n  sudo bash ${path.join(path.dirname(SETUP_SCRIPT), 'install-vng.sh')}\n`);
   });
 
+  it('--with-arm64 adds the arm64 toolchain by the same names everywhere; on Ubuntu the dry run says it adds ports.ubuntu.com', async () => {
+    for (const distro of ['debian-12', 'debian-13', 'ubuntu-22.04', 'ubuntu-24.04']) {
+      const res = await setup(distro, ['--print-packages', '--with-arm64']);
+      expect(res.exitCode, res.stderr).toBe(0);
+      const all = res.stdout.trimEnd().split('\n');
+      for (const p of ['qemu-system-arm', 'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross', 'libbpf-dev:arm64', 'libelf-dev:arm64', 'zlib1g-dev:arm64', 'libzstd-dev:arm64']) {
+        expect(all, `${distro}: ${p}`).toContain(p);
+      }
+      // and the amd64 ones stay: one libbpf version for both agents
+      expect(all, distro).toContain('libbpf-dev');
+      expect(await packages(distro, false), distro).not.toContain('qemu-system-arm');
+    }
+    const PATH = await freshMachinePath();
+    const ubuntu = await setup('ubuntu-24.04', ['--dry-run', '--with-arm64'], { env: { PATH } });
+    expect(ubuntu.exitCode, ubuntu.stderr).toBe(0);
+    expect(ubuntu.stdout).toContain('with arm64 guests');
+    expect(ubuntu.stdout).toContain('add /etc/apt/sources.list.d/tailmatrix-arm64-ports.sources (ports.ubuntu.com, arm64)');
+    const debian = await setup('debian-12', ['--dry-run', '--with-arm64'], { env: { PATH } });
+    expect(debian.exitCode, debian.stderr).toBe(0);
+    expect(debian.stdout).not.toContain('ports.ubuntu.com');
+    expect(debian.stdout).toMatch(/libbpf-dev:arm64/);
+  }, 60_000);
+
   it('TAILMATRIX_APT_ARCHIVES: apt downloads into (and reuses .debs from) that folder, the one the action caches', async () => {
     const PATH = await freshMachinePath();
     const res = await setup('debian-12', ['--dry-run'], { env: { PATH, TAILMATRIX_APT_ARCHIVES: '/ci/apt-archives' } });

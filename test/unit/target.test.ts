@@ -16,7 +16,7 @@ const qemu: VmBackend = {
     throw new Error('not used');
   },
 };
-const kernel = { id: 'k', vmlinuz: '/nonexistent/vmlinuz' } as FetchedKernel;
+const kernel = { id: 'k', arch: 'amd64', vmlinuz: '/nonexistent/vmlinuz' } as FetchedKernel;
 
 function deps(accel: Accelerator, seen: Accelerator[] = []): TargetDeps {
   return {
@@ -29,12 +29,35 @@ function deps(accel: Accelerator, seen: Accelerator[] = []): TargetDeps {
 }
 
 describe('chooseTarget', () => {
+  it("KVM only for a guest of the host's architecture, said in the reason; no probe for another", async () => {
+    const arm = { ...kernel, arch: 'arm64' } as FetchedKernel;
+    const probed: string[] = [];
+    const d: TargetDeps = { ...deps('kvm'), probeAccelerator: async (req) => {
+      probed.push(req);
+      return ok({ accel: 'kvm', reason: 'KVM works' });
+    } };
+    const auto = await chooseTarget({ accel: 'auto', timing: 'auto', backend: 'auto' }, arm, { deps: d, hostNodeArch: 'x64' });
+    expect(auto.ok && [auto.value.arch, auto.value.accel, auto.value.timing.value]).toEqual([
+      { value: 'arm64', reason: "the kernel's (matrix.json), emulated on this amd64 host" },
+      { value: 'tcg', reason: "TCG: KVM runs only guests of the host's architecture (amd64); this kernel is arm64" },
+      { mode: 'icount', shift: ICOUNT_SHIFT },
+    ]);
+    const asked = await chooseTarget({ accel: 'kvm', timing: 'auto', backend: 'auto' }, arm, { deps: d, hostNodeArch: 'x64' });
+    expect(asked).toEqual({ ok: false, error: "KVM was requested but cannot run this kernel: KVM runs only guests of the host's architecture (amd64); this kernel is arm64" });
+    expect(probed).toEqual([]);
+    // On an arm64 host the arm64 kernel is the host's own: probed like any other.
+    const native = await chooseTarget({ accel: 'auto', timing: 'auto', backend: 'auto' }, arm, { deps: d, hostNodeArch: 'arm64' });
+    expect(native.ok && native.value.accel.value).toBe('kvm');
+    expect(probed).toEqual(['auto']);
+  });
+
   it('chooses accelerator, then timing, then backend (for that accelerator), each with its reason', async () => {
     const seen: Accelerator[] = [];
     const t = await chooseTarget({ accel: 'auto', timing: 'auto', backend: 'auto' }, kernel, { deps: deps('tcg', seen) });
     expect(t).toEqual({
       ok: true,
       value: {
+        arch: { value: 'amd64', reason: "the kernel's (matrix.json), the host's own" },
         accel: { value: 'tcg', reason: 'auto → tcg' },
         timing: { value: { mode: 'icount', shift: ICOUNT_SHIFT }, reason: 'auto: instruction counting under TCG' },
         backend: { value: qemu, reason: 'auto: test' },

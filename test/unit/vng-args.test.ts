@@ -71,7 +71,7 @@ describe('guestScript', () => {
 });
 
 describe('planVngRoot', () => {
-  const k = (over: Partial<FetchedKernel>): FetchedKernel => ({ id: 'k', sha256: 'x', dir: '/c/k', vmlinuz: '/c/k/root/boot/vmlinuz-6.1.0-50-cloud-amd64', origin: 't', ...over });
+  const k = (over: Partial<FetchedKernel>): FetchedKernel => ({ id: 'k', arch: 'amd64', sha256: 'x', dir: '/c/k', vmlinuz: '/c/k/root/boot/vmlinuz-6.1.0-50-cloud-amd64', origin: 't', ...over });
 
   it('names the image after the modules dir, so vng finds lib/modules/<release> next to it (old layout)', () => {
     const r = planVngRoot(k({ modulesDir: '/c/k/root/lib/modules/6.1.0-50-cloud-amd64' }), '/tmp/s');

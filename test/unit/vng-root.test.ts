@@ -25,7 +25,7 @@ describe('prepareVngRoot', () => {
     const before = (await readdir(mods)).sort();
 
     const cell = path.join(tmp, 'cell');
-    const res = await prepareVngRoot({ id: 'k', sha256: 'x', dir: cache, vmlinuz, modulesDir: mods, origin: 't' }, cell);
+    const res = await prepareVngRoot({ id: 'k', arch: 'amd64', sha256: 'x', dir: cache, vmlinuz, modulesDir: mods, origin: 't' }, cell);
     expect(res.ok, res.ok ? '' : res.error).toBe(true);
     if (!res.ok) return;
 
@@ -40,7 +40,7 @@ describe('prepareVngRoot', () => {
   it('reports a depmod failure as a value naming the command', async () => {
     const cell = path.join(tmp, 'cell-bad');
     const res = await prepareVngRoot(
-      { id: 'k', sha256: 'x', dir: '/', vmlinuz: '/nonexistent/vmlinuz', modulesDir: path.join(tmp, 'no-such-modules', '6.6.6'), origin: 't' },
+      { id: 'k', arch: 'amd64', sha256: 'x', dir: '/', vmlinuz: '/nonexistent/vmlinuz', modulesDir: path.join(tmp, 'no-such-modules', '6.6.6'), origin: 't' },
       cell,
     );
     expect(res.ok).toBe(false);

@@ -1,14 +1,15 @@
 // Debian's linux-source-X package (the kernel source tarball Debian builds from) for `build
 // --debian-source`: looked up in the same signed suite index as the binary kernel packages, so its
 // .deb's SHA256 is vouched for by InRelease's signature like theirs.
+import { archProfile, type Arch } from '../../arch/index.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { closest } from '../closest.js';
 import { badInput, type SourceFailure } from '../source.js';
 import { newest } from './packages.js';
 import { loadSuiteIndex, mirrorOf, type SuiteContext, type SuiteIndex, type SuiteRequest } from './suite.js';
 
-/** linux-source is Architecture: all, and every binary-<arch> index lists it; amd64 is the one we read. */
-const INDEX_ARCH = 'amd64';
+/** linux-source is Architecture: all, and every binary-<arch> index lists it; we read the build's (amd64 unless asked). */
+const DEFAULT_INDEX_ARCH: Arch = 'amd64';
 const INDEX_COMPONENT = 'main';
 
 interface LinuxSourcePackage {
@@ -21,7 +22,7 @@ interface LinuxSourcePackage {
 }
 
 export async function resolveLinuxSource(
-  opts: { suite: string; package: string; mirror?: string } & Pick<SuiteRequest, 'keyring' | 'allowUnsigned' | 'allowExpiredIndex'>,
+  opts: { suite: string; package: string; mirror?: string; arch?: Arch } & Pick<SuiteRequest, 'keyring' | 'allowUnsigned' | 'allowExpiredIndex'>,
   ctx: SuiteContext,
 ): Promise<Result<LinuxSourcePackage, SourceFailure>> {
   const mirror = mirrorOf(opts.mirror);
@@ -29,7 +30,7 @@ export async function resolveLinuxSource(
       mirror,
       suite: opts.suite,
       component: INDEX_COMPONENT,
-      arch: INDEX_ARCH,
+      arch: archProfile(opts.arch ?? DEFAULT_INDEX_ARCH).debianArch,
       keyring: opts.keyring,
       allowUnsigned: opts.allowUnsigned,
       allowExpiredIndex: opts.allowExpiredIndex,

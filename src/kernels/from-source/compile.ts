@@ -83,7 +83,8 @@ export async function compileKernel(plan: BuildPlan, opts: BuildOptions): Promis
     const dir = await cache.lookup('kernels', key);
     if (dir === undefined) return undefined;
     const k = await readExtracted(opts.id, dir);
-    return k.ok ? ok({ kernel: k.value, inputsHash: plan.inputsHash, cached: true, totalMs: Date.now() - started }) : err(k.error);
+    // Builds are configured and compiled for x86-64 (matrix rules refuse another arch for a build).
+    return k.ok ? ok({ kernel: { ...k.value, arch: 'amd64' }, inputsHash: plan.inputsHash, cached: true, totalMs: Date.now() - started }) : err(k.error);
   };
   const early = await hit();
   if (early !== undefined) return early;
@@ -220,7 +221,7 @@ async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, 
     if (!published.ok) return err(published.error);
     const k = await readExtracted(opts.id, published.value);
     if (!k.ok) return err(k.error);
-    return ok({ kernel: k.value, inputsHash: plan.inputsHash, cached: false, compileMs, totalMs: Date.now() - started, logFile, configCheck: check, objDir });
+    return ok({ kernel: { ...k.value, arch: 'amd64' }, inputsHash: plan.inputsHash, cached: false, compileMs, totalMs: Date.now() - started, logFile, configCheck: check, objDir });
   } finally {
     await new Promise<void>((resolve) => log.end(() => resolve()));
   }

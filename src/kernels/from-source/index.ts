@@ -175,6 +175,8 @@ export const buildSourceDriver: KernelSourceDriver<'build'> = {
 export function treeKernel(opts: { id?: string; tree: string; ref?: string; patches?: readonly string[]; base?: ConfigBase; fragments?: readonly string[] }): Kernel {
   return {
     id: opts.id ?? 'tree',
+    // Builds are configured and compiled for x86-64 (src/kernels/from-source/).
+    arch: 'amd64',
     description: `built from ${opts.tree}`,
     source: {
       type: 'build',

@@ -94,14 +94,14 @@ export class OciClient {
     return ok({ digest, manifest });
   }
 
-  /** Follow an index (manifest list) to its linux/amd64 image manifest. */
-  async imageManifest(reference: string): Promise<Result<{ digest: string; manifest: Manifest }, string>> {
+  /** Follow an index (manifest list) to its linux/<architecture> image manifest (an OCI architecture name: amd64, arm64). */
+  async imageManifest(reference: string, architecture = 'amd64'): Promise<Result<{ digest: string; manifest: Manifest }, string>> {
     const first = await this.manifest(reference);
     if (!first.ok || first.value.manifest.manifests === undefined) return first;
-    const pick = first.value.manifest.manifests.find((d) => d.platform?.os === 'linux' && d.platform?.architecture === 'amd64');
+    const pick = first.value.manifest.manifests.find((d) => d.platform?.os === 'linux' && d.platform?.architecture === architecture);
     if (pick === undefined) {
       const have = first.value.manifest.manifests.map((d) => `${d.platform?.os ?? '?'}/${d.platform?.architecture ?? '?'}`).join(', ');
-      return err(`${this.ref.repository}:${reference}: no linux/amd64 image in the index (has ${have})`);
+      return err(`${this.ref.repository}:${reference}: no linux/${architecture} image in the index (has ${have})`);
     }
     return this.manifest(pick.digest);
   }

@@ -1,6 +1,7 @@
 // `debian` source: a suite + package (exact or meta) from a Debian archive, resolved through the suite's
 // signed index and fetched as verified .debs.
 import path from 'node:path';
+import { archProfile } from '../../arch/index.js';
 import { extractDeb } from '../../util/archive.js';
 import { err, ok } from '../../util/result.js';
 import { loadSuiteIndex, mirrorOf } from '../debian/suite.js';
@@ -26,7 +27,7 @@ export const debianSourceDriver: KernelSourceDriver<'debian'> = {
         mirror,
         suite: s.suite,
         component: s.component,
-        arch: s.arch,
+        arch: s.arch ?? archProfile(kernel.arch).debianArch,
         keyring: s.keyring !== undefined ? path.resolve(ctx.matrixDir, s.keyring) : undefined,
         allowUnsigned: ctx.allowUnsigned,
         allowExpiredIndex: s.allowExpiredIndex,

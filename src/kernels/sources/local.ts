@@ -24,8 +24,8 @@ export const localSourceDriver: KernelSourceDriver<'local'> = {
     const abs = (p: string) => path.resolve(ctx.matrixDir, p);
     const vmlinuz = abs(s.path);
     if ((await kind(vmlinuz)) !== 'file') return err(badInput(`source.path: no kernel image at ${vmlinuz}`));
-    // A vmlinux or an arm64 Image would fail in QEMU with little said: refuse it here, saying what it is.
-    const format = await imageFormat(vmlinuz);
+    // A vmlinux or another architecture's image would fail in QEMU with little said: refuse it here, saying what it is.
+    const format = await imageFormat(vmlinuz, kernel.arch);
     if (!format.ok) return err(badInput(`source.path: ${format.error}`));
     ctx.log(`${vmlinuz}: ${format.value.description}`);
     const modulesDir = s.modules !== undefined ? abs(s.modules) : undefined;
