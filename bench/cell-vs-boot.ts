@@ -67,7 +67,9 @@ async function cell(kernel: FetchedKernel, backendName: 'qemu' | 'vng', pl: Gues
 
 const backends = values.backend.split(',') as ('qemu' | 'vng')[];
 const bench = matrix.benchmarks[0]!;
-console.log(`TCG on ${os.cpus()[0]?.model ?? '?'} (${os.availableParallelism()} cores); cell = ${bench.name} ${JSON.stringify(bench.params)}, boot "${matrix.boots[0]!.name}"`);
+console.log(
+  `TCG on ${os.cpus()[0]?.model ?? '?'} (${os.availableParallelism()} cores); cell = ${bench.name} ${JSON.stringify(bench.params)}, boot "${matrix.boots[0]!.name}"`,
+);
 console.log(`| kernel | bare boot to poweroff (baseline) | ${backends.map((b) => `${b} cell`).join(' | ')} |`);
 console.log(`| --- | ---: | ${backends.map(() => '---:').join(' | ')} |`);
 for (let i = 0; i < Number(values.repeat); i += 1) {

@@ -47,7 +47,19 @@ const { values } = parseArgs({
 async function measure(n: number): Promise<void> {
   await mkdir(values.pool, { recursive: true });
   for (let i = 0; i < n; i++) {
-    const code = await main(['node', 'tailmatrix', 'run', '-m', values.matrix, '--kernel', 'host', '--results', values.pool, '--quiet', ...(values['unharden-host'] ? ['--unharden-host'] : [])]);
+    const code = await main([
+      'node',
+      'tailmatrix',
+      'run',
+      '-m',
+      values.matrix,
+      '--kernel',
+      'host',
+      '--results',
+      values.pool,
+      '--quiet',
+      ...(values['unharden-host'] ? ['--unharden-host'] : []),
+    ]);
     if (code !== 0) throw new Error(`run ${i + 1}/${n}: tailmatrix run exited ${code}`);
     process.stderr.write(`measured ${i + 1}/${n} (load ${os.loadavg()[0]!.toFixed(1)})\n`);
   }
@@ -57,7 +69,9 @@ async function pool(): Promise<CellSummary[]> {
   const dirs = (await readdir(values.pool)).map((d) => path.join(values.pool, d));
   const loaded = await loadResultDirs(dirs);
   if (!loaded.ok) throw new Error(loaded.error);
-  const cells = analyse(loaded.value.cells.map((c) => c.cell)).cells.filter((c) => c.status === 'ok' && c.figureKind === 'hardware-ns' && c.direct?.fit && c.indirect?.fit);
+  const cells = analyse(loaded.value.cells.map((c) => c.cell)).cells.filter(
+    (c) => c.status === 'ok' && c.figureKind === 'hardware-ns' && c.direct?.fit && c.indirect?.fit,
+  );
   if (cells.length < 4) throw new Error(`${values.pool}: ${cells.length} usable native cells; measure more (--measure N, as root)`);
   return cells;
 }
@@ -130,12 +144,18 @@ function rates(cells: readonly CellSummary[], n: number, gate: Gate, trials: num
     const regimes = baselineRegimes(baseCells);
     if (regimes.length === 0) {
       const hit = compareWithBaseline(summaryOf(cur.map((c) => raised(c, rise))), base, 'A/B', gate).comparisons;
-      count('indirect', hit.some((k) => k.regression && (k.variant === 'indirect' || k.variant === 'ratio')));
+      count(
+        'indirect',
+        hit.some((k) => k.regression && (k.variant === 'indirect' || k.variant === 'ratio')),
+      );
       continue;
     }
     for (const r of regimes) {
       const hit = compareWithBaseline(summaryOf(cur.map((c) => raisedRegime(c, r, rise))), base, 'A/B', gate).comparisons;
-      count(r.figure, hit.some((k) => k.regression && k.variant === r.figure));
+      count(
+        r.figure,
+        hit.some((k) => k.regression && k.variant === r.figure),
+      );
     }
   }
   const byFigure = new Map([...hits].map(([k, h]) => [k, h.hit / h.of]));
@@ -162,23 +182,38 @@ function cv(xs: number[]): string {
   const m = xs.reduce((a, b) => a + b, 0) / xs.length;
   return `${((100 * Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1))) / m).toFixed(1)} %`;
 }
-console.log(`Native (running kernel ${os.release()}, ${os.cpus()[0]?.model ?? '?'}, ${os.availableParallelism()} cores, load now ${os.loadavg()[0]!.toFixed(1)})`);
-console.log(`pool: ${cells.length} replicate cells in ${values.pool}; direct slope ${range(slopes('direct'))} ns/call, indirect ${range(slopes('indirect'))} ns/call`);
+console.log(
+  `Native (running kernel ${os.release()}, ${os.cpus()[0]?.model ?? '?'}, ${os.availableParallelism()} cores, load now ${os.loadavg()[0]!.toFixed(1)})`,
+);
+console.log(
+  `pool: ${cells.length} replicate cells in ${values.pool}; direct slope ${range(slopes('direct'))} ns/call, indirect ${range(slopes('indirect'))} ns/call`,
+);
 const ratios = cells.map((c) => c.indirect!.fit!.slope / c.direct!.fit!.slope);
-console.log(`spread between replicates (CV): direct ${cv(slopes('direct'))}, indirect ${cv(slopes('indirect'))}, indirect/direct ratio ${cv(ratios)}`);
+console.log(
+  `spread between replicates (CV): direct ${cv(slopes('direct'))}, indirect ${cv(slopes('indirect'))}, indirect/direct ratio ${cv(ratios)}`,
+);
 console.log(`knee per replicate: direct ${knees('direct')}; indirect ${knees('indirect')}`);
-console.log(`resampling: ${trials} trials per row, 2n distinct replicates drawn without replacement, n per side; injected rise: +${rise} % on each regime of the baseline's curve in turn (on the indirect slope where the baseline has no knee)`);
+console.log(
+  `resampling: ${trials} trials per row, 2n distinct replicates drawn without replacement, n per side; injected rise: +${rise} % on each regime of the baseline's curve in turn (on the indirect slope where the baseline has no knee)`,
+);
 console.log('');
-const sizes = values.replicates.split(',').map(Number).filter((n) => 2 * n <= cells.length);
+const sizes = values.replicates
+  .split(',')
+  .map(Number)
+  .filter((n) => 2 * n <= cells.length);
 for (const [label, gate] of settings) {
   console.log(`${label}:`);
-  console.log(`| replicates per side | false alarms (A/A, any figure) | false alarms (A/A, indirect) | detection (+${rise} %), lowest | detection per raised figure | target |`);
+  console.log(
+    `| replicates per side | false alarms (A/A, any figure) | false alarms (A/A, indirect) | detection (+${rise} %), lowest | detection per raised figure | target |`,
+  );
   console.log('| ---: | ---: | ---: | ---: | --- | --- |');
   for (const n of sizes) {
     const r = rates(cells, n, gate, trials, rise, Number(values.seed) + n);
     const meets = r.falseAlarm <= 0.05 && r.detection >= 0.9;
     const per = [...r.byFigure].map(([k, v]) => `${k} ${pct(v)}`).join(', ');
-    console.log(`| ${n} | ${pct(r.falseAlarm)} | ${pct(r.falseAlarmIndirect)} | ${pct(r.detection)} | ${per} | ${meets ? 'meets ≤ 5 % / ≥ 90 %' : '—'} |`);
+    console.log(
+      `| ${n} | ${pct(r.falseAlarm)} | ${pct(r.falseAlarmIndirect)} | ${pct(r.detection)} | ${per} | ${meets ? 'meets ≤ 5 % / ≥ 90 %' : '—'} |`,
+    );
   }
   console.log('');
 }

@@ -52,7 +52,17 @@ const half = (ci: readonly [number, number]) => (ci[1] - ci[0]) / 2;
 async function runOnce(i: number): Promise<{ cell: CellSummary; totalMs: number }> {
   const results = path.join(root, `run-${i}`);
   const started = Date.now();
-  const code = await main(['node', 'tailmatrix', 'run', '-m', matrixPath, '--results', results, '--quiet', ...(values['unharden-host'] ? ['--unharden-host'] : [])]);
+  const code = await main([
+    'node',
+    'tailmatrix',
+    'run',
+    '-m',
+    matrixPath,
+    '--results',
+    results,
+    '--quiet',
+    ...(values['unharden-host'] ? ['--unharden-host'] : []),
+  ]);
   const totalMs = Date.now() - started;
   const [dir] = await readdir(results);
   if (!dir) throw new Error(`run ${i}: no run directory (exit ${code})`);
@@ -71,7 +81,9 @@ for (let i = 0; i < runs; i++) {
 const first = cells[0]!.cell;
 console.log(`CPU: ${first.cpuModel ?? 'unknown'} · spectre_v2: ${first.spectreV2 ?? 'unknown'} · kernel ${first.kernel.release ?? '?'}`);
 console.log(`params: ${JSON.stringify(params)} · ${runs} host cells · all figures hardware ns (native)`);
-console.log(`wall per cell (the cell's own sweep): ${cells.map((c) => `${(c.cell.wallMs / 1000).toFixed(1)} s`).join(', ')} · whole \`run\` each: ${cells.map((c) => `${(c.totalMs / 1000).toFixed(1)} s`).join(', ')} (target cell ≤ ${TARGET.cellSeconds} s)`);
+console.log(
+  `wall per cell (the cell's own sweep): ${cells.map((c) => `${(c.cell.wallMs / 1000).toFixed(1)} s`).join(', ')} · whole \`run\` each: ${cells.map((c) => `${(c.totalMs / 1000).toFixed(1)} s`).join(', ')} (target cell ≤ ${TARGET.cellSeconds} s)`,
+);
 
 for (const variant of ['direct', 'indirect'] as const) {
   console.log(`\n== ${variant} ==`);
@@ -84,7 +96,9 @@ for (const variant of ['direct', 'indirect'] as const) {
   const knees = curves.map((c) => c.knee);
   console.log(
     `new: model per run ${curves.map((c) => c.model).join(', ')}; knee per run ${knees.map((k) => (k ? `${k.depth} [${k.ci[0]}–${k.ci[1]}]` : '—')).join(', ')}` +
-      (knees.some(Boolean) ? ` · spread ${Math.min(...knees.flatMap((k) => (k ? [k.depth] : [])))}–${Math.max(...knees.flatMap((k) => (k ? [k.depth] : [])))}` : ''),
+      (knees.some(Boolean)
+        ? ` · spread ${Math.min(...knees.flatMap((k) => (k ? [k.depth] : [])))}–${Math.max(...knees.flatMap((k) => (k ? [k.depth] : [])))}`
+        : ''),
   );
   for (const name of ['all', 'below-knee', 'above-knee'] as RegimeName[]) {
     const rs = curves.flatMap((c) => c.regimes.filter((r) => r.regime === name));
@@ -92,7 +106,11 @@ for (const variant of ['direct', 'indirect'] as const) {
     const hw = rs.map((r) => half(r.slopeCi));
     const slopes = rs.map((r) => r.slope);
     const judged = rs.every((r) => r.n >= TARGET.minDepths);
-    const ok = judged ? (Math.max(...hw) <= TARGET.halfWidthNs && (rs.length < 2 || sd(slopes) <= TARGET.sdNs) ? 'meets' : 'misses') : `not judged (< ${TARGET.minDepths} depths)`;
+    const ok = judged
+      ? Math.max(...hw) <= TARGET.halfWidthNs && (rs.length < 2 || sd(slopes) <= TARGET.sdNs)
+        ? 'meets'
+        : 'misses'
+      : `not judged (< ${TARGET.minDepths} depths)`;
     console.log(
       `  ${name} (${rs.length}/${curves.length} runs; depths ${rs.map((r) => `${r.fromDepth}–${r.toDepth}`).join(', ')}): ` +
         `${slopes.map(f2).join(', ')} ns/call · half-widths ${hw.map(f2).join(', ')} · mean ${f2(mean(slopes))}, run-to-run SD ${f2(sd(slopes))} → ${ok} the target`,

@@ -34,5 +34,7 @@ console.log(`--help wall time, median of ${runs} runs (ms; min–max), node ${pr
 for (const c of candidates) {
   const xs = times.get(c.name)!;
   const m = median(xs);
-  console.log(`${c.name.padEnd(48)} ${m.toFixed(0).padStart(6)} ms  (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})  +${(m - bare).toFixed(0)} ms over bare node`);
+  console.log(
+    `${c.name.padEnd(48)} ${m.toFixed(0).padStart(6)} ms  (${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)})  +${(m - bare).toFixed(0)} ms over bare node`,
+  );
 }

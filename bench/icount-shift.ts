@@ -60,7 +60,11 @@ async function cell(k: FetchedKernel, shift: number, pl: GuestPayload) {
     const outcome = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: () => undefined });
     const result = await assembleCellResult({ runId: 'bench', spec, backend: 'qemu', outcome, startedAt, finishedAt: new Date() });
     if (result.status !== 'ok') throw new Error(`shift ${shift}: ${result.status} ${result.message ?? ''}`);
-    const raw = JSON.stringify(result.variants.map((v) => [...v.samples].sort((a, b) => a.depth - b.depth || a.durationNs - b.durationNs).map((s) => s.instructions)));
+    const raw = JSON.stringify(
+      result.variants.map((v) =>
+        [...v.samples].sort((a, b) => a.depth - b.depth || a.durationNs - b.durationNs).map((s) => s.instructions),
+      ),
+    );
     const summary = analyseCell(result);
     // The reported figures: per-depth medians and fits (a timer interrupt inside one raw sample moves
     // that sample, not the median of three).
@@ -80,7 +84,9 @@ console.log(
   `${values.kernel}, boot "${matrix.boots[0]!.name}", ${bench.name} maxDepth ${bench.type === 'test-run' ? bench.params.maxDepth : 'n/a (not a test run)'}, samples 3, repeat 1; ` +
     `TCG on ${os.cpus()[0]?.model ?? '?'} (${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)})`,
 );
-console.log('| shift | ns/instr | bare boot to poweroff | cell wall (each run) | direct instr/call | indirect instr/call | max off whole instr | figures identical | raw samples identical |');
+console.log(
+  '| shift | ns/instr | bare boot to poweroff | cell wall (each run) | direct instr/call | indirect instr/call | max off whole instr | figures identical | raw samples identical |',
+);
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |');
 for (const shift of values.shifts.split(',').map(Number)) {
   const bare = await bareBoot(kernel, { memoryMiB: matrix.runner.memoryMiB, icountShift: shift, timeoutMs: 300_000 });

@@ -78,14 +78,35 @@ const image = await ensureInitramfs({ kernel, payload: payload.value, modules: [
 if (!image.ok) throw new Error(image.error);
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-bench-quiet-'));
-console.log(`sid-cloud (${kernel.release ?? '?'}), TCG -icount shift=${ICOUNT_SHIFT}, 1 vCPU; depths 0..${values['max-depth']}, ${values.samples} samples, repeat ${values.repeat}, --retakes 0; host ${os.cpus()[0]?.model} load ${os.loadavg()[0]!.toFixed(1)}`);
+console.log(
+  `sid-cloud (${kernel.release ?? '?'}), TCG -icount shift=${ICOUNT_SHIFT}, 1 vCPU; depths 0..${values['max-depth']}, ${values.samples} samples, repeat ${values.repeat}, --retakes 0; host ${os.cpus()[0]?.model} load ${os.loadavg()[0]!.toFixed(1)}`,
+);
 try {
   for (const b of BOOTS.filter((x) => !only || only.includes(x.name))) {
     const initrd = path.join(dir, `${b.name}.img`);
     const out = path.join(dir, `${b.name}.jsonl`);
-    const agentArgs = ['--max-depth', values['max-depth']!, '--samples', values.samples!, '--repeat', values.repeat!, '--retakes', '0', ...(b.isolate ? [] : ['--no-isolate'])];
+    const agentArgs = [
+      '--max-depth',
+      values['max-depth']!,
+      '--samples',
+      values.samples!,
+      '--repeat',
+      values.repeat!,
+      '--retakes',
+      '0',
+      ...(b.isolate ? [] : ['--no-isolate']),
+    ];
     await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs }, initrd);
-    const args = qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd, cmdline: b.cmdline, agentOut: out, icountShift: ICOUNT_SHIFT });
+    const args = qemuArgs({
+      accel: 'tcg',
+      memoryMiB: 512,
+      cpus: 1,
+      kernel: kernel.vmlinuz,
+      initrd,
+      cmdline: b.cmdline,
+      agentOut: out,
+      icountShift: ICOUNT_SHIFT,
+    });
     const started = Date.now();
     const res = await execCommand(QEMU_BINARY, args, { timeoutMs: 1_800_000 });
     const wall = ((Date.now() - started) / 1000).toFixed(0);
@@ -93,7 +114,10 @@ try {
       console.log(`${b.name}: qemu failed: ${res.error.message}`);
       continue;
     }
-    const banners = res.value.stdout.split('\n').filter((l) => /tailmatrix-init: (runnable|quiet|not-quiet|agent-start)/.test(l)).map((l) => l.replace(/.*tailmatrix-init: /, '').trim());
+    const banners = res.value.stdout
+      .split('\n')
+      .filter((l) => /tailmatrix-init: (runnable|quiet|not-quiet|agent-start)/.test(l))
+      .map((l) => l.replace(/.*tailmatrix-init: /, '').trim());
     const agent = parseAgentOutput(await readFile(out, 'utf8'));
     if (values.keep) await mkdir(values.keep, { recursive: true }).then(() => copyFile(out, path.join(values.keep!, `${b.name}.jsonl`)));
     const samples = agent.variants.flatMap((v) => v.samples);

@@ -28,7 +28,20 @@ interface Outcome {
 async function runMode(timing: 'icount' | 'timed', label: string): Promise<Outcome> {
   const results = path.join(root, label);
   const started = Date.now();
-  const exitCode = await main(['node', 'tailmatrix', 'run', '-m', values.matrix, '--accel', 'tcg', '--timing', timing, '--results', results, '--quiet']);
+  const exitCode = await main([
+    'node',
+    'tailmatrix',
+    'run',
+    '-m',
+    values.matrix,
+    '--accel',
+    'tcg',
+    '--timing',
+    timing,
+    '--results',
+    results,
+    '--quiet',
+  ]);
   const wallMs = Date.now() - started;
   const [runDir] = await readdir(results);
   if (!runDir) throw new Error(`${label}: no run directory (exit ${exitCode})`);
@@ -47,7 +60,13 @@ function figures(o: Outcome): string {
 /** Every raw sample too: a timer interrupt inside one sample moves it, not the median of three. */
 function rawSamples(o: Outcome): string {
   return JSON.stringify(
-    o.cells.map((c) => [c.cellId, c.variants.map((v) => [v.variant, [...v.samples].sort((a, b) => a.depth - b.depth || a.durationNs - b.durationNs).map((s) => s.instructions)])]),
+    o.cells.map((c) => [
+      c.cellId,
+      c.variants.map((v) => [
+        v.variant,
+        [...v.samples].sort((a, b) => a.depth - b.depth || a.durationNs - b.durationNs).map((s) => s.instructions),
+      ]),
+    ]),
   );
 }
 
@@ -57,7 +76,9 @@ try {
   const timed = await runMode('timed', 'timed');
   const identical = figures(icount1) === figures(icount2);
   const okCells = (o: Outcome) => `${o.cells.filter((c) => c.status === 'ok').length}/${o.cells.length}`;
-  console.log(`Default matrix, warm cache, TCG on ${os.cpus()[0]?.model ?? '?'} (${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)})`);
+  console.log(
+    `Default matrix, warm cache, TCG on ${os.cpus()[0]?.model ?? '?'} (${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)})`,
+  );
   console.log('| run | wall | cells ok | exit |');
   console.log('| --- | ---: | ---: | ---: |');
   console.log(`| timed (plain TCG, today's default; baseline) | ${secs(timed.wallMs)} | ${okCells(timed)} | ${timed.exitCode} |`);

@@ -41,7 +41,11 @@ export function specifiersOf(fileName: string, text: string): string[] {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
   const out: string[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    ) {
       out.push(node.moduleSpecifier.text);
     } else if (
       ts.isCallExpression(node) &&
@@ -66,7 +70,9 @@ async function isFile(p: string): Promise<boolean> {
 /** NodeNext specifiers name the emitted `.js`; the source is the `.ts` next to it. */
 async function resolveSpecifier(fromFile: string, spec: string): Promise<string | undefined> {
   const target = path.resolve(path.dirname(fromFile), spec);
-  const candidates = target.endsWith('.js') ? [`${target.slice(0, -3)}.ts`, target] : [target, `${target}.ts`, path.join(target, 'index.ts')];
+  const candidates = target.endsWith('.js')
+    ? [`${target.slice(0, -3)}.ts`, target]
+    : [target, `${target}.ts`, path.join(target, 'index.ts')];
   for (const c of candidates) if (await isFile(c)) return c;
   return undefined;
 }
@@ -201,7 +207,13 @@ export function folderGraph(graph: ImportGraph): { graph: ImportGraph; example: 
  */
 export const CLI_MAY_IMPORT = {
   folders: ['engine', 'matrix', 'util'],
-  vocabulary: ['bisect/choices.ts', 'kernels/from-source/default-fragments.ts', 'report/formats.ts', 'setup/browser.ts', 'vm/host-journal-path.ts'],
+  vocabulary: [
+    'bisect/choices.ts',
+    'kernels/from-source/default-fragments.ts',
+    'report/formats.ts',
+    'setup/browser.ts',
+    'vm/host-journal-path.ts',
+  ],
 } as const;
 
 export interface CliRule {
@@ -237,12 +249,17 @@ export async function importViolations(srcDir: string, cliRule: CliRule = CLI_MA
       .join('; ')})`;
   return [
     ...cycles.map((c) => `import cycle: ${c.map(shown).join(' → ')}`),
-    ...cutShort.map((t) => `import cycles: more than ${MAX_CYCLES_PER_TANGLE} among ${t.map(shown).join(', ')}; break the ones listed first`),
+    ...cutShort.map(
+      (t) => `import cycles: more than ${MAX_CYCLES_PER_TANGLE} among ${t.map(shown).join(', ')}; break the ones listed first`,
+    ),
     ...folderCycles.cycles.map(ring),
-    ...folderCycles.cutShort.map((t) => `folders import each other: more than ${MAX_CYCLES_PER_TANGLE} rings among ${t.map(folderShown).join(', ')}`),
+    ...folderCycles.cutShort.map(
+      (t) => `folders import each other: more than ${MAX_CYCLES_PER_TANGLE} rings among ${t.map(folderShown).join(', ')}`,
+    ),
     ...cliImports(graph).map(([from, to]) => `imports src/cli/ from outside it: ${shown(from)} → ${shown(to)}`),
     ...cliImportsOutsideRule(graph, cliRule).map(
-      ([from, to]) => `src/cli/ imports a module outside ${['cli', ...cliRule.folders].join('/, ')}/ and the vocabulary modules: ${shown(from)} → ${shown(to)}`,
+      ([from, to]) =>
+        `src/cli/ imports a module outside ${['cli', ...cliRule.folders].join('/, ')}/ and the vocabulary modules: ${shown(from)} → ${shown(to)}`,
     ),
     ...unresolved.map((u) => `unresolved import: ${top}/${u}`),
   ];
@@ -252,7 +269,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'src');
   const violations = await importViolations(srcDir);
   if (violations.length === 0) {
-    process.stdout.write('src/: no import cycle, no two folders importing each other, nothing outside src/cli/ imports from it, src/cli/ imports only what CLI_MAY_IMPORT allows\n');
+    process.stdout.write(
+      'src/: no import cycle, no two folders importing each other, nothing outside src/cli/ imports from it, src/cli/ imports only what CLI_MAY_IMPORT allows\n',
+    );
   } else {
     process.stdout.write(`${violations.join('\n')}\n`);
     process.stderr.write(`${violations.length} violation(s) of the import rules in src/\n`);

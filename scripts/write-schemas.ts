@@ -31,7 +31,13 @@ function schemaFile(file: string, schema: z.ZodType, io: 'input' | 'output', tit
 }
 
 export const SCHEMA_FILES: readonly SchemaFile[] = [
-  schemaFile('matrix.schema.json', matrix, 'input', 'tailmatrix matrix.json', 'Kernels × boot configurations × benchmarks to measure, with runner settings and the regression gate.'),
+  schemaFile(
+    'matrix.schema.json',
+    matrix,
+    'input',
+    'tailmatrix matrix.json',
+    'Kernels × boot configurations × benchmarks to measure, with runner settings and the regression gate.',
+  ),
   schemaFile(
     'schemas/cell-result.schema.json',
     cellResult,

@@ -63,9 +63,11 @@ function withheldReason(
 ): string | null {
   if (status === 'skipped') return 'the cell was skipped';
   if (status !== 'ok') return `the cell did not finish (${status})`;
-  if (!direct?.fit || !indirect?.fit) return `no slope for ${[direct?.fit ? null : 'direct', indirect?.fit ? null : 'indirect'].filter(Boolean).join(' and ')}`;
+  if (!direct?.fit || !indirect?.fit)
+    return `no slope for ${[direct?.fit ? null : 'direct', indirect?.fit ? null : 'indirect'].filter(Boolean).join(' and ')}`;
   if (!mechanismMatches('direct', direct.mechanism)) return `direct is ${mechanismPhrase(direct.mechanism)}, not a proven direct jump`;
-  if (!mechanismMatches('indirect', indirect.mechanism)) return `indirect is ${mechanismPhrase(indirect.mechanism)}, not a proven indirect jump`;
+  if (!mechanismMatches('indirect', indirect.mechanism))
+    return `indirect is ${mechanismPhrase(indirect.mechanism)}, not a proven indirect jump`;
   return symmetry ? symmetryProblem(symmetry) : null;
 }
 
@@ -90,7 +92,8 @@ function isolationWarnings(c: CellResult): string[] {
   if (!i || figureKindOf(c) === 'instructions') return [];
   const out: string[] = [];
   if (!i.pinned) out.push(`the sweep was not pinned to one CPU${i.pinError ? ` (${i.pinError})` : ''}`);
-  if (i.policy !== 'fifo') out.push(`the sweep ran without real-time priority${i.policyError ? ` (${i.policyError})` : ''}: normal tasks could preempt it`);
+  if (i.policy !== 'fifo')
+    out.push(`the sweep ran without real-time priority${i.policyError ? ` (${i.policyError})` : ''}: normal tasks could preempt it`);
   return out;
 }
 
@@ -122,19 +125,27 @@ export function analyseCell(c: CellResult): CellSummary {
   }
   // An instruction count is exact whatever runs beside it; a timing is not (shared cores and caches).
   if (kind !== 'instructions' && (c.concurrentCells ?? 1) > 1) {
-    warnings.push(`timed while ${c.concurrentCells! - 1} other cell(s) ran on this host: their load is in these timings (run with the default parallelism, one timed cell at a time)`);
+    warnings.push(
+      `timed while ${c.concurrentCells! - 1} other cell(s) ran on this host: their load is in these timings (run with the default parallelism, one timed cell at a time)`,
+    );
   }
   // arm64: no direct tail call to compare with; said as such, not as a saving nor as withheld.
   const same = c.status === 'ok' ? sameMechanismText(direct?.mechanism ?? null, indirect?.mechanism ?? null) : null;
   const withheld = same !== null ? null : withheldReason(c.status, direct, indirect, c.jitSymmetry);
-  const comparison = same === null && withheld === null && direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit, unitOf(kind)) : null;
+  const comparison =
+    same === null && withheld === null && direct?.fit && indirect?.fit ? compareVariants(direct.fit, indirect.fit, unitOf(kind)) : null;
   const paired = comparison ? hardwareSaving(c, kind, direct, indirect) : null;
   const failed = c.status !== 'ok';
   return {
     key: cellKey(c),
     cellId: c.cellId,
     runId: c.runId,
-    kernel: { id: c.kernel.id, release: c.fingerprint?.release ?? c.kernel.release ?? null, source: c.kernel.source, sha256: c.kernel.sha256 },
+    kernel: {
+      id: c.kernel.id,
+      release: c.fingerprint?.release ?? c.kernel.release ?? null,
+      source: c.kernel.source,
+      sha256: c.kernel.sha256,
+    },
     boot: { name: c.boot.name, cmdline: c.boot.cmdline },
     benchmark: { name: c.benchmark.name, type: c.benchmark.type },
     backend: c.backend,

@@ -69,7 +69,9 @@ function variantWarnings(label: string, v: TrafficVariant): string[] {
   const w: string[] = [];
   const short = v.points.filter((p) => p.chainDepthSeen !== null && p.chainDepthSeen !== p.depth);
   if (short.length > 0) {
-    w.push(`${label}: the chain was seen to stop short at depth(s) ${short.map((p) => `${p.depth} (seen ${p.chainDepthSeen})`).join(', ')}; left out`);
+    w.push(
+      `${label}: the chain was seen to stop short at depth(s) ${short.map((p) => `${p.depth} (seen ${p.chainDepthSeen})`).join(', ')}; left out`,
+    );
   }
   const unproven = v.points.filter((p) => p.chainDepthSeen === null).map((p) => p.depth);
   if (unproven.length > 0) w.push(`${label}: no proof the chain ran to depth(s) ${unproven.join(', ')} under traffic`);
@@ -198,7 +200,13 @@ export function attachTestRunAgreement(cells: readonly CellSummary[]): void {
   for (const t of cells) {
     if (!t.traffic) continue;
     const b1 = cells.find(
-      (c) => c.benchmark.type === 'test-run' && c.status === 'ok' && c.runId === t.runId && c.kernel.id === t.kernel.id && c.boot.name === t.boot.name && c.figureKind === t.figureKind,
+      (c) =>
+        c.benchmark.type === 'test-run' &&
+        c.status === 'ok' &&
+        c.runId === t.runId &&
+        c.kernel.id === t.kernel.id &&
+        c.boot.name === t.boot.name &&
+        c.figureKind === t.figureKind,
     );
     if (!b1) continue;
     for (const m of t.traffic.methods) {

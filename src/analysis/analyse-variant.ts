@@ -89,7 +89,10 @@ export function analyseVariant(v: VariantResult, kind: FigureKind, shift?: numbe
   const unit = `${kind === 'emulated-ns' ? 'emulated ' : ''}${UNIT_TEXT[unitOf(kind)].short}`;
   // Under -icount the raw duration is instructions × 2^shift give or take the guest clocksource's 1 ns
   // rounding; a sample further off timed something that is not instructions (e.g. an idle-clock warp).
-  const off = kind === 'instructions' && shift !== undefined ? v.samples.filter((s) => s.instructions !== undefined && Math.abs(s.durationNs - s.instructions * 2 ** shift) > 1).length : 0;
+  const off =
+    kind === 'instructions' && shift !== undefined
+      ? v.samples.filter((s) => s.instructions !== undefined && Math.abs(s.durationNs - s.instructions * 2 ** shift) > 1).length
+      : 0;
   const full = fitPoints(points);
   const tail = fitPoints(points.filter((p) => p.depth >= TAIL_FIT_MIN_DEPTH));
   const fit = full?.fit ?? null;
@@ -101,7 +104,9 @@ export function analyseVariant(v: VariantResult, kind: FigureKind, shift?: numbe
     );
   }
   if (off > 0) {
-    warnings.push(`${v.variant}: ${off} sample(s) are more than 1 ns off a whole number of instructions: their timed window held more than instructions`);
+    warnings.push(
+      `${v.variant}: ${off} sample(s) are more than 1 ns off a whole number of instructions: their timed window held more than instructions`,
+    );
   }
   if (!fit) warnings.push(`${v.variant}: fewer than 3 depths with valid samples, no slope`);
   // A bend at small depths is a misfit of the line, which HC3 counts as noise and so would hide: whether

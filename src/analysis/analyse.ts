@@ -34,8 +34,16 @@ export function summarise(summaries: CellSummary[], order: MatrixOrder = NO_ORDE
   attachTestRunAgreement(summaries);
   // The same kernel/boot/benchmark from two runs (e.g. KVM and TCG merged) or several replicates of one:
   // keep them all, told apart by run and then by replicate (the gate groups them by their fields, not key).
-  disambiguate(summaries, (s) => s.runId, (s) => `${s.key}@${s.runId}`);
-  disambiguate(summaries, (s) => String(s.replicate ?? 0), (s) => `${s.key}#r${s.replicate ?? 0}`);
+  disambiguate(
+    summaries,
+    (s) => s.runId,
+    (s) => `${s.key}@${s.runId}`,
+  );
+  disambiguate(
+    summaries,
+    (s) => String(s.replicate ?? 0),
+    (s) => `${s.key}#r${s.replicate ?? 0}`,
+  );
   // Skipped cells (not runnable here, e.g. a running-kernel cell without root) are neither ok nor failed.
   const skipped = summaries.filter((s) => s.status === 'skipped').length;
   const failed = summaries.filter((s) => isFailedStatus(s.status)).length;

@@ -55,7 +55,13 @@ function valuesOf(cells: readonly CellSummary[], figure: SlopeFigure): Values {
   const values = per.map((p) => p.value);
   // One replicate: its own interval (which holds no boot-to-boot spread); several: their range.
   const spread: [number, number] | null =
-    per.length === 1 ? (per[0]!.ci === null ? null : [per[0]!.ci[0], per[0]!.ci[1]]) : per.length > 1 ? [Math.min(...values), Math.max(...values)] : null;
+    per.length === 1
+      ? per[0]!.ci === null
+        ? null
+        : [per[0]!.ci[0], per[0]!.ci[1]]
+      : per.length > 1
+        ? [Math.min(...values), Math.max(...values)]
+        : null;
   return { values, spread };
 }
 
@@ -72,7 +78,14 @@ function timedMismatch(base: readonly CellSummary[], cur: readonly CellSummary[]
   return null;
 }
 
-function comparison(key: string, kind: FigureKind, figure: GateFigure, b: Values, c: Values, judged: Judgement | { note: string; notGated: boolean }): BaselineComparison {
+function comparison(
+  key: string,
+  kind: FigureKind,
+  figure: GateFigure,
+  b: Values,
+  c: Values,
+  judged: Judgement | { note: string; notGated: boolean },
+): BaselineComparison {
   const isJudged = 'regression' in judged;
   const bm = median(b.values);
   const delta = isJudged ? judged.delta : median(c.values) - bm;
@@ -104,7 +117,13 @@ const FIGURES: Record<FigureKind, readonly SlopeFigure[]> = {
 };
 
 /** Every figure of one key and kind present on both sides. */
-function comparePair(key: string, kind: FigureKind, base: readonly CellSummary[], cur: readonly CellSummary[], gate: Gate): BaselineComparison[] {
+function comparePair(
+  key: string,
+  kind: FigureKind,
+  base: readonly CellSummary[],
+  cur: readonly CellSummary[],
+  gate: Gate,
+): BaselineComparison[] {
   const mismatch = kind === 'hardware-ns' ? timedMismatch(base, cur) : null;
   // Hardware with a knee in the baseline: gated per regime, since one slope over a knee hides a
   // regression confined to one regime and averages a moved knee away.
@@ -152,7 +171,10 @@ export function baselineRegimes(base: readonly CellSummary[]): RegimeFigure[] {
     }
     const below: [number, number] = [lo, Math.min(...knees.map((k) => k.depth)) - 2];
     const above: [number, number] = [Math.max(...knees.map((k) => k.depth)) + 1, hi];
-    for (const [figure, d] of [[`${variant}:below-knee`, below], [`${variant}:above-knee`, above]] as const) {
+    for (const [figure, d] of [
+      [`${variant}:below-knee`, below],
+      [`${variant}:above-knee`, above],
+    ] as const) {
       if (d[1] - d[0] + 1 >= MIN_FIT_POINTS) out.push({ figure, depths: d });
     }
   }
@@ -179,17 +201,26 @@ export function regimeValues(cells: readonly CellSummary[], r: RegimeFigure): Va
   return { values, spread: values.length > 0 ? [Math.min(...values), Math.max(...values)] : null };
 }
 
-function compareRegimes(key: string, regimes: readonly RegimeFigure[], base: readonly CellSummary[], cur: readonly CellSummary[], gate: Gate, mismatch: string | null): BaselineComparison[] {
+function compareRegimes(
+  key: string,
+  regimes: readonly RegimeFigure[],
+  base: readonly CellSummary[],
+  cur: readonly CellSummary[],
+  gate: Gate,
+  mismatch: string | null,
+): BaselineComparison[] {
   return regimes.flatMap((r) => {
     const b = regimeValues(base, r);
     const c = regimeValues(cur, r);
     if (b.values.length === 0 || c.values.length === 0) return [];
-    const judged = mismatch !== null ? { note: `${mismatch}: not comparable`, notGated: false } : judgeRegime(b.values, c.values, gate, regimes.length);
+    const judged =
+      mismatch !== null ? { note: `${mismatch}: not comparable`, notGated: false } : judgeRegime(b.values, c.values, gate, regimes.length);
     return [{ ...comparison(key, 'hardware-ns', r.figure, b, c, judged), depths: r.depths }];
   });
 }
 
-const failedText = (cells: readonly CellSummary[]) => cells.map((c) => `${c.cellId}: ${c.status}${c.message ? ` (${c.message})` : ''}`).join('; ');
+const failedText = (cells: readonly CellSummary[]) =>
+  cells.map((c) => `${c.cellId}: ${c.status}${c.message ? ` (${c.message})` : ''}`).join('; ');
 
 export function compareWithBaseline(current: Summary, baseline: Summary, source: string, gate: Gate): BaselineSummary {
   const now = sideOf(current);
@@ -200,7 +231,8 @@ export function compareWithBaseline(current: Summary, baseline: Summary, source:
   for (const [key, kinds] of now.groups) {
     const baseKinds = then.groups.get(key);
     if (baseKinds === undefined) {
-      if (!then.skipped.has(key)) problems.push({ key, problem: 'missing-in-baseline', detail: 'measured now, not in the baseline: nothing to compare it with' });
+      if (!then.skipped.has(key))
+        problems.push({ key, problem: 'missing-in-baseline', detail: 'measured now, not in the baseline: nothing to compare it with' });
       continue;
     }
     for (const [kind, g] of kinds) {
@@ -215,7 +247,10 @@ export function compareWithBaseline(current: Summary, baseline: Summary, source:
             const bv = valuesOf(bg.ok, figure);
             if (cv.values.length === 0 || bv.values.length === 0) continue;
             // Each side keeps its own unit: 22 instructions then are not "22.00 ns/call".
-            const k = comparison(key, kind, figure, bv, cv, { note: `figure kind changed (${was} → ${kind}): not comparable`, notGated: false });
+            const k = comparison(key, kind, figure, bv, cv, {
+              note: `figure kind changed (${was} → ${kind}): not comparable`,
+              notGated: false,
+            });
             comparisons.push({ ...k, baselineUnit: unitOf(baseKind), deltaPct: null });
           }
         }

@@ -74,7 +74,14 @@ export function judgeRegime(base: readonly number[], cur: readonly number[], gat
   const deltaPct = pctOf(delta, bm);
   const bigEnough = delta >= gate.thresholdNs && pctReached(deltaPct, gate.thresholdPct);
   if (base.length < 2 || cur.length < 2) {
-    return { regression: bigEnough, method: 'thresholds', pValue: null, delta, deltaPct, note: 'fewer than 2 replicates a side: decided on the minimum effect alone (run with --replicates N)' };
+    return {
+      regression: bigEnough,
+      method: 'thresholds',
+      pValue: null,
+      delta,
+      deltaPct,
+      note: 'fewer than 2 replicates a side: decided on the minimum effect alone (run with --replicates N)',
+    };
   }
   const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const v = (xs: readonly number[]) => xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1);

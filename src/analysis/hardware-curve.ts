@@ -53,7 +53,12 @@ export function analyseCurve(byDepth: ReadonlyMap<number, readonly number[]>): H
   const seg = best ? segmentedAt(xs, ys, best.index) : null;
   const segmentedBic = seg ? bic(seg.sse, n, SEGMENTED_PARAMS) : null;
   const linearity = { method: 'bic' as const, lineBic, segmentedBic, margin: SEGMENTED_BIC_MARGIN };
-  const profileOut = profile.map((p) => ({ depth: p.depth, estimate: p.estimate, ci: [p.ci[0], p.ci[1]] as [number, number], samples: p.samples }));
+  const profileOut = profile.map((p) => ({
+    depth: p.depth,
+    estimate: p.estimate,
+    ci: [p.ci[0], p.ci[1]] as [number, number],
+    samples: p.samples,
+  }));
   if (!seg || segmentedBic === null || lineBic - segmentedBic < SEGMENTED_BIC_MARGIN || !regimesDiffer(seg)) {
     // One line: its slope with the heteroscedasticity-robust interval the exact path reports too.
     const f = withRobustSlope(line, xs, ys);
@@ -70,7 +75,11 @@ export function analyseCurve(byDepth: ReadonlyMap<number, readonly number[]>): H
     };
     return { profile: profileOut, model: 'linear', linearity, knee: null, step: null, regimes: [all] };
   }
-  const knees = bootstrapKnees(xs, profile.map((p) => byDepth.get(p.depth) ?? []), KNEE_BOOTSTRAP);
+  const knees = bootstrapKnees(
+    xs,
+    profile.map((p) => byDepth.get(p.depth) ?? []),
+    KNEE_BOOTSTRAP,
+  );
   const regime = (name: 'below-knee' | 'above-knee', s: typeof seg.lower): RegimeCost => ({
     regime: name,
     fromDepth: s.fromDepth,
@@ -86,7 +95,11 @@ export function analyseCurve(byDepth: ReadonlyMap<number, readonly number[]>): H
     profile: profileOut,
     model: 'segmented',
     linearity,
-    knee: { depth: seg.knee, ci: knees.length > 0 ? [quantile(knees, 0.025), quantile(knees, 0.975)] : [seg.knee, seg.knee], bootstrap: knees.length },
+    knee: {
+      depth: seg.knee,
+      ci: knees.length > 0 ? [quantile(knees, 0.025), quantile(knees, 0.975)] : [seg.knee, seg.knee],
+      bootstrap: knees.length,
+    },
     step: { value: seg.step, ci: [seg.stepCi[0], seg.stepCi[1]] },
     regimes: [regime('below-knee', seg.lower), regime('above-knee', seg.upper)],
   };

@@ -7,7 +7,12 @@ import { pairedSaving } from './paired-saving.js';
 import type { PairedSaving, VariantSummary } from './summary-schema.js';
 
 /** Null unless the cell is hardware-timed and both variants have a curve. */
-export function hardwareSaving(c: CellResult, kind: FigureKind, direct: VariantSummary | null, indirect: VariantSummary | null): PairedSaving | null {
+export function hardwareSaving(
+  c: CellResult,
+  kind: FigureKind,
+  direct: VariantSummary | null,
+  indirect: VariantSummary | null,
+): PairedSaving | null {
   if (kind !== 'hardware-ns' || !direct?.curve || !indirect?.curve) return null;
   const d = c.variants.find((v) => v.variant === 'direct');
   const i = c.variants.find((v) => v.variant === 'indirect');

@@ -15,9 +15,18 @@ export function matrixOrder(runs: readonly LoadedRun[]): MatrixOrder {
     for (const m of more) if (!into.includes(m)) into.push(m);
   };
   for (const { meta } of runs) {
-    add(order.kernels, meta.matrix.kernels.map((k) => k.id));
-    add(order.boots, meta.matrix.boots.map((b) => b.name));
-    add(order.benchmarks, meta.matrix.benchmarks.map((b) => b.name));
+    add(
+      order.kernels,
+      meta.matrix.kernels.map((k) => k.id),
+    );
+    add(
+      order.boots,
+      meta.matrix.boots.map((b) => b.name),
+    );
+    add(
+      order.benchmarks,
+      meta.matrix.benchmarks.map((b) => b.name),
+    );
   }
   return order;
 }

@@ -31,7 +31,8 @@ export function mechanismMatches(variant: 'direct' | 'indirect', m: JitMechanism
  */
 export function symmetryProblem(s: JitSymmetry): string | null {
   if (s.verdict === 'identical') return null;
-  if (s.verdict === 'unchecked') return `the two variants' JIT images could not be compared outside the tail-call sequence: ${s.reason ?? 'no reason given'}`;
+  if (s.verdict === 'unchecked')
+    return `the two variants' JIT images could not be compared outside the tail-call sequence: ${s.reason ?? 'no reason given'}`;
   const first = s.differences[0]?.prog;
   const shown = s.differences.filter((x) => x.prog === first);
   const side = (v: Variant): string =>

@@ -39,7 +39,12 @@ export function patchedVsReference(cells: readonly CellSummary[], userKernels: r
         // A hardware chain with a knee has no single cost per call: one difference of slopes would misstate
         // it (the curve section gives each regime).
         if (pv.curve?.model === 'segmented' || rv.curve?.model === 'segmented') {
-          out.push({ ...base, difference: null, differenceCi: null, note: 'a knee in the curve: no single cost per call to subtract; compare the regimes in the curve section' });
+          out.push({
+            ...base,
+            difference: null,
+            differenceCi: null,
+            note: 'a knee in the curve: no single cost per call to subtract; compare the regimes in the curve section',
+          });
           continue;
         }
         const d = difference(estimate(rv.fit), estimate(pv.fit));

@@ -5,5 +5,7 @@
 import type { LoadedRun } from '../results/load.js';
 
 export function runNotes(runs: readonly LoadedRun[]): string[] {
-  return runs.flatMap(({ meta }) => (meta.status === 'interrupted' ? [`run ${meta.runId} was interrupted: some cells may be missing`] : []));
+  return runs.flatMap(({ meta }) =>
+    meta.status === 'interrupted' ? [`run ${meta.runId} was interrupted: some cells may be missing`] : [],
+  );
 }

@@ -101,7 +101,12 @@ export function bestKnee(xs: readonly number[], ys: readonly number[]): { index:
 }
 
 /** The two-segment fit with the knee at xs[index]; each segment's interval from its own residuals. */
-export function segmentedAt(xs: readonly number[], ys: readonly number[], index: number, confidence: number = CONFIDENCE): SegmentedFit | null {
+export function segmentedAt(
+  xs: readonly number[],
+  ys: readonly number[],
+  index: number,
+  confidence: number = CONFIDENCE,
+): SegmentedFit | null {
   const lo = line(xs.slice(0, index), ys.slice(0, index));
   const hi = line(xs.slice(index), ys.slice(index));
   if (!lo || !hi) return null;
@@ -110,7 +115,16 @@ export function segmentedAt(xs: readonly number[], ys: readonly number[], index:
   const sse = lo.sse + hi.sse;
   const seg = (l: Line, from: number, to: number, segXs: readonly number[], segYs: readonly number[]): Segment => {
     const r = withRobustSlope(l.fit, segXs, segYs, confidence);
-    return { fromDepth: from, toDepth: to, n: l.fit.n, slope: r.slope, slopeSe: r.slopeSe, slopeCi: r.slopeCi, df: r.df, intercept: r.intercept };
+    return {
+      fromDepth: from,
+      toDepth: to,
+      n: l.fit.n,
+      slope: r.slope,
+      slopeSe: r.slopeSe,
+      slopeCi: r.slopeCi,
+      df: r.df,
+      intercept: r.intercept,
+    };
   };
   const knee = xs[index] as number;
   const at = (l: Line) => l.fit.intercept + l.fit.slope * knee;
@@ -162,7 +176,8 @@ export function regimesDiffer(s: SegmentedFit): boolean {
   const steeper = Math.max(Math.abs(s.lower.slope), Math.abs(s.upper.slope));
   const stepReal = (s.stepCi[0] > 0 || s.stepCi[1] < 0) && Math.abs(s.step) >= steeper;
   const slopesApart =
-    (s.lower.slopeCi[1] < s.upper.slopeCi[0] || s.upper.slopeCi[1] < s.lower.slopeCi[0]) && Math.abs(s.upper.slope - s.lower.slope) >= MIN_SLOPE_CHANGE * steeper;
+    (s.lower.slopeCi[1] < s.upper.slopeCi[0] || s.upper.slopeCi[1] < s.lower.slopeCi[0]) &&
+    Math.abs(s.upper.slope - s.lower.slope) >= MIN_SLOPE_CHANGE * steeper;
   return stepReal || slopesApart;
 }
 

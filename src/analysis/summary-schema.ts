@@ -2,7 +2,16 @@
 // renders, what `--baseline` reads back, and a documented, versioned file (schemas/summary.schema.json
 // is generated from this by scripts/write-schemas.ts and checked against it by a test).
 import { z } from 'zod';
-import { accelerator, cellStatus, contamination, figureKind, isolation, jitMechanism, jitSymmetry, variant } from '../results/cell-result.js';
+import {
+  accelerator,
+  cellStatus,
+  contamination,
+  figureKind,
+  isolation,
+  jitMechanism,
+  jitSymmetry,
+  variant,
+} from '../results/cell-result.js';
 import { trafficMethod } from '../matrix/schema.js';
 
 /** Bump when a field changes meaning or disappears; adding optional fields keeps the version. */
@@ -30,7 +39,9 @@ export type FitSummary = z.infer<typeof fitSummary>;
 
 const depthPoint = z.object({
   depth: z.number().int(),
-  medianNs: z.number().describe("median over the depth's samples, in the cell's unit (instructions for instruction cells, despite the name)"),
+  medianNs: z
+    .number()
+    .describe("median over the depth's samples, in the cell's unit (instructions for instruction cells, despite the name)"),
   samples: z.number().int().describe('valid samples behind the median'),
 });
 export type DepthPoint = z.infer<typeof depthPoint>;
@@ -63,7 +74,9 @@ export type RegimeCost = z.infer<typeof regimeCost>;
 const hardwareCurve = z
   .object({
     profile: z.array(profilePoint),
-    model: z.enum(['linear', 'segmented']).describe('linear: one line describes the data (tested); segmented: two lines with a step at the knee'),
+    model: z
+      .enum(['linear', 'segmented'])
+      .describe('linear: one line describes the data (tested); segmented: two lines with a step at the knee'),
     linearity: z.object({
       method: z.literal('bic').describe('Bayesian information criterion, line (2 parameters) against two lines with a searched knee (5)'),
       lineBic: z.number(),
@@ -73,7 +86,7 @@ const hardwareCurve = z
     knee: z
       .object({
         depth: z.number().int().describe('first depth of the upper regime (least squares over candidate depths)'),
-        ci: interval.describe('2.5th–97.5th percentile of the knee over bootstrap resamples of each depth\'s samples'),
+        ci: interval.describe("2.5th–97.5th percentile of the knee over bootstrap resamples of each depth's samples"),
         bootstrap: z.number().int().describe('bootstrap resamples behind ci'),
       })
       .nullable(),
@@ -86,13 +99,21 @@ export type HardwareCurve = z.infer<typeof hardwareCurve>;
 const variantSummary = z.object({
   variant,
   mechanism: jitMechanism.nullable().describe('JIT classification of the tail-call sites; null when the cell has no evidence'),
-  mechanismReason: z.string().nullable().optional().describe('why there is no image to read (no-jit, image-unavailable): the sysctl, config or restriction seen'),
+  mechanismReason: z
+    .string()
+    .nullable()
+    .optional()
+    .describe('why there is no image to read (no-jit, image-unavailable): the sysctl, config or restriction seen'),
   points: z.array(depthPoint),
   fit: fitSummary.nullable().describe('all depths; null with fewer than 3 depths'),
   tailFit: fitSummary.nullable().describe('depths >= 4 only, to expose a chain that is not linear at small depths'),
   invalidSamples: z.number().int().describe('samples whose retval did not equal their depth (excluded)'),
-  curve: hardwareCurve.optional().describe('hardware-ns cells: per-depth profile and regimes; absent for exact/emulated cells and older summaries'),
-  contamination: contamination.optional().describe('timed calls the thread was switched out of (excluded); absent for cells written before the check'),
+  curve: hardwareCurve
+    .optional()
+    .describe('hardware-ns cells: per-depth profile and regimes; absent for exact/emulated cells and older summaries'),
+  contamination: contamination
+    .optional()
+    .describe('timed calls the thread was switched out of (excluded); absent for cells written before the check'),
 });
 export type VariantSummary = z.infer<typeof variantSummary>;
 
@@ -124,7 +145,9 @@ const pairedSaving = z
   .object({
     method: z
       .enum(['paired', 'welch'])
-      .describe('paired: slope of the per-depth paired differences (variants interleaved per depth); welch: difference of the two slopes, when pairing is impossible'),
+      .describe(
+        'paired: slope of the per-depth paired differences (variants interleaved per depth); welch: difference of the two slopes, when pairing is impossible',
+      ),
     reason: z.string().describe('why this method'),
     regimes: z.array(regimeSaving),
     notes: z.array(z.string()).describe('regimes with no figure and why (e.g. too few depths below both knees)'),
@@ -136,10 +159,18 @@ const trafficPoint = z.object({
   depth: z.number().int(),
   perPacket: z.number().nullable().describe("the method's cost per packet at this depth, in the cell's unit; null when it saw no packet"),
   packets: z.number().int().describe('packets the method counted in the window (bpf_stats run_cnt, or probe invocations)'),
-  iperfPackets: z.number().int().nullable().describe("packets iperf3 itself counted (UDP only; null for TCP, whose iperf3 report has no packet count)"),
+  iperfPackets: z
+    .number()
+    .int()
+    .nullable()
+    .describe('packets iperf3 itself counted (UDP only; null for TCP, whose iperf3 report has no packet count)'),
   packetsOffPct: z.number().nullable().describe('100 × (packets − iperfPackets) / iperfPackets; null without an iperf3 count'),
   bitsPerSecond: z.number().describe("iperf3's throughput in the window (guest clock: emulated under TCG)"),
-  chainDepthSeen: z.number().int().nullable().describe('the depth the chain was seen to reach under traffic; null when the kernel gave no way to see it'),
+  chainDepthSeen: z
+    .number()
+    .int()
+    .nullable()
+    .describe('the depth the chain was seen to reach under traffic; null when the kernel gave no way to see it'),
 });
 export type TrafficPoint = z.infer<typeof trafficPoint>;
 
@@ -149,7 +180,9 @@ const trafficVariant = z.object({
   points: z.array(trafficPoint),
   fit: fitSummary
     .nullable()
-    .describe('cost per packet against depth: slope = cost per tail call under traffic, intercept = the hook\'s fixed cost per packet; null with fewer than 3 depths'),
+    .describe(
+      "cost per packet against depth: slope = cost per tail call under traffic, intercept = the hook's fixed cost per packet; null with fewer than 3 depths",
+    ),
   meanBitsPerSecond: z.number().nullable(),
 });
 export type TrafficVariant = z.infer<typeof trafficVariant>;
@@ -187,10 +220,17 @@ export type TrafficSummary = z.infer<typeof trafficSummary>;
 const cellSummary = z.object({
   key: z
     .string()
-    .describe('kernel/boot/benchmark, unique in the summary: `@<run>` added when several runs hold it, `#r<i>` when several replicates of one run do'),
+    .describe(
+      'kernel/boot/benchmark, unique in the summary: `@<run>` added when several runs hold it, `#r<i>` when several replicates of one run do',
+    ),
   cellId: z.string(),
   runId: z.string(),
-  replicate: z.number().int().min(0).optional().describe('0-based replicate index (run --replicates N); absent for cells written before replicates'),
+  replicate: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe('0-based replicate index (run --replicates N); absent for cells written before replicates'),
   kernel: z.object({ id: z.string(), release: z.string().nullable(), source: z.string(), sha256: z.string() }),
   boot: z.object({ name: z.string(), cmdline: z.string() }),
   benchmark: z.object({ name: z.string(), type: z.string() }),
@@ -198,8 +238,13 @@ const cellSummary = z.object({
   accelerator,
   emulated: z.boolean().describe('true: software emulation (TCG): instruction counts, or emulated ns (relative only, not hardware timing)'),
   figureKind: figureKind.optional().describe('what the figures are; absent in summaries written before kinds (timed)'),
-  unit: figureUnit.optional().describe("unit of every figure of the cell; absent in older summaries (ns)"),
-  icountShift: z.number().int().nullable().optional().describe('QEMU -icount shift for instruction cells (guest ns = instructions × 2^shift)'),
+  unit: figureUnit.optional().describe('unit of every figure of the cell; absent in older summaries (ns)'),
+  icountShift: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .describe('QEMU -icount shift for instruction cells (guest ns = instructions × 2^shift)'),
   status: cellStatus,
   message: z.string().nullable(),
   spectreV2: z.string().nullable(),
@@ -215,18 +260,27 @@ const cellSummary = z.object({
     .string()
     .nullable()
     .optional()
-    .describe('why there is no comparison: the cell failed, a slope is missing, a variant is not the jump its name says (direct must be direct-jump, indirect an indirect kind), or the JIT images differ outside the tail-call sequence'),
+    .describe(
+      'why there is no comparison: the cell failed, a slope is missing, a variant is not the jump its name says (direct must be direct-jump, indirect an indirect kind), or the JIT images differ outside the tail-call sequence',
+    ),
   sameMechanism: z
     .string()
     .optional()
-    .describe('set when both variants run the one tail call of a JIT without a direct jump (arm64): no saving to compare, and nothing withheld'),
-  pairedSaving: pairedSaving.nullable().optional().describe('hardware-ns cells with a comparison: the saving per regime; absent otherwise and in older summaries'),
+    .describe(
+      'set when both variants run the one tail call of a JIT without a direct jump (arm64): no saving to compare, and nothing withheld',
+    ),
+  pairedSaving: pairedSaving
+    .nullable()
+    .optional()
+    .describe('hardware-ns cells with a comparison: the saving per regime; absent otherwise and in older summaries'),
   traffic: trafficSummary.nullable().optional().describe('traffic benchmark cells only'),
   contamination: contamination.optional().describe("both variants' switched-out calls together; absent for cells written before the check"),
   isolation: isolation.optional().describe('pinning and priority the sweep got; absent for cells written before it'),
   jitSymmetry: jitSymmetry
     .optional()
-    .describe("the proof that the variants' JIT images differ only at the call site, with each variant's tail-call sequence; absent for cells written before it"),
+    .describe(
+      "the proof that the variants' JIT images differ only at the call site, with each variant's tail-call sequence; absent for cells written before it",
+    ),
   warnings: z.array(z.string()),
   consoleExcerpt: z.array(z.string()).describe('last console lines, kept for failed cells'),
 });
@@ -244,13 +298,17 @@ const retpolinePrice = z
     price: z.number().describe('indirect slope through the retpoline − indirect slope with a plain jmp, per tail call, in `unit`'),
     priceCi: interval.describe('Welch interval of that difference'),
   })
-  .describe("the retpoline's own price on one kernel: its indirect tail call at a boot that jumps through a retpoline minus at a boot that jumps plainly (the bounds checks cancel)");
+  .describe(
+    "the retpoline's own price on one kernel: its indirect tail call at a boot that jumps through a retpoline minus at a boot that jumps plainly (the bounds checks cancel)",
+  );
 export type RetpolinePrice = z.infer<typeof retpolinePrice>;
 
 const patchedDifference = z
   .object({
     patched: z.object({ key: z.string(), kernel: z.string() }).describe("the user's own kernel's cell (run --kernel PATH / --tree)"),
-    reference: z.object({ key: z.string(), kernel: z.string() }).describe('a reference kernel of the matrix, same boot, benchmark and figure kind'),
+    reference: z
+      .object({ key: z.string(), kernel: z.string() })
+      .describe('a reference kernel of the matrix, same boot, benchmark and figure kind'),
     boot: z.string(),
     benchmark: z.string(),
     figureKind: figureKind.describe('both cells are of this kind: never a difference across kinds'),
@@ -266,7 +324,10 @@ const patchedDifference = z
 export type PatchedDifference = z.infer<typeof patchedDifference>;
 
 const gateSettings = z.object({
-  instructions: z.number().optional().describe('instruction cells: a rise of at least this many instructions per call regresses (absent in older summaries)'),
+  instructions: z
+    .number()
+    .optional()
+    .describe('instruction cells: a rise of at least this many instructions per call regresses (absent in older summaries)'),
   thresholdNs: z.number().describe('timed cells: smallest rise that counts, ns per call (>=; "more than" in older summaries)'),
   thresholdInstructions: z.number().optional().describe('older summaries only: instruction rule "more than"'),
   thresholdPct: z.number().describe('smallest rise that counts, percent (>=)'),
@@ -277,7 +338,15 @@ const gateSettings = z.object({
  * What a gated figure is: a variant's slope, the indirect/direct slope ratio within one cell, or (hardware
  * cells whose baseline has a knee) a variant's cost per tail call in one regime.
  */
-const gateFigure = z.enum(['direct', 'indirect', 'ratio', 'direct:below-knee', 'direct:above-knee', 'indirect:below-knee', 'indirect:above-knee']);
+const gateFigure = z.enum([
+  'direct',
+  'indirect',
+  'ratio',
+  'direct:below-knee',
+  'direct:above-knee',
+  'indirect:below-knee',
+  'indirect:above-knee',
+]);
 export type GateFigure = z.infer<typeof gateFigure>;
 
 /**
@@ -298,24 +367,37 @@ export type GateMethod = z.infer<typeof gateMethod>;
 
 const baselineComparison = z.object({
   key: z.string().describe('kernel/boot/benchmark'),
-  variant: gateFigure.describe('direct / indirect: that variant\'s slope; ratio: indirect slope / direct slope within the cell (robust to CPU speed)'),
+  variant: gateFigure.describe(
+    "direct / indirect: that variant's slope; ratio: indirect slope / direct slope within the cell (robust to CPU speed)",
+  ),
   figureKind: figureKind.optional().describe('the kind both sides share (pairs of different kinds are not comparable)'),
   unit: z.enum(['instructions', 'ns', 'ratio']).optional().describe('unit of the values and of deltaNs'),
   baselineUnit: z
     .enum(['instructions', 'ns', 'ratio'])
     .optional()
-    .describe('unit of the baseline values when the figure kind changed (then not comparable, and deltaNs means nothing); absent when it is `unit`'),
+    .describe(
+      'unit of the baseline values when the figure kind changed (then not comparable, and deltaNs means nothing); absent when it is `unit`',
+    ),
   status: comparisonStatus.optional().describe('absent in older summaries (read `regression`)'),
   method: gateMethod.nullable().optional().describe('how the pair was judged; null when it was not'),
   pValue: z.number().nullable().optional().describe('one-sided U test p-value (method u-test), else null'),
-  depths: z.tuple([z.number().int(), z.number().int()]).optional().describe('regime figures: the depths both sides were fitted over (from the baseline\'s knees)'),
+  depths: z
+    .tuple([z.number().int(), z.number().int()])
+    .optional()
+    .describe("regime figures: the depths both sides were fitted over (from the baseline's knees)"),
   baselineValues: z.array(z.number()).optional().describe('one value per replicate (cells sharing the key), in `unit`'),
   currentValues: z.array(z.number()).optional(),
   baselineSlope: z.number().describe('median over the replicates, in `unit`'),
-  baselineCi: interval.nullable().describe("one replicate: the fit's 95 % interval; several: [min, max] of the replicates; null when unknown"),
+  baselineCi: interval
+    .nullable()
+    .describe("one replicate: the fit's 95 % interval; several: [min, max] of the replicates; null when unknown"),
   currentSlope: z.number(),
   currentCi: interval.nullable(),
-  deltaNs: z.number().describe('the rise, in `unit` (instructions for instruction cells, despite the name): Hodges-Lehmann shift for timed figures, difference of medians for exact ones'),
+  deltaNs: z
+    .number()
+    .describe(
+      'the rise, in `unit` (instructions for instruction cells, despite the name): Hodges-Lehmann shift for timed figures, difference of medians for exact ones',
+    ),
   deltaPct: z.number().nullable().describe('the rise as a share of the baseline median; null when that is not positive'),
   regression: z.boolean(),
   note: z.string().nullable().describe('why a pair was not judged, or what the decision rests on'),
@@ -360,7 +442,9 @@ export const summary = z.object({
   patchedVsReference: z
     .array(patchedDifference)
     .optional()
-    .describe("runs with the user's own kernel and reference kernels: the user's kernel minus each reference, per figure; absent otherwise"),
+    .describe(
+      "runs with the user's own kernel and reference kernels: the user's kernel minus each reference, per figure; absent otherwise",
+    ),
   baseline: baselineSummary.nullable(),
 });
 export type Summary = z.infer<typeof summary>;

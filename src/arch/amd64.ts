@@ -13,10 +13,14 @@ function cString(buf: Buffer, at: number): string | undefined {
 
 /** What the bytes look like when they are not a bzImage: said in the error, with what to use instead. */
 function notBzImage(b: Buffer): string {
-  if (b.length >= 4 && b.subarray(0, 4).toString('latin1') === '\x7fELF') return 'an ELF file (vmlinux?): boot arch/x86/boot/bzImage instead';
-  if (b.length >= 0x3c && b.subarray(0x38, 0x3c).toString('latin1') === 'ARM\x64') return 'an arm64 Image: give the kernel `"arch": "arm64"` to boot it';
-  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) return 'gzip data (a compressed vmlinux, an arm64 vmlinuz or a package?): boot the bzImage itself';
-  if (b.length >= 0x200 && b.readUInt16LE(0x1fe) === 0xaa55) return 'a boot sector without the "HdrS" setup header (a pre-2.0 or non-Linux image)';
+  if (b.length >= 4 && b.subarray(0, 4).toString('latin1') === '\x7fELF')
+    return 'an ELF file (vmlinux?): boot arch/x86/boot/bzImage instead';
+  if (b.length >= 0x3c && b.subarray(0x38, 0x3c).toString('latin1') === 'ARM\x64')
+    return 'an arm64 Image: give the kernel `"arch": "arm64"` to boot it';
+  if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b)
+    return 'gzip data (a compressed vmlinux, an arm64 vmlinuz or a package?): boot the bzImage itself';
+  if (b.length >= 0x200 && b.readUInt16LE(0x1fe) === 0xaa55)
+    return 'a boot sector without the "HdrS" setup header (a pre-2.0 or non-Linux image)';
   return `no x86 boot header ("HdrS" at 0x202; ${b.length} bytes read)`;
 }
 
@@ -45,7 +49,11 @@ export const amd64: ArchProfile = {
     qemuArgs: (file) => ['-serial', file !== undefined ? `file:${file}` : 'null'],
     modules: [],
   },
-  kernelImage: { names: ['boot/vmlinuz', 'boot/bzImage', 'vmlinuz', 'bzImage', 'arch/x86/boot/bzImage'], what: 'an x86 bzImage', check: bzImageFormat },
+  kernelImage: {
+    names: ['boot/vmlinuz', 'boot/bzImage', 'vmlinuz', 'bzImage', 'arch/x86/boot/bzImage'],
+    what: 'an x86 bzImage',
+    check: bzImageFormat,
+  },
   debianArch: 'amd64',
   ociArch: 'amd64',
   kbuild: { arch: 'x86_64', srcarch: 'x86', image: 'arch/x86/boot/bzImage', crossCompile: 'x86_64-linux-gnu-' },

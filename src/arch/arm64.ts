@@ -33,9 +33,12 @@ function describe(b: Buffer, packing: string): ImageFormat {
 
 /** What the bytes are when not an arm64 Image: said in the error, with what to do instead. */
 function notImage(b: Buffer): string {
-  if (b.length >= 0x206 && b.subarray(0x202, 0x206).toString('latin1') === 'HdrS') return 'an x86 bzImage: give the kernel `"arch": "amd64"` (the default) to boot it';
-  if (b.length >= 8 && b.subarray(0, 2).toString('latin1') === 'MZ' && b.subarray(4, 8).toString('latin1') === 'zimg') return "an EFI zboot image (CONFIG_EFI_ZBOOT), which QEMU's -kernel cannot unpack: boot arch/arm64/boot/Image";
-  if (b.length >= 4 && b.subarray(0, 4).toString('latin1') === '\x7fELF') return 'an ELF file (vmlinux?): boot arch/arm64/boot/Image instead';
+  if (b.length >= 0x206 && b.subarray(0x202, 0x206).toString('latin1') === 'HdrS')
+    return 'an x86 bzImage: give the kernel `"arch": "amd64"` (the default) to boot it';
+  if (b.length >= 8 && b.subarray(0, 2).toString('latin1') === 'MZ' && b.subarray(4, 8).toString('latin1') === 'zimg')
+    return "an EFI zboot image (CONFIG_EFI_ZBOOT), which QEMU's -kernel cannot unpack: boot arch/arm64/boot/Image";
+  if (b.length >= 4 && b.subarray(0, 4).toString('latin1') === '\x7fELF')
+    return 'an ELF file (vmlinux?): boot arch/arm64/boot/Image instead';
   return `no arm64 Image header ("ARM\\x64" at offset ${MAGIC_AT}; ${b.length} bytes read)`;
 }
 
@@ -75,7 +78,11 @@ export const arm64: ArchProfile = {
     // virtio_ring come with them as dependencies); a kernel that builds them in loads nothing for them.
     modules: ['virtio_mmio', 'virtio_console'],
   },
-  kernelImage: { names: ['boot/vmlinuz', 'boot/Image', 'vmlinuz', 'Image', 'arch/arm64/boot/Image'], what: 'an arm64 Image', check: arm64ImageFormat },
+  kernelImage: {
+    names: ['boot/vmlinuz', 'boot/Image', 'vmlinuz', 'Image', 'arch/arm64/boot/Image'],
+    what: 'an arm64 Image',
+    check: arm64ImageFormat,
+  },
   debianArch: 'arm64',
   ociArch: 'arm64',
   kbuild: { arch: 'arm64', srcarch: 'arm64', image: 'arch/arm64/boot/Image', crossCompile: 'aarch64-linux-gnu-' },

@@ -26,7 +26,12 @@ export function analyse(cells: readonly CellResult[], order?: MatrixOrder): Summ
 export async function analyseResultDirs(dirs: readonly string[]): Promise<Result<Summary, string>> {
   const loaded = await loadResultDirs(dirs);
   if (!loaded.ok) return loaded;
-  return ok(analyse(loaded.value.cells.map((c) => c.cell), matrixOrder(loaded.value.runs)));
+  return ok(
+    analyse(
+      loaded.value.cells.map((c) => c.cell),
+      matrixOrder(loaded.value.runs),
+    ),
+  );
 }
 
 /**

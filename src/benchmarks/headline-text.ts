@@ -6,7 +6,11 @@ import type { VariantSummary } from '../analysis/summary-schema.js';
  * "direct 22.0 instr/call [direct-jump]": a variant's slope and the jump the JIT was seen to emit; a hardware
  * chain with a knee gives its regimes ("1.1 → 8.2 ns/call (knee at depth 18)"), never one slope over both.
  */
-export function variantPart(name: string, v: Pick<VariantSummary, 'fit' | 'mechanism' | 'curve'> | null | undefined, perCall: string): string {
+export function variantPart(
+  name: string,
+  v: Pick<VariantSummary, 'fit' | 'mechanism' | 'curve'> | null | undefined,
+  perCall: string,
+): string {
   const c = v?.curve;
   const cost =
     c?.model === 'segmented' && c.knee

@@ -30,10 +30,14 @@ function missingSamples(benchmark: BenchmarkOf<'test-run'>, agent: AgentOutput):
 export const testRunDriver: BenchmarkDriver<'test-run'> = {
   underTiming: (b, timing) => ({ ...b, params: sweepParams(b.params, timing) }),
   agentArgs: ({ params: p }) => [
-    '--max-depth', String(p.maxDepth),
-    '--samples', String(p.samples),
-    '--repeat', String(p.repeat),
-    '--variants', p.variants.join(','),
+    '--max-depth',
+    String(p.maxDepth),
+    '--samples',
+    String(p.samples),
+    '--repeat',
+    String(p.repeat),
+    '--variants',
+    p.variants.join(','),
     ...(p.seed !== undefined ? ['--seed', String(p.seed)] : []),
   ],
   modules: [],

@@ -20,7 +20,8 @@ export function missingTrafficSamples(p: Pick<TrafficAgentParams, 'depths' | 'va
       const s = got.find((x) => x.depth === depth);
       if (!s) problems.push(`variant ${v} depth ${depth}: no traffic sample`);
       else if (s.bpfStats !== null && s.bpfStats.runCnt === 0) problems.push(`variant ${v} depth ${depth}: no packet reached the chain`);
-      else if (s.chainDepthSeen !== null && s.chainDepthSeen !== depth) problems.push(`variant ${v} depth ${depth}: the chain returned ${s.chainDepthSeen}`);
+      else if (s.chainDepthSeen !== null && s.chainDepthSeen !== depth)
+        problems.push(`variant ${v} depth ${depth}: the chain returned ${s.chainDepthSeen}`);
     }
   }
   return problems;
@@ -45,7 +46,12 @@ export const trafficDriver: BenchmarkDriver<'traffic'> = {
   headline: (c, perCall) => {
     const m = analyseTraffic(c).summary?.methods[0];
     if (!m) return 'no traffic figures';
-    const of = (name: 'direct' | 'indirect') => variantPart(name, m.variants.find((x) => x.variant === name), perCall);
+    const of = (name: 'direct' | 'indirect') =>
+      variantPart(
+        name,
+        m.variants.find((x) => x.variant === name),
+        perCall,
+      );
     return `under traffic (${m.method}) · ${of('direct')} · ${of('indirect')}`;
   },
 };

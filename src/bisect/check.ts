@@ -68,14 +68,19 @@ async function treeKernelNow(tree: string, ctx: CommitContext, step: Step): Prom
   return { kind: 'kernel', kernel: built.kernel };
 }
 
-
 /** `--kernel PATH`: the user's own image, used in place (as `run --kernel PATH`); a bad image is the user's problem, not the commit's. */
 async function imageKernel(o: CheckOptions, image: string, dir: string): Promise<Result<KernelFor, string>> {
   const id = userKernelId('local', image);
   const m = parseMatrix({ ...o.matrix, kernels: [{ id, source: { type: 'local', path: path.resolve(image) } }] });
   if (!m.ok) return err(m.error.join('; '));
   // Its lock entry goes to the scratch folder: the project's lock only pins the project's kernels.
-  const f = await fetchKernels({ matrix: m.value, matrixFile: path.join(dir, 'matrix.json'), lockFile: path.join(dir, 'matrix.lock.json'), kernelIds: [id], signal: o.signal });
+  const f = await fetchKernels({
+    matrix: m.value,
+    matrixFile: path.join(dir, 'matrix.json'),
+    lockFile: path.join(dir, 'matrix.lock.json'),
+    kernelIds: [id],
+    signal: o.signal,
+  });
   if (o.signal.aborted) return ok({ kind: 'interrupted' });
   if (!f.ok) return err(`--kernel ${image}: ${f.error.map((e) => e.message).join('; ')}`);
   return ok({ kind: 'kernel', kernel: f.value.kernels.get(id)! });
@@ -85,7 +90,10 @@ async function matrixKernel(o: CheckOptions, id: string, dir: string): Promise<R
   const known = o.builtInMatrix === true ? [] : o.matrix.kernels.map((k) => k.id);
   if (!known.includes(id)) {
     if (await isFile(id)) return imageKernel(o, id, dir);
-    const ids = o.builtInMatrix === true ? `${BUILT_IN} names none: give --matrix FILE for kernel ids` : `kernels of ${o.matrixFile}: ${known.join(', ')}`;
+    const ids =
+      o.builtInMatrix === true
+        ? `${BUILT_IN} names none: give --matrix FILE for kernel ids`
+        : `kernels of ${o.matrixFile}: ${known.join(', ')}`;
     return err(`--kernel ${id}: neither a kernel id (${ids}) nor a kernel image file`);
   }
   const f = await fetchKernels({ matrix: o.matrix, matrixFile: o.matrixFile, kernelIds: [id], signal: o.signal });
@@ -113,7 +121,12 @@ export async function runCheck(o: CheckOptions): Promise<Result<CheckVerdict | '
 async function check(o: CheckOptions, dir: string): Promise<Result<CheckVerdict | 'interrupted', string>> {
   const rule: Rule = { threshold: o.threshold, badAbove: worseIsHigher(o.metric), origin: 'given' };
   // The step's label names its cell files: a kernel id, never a path with slashes.
-  let label = o.kernel === undefined ? '' : o.matrix.kernels.some((k) => k.id === o.kernel) && o.builtInMatrix !== true ? o.kernel : userKernelId('local', o.kernel);
+  let label =
+    o.kernel === undefined
+      ? ''
+      : o.matrix.kernels.some((k) => k.id === o.kernel) && o.builtInMatrix !== true
+        ? o.kernel
+        : userKernelId('local', o.kernel);
   if (o.tree !== undefined) {
     const top = await topLevel(path.resolve(o.tree));
     if (!top.ok) return err(typeof top.error === 'string' ? top.error : top.error.message);
@@ -126,11 +139,26 @@ async function check(o: CheckOptions, dir: string): Promise<Result<CheckVerdict 
     label = head.value.stdout.trim();
   }
   const step: Step = { commit: { sha: label, subject: '', authorDate: '' }, role: 'search', runs: [], atCap: false, wallMs: 0 };
-  const ctx: CommitContext = { tree: o.tree ?? '', dir, runId: path.basename(dir), metric: o.metric, signal: o.signal, onBuild: o.onBuild, onCell: o.onCell };
+  const ctx: CommitContext = {
+    tree: o.tree ?? '',
+    dir,
+    runId: path.basename(dir),
+    metric: o.metric,
+    signal: o.signal,
+    onBuild: o.onBuild,
+    onCell: o.onCell,
+  };
   const k = o.tree !== undefined ? ok(await treeKernelNow(o.tree, ctx, step)) : await matrixKernel(o, o.kernel!, dir);
   if (!k.ok) return k;
   if (k.value.kind === 'interrupted') return ok('interrupted');
-  const skip = (reason: string): CheckVerdict => ({ verdict: 'skip', code: CHECK_EXIT.skip, runs: step.runs.length, atCap: false, reason, rule });
+  const skip = (reason: string): CheckVerdict => ({
+    verdict: 'skip',
+    code: CHECK_EXIT.skip,
+    runs: step.runs.length,
+    atCap: false,
+    reason,
+    rule,
+  });
   if (k.value.kind === 'skip') return ok(skip(k.value.reason));
   const setup = await prepareCellSetup(o.matrix, { boot: o.boot, bench: o.bench }, k.value.kernel, o.signal);
   if (!setup.ok) return o.signal.aborted ? ok('interrupted') : err(setup.error);

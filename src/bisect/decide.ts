@@ -121,5 +121,7 @@ export function checkEnds(
   const problems: string[] = [];
   if (cg !== 'good') problems.push(`the good end is not good: ${fmt(g)} is not clearly on the good side of ${opts.threshold}`);
   if (cb !== 'bad') problems.push(`the bad end is not bad: ${fmt(b)} is not clearly ${side} ${opts.threshold}`);
-  return problems.length === 0 ? { ok: true, rule } : { ok: false, retry: false, message: `${problems.join('; ')} (bad is ${side} the threshold for ${opts.metric})` };
+  return problems.length === 0
+    ? { ok: true, rule }
+    : { ok: false, retry: false, message: `${problems.join('; ')} (bad is ${side} the threshold for ${opts.metric})` };
 }

@@ -20,14 +20,19 @@ async function commitInfo(tree: string, ref: string, what: string): Promise<Resu
 }
 
 /** Both ends, checked: the good end must be an ancestor of the bad end. */
-export async function resolveEnds(tree: string, good: string, bad: string): Promise<Result<{ good: CommitInfo; bad: CommitInfo }, SourceFailure>> {
+export async function resolveEnds(
+  tree: string,
+  good: string,
+  bad: string,
+): Promise<Result<{ good: CommitInfo; bad: CommitInfo }, SourceFailure>> {
   const g = await commitInfo(tree, good, '--good');
   if (!g.ok) return g;
   const b = await commitInfo(tree, bad, '--bad');
   if (!b.ok) return b;
   if (g.value.sha === b.value.sha) return err(badInput(`--good and --bad are the same commit (${g.value.sha.slice(0, 12)})`));
   const anc = await git(tree, ['merge-base', '--is-ancestor', g.value.sha, b.value.sha]);
-  if (!anc.ok) return err(badInput(`--good ${good} is not an ancestor of --bad ${bad}: swap them, or pick a good commit on the bad one's history`));
+  if (!anc.ok)
+    return err(badInput(`--good ${good} is not an ancestor of --bad ${bad}: swap them, or pick a good commit on the bad one's history`));
   return ok({ good: g.value, bad: b.value });
 }
 

@@ -13,13 +13,15 @@ const MAKEFILE_PATCHLEVEL = /^PATCHLEVEL = \d+\s*$/m;
 function problems(makefile: string | undefined, hasKconfig: boolean, hasBpf: boolean): string[] {
   const out: string[] = [];
   if (makefile === undefined) out.push('no top-level Makefile');
-  else if (!MAKEFILE_VERSION.test(makefile) || !MAKEFILE_PATCHLEVEL.test(makefile)) out.push('its Makefile has no "VERSION =" / "PATCHLEVEL =" lines');
+  else if (!MAKEFILE_VERSION.test(makefile) || !MAKEFILE_PATCHLEVEL.test(makefile))
+    out.push('its Makefile has no "VERSION =" / "PATCHLEVEL =" lines');
   if (!hasKconfig) out.push('no top-level Kconfig');
   if (!hasBpf) out.push('no kernel/bpf/');
   return out;
 }
 
-const explain = (where: string, found: string[]) => `${where} is not a Linux kernel tree (${found.join('; ')}): every commit would fail to build`;
+const explain = (where: string, found: string[]) =>
+  `${where} is not a Linux kernel tree (${found.join('; ')}): every commit would fail to build`;
 
 /** The checked-out tree as it is now (uncommitted changes included): undefined when it looks like a kernel tree. */
 export async function notKernelWorkTree(tree: string): Promise<string | undefined> {

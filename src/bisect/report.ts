@@ -34,8 +34,17 @@ export function reportRows(s: BisectState): ReportRow[] {
   return s.steps
     .map((st) => {
       const p = pool(st.runs);
-      const build = st.build === undefined ? (st.reason?.startsWith('build') ? 'failed' : '—') : st.build.cached ? 'cache hit' : `${secs(st.build.totalMs)} s`;
-      const note = [st.reason, st.atCap ? `still straddling the threshold after ${st.runs.length} runs: decided on the mean` : undefined].filter(Boolean).join('; ');
+      const build =
+        st.build === undefined
+          ? st.reason?.startsWith('build')
+            ? 'failed'
+            : '—'
+          : st.build.cached
+            ? 'cache hit'
+            : `${secs(st.build.totalMs)} s`;
+      const note = [st.reason, st.atCap ? `still straddling the threshold after ${st.runs.length} runs: decided on the mean` : undefined]
+        .filter(Boolean)
+        .join('; ');
       return {
         order: order.get(st.commit.sha) ?? -1,
         commit: st.commit,
@@ -76,27 +85,72 @@ const HEADER = ['commit', 'subject', 'author date', 'role', 'value [95 % CI]', '
 
 function cells(r: ReportRow): string[] {
   const v = r.value !== undefined && r.ci !== undefined ? `${r.value.toFixed(2)} [${r.ci[0].toFixed(2)}, ${r.ci[1].toFixed(2)}]` : '—';
-  return [short(r.commit.sha), r.commit.subject, r.commit.authorDate, r.role, v, String(r.runs), r.verdict, r.build, `${r.wallS} s`, r.note];
+  return [
+    short(r.commit.sha),
+    r.commit.subject,
+    r.commit.authorDate,
+    r.role,
+    v,
+    String(r.runs),
+    r.verdict,
+    r.build,
+    `${r.wallS} s`,
+    r.note,
+  ];
 }
 
 function chartSpec(s: BisectState, rows: readonly ReportRow[], unit: string): TopLevelSpec {
   const label = (r: ReportRow) => `${short(r.commit.sha).slice(0, 8)}`;
   const sort = rows.map(label);
-  const measured = rows.filter((r) => r.value !== undefined).map((r) => ({ commit: label(r), value: r.value, lo: r.ci![0], hi: r.ci![1], verdict: r.verdict }));
+  const measured = rows
+    .filter((r) => r.value !== undefined)
+    .map((r) => ({ commit: label(r), value: r.value, lo: r.ci![0], hi: r.ci![1], verdict: r.verdict }));
   const skipped = rows.filter((r) => r.value === undefined).map((r) => ({ commit: label(r), verdict: r.verdict }));
   const x = { field: 'commit', type: 'nominal', sort, title: 'commit (history order)', axis: { labelAngle: -30 } } as const;
-  const color = { field: 'verdict', type: 'nominal', scale: { domain: ['good', 'bad', 'skip', 'unfinished'], range: ['#2ca02c', '#d62728', '#7f7f7f', '#bcbd22'] } } as const;
+  const color = {
+    field: 'verdict',
+    type: 'nominal',
+    scale: { domain: ['good', 'bad', 'skip', 'unfinished'], range: ['#2ca02c', '#d62728', '#7f7f7f', '#bcbd22'] },
+  } as const;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: `${s.request.metric} per tail call at each tested commit`, subtitle: kindOf(s) === 'emulated-ns' ? 'TCG: emulated ns, relative only' : '' },
+    title: {
+      text: `${s.request.metric} per tail call at each tested commit`,
+      subtitle: kindOf(s) === 'emulated-ns' ? 'TCG: emulated ns, relative only' : '',
+    },
     width: Math.max(240, 60 * rows.length),
     height: 220,
     layer: [
-      { data: { values: measured }, mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: `${s.request.metric} (${unit} per tail call)`, scale: { zero: false } }, y2: { field: 'hi' }, color } },
-      { data: { values: measured }, mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y: { field: 'value', type: 'quantitative' }, color } },
+      {
+        data: { values: measured },
+        mark: { type: 'rule' },
+        encoding: {
+          x,
+          y: { field: 'lo', type: 'quantitative', title: `${s.request.metric} (${unit} per tail call)`, scale: { zero: false } },
+          y2: { field: 'hi' },
+          color,
+        },
+      },
+      {
+        data: { values: measured },
+        mark: { type: 'point', filled: true, size: 60 },
+        encoding: { x, y: { field: 'value', type: 'quantitative' }, color },
+      },
       // Skipped commits have no figure: a mark on the axis keeps them in view.
-      { data: { values: skipped }, mark: { type: 'text', text: 'skip', baseline: 'bottom', dy: -2 }, encoding: { x, y: { value: 220 }, color } },
-      ...(s.rule !== undefined ? [{ data: { values: [{ t: s.rule.threshold }] }, mark: { type: 'rule' as const, strokeDash: [4, 4], color: 'black' }, encoding: { y: { field: 't', type: 'quantitative' as const } } }] : []),
+      {
+        data: { values: skipped },
+        mark: { type: 'text', text: 'skip', baseline: 'bottom', dy: -2 },
+        encoding: { x, y: { value: 220 }, color },
+      },
+      ...(s.rule !== undefined
+        ? [
+            {
+              data: { values: [{ t: s.rule.threshold }] },
+              mark: { type: 'rule' as const, strokeDash: [4, 4], color: 'black' },
+              encoding: { y: { field: 't', type: 'quantitative' as const } },
+            },
+          ]
+        : []),
     ],
     config: { font: 'sans-serif', view: { stroke: '#ddd' } },
   };
@@ -127,7 +181,10 @@ export function renderMarkdown(s: BisectState, o: BisectEnd, rows: readonly Repo
 export async function renderHtml(s: BisectState, o: BisectEnd, rows: readonly ReportRow[]): Promise<string> {
   const unit = unitLabel(kindOf(s) ?? 'emulated-ns');
   const svg = rows.length > 0 ? await renderSvg(chartSpec(s, rows, unit), 'bisect') : '';
-  const tr = (r: ReportRow) => `<tr class="${h(r.verdict)}">${cells(r).map((c) => `<td>${h(c)}</td>`).join('')}</tr>`;
+  const tr = (r: ReportRow) =>
+    `<tr class="${h(r.verdict)}">${cells(r)
+      .map((c) => `<td>${h(c)}</td>`)
+      .join('')}</tr>`;
   return [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8"><title>tailmatrix bisect</title>',

@@ -17,8 +17,28 @@ import type { Metric } from './metric.js';
 import { writeBisectReports } from './report.js';
 import { nextStep, stepsLeft } from './search.js';
 import type { BisectEnd } from './bisect-end.js';
-import { marksOf, newState, readState, requestMismatch, stepFor, writeState, type BisectRequest, type BisectState, type CommitInfo, type Step } from './state.js';
-import { buildStep, measureUntilDecided, pickNamed, prepareCellSetup, runStep, type CellSetup, type CommitContext, type StepMeasure } from './test-commit.js';
+import {
+  marksOf,
+  newState,
+  readState,
+  requestMismatch,
+  stepFor,
+  writeState,
+  type BisectRequest,
+  type BisectState,
+  type CommitInfo,
+  type Step,
+} from './state.js';
+import {
+  buildStep,
+  measureUntilDecided,
+  pickNamed,
+  prepareCellSetup,
+  runStep,
+  type CellSetup,
+  type CommitContext,
+  type StepMeasure,
+} from './test-commit.js';
 
 export const LOG_FILE = 'bisect.log';
 
@@ -106,7 +126,13 @@ function announce(s: Session, step: Step, window?: number): void {
   emit(s, { type: 'step', n: s.stepNo, of: Math.max(of, s.stepNo), role: step.role, commit: step.commit, window });
 }
 
-const stopped = (s: Session, message: string, badInput = false): BisectEnd => ({ kind: 'stopped', dir: s.dir, message, badInput, state: s.state });
+const stopped = (s: Session, message: string, badInput = false): BisectEnd => ({
+  kind: 'stopped',
+  dir: s.dir,
+  message,
+  badInput,
+  state: s.state,
+});
 
 /** Measure both ends until the rule is clear (or cannot be), as ktest's BISECT_CHECK. */
 async function measureEnds(s: Session, ends: { good: CommitInfo; bad: CommitInfo }): Promise<BisectEnd | Rule> {
@@ -163,11 +189,23 @@ async function searchStep(s: Session, step: Step, rule: Rule): Promise<'done' | 
     if (m === 'interrupted') return 'interrupted';
   }
   await save(s);
-  emit(s, { type: 'decision', commit: step.commit, verdict: step.verdict!, runs: step.runs.length, atCap: step.atCap, reason: step.reason });
+  emit(s, {
+    type: 'decision',
+    commit: step.commit,
+    verdict: step.verdict!,
+    runs: step.runs.length,
+    atCap: step.atCap,
+    reason: step.reason,
+  });
   return 'done';
 }
 
-async function loadOrStart(opts: BisectOptions, req: BisectRequest, ends: { good: CommitInfo; bad: CommitInfo }, dir: string): Promise<Result<{ state: BisectState; resumed: boolean }, string>> {
+async function loadOrStart(
+  opts: BisectOptions,
+  req: BisectRequest,
+  ends: { good: CommitInfo; bad: CommitInfo },
+  dir: string,
+): Promise<Result<{ state: BisectState; resumed: boolean }, string>> {
   const stored = await readState(dir);
   if (!stored.ok) return stored;
   if (stored.value !== undefined) {
@@ -193,7 +231,10 @@ export async function runBisect(opts: BisectOptions): Promise<Result<BisectEnd, 
     const notKernel = await notKernelCommit(tree.value, end.sha);
     if (notKernel !== undefined) return bad(notKernel);
   }
-  for (const [what, name, items] of [['boot', opts.boot, opts.matrix.boots], ['bench', opts.bench, opts.matrix.benchmarks]] as const) {
+  for (const [what, name, items] of [
+    ['boot', opts.boot, opts.matrix.boots],
+    ['bench', opts.bench, opts.matrix.benchmarks],
+  ] as const) {
     const p = pickNamed<{ name: string }>(items, name, what);
     if (!p.ok) return bad(p.error);
   }
@@ -243,7 +284,14 @@ async function search(s: Session, ends: { good: CommitInfo; bad: CommitInfo }): 
     const next = nextStep(shas, marksOf(s.state));
     if (next.done) {
       if ('inconsistent' in next) return stopped(s, `the metric is not monotone over the range: ${next.inconsistent}`);
-      return { kind: 'found', dir: s.dir, firstBad: bySha.get(next.firstBad)!, range: next.range.map((x) => bySha.get(x)!), state: s.state, files: [] };
+      return {
+        kind: 'found',
+        dir: s.dir,
+        firstBad: bySha.get(next.firstBad)!,
+        range: next.range.map((x) => bySha.get(x)!),
+        state: s.state,
+        files: [],
+      };
     }
     const step = stepFor(s.state, bySha.get(next.sha)!, 'search');
     announce(s, step, next.window);
@@ -256,7 +304,9 @@ async function search(s: Session, ends: { good: CommitInfo; bad: CommitInfo }): 
 /** The log, the state and the report, whatever the outcome (an interrupted one shows what it has). */
 async function writeOutputs(s: Session, ends: { good: CommitInfo; bad: CommitInfo }, outcome: BisectEnd): Promise<void> {
   await save(s);
-  const decided = s.state.steps.filter((st) => st.role === 'search' && st.verdict !== undefined).map((st) => ({ ...st.commit, verdict: st.verdict! }));
+  const decided = s.state.steps
+    .filter((st) => st.role === 'search' && st.verdict !== undefined)
+    .map((st) => ({ ...st.commit, verdict: st.verdict! }));
   const answer = outcome.kind === 'found' && outcome.range.length === 0 ? outcome.firstBad : undefined;
   const logFile = path.join(s.dir, LOG_FILE);
   await writeFile(logFile, bisectLog(ends, s.state.rule !== undefined ? decided : [], answer));

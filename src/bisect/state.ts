@@ -82,7 +82,8 @@ export async function readState(dir: string): Promise<Result<BisectState | undef
     return err(`${file}: not JSON (${(e as Error).message}); remove it to start over`);
   }
   const parsed = state.safeParse(json);
-  if (!parsed.success) return err(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; remove it to start over`);
+  if (!parsed.success)
+    return err(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; remove it to start over`);
   return ok(parsed.data);
 }
 

@@ -59,7 +59,11 @@ function firstLines(message: string): string {
 type StepBuild = { kind: 'built'; kernel: FetchedKernel } | { kind: 'skip' } | { kind: 'interrupted' };
 
 /** Build the step's commit (or `source`); a failed build marks the step skipped (with the compile's message). */
-export async function buildStep(ctx: CommitContext, step: Step, source: BuildSource = commitSource(ctx.tree, step.commit.sha)): Promise<StepBuild> {
+export async function buildStep(
+  ctx: CommitContext,
+  step: Step,
+  source: BuildSource = commitSource(ctx.tree, step.commit.sha),
+): Promise<StepBuild> {
   const started = Date.now();
   const r = await buildFromSource({
     id: `bisect-${step.commit.sha.slice(0, 12)}`,
@@ -93,7 +97,16 @@ export async function runStep(ctx: CommitContext, setup: CellSetup, step: Step, 
     runId: ctx.runId,
     runDir: ctx.dir,
     backend: setup.backend,
-    spec: cellRunSpec({ cellId, kernel, boot: setup.boot, benchmark: setup.benchmark, runner: setup.runner, accel: setup.accel, timing: setup.timing, payload: setup.payload }),
+    spec: cellRunSpec({
+      cellId,
+      kernel,
+      boot: setup.boot,
+      benchmark: setup.benchmark,
+      runner: setup.runner,
+      accel: setup.accel,
+      timing: setup.timing,
+      payload: setup.payload,
+    }),
     signal: ctx.signal,
     emit: (e) => {
       if (e.type === 'cell') ctx.onCell?.(e.event);
@@ -116,11 +129,18 @@ export async function runStep(ctx: CommitContext, setup: CellSetup, step: Step, 
 /** A matrix entry by name, or the first one; the error lists the names there are. */
 export function pickNamed<T extends { name: string }>(items: readonly T[], name: string | undefined, option: string): Result<T, string> {
   const found = name === undefined ? items[0] : items.find((i) => i.name === name);
-  return found !== undefined ? ok(found) : err(`--${option} ${name ?? ''}: the matrix has ${items.map((i) => i.name).join(', ') || 'none'}`);
+  return found !== undefined
+    ? ok(found)
+    : err(`--${option} ${name ?? ''}: the matrix has ${items.map((i) => i.name).join(', ') || 'none'}`);
 }
 
 /** Payload and target (src/vm/target.ts: accelerator probed by booting this kernel, timing, backend), as `run` chooses them. */
-export async function prepareCellSetup(matrix: Matrix, names: { boot?: string; bench?: string }, kernel: FetchedKernel, signal: AbortSignal): Promise<Result<CellSetup, string>> {
+export async function prepareCellSetup(
+  matrix: Matrix,
+  names: { boot?: string; bench?: string },
+  kernel: FetchedKernel,
+  signal: AbortSignal,
+): Promise<Result<CellSetup, string>> {
   const boot = pickNamed(matrix.boots, names.boot, 'boot');
   if (!boot.ok) return boot;
   const benchmark = pickNamed(matrix.benchmarks, names.bench, 'bench');
@@ -130,7 +150,15 @@ export async function prepareCellSetup(matrix: Matrix, names: { boot?: string; b
   const target = await chooseTarget(matrix.runner, kernel, { signal });
   if (!target.ok) return target;
   const { accel, timing, backend } = target.value;
-  return ok({ payload: payload.value, backend: backend.value, accel: accel.value, timing: timing.value, boot: boot.value, benchmark: benchmark.value, runner: matrix.runner });
+  return ok({
+    payload: payload.value,
+    backend: backend.value,
+    accel: accel.value,
+    timing: timing.value,
+    boot: boot.value,
+    benchmark: benchmark.value,
+    runner: matrix.runner,
+  });
 }
 
 /**

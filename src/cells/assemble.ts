@@ -1,6 +1,13 @@
 // Turn a backend's outcome into the cell result document that reports read.
 import { readFile } from 'node:fs/promises';
-import { CELL_RESULT_VERSION, isEmulatedKind, type BackendName, type CellResult, type Fingerprint, type VariantResult } from '../results/cell-result.js';
+import {
+  CELL_RESULT_VERSION,
+  isEmulatedKind,
+  type BackendName,
+  type CellResult,
+  type Fingerprint,
+  type VariantResult,
+} from '../results/cell-result.js';
 import { proveSymmetry } from '../measure/jit-symmetry.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
 import { figureKindFor } from '../measure/timing.js';
@@ -46,14 +53,20 @@ function instructionsOf(durationNs: number, shift: number): number {
 
 function withInstructions(variants: VariantResult[], icountShift: number | undefined): VariantResult[] {
   if (icountShift === undefined) return variants;
-  return variants.map((v) => ({ ...v, samples: v.samples.map((s) => ({ ...s, instructions: instructionsOf(s.durationNs, icountShift) })) }));
+  return variants.map((v) => ({
+    ...v,
+    samples: v.samples.map((s) => ({ ...s, instructions: instructionsOf(s.durationNs, icountShift) })),
+  }));
 }
 
 /**
  * What a cell result takes from the agent's stream alone: the one derivation both a run and a re-analysis
  * of a kept stream (src/cells/rederive.ts) use. `fingerprint.config` is as the guest reported it.
  */
-export function fromAgentStream(agent: AgentOutput | undefined, icountShift: number | undefined): Pick<CellResult, 'fingerprint' | 'sweep' | 'isolation' | 'variants' | 'jitSymmetry'> {
+export function fromAgentStream(
+  agent: AgentOutput | undefined,
+  icountShift: number | undefined,
+): Pick<CellResult, 'fingerprint' | 'sweep' | 'isolation' | 'variants' | 'jitSymmetry'> {
   const jitOf = (v: string) => agent?.variants.find((x) => x.variant === v)?.jit;
   const both = jitOf('direct') !== undefined && jitOf('indirect') !== undefined;
   return {

@@ -59,9 +59,17 @@ function unknown(kind: string, asked: readonly string[] | undefined, known: read
 export function planCells(m: Matrix, filter: CellFilter = {}, host?: () => Boot): Result<Cell[], string[]> {
   const hasRunning = m.kernels.some(isRunningKernel);
   const errors = [
-    ...unknown('kernel', filter.kernels, m.kernels.map((k) => k.id)),
+    ...unknown(
+      'kernel',
+      filter.kernels,
+      m.kernels.map((k) => k.id),
+    ),
     ...unknown('boot', filter.boots, [...m.boots.map((b) => b.name), ...(hasRunning ? [HOST_BOOT_NAME] : [])]),
-    ...unknown('bench', filter.benches, m.benchmarks.map((b) => b.name)),
+    ...unknown(
+      'bench',
+      filter.benches,
+      m.benchmarks.map((b) => b.name),
+    ),
   ];
   if (errors.length > 0) return err(errors);
   const pick = <T>(items: readonly T[], name: (t: T) => string, wanted?: readonly string[]) =>

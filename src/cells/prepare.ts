@@ -56,7 +56,10 @@ export interface PreparedRun {
 /** A short id for the user's own kernel, derived from its path ("bzImage" alone says little). */
 export function userKernelId(prefix: string, p: string): string {
   const parts = path.resolve(p).split(path.sep).filter(Boolean);
-  const name = parts.slice(-2).join('-').replace(/[^A-Za-z0-9._-]/g, '-');
+  const name = parts
+    .slice(-2)
+    .join('-')
+    .replace(/[^A-Za-z0-9._-]/g, '-');
   return `${prefix}-${name}`.slice(0, 60);
 }
 
@@ -98,7 +101,10 @@ async function userKernels(r: RunRequest): Promise<Result<{ ids: string[]; added
       continue;
     }
     const k = await namedPath('local', arg);
-    if (!(await isFile(k.path))) errors.push(`--kernel ${arg}: neither a kernel id of the matrix (${[...known].join(', ')}) nor a kernel image file${k.named ? ` (${k.path})` : ''}`);
+    if (!(await isFile(k.path)))
+      errors.push(
+        `--kernel ${arg}: neither a kernel id of the matrix (${[...known].join(', ')}) nor a kernel image file${k.named ? ` (${k.path})` : ''}`,
+      );
     else if (!taken('--kernel', arg, k.id)) added.push({ id: k.id, arch: 'amd64', source: { type: 'local', path: path.resolve(k.path) } });
   }
   const b = r.treeBuild ?? {};
@@ -166,7 +172,17 @@ export async function prepareRun(r: RunRequest): Promise<Result<PreparedRun, str
     }
     lockFile = runLock;
   }
-  return ok({ runId, runDir, matrix, matrixFile: r.matrixFile, lockFile, cells: cells.value, done: new Set(), resumed: false, userKernels: users.value.added.map((k) => k.id) });
+  return ok({
+    runId,
+    runDir,
+    matrix,
+    matrixFile: r.matrixFile,
+    lockFile,
+    cells: cells.value,
+    done: new Set(),
+    resumed: false,
+    userKernels: users.value.added.map((k) => k.id),
+  });
 }
 
 async function prepareResume(r: RunRequest): Promise<Result<PreparedRun, string[]>> {
@@ -191,5 +207,15 @@ async function prepareResume(r: RunRequest): Promise<Result<PreparedRun, string[
   const runLock = runLockFile(runDir);
   const lockFile = (await isFile(runLock)) ? runLock : lockPathFor(meta.matrixFile);
   // The user's kernels stay theirs (run.json is written again from this, and the report pairs them with the references).
-  return ok({ runId, runDir, matrix: matrix.value, matrixFile: meta.matrixFile, lockFile, cells, done, resumed: true, userKernels: meta.userKernels ?? [] });
+  return ok({
+    runId,
+    runDir,
+    matrix: matrix.value,
+    matrixFile: meta.matrixFile,
+    lockFile,
+    cells,
+    done,
+    resumed: true,
+    userKernels: meta.userKernels ?? [],
+  });
 }

@@ -14,9 +14,12 @@ export function withMakeJobsOption(cmd: Command, what = 'make -j for the kernel 
 /** `--make-jobs` as a number; the old `-j/--jobs` of build and bisect names its new spelling. */
 export function parseMakeJobs(command: string, o: { makeJobs?: string; jobs?: string }): number | undefined {
   if (o.jobs !== undefined)
-    throw new UserError(`${command} -j/--jobs ${o.jobs}: make's parallel jobs are now --make-jobs ${o.jobs} (in \`tailmatrix run\`, -j/--jobs is cells at once)`);
+    throw new UserError(
+      `${command} -j/--jobs ${o.jobs}: make's parallel jobs are now --make-jobs ${o.jobs} (in \`tailmatrix run\`, -j/--jobs is cells at once)`,
+    );
   if (o.makeJobs === undefined) return undefined;
   const n = Number(o.makeJobs);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_MAKE_JOBS) throw new UserError(`--make-jobs ${o.makeJobs}: expected a whole number 1..${MAX_MAKE_JOBS}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_MAKE_JOBS)
+    throw new UserError(`--make-jobs ${o.makeJobs}: expected a whole number 1..${MAX_MAKE_JOBS}`);
   return n;
 }

@@ -30,12 +30,22 @@ interface MetricChoice {
 
 export function withMetricOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--metric <metric>', 'the figure watched, per tail call: direct, indirect, or saving (indirect − direct)').choices([...METRICS]).makeOptionMandatory())
-    .option('--threshold <x>', "in the metric's unit (ns, or instructions with instruction counting); bad is above it for direct/indirect, below it for saving")
+    .addOption(
+      new Option('--metric <metric>', 'the figure watched, per tail call: direct, indirect, or saving (indirect − direct)')
+        .choices([...METRICS])
+        .makeOptionMandatory(),
+    )
+    .option(
+      '--threshold <x>',
+      "in the metric's unit (ns, or instructions with instruction counting); bad is above it for direct/indirect, below it for saving",
+    )
     .option('--bench <name>', 'benchmark of the matrix (default: the first)')
     .option('--boot <name>', 'boot configuration of the matrix (default: the first)')
     .option('--repeat-cap <n>', 'most runs of one commit while a timed figure straddles the threshold', String(DEFAULT_REPEAT_CAP))
-    .option('-m, --matrix <file>', 'matrix file (benchmarks, boots, runner); default: ./matrix.json, or without one the built-in default (boot retpoline, benchmark test-run)')
+    .option(
+      '-m, --matrix <file>',
+      'matrix file (benchmarks, boots, runner); default: ./matrix.json, or without one the built-in default (boot retpoline, benchmark test-run)',
+    )
     .addOption(new Option('--accel <accel>', 'accelerator; auto probes KVM by booting').choices(ACCEL_REQUESTS))
     .addOption(new Option('--backend <backend>', 'VM backend').choices(BACKEND_REQUESTS));
 }
@@ -43,7 +53,8 @@ export function withMetricOptions(cmd: Command): Command {
 export function parseMetricOptions(o: MetricCommandOptions): Result<MetricChoice, string> {
   if (!isMetric(o.metric)) return err(`--metric ${o.metric}: expected one of ${METRICS.join(', ')}`);
   const threshold = o.threshold !== undefined ? Number(o.threshold) : undefined;
-  if (threshold !== undefined && !Number.isFinite(threshold)) return err(`--threshold ${o.threshold}: expected a number in the metric's unit`);
+  if (threshold !== undefined && !Number.isFinite(threshold))
+    return err(`--threshold ${o.threshold}: expected a number in the metric's unit`);
   const repeatCap = Number(o.repeatCap ?? DEFAULT_REPEAT_CAP);
   if (!Number.isInteger(repeatCap) || repeatCap < 1) return err(`--repeat-cap ${o.repeatCap}: expected a whole number ≥ 1`);
   const overrides = { ...(o.accel ? { accel: o.accel } : {}), ...(o.backend ? { backend: o.backend } : {}) };

@@ -7,7 +7,8 @@ export function withProgressOptions(cmd: Command, verbose = 'plain line-by-line 
   return cmd.option('-q, --quiet', 'no progress output (run: prints only the run directory)').option('-v, --verbose', verbose);
 }
 
-export const ALLOW_UNSIGNED_HELP = 'without gpgv or the Debian keyring, use Debian indexes unverified (recorded in the lockfile and the report)';
+export const ALLOW_UNSIGNED_HELP =
+  'without gpgv or the Debian keyring, use Debian indexes unverified (recorded in the lockfile and the report)';
 
 /** `-m`, `--kernel` and `--allow-unsigned`, for the commands that fetch or resolve kernels of the matrix. */
 export function withMatrixKernelOptions(cmd: Command): Command {

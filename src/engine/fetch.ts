@@ -40,6 +40,7 @@ export async function fetchMatrix(input: FetchInput, io: { emit?: (e: FetchEvent
     },
     io.emit,
   );
-  if (io.signal?.aborted) return { report, outcome: { kind: 'interrupted', message: 'partial downloads removed; run the same command again' } };
+  if (io.signal?.aborted)
+    return { report, outcome: { kind: 'interrupted', message: 'partial downloads removed; run the same command again' } };
   return { report, outcome: report.failures.length > 0 ? fromKernelFailures(report.failures) : OK };
 }

@@ -126,7 +126,10 @@ export async function runMatrix(
   const runLock = input.dryRun ? undefined : await tryLock(path.join(run.runDir, RUN_LOCK));
   if (!input.dryRun && runLock === undefined) {
     const holder = await lockHolder(path.join(run.runDir, `${RUN_LOCK}.lock`));
-    return end({ kind: 'bad-input', messages: [`run ${run.runId} is still running (${holder}): wait for it to end, or stop it, before --resume`] });
+    return end({
+      kind: 'bad-input',
+      messages: [`run ${run.runId} is still running (${holder}): wait for it to end, or stop it, before --resume`],
+    });
   }
   try {
     return await continueRun(input, run, deps, emit, signal, end);
@@ -232,7 +235,8 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
   if (fetched.refused) return fromKernelFailures(fetched.failures);
   // The user's own kernel is what the run is for: a patch that does not apply or a tree that does not build
   // ends the run here, before any reference kernel boots, instead of in the report at the end.
-  if (fetched.failures.some((f) => f.kernelId !== undefined && run.userKernels.includes(f.kernelId))) return fromKernelFailures(fetched.failures);
+  if (fetched.failures.some((f) => f.kernelId !== undefined && run.userKernels.includes(f.kernelId)))
+    return fromKernelFailures(fetched.failures);
   const fetchOutcome = fetched.failures.length > 0 ? fromKernelFailures(fetched.failures) : OK;
 
   // One payload per guest architecture among the cells (amd64 always: the running kernel's agent is the host's).
@@ -246,7 +250,11 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
 
   const vm = await chooseVm(c, todo, fetched.kernels, meta);
   if (!vm.ok) return stopped('backend', vm.error);
-  const native: Place = { backend: c.deps.nativeBackend({ unhardenHost: c.input.unhardenHost ?? false }), accel: 'none', timing: { mode: 'timed' } };
+  const native: Place = {
+    backend: c.deps.nativeBackend({ unhardenHost: c.input.unhardenHost ?? false }),
+    accel: 'none',
+    timing: { mode: 'timed' },
+  };
 
   // VM cells in parallel under instruction counting, timed ones one at a time unless runner.parallel
   // says otherwise (src/cells/parallelism.ts); then running-kernel cells on the host one at a time
@@ -257,7 +265,14 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
     await runPool(
       phase.cells,
       phase.concurrency,
-      (cell) => runOne(c, cell, fetched.kernels.get(cell.kernel.id), phase.kind === 'native' ? native : vm.value.get(cell.kernel.arch), payloads.get(cell.kernel.arch)!),
+      (cell) =>
+        runOne(
+          c,
+          cell,
+          fetched.kernels.get(cell.kernel.id),
+          phase.kind === 'native' ? native : vm.value.get(cell.kernel.arch),
+          payloads.get(cell.kernel.arch)!,
+        ),
       signal,
     );
   }
@@ -273,8 +288,16 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
  * that architecture's first kernel (KVM can run the host's architecture only); none without VM cells.
  * run.json records the first; with several architectures each reason names its own.
  */
-async function chooseVm(c: Ctx, todo: Cell[], kernels: Map<string, FetchedKernel>, meta: RunMeta): Promise<Result<Map<Arch, Place>, string>> {
-  const vmKernels = todo.filter((x) => !isRunningKernel(x.kernel)).map((x) => kernels.get(x.kernel.id)).filter((k): k is FetchedKernel => k !== undefined);
+async function chooseVm(
+  c: Ctx,
+  todo: Cell[],
+  kernels: Map<string, FetchedKernel>,
+  meta: RunMeta,
+): Promise<Result<Map<Arch, Place>, string>> {
+  const vmKernels = todo
+    .filter((x) => !isRunningKernel(x.kernel))
+    .map((x) => kernels.get(x.kernel.id))
+    .filter((k): k is FetchedKernel => k !== undefined);
   const arches = [...new Set(vmKernels.map((k) => k.arch))];
   const places = new Map<Arch, Place>();
   for (const arch of arches) {
@@ -293,7 +316,12 @@ async function chooseVm(c: Ctx, todo: Cell[], kernels: Map<string, FetchedKernel
       emulatedTime: accel.value === 'tcg' && timing.value.mode === 'timed',
     });
     if (places.size === 0) {
-      Object.assign(meta, { backend: backend.value.name, backendReason: named(backend.reason), accelerator: accel.value, acceleratorReason: named(accel.reason) });
+      Object.assign(meta, {
+        backend: backend.value.name,
+        backendReason: named(backend.reason),
+        accelerator: accel.value,
+        acceleratorReason: named(accel.reason),
+      });
       if (!c.dryRun) await writeRunMeta(c.run.runDir, meta);
     }
     places.set(arch, { backend: backend.value, accel: accel.value, timing: timing.value });
@@ -301,7 +329,13 @@ async function chooseVm(c: Ctx, todo: Cell[], kernels: Map<string, FetchedKernel
   return ok(places);
 }
 
-async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, place: Place | undefined, payload: GuestPayload): Promise<void> {
+async function runOne(
+  c: Ctx,
+  cell: Cell,
+  kernel: FetchedKernel | undefined,
+  place: Place | undefined,
+  payload: GuestPayload,
+): Promise<void> {
   if (kernel === undefined || place === undefined) {
     c.emit({ type: 'cell-not-run', cellId: cell.id, reason: `kernel ${cell.kernel.id} was not fetched` });
     return;
@@ -321,14 +355,28 @@ async function runOne(c: Ctx, cell: Cell, kernel: FetchedKernel | undefined, pla
     c.emit({ type: 'cell-described', cellId: cell.id, lines: await place.backend.describe({ ...spec, workDir: `<tmp>/${cell.id}` }) });
     return;
   }
-  const result = await runCell({ runId: c.run.runId, runDir: c.run.runDir, backend: place.backend, spec, signal: c.signal, emit: c.emit, concurrency: c.concurrency });
+  const result = await runCell({
+    runId: c.run.runId,
+    runDir: c.run.runDir,
+    backend: place.backend,
+    spec,
+    signal: c.signal,
+    emit: c.emit,
+    concurrency: c.concurrency,
+  });
   if (result) c.results.push(result);
 }
 
 /** Reports over every cell of the run directory (resumed runs included) and the gate's verdict. */
 async function report({ input, run, emit }: Ctx): Promise<Outcome> {
   if (input.dryRun) return OK;
-  const written = await writeReports({ resultDirs: [run.runDir], outDir: run.runDir, baseline: input.baseline, gate: run.matrix.gate, stepSummary: input.stepSummary });
+  const written = await writeReports({
+    resultDirs: [run.runDir],
+    outDir: run.runDir,
+    baseline: input.baseline,
+    gate: run.matrix.gate,
+    stepSummary: input.stepSummary,
+  });
   if (!written.ok) {
     emit({ type: 'step-failed', step: 'reports', message: written.error });
     return { kind: 'bad-input', messages: [written.error] };

@@ -49,7 +49,10 @@ function bodyOf(e: CpioEntry): Uint8Array {
   return new Uint8Array(0);
 }
 
-function header(name: string, fields: { ino: number; mode: number; nlink: number; size: number; rmajor: number; rminor: number }): Uint8Array {
+function header(
+  name: string,
+  fields: { ino: number; mode: number; nlink: number; size: number; rmajor: number; rminor: number },
+): Uint8Array {
   const nameBytes = new TextEncoder().encode(name);
   const namesize = nameBytes.length + 1; // with its NUL
   const text =

@@ -81,26 +81,42 @@ export function isStaticElf(bytes: Uint8Array): boolean {
  * here to list its applets: the image gets the binary and /bin/sh alone, and images/init links the rest
  * in the guest (`busybox --install -s`).
  */
-async function busyboxEntries(file: string, foreign: boolean, signal?: AbortSignal): Promise<Result<{ entries: CpioEntry[]; hash: string }, string>> {
+async function busyboxEntries(
+  file: string,
+  foreign: boolean,
+  signal?: AbortSignal,
+): Promise<Result<{ entries: CpioEntry[]; hash: string }, string>> {
   const install = foreign ? 'run scripts/setup.sh (it extracts the arm64 busybox-static there)' : 'install busybox-static';
   if (!existsSync(file)) return err(`${file} not found: ${install}`);
   const bytes = new Uint8Array(await readFile(file));
   if (!isStaticElf(bytes)) return err(`${file} is dynamically linked: ${install}`);
   if (foreign) {
-    return ok({ entries: [{ type: 'file', path: 'bin/busybox', data: bytes, mode: 0o755 }, { type: 'symlink', path: 'bin/sh', target: 'busybox' }], hash: sha256(bytes) });
+    return ok({
+      entries: [
+        { type: 'file', path: 'bin/busybox', data: bytes, mode: 0o755 },
+        { type: 'symlink', path: 'bin/sh', target: 'busybox' },
+      ],
+      hash: sha256(bytes),
+    });
   }
   const list = await execCommand(file, ['--list'], { signal, timeoutMs: BUSYBOX_LIST_TIMEOUT_MS });
   if (!list.ok) return err(`busybox --list: ${list.error.message}`);
-  const applets = list.value.stdout.split('\n').map((a) => a.trim()).filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox');
+  const applets = list.value.stdout
+    .split('\n')
+    .map((a) => a.trim())
+    .filter((a) => /^[\w.[-]+$/.test(a) && a !== 'busybox');
   const entries: CpioEntry[] = [{ type: 'file', path: 'bin/busybox', data: bytes, mode: 0o755 }];
   for (const a of applets.sort()) entries.push({ type: 'symlink', path: `bin/${a}`, target: 'busybox' });
   return ok({ entries, hash: sha256(bytes) });
 }
 
 async function payloadEntries(payload: GuestPayload): Promise<CpioEntry[]> {
-  const entries: CpioEntry[] = [{ type: 'file', path: 'tailmatrix/agent', data: new Uint8Array(await readFile(payload.agent)), mode: 0o755 }];
+  const entries: CpioEntry[] = [
+    { type: 'file', path: 'tailmatrix/agent', data: new Uint8Array(await readFile(payload.agent)), mode: 0o755 },
+  ];
   const objects = (await readdir(payload.objDir)).filter((f) => f.endsWith('.o')).sort();
-  for (const o of objects) entries.push({ type: 'file', path: `tailmatrix/bpf/${o}`, data: new Uint8Array(await readFile(path.join(payload.objDir, o))) });
+  for (const o of objects)
+    entries.push({ type: 'file', path: `tailmatrix/bpf/${o}`, data: new Uint8Array(await readFile(path.join(payload.objDir, o))) });
   return entries;
 }
 
@@ -117,7 +133,10 @@ async function programFiles(programs: readonly string[], signal?: AbortSignal): 
 
 /** True when the image hashes as recorded at its build (an image from before the record is built again). */
 async function intact(image: string, sumFile: string): Promise<boolean> {
-  const recorded = await readFile(sumFile, 'utf8').then((t) => t.trim(), () => null);
+  const recorded = await readFile(sumFile, 'utf8').then(
+    (t) => t.trim(),
+    () => null,
+  );
   return recorded !== null && recorded === (await sha256File(image));
 }
 
@@ -173,7 +192,8 @@ export async function ensureInitramfs(spec: InitramfsSpec, deps: InitramfsDeps =
     ...mods.value.map((m): CpioEntry => ({ type: 'file', path: `lib/modules/${m.file}`, data: m.data })),
     ...progs.value.map((f): CpioEntry => ({ type: 'file', path: f.path, data: f.data, mode: f.mode })),
   ];
-  if (modList.length > 0) entries.push({ type: 'file', path: 'tailmatrix/modules.list', data: new TextEncoder().encode(`${modList.join('\n')}\n`) });
+  if (modList.length > 0)
+    entries.push({ type: 'file', path: 'tailmatrix/modules.list', data: new TextEncoder().encode(`${modList.join('\n')}\n`) });
   const image = gzipSync(writeNewc(withParents(entries)));
   await writeFileAtomic(target, image);
   await writeFileAtomic(listFile, modList.map((m) => `${m}\n`).join(''));

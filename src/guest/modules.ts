@@ -20,7 +20,10 @@ type ModulesDep = Map<string, string[]>;
 
 /** "kernel/net/sched/sch_ingress.ko.xz" → "sch_ingress"; modprobe treats "-" and "_" alike. */
 export function moduleName(p: string): string {
-  return path.basename(p).replace(/\.ko(\.(xz|zst|gz))?$/, '').replace(/-/g, '_');
+  return path
+    .basename(p)
+    .replace(/\.ko(\.(xz|zst|gz))?$/, '')
+    .replace(/-/g, '_');
 }
 
 export function parseModulesDep(text: string): ModulesDep {
@@ -31,7 +34,11 @@ export function parseModulesDep(text: string): ModulesDep {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const mod = line.slice(0, colon).trim();
-    const deps = line.slice(colon + 1).trim().split(/\s+/).filter((d) => d !== '');
+    const deps = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .filter((d) => d !== '');
     dep.set(mod, deps);
   }
   return dep;
@@ -39,7 +46,13 @@ export function parseModulesDep(text: string): ModulesDep {
 
 /** Names of built-in modules (modules.builtin lists their would-be paths). */
 export function parseBuiltin(text: string): Set<string> {
-  return new Set(text.split('\n').map((l) => l.trim()).filter((l) => l !== '').map(moduleName));
+  return new Set(
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '')
+      .map(moduleName),
+  );
 }
 
 /** How a missing module's error starts: the benchmark cannot run on this kernel (bench-failed), the VM is fine. */
@@ -54,7 +67,11 @@ interface ResolvedModules {
 }
 
 /** Every requested module plus its dependencies, dependencies first; an unknown name is an error. */
-export function resolveModules(dep: ModulesDep, wanted: readonly string[], builtin: ReadonlySet<string> = new Set()): Result<ResolvedModules, string> {
+export function resolveModules(
+  dep: ModulesDep,
+  wanted: readonly string[],
+  builtin: ReadonlySet<string> = new Set(),
+): Result<ResolvedModules, string> {
   const byName = new Map<string, string>();
   for (const p of dep.keys()) byName.set(moduleName(p), p);
   const loadOrder: string[] = [];

@@ -89,7 +89,12 @@ async function staticLib(name: string, ctx: ToolCtx): Promise<boolean> {
 }
 
 async function bpfHelpersHeader(ctx: ToolCtx): Promise<boolean> {
-  const res = await execCommand(compilerFor(ctx.arch ?? 'amd64'), ['-E', '-x', 'c', '-'], { input: '#include <bpf/bpf_helpers.h>\n', signal: ctx.signal, env: ctx.env, timeoutMs: PROBE_TIMEOUT_MS });
+  const res = await execCommand(compilerFor(ctx.arch ?? 'amd64'), ['-E', '-x', 'c', '-'], {
+    input: '#include <bpf/bpf_helpers.h>\n',
+    signal: ctx.signal,
+    env: ctx.env,
+    timeoutMs: PROBE_TIMEOUT_MS,
+  });
   return res.ok;
 }
 
@@ -102,7 +107,11 @@ function requirements(ctx: ToolCtx): Requirement[] {
   return [
     { what: 'make', pkg: 'make', check: async () => (await answers('make', ['--version'], ctx)) !== undefined },
     { what: 'clang (BPF target)', pkg: 'clang', check: async () => (await answers('clang', ['--version'], ctx)) !== undefined },
-    { what: `a C compiler (${cc})`, pkg: cross ? archProfile(arch).agent.crossPackage : 'gcc', check: async () => (await answers(cc, ['--version'], ctx)) !== undefined },
+    {
+      what: `a C compiler (${cc})`,
+      pkg: cross ? archProfile(arch).agent.crossPackage : 'gcc',
+      check: async () => (await answers(cc, ['--version'], ctx)) !== undefined,
+    },
     { what: 'libbpf headers (bpf/bpf_helpers.h)', pkg: lib('libbpf-dev'), check: () => bpfHelpersHeader(ctx) },
     { what: 'static libbpf (libbpf.a)', pkg: lib('libbpf-dev'), check: () => staticLib('libbpf.a', ctx) },
     { what: 'static libelf (libelf.a)', pkg: lib('libelf-dev'), check: () => staticLib('libelf.a', ctx) },
@@ -110,7 +119,6 @@ function requirements(ctx: ToolCtx): Requirement[] {
     { what: 'static libzstd (libzstd.a)', pkg: lib('libzstd-dev'), check: () => staticLib('libzstd.a', ctx) },
   ];
 }
-
 
 /** Every missing build requirement, e.g. "clang (BPF target): install clang". Empty when all are there. */
 async function missingBuildTools(ctx: ToolCtx = {}): Promise<string[]> {
@@ -174,7 +182,11 @@ async function build(sourceDir: string, finalDir: string, hash: string, ctx: Too
   await mkdir(buildDir, { recursive: true });
   // BUILD= points make at the cache, so an installed (read-only) package builds too.
   const arch = ctx.arch !== undefined && ctx.arch !== 'amd64' ? [`GUEST_ARCH=${ctx.arch}`] : [];
-  const made = await execCommand('make', ['-C', sourceDir, `BUILD=${buildDir}`, ...arch, 'all'], { signal: ctx.signal, env: ctx.env, timeoutMs: BUILD_TIMEOUT_MS });
+  const made = await execCommand('make', ['-C', sourceDir, `BUILD=${buildDir}`, ...arch, 'all'], {
+    signal: ctx.signal,
+    env: ctx.env,
+    timeoutMs: BUILD_TIMEOUT_MS,
+  });
   if (!made.ok) {
     await rm(tmp, { recursive: true, force: true });
     const missing = await missingBuildTools(ctx);
@@ -212,7 +224,9 @@ export async function ensurePayload(opts: PayloadOptions = {}): Promise<Result<G
       if (still === null) return ok(cached);
       const built = await build(sourceDir, finalDir, hash, ctx);
       // Said only when a cached payload was there and failed its check: a first build is no news.
-      return built.ok && still !== 'incomplete' ? ok({ ...built.value, rebuilt: `the cached payload failed its check (${still}): rebuilt` }) : built;
+      return built.ok && still !== 'incomplete'
+        ? ok({ ...built.value, rebuilt: `the cached payload failed its check (${still}): rebuilt` })
+        : built;
     },
     { signal: opts.signal },
   );

@@ -50,7 +50,8 @@ export async function collectProgram(binary: string, opts: { signal?: AbortSigna
   const ldd = await execCommand('ldd', [binary], { signal: opts.signal, timeoutMs: LDD_TIMEOUT_MS });
   // ldd exits 1 for a static binary ("not a dynamic executable"): that is an answer, not a failure.
   const text = ldd.ok ? ldd.value.stdout : ldd.error.stdout;
-  if (!ldd.ok && !/not a dynamic executable/.test(`${text}${ldd.error.stderrTail}`)) return err(`ldd ${binary} (package libc-bin): ${ldd.error.message}`);
+  if (!ldd.ok && !/not a dynamic executable/.test(`${text}${ldd.error.stderrTail}`))
+    return err(`ldd ${binary} (package libc-bin): ${ldd.error.message}`);
   // Past the check above, a failed ldd is a static binary: it loads no other file.
   const libs = ldd.ok ? parseLdd(text, binary) : ok([]);
   if (!libs.ok) return libs;

@@ -77,8 +77,13 @@ export async function readExtracted(id: string, dir: string, signal?: AbortSigna
       ? m.files[m.vmlinuz]?.sha256 !== m.sha256
         ? `${MANIFEST} records no hash for ${m.vmlinuz} matching its sha256`
         : await verifyFiles(root, m.files, signal)
-      : await verifyFiles(root, { [m.vmlinuz]: { size: (await stat(path.join(root, m.vmlinuz)).catch(() => ({ size: -1 }))).size, sha256: m.sha256 } }, signal);
-  if (broken !== undefined) return err(`${dir}: the cached kernel does not match what was verified when it was unpacked (${broken}); ${REMOVE_BROKEN}`);
+      : await verifyFiles(
+          root,
+          { [m.vmlinuz]: { size: (await stat(path.join(root, m.vmlinuz)).catch(() => ({ size: -1 }))).size, sha256: m.sha256 } },
+          signal,
+        );
+  if (broken !== undefined)
+    return err(`${dir}: the cached kernel does not match what was verified when it was unpacked (${broken}); ${REMOVE_BROKEN}`);
   const abs = (p: string | undefined) => (p === undefined ? undefined : path.join(root, p));
   // Entries extracted before placeholder detection existed may still name Debian's one-line System.map.
   const systemMap = abs(m.systemMap);

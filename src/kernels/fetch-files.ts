@@ -10,7 +10,9 @@ import type { DriverKernel } from './types.js';
 
 /** Content address of a kernel made of several files: the hash of their hashes, in lock order. */
 export function filesKey(prefix: string, files: readonly Pick<LockedFile, 'sha256'>[]): string {
-  return `${prefix}-${createHash('sha256').update(files.map((f) => f.sha256).join('\n')).digest('hex')}`;
+  return `${prefix}-${createHash('sha256')
+    .update(files.map((f) => f.sha256).join('\n'))
+    .digest('hex')}`;
 }
 
 /** Unpack one downloaded file into the kernel's root (tmp is scratch space inside the same entry). */

@@ -2,7 +2,16 @@
 // fetches the kernels concurrently and writes the lock once, telling what happens as FetchEvents.
 import { setMaxListeners } from 'node:events';
 import type { Kernel, Matrix } from '../matrix/schema.js';
-import { lockMismatches, lockPathFor, pinnedEntry, readLock, sourceHash, writeLock, type LockFile, type ResolvedKernel } from '../matrix/lock.js';
+import {
+  lockMismatches,
+  lockPathFor,
+  pinnedEntry,
+  readLock,
+  sourceHash,
+  writeLock,
+  type LockFile,
+  type ResolvedKernel,
+} from '../matrix/lock.js';
 import { stableJson } from '../util/stable-json.js';
 import { err, ok, type Result } from '../util/result.js';
 import { imageFormat } from './image-format.js';
@@ -99,7 +108,11 @@ class FetchSession {
     return ok(undefined);
   }
 
-  async fetchOne(kernel: Kernel, onProgress: (p: FetchProgress) => void, log: (line: string) => void): Promise<Result<FetchedKernel, KernelFailure>> {
+  async fetchOne(
+    kernel: Kernel,
+    onProgress: (p: FetchProgress) => void,
+    log: (line: string) => void,
+  ): Promise<Result<FetchedKernel, KernelFailure>> {
     if (this.lock === undefined) throw new Error('FetchSession.open() must run first');
     const fail = (f: SourceFailure): Result<never, KernelFailure> =>
       err({ kernelId: kernel.id, message: `${kernel.id}: ${failureMessage(f)}`, badInput: isBadInput(f) });
@@ -131,7 +144,11 @@ class FetchSession {
       const previous = this.lock.kernels[kernel.id];
       entry = { sourceHash: sourceHash(kernel.source, kernel.arch), resolved: resolved.value, resolvedAt: new Date().toISOString() };
       // Key order differs between a parsed lock (schema order) and a fresh resolve: compare sorted.
-      if (previous === undefined || stableJson(previous.resolved) !== stableJson(entry.resolved) || previous.sourceHash !== entry.sourceHash) {
+      if (
+        previous === undefined ||
+        stableJson(previous.resolved) !== stableJson(entry.resolved) ||
+        previous.sourceHash !== entry.sourceHash
+      ) {
         this.lock.kernels[kernel.id] = entry;
         this.lockChanged = true;
         log(`locked ${describeResolved(entry.resolved)}`);
@@ -144,7 +161,8 @@ class FetchSession {
     }
     const fetched = await driver.fetch(entry.resolved, {
       ...ctx,
-      onProgress: (p) => onProgress({ ...p, transferred: resolveBytes + p.transferred, total: p.total !== undefined ? resolveBytes + p.total : undefined }),
+      onProgress: (p) =>
+        onProgress({ ...p, transferred: resolveBytes + p.transferred, total: p.total !== undefined ? resolveBytes + p.total : undefined }),
     });
     if (!fetched.ok) return fail(fetched.error);
     // An image of another architecture (a single-platform OCI image, a url, a mislabelled package) would
@@ -196,7 +214,14 @@ function describeResolved(r: ResolvedKernel): string {
  */
 export async function fetchAll(opts: FetchOptions, emit: (e: FetchEvent) => void = () => undefined): Promise<FetchReport> {
   const session = new FetchSession(opts);
-  const report: FetchReport = { kernels: new Map(), transferredBytes: 0, failures: [], refused: false, lockChanged: false, lockFile: session.lockFile };
+  const report: FetchReport = {
+    kernels: new Map(),
+    transferredBytes: 0,
+    failures: [],
+    refused: false,
+    lockChanged: false,
+    lockFile: session.lockFile,
+  };
   const opened = await session.open();
   if (!opened.ok) {
     emit({ type: 'fetch-refused', messages: opened.error.map((f) => f.message) });
@@ -226,7 +251,14 @@ export async function fetchAll(opts: FetchOptions, emit: (e: FetchEvent) => void
       }
       arrived.set(k.id, res.value);
       const ms = Date.now() - started;
-      emit({ type: 'kernel-done', kernelId: k.id, kernel: res.value, transferred, ms, extractMs: extractFrom === undefined ? undefined : Date.now() - extractFrom });
+      emit({
+        type: 'kernel-done',
+        kernelId: k.id,
+        kernel: res.value,
+        transferred,
+        ms,
+        extractMs: extractFrom === undefined ? undefined : Date.now() - extractFrom,
+      });
     }),
   );
   // Matrix order, whatever order the concurrent fetches finished in.

@@ -71,7 +71,8 @@ export async function locateKernel(root: string): Promise<Result<KernelLayout, s
     }
   }
   vmlinuz ??= await firstFile(root, KERNEL_IMAGE_NAMES);
-  if (vmlinuz === undefined) return err('no kernel image found (looked for boot/vmlinuz-*, [usr/]lib/modules/*/vmlinuz, boot/vmlinuz, bzImage, Image)');
+  if (vmlinuz === undefined)
+    return err('no kernel image found (looked for boot/vmlinuz-*, [usr/]lib/modules/*/vmlinuz, boot/vmlinuz, bzImage, Image)');
 
   const mods = await moduleDirs(root);
   const mod = (release !== undefined ? mods.find((m) => m.rel === release) : undefined) ?? (mods.length === 1 ? mods[0] : undefined);

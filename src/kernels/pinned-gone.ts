@@ -13,10 +13,17 @@ export function snapshotUrl(pinnedUrl: string, snapshotBase: string | undefined)
 }
 
 /** The error for a pinned file no URL serves any more. */
-export function pinnedGoneMessage(file: Pick<LockedFile, 'name' | 'url' | 'sha256' | 'version'>, lockEntry: string | undefined, tried: readonly string[]): string {
+export function pinnedGoneMessage(
+  file: Pick<LockedFile, 'name' | 'url' | 'sha256' | 'version'>,
+  lockEntry: string | undefined,
+  tried: readonly string[],
+): string {
   const entry = lockEntry === undefined ? 'matrix.lock.json' : `matrix.lock.json → kernels["${lockEntry}"]`;
   const what = `${file.name}${file.version ? ` ${file.version}` : ''} (sha256 ${file.sha256})`;
-  const snapshotHint = tried.length > 1 ? '' : ' or set "snapshot" in matrix.json to a snapshot archive that still has it (e.g. https://snapshot.debian.org/archive/debian/<timestamp>),';
+  const snapshotHint =
+    tried.length > 1
+      ? ''
+      : ' or set "snapshot" in matrix.json to a snapshot archive that still has it (e.g. https://snapshot.debian.org/archive/debian/<timestamp>),';
   return (
     `the pinned file ${what} is gone (HTTP 404 from ${tried.join(' and from ')}); it is pinned by ${entry}. ` +
     `Re-resolve it with \`tailmatrix lock${lockEntry ? ` --kernel ${lockEntry}` : ''}\`,${snapshotHint} then run again.`

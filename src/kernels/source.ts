@@ -60,5 +60,9 @@ export interface KernelSourceDriver<T extends KernelSource['type'] = KernelSourc
   /** Resolve the matrix's (maybe moving) source to exactly what to fetch: the lock entry. */
   resolve(kernel: Kernel & { source: SourceOf<T> }, ctx: SourceContext): Promise<Result<ResolvedOf<T>, SourceFailure>>;
   /** Put the resolved kernel into the cache (no network when it is already there) and describe it. */
-  fetch(kernel: Kernel & { source: SourceOf<T> }, resolved: ResolvedOf<T>, ctx: SourceContext): Promise<Result<DriverKernel, SourceFailure>>;
+  fetch(
+    kernel: Kernel & { source: SourceOf<T> },
+    resolved: ResolvedOf<T>,
+    ctx: SourceContext,
+  ): Promise<Result<DriverKernel, SourceFailure>>;
 }

@@ -20,7 +20,10 @@ interface VerifyReport {
 }
 
 async function names(dir: string): Promise<string[]> {
-  return readdir(dir).then((n) => n.sort(), () => []);
+  return readdir(dir).then(
+    (n) => n.sort(),
+    () => [],
+  );
 }
 
 export async function verifyCache(cache: KernelCache, signal?: AbortSignal): Promise<VerifyReport> {
@@ -32,14 +35,16 @@ export async function verifyCache(cache: KernelCache, signal?: AbortSignal): Pro
     const p = path.join(blobs, key);
     const st = await stat(p).catch(() => undefined);
     const got = st?.isFile() ? await sha256File(p, signal) : undefined;
-    if (got !== key) broken.push({ kind: 'blobs', key, path: p, why: got === undefined ? 'not a regular file' : `hashes to sha256 ${got}` });
+    if (got !== key)
+      broken.push({ kind: 'blobs', key, path: p, why: got === undefined ? 'not a regular file' : `hashes to sha256 ${got}` });
   }
   const kernels = path.join(cache.root, 'kernels');
   for (const key of await names(kernels)) {
     checked += 1;
     const p = path.join(kernels, key);
     const k = await readExtracted(key, p, signal);
-    if (!k.ok) broken.push({ kind: 'kernels', key, path: p, why: k.error.replace(`${p}: `, '').replace(/; `tailmatrix cache verify.*$/, '') });
+    if (!k.ok)
+      broken.push({ kind: 'kernels', key, path: p, why: k.error.replace(`${p}: `, '').replace(/; `tailmatrix cache verify.*$/, '') });
   }
   return { checked, broken };
 }

@@ -14,7 +14,9 @@ const ONE_READ_BYTES = 4 * 1024 * 1024;
 
 async function hashOf(file: string, size: number, signal?: AbortSignal): Promise<string> {
   if (size > ONE_READ_BYTES) return sha256File(file, signal);
-  return createHash('sha256').update(await readFile(file, { signal })).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file, { signal }))
+    .digest('hex');
 }
 
 interface FileRecord {
@@ -38,7 +40,11 @@ export async function recordFiles(root: string, signal?: AbortSignal): Promise<R
 }
 
 /** Why the files under `root` no longer match `files` (the first few differences), or undefined. */
-export async function verifyFiles(root: string, files: Readonly<Record<string, FileRecord>>, signal?: AbortSignal): Promise<string | undefined> {
+export async function verifyFiles(
+  root: string,
+  files: Readonly<Record<string, FileRecord>>,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
   const problems: string[] = [];
   for (const [rel, want] of Object.entries(files)) {
     const st = await lstat(path.join(root, rel)).catch(() => undefined);

@@ -19,9 +19,18 @@ const CMDLINE_RESERVED_BYTES = 256;
 /** Rules the schema cannot express: unique names, exactly one origin for a build. */
 export function checkRules(m: Matrix): string[] {
   const errors = [
-    ...duplicates(m.kernels.map((k) => k.id), 'kernels').map((e) => e.replace(/]: /, '].id: ')),
-    ...duplicates(m.boots.map((b) => b.name), 'boots').map((e) => e.replace(/]: /, '].name: ')),
-    ...duplicates(m.benchmarks.map((b) => b.name), 'benchmarks').map((e) => e.replace(/]: /, '].name: ')),
+    ...duplicates(
+      m.kernels.map((k) => k.id),
+      'kernels',
+    ).map((e) => e.replace(/]: /, '].id: ')),
+    ...duplicates(
+      m.boots.map((b) => b.name),
+      'boots',
+    ).map((e) => e.replace(/]: /, '].name: ')),
+    ...duplicates(
+      m.benchmarks.map((b) => b.name),
+      'benchmarks',
+    ).map((e) => e.replace(/]: /, '].name: ')),
   ];
   m.boots.forEach((b, i) => {
     const bytes = Buffer.byteLength(b.cmdline);
@@ -34,12 +43,16 @@ export function checkRules(m: Matrix): string[] {
   });
   m.kernels.forEach((k, i) => {
     if (k.source.type === 'debian' && k.source.arch !== undefined && k.source.arch !== k.arch) {
-      errors.push(`kernels[${i}].source.arch: "${k.source.arch}" but the kernel's arch is "${k.arch}": drop source.arch (it follows the kernel's) or make them equal`);
+      errors.push(
+        `kernels[${i}].source.arch: "${k.source.arch}" but the kernel's arch is "${k.arch}": drop source.arch (it follows the kernel's) or make them equal`,
+      );
     }
     // Kernels built from source are configured and compiled for x86-64 only (src/kernels/from-source/), and the
     // running kernel is measured natively by the x86-64 agent (src/vm/native.ts).
     if ((k.source.type === 'build' || k.source.type === 'running') && k.arch !== 'amd64') {
-      errors.push(`kernels[${i}].arch: "${k.arch}" is not supported for a "${k.source.type}" kernel (only amd64): use a debian, oci, url or local arm64 kernel`);
+      errors.push(
+        `kernels[${i}].arch: "${k.arch}" is not supported for a "${k.source.type}" kernel (only amd64): use a debian, oci, url or local arm64 kernel`,
+      );
     }
     if (k.source.type !== 'build') return;
     const origins = [k.source.tree, k.source.tarball, k.source.debianSource].filter((o) => o !== undefined);

@@ -5,9 +5,7 @@ import { ACCEL_REQUESTS, BACKEND_REQUESTS, TIMING_REQUESTS } from './runner-choi
 import { ARCHES } from '../arch/index.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters');
-const id = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-" (used in file names)');
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-" (used in file names)');
 
 export const DEFAULT_DEBIAN_MIRROR = 'https://deb.debian.org/debian';
 
@@ -19,16 +17,13 @@ const debianKeyring = z
 const allowExpiredIndex = z
   .boolean()
   .optional()
-  .describe("Accept a signed index past its Valid-Until (archived suites, e.g. snapshot.debian.org); default false");
+  .describe('Accept a signed index past its Valid-Until (archived suites, e.g. snapshot.debian.org); default false');
 
 const debianSource = z
   .object({
     type: z.literal('debian'),
     suite: z.string().min(1).describe('Debian suite or codename: bullseye, bookworm, bookworm-backports, trixie, sid …'),
-    package: z
-      .string()
-      .min(1)
-      .describe('Exact package (linux-image-6.1.0-50-cloud-amd64) or meta package (linux-image-cloud-amd64)'),
+    package: z.string().min(1).describe('Exact package (linux-image-6.1.0-50-cloud-amd64) or meta package (linux-image-cloud-amd64)'),
     mirror: z.string().url().optional().describe(`Archive root; default ${DEFAULT_DEBIAN_MIRROR}`),
     keyring: debianKeyring,
     allowExpiredIndex,
@@ -75,11 +70,7 @@ export const buildSource = z
     type: z.literal('build'),
     tree: z.string().optional().describe('local git tree'),
     ref: z.string().optional().describe('commit, tag or branch in tree (default HEAD)'),
-    tarball: z
-      .object({ url: z.string().url(), sha256 })
-      .strict()
-      .optional()
-      .describe('source tarball (or a linux-source .deb)'),
+    tarball: z.object({ url: z.string().url(), sha256 }).strict().optional().describe('source tarball (or a linux-source .deb)'),
     debianSource: z
       .object({ suite: z.string(), package: z.string(), mirror: z.string().url().optional(), keyring: debianKeyring, allowExpiredIndex })
       .strict()
@@ -90,7 +81,9 @@ export const buildSource = z
     config: z
       .string()
       .optional()
-      .describe('your own complete .config as the base config instead of `base` (relative to matrix.json); the fragments still go on top and every option the benchmarks need is checked'),
+      .describe(
+        'your own complete .config as the base config instead of `base` (relative to matrix.json); the fragments still go on top and every option the benchmarks need is checked',
+      ),
     fragments: z.array(z.string()).default(['kernels/configs/tailmatrix.config']),
   })
   .strict()
@@ -211,7 +204,10 @@ const trafficParams = z
       .max(1472)
       .default(64)
       .describe('UDP payload bytes per datagram (iperf3 -l; 1472 fills a 1500-byte MTU)'),
-    variants: z.array(z.enum(['direct', 'indirect'])).min(1).default(['direct', 'indirect']),
+    variants: z
+      .array(z.enum(['direct', 'indirect']))
+      .min(1)
+      .default(['direct', 'indirect']),
     methods: z
       .array(trafficMethod)
       .min(1)
@@ -223,9 +219,7 @@ const trafficParams = z
   .strict();
 
 export const benchmark = z.discriminatedUnion('type', [
-  z
-    .object({ name: id, type: z.literal('test-run'), params: testRunParams.default(testRunParams.parse({})) })
-    .strict(),
+  z.object({ name: id, type: z.literal('test-run'), params: testRunParams.default(testRunParams.parse({})) }).strict(),
   z
     .object({ name: id, type: z.literal('traffic'), params: trafficParams.default(trafficParams.parse({})) })
     .strict()
@@ -251,8 +245,16 @@ export const runner = z
       .min(1)
       .max(100)
       .default(1)
-      .describe('each cell this many times, each in its own boot: the spread between boots for the gate (docs/measurement.md, "Replicates")'),
-    parallel: z.number().int().min(1).max(64).optional().describe('cells at once; default: timed cells one at a time, instruction-counted ones as many as cores and memory allow'),
+      .describe(
+        'each cell this many times, each in its own boot: the spread between boots for the gate (docs/measurement.md, "Replicates")',
+      ),
+    parallel: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe('cells at once; default: timed cells one at a time, instruction-counted ones as many as cores and memory allow'),
   })
   .strict();
 
@@ -267,7 +269,9 @@ export const gate = z
       .number()
       .min(0)
       .optional()
-      .describe('instruction counts (exact): a slope that rose by at least this many instructions per tail call is a regression (default 1)'),
+      .describe(
+        'instruction counts (exact): a slope that rose by at least this many instructions per tail call is a regression (default 1)',
+      ),
     thresholdNs: z.number().min(0).default(1).describe('timed cells: the smallest rise that counts, in ns per tail call (>=) …'),
     thresholdPct: z.number().min(0).default(10).describe('… and in percent (>=; for the indirect/direct ratio too)'),
     alpha: z
@@ -276,7 +280,11 @@ export const gate = z
       .lt(1)
       .default(0.05)
       .describe('timed cells with replicates: significance level of the one-sided Mann-Whitney U test across replicate slopes'),
-    thresholdInstructions: z.number().min(0).optional().describe('deprecated: use `instructions` (this was "more than", read as instructions ⌊t⌋ + 1)'),
+    thresholdInstructions: z
+      .number()
+      .min(0)
+      .optional()
+      .describe('deprecated: use `instructions` (this was "more than", read as instructions ⌊t⌋ + 1)'),
   })
   .strict()
   .transform(({ thresholdInstructions, instructions, ...rest }) => ({
@@ -296,7 +304,9 @@ export const matrix = z
       .string()
       .url()
       .optional()
-      .describe('base URL of a snapshot archive (e.g. https://snapshot.debian.org/archive/debian/20250101T000000Z) where pinned .debs the mirror dropped are fetched from'),
+      .describe(
+        'base URL of a snapshot archive (e.g. https://snapshot.debian.org/archive/debian/20250101T000000Z) where pinned .debs the mirror dropped are fetched from',
+      ),
   })
   .strict();
 

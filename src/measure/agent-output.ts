@@ -32,7 +32,9 @@ function parseLine(line: string): AgentRecord | ParsedTraffic | undefined {
 function windowOf(r: Extract<AgentRecord, { type: 'sample' }>): Partial<Sample> {
   if (r.contaminated === undefined) return {};
   return {
-    ...(r.voluntary !== undefined && r.involuntary !== undefined ? { switches: { voluntary: r.voluntary, involuntary: r.involuntary } } : {}),
+    ...(r.voluntary !== undefined && r.involuntary !== undefined
+      ? { switches: { voluntary: r.voluntary, involuntary: r.involuntary } }
+      : {}),
     ...(r.wall_ns !== undefined ? { wallNs: r.wall_ns } : {}),
     ...(r.run_ns !== undefined ? { runNs: r.run_ns } : {}),
     contaminated: r.contaminated,
@@ -124,7 +126,14 @@ export function parseAgentOutput(text: string): AgentOutput {
         touch(record.variant);
         images.set(record.variant, [
           ...(images.get(record.variant) ?? []),
-          { prog: record.prog, address: record.addr, length: record.len, hex: record.hex, symbol: record.symbol || undefined, nextFilled: record.next_filled },
+          {
+            prog: record.prog,
+            address: record.addr,
+            length: record.len,
+            hex: record.hex,
+            symbol: record.symbol || undefined,
+            nextFilled: record.next_filled,
+          },
         ]);
         break;
       case 'sample': {
@@ -162,5 +171,15 @@ export function parseAgentOutput(text: string): AgentOutput {
       ...(traffic.has(v) ? { traffic: traffic.get(v) } : {}),
     };
   });
-  return { ...(sweep ? { sweep } : {}), ...(isolation ? { isolation } : {}), ...(fingerprint ? { fingerprint } : {}), variants, errors, complete, garbage, blocks, stream: text };
+  return {
+    ...(sweep ? { sweep } : {}),
+    ...(isolation ? { isolation } : {}),
+    ...(fingerprint ? { fingerprint } : {}),
+    variants,
+    errors,
+    complete,
+    garbage,
+    blocks,
+    stream: text,
+  };
 }

@@ -39,7 +39,8 @@ export function decodeA64(word: number, offset: number): A64Insn {
   // CBZ: sf 011010 0 imm19 Rt
   if (is(w, 0x7f000000, 0x34000000)) return { kind: 'cbz', offset, rt: rd, target: offset + signExtend((w >>> 5) & 0x7ffff, 19) * 4, sf };
   // B.cond: 0101010 0 imm19 0 cond
-  if (is(w, 0xff000010, 0x54000000)) return { kind: 'bcond', offset, cond: w & 0xf, target: offset + signExtend((w >>> 5) & 0x7ffff, 19) * 4 };
+  if (is(w, 0xff000010, 0x54000000))
+    return { kind: 'bcond', offset, cond: w & 0xf, target: offset + signExtend((w >>> 5) & 0x7ffff, 19) * 4 };
   // CMP = SUBS with Rd = 31: shifted register (sf 1101011 sh 0 Rm imm6 Rn 11111) or immediate (sf 1110001 sh imm12 Rn 11111)
   if (rd === 31 && (is(w, 0x7f200000, 0x6b000000) || is(w, 0x7f800000, 0x71000000))) return { kind: 'cmp', offset, rn, sf };
   // ADD (immediate): sf 0010001 sh imm12 Rn Rd
@@ -100,13 +101,24 @@ export function findA64TailCalls(insns: readonly A64Insn[]): A64TailCall[] {
     const cbz = [...before].reverse().find((i) => i.kind === 'cbz' && i.offset < load.offset);
     if (cbz === undefined || cbz.kind !== 'cbz' || cbz.target <= br.offset) return;
     const out = cbz.target;
-    const exits = before.filter((i): i is Extract<A64Insn, { kind: 'bcond' }> => i.kind === 'bcond' && i.cond === COND_HS && i.target === out && i.offset < cbz.offset);
+    const exits = before.filter(
+      (i): i is Extract<A64Insn, { kind: 'bcond' }> =>
+        i.kind === 'bcond' && i.cond === COND_HS && i.target === out && i.offset < cbz.offset,
+    );
     if (exits.length < 2) return;
     const [bounds, counter] = exits.slice(-2) as [Extract<A64Insn, { kind: 'bcond' }>, Extract<A64Insn, { kind: 'bcond' }>];
     const compare = [...before].reverse().find((i) => i.kind === 'cmp' && i.offset < counter.offset);
     const boundsCompare = [...before].reverse().find((i) => i.kind === 'cmp' && i.offset < bounds.offset);
     if (compare?.kind !== 'cmp' || boundsCompare?.kind !== 'cmp') return;
-    const inc = before.find((i) => i.kind === 'add-imm' && i.imm === 1 && i.rd === compare.rn && i.rn === compare.rn && i.offset > counter.offset && i.offset < cbz.offset);
+    const inc = before.find(
+      (i) =>
+        i.kind === 'add-imm' &&
+        i.imm === 1 &&
+        i.rd === compare.rn &&
+        i.rn === compare.rn &&
+        i.offset > counter.offset &&
+        i.offset < cbz.offset,
+    );
     if (inc === undefined) return;
     // 6.12+: ldr xC, [xP] just before the compare and str xC, [xP] after the null check.
     const counterInMemory = before.some((i) => i.kind === 'str' && i.rt === compare.rn && i.offset > cbz.offset);

@@ -23,20 +23,33 @@ const words = (hex: string): number[] => {
   return out;
 };
 
-const unchecked = (reason: string, programs = 0): JitSymmetry => ({ verdict: 'unchecked', programs, programsDiffering: 0, differences: [], sequences: [], reason });
+const unchecked = (reason: string, programs = 0): JitSymmetry => ({
+  verdict: 'unchecked',
+  programs,
+  programsDiffering: 0,
+  differences: [],
+  sequences: [],
+  reason,
+});
 
 export function proveA64Symmetry(direct: JitEvidence, indirect: JitEvidence): JitSymmetry {
-  const progs = [...new Set(direct.images.map((i) => i.prog))].filter((p) => indirect.images.some((i) => i.prog === p)).sort((a, b) => a - b);
+  const progs = [...new Set(direct.images.map((i) => i.prog))]
+    .filter((p) => indirect.images.some((i) => i.prog === p))
+    .sort((a, b) => a - b);
   if (progs.length === 0) return unchecked('no program has a readable image in both variants');
   const differences: JitDifference[] = [];
   const sequences: JitSequence[] = [];
   let programsDiffering = 0;
   for (const prog of progs) {
     const cut: Array<{ variant: Variant; w: number[]; start: number; end: number }> = [];
-    for (const [variant, e] of [['direct', direct], ['indirect', indirect]] as const) {
+    for (const [variant, e] of [
+      ['direct', direct],
+      ['indirect', indirect],
+    ] as const) {
       const img = e.images.find((i) => i.prog === prog)!;
       const site = e.sites.find((s) => s.prog === prog && s.mechanism === 'arm64-br');
-      if (site?.offset === undefined || site.bytes === undefined) return unchecked(`${variant} prog_${prog}: no arm64 tail-call sequence recognised in the image`, progs.length);
+      if (site?.offset === undefined || site.bytes === undefined)
+        return unchecked(`${variant} prog_${prog}: no arm64 tail-call sequence recognised in the image`, progs.length);
       const w = words(img.hex);
       const start = site.offset / 4;
       const end = start + site.bytes.length / 8;
@@ -57,14 +70,29 @@ export function proveA64Symmetry(direct: JitEvidence, indirect: JitEvidence): Ji
     for (let k = 0; k < Math.max(dw.length, xw.length); k++) {
       if (dw[k] !== undefined && xw[k] !== undefined && normalise(dw[k]!) === normalise(xw[k]!)) continue;
       differs = true;
-      for (const [c, list] of [[d, dw], [x, xw]] as const) {
+      for (const [c, list] of [
+        [d, dw],
+        [x, xw],
+      ] as const) {
         const word = list[k];
         if (word === undefined) continue;
         const offset = offsetOf(c, k);
-        differences.push({ prog, variant: c.variant, offset, bytes: Buffer.from(Uint32Array.of(word).buffer).toString('hex'), text: formatA64(decodeA64(word, offset)) });
+        differences.push({
+          prog,
+          variant: c.variant,
+          offset,
+          bytes: Buffer.from(Uint32Array.of(word).buffer).toString('hex'),
+          text: formatA64(decodeA64(word, offset)),
+        });
       }
     }
     if (differs) programsDiffering++;
   }
-  return { verdict: programsDiffering === 0 ? 'identical' : 'differ', programs: progs.length, programsDiffering, differences: differences.slice(0, 64), sequences };
+  return {
+    verdict: programsDiffering === 0 ? 'identical' : 'differ',
+    programs: progs.length,
+    programsDiffering,
+    differences: differences.slice(0, 64),
+    sequences,
+  };
 }

@@ -69,7 +69,8 @@ interface Func {
 }
 
 const parseAddress = (hex: string): bigint => (/^[0-9a-f]+$/i.test(hex) ? BigInt(`0x${hex}`) : 0n);
-const hexOf = (bytes: Uint8Array, insn: X86Insn): string => Buffer.from(bytes.subarray(insn.offset, insn.offset + insn.length)).toString('hex');
+const hexOf = (bytes: Uint8Array, insn: X86Insn): string =>
+  Buffer.from(bytes.subarray(insn.offset, insn.offset + insn.length)).toString('hex');
 
 /** The functions of one image, each with its own address (the image is their bytes end to end). */
 export function functionsOf(img: StrategyImage): Func[] | string {
@@ -138,23 +139,45 @@ function transfersOf(funcs: Func[], all: Func[], images: StrategyImage[], thunks
       if (insn.opcode !== 0xe8 || insn.length !== 5 || insn.rel === undefined) continue;
       const target = f.base + BigInt(insn.offset + insn.length + insn.rel);
       const callee = starts.get(target);
-      const inThunk = thunks.some((t) => target >= parseAddress(t.address) && target < parseAddress(t.address) + BigInt(Math.max(t.size, 1)));
+      const inThunk = thunks.some(
+        (t) => target >= parseAddress(t.address) && target < parseAddress(t.address) + BigInt(Math.max(t.size, 1)),
+      );
       if (callee && callee.prog === f.prog) {
-        out.push({ kind: backward ? 'loop-call' : 'subprog-call', func: f.name, offset: insn.offset, bytes: hexOf(f.bytes, insn), target: callee.name });
+        out.push({
+          kind: backward ? 'loop-call' : 'subprog-call',
+          func: f.name,
+          offset: insn.offset,
+          bytes: hexOf(f.bytes, insn),
+          target: callee.name,
+        });
       } else if (!callee && !inThunk && !isInline(f, insn)) {
-        out.push({ kind: 'helper-call', func: f.name, offset: insn.offset, bytes: hexOf(f.bytes, insn), target: `0x${target.toString(16)}` });
+        out.push({
+          kind: 'helper-call',
+          func: f.name,
+          offset: insn.offset,
+          bytes: hexOf(f.bytes, insn),
+          target: `0x${target.toString(16)}`,
+        });
       }
     }
     for (const site of classifyProgram(asJitImage(f, images), entries, thunks)) {
-      if (site.mechanism === 'nop' || site.mechanism === 'unknown' || site.mechanism === 'no-jit' || site.mechanism === 'image-unavailable') continue;
-      out.push({ kind: site.mechanism, func: f.name, offset: site.offset ?? 0, bytes: site.bytes ?? '', ...(site.target ? { target: site.target } : {}) });
+      if (site.mechanism === 'nop' || site.mechanism === 'unknown' || site.mechanism === 'no-jit' || site.mechanism === 'image-unavailable')
+        continue;
+      out.push({
+        kind: site.mechanism,
+        func: f.name,
+        offset: site.offset ?? 0,
+        bytes: site.bytes ?? '',
+        ...(site.target ? { target: site.target } : {}),
+      });
     }
   }
   return out;
 }
 
 /** The inline retpoline's `call +7` is the thunk itself, not a call out. */
-const isInline = (f: Func, insn: X86Insn): boolean => insn.rel === 7 && f.bytes[insn.offset + 5] === 0xf3 && f.bytes[insn.offset + 6] === 0x90;
+const isInline = (f: Func, insn: X86Insn): boolean =>
+  insn.rel === 7 && f.bytes[insn.offset + 5] === 0xf3 && f.bytes[insn.offset + 6] === 0x90;
 
 function asJitImage(f: Func, images: StrategyImage[]): JitImage {
   const img = images.find((i) => i.prog === f.prog);
@@ -173,7 +196,14 @@ function asJitImage(f: Func, images: StrategyImage[]): JitImage {
  * and every function's body against the reference body (Benchmark 1's chain, the same cell).
  */
 export function proveStrategy(images: StrategyImage[], thunks: ThunkSymbol[], reference: string[] | undefined): StrategyProof {
-  const unproven = (note: string): StrategyProof => ({ mechanism: 'unproven', transfers: [], bodies: 0, bodyDifferences: [], level: [], note });
+  const unproven = (note: string): StrategyProof => ({
+    mechanism: 'unproven',
+    transfers: [],
+    bodies: 0,
+    bodyDifferences: [],
+    level: [],
+    note,
+  });
   if (images.length === 0) return unproven('no JIT images reported');
   const unreadable = images.filter((i) => imageState({ length: i.hex.length / 2, hex: i.hex, address: i.address }) !== 'readable');
   if (unreadable.length > 0) return unproven(`${unreadable.length} image(s) withheld or not JITed (${unreadable[0]!.name} …)`);
@@ -206,7 +236,8 @@ export function proveStrategy(images: StrategyImage[], thunks: ThunkSymbol[], re
   }
   const kinds: string[] = [];
   for (const t of transfers) if (!kinds.includes(t.kind)) kinds.push(t.kind);
-  const carrier = deepest.find((f) => transfers.some((t) => t.func === f.name && t.kind !== 'subprog-call' && t.kind !== 'loop-call')) ??
+  const carrier =
+    deepest.find((f) => transfers.some((t) => t.func === f.name && t.kind !== 'subprog-call' && t.kind !== 'loop-call')) ??
     deepest.find((f) => transfers.some((t) => t.func === f.name));
   return {
     mechanism: kinds.length ? kinds.join('+') : 'unproven',

@@ -28,7 +28,8 @@ interface Cut {
   jumpEnd: number;
 }
 
-const hexOf = (bytes: Uint8Array, insn: X86Insn): string => Buffer.from(bytes.subarray(insn.offset, insn.offset + insn.length)).toString('hex');
+const hexOf = (bytes: Uint8Array, insn: X86Insn): string =>
+  Buffer.from(bytes.subarray(insn.offset, insn.offset + insn.length)).toString('hex');
 
 /** The instruction with its immediate / displacement bytes masked: what must match between the variants. */
 function normalised(bytes: Uint8Array, insn: X86Insn): string {
@@ -87,7 +88,12 @@ function cut(img: Image, site: JitSite): Cut | string {
   const outAt = guard ? guard.offset + guard.length + guard.rel! : siteEnd;
   const end = img.insns.findIndex((i) => i.offset === outAt);
   if (end < 0) return `prog_${img.prog}: the sequence's guard jumps to +0x${outAt.toString(16)}, not an instruction of the image`;
-  return { before: img.insns.slice(0, start), sequence: img.insns.slice(start, end), after: img.insns.slice(end), jumpEnd: jumpEnd - start };
+  return {
+    before: img.insns.slice(0, start),
+    sequence: img.insns.slice(start, end),
+    after: img.insns.slice(end),
+    jumpEnd: jumpEnd - start,
+  };
 }
 
 /** Instructions of `a` and `b` outside their longest common subsequence (by normalised form). */
@@ -97,7 +103,8 @@ function unmatched(a: X86Insn[], aBytes: Uint8Array, b: X86Insn[], bBytes: Uint8
   const n = ka.length;
   const m = kb.length;
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i]![j] = ka[i] === kb[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--) lcs[i]![j] = ka[i] === kb[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   const onlyA: X86Insn[] = [];
   const onlyB: X86Insn[] = [];
   let i = 0;
@@ -129,26 +136,37 @@ function images(e: JitEvidence): { byProg: Map<number, Image>; undecoded: string
 
 /** The tail-call site the classifier found in a program: the jump (or the empty poke site). */
 function siteOf(e: JitEvidence, prog: number, variant: Variant): JitSite | undefined {
-  const wanted = variant === 'direct' ? ['direct-jump', 'nop'] : ['retpoline-thunk', 'its-thunk', 'lfence-jmp', 'plain-indirect', 'inline-retpoline'];
+  const wanted =
+    variant === 'direct' ? ['direct-jump', 'nop'] : ['retpoline-thunk', 'its-thunk', 'lfence-jmp', 'plain-indirect', 'inline-retpoline'];
   // A direct program has two poke sites (bypass and target); the jump is the target, the later one.
   const sites = e.sites.filter((s) => s.prog === prog && wanted.includes(s.mechanism) && s.offset !== undefined && s.bytes);
   return variant === 'direct' ? sites.at(-1) : sites[0];
 }
 
-const unchecked = (reason: string, programs = 0): JitSymmetry => ({ verdict: 'unchecked', programs, programsDiffering: 0, differences: [], sequences: [], reason });
+const unchecked = (reason: string, programs = 0): JitSymmetry => ({
+  verdict: 'unchecked',
+  programs,
+  programsDiffering: 0,
+  differences: [],
+  sequences: [],
+  reason,
+});
 
 /** Compare the two variants' images program by program; see the file comment. */
 export function proveSymmetry(direct: JitEvidence | undefined, indirect: JitEvidence | undefined): JitSymmetry {
-  if (!direct || !indirect) return unchecked(`no JIT evidence for ${[direct ? null : 'direct', indirect ? null : 'indirect'].filter(Boolean).join(' and ')}`);
+  if (!direct || !indirect)
+    return unchecked(`no JIT evidence for ${[direct ? null : 'direct', indirect ? null : 'indirect'].filter(Boolean).join(' and ')}`);
   // arm64 images: fixed-width words, their own proof.
   if (direct.mechanism === 'arm64-br' || indirect.mechanism === 'arm64-br') return proveA64Symmetry(direct, indirect);
   const { byProg: d, undecoded: dBad } = images(direct);
   const { byProg: x, undecoded: xBad } = images(indirect);
-  if (dBad.length + xBad.length > 0) return unchecked([...dBad.map((m) => `direct ${m}`), ...xBad.map((m) => `indirect ${m}`)].slice(0, 4).join('; '));
-  if (d.size === 0 || x.size === 0) return unchecked('no readable JIT image to compare (see the variants\' JIT evidence)');
+  if (dBad.length + xBad.length > 0)
+    return unchecked([...dBad.map((m) => `direct ${m}`), ...xBad.map((m) => `indirect ${m}`)].slice(0, 4).join('; '));
+  if (d.size === 0 || x.size === 0) return unchecked("no readable JIT image to compare (see the variants' JIT evidence)");
   const progs = [...d.keys()].filter((p) => x.has(p)).sort((a, b) => a - b);
   const missing = [...new Set([...d.keys(), ...x.keys()])].filter((p) => !progs.includes(p));
-  if (missing.length > 0) return unchecked(`programs without a readable image in both variants: ${missing.map((p) => `prog_${p}`).join(', ')}`);
+  if (missing.length > 0)
+    return unchecked(`programs without a readable image in both variants: ${missing.map((p) => `prog_${p}`).join(', ')}`);
 
   const shownProg = progs.includes(SHOWN_PROG) ? SHOWN_PROG : progs[0]!;
   const differences: JitDifference[] = [];
@@ -167,7 +185,13 @@ export function proveSymmetry(direct: JitEvidence | undefined, indirect: JitEvid
       if (typeof c === 'string') return unchecked(`${variant} ${c}`, progs.length);
       cuts.push(c);
       if (prog === shownProg) {
-        sequences.push({ variant, prog, mechanism: site.mechanism, insns: c.sequence.map((i) => toInsn(img, i, site)), executed: c.jumpEnd + 1 });
+        sequences.push({
+          variant,
+          prog,
+          mechanism: site.mechanism,
+          insns: c.sequence.map((i) => toInsn(img, i, site)),
+          executed: c.jumpEnd + 1,
+        });
       }
     }
     const [dc, xc] = cuts as [Cut, Cut];

@@ -173,7 +173,14 @@ export function classifyProgram(image: JitImage, chain: JitImage[], thunks: Thun
   const insns = decoded.stoppedAt === undefined ? decoded.insns : [...decoded.insns, ...rawRel32Candidates(bytes, decoded.stoppedAt)];
   const sites: JitSite[] = [];
   const site = (mechanism: JitMechanism, offset: number, length: number, target?: string, note?: string) =>
-    sites.push({ prog: image.prog, mechanism, offset, bytes: hexOf(bytes, offset, length), ...(target ? { target } : {}), ...(note ? { note } : {}) });
+    sites.push({
+      prog: image.prog,
+      mechanism,
+      offset,
+      bytes: hexOf(bytes, offset, length),
+      ...(target ? { target } : {}),
+      ...(note ? { note } : {}),
+    });
 
   insns.forEach((insn, k) => {
     if ((insn.opcode === 0xe8 || insn.opcode === 0xe9) && insn.rel !== undefined && insn.length === PATCH_SIZE) {
@@ -197,7 +204,9 @@ export function classifyProgram(image: JitImage, chain: JitImage[], thunks: Thun
     if (intoProgram && insn.opcode === 0xe9) {
       // A tail call of program i lands in program i+1: a jump anywhere else is not the chain's jump.
       const next = intoProgram.span.prog === image.prog + 1;
-      const note = next ? undefined : `prog_${image.prog} jumps into prog_${intoProgram.span.prog}, not into the next program prog_${image.prog + 1}`;
+      const note = next
+        ? undefined
+        : `prog_${image.prog} jumps into prog_${intoProgram.span.prog}, not into the next program prog_${image.prog + 1}`;
       site(next ? 'direct-jump' : 'unknown', insn.offset, insn.length, symbolAt(intoProgram), note);
     } else if (intoThunk) {
       site(isItsThunk(intoThunk.span.name) ? 'its-thunk' : 'retpoline-thunk', insn.offset, insn.length, symbolAt(intoThunk));
@@ -216,16 +225,19 @@ function primary(sites: JitSite[]): JitMechanism {
 }
 
 function noJitReason(ctx: JitContext): string {
-  if (ctx.bpfJitEnable === '') return 'net.core.bpf_jit_enable does not exist (a kernel without CONFIG_BPF_JIT): the interpreter ran every program';
+  if (ctx.bpfJitEnable === '')
+    return 'net.core.bpf_jit_enable does not exist (a kernel without CONFIG_BPF_JIT): the interpreter ran every program';
   if (ctx.bpfJitEnable?.trim() === '0') return 'net.core.bpf_jit_enable=0: the interpreter ran every program';
   return 'jited_prog_len is 0: the kernel did not JIT the programs, the interpreter ran them';
 }
 
 function unavailableReason(ctx: JitContext, images: readonly JitImage[]): string {
-  if (ctx.procKallsyms === false) return 'no /proc/kallsyms (a kernel without CONFIG_KALLSYMS): bpf_dump_raw_ok() is false, the kernel hands out no JIT image or address';
+  if (ctx.procKallsyms === false)
+    return 'no /proc/kallsyms (a kernel without CONFIG_KALLSYMS): bpf_dump_raw_ok() is false, the kernel hands out no JIT image or address';
   if (ctx.kptrRestrict?.trim() === '2') return 'kernel.kptr_restrict=2: the kernel hides JIT images and addresses even from root';
   const withBytes = images.filter((i) => hasBytes(i.hex));
-  if (withBytes.length > 0 && withBytes.every((i) => parseAddress(i.address) === 0n)) return 'the kernel zeroed the image addresses (jited_ksyms): no jump target can be checked';
+  if (withBytes.length > 0 && withBytes.every((i) => parseAddress(i.address) === 0n))
+    return 'the kernel zeroed the image addresses (jited_ksyms): no jump target can be checked';
   return 'the kernel withheld the JIT images (bpf_dump_raw_ok(): kptr_restrict, or no CAP_SYSLOG)';
 }
 
@@ -243,7 +255,12 @@ function programMechanism(img: JitImage, sites: readonly JitSite[]): JitMechanis
 export function classifyVariantJit(images: JitImage[], thunks: ThunkSymbol[], ctx: JitContext = {}): JitEvidence {
   const sorted = [...images].sort((a, b) => a.prog - b.prog);
   const sites = sorted.flatMap((img) => (ctx.machine === 'aarch64' ? classifyArm64Program(img) : classifyProgram(img, sorted, thunks)));
-  const evidenceImages = sorted.map((img) => ({ prog: img.prog, address: img.address, hex: img.hex, ...(img.symbol ? { symbol: img.symbol } : {}) }));
+  const evidenceImages = sorted.map((img) => ({
+    prog: img.prog,
+    address: img.address,
+    hex: img.hex,
+    ...(img.symbol ? { symbol: img.symbol } : {}),
+  }));
   const notes: string[] = [];
   if (sorted.length === 0) return { mechanism: 'unknown', sites, images: evidenceImages, note: 'no JIT images reported' };
 
@@ -258,7 +275,10 @@ export function classifyVariantJit(images: JitImage[], thunks: ThunkSymbol[], ct
   if (ranked.length === 0) notes.push('no program had its next slot filled');
   // An arm64 site's note describes its sequence; only x86's notes say a jump went astray.
   const misdirected = sites.filter((s) => s.note !== undefined && s.mechanism !== 'arm64-br').map((s) => s.note!);
-  if (misdirected.length > 0) notes.push(`${misdirected.length} direct jump(s) miss the next program: ${misdirected.slice(0, 3).join('; ')}${misdirected.length > 3 ? '; …' : ''}`);
+  if (misdirected.length > 0)
+    notes.push(
+      `${misdirected.length} direct jump(s) miss the next program: ${misdirected.slice(0, 3).join('; ')}${misdirected.length > 3 ? '; …' : ''}`,
+    );
   const reason = mechanism === 'no-jit' ? noJitReason(ctx) : mechanism === 'image-unavailable' ? unavailableReason(ctx, sorted) : undefined;
   return { mechanism, sites, images: evidenceImages, ...(reason ? { reason } : {}), ...(notes.length ? { note: notes.join('; ') } : {}) };
 }

@@ -6,7 +6,6 @@ import type { Accelerator, FigureKind } from '../results/cell-result.js';
 import type { TimingRequest } from '../matrix/runner-choices.js';
 import { err, ok, type Result } from '../util/result.js';
 
-
 export type Timing = { mode: 'icount'; shift: number } | { mode: 'timed' };
 
 /**

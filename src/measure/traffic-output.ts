@@ -60,7 +60,8 @@ function iperfFigures(r: TrafficRecord): { iperf: TrafficSample['iperf']; proble
   let parsed: z.infer<typeof iperfJson>;
   try {
     const res = iperfJson.safeParse(JSON.parse(r.iperf));
-    if (!res.success) return { iperf: none, problem: `iperf3 JSON at depth ${r.depth}: ${res.error.issues[0]?.message ?? 'unexpected shape'}` };
+    if (!res.success)
+      return { iperf: none, problem: `iperf3 JSON at depth ${r.depth}: ${res.error.issues[0]?.message ?? 'unexpected shape'}` };
     parsed = res.data;
   } catch {
     return { iperf: none, problem: `iperf3 output at depth ${r.depth} is not JSON (exit ${r.iperf_exit}): ${r.iperf.slice(0, 200)}` };

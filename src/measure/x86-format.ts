@@ -1,3 +1,4 @@
+// biome-ignore-all lint/complexity/useSimpleNumberKeys: opcode tables keyed in hex, as the Intel manual lists them
 // AT&T text (objdump's syntax) for the instructions the kernel's BPF JIT emits, so a report can list a
 // tail-call sequence instruction by instruction. It formats what x86-decode.ts has already decoded;
 // forms it does not know come out as their bytes (`.byte …`), never as a guess.
@@ -8,8 +9,26 @@ const REG32 = ['eax', 'ecx', 'edx', 'ebx', 'esp', 'ebp', 'esi', 'edi', 'r8d', 'r
 const REG16 = ['ax', 'cx', 'dx', 'bx', 'sp', 'bp', 'si', 'di', 'r8w', 'r9w', 'r10w', 'r11w', 'r12w', 'r13w', 'r14w', 'r15w'];
 const CONDITIONS = ['o', 'no', 'b', 'ae', 'e', 'ne', 'be', 'a', 's', 'ns', 'p', 'np', 'l', 'ge', 'le', 'g'];
 /** r/m-and-register ALU forms: opcode → mnemonic (direction from the opcode's bit 1). */
-// biome-ignore lint/complexity/useSimpleNumberKeys: opcodes in hex, as the Intel manual lists them
-const ALU_RM: Record<number, string> = { 0x01: 'add', 0x03: 'add', 0x09: 'or', 0x0b: 'or', 0x21: 'and', 0x23: 'and', 0x29: 'sub', 0x2b: 'sub', 0x31: 'xor', 0x33: 'xor', 0x39: 'cmp', 0x3b: 'cmp', 0x85: 'test', 0x87: 'xchg', 0x89: 'mov', 0x8b: 'mov', 0x8d: 'lea', 0x63: 'movslq' };
+const ALU_RM: Record<number, string> = {
+  0x01: 'add',
+  0x03: 'add',
+  0x09: 'or',
+  0x0b: 'or',
+  0x21: 'and',
+  0x23: 'and',
+  0x29: 'sub',
+  0x2b: 'sub',
+  0x31: 'xor',
+  0x33: 'xor',
+  0x39: 'cmp',
+  0x3b: 'cmp',
+  0x85: 'test',
+  0x87: 'xchg',
+  0x89: 'mov',
+  0x8b: 'mov',
+  0x8d: 'lea',
+  0x63: 'movslq',
+};
 /** The forms whose destination is the ModRM.reg register (the others write r/m). */
 const RM_TO_REG = new Set([0x03, 0x0b, 0x23, 0x2b, 0x33, 0x3b, 0x8b, 0x8d]);
 /** Group 1 (0x81, 0x83) by ModRM.reg. */
@@ -18,7 +37,14 @@ const GROUP1 = ['add', 'or', 'adc', 'sbb', 'and', 'sub', 'xor', 'cmp'];
 /** Resolves an absolute jump target (offset in the image) to a name, e.g. the next program or a thunk. */
 type TargetName = (imageOffset: number) => string | undefined;
 
-const hex = (n: number | bigint): string => (typeof n === 'bigint' ? (n < 0n ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`) : n < 0 ? `-0x${(-n).toString(16)}` : `0x${n.toString(16)}`);
+const hex = (n: number | bigint): string =>
+  typeof n === 'bigint'
+    ? n < 0n
+      ? `-0x${(-n).toString(16)}`
+      : `0x${n.toString(16)}`
+    : n < 0
+      ? `-0x${(-n).toString(16)}`
+      : `0x${n.toString(16)}`;
 
 function readSigned(bytes: Uint8Array, at: number, size: number): bigint {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -71,7 +97,8 @@ function immediate(bytes: Uint8Array, insn: X86Insn): string {
 }
 
 /** objdump's operand-size suffix, needed only when no register operand says the size. */
-const suffix = (insn: X86Insn, ops: Operands): string => (!ops.memory ? '' : (insn.rex ?? 0) & 8 ? 'q' : insn.prefixes.includes(0x66) ? 'w' : 'l');
+const suffix = (insn: X86Insn, ops: Operands): string =>
+  !ops.memory ? '' : (insn.rex ?? 0) & 8 ? 'q' : insn.prefixes.includes(0x66) ? 'w' : 'l';
 
 function branchTarget(insn: X86Insn, name?: TargetName): string {
   const target = insn.offset + insn.length + (insn.rel ?? 0);
@@ -119,6 +146,7 @@ export function formatInsn(bytes: Uint8Array, insn: X86Insn, name?: TargetName):
     if (sub === 2) return `call *${ops.rm(REG64)}`;
     if (sub === 0 || sub === 1) return `${sub === 0 ? 'inc' : 'dec'}${suffix(insn, ops)} ${ops.rm(names)}`;
   }
-  if (op === 0x0fb6 || op === 0x0fb7) return `movz${op === 0x0fb6 ? 'b' : 'w'}${w ? 'q' : 'l'} ${ops.rm(op === 0x0fb6 ? ['al', 'cl', 'dl', 'bl', 'spl', 'bpl', 'sil', 'dil', 'r8b', 'r9b', 'r10b', 'r11b', 'r12b', 'r13b', 'r14b', 'r15b'] : REG16)},${regName}`;
+  if (op === 0x0fb6 || op === 0x0fb7)
+    return `movz${op === 0x0fb6 ? 'b' : 'w'}${w ? 'q' : 'l'} ${ops.rm(op === 0x0fb6 ? ['al', 'cl', 'dl', 'bl', 'spl', 'bpl', 'sil', 'dil', 'r8b', 'r9b', 'r10b', 'r11b', 'r12b', 'r13b', 'r14b', 'r15b'] : REG16)},${regName}`;
   return raw;
 }

@@ -22,7 +22,6 @@ function onlyKind(cells: readonly CellSummary[]): FigureKind {
   return [...kinds][0]!;
 }
 
-
 /** Bars of the per-call slope with CI whiskers, direct vs indirect side by side in each x group. */
 function barsSpec(title: string, kind: FigureKind, xTitle: string, values: object[], labelAngle = 0): TopLevelSpec {
   const u = UNIT_TEXT[unitOf(kind)];
@@ -63,7 +62,10 @@ function barValues(cells: readonly CellSummary[], group: (c: CellSummary) => str
 export function kernelBarsSpec(kernelId: string, cells: readonly CellSummary[]): { spec: TopLevelSpec; series: number } {
   const kind = onlyKind(cells);
   const values = barValues(cells, (c) => c.boot.name);
-  return { spec: barsSpec(`${kernelId}: ${UNIT_TEXT[unitOf(kind)].words}`, kind, 'boot configuration', values), series: new Set(values.map((v) => v.variant)).size };
+  return {
+    spec: barsSpec(`${kernelId}: ${UNIT_TEXT[unitOf(kind)].words}`, kind, 'boot configuration', values),
+    series: new Set(values.map((v) => v.variant)).size,
+  };
 }
 
 /** The overview: every kernel and boot configuration of one figure kind, direct vs indirect. */
@@ -71,7 +73,13 @@ export function overviewSpec(cells: readonly CellSummary[]): { spec: TopLevelSpe
   const kind = onlyKind(cells);
   const values = barValues(cells, (c) => `${c.kernel.id} / ${c.boot.name}`);
   // Long "kernel / boot" labels: slanted, or they overlap.
-  const spec = barsSpec(`Every kernel and boot configuration: ${UNIT_TEXT[unitOf(kind)].words}`, kind, 'kernel / boot configuration', values, -30);
+  const spec = barsSpec(
+    `Every kernel and boot configuration: ${UNIT_TEXT[unitOf(kind)].words}`,
+    kind,
+    'kernel / boot configuration',
+    values,
+    -30,
+  );
   return { spec, series: new Set(values.map((v) => v.variant)).size, groups: new Set(values.map((v) => v.group)).size };
 }
 
@@ -114,7 +122,11 @@ export function depthSpec(c: CellSummary): { spec: TopLevelSpec; series: number 
   const variants = [c.direct, c.indirect].filter((v): v is VariantSummary => v !== null && v.points.length > 0);
   const yTitle = unit === 'instructions' ? 'fewest instructions per repetition' : 'median duration (ns)';
   const title = `${c.kernel.id} / ${c.boot.name}: ${unit === 'instructions' ? 'instructions' : 'duration'} vs depth`;
-  const series = variants.map((v) => ({ variant: v.variant, points: v.points.map((p) => ({ depth: p.depth, y: p.medianNs })), fit: v.fit }));
+  const series = variants.map((v) => ({
+    variant: v.variant,
+    points: v.points.map((p) => ({ depth: p.depth, y: p.medianNs })),
+    fit: v.fit,
+  }));
   return { spec: depthLinesSpec(title, yTitle, series), series: variants.length };
 }
 
@@ -124,7 +136,17 @@ export function trafficBarsSpec(cells: readonly CellSummary[]): { spec: TopLevel
   const values = cells.flatMap((c) =>
     (c.traffic?.methods ?? []).flatMap((m) =>
       m.variants.flatMap((v) =>
-        v.fit ? [{ group: `${c.kernel.id} / ${c.boot.name} · ${m.method}`, variant: v.variant, slope: v.fit.slope, lo: v.fit.slopeCi[0], hi: v.fit.slopeCi[1] }] : [],
+        v.fit
+          ? [
+              {
+                group: `${c.kernel.id} / ${c.boot.name} · ${m.method}`,
+                variant: v.variant,
+                slope: v.fit.slope,
+                lo: v.fit.slopeCi[0],
+                hi: v.fit.slopeCi[1],
+              },
+            ]
+          : [],
       ),
     ),
   );
@@ -151,27 +173,50 @@ export function trafficDepthSpec(c: CellSummary, m: TrafficMethodSummary): { spe
  */
 export function curveSpec(c: CellSummary): { spec: TopLevelSpec; series: number } {
   const variants = [c.direct, c.indirect].filter((v): v is VariantSummary & { curve: HardwareCurve } => Boolean(v?.curve));
-  const points = variants.flatMap((v) => v.curve.profile.map((p) => ({ variant: v.variant, depth: p.depth, y: p.estimate, lo: p.ci[0], hi: p.ci[1] })));
+  const points = variants.flatMap((v) =>
+    v.curve.profile.map((p) => ({ variant: v.variant, depth: p.depth, y: p.estimate, lo: p.ci[0], hi: p.ci[1] })),
+  );
   // One line per regime: `segment` keeps the two regimes of a variant apart, so the step shows as a gap.
   const lines = variants.flatMap((v) =>
     v.curve.regimes.flatMap((r) =>
-      [r.fromDepth, r.toDepth].map((depth) => ({ variant: v.variant, segment: `${v.variant} ${r.regime}`, depth, y: r.intercept + r.slope * depth })),
+      [r.fromDepth, r.toDepth].map((depth) => ({
+        variant: v.variant,
+        segment: `${v.variant} ${r.regime}`,
+        depth,
+        y: r.intercept + r.slope * depth,
+      })),
     ),
   );
-  const knees = variants.flatMap((v) => (v.curve.knee ? [{ variant: v.variant, depth: v.curve.knee.depth - 0.5, lo: v.curve.knee.ci[0] - 0.5, hi: v.curve.knee.ci[1] - 0.5 }] : []));
+  const knees = variants.flatMap((v) =>
+    v.curve.knee
+      ? [{ variant: v.variant, depth: v.curve.knee.depth - 0.5, lo: v.curve.knee.ci[0] - 0.5, hi: v.curve.knee.ci[1] - 0.5 }]
+      : [],
+  );
   const x = { field: 'depth', type: 'quantitative', title: 'tail calls in the chain (depth)' } as const;
   const y = { field: 'y', type: 'quantitative', title: 'median duration (ns, hardware), 95 % CI', scale: { zero: false } } as const;
   const color = { field: 'variant', type: 'nominal', scale: VARIANT_SCALE, title: 'variant' } as const;
   const layer: object[] = [
-    { data: { values: points }, mark: { type: 'rule' }, encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
+    {
+      data: { values: points },
+      mark: { type: 'rule' },
+      encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+    },
     { data: { values: points }, mark: { type: 'point', filled: true, size: 18 }, encoding: { x, y, color } },
     { data: { values: lines }, mark: { type: 'line' }, encoding: { x, y, color, detail: { field: 'segment' } } },
   ];
   // The knee's bootstrap range as a shaded band, its estimate as a dashed rule between the regimes.
   if (knees.length > 0) {
     layer.push(
-      { data: { values: knees }, mark: { type: 'rect', opacity: 0.12 }, encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, color } },
-      { data: { values: knees }, mark: { type: 'rule', strokeDash: [4, 3] }, encoding: { x: { field: 'depth', type: 'quantitative' }, color } },
+      {
+        data: { values: knees },
+        mark: { type: 'rect', opacity: 0.12 },
+        encoding: { x: { field: 'lo', type: 'quantitative' }, x2: { field: 'hi' }, color },
+      },
+      {
+        data: { values: knees },
+        mark: { type: 'rule', strokeDash: [4, 3] },
+        encoding: { x: { field: 'depth', type: 'quantitative' }, color },
+      },
     );
   }
   return {

@@ -54,7 +54,9 @@ function patchedFindings(diffs: readonly PatchedDifference[]): string[] {
  * first, in a run of the user's own kernel with references, the user's kernel minus each reference per figure.
  */
 export function findings(s: Summary): string[] {
-  const compared = s.cells.filter((c) => c.status === 'ok' && c.comparison !== null && c.comparison !== undefined && c.comparison.ratio !== null);
+  const compared = s.cells.filter(
+    (c) => c.status === 'ok' && c.comparison !== null && c.comparison !== undefined && c.comparison.ratio !== null,
+  );
   const out: string[] = patchedFindings(s.patchedVsReference ?? []);
   out.push(...compared.filter(hasKnee).map(curveFinding));
   for (const [kind, cells] of byKind(compared.filter((c) => !hasKnee(c)))) {
@@ -63,12 +65,17 @@ export function findings(s: Summary): string[] {
     const lo = sorted[sorted.length - 1]!;
     const unit = UNIT_TEXT[cellUnit(hi)];
     const range = sorted.length === 1 ? `is ${ratioText(hi)}` : `ranges from ${ratioText(lo)} to ${ratioText(hi)}`;
-    const saving = sorted.length === 1 ? ` (the direct jump saves ${pm(hi.comparison!.savingNs, hi.comparison!.savingCi)} ${unit.short} per call)` : '';
-    out.push(`${KIND_TITLE[kind]}: the cost of an indirect tail call over a direct jump ${range}${saving}, over ${cells.length} cell(s) (95 % intervals in brackets).`);
+    const saving =
+      sorted.length === 1 ? ` (the direct jump saves ${pm(hi.comparison!.savingNs, hi.comparison!.savingCi)} ${unit.short} per call)` : '';
+    out.push(
+      `${KIND_TITLE[kind]}: the cost of an indirect tail call over a direct jump ${range}${saving}, over ${cells.length} cell(s) (95 % intervals in brackets).`,
+    );
   }
   for (const [kind, prices] of byKind(s.retpolinePrices)) {
     const parts = prices.map((p) => `${pm(p.price, p.priceCi)} ${UNIT_TEXT[p.unit].short} on ${p.kernel.id}`);
-    out.push(`${KIND_TITLE[kind]}: the retpoline itself adds ${parts.join(', ')} per indirect tail call (${prices[0]!.retpoline.boot} minus ${prices[0]!.plain.boot}).`);
+    out.push(
+      `${KIND_TITLE[kind]}: the retpoline itself adds ${parts.join(', ')} per indirect tail call (${prices[0]!.retpoline.boot} minus ${prices[0]!.plain.boot}).`,
+    );
   }
   const failed = s.cells.filter((c) => c.status !== 'ok' && c.status !== 'skipped').length;
   if (failed > 0) out.push(`${failed} cell(s) failed and are in none of these figures.`);

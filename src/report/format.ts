@@ -3,7 +3,16 @@
 // in one column, axis or comparison without saying what they are.
 import { kneeText, pairedSavingText } from '../analysis/curve-text.js';
 import { mechanismMatches, mechanismPhrase } from '../analysis/mechanism-text.js';
-import type { BaselineComparison, BaselineSummary, CellSummary, Comparison, FitSummary, GateProblem, RetpolinePrice, VariantSummary } from '../analysis/summary-schema.js';
+import type {
+  BaselineComparison,
+  BaselineSummary,
+  CellSummary,
+  Comparison,
+  FitSummary,
+  GateProblem,
+  RetpolinePrice,
+  VariantSummary,
+} from '../analysis/summary-schema.js';
 import { byKind, EMULATED_NOTE, INSTRUCTIONS_NOTE, KIND_NOTE, summaryKind, UNIT_TEXT, unitOf, type FigureUnit } from '../analysis/units.js';
 import { ONLY_MECHANISMS } from '../results/cell-result.js';
 
@@ -34,7 +43,8 @@ export function slopeText(fit: FitSummary | null | undefined, unit: FigureUnit):
  */
 export function variantCostText(v: VariantSummary | null | undefined, unit: FigureUnit): string {
   const c = v?.curve;
-  if (c?.model === 'segmented') return `${c.regimes.map((r) => `${pm(r.slope, r.slopeCi)} ${UNIT_TEXT.ns.perCall}`).join(' → ')} (${kneeText(c)})`;
+  if (c?.model === 'segmented')
+    return `${c.regimes.map((r) => `${pm(r.slope, r.slopeCi)} ${UNIT_TEXT.ns.perCall}`).join(' → ')} (${kneeText(c)})`;
   return slopeText(v?.fit, unit);
 }
 
@@ -46,7 +56,8 @@ export function directCaveat(v: VariantSummary | null): string | null {
   if (!v || mechanismMatches('direct', v.mechanism)) return null;
   if (v.mechanism === 'no-jit') return 'no JIT: the interpreter ran it';
   if (v.mechanism === 'image-unavailable') return 'jump unproven: JIT image unavailable';
-  if (v.mechanism !== null && ONLY_MECHANISMS.includes(v.mechanism)) return `no direct tail call on this architecture (${v.mechanism}, as indirect)`;
+  if (v.mechanism !== null && ONLY_MECHANISMS.includes(v.mechanism))
+    return `no direct tail call on this architecture (${v.mechanism}, as indirect)`;
   return `not a direct jump (${mechanismPhrase(v.mechanism)})`;
 }
 
@@ -104,7 +115,17 @@ export function failureText(c: CellSummary): string {
 /** The header of a per-kind cell table: the unit is in the column names and in every value. */
 export function cellTableHeader(unit: FigureUnit): string[] {
   const per = UNIT_TEXT[unit].perCall;
-  return ['kernel', 'boot', 'spectre_v2', `direct ${per} (95 % CI)`, 'direct JIT', `indirect ${per} (95 % CI)`, 'indirect JIT', 'saving (direct vs indirect)', 'accelerator'];
+  return [
+    'kernel',
+    'boot',
+    'spectre_v2',
+    `direct ${per} (95 % CI)`,
+    'direct JIT',
+    `indirect ${per} (95 % CI)`,
+    'indirect JIT',
+    'saving (direct vs indirect)',
+    'accelerator',
+  ];
 }
 
 /** One row per fitted variant: what lies behind each per-call figure (for readers who doubt it). */
@@ -173,7 +194,14 @@ export function kindNotices(cells: readonly CellSummary[]): { level: 'note' | 'w
   return out;
 }
 
-export const RETPOLINE_PRICE_HEADER = ['kernel', 'benchmark', 'figures', 'indirect through the retpoline', 'indirect, plain jmp', "retpoline's own price (95 % CI)"];
+export const RETPOLINE_PRICE_HEADER = [
+  'kernel',
+  'benchmark',
+  'figures',
+  'indirect through the retpoline',
+  'indirect, plain jmp',
+  "retpoline's own price (95 % CI)",
+];
 
 /** One row per kernel booted both ways: each side's indirect slope and their difference, with units. */
 export function retpolinePriceRows(prices: readonly RetpolinePrice[]): string[][] {
@@ -217,7 +245,12 @@ const GATE_UNIT: Record<'instructions' | 'ns' | 'ratio', { short: string; perCal
 const gateUnitText = (k: Pick<BaselineComparison, 'unit'>) => GATE_UNIT[k.unit ?? 'ns'];
 
 /** A side of a baseline pair: "2.61 [2.58, 2.66] ns/call (5 replicates, range)". */
-function sideText(value: number, spread: readonly [number, number] | null, n: number | undefined, unit: BaselineComparison['unit']): string {
+function sideText(
+  value: number,
+  spread: readonly [number, number] | null,
+  n: number | undefined,
+  unit: BaselineComparison['unit'],
+): string {
   const how = n === undefined ? '' : n === 1 ? ' (1 replicate, 95 % CI)' : ` (${n} replicates, range)`;
   return `${num(value)} ${interval(spread)} ${gateUnitText({ unit }).perCall}${how}`;
 }
@@ -248,7 +281,11 @@ export const BASELINE_HEADER = ['cell', 'figure', 'kind', 'baseline', 'current',
 export function baselineRow(k: BaselineComparison): string[] {
   return [
     k.key,
-    k.variant === 'ratio' ? 'indirect/direct ratio' : k.variant.includes(':') ? `${k.variant.replace(':', ' ')} cost, depths ${k.depths?.join('–') ?? '?'}` : `${k.variant} slope`,
+    k.variant === 'ratio'
+      ? 'indirect/direct ratio'
+      : k.variant.includes(':')
+        ? `${k.variant.replace(':', ' ')} cost, depths ${k.depths?.join('–') ?? '?'}`
+        : `${k.variant} slope`,
     k.figureKind ?? 'timed',
     sideText(k.baselineSlope, k.baselineCi, k.baselineValues?.length, k.baselineUnit ?? k.unit),
     sideText(k.currentSlope, k.currentCi, k.currentValues?.length, k.unit),

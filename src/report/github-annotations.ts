@@ -33,9 +33,16 @@ export function githubAnnotations(s: Summary): string[] {
 }
 
 /** Under GitHub Actions, print the annotations for a summary (or a summary.json written by `run`). */
-export async function annotateForGithub(from: Summary | string, env: NodeJS.ProcessEnv, stdout: { write(s: string): unknown }): Promise<void> {
+export async function annotateForGithub(
+  from: Summary | string,
+  env: NodeJS.ProcessEnv,
+  stdout: { write(s: string): unknown },
+): Promise<void> {
   if (env.GITHUB_ACTIONS !== 'true') return;
-  const s = typeof from === 'string' ? summarySchema.safeParse(JSON.parse(await readFile(from, 'utf8').catch(() => 'null'))) : { success: true as const, data: from };
+  const s =
+    typeof from === 'string'
+      ? summarySchema.safeParse(JSON.parse(await readFile(from, 'utf8').catch(() => 'null')))
+      : { success: true as const, data: from };
   if (!s.success || s.data === null) return;
   for (const line of githubAnnotations(s.data)) stdout.write(`${line}\n`);
 }

@@ -33,7 +33,14 @@ import {
 import { renderSvg } from './render-svg.js';
 import { curveCells, curveLines, PROFILE_HEADER, profileRows } from './curve-format.js';
 import { findings } from './findings.js';
-import { isTrafficBenchmark, TRAFFIC_METHOD_TEXT, TRAFFIC_NUMERIC_COLUMNS, trafficNote, trafficRows, trafficTableHeader } from './traffic-format.js';
+import {
+  isTrafficBenchmark,
+  TRAFFIC_METHOD_TEXT,
+  TRAFFIC_NUMERIC_COLUMNS,
+  trafficNote,
+  trafficRows,
+  trafficTableHeader,
+} from './traffic-format.js';
 import { SEQUENCE_HEADER, SEQUENCE_NOTE, sequenceRows, symmetryLine } from './sequence-format.js';
 
 const STYLE = `
@@ -101,13 +108,21 @@ function trafficTables(cells: readonly CellSummary[]): string {
       trafficRows(c).map(
         (r) =>
           `<tr${r.failed ? ' class="failed"' : ''} data-key="${h(c.key)}"${r.flagged ? ' data-disagrees="true"' : ''}>` +
-          r.cols.map((x, i) => td(x, [TRAFFIC_NUMERIC_COLUMNS.includes(i) ? 'num' : '', i === 7 && r.flagged ? 'caveat' : ''].filter(Boolean).join(' '))).join('') +
+          r.cols
+            .map((x, i) =>
+              td(x, [TRAFFIC_NUMERIC_COLUMNS.includes(i) ? 'num' : '', i === 7 && r.flagged ? 'caveat' : ''].filter(Boolean).join(' ')),
+            )
+            .join('') +
           '</tr>',
       ),
     );
     parts.push(
       `<h3 data-kind="${kind}">Under traffic: ${h(KIND_TITLE[kind])}</h3><p class="kind-note"><small>${h(KIND_NOTE[kind])}.</small></p>`,
-      wrap(`<table class="traffic" data-kind="${kind}"><thead><tr>${trafficTableHeader(unit).map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`),
+      wrap(
+        `<table class="traffic" data-kind="${kind}"><thead><tr>${trafficTableHeader(unit)
+          .map((x) => `<th>${h(x)}</th>`)
+          .join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`,
+      ),
       `<p><small>${h(trafficNote(unit))}</small></p>`,
     );
   }
@@ -130,9 +145,18 @@ async function trafficCharts(cells: readonly CellSummary[], index: number): Prom
     for (const m of c.traffic!.methods) {
       const fits = m.variants
         .filter((v) => v.fit)
-        .map((v) => `${v.variant}: y = ${num(v.fit!.intercept)} + ${num(v.fit!.slope)}·depth ${UNIT_TEXT[cellUnit(c)].short} (R² ${v.fit!.r2.toFixed(4)})`)
+        .map(
+          (v) =>
+            `${v.variant}: y = ${num(v.fit!.intercept)} + ${num(v.fit!.slope)}·depth ${UNIT_TEXT[cellUnit(c)].short} (R² ${v.fit!.r2.toFixed(4)})`,
+        )
         .join('; ');
-      parts.push(await figure('traffic-depth', `t${index}c${j}${m.method}`, trafficDepthSpec(c, m), `${TRAFFIC_METHOD_TEXT[m.method]}. ${fits}.`, { key: c.key, kind: summaryKind(c), method: m.method }));
+      parts.push(
+        await figure('traffic-depth', `t${index}c${j}${m.method}`, trafficDepthSpec(c, m), `${TRAFFIC_METHOD_TEXT[m.method]}. ${fits}.`, {
+          key: c.key,
+          kind: summaryKind(c),
+          method: m.method,
+        }),
+      );
     }
   }
   parts.push('</div>');
@@ -146,19 +170,30 @@ function tables(cells: readonly CellSummary[]): string {
     const unit = cellUnit(of[0]!);
     parts.push(
       `<h3 data-kind="${kind}">${h(KIND_TITLE[kind])}</h3><p class="kind-note"><small>${h(KIND_NOTE[kind])}.</small></p>`,
-      wrap(`<table class="cells" data-kind="${kind}"><thead><tr>${cellTableHeader(unit).map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>\n${of.map(row).join('\n')}\n</tbody></table>`),
+      wrap(
+        `<table class="cells" data-kind="${kind}"><thead><tr>${cellTableHeader(unit)
+          .map((x) => `<th>${h(x)}</th>`)
+          .join('')}</tr></thead><tbody>\n${of.map(row).join('\n')}\n</tbody></table>`,
+      ),
       `<p><small>${h(methodNote(unit))}</small></p>`,
     );
   }
   return parts.join('\n');
 }
 
-async function figure(kind: string, idPrefix: string, built: { spec: Parameters<typeof renderSvg>[0]; series: number }, caption: string, attrs: Record<string, string>): Promise<string> {
+async function figure(
+  kind: string,
+  idPrefix: string,
+  built: { spec: Parameters<typeof renderSvg>[0]; series: number },
+  caption: string,
+  attrs: Record<string, string>,
+): Promise<string> {
   const svg = await renderSvg(built.spec, idPrefix);
-  const extra = Object.entries(attrs).map(([k, v]) => ` data-${k}="${h(v)}"`).join('');
+  const extra = Object.entries(attrs)
+    .map(([k, v]) => ` data-${k}="${h(v)}"`)
+    .join('');
   return `<figure class="chart" data-chart="${kind}" data-series="${built.series}"${extra}>${svg}<figcaption>${h(caption)}</figcaption></figure>`;
 }
-
 
 /** Each figure kind's caveat, once per section. */
 const sectionNotes = (cells: readonly CellSummary[]): string =>
@@ -171,7 +206,9 @@ const sectionNotes = (cells: readonly CellSummary[]): string =>
 async function overview(cells: readonly CellSummary[]): Promise<string> {
   const ok = cells.filter((c) => c.status === 'ok' && (c.direct?.fit || c.indirect?.fit));
   if (ok.length === 0) return '';
-  const parts = [`<section class="overview"><h2>Overview: direct vs indirect, every kernel and boot configuration</h2>${sectionNotes(ok)}<div class="charts">`];
+  const parts = [
+    `<section class="overview"><h2>Overview: direct vs indirect, every kernel and boot configuration</h2>${sectionNotes(ok)}<div class="charts">`,
+  ];
   let i = 0;
   for (const [kind, of] of byKind(ok)) {
     for (const [bench, ofBench] of byBenchmark(of)) {
@@ -219,8 +256,13 @@ async function curveSection(cells: readonly CellSummary[], index: number): Promi
   if (of.length === 0) return '';
   const parts = ['<section class="curve"><h3>Hardware cost curve: per-depth profile and regimes</h3>'];
   for (const [j, c] of of.entries()) {
-    const caption = 'Points: median per depth; whiskers: its 95 % interval; lines: each regime\'s fit; dashed rule and band: the knee and its bootstrap range. Hardware ns.';
-    parts.push(`<div class="curve-cell" data-key="${h(c.key)}"><h4>${h(cellTitle(c))}</h4><ul>${curveLines(c).map((l) => `<li>${h(l)}</li>`).join('')}</ul>`);
+    const caption =
+      "Points: median per depth; whiskers: its 95 % interval; lines: each regime's fit; dashed rule and band: the knee and its bootstrap range. Hardware ns.";
+    parts.push(
+      `<div class="curve-cell" data-key="${h(c.key)}"><h4>${h(cellTitle(c))}</h4><ul>${curveLines(c)
+        .map((l) => `<li>${h(l)}</li>`)
+        .join('')}</ul>`,
+    );
     parts.push(await figure('curve', `b${index}v${j}`, curveSpec(c), caption, { key: c.key, kind: 'hardware-ns' }));
     parts.push(
       `<details><summary>Per-depth profile (hardware ns)</summary><table class="profile"><thead><tr>${PROFILE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>`,
@@ -234,7 +276,10 @@ async function curveSection(cells: readonly CellSummary[], index: number): Promi
 
 async function benchmarkSection(name: string, cells: readonly CellSummary[], index: number): Promise<string> {
   const traffic = isTrafficBenchmark(cells);
-  const parts = [`<section class="benchmark" data-benchmark="${h(name)}"><h2>Benchmark <code>${h(name)}</code></h2>`, traffic ? trafficTables(cells) : tables(cells)];
+  const parts = [
+    `<section class="benchmark" data-benchmark="${h(name)}"><h2>Benchmark <code>${h(name)}</code></h2>`,
+    traffic ? trafficTables(cells) : tables(cells),
+  ];
   if (traffic) parts.push(await trafficCharts(cells, index));
   else parts.push(await testRunCharts(cells, index), await curveSection(cells, index));
   const details = fitDetailRows(cells);
@@ -262,11 +307,15 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
 
 function sequenceSection(cells: readonly CellSummary[]): string {
   const line = symmetryLine(cells);
-  const rows = sequenceRows(cells).map((r) => `<tr>${r.map((x, j) => (j === 4 ? `<td><code>${h(x)}</code></td>` : td(x, j === 3 ? 'num' : ''))).join('')}</tr>`);
+  const rows = sequenceRows(cells).map(
+    (r) => `<tr>${r.map((x, j) => (j === 4 ? `<td><code>${h(x)}</code></td>` : td(x, j === 3 ? 'num' : ''))).join('')}</tr>`,
+  );
   return [
     '<section id="sequences"><h2>Tail-call sequences, instruction by instruction</h2>',
     line ? `<p><strong>${h(line)}</strong></p>` : '',
-    rows.length > 0 ? `<table class="sequences"><thead><tr>${SEQUENCE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>` : '',
+    rows.length > 0
+      ? `<table class="sequences"><thead><tr>${SEQUENCE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`
+      : '',
     `<p><small>${h(SEQUENCE_NOTE)}</small></p></section>`,
   ].join('');
 }
@@ -274,10 +323,14 @@ function sequenceSection(cells: readonly CellSummary[]): string {
 function retpolinePriceSection(prices: Summary['retpolinePrices']): string {
   const parts = [`<section class="retpoline-price"><h2>The retpoline's own price</h2>`];
   for (const [kind, of] of byKind(prices)) {
-    const rows = retpolinePriceRows(of).map((r, i) => `<tr data-kernel="${h(of[i]!.kernel.id)}">${r.map((x, j) => td(x, j < 3 ? '' : 'num')).join('')}</tr>`);
+    const rows = retpolinePriceRows(of).map(
+      (r, i) => `<tr data-kernel="${h(of[i]!.kernel.id)}">${r.map((x, j) => td(x, j < 3 ? '' : 'num')).join('')}</tr>`,
+    );
     parts.push(
       `<h3 data-kind="${kind}">${h(KIND_TITLE[kind])}</h3>`,
-      wrap(`<table class="prices" data-kind="${kind}"><thead><tr>${RETPOLINE_PRICE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`),
+      wrap(
+        `<table class="prices" data-kind="${kind}"><thead><tr>${RETPOLINE_PRICE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+      ),
     );
   }
   parts.push(`<p><small>${h(RETPOLINE_PRICE_NOTE)}</small></p></section>`);
@@ -293,8 +346,12 @@ function baselineSection(b: BaselineSummary): string {
   });
   return (
     `<section class="baseline"><h2>Baseline</h2><p>Compared with <code>${h(b.source)}</code>. Gate: ${h(gateText(b.gate))}. <strong>${h(gateHeadline(b))}.</strong></p>` +
-    wrap(`<table><thead><tr>${BASELINE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`) +
-    (b.problems.length > 0 ? `<p>Failed or missing cells (each fails the gate):</p><ul>${b.problems.map((p) => `<li class="failed">${h(problemText(p))}</li>`).join('')}</ul>` : '') +
+    wrap(
+      `<table><thead><tr>${BASELINE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+    ) +
+    (b.problems.length > 0
+      ? `<p>Failed or missing cells (each fails the gate):</p><ul>${b.problems.map((p) => `<li class="failed">${h(problemText(p))}</li>`).join('')}</ul>`
+      : '') +
     '</section>'
   );
 }
@@ -309,7 +366,11 @@ export async function renderHtml(s: Summary): Promise<string> {
     '<h1>tailmatrix: the cost of one eBPF tail call, direct jump vs indirect jump</h1>',
     `<p class="meta">Runs ${s.runs.map((r) => `<code>${h(r)}</code>`).join(', ')} · ${t.cells} cell(s): ${t.ok} ok, ${t.failed} failed, ${t.emulated} emulated · tailmatrix ${h(s.tool.version)}</p>`,
   ];
-  parts.push(`<section class="findings"><h2>What this run found</h2><ul>${findings(s).map((f) => `<li>${h(f)}</li>`).join('')}</ul></section>`);
+  parts.push(
+    `<section class="findings"><h2>What this run found</h2><ul>${findings(s)
+      .map((f) => `<li>${h(f)}</li>`)
+      .join('')}</ul></section>`,
+  );
   for (const n of kindNotices(s.cells)) parts.push(`<p class="note" data-level="${n.level}">${h(n.text)}</p>`);
   for (const n of s.notes) parts.push(`<p class="note">${h(n)}</p>`);
   parts.push(await overview(s.cells));

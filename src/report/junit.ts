@@ -5,7 +5,21 @@ import type { BaselineComparison, CellSummary, GateProblem, RetpolinePrice, Summ
 import { escapeXml as x } from './escape.js';
 import { trafficResultLines } from './traffic-format.js';
 import { curveLines } from './curve-format.js';
-import { byBenchmark, cellUnit, comparisonSentence, comparisonStatusOf, directCaveat, failureText, interval, mechanismWithReason, num, problemsBeyondCells, problemText, savingText, variantCostText } from './format.js';
+import {
+  byBenchmark,
+  cellUnit,
+  comparisonSentence,
+  comparisonStatusOf,
+  directCaveat,
+  failureText,
+  interval,
+  mechanismWithReason,
+  num,
+  problemsBeyondCells,
+  problemText,
+  savingText,
+  variantCostText,
+} from './format.js';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
@@ -24,13 +38,17 @@ function resultLines(c: CellSummary, prices: readonly RetpolinePrice[]): string[
   const kind = summaryKind(c);
   for (const v of [c.direct, c.indirect]) {
     if (!v) continue;
-    lines.push(`${v.variant}: ${variantCostText(v, cellUnit(c))}, JIT ${mechanismWithReason(v)}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`);
+    lines.push(
+      `${v.variant}: ${variantCostText(v, cellUnit(c))}, JIT ${mechanismWithReason(v)}${v.fit ? `, R² ${v.fit.r2.toFixed(4)}` : ''}`,
+    );
   }
   if (c.comparison || c.withheldReason || c.sameMechanism) lines.push(`saving: ${savingText(c)}`);
   lines.push(...curveLines(c));
   lines.push(...priceLines(c, prices));
   lines.push(...trafficResultLines(c));
-  lines.push(`spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.icountShift != null ? `, -icount shift=${c.icountShift}` : ''}`);
+  lines.push(
+    `spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.icountShift != null ? `, -icount shift=${c.icountShift}` : ''}`,
+  );
   lines.push(`figures: ${kind} (${KIND_NOTE[kind]})`);
   const caveat = directCaveat(c.direct);
   if (caveat && c.status === 'ok') lines.push(`direct: ${caveat}`);
@@ -47,7 +65,9 @@ function testcase(c: CellSummary, gated: readonly BaselineComparison[], prices: 
     body.push(`      <failure type="${x(c.status)}" message="${x(failureText(c))}">${x(c.consoleExcerpt.join('\n'))}</failure>`);
   } else if (failing.length > 0) {
     const type = failing.some((k) => k.regression) ? 'regression' : 'not-comparable';
-    body.push(`      <failure type="${type}" message="${x(failing.map(comparisonSentence).join('; '))}">${x(failing.map(comparisonSentence).join('\n'))}</failure>`);
+    body.push(
+      `      <failure type="${type}" message="${x(failing.map(comparisonSentence).join('; '))}">${x(failing.map(comparisonSentence).join('\n'))}</failure>`,
+    );
   }
   const lines = [...resultLines(c, prices), ...gated.map((k) => `gate: ${comparisonSentence(k)}`)];
   body.push(`      <system-out>${x(lines.join('\n'))}</system-out>`);
@@ -74,16 +94,36 @@ export function renderJunit(s: Summary): string {
   const owner = new Map<string, CellSummary>();
   for (const c of s.cells) if (!owner.has(cellKey(c))) owner.set(cellKey(c), c);
   const gatedOf = (c: CellSummary) => (owner.get(cellKey(c)) === c ? (gated.get(cellKey(c)) ?? []) : []);
-  const isFailure = (c: CellSummary) => c.status !== 'ok' || gatedOf(c).some((k) => ['regression', 'not-comparable'].includes(comparisonStatusOf(k)));
+  const isFailure = (c: CellSummary) =>
+    c.status !== 'ok' || gatedOf(c).some((k) => ['regression', 'not-comparable'].includes(comparisonStatusOf(k)));
   const suites: string[] = [];
   for (const [name, cells] of byBenchmark(s.cells)) {
     const time = cells.reduce((a, c) => a + c.wallMs, 0);
     // The earliest start among the suite's cells: a timestamp from the data, never from the clock.
     const timestamp = cells.map((c) => c.startedAt).sort()[0] ?? '';
-    suites.push(suite(name, cells.length, cells.filter(isFailure).length, time, timestamp, cells.map((c) => testcase(c, gatedOf(c), s.retpolinePrices))));
+    suites.push(
+      suite(
+        name,
+        cells.length,
+        cells.filter(isFailure).length,
+        time,
+        timestamp,
+        cells.map((c) => testcase(c, gatedOf(c), s.retpolinePrices)),
+      ),
+    );
   }
   const problems = s.baseline ? problemsBeyondCells(s.baseline) : [];
-  if (problems.length > 0) suites.push(suite('baseline gate', problems.length, problems.length, 0, s.cells.map((c) => c.startedAt).sort()[0] ?? '', problems.map(problemCase)));
+  if (problems.length > 0)
+    suites.push(
+      suite(
+        'baseline gate',
+        problems.length,
+        problems.length,
+        0,
+        s.cells.map((c) => c.startedAt).sort()[0] ?? '',
+        problems.map(problemCase),
+      ),
+    );
   const total = s.cells.length + problems.length;
   const failures = s.cells.filter(isFailure).length + problems.length;
   const time = s.cells.reduce((a, c) => a + c.wallMs, 0);

@@ -70,7 +70,12 @@ function kindTables(cells: readonly CellSummary[]): string[] {
   for (const [kind, of] of byKind(cells)) {
     const header = cellTableHeader(cellUnit(of[0]!));
     parts.push(`### ${KIND_TITLE[kind]}`, '', `_${KIND_NOTE[kind]}._`, '');
-    parts.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => ([3, 5, 7].includes(i) ? '---:' : '---')).join(' | ')} |`, ...of.map(row), '');
+    parts.push(
+      `| ${header.join(' | ')} |`,
+      `| ${header.map((_, i) => ([3, 5, 7].includes(i) ? '---:' : '---')).join(' | ')} |`,
+      ...of.map(row),
+      '',
+    );
     parts.push(`_${methodNote(cellUnit(of[0]!))} Saving = indirect − direct, and its share of the indirect cost._`, '');
   }
   return parts;
@@ -83,9 +88,18 @@ function trafficTables(cells: readonly CellSummary[]): string[] {
     const unit = cellUnit(of[0]!);
     const header = trafficTableHeader(unit);
     parts.push(`### Under traffic: ${KIND_TITLE[kind]}`, '', `_${KIND_NOTE[kind]}._`, '');
-    parts.push(`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (TRAFFIC_NUMERIC_COLUMNS.includes(i) ? '---:' : '---')).join(' | ')} |`);
+    parts.push(
+      `| ${header.join(' | ')} |`,
+      `| ${header.map((_, i) => (TRAFFIC_NUMERIC_COLUMNS.includes(i) ? '---:' : '---')).join(' | ')} |`,
+    );
     for (const c of of) {
-      for (const r of trafficRows(c)) parts.push(`| ${r.cols.map((x, i) => (i === 3 && r.failed ? `**${x}**` : x)).map(cell).join(' | ')} |`);
+      for (const r of trafficRows(c))
+        parts.push(
+          `| ${r.cols
+            .map((x, i) => (i === 3 && r.failed ? `**${x}**` : x))
+            .map(cell)
+            .join(' | ')} |`,
+        );
     }
     parts.push('', `_${trafficNote(unit)}_`, '');
   }
@@ -100,16 +114,28 @@ function curveSection(cells: readonly CellSummary[]): string[] {
   for (const c of of) {
     parts.push(`#### ${cellTitle(c)}`, '');
     for (const l of curveLines(c)) parts.push(`- ${l}`);
-    for (const v of curveVariants(c)) parts.push(`- ${v.variant} median per depth ${v.curve.profile[0]?.depth ?? 0}–${v.curve.profile.at(-1)?.depth ?? 0}: \`${sparkline(v.curve)}\``);
+    for (const v of curveVariants(c))
+      parts.push(
+        `- ${v.variant} median per depth ${v.curve.profile[0]?.depth ?? 0}–${v.curve.profile.at(-1)?.depth ?? 0}: \`${sparkline(v.curve)}\``,
+      );
     parts.push('', '<details><summary>Per-depth profile (hardware ns)</summary>', '');
-    parts.push(`| ${PROFILE_HEADER.join(' | ')} |`, `| ${PROFILE_HEADER.map(() => '---:').join(' | ')} |`, ...profileRows(c).map((r) => `| ${r.map(cell).join(' | ')} |`));
+    parts.push(
+      `| ${PROFILE_HEADER.join(' | ')} |`,
+      `| ${PROFILE_HEADER.map(() => '---:').join(' | ')} |`,
+      ...profileRows(c).map((r) => `| ${r.map(cell).join(' | ')} |`),
+    );
     parts.push('', '</details>', '');
   }
   return parts;
 }
 
 function benchmarkSection(name: string, cells: readonly CellSummary[]): string {
-  const parts = [`## Benchmark ${code(name)}`, '', ...(isTrafficBenchmark(cells) ? trafficTables(cells) : kindTables(cells)), ...curveSection(cells)];
+  const parts = [
+    `## Benchmark ${code(name)}`,
+    '',
+    ...(isTrafficBenchmark(cells) ? trafficTables(cells) : kindTables(cells)),
+    ...curveSection(cells),
+  ];
   const details = fitDetailRows(cells);
   if (details.length > 0) {
     parts.push(
@@ -145,7 +171,10 @@ function retpolinePriceSection(prices: Summary['retpolinePrices']): string {
   const parts = ["## The retpoline's own price", ''];
   for (const [kind, of] of byKind(prices)) {
     parts.push(`### ${KIND_TITLE[kind]}`, '');
-    parts.push(`| ${RETPOLINE_PRICE_HEADER.join(' | ')} |`, `| ${RETPOLINE_PRICE_HEADER.map((_, i) => (i < 3 ? '---' : '---:')).join(' | ')} |`);
+    parts.push(
+      `| ${RETPOLINE_PRICE_HEADER.join(' | ')} |`,
+      `| ${RETPOLINE_PRICE_HEADER.map((_, i) => (i < 3 ? '---' : '---:')).join(' | ')} |`,
+    );
     parts.push(...retpolinePriceRows(of).map((r) => `| ${r.map(cell).join(' | ')} |`), '');
   }
   parts.push(`_${RETPOLINE_PRICE_NOTE}_`, '');
@@ -168,7 +197,10 @@ function sequenceSection(cells: readonly CellSummary[]): string {
 function baselineSection(b: BaselineSummary): string {
   const parts = ['## Baseline', '', `Compared with ${code(b.source)}. Gate: ${gateText(b.gate)}.`, '', `**${gateHeadline(b)}.**`, ''];
   if (b.comparisons.length > 0) {
-    parts.push(`| ${BASELINE_HEADER.join(' | ')} |`, `| ${BASELINE_HEADER.map((_, i) => (i >= 3 && i <= 5 ? '---:' : '---')).join(' | ')} |`);
+    parts.push(
+      `| ${BASELINE_HEADER.join(' | ')} |`,
+      `| ${BASELINE_HEADER.map((_, i) => (i >= 3 && i <= 5 ? '---:' : '---')).join(' | ')} |`,
+    );
     for (const k of b.comparisons) {
       const r = baselineRow(k);
       const mark = { regression: '❌ ', 'not-comparable': '⚠️ ', ok: '', 'not-gated': '' }[comparisonStatusOf(k)];

@@ -10,9 +10,9 @@ export const SEQUENCE_HEADER = ['kernel', 'boots', 'sequence', 'a taken tail cal
 export const RETPOLINE_THUNK_RUNS = 3;
 
 export const SEQUENCE_NOTE =
-  'From each cell\'s JIT images (program 1, whose next slot is filled): the sequence starts after the map load (`r2 = jmp_table`) and ends at the label a failed check jumps to. ' +
+  "From each cell's JIT images (program 1, whose next slot is filled): the sequence starts after the map load (`r2 = jmp_table`) and ends at the label a failed check jumps to. " +
   `A retpoline thunk (\`__x86_indirect_thunk_rcx\`) adds ${RETPOLINE_THUNK_RUNS} instructions (call, mov %rcx,(%rsp), ret; its pause/lfence loop runs only speculatively). ` +
-  'Outside these sequences each cell checks that the two variants\' images are the same instructions (immediates and jump targets aside): then indirect − direct is these instructions and nothing else.';
+  "Outside these sequences each cell checks that the two variants' images are the same instructions (immediates and jump targets aside): then indirect − direct is these instructions and nothing else.";
 
 const SEQUENCE_NAME: Partial<Record<JitMechanism, string>> = {
   'direct-jump': 'direct: patched jmp rel32',
@@ -46,7 +46,13 @@ export function sequenceRows(cells: readonly CellSummary[]): string[][] {
       rows.set(key, row);
     }
   }
-  return [...rows.values()].map((r) => [r.kernel, r.boots.join(', '), SEQUENCE_NAME[r.q.mechanism] ?? r.q.mechanism, runsText(r.q), insnsText(r.q)]);
+  return [...rows.values()].map((r) => [
+    r.kernel,
+    r.boots.join(', '),
+    SEQUENCE_NAME[r.q.mechanism] ?? r.q.mechanism,
+    runsText(r.q),
+    insnsText(r.q),
+  ]);
 }
 
 /** The proof's outcome over the cells that carry it, in one line. */

@@ -12,7 +12,8 @@ export const TRAFFIC_METHOD_TEXT: Record<TrafficMethod, string> = {
 
 export const isTrafficBenchmark = (cells: readonly CellSummary[]): boolean => cells.some((c) => c.benchmark.type === 'traffic');
 
-const variantOf = (m: TrafficMethodSummary, name: 'direct' | 'indirect'): TrafficVariant | undefined => m.variants.find((v) => v.variant === name);
+const variantOf = (m: TrafficMethodSummary, name: 'direct' | 'indirect'): TrafficVariant | undefined =>
+  m.variants.find((v) => v.variant === name);
 
 /** "1.02 [0.98, 1.05] × Benchmark 1", flagged when 1 lies outside the interval. */
 function agreementText(a: TrafficAgreement): string {
@@ -32,7 +33,12 @@ function worstPacketsOff(m: TrafficMethodSummary): number | null {
 function packetsText(c: CellSummary, m: TrafficMethodSummary): string {
   const counted = m.variants.reduce((a, v) => a + v.points.reduce((b, p) => b + p.packets, 0), 0);
   const off = worstPacketsOff(m);
-  const against = off === null ? (c.traffic?.protocol === 'tcp' ? 'TCP: iperf3 counts no packets' : 'no iperf3 count') : `at most ${num(off, 1)} % off iperf3's`;
+  const against =
+    off === null
+      ? c.traffic?.protocol === 'tcp'
+        ? 'TCP: iperf3 counts no packets'
+        : 'no iperf3 count'
+      : `at most ${num(off, 1)} % off iperf3's`;
   return `${counted} counted, ${against}`;
 }
 

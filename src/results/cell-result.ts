@@ -35,7 +35,14 @@ export const jitMechanism = z.enum([
 export type JitMechanism = z.infer<typeof jitMechanism>;
 
 /** The mechanisms that are an indirect jump: what the `indirect` variant must show to be compared. */
-export const INDIRECT_MECHANISMS: readonly JitMechanism[] = ['retpoline-thunk', 'inline-retpoline', 'lfence-jmp', 'plain-indirect', 'its-thunk', 'arm64-br'];
+export const INDIRECT_MECHANISMS: readonly JitMechanism[] = [
+  'retpoline-thunk',
+  'inline-retpoline',
+  'lfence-jmp',
+  'plain-indirect',
+  'its-thunk',
+  'arm64-br',
+];
 
 /**
  * Mechanisms of a JIT that has no direct tail call: the direct variant runs the very same indirect jump, so
@@ -78,7 +85,11 @@ export const contamination = z.object({
   checked: z.number().int().min(0).describe('timed calls whose window was checked for context switches'),
   contaminated: z.number().int().min(0).describe('of those, calls during which the thread was switched out'),
   retaken: z.number().int().min(0).describe('contaminated calls the agent timed again (replaced)'),
-  keptContaminated: z.number().int().min(0).describe('contaminated calls kept once the re-takes at their depth ran out (left out of the estimate)'),
+  keptContaminated: z
+    .number()
+    .int()
+    .min(0)
+    .describe('contaminated calls kept once the re-takes at their depth ran out (left out of the estimate)'),
 });
 export type Contamination = z.infer<typeof contamination>;
 
@@ -101,9 +112,7 @@ const jitEvidence = z.object({
   mechanism: jitMechanism,
   sites: z.array(jitSite),
   /** Raw JITed images (hex) with their kernel address, kept so a classification can be re-checked. */
-  images: z
-    .array(z.object({ prog: z.number().int(), address: z.string(), hex: z.string(), symbol: z.string().optional() }))
-    .default([]),
+  images: z.array(z.object({ prog: z.number().int(), address: z.string(), hex: z.string(), symbol: z.string().optional() })).default([]),
   /** Why there is no image to read (mechanism no-jit or image-unavailable): the sysctl, config or restriction seen. */
   reason: z.string().optional(),
   note: z.string().optional(),
@@ -131,7 +140,13 @@ const jitSequence = z.object({
 export type JitSequence = z.infer<typeof jitSequence>;
 
 /** An instruction outside the tail-call sequence that one variant's image has and the other's lacks (after normalisation). */
-const jitDifference = z.object({ prog: z.number().int().min(0), variant, offset: z.number().int().min(0), bytes: z.string(), text: z.string() });
+const jitDifference = z.object({
+  prog: z.number().int().min(0),
+  variant,
+  offset: z.number().int().min(0),
+  bytes: z.string(),
+  text: z.string(),
+});
 export type JitDifference = z.infer<typeof jitDifference>;
 
 /**

@@ -60,7 +60,8 @@ async function findRunDirs(dir: string): Promise<Result<string[], string>> {
   for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => a.name.localeCompare(b.name))) {
     if (await isRunDir(path.join(dir, e.name))) runs.push(path.join(dir, e.name));
   }
-  if (runs.length === 0) return err(`${dir}: no ${CELLS_DIR}/ folder in it or in its subfolders (expected results/<run-id>/${CELLS_DIR}/*.json)`);
+  if (runs.length === 0)
+    return err(`${dir}: no ${CELLS_DIR}/ folder in it or in its subfolders (expected results/<run-id>/${CELLS_DIR}/*.json)`);
   return ok(runs);
 }
 
@@ -144,7 +145,11 @@ export async function readAgentStream(runDir: string, cellId: string): Promise<R
     bytes = await readFile(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return err(code === 'ENOENT' ? `${file}: no raw agent stream for cell ${cellId} (runs before it was kept, or the agent wrote nothing)` : `${file}: cannot read (${code ?? String(e)})`);
+    return err(
+      code === 'ENOENT'
+        ? `${file}: no raw agent stream for cell ${cellId} (runs before it was kept, or the agent wrote nothing)`
+        : `${file}: cannot read (${code ?? String(e)})`,
+    );
   }
   try {
     return ok((await promisify(gunzip)(bytes)).toString('utf8'));

@@ -42,6 +42,8 @@ export const runMeta = z.object({
   userKernels: z
     .array(z.string())
     .optional()
-    .describe("ids of the user's own kernels (run --kernel PATH, --tree): the patched side of the report's patched-vs-reference lines; absent when none"),
+    .describe(
+      "ids of the user's own kernels (run --kernel PATH, --tree): the patched side of the report's patched-vs-reference lines; absent when none",
+    ),
 });
 export type RunMeta = z.infer<typeof runMeta>;

@@ -10,7 +10,10 @@ import type { RunMeta } from './run-meta.js';
 
 /** Sortable by time, unique across machines that start at the same second. */
 export function newRunId(now: Date = new Date()): string {
-  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const stamp = now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
 }
 

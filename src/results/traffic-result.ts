@@ -33,7 +33,12 @@ export const trafficSample = z.object({
    * kernel without BPF trampolines, one `test-run` of the attached chain as filled (not under traffic).
    */
   chainDepthSeenVia: z.enum(['fexit', 'test-run']).optional(),
-  chainDepthSeenError: z.string().optional().describe('why fexit on prog_0 did not give the depth (a load failure makes the agent fall back to a test run; an attach or proof failure leaves the depth unseen); absent when it did'),
+  chainDepthSeenError: z
+    .string()
+    .optional()
+    .describe(
+      'why fexit on prog_0 did not give the depth (a load failure makes the agent fall back to a test run; an attach or proof failure leaves the depth unseen); absent when it did',
+    ),
   /** Why `kprobe` is null (additive): the kernel has neither fentry/fexit nor kprobes on cls_bpf_classify. */
   kprobeUnavailable: z.string().optional(),
 });

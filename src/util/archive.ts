@@ -90,7 +90,12 @@ export async function readArMembers(file: string): Promise<Result<ArMember[], st
 }
 
 /** Decompress (or copy) `input` to the plain file `output`, streaming. */
-export async function decompressTo(input: string, output: string, signal?: AbortSignal, range?: { start: number; size: number }): Promise<Result<void, string>> {
+export async function decompressTo(
+  input: string,
+  output: string,
+  signal?: AbortSignal,
+  range?: { start: number; size: number },
+): Promise<Result<void, string>> {
   const src = () => createReadStream(input, range ? { start: range.start, end: range.start + range.size - 1 } : {});
   const head = await new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -113,7 +118,10 @@ export async function decompressTo(input: string, output: string, signal?: Abort
       try {
         const res =
           kind === 'xz'
-            ? await execCommand('sh', ['-c', 'exec xz -dc -- "$1" > "$2"', 'sh', whole, output], { signal, timeoutMs: DECOMPRESS_TIMEOUT_MS })
+            ? await execCommand('sh', ['-c', 'exec xz -dc -- "$1" > "$2"', 'sh', whole, output], {
+                signal,
+                timeoutMs: DECOMPRESS_TIMEOUT_MS,
+              })
             : await execCommand('zstd', ['-d', '-q', '-f', '-o', output, '--', whole], { signal, timeoutMs: DECOMPRESS_TIMEOUT_MS });
         if (!res.ok) return err(`cannot decompress ${path.basename(input)} (${kind}): ${res.error.message}`);
       } finally {
@@ -264,7 +272,13 @@ async function extractTar(tarFile: string, dest: string, signal?: AbortSignal): 
 }
 
 /** Decompress a (compressed) tarball to a temp file next to it, check it, extract it, remove the temp. */
-export async function extractTarball(file: string, dest: string, tmpDir: string, signal?: AbortSignal, range?: { start: number; size: number }): Promise<Result<void, string>> {
+export async function extractTarball(
+  file: string,
+  dest: string,
+  tmpDir: string,
+  signal?: AbortSignal,
+  range?: { start: number; size: number },
+): Promise<Result<void, string>> {
   const plain = path.join(tmpDir, `${path.basename(file)}.${range?.start ?? 0}.tar`);
   try {
     const dec = await decompressTo(file, plain, signal, range);

@@ -28,7 +28,10 @@ export async function diskFullError(file: string, needed?: number): Promise<Disk
   const fs = await statfs(dir).catch(() => undefined);
   const free = fs ? `, ${mib(fs.bavail * fs.bsize)} free` : '';
   const need = needed !== undefined ? `${mib(needed)} needed` : 'more space needed';
-  return new DiskFullError(`no space left on the disk of ${dir} writing ${path.basename(file)}: ${need}${free}; free some space or point TMPDIR / --results / TAILMATRIX_CACHE elsewhere`, dir);
+  return new DiskFullError(
+    `no space left on the disk of ${dir} writing ${path.basename(file)}: ${need}${free}; free some space or point TMPDIR / --results / TAILMATRIX_CACHE elsewhere`,
+    dir,
+  );
 }
 
 /** A message for any disk-full error (ours carries the size; a raw ENOSPC its path, when it has one). */

@@ -109,7 +109,11 @@ async function attemptOnce(url: string, file: string, opts: DownloadOptions, cou
     const len = Number(res.headers['content-length']);
     total = Number.isFinite(len) && len >= 0 ? len : undefined;
     if (res.statusCode >= 400) {
-      httpError = new AttemptError(`HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim(), RETRY_STATUS.has(res.statusCode), res.statusCode);
+      httpError = new AttemptError(
+        `HTTP ${res.statusCode} ${res.statusMessage ?? ''}`.trim(),
+        RETRY_STATUS.has(res.statusCode),
+        res.statusCode,
+      );
       stream.destroy(httpError);
     }
   });

@@ -83,10 +83,18 @@ export function formatCommand(file: string, args: readonly string[]): string {
 }
 
 function tail(text: string, lines: number): string {
-  return text.split('\n').filter((l) => l.trim() !== '').slice(-lines).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-lines)
+    .join('\n');
 }
 
-export async function execCommand(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<Result<ExecSuccess, ExecFailure>> {
+export async function execCommand(
+  file: string,
+  args: readonly string[],
+  opts: ExecOptions = {},
+): Promise<Result<ExecSuccess, ExecFailure>> {
   const command = formatCommand(file, args);
   const started = Date.now();
   const child = execa(file, args, {

@@ -51,9 +51,22 @@ function spawnHolder(lockFile: string, mode: { shared: boolean; nonBlocking: boo
   const done = execCommand(
     'setpriv',
     [
-      '--pdeathsig', 'KILL', '--',
-      'flock', mode.shared ? '--shared' : '--exclusive', ...(mode.nonBlocking ? ['--nonblock'] : []), '--conflict-exit-code', String(BUSY_STATUS), lockFile,
-      'setpriv', '--pdeathsig', 'KILL', '--', 'sh', '-c', `echo ${HELD}; exec sleep infinity`,
+      '--pdeathsig',
+      'KILL',
+      '--',
+      'flock',
+      mode.shared ? '--shared' : '--exclusive',
+      ...(mode.nonBlocking ? ['--nonblock'] : []),
+      '--conflict-exit-code',
+      String(BUSY_STATUS),
+      lockFile,
+      'setpriv',
+      '--pdeathsig',
+      'KILL',
+      '--',
+      'sh',
+      '-c',
+      `echo ${HELD}; exec sleep infinity`,
     ],
     // A held lock must not keep the process alive: at exit the OS drops it with its holder.
     { signal: stop.signal, onLine: (line) => line === HELD && onHeld(), keepAliveUntil: heldSeen },
@@ -105,16 +118,21 @@ async function safeLockFile(lockFile: string): Promise<void> {
   try {
     fh = await open(lockFile, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o644);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`refusing the lock file ${lockFile}: it is a symlink (remove it; tailmatrix creates lock files itself)`);
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new Error(`refusing the lock file ${lockFile}: it is a symlink (remove it; tailmatrix creates lock files itself)`);
     throw e;
   }
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw new Error(`refusing the lock file ${lockFile}: not a regular file`);
     // A hard link to another file (/etc/shadow) would have that file truncated just the same.
-    if (st.nlink !== 1) throw new Error(`refusing the lock file ${lockFile}: it has ${st.nlink} hard links (remove it; tailmatrix creates lock files itself)`);
+    if (st.nlink !== 1)
+      throw new Error(
+        `refusing the lock file ${lockFile}: it has ${st.nlink} hard links (remove it; tailmatrix creates lock files itself)`,
+      );
     const me = process.geteuid?.();
-    if (me !== undefined && st.uid !== me) throw new Error(`refusing the lock file ${lockFile}: owned by uid ${st.uid}, not by this user (uid ${me})`);
+    if (me !== undefined && st.uid !== me)
+      throw new Error(`refusing the lock file ${lockFile}: owned by uid ${st.uid}, not by this user (uid ${me})`);
   } finally {
     await fh.close();
   }

@@ -18,7 +18,10 @@ const COPY_CHUNK = 1024 * 1024;
 
 /** An entry's path relative to the root ("./a//b/" → "a/b"); the check refused "..", absolute paths. */
 export function relPath(p: string): string {
-  return path.posix.normalize(p).replace(/^(\.\/)+/, '').replace(/\/$/, '');
+  return path.posix
+    .normalize(p)
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/$/, '');
 }
 
 class Writer {
@@ -108,7 +111,12 @@ class Writer {
 }
 
 /** Write already-checked entries of `tarFile` into `root`; stops at the first entry it will not write. */
-export async function writeEntries(tarFile: string, entries: readonly TarEntry[], root: string, signal?: AbortSignal): Promise<Result<void, string>> {
+export async function writeEntries(
+  tarFile: string,
+  entries: readonly TarEntry[],
+  root: string,
+  signal?: AbortSignal,
+): Promise<Result<void, string>> {
   const src = await open(tarFile, 'r');
   try {
     const w = new Writer(root, src);

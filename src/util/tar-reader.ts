@@ -31,7 +31,8 @@ const BLOCK = 512;
 const MAX_META_BYTES = 1024 * 1024;
 
 /** PAX keys that only carry what extraction ignores anyway (times, owners, xattrs, charset). */
-const IGNORED_PAX = /^(mtime|atime|ctime|uid|gid|uname|gname|comment|charset|hdrcharset|SCHILY\.xattr\..+|LIBARCHIVE\.xattr\..+|SCHILY\.(dev|ino|nlink|fflags)|LIBARCHIVE\.creationtime)$/;
+const IGNORED_PAX =
+  /^(mtime|atime|ctime|uid|gid|uname|gname|comment|charset|hdrcharset|SCHILY\.xattr\..+|LIBARCHIVE\.xattr\..+|SCHILY\.(dev|ino|nlink|fflags)|LIBARCHIVE\.creationtime)$/;
 const APPLIED_PAX = new Set(['path', 'linkpath', 'size']);
 
 function cString(buf: Buffer, start: number, len: number): string {
@@ -49,7 +50,10 @@ function numberField(buf: Buffer, start: number, len: number): number | undefine
     for (let i = start + 1; i < start + len; i++) n = n * 256 + (buf[i] as number);
     return Number.isSafeInteger(n) ? n : undefined;
   }
-  const text = buf.toString('latin1', start, start + len).replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  const text = buf
+    .toString('latin1', start, start + len)
+    .replace(/[\0 ]+$/, '')
+    .replace(/^ +/, '');
   if (text === '') return 0;
   if (!/^[0-7]+$/.test(text)) return undefined;
   return parseInt(text, 8);
@@ -79,13 +83,15 @@ function parsePax(body: Buffer, where: string): Result<Map<string, string>, stri
     if (space === -1) return err(`${where}: malformed PAX record`);
     const lenText = body.toString('latin1', pos, space);
     const len = /^[1-9][0-9]*$/.test(lenText) ? Number(lenText) : NaN;
-    if (!Number.isSafeInteger(len) || pos + len > body.length || body[pos + len - 1] !== 0x0a) return err(`${where}: malformed PAX record length "${lenText}"`);
+    if (!Number.isSafeInteger(len) || pos + len > body.length || body[pos + len - 1] !== 0x0a)
+      return err(`${where}: malformed PAX record length "${lenText}"`);
     const record = body.toString('utf8', space + 1, pos + len - 1);
     const eq = record.indexOf('=');
     if (eq <= 0) return err(`${where}: malformed PAX record`);
     const key = record.slice(0, eq);
     if (out.has(key)) return err(`${where}: PAX key "${key}" given twice`);
-    if (!APPLIED_PAX.has(key) && !IGNORED_PAX.test(key)) return err(`${where}: unsupported PAX key "${key}" (sparse files and other extensions are not extracted)`);
+    if (!APPLIED_PAX.has(key) && !IGNORED_PAX.test(key))
+      return err(`${where}: unsupported PAX key "${key}" (sparse files and other extensions are not extracted)`);
     out.set(key, record.slice(eq + 1));
     pos += len;
   }
@@ -124,12 +130,14 @@ export async function readTar(tarFile: string): Promise<Result<TarEntry[], strin
     let metaStart: number | undefined;
     for (;;) {
       if (pos + BLOCK > fileSize) {
-        if (pos === fileSize && entries.length > 0 && pax === undefined && longName === undefined && longLink === undefined) return ok(entries); // no end marker: GNU tar accepts it too
+        if (pos === fileSize && entries.length > 0 && pax === undefined && longName === undefined && longLink === undefined)
+          return ok(entries); // no end marker: GNU tar accepts it too
         return err(`${name}: truncated at byte ${pos} (no end-of-archive marker)`);
       }
       await fh.read(header, 0, BLOCK, pos);
       if (header.every((b) => b === 0)) {
-        if (pax !== undefined || longName !== undefined || longLink !== undefined) return err(`${name}: extended header at byte ${metaStart} is not followed by an entry`);
+        if (pax !== undefined || longName !== undefined || longLink !== undefined)
+          return err(`${name}: extended header at byte ${metaStart} is not followed by an entry`);
         return ok(entries);
       }
       const where = `${name}: header at byte ${pos}`;
@@ -140,7 +148,8 @@ export async function readTar(tarFile: string): Promise<Result<TarEntry[], strin
       const flag = String.fromCharCode(header[156] as number);
       const dataOffset = pos + BLOCK;
       const next = dataOffset + Math.ceil(size / BLOCK) * BLOCK;
-      if (dataOffset + size > fileSize) return err(`${where}: entry data truncated (${size} bytes declared, ${fileSize - dataOffset} left)`);
+      if (dataOffset + size > fileSize)
+        return err(`${where}: entry data truncated (${size} bytes declared, ${fileSize - dataOffset} left)`);
 
       if (flag === 'x' || flag === 'g' || flag === 'L' || flag === 'K') {
         if (size > MAX_META_BYTES) return err(`${where}: extended header of ${size} bytes (over ${MAX_META_BYTES}); refused`);
@@ -173,7 +182,15 @@ export async function readTar(tarFile: string): Promise<Result<TarEntry[], strin
       }
 
       const type: TarEntryType | undefined =
-        flag === '0' || flag === '\0' ? 'file' : flag === '5' ? 'directory' : flag === '2' ? 'symlink' : flag === '1' ? 'hardlink' : undefined;
+        flag === '0' || flag === '\0'
+          ? 'file'
+          : flag === '5'
+            ? 'directory'
+            : flag === '2'
+              ? 'symlink'
+              : flag === '1'
+                ? 'hardlink'
+                : undefined;
       const headerName = cString(header, 0, 100);
       if (type === undefined) {
         const what = TYPE_NAMES[flag] ?? `unknown typeflag ${JSON.stringify(flag)}`;

@@ -23,7 +23,6 @@ export const PROBE_TIMEOUT_MS = 12_000;
 const PROBE_MEMORY_MIB = 256;
 export const KVM_DEVICE = '/dev/kvm';
 
-
 interface AccelChoice {
   accel: Accelerator;
   /** One line for the run metadata and the progress display: why this accelerator. */
@@ -63,7 +62,15 @@ export async function probeKvm(kernel: FetchedKernel, deps: ProbeDeps = {}): Pro
     const watcher = new ConsoleWatcher();
     const stop = new AbortController();
     const timeoutMs = deps.timeoutMs ?? PROBE_TIMEOUT_MS;
-    const args = qemuArgs({ arch: kernel.arch, accel: 'kvm', cpu: deps.cpu, memoryMiB: PROBE_MEMORY_MIB, cpus: 1, kernel: kernel.vmlinuz, initrd });
+    const args = qemuArgs({
+      arch: kernel.arch,
+      accel: 'kvm',
+      cpu: deps.cpu,
+      memoryMiB: PROBE_MEMORY_MIB,
+      cpus: 1,
+      kernel: kernel.vmlinuz,
+      initrd,
+    });
     const started = Date.now();
     const res = await execCommand(qemuBinary(kernel.arch, deps.qemu), args, {
       timeoutMs,
@@ -78,7 +85,9 @@ export async function probeKvm(kernel: FetchedKernel, deps: ProbeDeps = {}): Pro
     if (s.kvmError) return err(`KVM failed: ${s.kvmError}`);
     if (s.probeOk) return ok({ wallMs: Date.now() - started });
     if (!res.ok && res.error.timedOut) {
-      return err(`a guest under KVM did not reach /init within ${timeoutMs / 1000} s (${s.initStarted ? 'init started' : 'hung during boot'})`);
+      return err(
+        `a guest under KVM did not reach /init within ${timeoutMs / 1000} s (${s.initStarted ? 'init started' : 'hung during boot'})`,
+      );
     }
     if (!res.ok) {
       const how = res.error.signal ? `killed by ${res.error.signal}` : `exit status ${res.error.exitCode ?? '?'}`;
@@ -102,7 +111,11 @@ export function clearAccelCache(): void {
  * The accelerator for a run. `tcg`: as asked. `kvm`: only if a guest boots under it, else an error
  * value. `auto`: KVM when it boots, TCG otherwise, with the reason.
  */
-export async function probeAccelerator(requested: AccelRequest, kernel: FetchedKernel, deps: ProbeDeps = {}): Promise<Result<AccelChoice, string>> {
+export async function probeAccelerator(
+  requested: AccelRequest,
+  kernel: FetchedKernel,
+  deps: ProbeDeps = {},
+): Promise<Result<AccelChoice, string>> {
   if (requested === 'tcg') return ok({ accel: 'tcg', reason: 'TCG requested' });
   const key = `${qemuBinary(kernel.arch, deps.qemu)}|${deps.kvmDevice ?? KVM_DEVICE}|${deps.cpu ?? ''}|${kernel.vmlinuz}`;
   let probe = probes.get(key);

@@ -9,7 +9,6 @@ import type { Accelerator } from '../results/cell-result.js';
 import type { VmBackend } from './types.js';
 import { vngBackend } from './vng.js';
 
-
 interface ChosenBackend {
   backend: VmBackend;
   /** Why this one: "requested", or why vng was not usable for `auto`. */

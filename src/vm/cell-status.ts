@@ -21,7 +21,11 @@ interface Classified {
   message?: string;
 }
 
-const firstLine = (s: string) => s.split('\n').find((l) => l.trim() !== '')?.trim() ?? '';
+const firstLine = (s: string) =>
+  s
+    .split('\n')
+    .find((l) => l.trim() !== '')
+    ?.trim() ?? '';
 
 /** Order matters: the earliest thing that went wrong names the status. */
 export function classifyCell(input: {
@@ -42,7 +46,10 @@ export function classifyCell(input: {
   if (con.kvmError) return { status: 'boot-failed', message: `KVM failed: ${con.kvmError}` };
   if (!con.agentStarted) {
     const why = con.initStarted ? '/init stopped before starting the agent' : 'the guest stopped before /init ran';
-    const qemu = exit.exitCode !== undefined && exit.exitCode !== 0 ? ` (QEMU exit status ${exit.exitCode}${exit.stderrTail ? `: ${firstLine(exit.stderrTail)}` : ''})` : '';
+    const qemu =
+      exit.exitCode !== undefined && exit.exitCode !== 0
+        ? ` (QEMU exit status ${exit.exitCode}${exit.stderrTail ? `: ${firstLine(exit.stderrTail)}` : ''})`
+        : '';
     return { status: 'boot-failed', message: `${why}${qemu}` };
   }
   if (!agent) return { status: 'bench-failed', message: 'the agent wrote no output' };
@@ -56,6 +63,7 @@ export function classifyCell(input: {
   }
   const missing = input.missing(agent);
   if (missing.length > 0) return { status: 'bench-failed', message: `${missing.length} problem(s): ${missing.slice(0, 3).join('; ')}` };
-  if (con.agentExit !== undefined && con.agentExit !== 0) return { status: 'agent-error', message: `agent exited with status ${con.agentExit}` };
+  if (con.agentExit !== undefined && con.agentExit !== 0)
+    return { status: 'agent-error', message: `agent exited with status ${con.agentExit}` };
   return { status: 'ok' };
 }

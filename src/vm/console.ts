@@ -20,13 +20,17 @@ type ConsoleMark =
 // "Kernel panic - not syncing: ..." on every kernel since 2.6; the oops banner alone is not fatal.
 const PANIC_RE = /Kernel panic - not syncing:?\s*(.*)$/;
 // QEMU on a broken KVM: "KVM internal error. Suberror: 1" / "emulation failure" (docs/architecture.md).
-const KVM_ERROR_RE = /(KVM internal error.*|KVM: entry failed.*|kvm run failed.*|failed to initialize kvm.*|Could not access KVM kernel module.*)/i;
+const KVM_ERROR_RE =
+  /(KVM internal error.*|KVM: entry failed.*|kvm run failed.*|failed to initialize kvm.*|Could not access KVM kernel module.*)/i;
 
 /** What one console (or QEMU stderr) line says about the boot, if anything. */
 export function classifyLine(line: string): ConsoleMark | undefined {
   const at = line.indexOf(INIT_BANNER);
   if (at >= 0) {
-    const words = line.slice(at + INIT_BANNER.length).trim().split(/\s+/);
+    const words = line
+      .slice(at + INIT_BANNER.length)
+      .trim()
+      .split(/\s+/);
     switch (words[0]) {
       case 'start':
         return { kind: 'init-start' };
@@ -60,6 +64,11 @@ export interface ConsoleState {
 }
 
 /** Keeps the last lines and folds the marks into a ConsoleState. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes is the point
+const ANSI_ESCAPE = /\x1b\[[0-9;?]*[A-Za-z]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control bytes is the point
+const CONTROL_BYTES = /[\x00-\x08\x0b-\x1f\x7f]/g;
+
 export class ConsoleWatcher {
   readonly state: ConsoleState = { initStarted: false, agentStarted: false, probeOk: false, insmodFailed: [] };
   private readonly lines: string[] = [];
@@ -69,8 +78,7 @@ export class ConsoleWatcher {
   /** Records the line and returns its mark, so the caller can react (panic → stop waiting). */
   push(rawLine: string): ConsoleMark | undefined {
     // Serial output carries \r and the odd escape sequence; keep the tail readable in JSON and HTML.
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping ANSI escapes and control bytes is the point
-    const line = rawLine.replace(/\r/g, '').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+    const line = rawLine.replace(/\r/g, '').replace(ANSI_ESCAPE, '').replace(CONTROL_BYTES, '');
     this.lines.push(line);
     if (this.lines.length > this.keep) this.lines.shift();
     const mark = classifyLine(line);

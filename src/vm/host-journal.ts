@@ -51,7 +51,8 @@ function readJournal(file = HOST_JOURNAL): Journal | undefined {
     const j = JSON.parse(text) as Journal;
     if (typeof j.pid !== 'number' || typeof j.found !== 'object' || j.found === null) return undefined;
     // Only names of the shape sysctl names have: they become paths under /proc/sys.
-    for (const [k, v] of Object.entries(j.found)) if (!/^[a-z0-9_]+(\.[a-z0-9_]+)+$/.test(k) || (v !== null && typeof v !== 'string')) return undefined;
+    for (const [k, v] of Object.entries(j.found))
+      if (!/^[a-z0-9_]+(\.[a-z0-9_]+)+$/.test(k) || (v !== null && typeof v !== 'string')) return undefined;
     return j;
   } catch {
     return undefined;
@@ -80,7 +81,8 @@ export function restoreJournal(file = HOST_JOURNAL, procSys?: string): Recovered
   const restored: Change[] = [];
   for (const [name, value] of Object.entries(j.found)) {
     const cur = now[name];
-    if (value !== null && cur !== null && cur !== undefined && cur !== value) restored.push({ name, from: cur, to: value, hardening: false });
+    if (value !== null && cur !== null && cur !== undefined && cur !== value)
+      restored.push({ name, from: cur, to: value, hardening: false });
   }
   const problems = procSys === undefined ? restoreSettings(j.found) : restoreSettings(j.found, procSys);
   if (problems.length === 0) removeJournal(file);
@@ -111,7 +113,8 @@ async function recoverDeadRun(file = HOST_JOURNAL): Promise<Recovered | undefine
 /** What the CLI says at start when it found a dead run's journal (restored, or why it could not be). */
 export async function recoverAtStart(file = HOST_JOURNAL): Promise<string | undefined> {
   if (!existsSync(file)) return undefined;
-  if (process.geteuid?.() !== 0) return `${file} records host settings a dead run changed; run any tailmatrix command as root to restore them`;
+  if (process.geteuid?.() !== 0)
+    return `${file} records host settings a dead run changed; run any tailmatrix command as root to restore them`;
   const r = await recoverDeadRun(file);
   return r === undefined ? undefined : describeRecovered(r);
 }

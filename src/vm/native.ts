@@ -39,11 +39,13 @@ export function nativeUnavailable(
     exists: existsSync,
   },
 ): string | undefined {
-  if (host.platform !== 'linux' || host.arch !== 'x64') return `the agent and the JIT's proof are x86-64 Linux only (this host: ${host.platform}/${host.arch})`;
+  if (host.platform !== 'linux' || host.arch !== 'x64')
+    return `the agent and the JIT's proof are x86-64 Linux only (this host: ${host.platform}/${host.arch})`;
   if (host.euid !== 0)
     return `not root (uid ${host.euid ?? '?'}): a running-kernel cell loads BPF programs and sets JIT sysctls on the host; run tailmatrix as root (sudo) to measure it`;
   if (!host.exists('/proc/sys/kernel/unprivileged_bpf_disabled')) return 'this kernel has no BPF system call (CONFIG_BPF_SYSCALL is off)';
-  if (!host.exists('/proc/sys/net/core/bpf_jit_enable')) return 'this kernel has no BPF JIT (CONFIG_BPF_JIT is off): there is no jump to measure';
+  if (!host.exists('/proc/sys/net/core/bpf_jit_enable'))
+    return 'this kernel has no BPF JIT (CONFIG_BPF_JIT is off): there is no jump to measure';
   return undefined;
 }
 
@@ -80,7 +82,9 @@ export function createNativeBackend(opts: NativeBackendOptions = {}): VmBackend 
       return [
         `# ${spec.cellId}: the running kernel ${os.release()}, on this host as root, no VM${why ? ` (would be skipped: ${why})` : ''}`,
         `# host settings for the run, restored after: ${changes.length ? changes.map(describeChange).join(', ') : 'none to change'}`,
-        ...(hardeningRefusal(changes, unhardenHost) ? [`# refused without --unharden-host: ${hardeningRefusal(changes, unhardenHost)}`] : []),
+        ...(hardeningRefusal(changes, unhardenHost)
+          ? [`# refused without --unharden-host: ${hardeningRefusal(changes, unhardenHost)}`]
+          : []),
         formatCommand(spec.payload.agent, argv(spec)),
       ];
     },
@@ -104,7 +108,10 @@ export function createNativeBackend(opts: NativeBackendOptions = {}): VmBackend 
       if (unavailable) return done({ status: 'skipped', message: unavailable });
       let release: () => Promise<void>;
       try {
-        release = await acquireLock(HOST_LOCK, { signal: ctx.signal, onWait: (owner) => note(`waiting for another running-kernel cell (${owner})`) });
+        release = await acquireLock(HOST_LOCK, {
+          signal: ctx.signal,
+          onWait: (owner) => note(`waiting for another running-kernel cell (${owner})`),
+        });
       } catch (e) {
         if (ctx.signal.aborted) return done({ status: 'timeout', message: 'canceled before the cell finished' });
         return done({ status: 'agent-error', message: `cannot take the host lock ${HOST_LOCK}.lock: ${(e as Error).message}` });
@@ -134,14 +141,21 @@ async function measureOnHost(
   const changes = plannedChanges(before);
   const refusal = hardeningRefusal(changes, unhardenHost);
   if (refusal) return { status: 'skipped', message: refusal };
-  note(`host settings found: ${Object.entries(before).map(([k, v]) => `${k}=${v ?? 'absent'}`).join(' ')}`);
+  note(
+    `host settings found: ${Object.entries(before)
+      .map(([k, v]) => `${k}=${v ?? 'absent'}`)
+      .join(' ')}`,
+  );
   note(changes.length ? `setting for the run: ${changes.map(describeChange).join(', ')}` : 'no host setting needs changing');
 
   // Persisted before anything changes, and handed to the reaper, which outlives a SIGKILLed runner.
   try {
     writeJournal(before);
   } catch (e) {
-    return { status: 'agent-error', message: `cannot write the host settings journal ${HOST_JOURNAL} (nothing changed): ${(e as Error).message}` };
+    return {
+      status: 'agent-error',
+      message: `cannot write the host settings journal ${HOST_JOURNAL} (nothing changed): ${(e as Error).message}`,
+    };
   }
   watchJournal(HOST_JOURNAL);
   // A second Ctrl-C ends tailmatrix at once (process.exit) and SIGKILLs the agent: put the host back
@@ -180,7 +194,14 @@ async function measureOnHost(
   if (failure?.canceled) return { status: 'timeout', message: 'canceled before the cell finished', agent };
   if (failure?.timedOut) return { status: 'timeout', message: `no result after ${Math.round(timeoutMs / 1000)} s; agent killed`, agent };
   const verdict = classifyCell({
-    exit: { timedOut: false, canceled: false, stoppedEarly: false, exitCode: failure?.exitCode ?? 0, stderrTail: failure?.stderrTail ?? '', timeoutMs },
+    exit: {
+      timedOut: false,
+      canceled: false,
+      stoppedEarly: false,
+      exitCode: failure?.exitCode ?? 0,
+      stderrTail: failure?.stderrTail ?? '',
+      timeoutMs,
+    },
     // No boot to watch: the agent started when the process did.
     console: { initStarted: true, agentStarted: true, agentExit: failure ? (failure.exitCode ?? -1) : 0, probeOk: false, insmodFailed: [] },
     agent,

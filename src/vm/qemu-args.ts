@@ -56,23 +56,33 @@ export function kernelCmdline(extra: string | undefined, arch: Arch = 'amd64'): 
 }
 
 export function qemuArgs(spec: QemuArgsSpec): string[] {
-  if (spec.icountShift !== undefined && spec.accel !== 'tcg') throw new Error('-icount needs TCG (a bug: src/measure/timing.ts refuses it)');
+  if (spec.icountShift !== undefined && spec.accel !== 'tcg')
+    throw new Error('-icount needs TCG (a bug: src/measure/timing.ts refuses it)');
   const profile = archProfile(spec.arch ?? 'amd64');
   return [
-    '-machine', profile.qemu.machine,
-    '-accel', spec.accel,
+    '-machine',
+    profile.qemu.machine,
+    '-accel',
+    spec.accel,
     ...(spec.icountShift !== undefined ? icountArgs(spec.icountShift) : []),
-    '-cpu', spec.cpu ?? (spec.accel === 'tcg' ? profile.qemu.tcgCpu : DEFAULT_CPU[spec.accel]),
-    '-m', String(spec.memoryMiB),
-    '-smp', String(spec.cpus),
+    '-cpu',
+    spec.cpu ?? (spec.accel === 'tcg' ? profile.qemu.tcgCpu : DEFAULT_CPU[spec.accel]),
+    '-m',
+    String(spec.memoryMiB),
+    '-smp',
+    String(spec.cpus),
     // No default NIC, VGA or monitor: nothing to probe at boot, and stdout carries the console alone.
     '-nodefaults',
     '-nographic',
     '-no-reboot',
-    '-serial', 'stdio',
+    '-serial',
+    'stdio',
     ...profile.agentPort.qemuArgs(spec.agentOut || undefined),
-    '-kernel', spec.kernel,
-    '-initrd', spec.initrd,
-    '-append', kernelCmdline(spec.cmdline, spec.arch),
+    '-kernel',
+    spec.kernel,
+    '-initrd',
+    spec.initrd,
+    '-append',
+    kernelCmdline(spec.cmdline, spec.arch),
   ];
 }

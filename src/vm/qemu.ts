@@ -80,16 +80,25 @@ export function createQemuBackend(deps: QemuBackendDeps = {}): VmBackend {
         { kernel: spec.kernel, payload: spec.payload, modules: spec.needs.modules, programs: programs.value },
         { cacheDir: deps.cacheDir, busybox: deps.busybox, signal: ctx.signal },
       );
-      if (!image.ok) return done({ status: isMissingModule(image.error) ? 'bench-failed' : 'boot-failed', message: `initramfs: ${image.error}` });
+      if (!image.ok)
+        return done({ status: isMissingModule(image.error) ? 'bench-failed' : 'boot-failed', message: `initramfs: ${image.error}` });
       const f = files(spec);
       const port = archProfile(spec.kernel.arch).agentPort.guestDevice;
       // amd64's port is /init's default: its cell.env stays as it was before kernels had an arch.
-      await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs: spec.needs.agentArgs, ...(spec.kernel.arch !== 'amd64' ? { agentPort: port } : {}) }, f.initrd);
+      await writeCellInitrd(
+        image.value.path,
+        { mode: 'agent', agentArgs: spec.needs.agentArgs, ...(spec.kernel.arch !== 'amd64' ? { agentPort: port } : {}) },
+        f.initrd,
+      );
       await writeFile(f.agentOut, '');
       const binary = qemuBinary(spec.kernel.arch, deps.qemu);
       if (binary !== qemu) {
         const usable = await execCommand(binary, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS, signal: ctx.signal });
-        if (!usable.ok) return done({ status: 'boot-failed', message: `${binary} is not usable (install ${archProfile(spec.kernel.arch).qemu.package}, or run scripts/setup.sh): ${usable.error.message}` });
+        if (!usable.ok)
+          return done({
+            status: 'boot-failed',
+            message: `${binary} is not usable (install ${archProfile(spec.kernel.arch).qemu.package}, or run scripts/setup.sh): ${usable.error.message}`,
+          });
       }
 
       return done(

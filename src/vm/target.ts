@@ -50,7 +50,11 @@ function timingReason(request: Runner['timing'], accel: Accelerator, timing: Tim
 export async function chooseTarget(
   runner: Pick<Runner, 'accel' | 'timing' | 'backend'>,
   kernel: FetchedKernel,
-  io: { signal?: AbortSignal; deps?: TargetDeps; /** The host's architecture as Node names it (default process.arch; tests). */ hostNodeArch?: string } = {},
+  io: {
+    signal?: AbortSignal;
+    deps?: TargetDeps /** The host's architecture as Node names it (default process.arch; tests). */;
+    hostNodeArch?: string;
+  } = {},
 ): Promise<Result<Target, string>> {
   const deps = io.deps ?? realTargetDeps;
   // KVM runs only a guest of the host's own architecture: no probe can change that, so it is not asked.
@@ -58,14 +62,21 @@ export async function chooseTarget(
   const foreign = kernel.arch !== host;
   const why = `KVM runs only guests of the host's architecture (${host ?? io.hostNodeArch ?? process.arch}); this kernel is ${kernel.arch}`;
   if (foreign && runner.accel === 'kvm') return err(`KVM was requested but cannot run this kernel: ${why}`);
-  const accel = foreign ? ok({ accel: 'tcg' as const, reason: `TCG: ${why}` }) : await deps.probeAccelerator(runner.accel, kernel, { signal: io.signal });
+  const accel = foreign
+    ? ok({ accel: 'tcg' as const, reason: `TCG: ${why}` })
+    : await deps.probeAccelerator(runner.accel, kernel, { signal: io.signal });
   if (!accel.ok) return accel;
   const timing = resolveTiming(runner.timing, accel.value.accel);
   if (!timing.ok) return timing;
   const backend = await deps.pickBackend(runner.backend, accel.value.accel);
   if (!backend.ok) return backend;
   return ok({
-    arch: { value: kernel.arch, reason: foreign ? `the kernel's (matrix.json), emulated on this ${host ?? process.arch} host` : `the kernel's (matrix.json), the host's own` },
+    arch: {
+      value: kernel.arch,
+      reason: foreign
+        ? `the kernel's (matrix.json), emulated on this ${host ?? process.arch} host`
+        : `the kernel's (matrix.json), the host's own`,
+    },
     accel: { value: accel.value.accel, reason: accel.value.reason },
     timing: { value: timing.value, reason: timingReason(runner.timing, accel.value.accel, timing.value) },
     backend: { value: backend.value.backend, reason: backend.value.reason },

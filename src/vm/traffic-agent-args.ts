@@ -14,12 +14,17 @@ export interface TrafficAgentParams {
 
 export function trafficAgentArgs(p: TrafficAgentParams): string[] {
   return [
-    '--bench', 'traffic',
-    '--depths', p.depths.join(','),
-    '--duration-ms', String(p.durationMs),
-    '--protocol', p.protocol,
+    '--bench',
+    'traffic',
+    '--depths',
+    p.depths.join(','),
+    '--duration-ms',
+    String(p.durationMs),
+    '--protocol',
+    p.protocol,
     ...(p.udpRate !== undefined ? ['--udp-rate', String(p.udpRate)] : []),
     ...(p.udpLen !== undefined ? ['--udp-len', String(p.udpLen)] : []),
-    '--variants', p.variants.join(','),
+    '--variants',
+    p.variants.join(','),
   ];
 }

@@ -56,12 +56,16 @@ export function vngQemuOpts(spec: Pick<VngArgsSpec, 'accel' | 'cpu' | 'agentOut'
   // vng splits --qemu-opts on whitespace (shlex): the path must survive that, and a ',' would end the
   // chardev option. Cell work dirs are made by us, so this is a bug, not user input.
   if (/[\s,'"\\]/.test(spec.agentOut)) throw new Error(`agent output path unusable in --qemu-opts: ${spec.agentOut}`);
-  if (spec.icountShift !== undefined && spec.accel !== 'tcg') throw new Error('-icount needs TCG (a bug: src/measure/timing.ts refuses it)');
+  if (spec.icountShift !== undefined && spec.accel !== 'tcg')
+    throw new Error('-icount needs TCG (a bug: src/measure/timing.ts refuses it)');
   return [
     // Later -cpu wins in QEMU; under KVM vng already passes `-cpu host`, which DEFAULT_CPU.kvm repeats.
-    '-cpu', spec.cpu ?? DEFAULT_CPU[vmAccelerator(spec.accel)],
-    '-chardev', `file,id=${AGENT_CHARDEV_ID},path=${spec.agentOut}`,
-    '-device', `virtserialport,name=${AGENT_PORT_NAME},chardev=${AGENT_CHARDEV_ID}`,
+    '-cpu',
+    spec.cpu ?? DEFAULT_CPU[vmAccelerator(spec.accel)],
+    '-chardev',
+    `file,id=${AGENT_CHARDEV_ID},path=${spec.agentOut}`,
+    '-device',
+    `virtserialport,name=${AGENT_PORT_NAME},chardev=${AGENT_CHARDEV_ID}`,
     ...(spec.icountShift !== undefined ? icountArgs(spec.icountShift) : []),
   ].join(' ');
 }
@@ -69,16 +73,21 @@ export function vngQemuOpts(spec: Pick<VngArgsSpec, 'accel' | 'cpu' | 'agentOut'
 export function vngArgs(spec: VngArgsSpec): string[] {
   const append = [...BASE_APPEND, ...(spec.cmdline ?? '').split(/\s+/).filter((w) => w !== '')].join(' ');
   return [
-    '--run', spec.kimg,
+    '--run',
+    spec.kimg,
     // vng otherwise picks `accel=kvm:tcg` whenever /dev/kvm opens, which hangs where KVM is broken.
     ...(spec.accel === 'tcg' ? ['--disable-kvm'] : []),
-    '--memory', `${spec.memoryMiB}M`,
-    '--cpus', String(spec.cpus),
+    '--memory',
+    `${spec.memoryMiB}M`,
+    '--cpus',
+    String(spec.cpus),
     '--verbose',
-    '--append', append,
+    '--append',
+    append,
     // `=` form: argparse would take a value starting with "-" for an option of its own.
     `--qemu-opts=${vngQemuOpts(spec)}`,
-    '--exec', `sh ${quote(spec.script)}`,
+    '--exec',
+    `sh ${quote(spec.script)}`,
   ];
 }
 

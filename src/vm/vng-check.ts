@@ -45,7 +45,9 @@ async function virtiofsdFor(vng: string, env: NodeJS.ProcessEnv): Promise<Result
     const res = await execCommand(candidate, ['--version'], { timeoutMs: VERSION_TIMEOUT_MS });
     if (!res.ok) continue;
     if (isRustVirtiofsd(res.value.stdout + res.value.stderr)) return ok(candidate);
-    return err(`virtiofsd: vng would use ${candidate}, QEMU's C daemon, which it cannot drive (it then falls back to 9p, which cloud kernels lack); ${INSTALL_HINT}`);
+    return err(
+      `virtiofsd: vng would use ${candidate}, QEMU's C daemon, which it cannot drive (it then falls back to 9p, which cloud kernels lack); ${INSTALL_HINT}`,
+    );
   }
   return err(`virtiofsd: not found (needed for the guest's root file system; the cloud kernels have no 9p); ${INSTALL_HINT}`);
 }
@@ -73,7 +75,8 @@ export async function checkVng(env: NodeJS.ProcessEnv = process.env, vngOverride
     else problems.push(fsd.error);
   }
   const udevd = await Promise.all(UDEVD_PATHS.map(executable));
-  if (!udevd.some(Boolean)) problems.push('udev: systemd-udevd not found (the guest needs it to find its script ports); apt-get install udev');
+  if (!udevd.some(Boolean))
+    problems.push('udev: systemd-udevd not found (the guest needs it to find its script ports); apt-get install udev');
   for (const [tool, pkg] of [
     ['depmod', 'kmod'],
     ['file', 'file'],

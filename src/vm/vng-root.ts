@@ -36,11 +36,7 @@ export function planVngRoot(kernel: FetchedKernel, workDir: string): VngRoot {
   return { dir, kimg, release, depmod };
 }
 
-export async function prepareVngRoot(
-  kernel: FetchedKernel,
-  workDir: string,
-  signal?: AbortSignal,
-): Promise<Result<VngRoot, string>> {
+export async function prepareVngRoot(kernel: FetchedKernel, workDir: string, signal?: AbortSignal): Promise<Result<VngRoot, string>> {
   const plan = planVngRoot(kernel, workDir);
   await mkdir(path.dirname(plan.kimg), { recursive: true });
   await symlink(kernel.vmlinuz, plan.kimg);

@@ -88,7 +88,10 @@ export function createVngBackend(deps: VngBackendDeps = {}): VmBackend {
         `# ${f.root.dir}: ${f.root.kimg} -> ${spec.kernel.vmlinuz}${spec.kernel.modulesDir ? `, lib/modules/${f.root.release}/* -> ${spec.kernel.modulesDir}/*` : ''}`,
         ...(f.root.depmod ? [formatCommand(f.root.depmod.file, f.root.depmod.args)] : []),
         `# ${f.script}:`,
-        ...scriptFor(spec).trimEnd().split('\n').map((l) => `#   ${l}`),
+        ...scriptFor(spec)
+          .trimEnd()
+          .split('\n')
+          .map((l) => `#   ${l}`),
         `cd ${f.dir} && TMPDIR=${f.dir} ${formatCommand(...cmd(vng, spec, deps.tmpDir))}`,
       ];
     },
@@ -100,7 +103,11 @@ export function createVngBackend(deps: VngBackendDeps = {}): VmBackend {
       ctx.emit({ type: 'phase', phase: 'prepare' });
       // vng boots the host's architecture here (its --arch is not wired up): another architecture's kernel
       // would reach qemu-system-x86_64 and die with little said.
-      if (spec.kernel.arch !== 'amd64') return done({ status: 'boot-failed', message: `the vng backend boots amd64 kernels only; ${spec.kernel.id} is ${spec.kernel.arch}: use "backend": "qemu"` });
+      if (spec.kernel.arch !== 'amd64')
+        return done({
+          status: 'boot-failed',
+          message: `the vng backend boots amd64 kernels only; ${spec.kernel.id} is ${spec.kernel.arch}: use "backend": "qemu"`,
+        });
       const vng = await vngPath();
       if (!vng.ok) return done({ status: 'boot-failed', message: vng.error });
       const f = files(spec, deps.tmpDir);

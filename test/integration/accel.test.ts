@@ -97,7 +97,10 @@ describe('accelerator probe', () => {
     const kernel = await testKernel('newest');
     clearAccelCache();
     const res = await probeAccelerator('auto', kernel, { kvmDevice: '/nonexistent/kvm' });
-    expect(res).toEqual({ ok: true, value: { accel: 'tcg', reason: 'KVM unusable, falling back to TCG: /nonexistent/kvm is not usable (ENOENT)' } });
+    expect(res).toEqual({
+      ok: true,
+      value: { accel: 'tcg', reason: 'KVM unusable, falling back to TCG: /nonexistent/kvm is not usable (ENOENT)' },
+    });
     clearAccelCache();
   });
 });

@@ -40,7 +40,12 @@ function exampleInputs(job: string): Record<string, string> {
 }
 
 const run = (inputs: Record<string, string>, cwd = workspace): Promise<ActionRun> =>
-  runCompositeAction(action, { actionPath: PACKAGE_ROOT, workspace: cwd, inputs, env: { ...process.env, CI: 'true', GITHUB_STEP_SUMMARY: summaryFile } });
+  runCompositeAction(action, {
+    actionPath: PACKAGE_ROOT,
+    workspace: cwd,
+    inputs,
+    env: { ...process.env, CI: 'true', GITHUB_STEP_SUMMARY: summaryFile },
+  });
 
 function statuses(r: ActionRun): Record<string, string> {
   return Object.fromEntries(r.steps.map((s) => [s.name, s.status]));
@@ -64,7 +69,7 @@ beforeAll(async () => {
 }, 300_000);
 
 describe('the composite action, as the example workflow uses it', () => {
-  it('the README shows the example workflow\'s uses of the action, input for input', async () => {
+  it("the README shows the example workflow's uses of the action, input for input", async () => {
     const readme = await readFile(path.join(PACKAGE_ROOT, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Use it in your repository'));
     const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
@@ -72,7 +77,10 @@ describe('the composite action, as the example workflow uses it', () => {
     const file = path.join(path.dirname(workspace), 'readme-workflow.yml');
     await writeFile(file, block);
     const shown = (await readAction(file)) as unknown as Workflow;
-    const uses = (w: Workflow) => Object.fromEntries(Object.entries(w.jobs).map(([job, j]) => [job, j.steps.filter((s) => s.uses?.includes('tailmatrix')).map((s) => s.with)]));
+    const uses = (w: Workflow) =>
+      Object.fromEntries(
+        Object.entries(w.jobs).map(([job, j]) => [job, j.steps.filter((s) => s.uses?.includes('tailmatrix')).map((s) => s.with)]),
+      );
     expect(uses(shown)).toEqual(uses(workflow));
   });
 
@@ -85,7 +93,7 @@ describe('the composite action, as the example workflow uses it', () => {
     expect(statuses(r)).toEqual({
       'Cache keys': 'success',
       'Cache npm downloads': 'skipped (uses)',
-      'Install tailmatrix (the action\'s own copy)': 'success',
+      "Install tailmatrix (the action's own copy)": 'success',
       'Open /dev/kvm': 'skipped (if)',
       'Cache apt downloads': 'skipped (if)',
       'Install the host tools': 'skipped (if)',
@@ -104,15 +112,27 @@ describe('the composite action, as the example workflow uses it', () => {
     });
     const matrix = JSON.parse(r.outputs.cells ?? '') as { include: typeof cells };
     cells = matrix.include;
-    expect(cells).toEqual(BOOTS.map((b) => ({ cell: `${KERNEL_ID}__${b.name}__test-run`, kernel: KERNEL_ID, boot: b.name, bench: 'test-run' })));
+    expect(cells).toEqual(
+      BOOTS.map((b) => ({ cell: `${KERNEL_ID}__${b.name}__test-run`, kernel: KERNEL_ID, boot: b.name, bench: 'test-run' })),
+    );
   });
 
   it('run: one job per cell installs the host tools, caches kernels and ccache, and runs its cell', async () => {
     for (const cell of cells) {
       const inputs = Object.fromEntries(
-        Object.entries(exampleInputs('cell')).map(([k, v]) => [k, v.replace(/\$\{\{ matrix\.(\w+) \}\}/g, (_, key: keyof typeof cell) => cell[key])]),
+        Object.entries(exampleInputs('cell')).map(([k, v]) => [
+          k,
+          v.replace(/\$\{\{ matrix\.(\w+) \}\}/g, (_, key: keyof typeof cell) => cell[key]),
+        ]),
       );
-      expect(inputs).toMatchObject({ command: 'run', kernel: cell.kernel, boot: cell.boot, bench: cell.bench, accel: 'kvm', replicates: '4' });
+      expect(inputs).toMatchObject({
+        command: 'run',
+        kernel: cell.kernel,
+        boot: cell.boot,
+        bench: cell.bench,
+        accel: 'kvm',
+        replicates: '4',
+      });
       // Each job has a workspace of its own, as on GitHub.
       const jobDir = path.join(path.dirname(workspace), `job-${cell.boot}`);
       await cp(workspace, jobDir, { recursive: true });
@@ -134,8 +154,9 @@ describe('the composite action, as the example workflow uses it', () => {
         // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not templates
         with: { path: '${{ runner.temp }}/tailmatrix-apt-archives', key: 'tailmatrix-apt-${{ runner.os }}-${{ steps.keys.outputs.apt }}' },
       });
+      const archives = action.runs.steps.find((s) => s.name === 'Install the host tools')?.env?.TAILMATRIX_APT_ARCHIVES;
       // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub Actions expressions, not templates
-      expect(action.runs.steps.find((s) => s.name === 'Install the host tools')?.env?.TAILMATRIX_APT_ARCHIVES).toBe('${{ runner.temp }}/tailmatrix-apt-archives');
+      expect(archives).toBe('${{ runner.temp }}/tailmatrix-apt-archives');
       const cache = r.steps.find((s) => s.name === 'Cache kernels and ccache');
       expect(cache?.uses).toBe('actions/cache@v4');
       expect(cache?.with?.path?.split('\n').filter(Boolean)).toEqual(['~/.cache/tailmatrix', '~/.cache/ccache']);
@@ -154,7 +175,9 @@ describe('the composite action, as the example workflow uses it', () => {
     expect(r.failed, explain(r)).toBe(false);
     expect(r.outputs).toMatchObject({ report: 'report', 'exit-code': '0' });
     // No baseline restored (a first run): said, and the report is not gated.
-    expect(r.steps.find((s) => s.name === 'Merge and report')?.output).toContain('::notice title=tailmatrix::no baseline at baseline/summary.json');
+    expect(r.steps.find((s) => s.name === 'Merge and report')?.output).toContain(
+      '::notice title=tailmatrix::no baseline at baseline/summary.json',
+    );
     const summary = summarySchema.parse(JSON.parse(await readFile(path.join(workspace, 'report', 'summary.json'), 'utf8')));
     expect(summary.cells.map((c) => [c.key, c.status])).toEqual(BOOTS.map((b) => [`${KERNEL_ID}/${b.name}/test-run`, 'ok']));
     const added = (await readFile(summaryFile, 'utf8')).slice(before.length);
@@ -190,12 +213,21 @@ describe('the gate under GitHub Actions: annotations, exit code, step summary', 
     expect(r.outputs).toMatchObject({ report: 'gated-red', 'exit-code': '1' });
     const step = r.steps.find((s) => s.name === 'Merge and report')!.output;
     const key = (c: typeof risen) => `${c!.kernel.id}/${c!.boot.name}/${c!.benchmark.name}`;
-    expect(step).toMatch(new RegExp(`^::error title=tailmatrix%3A ${key(risen).replace(/[./]/g, '\\$&')} regression::indirect slope \\(instructions\\) regression: .* instr/call .*: \\+1\\.00 instr \\(\\+\\d+\\.\\d %25\\), exact count$`, 'm'));
-    expect(step).toContain(`::error title=tailmatrix%3A ${key(added)} missing-in-baseline::${key(added)}: measured now, missing in the baseline`);
+    expect(step).toMatch(
+      new RegExp(
+        `^::error title=tailmatrix%3A ${key(risen).replace(/[./]/g, '\\$&')} regression::indirect slope \\(instructions\\) regression: .* instr/call .*: \\+1\\.00 instr \\(\\+\\d+\\.\\d %25\\), exact count$`,
+        'm',
+      ),
+    );
+    expect(step).toContain(
+      `::error title=tailmatrix%3A ${key(added)} missing-in-baseline::${key(added)}: measured now, missing in the baseline`,
+    );
     expect(step).not.toContain('::warning');
     const merged = summarySchema.parse(JSON.parse(await readFile(path.join(workspace, 'gated-red', 'summary.json'), 'utf8')));
     expect(merged.cells).toHaveLength(2);
-    expect(merged.baseline?.comparisons.filter((c) => c.regression).map((c) => [c.key, c.variant, c.unit, c.deltaNs])).toEqual([[key(risen), 'indirect', 'instructions', 1]]);
+    expect(merged.baseline?.comparisons.filter((c) => c.regression).map((c) => [c.key, c.variant, c.unit, c.deltaNs])).toEqual([
+      [key(risen), 'indirect', 'instructions', 1],
+    ]);
     const added2 = (await readFile(summaryFile, 'utf8')).slice(before.length);
     expect(added2).toContain('## Baseline');
     expect(added2).toContain('**1 regression(s) in 2 comparison(s), 1 failed or missing cell(s) (each fails the gate).**');

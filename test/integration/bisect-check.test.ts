@@ -36,7 +36,8 @@ copyFileSync(path.join(PACKAGE_ROOT, 'matrix.lock.json'), path.join(work, 'matri
  */
 function brokenTree(name: string, kernel: boolean): { dir: string; first: string; second: string; third: string } {
   const dir = path.join(work, name);
-  const g = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8' }).trim();
+  const g = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8' }).trim();
   mkdirSync(path.join(dir, kernel ? 'kernel/bpf' : ''), { recursive: true });
   g('init', '-q', '-b', 'main');
   const version = kernel ? 'VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n' : '';
@@ -61,7 +62,10 @@ function brokenTree(name: string, kernel: boolean): { dir: string; first: string
 /** Builds of the broken trees fail before anything else is needed: their state goes to a scratch cache, not the shared one. */
 const scratchCache = { TAILMATRIX_CACHE: path.join(work, 'cache') };
 
-const snapshot = (dir: string) => ['status --porcelain --ignored', 'rev-parse HEAD', 'for-each-ref'].map((c) => execFileSync('git', c.split(' '), { cwd: dir, encoding: 'utf8' })).join('---');
+const snapshot = (dir: string) =>
+  ['status --porcelain --ignored', 'rev-parse HEAD', 'for-each-ref']
+    .map((c) => execFileSync('git', c.split(' '), { cwd: dir, encoding: 'utf8' }))
+    .join('---');
 
 describe('tailmatrix check: git bisect run exit codes', () => {
   it('0 when the direct cost is under the threshold, 1 when the saving is below it (real TCG boots)', async () => {
@@ -75,10 +79,22 @@ describe('tailmatrix check: git bisect run exit codes', () => {
 
   it('125 (skip) for a kernel tree that does not build, naming the build log; 128 (abort) for bad options', async () => {
     const t = brokenTree('check-tree', true);
-    const skip = await startCli(['check', '--tree', t.dir, '--metric', 'direct', '--threshold', '10', '--matrix', matrixFile], { env: scratchCache });
+    const skip = await startCli(['check', '--tree', t.dir, '--metric', 'direct', '--threshold', '10', '--matrix', matrixFile], {
+      env: scratchCache,
+    });
     expect(skip.exitCode, skip.all).toBe(125);
     expect(skip.stdout).toMatch(/^skip: .*build failed.*\(log: \/\S+\.log\)/);
-    const badOption = await startCli(['check', '--kernel', '6.1-cloud', '--metric', 'direct', '--threshold', 'fast', '--matrix', matrixFile]);
+    const badOption = await startCli([
+      'check',
+      '--kernel',
+      '6.1-cloud',
+      '--metric',
+      'direct',
+      '--threshold',
+      'fast',
+      '--matrix',
+      matrixFile,
+    ]);
     expect(badOption.exitCode).toBe(128);
     expect(badOption.stderr).toContain('--threshold fast: expected a number');
     const noThreshold = await startCli(['check', '--kernel', '6.1-cloud', '--metric', 'direct', '--matrix', matrixFile]);
@@ -87,15 +103,29 @@ describe('tailmatrix check: git bisect run exit codes', () => {
 
   it('128 (abort) for a tree that is not a kernel tree, an invalid matrix (with its reasons) and a --kernel file that is no kernel image', async () => {
     const t = brokenTree('not-kernel', false);
-    const notKernel = await startCli(['check', '--tree', t.dir, '--metric', 'direct', '--threshold', '10', '--matrix', matrixFile], { env: scratchCache });
+    const notKernel = await startCli(['check', '--tree', t.dir, '--metric', 'direct', '--threshold', '10', '--matrix', matrixFile], {
+      env: scratchCache,
+    });
     expect(notKernel.exitCode, notKernel.all).toBe(128);
-    expect(notKernel.stderr).toMatch(/is not a Linux kernel tree \(its Makefile has no "VERSION =" \/ "PATCHLEVEL =" lines; no top-level Kconfig; no kernel\/bpf\/\)/);
+    expect(notKernel.stderr).toMatch(
+      /is not a Linux kernel tree \(its Makefile has no "VERSION =" \/ "PATCHLEVEL =" lines; no top-level Kconfig; no kernel\/bpf\/\)/,
+    );
     const badMatrix = path.join(work, 'bad-matrix.json');
     writeFileSync(badMatrix, JSON.stringify({ kernels: [], boots: [{ name: 'b' }], benchmarks: [{ name: 't', type: 'test-run' }] }));
     const invalid = await startCli(['check', '--tree', t.dir, '--metric', 'direct', '--threshold', '10', '--matrix', badMatrix]);
     expect(invalid.exitCode).toBe(128);
     expect(invalid.stderr).toMatch(/bad-matrix\.json is not a valid matrix:\n\s+bad-matrix\.json: kernels: /);
-    const notImage = await startCli(['check', '--kernel', path.join(t.dir, 'Makefile'), '--metric', 'direct', '--threshold', '10', '--matrix', matrixFile]);
+    const notImage = await startCli([
+      'check',
+      '--kernel',
+      path.join(t.dir, 'Makefile'),
+      '--metric',
+      'direct',
+      '--threshold',
+      '10',
+      '--matrix',
+      matrixFile,
+    ]);
     expect(notImage.exitCode, notImage.all).toBe(128);
     expect(notImage.stderr).toMatch(/Makefile is not an x86 bzImage: no x86 boot header/);
   });
@@ -116,7 +146,12 @@ describe('tailmatrix check: git bisect run exit codes', () => {
     const prefix = projectWithTailmatrix(mkdtempSync(path.join(work, 'project-')));
     const g = (...args: string[]) => execFileSync('git', args, { cwd: t.dir, encoding: 'utf8' });
     g('bisect', 'start', t.third, t.first);
-    const r = await execa('bash', ['-c', line], { cwd: t.dir, env: { ...scratchCache, [PREFIX_VARIABLE]: prefix, [THRESHOLD_VARIABLE]: '10', CI: 'true' }, reject: false, all: true });
+    const r = await execa('bash', ['-c', line], {
+      cwd: t.dir,
+      env: { ...scratchCache, [PREFIX_VARIABLE]: prefix, [THRESHOLD_VARIABLE]: '10', CI: 'true' },
+      reject: false,
+      all: true,
+    });
     g('bisect', 'reset');
     expect(r.exitCode, r.all).not.toBe(0);
     // git names check's exit code; check names the tree and why it stopped.
@@ -130,18 +165,69 @@ describe('tailmatrix bisect: ends that cannot be tested', () => {
   it('stops with a clear message when the good end does not build, and leaves the tree as it was', async () => {
     const t = brokenTree('bisect-tree', true);
     const before = snapshot(t.dir);
-    const r = await startCli(['bisect', '--tree', t.dir, '--good', t.first, '--bad', t.second, '--metric', 'direct', '--matrix', matrixFile, '--results', path.join(work, 'results')], { env: scratchCache });
+    const r = await startCli(
+      [
+        'bisect',
+        '--tree',
+        t.dir,
+        '--good',
+        t.first,
+        '--bad',
+        t.second,
+        '--metric',
+        'direct',
+        '--matrix',
+        matrixFile,
+        '--results',
+        path.join(work, 'results'),
+      ],
+      { env: scratchCache },
+    );
     expect(r.exitCode, r.all).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`stopped: the good end ${t.first.slice(0, 12)} cannot be tested: build failed`));
     expect(snapshot(t.dir)).toBe(before);
-    const again = await startCli(['bisect', '--tree', t.dir, '--good', t.second, '--bad', t.first, '--metric', 'direct', '--matrix', matrixFile, '--results', path.join(work, 'results2')], { env: scratchCache });
+    const again = await startCli(
+      [
+        'bisect',
+        '--tree',
+        t.dir,
+        '--good',
+        t.second,
+        '--bad',
+        t.first,
+        '--metric',
+        'direct',
+        '--matrix',
+        matrixFile,
+        '--results',
+        path.join(work, 'results2'),
+      ],
+      { env: scratchCache },
+    );
     expect(again.exitCode).toBe(64);
     expect(again.stderr).toContain('is not an ancestor of --bad');
   });
 
   it('refuses a tree that is not a kernel tree before building anything (exit 64)', async () => {
     const t = brokenTree('bisect-not-kernel', false);
-    const r = await startCli(['bisect', '--tree', t.dir, '--good', t.first, '--bad', t.third, '--metric', 'direct', '--matrix', matrixFile, '--results', path.join(work, 'results3')], { env: scratchCache });
+    const r = await startCli(
+      [
+        'bisect',
+        '--tree',
+        t.dir,
+        '--good',
+        t.first,
+        '--bad',
+        t.third,
+        '--metric',
+        'direct',
+        '--matrix',
+        matrixFile,
+        '--results',
+        path.join(work, 'results3'),
+      ],
+      { env: scratchCache },
+    );
     expect(r.exitCode, r.all).toBe(64);
     expect(r.stderr).toMatch(new RegExp(`at ${t.first.slice(0, 12)} is not a Linux kernel tree`));
     expect(r.all).not.toMatch(/build: /);

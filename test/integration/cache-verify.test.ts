@@ -67,7 +67,11 @@ const fetch = () => cli('fetch', '-m', path.join(dir, 'matrix.json'));
 async function entryOf(v: '6.1' | '6.12') {
   const cache = new KernelCache(cacheDir);
   for (const key of await readdir(path.join(cacheDir, 'kernels'))) {
-    const manifest = JSON.parse(await readFile(path.join(cacheDir, 'kernels', key, 'kernel.json'), 'utf8')) as { origin: string; sha256: string; vmlinuz: string };
+    const manifest = JSON.parse(await readFile(path.join(cacheDir, 'kernels', key, 'kernel.json'), 'utf8')) as {
+      origin: string;
+      sha256: string;
+      vmlinuz: string;
+    };
     if (manifest.origin.includes(`/${v}.deb`)) return { key, dir: cache.entryPath('kernels', key), manifest };
   }
   throw new Error(`no entry for ${v}`);
@@ -102,7 +106,9 @@ describe('verify before use, in a real cache', { timeout: 600_000 }, () => {
     await fh.close();
     const v = await cli('cache', 'verify');
     expect(v.exitCode).toBe(69);
-    expect(v.all).toContain(`broken kernels ${e.key}: the cached kernel does not match what was verified when it was unpacked (${e.manifest.vmlinuz} hashes to sha256`);
+    expect(v.all).toContain(
+      `broken kernels ${e.key}: the cached kernel does not match what was verified when it was unpacked (${e.manifest.vmlinuz} hashes to sha256`,
+    );
     expect(v.all).toContain('`tailmatrix cache verify --remove` removes them, pinned or not');
     const r = await fetch();
     expect(r.exitCode, r.all).toBe(0);

@@ -29,7 +29,14 @@ describe('a busy guest on a lazily preemptible kernel', () => {
     const events: CellEvent[] = [];
     const startedAt = new Date();
     const outcome = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: (e) => events.push(e) });
-    const cell = await assembleCellResult({ runId: 'contaminated-test', spec, backend: 'qemu', outcome, startedAt, finishedAt: new Date() });
+    const cell = await assembleCellResult({
+      runId: 'contaminated-test',
+      spec,
+      backend: 'qemu',
+      outcome,
+      startedAt,
+      finishedAt: new Date(),
+    });
     expect(cell.status, `${cell.message ?? ''}\n${cell.consoleTail.join('\n')}`).toBe('ok');
     const consoleLines = events.flatMap((e) => (e.type === 'console' ? [e.line] : []));
     expect(consoleLines.some((l) => /tailmatrix-init: busy-loop \d+/.test(l))).toBe(true);
@@ -41,7 +48,9 @@ describe('a busy guest on a lazily preemptible kernel', () => {
     const summary = analyseCell(cell);
     const all = cell.variants.flatMap((v) => v.samples);
     const flagged = all.filter((s) => s.contaminated);
-    console.log(`[contaminated] ${flagged.length}/${all.length} calls switched out: ${JSON.stringify(summary.contamination)}; warnings: ${summary.warnings.join(' | ')}`);
+    console.log(
+      `[contaminated] ${flagged.length}/${all.length} calls switched out: ${JSON.stringify(summary.contamination)}; warnings: ${summary.warnings.join(' | ')}`,
+    );
     expect(summary.contamination!.contaminated).toBeGreaterThan(0);
     expect(summary.contamination!.contaminated).toBe(flagged.length);
     expect(summary.contamination!.retaken + summary.contamination!.keptContaminated).toBe(flagged.length);
@@ -51,7 +60,9 @@ describe('a busy guest on a lazily preemptible kernel', () => {
 
     // The loop's share of the CPU is in the switched-out calls: slower than the clean ones at their depth.
     const excess = cell.variants.flatMap((v) =>
-      v.samples.filter((s) => s.contaminated).map((s) => s.durationNs / median(v.samples.filter((x) => x.depth === s.depth && !x.contaminated).map((x) => x.durationNs))),
+      v.samples
+        .filter((s) => s.contaminated)
+        .map((s) => s.durationNs / median(v.samples.filter((x) => x.depth === s.depth && !x.contaminated).map((x) => x.durationNs))),
     );
     expect(median(excess.filter(Number.isFinite))).toBeGreaterThan(1);
 
@@ -66,7 +77,9 @@ describe('a busy guest on a lazily preemptible kernel', () => {
       }
     }
     // Kept ones are warned about by name; re-taken ones were replaced, so every depth still has 3 that stand.
-    if (summary.contamination!.keptContaminated > 0) expect(summary.warnings.some((w) => /switched out during their timed window/.test(w))).toBe(true);
-    for (const v of cell.variants) for (let d = 0; d <= 6; d++) expect(v.samples.filter((s) => s.depth === d && !s.retaken)).toHaveLength(3);
+    if (summary.contamination!.keptContaminated > 0)
+      expect(summary.warnings.some((w) => /switched out during their timed window/.test(w))).toBe(true);
+    for (const v of cell.variants)
+      for (let d = 0; d <= 6; d++) expect(v.samples.filter((s) => s.depth === d && !s.retaken)).toHaveLength(3);
   }, 1_200_000);
 });

@@ -45,7 +45,11 @@ describe('disk full', () => {
   it('a download that fills the cache disk fails at once (no retry), says what is needed and where, leaves nothing', async () => {
     const cache = new KernelCache(mountpoint);
     const started = Date.now();
-    const r = await fetchBlob(cache, { name: 'big.deb', url: `${base}/big.deb`, sha256: SHA, size: BODY.length }, { backoffMs: 5, signal: new AbortController().signal });
+    const r = await fetchBlob(
+      cache,
+      { name: 'big.deb', url: `${base}/big.deb`, sha256: SHA, size: BODY.length },
+      { backoffMs: 5, signal: new AbortController().signal },
+    );
     const ms = Date.now() - started;
     console.log(`disk full: detected after ${ms} ms, ${hits} request(s)`);
     expect(r.ok).toBe(false);

@@ -76,7 +76,7 @@ describe('qemu backend failure outcomes (real kernels under TCG)', () => {
     expect(qemuLeft(spec)).toBe('');
   });
 
-  it('an image QEMU cannot boot is `boot-failed` at once, with QEMU\'s reason', async () => {
+  it("an image QEMU cannot boot is `boot-failed` at once, with QEMU's reason", async () => {
     const real = await testKernel('oldest');
     const spec = cellSpec(real, await testPayload());
     const bogus = path.join(spec.workDir, 'not-a-kernel');
@@ -90,7 +90,10 @@ describe('qemu backend failure outcomes (real kernels under TCG)', () => {
   it('an agent that rejects its arguments is `agent-error` with its error record', async () => {
     const spec = cellSpec(await testKernel('oldest'), await testPayload());
     // Past the chain's 34 programs: the schema forbids it, the agent must refuse it in the guest too.
-    const bad = { ...spec, benchmark: { name: spec.benchmark.name, type: 'test-run' as const, params: { ...testRunParams(spec.benchmark), maxDepth: 40 } } };
+    const bad = {
+      ...spec,
+      benchmark: { name: spec.benchmark.name, type: 'test-run' as const, params: { ...testRunParams(spec.benchmark), maxDepth: 40 } },
+    };
     const { outcome } = await runCell(bad);
     expect(outcome.status).toBe('agent-error');
     expect(outcome.message).toMatch(/^args: /);

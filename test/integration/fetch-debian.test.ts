@@ -22,7 +22,9 @@ beforeAll(async () => {
   // A scratch copy: the test resolves what the suites serve today and must not rewrite the repo's lock.
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tm-fetch-'));
   matrixFile = path.join(dir, 'matrix.json');
-  const json = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'matrix.json'), 'utf8')) as { kernels: { id: string; source: Record<string, unknown> }[] };
+  const json = JSON.parse(await readFile(path.join(PACKAGE_ROOT, 'matrix.json'), 'utf8')) as {
+    kernels: { id: string; source: Record<string, unknown> }[];
+  };
   // sid's index is valid for a week only (Valid-Until), and a frozen copy of the archive (the one some
   // sandboxes reach as deb.debian.org) serves it expired. The signature is still checked; the expiry
   // check itself is tested against crafted indexes in test/unit/debian-signed-index.test.ts.
@@ -87,7 +89,10 @@ describe('debian source, default matrix', () => {
     // A network namespace of its own: as root `unshare -n`; as any other user `unshare -rn` (a user namespace
     // first, allowed by default on Debian and Ubuntu). Neither working is a failure that says so, not a pass.
     const prefix = [['-n'], ['-r', '-n']].find((p) => spawnSync('unshare', [...p, 'true']).status === 0);
-    expect(prefix, 'neither `unshare -n` nor `unshare -rn` works here: this test needs a network namespace (util-linux unshare, and root or unprivileged user namespaces)').toBeDefined();
+    expect(
+      prefix,
+      'neither `unshare -n` nor `unshare -rn` works here: this test needs a network namespace (util-linux unshare, and root or unprivileged user namespaces)',
+    ).toBeDefined();
     if (!prefix) return;
     const script = `import { main } from ${JSON.stringify(path.join(PACKAGE_ROOT, 'src/cli/main.ts'))}; process.exitCode = await main(['node', 'tailmatrix', 'fetch', '--frozen-lockfile', '--verbose', '-m', ${JSON.stringify(matrixFile)}]);`;
     const out = execFileSync('unshare', [...prefix, process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
@@ -100,7 +105,11 @@ describe('debian source, default matrix', () => {
   });
 
   it('an unknown suite names the closest ones', async () => {
-    const m = parseMatrix({ kernels: [{ id: 'x', source: { type: 'debian', suite: 'bookwrom', package: 'linux-image-cloud-amd64' } }], boots: [{ name: 'b' }], benchmarks: [{ name: 't', type: 'test-run' }] });
+    const m = parseMatrix({
+      kernels: [{ id: 'x', source: { type: 'debian', suite: 'bookwrom', package: 'linux-image-cloud-amd64' } }],
+      boots: [{ name: 'b' }],
+      benchmarks: [{ name: 't', type: 'test-run' }],
+    });
     if (!m.ok) throw new Error('matrix');
     const r = await fetchKernels({ matrix: m.value, matrixFile: path.join(mkdtempSync(path.join(os.tmpdir(), 'tm-x-')), 'matrix.json') });
     expect(r.ok).toBe(false);
@@ -110,9 +119,17 @@ describe('debian source, default matrix', () => {
   });
 
   it('an unknown package names the closest ones', async () => {
-    const m = parseMatrix({ kernels: [{ id: 'x', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd46' } }], boots: [{ name: 'b' }], benchmarks: [{ name: 't', type: 'test-run' }] });
+    const m = parseMatrix({
+      kernels: [{ id: 'x', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd46' } }],
+      boots: [{ name: 'b' }],
+      benchmarks: [{ name: 't', type: 'test-run' }],
+    });
     if (!m.ok) throw new Error('matrix');
-    const r = await fetchKernels({ matrix: m.value, matrixFile: path.join(mkdtempSync(path.join(os.tmpdir(), 'tm-x-')), 'matrix.json'), resolveOnly: true });
+    const r = await fetchKernels({
+      matrix: m.value,
+      matrixFile: path.join(mkdtempSync(path.join(os.tmpdir(), 'tm-x-')), 'matrix.json'),
+      resolveOnly: true,
+    });
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error[0]).toEqual({

@@ -41,7 +41,11 @@ it('SIGINT mid-download exits 130 and leaves no temp files', async () => {
   const sha = createHash('sha256').update(BODY).digest('hex');
   await writeFile(
     matrixFile,
-    JSON.stringify({ kernels: [{ id: 'slow', source: { type: 'url', url: `${base}/slow.deb`, sha256: sha } }], boots: [{ name: 'b' }], benchmarks: [{ name: 't', type: 'test-run' }] }),
+    JSON.stringify({
+      kernels: [{ id: 'slow', source: { type: 'url', url: `${base}/slow.deb`, sha256: sha } }],
+      boots: [{ name: 'b' }],
+      benchmarks: [{ name: 't', type: 'test-run' }],
+    }),
   );
   const script = `import { main } from ${JSON.stringify(path.join(PACKAGE_ROOT, 'src/cli/main.ts'))}; process.exitCode = await main(['node', 'tailmatrix', 'fetch', '--verbose', '-m', ${JSON.stringify(matrixFile)}]);`;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {

@@ -10,7 +10,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 
 const HEAVY = ['listr2', 'zod', 'execa', 'got', 'tar', 'vega', 'vega-lite', '@stdlib', 'playwright-core'];
-const COMMANDS = [[], ['run'], ['plan'], ['report'], ['fetch'], ['build'], ['bisect'], ['check'], ['lock'], ['cache'], ['cache', 'ls'], ['cache', 'prune'], ['doctor'], ['setup']];
+const COMMANDS = [
+  [],
+  ['run'],
+  ['plan'],
+  ['report'],
+  ['fetch'],
+  ['build'],
+  ['bisect'],
+  ['check'],
+  ['lock'],
+  ['cache'],
+  ['cache', 'ls'],
+  ['cache', 'prune'],
+  ['doctor'],
+  ['setup'],
+];
 
 let dir: string;
 beforeAll(async () => {
@@ -23,11 +38,15 @@ afterAll(async () => {
 /** The npm packages a `--help` process loaded. */
 async function packagesLoadedBy(args: string[]): Promise<string[]> {
   const record = path.join(dir, `${args.join('-') || 'root'}.txt`);
-  const r = await execa(process.execPath, ['--import', './test/support/record-imports.mjs', '--import', 'tsx', 'test/support/cli.ts', ...args, '--help'], {
-    cwd: PACKAGE_ROOT,
-    env: { TAILMATRIX_RECORD_IMPORTS: record },
-    reject: false,
-  });
+  const r = await execa(
+    process.execPath,
+    ['--import', './test/support/record-imports.mjs', '--import', 'tsx', 'test/support/cli.ts', ...args, '--help'],
+    {
+      cwd: PACKAGE_ROOT,
+      env: { TAILMATRIX_RECORD_IMPORTS: record },
+      reject: false,
+    },
+  );
   expect(r.exitCode).toBe(0);
   expect(r.stdout).toMatch(/^Usage: tailmatrix/);
   const urls = (await readFile(record, 'utf8')).split('\n').filter(Boolean);

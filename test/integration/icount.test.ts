@@ -101,7 +101,10 @@ describe('instruction counting under TCG (qemu backend, default kernels)', () =>
       for (const s of v.samples) {
         expect(Number.isInteger(s.instructions), `${v.variant} depth ${s.depth}: ${s.durationNs} ns`).toBe(true);
         // The guest clocksource's scaling may leave a reading 1 ns off; never more.
-        expect(Math.abs(s.instructions! * 2 ** ICOUNT_SHIFT - s.durationNs), `${v.variant} depth ${s.depth}: ${s.durationNs} ns`).toBeLessThanOrEqual(1);
+        expect(
+          Math.abs(s.instructions! * 2 ** ICOUNT_SHIFT - s.durationNs),
+          `${v.variant} depth ${s.depth}: ${s.durationNs} ns`,
+        ).toBeLessThanOrEqual(1);
       }
     }
   }, 900_000);
@@ -140,15 +143,24 @@ describe('instruction counting under TCG (qemu backend, default kernels)', () =>
         [off, cells[pairs.findIndex((p) => p.id === id && p.boot === 'mitigations-off')]!.result],
       ] as const) {
         // The two chains are the same machine code outside the tail-call sequence, on all 34 programs …
-        expect(cell.jitSymmetry, `${s.key}: ${JSON.stringify(cell.jitSymmetry?.differences)}`).toMatchObject({ verdict: 'identical', programs: 34, programsDiffering: 0 });
+        expect(cell.jitSymmetry, `${s.key}: ${JSON.stringify(cell.jitSymmetry?.differences)}`).toMatchObject({
+          verdict: 'identical',
+          programs: 34,
+          programsDiffering: 0,
+        });
         expect(s.withheldReason, s.key).toBeNull();
         // … so the exact saving is the two sequences' instructions, counted in the images: the instructions a
         // taken tail call runs in each, plus the retpoline thunk's call, mov %rcx,(%rsp) and ret.
         const [d, x] = (['direct', 'indirect'] as const).map((v) => cell.jitSymmetry!.sequences.find((q) => q.variant === v)!);
         const thunk = x!.mechanism === 'retpoline-thunk' ? RETPOLINE_THUNK_RUNS : 0;
-        expect(s.indirect!.fit!.slope - s.direct!.fit!.slope, `${s.key}: ${d!.executed} direct, ${x!.executed} indirect in the image`).toBeCloseTo(x!.executed + thunk - d!.executed, 9);
+        expect(
+          s.indirect!.fit!.slope - s.direct!.fit!.slope,
+          `${s.key}: ${d!.executed} direct, ${x!.executed} indirect in the image`,
+        ).toBeCloseTo(x!.executed + thunk - d!.executed, 9);
       }
-      rows.push(`${id}: direct ${ret.direct!.fit!.slope.toFixed(2)}/${off.direct!.fit!.slope.toFixed(2)}, indirect retpoline ${ret.indirect!.fit!.slope.toFixed(2)}, jmp *reg ${off.indirect!.fit!.slope.toFixed(2)} instr/call`);
+      rows.push(
+        `${id}: direct ${ret.direct!.fit!.slope.toFixed(2)}/${off.direct!.fit!.slope.toFixed(2)}, indirect retpoline ${ret.indirect!.fit!.slope.toFixed(2)}, jmp *reg ${off.indirect!.fit!.slope.toFixed(2)} instr/call`,
+      );
     }
     console.log(`[icount] instructions per tail call (shift ${ICOUNT_SHIFT}):\n${rows.join('\n')}`);
   }, 1_800_000);

@@ -109,12 +109,27 @@ describe('host settings survive any death of the runner', { timeout: 600_000 }, 
     const meta = runJsonOf('sigkill');
     expect(meta.status).toBe('running');
     // The killed native-only run can be continued.
-    const resumed = await startCli(['run', '-m', path.join(dir, 'matrix.json'), '--results', path.join(dir, 'sigkill', 'results'), '--unharden-host', '--resume', meta.runId], {
-      env: { ...process.env, TMPDIR: tmp },
-    });
+    const resumed = await startCli(
+      [
+        'run',
+        '-m',
+        path.join(dir, 'matrix.json'),
+        '--results',
+        path.join(dir, 'sigkill', 'results'),
+        '--unharden-host',
+        '--resume',
+        meta.runId,
+      ],
+      {
+        env: { ...process.env, TMPDIR: tmp },
+      },
+    );
     expect(resumed.all).not.toMatch(/no run\.json/);
     expect([EXIT.ok, EXIT.cellFailures]).toContain(resumed.exitCode);
-    expect(existsSync(path.join(dir, 'sigkill', 'results', meta.runId, 'cells', `${CELL}.json`)), `the resumed run wrote its cell: ${resumed.all}`).toBe(true);
+    expect(
+      existsSync(path.join(dir, 'sigkill', 'results', meta.runId, 'cells', `${CELL}.json`)),
+      `the resumed run wrote its cell: ${resumed.all}`,
+    ).toBe(true);
     expect(readSettings(), 'settings after the resumed run').toEqual(before);
   });
 
@@ -136,7 +151,9 @@ describe('host settings survive any death of the runner', { timeout: 600_000 }, 
     const before = hardened();
     const { child, tmp, exited } = start('all');
     const agent = await midSweep(tmp, exited);
-    const reaper = readdirSync('/proc').find((p) => /^\d+$/.test(p) && procText(`/proc/${p}/cmdline`).includes('journals.add') && parentOf(Number(p)) === child.pid);
+    const reaper = readdirSync('/proc').find(
+      (p) => /^\d+$/.test(p) && procText(`/proc/${p}/cmdline`).includes('journals.add') && parentOf(Number(p)) === child.pid,
+    );
     expect(reaper, 'the reaper of this run').toBeDefined();
     process.kill(Number(reaper), 'SIGKILL');
     child.kill('SIGKILL');
@@ -147,7 +164,11 @@ describe('host settings survive any death of the runner', { timeout: 600_000 }, 
     expect(existsSync(HOST_JOURNAL)).toBe(true);
     const later = await startCli(['--version'], { env: { ...process.env } });
     expect(later.exitCode).toBe(0);
-    expect(later.all).toMatch(new RegExp(`host settings left changed by a tailmatrix run that died \\(pid ${child.pid}\\): restored .*net\\.core\\.bpf_jit_harden 0 → 1`));
+    expect(later.all).toMatch(
+      new RegExp(
+        `host settings left changed by a tailmatrix run that died \\(pid ${child.pid}\\): restored .*net\\.core\\.bpf_jit_harden 0 → 1`,
+      ),
+    );
     expect(same(readSettings(), before)).toBe(true);
     expect(existsSync(HOST_JOURNAL)).toBe(false);
   });

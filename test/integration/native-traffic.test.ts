@@ -13,7 +13,14 @@ import { parseAgentOutput } from '../../src/measure/agent-output.js';
 import type { GuestPayload } from '../../src/guest/payload.js';
 import { trafficAgentArgs, type TrafficAgentParams } from '../../src/vm/traffic-agent-args.js';
 
-const PARAMS: TrafficAgentParams = { depths: [0, 12, 32], durationMs: 1000, protocol: 'udp', udpRate: 2000, udpLen: 64, variants: ['direct', 'indirect'] };
+const PARAMS: TrafficAgentParams = {
+  depths: [0, 12, 32],
+  durationMs: 1000,
+  protocol: 'udp',
+  udpRate: 2000,
+  udpLen: 64,
+  variants: ['direct', 'indirect'],
+};
 /** Names of the agent's programs (chain prog_N, probe pair, depth proof), as the kernel truncates them (15 chars). */
 const OUR_PROGRAM = /^(prog_\d+|cls_entry_\w+|cls_exit_\w+|chain_exit)$/;
 /** Programs are freed after their last descriptor closes (RCU, a workqueue): a moment after exit. */
@@ -45,11 +52,17 @@ function hostState(agent: string): HostState {
   const progs = JSON.parse(sh('bpftool', ['prog', 'show', '-j'])) as { id: number; name?: string }[];
   return {
     netns: sh('ip', ['netns', 'list']),
-    links: sh('ip', ['-o', 'link', 'show']).split('\n').map((l) => l.split(':')[1]?.trim() ?? '').filter((n) => n !== '').sort(),
+    links: sh('ip', ['-o', 'link', 'show'])
+      .split('\n')
+      .map((l) => l.split(':')[1]?.trim() ?? '')
+      .filter((n) => n !== '')
+      .sort(),
     qdiscs: sh('tc', ['qdisc', 'show']),
     bpffs: listTree('/sys/fs/bpf'),
     bpfStatsEnabled: readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim(),
-    ourNamespaces: lsns.namespaces.filter((n) => /iperf3|10\.199\.0\./.test(n.command) || n.command.includes(agent)).map((n) => String(n.ns)),
+    ourNamespaces: lsns.namespaces
+      .filter((n) => /iperf3|10\.199\.0\./.test(n.command) || n.command.includes(agent))
+      .map((n) => String(n.ns)),
     ourPrograms: progs.filter((p) => OUR_PROGRAM.test(p.name ?? '')).map((p) => `${p.id}:${p.name}`),
   };
 }
@@ -80,8 +93,15 @@ function argv(out: string, params: TrafficAgentParams): string[] {
 }
 
 beforeAll(async () => {
-  if (process.geteuid?.() !== 0) throw new Error('test/integration/native-traffic.test.ts measures the host kernel and must run as root (CI does)');
-  for (const [tool, pkg] of [['iperf3', 'iperf3'], ['bpftool', 'bpftool'], ['lsns', 'util-linux'], ['ip', 'iproute2'], ['tc', 'iproute2']] as const) {
+  if (process.geteuid?.() !== 0)
+    throw new Error('test/integration/native-traffic.test.ts measures the host kernel and must run as root (CI does)');
+  for (const [tool, pkg] of [
+    ['iperf3', 'iperf3'],
+    ['bpftool', 'bpftool'],
+    ['lsns', 'util-linux'],
+    ['ip', 'iproute2'],
+    ['tc', 'iproute2'],
+  ] as const) {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
     } catch {
@@ -126,10 +146,13 @@ describe('traffic benchmark on the running kernel', () => {
     const before = hostState(payload.agent);
     const out = path.join(dir, `${sig}.jsonl`);
     const child = spawn(payload.agent, argv(out, { ...PARAMS, durationMs: 5000 }), { stdio: 'ignore' });
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
+    );
     // Mid-traffic: the first window is running once its variant's traffic_setup record is out.
     const until = Date.now() + 60_000;
-    while (Date.now() < until && !(existsSync(out) && readFileSync(out, 'utf8').includes('"type":"traffic_setup"'))) await new Promise((r) => setTimeout(r, 100));
+    while (Date.now() < until && !(existsSync(out) && readFileSync(out, 'utf8').includes('"type":"traffic_setup"')))
+      await new Promise((r) => setTimeout(r, 100));
     await new Promise((r) => setTimeout(r, 1500));
     expect(hostState(payload.agent).ourNamespaces.length).toBeGreaterThan(0); // iperf3 really is running in them
     child.kill(sig);

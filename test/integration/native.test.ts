@@ -71,7 +71,14 @@ const tmpOf = (name: string) => {
   mkdirSync(t, { recursive: true });
   return t;
 };
-const runArgs = (results: string, ...extra: string[]) => ['run', '-m', path.join(dir, 'matrix.json'), '--results', path.join(dir, results), ...extra];
+const runArgs = (results: string, ...extra: string[]) => [
+  'run',
+  '-m',
+  path.join(dir, 'matrix.json'),
+  '--results',
+  path.join(dir, results),
+  ...extra,
+];
 
 function runDirOf(results: string): string {
   const root = path.join(dir, results);
@@ -85,7 +92,10 @@ const cellOf = (results: string): CellResult =>
 
 /** Our programs (named prog_0 … prog_33 by tailcall.bpf.h) and everything pinned under /sys/fs/bpf. */
 function bpfState(): { ours: number[]; pins: string[] } {
-  const progs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' }) || '[]') as { id: number; name?: string }[];
+  const progs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' }) || '[]') as {
+    id: number;
+    name?: string;
+  }[];
   const pins = (readdirSync('/sys/fs/bpf', { recursive: true }) as string[]).sort();
   return { ours: progs.filter((p) => /^prog_\d+$/.test(p.name ?? '')).map((p) => p.id), pins };
 }
@@ -97,7 +107,10 @@ async function expectNothingLeft(before: { ours: number[]; pins: string[] }) {
     await new Promise((r) => setTimeout(r, 200));
     now = bpfState();
   }
-  expect(now.ours.filter((id) => !before.ours.includes(id)), 'BPF programs of ours still loaded').toEqual([]);
+  expect(
+    now.ours.filter((id) => !before.ours.includes(id)),
+    'BPF programs of ours still loaded',
+  ).toEqual([]);
   expect(now.pins, '/sys/fs/bpf').toEqual(before.pins);
 }
 
@@ -167,11 +180,17 @@ describe('running-kernel cell on this machine', () => {
     expect(direct.jit?.mechanism).toBe('direct-jump');
     expect(expectedIndirect(spectreV2)).toContain(indirect.jit?.mechanism);
     // The host's JIT images of the two chains: the same instructions outside the tail-call sequence.
-    expect(c.jitSymmetry, JSON.stringify(c.jitSymmetry?.differences)).toMatchObject({ verdict: 'identical', programs: 34, programsDiffering: 0 });
+    expect(c.jitSymmetry, JSON.stringify(c.jitSymmetry?.differences)).toMatchObject({
+      verdict: 'identical',
+      programs: 34,
+      programsDiffering: 0,
+    });
     expect(c.jitSymmetry!.sequences.map((q) => q.variant)).toEqual(['direct', 'indirect']);
     const d = robustSlope(direct);
     const i = robustSlope(indirect);
-    console.log(`[native ${os.release()}, ${spectreV2}] direct ${d.slope.toFixed(2)} [${d.ci.map((x) => x.toFixed(2)).join(', ')}] ns/call, indirect (${indirect.jit?.mechanism}) ${i.slope.toFixed(2)} [${i.ci.map((x) => x.toFixed(2)).join(', ')}] ns/call`);
+    console.log(
+      `[native ${os.release()}, ${spectreV2}] direct ${d.slope.toFixed(2)} [${d.ci.map((x) => x.toFixed(2)).join(', ')}] ns/call, indirect (${indirect.jit?.mechanism}) ${i.slope.toFixed(2)} [${i.ci.map((x) => x.toFixed(2)).join(', ')}] ns/call`,
+    );
     // Both chains really cost something per tail call on hardware.
     expect(d.slope).toBeGreaterThan(0);
     expect(i.slope).toBeGreaterThan(0);
@@ -188,10 +207,19 @@ describe('running-kernel cell on this machine', () => {
     expect(c.isolation).toMatchObject({ pinned: true, policy: 'fifo', priority: 5, retakes: 10 });
     expect(c.isolation!.cpu).toBeGreaterThanOrEqual(0);
     for (const v of [direct, indirect]) {
-      expect(v.samples.every((s) => s.contaminated !== undefined && s.switches !== undefined && s.wallNs !== undefined && s.runNs !== undefined)).toBe(true);
+      expect(
+        v.samples.every((s) => s.contaminated !== undefined && s.switches !== undefined && s.wallNs !== undefined && s.runNs !== undefined),
+      ).toBe(true);
       const flagged = v.samples.filter((s) => s.contaminated);
-      expect(v.contamination).toEqual({ checked: v.samples.length, contaminated: flagged.length, retaken: flagged.filter((s) => s.retaken).length, keptContaminated: flagged.filter((s) => !s.retaken).length });
-      console.log(`[native isolation] cpu ${c.isolation!.cpu} ${c.isolation!.policy} ${c.isolation!.priority}, ${v.variant}: ${JSON.stringify(v.contamination)}`);
+      expect(v.contamination).toEqual({
+        checked: v.samples.length,
+        contaminated: flagged.length,
+        retaken: flagged.filter((s) => s.retaken).length,
+        keptContaminated: flagged.filter((s) => !s.retaken).length,
+      });
+      console.log(
+        `[native isolation] cpu ${c.isolation!.cpu} ${c.isolation!.policy} ${c.isolation!.priority}, ${v.variant}: ${JSON.stringify(v.contamination)}`,
+      );
     }
     const stream = await readAgentStream(runDirOf('ok'), c.cellId);
     expect(stream.ok && rederiveCell(c, stream.value)).toEqual({ ok: true, value: c });
@@ -268,9 +296,23 @@ describe('running-kernel cell on this machine', () => {
     const before = readSettings();
     const res = await execa(
       'setpriv',
-      [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, '--import', 'tsx', path.join(PACKAGE_ROOT, 'test/support/cli.ts'), ...runArgs('nobody/results')],
+      [
+        `--reuid=${NOBODY}`,
+        `--regid=${NOBODY}`,
+        '--clear-groups',
+        process.execPath,
+        '--import',
+        'tsx',
+        path.join(PACKAGE_ROOT, 'test/support/cli.ts'),
+        ...runArgs('nobody/results'),
+      ],
       // Its own cache: root's is not nobody's to write (the payload is built there).
-      { cwd: PACKAGE_ROOT, env: { HOME: home, TAILMATRIX_CACHE: path.join(home, 'cache'), TMPDIR: tmp, CI: 'true' }, reject: false, all: true },
+      {
+        cwd: PACKAGE_ROOT,
+        env: { HOME: home, TAILMATRIX_CACHE: path.join(home, 'cache'), TMPDIR: tmp, CI: 'true' },
+        reject: false,
+        all: true,
+      },
     );
     expect(res.exitCode, res.all).toBe(EXIT.ok);
     expectSettingsAsBefore(before);

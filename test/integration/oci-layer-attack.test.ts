@@ -128,7 +128,11 @@ async function attack(tag: string, hidden: (name: string) => Buffer) {
   image(tag, [layer1, layer2]);
   await writeFile(
     path.join(dir, 'matrix.json'),
-    JSON.stringify({ kernels: [{ id: 'evil', source: { type: 'oci', image: `${registry}/evil/kernel:${tag}` } }], boots: [{ name: 'b' }], benchmarks: [{ name: 't', type: 'test-run' }] }),
+    JSON.stringify({
+      kernels: [{ id: 'evil', source: { type: 'oci', image: `${registry}/evil/kernel:${tag}` } }],
+      boots: [{ name: 'b' }],
+      benchmarks: [{ name: 't', type: 'test-run' }],
+    }),
   );
   const cache = path.join(dir, 'cache');
   const r = await startCli(['fetch', '-m', path.join(dir, 'matrix.json')], { env: { ...process.env, TAILMATRIX_CACHE: cache } });

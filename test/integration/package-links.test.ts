@@ -24,7 +24,8 @@ describe('the package ships what its README links to', () => {
     expect(links).toContain('examples/traffic.json');
     expect(links.filter((l) => !packed.has(l) && ![...packed].some((p) => p.startsWith(`${l}/`)))).toEqual([]);
     // The README's own commands: the example matrix a user starts from, and the workflow.
-    for (const f of ['examples/your-repository/matrix.json', 'examples/github-actions.yml', 'README.md']) expect(packed.has(f), f).toBe(true);
+    for (const f of ['examples/your-repository/matrix.json', 'examples/github-actions.yml', 'README.md'])
+      expect(packed.has(f), f).toBe(true);
   });
 
   it("the example matrix for a user's repository is a valid matrix of 2 kernels × 2 boot configurations", async () => {

@@ -26,7 +26,8 @@ async function timed<T>(name: string, f: () => Promise<T>): Promise<T> {
 }
 
 /** `npx tailmatrix …` in the project, as its README says. */
-const tailmatrix = (...args: string[]) => execa('npx', ['--no-install', 'tailmatrix', ...args], { cwd: project, reject: false, all: true, env: { CI: 'true' } });
+const tailmatrix = (...args: string[]) =>
+  execa('npx', ['--no-install', 'tailmatrix', ...args], { cwd: project, reject: false, all: true, env: { CI: 'true' } });
 
 beforeAll(async () => {
   const root = await mkdtemp(path.join(os.tmpdir(), 'tm-package-'));
@@ -41,16 +42,30 @@ beforeAll(async () => {
 describe('the packed package, installed into a fresh project', () => {
   it('holds everything run, build, setup and the native backend read at run time, and no test or source file', async () => {
     const installed = path.join(project, 'node_modules', 'tailmatrix');
-    for (const f of ['bin/tailmatrix.js', 'dist/cli/main.js', 'bpf/Makefile', 'bpf/agent.c', 'images/init', 'kernels/configs/tailmatrix.config', 'scripts/setup.sh', 'scripts/install-vng.sh', 'schemas/summary.schema.json', 'matrix.schema.json']) {
+    for (const f of [
+      'bin/tailmatrix.js',
+      'dist/cli/main.js',
+      'bpf/Makefile',
+      'bpf/agent.c',
+      'images/init',
+      'kernels/configs/tailmatrix.config',
+      'scripts/setup.sh',
+      'scripts/install-vng.sh',
+      'schemas/summary.schema.json',
+      'matrix.schema.json',
+    ]) {
       expect(existsSync(path.join(installed, f)), f).toBe(true);
     }
-    for (const f of ['src', 'test', 'scripts/install-deps.sh', 'node_modules/.bin/tsx']) expect(existsSync(path.join(installed, f)), f).toBe(false);
+    for (const f of ['src', 'test', 'scripts/install-deps.sh', 'node_modules/.bin/tsx'])
+      expect(existsSync(path.join(installed, f)), f).toBe(false);
   });
 
   it('plan lists the project’s own cell', async () => {
     const res = await tailmatrix('plan', '--github');
     expect(res.exitCode, res.all).toBe(0);
-    expect(JSON.parse(res.stdout)).toEqual({ include: [{ cell: `${KERNEL_ID}__retpoline__test-run`, kernel: KERNEL_ID, boot: 'retpoline', bench: 'test-run' }] });
+    expect(JSON.parse(res.stdout)).toEqual({
+      include: [{ cell: `${KERNEL_ID}__retpoline__test-run`, kernel: KERNEL_ID, boot: 'retpoline', bench: 'test-run' }],
+    });
   });
 
   it('doctor finds every required tool and points at setup for the rest', async () => {
@@ -75,6 +90,10 @@ describe('the packed package, installed into a fresh project', () => {
     expect(cell?.status, cell?.message ?? '').toBe('ok');
     expect(cell?.kernel.release).toMatch(/^6\.1\.0-50-cloud-amd64$/);
     expect(await readFile(path.join(runDir, 'report.md'), 'utf8')).toContain(`| ${KERNEL_ID} (6.1.0-50-cloud-amd64) | retpoline |`);
-    process.stdout.write(`package test wall times (shared, loaded machine): ${Object.entries(timings).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`).join(', ')}\n`);
+    process.stdout.write(
+      `package test wall times (shared, loaded machine): ${Object.entries(timings)
+        .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
+        .join(', ')}\n`,
+    );
   });
 });

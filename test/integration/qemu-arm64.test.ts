@@ -24,7 +24,9 @@ const MAX_DEPTH = 6;
 describe('an arm64 cell under qemu-system-aarch64 (TCG, -icount)', () => {
   it('boots Debian bookworm cloud-arm64, runs the aarch64 agent, and proves the arm64 tail call in both variants with exact counts', async () => {
     const m = matrix.parse({
-      kernels: [{ id: '6.1-cloud-arm64', arch: 'arm64', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-arm64' } }],
+      kernels: [
+        { id: '6.1-cloud-arm64', arch: 'arm64', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-arm64' } },
+      ],
       boots: [{ name: 'default' }],
       benchmarks: [{ name: 'test-run', type: 'test-run' }],
     });
@@ -43,7 +45,11 @@ describe('an arm64 cell under qemu-system-aarch64 (TCG, -icount)', () => {
       cellId: 'arm64-test',
       kernel,
       boot: { name: 'default', cmdline: '' },
-      benchmark: benchmark.parse({ name: 'test-run', type: 'test-run', params: { maxDepth: MAX_DEPTH, samples: 3, repeat: 1, variants: ['direct', 'indirect'] } }),
+      benchmark: benchmark.parse({
+        name: 'test-run',
+        type: 'test-run',
+        params: { maxDepth: MAX_DEPTH, samples: 3, repeat: 1, variants: ['direct', 'indirect'] },
+      }),
       runner: runner.parse({ backend: 'qemu', accel: 'tcg', timeoutSec: 600 }),
       accel: 'tcg',
       timing: { mode: 'icount', shift: ICOUNT_SHIFT },
@@ -53,7 +59,9 @@ describe('an arm64 cell under qemu-system-aarch64 (TCG, -icount)', () => {
     const events: CellEvent[] = [];
     const started = Date.now();
     const outcome = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: (e) => events.push(e) });
-    console.log(`[qemu arm64 ${kernel.release}] status ${outcome.status} in ${Date.now() - started} ms${outcome.message ? `: ${outcome.message}` : ''}`);
+    console.log(
+      `[qemu arm64 ${kernel.release}] status ${outcome.status} in ${Date.now() - started} ms${outcome.message ? `: ${outcome.message}` : ''}`,
+    );
     expect(outcome.status, outcome.consoleTail.join('\n')).toBe('ok');
     expect(events.some((e) => e.type === 'console' && e.line.includes('tailmatrix-init: insmod virtio_console.ko'))).toBe(true);
 
@@ -82,6 +90,8 @@ describe('an arm64 cell under qemu-system-aarch64 (TCG, -icount)', () => {
     const steps = perDepth.map((counts) => new Set(counts.slice(1).map((c, d) => c - counts[d]!)));
     for (const s of steps) expect(s.size).toBe(1);
     expect([...steps[0]!][0]).toBe([...steps[1]!][0]);
-    console.log(`[qemu arm64 ${kernel.release}] ${perDepth[0]![0]} instructions at depth 0, ${[...steps[0]!][0]} per tail call (both variants)`);
+    console.log(
+      `[qemu arm64 ${kernel.release}] ${perDepth[0]![0]} instructions at depth 0, ${[...steps[0]!][0]} per tail call (both variants)`,
+    );
   });
 });

@@ -31,7 +31,11 @@ let fetched: Promise<Map<string, FetchedKernel>> | undefined;
 
 export function testKernels(): Promise<Map<string, FetchedKernel>> {
   fetched ??= (async () => {
-    const m = matrix.parse({ kernels: Object.values(TEST_KERNELS), boots: [{ name: 'default' }], benchmarks: [{ name: 'test-run', type: 'test-run' }] });
+    const m = matrix.parse({
+      kernels: Object.values(TEST_KERNELS),
+      boots: [{ name: 'default' }],
+      benchmarks: [{ name: 'test-run', type: 'test-run' }],
+    });
     // The project's lockfile, copied to a scratch dir: the tests boot exactly the kernels the default
     // matrix pins (no suite index needed, and sid's short-lived Valid-Until cannot break them).
     const dir = mkdtempSync(path.join(scratch, 'matrix-'));
@@ -107,7 +111,10 @@ export function expectSweepProvesJumps(agent: AgentOutput, p: TestRunParams): vo
   expect(indirect).toBeDefined();
   expect(['direct-jump', 'nop', 'unknown']).not.toContain(indirect);
   // The two chains are the same machine code outside the tail-call sequence, on all 34 programs.
-  const symmetry = proveSymmetry(agent.variants.find((v) => v.variant === 'direct')?.jit, agent.variants.find((v) => v.variant === 'indirect')?.jit);
+  const symmetry = proveSymmetry(
+    agent.variants.find((v) => v.variant === 'direct')?.jit,
+    agent.variants.find((v) => v.variant === 'indirect')?.jit,
+  );
   expect(symmetry, JSON.stringify(symmetry.differences)).toMatchObject({ verdict: 'identical', programs: 34, programsDiffering: 0 });
   expect(agent.fingerprint?.spectreV2).not.toBe('');
   expect(agent.fingerprint?.cpuModel).not.toBe('');

@@ -31,13 +31,20 @@ describe.each(['oldest', 'newest'] as const)('kernel modules in the image, %s ke
     const initrd = path.join(spec.workDir, 'initrd.img');
     await writeCellInitrd(image.value.path, { mode: 'probe' }, initrd);
     const watcher = new ConsoleWatcher(500);
-    const res = await execCommand('qemu-system-x86_64', qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd }), {
-      timeoutMs: BOOT_TIMEOUT_MS,
-      onLine: (l) => watcher.push(l),
-    });
+    const res = await execCommand(
+      'qemu-system-x86_64',
+      qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd }),
+      {
+        timeoutMs: BOOT_TIMEOUT_MS,
+        onLine: (l) => watcher.push(l),
+      },
+    );
     expect(res.ok, watcher.tail().join('\n')).toBe(true);
     expect(watcher.state.insmodFailed).toEqual([]);
-    const loaded = watcher.tail().filter((l) => l.startsWith('tailmatrix-init: insmod ')).map((l) => l.slice('tailmatrix-init: insmod '.length));
+    const loaded = watcher
+      .tail()
+      .filter((l) => l.startsWith('tailmatrix-init: insmod '))
+      .map((l) => l.slice('tailmatrix-init: insmod '.length));
     expect(loaded).toEqual(image.value.modules);
     expect(watcher.state.probeOk).toBe(true);
   });

@@ -26,7 +26,14 @@ import { cellSpec, testKernel, testPayload } from './qemu-kernels.js';
 import { expectPacketsThroughChain } from '../support/traffic-windows.js';
 
 /** Depths clear of the tc verdicts 2, 4, 7, 8 (bpf/PROTOCOL.md, "Depths"), spread for a slope. */
-const PARAMS: TrafficAgentParams = { depths: [0, 12, 16, 24, 32], durationMs: 1000, protocol: 'udp', udpRate: 2000, udpLen: 64, variants: ['direct', 'indirect'] };
+const PARAMS: TrafficAgentParams = {
+  depths: [0, 12, 16, 24, 32],
+  durationMs: 1000,
+  protocol: 'udp',
+  udpRate: 2000,
+  udpLen: 64,
+  variants: ['direct', 'indirect'],
+};
 /** One cell (boot, 10 one-second windows, poweroff) took ~1.5 min under TCG at load ~5; room for a busier box. */
 const CELL_TIMEOUT_MS = 480_000;
 
@@ -50,10 +57,14 @@ async function bootTraffic(kernel: FetchedKernel, modules: readonly string[], pa
   await writeFile(agentOut, '');
   const watcher = new ConsoleWatcher(500);
   const started = Date.now();
-  const res = await execCommand('qemu-system-x86_64', qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd, agentOut, icountShift: ICOUNT_SHIFT }), {
-    timeoutMs: CELL_TIMEOUT_MS,
-    onLine: (l) => watcher.push(l),
-  });
+  const res = await execCommand(
+    'qemu-system-x86_64',
+    qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd, agentOut, icountShift: ICOUNT_SHIFT }),
+    {
+      timeoutMs: CELL_TIMEOUT_MS,
+      onLine: (l) => watcher.push(l),
+    },
+  );
   return { agent: parseAgentOutput(await readFile(agentOut, 'utf8')), watcher, exitOk: res.ok, wallMs: Date.now() - started };
 }
 
@@ -65,7 +76,10 @@ const perPacket = {
 };
 
 function slope(samples: readonly TrafficSample[], figure: (s: TrafficSample) => number): number {
-  const fit = linearFit(samples.map((s) => s.depth), samples.map(figure));
+  const fit = linearFit(
+    samples.map((s) => s.depth),
+    samples.map(figure),
+  );
   if (!fit) throw new Error('no fit');
   return fit.slope;
 }
@@ -77,7 +91,9 @@ describe.each([
   it('packets flow through the chain at every depth, the cost per tail call is positive and direct < indirect', async () => {
     const boot = await bootTraffic(await testKernel(which), TRAFFIC_MODULES, PARAMS);
     const { agent } = boot;
-    console.log(`traffic cell ${which}: ${Math.round(boot.wallMs / 1000)} s wall (boot to poweroff, ${PARAMS.depths.length} depths × 2 variants × ${PARAMS.durationMs} ms)`);
+    console.log(
+      `traffic cell ${which}: ${Math.round(boot.wallMs / 1000)} s wall (boot to poweroff, ${PARAMS.depths.length} depths × 2 variants × ${PARAMS.durationMs} ms)`,
+    );
     expect(boot.exitOk, boot.watcher.tail().join('\n')).toBe(true);
     expect(boot.watcher.state.insmodFailed).toEqual([]);
     expect(agent.complete).toBe(true);
@@ -107,7 +123,11 @@ describe.each([
 describe('traffic benchmark on a kernel without veth', () => {
   it('is bench-failed, and the reason names the veth module', async () => {
     // The newest kernel booted with every traffic module but veth: the kernel then lacks it.
-    const boot = await bootTraffic(await testKernel('newest'), TRAFFIC_MODULES.filter((m) => m !== 'veth'), { ...PARAMS, depths: [0] });
+    const boot = await bootTraffic(
+      await testKernel('newest'),
+      TRAFFIC_MODULES.filter((m) => m !== 'veth'),
+      { ...PARAMS, depths: [0] },
+    );
     expect(boot.exitOk, boot.watcher.tail().join('\n')).toBe(true);
     // The classification is the same for every benchmark type; this one only has to reach it.
     const bench = benchmark.parse({ name: 'test-run', type: 'test-run' });

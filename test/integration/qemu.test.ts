@@ -29,7 +29,11 @@ describe.each(['oldest', 'newest'] as const)('qemu backend, %s kernel under TCG'
     expect(outcome.status, outcome.consoleTail.join('\n')).toBe('ok');
     const p = testRunParams(spec.benchmark);
 
-    expect(events.filter((e) => e.type === 'phase').map((e) => (e.type === 'phase' ? e.phase : ''))).toEqual(['prepare', 'boot', 'measure']);
+    expect(events.filter((e) => e.type === 'phase').map((e) => (e.type === 'phase' ? e.phase : ''))).toEqual([
+      'prepare',
+      'boot',
+      'measure',
+    ]);
     expect(events.some((e) => e.type === 'console' && e.line.includes('tailmatrix-init: agent-start'))).toBe(true);
     expect(outcome.consoleTail.length).toBeGreaterThan(0);
 
@@ -57,7 +61,22 @@ describe.each(['oldest', 'newest'] as const)('bare busybox boot of the %s kernel
     workDirs.push(spec.workDir);
     const initrd = path.join(spec.workDir, 'bare.img');
     await writeCellInitrd(image.value.path, { mode: 'probe' }, initrd);
-    const args = ['-machine', 'q35', '-accel', 'tcg', '-m', '512', '-nographic', '-no-reboot', '-kernel', kernel.vmlinuz, '-initrd', initrd, '-append', 'console=ttyS0 panic=-1'];
+    const args = [
+      '-machine',
+      'q35',
+      '-accel',
+      'tcg',
+      '-m',
+      '512',
+      '-nographic',
+      '-no-reboot',
+      '-kernel',
+      kernel.vmlinuz,
+      '-initrd',
+      initrd,
+      '-append',
+      'console=ttyS0 panic=-1',
+    ];
     const res = await execCommand('qemu-system-x86_64', args, { timeoutMs: BARE_BOOT_TIMEOUT_MS });
     expect(res.ok).toBe(true);
     if (!res.ok) return;
@@ -72,7 +91,10 @@ describe('qemu backend check()', () => {
     expect(await qemuBackend.check()).toEqual({ ok: true, value: undefined });
     const noQemu = await createQemuBackend({ qemu: 'qemu-system-x86_64-not-installed' }).check();
     expect(!noQemu.ok && noQemu.error).toMatch(/^qemu-system-x86_64-not-installed is not usable \(install qemu-system-x86\): .*ENOENT/);
-    expect(await createQemuBackend({ busybox: '/bin/ls' }).check()).toEqual({ ok: false, error: '/bin/ls is missing or not statically linked (install busybox-static)' });
+    expect(await createQemuBackend({ busybox: '/bin/ls' }).check()).toEqual({
+      ok: false,
+      error: '/bin/ls is missing or not statically linked (install busybox-static)',
+    });
   });
 });
 

@@ -37,7 +37,10 @@ beforeAll(async () => {
   ({ charts, problems } = report);
   const page = report.page;
   tableRows = await page.locator('table.cells tbody tr').count();
-  firstTableTop = await page.locator('table.cells').first().evaluate((t) => t.getBoundingClientRect().top + window.scrollY);
+  firstTableTop = await page
+    .locator('table.cells')
+    .first()
+    .evaluate((t) => t.getBoundingClientRect().top + window.scrollY);
   emulatedCells = await page.locator('table.cells td.emulated').count();
   sequenceRows = await page.locator('table.sequences tbody tr').allInnerTexts();
   for (const width of [1280, 1024]) {
@@ -78,9 +81,13 @@ describe('HTML report in headless chromium', () => {
 
   it('opens with what the run found: one sentence per figure kind, ratios with their interval', () => {
     expect(findingsTop).toBeLessThan(overviewTop);
-    expect(findingItems.find((f) => f.startsWith('Hardware timing: ns per tail call: the cost'))).toMatch(/\d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\] ×/);
+    expect(findingItems.find((f) => f.startsWith('Hardware timing: ns per tail call: the cost'))).toMatch(
+      /\d+\.\d\d \[\d+\.\d\d, \d+\.\d\d\] ×/,
+    );
     // The fixtures' one hardware cell with a knee is read out per regime, with no single ratio.
-    expect(findingItems.find((f) => f.startsWith('Hardware timing: ns per tail call on 5.10-cloud / retpoline'))).toMatch(/one line does not describe the cost \(a knee\), so no single ratio is given: direct [\d.]+ ± [\d.]+ ns\/call → /);
+    expect(findingItems.find((f) => f.startsWith('Hardware timing: ns per tail call on 5.10-cloud / retpoline'))).toMatch(
+      /one line does not describe the cost \(a knee\), so no single ratio is given: direct [\d.]+ ± [\d.]+ ns\/call → /,
+    );
     expect(findingItems.some((f) => f.startsWith('Exact instruction counts'))).toBe(true);
     expect(findingItems.some((f) => f.startsWith('Plain TCG'))).toBe(true);
   });
@@ -134,12 +141,16 @@ describe('HTML report in headless chromium', () => {
   it('draws one direct-vs-indirect bar chart per kernel and figure kind, with a CI whisker per bar', () => {
     const bars = charts.filter((c) => c.kind === 'kernel-bars');
     const expected = [
-      ...new Set([...okModels.map((m) => `${m.kernelId} ${kindOf(m)}`), ...['5.10-cloud', '6.1-cloud', '6.12-cloud', 'sid-cloud'].map((k) => `${k} instructions`)]),
+      ...new Set([
+        ...okModels.map((m) => `${m.kernelId} ${kindOf(m)}`),
+        ...['5.10-cloud', '6.1-cloud', '6.12-cloud', 'sid-cloud'].map((k) => `${k} instructions`),
+      ]),
     ];
     expect(bars.map((c) => `${c.kernel} ${c.figureKind}`).sort()).toEqual(expected.sort());
     for (const c of bars) {
       expect(c.text).toContain(unitWords(c.figureKind));
-      const cells = c.figureKind === 'instructions' ? 2 : okModels.filter((m) => m.kernelId === c.kernel && kindOf(m) === c.figureKind).length;
+      const cells =
+        c.figureKind === 'instructions' ? 2 : okModels.filter((m) => m.kernelId === c.kernel && kindOf(m) === c.figureKind).length;
       expect(c.width).toBeGreaterThan(100);
       expect(c.series).toBe(2);
       expect(c.legend).toBe(2);

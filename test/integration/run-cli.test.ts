@@ -52,7 +52,10 @@ async function ourQemus(): Promise<string> {
 describe('tailmatrix run', () => {
   it('rejects a malformed matrix with every error and its path, exit 64', async () => {
     const bad = path.join(dir, 'bad.json');
-    await writeFile(bad, JSON.stringify({ kernels: [{ id: 'x', source: { type: 'url', url: 'nope', sha256: 'abc' } }], boots: [], benchmarks: [] }));
+    await writeFile(
+      bad,
+      JSON.stringify({ kernels: [{ id: 'x', source: { type: 'url', url: 'nope', sha256: 'abc' } }], boots: [], benchmarks: [] }),
+    );
     const res = await cli('run', '-m', bad);
     expect(res.exitCode).toBe(EXIT.badInput);
     expect(res.all).toContain('kernels[0].source.url');
@@ -95,10 +98,29 @@ describe('tailmatrix run', () => {
     const fetched = await cli('fetch', '-m', path.join(dir, 'matrix.json'));
     expect(fetched.exitCode, fetched.all).toBe(0);
     const vmlinuz = fetched.stdout.trim().split('\t')[2]!;
-    const res = await cli(...runArgs(), '--dry-run', '-q', '--accel', 'tcg', '-j', '1', '--kernel', `mine=${vmlinuz}`, '--compare-with', '5.10-cloud', '--boot', 'off');
+    const res = await cli(
+      ...runArgs(),
+      '--dry-run',
+      '-q',
+      '--accel',
+      'tcg',
+      '-j',
+      '1',
+      '--kernel',
+      `mine=${vmlinuz}`,
+      '--compare-with',
+      '5.10-cloud',
+      '--boot',
+      'off',
+    );
     expect(res.exitCode, res.all).toBe(0);
     // Each cell's commands under its id ("# <cell id>"): the user's kernel under the id it was given.
-    expect(res.stdout.split('\n').filter((l) => /^# [^ ]+$/.test(l)).sort()).toEqual(['# 5.10-cloud__off__test-run', '# mine__off__test-run']);
+    expect(
+      res.stdout
+        .split('\n')
+        .filter((l) => /^# [^ ]+$/.test(l))
+        .sort(),
+    ).toEqual(['# 5.10-cloud__off__test-run', '# mine__off__test-run']);
     expect(res.stdout).toContain(`-kernel ${vmlinuz}`);
     const clash = await cli(...runArgs(), '--dry-run', '--kernel', `5.10-cloud=${vmlinuz}`, '--compare-with', '5.10-cloud');
     expect(clash.exitCode).toBe(EXIT.badInput);
@@ -113,7 +135,14 @@ describe('tailmatrix run', () => {
     const res = await cli('plan', '--json', '-m', path.join(dir, 'matrix.json'));
     expect(res.exitCode).toBe(0);
     expect(JSON.parse(res.stdout)).toEqual([
-      { id: '5.10-cloud__retpoline__test-run', kernel: '5.10-cloud', boot: 'retpoline', cmdline: 'spectre_v2=retpoline,generic', bench: 'test-run', replicate: 0 },
+      {
+        id: '5.10-cloud__retpoline__test-run',
+        kernel: '5.10-cloud',
+        boot: 'retpoline',
+        cmdline: 'spectre_v2=retpoline,generic',
+        bench: 'test-run',
+        replicate: 0,
+      },
       { id: '5.10-cloud__off__test-run', kernel: '5.10-cloud', boot: 'off', cmdline: 'spectre_v2=off', bench: 'test-run', replicate: 0 },
     ]);
   });
@@ -166,7 +195,13 @@ describe('tailmatrix run', () => {
       runId,
       verdict: 'ok',
       exitCode: 0,
-      cells: [{ id: cells[0] === '5.10-cloud__off__test-run.json' ? '5.10-cloud__retpoline__test-run' : '5.10-cloud__off__test-run', kernel: '5.10-cloud', status: 'ok' }],
+      cells: [
+        {
+          id: cells[0] === '5.10-cloud__off__test-run.json' ? '5.10-cloud__retpoline__test-run' : '5.10-cloud__off__test-run',
+          kernel: '5.10-cloud',
+          status: 'ok',
+        },
+      ],
       planned: ['5.10-cloud__retpoline__test-run', '5.10-cloud__off__test-run'],
     });
     const after = (await readdir(path.join(runDir, 'cells'))).sort();

@@ -59,7 +59,7 @@ async function cellFiles(): Promise<string[]> {
 }
 
 describe('the runner killed from outside', () => {
-  it('SIGKILL mid-cell: its QEMU is gone within seconds; the next run removes the dead run\'s work folder', async () => {
+  it("SIGKILL mid-cell: its QEMU is gone within seconds; the next run removes the dead run's work folder", async () => {
     const child = cli(...runArgs());
     await until('a QEMU of the run', async () => (await ourQemus()) !== '', 600_000);
     const leftBefore = (await readdir(tmp)).filter((n) => n.startsWith('tailmatrix-'));

@@ -88,11 +88,18 @@ beforeAll(async () => {
     layer(await readFile(path.join(scratch, 'l1.tgz')), 'application/vnd.oci.image.layer.v1.tar+gzip'),
     layer(await readFile(path.join(scratch, 'l2.tzst')), 'application/vnd.oci.image.layer.v1.tar+zstd'),
   ];
-  const amd64 = addManifest('amd64-only', 'application/vnd.oci.image.manifest.v1+json', { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config, layers });
+  const amd64 = addManifest('amd64-only', 'application/vnd.oci.image.manifest.v1+json', {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config,
+    layers,
+  });
   const arm = addManifest('arm64-manifest', 'application/vnd.oci.image.manifest.v1+json', { schemaVersion: 2, config, layers: [] });
   addManifest('arm-only', 'application/vnd.oci.image.index.v1+json', {
     schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: arm, size: 1, platform: { os: 'linux', architecture: 'arm64' } }],
+    manifests: [
+      { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: arm, size: 1, platform: { os: 'linux', architecture: 'arm64' } },
+    ],
   });
   addManifest('6.1', 'application/vnd.oci.image.index.v1+json', {
     schemaVersion: 2,
@@ -118,7 +125,8 @@ beforeAll(async () => {
     if (url.pathname === '/k.tar.zst') return send(200, tarZst);
     if (url.pathname === '/bzImage') return send(200, image);
     if (url.pathname === '/token') {
-      if (url.searchParams.get('scope') !== 'repository:cilium/ci-kernels:pull' || url.searchParams.get('service') !== 'test-registry') return send(400, 'bad scope');
+      if (url.searchParams.get('scope') !== 'repository:cilium/ci-kernels:pull' || url.searchParams.get('service') !== 'test-registry')
+        return send(400, 'bad scope');
       return send(200, JSON.stringify({ token: TOKEN }), { 'content-type': 'application/json' });
     }
     const m = /^\/v2\/cilium\/ci-kernels\/(manifests|blobs)\/(.+)$/.exec(url.pathname);
@@ -130,7 +138,9 @@ beforeAll(async () => {
       }
       if (m[1] === 'manifests') {
         const found = manifests.get(m[2] as string);
-        return found ? send(200, found.body, { 'content-type': found.type, 'docker-content-digest': `sha256:${sha(found.body)}` }) : send(404, '');
+        return found
+          ? send(200, found.body, { 'content-type': found.type, 'docker-content-digest': `sha256:${sha(found.body)}` })
+          : send(404, '');
       }
       const blob = blobs.get(m[2] as string);
       return blob ? send(200, blob) : send(404, '');

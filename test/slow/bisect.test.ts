@@ -23,7 +23,9 @@ const MATRIX = {
   // The matrix needs a kernel; bisect builds its own and never fetches this one.
   kernels: [{ id: '6.1-cloud', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64' } }],
   boots: [{ name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' }],
-  benchmarks: [{ name: 'test-run', type: 'test-run', params: { maxDepth: 16, samples: 3, repeat: 2000, variants: ['direct', 'indirect'] } }],
+  benchmarks: [
+    { name: 'test-run', type: 'test-run', params: { maxDepth: 16, samples: 3, repeat: 2000, variants: ['direct', 'indirect'] } },
+  ],
   runner: { backend: 'qemu', accel: 'tcg', cpus: 1, memoryMiB: 512, timeoutSec: 900 },
 };
 
@@ -36,8 +38,14 @@ const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd,
 
 /** What "the user's tree is unchanged" means: status, HEAD, every ref, and no bisect state. */
 function treeSnapshot(dir: string): string {
-  return [git(dir, 'status', '--porcelain=v1', '--ignored'), git(dir, 'rev-parse', 'HEAD'), git(dir, 'for-each-ref'), git(dir, 'rev-parse', '--git-path', 'BISECT_LOG')].join('\n---\n') +
-    String(readFileSync(path.join(dir, '.git', 'HEAD'), 'utf8'));
+  return (
+    [
+      git(dir, 'status', '--porcelain=v1', '--ignored'),
+      git(dir, 'rev-parse', 'HEAD'),
+      git(dir, 'for-each-ref'),
+      git(dir, 'rev-parse', '--git-path', 'BISECT_LOG'),
+    ].join('\n---\n') + String(readFileSync(path.join(dir, '.git', 'HEAD'), 'utf8'))
+  );
 }
 
 function sha(h: History, label: string): string {
@@ -58,7 +66,22 @@ describe('tailmatrix bisect on a linux-source-6.1 history', () => {
       writeFileSync(matrixFile, JSON.stringify(MATRIX));
       const good = h.commits[0]!.sha;
       const bad = h.commits[h.commits.length - 1]!.sha;
-      const args = ['bisect', '--tree', h.dir, '--good', good, '--bad', bad, '--metric', 'direct', '--matrix', matrixFile, '--results', path.join(work, 'results'), '--verbose'];
+      const args = [
+        'bisect',
+        '--tree',
+        h.dir,
+        '--good',
+        good,
+        '--bad',
+        bad,
+        '--metric',
+        'direct',
+        '--matrix',
+        matrixFile,
+        '--results',
+        path.join(work, 'results'),
+        '--verbose',
+      ];
 
       // Ctrl-C once the first figure is in: the state file keeps it.
       const first = startCli(args);
@@ -112,8 +135,15 @@ describe('tailmatrix bisect on a linux-source-6.1 history', () => {
       expect(readFileSync(path.join(bisectDir, 'report.html'), 'utf8')).toContain('<svg');
       console.log(`[bisect] resumed run: ${(resumedMs / 1000).toFixed(0)} s; steps (wall = build + runs):`);
       for (const s of state.steps) {
-        const b = s.build === undefined ? (s.reason ?? 'no build').slice(0, 60) : s.build.cached ? 'cache hit' : `built in ${(s.build.totalMs / 1000).toFixed(0)} s (make ${((s.build.compileMs ?? 0) / 1000).toFixed(0)} s)`;
-        console.log(`[bisect] ${s.commit.sha.slice(0, 12)} ${s.role} ${s.verdict ?? '?'}: ${b}, ${s.runs.length} run(s) ${s.runs.map((r) => `${(r.wallMs / 1000).toFixed(0)} s`).join(' ')}, step ${(s.wallMs / 1000).toFixed(0)} s`);
+        const b =
+          s.build === undefined
+            ? (s.reason ?? 'no build').slice(0, 60)
+            : s.build.cached
+              ? 'cache hit'
+              : `built in ${(s.build.totalMs / 1000).toFixed(0)} s (make ${((s.build.compileMs ?? 0) / 1000).toFixed(0)} s)`;
+        console.log(
+          `[bisect] ${s.commit.sha.slice(0, 12)} ${s.role} ${s.verdict ?? '?'}: ${b}, ${s.runs.length} run(s) ${s.runs.map((r) => `${(r.wallMs / 1000).toFixed(0)} s`).join(' ')}, step ${(s.wallMs / 1000).toFixed(0)} s`,
+        );
       }
       console.log(report);
 
@@ -121,7 +151,10 @@ describe('tailmatrix bisect on a linux-source-6.1 history', () => {
       // default), through a project folder with tailmatrix installed, the threshold midway between the ends'
       // figures as the page says to pick it. git names the same commit; the broken one is skipped (125).
       const ends = state.steps.filter((s) => s.role === 'good-end' || s.role === 'bad-end').map((s) => s.runs[0]?.value);
-      expect(ends.every((v) => v !== undefined), JSON.stringify(state.steps.map((s) => s.role))).toBe(true);
+      expect(
+        ends.every((v) => v !== undefined),
+        JSON.stringify(state.steps.map((s) => s.role)),
+      ).toBe(true);
       const threshold = ((ends[0] as number) + (ends[1] as number)) / 2;
       const prefix = projectWithTailmatrix(path.join(work, 'project'));
       git(h.dir, 'bisect', 'start', bad, good);

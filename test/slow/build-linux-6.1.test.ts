@@ -46,7 +46,10 @@ async function boot(b: BuiltKernel): Promise<CellEnd> {
 function slope(v: VariantResult): number {
   const depths = [...new Set(v.samples.map((s) => s.depth))].sort((a, b) => a - b);
   const medians = depths.map((d) => {
-    const xs = v.samples.filter((s) => s.depth === d).map((s) => s.durationNs).sort((a, b) => a - b);
+    const xs = v.samples
+      .filter((s) => s.depth === d)
+      .map((s) => s.durationNs)
+      .sort((a, b) => a - b);
     return xs[Math.floor(xs.length / 2)] ?? 0;
   });
   const fit = linearFit(depths, medians);
@@ -75,7 +78,17 @@ describe('build source: Debian linux-source-6.1, tinyconfig + tailmatrix.config'
       expect(k.release).toMatch(/^6\.1\.\d+$/);
       expect(k.origin).toMatch(/^build:debian bookworm\/linux-source-6\.1 6\.1\.\d+-\d+ \+ tinyconfig$/);
       const config = readFileSync(k.config!, 'utf8');
-      for (const opt of ['BPF_SYSCALL', 'BPF_JIT', 'BPF_JIT_ALWAYS_ON', 'RETPOLINE', 'SERIAL_8250_CONSOLE', 'NET_CLS_BPF', 'VETH', 'KALLSYMS_ALL', 'ACPI']) {
+      for (const opt of [
+        'BPF_SYSCALL',
+        'BPF_JIT',
+        'BPF_JIT_ALWAYS_ON',
+        'RETPOLINE',
+        'SERIAL_8250_CONSOLE',
+        'NET_CLS_BPF',
+        'VETH',
+        'KALLSYMS_ALL',
+        'ACPI',
+      ]) {
         expect(config, opt).toMatch(new RegExp(`^CONFIG_${opt}=y$`, 'm'));
       }
       expect(readFileSync(k.systemMap!, 'utf8')).toMatch(/ T __x86_indirect_thunk_r\w+$/m);
@@ -134,7 +147,9 @@ describe('build source: Debian linux-source-6.1, tinyconfig + tailmatrix.config'
       const d = slope(direct);
       const i = slope(variant(run, 'indirect'));
       const before = slope(variant(plainRun, 'direct'));
-      console.log(`[patched] JIT: direct ${direct.jit?.mechanism}, indirect ${indirectMechanism}; ns per tail call under TCG: direct ${d.toFixed(1)} (was ${before.toFixed(1)}), indirect ${i.toFixed(1)}`);
+      console.log(
+        `[patched] JIT: direct ${direct.jit?.mechanism}, indirect ${indirectMechanism}; ns per tail call under TCG: direct ${d.toFixed(1)} (was ${before.toFixed(1)}), indirect ${i.toFixed(1)}`,
+      );
       // "Costs like the indirect one": closer to the indirect slope than to its own unpatched value.
       expect(Math.abs(d - i)).toBeLessThan(Math.abs(d - before));
     },
@@ -148,14 +163,21 @@ describe('build source: Debian linux-source-6.1, tinyconfig + tailmatrix.config'
       const dir = mkdtempSync(path.join(os.tmpdir(), 'tailmatrix-build-matrix-'));
       workDirs.push(dir);
       const m = matrix.parse({
-        kernels: [{ id: 'linux-6.1-build', source: { ...linux61Source(), fragments: [path.join(PACKAGE_ROOT, 'kernels/configs/tailmatrix.config')] } }],
+        kernels: [
+          {
+            id: 'linux-6.1-build',
+            source: { ...linux61Source(), fragments: [path.join(PACKAGE_ROOT, 'kernels/configs/tailmatrix.config')] },
+          },
+        ],
         boots: [{ name: 'default' }],
         benchmarks: [{ name: 'test-run', type: 'test-run' }],
       });
       const res = await fetchKernels({ matrix: m, matrixFile: path.join(dir, 'matrix.json') });
       if (!res.ok) throw new Error(res.error.map((e) => e.message).join('; '));
       expect(res.value.kernels.get('linux-6.1-build')?.sha256).toBe(plain.kernel.sha256);
-      const lock = JSON.parse(readFileSync(res.value.lockFile, 'utf8')) as { kernels: Record<string, { resolved: { inputsHash: string } }> };
+      const lock = JSON.parse(readFileSync(res.value.lockFile, 'utf8')) as {
+        kernels: Record<string, { resolved: { inputsHash: string } }>;
+      };
       expect(lock.kernels['linux-6.1-build']?.resolved.inputsHash).toBe(plain.inputsHash);
     },
     BUILD_TEST_TIMEOUT_MS,

@@ -97,8 +97,18 @@ beforeAll(async () => {
 function rendered(c: CellSummary): { format: string; text: string }[] {
   const md = formats.markdown.split('\n').find((l) => l.startsWith(`| ${c.kernel.id} (`) && l.includes(`| ${c.boot.name} |`));
   const html = formats.html.split('\n').find((l) => l.includes(`data-key="${c.key}"`) && l.startsWith('<tr'));
-  const junit = formats.junit.split('<testcase ').find((t) => t.startsWith(`classname="tailmatrix.${c.benchmark.name}.${c.kernel.id}"`) && t.includes(`name="${c.kernel.id} / ${c.boot.name}"`));
-  for (const [f, t] of [['markdown', md], ['html', html], ['junit', junit]] as const) if (t === undefined) throw new Error(`${f}: no entry for ${c.key}`);
+  const junit = formats.junit
+    .split('<testcase ')
+    .find(
+      (t) =>
+        t.startsWith(`classname="tailmatrix.${c.benchmark.name}.${c.kernel.id}"`) && t.includes(`name="${c.kernel.id} / ${c.boot.name}"`),
+    );
+  for (const [f, t] of [
+    ['markdown', md],
+    ['html', html],
+    ['junit', junit],
+  ] as const)
+    if (t === undefined) throw new Error(`${f}: no entry for ${c.key}`);
   return [
     { format: 'markdown', text: md! },
     { format: 'html', text: html! },
@@ -190,7 +200,12 @@ describe('built kernels: the states the JIT evidence shows, and no false claim i
       const prices = summary.retpolinePrices.filter((p) => p.kernel.id === 'linux-6.1-build');
       expect(prices).toHaveLength(1);
       const p = prices[0]!;
-      expect(p).toMatchObject({ figureKind: 'instructions', unit: 'instructions', retpoline: { boot: 'retpoline' }, plain: { boot: 'mitigations-off' } });
+      expect(p).toMatchObject({
+        figureKind: 'instructions',
+        unit: 'instructions',
+        retpoline: { boot: 'retpoline' },
+        plain: { boot: 'mitigations-off' },
+      });
       expect(p.price).toBeCloseTo(retpoline.indirect!.fit!.slope - off.indirect!.fit!.slope, 9);
       expect(p.price).toBeGreaterThan(0);
       // No other kernel here has both kinds of boot: no price is made up across kernels.

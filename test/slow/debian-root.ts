@@ -32,7 +32,8 @@ export interface DebianRoot {
 
 async function need(program: string, pkg: string): Promise<void> {
   const res = await execa('sh', ['-c', `command -v ${program}`], { reject: false });
-  if (res.exitCode !== 0) throw new Error(`the fresh-machine test needs ${program}: apt-get install ${pkg} (or \`tailmatrix setup --with-tests\`)`);
+  if (res.exitCode !== 0)
+    throw new Error(`the fresh-machine test needs ${program}: apt-get install ${pkg} (or \`tailmatrix setup --with-tests\`)`);
 }
 
 /** The cached bare root of `suite`, built by debootstrap when absent. */
@@ -44,7 +45,10 @@ export async function bareRoot(suite: string): Promise<{ dir: string; cached: bo
   const tmp = `${dir}.tmp`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(path.dirname(dir), { recursive: true });
-  await execa('debootstrap', [`--variant=${VARIANT}`, `--include=${INCLUDE.join(',')}`, suite, tmp, MIRROR], { all: true, timeout: 1_800_000 });
+  await execa('debootstrap', [`--variant=${VARIANT}`, `--include=${INCLUDE.join(',')}`, suite, tmp, MIRROR], {
+    all: true,
+    timeout: 1_800_000,
+  });
   await rm(dir, { recursive: true, force: true });
   await rename(tmp, dir);
   return { dir, cached: false };
@@ -112,10 +116,24 @@ export async function freshRoot(suite: string, workDir: string): Promise<DebianR
   const exec = async (script: string, opts: { timeoutMs?: number } = {}) => {
     const res = await execa(
       'chroot',
-      [dir, '/usr/bin/env', '-i', 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root', 'LANG=C.UTF-8', 'CI=true', '/bin/bash', '-eo', 'pipefail', '-c', script],
+      [
+        dir,
+        '/usr/bin/env',
+        '-i',
+        'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        'HOME=/root',
+        'LANG=C.UTF-8',
+        'CI=true',
+        '/bin/bash',
+        '-eo',
+        'pipefail',
+        '-c',
+        script,
+      ],
       { reject: false, all: true, timeout: opts.timeoutMs ?? 1_800_000 },
     );
-    if (res.exitCode !== 0) throw new Error(`in the ${suite} root, exit ${res.exitCode}${res.timedOut ? ' (timed out)' : ''}:\n$ ${script}\n${res.all}`);
+    if (res.exitCode !== 0)
+      throw new Error(`in the ${suite} root, exit ${res.exitCode}${res.timedOut ? ' (timed out)' : ''}:\n$ ${script}\n${res.all}`);
     return res.all ?? '';
   };
   return { suite, dir, cached: bare.cached, exec, unmount };

@@ -33,7 +33,10 @@ async function timed<T>(label: string, f: () => Promise<T>): Promise<T> {
 /** Mount points still under `dir` (never delete a tree that still reaches into the host's files). */
 async function mountsUnder(dir: string): Promise<string[]> {
   const mounts = await readFile('/proc/self/mounts', 'utf8');
-  return mounts.split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(`${dir}/`));
+  return mounts
+    .split('\n')
+    .map((l) => l.split(' ')[1] ?? '')
+    .filter((m) => m.startsWith(`${dir}/`));
 }
 
 beforeAll(async () => {
@@ -54,7 +57,9 @@ async function runOneCell(root: DebianRoot): Promise<void> {
   await execa('mkdir', ['-p', project]);
   await writeOneKernelProject(project);
   await execa('cp', [tarball, path.join(root.dir, 'tmp', 'tailmatrix.tgz')]);
-  await timed(`${root.suite}: npm install <tarball>`, () => root.exec('cd /project && npm init -y >/dev/null && npm install --no-audit --no-fund /tmp/tailmatrix.tgz'));
+  await timed(`${root.suite}: npm install <tarball>`, () =>
+    root.exec('cd /project && npm init -y >/dev/null && npm install --no-audit --no-fund /tmp/tailmatrix.tgz'),
+  );
   const setup = await timed(`${root.suite}: tailmatrix setup`, () => root.exec('cd /project && npx tailmatrix setup'));
   expect(setup).toContain(`setup: detected Debian GNU/Linux ${root.suite === 'bookworm' ? '12 (bookworm)' : '13 (trixie)'}`);
   expect(setup).toContain('setup: apt-get install ');
@@ -68,11 +73,17 @@ async function runOneCell(root: DebianRoot): Promise<void> {
   expect(doctor).toContain('all required tools found');
   expect(doctor).toMatch(/found +vng \(virtme-ng\)/);
 
-  await timed(`${root.suite}: one cell`, () => root.exec('cd /project && npx tailmatrix run --frozen-lockfile --results results', { timeoutMs: 1_200_000 }));
+  await timed(`${root.suite}: one cell`, () =>
+    root.exec('cd /project && npx tailmatrix run --frozen-lockfile --results results', { timeoutMs: 1_200_000 }),
+  );
   const [runId] = await readdir(path.join(project, 'results'));
   const summary = summarySchema.parse(JSON.parse(await readFile(path.join(project, 'results', runId!, 'summary.json'), 'utf8')));
-  expect(summary.cells.map((c) => [c.key, c.status, c.kernel.release])).toEqual([[`${KERNEL_ID}/retpoline/test-run`, 'ok', '6.1.0-50-cloud-amd64']]);
-  expect(await readFile(path.join(project, 'results', runId!, 'report.md'), 'utf8')).toContain(`| ${KERNEL_ID} (6.1.0-50-cloud-amd64) | retpoline |`);
+  expect(summary.cells.map((c) => [c.key, c.status, c.kernel.release])).toEqual([
+    [`${KERNEL_ID}/retpoline/test-run`, 'ok', '6.1.0-50-cloud-amd64'],
+  ]);
+  expect(await readFile(path.join(project, 'results', runId!, 'report.md'), 'utf8')).toContain(
+    `| ${KERNEL_ID} (6.1.0-50-cloud-amd64) | retpoline |`,
+  );
 }
 
 describe('a fresh machine', () => {
@@ -89,7 +100,9 @@ describe('a fresh machine', () => {
       await execa('mkdir', ['-p', path.join(root.dir, 'repo')]);
       await execa('tar', ['-C', path.join(root.dir, 'repo'), '-xf', path.join(work, 'repo.tar')]);
       const out = await timed('bookworm: README test command (unit project)', () =>
-        root.exec('cd /repo && bash scripts/install-deps.sh && npm ci --no-audit --no-fund && npm test -- --project unit', { timeoutMs: 2_400_000 }),
+        root.exec('cd /repo && bash scripts/install-deps.sh && npm ci --no-audit --no-fund && npm test -- --project unit', {
+          timeoutMs: 2_400_000,
+        }),
       );
       expect(out).toMatch(/Tests: \d+ passed, 0 failed/);
     } finally {

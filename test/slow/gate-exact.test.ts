@@ -41,7 +41,10 @@ beforeAll(async () => {
   if (!loaded.ok) throw new Error(loaded.error.join('\n'));
   matrix = loaded.value.matrix;
   // One id for both builds: the same matrix entry, measured before and after a change to its source.
-  for (const [which, patches] of [['base', []], ['patched', [ONE_MORE_INSN_PATCH]]] as const) {
+  for (const [which, patches] of [
+    ['base', []],
+    ['patched', [ONE_MORE_INSN_PATCH]],
+  ] as const) {
     const r = await buildLinux61('linux-6.1', patches);
     if (!r.ok) throw new Error(`building linux-6.1 (${which}): ${typeof r.error === 'string' ? r.error : r.error.message}`);
     kernels[which] = r.value.kernel;
@@ -116,7 +119,9 @@ describe('exact gate: linux-6.1 with one more instruction per tail call', () => 
     expect(exitCodeOf(summaryVerdict(gated))).toBe(EXIT.regression);
     const md = renderMarkdown(gated);
     expect(md).toContain('**2 regression(s) in 2 comparison(s).**');
-    expect(md).toMatch(/\| linux-6\.1\/retpoline\/test-run \| indirect slope \| instructions \| \d+\.\d\d \[[\d., ]+\] instr\/call \(1 replicate, 95 % CI\) \| \d+\.\d\d \[[\d., ]+\] instr\/call \(1 replicate, 95 % CI\) \| \+1\.00 instr \(\+\d+\.\d %\) \| exact count \| ❌ regression \|/);
+    expect(md).toMatch(
+      /\| linux-6\.1\/retpoline\/test-run \| indirect slope \| instructions \| \d+\.\d\d \[[\d., ]+\] instr\/call \(1 replicate, 95 % CI\) \| \d+\.\d\d \[[\d., ]+\] instr\/call \(1 replicate, 95 % CI\) \| \+1\.00 instr \(\+\d+\.\d %\) \| exact count \| ❌ regression \|/,
+    );
     // A gate that asks for two instructions lets the one-instruction rise through.
     expect(compareWithBaseline(patched, base1, 'base-1', gateSchema.parse({ instructions: 2 })).regressions).toBe(0);
   });

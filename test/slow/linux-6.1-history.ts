@@ -59,7 +59,8 @@ const STEPS: Step[] = [
   {
     label: 'docs',
     subject: 'Documentation/bpf: note on tail call costs',
-    change: (d) => appendFile(path.join(d, 'Documentation/bpf/index.rst'), '\n.. tail calls with a constant key are direct jumps on x86-64\n'),
+    change: (d) =>
+      appendFile(path.join(d, 'Documentation/bpf/index.rst'), '\n.. tail calls with a constant key are direct jumps on x86-64\n'),
   },
   {
     label: 'comment',
@@ -87,7 +88,11 @@ const STEPS: Step[] = [
       await gitOrThrow(d, ['apply', '--whitespace=nowarn', NO_POKE_PATCH]);
     },
   },
-  { label: 'readme', subject: 'README: mention tail calls', change: (d) => appendFile(path.join(d, 'README'), '\nSee also: eBPF tail calls.\n') },
+  {
+    label: 'readme',
+    subject: 'README: mention tail calls',
+    change: (d) => appendFile(path.join(d, 'README'), '\nSee also: eBPF tail calls.\n'),
+  },
 ];
 
 async function readHistory(dir: string): Promise<History | undefined> {
@@ -139,7 +144,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const h = await ensureLinux61History();
   for (const c of h.commits) console.log(`${c.sha.slice(0, 12)} ${c.label}: ${c.subject}`);
   const t0 = Date.now();
-  const r = await buildFromSource({ id: 'history-base', source: historySource(h, h.commits[0]!.sha), onEvent: printEvents('history-base') });
+  const r = await buildFromSource({
+    id: 'history-base',
+    source: historySource(h, h.commits[0]!.sha),
+    onEvent: printEvents('history-base'),
+  });
   if (!r.ok) throw new Error(typeof r.error === 'string' ? r.error : r.error.message);
-  console.log(`base built (${r.value.cached ? 'cache hit' : 'cold'}) in ${((Date.now() - t0) / 1000).toFixed(0)} s, make ${((r.value.compileMs ?? 0) / 1000).toFixed(0)} s`);
+  console.log(
+    `base built (${r.value.cached ? 'cache hit' : 'cold'}) in ${((Date.now() - t0) / 1000).toFixed(0)} s, make ${((r.value.compileMs ?? 0) / 1000).toFixed(0)} s`,
+  );
 }

@@ -38,7 +38,19 @@ export function printEvents(label: string): (e: BuildEvent) => void {
 }
 
 /** TAILMATRIX_BUILD_JOBS overrides make -j (default: the cores available). */
-export function buildLinux61(label: string, patches: readonly string[] = [], signal?: AbortSignal, variant?: Linux61Variant): Promise<Result<BuiltKernel, SourceFailure>> {
+export function buildLinux61(
+  label: string,
+  patches: readonly string[] = [],
+  signal?: AbortSignal,
+  variant?: Linux61Variant,
+): Promise<Result<BuiltKernel, SourceFailure>> {
   const jobs = Number(process.env.TAILMATRIX_BUILD_JOBS) || undefined;
-  return buildFromSource({ id: label, source: linux61Source(patches, variant), baseDir: PACKAGE_ROOT, signal, jobs, onEvent: printEvents(label) });
+  return buildFromSource({
+    id: label,
+    source: linux61Source(patches, variant),
+    baseDir: PACKAGE_ROOT,
+    signal,
+    jobs,
+    onEvent: printEvents(label),
+  });
 }

@@ -43,9 +43,13 @@ export interface ActionRun {
 
 /** action.yml as JSON, through Python's YAML reader (python3-yaml, in `setup --with-tests`). */
 export async function readAction(file: string): Promise<CompositeAction> {
-  const res = await execa('python3', ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', file], { reject: false });
+  const res = await execa('python3', ['-c', 'import json, sys, yaml; print(json.dumps(yaml.safe_load(open(sys.argv[1]))))', file], {
+    reject: false,
+  });
   if (res.exitCode !== 0) {
-    throw new Error(`cannot read ${file} with python3's yaml module (install python3-yaml, or \`tailmatrix setup --with-tests\`): ${res.stderr}`);
+    throw new Error(
+      `cannot read ${file} with python3's yaml module (install python3-yaml, or \`tailmatrix setup --with-tests\`): ${res.stderr}`,
+    );
   }
   return JSON.parse(res.stdout) as CompositeAction;
 }
@@ -180,7 +184,15 @@ export async function runCompositeAction(action: CompositeAction, opts: RunActio
     const stepEnv = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, substitute(String(v), ctx)]));
     const res = await execa('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], {
       cwd: opts.workspace,
-      env: { ...opts.env, ...stepEnv, GITHUB_ACTIONS: 'true', GITHUB_WORKSPACE: opts.workspace, GITHUB_ACTION_PATH: opts.actionPath, GITHUB_OUTPUT: outputFile, RUNNER_TEMP: temp },
+      env: {
+        ...opts.env,
+        ...stepEnv,
+        GITHUB_ACTIONS: 'true',
+        GITHUB_WORKSPACE: opts.workspace,
+        GITHUB_ACTION_PATH: opts.actionPath,
+        GITHUB_OUTPUT: outputFile,
+        RUNNER_TEMP: temp,
+      },
       reject: false,
       all: true,
     });

@@ -23,12 +23,18 @@ export function documentedBisectRun(): string {
 /** A project folder with tailmatrix installed (package.json dependency, node_modules link, bin). */
 export function projectWithTailmatrix(dir: string): string {
   mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'bisect-user', private: true, dependencies: { tailmatrix: `file:${PACKAGE_ROOT}` } }));
+  writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({ name: 'bisect-user', private: true, dependencies: { tailmatrix: `file:${PACKAGE_ROOT}` } }),
+  );
   symlinkSync(PACKAGE_ROOT, path.join(dir, 'node_modules', 'tailmatrix'));
   // --import resolves against the working directory (the kernel tree): give tsx by absolute path.
   const tsx = createRequire(path.join(PACKAGE_ROOT, 'package.json')).resolve('tsx');
   const bin = path.join(dir, 'node_modules', '.bin', 'tailmatrix');
-  writeFileSync(bin, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --import ${JSON.stringify(tsx)} ${JSON.stringify(path.join(PACKAGE_ROOT, 'test/support/cli.ts'))} "$@"\n`);
+  writeFileSync(
+    bin,
+    `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} --import ${JSON.stringify(tsx)} ${JSON.stringify(path.join(PACKAGE_ROOT, 'test/support/cli.ts'))} "$@"\n`,
+  );
   chmodSync(bin, 0o755);
   return dir;
 }

@@ -7,7 +7,10 @@ import { PACKAGE_ROOT } from '../../src/util/paths.js';
 const TSX = createRequire(path.join(PACKAGE_ROOT, 'package.json')).resolve('tsx');
 
 /** Start the real CLI in its own process (so SIGINT and exit codes are real). */
-export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ResultPromise<{ reject: false; all: true }> {
+export function startCli(
+  args: string[],
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): ResultPromise<{ reject: false; all: true }> {
   return execa(process.execPath, ['--import', TSX, path.join(PACKAGE_ROOT, 'test/support/cli.ts'), ...args], {
     cwd: opts.cwd ?? PACKAGE_ROOT,
     env: { ...opts.env, CI: 'true' },

@@ -10,7 +10,10 @@ import type { FitSummary } from '../../src/analysis/summary-schema.js';
 const DEPTHS = [0, 12, 16, 24, 32];
 
 /** A window whose per-packet cost is exactly base + perCall·depth for both methods. */
-function window(depth: number, o: { stats: [number, number]; probe: [number, number]; packets?: number; iperf?: number | null; seen?: number | null }): TrafficSample {
+function window(
+  depth: number,
+  o: { stats: [number, number]; probe: [number, number]; packets?: number; iperf?: number | null; seen?: number | null },
+): TrafficSample {
   const n = o.packets ?? 1000;
   return {
     depth,
@@ -23,7 +26,9 @@ function window(depth: number, o: { stats: [number, number]; probe: [number, num
   };
 }
 
-function trafficCell(over: { kind?: FigureKind; shift?: number; direct?: TrafficSample[]; indirect?: TrafficSample[]; methods?: string[] } = {}): CellResult {
+function trafficCell(
+  over: { kind?: FigureKind; shift?: number; direct?: TrafficSample[]; indirect?: TrafficSample[]; methods?: string[] } = {},
+): CellResult {
   const kind = over.kind ?? 'hardware-ns';
   const line = (stats: [number, number], probe: [number, number]) => DEPTHS.map((d) => window(d, { stats, probe }));
   return {
@@ -43,8 +48,20 @@ function trafficCell(over: { kind?: FigureKind; shift?: number; direct?: Traffic
     finishedAt: '2026-12-01T00:01:00Z',
     wallMs: 60_000,
     variants: [
-      { variant: 'direct', samples: [], warmup: 0, jit: { mechanism: 'direct-jump', sites: [], images: [] }, traffic: over.direct ?? line([100, 2], [300, 2.5]) },
-      { variant: 'indirect', samples: [], warmup: 0, jit: { mechanism: 'retpoline-thunk', sites: [], images: [] }, traffic: over.indirect ?? line([100, 20], [300, 21]) },
+      {
+        variant: 'direct',
+        samples: [],
+        warmup: 0,
+        jit: { mechanism: 'direct-jump', sites: [], images: [] },
+        traffic: over.direct ?? line([100, 2], [300, 2.5]),
+      },
+      {
+        variant: 'indirect',
+        samples: [],
+        warmup: 0,
+        jit: { mechanism: 'retpoline-thunk', sites: [], images: [] },
+        traffic: over.indirect ?? line([100, 20], [300, 21]),
+      },
     ],
     consoleTail: [],
     host: { hostname: 'h', cpuModel: 'c', tool: 't' },
@@ -89,7 +106,9 @@ describe('analyseTraffic', () => {
     const direct = DEPTHS.map((d) => window(d, { stats: [100, 2], probe: [300, 2], iperf: d === 16 ? Math.round(1000 / off) : 1000 }));
     const { warnings } = analyseTraffic(trafficCell({ direct }));
     expect(warnings.filter((w) => w.includes('differ from iperf3'))).toHaveLength(2); // both methods counted the same packets
-    expect(warnings[0]).toMatch(/^direct, bpf_stats: packets counted differ from iperf3's by more than 5 % at depth\(s\) 16 \(1000 vs \d+\)$/);
+    expect(warnings[0]).toMatch(
+      /^direct, bpf_stats: packets counted differ from iperf3's by more than 5 % at depth\(s\) 16 \(1000 vs \d+\)$/,
+    );
     const tcp = DEPTHS.map((d) => window(d, { stats: [100, 2], probe: [300, 2], iperf: null }));
     expect(analyseTraffic(trafficCell({ direct: tcp })).warnings).toEqual([]);
   });
@@ -133,7 +152,15 @@ describe('analyseTraffic', () => {
 });
 
 const fitOf = (slope: number, slopeSe: number, df = 31): FitSummary => ({
-  n: df + 2, df, slope, slopeSe, slopeCi: [slope - 2 * slopeSe, slope + 2 * slopeSe], intercept: 0, interceptSe: 0, r2: 1, residualSd: 0,
+  n: df + 2,
+  df,
+  slope,
+  slopeSe,
+  slopeCi: [slope - 2 * slopeSe, slope + 2 * slopeSe],
+  intercept: 0,
+  interceptSe: 0,
+  r2: 1,
+  residualSd: 0,
 });
 
 describe('agreement with Benchmark 1', () => {
@@ -151,13 +178,36 @@ describe('agreement with Benchmark 1', () => {
   it('pairs a traffic cell with the test-run cell of the same run, kernel and boot and kind, and flags a disagreement', () => {
     const summary = analyse([trafficCell()]);
     const t = summary.cells[0]!;
-    const b1 = { ...t, cellId: 'k__b__test-run', key: 'k/b/test-run', benchmark: { name: 'test-run', type: 'test-run' }, traffic: null,
-      direct: { variant: 'direct' as const, mechanism: 'direct-jump' as const, points: [], fit: fitOf(2, 0.01), tailFit: null, invalidSamples: 0 },
-      indirect: { variant: 'indirect' as const, mechanism: 'retpoline-thunk' as const, points: [], fit: fitOf(10, 0.01), tailFit: null, invalidSamples: 0 } };
+    const b1 = {
+      ...t,
+      cellId: 'k__b__test-run',
+      key: 'k/b/test-run',
+      benchmark: { name: 'test-run', type: 'test-run' },
+      traffic: null,
+      direct: {
+        variant: 'direct' as const,
+        mechanism: 'direct-jump' as const,
+        points: [],
+        fit: fitOf(2, 0.01),
+        tailFit: null,
+        invalidSamples: 0,
+      },
+      indirect: {
+        variant: 'indirect' as const,
+        mechanism: 'retpoline-thunk' as const,
+        points: [],
+        fit: fitOf(10, 0.01),
+        tailFit: null,
+        invalidSamples: 0,
+      },
+    };
     const other = { ...b1, cellId: 'other', boot: { name: 'other', cmdline: '' } };
     attachTestRunAgreement([t, other, b1]);
     const stats = t.traffic!.methods[0]!;
-    expect(stats.agreement.map((a) => [a.variant, a.testRunCellId, a.agrees])).toEqual([['direct', 'k__b__test-run', true], ['indirect', 'k__b__test-run', false]]); // 2 = 2; 20 ≠ 10
+    expect(stats.agreement.map((a) => [a.variant, a.testRunCellId, a.agrees])).toEqual([
+      ['direct', 'k__b__test-run', true],
+      ['indirect', 'k__b__test-run', false],
+    ]); // 2 = 2; 20 ≠ 10
     expect(t.warnings.some((w) => /^indirect, bpf_stats: cost per tail call under traffic is 2\.00× Benchmark 1's/.test(w))).toBe(true);
     // Another kind never pairs.
     const t2 = analyse([trafficCell()]).cells[0]!;

@@ -88,13 +88,16 @@ describe('analyse the fixture runs', () => {
 });
 
 describe('cell order', () => {
-  it("follows the matrix recorded in run.json, names outside it last", async () => {
+  it('follows the matrix recorded in run.json, names outside it last', async () => {
     const loaded = await loadResultDirs([FIXTURE_ROOT]);
     if (!loaded.ok) throw new Error(loaded.error);
     const order = matrixOrder(loaded.value.runs);
     expect(order.kernels).toEqual(['5.10-cloud', '6.1-cloud', '6.12-cloud', 'sid-cloud']);
     expect(order.boots).toEqual(['retpoline', 'mitigations-off']);
-    const inMatrixOrder = analyse(loaded.value.cells.map((c) => c.cell), order).cells.map((c) => c.boot.name);
+    const inMatrixOrder = analyse(
+      loaded.value.cells.map((c) => c.cell),
+      order,
+    ).cells.map((c) => c.boot.name);
     expect(inMatrixOrder.slice(0, 2)).toEqual(['retpoline', 'mitigations-off']);
     expect(summary.cells.slice(0, 2).map((c) => c.boot.name)).toEqual(['mitigations-off', 'retpoline']);
     expect(byListThenName(['b'], 'a', 'b')).toBeGreaterThan(0);

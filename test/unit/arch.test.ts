@@ -44,7 +44,10 @@ function bzImage(): Buffer {
 
 describe('arm64 kernel image format', () => {
   it('accepts a raw Image and a gzip-compressed one (Debian arm64 vmlinuz), reading size and endianness from the header', async () => {
-    expect(await imageFormat(file('Image', arm64Image(40 * 2 ** 20)), 'arm64')).toEqual({ ok: true, value: { description: 'arm64 Image, little-endian, 40.0 MiB loaded', protocol: 'flags 0xa' } });
+    expect(await imageFormat(file('Image', arm64Image(40 * 2 ** 20)), 'arm64')).toEqual({
+      ok: true,
+      value: { description: 'arm64 Image, little-endian, 40.0 MiB loaded', protocol: 'flags 0xa' },
+    });
     const gz = await imageFormat(file('vmlinuz', gzipSync(arm64Image(33 * 2 ** 20))), 'arm64');
     expect(gz).toEqual({ ok: true, value: { description: 'arm64 Image (gzip), little-endian, 33.0 MiB loaded', protocol: 'flags 0xa' } });
   });
@@ -59,8 +62,16 @@ describe('arm64 kernel image format', () => {
       ['bzImage', bzImage(), /bzImage is not an arm64 Image: an x86 bzImage: give the kernel `"arch": "amd64"`/],
       ['zboot', zboot, /zboot is not an arm64 Image: an EFI zboot image \(CONFIG_EFI_ZBOOT\)/],
       ['vmlinux', elf, /vmlinux is not an arm64 Image: an ELF file \(vmlinux\?\): boot arch\/arm64\/boot\/Image instead$/],
-      ['pkg.gz', gzipSync(Buffer.from('not a kernel')), /pkg.gz is not an arm64 Image: gzip data that does not start with an arm64 Image header/],
-      ['.config', Buffer.from('CONFIG_BPF=y\n'), /\.config is not an arm64 Image: no arm64 Image header \("ARM\\x64" at offset 56; 13 bytes read\)$/],
+      [
+        'pkg.gz',
+        gzipSync(Buffer.from('not a kernel')),
+        /pkg.gz is not an arm64 Image: gzip data that does not start with an arm64 Image header/,
+      ],
+      [
+        '.config',
+        Buffer.from('CONFIG_BPF=y\n'),
+        /\.config is not an arm64 Image: no arm64 Image header \("ARM\\x64" at offset 56; 13 bytes read\)$/,
+      ],
     ];
     for (const [name, bytes, want] of cases) {
       const r = await imageFormat(file(name, bytes), 'arm64');
@@ -83,7 +94,12 @@ describe('architecture profiles', () => {
       expect(p.debianArch).toBe(a);
       expect(p.ociArch).toBe(a);
     }
-    expect(archProfile('arm64').kbuild).toEqual({ arch: 'arm64', srcarch: 'arm64', image: 'arch/arm64/boot/Image', crossCompile: 'aarch64-linux-gnu-' });
+    expect(archProfile('arm64').kbuild).toEqual({
+      arch: 'arm64',
+      srcarch: 'arm64',
+      image: 'arch/arm64/boot/Image',
+      crossCompile: 'aarch64-linux-gnu-',
+    });
     expect(archProfile('amd64').kbuild.image).toBe('arch/x86/boot/bzImage');
     // Where an extracted or build tree keeps its image: x86's names first, as before arm64 existed.
     expect(KERNEL_IMAGE_NAMES.slice(0, 5)).toEqual(['boot/vmlinuz', 'boot/bzImage', 'vmlinuz', 'bzImage', 'arch/x86/boot/bzImage']);
@@ -99,20 +115,46 @@ describe('architecture profiles', () => {
 
 describe('qemu command line of an arm64 cell', () => {
   it('virt board, PL011 console, the agent behind a virtio console on virtio-mmio', () => {
-    const args = qemuArgs({ arch: 'arm64', accel: 'tcg', memoryMiB: 1024, cpus: 1, kernel: '/k/vmlinuz', initrd: '/c/initrd.img', agentOut: '/c/agent.jsonl', icountShift: 3 });
+    const args = qemuArgs({
+      arch: 'arm64',
+      accel: 'tcg',
+      memoryMiB: 1024,
+      cpus: 1,
+      kernel: '/k/vmlinuz',
+      initrd: '/c/initrd.img',
+      agentOut: '/c/agent.jsonl',
+      icountShift: 3,
+    });
     expect(args).toEqual([
-      '-machine', 'virt',
-      '-accel', 'tcg',
-      '-icount', 'shift=3,sleep=off',
-      '-cpu', 'max,cntfrq=1000000000',
-      '-m', '1024',
-      '-smp', '1',
-      '-nodefaults', '-nographic', '-no-reboot',
-      '-serial', 'stdio',
-      '-device', 'virtio-serial-device', '-chardev', 'file,id=tmagent,path=/c/agent.jsonl', '-device', 'virtconsole,chardev=tmagent',
-      '-kernel', '/k/vmlinuz',
-      '-initrd', '/c/initrd.img',
-      '-append', 'console=ttyAMA0 panic=-1 cryptomgr.notests',
+      '-machine',
+      'virt',
+      '-accel',
+      'tcg',
+      '-icount',
+      'shift=3,sleep=off',
+      '-cpu',
+      'max,cntfrq=1000000000',
+      '-m',
+      '1024',
+      '-smp',
+      '1',
+      '-nodefaults',
+      '-nographic',
+      '-no-reboot',
+      '-serial',
+      'stdio',
+      '-device',
+      'virtio-serial-device',
+      '-chardev',
+      'file,id=tmagent,path=/c/agent.jsonl',
+      '-device',
+      'virtconsole,chardev=tmagent',
+      '-kernel',
+      '/k/vmlinuz',
+      '-initrd',
+      '/c/initrd.img',
+      '-append',
+      'console=ttyAMA0 panic=-1 cryptomgr.notests',
     ]);
     expect(qemuBinary('arm64')).toBe('qemu-system-aarch64');
     expect(qemuBinary('arm64', '/opt/qemu')).toBe('/opt/qemu');
@@ -143,12 +185,17 @@ describe('arch in matrix.json and the lock', () => {
     const r = await loadMatrix(path.join(PACKAGE_ROOT, 'examples', 'arm64.json'));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.value.matrix.kernels.map((k) => [k.id, k.arch])).toEqual([['6.1-cloud', 'amd64'], ['6.1-cloud-arm64', 'arm64']]);
+    expect(r.value.matrix.kernels.map((k) => [k.id, k.arch])).toEqual([
+      ['6.1-cloud', 'amd64'],
+      ['6.1-cloud-arm64', 'arm64'],
+    ]);
   });
 
   it('builds and the running kernel are amd64 only, said with what to use instead', () => {
     const built = parseMatrix({ ...base, kernels: [{ id: 'b', arch: 'arm64', source: { type: 'build', tree: '/src/linux' } }] });
-    expect(!built.ok && built.error.join('\n')).toMatch(/kernels\[0\]\.arch: "arm64" is not supported for a "build" kernel \(only amd64\): use a debian, oci, url or local arm64 kernel/);
+    expect(!built.ok && built.error.join('\n')).toMatch(
+      /kernels\[0\]\.arch: "arm64" is not supported for a "build" kernel \(only amd64\): use a debian, oci, url or local arm64 kernel/,
+    );
     const running = parseMatrix({ ...base, kernels: [{ id: 'r', arch: 'arm64', source: { type: 'running' } }] });
     expect(!running.ok && running.error.join('\n')).toMatch(/"running" kernel/);
   });
@@ -156,7 +203,9 @@ describe('arch in matrix.json and the lock', () => {
   it("an amd64 kernel's lock hash is what it was before kernels had an arch; another arch changes it", () => {
     const src = { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64', component: 'main' } as const;
     // What the lock held for this source before: the schema filled arch "amd64" into the source.
-    const before = createHash('sha256').update(stableJson({ ...src, arch: 'amd64' })).digest('hex');
+    const before = createHash('sha256')
+      .update(stableJson({ ...src, arch: 'amd64' }))
+      .digest('hex');
     expect(sourceHash(src)).toBe(before);
     expect(sourceHash(src, 'amd64')).toBe(before);
     expect(sourceHash(src, 'arm64')).not.toBe(before);

@@ -57,7 +57,8 @@ describe('docs/architecture.md', () => {
 describe('the import checker', () => {
   it('follows every kind of import: type-only, export-from, lazy, import types, .js resolved to .ts, index folders', async () => {
     const src = await tree({
-      'a.ts': "import type { B } from './b.js';\nexport { c } from './c.js';\nexport const lazy = () => import('./d.js');\nimport { e } from './e';\nlet f: import('./f.js').F;\nimport x from 'zod';\nimport { readFile } from 'node:fs';\n// import { z } from './not-a-module.js';\n",
+      'a.ts':
+        "import type { B } from './b.js';\nexport { c } from './c.js';\nexport const lazy = () => import('./d.js');\nimport { e } from './e';\nlet f: import('./f.js').F;\nimport x from 'zod';\nimport { readFile } from 'node:fs';\n// import { z } from './not-a-module.js';\n",
       'b.ts': 'export type B = 1;\n',
       'c.ts': 'export const c = 1;\n',
       'd.ts': 'export const d = 1;\n',
@@ -72,7 +73,8 @@ describe('the import checker', () => {
   it('lists each cycle once as a path from its first module, cli imports from outside, and unresolved imports', async () => {
     const src = await tree({
       'kernels/source.ts': "import type { Debian } from './sources/debian.js';\nexport type Source = Debian;\n",
-      'kernels/sources/debian.ts': "import type { Source } from '../source.js';\nimport { fetchAll } from './url.js';\nexport type Debian = { s?: Source };\n",
+      'kernels/sources/debian.ts':
+        "import type { Source } from '../source.js';\nimport { fetchAll } from './url.js';\nexport type Debian = { s?: Source };\n",
       'kernels/sources/url.ts': "import { Debian } from './debian.js';\nexport const fetchAll = (d: Debian) => d;\n",
       'self.ts': "export * from './self.js';\n",
       'cli/exit-codes.ts': 'export const EXIT = { ok: 0 };\n',
@@ -107,7 +109,8 @@ describe('the import checker', () => {
 
   it('fails when src/cli/ imports a module outside its folders and vocabulary modules', async () => {
     const src = await tree({
-      'cli/main.ts': "import { run } from '../engine/run.js';\nimport { m } from '../matrix/schema.js';\nimport { F } from '../report/formats.js';\nimport { x } from '../measure/x86.js';\n",
+      'cli/main.ts':
+        "import { run } from '../engine/run.js';\nimport { m } from '../matrix/schema.js';\nimport { F } from '../report/formats.js';\nimport { x } from '../measure/x86.js';\n",
       'engine/run.ts': "import { m } from '../matrix/schema.js';\nimport { x } from '../measure/x86.js';\nexport const run = m + x;\n",
       'matrix/schema.ts': 'export const m = 1;\n',
       'report/formats.ts': 'export const F = 1;\n',
@@ -117,13 +120,16 @@ describe('the import checker', () => {
     expect(await importViolations(src, rule)).toEqual([
       'src/cli/ imports a module outside cli/, engine/, matrix/, util/ and the vocabulary modules: src/cli/main.ts → src/measure/x86.ts',
     ]);
-    expect(await importViolations(src, { folders: ['engine', 'matrix', 'util', 'measure'], vocabulary: ['report/formats.ts'] })).toEqual([]);
+    expect(await importViolations(src, { folders: ['engine', 'matrix', 'util', 'measure'], vocabulary: ['report/formats.ts'] })).toEqual(
+      [],
+    );
     expect(await importViolations(src, { folders: ['engine', 'matrix', 'util', 'measure'], vocabulary: [] })).toHaveLength(1);
   });
 
   it('finds nothing in a tree that keeps the rules', async () => {
     const src = await tree({
-      'cli/main.ts': "import { w } from '../engine/report.js';\nimport { F } from '../report/formats.js';\nimport { EXIT } from './exit-codes.js';\n",
+      'cli/main.ts':
+        "import { w } from '../engine/report.js';\nimport { F } from '../report/formats.js';\nimport { EXIT } from './exit-codes.js';\n",
       'cli/exit-codes.ts': 'export const EXIT = { ok: 0 };\n',
       'engine/report.ts': "import { r } from '../report/write.js';\nexport const w = r;\n",
       'report/formats.ts': 'export const F = 1;\n',

@@ -94,7 +94,7 @@ describe('tar safety, crafted archives', { timeout: 60_000 }, () => {
 });
 
 describe('the one reader: what it refuses, and the writer on its own', { timeout: 60_000 }, () => {
-  it('refuses a name given twice (which copy wins would be the extractor\'s choice)', async () => {
+  it("refuses a name given twice (which copy wins would be the extractor's choice)", async () => {
     const dir = await tmp();
     const file = path.join(dir, 'dup.tar');
     craftTar(file, "for b in (b'one', b'two'):\n  f = tarfile.TarInfo('boot/vmlinuz'); f.size = 3; t.addfile(f, io.BytesIO(b))");
@@ -177,7 +177,10 @@ describe('one root, several archives (OCI layers, the .debs of one kernel)', { t
   });
 
   it('a later layer cannot turn a symlink of an earlier one into a folder to write through', async () => {
-    const r = await layers(linkToOutside, "d = tarfile.TarInfo('x'); d.type = tarfile.DIRTYPE; t.addfile(d)\nf = tarfile.TarInfo('x/evil'); f.size = 1; t.addfile(f, io.BytesIO(b'1'))");
+    const r = await layers(
+      linkToOutside,
+      "d = tarfile.TarInfo('x'); d.type = tarfile.DIRTYPE; t.addfile(d)\nf = tarfile.TarInfo('x/evil'); f.size = 1; t.addfile(f, io.BytesIO(b'1'))",
+    );
     expect(!r.two.ok && r.two.error).toContain('entry "x/" would be written through the symlink "x"');
     expect((await readdir(r.outside)).sort()).toEqual(['secret']);
   });
@@ -189,7 +192,10 @@ describe('one root, several archives (OCI layers, the .debs of one kernel)', { t
 
     const dir = await tmp();
     const file = path.join(dir, 'one.tar');
-    craftTar(file, `${linkToOutside.replace('OUTSIDE', '/etc')}\nh = tarfile.TarInfo('shadow'); h.type = tarfile.LNKTYPE; h.linkname = 'x/shadow'; t.addfile(h)`);
+    craftTar(
+      file,
+      `${linkToOutside.replace('OUTSIDE', '/etc')}\nh = tarfile.TarInfo('shadow'); h.type = tarfile.LNKTYPE; h.linkname = 'x/shadow'; t.addfile(h)`,
+    );
     const single = await checkTar(file);
     expect(!single.ok && single.error).toContain('hard link "shadow" points to "x/shadow" through the symlink "x"');
   });

@@ -34,12 +34,22 @@ describe('the arm64 decoder', () => {
     expect(decodeA64(0xd65f03c0, 0xd4).kind).toBe('other'); // ret
   });
 
-  it('finds one sequence per program and not the trailing ldr-literal; br (the JIT\'s branch to a trampoline)', () => {
+  it("finds one sequence per program and not the trailing ldr-literal; br (the JIT's branch to a trampoline)", () => {
     for (const v of ['direct', 'indirect'] as const) {
       for (const img of jit(v).images) {
         const calls = findA64TailCalls(decodeA64Image(Buffer.from(img.hex, 'hex')));
         expect(calls, `${v} prog_${img.prog}`).toEqual([
-          { boundsCheck: 0x70, counterCheck: 0x7c, counterIncrement: 0x80, counterInMemory: false, nullCheck: 0x94, jump: 0xa8, register: 10, start: 0x6c, end: 0xac },
+          {
+            boundsCheck: 0x70,
+            counterCheck: 0x7c,
+            counterIncrement: 0x80,
+            counterInMemory: false,
+            nullCheck: 0x94,
+            jump: 0xa8,
+            register: 10,
+            start: 0x6c,
+            end: 0xac,
+          },
         ]);
       }
     }
@@ -53,7 +63,9 @@ describe('6.12: the counter behind a pointer', () => {
     for (const v of ['direct', 'indirect'] as const) {
       expect(j(v).mechanism).toBe('arm64-br');
       const img = j(v).images.find((i) => i.prog === 1)!;
-      expect(findA64TailCalls(decodeA64Image(Buffer.from(img.hex, 'hex')))).toMatchObject([{ counterInMemory: true, jump: 0x9c, register: 10 }]);
+      expect(findA64TailCalls(decodeA64Image(Buffer.from(img.hex, 'hex')))).toMatchObject([
+        { counterInMemory: true, jump: 0x9c, register: 10 },
+      ]);
     }
     expect(proveSymmetry(j('direct'), j('indirect'))).toMatchObject({ verdict: 'identical', programs: 34 });
     const d = fromAgentStream(a, 3);
@@ -100,6 +112,7 @@ describe('an arm64 cell from a real guest', () => {
     expect(c.warnings.filter((w) => /JIT evidence/.test(w))).toEqual([]);
     // Exact in every sample, not only in the fit: 147 instructions at depth 0, 32 more per tail call (the
     // generic timer at 1 GHz, src/arch/arm64.ts, sees every instruction under -icount shift=3).
-    for (const v of cell.variants) for (const x of v.samples) expect(x.instructions, `${v.variant} depth ${x.depth}`).toBe(147 + 32 * x.depth);
+    for (const v of cell.variants)
+      for (const x of v.samples) expect(x.instructions, `${v.variant} depth ${x.depth}`).toBe(147 + 32 * x.depth);
   });
 });

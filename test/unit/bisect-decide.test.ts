@@ -53,9 +53,15 @@ describe('pool', () => {
 
 describe('checkEnds (BISECT_CHECK)', () => {
   it('without a threshold: the midpoint, bad on the side of the bad end', () => {
-    expect(checkEnds([timed(5, 1)], [timed(15, 1)], { metric: 'direct' })).toEqual({ ok: true, rule: { threshold: 10, badAbove: true, origin: 'midpoint' } });
+    expect(checkEnds([timed(5, 1)], [timed(15, 1)], { metric: 'direct' })).toEqual({
+      ok: true,
+      rule: { threshold: 10, badAbove: true, origin: 'midpoint' },
+    });
     // A saving that shrank: bad is below.
-    expect(checkEnds([timed(12, 1)], [timed(2, 1)], { metric: 'saving' })).toMatchObject({ ok: true, rule: { threshold: 7, badAbove: false } });
+    expect(checkEnds([timed(12, 1)], [timed(2, 1)], { metric: 'saving' })).toMatchObject({
+      ok: true,
+      rule: { threshold: 7, badAbove: false },
+    });
   });
   it('overlapping ends ask for more runs, and stop with a clear message at the cap', () => {
     expect(checkEnds([timed(5, 2)], [timed(6, 2)], { metric: 'direct', cap: 3 })).toMatchObject({ ok: false, retry: true });
@@ -67,6 +73,9 @@ describe('checkEnds (BISECT_CHECK)', () => {
     const r = checkEnds([exact(12)], [exact(8)], { metric: 'direct', threshold: 10 });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.message).toMatch(/the good end is not good.*the bad end is not bad/);
-    expect(checkEnds([exact(8)], [exact(12)], { metric: 'direct', threshold: 10 })).toEqual({ ok: true, rule: { threshold: 10, badAbove: true, origin: 'given' } });
+    expect(checkEnds([exact(8)], [exact(12)], { metric: 'direct', threshold: 10 })).toEqual({
+      ok: true,
+      rule: { threshold: 10, badAbove: true, origin: 'given' },
+    });
   });
 });

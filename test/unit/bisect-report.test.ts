@@ -8,7 +8,15 @@ import { newState, stepFor, type BisectState } from '../../src/bisect/state.js';
 import type { BisectEnd } from '../../src/bisect/bisect-end.js';
 import { fixtureModels, generateCell } from '../fixtures/results/generate.js';
 
-const ICOUNT_61 = path.join(import.meta.dirname, '..', 'fixtures', 'icount', '2026-12-07T02-30-01Z-649217', 'cells', '6.1-cloud__retpoline__test-run.json');
+const ICOUNT_61 = path.join(
+  import.meta.dirname,
+  '..',
+  'fixtures',
+  'icount',
+  '2026-12-07T02-30-01Z-649217',
+  'cells',
+  '6.1-cloud__retpoline__test-run.json',
+);
 const models = fixtureModels();
 const tcg612 = generateCell(models.find((m) => m.kernelId === '6.12-cloud' && m.boot.name === 'retpoline')!);
 const panicked = generateCell(models.find((m) => m.kernelId === 'sid-cloud' && m.failure !== undefined)!);
@@ -42,14 +50,35 @@ describe('measureCell', () => {
 });
 
 function sampleState(): BisectState {
-  const c = (i: number) => ({ sha: `${i}`.repeat(40), subject: `commit ${i} | with a pipe`, authorDate: `2026-01-0${i + 1}T12:00:00+00:00` });
-  const s = newState({ tree: '/src/linux', good: c(0).sha, bad: c(4).sha, metric: 'direct', bench: 'test-run', boot: 'retpoline', repeatCap: 5 }, [1, 2, 3, 4].map(c));
+  const c = (i: number) => ({
+    sha: `${i}`.repeat(40),
+    subject: `commit ${i} | with a pipe`,
+    authorDate: `2026-01-0${i + 1}T12:00:00+00:00`,
+  });
+  const s = newState(
+    { tree: '/src/linux', good: c(0).sha, bad: c(4).sha, metric: 'direct', bench: 'test-run', boot: 'retpoline', repeatCap: 5 },
+    [1, 2, 3, 4].map(c),
+  );
   s.rule = { threshold: 35, badAbove: true, origin: 'midpoint' };
   const run = (value: number) => ({ value, ci: [value - 1, value + 1] as [number, number], kind: 'emulated-ns' as const, wallMs: 40_000 });
   Object.assign(stepFor(s, c(0), 'good-end'), { verdict: 'good', runs: [run(9)], build: { cached: true, totalMs: 900 }, wallMs: 41_000 });
-  Object.assign(stepFor(s, c(4), 'bad-end'), { verdict: 'bad', runs: [run(61)], build: { cached: false, totalMs: 95_000, compileMs: 80_000 }, wallMs: 136_000 });
-  Object.assign(stepFor(s, c(2), 'search'), { verdict: 'skip', reason: 'build failed: kernel/bpf/syscall.c:1: error: expected ;', wallMs: 30_000 });
-  Object.assign(stepFor(s, c(3), 'search'), { verdict: 'bad', runs: [run(60), run(62)], build: { cached: false, totalMs: 60_000 }, wallMs: 140_000 });
+  Object.assign(stepFor(s, c(4), 'bad-end'), {
+    verdict: 'bad',
+    runs: [run(61)],
+    build: { cached: false, totalMs: 95_000, compileMs: 80_000 },
+    wallMs: 136_000,
+  });
+  Object.assign(stepFor(s, c(2), 'search'), {
+    verdict: 'skip',
+    reason: 'build failed: kernel/bpf/syscall.c:1: error: expected ;',
+    wallMs: 30_000,
+  });
+  Object.assign(stepFor(s, c(3), 'search'), {
+    verdict: 'bad',
+    runs: [run(60), run(62)],
+    build: { cached: false, totalMs: 60_000 },
+    wallMs: 140_000,
+  });
   return s;
 }
 

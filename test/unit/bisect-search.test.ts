@@ -41,7 +41,13 @@ describe('nextStep', () => {
     expect(n).toEqual({ done: true, firstBad: 'c5', range: ['c3', 'c4'] });
   });
   it('a good commit after a bad one is reported, not bisected through', () => {
-    const n = nextStep(C, new Map<string, Verdict>([['c2', 'bad'], ['c4', 'good']]));
+    const n = nextStep(
+      C,
+      new Map<string, Verdict>([
+        ['c2', 'bad'],
+        ['c4', 'good'],
+      ]),
+    );
     expect(n).toMatchObject({ done: true, inconsistent: expect.stringMatching(/c4 measured good after c2 measured bad/) });
   });
   it('a single commit in range is the answer without a step', () => {
@@ -54,7 +60,10 @@ describe('nextStep', () => {
 describe('resume bookkeeping', () => {
   const req: BisectRequest = { tree: '/t', good: 'g', bad: 'b', metric: 'direct', bench: 'test-run', boot: 'retpoline', repeatCap: 5 };
   it('an interrupted step keeps its runs and is continued, not started again; decided steps are marks', () => {
-    const s = newState(req, C.map((sha) => ({ sha, subject: sha, authorDate: '2026-01-01T00:00:00Z' })));
+    const s = newState(
+      req,
+      C.map((sha) => ({ sha, subject: sha, authorDate: '2026-01-01T00:00:00Z' })),
+    );
     const c3 = stepFor(s, s.commits[2]!, 'search');
     c3.verdict = 'skip';
     const c4 = stepFor(s, s.commits[3]!, 'search');
@@ -67,7 +76,10 @@ describe('resume bookkeeping', () => {
   });
   it('resuming with other parameters is refused, naming what differs', () => {
     expect(requestMismatch(req, req)).toEqual([]);
-    expect(requestMismatch(req, { ...req, metric: 'saving', threshold: 3 })).toEqual(['metric: stored "direct", asked "saving"', 'threshold: stored undefined, asked 3']);
+    expect(requestMismatch(req, { ...req, metric: 'saving', threshold: 3 })).toEqual([
+      'metric: stored "direct", asked "saving"',
+      'threshold: stored undefined, asked 3',
+    ]);
   });
 });
 
@@ -79,7 +91,8 @@ describe('bisectLog', () => {
   it('is accepted by git bisect replay, which names the same first bad commit', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'tailmatrix-bisect-log-'));
     dirs.push(dir);
-    const g = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8' });
+    const g = (...args: string[]) =>
+      execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: dir, encoding: 'utf8' });
     g('init', '-q', '-b', 'main');
     const shas: string[] = [];
     for (let i = 0; i < 7; i++) {
@@ -89,7 +102,15 @@ describe('bisectLog', () => {
       shas.push(g('rev-parse', 'HEAD').trim());
     }
     const c = (i: number) => ({ sha: shas[i]!, subject: `commit ${i}` });
-    const log = bisectLog({ good: c(0), bad: c(6) }, [{ ...c(3), verdict: 'skip' }, { ...c(4), verdict: 'good' }, { ...c(5), verdict: 'bad' }], c(5));
+    const log = bisectLog(
+      { good: c(0), bad: c(6) },
+      [
+        { ...c(3), verdict: 'skip' },
+        { ...c(4), verdict: 'good' },
+        { ...c(5), verdict: 'bad' },
+      ],
+      c(5),
+    );
     writeFileSync(path.join(dir, '..', `${path.basename(dir)}.log`), log);
     const out = g('bisect', 'replay', path.join(dir, '..', `${path.basename(dir)}.log`));
     rmSync(path.join(dir, '..', `${path.basename(dir)}.log`));

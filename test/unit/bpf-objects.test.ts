@@ -18,7 +18,12 @@ function instructions(text: string): string[] {
   return text
     .split('\n')
     .filter((l) => /^\s+\d+:\t/.test(l) || /^[0-9a-f]+ <prog_\d+>:$/.test(l))
-    .map((l) => l.replace(/^\s+\d+:\t/, '').replace(/^[0-9a-f]+ /, '').trim());
+    .map((l) =>
+      l
+        .replace(/^\s+\d+:\t/, '')
+        .replace(/^[0-9a-f]+ /, '')
+        .trim(),
+    );
 }
 
 beforeAll(async () => {
@@ -26,7 +31,9 @@ beforeAll(async () => {
   const objects = (['direct', 'indirect'] as const).map((v) => path.join(build, `tailcall_${v}.bpf.o`));
   await execOrThrow('make', ['-s', '-C', path.join(PACKAGE_ROOT, 'bpf'), `BUILD=${build}`, ...objects]);
   for (const v of ['direct', 'indirect'] as const) {
-    dis[v] = instructions((await execOrThrow('llvm-objdump', ['-d', '--no-show-raw-insn', path.join(build, `tailcall_${v}.bpf.o`)])).stdout);
+    dis[v] = instructions(
+      (await execOrThrow('llvm-objdump', ['-d', '--no-show-raw-insn', path.join(build, `tailcall_${v}.bpf.o`)])).stdout,
+    );
   }
 }, 120_000);
 

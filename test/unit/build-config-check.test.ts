@@ -123,7 +123,9 @@ describe('config check', () => {
   it('names what a naive tinyconfig merge drops, and the dependency that is off', async () => {
     const db = await readKconfig('/src', { SRCARCH: 'x86' }, read);
     // What olddefconfig leaves after tinyconfig: no modules, no mitigations, no NET_SCHED.
-    const config = parseDotConfig('# CONFIG_MODULES is not set\nCONFIG_BPF=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_HAVE_EBPF_JIT=y\nCONFIG_NET=y\n# CONFIG_CPU_MITIGATIONS is not set\n');
+    const config = parseDotConfig(
+      '# CONFIG_MODULES is not set\nCONFIG_BPF=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_HAVE_EBPF_JIT=y\nCONFIG_NET=y\n# CONFIG_CPU_MITIGATIONS is not set\n',
+    );
     const c = checkConfig([fragment], config, db);
     expect(c.ok).toBe(false);
     const bySymbol = new Map(c.missing.map((m) => [m.symbol, m]));
@@ -136,13 +138,17 @@ describe('config check', () => {
     expect(c.oneOf).toEqual([{ symbols: ['RETPOLINE', 'MITIGATION_RETPOLINE'], where: 'tailmatrix.config:8', known: ['RETPOLINE'] }]);
     const lines = formatConfigCheck(c);
     expect(lines).toContain('CONFIG_BPF_JIT: wanted y, got n (tailmatrix.config:3); unmet: MODULES=n');
-    expect(lines.at(-1)).toBe('none of CONFIG_RETPOLINE, CONFIG_MITIGATION_RETPOLINE is on (tailmatrix.config:8); this kernel knows RETPOLINE');
+    expect(lines.at(-1)).toBe(
+      'none of CONFIG_RETPOLINE, CONFIG_MITIGATION_RETPOLINE is on (tailmatrix.config:8); this kernel knows RETPOLINE',
+    );
   });
 
   it('a later fragment overrides an earlier one, as concatenation does', async () => {
     const db = await readKconfig('/src', { SRCARCH: 'x86' }, read);
     const override = parseFragment('# CONFIG_BPF_JIT is not set\n# CONFIG_BPF_JIT_ALWAYS_ON is not set\n', 'no-jit.config');
-    const config = parseDotConfig('CONFIG_MODULES=y\nCONFIG_BPF=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_NET=y\nCONFIG_NET_SCHED=y\nCONFIG_NET_CLS_BPF=y\nCONFIG_CPU_MITIGATIONS=y\nCONFIG_RETPOLINE=y\n');
+    const config = parseDotConfig(
+      'CONFIG_MODULES=y\nCONFIG_BPF=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_NET=y\nCONFIG_NET_SCHED=y\nCONFIG_NET_CLS_BPF=y\nCONFIG_CPU_MITIGATIONS=y\nCONFIG_RETPOLINE=y\n',
+    );
     const c = checkConfig([fragment, override], config, db);
     expect(formatConfigCheck(c)).toEqual([]);
   });
@@ -150,7 +156,8 @@ describe('config check', () => {
   it('a later fragment that assigns a one-of name waives the group; its own assignment is checked instead', async () => {
     const db = await readKconfig('/src', { SRCARCH: 'x86' }, read);
     const noRetpoline = parseFragment('# CONFIG_RETPOLINE is not set\n# CONFIG_MITIGATION_RETPOLINE is not set\n', 'no-retpoline.config');
-    const base = 'CONFIG_MODULES=y\nCONFIG_BPF=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_HAVE_EBPF_JIT=y\nCONFIG_BPF_JIT=y\nCONFIG_BPF_JIT_ALWAYS_ON=y\nCONFIG_NET=y\nCONFIG_NET_SCHED=y\nCONFIG_NET_CLS_BPF=y\nCONFIG_CPU_MITIGATIONS=y\n';
+    const base =
+      'CONFIG_MODULES=y\nCONFIG_BPF=y\nCONFIG_BPF_SYSCALL=y\nCONFIG_HAVE_EBPF_JIT=y\nCONFIG_BPF_JIT=y\nCONFIG_BPF_JIT_ALWAYS_ON=y\nCONFIG_NET=y\nCONFIG_NET_SCHED=y\nCONFIG_NET_CLS_BPF=y\nCONFIG_CPU_MITIGATIONS=y\n';
     const off = checkConfig([fragment, noRetpoline], parseDotConfig(`${base}# CONFIG_RETPOLINE is not set\n`), db);
     expect(formatConfigCheck(off)).toEqual([]);
     // The variant's own "not set" still binds: a .config where RETPOLINE stayed on fails and names it.
@@ -165,7 +172,17 @@ describe('config check', () => {
     const file = path.resolve(import.meta.dirname, '../../kernels/configs/tailmatrix.config');
     const f = parseFragment(await readFile(file, 'utf8'), file);
     const want = new Map(f.assignments.map((a) => [a.symbol, a.value]));
-    for (const s of ['BPF_SYSCALL', 'BPF_JIT', 'BPF_JIT_ALWAYS_ON', 'MODULES', 'SERIAL_8250_CONSOLE', 'NET_CLS_BPF', 'NET_SCH_INGRESS', 'VETH', 'KALLSYMS_ALL']) {
+    for (const s of [
+      'BPF_SYSCALL',
+      'BPF_JIT',
+      'BPF_JIT_ALWAYS_ON',
+      'MODULES',
+      'SERIAL_8250_CONSOLE',
+      'NET_CLS_BPF',
+      'NET_SCH_INGRESS',
+      'VETH',
+      'KALLSYMS_ALL',
+    ]) {
       expect(want.get(s), s).toBe('y');
     }
     expect(f.oneOf.map((o) => o.symbols)).toContainEqual(['RETPOLINE', 'MITIGATION_RETPOLINE']);

@@ -28,7 +28,10 @@ afterAll(async () => {
 
 describe('linux-source from the signed suite index', () => {
   it('picks the newest of two versions, with the URL and SHA256 the signed index vouches for', async () => {
-    const r = await resolveLinuxSource({ suite: 'bookworm', package: 'linux-source-6.1', mirror: `${mirror.url('valid')}/`, keyring: TEST_KEYRING }, ctx);
+    const r = await resolveLinuxSource(
+      { suite: 'bookworm', package: 'linux-source-6.1', mirror: `${mirror.url('valid')}/`, keyring: TEST_KEYRING },
+      ctx,
+    );
     expect(r).toEqual({
       ok: true,
       value: {
@@ -46,17 +49,35 @@ describe('linux-source from the signed suite index', () => {
   });
 
   it('an index whose signature does not verify is refused before any package is read', async () => {
-    const r = await resolveLinuxSource({ suite: 'bookworm', package: 'linux-source-6.1', mirror: mirror.url('tampered'), keyring: TEST_KEYRING }, ctx);
+    const r = await resolveLinuxSource(
+      { suite: 'bookworm', package: 'linux-source-6.1', mirror: mirror.url('tampered'), keyring: TEST_KEYRING },
+      ctx,
+    );
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error).toMatch(/InRelease signature check failed/);
     expect(mirror.requests).not.toContain('/tampered/dists/bookworm/main/binary-amd64/Packages.xz');
   });
 
   it('an unknown package or suite is the matrix at fault, with the closest names', async () => {
-    const pkg = await resolveLinuxSource({ suite: 'bookworm', package: 'linux-source-6.2', mirror: mirror.url('valid'), keyring: TEST_KEYRING }, ctx);
-    expect(pkg).toEqual({ ok: false, error: { badInput: true, message: expect.stringMatching(/^package "linux-source-6\.2" is not in .* bookworm\/main \(amd64\) \(closest: linux-source-6\.1/) } });
-    const suite = await resolveLinuxSource({ suite: 'bookwrom', package: 'linux-source-6.1', mirror: mirror.url('valid'), keyring: TEST_KEYRING }, ctx);
-    expect(suite).toEqual({ ok: false, error: { badInput: true, message: expect.stringMatching(/^unknown suite "bookwrom" .*closest: bookworm/) } });
+    const pkg = await resolveLinuxSource(
+      { suite: 'bookworm', package: 'linux-source-6.2', mirror: mirror.url('valid'), keyring: TEST_KEYRING },
+      ctx,
+    );
+    expect(pkg).toEqual({
+      ok: false,
+      error: {
+        badInput: true,
+        message: expect.stringMatching(/^package "linux-source-6\.2" is not in .* bookworm\/main \(amd64\) \(closest: linux-source-6\.1/),
+      },
+    });
+    const suite = await resolveLinuxSource(
+      { suite: 'bookwrom', package: 'linux-source-6.1', mirror: mirror.url('valid'), keyring: TEST_KEYRING },
+      ctx,
+    );
+    expect(suite).toEqual({
+      ok: false,
+      error: { badInput: true, message: expect.stringMatching(/^unknown suite "bookwrom" .*closest: bookworm/) },
+    });
   });
 });
 
@@ -85,25 +106,45 @@ describe('the build source driver with a linux-source package', () => {
 
   it('pins the signed .deb and records that its index was verified', async () => {
     const r = await buildSourceDriver.resolve(kernel(), await sourceCtx(process.env, false));
-    expect(r.ok && r.value).toMatchObject({ type: 'build', signatureChecked: true, source: { kind: 'deb', sha256: '2'.repeat(64), version: '6.1.176-1' } });
+    expect(r.ok && r.value).toMatchObject({
+      type: 'build',
+      signatureChecked: true,
+      source: { kind: 'deb', sha256: '2'.repeat(64), version: '6.1.176-1' },
+    });
   });
 
   it('without gpgv: an error unless --allow-unsigned; an unsigned pin is refused by a strict fetch before any download', async () => {
     const env = { ...process.env, PATH: await pathWithout(['gpgv'], path.join(cacheDir, 'bin')) };
     const strict = await buildSourceDriver.resolve(kernel(), await sourceCtx(env, false));
-    expect(strict).toEqual({ ok: false, error: expect.stringMatching(/gpgv is not installed \(apt-get install gpgv\); install it, or pass --allow-unsigned/) });
+    expect(strict).toEqual({
+      ok: false,
+      error: expect.stringMatching(/gpgv is not installed \(apt-get install gpgv\); install it, or pass --allow-unsigned/),
+    });
     const allowed = await buildSourceDriver.resolve(kernel(), await sourceCtx(env, true));
-    expect(allowed.ok && allowed.value).toMatchObject({ signatureChecked: false, unsignedWhy: expect.stringContaining('apt-get install gpgv'), origin: expect.stringContaining('[index signature NOT checked: --allow-unsigned]') });
+    expect(allowed.ok && allowed.value).toMatchObject({
+      signatureChecked: false,
+      unsignedWhy: expect.stringContaining('apt-get install gpgv'),
+      origin: expect.stringContaining('[index signature NOT checked: --allow-unsigned]'),
+    });
     if (!allowed.ok) return;
     const before = mirror.requests.length;
     const fetched = await buildSourceDriver.fetch(kernel(), allowed.value, await sourceCtx(process.env, false));
-    expect(fetched).toEqual({ ok: false, error: { badInput: true, message: expect.stringMatching(/^the lock entry was resolved from a Debian index whose signature was not checked/) } });
+    expect(fetched).toEqual({
+      ok: false,
+      error: {
+        badInput: true,
+        message: expect.stringMatching(/^the lock entry was resolved from a Debian index whose signature was not checked/),
+      },
+    });
     expect(mirror.requests.length).toBe(before);
   });
 
   it('a missing keyring the matrix names is bad input naming it, even under --allow-unsigned', async () => {
     const r = await buildSourceDriver.resolve(kernel('no-such-keyring.gpg'), await sourceCtx(process.env, false));
-    expect(r).toEqual({ ok: false, error: { badInput: true, message: `the source's "keyring": no file at ${path.join(cacheDir, 'no-such-keyring.gpg')}` } });
+    expect(r).toEqual({
+      ok: false,
+      error: { badInput: true, message: `the source's "keyring": no file at ${path.join(cacheDir, 'no-such-keyring.gpg')}` },
+    });
     // --allow-unsigned does not turn a misspelt keyring into an unchecked index.
     const allowed = await buildSourceDriver.resolve(kernel('no-such-keyring.gpg'), await sourceCtx(process.env, true));
     expect(allowed.ok).toBe(false);

@@ -98,7 +98,11 @@ function plan(opts: { fragment?: string; patches?: string[]; config?: string } =
   });
 }
 
-async function build(cache: KernelCache, p: Awaited<ReturnType<typeof plan>>, extra: { signal?: AbortSignal; env?: NodeJS.ProcessEnv; onEvent?: (e: BuildEvent) => void } = {}) {
+async function build(
+  cache: KernelCache,
+  p: Awaited<ReturnType<typeof plan>>,
+  extra: { signal?: AbortSignal; env?: NodeJS.ProcessEnv; onEvent?: (e: BuildEvent) => void } = {},
+) {
   if (!p.ok) throw new Error(JSON.stringify(p.error));
   return compileKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, ...extra });
 }
@@ -112,7 +116,13 @@ describe('build engine (miniature kernel tree over HTTP)', { timeout: 60_000 }, 
     if (!first.ok) throw new Error(JSON.stringify(first.error));
     const b = first.value;
     expect(b.cached).toBe(false);
-    expect(events.filter((e) => e.type === 'phase').map((e) => (e.type === 'phase' ? e.phase : ''))).toEqual(['source', 'patch', 'configure', 'compile', 'install']);
+    expect(events.filter((e) => e.type === 'phase').map((e) => (e.type === 'phase' ? e.phase : ''))).toEqual([
+      'source',
+      'patch',
+      'configure',
+      'compile',
+      'install',
+    ]);
     expect(events).toContainEqual({ type: 'line', line: '  CC      kernel/bpf/verifier.o' });
     expect(b.kernel.release).toBe('6.1.999');
     expect(path.basename(b.kernel.vmlinuz)).toBe('vmlinuz-6.1.999');
@@ -178,7 +188,10 @@ describe('build engine (miniature kernel tree over HTTP)', { timeout: 60_000 }, 
     expect(message).toContain('CONFIG_BPF_JIT: wanted y, got n');
     // A file that is not there is named.
     const missing = await plan({ config: 'no-such.config' });
-    expect(!missing.ok && missing.error).toMatchObject({ badInput: true, message: expect.stringContaining(`base .config ${path.join(dir, 'no-such.config')}: ENOENT`) });
+    expect(!missing.ok && missing.error).toMatchObject({
+      badInput: true,
+      message: expect.stringContaining(`base .config ${path.join(dir, 'no-such.config')}: ENOENT`),
+    });
   });
 
   it('run --tree --make-jobs: a build kernel of a run is made with that many make jobs (the fetch step passes them on)', async () => {
@@ -190,13 +203,22 @@ describe('build engine (miniature kernel tree over HTTP)', { timeout: 60_000 }, 
     if (!m.ok) throw new Error(m.error.join('\n'));
     const lines: string[] = [];
     const r = await fetchAll(
-      { matrix: m.value, matrixFile: path.join(dir, 'matrix.json'), lockFile: path.join(dir, 'jobs.lock.json'), cache: new KernelCache(path.join(dir, 'cache-jobs')), makeJobs: 3 },
+      {
+        matrix: m.value,
+        matrixFile: path.join(dir, 'matrix.json'),
+        lockFile: path.join(dir, 'jobs.lock.json'),
+        cache: new KernelCache(path.join(dir, 'cache-jobs')),
+        makeJobs: 3,
+      },
       (e) => {
         if (e.type === 'kernel-log') lines.push(e.line);
       },
     );
     expect(r.failures).toEqual([]);
-    expect(lines.find((l) => l.startsWith('build: compile')), lines.join('\n')).toMatch(/^build: compile \(make -j3[ )]/);
+    expect(
+      lines.find((l) => l.startsWith('build: compile')),
+      lines.join('\n'),
+    ).toMatch(/^build: compile \(make -j3[ )]/);
   });
 
   it('Ctrl-C during make stops it, publishes nothing, and the next build completes', async () => {
@@ -231,7 +253,14 @@ describe('build engine (miniature kernel tree over HTTP)', { timeout: 60_000 }, 
     const cache = new KernelCache(path.join(dir, 'cache-d'));
     const p = await plan();
     if (!p.ok) throw new Error('plan');
-    const r = await compileKernel(p.value, { id: 'mini', cache, origin: 'build:test', jobs: 1, env: { ...process.env, SLEEP: '60' }, timeoutMs: 3_000 });
+    const r = await compileKernel(p.value, {
+      id: 'mini',
+      cache,
+      origin: 'build:test',
+      jobs: 1,
+      env: { ...process.env, SLEEP: '60' },
+      timeoutMs: 3_000,
+    });
     if (r.ok) throw new Error('the build was not stopped');
     expect(typeof r.error === 'string' ? r.error : '').toMatch(/^kernel build timed out/);
     expect(await readdir(path.join(dir, 'cache-d', 'kernels')).catch(() => [])).toEqual([]);
@@ -245,7 +274,12 @@ describe('build from a local git tree (the `run --tree` loop)', () => {
     const tree = path.join(dir, 'linux-git');
     await execOrThrow('tar', ['-xJf', path.join(dir, 'linux-mini.tar.xz'), '-C', dir]);
     await execOrThrow('mv', [path.join(dir, 'linux-mini'), tree]);
-    for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'mini']]) expect((await git(tree, args)).ok).toBe(true);
+    for (const args of [
+      ['init', '-q'],
+      ['add', '-A'],
+      ['commit', '-q', '-m', 'mini'],
+    ])
+      expect((await git(tree, args)).ok).toBe(true);
     const cache = new KernelCache(path.join(dir, 'cache-git'));
     const kernel = treeKernel({ tree, fragments: [path.join(dir, 'good.config')] });
     if (kernel.source.type !== 'build') throw new Error('not a build source');

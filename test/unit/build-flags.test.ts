@@ -36,7 +36,20 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('build flags under one name', () => {
   it("run --tree takes build's flags: --ref, --config, --fragment, --make-jobs; -j is cells at once", async () => {
-    const input = await parsedRun(['--tree', 'patched=/src/linux', '--ref', 'v6.1', '--config', 'my.config', '--fragment', 'bpf.config', '--make-jobs', '3', '-j', '2']);
+    const input = await parsedRun([
+      '--tree',
+      'patched=/src/linux',
+      '--ref',
+      'v6.1',
+      '--config',
+      'my.config',
+      '--fragment',
+      'bpf.config',
+      '--make-jobs',
+      '3',
+      '-j',
+      '2',
+    ]);
     expect(input.tree).toBe('patched=/src/linux');
     expect(input.treeBuild).toEqual({ ref: 'v6.1', base: undefined, config: 'my.config', fragments: ['bpf.config'], makeJobs: 3 });
     expect(input.runner?.parallel).toBe(2);
@@ -53,7 +66,10 @@ describe('build flags under one name', () => {
   });
 
   it.each(['build', 'bisect'])('%s -j N names --make-jobs N instead of meaning something else than in run', async (cmd) => {
-    const args = cmd === 'build' ? ['--tree', '/src/linux'] : ['--tree', '/src/linux', '--good', 'v6.0', '--bad', 'v6.1', '--metric', 'direct', '--threshold', '20'];
+    const args =
+      cmd === 'build'
+        ? ['--tree', '/src/linux']
+        : ['--tree', '/src/linux', '--good', 'v6.0', '--bad', 'v6.1', '--metric', 'direct', '--threshold', '20'];
     expect(await main(['node', 'tailmatrix', cmd, ...args, '-j', '4'])).toBe(EXIT.badInput);
     expect(stderr).toContain(`${cmd} -j/--jobs 4: make's parallel jobs are now --make-jobs 4`);
   });

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { buildInputsHash, kernelCacheKey, objDirKey, workTreeKey, type BuildInputs } from '../../src/kernels/from-source/keys.js';
 
 const base: BuildInputs = {
-  source: { kind: 'deb', url: 'https://deb.debian.org/debian/pool/main/l/linux/linux-source-6.1_6.1.176-1_all.deb', sha256: '9'.repeat(64), package: 'linux-source-6.1', version: '6.1.176-1' },
+  source: {
+    kind: 'deb',
+    url: 'https://deb.debian.org/debian/pool/main/l/linux/linux-source-6.1_6.1.176-1_all.deb',
+    sha256: '9'.repeat(64),
+    package: 'linux-source-6.1',
+    version: '6.1.176-1',
+  },
   patches: [{ path: 'a.patch', sha256: 'a'.repeat(64) }],
   base: 'tinyconfig',
   fragments: [{ path: 'kernels/configs/tailmatrix.config', sha256: 'f'.repeat(64) }],

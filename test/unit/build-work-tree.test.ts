@@ -47,7 +47,11 @@ const mtime = async (rel: string) => (await stat(path.join(wt.tree, rel))).mtime
 describe('source work tree', () => {
   it('commits every file of the pristine source even when its .gitignore ignores them, and is reused', async () => {
     const listed = await git(wt.tree, ['ls-files']);
-    expect(listed.ok && listed.value.stdout.split('\n').filter(Boolean).sort()).toEqual(['.gitignore', 'arch/x86/net/bpf_jit_comp.c', 'kernel/bpf/verifier.c']);
+    expect(listed.ok && listed.value.stdout.split('\n').filter(Boolean).sort()).toEqual([
+      '.gitignore',
+      'arch/x86/net/bpf_jit_comp.c',
+      'kernel/bpf/verifier.c',
+    ]);
     expect(await ensureWorkTree(wt, async () => ok(undefined))).toEqual({ ok: true, value: 'existing' });
   });
 
@@ -56,12 +60,18 @@ describe('source work tree', () => {
     const verifierBefore = await mtime('kernel/bpf/verifier.c');
     await new Promise((r) => setTimeout(r, 20));
 
-    expect(await checkoutWithPatches(wt, 'pristine', [{ name: 'no-direct.patch', text: patchJit }])).toEqual({ ok: true, value: 'changed' });
+    expect(await checkoutWithPatches(wt, 'pristine', [{ name: 'no-direct.patch', text: patchJit }])).toEqual({
+      ok: true,
+      value: 'changed',
+    });
     expect(await jit()).toContain('emit_indirect_jump');
     expect(await mtime('kernel/bpf/verifier.c')).toBe(verifierBefore);
 
     const jitPatched = await mtime('arch/x86/net/bpf_jit_comp.c');
-    expect(await checkoutWithPatches(wt, 'pristine', [{ name: 'no-direct.patch', text: patchJit }])).toEqual({ ok: true, value: 'unchanged' });
+    expect(await checkoutWithPatches(wt, 'pristine', [{ name: 'no-direct.patch', text: patchJit }])).toEqual({
+      ok: true,
+      value: 'unchanged',
+    });
     expect(await mtime('arch/x86/net/bpf_jit_comp.c')).toBe(jitPatched);
 
     expect(await checkoutWithPatches(wt, 'pristine', [])).toEqual({ ok: true, value: 'changed' });
@@ -74,7 +84,12 @@ describe('source work tree', () => {
     expect((await checkoutWithPatches(wt, 'pristine', [{ name: 'add.patch', text: addFile }])).ok).toBe(true);
     expect(await stat(path.join(wt.tree, 'kernel/bpf/new.c')).then(() => true)).toBe(true);
     expect((await checkoutWithPatches(wt, 'pristine', [])).ok).toBe(true);
-    expect(await stat(path.join(wt.tree, 'kernel/bpf/new.c')).then(() => true, () => false)).toBe(false);
+    expect(
+      await stat(path.join(wt.tree, 'kernel/bpf/new.c')).then(
+        () => true,
+        () => false,
+      ),
+    ).toBe(false);
   });
 
   it('a patch that does not apply is reported by name and leaves no applied state behind', async () => {

@@ -23,7 +23,10 @@ describe('KernelCache', () => {
 
     const g = await cache.tempFile();
     await writeFile(g, 'tampered');
-    const bad = await cache.putBlob(g, sha.replace(/^./, (c) => (c === '0' ? '1' : '0')));
+    const bad = await cache.putBlob(
+      g,
+      sha.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+    );
     expect(bad.ok).toBe(false);
     expect((await cache.list()).map((e) => e.key)).toEqual([sha]);
     expect(await readdir(path.join(cache.root, 'tmp'))).toEqual([]);
@@ -67,7 +70,10 @@ describe('KernelCache', () => {
     const longAgo = new Date(Date.now() - 40 * 86_400_000);
     await utimes(cache.entryPath('kernels', 'old'), longAgo, longAgo);
     await utimes(cache.entryPath('kernels', 'kept'), longAgo, longAgo);
-    const removed = await cache.prune({ olderThan: new Date(Date.now() - 30 * 86_400_000), keep: new Set([cache.entryPath('kernels', 'kept')]) });
+    const removed = await cache.prune({
+      olderThan: new Date(Date.now() - 30 * 86_400_000),
+      keep: new Set([cache.entryPath('kernels', 'kept')]),
+    });
     expect(removed.removed.map((e) => e.key)).toEqual(['old']);
     expect((await cache.list()).map((e) => e.key).sort()).toEqual(['kept', 'new']);
   });

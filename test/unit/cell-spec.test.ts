@@ -23,13 +23,23 @@ describe('cellRunSpec', () => {
 
   it('under instruction counting the spec holds the fewer samples and repetitions, and the agent runs exactly those', () => {
     const s = spec(testRun, { mode: 'icount', shift: 3 });
-    expect(s.benchmark.type === 'test-run' && [s.benchmark.params.samples, s.benchmark.params.repeat]).toEqual([ICOUNT_SAMPLES, ICOUNT_REPEAT]);
-    expect(s.needs.agentArgs.slice(0, 6)).toEqual(['--max-depth', '8', '--samples', String(ICOUNT_SAMPLES), '--repeat', String(ICOUNT_REPEAT)]);
+    expect(s.benchmark.type === 'test-run' && [s.benchmark.params.samples, s.benchmark.params.repeat]).toEqual([
+      ICOUNT_SAMPLES,
+      ICOUNT_REPEAT,
+    ]);
+    expect(s.needs.agentArgs.slice(0, 6)).toEqual([
+      '--max-depth',
+      '8',
+      '--samples',
+      String(ICOUNT_SAMPLES),
+      '--repeat',
+      String(ICOUNT_REPEAT),
+    ]);
     // Resolving twice changes nothing.
     expect(cellRunSpec(s).benchmark).toEqual(s.benchmark);
   });
 
-  it('timed cells and traffic windows keep the matrix\'s parameters', () => {
+  it("timed cells and traffic windows keep the matrix's parameters", () => {
     expect(spec(testRun, { mode: 'timed' }).benchmark).toEqual(testRun);
     const traffic = benchmark.parse({ name: 'tc', type: 'traffic' });
     expect(spec(traffic, { mode: 'icount', shift: 3 }).benchmark).toBe(traffic);

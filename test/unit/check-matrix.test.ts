@@ -40,7 +40,8 @@ describe('the matrix of check and bisect', () => {
 
 describe('is this a kernel tree', () => {
   const tree = path.join(dir, 'kernel-like');
-  const g = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: tree, encoding: 'utf8' }).trim();
+  const g = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: tree, encoding: 'utf8' }).trim();
 
   it('a tree with a versioned Makefile, Kconfig and kernel/bpf/ is one, on disk and at a commit; an ordinary project is not, with what it lacks', async () => {
     mkdirSync(path.join(tree, 'kernel', 'bpf'), { recursive: true });
@@ -50,13 +51,17 @@ describe('is this a kernel tree', () => {
     g('commit', '-q', '-m', 'not yet');
     const before = g('rev-parse', 'HEAD');
     // kernel/bpf/ is on disk (empty, so not in the commit).
-    expect(await notKernelWorkTree(tree)).toBe(`${tree} is not a Linux kernel tree (its Makefile has no "VERSION =" / "PATCHLEVEL =" lines; no top-level Kconfig): every commit would fail to build`);
+    expect(await notKernelWorkTree(tree)).toBe(
+      `${tree} is not a Linux kernel tree (its Makefile has no "VERSION =" / "PATCHLEVEL =" lines; no top-level Kconfig): every commit would fail to build`,
+    );
     writeFileSync(path.join(tree, 'Makefile'), '# SPDX\nVERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 0\n');
     writeFileSync(path.join(tree, 'Kconfig'), 'mainmenu "Linux"\n');
     writeFileSync(path.join(tree, 'kernel', 'bpf', 'core.c'), '\n');
     // On disk it is one now (uncommitted changes count for check --tree); the commit is not yet.
     expect(await notKernelWorkTree(tree)).toBeUndefined();
-    expect(await notKernelCommit(tree, before)).toMatch(/at [0-9a-f]{12} is not a Linux kernel tree \(its Makefile has no "VERSION =".*no top-level Kconfig; no kernel\/bpf\/\)/);
+    expect(await notKernelCommit(tree, before)).toMatch(
+      /at [0-9a-f]{12} is not a Linux kernel tree \(its Makefile has no "VERSION =".*no top-level Kconfig; no kernel\/bpf\/\)/,
+    );
     g('add', '.');
     g('commit', '-q', '-m', 'kernel');
     expect(await notKernelCommit(tree, g('rev-parse', 'HEAD'))).toBeUndefined();

@@ -10,7 +10,9 @@ describe('.ci/run', () => {
   it('runs every slow test file once, with budgets that rise in run order and end before minute 75', () => {
     const script = readFileSync(path.join(PACKAGE_ROOT, '.ci/run'), 'utf8');
     const lines = [...script.matchAll(/^slow (test\/slow\/\S+\.test\.ts) (\d+)$/gm)].map((m) => ({ file: m[1]!, budget: Number(m[2]) }));
-    const files = readdirSync(path.join(PACKAGE_ROOT, 'test/slow')).filter((f) => f.endsWith('.test.ts')).map((f) => `test/slow/${f}`);
+    const files = readdirSync(path.join(PACKAGE_ROOT, 'test/slow'))
+      .filter((f) => f.endsWith('.test.ts'))
+      .map((f) => `test/slow/${f}`);
     expect(lines.map((l) => l.file).sort()).toEqual(files.sort());
     const budgets = lines.map((l) => l.budget);
     expect(budgets).toEqual([...budgets].sort((a, b) => a - b));

@@ -35,24 +35,39 @@ function casesOf(cmd: Command): Case[] {
     const others = optionsOf(cmd)
       .filter((x) => x.mandatory && x !== o)
       .flatMap((x) => [x.long!, x.argChoices?.[0] ?? 'x']);
-    cases.push({ kind: `missing required option ${o.long}`, args: [...others, ...requiredArgs(cmd)], says: /required option .* not specified/ });
+    cases.push({
+      kind: `missing required option ${o.long}`,
+      args: [...others, ...requiredArgs(cmd)],
+      says: /required option .* not specified/,
+    });
   }
   for (const o of optionsOf(cmd).filter((o) => o.argChoices)) {
     cases.push({ kind: `invalid choice ${o.long}`, args: [...base, o.long!, 'no-such-choice'], says: /Allowed choices are/ });
   }
   const valued = optionsOf(cmd).find((o) => o.required && !o.mandatory);
   if (valued) cases.push({ kind: `missing option argument ${valued.long}`, args: [...base, valued.long!], says: /argument missing/ });
-  if (requiredArgs(cmd).length > 0) cases.push({ kind: 'missing required argument', args: mandatory(cmd), says: /missing required argument/ });
+  if (requiredArgs(cmd).length > 0)
+    cases.push({ kind: 'missing required argument', args: mandatory(cmd), says: /missing required argument/ });
   return cases;
 }
 
 const program = buildProgram(() => undefined);
 const table = leaves(program).flatMap(({ path, cmd }) =>
-  casesOf(cmd).map((c) => ({ name: `${path.join(' ')}: ${c.kind}`, argv: [...path, ...c.args], says: c.says, code: parseErrorExit(path[0]!) })),
+  casesOf(cmd).map((c) => ({
+    name: `${path.join(' ')}: ${c.kind}`,
+    argv: [...path, ...c.args],
+    says: c.says,
+    code: parseErrorExit(path[0]!),
+  })),
 );
 // Parents of subcommands (`cache`) meet an unknown subcommand.
 for (const parent of program.commands.filter((c) => c.commands.length > 0)) {
-  table.push({ name: `${parent.name()}: unknown subcommand`, argv: [parent.name(), 'no-such-subcommand'], says: /unknown command/, code: parseErrorExit(parent.name()) });
+  table.push({
+    name: `${parent.name()}: unknown subcommand`,
+    argv: [parent.name(), 'no-such-subcommand'],
+    says: /unknown command/,
+    code: parseErrorExit(parent.name()),
+  });
 }
 table.push({ name: 'tailmatrix: unknown command', argv: ['no-such-command'], says: /unknown command/, code: EXIT.badInput });
 
@@ -70,9 +85,15 @@ afterEach(() => vi.restoreAllMocks());
 describe('parse errors exit 64, or 128 for check (git bisect abort)', () => {
   it('covers every command and every kind of parse error', () => {
     const commands = new Set(table.map((t) => t.argv[0]));
-    expect([...commands].sort()).toEqual(program.commands.map((c) => c.name()).concat('no-such-command').sort());
+    expect([...commands].sort()).toEqual(
+      program.commands
+        .map((c) => c.name())
+        .concat('no-such-command')
+        .sort(),
+    );
     const kinds = new Set(table.map((t) => t.name.split(': ')[1]!.replace(/ --.*/, '')));
-    for (const k of ['unknown option', 'extra argument', 'missing required option', 'invalid choice', 'missing required argument']) expect(kinds).toContain(k);
+    for (const k of ['unknown option', 'extra argument', 'missing required option', 'invalid choice', 'missing required argument'])
+      expect(kinds).toContain(k);
     expect(parseErrorExit('check')).toBe(CHECK_EXIT.abort);
   });
 
@@ -82,7 +103,8 @@ describe('parse errors exit 64, or 128 for check (git bisect abort)', () => {
   });
 
   it('help and version still exit 0, on the program and on a subcommand', async () => {
-    for (const argv of [['--help'], ['--version'], ['check', '--help'], ['cache', 'prune', '--help']]) expect(await main(['node', 'tailmatrix', ...argv])).toBe(0);
+    for (const argv of [['--help'], ['--version'], ['check', '--help'], ['cache', 'prune', '--help']])
+      expect(await main(['node', 'tailmatrix', ...argv])).toBe(0);
   });
 
   it('the real process exits with the same codes', async () => {

@@ -48,7 +48,11 @@ describe('ConsoleWatcher', () => {
 });
 
 describe('classifyCell', () => {
-  const bench = benchmark.parse({ name: 'tr', type: 'test-run', params: { maxDepth: 2, samples: 2, repeat: 10, variants: ['direct', 'indirect'] } });
+  const bench = benchmark.parse({
+    name: 'tr',
+    type: 'test-run',
+    params: { maxDepth: 2, samples: 2, repeat: 10, variants: ['direct', 'indirect'] },
+  });
   // The sweep's completeness check, as a cell's run spec holds it (src/cells/cell-spec.ts).
   const missing = resolveBenchmark(bench, { mode: 'timed' }).needs.missing;
   const exit: VmExit = { timedOut: false, canceled: false, stoppedEarly: false, exitCode: 0, stderrTail: '', timeoutMs: 60_000 };
@@ -70,7 +74,10 @@ describe('classifyCell', () => {
 
   it('bench-failed naming the module when the agent says the kernel lacks one (traffic: veth, sch_ingress, cls_bpf)', () => {
     const errors = ['module: veth: the kernel cannot create a veth pair (Operation not supported): it lacks the veth module'];
-    expect(classifyCell({ exit, console: booted, agent: agent({ errors }), missing })).toEqual({ status: 'bench-failed', message: errors[0] });
+    expect(classifyCell({ exit, console: booted, agent: agent({ errors }), missing })).toEqual({
+      status: 'bench-failed',
+      message: errors[0],
+    });
   });
 
   it('ok when every variant has every depth with its samples and right retvals', () => {
@@ -78,7 +85,11 @@ describe('classifyCell', () => {
   });
 
   it('panic beats everything, even when we had to stop QEMU ourselves', () => {
-    const out = classifyCell({ exit: { ...exit, canceled: false, stoppedEarly: true, exitCode: undefined }, console: { ...booted, panic: 'Oops' }, missing });
+    const out = classifyCell({
+      exit: { ...exit, canceled: false, stoppedEarly: true, exitCode: undefined },
+      console: { ...booted, panic: 'Oops' },
+      missing,
+    });
     expect(out).toEqual({ status: 'panic', message: 'kernel panic: Oops' });
   });
 
@@ -89,18 +100,24 @@ describe('classifyCell', () => {
     });
   });
 
-  it('boot-failed when the agent never started, with QEMU\'s reason', () => {
+  it("boot-failed when the agent never started, with QEMU's reason", () => {
     const out = classifyCell({
       exit: { ...exit, exitCode: 1, stderrTail: 'qemu-system-x86_64: could not load kernel' },
       console: { initStarted: false, agentStarted: false, probeOk: false, insmodFailed: [] },
       missing,
     });
-    expect(out).toEqual({ status: 'boot-failed', message: 'the guest stopped before /init ran (QEMU exit status 1: qemu-system-x86_64: could not load kernel)' });
+    expect(out).toEqual({
+      status: 'boot-failed',
+      message: 'the guest stopped before /init ran (QEMU exit status 1: qemu-system-x86_64: could not load kernel)',
+    });
     expect(classifyCell({ exit: { ...exit, startError: 'spawn qemu ENOENT' }, console: booted, missing }).status).toBe('boot-failed');
   });
 
   it('agent-error for error records, bench-failed for a truncated stream or missing samples', () => {
-    expect(classifyCell({ exit, console: booted, agent: agent({ errors: ['load: -22'] }), missing })).toEqual({ status: 'agent-error', message: 'load: -22' });
+    expect(classifyCell({ exit, console: booted, agent: agent({ errors: ['load: -22'] }), missing })).toEqual({
+      status: 'agent-error',
+      message: 'load: -22',
+    });
     expect(classifyCell({ exit, console: { ...booted, agentExit: undefined }, agent: agent({ complete: false }), missing })).toEqual({
       status: 'bench-failed',
       message: 'agent output truncated: no end record',
@@ -109,7 +126,12 @@ describe('classifyCell', () => {
     const out = classifyCell({ exit, console: booted, agent: short, missing });
     expect(out.status).toBe('bench-failed');
     expect(out.message).toBe('2 problem(s): variant direct depth 0: 1/2 samples; variant indirect: no results');
-    const wrong = agent({ variants: [{ variant: 'direct', samples: samples(1), warmup: 1 }, { variant: 'indirect', samples: samples(), warmup: 1 }] });
+    const wrong = agent({
+      variants: [
+        { variant: 'direct', samples: samples(1), warmup: 1 },
+        { variant: 'indirect', samples: samples(), warmup: 1 },
+      ],
+    });
     expect(classifyCell({ exit, console: booted, agent: wrong, missing }).message).toBe('1 problem(s): variant direct depth 1: retval 99');
     expect(classifyCell({ exit, console: booted, missing })).toEqual({ status: 'bench-failed', message: 'the agent wrote no output' });
   });
@@ -143,7 +165,9 @@ describe('missingTrafficSamples', () => {
   });
 
   it('names a missing variant or depth, a window without packets and a chain that stopped short', () => {
-    expect(missingTrafficSamples(p, out([sample(0, { bpfStats: { runCnt: 0, runTimeNs: 0 } }), sample(12, { chainDepthSeen: 11 })]))).toEqual([
+    expect(
+      missingTrafficSamples(p, out([sample(0, { bpfStats: { runCnt: 0, runTimeNs: 0 } }), sample(12, { chainDepthSeen: 11 })])),
+    ).toEqual([
       'variant direct depth 0: no packet reached the chain',
       'variant direct depth 12: the chain returned 11',
       'variant indirect depth 0: no traffic sample',

@@ -47,9 +47,20 @@ describe('parsing protocol 3', () => {
     const out = parseAgentOutput(SID);
     expect(out.complete).toBe(true);
     expect(out.garbage).toEqual([]);
-    expect(out.isolation).toEqual({ cpu: 0, pinned: false, pinError: 'not asked (--no-isolate)', policy: 'other', priority: 0, policyError: 'not asked (--no-isolate)', schedstat: true, retakes: 0 });
+    expect(out.isolation).toEqual({
+      cpu: 0,
+      pinned: false,
+      pinError: 'not asked (--no-isolate)',
+      policy: 'other',
+      priority: 0,
+      policyError: 'not asked (--no-isolate)',
+      schedstat: true,
+      retakes: 0,
+    });
     for (const v of out.variants) {
-      expect(v.samples.every((s) => s.switches !== undefined && s.wallNs! > 0 && s.contaminated !== undefined && s.retaken === false)).toBe(true);
+      expect(v.samples.every((s) => s.switches !== undefined && s.wallNs! > 0 && s.contaminated !== undefined && s.retaken === false)).toBe(
+        true,
+      );
       // The flag is the switch counters: any switch, and only then.
       for (const s of v.samples) expect(s.contaminated).toBe(s.switches!.voluntary + s.switches!.involuntary > 0);
       const flagged = v.samples.filter((s) => s.contaminated).length;
@@ -70,7 +81,12 @@ describe('parsing protocol 3', () => {
     for (const v of out.variants) {
       for (let d = 0; d <= 32; d++) expect(v.samples.filter((s) => s.depth === d && !s.retaken)).toHaveLength(10);
     }
-    expect(sumContamination(out.variants.map((v) => v.contamination))).toEqual({ checked: all.length, contaminated: 1, retaken: 1, keptContaminated: 0 });
+    expect(sumContamination(out.variants.map((v) => v.contamination))).toEqual({
+      checked: all.length,
+      contaminated: 1,
+      retaken: 1,
+      keptContaminated: 0,
+    });
   });
 
   it('an older stream has no checks: nothing counted, nothing left out', () => {
@@ -102,7 +118,11 @@ describe('the estimate leaves switched-out calls out', () => {
     expect(s.warnings).toContain('the sweep was not pinned to one CPU (not asked (--no-isolate))');
     // The report's fit rows count them.
     const rows = fitDetailRows([s]);
-    expect(rows[0]![7]).toMatch(new RegExp(`\\(${s.direct!.contamination!.contaminated} of ${s.direct!.contamination!.checked} calls switched out: 0 re-taken, ${s.direct!.contamination!.keptContaminated} kept and left out\\)`));
+    expect(rows[0]![7]).toMatch(
+      new RegExp(
+        `\\(${s.direct!.contamination!.contaminated} of ${s.direct!.contamination!.checked} calls switched out: 0 re-taken, ${s.direct!.contamination!.keptContaminated} kept and left out\\)`,
+      ),
+    );
   });
 
   it('a cell with no switched-out call reports counts and no contamination warning', () => {

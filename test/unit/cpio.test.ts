@@ -24,12 +24,24 @@ describe('writeNewc', () => {
     const archive = path.join(dir, 'a.cpio');
     writeFileSync(archive, writeNewc(entries));
     const listing = execFileSync('cpio', ['-it', '--quiet', '-F', archive], { encoding: 'utf8' }).trim().split('\n');
-    expect(listing).toEqual(['bin', 'bin/busybox', 'bin/sh', 'tailmatrix', 'tailmatrix/bpf', 'tailmatrix/bpf/a.bpf.o', 'dev', 'dev/console']);
+    expect(listing).toEqual([
+      'bin',
+      'bin/busybox',
+      'bin/sh',
+      'tailmatrix',
+      'tailmatrix/bpf',
+      'tailmatrix/bpf/a.bpf.o',
+      'dev',
+      'dev/console',
+    ]);
     const verbose = execFileSync('cpio', ['-itv', '--quiet', '-F', archive], { encoding: 'utf8' });
     expect(verbose).toMatch(/^crw-------.*5,\s+1.*dev\/console$/m);
     const out = path.join(dir, 'x');
     // Without root, cpio cannot mknod the console; extract everything else.
-    execFileSync('sh', ['-c', `mkdir ${out} && cd ${out} && cpio -id --quiet --no-absolute-filenames -F ${archive} 'bin/*' 'tailmatrix/*'`]);
+    execFileSync('sh', [
+      '-c',
+      `mkdir ${out} && cd ${out} && cpio -id --quiet --no-absolute-filenames -F ${archive} 'bin/*' 'tailmatrix/*'`,
+    ]);
     expect(readFileSync(path.join(out, 'bin/busybox'), 'utf8')).toBe('#!/bin/sh\necho hi\n');
     expect(statSync(path.join(out, 'bin/busybox')).mode & 0o777).toBe(0o755);
     expect(readlinkSync(path.join(out, 'bin/sh'))).toBe('busybox');

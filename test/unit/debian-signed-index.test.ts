@@ -35,7 +35,19 @@ afterAll(async () => {
 async function setup(variant: MirrorVariant, extra: Record<string, unknown> = {}) {
   const dir = path.join(scratch, `case-${++n}`);
   const matrixJson = {
-    kernels: [{ id: 'k', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64', mirror: mirror.url(variant), keyring: TEST_KEYRING, ...extra } }],
+    kernels: [
+      {
+        id: 'k',
+        source: {
+          type: 'debian',
+          suite: 'bookworm',
+          package: 'linux-image-cloud-amd64',
+          mirror: mirror.url(variant),
+          keyring: TEST_KEYRING,
+          ...extra,
+        },
+      },
+    ],
     boots: [{ name: 'b' }],
     benchmarks: [{ name: 't', type: 'test-run' }],
   };
@@ -49,7 +61,11 @@ async function setup(variant: MirrorVariant, extra: Record<string, unknown> = {}
   return { dir, matrixFile, cacheDir, opts, lockFile: path.join(dir, 'matrix.lock.json') };
 }
 
-const exists = (f: string) => readFile(f).then(() => true, () => false);
+const exists = (f: string) =>
+  readFile(f).then(
+    () => true,
+    () => false,
+  );
 
 describe('a signed index', () => {
   it('resolves a meta package to the .deb the signed index vouches for, and says who signed', async () => {
@@ -76,7 +92,9 @@ describe('a signed index', () => {
         },
       ],
     });
-    expect(log).toContain('InRelease signature checked with gpgv: tailmatrix test archive key (never trust outside tests) <test@tailmatrix.invalid>');
+    expect(log).toContain(
+      'InRelease signature checked with gpgv: tailmatrix test archive key (never trust outside tests) <test@tailmatrix.invalid>',
+    );
   });
 
   it('`lock` again with nothing new leaves the lockfile untouched', async () => {
@@ -88,7 +106,9 @@ describe('a signed index', () => {
     expect((await stat(c.lockFile)).mtimeMs).toBe(first.mtimeMs);
   });
 
-  it('our cached InRelease tampered on disk: not blamed on the mirror, dropped and fetched again (checked again)', { timeout: 60_000 }, async () => {
+  it('our cached InRelease tampered on disk: not blamed on the mirror, dropped and fetched again (checked again)', {
+    timeout: 60_000,
+  }, async () => {
     const c = await setup('valid');
     expect((await fetchKernels(c.opts)).ok).toBe(true);
     const [name] = await readdir(path.join(c.cacheDir, 'indexes'));
@@ -109,7 +129,16 @@ describe('a signed index', () => {
   it('tampered after signing: refused, Packages.xz never fetched, nothing locked', async () => {
     const c = await setup('tampered');
     const r = await fetchKernels(c.opts);
-    expect(r).toEqual({ ok: false, error: [{ kernelId: 'k', badInput: false, message: expect.stringMatching(/^k: .*\/tampered\/dists\/bookworm\/InRelease: InRelease signature check failed/) }] });
+    expect(r).toEqual({
+      ok: false,
+      error: [
+        {
+          kernelId: 'k',
+          badInput: false,
+          message: expect.stringMatching(/^k: .*\/tampered\/dists\/bookworm\/InRelease: InRelease signature check failed/),
+        },
+      ],
+    });
     expect(mirror.requests).not.toContain('/tampered/dists/bookworm/main/binary-amd64/Packages.xz');
     expect(await exists(c.lockFile)).toBe(false);
   });
@@ -119,7 +148,9 @@ describe('a signed index', () => {
     const r = await fetchKernels(c.opts);
     expect(r).toEqual({
       ok: false,
-      error: [{ kernelId: 'k', badInput: false, message: expect.stringContaining('is the index of oldoldstable/bullseye, not of "bookworm"') }],
+      error: [
+        { kernelId: 'k', badInput: false, message: expect.stringContaining('is the index of oldoldstable/bullseye, not of "bookworm"') },
+      ],
     });
     expect(await exists(c.lockFile)).toBe(false);
   });
@@ -129,7 +160,13 @@ describe('a signed index', () => {
     const r = await fetchKernels(c.opts);
     expect(r).toEqual({
       ok: false,
-      error: [{ kernelId: 'k', badInput: false, message: expect.stringMatching(/expired on Mon, 01 Jan 2024 00:00:00 UTC \(Valid-Until\).*"allowExpiredIndex": true/) }],
+      error: [
+        {
+          kernelId: 'k',
+          badInput: false,
+          message: expect.stringMatching(/expired on Mon, 01 Jan 2024 00:00:00 UTC \(Valid-Until\).*"allowExpiredIndex": true/),
+        },
+      ],
     });
     expect(await exists(c.lockFile)).toBe(false);
     const archived = await setup('expired', { allowExpiredIndex: true });
@@ -143,7 +180,13 @@ describe('no gpgv', () => {
     const r = await fetchKernels({ ...c.opts, env: { ...process.env, PATH: pathWithoutGpgv } });
     expect(r).toEqual({
       ok: false,
-      error: [{ kernelId: 'k', badInput: false, message: expect.stringMatching(/gpgv is not installed \(apt-get install gpgv\); install it, or pass --allow-unsigned/) }],
+      error: [
+        {
+          kernelId: 'k',
+          badInput: false,
+          message: expect.stringMatching(/gpgv is not installed \(apt-get install gpgv\); install it, or pass --allow-unsigned/),
+        },
+      ],
     });
     expect(await exists(c.lockFile)).toBe(false);
   });
@@ -158,14 +201,28 @@ describe('no gpgv', () => {
     expect(mirror.requests.slice(before)).toEqual(['/valid/dists/bookworm/Release', '/valid/dists/bookworm/main/binary-amd64/Packages.xz']);
     const lock = await readLock(c.lockFile);
     const entry = lock.ok ? lock.value.kernels.k?.resolved : undefined;
-    expect(entry).toMatchObject({ type: 'debian', signatureChecked: false, unsignedWhy: 'gpgv is not installed (apt-get install gpgv); allowed by --allow-unsigned' });
+    expect(entry).toMatchObject({
+      type: 'debian',
+      signatureChecked: false,
+      unsignedWhy: 'gpgv is not installed (apt-get install gpgv); allowed by --allow-unsigned',
+    });
     // What run.json, the cell files and the reports show as the kernel's source once it is fetched.
-    expect(entry?.type === 'debian' && debianOrigin(entry)).toBe('debian:bookworm/linux-image-6.1.0-99-cloud-amd64 6.1.176-1 [index signature NOT checked: --allow-unsigned]');
+    expect(entry?.type === 'debian' && debianOrigin(entry)).toBe(
+      'debian:bookworm/linux-image-6.1.0-99-cloud-amd64 6.1.176-1 [index signature NOT checked: --allow-unsigned]',
+    );
     // Fetching that pin without --allow-unsigned (gpgv back or not) refuses before any download.
     const strict = await fetchKernels({ ...c.opts, resolveOnly: false, frozenLockfile: true });
     expect(strict).toEqual({
       ok: false,
-      error: [{ kernelId: 'k', badInput: true, message: expect.stringMatching(/signature was not checked \(gpgv is not installed.*run `tailmatrix lock` where gpgv and debian-archive-keyring are installed, or pass --allow-unsigned/) }],
+      error: [
+        {
+          kernelId: 'k',
+          badInput: true,
+          message: expect.stringMatching(
+            /signature was not checked \(gpgv is not installed.*run `tailmatrix lock` where gpgv and debian-archive-keyring are installed, or pass --allow-unsigned/,
+          ),
+        },
+      ],
     });
     expect(mirror.requests.some((u) => u.includes('/pool/'))).toBe(false);
   });
@@ -186,13 +243,19 @@ describe('no gpgv', () => {
       if (cmd === 'lock') {
         // Not rewritten at all (an atomic rewrite would give a new inode), not only the same text.
         const now = await stat(c.lockFile);
-        expect({ text: await readFile(c.lockFile, 'utf8'), ino: now.ino, mtimeMs: now.mtimeMs }).toEqual({ text: pinned, ino: pinnedStat.ino, mtimeMs: pinnedStat.mtimeMs });
-      }
-      else expect(await exists(c.lockFile)).toBe(false);
+        expect({ text: await readFile(c.lockFile, 'utf8'), ino: now.ino, mtimeMs: now.mtimeMs }).toEqual({
+          text: pinned,
+          ino: pinnedStat.ino,
+          mtimeMs: pinnedStat.mtimeMs,
+        });
+      } else expect(await exists(c.lockFile)).toBe(false);
     }
     const allowed = await startCli(['lock', '-m', c.matrixFile, '--quiet', '--allow-unsigned'], { env });
     expect(allowed.exitCode).toBe(EXIT.ok);
     const lock = await readLock(c.lockFile);
-    expect(lock.ok && lock.value.kernels.k?.resolved).toMatchObject({ signatureChecked: false, unsignedWhy: expect.stringContaining('apt-get install gpgv') });
+    expect(lock.ok && lock.value.kernels.k?.resolved).toMatchObject({
+      signatureChecked: false,
+      unsignedWhy: expect.stringContaining('apt-get install gpgv'),
+    });
   }, 90_000);
 });

@@ -12,12 +12,9 @@ const fixture = (name: string) => path.join(import.meta.dirname, '..', 'fixtures
 
 describe('Packages index', () => {
   it('parses Depends with alternatives, versions and arch qualifiers down to names', () => {
-    expect(parseDepends('kmod, linux-base (>= 4.3~), initramfs-tools (>= 0.120+deb8u2) | linux-initramfs-tool, libc6:any [amd64]')).toEqual([
-      ['kmod'],
-      ['linux-base'],
-      ['initramfs-tools', 'linux-initramfs-tool'],
-      ['libc6'],
-    ]);
+    expect(parseDepends('kmod, linux-base (>= 4.3~), initramfs-tools (>= 0.120+deb8u2) | linux-initramfs-tool, libc6:any [amd64]')).toEqual(
+      [['kmod'], ['linux-base'], ['initramfs-tools', 'linux-initramfs-tool'], ['libc6']],
+    );
   });
 
   it('follows a meta package to the image package (bookworm)', async () => {
@@ -29,7 +26,9 @@ describe('Packages index', () => {
     expect(r.value.holder.version).toBe('6.1.176-1');
     expect(r.value.files.map((f) => f.name)).toEqual(['linux-image-6.1.0-50-cloud-amd64']);
     expect(r.value.holder.sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(r.value.holder.filename).toMatch(/^pool\/main\/l\/linux-signed-amd64\/linux-image-6\.1\.0-50-cloud-amd64_6\.1\.176-1_amd64\.deb$/);
+    expect(r.value.holder.filename).toMatch(
+      /^pool\/main\/l\/linux-signed-amd64\/linux-image-6\.1\.0-50-cloud-amd64_6\.1\.176-1_amd64\.deb$/,
+    );
   });
 
   it("follows sid's empty image package to linux-binary, linux-modules and linux-base of the same ABI", async () => {
@@ -113,7 +112,9 @@ describe('InRelease', () => {
       expect(v.value.text).not.toContain('7'.repeat(64));
       const rel = parseRelease(v.value.text);
       expect(rel.codename).toBe('bookworm');
-      expect(rel.sha256.get('main/binary-amd64/Packages.xz')?.sha256).toBe('e657365a6bb0d71786274558e0699a6925189ed1cce947a1b700b6f5480ae160');
+      expect(rel.sha256.get('main/binary-amd64/Packages.xz')?.sha256).toBe(
+        'e657365a6bb0d71786274558e0699a6925189ed1cce947a1b700b6f5480ae160',
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -130,7 +131,9 @@ describe('InRelease', () => {
       error: 'cannot check the InRelease signature: gpgv is not installed (apt-get install gpgv)',
     });
     expect(await signatureToolsMissing(undefined, noGpgv)).toBe('gpgv is not installed (apt-get install gpgv)');
-    expect(await signatureToolsMissing('/nonexistent/keyring.gpg', noGpgv)).toBe('gpgv is not installed (apt-get install gpgv); keyring /nonexistent/keyring.gpg not found');
+    expect(await signatureToolsMissing('/nonexistent/keyring.gpg', noGpgv)).toBe(
+      'gpgv is not installed (apt-get install gpgv); keyring /nonexistent/keyring.gpg not found',
+    );
     expect(await signatureToolsMissing()).toBeUndefined();
   });
 });
@@ -148,7 +151,9 @@ describe('InRelease: the index asked for, still valid', () => {
   });
 
   it("refuses another suite's index (a replay) naming both", () => {
-    expect(checkRelease(release({ suite: 'oldoldstable', codename: 'bullseye' }), { suite: 'bookworm', url, allowExpired: false, now })).toEqual({
+    expect(
+      checkRelease(release({ suite: 'oldoldstable', codename: 'bullseye' }), { suite: 'bookworm', url, allowExpired: false, now }),
+    ).toEqual({
       ok: false,
       error: `${url} is the index of oldoldstable/bullseye, not of "bookworm" (Suite and Codename both differ): the mirror serves the wrong or a replayed index`,
     });
@@ -157,10 +162,22 @@ describe('InRelease: the index asked for, still valid', () => {
   it('refuses an index past Valid-Until unless allowed (archived suites), and a Valid-Until that is no date', () => {
     const old = release({ codename: 'bookworm', validUntil: 'Mon, 01 Jan 2024 00:00:00 UTC' });
     const r = checkRelease(old, { suite: 'bookworm', url, allowExpired: false, now });
-    expect(r).toEqual({ ok: false, error: expect.stringMatching(/expired on Mon, 01 Jan 2024 00:00:00 UTC \(Valid-Until\).*"allowExpiredIndex": true/) });
+    expect(r).toEqual({
+      ok: false,
+      error: expect.stringMatching(/expired on Mon, 01 Jan 2024 00:00:00 UTC \(Valid-Until\).*"allowExpiredIndex": true/),
+    });
     expect(checkRelease(old, { suite: 'bookworm', url, allowExpired: true, now }).ok).toBe(true);
-    expect(checkRelease(release({ codename: 'bookworm', validUntil: 'Fri, 31 Dec 2099 00:00:00 UTC' }), { suite: 'bookworm', url, allowExpired: false, now }).ok).toBe(true);
-    expect(checkRelease(release({ codename: 'bookworm', validUntil: 'soon' }), { suite: 'bookworm', url, allowExpired: true, now }).ok).toBe(false);
+    expect(
+      checkRelease(release({ codename: 'bookworm', validUntil: 'Fri, 31 Dec 2099 00:00:00 UTC' }), {
+        suite: 'bookworm',
+        url,
+        allowExpired: false,
+        now,
+      }).ok,
+    ).toBe(true);
+    expect(
+      checkRelease(release({ codename: 'bookworm', validUntil: 'soon' }), { suite: 'bookworm', url, allowExpired: true, now }).ok,
+    ).toBe(false);
   });
 });
 

@@ -9,7 +9,20 @@ import { PACKAGE_ROOT } from '../../src/util/paths.js';
 const MARKDOWN = ['README.md', 'bpf/PROTOCOL.md', 'images/README.md', 'kernels/configs/README.md', 'test/fixtures/jit/README.md'];
 const DOCS_DIR = 'docs';
 /** Everything a clone holds that a reader follows: code, tests, recipes, docs. */
-const CODE_ROOTS = ['src', 'test', 'bpf', 'images', 'kernels', 'scripts', 'bench', 'examples', 'docs', 'vitest.config.ts', 'README.md', 'package.json'];
+const CODE_ROOTS = [
+  'src',
+  'test',
+  'bpf',
+  'images',
+  'kernels',
+  'scripts',
+  'bench',
+  'examples',
+  'docs',
+  'vitest.config.ts',
+  'README.md',
+  'package.json',
+];
 /** Build output and test artifacts: not written by hand. */
 const SKIP = new Set(['bpf/build', 'test/artifacts']);
 /** Background notes that lived outside the repository; built at run time so this file does not cite them. */
@@ -71,7 +84,8 @@ describe('documentation', () => {
         const resolved = target === '' ? file : path.join(path.dirname(file), target);
         const body = await readFile(path.join(PACKAGE_ROOT, resolved), 'utf8').catch(() => undefined);
         if (body === undefined) broken.push(`${file}: ${link} (no file ${resolved})`);
-        else if (anchor && resolved.endsWith('.md') && !anchorsOf(body).has(anchor)) broken.push(`${file}: ${link} (no heading #${anchor})`);
+        else if (anchor && resolved.endsWith('.md') && !anchorsOf(body).has(anchor))
+          broken.push(`${file}: ${link} (no heading #${anchor})`);
       }
     }
     expect(broken).toEqual([]);

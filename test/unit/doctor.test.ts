@@ -7,7 +7,33 @@ import { CHECKS, findProgram, formatResults, runChecks, type Check } from '../..
 describe('doctor', () => {
   it('covers every tool the later steps need', () => {
     const names = CHECKS.map((c) => c.name);
-    for (const n of ['qemu-system-x86_64', 'clang', 'llc', 'llvm-strip', 'libbpf (static)', 'libelf (static)', 'zlib (static)', 'libzstd (static)', 'busybox (static)', 'gpgv', 'Debian archive keyring', 'xz', 'zstd', 'cpio', 'vng (virtme-ng)', 'virtiofsd', 'udevadm', 'iperf3', 'make', 'gcc', 'bison', 'flex', 'bc', 'ccache', 'chromium']) {
+    for (const n of [
+      'qemu-system-x86_64',
+      'clang',
+      'llc',
+      'llvm-strip',
+      'libbpf (static)',
+      'libelf (static)',
+      'zlib (static)',
+      'libzstd (static)',
+      'busybox (static)',
+      'gpgv',
+      'Debian archive keyring',
+      'xz',
+      'zstd',
+      'cpio',
+      'vng (virtme-ng)',
+      'virtiofsd',
+      'udevadm',
+      'iperf3',
+      'make',
+      'gcc',
+      'bison',
+      'flex',
+      'bc',
+      'ccache',
+      'chromium',
+    ]) {
       expect(names).toContain(n);
     }
     for (const c of CHECKS) expect(c.fix).not.toBe('');

@@ -215,14 +215,18 @@ describe('fetchBlob into the cache', () => {
     const cache = new KernelCache(root);
     const ac = new AbortController();
     let seen = 0;
-    const p = fetchBlob(cache, { name: 'x', url: `${base}/slow`, sha256: SHA }, {
-      ...FAST,
-      signal: ac.signal,
-      onProgress: (n) => {
-        seen = n;
-        if (n > 20_000) ac.abort();
+    const p = fetchBlob(
+      cache,
+      { name: 'x', url: `${base}/slow`, sha256: SHA },
+      {
+        ...FAST,
+        signal: ac.signal,
+        onProgress: (n) => {
+          seen = n;
+          if (n > 20_000) ac.abort();
+        },
       },
-    });
+    );
     const r = await p;
     expect(seen).toBeGreaterThan(20_000);
     expect(r.ok).toBe(false);

@@ -37,7 +37,9 @@ async function project(kernels: { id: string; missing?: boolean }[]) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-engine-'));
   dirs.push(dir);
   // Never booted (the backend replays), but `--kernel PATH` images are checked: an x86 setup header, then the id.
-  for (const k of kernels) if (!k.missing) await writeFile(path.join(dir, `${k.id}.img`), Buffer.concat([setupHeader(), Buffer.from(`not a real kernel: ${k.id}`)]));
+  for (const k of kernels)
+    if (!k.missing)
+      await writeFile(path.join(dir, `${k.id}.img`), Buffer.concat([setupHeader(), Buffer.from(`not a real kernel: ${k.id}`)]));
   const matrix = {
     kernels: kernels.map((k) => ({ id: k.id, source: { type: 'local', path: `${k.id}.img` } })),
     boots: [{ name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' }],
@@ -123,12 +125,20 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     expect((await readdir(path.join(runDir, 'cells'))).sort()).toEqual(['a__retpoline__test-run.json', 'b__retpoline__test-run.json']);
     expect(JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')).status).toBe('complete');
     const reports = events.find((e) => e.type === 'reports');
-    expect(reports?.type === 'reports' && reports.files.map((f) => path.basename(f))).toEqual(['report.md', 'report.html', 'summary.json', 'junit.xml']);
+    expect(reports?.type === 'reports' && reports.files.map((f) => path.basename(f))).toEqual([
+      'report.md',
+      'report.html',
+      'summary.json',
+      'junit.xml',
+    ]);
   });
 
   it('a failed cell is a cell failure (exit 2); the other cell and the reports are still written', async () => {
     const p = await project([{ id: 'a' }, { id: 'b' }]);
-    const { result, events } = await run(p, replayBackend((id) => (id.startsWith('a') ? 'panic' : 'ok')));
+    const { result, events } = await run(
+      p,
+      replayBackend((id) => (id.startsWith('a') ? 'panic' : 'ok')),
+    );
     expect(result.outcome).toEqual({ kind: 'cell-failures', cells: ['a__retpoline__test-run'] });
     expect(exitCodeOf(result.outcome)).toBe(EXIT.cellFailures);
     expect(events.some((e) => e.type === 'reports')).toBe(true);
@@ -139,7 +149,9 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     const { result, events } = await run(p, replayBackend());
     expect(result.outcome.kind).toBe('bad-input');
     expect(result.outcome.kind === 'bad-input' && result.outcome.messages.join()).toMatch(/gone: source.path: no kernel image at/);
-    expect(events.filter((e) => e.type === 'cell-not-run').map((e) => e.type === 'cell-not-run' && e.cellId)).toEqual(['gone__retpoline__test-run']);
+    expect(events.filter((e) => e.type === 'cell-not-run').map((e) => e.type === 'cell-not-run' && e.cellId)).toEqual([
+      'gone__retpoline__test-run',
+    ]);
     expect(events.filter((e) => e.type === 'cell-end')).toHaveLength(1);
   });
 
@@ -151,13 +163,20 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     const events: RunEvent[] = [];
     const result = await runMatrix(
       { matrixFile: p.matrixFile, resultsRoot: p.resultsRoot, runner: { parallel: 1 }, kernelArgs: [notImage], compareWith: ['ref'] },
-      { emit: (e) => events.push(e), deps: deps(replayBackend((id) => {
-        booted.push(id);
-        return 'ok';
-      })) },
+      {
+        emit: (e) => events.push(e),
+        deps: deps(
+          replayBackend((id) => {
+            booted.push(id);
+            return 'ok';
+          }),
+        ),
+      },
     );
     expect(result.outcome.kind).toBe('bad-input');
-    expect(result.outcome.kind === 'bad-input' && result.outcome.messages.join()).toMatch(/vmlinux is not an x86 bzImage: an ELF file \(vmlinux\?\)/);
+    expect(result.outcome.kind === 'bad-input' && result.outcome.messages.join()).toMatch(
+      /vmlinux is not an x86 bzImage: an ELF file \(vmlinux\?\)/,
+    );
     expect(booted).toEqual([]);
     expect(events.filter((e) => e.type === 'cell-end')).toHaveLength(0);
   });
@@ -167,7 +186,13 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     const image = path.join(p.dir, 'bzImage');
     await writeFile(image, Buffer.concat([setupHeader(), Buffer.from('the patched kernel')]));
     const result = await runMatrix(
-      { matrixFile: p.matrixFile, resultsRoot: p.resultsRoot, runner: { parallel: 1 }, kernelArgs: [`mine=${image}`], compareWith: ['ref'] },
+      {
+        matrixFile: p.matrixFile,
+        resultsRoot: p.resultsRoot,
+        runner: { parallel: 1 },
+        kernelArgs: [`mine=${image}`],
+        compareWith: ['ref'],
+      },
       { emit: () => undefined, deps: deps(replayBackend()) },
     );
     expect(result.outcome).toEqual({ kind: 'ok' });
@@ -176,13 +201,19 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     expect(JSON.parse(await readFile(path.join(runDir, 'run.json'), 'utf8')).userKernels).toEqual(['mine']);
     // Both cells replay the same stream: the difference is 0 in each figure, in the figure's unit.
     const md = await readFile(path.join(runDir, 'report.md'), 'utf8');
-    expect(md, md.slice(0, 1500)).toMatch(/: your kernel mine minus reference ref \(retpoline \/ test-run\): direct 0\.00 \[-?[\d.]+, [\d.]+\] (instr|ns)\/call, indirect 0\.00 \[-?[\d.]+, [\d.]+\] (instr|ns)\/call/);
+    expect(md, md.slice(0, 1500)).toMatch(
+      /: your kernel mine minus reference ref \(retpoline \/ test-run\): direct 0\.00 \[-?[\d.]+, [\d.]+\] (instr|ns)\/call, indirect 0\.00 \[-?[\d.]+, [\d.]+\] (instr|ns)\/call/,
+    );
   });
 
   it('interrupted: keeps finished cells, marks run.json, and --resume runs only the missing cell', async () => {
     const p = await project([{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
     const abort = new AbortController();
-    const first = await run(p, replayBackend((id) => (id.startsWith('b') ? 'abort' : 'ok'), abort), { signal: abort.signal });
+    const first = await run(
+      p,
+      replayBackend((id) => (id.startsWith('b') ? 'abort' : 'ok'), abort),
+      { signal: abort.signal },
+    );
     expect(first.result.outcome.kind).toBe('interrupted');
     expect(exitCodeOf(first.result.outcome)).toBe(EXIT.interrupted);
     expect(first.events.map((e) => e.type)).toContain('cell-interrupted');
@@ -200,13 +231,19 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     const meanwhile = await run(p, replayBackend(), { resume: runId });
     await held?.();
     expect(meanwhile.result.outcome.kind).toBe('bad-input');
-    expect(meanwhile.result.outcome.kind === 'bad-input' && meanwhile.result.outcome.messages.join()).toMatch(new RegExp(`run ${runId} is still running \\(host .* pid ${process.pid}`));
+    expect(meanwhile.result.outcome.kind === 'bad-input' && meanwhile.result.outcome.messages.join()).toMatch(
+      new RegExp(`run ${runId} is still running \\(host .* pid ${process.pid}`),
+    );
 
     const ran: string[] = [];
-    const second = await run(p, replayBackend((id) => {
-      ran.push(id);
-      return 'ok';
-    }), { resume: runId });
+    const second = await run(
+      p,
+      replayBackend((id) => {
+        ran.push(id);
+        return 'ok';
+      }),
+      { resume: runId },
+    );
     const start = second.events[0];
     expect(start?.type === 'run-start' && { todo: start.todo, done: start.done }).toEqual({
       todo: ['b__retpoline__test-run', 'c__retpoline__test-run'],
@@ -221,7 +258,11 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
   it('replicates: each cell N times, round by round, unique ids, the index in the cell; --resume runs the missing replicates', async () => {
     const p = await project([{ id: 'a' }, { id: 'b' }]);
     const abort = new AbortController();
-    const first = await run(p, replayBackend((id) => (id === 'b__retpoline__test-run__r0' ? 'abort' : 'ok'), abort), { signal: abort.signal, replicates: 2 });
+    const first = await run(
+      p,
+      replayBackend((id) => (id === 'b__retpoline__test-run__r0' ? 'abort' : 'ok'), abort),
+      { signal: abort.signal, replicates: 2 },
+    );
     expect(first.result.outcome.kind).toBe('interrupted');
     const runId = first.result.run!.runId;
     const runDir = first.result.run!.runDir;
@@ -229,14 +270,20 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
 
     // No --replicates on resume: the run's own matrix (run.json) knows there are two.
     const ran: string[] = [];
-    const second = await run(p, replayBackend((id) => {
-      ran.push(id);
-      return 'ok';
-    }), { resume: runId });
+    const second = await run(
+      p,
+      replayBackend((id) => {
+        ran.push(id);
+        return 'ok';
+      }),
+      { resume: runId },
+    );
     expect(ran).toEqual(['b__retpoline__test-run__r0', 'a__retpoline__test-run__r1', 'b__retpoline__test-run__r1']);
     expect(second.result.outcome).toEqual({ kind: 'ok' });
     const cells = await Promise.all(
-      (await readdir(path.join(runDir, 'cells'))).sort().map(async (f) => JSON.parse(await readFile(path.join(runDir, 'cells', f), 'utf8')) as CellResult),
+      (await readdir(path.join(runDir, 'cells')))
+        .sort()
+        .map(async (f) => JSON.parse(await readFile(path.join(runDir, 'cells', f), 'utf8')) as CellResult),
     );
     expect(cells.map((c) => [c.cellId, c.replicate, c.concurrentCells])).toEqual([
       ['a__retpoline__test-run__r0', 0, 1],
@@ -268,14 +315,23 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
   it('a resumed run with nothing left writes the reports and ends ok without fetching', async () => {
     const p = await project([{ id: 'a' }]);
     const first = await run(p, replayBackend());
-    const again = await run(p, replayBackend(() => { throw new Error('no cell may run'); }), { resume: first.result.run!.runId });
+    const again = await run(
+      p,
+      replayBackend(() => {
+        throw new Error('no cell may run');
+      }),
+      { resume: first.result.run!.runId },
+    );
     expect(kinds(again.events)).toEqual(['run-start', 'reports', 'run-end']);
     expect(again.result.outcome).toEqual({ kind: 'ok' });
   });
 
   it('a malformed matrix is bad input naming the field, before anything starts', async () => {
     const p = await project([{ id: 'a' }]);
-    await writeFile(p.matrixFile, JSON.stringify({ kernels: [{ id: 'a', source: { type: 'debian', suite: 'bookworm' } }], boots: [], benchmarks: [] }));
+    await writeFile(
+      p.matrixFile,
+      JSON.stringify({ kernels: [{ id: 'a', source: { type: 'debian', suite: 'bookworm' } }], boots: [], benchmarks: [] }),
+    );
     const { result, events } = await run(p, replayBackend());
     expect(result.outcome.kind).toBe('bad-input');
     expect(result.outcome.kind === 'bad-input' && result.outcome.messages.join('\n')).toMatch(/kernels\[0\]\.source\.package/);

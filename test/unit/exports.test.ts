@@ -14,7 +14,18 @@ async function project(files: Record<string, string>): Promise<string> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'tm-exports-'));
   dirs.push(root);
   const all = {
-    'tsconfig.json': JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, noEmit: true, types: [] }, include: ['src', 'test'] }),
+    'tsconfig.json': JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        skipLibCheck: true,
+        noEmit: true,
+        types: [],
+      },
+      include: ['src', 'test'],
+    }),
     ...files,
   };
   for (const [name, text] of Object.entries(all)) {
@@ -24,7 +35,8 @@ async function project(files: Record<string, string>): Promise<string> {
   return root;
 }
 
-const unusedIn = (root: string, entries: readonly string[] = []) => unusedExports(programOf(path.join(root, 'tsconfig.json')), root, path.join(root, 'src'), entries);
+const unusedIn = (root: string, entries: readonly string[] = []) =>
+  unusedExports(programOf(path.join(root, 'tsconfig.json')), root, path.join(root, 'src'), entries);
 
 // The real tree is checked by `npm run check:exports` (part of `npm run lint`): a whole-program pass
 // takes about a minute on a loaded 2-core machine, too slow for the unit layer.
@@ -57,7 +69,8 @@ describe('the unused-export check (npm run check:exports)', () => {
         '',
       ].join('\n'),
       'src/c.ts': "import { reexported } from './b.js';\nexport const c = reexported;\n",
-      'test/a.test.ts': "import { byTest } from '../src/a.js';\nimport { use } from '../src/b.js';\nimport { c } from '../src/c.js';\nimport { typed } from '../src/a.js';\nexport const t = [byTest, use, c, typed];\n",
+      'test/a.test.ts':
+        "import { byTest } from '../src/a.js';\nimport { use } from '../src/b.js';\nimport { c } from '../src/c.js';\nimport { typed } from '../src/a.js';\nexport const t = [byTest, use, c, typed];\n",
     });
     expect(unusedIn(root)).toEqual(['src/a.ts main', 'src/a.ts neverUsed', 'src/a.ts onlyHere']);
     expect(unusedIn(root, ['src/a.ts main'])).toEqual(['src/a.ts neverUsed', 'src/a.ts onlyHere']);

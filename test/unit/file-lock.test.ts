@@ -105,7 +105,9 @@ describe('file lock', { timeout: 30_000 }, () => {
   it('a wait is bounded and its message names the holder and what to do', async () => {
     const t = await target();
     const release = await acquireLock(t);
-    await expect(acquireLock(t, { timeoutMs: 800 })).rejects.toThrow(new RegExp(`held by host ${os.hostname()} pid ${process.pid}.*kill the pid`));
+    await expect(acquireLock(t, { timeoutMs: 800 })).rejects.toThrow(
+      new RegExp(`held by host ${os.hostname()} pid ${process.pid}.*kill the pid`),
+    );
     await release();
   });
 

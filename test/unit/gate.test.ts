@@ -24,7 +24,9 @@ async function rerun(name: string, indirectSlope?: number): Promise<string> {
       runId: `${name}-run`,
       seed: m.seed + 1000,
       indirect:
-        indirectSlope !== undefined && `${m.kernelId}/${m.boot.name}/test-run` === TARGET ? { ...m.indirect, slope: indirectSlope } : m.indirect,
+        indirectSlope !== undefined && `${m.kernelId}/${m.boot.name}/test-run` === TARGET
+          ? { ...m.indirect, slope: indirectSlope }
+          : m.indirect,
     }));
   const [dir] = await writeRuns(path.join(tmp, name), models.map(generateCell));
   return dir!;
@@ -32,14 +34,25 @@ async function rerun(name: string, indirectSlope?: number): Promise<string> {
 
 beforeAll(async () => {
   tmp = await mkdtemp(path.join(os.tmpdir(), 'tm-gate-'));
-  [baselineDir] = (await writeRuns(path.join(tmp, 'base'), fixtureModels().filter((m) => m.runId === KVM_RUN).map(generateCell))) as [string];
+  [baselineDir] = (await writeRuns(
+    path.join(tmp, 'base'),
+    fixtureModels()
+      .filter((m) => m.runId === KVM_RUN)
+      .map(generateCell),
+  )) as [string];
 });
 afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
 async function gateAgainst(current: string, baseline: string) {
-  const res = await writeReports({ resultDirs: [current], outDir: path.join(current, 'report'), baseline, gate: GATE, formats: ['json', 'junit', 'md'] });
+  const res = await writeReports({
+    resultDirs: [current],
+    outDir: path.join(current, 'report'),
+    baseline,
+    gate: GATE,
+    formats: ['json', 'junit', 'md'],
+  });
   if (!res.ok) throw new Error(res.error);
   return res.value;
 }
@@ -67,7 +80,9 @@ describe('baseline gate', () => {
     );
     const md = await readFile(path.join(cur, 'report', 'report.md'), 'utf8');
     expect(md).toContain('**2 regression(s) in 12 comparison(s).**');
-    expect(md).toMatch(/\| 6\.1-cloud\/retpoline\/test-run \| indirect slope \| hardware-ns \|.* ns\/call .*\| ❌ regression: one replicate a side/);
+    expect(md).toMatch(
+      /\| 6\.1-cloud\/retpoline\/test-run \| indirect slope \| hardware-ns \|.* ns\/call .*\| ❌ regression: one replicate a side/,
+    );
   });
 
   it('lets a real but small rise (0.4 ns, under the 1 ns threshold) through', async () => {
@@ -97,7 +112,11 @@ describe('baseline gate', () => {
     const [cur] = await writeRuns(path.join(tmp, 'tcg'), models.map(generateCell));
     const out = await gateAgainst(cur!, baselineDir);
     expect(out.summary.baseline!.regressions).toBe(0);
-    expect(out.summary.baseline!.comparisons.every((c) => c.status === 'not-comparable' && c.note === 'figure kind changed (hardware-ns → emulated-ns): not comparable')).toBe(true);
+    expect(
+      out.summary.baseline!.comparisons.every(
+        (c) => c.status === 'not-comparable' && c.note === 'figure kind changed (hardware-ns → emulated-ns): not comparable',
+      ),
+    ).toBe(true);
     // Not comparable is never a pass.
     expect(exitCodeOf(out.verdict)).toBe(EXIT.notComparable);
   });
@@ -107,21 +126,43 @@ describe('baseline gate', () => {
       fixtureModels()
         .filter((m) => m.runId === KVM_RUN)
         .map((m) => {
-          const c = generateCell({ ...m, runId, accelerator: 'tcg' as const, noise: 0, intercept: 64, direct: { ...m.direct, slope: 11 }, indirect: { ...m.indirect, slope } });
+          const c = generateCell({
+            ...m,
+            runId,
+            accelerator: 'tcg' as const,
+            noise: 0,
+            intercept: 64,
+            direct: { ...m.direct, slope: 11 },
+            indirect: { ...m.indirect, slope },
+          });
           // Exact counts: the same whole numbers in every sample, as -icount gives.
           const variants = c.variants.map((v) => ({
             ...v,
-            samples: v.samples.map((s) => ({ ...s, durationNs: 8 * (64 + (v.variant === 'direct' ? 11 : slope) * s.depth), instructions: 64 + (v.variant === 'direct' ? 11 : slope) * s.depth })),
+            samples: v.samples.map((s) => ({
+              ...s,
+              durationNs: 8 * (64 + (v.variant === 'direct' ? 11 : slope) * s.depth),
+              instructions: 64 + (v.variant === 'direct' ? 11 : slope) * s.depth,
+            })),
           }));
           return { ...c, figureKind: 'instructions' as const, icountShift: 3, variants };
         });
     const [icountBase] = await writeRuns(path.join(tmp, 'icount-base'), counted('icount-base', 14));
-    const [timedTcg] = await writeRuns(path.join(tmp, 'timed-tcg'), fixtureModels().filter((m) => m.runId === KVM_RUN).map((m) => generateCell({ ...m, runId: 'timed-tcg', accelerator: 'tcg' as const })));
+    const [timedTcg] = await writeRuns(
+      path.join(tmp, 'timed-tcg'),
+      fixtureModels()
+        .filter((m) => m.runId === KVM_RUN)
+        .map((m) => generateCell({ ...m, runId: 'timed-tcg', accelerator: 'tcg' as const })),
+    );
     const mixed = await gateAgainst(timedTcg!, icountBase!);
     expect(mixed.summary.baseline!.regressions).toBe(0);
-    expect(mixed.summary.baseline!.comparisons.every((c) => c.status === 'not-comparable' && c.note === 'figure kind changed (instructions → emulated-ns): not comparable')).toBe(true);
+    expect(
+      mixed.summary.baseline!.comparisons.every(
+        (c) => c.status === 'not-comparable' && c.note === 'figure kind changed (instructions → emulated-ns): not comparable',
+      ),
+    ).toBe(true);
     // Each side in its own unit: the baseline's 11 instructions are not "11.00 ns/call", and no difference is given.
-    for (const c of mixed.summary.baseline!.comparisons) expect(c).toMatchObject({ unit: 'ns', baselineUnit: 'instructions', deltaPct: null });
+    for (const c of mixed.summary.baseline!.comparisons)
+      expect(c).toMatchObject({ unit: 'ns', baselineUnit: 'instructions', deltaPct: null });
     const mixedMd = await readFile(path.join(timedTcg!, 'report', 'report.md'), 'utf8');
     const directRow = mixedMd.split('\n').find((l) => l.includes('| direct slope |'))!;
     expect(directRow).toMatch(/\| 11\.00 .*instr\/call.* \| [\d.]+ .*ns\/call.* \| — \(other units\) \|/);
@@ -131,7 +172,8 @@ describe('baseline gate', () => {
     const out = await gateAgainst(slower!, icountBase!);
     const regs = out.summary.baseline!.comparisons.filter((c) => c.regression);
     expect(regs).toHaveLength(4);
-    for (const r of regs) expect(r).toMatchObject({ variant: 'indirect', figureKind: 'instructions', unit: 'instructions', deltaNs: 3, method: 'exact' });
+    for (const r of regs)
+      expect(r).toMatchObject({ variant: 'indirect', figureKind: 'instructions', unit: 'instructions', deltaNs: 3, method: 'exact' });
     const junit = await readFile(path.join(slower!, 'report', 'junit.xml'), 'utf8');
     expect(junit).toContain(
       'message="indirect slope (instructions) regression: 14.00 [14.00, 14.00] instr/call (1 replicate, 95 % CI) → 17.00 [17.00, 17.00] instr/call (1 replicate, 95 % CI): +3.00 instr (+21.4 %), exact count"',
@@ -144,7 +186,6 @@ describe('baseline gate', () => {
   });
 });
 
-
 describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind)', () => {
   /** `n` re-measurements of the KVM fixtures (separate runs: other seeds), the target's indirect slope set. */
   async function replicates(name: string, n: number, indirectSlope?: number, cpuModel?: string): Promise<string> {
@@ -156,7 +197,10 @@ describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind
           ...m,
           runId: `${name}-r${r}`,
           seed: m.seed + 7919 * (r + 1) + name.length,
-          indirect: indirectSlope !== undefined && `${m.kernelId}/${m.boot.name}/test-run` === TARGET ? { ...m.indirect, slope: indirectSlope } : m.indirect,
+          indirect:
+            indirectSlope !== undefined && `${m.kernelId}/${m.boot.name}/test-run` === TARGET
+              ? { ...m.indirect, slope: indirectSlope }
+              : m.indirect,
         }))
         .map(generateCell)
         .map((c) => (cpuModel === undefined ? c : { ...c, fingerprint: { ...c.fingerprint!, cpuModel } }));
@@ -174,9 +218,14 @@ describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind
     expect(k.baselineValues).toHaveLength(5);
     // Every current replicate above every baseline one: the smallest p five against five can give.
     expect(k.pValue).toBeCloseTo(1 / 252, 10);
-    expect(b.comparisons.filter((c) => c.regression).map((c) => `${c.key} ${c.variant}`)).toEqual([`${TARGET} indirect`, `${TARGET} ratio`]);
+    expect(b.comparisons.filter((c) => c.regression).map((c) => `${c.key} ${c.variant}`)).toEqual([
+      `${TARGET} indirect`,
+      `${TARGET} ratio`,
+    ]);
     const md = await readFile(path.join(tmp, 'rep-slower', 'report', 'report.md'), 'utf8');
-    expect(md).toMatch(/\| 6\.1-cloud\/retpoline\/test-run \| indirect slope \| hardware-ns \| 17\.\d\d \[[\d., ]+\] ns\/call \(5 replicates, range\) \| 2[01]\.\d\d \[[\d., ]+\] ns\/call \(5 replicates, range\) \| \+\d\.\d\d ns \(\+\d+\.\d %\) \| U test, p = 0\.0040 \| ❌ regression \|/);
+    expect(md).toMatch(
+      /\| 6\.1-cloud\/retpoline\/test-run \| indirect slope \| hardware-ns \| 17\.\d\d \[[\d., ]+\] ns\/call \(5 replicates, range\) \| 2[01]\.\d\d \[[\d., ]+\] ns\/call \(5 replicates, range\) \| \+\d\.\d\d ns \(\+\d+\.\d %\) \| U test, p = 0\.0040 \| ❌ regression \|/,
+    );
   });
 
   it('never flags replicates of the same kernel against each other', async () => {
@@ -197,7 +246,12 @@ describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind
     const root = path.join(tmp, name);
     const m = fixtureModels().find((x) => x.runId === KVM_RUN && x.kernelId === '5.10-cloud' && x.boot.name === 'retpoline')!;
     for (let r = 0; r < n; r++) {
-      const model = { ...m, runId: `${name}-r${r}`, seed: m.seed + 7919 * (r + 1) + name.length, direct: { ...m.direct, slope: upper, bend: lower - upper, bendDepths: knee } };
+      const model = {
+        ...m,
+        runId: `${name}-r${r}`,
+        seed: m.seed + 7919 * (r + 1) + name.length,
+        direct: { ...m.direct, slope: upper, bend: lower - upper, bendDepths: knee },
+      };
       await writeRuns(root, [generateCell(model)]);
     }
     return root;
@@ -212,7 +266,9 @@ describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind
     expect(regs).toEqual(['direct:above-knee']);
     expect(b.comparisons.find((c) => c.variant === 'direct:below-knee')!.status).toBe('ok');
     const md = await readFile(path.join(tmp, 'bent-upper', 'report', 'report.md'), 'utf8');
-    expect(md).toMatch(/\| direct above-knee cost, depths 10–32 \| hardware-ns \| 3\.10 .* \| 4\.50 .* \| \+1\.4\d ns \(\+45\.\d %\) \| Welch t per regime \| ❌ regression: Welch t = [\d.]+ against [\d.]+ \(one-sided, alpha 0\.05 \/ 3 regime figure\(s\)/);
+    expect(md).toMatch(
+      /\| direct above-knee cost, depths 10–32 \| hardware-ns \| 3\.10 .* \| 4\.50 .* \| \+1\.4\d ns \(\+45\.\d %\) \| Welch t per regime \| ❌ regression: Welch t = [\d.]+ against [\d.]+ \(one-sided, alpha 0\.05 \/ 3 regime figure\(s\)/,
+    );
   });
 
   it('catches a knee that moved to a shallower depth (the steeper regime starts earlier)', async () => {
@@ -225,10 +281,15 @@ describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind
   });
 
   it('calls hardware timings of another CPU model not comparable, which is never a pass', async () => {
-    const out = await gateAgainst(await replicates('rep-other-cpu', 3, undefined, 'Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz'), await replicates('rep-base3', 3));
+    const out = await gateAgainst(
+      await replicates('rep-other-cpu', 3, undefined, 'Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz'),
+      await replicates('rep-base3', 3),
+    );
     const b = out.summary.baseline!;
     expect(b.notComparable).toBe(12);
-    expect(b.comparisons[0]!.note).toBe('CPU model changed (AMD EPYC 7763 64-Core Processor → Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz): not comparable');
+    expect(b.comparisons[0]!.note).toBe(
+      'CPU model changed (AMD EPYC 7763 64-Core Processor → Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz): not comparable',
+    );
     expect(exitCodeOf(out.verdict)).toBe(EXIT.notComparable);
     const md = await readFile(path.join(tmp, 'rep-other-cpu', 'report', 'report.md'), 'utf8');
     expect(md).toContain('12 not comparable (never a pass)');
@@ -241,9 +302,14 @@ describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind
       path.join(tmp, 'problems-base'),
       models
         .filter((m) => m !== dropped)
-        .map((m) => generateCell(m === broken ? { ...m, failure: { status: 'timeout', message: 'no result in 600 s', consoleTail: ['…'] } } : m)),
+        .map((m) =>
+          generateCell(m === broken ? { ...m, failure: { status: 'timeout', message: 'no result in 600 s', consoleTail: ['…'] } } : m),
+        ),
     );
-    const [curDir] = await writeRuns(path.join(tmp, 'problems-cur'), models.filter((m) => m !== models[3]).map((m) => generateCell({ ...m, runId: 'problems-cur', seed: m.seed + 5 })));
+    const [curDir] = await writeRuns(
+      path.join(tmp, 'problems-cur'),
+      models.filter((m) => m !== models[3]).map((m) => generateCell({ ...m, runId: 'problems-cur', seed: m.seed + 5 })),
+    );
     const out = await gateAgainst(curDir!, baseDir!);
     const key = (m: typeof dropped) => `${m.kernelId}/${m.boot.name}/test-run`;
     expect(out.summary.baseline!.problems.map((p) => [p.key, p.problem])).toEqual([
@@ -316,7 +382,22 @@ describe('older summaries', () => {
     json.baseline = {
       source: 'old',
       gate: { thresholdNs: 1, thresholdInstructions: 0, thresholdPct: 10 },
-      comparisons: [{ key: k.key, variant: 'direct', figureKind: 'hardware-ns', unit: 'ns', baselineSlope: 3, baselineCi: [2.9, 3.1], currentSlope: 3, currentCi: [2.9, 3.1], deltaNs: 0, deltaPct: 0, regression: false, note: null }],
+      comparisons: [
+        {
+          key: k.key,
+          variant: 'direct',
+          figureKind: 'hardware-ns',
+          unit: 'ns',
+          baselineSlope: 3,
+          baselineCi: [2.9, 3.1],
+          currentSlope: 3,
+          currentCi: [2.9, 3.1],
+          deltaNs: 0,
+          deltaPct: 0,
+          regression: false,
+          note: null,
+        },
+      ],
       regressions: 0,
       missing: [],
     };

@@ -19,27 +19,45 @@ afterAll(async () => {
 });
 
 /** The KVM fixture cells; `change` edits the models of the current side. */
-function gated(change: (m: ReturnType<typeof fixtureModels>[number], i: number) => ReturnType<typeof fixtureModels>[number] | null): Summary {
+function gated(
+  change: (m: ReturnType<typeof fixtureModels>[number], i: number) => ReturnType<typeof fixtureModels>[number] | null,
+): Summary {
   const models = fixtureModels().filter((m) => m.runId === KVM_RUN);
   const base = analyse(models.map(generateCell));
-  const cur = analyse(models.flatMap((m, i) => {
-    const c = change({ ...m, runId: 'now', seed: m.seed + 3 }, i);
-    return c ? [generateCell(c)] : [];
-  }));
+  const cur = analyse(
+    models.flatMap((m, i) => {
+      const c = change({ ...m, runId: 'now', seed: m.seed + 3 }, i);
+      return c ? [generateCell(c)] : [];
+    }),
+  );
   return { ...cur, baseline: compareWithBaseline(cur, base, 'base', GATE) };
 }
 
 describe('GitHub annotations', () => {
   it('an error per regression, failed cell and missing cell, with unit and kind; escaped as GitHub reads them', () => {
-    const s = gated((m, i) => (i === 0 ? null : i === 1 ? { ...m, failure: { status: 'timeout', message: 'no result in 600 s\nsecond line', consoleTail: [] } } : i === 2 ? { ...m, indirect: { ...m.indirect, slope: m.indirect.slope + 5 } } : m));
+    const s = gated((m, i) =>
+      i === 0
+        ? null
+        : i === 1
+          ? { ...m, failure: { status: 'timeout', message: 'no result in 600 s\nsecond line', consoleTail: [] } }
+          : i === 2
+            ? { ...m, indirect: { ...m.indirect, slope: m.indirect.slope + 5 } }
+            : m,
+    );
     const lines = githubAnnotations(s);
-    const [dropped, broken, slower] = fixtureModels().filter((m) => m.runId === KVM_RUN).map((m) => `${m.kernelId}/${m.boot.name}/test-run`);
+    const [dropped, broken, slower] = fixtureModels()
+      .filter((m) => m.runId === KVM_RUN)
+      .map((m) => `${m.kernelId}/${m.boot.name}/test-run`);
     const failed = lines.filter((l) => l.startsWith(`::error title=tailmatrix%3A ${broken} failed::`));
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatch(/::[^:]+: timeout: no result in 600 s%0Asecond line$/);
     const regressions = lines.filter((l) => l.includes(' regression::'));
     expect(regressions).toHaveLength(2); // the indirect slope and the ratio
-    expect(regressions[0]).toMatch(new RegExp(`^::error title=tailmatrix%3A ${slower!.replace(/[./]/g, '\\$&')} regression::indirect slope \\(hardware-ns\\) regression: .* ns/call .* \\+\\d\\.\\d\\d ns \\(\\+\\d+\\.\\d %25\\)`));
+    expect(regressions[0]).toMatch(
+      new RegExp(
+        `^::error title=tailmatrix%3A ${slower!.replace(/[./]/g, '\\$&')} regression::indirect slope \\(hardware-ns\\) regression: .* ns/call .* \\+\\d\\.\\d\\d ns \\(\\+\\d+\\.\\d %25\\)`,
+      ),
+    );
     expect(lines).toContain(`::error title=tailmatrix%3A ${dropped} missing-now::${dropped}: in the baseline, not measured now`);
     expect(lines.filter((l) => l.startsWith('::warning'))).toEqual([]);
   });
@@ -50,7 +68,13 @@ describe('GitHub annotations', () => {
     s.baseline = compareWithBaseline(s, { ...s, cells: gated((m) => m).cells }, 'base', GATE);
     const lines = githubAnnotations(s);
     expect(lines).toHaveLength(12);
-    expect(lines.every((l) => l.startsWith('::warning title=tailmatrix%3A ') && l.includes('CPU model changed (AMD EPYC 7763 64-Core Processor → Intel(R) Xeon(R) Processor)'))).toBe(true);
+    expect(
+      lines.every(
+        (l) =>
+          l.startsWith('::warning title=tailmatrix%3A ') &&
+          l.includes('CPU model changed (AMD EPYC 7763 64-Core Processor → Intel(R) Xeon(R) Processor)'),
+      ),
+    ).toBe(true);
   });
 
   it('prints only under GITHUB_ACTIONS=true, from a summary or a summary.json', async () => {
@@ -62,7 +86,11 @@ describe('GitHub annotations', () => {
     const file = path.join(tmp, 'summary.json');
     await writeFile(file, JSON.stringify(s));
     await annotateForGithub(file, { GITHUB_ACTIONS: 'true' }, sink);
-    expect(out.join('')).toBe(githubAnnotations(s).map((l) => `${l}\n`).join(''));
+    expect(out.join('')).toBe(
+      githubAnnotations(s)
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
     expect(out).toHaveLength(2);
   });
 });

@@ -56,17 +56,21 @@ describe('a real two-regime host stream through the analysis', () => {
     expect(cell.pairedSaving!.regimes.map((r) => r.regime)).toEqual(['below-knee', 'above-knee']);
   });
 
-  it('the progress line of the finished cell gives each chain\'s regimes, not one slope', async () => {
+  it("the progress line of the finished cell gives each chain's regimes, not one slope", async () => {
     const result = cellResult.parse(JSON.parse(await readFile(path.join(RUN, 'cells', 'host__host__test-run.json'), 'utf8')));
     const line = headline(result);
-    expect(line).toMatch(/^ok · direct [\d.]+ → [\d.]+ ns\/call \(knee at depth \d+\) \[direct-jump\] · indirect [\d.]+ → [\d.]+ ns\/call \(knee at depth \d+\) \[retpoline-thunk\]/);
+    expect(line).toMatch(
+      /^ok · direct [\d.]+ → [\d.]+ ns\/call \(knee at depth \d+\) \[direct-jump\] · indirect [\d.]+ → [\d.]+ ns\/call \(knee at depth \d+\) \[retpoline-thunk\]/,
+    );
     for (const v of ['direct', 'indirect'] as const) expect(line).not.toContain(`${v} ${cell[v]!.fit!.slope.toFixed(1)} ns/call`);
   });
 
   it('Markdown: the per-regime headline, the knee, the sentence and the per-depth profile; no single slope', async () => {
     const md = await read('report.md');
     // The answer at the top says so too: per regime, no single ratio.
-    expect(md).toMatch(/## What this run found\n\n- Hardware timing: ns per tail call on host \/ host: one line does not describe the cost \(a knee\), so no single ratio is given: direct [\d.]+ ± [\d.]+ ns\/call → /);
+    expect(md).toMatch(
+      /## What this run found\n\n- Hardware timing: ns per tail call on host \/ host: one line does not describe the cost \(a knee\), so no single ratio is given: direct [\d.]+ ± [\d.]+ ns\/call → /,
+    );
     const row = md.split('\n').find((l) => l.startsWith('| host'))!;
     expect(row).toMatch(/ns\/call → [\d.]+ ± [\d.]+ ns\/call \(knee at depth \d+ \[95 %: [\d–]+\]\)/);
     for (const v of ['direct', 'indirect'] as const) expect(row).not.toContain(oneSlope(cell, v));

@@ -10,7 +10,8 @@ import { prng } from '../fixtures/results/generate.js';
 const DEPTHS = Array.from({ length: 33 }, (_, d) => d);
 
 /** Two regimes: `lo` ns per call up to knee − 1, a step, then `hi` ns per call. */
-const twoRegimes = (d: number, knee: number, lo: number, step: number, hi: number) => (d < knee ? 20 + lo * d : 20 + lo * knee + step + hi * (d - knee));
+const twoRegimes = (d: number, knee: number, lo: number, step: number, hi: number) =>
+  d < knee ? 20 + lo * d : 20 + lo * knee + step + hi * (d - knee);
 
 /** 10 samples per depth around `f(d)`, seeded noise of ±sd (uniform sum, close to normal). */
 function samples(f: (d: number) => number, sd: number, seed: number): Map<number, number[]> {

@@ -31,7 +31,14 @@ function bzImage(protocol: number, version?: string): Buffer {
 describe('kernel image format', () => {
   it('an x86 bzImage: protocol version and the kernel version string', async () => {
     const r = await imageFormat(file('bzImage', bzImage(0x020f, '6.1.0-tm (tm@host) #1 SMP')));
-    expect(r).toEqual({ ok: true, value: { description: 'x86 bzImage, boot protocol 2.15, 6.1.0-tm (tm@host) #1 SMP', protocol: '2.15', version: '6.1.0-tm (tm@host) #1 SMP' } });
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        description: 'x86 bzImage, boot protocol 2.15, 6.1.0-tm (tm@host) #1 SMP',
+        protocol: '2.15',
+        version: '6.1.0-tm (tm@host) #1 SMP',
+      },
+    });
     const noVersion = await imageFormat(file('old', bzImage(0x0205)));
     expect(noVersion.ok && noVersion.value.description).toBe('x86 bzImage, boot protocol 2.05');
   });

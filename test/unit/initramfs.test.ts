@@ -43,12 +43,26 @@ describe('ensureInitramfs', () => {
     writeFileSync(path.join(objDir, 'agent'), 'agent-binary');
     writeFileSync(path.join(objDir, 'tailcall_direct.bpf.o'), 'obj1');
     writeFileSync(path.join(objDir, 'tailcall_indirect.bpf.o'), 'obj2');
-    const r = await ensureInitramfs({ kernel, payload: { agent: path.join(objDir, 'agent'), objDir, hash: 'p1' }, modules: [] }, { cacheDir });
+    const r = await ensureInitramfs(
+      { kernel, payload: { agent: path.join(objDir, 'agent'), objDir, hash: 'p1' }, modules: [] },
+      { cacheDir },
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.value.modules).toEqual([]);
     const names = list(r.value.path);
-    for (const n of ['init', 'bin/busybox', 'bin/sh', 'bin/mount', 'bin/insmod', 'bin/poweroff', 'dev/console', 'tailmatrix/agent', 'tailmatrix/bpf/tailcall_direct.bpf.o', 'tailmatrix/bpf/tailcall_indirect.bpf.o']) {
+    for (const n of [
+      'init',
+      'bin/busybox',
+      'bin/sh',
+      'bin/mount',
+      'bin/insmod',
+      'bin/poweroff',
+      'dev/console',
+      'tailmatrix/agent',
+      'tailmatrix/bpf/tailcall_direct.bpf.o',
+      'tailmatrix/bpf/tailcall_indirect.bpf.o',
+    ]) {
       expect(names).toContain(n);
     }
     expect(names).not.toContain('tailmatrix/modules.list');
@@ -56,10 +70,16 @@ describe('ensureInitramfs', () => {
 
     // Same inputs: the cached file, untouched. Another payload: another image.
     const mtime = statSync(r.value.path).mtimeMs;
-    const again = await ensureInitramfs({ kernel, payload: { agent: path.join(objDir, 'agent'), objDir, hash: 'p1' }, modules: [] }, { cacheDir });
+    const again = await ensureInitramfs(
+      { kernel, payload: { agent: path.join(objDir, 'agent'), objDir, hash: 'p1' }, modules: [] },
+      { cacheDir },
+    );
     expect(again.ok && again.value.path).toBe(r.value.path);
     expect(statSync(r.value.path).mtimeMs).toBe(mtime);
-    const other = await ensureInitramfs({ kernel, payload: { agent: path.join(objDir, 'agent'), objDir, hash: 'p2' }, modules: [] }, { cacheDir });
+    const other = await ensureInitramfs(
+      { kernel, payload: { agent: path.join(objDir, 'agent'), objDir, hash: 'p2' }, modules: [] },
+      { cacheDir },
+    );
     expect(other.ok && other.value.key).not.toBe(r.value.key);
 
     // A cached image changed after its build (a byte flipped: it may hold another agent) is built again.
@@ -67,7 +87,10 @@ describe('ensureInitramfs', () => {
     const flipped = Buffer.from(built);
     flipped[flipped.length >> 1]! ^= 0xff;
     writeFileSync(r.value.path, flipped);
-    const repaired = await ensureInitramfs({ kernel, payload: { agent: path.join(objDir, 'agent'), objDir, hash: 'p1' }, modules: [] }, { cacheDir });
+    const repaired = await ensureInitramfs(
+      { kernel, payload: { agent: path.join(objDir, 'agent'), objDir, hash: 'p1' }, modules: [] },
+      { cacheDir },
+    );
     expect(repaired.ok && repaired.value.path).toBe(r.value.path);
     expect(readFileSync(r.value.path).equals(built)).toBe(true);
   });
@@ -80,7 +103,9 @@ describe('ensureInitramfs', () => {
     const raw = gunzipSync(readFileSync(r.value.path)).toString('latin1');
     expect(raw).toContain('psample.ko\ncls_bpf.ko\nveth.ko\n');
     expect(raw).toContain('module psample\n');
-    expect(list(r.value.path)).toEqual(expect.arrayContaining(['lib/modules/veth.ko', 'lib/modules/psample.ko', 'lib/modules/cls_bpf.ko', 'tailmatrix/modules.list']));
+    expect(list(r.value.path)).toEqual(
+      expect.arrayContaining(['lib/modules/veth.ko', 'lib/modules/psample.ko', 'lib/modules/cls_bpf.ko', 'tailmatrix/modules.list']),
+    );
   });
 
   it('fails as a value for a module the kernel lacks, or a dynamic busybox', async () => {

@@ -34,7 +34,8 @@ describe('the command hints name', () => {
     expect(userCommand(script, { PATH: `${path.join(dir, 'project', 'node_modules', '.bin')}:/usr/bin` })).toBe('tailmatrix');
   });
   it('rewrites the hints of library messages, and nothing else', () => {
-    const msg = '--frozen-lockfile: kernel "a" is not in the lockfile (run `tailmatrix lock`); get it: tailmatrix setup (or: apt-get install qemu); tailmatrix 0.1.0, /x/tailmatrix-run';
+    const msg =
+      '--frozen-lockfile: kernel "a" is not in the lockfile (run `tailmatrix lock`); get it: tailmatrix setup (or: apt-get install qemu); tailmatrix 0.1.0, /x/tailmatrix-run';
     expect(forUser(msg, 'npx tailmatrix')).toBe(
       '--frozen-lockfile: kernel "a" is not in the lockfile (run `npx tailmatrix lock`); get it: npx tailmatrix setup (or: apt-get install qemu); tailmatrix 0.1.0, /x/tailmatrix-run',
     );

@@ -25,7 +25,8 @@ function stream(kernel: string, boot = 'retpoline'): Stream {
   const images = new Map<string, StrategyImage[]>();
   const status = new Map<string, { status: string; reason?: string }>();
   for (const r of recs) {
-    if (r.type === 'strategy') status.set(r.strategy as string, { status: r.status as string, ...(r.reason ? { reason: r.reason as string } : {}) });
+    if (r.type === 'strategy')
+      status.set(r.strategy as string, { status: r.status as string, ...(r.reason ? { reason: r.reason as string } : {}) });
     if (r.type !== 'jit') continue;
     const funcs = r.funcs as Array<{ addr: string; len: number }> | undefined;
     const list = images.get(r.strategy as string) ?? [];
@@ -75,7 +76,9 @@ describe.each(KERNELS)('strategies on %s (retpoline)', (kernel) => {
     const p = prove(strategy);
     expect(p.mechanism).toBe('subprog-call');
     const prefix = strategy === 'call-static' ? 'c7_0' : 'g7_0';
-    expect(p.transfers.map((t) => `${t.func} -> ${t.target}`)).toEqual([0, 1, 2, 3, 4, 5, 6].map((k) => `${k ? `${prefix}/f${k}` : prefix} -> ${prefix}/f${k + 1}`));
+    expect(p.transfers.map((t) => `${t.func} -> ${t.target}`)).toEqual(
+      [0, 1, 2, 3, 4, 5, 6].map((k) => `${k ? `${prefix}/f${k}` : prefix} -> ${prefix}/f${k + 1}`),
+    );
     expect(p.transfers.every((t) => t.bytes.startsWith('e8') && t.bytes.length === 10)).toBe(true);
     // 8 programs with 0..7 subprograms: 36 functions, each with the body.
     expect(p.bodies).toBe(36);
@@ -103,7 +106,7 @@ describe.each(KERNELS)('strategies on %s (retpoline)', (kernel) => {
     expect(s.status.get('gotox')?.reason).toMatch(/gotox/);
   });
 
-  it('splits a multi-function image at the agent\'s funcs, each at its own address', () => {
+  it("splits a multi-function image at the agent's funcs, each at its own address", () => {
     const img = s.images.get('call-static')!.find((i) => i.name === 'c7_0')!;
     const fs = functionsOf(img);
     if (typeof fs === 'string') throw new Error(fs);
@@ -127,7 +130,7 @@ describe.each(['5.10-cloud', 'sid-cloud'])('%s with spectre_v2=off', (kernel) =>
 });
 
 describe('bpf_loop', () => {
-  it('5.10 refuses it (no callbacks before 5.13, no bpf_loop before 5.17): unsupported with the verifier\'s words', () => {
+  it("5.10 refuses it (no callbacks before 5.13, no bpf_loop before 5.17): unsupported with the verifier's words", () => {
     const st = stream('5.10-cloud').status.get('loop');
     expect(st?.status).toBe('unsupported');
     expect(st?.reason).toMatch(/^the verifier refused it: /);

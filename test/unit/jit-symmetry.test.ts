@@ -22,7 +22,10 @@ const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'jit');
 const stream = (f: string) => parseAgentOutput(readFileSync(path.join(FIXTURES, f), 'utf8'));
 const jitOf = (f: string) => {
   const out = stream(f);
-  return (['direct', 'indirect'] as const).map((v) => out.variants.find((x) => x.variant === v)?.jit) as [CellResult['variants'][0]['jit'], CellResult['variants'][0]['jit']];
+  return (['direct', 'indirect'] as const).map((v) => out.variants.find((x) => x.variant === v)?.jit) as [
+    CellResult['variants'][0]['jit'],
+    CellResult['variants'][0]['jit'],
+  ];
 };
 
 /** A cell result around a real stream, derived as a run derives it (fromAgentStream, -icount shift 3). */
@@ -49,23 +52,39 @@ const SYMMETRIC = [
 ];
 
 describe('the chains in BPF assembly: identical outside the tail-call sequence', () => {
-  it.each(SYMMETRIC)('$file: all 34 program pairs identical, each sequence named instruction by instruction', ({ file, jump, mechanism }) => {
-    const s = proveSymmetry(...jitOf(file));
-    expect(s).toMatchObject({ verdict: 'identical', programs: 34, programsDiffering: 0, differences: [] });
-    const [d, x] = s.sequences;
-    expect([d?.variant, d?.prog, d?.mechanism, x?.variant, x?.prog, x?.mechanism]).toEqual(['direct', 1, 'direct-jump', 'indirect', 1, mechanism]);
-    // The direct sequence: the tail-call counter check, the poke site's bypass (a NOP while the slot is
-    // filled), the frame's pops, the patched jump into prog_2. 9 instructions on every kernel here.
-    expect(d!.executed).toBe(9);
-    expect(d!.insns[d!.executed - 1]!.text).toMatch(/^jmp bpf_prog_[0-9a-f]+_prog_2\+0x[0-9a-f]+$/);
-    expect(d!.insns.filter((i) => /^pop /.test(i.text)).length).toBeGreaterThanOrEqual(2);
-    // The indirect one: bounds check, counter, slot load, NULL check, pops, target, the jump: 16.
-    expect(x!.executed).toBe(16);
-    expect(x!.insns[x!.executed - 1]!.text).toBe(jump);
-    expect(x!.insns.slice(0, 3).map((i) => i.text.split(' ')[0])).toEqual(['mov', 'cmp', 'jbe']);
-    // Same callee-saved register in both: only %rbx is popped besides the tail-call counter's %rax.
-    for (const q of s.sequences) expect(q.insns.filter((i) => i.text.startsWith('pop ')).map((i) => i.text).filter((t) => t !== 'pop %rax')).toEqual(['pop %rbx']);
-  });
+  it.each(SYMMETRIC)(
+    '$file: all 34 program pairs identical, each sequence named instruction by instruction',
+    ({ file, jump, mechanism }) => {
+      const s = proveSymmetry(...jitOf(file));
+      expect(s).toMatchObject({ verdict: 'identical', programs: 34, programsDiffering: 0, differences: [] });
+      const [d, x] = s.sequences;
+      expect([d?.variant, d?.prog, d?.mechanism, x?.variant, x?.prog, x?.mechanism]).toEqual([
+        'direct',
+        1,
+        'direct-jump',
+        'indirect',
+        1,
+        mechanism,
+      ]);
+      // The direct sequence: the tail-call counter check, the poke site's bypass (a NOP while the slot is
+      // filled), the frame's pops, the patched jump into prog_2. 9 instructions on every kernel here.
+      expect(d!.executed).toBe(9);
+      expect(d!.insns[d!.executed - 1]!.text).toMatch(/^jmp bpf_prog_[0-9a-f]+_prog_2\+0x[0-9a-f]+$/);
+      expect(d!.insns.filter((i) => /^pop /.test(i.text)).length).toBeGreaterThanOrEqual(2);
+      // The indirect one: bounds check, counter, slot load, NULL check, pops, target, the jump: 16.
+      expect(x!.executed).toBe(16);
+      expect(x!.insns[x!.executed - 1]!.text).toBe(jump);
+      expect(x!.insns.slice(0, 3).map((i) => i.text.split(' ')[0])).toEqual(['mov', 'cmp', 'jbe']);
+      // Same callee-saved register in both: only %rbx is popped besides the tail-call counter's %rax.
+      for (const q of s.sequences)
+        expect(
+          q.insns
+            .filter((i) => i.text.startsWith('pop '))
+            .map((i) => i.text)
+            .filter((t) => t !== 'pop %rax'),
+        ).toEqual(['pop %rbx']);
+    },
+  );
 
   it('keeps the comparison of a symmetric cell and carries the proof into the summary', () => {
     const summary = analyse([cellFrom('symmetric/linux-7.2.13-cloud.retpoline-generic.jsonl', 'sid-cloud')]);
@@ -77,7 +96,11 @@ describe('the chains in BPF assembly: identical outside the tail-call sequence',
 });
 
 describe('the earlier C programs: a real asymmetric pair', () => {
-  const ASYMMETRIC = ['linux-5.10.223-cloud.retpoline-generic.jsonl', 'linux-6.1.176-cloud.retpoline-generic.jsonl', 'linux-7.2.13-cloud.spectre-off.jsonl'];
+  const ASYMMETRIC = [
+    'linux-5.10.223-cloud.retpoline-generic.jsonl',
+    'linux-6.1.176-cloud.retpoline-generic.jsonl',
+    'linux-7.2.13-cloud.spectre-off.jsonl',
+  ];
 
   it.each(ASYMMETRIC)('%s: every program differs outside the sequence, r13/r14 saved by the direct variant only', (file) => {
     const s = proveSymmetry(...jitOf(file));
@@ -129,13 +152,50 @@ describe('x86-format: objdump text for the JIT images', () => {
     const out = stream('linux-7.2.13-cloud.spectre-off.jsonl');
     const hex = out.variants.find((v) => v.variant === 'direct')!.jit!.images.find((i) => i.prog === 1)!.hex;
     const bytes = Uint8Array.from(Buffer.from(hex, 'hex'));
-    const text = decodeImage(bytes).insns.slice(0, 40).map((i) => formatInsn(bytes, i));
+    const text = decodeImage(bytes)
+      .insns.slice(0, 40)
+      .map((i) => formatInsn(bytes, i));
     expect(text).toEqual([
-      'endbr64', 'nopl (5 bytes)', 'xor %rax,%rax', 'push %rbp', 'mov %rsp,%rbp', 'endbr64', 'cmp $0x21,%rax', 'ja 0x20',
-      'push %rax', 'mov %rsp,%rax', 'jmp 0x21', 'push %rax', 'push %rax', 'push %rbx', 'push %r13', 'push %r14', 'mov %rdi,%rbx',
-      'movabs $0xff725661400ae000,%rdi', 'mov 0x0(%rdi),%r13d', 'movabs $0xff44c230c2482400,%r14', 'mov %rbx,%rdi', 'mov %r14,%rsi',
-      'mov $0x2,%edx', 'mov -0x10(%rbp),%rax', 'cmpq $0x21,(%rax)', 'jae 0x6f', 'nopl (5 bytes)', 'addq $0x1,(%rax)', 'pop %r14',
-      'pop %r13', 'pop %rbx', 'pop %rax', 'pop %rax', 'jmp 0xd0', 'add $0x1,%r13', 'mov %r13,%rax', 'pop %r14', 'pop %r13', 'pop %rbx', 'leave',
+      'endbr64',
+      'nopl (5 bytes)',
+      'xor %rax,%rax',
+      'push %rbp',
+      'mov %rsp,%rbp',
+      'endbr64',
+      'cmp $0x21,%rax',
+      'ja 0x20',
+      'push %rax',
+      'mov %rsp,%rax',
+      'jmp 0x21',
+      'push %rax',
+      'push %rax',
+      'push %rbx',
+      'push %r13',
+      'push %r14',
+      'mov %rdi,%rbx',
+      'movabs $0xff725661400ae000,%rdi',
+      'mov 0x0(%rdi),%r13d',
+      'movabs $0xff44c230c2482400,%r14',
+      'mov %rbx,%rdi',
+      'mov %r14,%rsi',
+      'mov $0x2,%edx',
+      'mov -0x10(%rbp),%rax',
+      'cmpq $0x21,(%rax)',
+      'jae 0x6f',
+      'nopl (5 bytes)',
+      'addq $0x1,(%rax)',
+      'pop %r14',
+      'pop %r13',
+      'pop %rbx',
+      'pop %rax',
+      'pop %rax',
+      'jmp 0xd0',
+      'add $0x1,%r13',
+      'mov %r13,%rax',
+      'pop %r14',
+      'pop %r13',
+      'pop %rbx',
+      'leave',
     ]);
   });
 

@@ -128,9 +128,13 @@ describe('validation against false positives', () => {
     bytes.writeInt32LE(Number(target - end), site.offset! + 1);
     p3.hex = bytes.toString('hex');
     const ev = classifyVariantJit(images, c510.thunks);
-    expect(classifyProgram(p3, images, c510.thunks)).toEqual([expect.objectContaining({ mechanism: 'unknown', note: 'prog_3 jumps into prog_7, not into the next program prog_4' })]);
+    expect(classifyProgram(p3, images, c510.thunks)).toEqual([
+      expect.objectContaining({ mechanism: 'unknown', note: 'prog_3 jumps into prog_7, not into the next program prog_4' }),
+    ]);
     expect(ev.mechanism).toBe('direct-jump');
-    expect(ev.note).toMatch(/programs disagree: direct-jump×32, unknown×1; 1 direct jump\(s\) miss the next program: prog_3 jumps into prog_7/);
+    expect(ev.note).toMatch(
+      /programs disagree: direct-jump×32, unknown×1; 1 direct jump\(s\) miss the next program: prog_3 jumps into prog_7/,
+    );
   });
 });
 

@@ -12,7 +12,11 @@ import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { referencedPaths } from '../../src/kernels/references.js';
 import { filesKey } from '../../src/kernels/fetch-files.js';
 
-const kernel: Kernel = { id: 'k', arch: 'amd64', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64', component: 'main', arch: 'amd64' } };
+const kernel: Kernel = {
+  id: 'k',
+  arch: 'amd64',
+  source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64', component: 'main', arch: 'amd64' },
+};
 
 function lockWith(k: Kernel): LockFile {
   return {
@@ -28,7 +32,9 @@ function lockWith(k: Kernel): LockFile {
           package: 'linux-image-6.1.0-50-cloud-amd64',
           version: '6.1.176-1',
           signatureChecked: true,
-          files: [{ name: 'linux-image-6.1.0-50-cloud-amd64', url: 'https://deb.debian.org/debian/pool/x.deb', sha256: 'a'.repeat(64), size: 1 }],
+          files: [
+            { name: 'linux-image-6.1.0-50-cloud-amd64', url: 'https://deb.debian.org/debian/pool/x.deb', sha256: 'a'.repeat(64), size: 1 },
+          ],
         },
       },
     },
@@ -77,12 +83,19 @@ describe('lockfile', () => {
   it('--frozen-lockfile refuses an unpinned kernel before any network access', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tm-frozen-'));
     const m = parseMatrix({
-      kernels: [{ id: 'k', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64', mirror: 'http://127.0.0.1:9/debian' } }],
+      kernels: [
+        { id: 'k', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64', mirror: 'http://127.0.0.1:9/debian' } },
+      ],
       boots: [{ name: 'b' }],
       benchmarks: [{ name: 't', type: 'test-run' }],
     });
     if (!m.ok) throw new Error(m.error.join('\n'));
-    const r = await fetchKernels({ matrix: m.value, matrixFile: path.join(dir, 'matrix.json'), frozenLockfile: true, cache: new KernelCache(path.join(dir, 'cache')) });
+    const r = await fetchKernels({
+      matrix: m.value,
+      matrixFile: path.join(dir, 'matrix.json'),
+      frozenLockfile: true,
+      cache: new KernelCache(path.join(dir, 'cache')),
+    });
     expect(r).toEqual({
       ok: false,
       error: [{ message: '--frozen-lockfile: kernel "k" is not in the lockfile (run `tailmatrix lock`)', badInput: true }],
@@ -93,22 +106,46 @@ describe('lockfile', () => {
 describe('fetch selection and cache references', () => {
   it('an unknown --kernel id is bad input naming the ids the matrix has', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tm-sel-'));
-    const m = parseMatrix({ kernels: [{ id: 'a', source: { type: 'local', path: 'bzImage' } }], boots: [{ name: 'b' }], benchmarks: [{ name: 't', type: 'test-run' }] });
+    const m = parseMatrix({
+      kernels: [{ id: 'a', source: { type: 'local', path: 'bzImage' } }],
+      boots: [{ name: 'b' }],
+      benchmarks: [{ name: 't', type: 'test-run' }],
+    });
     if (!m.ok) throw new Error(m.error.join('\n'));
-    const r = await fetchKernels({ matrix: m.value, matrixFile: path.join(dir, 'matrix.json'), kernelIds: ['b'], cache: new KernelCache(dir) });
+    const r = await fetchKernels({
+      matrix: m.value,
+      matrixFile: path.join(dir, 'matrix.json'),
+      kernelIds: ['b'],
+      cache: new KernelCache(dir),
+    });
     expect(r).toEqual({ ok: false, error: [{ message: 'unknown kernel id "b" (matrix has: a)', badInput: true }] });
   });
 
   it('a lock entry of another source type than the kernel (a lock edited by hand) is bad input, not a crash', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'tm-sel-'));
-    const m = parseMatrix({ kernels: [{ id: 'a', source: { type: 'local', path: 'bzImage' } }], boots: [{ name: 'b' }], benchmarks: [{ name: 't', type: 'test-run' }] });
+    const m = parseMatrix({
+      kernels: [{ id: 'a', source: { type: 'local', path: 'bzImage' } }],
+      boots: [{ name: 'b' }],
+      benchmarks: [{ name: 't', type: 'test-run' }],
+    });
     if (!m.ok) throw new Error(m.error.join('\n'));
     const matrixFile = path.join(dir, 'matrix.json');
     const source = m.value.kernels[0]!.source;
-    const resolved = { type: 'url' as const, files: [{ name: 'bzImage', url: 'https://example.org/bzImage', sha256: 'a'.repeat(64), size: 1 }] };
-    await writeLock(path.join(dir, 'matrix.lock.json'), { ...emptyLock(), kernels: { a: { sourceHash: sourceHash(source), resolved, resolvedAt: '2026-12-07T00:00:00.000Z' } } });
+    const resolved = {
+      type: 'url' as const,
+      files: [{ name: 'bzImage', url: 'https://example.org/bzImage', sha256: 'a'.repeat(64), size: 1 }],
+    };
+    await writeLock(path.join(dir, 'matrix.lock.json'), {
+      ...emptyLock(),
+      kernels: { a: { sourceHash: sourceHash(source), resolved, resolvedAt: '2026-12-07T00:00:00.000Z' } },
+    });
     const r = await fetchKernels({ matrix: m.value, matrixFile, cache: new KernelCache(dir) });
-    expect(r).toEqual({ ok: false, error: [{ kernelId: 'a', message: 'a: the lock entry is of type url, the source of type local: run `tailmatrix lock`', badInput: true }] });
+    expect(r).toEqual({
+      ok: false,
+      error: [
+        { kernelId: 'a', message: 'a: the lock entry is of type url, the source of type local: run `tailmatrix lock`', badInput: true },
+      ],
+    });
   });
 
   it('cache prune keeps the blobs and the kernel directory a lock entry pins', async () => {

@@ -18,7 +18,13 @@ describe('matrix validation', () => {
     const r = await loadMatrix(path.join(PACKAGE_ROOT, 'matrix.json'));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.value.matrix.kernels.map((k) => (k.source.type === 'debian' ? k.source.suite : k.source.type))).toEqual(['bullseye', 'bookworm', 'trixie', 'sid', 'running']);
+    expect(r.value.matrix.kernels.map((k) => (k.source.type === 'debian' ? k.source.suite : k.source.type))).toEqual([
+      'bullseye',
+      'bookworm',
+      'trixie',
+      'sid',
+      'running',
+    ]);
   });
 
   it('fills defaults (runner, component, arch)', () => {
@@ -66,7 +72,13 @@ describe('matrix validation', () => {
 
   it('a boot command line the kernel would cut (over 2048 bytes with our own options) is refused at validation', () => {
     const long = `quiet ${'x'.repeat(2100)}`;
-    const r = parseMatrix({ ...good, boots: [{ name: 'ok', cmdline: 'x'.repeat(1792) }, { name: 'long', cmdline: long }] });
+    const r = parseMatrix({
+      ...good,
+      boots: [
+        { name: 'ok', cmdline: 'x'.repeat(1792) },
+        { name: 'long', cmdline: long },
+      ],
+    });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.error).toEqual([
       `boots[1].cmdline: ${long.length} bytes; at most 1792 fit (the kernel's command line is limited to 2048 bytes, 256 kept for tailmatrix's own options): a longer one is cut and the boot hangs`,

@@ -3,7 +3,14 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { isMissingModule, moduleName, parseBuiltin, parseModulesDep, readModuleDecompressed, resolveModules } from '../../src/guest/modules.js';
+import {
+  isMissingModule,
+  moduleName,
+  parseBuiltin,
+  parseModulesDep,
+  readModuleDecompressed,
+  resolveModules,
+} from '../../src/guest/modules.js';
 
 const fixture = (f: string) => readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'modules', f), 'utf8');
 const dep = parseModulesDep(fixture('modules.dep'));

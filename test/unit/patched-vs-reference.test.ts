@@ -43,7 +43,13 @@ describe('patched vs reference', { timeout: 120_000 }, () => {
     expect(await readFile(path.join(tmp, 'report', 'report.html'), 'utf8')).toContain(line);
     const json = JSON.parse(await readFile(path.join(tmp, 'report', 'summary.json'), 'utf8'));
     expect(json.patchedVsReference).toHaveLength(12);
-    expect(json.patchedVsReference[0]).toMatchObject({ patched: { kernel: 'sid-cloud' }, figureKind: 'instructions', unit: 'instructions', variant: 'direct', difference: 6 });
+    expect(json.patchedVsReference[0]).toMatchObject({
+      patched: { kernel: 'sid-cloud' },
+      figureKind: 'instructions',
+      unit: 'instructions',
+      variant: 'direct',
+      difference: 6,
+    });
     // No user kernel, no such line.
     const plain = await writeReports({ resultDirs: [FIXTURE], outDir: path.join(tmp, 'plain'), formats: ['md'] });
     expect(plain.ok && plain.value.summary.patchedVsReference).toBeUndefined();

@@ -30,15 +30,21 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-const pinned = () => ({ name: 'linux-image-6.1.0-9-cloud-amd64', version: '6.1.27-1', url: `${base}/debian${POOL}`, sha256: SHA, size: DEB.length });
+const pinned = () => ({
+  name: 'linux-image-6.1.0-9-cloud-amd64',
+  version: '6.1.27-1',
+  url: `${base}/debian${POOL}`,
+  sha256: SHA,
+  size: DEB.length,
+});
 const fresh = async () => new KernelCache(await mkdtemp(path.join(os.tmpdir(), 'tm-rot-')));
 const signal = new AbortController().signal;
 
 describe('a pinned file gone from the mirror', () => {
   it('maps a pool URL onto the snapshot archive, and nothing else', () => {
-    expect(snapshotUrl('https://deb.debian.org/debian/pool/main/l/x.deb', 'https://snapshot.debian.org/archive/debian/20230601T000000Z/')).toBe(
-      'https://snapshot.debian.org/archive/debian/20230601T000000Z/pool/main/l/x.deb',
-    );
+    expect(
+      snapshotUrl('https://deb.debian.org/debian/pool/main/l/x.deb', 'https://snapshot.debian.org/archive/debian/20230601T000000Z/'),
+    ).toBe('https://snapshot.debian.org/archive/debian/20230601T000000Z/pool/main/l/x.deb');
     expect(snapshotUrl('https://example.org/kernels/bzImage', 'https://snapshot.debian.org/archive/debian/1')).toBeUndefined();
     expect(snapshotUrl('https://deb.debian.org/debian/pool/main/l/x.deb', undefined)).toBeUndefined();
   });
@@ -51,7 +57,9 @@ describe('a pinned file gone from the mirror', () => {
     const r = await fetchBlob(cache, pinned(), { signal, lockEntry: '6.1-cloud' });
     expect(r.ok).toBe(false);
     const message = r.ok ? '' : r.error;
-    expect(message).toContain(`the pinned file linux-image-6.1.0-9-cloud-amd64 6.1.27-1 (sha256 ${SHA}) is gone (HTTP 404 from ${base}/debian${POOL})`);
+    expect(message).toContain(
+      `the pinned file linux-image-6.1.0-9-cloud-amd64 6.1.27-1 (sha256 ${SHA}) is gone (HTTP 404 from ${base}/debian${POOL})`,
+    );
     expect(message).toContain('matrix.lock.json → kernels["6.1-cloud"]');
     expect(message).toContain('`tailmatrix lock --kernel 6.1-cloud`');
     expect(message).toContain('set "snapshot" in matrix.json');
@@ -62,9 +70,17 @@ describe('a pinned file gone from the mirror', () => {
   it('with a snapshot in matrix.json: the same verified bytes come from the archive', async () => {
     mirrorServes = false;
     const cache = await fresh();
-    const r = await fetchBlob(cache, pinned(), { signal, lockEntry: '6.1-cloud', snapshot: `${base}/snapshot/archive/debian/20230601T000000Z` });
+    const r = await fetchBlob(cache, pinned(), {
+      signal,
+      lockEntry: '6.1-cloud',
+      snapshot: `${base}/snapshot/archive/debian/20230601T000000Z`,
+    });
     expect(r.ok && r.value.path).toBe(cache.blobPath(SHA));
-    const gone = await fetchBlob(await fresh(), pinned(), { signal, lockEntry: '6.1-cloud', snapshot: `${base}/snapshot/archive/debian/19990101T000000Z` });
+    const gone = await fetchBlob(await fresh(), pinned(), {
+      signal,
+      lockEntry: '6.1-cloud',
+      snapshot: `${base}/snapshot/archive/debian/19990101T000000Z`,
+    });
     expect(!gone.ok && gone.error).toContain(`and from ${base}/snapshot/archive/debian/19990101T000000Z${POOL}`);
   });
 });

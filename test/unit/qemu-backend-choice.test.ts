@@ -27,7 +27,10 @@ describe('pickBackend', () => {
   it('an explicit request is honoured or fails with the reason, never silently swapped', async () => {
     const r = await pickBackend('vng', 'tcg', { qemu: stub('qemu', ok(undefined)), vng: stub('vng', err('vng not installed')) });
     expect(r).toEqual({ ok: false, error: 'vng backend unavailable: vng not installed' });
-    const none = await pickBackend('auto', 'kvm', { qemu: stub('qemu', err('qemu-system-x86_64 missing')), vng: stub('vng', err('no vng')) });
+    const none = await pickBackend('auto', 'kvm', {
+      qemu: stub('qemu', err('qemu-system-x86_64 missing')),
+      vng: stub('vng', err('no vng')),
+    });
     expect(none).toEqual({ ok: false, error: 'no VM backend works here: vng: no vng; qemu: qemu-system-x86_64 missing' });
   });
 });

@@ -18,15 +18,18 @@ describe('rederiveCell on a real run', async () => {
     expect(cells.map((c) => c.cell.boot.name).sort()).toEqual(['mitigations-off', 'retpoline']);
   });
 
-  it.each(cells.map((c) => [c.cell.cellId, c.cell] as const))('%s: re-derived from its stream equals the stored cell', async (cellId, cell) => {
-    const stream = await readAgentStream(RUN, cellId);
-    expect(stream.ok).toBe(true);
-    if (!stream.ok) return;
-    expect(cell.sweep?.order).toBe('interleaved');
-    expect(cell.figureKind).toBe('instructions');
-    const again = rederiveCell(cell, stream.value);
-    expect(again).toEqual({ ok: true, value: cell });
-  });
+  it.each(cells.map((c) => [c.cell.cellId, c.cell] as const))(
+    '%s: re-derived from its stream equals the stored cell',
+    async (cellId, cell) => {
+      const stream = await readAgentStream(RUN, cellId);
+      expect(stream.ok).toBe(true);
+      if (!stream.ok) return;
+      expect(cell.sweep?.order).toBe('interleaved');
+      expect(cell.figureKind).toBe('instructions');
+      const again = rederiveCell(cell, stream.value);
+      expect(again).toEqual({ ok: true, value: cell });
+    },
+  );
 
   it('refuses a stream whose samples are not in the order its seed gives', async () => {
     const cell = cells[0]!.cell;
@@ -43,7 +46,10 @@ describe('rederiveCell on a real run', async () => {
 
   it('refuses a stream with no records, and says which raw file is missing', async () => {
     const cell = cells[0]!.cell;
-    expect(rederiveCell(cell, 'console noise only\n')).toEqual({ ok: false, error: `cell ${cell.cellId}: the raw stream holds no agent records` });
+    expect(rederiveCell(cell, 'console noise only\n')).toEqual({
+      ok: false,
+      error: `cell ${cell.cellId}: the raw stream holds no agent records`,
+    });
     const missing = await readAgentStream(RUN, 'no-such-cell');
     expect(!missing.ok && missing.error).toMatch(/raw\/no-such-cell\.agent\.jsonl\.gz: no raw agent stream for cell no-such-cell/);
   });
@@ -68,6 +74,8 @@ describe('writeReports with rederive (tailmatrix report --rederive)', () => {
     const old = path.join(import.meta.dirname, '..', 'fixtures', 'results', 'real');
     const res = await writeReports({ resultDirs: [old], outDir: os.tmpdir(), formats: [], rederive: true });
     expect(res.ok).toBe(false);
-    expect(!res.ok && res.error).toMatch(/raw\/6\.1-cloud__retpoline__test-run\.agent\.jsonl\.gz: no raw agent stream for cell 6\.1-cloud__retpoline__test-run .*; report without --rederive to use the stored cell/);
+    expect(!res.ok && res.error).toMatch(
+      /raw\/6\.1-cloud__retpoline__test-run\.agent\.jsonl\.gz: no raw agent stream for cell 6\.1-cloud__retpoline__test-run .*; report without --rederive to use the stored cell/,
+    );
   });
 });

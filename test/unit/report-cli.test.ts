@@ -78,6 +78,8 @@ describe('a run that did not finish', () => {
     const meta = JSON.parse(await readFile(path.join(dir, 'run.json'), 'utf8'));
     await writeFile(path.join(dir, 'run.json'), JSON.stringify({ ...meta, status: 'interrupted' }));
     expect(await report(dir, '--format', 'md')).toBe(EXIT.ok);
-    expect(await readFile(path.join(dir, 'report.md'), 'utf8')).toContain(`> [!NOTE]\n> run ${KVM_RUN} was interrupted: some cells may be missing`);
+    expect(await readFile(path.join(dir, 'report.md'), 'utf8')).toContain(
+      `> [!NOTE]\n> run ${KVM_RUN} was interrupted: some cells may be missing`,
+    );
   });
 });

@@ -44,7 +44,10 @@ const FIGURE = String.raw`[+-]?\d+\.\d+`;
  * A figure group with its unit: "11.00 ± 0.00 instr/call", "3.01 [2.96, 3.06] ns/call", "+1.00 instr", "84.6 %", "2.9 s",
  * "6.50 × (indirect/direct)", a throughput "1.0 Mbit/s", a ratio of slopes "1.00 [0.99, 1.01] × Benchmark 1".
  */
-const WITH_UNIT = new RegExp(String.raw`${FIGURE}( ± ${FIGURE})?( \[${FIGURE}, ${FIGURE}\])? (ns/call|instr/call|ns|instr|%|s|Mbit/s|× Benchmark 1|×)(?![\w/])`, 'g');
+const WITH_UNIT = new RegExp(
+  String.raw`${FIGURE}( ± ${FIGURE})?( \[${FIGURE}, ${FIGURE}\])? (ns/call|instr/call|ns|instr|%|s|Mbit/s|× Benchmark 1|×)(?![\w/])`,
+  'g',
+);
 
 /** The decimal numbers left in a piece of text once every figure with a unit and every name is removed. */
 function unitless(text: string): string[] {
@@ -69,7 +72,10 @@ function markdownProblems(md: string): string[] {
       for (const n of unitless(line)) problems.push(`${n} in: ${line}`);
       continue;
     }
-    const cols = line.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+    const cols = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((c) => c.trim());
     if (header === null) {
       header = cols;
       continue;
@@ -118,7 +124,10 @@ describe('units in every report format', () => {
       .replace(/&amp;/g, '&')
       .replace(/&quot;/g, '"')
       .replace(/&apos;/g, "'");
-    const text = xml.replace(/^<\?xml[^>]*\?>/, '').replace(/ time="[\d.]+"/g, '').replace(/timestamp="[^"]*"/g, '');
+    const text = xml
+      .replace(/^<\?xml[^>]*\?>/, '')
+      .replace(/ time="[\d.]+"/g, '')
+      .replace(/timestamp="[^"]*"/g, '');
     const problems = text.split('\n').flatMap((l) => unitless(l).map((n) => `${n} in: ${l}`));
     expect(problems).toEqual([]);
     expect(xml).toMatch(/direct: 17\.00 instr\/call, JIT direct-jump/);
@@ -128,7 +137,35 @@ describe('units in every report format', () => {
   it('JSON: every figure sits in a cell, comparison or baseline pair that names its unit', () => {
     const json = JSON.parse(renderJson(summary)) as Summary;
     // Numbers whose key says what they are (counts, ratios, ms, %, thresholds named by unit).
-    const SELF_DESCRIBED = new Set(['n', 'df', 'r2', 'depth', 'samples', 'invalidSamples', 'wallMs', 'savingPct', 'deltaPct', 'ratio', 'cells', 'ok', 'failed', 'skipped', 'emulated', 'regressions', 'thresholdNs', 'thresholdInstructions', 'thresholdPct', 'alpha', 'pValue', 'notComparable', 'icountShift', 'summaryVersion', 'hardware-ns', 'emulated-ns', 'instructions']);
+    const SELF_DESCRIBED = new Set([
+      'n',
+      'df',
+      'r2',
+      'depth',
+      'samples',
+      'invalidSamples',
+      'wallMs',
+      'savingPct',
+      'deltaPct',
+      'ratio',
+      'cells',
+      'ok',
+      'failed',
+      'skipped',
+      'emulated',
+      'regressions',
+      'thresholdNs',
+      'thresholdInstructions',
+      'thresholdPct',
+      'alpha',
+      'pValue',
+      'notComparable',
+      'icountShift',
+      'summaryVersion',
+      'hardware-ns',
+      'emulated-ns',
+      'instructions',
+    ]);
     const problems: string[] = [];
     const walk = (node: unknown, at: string, unit: string | undefined, key: string) => {
       if (typeof node === 'number') {
@@ -149,15 +186,24 @@ describe('units in every report format', () => {
     walk(json, '$', undefined, '');
     expect(problems).toEqual([]);
     for (const c of json.cells) expect(c.unit).toBe(c.figureKind === 'instructions' ? 'instructions' : 'ns');
-    for (const k of json.baseline!.comparisons) expect(k.unit).toBe(k.variant === 'ratio' ? 'ratio' : k.figureKind === 'instructions' ? 'instructions' : 'ns');
+    for (const k of json.baseline!.comparisons)
+      expect(k.unit).toBe(k.variant === 'ratio' ? 'ratio' : k.figureKind === 'instructions' ? 'instructions' : 'ns');
   });
 
   it('the progress headline names the unit and the mode', () => {
-    const icount = loadedCells.cells.map((c) => c.cell).find((c) => c.figureKind === 'instructions' && c.kernel.id === '6.1-cloud' && c.boot.name === 'retpoline')!;
-    expect(headline(icount)).toMatch(/^ok · direct 17\.0 instr\/call \[direct-jump\] · indirect 27\.0 instr\/call \[retpoline-thunk\] \(tcg, exact instruction counts \(-icount shift=3\), [\d.]+ s\)$/);
-    const timed = loadedCells.cells.map((c) => c.cell).find((c) => c.accelerator === 'tcg' && c.figureKind === undefined && c.status === 'ok')!;
+    const icount = loadedCells.cells
+      .map((c) => c.cell)
+      .find((c) => c.figureKind === 'instructions' && c.kernel.id === '6.1-cloud' && c.boot.name === 'retpoline')!;
+    expect(headline(icount)).toMatch(
+      /^ok · direct 17\.0 instr\/call \[direct-jump\] · indirect 27\.0 instr\/call \[retpoline-thunk\] \(tcg, exact instruction counts \(-icount shift=3\), [\d.]+ s\)$/,
+    );
+    const timed = loadedCells.cells
+      .map((c) => c.cell)
+      .find((c) => c.accelerator === 'tcg' && c.figureKind === undefined && c.status === 'ok')!;
     expect(headline(timed)).toMatch(/ns\/call .*\(tcg, emulated: relative only, [\d.]+ s\)$/);
     const traffic = loadedCells.cells.map((c) => c.cell).find((c) => c.benchmark.type === 'traffic' && c.kernel.id === '5.10-cloud')!;
-    expect(headline(traffic)).toMatch(/^ok · under traffic \(bpf-stats\) · direct 2\d\.\d instr\/call \[direct-jump\] · indirect 2\d\.\d instr\/call \[retpoline-thunk\] \(tcg, exact instruction counts \(-icount shift=3\), [\d.]+ s\)$/);
+    expect(headline(traffic)).toMatch(
+      /^ok · under traffic \(bpf-stats\) · direct 2\d\.\d instr\/call \[direct-jump\] · indirect 2\d\.\d instr\/call \[retpoline-thunk\] \(tcg, exact instruction counts \(-icount shift=3\), [\d.]+ s\)$/,
+    );
   });
 });

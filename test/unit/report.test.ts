@@ -65,7 +65,9 @@ describe('junit report', () => {
     const xml = renderJunit(summary);
     expect(xml.match(/<testcase /g)).toHaveLength(8);
     expect(xml).toContain('<testsuites name="tailmatrix" tests="8" failures="1"');
-    expect(xml).toMatch(/<failure type="panic" message="panic: Kernel panic - not syncing[^"]*">[^<]*RIP: 0010:bpf_prog_array_map_poke_run/);
+    expect(xml).toMatch(
+      /<failure type="panic" message="panic: Kernel panic - not syncing[^"]*">[^<]*RIP: 0010:bpf_prog_array_map_poke_run/,
+    );
   });
 });
 

@@ -82,9 +82,13 @@ describe('run.json', () => {
 
 describe('readRunDir', () => {
   it('returns the good files typed and each bad one as a problem', async () => {
-    const dir = await editedRun('one-bad-cell', () => undefined, (c) => {
-      c.variants[0].samples[0].durationNs = 'fast';
-    });
+    const dir = await editedRun(
+      'one-bad-cell',
+      () => undefined,
+      (c) => {
+        c.variants[0].samples[0].durationNs = 'fast';
+      },
+    );
     await writeFile(path.join(dir, 'cells', 'torn.json'), '{"version": 1, "cellId"');
     const read = await readRunDir(dir);
     expect(read.run?.meta.runId).toBe(KVM_RUN);
@@ -134,8 +138,14 @@ describe('--resume through the loader', () => {
     await mkdir(path.join(runDir, 'cells'), { recursive: true });
     await writeFile(runFile(runDir), JSON.stringify(meta));
     const fixtureCell = JSON.parse(await readFile(cellFile(path.join(FIXTURE_ROOT, KVM_RUN), A_CELL), 'utf8'));
-    await writeFile(cellFile(runDir, 'ref__retpoline__test-run'), JSON.stringify({ ...fixtureCell, runId: 'r1', cellId: 'ref__retpoline__test-run' }));
-    await writeFile(cellFile(runDir, 'ref__off__test-run'), JSON.stringify({ ...fixtureCell, cellId: 'ref__off__test-run', status: 'half-done' }));
+    await writeFile(
+      cellFile(runDir, 'ref__retpoline__test-run'),
+      JSON.stringify({ ...fixtureCell, runId: 'r1', cellId: 'ref__retpoline__test-run' }),
+    );
+    await writeFile(
+      cellFile(runDir, 'ref__off__test-run'),
+      JSON.stringify({ ...fixtureCell, cellId: 'ref__off__test-run', status: 'half-done' }),
+    );
     const request = {
       matrix,
       matrixFile: meta.matrixFile,

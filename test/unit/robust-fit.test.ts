@@ -37,7 +37,10 @@ describe('hc3SlopeSe', () => {
   });
 
   it('is what analyse-variant puts in the fit, on a real stream (7.2.13 under TCG, direct: 3.776 vs OLS 3.042 ns)', () => {
-    const text = readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'jit', 'linux-7.2.13-cloud.retpoline-generic.jsonl'), 'utf8');
+    const text = readFileSync(
+      path.join(import.meta.dirname, '..', 'fixtures', 'jit', 'linux-7.2.13-cloud.retpoline-generic.jsonl'),
+      'utf8',
+    );
     const direct = parseAgentOutput(text).variants.find((v) => v.variant === 'direct')!;
     const { summary } = analyseVariant(direct, 'emulated-ns');
     const xs = summary.points.map((p) => p.depth);

@@ -13,7 +13,10 @@ const matrix = (() => {
       { id: 'a', source: { type: 'local', path: '/a' } },
       { id: 'b', source: { type: 'local', path: '/b' } },
     ],
-    boots: [{ name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' }, { name: 'off', cmdline: 'spectre_v2=off' }],
+    boots: [
+      { name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' },
+      { name: 'off', cmdline: 'spectre_v2=off' },
+    ],
     benchmarks: [{ name: 'test-run', type: 'test-run' }],
   });
   if (!m.ok) throw new Error(m.error.join('\n'));

@@ -72,8 +72,19 @@ describe('prepareRun', () => {
 
   it("--tree takes build's --ref, --base and --fragment (fragments resolved from the working directory)", async () => {
     const req = await request();
-    const r = await prepareRun({ ...req, tree: '/src/linux', patches: [], treeBuild: { ref: 'v6.1', base: 'defconfig', fragments: ['my.config'] } });
-    expect(r.ok && r.value.matrix.kernels.at(-1)?.source).toMatchObject({ type: 'build', tree: '/src/linux', ref: 'v6.1', base: 'defconfig', fragments: [path.resolve('my.config')] });
+    const r = await prepareRun({
+      ...req,
+      tree: '/src/linux',
+      patches: [],
+      treeBuild: { ref: 'v6.1', base: 'defconfig', fragments: ['my.config'] },
+    });
+    expect(r.ok && r.value.matrix.kernels.at(-1)?.source).toMatchObject({
+      type: 'build',
+      tree: '/src/linux',
+      ref: 'v6.1',
+      base: 'defconfig',
+      fragments: [path.resolve('my.config')],
+    });
     const without = await prepareRun({ ...req, treeBuild: { ref: 'v6.1', base: 'vng', fragments: ['x.config'] } });
     expect(!without.ok && without.error).toEqual(['--ref needs --tree', '--base needs --tree', '--fragment needs --tree']);
   });
@@ -97,7 +108,11 @@ describe('prepareRun', () => {
   it("--tree --config FILE: the user's own .config is the base (resolved from the working directory); not with --base", async () => {
     const req = await request();
     const r = await prepareRun({ ...req, tree: '/src/linux', patches: [], treeBuild: { config: 'my.config', makeJobs: 3 } });
-    expect(r.ok && r.value.matrix.kernels.at(-1)?.source).toMatchObject({ type: 'build', base: 'tinyconfig', config: path.resolve('my.config') });
+    expect(r.ok && r.value.matrix.kernels.at(-1)?.source).toMatchObject({
+      type: 'build',
+      base: 'tinyconfig',
+      config: path.resolve('my.config'),
+    });
     const both = await prepareRun({ ...req, tree: '/src/linux', patches: [], treeBuild: { config: 'my.config', base: 'defconfig' } });
     expect(!both.ok && both.error).toEqual(['--config FILE is the base config: give it or --base, not both']);
     const without = await prepareRun({ ...req, treeBuild: { config: 'my.config', makeJobs: 2 } });

@@ -11,8 +11,14 @@ const matrix = (() => {
       { id: 'a', source: { type: 'local', path: '/a' } },
       { id: 'b', source: { type: 'local', path: '/b' } },
     ],
-    boots: [{ name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' }, { name: 'off', cmdline: 'spectre_v2=off' }],
-    benchmarks: [{ name: 't1', type: 'test-run' }, { name: 't2', type: 'test-run' }],
+    boots: [
+      { name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' },
+      { name: 'off', cmdline: 'spectre_v2=off' },
+    ],
+    benchmarks: [
+      { name: 't1', type: 'test-run' },
+      { name: 't2', type: 'test-run' },
+    ],
   });
   if (!m.ok) throw new Error(m.error.join('\n'));
   return m.value;
@@ -74,8 +80,18 @@ describe('scheduleCells', () => {
   it('keeps the matrix order inside a phase and leaves empty phases out', () => {
     const phases = scheduleCells(cells, 2);
     expect(phases[0]!.cells.map((c) => c.id)).toEqual(cells.filter((c) => c.kernel.id !== 'host').map((c) => c.id));
-    expect(scheduleCells(cells.filter((c) => c.kernel.id === 'host'), 4).map((p) => p.kind)).toEqual(['native']);
-    expect(scheduleCells(cells.filter((c) => c.kernel.id !== 'host'), 4).map((p) => p.kind)).toEqual(['vm']);
+    expect(
+      scheduleCells(
+        cells.filter((c) => c.kernel.id === 'host'),
+        4,
+      ).map((p) => p.kind),
+    ).toEqual(['native']);
+    expect(
+      scheduleCells(
+        cells.filter((c) => c.kernel.id !== 'host'),
+        4,
+      ).map((p) => p.kind),
+    ).toEqual(['vm']);
     expect(scheduleCells([], 4)).toEqual([]);
   });
 

@@ -13,7 +13,22 @@ const OS_RELEASE = path.join(PACKAGE_ROOT, 'test/fixtures/os-release');
 
 async function setup(distro: string, args: string[], opts: { env?: NodeJS.ProcessEnv; user?: string } = {}) {
   const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, TAILMATRIX_OS_RELEASE: path.join(OS_RELEASE, distro) };
-  const cmd = opts.user ? ['runuser', ['-u', opts.user, '--', 'env', `PATH=${env.PATH}`, `TAILMATRIX_OS_RELEASE=${env.TAILMATRIX_OS_RELEASE}`, 'bash', SETUP_SCRIPT, ...args]] as const : ['bash', [SETUP_SCRIPT, ...args]] as const;
+  const cmd = opts.user
+    ? ([
+        'runuser',
+        [
+          '-u',
+          opts.user,
+          '--',
+          'env',
+          `PATH=${env.PATH}`,
+          `TAILMATRIX_OS_RELEASE=${env.TAILMATRIX_OS_RELEASE}`,
+          'bash',
+          SETUP_SCRIPT,
+          ...args,
+        ],
+      ] as const)
+    : (['bash', [SETUP_SCRIPT, ...args]] as const);
   // stripFinalNewline off: every printed line ends in \n, the last one too
   return execa(cmd[0], cmd[1], { env, reject: false, stripFinalNewline: false });
 }
@@ -45,7 +60,22 @@ describe('setup', { timeout: 30_000 }, () => {
   it('installs what running needs on every supported distribution, virtme-ng from the distribution where packaged', async () => {
     for (const distro of ['debian-12', 'debian-13', 'ubuntu-22.04', 'ubuntu-24.04']) {
       const run = await packages(distro, false);
-      for (const p of ['qemu-system-x86', 'busybox-static', 'clang', 'llvm', 'libbpf-dev', 'libelf-dev', 'zlib1g-dev', 'libzstd-dev', 'gpgv', 'debian-archive-keyring', 'xz-utils', 'zstd', 'udev', 'iperf3']) {
+      for (const p of [
+        'qemu-system-x86',
+        'busybox-static',
+        'clang',
+        'llvm',
+        'libbpf-dev',
+        'libelf-dev',
+        'zlib1g-dev',
+        'libzstd-dev',
+        'gpgv',
+        'debian-archive-keyring',
+        'xz-utils',
+        'zstd',
+        'udev',
+        'iperf3',
+      ]) {
         expect(run, `${distro}: ${p}`).toContain(p);
       }
       const packaged = distro === 'debian-13' || distro === 'ubuntu-24.04';
@@ -90,7 +120,15 @@ describe('setup', { timeout: 30_000 }, () => {
       const res = await setup(distro, ['--print-packages', '--with-arm64']);
       expect(res.exitCode, res.stderr).toBe(0);
       const all = res.stdout.trimEnd().split('\n');
-      for (const p of ['qemu-system-arm', 'gcc-aarch64-linux-gnu', 'libc6-dev-arm64-cross', 'libbpf-dev:arm64', 'libelf-dev:arm64', 'zlib1g-dev:arm64', 'libzstd-dev:arm64']) {
+      for (const p of [
+        'qemu-system-arm',
+        'gcc-aarch64-linux-gnu',
+        'libc6-dev-arm64-cross',
+        'libbpf-dev:arm64',
+        'libelf-dev:arm64',
+        'zlib1g-dev:arm64',
+        'libzstd-dev:arm64',
+      ]) {
         expect(all, `${distro}: ${p}`).toContain(p);
       }
       // and the amd64 ones stay: one libbpf version for both agents
@@ -113,7 +151,9 @@ describe('setup', { timeout: 30_000 }, () => {
     const res = await setup('debian-12', ['--dry-run'], { env: { PATH, TAILMATRIX_APT_ARCHIVES: '/ci/apt-archives' } });
     expect(res.exitCode, res.stderr).toBe(0);
     const run = (await packages('debian-12', false)).join(' ');
-    expect(res.stdout).toContain(`\n  env DEBIAN_FRONTEND=noninteractive apt-get -o Dir::Cache::Archives=/ci/apt-archives install -y --no-install-recommends ${run}\n`);
+    expect(res.stdout).toContain(
+      `\n  env DEBIAN_FRONTEND=noninteractive apt-get -o Dir::Cache::Archives=/ci/apt-archives install -y --no-install-recommends ${run}\n`,
+    );
   });
 
   it('names the distribution it does not know and the ones it does (exit 69)', async () => {

@@ -76,22 +76,37 @@ describe('real streams from built kernels', () => {
 describe("the retpoline's own price on real streams of one kernel booted both ways", () => {
   it('is the thunk: 3 instructions per tail call more than the plain jmp, in instructions only', () => {
     const retpoline = cellFrom('linux-6.1.176-built.retpoline-generic.jsonl', 'built-6.1');
-    const off = { ...cellFrom('linux-6.1.176-built.spectre-off.jsonl', 'built-6.1'), cellId: 'built-6.1__off', boot: { name: 'mitigations-off', cmdline: 'spectre_v2=off' } };
+    const off = {
+      ...cellFrom('linux-6.1.176-built.spectre-off.jsonl', 'built-6.1'),
+      cellId: 'built-6.1__off',
+      boot: { name: 'mitigations-off', cmdline: 'spectre_v2=off' },
+    };
     const s = analyse([retpoline, off]);
     expect(s.retpolinePrices).toHaveLength(1);
     const p = s.retpolinePrices[0]!;
-    expect(p).toMatchObject({ figureKind: 'instructions', unit: 'instructions', retpoline: { mechanism: 'retpoline-thunk' }, plain: { mechanism: 'plain-indirect', boot: 'mitigations-off' } });
+    expect(p).toMatchObject({
+      figureKind: 'instructions',
+      unit: 'instructions',
+      retpoline: { mechanism: 'retpoline-thunk' },
+      plain: { mechanism: 'plain-indirect', boot: 'mitigations-off' },
+    });
     expect(p.price).toBeCloseTo(3, 1);
     expect(p.priceCi[1] - p.priceCi[0]).toBeLessThan(0.1);
   });
 });
 
 describe('analysis and reports of those cells', () => {
-  const cells = [cellFrom('linux-6.1.176-built.no-jit.jsonl', 'built-no-jit'), cellFrom('linux-6.1.176-built.no-kallsyms.jsonl', 'built-no-kallsyms')];
+  const cells = [
+    cellFrom('linux-6.1.176-built.no-jit.jsonl', 'built-no-jit'),
+    cellFrom('linux-6.1.176-built.no-kallsyms.jsonl', 'built-no-kallsyms'),
+  ];
   const s = analyse(cells);
 
   it('ok and measured, comparison withheld with the reason, warnings that say what is known', () => {
-    const [noJit, noKallsyms] = [s.cells.find((c) => c.kernel.id === 'built-no-jit')!, s.cells.find((c) => c.kernel.id === 'built-no-kallsyms')!];
+    const [noJit, noKallsyms] = [
+      s.cells.find((c) => c.kernel.id === 'built-no-jit')!,
+      s.cells.find((c) => c.kernel.id === 'built-no-kallsyms')!,
+    ];
     expect(noJit.status).toBe('ok');
     expect(noJit.direct!.fit!.n).toBe(33);
     expect(noJit.comparison).toBeNull();
@@ -128,10 +143,17 @@ describe("the retpoline's own price", () => {
 
   it('pairs boots by the mechanism seen, not by their names, and only within one kernel and kind', () => {
     // 6.1 under KVM, with the boot names swapped: the price still goes retpoline-thunk minus plain.
-    const swapped = base.slice(2, 4).map((m) => ({ ...m, boot: { ...m.boot, name: m.boot.name === 'retpoline' ? 'mitigations-off' : 'retpoline' } }));
+    const swapped = base
+      .slice(2, 4)
+      .map((m) => ({ ...m, boot: { ...m.boot, name: m.boot.name === 'retpoline' ? 'mitigations-off' : 'retpoline' } }));
     const prices = retpolinePrices(cellsOf(swapped));
     expect(prices).toHaveLength(1);
-    expect(prices[0]).toMatchObject({ retpoline: { boot: 'mitigations-off', mechanism: 'retpoline-thunk' }, plain: { boot: 'retpoline', mechanism: 'plain-indirect' }, figureKind: 'hardware-ns', unit: 'ns' });
+    expect(prices[0]).toMatchObject({
+      retpoline: { boot: 'mitigations-off', mechanism: 'retpoline-thunk' },
+      plain: { boot: 'retpoline', mechanism: 'plain-indirect' },
+      figureKind: 'hardware-ns',
+      unit: 'ns',
+    });
     expect(prices[0]!.price).toBeCloseTo(17.8 - 4.1, 1);
     expect(prices[0]!.priceCi[0]).toBeLessThan(prices[0]!.price);
     // 5.10's retpoline boot and 6.1's plain boot: different kernels, no price.

@@ -67,7 +67,10 @@ describe('linearFit', () => {
     const trials = 400;
     let covered = 0;
     for (let t = 0; t < trials; t++) {
-      const f = linearFit(depths, depths.map((d) => 40 + 3.2 * d + 1.5 * gauss()))!;
+      const f = linearFit(
+        depths,
+        depths.map((d) => 40 + 3.2 * d + 1.5 * gauss()),
+      )!;
       if (f.slopeCi[0] <= 3.2 && 3.2 <= f.slopeCi[1]) covered++;
     }
     // Binomial(400, 0.95): mean 380, sd ≈ 4.4; 365..395 is beyond 3 sd on both sides.

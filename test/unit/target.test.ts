@@ -32,10 +32,13 @@ describe('chooseTarget', () => {
   it("KVM only for a guest of the host's architecture, said in the reason; no probe for another", async () => {
     const arm = { ...kernel, arch: 'arm64' } as FetchedKernel;
     const probed: string[] = [];
-    const d: TargetDeps = { ...deps('kvm'), probeAccelerator: async (req) => {
-      probed.push(req);
-      return ok({ accel: 'kvm', reason: 'KVM works' });
-    } };
+    const d: TargetDeps = {
+      ...deps('kvm'),
+      probeAccelerator: async (req) => {
+        probed.push(req);
+        return ok({ accel: 'kvm', reason: 'KVM works' });
+      },
+    };
     const auto = await chooseTarget({ accel: 'auto', timing: 'auto', backend: 'auto' }, arm, { deps: d, hostNodeArch: 'x64' });
     expect(auto.ok && [auto.value.arch, auto.value.accel, auto.value.timing.value]).toEqual([
       { value: 'arm64', reason: "the kernel's (matrix.json), emulated on this amd64 host" },
@@ -43,7 +46,10 @@ describe('chooseTarget', () => {
       { mode: 'icount', shift: ICOUNT_SHIFT },
     ]);
     const asked = await chooseTarget({ accel: 'kvm', timing: 'auto', backend: 'auto' }, arm, { deps: d, hostNodeArch: 'x64' });
-    expect(asked).toEqual({ ok: false, error: "KVM was requested but cannot run this kernel: KVM runs only guests of the host's architecture (amd64); this kernel is arm64" });
+    expect(asked).toEqual({
+      ok: false,
+      error: "KVM was requested but cannot run this kernel: KVM runs only guests of the host's architecture (amd64); this kernel is arm64",
+    });
     expect(probed).toEqual([]);
     // On an arm64 host the arm64 kernel is the host's own: probed like any other.
     const native = await chooseTarget({ accel: 'auto', timing: 'auto', backend: 'auto' }, arm, { deps: d, hostNodeArch: 'arm64' });

@@ -3,7 +3,8 @@ import { benchmark, matrix } from '../../src/matrix/schema.js';
 import { ICOUNT_REPEAT, ICOUNT_SAMPLES, sweepParams } from '../../src/measure/sweep-params.js';
 import { resolveBenchmark } from '../../src/benchmarks/registry.js';
 
-const sweepBenchmark = (b: Parameters<typeof resolveBenchmark>[0], timing: Parameters<typeof resolveBenchmark>[1]) => resolveBenchmark(b, timing).benchmark;
+const sweepBenchmark = (b: Parameters<typeof resolveBenchmark>[0], timing: Parameters<typeof resolveBenchmark>[1]) =>
+  resolveBenchmark(b, timing).benchmark;
 import { testRunParams } from '../support/test-run.js';
 import { figureKindFor, ICOUNT_SHIFT, resolveTiming } from '../../src/measure/timing.js';
 import { icountArgs } from '../../src/vm/icount-args.js';
@@ -18,7 +19,9 @@ describe('resolveTiming', () => {
     expect(resolveTiming('timed', 'tcg')).toEqual({ ok: true, value: { mode: 'timed' } });
     expect(resolveTiming('icount', 'tcg', 5)).toEqual({ ok: true, value: { mode: 'icount', shift: 5 } });
     const kvm = resolveTiming('icount', 'kvm');
-    expect(!kvm.ok && kvm.error).toBe('timing icount needs TCG, but the accelerator is kvm: use --accel tcg (or --timing auto for hardware timing)');
+    expect(!kvm.ok && kvm.error).toBe(
+      'timing icount needs TCG, but the accelerator is kvm: use --accel tcg (or --timing auto for hardware timing)',
+    );
   });
   it('names the figure kind of each mode', () => {
     expect(figureKindFor({ mode: 'icount', shift: 3 }, 'tcg')).toBe('instructions');
@@ -32,7 +35,11 @@ describe('resolveTiming', () => {
     expect(() => icountArgs(1.5)).toThrow(/expected 0\.\.10/);
   });
   it('is auto by default in the schema and in matrix.json', async () => {
-    const m = matrix.parse({ kernels: [{ id: 'k', source: { type: 'local', path: 'b' } }], boots: [{ name: 'b' }], benchmarks: [{ name: 't', type: 'test-run' }] });
+    const m = matrix.parse({
+      kernels: [{ id: 'k', source: { type: 'local', path: 'b' } }],
+      boots: [{ name: 'b' }],
+      benchmarks: [{ name: 't', type: 'test-run' }],
+    });
     expect(m.runner.timing).toBe('auto');
     const { readFile } = await import('node:fs/promises');
     expect(JSON.parse(await readFile('matrix.json', 'utf8')).runner.timing).toBe('auto');

@@ -44,7 +44,9 @@ describe('traffic benchmark in matrix.json', () => {
   it('rejects depths whose return value is a tc verdict that stops the packet, naming the field and why', () => {
     const errors = errorsOf({ depths: [0, 2, 7, 8, 16] });
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatch(/^benchmarks\[0\]\.params\.depths: depth\(s\) 2, 7, 8 would stop the traffic: under tc direct-action .* pick other depths$/);
+    expect(errors[0]).toMatch(
+      /^benchmarks\[0\]\.params\.depths: depth\(s\) 2, 7, 8 would stop the traffic: under tc direct-action .* pick other depths$/,
+    );
     // cls_bpf turns the other small codes into TC_ACT_UNSPEC, which lets the packet pass.
     expect(parseMatrix(withTraffic({ depths: [0, 1, 3, 5, 6] })).ok).toBe(true);
   });
@@ -82,12 +84,33 @@ describe('traffic agent arguments and modules', () => {
   it('passes depths, window, protocol and variants (bpf/PROTOCOL.md); the UDP rate and length only for UDP', () => {
     const tcp = benchmark.parse({ name: 'tc', type: 'traffic' });
     expect(agentArgs(tcp)).toEqual([
-      '--bench', 'traffic', '--depths', '1,12,16,24,32', '--duration-ms', '2000', '--protocol', 'tcp', '--variants', 'direct,indirect',
+      '--bench',
+      'traffic',
+      '--depths',
+      '1,12,16,24,32',
+      '--duration-ms',
+      '2000',
+      '--protocol',
+      'tcp',
+      '--variants',
+      'direct,indirect',
     ]);
     const udp = benchmark.parse({ name: 'tc', type: 'traffic', params: { protocol: 'udp', udpPacketRate: 5000, variants: ['indirect'] } });
     expect(agentArgs(udp)).toEqual([
-      '--bench', 'traffic', '--depths', '1,12,16,24,32', '--duration-ms', '2000', '--protocol', 'udp',
-      '--udp-rate', '5000', '--udp-len', '64', '--variants', 'indirect',
+      '--bench',
+      'traffic',
+      '--depths',
+      '1,12,16,24,32',
+      '--duration-ms',
+      '2000',
+      '--protocol',
+      'udp',
+      '--udp-rate',
+      '5000',
+      '--udp-len',
+      '64',
+      '--variants',
+      'indirect',
     ]);
   });
 

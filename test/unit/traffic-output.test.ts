@@ -10,8 +10,7 @@ import { cellResult } from '../../src/results/cell-result.js';
 import { trafficSample } from '../../src/results/traffic-result.js';
 
 const STREAM = readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'traffic', '5.10-cloud-udp-icount3.jsonl'), 'utf8');
-const firstRecord = (): TrafficRecord =>
-  JSON.parse(STREAM.split('\n').find((l) => l.includes('"type":"traffic"'))!) as TrafficRecord;
+const firstRecord = (): TrafficRecord => JSON.parse(STREAM.split('\n').find((l) => l.includes('"type":"traffic"'))!) as TrafficRecord;
 
 describe('traffic records of a real 5.10 boot', () => {
   const out = parseAgentOutput(STREAM);

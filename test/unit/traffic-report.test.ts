@@ -96,7 +96,9 @@ describe('Benchmark 2 on real boots of the oldest and newest default kernel (UDP
     const rows = section.split('\n').filter((l) => l.startsWith('| 5.10-cloud'));
     expect(section.split('\n').filter((l) => l.startsWith('| sid-cloud'))).toHaveLength(2);
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(/\| bpf_stats \(run_time_ns \/ run_cnt\) \| 22\.00 ± 0\.00 instr\/call \| 26\.00 ± 0\.00 instr\/call \| 4\.00 ± 0\.00 instr \(15\.4 %\) \|/);
+    expect(rows[0]).toMatch(
+      /\| bpf_stats \(run_time_ns \/ run_cnt\) \| 22\.00 ± 0\.00 instr\/call \| 26\.00 ± 0\.00 instr\/call \| 4\.00 ± 0\.00 instr \(15\.4 %\) \|/,
+    );
     expect(rows[0]).toMatch(/direct 1\.00 \[1\.00, 1\.00\] × Benchmark 1 · indirect 1\.00 \[1\.00, 1\.00\] × Benchmark 1/);
     expect(rows[0]).toMatch(/direct \d+\.\d Mbit\/s · indirect \d+\.\d Mbit\/s/);
     expect(rows[1]).toMatch(/probe pair around cls_bpf_classify \((fexit|kretprobe):cls_bpf_classify\)/);

@@ -16,14 +16,19 @@ const base = {
 describe('vngArgs', () => {
   it('builds the exact TCG command line', () => {
     expect(vngArgs({ ...base, accel: 'tcg', cmdline: 'spectre_v2=retpoline,generic  nokaslr' })).toEqual([
-      '--run', base.kimg,
+      '--run',
+      base.kimg,
       '--disable-kvm',
-      '--memory', '512M',
-      '--cpus', '1',
+      '--memory',
+      '512M',
+      '--cpus',
+      '1',
       '--verbose',
-      '--append', 'loglevel=4 spectre_v2=retpoline,generic nokaslr',
+      '--append',
+      'loglevel=4 spectre_v2=retpoline,generic nokaslr',
       '--qemu-opts=-cpu max -chardev file,id=tmagent,path=/tmp/tmvng-abc/agent.jsonl -device virtserialport,name=tailmatrix.out,chardev=tmagent',
-      '--exec', 'sh /tmp/tmvng-abc/guest.sh',
+      '--exec',
+      'sh /tmp/tmvng-abc/guest.sh',
     ]);
   });
 
@@ -47,7 +52,10 @@ describe('vngArgs', () => {
   });
 
   it('runs vng behind the FIFO wrapper with its own argv intact', () => {
-    expect(vngCommand('/usr/local/bin/vng', ['--run', 'k'])).toEqual({ file: 'sh', args: ['-c', FIFO_WRAPPER, '/usr/local/bin/vng', '--run', 'k'] });
+    expect(vngCommand('/usr/local/bin/vng', ['--run', 'k'])).toEqual({
+      file: 'sh',
+      args: ['-c', FIFO_WRAPPER, '/usr/local/bin/vng', '--run', 'k'],
+    });
   });
 });
 
@@ -71,7 +79,15 @@ describe('guestScript', () => {
 });
 
 describe('planVngRoot', () => {
-  const k = (over: Partial<FetchedKernel>): FetchedKernel => ({ id: 'k', arch: 'amd64', sha256: 'x', dir: '/c/k', vmlinuz: '/c/k/root/boot/vmlinuz-6.1.0-50-cloud-amd64', origin: 't', ...over });
+  const k = (over: Partial<FetchedKernel>): FetchedKernel => ({
+    id: 'k',
+    arch: 'amd64',
+    sha256: 'x',
+    dir: '/c/k',
+    vmlinuz: '/c/k/root/boot/vmlinuz-6.1.0-50-cloud-amd64',
+    origin: 't',
+    ...over,
+  });
 
   it('names the image after the modules dir, so vng finds lib/modules/<release> next to it (old layout)', () => {
     const r = planVngRoot(k({ modulesDir: '/c/k/root/lib/modules/6.1.0-50-cloud-amd64' }), '/tmp/s');
@@ -85,7 +101,10 @@ describe('planVngRoot', () => {
 
   it('handles the sid layout, where the image sits inside usr/lib/modules/<release>', () => {
     const rel = '7.2.13+deb14-cloud-amd64';
-    const r = planVngRoot(k({ vmlinuz: `/c/k/root/usr/lib/modules/${rel}/vmlinuz`, modulesDir: `/c/k/root/usr/lib/modules/${rel}` }), '/tmp/s');
+    const r = planVngRoot(
+      k({ vmlinuz: `/c/k/root/usr/lib/modules/${rel}/vmlinuz`, modulesDir: `/c/k/root/usr/lib/modules/${rel}` }),
+      '/tmp/s',
+    );
     expect(r.kimg).toBe(`/tmp/s/vng-root/boot/vmlinuz-${rel}`);
     expect(r.depmod?.args).toEqual(['-a', '-b', '/tmp/s/vng-root', rel]);
   });

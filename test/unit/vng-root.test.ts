@@ -40,7 +40,15 @@ describe('prepareVngRoot', () => {
   it('reports a depmod failure as a value naming the command', async () => {
     const cell = path.join(tmp, 'cell-bad');
     const res = await prepareVngRoot(
-      { id: 'k', arch: 'amd64', sha256: 'x', dir: '/', vmlinuz: '/nonexistent/vmlinuz', modulesDir: path.join(tmp, 'no-such-modules', '6.6.6'), origin: 't' },
+      {
+        id: 'k',
+        arch: 'amd64',
+        sha256: 'x',
+        dir: '/',
+        vmlinuz: '/nonexistent/vmlinuz',
+        modulesDir: path.join(tmp, 'no-such-modules', '6.6.6'),
+        origin: 't',
+      },
       cell,
     );
     expect(res.ok).toBe(false);
@@ -82,7 +90,11 @@ describe('the guest script, under the real sh', () => {
   it('finds the agent port by name, runs the agent on it, and reports its exit status', async () => {
     const dir = await mkdtemp(path.join(tmp, 'guest-'));
     // The guest's /sys/class/virtio-ports and /proc/cmdline, as vng 1.35 lays them out, moved to a temp dir.
-    const ports: [string, string][] = [['vport1p1', 'virtme.stdin'], ['vport6p1', 'virtme.ret'], ['vport7p1', AGENT_PORT_NAME]];
+    const ports: [string, string][] = [
+      ['vport1p1', 'virtme.stdin'],
+      ['vport6p1', 'virtme.ret'],
+      ['vport7p1', AGENT_PORT_NAME],
+    ];
     for (const [port, name] of ports) {
       await mkdir(path.join(dir, 'ports', port), { recursive: true });
       await writeFile(path.join(dir, 'ports', port, 'name'), `${name}\n`);

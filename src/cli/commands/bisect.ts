@@ -35,7 +35,8 @@ function describe(e: BisectEvent): { title?: string; output?: string } {
       return { title: `Bisect step ${e.n} of ~${e.of}: ${short(e.commit.sha)} ${e.commit.subject} (${what})` };
     }
     case 'build':
-      if (e.event.type === 'phase') return { output: `build: ${e.event.phase}${e.event.detail !== undefined ? ` (${e.event.detail})` : ''}` };
+      if (e.event.type === 'phase')
+        return { output: `build: ${e.event.phase}${e.event.detail !== undefined ? ` (${e.event.detail})` : ''}` };
       if (e.event.type === 'line') return { output: `build: ${e.event.line.trim().slice(0, 100)}` };
       return {};
     case 'cell':
@@ -43,9 +44,13 @@ function describe(e: BisectEvent): { title?: string; output?: string } {
     case 'measured':
       return { output: `run ${e.run}: ${e.value.toFixed(2)} [${e.ci[0].toFixed(2)}, ${e.ci[1].toFixed(2)}] ${e.unit}` };
     case 'rule':
-      return { output: `ends check out; bad is ${e.rule.badAbove ? 'above' : 'below'} ${e.rule.threshold.toFixed(2)} ${e.unit} (${e.rule.origin})` };
+      return {
+        output: `ends check out; bad is ${e.rule.badAbove ? 'above' : 'below'} ${e.rule.threshold.toFixed(2)} ${e.unit} (${e.rule.origin})`,
+      };
     case 'decision':
-      return { output: `${short(e.commit.sha)}: ${e.verdict} after ${e.runs} run(s)${e.atCap ? ' (at the cap, on the mean)' : ''}${e.reason !== undefined ? `: ${e.reason}` : ''}` };
+      return {
+        output: `${short(e.commit.sha)}: ${e.verdict} after ${e.runs} run(s)${e.atCap ? ' (at the cap, on the mean)' : ''}${e.reason !== undefined ? `: ${e.reason}` : ''}`,
+      };
   }
 }
 
@@ -53,14 +58,19 @@ function answer(o: BisectEnd): string {
   if (o.kind !== 'found') return '';
   const c = o.firstBad;
   if (o.range.length === 0) return `${c.sha} is the first bad commit\n${c.subject}\nauthor date: ${c.authorDate}\n`;
-  const lines = [`skipped commits leave a range: the first bad commit is one of`, ...[...o.range, c].map((x) => `${x.sha} ${x.subject} (${x.authorDate})`)];
+  const lines = [
+    `skipped commits leave a range: the first bad commit is one of`,
+    ...[...o.range, c].map((x) => `${x.sha} ${x.subject} (${x.authorDate})`),
+  ];
   return `${lines.join('\n')}\n`;
 }
 
 /** The shared listr options, plus: in plain (log) output, each new step title is a line of its own. */
 async function progressOptions(o: BisectCommandOptions): Promise<never> {
   const { listrOptions } = await import('../renderer.js');
-  const base = listrOptions({ quiet: o.quiet, verbose: o.verbose, env: process.env, stream: process.stderr }) as { rendererOptions: object };
+  const base = listrOptions({ quiet: o.quiet, verbose: o.verbose, env: process.env, stream: process.stderr }) as {
+    rendererOptions: object;
+  };
   return { ...base, rendererOptions: { ...base.rendererOptions, logTitleChange: true } } as never;
 }
 
@@ -79,7 +89,10 @@ async function bisectCommand(o: BisectCommandOptions): Promise<number> {
     return EXIT.badInput;
   }
   const loaded = found.value;
-  if (loaded.builtIn && !o.quiet) process.stderr.write(`no --matrix and no matrix.json here: the built-in default (boot ${loaded.matrix.boots[0]!.name}, benchmark ${loaded.matrix.benchmarks[0]!.name})\n`);
+  if (loaded.builtIn && !o.quiet)
+    process.stderr.write(
+      `no --matrix and no matrix.json here: the built-in default (boot ${loaded.matrix.boots[0]!.name}, benchmark ${loaded.matrix.benchmarks[0]!.name})\n`,
+    );
   const { signal, unwire } = abortOnSigint('interrupted: stopping the build or VM, keeping what was measured');
   let result: Awaited<ReturnType<typeof bisect>> | undefined;
   const tasks = new Listr(
@@ -136,7 +149,9 @@ async function bisectCommand(o: BisectCommandOptions): Promise<number> {
 
 export const defineBisectCommand: DefineCommand = (setExit) => {
   const cmd = new Command('bisect')
-    .description('find the commit of a kernel tree that made tail calls slower: build, boot and measure good..bad in a work tree of its own')
+    .description(
+      'find the commit of a kernel tree that made tail calls slower: build, boot and measure good..bad in a work tree of its own',
+    )
     .requiredOption('--tree <dir>', 'the kernel git tree (never modified: builds use a clone under the cache)')
     .requiredOption('--good <ref>', 'a commit where the metric is good')
     .requiredOption('--bad <ref>', 'a later commit where it is bad');
@@ -144,6 +159,6 @@ export const defineBisectCommand: DefineCommand = (setExit) => {
     .option('--results <dir>', 'where the bisect-<good>-<bad>-<metric>/ folder goes', 'results')
     .option('--resume', 'continue the interrupted bisection with the same parameters');
   return withMakeJobsOption(withFlags).action(async (opts: BisectCommandOptions) => {
-      setExit(await bisectCommand(opts));
-    });
+    setExit(await bisectCommand(opts));
+  });
 };

@@ -61,11 +61,14 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
     import('../../util/zod-issues.js'),
   ]);
   const jobs = parseMakeJobs('build', o);
-  if (o.config !== undefined && o.base !== undefined) return finishWith({ kind: 'bad-input', messages: ['--config FILE is the base config: give it or --base, not both'] });
+  if (o.config !== undefined && o.base !== undefined)
+    return finishWith({ kind: 'bad-input', messages: ['--config FILE is the base config: give it or --base, not both'] });
   const parsed = await sourceFrom(o);
   const origins = [o.tree, o.tarball, o.debianSource].filter((x) => x !== undefined).length;
   if (!parsed.success || origins !== 1) {
-    const why = parsed.success ? ['give exactly one of --tree, --tarball (with --sha256) or --debian-source suite/package'] : formatIssues(parsed.error.issues);
+    const why = parsed.success
+      ? ['give exactly one of --tree, --tarball (with --sha256) or --debian-source suite/package']
+      : formatIssues(parsed.error.issues);
     return finishWith({ kind: 'bad-input', messages: why });
   }
   const { signal, unwire } = abortOnSigint('interrupted: stopping make, nothing enters the cache');
@@ -93,8 +96,11 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
           });
           outcome = r.outcome;
           built = r.built;
-          if (built === undefined) throw new Error(outcome.kind === 'bad-input' || outcome.kind === 'unavailable' ? outcome.messages.join('\n') : outcome.kind);
-          task.title = built.cached ? `Kernel found in the cache (${built.inputsHash.slice(0, 12)})` : `Kernel built in ${Math.round(built.totalMs / 1000)} s`;
+          if (built === undefined)
+            throw new Error(outcome.kind === 'bad-input' || outcome.kind === 'unavailable' ? outcome.messages.join('\n') : outcome.kind);
+          task.title = built.cached
+            ? `Kernel found in the cache (${built.inputsHash.slice(0, 12)})`
+            : `Kernel built in ${Math.round(built.totalMs / 1000)} s`;
         },
       },
     ],

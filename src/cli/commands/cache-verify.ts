@@ -22,7 +22,9 @@ export function addCacheVerify(cmd: Command, setExit: (code: number) => void): v
         setExit(EXIT.ok);
         return;
       }
-      process.stdout.write(`${r.broken.length} of ${r.checked} entries broken; \`tailmatrix cache verify --remove\` removes them, pinned or not\n`);
+      process.stdout.write(
+        `${r.broken.length} of ${r.checked} entries broken; \`tailmatrix cache verify --remove\` removes them, pinned or not\n`,
+      );
       setExit(EXIT.unavailable);
     });
 }

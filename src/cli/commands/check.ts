@@ -38,19 +38,26 @@ async function check(o: CheckCommandOptions): Promise<number> {
       matrixFile: o.matrix,
       adjustMatrix: m.value.runnerOverrides,
       onMatrix: (loaded) => {
-        if (loaded.builtIn) say(`no --matrix and no matrix.json here: the built-in default (boot ${loaded.matrix.boots[0]!.name}, benchmark ${loaded.matrix.benchmarks[0]!.name})`);
+        if (loaded.builtIn)
+          say(
+            `no --matrix and no matrix.json here: the built-in default (boot ${loaded.matrix.boots[0]!.name}, benchmark ${loaded.matrix.benchmarks[0]!.name})`,
+          );
       },
       signal,
       onBuild: (e) => {
         if (e.type === 'phase') say(`build: ${e.phase}`);
       },
-      onRun: (n, value, ci, unit) => say(`run ${n}: ${m.value.metric} ${value.toFixed(2)} [${ci[0].toFixed(2)}, ${ci[1].toFixed(2)}] ${unit}`),
+      onRun: (n, value, ci, unit) =>
+        say(`run ${n}: ${m.value.metric} ${value.toFixed(2)} [${ci[0].toFixed(2)}, ${ci[1].toFixed(2)}] ${unit}`),
     });
     if (!r.ok) return fail(r.error);
     if (r.value === 'interrupted') return EXIT.interrupted;
     const c = r.value;
     const side = c.rule.badAbove ? 'above' : 'below';
-    const figure = c.pooled !== undefined ? `${c.pooled.value.toFixed(2)} [${c.pooled.ci[0].toFixed(2)}, ${c.pooled.ci[1].toFixed(2)}] ${c.unit}` : 'no figure';
+    const figure =
+      c.pooled !== undefined
+        ? `${c.pooled.value.toFixed(2)} [${c.pooled.ci[0].toFixed(2)}, ${c.pooled.ci[1].toFixed(2)}] ${c.unit}`
+        : 'no figure';
     process.stdout.write(
       `${c.verdict}: ${m.value.metric} ${figure} after ${c.runs} run(s); bad is ${side} ${c.rule.threshold}${c.atCap ? '; still straddling at the cap: decided on the mean' : ''}${c.reason !== undefined ? `; ${c.reason}` : ''}\n`,
     );

@@ -27,10 +27,16 @@ export interface Check {
 
 /** `tailmatrix setup` installs all of them by the distribution's names; the Debian name for the rest. */
 const APT = (pkgs: string) => `tailmatrix setup (or: apt-get install ${pkgs})`;
-const VNG_FIX = 'tailmatrix setup (virtme-ng from the distribution, or Debian trixie\'s extracted under /opt)';
+const VNG_FIX = "tailmatrix setup (virtme-ng from the distribution, or Debian trixie's extracted under /opt)";
 
 export const CHECKS: readonly Check[] = [
-  { name: 'qemu-system-x86_64', program: 'qemu-system-x86_64', for: 'booting kernels (qemu backend)', required: true, fix: APT('qemu-system-x86') },
+  {
+    name: 'qemu-system-x86_64',
+    program: 'qemu-system-x86_64',
+    for: 'booting kernels (qemu backend)',
+    required: true,
+    fix: APT('qemu-system-x86'),
+  },
   { name: 'clang', program: 'clang', for: 'compiling the BPF programs', required: true, fix: APT('clang') },
   { name: 'llc', program: 'llc', for: 'BPF code generation (clang -target bpf)', required: true, fix: APT('llvm') },
   { name: 'llvm-strip', program: 'llvm-strip', for: 'stripping BPF objects', required: true, fix: APT('llvm') },
@@ -44,8 +50,20 @@ export const CHECKS: readonly Check[] = [
   { name: 'xz', program: 'xz', for: 'unpacking Debian indexes and .debs', required: true, fix: APT('xz-utils') },
   { name: 'zstd', program: 'zstd', for: 'unpacking .debs and tarballs compressed with zstd', required: true, fix: APT('zstd') },
   { name: 'cpio', program: 'cpio', for: 'inspecting initramfs images', required: false, fix: APT('cpio') },
-  { name: 'gpgv', program: 'gpgv', for: 'checking Debian InRelease signatures (resolving a Debian kernel fails without it, unless --allow-unsigned)', required: false, fix: APT('gpgv') },
-  { name: 'Debian archive keyring', file: '/usr/share/keyrings/debian-archive-keyring.gpg', for: 'checking Debian InRelease signatures (the same)', required: false, fix: APT('debian-archive-keyring') },
+  {
+    name: 'gpgv',
+    program: 'gpgv',
+    for: 'checking Debian InRelease signatures (resolving a Debian kernel fails without it, unless --allow-unsigned)',
+    required: false,
+    fix: APT('gpgv'),
+  },
+  {
+    name: 'Debian archive keyring',
+    file: '/usr/share/keyrings/debian-archive-keyring.gpg',
+    for: 'checking Debian InRelease signatures (the same)',
+    required: false,
+    fix: APT('debian-archive-keyring'),
+  },
   { name: 'vng (virtme-ng)', program: 'vng', for: 'the vng backend (auto falls back to qemu)', required: false, fix: VNG_FIX },
   { name: 'virtiofsd', program: 'virtiofsd', for: 'vng with cloud kernels (no 9p)', required: false, fix: VNG_FIX },
   {
@@ -55,12 +73,24 @@ export const CHECKS: readonly Check[] = [
     required: false,
     fix: APT('iperf3'),
   },
-  { name: 'udevadm', program: 'udevadm', for: "vng's virtio-serial ports (stdout of the guest command)", required: false, fix: APT('udev') },
+  {
+    name: 'udevadm',
+    program: 'udevadm',
+    for: "vng's virtio-serial ports (stdout of the guest command)",
+    required: false,
+    fix: APT('udev'),
+  },
   { name: 'bison', program: 'bison', for: 'kernel builds', required: false, fix: APT('bison') },
   { name: 'flex', program: 'flex', for: 'kernel builds', required: false, fix: APT('flex') },
   { name: 'bc', program: 'bc', for: 'kernel builds', required: false, fix: APT('bc') },
   { name: 'ccache', program: 'ccache', for: 'faster kernel rebuilds', required: false, fix: APT('ccache') },
-  { name: 'chromium', locate: findBrowser, for: 'the HTML report test (headless rendering; Chromium or Google Chrome)', required: false, fix: BROWSER_HINT },
+  {
+    name: 'chromium',
+    locate: findBrowser,
+    for: 'the HTML report test (headless rendering; Chromium or Google Chrome)',
+    required: false,
+    fix: BROWSER_HINT,
+  },
 ];
 
 /** Resolve a program on PATH, then in install-vng.sh's prefix (not on PATH when no link was made). */
@@ -114,14 +144,26 @@ export const defineDoctorCommand: DefineCommand = (setExit) =>
     .action(async (opts: { json?: boolean }) => {
       const results = await runChecks();
       if (opts.json) {
-        const out = results.map((r) => ({ name: r.check.name, required: r.check.required, found: r.found ?? null, version: r.version ?? null, fix: r.check.fix }));
+        const out = results.map((r) => ({
+          name: r.check.name,
+          required: r.check.required,
+          found: r.found ?? null,
+          version: r.version ?? null,
+          fix: r.check.fix,
+        }));
         process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       } else {
         process.stdout.write(`${forUser(formatResults(results))}\n`);
       }
       const missing = results.filter((r) => r.check.required && !r.found);
       if (!opts.json) {
-        process.stdout.write(forUser(missing.length === 0 ? 'all required tools found\n' : `${missing.length} required tool(s) missing: \`tailmatrix setup\` installs them (\`--dry-run\` shows the apt command)\n`));
+        process.stdout.write(
+          forUser(
+            missing.length === 0
+              ? 'all required tools found\n'
+              : `${missing.length} required tool(s) missing: \`tailmatrix setup\` installs them (\`--dry-run\` shows the apt command)\n`,
+          ),
+        );
       }
       setExit(missing.length === 0 ? EXIT.ok : EXIT.unavailable);
     });

@@ -29,7 +29,8 @@ export interface FetchCommandOptions {
 /** Shared by `fetch` and `lock`. Ctrl-C aborts downloads (temp files are removed on the way out). */
 export async function runFetch(opts: FetchCommandOptions): Promise<number> {
   // Loaded here, not at the top: `--help` must not pay for the fetchers, listr2 and zod (bench/help-time.ts).
-  const [{ Listr }, { loadMatrixOrThrow }, { listrOptions }, { EventFeed }, { fetchTasks }, { fetchMatrix }, { formatBytes, formatRate }] = await Promise.all([
+  const [{ Listr }, { loadMatrixOrThrow }, { listrOptions }, { EventFeed }, { fetchTasks }, { fetchMatrix }, { formatBytes, formatRate }] =
+    await Promise.all([
       import('listr2'),
       import('../load-matrix-or-throw.js'),
       import('../renderer.js'),
@@ -44,13 +45,23 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
   const feed = new EventFeed<FetchEvent>();
   const started = Date.now();
   const fetching = fetchMatrix(
-    { matrix: loaded.matrix, matrixFile: loaded.file, kernelIds: opts.kernel, frozenLockfile: opts.frozenLockfile, lockOnly: opts.lockOnly, allowUnsigned: opts.allowUnsigned },
+    {
+      matrix: loaded.matrix,
+      matrixFile: loaded.file,
+      kernelIds: opts.kernel,
+      frozenLockfile: opts.frozenLockfile,
+      lockOnly: opts.lockOnly,
+      allowUnsigned: opts.allowUnsigned,
+    },
     { emit: feed.emit, signal },
   ).finally(() => feed.close());
-  const view = new Listr(fetchTasks(feed, (e) => e), {
-    ...(listrOptions({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }) as object),
-    exitOnError: false,
-  } as never);
+  const view = new Listr(
+    fetchTasks(feed, (e) => e),
+    {
+      ...(listrOptions({ quiet: opts.quiet, verbose: opts.verbose, env: process.env, stream: process.stderr }) as object),
+      exitOnError: false,
+    } as never,
+  );
   let fetched: Awaited<typeof fetching>;
   try {
     await view.run();
@@ -76,7 +87,9 @@ export async function runFetch(opts: FetchCommandOptions): Promise<number> {
 
 export const defineFetchCommand: DefineCommand = (setExit) =>
   withProgressOptions(
-    withMatrixKernelOptions(new Command('fetch').description('download, verify and unpack the matrix kernels into the cache (pinned by matrix.lock.json)')),
+    withMatrixKernelOptions(
+      new Command('fetch').description('download, verify and unpack the matrix kernels into the cache (pinned by matrix.lock.json)'),
+    ),
   )
     .option('--frozen-lockfile', 'fail when matrix.lock.json does not pin every kernel (CI)')
     .action(async (opts: FetchCommandOptions) => {

@@ -21,7 +21,11 @@ async function gateFrom(flags: ReportFlags): Promise<Gate | undefined> {
   const { gate: gateSchema } = await import('../../matrix/schema.js');
   if (flags.gateNs === undefined && flags.gatePct === undefined && flags.gateInstructions === undefined) return undefined;
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-  const parsed = gateSchema.safeParse({ thresholdNs: num(flags.gateNs), thresholdPct: num(flags.gatePct), instructions: num(flags.gateInstructions) });
+  const parsed = gateSchema.safeParse({
+    thresholdNs: num(flags.gateNs),
+    thresholdPct: num(flags.gatePct),
+    instructions: num(flags.gateInstructions),
+  });
   if (!parsed.success) throw new UserError('--gate-ns / --gate-pct / --gate-instructions: expected non-negative numbers');
   return parsed.data;
 }
@@ -33,9 +37,12 @@ export const defineReport: DefineCommand = (setExit) =>
     .option('-o, --out <dir>', 'where to write the reports (default: the result folder, when only one is given)')
     .option('-b, --baseline <path>', 'previous summary.json or results folder to gate against')
     .addOption(new Option('-f, --format <list>', `comma-separated formats: ${REPORT_FORMATS.join(',')}`).default(REPORT_FORMATS.join(',')))
-    .option('--gate-ns <ns>', 'timed cells: smallest rise that counts, ns per call (default: the run\'s matrix gate)')
-    .option('--gate-pct <pct>', 'timed cells: smallest rise that counts, percent (default: the run\'s matrix gate)')
-    .option('--gate-instructions <n>', 'instruction cells: a rise of at least n instructions per call regresses (default: the run\'s matrix gate)')
+    .option('--gate-ns <ns>', "timed cells: smallest rise that counts, ns per call (default: the run's matrix gate)")
+    .option('--gate-pct <pct>', "timed cells: smallest rise that counts, percent (default: the run's matrix gate)")
+    .option(
+      '--gate-instructions <n>',
+      "instruction cells: a rise of at least n instructions per call regresses (default: the run's matrix gate)",
+    )
     .option('--rederive', 'derive every cell again from its kept raw agent stream (results/<run>/raw), not its stored figures')
     .action(async (dirs: string[], flags: ReportFlags) => {
       const outDir = flags.out ?? (dirs.length === 1 ? dirs[0] : undefined);
@@ -48,7 +55,10 @@ export const defineReport: DefineCommand = (setExit) =>
         baseline: flags.baseline,
         gate: await gateFrom(flags),
         rederive: flags.rederive ?? false,
-        formats: flags.format.split(',').map((f) => f.trim()).filter((f) => f !== ''),
+        formats: flags.format
+          .split(',')
+          .map((f) => f.trim())
+          .filter((f) => f !== ''),
         // In a GitHub Actions job the Markdown report also becomes the job's summary page.
         stepSummary: process.env.GITHUB_STEP_SUMMARY || undefined,
       });
@@ -58,6 +68,8 @@ export const defineReport: DefineCommand = (setExit) =>
       await annotateForGithub(summary, process.env, process.stdout);
       const t = summary.totals;
       const regressions = summary.baseline ? `, ${summary.baseline.regressions} regression(s)` : '';
-      process.stderr.write(`${t.cells} cell(s): ${t.ok} ok, ${t.failed} failed, ${t.skipped} skipped, ${t.emulated} emulated${regressions}\n`);
+      process.stderr.write(
+        `${t.cells} cell(s): ${t.ok} ok, ${t.failed} failed, ${t.skipped} skipped, ${t.emulated} emulated${regressions}\n`,
+      );
       setExit(finishWith(verdict));
     });

@@ -9,7 +9,14 @@ import { finishWith } from '../exit-codes.js';
 import { registerWithCache } from './fetch.js';
 import { UserError } from '../../util/result.js';
 import { parseMakeJobs } from '../make-jobs.js';
-import { ACCEL_REQUESTS, BACKEND_REQUESTS, TIMING_REQUESTS, type AccelRequest, type BackendRequest, type TimingRequest } from '../../matrix/runner-choices.js';
+import {
+  ACCEL_REQUESTS,
+  BACKEND_REQUESTS,
+  TIMING_REQUESTS,
+  type AccelRequest,
+  type BackendRequest,
+  type TimingRequest,
+} from '../../matrix/runner-choices.js';
 
 export interface RunCommandOptions {
   matrix: string;
@@ -52,7 +59,8 @@ function parseCount(flag: string, v: string | undefined, max: number): number | 
 }
 
 export function runInput(opts: RunCommandOptions): RunInput {
-  if (opts.jobs !== undefined && opts.parallel !== undefined) throw new UserError('-j/--jobs and --parallel are the same flag (cells at once): give one');
+  if (opts.jobs !== undefined && opts.parallel !== undefined)
+    throw new UserError('-j/--jobs and --parallel are the same flag (cells at once): give one');
   const parallel = opts.jobs !== undefined ? parseCount('-j/--jobs', opts.jobs, 64) : parseCount('--parallel', opts.parallel, 64);
   const makeJobs = parseMakeJobs('run', { makeJobs: opts.makeJobs });
   const replicates = parseCount('--replicates', opts.replicates, 100);
@@ -90,13 +98,14 @@ async function runCommand(opts: RunCommandOptions): Promise<number> {
   // Loaded here, not at the top: `tailmatrix --help` must not pay for the engine, listr2 and zod (bench/help-time.ts).
   // Something on screen at once: loading the engine and the matrix takes seconds on a slow machine.
   if (!opts.quiet) process.stderr.write(`Preparing the run (${opts.matrix}, its lockfile) …\n`);
-  const [{ runMatrix }, { EventFeed }, { dryRunLines, runView }, { chooseRenderer, listrOptions }, { annotateForGithub }] = await Promise.all([
-    import('../../engine/run.js'),
-    import('../views/feed.js'),
-    import('../views/run-view.js'),
-    import('../renderer.js'),
-    import('../../engine/report.js'),
-  ]);
+  const [{ runMatrix }, { EventFeed }, { dryRunLines, runView }, { chooseRenderer, listrOptions }, { annotateForGithub }] =
+    await Promise.all([
+      import('../../engine/run.js'),
+      import('../views/feed.js'),
+      import('../views/run-view.js'),
+      import('../renderer.js'),
+      import('../../engine/report.js'),
+    ]);
   const { signal, unwire } = abortOnSigint('interrupted: stopping VMs, keeping finished cells');
   const feed = new EventFeed<RunEvent>();
   try {
@@ -112,13 +121,26 @@ async function runCommand(opts: RunCommandOptions): Promise<number> {
     const result = await running;
     if (result.run) await registerWithCache(input.matrixFile);
     // With --json, stdout holds the JSON document alone (GitHub annotations would break it).
-    if (result.run && !opts.dryRun && !opts.json) await annotateForGithub(path.join(result.run.runDir, 'summary.json'), process.env, process.stdout);
+    if (result.run && !opts.dryRun && !opts.json)
+      await annotateForGithub(path.join(result.run.runDir, 'summary.json'), process.env, process.stdout);
     const code = finishWith(result.outcome);
     // What a script needs next: where the run went (a dry run leaves no folder).
     const runDir = result.run && !opts.dryRun ? result.run.runDir : undefined;
     if (opts.json) {
-      const cells = result.results.map((r) => ({ id: r.cellId, kernel: r.kernel.id, status: r.status, ...(r.message !== undefined ? { message: r.message } : {}) }));
-      const doc = { runDir: runDir ?? null, runId: result.run?.runId ?? null, verdict: result.outcome.kind, exitCode: code, cells, planned: result.run?.cells.map((c) => c.id) ?? [] };
+      const cells = result.results.map((r) => ({
+        id: r.cellId,
+        kernel: r.kernel.id,
+        status: r.status,
+        ...(r.message !== undefined ? { message: r.message } : {}),
+      }));
+      const doc = {
+        runDir: runDir ?? null,
+        runId: result.run?.runId ?? null,
+        verdict: result.outcome.kind,
+        exitCode: code,
+        cells,
+        planned: result.run?.cells.map((c) => c.id) ?? [],
+      };
       process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     } else if (opts.quiet && runDir !== undefined) process.stdout.write(`${runDir}\n`);
     return code;
@@ -143,8 +165,13 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('--patch <file>', 'patch applied to --tree before building (repeatable)', collectList, [])
     // The same build flags as `tailmatrix build --tree`.
     .option('--ref <commit>', 'with --tree: build this commit, tag or branch instead of the tree as checked out now')
-    .addOption(new Option('--base <config>', 'with --tree: the config base (default tinyconfig)').choices(['tinyconfig', 'defconfig', 'vng']))
-    .option('--config <file>', 'with --tree: your own complete .config as the base instead of --base (the fragments go on top and are checked)')
+    .addOption(
+      new Option('--base <config>', 'with --tree: the config base (default tinyconfig)').choices(['tinyconfig', 'defconfig', 'vng']),
+    )
+    .option(
+      '--config <file>',
+      'with --tree: your own complete .config as the base instead of --base (the fragments go on top and are checked)',
+    )
     .option('--fragment <file>', 'with --tree: config fragment instead of the project one (repeatable)', collectList, [])
     .option('--make-jobs <n>', 'with --tree: make -j for the build (default: cores available)')
     .option('--compare-with <id>', 'with a path in --kernel or --tree: also run these matrix kernels', collectList, [])
@@ -153,7 +180,10 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('--replicates <n>', 'run each cell this many times, each in its own boot (default: runner.replicates, 1)')
     .addOption(new Option('--accel <accel>', 'accelerator; auto probes KVM by booting').choices(ACCEL_REQUESTS))
     .addOption(
-      new Option('--timing <mode>', 'auto: instruction counts under TCG, hardware ns under KVM; timed: plain TCG ns (relative only)').choices(TIMING_REQUESTS),
+      new Option(
+        '--timing <mode>',
+        'auto: instruction counts under TCG, hardware ns under KVM; timed: plain TCG ns (relative only)',
+      ).choices(TIMING_REQUESTS),
     )
     .addOption(new Option('--backend <backend>', 'VM backend').choices(BACKEND_REQUESTS))
     .option('--resume <run-id>', 'continue an interrupted run: only the cells without a result run')
@@ -162,7 +192,10 @@ export const defineRunCommand: DefineCommand = (setExit) =>
     .option('--frozen-lockfile', 'fail when matrix.lock.json does not pin every kernel (CI)')
     .option('--allow-unsigned', ALLOW_UNSIGNED_HELP)
     .option('--baseline <file|dir>', 'previous summary.json or results dir: fail on a regression')
-    .option('--json', 'print one JSON object on stdout at the end: runDir, runId, verdict, exitCode, cells (id, kernel, status), planned cell ids')
+    .option(
+      '--json',
+      'print one JSON object on stdout at the end: runDir, runId, verdict, exitCode, cells (id, kernel, status), planned cell ids',
+    )
     .option('--unharden-host', 'running-kernel cells: allow lowering bpf_jit_harden / kptr_restrict for the measurement (restored after)')
     .action(async (opts: RunCommandOptions) => {
       setExit(await runCommand(opts));

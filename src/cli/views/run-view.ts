@@ -29,7 +29,11 @@ export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOp
   // A step's own event, its step-failed event, or the run's end, whichever comes first.
   const stepOrEnd = <T extends 'payload' | 'backend' | 'reports'>(type: T) =>
     step((e) =>
-      e.type === type ? (e as Extract<RunEvent, { type: T }>) : (e.type === 'step-failed' && e.step === type) || e.type === 'run-end' ? e : undefined,
+      e.type === type
+        ? (e as Extract<RunEvent, { type: T }>)
+        : (e.type === 'step-failed' && e.step === type) || e.type === 'run-end'
+          ? e
+          : undefined,
     );
   const hasWork = start.todo.length > 0;
   const tasks: ListrTask[] = [
@@ -67,16 +71,30 @@ export function runView(feed: EventFeed<RunEvent>, start: RunStart, o: RunViewOp
           const e = await step((x) => (x.type === 'cells-start' || x.type === 'run-end' ? x : undefined));
           if (e?.type !== 'cells-start') return task.skip('no cell ran');
           const base = task.title;
-          const tally: Tally = { done: 0, total: e.phases.reduce((n, p) => n + p.cells.length, 0), show: () => (task.title = `${base}: ${tally.done}/${tally.total} done`) };
+          const tally: Tally = {
+            done: 0,
+            total: e.phases.reduce((n, p) => n + p.cells.length, 0),
+            show: () => (task.title = `${base}: ${tally.done}/${tally.total} done`),
+          };
           tally.show();
           // The engine runs the phases in this order, each this many at once: the display follows it.
           const phaseTasks: ListrTask[] = e.phases.map((p) => ({
-            title: p.kind === 'vm' ? `VM cells (${p.concurrency} at once)` : 'Running-kernel cells (this host, one at a time, no VM beside them)',
-            task: (_c1, t) => t.newListr(p.cells.map((id) => cellTask(feed, id, start, o, tally)), { concurrent: p.concurrency, exitOnError: false }),
+            title:
+              p.kind === 'vm'
+                ? `VM cells (${p.concurrency} at once)`
+                : 'Running-kernel cells (this host, one at a time, no VM beside them)',
+            task: (_c1, t) =>
+              t.newListr(
+                p.cells.map((id) => cellTask(feed, id, start, o, tally)),
+                { concurrent: p.concurrency, exitOnError: false },
+              ),
           }));
           const only = e.phases.length === 1 ? e.phases[0] : undefined;
           if (only !== undefined) {
-            return task.newListr(only.cells.map((id) => cellTask(feed, id, start, o, tally)), { concurrent: only.concurrency, exitOnError: false });
+            return task.newListr(
+              only.cells.map((id) => cellTask(feed, id, start, o, tally)),
+              { concurrent: only.concurrency, exitOnError: false },
+            );
           }
           return task.newListr(phaseTasks, { exitOnError: false });
         },

@@ -22,11 +22,15 @@ interface LinuxSourcePackage {
 }
 
 export async function resolveLinuxSource(
-  opts: { suite: string; package: string; mirror?: string; arch?: Arch } & Pick<SuiteRequest, 'keyring' | 'allowUnsigned' | 'allowExpiredIndex'>,
+  opts: { suite: string; package: string; mirror?: string; arch?: Arch } & Pick<
+    SuiteRequest,
+    'keyring' | 'allowUnsigned' | 'allowExpiredIndex'
+  >,
   ctx: SuiteContext,
 ): Promise<Result<LinuxSourcePackage, SourceFailure>> {
   const mirror = mirrorOf(opts.mirror);
-  const suite = await loadSuiteIndex({
+  const suite = await loadSuiteIndex(
+    {
       mirror,
       suite: opts.suite,
       component: INDEX_COMPONENT,
@@ -34,12 +38,17 @@ export async function resolveLinuxSource(
       keyring: opts.keyring,
       allowUnsigned: opts.allowUnsigned,
       allowExpiredIndex: opts.allowExpiredIndex,
-    }, ctx);
+    },
+    ctx,
+  );
   if (!suite.ok) return suite;
   const { index, where, signature } = suite.value;
   const pkg = newest(index, opts.package);
   if (pkg === undefined) {
-    const near = closest(opts.package, [...index.keys()].filter((n) => n.startsWith('linux-source')));
+    const near = closest(
+      opts.package,
+      [...index.keys()].filter((n) => n.startsWith('linux-source')),
+    );
     const hint = near.length > 0 ? `closest: ${near.join(', ')}` : `e.g. linux-source-6.1 in bookworm`;
     return err(badInput(`package "${opts.package}" is not in ${where} (${hint})`));
   }

@@ -113,7 +113,9 @@ export function resolveKernelPackages(index: PackageIndex, requested: string, wh
   }
   const holder = found.find((p) => p.name.startsWith('linux-binary-')) ?? found.find((p) => p.name.startsWith('linux-image-'));
   if (holder === undefined) {
-    return err(`package "${requested}" in ${where} does not lead to a kernel image (no linux-image-<abi> or linux-binary-<abi> in its Depends)`);
+    return err(
+      `package "${requested}" in ${where} does not lead to a kernel image (no linux-image-<abi> or linux-binary-<abi> in its Depends)`,
+    );
   }
   return ok({ requested: start, holder, files: [holder, ...found.filter((p) => p !== holder)] });
 }

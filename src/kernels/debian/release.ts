@@ -53,7 +53,9 @@ async function keyringMissing(keyring: string): Promise<string | undefined> {
     () => false,
   );
   if (found) return undefined;
-  return keyring === DEBIAN_KEYRING ? `keyring ${keyring} not found (apt-get install debian-archive-keyring)` : `keyring ${keyring} not found`;
+  return keyring === DEBIAN_KEYRING
+    ? `keyring ${keyring} not found (apt-get install debian-archive-keyring)`
+    : `keyring ${keyring} not found`;
 }
 
 /** What is missing to verify InRelease here (gpgv, the keyring), each with what to install; undefined when nothing. */
@@ -114,7 +116,9 @@ export function checkRelease(
 ): Result<void, string> {
   const names = [release.suite, release.codename].filter((n): n is string => n !== undefined);
   if (!names.includes(opts.suite)) {
-    return err(`${opts.url} is the index of ${names.length > 0 ? names.join('/') : 'an unnamed suite'}, not of "${opts.suite}" (Suite and Codename both differ): the mirror serves the wrong or a replayed index`);
+    return err(
+      `${opts.url} is the index of ${names.length > 0 ? names.join('/') : 'an unnamed suite'}, not of "${opts.suite}" (Suite and Codename both differ): the mirror serves the wrong or a replayed index`,
+    );
   }
   if (release.validUntil !== undefined) {
     const until = releaseDate(release.validUntil);

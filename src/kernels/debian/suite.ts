@@ -23,9 +23,23 @@ const INRELEASE_TTL_MS = 60 * 60 * 1000;
 
 /** Suites and aliases Debian's archive has served; only used to suggest a fix for a typo. */
 const KNOWN_SUITES = [
-  'bullseye', 'bullseye-backports', 'bullseye-updates', 'bookworm', 'bookworm-backports', 'bookworm-updates',
-  'trixie', 'trixie-backports', 'trixie-updates', 'forky', 'sid', 'experimental',
-  'oldoldstable', 'oldstable', 'stable', 'testing', 'unstable',
+  'bullseye',
+  'bullseye-backports',
+  'bullseye-updates',
+  'bookworm',
+  'bookworm-backports',
+  'bookworm-updates',
+  'trixie',
+  'trixie-backports',
+  'trixie-updates',
+  'forky',
+  'sid',
+  'experimental',
+  'oldoldstable',
+  'oldstable',
+  'stable',
+  'testing',
+  'unstable',
 ];
 
 /** The archive root without trailing slashes (URLs are built as `${mirror}/dists/…`, `${mirror}/pool/…`). */
@@ -77,7 +91,9 @@ async function getDistsFile(r: SuiteRequest, name: string, ctx: SuiteContext): P
   if (!res.ok) return err(res.error.message);
   if (res.value.status === 404) {
     const near = closest(r.suite, KNOWN_SUITES);
-    return err(badInput(`unknown suite "${r.suite}" on ${r.mirror} (${url} not found)${near.length > 0 ? `; closest: ${near.join(', ')}` : ''}`));
+    return err(
+      badInput(`unknown suite "${r.suite}" on ${r.mirror} (${url} not found)${near.length > 0 ? `; closest: ${near.join(', ')}` : ''}`),
+    );
   }
   if (res.value.status !== 200) return err(`${url}: HTTP ${res.value.status}`);
   ctx.onBytes(res.value.body.length, undefined, name);
@@ -126,18 +142,30 @@ async function verifiedInRelease(r: SuiteRequest, ctx: SuiteContext): Promise<Re
 async function releaseText(r: SuiteRequest, ctx: SuiteContext): Promise<Result<ReleaseText, SourceFailure>> {
   // A keyring the matrix names is never skipped, not even under --allow-unsigned: a typo must not
   // quietly turn the check off.
-  if (r.keyring !== undefined && !(await stat(r.keyring).then((st) => st.isFile(), () => false))) {
+  if (
+    r.keyring !== undefined &&
+    !(await stat(r.keyring).then(
+      (st) => st.isFile(),
+      () => false,
+    ))
+  ) {
     return err(badInput(`the source's "keyring": no file at ${r.keyring}`));
   }
   const missing = await signatureToolsMissing(r.keyring, ctx.env);
   if (missing === undefined) return verifiedInRelease(r, ctx);
   if (!r.allowUnsigned) {
-    return err(`cannot check the signature of ${r.mirror}/dists/${r.suite}/InRelease: ${missing}; install it, or pass --allow-unsigned to use the index unverified`);
+    return err(
+      `cannot check the signature of ${r.mirror}/dists/${r.suite}/InRelease: ${missing}; install it, or pass --allow-unsigned to use the index unverified`,
+    );
   }
   // Nothing can be verified: read the plain Release rather than pick a signed file apart by hand.
   const body = await getDistsFile(r, 'Release', ctx);
   if (!body.ok) return body;
-  return ok({ text: body.value.toString('utf8'), url: `${r.mirror}/dists/${r.suite}/Release`, signature: { checked: false, why: `${missing}; allowed by --allow-unsigned` } });
+  return ok({
+    text: body.value.toString('utf8'),
+    url: `${r.mirror}/dists/${r.suite}/Release`,
+    signature: { checked: false, why: `${missing}; allowed by --allow-unsigned` },
+  });
 }
 
 const loaded = new Map<string, Promise<Result<SuiteIndex, SourceFailure>>>();
@@ -176,7 +204,16 @@ async function load(r: SuiteRequest, ctx: SuiteContext): Promise<Result<SuiteInd
 /** Each suite is loaded at most once per process, however many kernels come from it. */
 export function loadSuiteIndex(r: SuiteRequest, ctx: SuiteContext): Promise<Result<SuiteIndex, SourceFailure>> {
   // The policy is part of the key: an index loaded under --allow-unsigned must not serve a strict caller.
-  const key = JSON.stringify([ctx.cache.root, r.mirror, r.suite, r.component, r.arch, r.keyring, r.allowUnsigned === true, r.allowExpiredIndex === true]);
+  const key = JSON.stringify([
+    ctx.cache.root,
+    r.mirror,
+    r.suite,
+    r.component,
+    r.arch,
+    r.keyring,
+    r.allowUnsigned === true,
+    r.allowExpiredIndex === true,
+  ]);
   let p = loaded.get(key);
   if (p === undefined) {
     p = load(r, ctx);

@@ -10,7 +10,10 @@ export const UNSIGNED_MARK = ' [index signature NOT checked: --allow-unsigned]';
  * hashes came from an index nobody verified, and a lockfile must not launder that into a strict run.
  * An entry that does not say (`signatureChecked` absent) counts as unchecked.
  */
-export function refuseUnsignedPin(entry: { signatureChecked?: boolean; unsignedWhy?: string }, ctx: Pick<SourceContext, 'allowUnsigned'>): SourceFailure | undefined {
+export function refuseUnsignedPin(
+  entry: { signatureChecked?: boolean; unsignedWhy?: string },
+  ctx: Pick<SourceContext, 'allowUnsigned'>,
+): SourceFailure | undefined {
   if (entry.signatureChecked === true || ctx.allowUnsigned) return undefined;
   const why = entry.unsignedWhy !== undefined ? ` (${entry.unsignedWhy})` : '';
   return badInput(

@@ -84,7 +84,9 @@ export async function compileKernel(plan: BuildPlan, opts: BuildOptions): Promis
     if (dir === undefined) return undefined;
     const k = await readExtracted(opts.id, dir);
     // Builds are configured and compiled for x86-64 (matrix rules refuse another arch for a build).
-    return k.ok ? ok({ kernel: { ...k.value, arch: 'amd64' }, inputsHash: plan.inputsHash, cached: true, totalMs: Date.now() - started }) : err(k.error);
+    return k.ok
+      ? ok({ kernel: { ...k.value, arch: 'amd64' }, inputsHash: plan.inputsHash, cached: true, totalMs: Date.now() - started })
+      : err(k.error);
   };
   const early = await hit();
   if (early !== undefined) return early;
@@ -104,7 +106,12 @@ export async function compileKernel(plan: BuildPlan, opts: BuildOptions): Promis
   }
 }
 
-async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, started: number): Promise<Result<BuiltKernel, SourceFailure>> {
+async function buildLocked(
+  plan: BuildPlan,
+  opts: BuildOptions,
+  objKey: string,
+  started: number,
+): Promise<Result<BuiltKernel, SourceFailure>> {
   const { cache, signal } = opts;
   const emit = (e: BuildEvent) => opts.onEvent?.(e);
   const root = buildRoot(cache);
@@ -126,7 +133,11 @@ async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, 
     const created = await ensureWorkTree(
       wt,
       async (tmp) => {
-        const m = await materializeSource(source, tmp, { cache, signal, onDownload: (received, total) => emit({ type: 'download', received, total }) });
+        const m = await materializeSource(source, tmp, {
+          cache,
+          signal,
+          onDownload: (received, total) => emit({ type: 'download', received, total }),
+        });
         return m;
       },
       signal,
@@ -162,11 +173,24 @@ async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, 
       onLine: (line) => emit({ type: 'line', line }),
     };
 
-    emit({ type: 'phase', phase: 'configure', detail: plan.baseConfig !== undefined ? `your .config ${plan.baseConfig.file}` : plan.inputs.base });
+    emit({
+      type: 'phase',
+      phase: 'configure',
+      detail: plan.baseConfig !== undefined ? `your .config ${plan.baseConfig.file}` : plan.inputs.base,
+    });
     const stampFile = path.join(objDir, CONFIG_STAMP);
-    const configKey = sha256(JSON.stringify({ base: plan.inputs.base, ...(plan.baseConfig !== undefined ? { config: plan.baseConfig.text } : {}), fragments: plan.fragments.map((f) => f.text) }));
+    const configKey = sha256(
+      JSON.stringify({
+        base: plan.inputs.base,
+        ...(plan.baseConfig !== undefined ? { config: plan.baseConfig.text } : {}),
+        fragments: plan.fragments.map((f) => f.text),
+      }),
+    );
     let check: ConfigCheck | undefined;
-    const stamp = await readFile(stampFile, 'utf8').then((t) => JSON.parse(t) as { configKey: string; check: ConfigCheck }, () => undefined);
+    const stamp = await readFile(stampFile, 'utf8').then(
+      (t) => JSON.parse(t) as { configKey: string; check: ConfigCheck },
+      () => undefined,
+    );
     if (stamp?.configKey === configKey && (await exists(path.join(objDir, '.config')))) {
       // Same base and fragments as the last build here: the .config is already right (and checked).
       check = stamp.check;
@@ -209,7 +233,11 @@ async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, 
         await copyFile(path.join(objDir, '.config'), path.join(boot, `config-${kernelRelease}`));
         await copyFile(path.join(objDir, 'System.map'), path.join(boot, `System.map-${kernelRelease}`));
         if (withModules) {
-          const mi = await make({ ...m, timeoutMs: Math.max(1, deadline - Date.now()) }, [`INSTALL_MOD_PATH=${kroot}`, 'INSTALL_MOD_STRIP=1', 'modules_install']);
+          const mi = await make({ ...m, timeoutMs: Math.max(1, deadline - Date.now()) }, [
+            `INSTALL_MOD_PATH=${kroot}`,
+            'INSTALL_MOD_STRIP=1',
+            'modules_install',
+          ]);
           if (!mi.ok) return err(mi.error.message);
         }
         await new Promise<void>((resolve) => log.write('', () => resolve()));
@@ -221,7 +249,16 @@ async function buildLocked(plan: BuildPlan, opts: BuildOptions, objKey: string, 
     if (!published.ok) return err(published.error);
     const k = await readExtracted(opts.id, published.value);
     if (!k.ok) return err(k.error);
-    return ok({ kernel: { ...k.value, arch: 'amd64' }, inputsHash: plan.inputsHash, cached: false, compileMs, totalMs: Date.now() - started, logFile, configCheck: check, objDir });
+    return ok({
+      kernel: { ...k.value, arch: 'amd64' },
+      inputsHash: plan.inputsHash,
+      cached: false,
+      compileMs,
+      totalMs: Date.now() - started,
+      logFile,
+      configCheck: check,
+      objDir,
+    });
   } finally {
     await new Promise<void>((resolve) => log.end(() => resolve()));
   }

@@ -91,7 +91,12 @@ export function checkConfig(fragments: readonly Fragment[], config: Values, db: 
 export function formatConfigCheck(c: ConfigCheck): string[] {
   const lines: string[] = [];
   for (const m of c.missing) {
-    const why = m.unmet.length > 0 ? `unmet: ${m.unmet.join(', ')}` : m.dependsOn.length > 0 ? `depends on ${m.dependsOn.join(' && ')}` : 'its dependencies are met, so the base config, a later fragment or a choice turned it off';
+    const why =
+      m.unmet.length > 0
+        ? `unmet: ${m.unmet.join(', ')}`
+        : m.dependsOn.length > 0
+          ? `depends on ${m.dependsOn.join(' && ')}`
+          : 'its dependencies are met, so the base config, a later fragment or a choice turned it off';
     const sel = m.selectedBy.length > 0 ? `; selected by ${m.selectedBy.slice(0, 4).join(', ')}` : '';
     lines.push(`CONFIG_${m.symbol}: wanted ${m.want}, got ${m.have} (${m.where}); ${why}${sel}`);
   }

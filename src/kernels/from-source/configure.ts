@@ -20,7 +20,12 @@ function baseTarget(base: ConfigBase): string {
 type ConfigureFailure = { kind: 'make'; message: string } | { kind: 'check'; check: ConfigCheck; lines: string[] };
 
 /** `ownConfig`: the user's complete .config, the base instead of `make <base>` (`--config FILE`). */
-export async function configure(m: MakeEnv, base: ConfigBase, fragments: readonly Fragment[], ownConfig?: { file: string; text: string }): Promise<Result<ConfigCheck, ConfigureFailure>> {
+export async function configure(
+  m: MakeEnv,
+  base: ConfigBase,
+  fragments: readonly Fragment[],
+  ownConfig?: { file: string; text: string },
+): Promise<Result<ConfigCheck, ConfigureFailure>> {
   const env = { ...m, timeoutMs: CONFIG_TIMEOUT_MS };
   const dotConfig = path.join(m.objDir, '.config');
   if (ownConfig !== undefined) await writeFile(dotConfig, `# --- ${ownConfig.file} (base)\n${ownConfig.text}\n`);

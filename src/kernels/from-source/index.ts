@@ -59,10 +59,16 @@ async function resolveIdentity(src: BuildSource, ctx: IdentityContext): Promise<
     if (!g.ok) return g;
     const s = g.value.source;
     const dirty = s.kind === 'git' && s.diffSha256 !== undefined ? ' + uncommitted changes' : '';
-    return ok({ ...g.value, origin: `build:git ${path.resolve(ctx.matrixDir, src.tree)}@${s.kind === 'git' ? s.commit.slice(0, 12) : ''}${dirty}` });
+    return ok({
+      ...g.value,
+      origin: `build:git ${path.resolve(ctx.matrixDir, src.tree)}@${s.kind === 'git' ? s.commit.slice(0, 12) : ''}${dirty}`,
+    });
   }
   if (src.tarball !== undefined) {
-    return ok({ source: { kind: 'tarball', url: src.tarball.url, sha256: src.tarball.sha256 }, origin: `build:tarball ${path.basename(src.tarball.url)}` });
+    return ok({
+      source: { kind: 'tarball', url: src.tarball.url, sha256: src.tarball.sha256 },
+      origin: `build:tarball ${path.basename(src.tarball.url)}`,
+    });
   }
   if (src.debianSource !== undefined) {
     const ds = src.debianSource;
@@ -98,7 +104,12 @@ function describePlan(origin: string, plan: BuildPlan, base: ConfigBase): string
   return `${origin} + ${on}${n > 0 ? ` + ${n} patch${n > 1 ? 'es' : ''}` : ''}`;
 }
 
-async function plan(src: BuildSource, source: SourceIdentity, diff: string | undefined, ctx: Pick<SourceContext, 'matrixDir' | 'env'>): Promise<Result<BuildPlan, SourceFailure>> {
+async function plan(
+  src: BuildSource,
+  source: SourceIdentity,
+  diff: string | undefined,
+  ctx: Pick<SourceContext, 'matrixDir' | 'env'>,
+): Promise<Result<BuildPlan, SourceFailure>> {
   return planBuild({
     source,
     treeDiff: diff,
@@ -134,7 +145,13 @@ export const buildSourceDriver: KernelSourceDriver<'build'> = {
     if (!id.ok) return id;
     const p = await plan(kernel.source, id.value.source, id.value.diff, ctx);
     if (!p.ok) return p;
-    const resolved: ResolvedBuild = { type: 'build', inputsHash: p.value.inputsHash, source: id.value.source, origin: id.value.origin, ...id.value.signature };
+    const resolved: ResolvedBuild = {
+      type: 'build',
+      inputsHash: p.value.inputsHash,
+      source: id.value.source,
+      origin: id.value.origin,
+      ...id.value.signature,
+    };
     return ok(resolved);
   },
   async fetch(kernel, resolved, ctx) {
@@ -154,7 +171,8 @@ export const buildSourceDriver: KernelSourceDriver<'build'> = {
     }
     const p = await plan(kernel.source, source, diff, ctx);
     if (!p.ok) return p;
-    if (p.value.inputsHash !== pinned.inputsHash) ctx.log('build inputs (patches, fragments or compiler) changed since the lock: building the current ones');
+    if (p.value.inputsHash !== pinned.inputsHash)
+      ctx.log('build inputs (patches, fragments or compiler) changed since the lock: building the current ones');
     const built = await compileKernel(p.value, {
       id: kernel.id,
       cache: ctx.cache,
@@ -166,13 +184,24 @@ export const buildSourceDriver: KernelSourceDriver<'build'> = {
     });
     if (!built.ok) return built;
     const b = built.value;
-    ctx.log(b.cached ? `build ${b.inputsHash.slice(0, 12)} found in the cache` : `built in ${Math.round(b.totalMs / 1000)} s (make ${Math.round((b.compileMs ?? 0) / 1000)} s), log ${b.logFile}`);
+    ctx.log(
+      b.cached
+        ? `build ${b.inputsHash.slice(0, 12)} found in the cache`
+        : `built in ${Math.round(b.totalMs / 1000)} s (make ${Math.round((b.compileMs ?? 0) / 1000)} s), log ${b.logFile}`,
+    );
     return ok(b.kernel);
   },
 };
 
 /** The matrix entry `run --tree path [--patch f…]` adds: a build of the tree as it is now. */
-export function treeKernel(opts: { id?: string; tree: string; ref?: string; patches?: readonly string[]; base?: ConfigBase; fragments?: readonly string[] }): Kernel {
+export function treeKernel(opts: {
+  id?: string;
+  tree: string;
+  ref?: string;
+  patches?: readonly string[];
+  base?: ConfigBase;
+  fragments?: readonly string[];
+}): Kernel {
   return {
     id: opts.id ?? 'tree',
     // Builds are configured and compiled for x86-64 (src/kernels/from-source/).
@@ -215,7 +244,8 @@ export async function buildFromSource(opts: BuildFromSourceOptions): Promise<Res
     cache,
     allowUnsigned: opts.allowUnsigned === true,
     // Index bytes (InRelease, Packages) are a download like the source's own.
-    onProgress: (p: { transferred: number; total?: number }) => opts.onEvent?.({ type: 'download', received: p.transferred, total: p.total }),
+    onProgress: (p: { transferred: number; total?: number }) =>
+      opts.onEvent?.({ type: 'download', received: p.transferred, total: p.total }),
     log: (line: string) => opts.onEvent?.({ type: 'line', line }),
   };
   const id = await resolveIdentity(opts.source, ctx);

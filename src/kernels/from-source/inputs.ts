@@ -38,7 +38,10 @@ async function readInput(file: string, what: string): Promise<Result<string, Sou
 }
 
 /** Commit of `ref` in a local git tree, and the uncommitted diff when building the work tree itself. */
-export async function resolveGitSource(tree: string, ref: string | undefined): Promise<Result<{ source: SourceIdentity; diff?: string }, SourceFailure>> {
+export async function resolveGitSource(
+  tree: string,
+  ref: string | undefined,
+): Promise<Result<{ source: SourceIdentity; diff?: string }, SourceFailure>> {
   const top = await git(tree, ['rev-parse', '--show-toplevel']);
   if (!top.ok) return err(badInput(`${tree} is not a git work tree (build a plain source folder as a tarball, or \`git init\` it)`));
   const rev = await git(tree, ['rev-parse', '--verify', `${ref ?? 'HEAD'}^{commit}`]);
@@ -50,7 +53,10 @@ export async function resolveGitSource(tree: string, ref: string | undefined): P
   const d = await git(root, ['diff', 'HEAD', '--binary']);
   if (!d.ok) return err(d.error.message);
   const diff = d.value.stdout;
-  return ok({ source: { kind: 'git', tree: root, commit, diffSha256: diff === '' ? undefined : sha256(diff) }, diff: diff === '' ? undefined : diff });
+  return ok({
+    source: { kind: 'git', tree: root, commit, diffSha256: diff === '' ? undefined : sha256(diff) },
+    diff: diff === '' ? undefined : diff,
+  });
 }
 
 export async function planBuild(opts: {
@@ -65,7 +71,8 @@ export async function planBuild(opts: {
   env?: NodeJS.ProcessEnv;
 }): Promise<Result<BuildPlan, SourceFailure>> {
   const patches: TreePatch[] = [];
-  if (opts.treeDiff !== undefined) patches.push({ name: `uncommitted changes in ${opts.source.kind === 'git' ? opts.source.tree : 'tree'}`, text: opts.treeDiff });
+  if (opts.treeDiff !== undefined)
+    patches.push({ name: `uncommitted changes in ${opts.source.kind === 'git' ? opts.source.tree : 'tree'}`, text: opts.treeDiff });
   const hashedPatches = [];
   for (const file of opts.patchFiles) {
     const text = await readInput(file, 'patch');

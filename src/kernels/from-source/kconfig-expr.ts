@@ -54,7 +54,17 @@ export function evaluate(expr: string, values: Values): number {
       const both = !Number.isNaN(num(raw)) && !Number.isNaN(num(rhs)) && raw !== '' && rhs !== '';
       const cmp = both ? num(raw) - num(rhs) : raw < rhs ? -1 : raw > rhs ? 1 : 0;
       const res =
-        op.text === '=' ? cmp === 0 : op.text === '!=' ? cmp !== 0 : op.text === '<' ? cmp < 0 : op.text === '>' ? cmp > 0 : op.text === '<=' ? cmp <= 0 : cmp >= 0;
+        op.text === '='
+          ? cmp === 0
+          : op.text === '!='
+            ? cmp !== 0
+            : op.text === '<'
+              ? cmp < 0
+              : op.text === '>'
+                ? cmp > 0
+                : op.text === '<='
+                  ? cmp <= 0
+                  : cmp >= 0;
       return { tri: res ? 2 : 0 };
     }
     return { tri: tri(raw), raw };

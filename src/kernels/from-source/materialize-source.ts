@@ -22,10 +22,14 @@ interface MaterializeContext {
 
 /** GNU tar (not node-tar): 80k files, and it reads xz/gz/zst by itself. The top folder is dropped. */
 async function untarSource(tarball: string, dest: string, signal?: AbortSignal): Promise<Result<void, string>> {
-  const r = await execCommand('tar', ['-x', '-f', tarball, '-C', dest, '--strip-components=1', '--no-same-owner', '--no-same-permissions'], {
-    signal,
-    timeoutMs: UNTAR_TIMEOUT_MS,
-  });
+  const r = await execCommand(
+    'tar',
+    ['-x', '-f', tarball, '-C', dest, '--strip-components=1', '--no-same-owner', '--no-same-permissions'],
+    {
+      signal,
+      timeoutMs: UNTAR_TIMEOUT_MS,
+    },
+  );
   return r.ok ? ok(undefined) : err(r.error.message);
 }
 
@@ -53,7 +57,8 @@ export async function materializeSource(source: SourceIdentity, dest: string, ct
     if (!x.ok) return x;
     const names = await readdir(path.join(root, 'usr', 'src')).catch(() => [] as string[]);
     const tarball = names.find((n) => /^linux-source-.*\.tar(\.(xz|gz|bz2|zst))?$/.test(n));
-    if (tarball === undefined) return err(`${source.package}: no usr/src/linux-source-*.tar.* in the package (has ${names.join(', ') || 'nothing'})`);
+    if (tarball === undefined)
+      return err(`${source.package}: no usr/src/linux-source-*.tar.* in the package (has ${names.join(', ') || 'nothing'})`);
     return await untarSource(path.join(root, 'usr', 'src', tarball), dest, ctx.signal);
   } finally {
     await rm(unpacked, { recursive: true, force: true });

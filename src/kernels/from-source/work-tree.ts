@@ -51,7 +51,11 @@ export async function ensureWorkTree(
     if (!filled.ok) return filled;
     if (!(await exists(path.join(tmp, '.git')))) {
       // Debian's linux-source .gitignore ignores everything at the top level: add with -f.
-      for (const args of [['init', '-q'], ['add', '-f', '-A', '.'], ['commit', '-q', '--no-verify', '-m', 'pristine source']]) {
+      for (const args of [
+        ['init', '-q'],
+        ['add', '-f', '-A', '.'],
+        ['commit', '-q', '--no-verify', '-m', 'pristine source'],
+      ]) {
         const r = await git(tmp, args, { signal });
         if (!r.ok) return err(r.error.message);
       }
@@ -95,7 +99,11 @@ export async function checkoutWithPatches(
   if (have !== undefined && JSON.stringify(have) === JSON.stringify(want)) return ok('unchanged');
   // Forget the old state first: an interrupted switch must not be taken for a finished one.
   await rm(path.join(wt.dir, STATE_FILE), { force: true });
-  for (const args of [['checkout', '-q', '-f', '--detach', base], ['reset', '-q', '--hard', base], ['clean', '-q', '-f', '-d', '-x']]) {
+  for (const args of [
+    ['checkout', '-q', '-f', '--detach', base],
+    ['reset', '-q', '--hard', base],
+    ['clean', '-q', '-f', '-d', '-x'],
+  ]) {
     const r = await git(wt.tree, args, { signal });
     if (!r.ok) return err({ message: r.error.message });
   }

@@ -84,7 +84,8 @@ export class OciClient {
     const digest = `sha256:${createHash('sha256').update(res.value.body).digest('hex')}`;
     const claimed = res.value.headers['docker-content-digest'];
     if (reference.startsWith('sha256:') && digest !== reference) return err(`manifest ${reference}: content hashes to ${digest}`);
-    if (typeof claimed === 'string' && claimed !== digest) return err(`manifest ${reference}: registry says ${claimed}, content hashes to ${digest}`);
+    if (typeof claimed === 'string' && claimed !== digest)
+      return err(`manifest ${reference}: registry says ${claimed}, content hashes to ${digest}`);
     let manifest: Manifest;
     try {
       manifest = JSON.parse(res.value.body.toString('utf8')) as Manifest;

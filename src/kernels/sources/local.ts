@@ -29,7 +29,8 @@ export const localSourceDriver: KernelSourceDriver<'local'> = {
     if (!format.ok) return err(badInput(`source.path: ${format.error}`));
     ctx.log(`${vmlinuz}: ${format.value.description}`);
     const modulesDir = s.modules !== undefined ? abs(s.modules) : undefined;
-    if (modulesDir !== undefined && (await kind(modulesDir)) !== 'dir') return err(badInput(`source.modules: no directory at ${modulesDir}`));
+    if (modulesDir !== undefined && (await kind(modulesDir)) !== 'dir')
+      return err(badInput(`source.modules: no directory at ${modulesDir}`));
     const config = s.config !== undefined ? abs(s.config) : undefined;
     if (config !== undefined && (await kind(config)) !== 'file') return err(badInput(`source.config: no file at ${config}`));
     const mapNext = path.join(path.dirname(vmlinuz), 'System.map');
