@@ -208,6 +208,7 @@ export function folderGraph(graph: ImportGraph): { graph: ImportGraph; example: 
 export const CLI_MAY_IMPORT = {
   folders: ['engine', 'matrix', 'util'],
   vocabulary: [
+    'arch/types.ts',
     'bisect/choices.ts',
     'kernels/from-source/default-fragments.ts',
     'report/formats.ts',

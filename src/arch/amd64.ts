@@ -16,7 +16,7 @@ function notBzImage(b: Buffer): string {
   if (b.length >= 4 && b.subarray(0, 4).toString('latin1') === '\x7fELF')
     return 'an ELF file (vmlinux?): boot arch/x86/boot/bzImage instead';
   if (b.length >= 0x3c && b.subarray(0x38, 0x3c).toString('latin1') === 'ARM\x64')
-    return 'an arm64 Image: give the kernel `"arch": "arm64"` to boot it';
+    return 'an arm64 Image: give the kernel `"arch": "arm64"` (run: `--arch arm64`) to boot it';
   if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b)
     return 'gzip data (a compressed vmlinux, an arm64 vmlinuz or a package?): boot the bzImage itself';
   if (b.length >= 0x200 && b.readUInt16LE(0x1fe) === 0xaa55)

@@ -34,7 +34,7 @@ function describe(b: Buffer, packing: string): ImageFormat {
 /** What the bytes are when not an arm64 Image: said in the error, with what to do instead. */
 function notImage(b: Buffer): string {
   if (b.length >= 0x206 && b.subarray(0x202, 0x206).toString('latin1') === 'HdrS')
-    return 'an x86 bzImage: give the kernel `"arch": "amd64"` (the default) to boot it';
+    return 'an x86 bzImage: give the kernel `"arch": "amd64"` (the default; run: `--arch amd64`) to boot it';
   if (b.length >= 8 && b.subarray(0, 2).toString('latin1') === 'MZ' && b.subarray(4, 8).toString('latin1') === 'zimg')
     return "an EFI zboot image (CONFIG_EFI_ZBOOT), which QEMU's -kernel cannot unpack: boot arch/arm64/boot/Image";
   if (b.length >= 4 && b.subarray(0, 4).toString('latin1') === '\x7fELF')

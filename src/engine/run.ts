@@ -41,6 +41,8 @@ export interface RunInput {
   runner?: Partial<Runner>;
   /** `--kernel` values: matrix ids, or paths to a kernel image. */
   kernelArgs?: readonly string[];
+  /** The architecture of a `--kernel` image (absent: read from its header). */
+  kernelArch?: Arch;
   boots?: readonly string[];
   benches?: readonly string[];
   tree?: string;
@@ -182,6 +184,7 @@ async function startRun(input: RunInput, now: Date): Promise<Result<PreparedRun,
     matrix: { ...loaded.value.matrix, runner: { ...loaded.value.matrix.runner, ...input.runner } },
     matrixFile: loaded.value.file,
     kernelArgs: input.kernelArgs ?? [],
+    ...(input.kernelArch !== undefined ? { kernelArch: input.kernelArch } : {}),
     boots: input.boots ?? [],
     benches: input.benches ?? [],
     tree: input.tree,

@@ -57,6 +57,32 @@ describe('prepareRun', () => {
     expect(r.value.lockFile).toBe(path.join(r.value.runDir, 'matrix.lock.json'));
   });
 
+  it("--kernel PATH takes the image's architecture from its header, or the one --arch names", async () => {
+    const req = await request();
+    const dir = path.dirname(req.matrixFile);
+    const arm = Buffer.alloc(0x1000);
+    arm.writeBigUInt64LE(0x200000n, 16); // image size
+    arm.writeBigUInt64LE(0xan, 24); // flags: little-endian, 4K pages
+    arm.write('ARM\x64', 56, 'latin1');
+    const x86 = Buffer.alloc(0x1000);
+    x86.writeUInt16LE(0xaa55, 0x1fe);
+    x86.write('HdrS', 0x202, 'latin1');
+    x86.writeUInt16LE(0x020f, 0x206);
+    await writeFile(path.join(dir, 'Image'), arm);
+    await writeFile(path.join(dir, 'bzImage'), x86);
+    await writeFile(path.join(dir, 'junk'), 'not really a kernel');
+    const archOf = async (over: Partial<RunRequest>) => {
+      const r = await prepareRun({ ...req, compareWith: ['ref'], ...over });
+      if (!r.ok) throw new Error(r.error.join('\n'));
+      return r.value.matrix.kernels.filter((k) => k.id !== 'ref').map((k) => `${k.id}:${k.arch}`);
+    };
+    expect(await archOf({ kernelArgs: [`a=${dir}/Image`, `b=${dir}/bzImage`, `c=${dir}/junk`] })).toEqual(['a:arm64', 'b:amd64', 'c:amd64']);
+    // --arch is what the user says: an image of another format is then refused when fetched, saying what it is.
+    expect(await archOf({ kernelArgs: [`a=${dir}/Image`], kernelArch: 'amd64' })).toEqual(['a:amd64']);
+    const tree = await prepareRun({ ...req, tree: '/src/linux', kernelArch: 'arm64' });
+    expect(!tree.ok && tree.error.join('\n')).toMatch(/--arch arm64 with --tree: kernels built from source are amd64 only/);
+  });
+
   it('--tree becomes a build kernel with the project fragments and the patches', async () => {
     const req = await request();
     const r = await prepareRun({ ...req, tree: '/src/linux', patches: ['fix.patch'] });

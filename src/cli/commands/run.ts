@@ -9,6 +9,7 @@ import { finishWith } from '../exit-codes.js';
 import { registerWithCache } from './fetch.js';
 import { UserError } from '../../util/result.js';
 import { parseMakeJobs } from '../make-jobs.js';
+import { ARCHES, type Arch } from '../../arch/types.js';
 import {
   ACCEL_REQUESTS,
   BACKEND_REQUESTS,
@@ -21,6 +22,7 @@ import {
 export interface RunCommandOptions {
   matrix: string;
   kernel: string[];
+  arch?: Arch;
   boot: string[];
   bench: string[];
   tree?: string;
@@ -74,6 +76,7 @@ export function runInput(opts: RunCommandOptions): RunInput {
       ...(replicates !== undefined ? { replicates } : {}),
     },
     kernelArgs: opts.kernel,
+    ...(opts.arch !== undefined ? { kernelArch: opts.arch } : {}),
     boots: opts.boot,
     benches: opts.bench,
     tree: opts.tree,
@@ -158,6 +161,9 @@ export const defineRunCommand: DefineCommand = (setExit) =>
       'only these matrix kernels; a path to a bzImage runs that kernel instead, id=path names it in results and reports (repeatable)',
       collectList,
       [],
+    )
+    .addOption(
+      new Option('--arch <arch>', "the architecture of --kernel's image files (default: read from each image's header)").choices(ARCHES),
     )
     .option('--boot <name>', 'only these boot configurations (repeatable, comma-separated)', collectList, [])
     .option('--bench <name>', 'only these benchmarks (repeatable, comma-separated)', collectList, [])
