@@ -59,7 +59,11 @@ describe('arm64 kernel image format', () => {
     const elf = Buffer.alloc(0x400);
     elf.write('\x7fELF', 0, 'latin1');
     const cases: [string, Buffer, RegExp][] = [
-      ['bzImage', bzImage(), /bzImage is not an arm64 Image: an x86 bzImage: give the kernel `"arch": "amd64"` \(the default; run: `--arch amd64`\)/],
+      [
+        'bzImage',
+        bzImage(),
+        /bzImage is not an arm64 Image: an x86 bzImage: give the kernel `"arch": "amd64"` \(the default; run: `--arch amd64`\)/,
+      ],
       ['zboot', zboot, /zboot is not an arm64 Image: an EFI zboot image \(CONFIG_EFI_ZBOOT\)/],
       ['vmlinux', elf, /vmlinux is not an arm64 Image: an ELF file \(vmlinux\?\): boot arch\/arm64\/boot\/Image instead$/],
       [
@@ -82,7 +86,9 @@ describe('arm64 kernel image format', () => {
 
   it('an x86 kernel given an arm64 Image says to set the arch', async () => {
     const r = await imageFormat(file('Image-x86', arm64Image(1)), 'amd64');
-    expect(!r.ok && r.error).toMatch(/Image-x86 is not an x86 bzImage: an arm64 Image: give the kernel `"arch": "arm64"` \(run: `--arch arm64`\) to boot it$/);
+    expect(!r.ok && r.error).toMatch(
+      /Image-x86 is not an x86 bzImage: an arm64 Image: give the kernel `"arch": "arm64"` \(run: `--arch arm64`\) to boot it$/,
+    );
   });
 });
 

@@ -76,7 +76,11 @@ describe('prepareRun', () => {
       if (!r.ok) throw new Error(r.error.join('\n'));
       return r.value.matrix.kernels.filter((k) => k.id !== 'ref').map((k) => `${k.id}:${k.arch}`);
     };
-    expect(await archOf({ kernelArgs: [`a=${dir}/Image`, `b=${dir}/bzImage`, `c=${dir}/junk`] })).toEqual(['a:arm64', 'b:amd64', 'c:amd64']);
+    expect(await archOf({ kernelArgs: [`a=${dir}/Image`, `b=${dir}/bzImage`, `c=${dir}/junk`] })).toEqual([
+      'a:arm64',
+      'b:amd64',
+      'c:amd64',
+    ]);
     // --arch is what the user says: an image of another format is then refused when fetched, saying what it is.
     expect(await archOf({ kernelArgs: [`a=${dir}/Image`], kernelArch: 'amd64' })).toEqual(['a:amd64']);
     const tree = await prepareRun({ ...req, tree: '/src/linux', kernelArch: 'arm64' });
