@@ -52,7 +52,8 @@ export async function chooseTarget(
   kernel: FetchedKernel,
   io: {
     signal?: AbortSignal;
-    deps?: TargetDeps /** The host's architecture as Node names it (default process.arch; tests). */;
+    deps?: TargetDeps;
+    /** The host's architecture as Node names it (default process.arch; tests). */
     hostNodeArch?: string;
   } = {},
 ): Promise<Result<Target, string>> {
