@@ -6,10 +6,16 @@ import type { Verdict } from './decide.js';
 type Marks = ReadonlyMap<string, Verdict>;
 
 type Next =
-  | { done: false; sha: string /** Commits still in question (the window), for "about log2(n) steps left". */; window: number }
+  | {
+      done: false;
+      sha: string;
+      /** Commits still in question (the window), for "about log2(n) steps left". */
+      window: number;
+    }
   | {
       done: true;
-      firstBad: string /** Skipped commits that may be the first bad one instead, oldest first; empty when it is certain. */;
+      firstBad: string;
+      /** Skipped commits that may be the first bad one instead, oldest first; empty when it is certain. */
       range: string[];
     }
   | { done: true; inconsistent: string };
