@@ -157,6 +157,34 @@ export function formatA64(i: A64Insn): string {
     case 'str':
       return `str ${reg(i.rt)}, [${reg(i.rn)}, …]`;
     case 'other':
-      return `.word 0x${i.word.toString(16).padStart(8, '0')}`;
+      return formatOther(i.word);
   }
+}
+
+/**
+ * The other words the JIT's tail-call sequence holds, named for the report (the classifier never needs
+ * them): move-wide immediates (the key, offsetof values), an add of two registers, and lsl (a UBFM alias).
+ * Anything else stays its hex word, never a guess.
+ */
+function formatOther(word: number): string {
+  const w = word >>> 0;
+  const sf = w >>> 31 === 1;
+  const rd = w & 0x1f;
+  const rn = (w >>> 5) & 0x1f;
+  if (is(w, 0x1f800000, 0x12800000) && ((w >>> 29) & 3) !== 1) {
+    const op = ['movn', '', 'movz', 'movk'][(w >>> 29) & 3];
+    const hw = (w >>> 21) & 3;
+    return `${op} ${reg(rd, sf)}, #0x${((w >>> 5) & 0xffff).toString(16)}${hw ? `, lsl #${hw * 16}` : ''}`;
+  }
+  if (is(w, 0x7f200000, 0x0b000000) && ((w >>> 22) & 3) === 0 && ((w >>> 10) & 0x3f) === 0) {
+    return `add ${reg(rd, sf)}, ${reg(rn, sf)}, ${reg((w >>> 16) & 0x1f, sf)}`;
+  }
+  // UBFM with imms + 1 === immr is `lsl #(width - 1 - imms)`.
+  if (is(w, 0x7f800000, 0x53000000)) {
+    const immr = (w >>> 16) & 0x3f;
+    const imms = (w >>> 10) & 0x3f;
+    const width = sf ? 64 : 32;
+    if (imms !== width - 1 && imms + 1 === immr) return `lsl ${reg(rd, sf)}, ${reg(rn, sf)}, #${width - 1 - imms}`;
+  }
+  return `.word 0x${w.toString(16).padStart(8, '0')}`;
 }

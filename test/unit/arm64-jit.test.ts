@@ -25,6 +25,12 @@ describe('the arm64 decoder', () => {
     expect(formatA64(decodeA64(0xd61f0140, 0xa8))).toBe('br x10');
     expect(formatA64(decodeA64(0xb40000cb, 0x94))).toBe('cbz x11, +0xac');
     expect(formatA64(decodeA64(0x540001e2, 0x70))).toBe('b.hs +0xac');
+    // Words of the 6.1 sequence the classifier does not need, named for the report (objdump's spelling).
+    expect(formatA64(decodeA64(0x5280042a, 0x60))).toBe('movz w10, #0x21');
+    expect(formatA64(decodeA64(0x8b0a002a, 0x80))).toBe('add x10, x1, x10');
+    expect(formatA64(decodeA64(0xd37df04b, 0x84))).toBe('lsl x11, x2, #3');
+    expect(formatA64(decodeA64(0xf2a00020, 0x88))).toBe('movk x0, #0x1, lsl #16');
+    expect(formatA64(decodeA64(0xd503201f, 0x8c))).toBe('.word 0xd503201f'); // nop: not one of them, left as its word
     expect(decodeA64(0xeb0a035f, 0x78)).toEqual({ kind: 'cmp', offset: 0x78, rn: 26, sf: true }); // cmp x26, x10
     expect(decodeA64(0x6b0a005f, 0x6c)).toEqual({ kind: 'cmp', offset: 0x6c, rn: 2, sf: false }); // cmp w2, w10
     expect(decodeA64(0x9100075a, 0x80)).toEqual({ kind: 'add-imm', offset: 0x80, rd: 26, rn: 26, imm: 1, sf: true }); // add x26, x26, #1
