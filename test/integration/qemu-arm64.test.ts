@@ -2,7 +2,8 @@
 // booted by qemu-system-aarch64 -machine virt under TCG with instruction counting, the static aarch64 agent
 // cross-built from bpf/, the arm64 busybox (scripts/setup.sh --with-arm64). Both variants run the arm64
 // JIT's one tail call (bounds check, counter, load, br), proven from the images, and every sample is an
-// exact whole number of instructions, the same in every sample of a depth and the same step per tail call.
+// exact whole number of instructions, the same in every sample of a depth and the same step per tail call,
+// on bookworm's 6.1 and trixie's 6.12 (the counter behind a pointer), and the same in a second boot.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,77 +22,93 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const MAX_DEPTH = 6;
 
-describe('an arm64 cell under qemu-system-aarch64 (TCG, -icount)', () => {
-  it('boots Debian bookworm cloud-arm64, runs the aarch64 agent, and proves the arm64 tail call in both variants with exact counts', async () => {
-    const m = matrix.parse({
-      kernels: [
-        { id: '6.1-cloud-arm64', arch: 'arm64', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-arm64' } },
-      ],
-      boots: [{ name: 'default' }],
-      benchmarks: [{ name: 'test-run', type: 'test-run' }],
-    });
-    const fetched = await fetchKernels({ matrix: m, matrixFile: path.join(scratch, 'matrix.json') });
-    expect(fetched.ok, fetched.ok ? '' : fetched.error.map((e) => e.message).join('; ')).toBe(true);
-    if (!fetched.ok) return;
-    const kernel = fetched.value.kernels.get('6.1-cloud-arm64')!;
-    expect(kernel.arch).toBe('arm64');
-    expect(kernel.release).toMatch(/-cloud-arm64$/);
-    const payload = await ensurePayload({ arch: 'arm64' });
-    expect(payload.ok, payload.ok ? '' : payload.error).toBe(true);
-    if (!payload.ok) return;
+const KERNELS = [
+  // bookworm's cloud kernel has virtio_console as a module (the initramfs inserts it); trixie's builds it in.
+  { id: '6.1-cloud-arm64', suite: 'bookworm', consoleModule: true },
+  { id: '6.12-cloud-arm64', suite: 'trixie', consoleModule: false },
+] as const;
 
-    // As `run` builds it: the sweep and its needs resolved by the benchmark's driver (src/cells/cell-spec.ts).
-    const spec: CellRunSpec = cellRunSpec({
-      cellId: 'arm64-test',
-      kernel,
-      boot: { name: 'default', cmdline: '' },
-      benchmark: benchmark.parse({
-        name: 'test-run',
-        type: 'test-run',
-        params: { maxDepth: MAX_DEPTH, samples: 3, repeat: 1, variants: ['direct', 'indirect'] },
-      }),
-      runner: runner.parse({ backend: 'qemu', accel: 'tcg', timeoutSec: 600 }),
-      accel: 'tcg',
-      timing: { mode: 'icount', shift: ICOUNT_SHIFT },
-      payload: payload.value,
-      workDir: mkdtempSync(path.join(scratch, 'cell-')),
-    });
-    const events: CellEvent[] = [];
-    const started = Date.now();
-    const outcome = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: (e) => events.push(e) });
-    console.log(
-      `[qemu arm64 ${kernel.release}] status ${outcome.status} in ${Date.now() - started} ms${outcome.message ? `: ${outcome.message}` : ''}`,
-    );
-    expect(outcome.status, outcome.consoleTail.join('\n')).toBe('ok');
-    expect(events.some((e) => e.type === 'console' && e.line.includes('tailmatrix-init: insmod virtio_console.ko'))).toBe(true);
+describe('arm64 cells under qemu-system-aarch64 (TCG, -icount)', () => {
+  it.each(KERNELS)(
+    '$id: boots Debian $suite cloud-arm64 twice (two seeds), proves the arm64 tail call in both variants, and gives the same exact counts both times',
+    async ({ id, suite, consoleModule }) => {
+      const m = matrix.parse({
+        kernels: [{ id, arch: 'arm64', source: { type: 'debian', suite, package: 'linux-image-cloud-arm64' } }],
+        boots: [{ name: 'default' }],
+        benchmarks: [{ name: 'test-run', type: 'test-run' }],
+      });
+      const fetched = await fetchKernels({ matrix: m, matrixFile: path.join(scratch, `${id}.json`) });
+      expect(fetched.ok, fetched.ok ? '' : fetched.error.map((e) => e.message).join('; ')).toBe(true);
+      if (!fetched.ok) return;
+      const kernel = fetched.value.kernels.get(id)!;
+      expect(kernel.arch).toBe('arm64');
+      expect(kernel.release).toMatch(/-cloud-arm64$/);
+      const payload = await ensurePayload({ arch: 'arm64' });
+      expect(payload.ok, payload.ok ? '' : payload.error).toBe(true);
+      if (!payload.ok) return;
 
-    const agent = outcome.agent!;
-    expect(agent.complete).toBe(true);
-    expect(agent.errors).toEqual([]);
-    expect(agent.fingerprint?.release).toBe(kernel.release);
-    expect(agent.fingerprint?.cmdline).toContain('console=ttyAMA0');
-    const derived = fromAgentStream(agent, ICOUNT_SHIFT);
-    for (const v of derived.variants) {
-      expect(v.jit?.mechanism, v.variant).toBe('arm64-br');
-      expect(v.jit?.sites, v.variant).toHaveLength(34);
-    }
-    expect(derived.jitSymmetry).toMatchObject({ verdict: 'identical', programs: 34, programsDiffering: 0 });
+      const boot = async (seed: number): Promise<number[][]> => {
+        // As `run` builds it: the sweep and its needs resolved by the benchmark's driver (src/cells/cell-spec.ts).
+        const spec: CellRunSpec = cellRunSpec({
+          cellId: `${id}-${seed}`,
+          kernel,
+          boot: { name: 'default', cmdline: '' },
+          benchmark: benchmark.parse({
+            name: 'test-run',
+            type: 'test-run',
+            params: { maxDepth: MAX_DEPTH, samples: 3, repeat: 1, variants: ['direct', 'indirect'], seed },
+          }),
+          runner: runner.parse({ backend: 'qemu', accel: 'tcg', timeoutSec: 600 }),
+          accel: 'tcg',
+          timing: { mode: 'icount', shift: ICOUNT_SHIFT },
+          payload: payload.value,
+          workDir: mkdtempSync(path.join(scratch, 'cell-')),
+        });
+        const events: CellEvent[] = [];
+        const started = Date.now();
+        const outcome = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: (e) => events.push(e) });
+        console.log(
+          `[qemu arm64 ${kernel.release} seed ${seed}] status ${outcome.status} in ${Date.now() - started} ms${outcome.message ? `: ${outcome.message}` : ''}`,
+        );
+        expect(outcome.status, outcome.consoleTail.join('\n')).toBe('ok');
+        expect(events.some((e) => e.type === 'console' && e.line.includes('tailmatrix-init: insmod virtio_console.ko'))).toBe(
+          consoleModule,
+        );
 
-    // Exact: every sample of a depth the same whole number, the same step per tail call, in both variants.
-    const perDepth = derived.variants.map((v) =>
-      Array.from({ length: MAX_DEPTH + 1 }, (_, d) => {
-        const xs = v.samples.filter((s) => s.depth === d && !s.retaken).map((s) => s.instructions);
-        expect(xs, `${v.variant} depth ${d}`).toHaveLength(3);
-        expect(new Set(xs).size, `${v.variant} depth ${d}: ${xs.join(', ')}`).toBe(1);
-        expect(Number.isInteger(xs[0])).toBe(true);
-        return xs[0]!;
-      }),
-    );
-    const steps = perDepth.map((counts) => new Set(counts.slice(1).map((c, d) => c - counts[d]!)));
-    for (const s of steps) expect(s.size).toBe(1);
-    expect([...steps[0]!][0]).toBe([...steps[1]!][0]);
-    console.log(
-      `[qemu arm64 ${kernel.release}] ${perDepth[0]![0]} instructions at depth 0, ${[...steps[0]!][0]} per tail call (both variants)`,
-    );
-  });
+        const agent = outcome.agent!;
+        expect(agent.complete).toBe(true);
+        expect(agent.errors).toEqual([]);
+        expect(agent.fingerprint?.release).toBe(kernel.release);
+        expect(agent.fingerprint?.cmdline).toContain('console=ttyAMA0');
+        const derived = fromAgentStream(agent, ICOUNT_SHIFT);
+        for (const v of derived.variants) {
+          expect(v.jit?.mechanism, v.variant).toBe('arm64-br');
+          expect(v.jit?.sites, v.variant).toHaveLength(34);
+        }
+        expect(derived.jitSymmetry).toMatchObject({ verdict: 'identical', programs: 34, programsDiffering: 0 });
+
+        // Exact: every sample of a depth the same whole number, in both variants.
+        return derived.variants.map((v) =>
+          Array.from({ length: MAX_DEPTH + 1 }, (_, d) => {
+            const xs = v.samples.filter((s) => s.depth === d && !s.retaken).map((s) => s.instructions);
+            expect(xs, `${v.variant} depth ${d}`).toHaveLength(3);
+            expect(new Set(xs).size, `${v.variant} depth ${d}: ${xs.join(', ')}`).toBe(1);
+            expect(Number.isInteger(xs[0])).toBe(true);
+            return xs[0]!;
+          }),
+        );
+      };
+
+      const first = await boot(1);
+      // Another seed orders depths and variants differently; the counts must not move by one instruction.
+      expect(await boot(2)).toEqual(first);
+      // The same step per tail call at every depth, and the same in both variants: one mechanism.
+      const steps = first.map((counts) => new Set(counts.slice(1).map((c, d) => c - counts[d]!)));
+      for (const s of steps) expect(s.size).toBe(1);
+      expect([...steps[0]!][0]).toBe([...steps[1]!][0]);
+      console.log(
+        `[qemu arm64 ${kernel.release}] ${first[0]![0]} instructions at depth 0, ${[...steps[0]!][0]} per tail call (both variants)`,
+      );
+    },
+  );
 });
