@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cellRunSpec } from '../../src/cells/cell-spec.js';
 import { KILL_GRACE_MS } from '../../src/util/exec.js';
 import { qemuBackend } from '../../src/vm/qemu.js';
 import type { CellEvent, CellRunSpec } from '../../src/vm/types.js';
@@ -90,10 +91,11 @@ describe('qemu backend failure outcomes (real kernels under TCG)', () => {
   it('an agent that rejects its arguments is `agent-error` with its error record', async () => {
     const spec = cellSpec(await testKernel('oldest'), await testPayload());
     // Past the chain's 34 programs: the schema forbids it, the agent must refuse it in the guest too.
-    const bad = {
+    // Resolved again as `run` resolves a spec, so the agent's arguments (spec.needs) carry the bad depth.
+    const bad = cellRunSpec({
       ...spec,
       benchmark: { name: spec.benchmark.name, type: 'test-run' as const, params: { ...testRunParams(spec.benchmark), maxDepth: 40 } },
-    };
+    });
     const { outcome } = await runCell(bad);
     expect(outcome.status).toBe('agent-error');
     expect(outcome.message).toMatch(/^args: /);
