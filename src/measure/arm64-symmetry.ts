@@ -16,6 +16,28 @@ function normalise(word: number): number {
   return w;
 }
 
+/**
+ * The words outside the tail-call sequence as comparison tokens, each with the index of its first word. A
+ * run of move-wide instructions into one register is one token: the JIT builds a 64-bit address (a map,
+ * the program array) with movz/movn and then a movk per 16-bit chunk that differs from the first's fill, so
+ * the run's length depends on the address itself (an address with a zero chunk needs one word less); it is
+ * the same instruction whatever its length.
+ */
+function outside(c: { w: number[]; start: number; end: number }): Array<{ token: number; index: number }> {
+  const out: Array<{ token: number; index: number }> = [];
+  for (let k = 0; k < c.w.length; k++) {
+    if (k >= c.start && k < c.end) continue;
+    const token = normalise(c.w[k]!);
+    const prev = out.at(-1);
+    if (prev !== undefined && isMoveWide(c.w[k]!) && token === prev.token && prev.index < k && !(prev.index < c.start && k >= c.end))
+      continue;
+    out.push({ token, index: k });
+  }
+  return out;
+}
+
+const isMoveWide = (word: number): boolean => ((word >>> 0) & 0x1f800000) >>> 0 === 0x12800000;
+
 const words = (hex: string): number[] => {
   const b = Buffer.from(hex, 'hex');
   const out: number[] = [];
@@ -63,20 +85,19 @@ export function proveA64Symmetry(direct: JitEvidence, indirect: JitEvidence): Ji
       }
     }
     const [d, x] = cut as [(typeof cut)[0], (typeof cut)[0]];
-    const outside = (c: (typeof cut)[0]) => [...c.w.slice(0, c.start), ...c.w.slice(c.end)];
     const [dw, xw] = [outside(d), outside(x)];
-    const offsetOf = (c: (typeof cut)[0], k: number) => (k < c.start ? k : k + (c.end - c.start)) * 4;
     let differs = dw.length !== xw.length;
     for (let k = 0; k < Math.max(dw.length, xw.length); k++) {
-      if (dw[k] !== undefined && xw[k] !== undefined && normalise(dw[k]!) === normalise(xw[k]!)) continue;
+      if (dw[k] !== undefined && xw[k] !== undefined && dw[k]!.token === xw[k]!.token) continue;
       differs = true;
       for (const [c, list] of [
         [d, dw],
         [x, xw],
       ] as const) {
-        const word = list[k];
-        if (word === undefined) continue;
-        const offset = offsetOf(c, k);
+        const at = list[k];
+        if (at === undefined) continue;
+        const word = c.w[at.index]!;
+        const offset = at.index * 4;
         differences.push({
           prog,
           variant: c.variant,

@@ -3,7 +3,7 @@
 // cross-built from bpf/, the arm64 busybox (scripts/setup.sh --with-arm64). Both variants run the arm64
 // JIT's one tail call (bounds check, counter, load, br), proven from the images, and every sample is an
 // exact whole number of instructions, the same in every sample of a depth and the same step per tail call,
-// on bookworm's 6.1 and trixie's 6.12 (the counter behind a pointer), and the same in a second boot.
+// on bookworm's 6.1 and trixie's 6.12 (the counter behind a pointer), in two boots.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,7 +30,7 @@ const KERNELS = [
 
 describe('arm64 cells under qemu-system-aarch64 (TCG, -icount)', () => {
   it.each(KERNELS)(
-    '$id: boots Debian $suite cloud-arm64 twice (two seeds), proves the arm64 tail call in both variants, and gives the same exact counts both times',
+    '$id: boots Debian $suite cloud-arm64 twice (two seeds), proves the arm64 tail call in both variants, with exact counts in both',
     async ({ id, suite, consoleModule }) => {
       const m = matrix.parse({
         kernels: [{ id, arch: 'arm64', source: { type: 'debian', suite, package: 'linux-image-cloud-arm64' } }],
@@ -85,7 +85,11 @@ describe('arm64 cells under qemu-system-aarch64 (TCG, -icount)', () => {
           expect(v.jit?.mechanism, v.variant).toBe('arm64-br');
           expect(v.jit?.sites, v.variant).toHaveLength(34);
         }
-        expect(derived.jitSymmetry).toMatchObject({ verdict: 'identical', programs: 34, programsDiffering: 0 });
+        expect(derived.jitSymmetry, JSON.stringify(derived.jitSymmetry?.differences.slice(0, 12))).toMatchObject({
+          verdict: 'identical',
+          programs: 34,
+          programsDiffering: 0,
+        });
 
         // Exact: every sample of a depth the same whole number, in both variants.
         return derived.variants.map((v) =>
@@ -99,16 +103,23 @@ describe('arm64 cells under qemu-system-aarch64 (TCG, -icount)', () => {
         );
       };
 
-      const first = await boot(1);
-      // Another seed orders depths and variants differently; the counts must not move by one instruction.
-      expect(await boot(2)).toEqual(first);
-      // The same step per tail call at every depth, and the same in both variants: one mechanism.
-      const steps = first.map((counts) => new Set(counts.slice(1).map((c, d) => c - counts[d]!)));
-      for (const s of steps) expect(s.size).toBe(1);
-      expect([...steps[0]!][0]).toBe([...steps[1]!][0]);
-      console.log(
-        `[qemu arm64 ${kernel.release}] ${first[0]![0]} instructions at depth 0, ${[...steps[0]!][0]} per tail call (both variants)`,
-      );
+      // Per boot: every depth exact, the same step per tail call at every depth in each variant. Between
+      // variants and boots the step may differ by one instruction, never more: each hop rebuilds the
+      // program array's address with movz + a movk per 16-bit chunk that is not zero, so an array whose
+      // address has a zero chunk costs one instruction less (docs/measurement.md, "arm64: one tail call for
+      // both variants"). Seen in 2 of about 12 boots here; the proof treats both lengths as one instruction.
+      const stepsOf = (counts: number[][]) =>
+        counts.map((c) => {
+          const steps = new Set(c.slice(1).map((x, d) => x - c[d]!));
+          expect(steps.size, `steps ${[...steps].join(', ')}`).toBe(1);
+          return [...steps][0]!;
+        });
+      const first = stepsOf(await boot(1));
+      // Another seed orders depths and variants differently.
+      const second = stepsOf(await boot(2));
+      const all = [...first, ...second];
+      expect(Math.max(...all) - Math.min(...all), `steps per tail call: ${all.join(', ')}`).toBeLessThanOrEqual(1);
+      console.log(`[qemu arm64 ${kernel.release}] per tail call (direct, indirect): ${first.join(', ')}; second boot ${second.join(', ')}`);
     },
   );
 });

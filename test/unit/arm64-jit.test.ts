@@ -96,6 +96,41 @@ describe('an arm64 cell from a real guest', () => {
     expect(s.sequences[0]!.insns.at(-1)!.text).toBe('br x10');
   });
 
+  it('an address built with one movk fewer (a zero 16-bit chunk) is the same instruction; any other word that differs is not', () => {
+    // The JIT builds each map address with movz/movn + one movk per chunk that is not the fill, so the run's
+    // length depends on the address: seen on a real boot, where one variant's program array needed a word less.
+    const d = jit('direct');
+    const isMoveK = (w: number) => ((w >>> 0) & 0x7f800000) >>> 0 === 0x72800000;
+    const shorter = {
+      ...d,
+      images: d.images.map((img) => {
+        const b = Buffer.from(img.hex, 'hex');
+        const site = d.sites.find((x) => x.prog === img.prog && x.mechanism === 'arm64-br')!;
+        let at = -1;
+        for (let k = 0; k * 4 < site.offset!; k++) if (isMoveK(b.readUInt32LE(k * 4))) at = k;
+        expect(at, `prog_${img.prog}: a movk before the sequence`).toBeGreaterThanOrEqual(0);
+        return { ...img, hex: Buffer.concat([b.subarray(0, at * 4), b.subarray(at * 4 + 4)]).toString('hex') };
+      }),
+      sites: d.sites.map((x) => (x.mechanism === 'arm64-br' ? { ...x, offset: x.offset! - 4 } : x)),
+    };
+    expect(proveSymmetry(shorter, jit('indirect'))).toMatchObject({ verdict: 'identical', programs: 34, programsDiffering: 0 });
+    // An add with another immediate right after the sequence is a real difference, named.
+    const changed = {
+      ...d,
+      images: d.images.map((img) => {
+        if (img.prog !== 1) return img;
+        const b = Buffer.from(img.hex, 'hex');
+        const site = d.sites.find((x) => x.prog === 1 && x.mechanism === 'arm64-br')!;
+        const after = site.offset! + site.bytes!.length / 2;
+        b.writeUInt32LE(0x91000421, after); // add x1, x1, #0x1
+        return { ...img, hex: b.toString('hex') };
+      }),
+    };
+    const s = proveSymmetry(changed, jit('indirect'));
+    expect(s).toMatchObject({ verdict: 'differ', programsDiffering: 1 });
+    expect(s.differences.find((x) => x.variant === 'direct')?.text).toBe('add x1, x1, #0x1');
+  });
+
   it('the comparison is "same mechanism on this architecture", with exact whole-number instructions per tail call', () => {
     const base = generateCell(fixtureModels()[4]!);
     const cell: CellResult = {
