@@ -106,8 +106,8 @@ describe('arm64 cells under qemu-system-aarch64 (TCG, -icount)', () => {
       // Per boot: every depth exact, the same step per tail call at every depth in each variant. Between
       // variants and boots the step may differ by one instruction, never more: each hop rebuilds the
       // program array's address with movz + a movk per 16-bit chunk that is not zero, so an array whose
-      // address has a zero chunk costs one instruction less (docs/measurement.md, "arm64: one tail call for
-      // both variants"). Seen in 2 of about 12 boots here; the proof treats both lengths as one instruction.
+      // address has a zero chunk costs one instruction less (see docs/measurement.md, its arm64 section).
+      // Seen in 2 of about 12 boots here; the proof treats both lengths as one instruction.
       const stepsOf = (counts: number[][]) =>
         counts.map((c) => {
           const steps = new Set(c.slice(1).map((x, d) => x - c[d]!));
