@@ -4,6 +4,7 @@
 // the two variants cost differs only where the key is made, and the sequence itself is the arm64 JIT's one
 // tail call in both (bounds check, counter, load, br).
 import type { JitDifference, JitEvidence, JitSequence, JitSymmetry, Variant } from '../results/cell-result.js';
+import { unchecked } from './symmetry-unchecked.js';
 import { decodeA64, formatA64 } from './arm64-decode.js';
 
 /** The program whose sequence the proof shows (program 1 has its next slot filled, as in the x86 proof). */
@@ -44,15 +45,6 @@ const words = (hex: string): number[] => {
   for (let at = 0; at + 4 <= b.length; at += 4) out.push(b.readUInt32LE(at));
   return out;
 };
-
-const unchecked = (reason: string, programs = 0): JitSymmetry => ({
-  verdict: 'unchecked',
-  programs,
-  programsDiffering: 0,
-  differences: [],
-  sequences: [],
-  reason,
-});
 
 export function proveA64Symmetry(direct: JitEvidence, indirect: JitEvidence): JitSymmetry {
   const progs = [...new Set(direct.images.map((i) => i.prog))]

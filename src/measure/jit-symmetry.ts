@@ -4,6 +4,7 @@
 // instructions outside the tail-call sequence. Only then is indirect − direct the jump and nothing else.
 import { proveA64Symmetry } from './arm64-symmetry.js';
 import type { JitDifference, JitEvidence, JitInsn, JitSequence, JitSite, JitSymmetry, Variant } from '../results/cell-result.js';
+import { unchecked } from './symmetry-unchecked.js';
 import { decodeImage, type X86Insn } from './x86-decode.js';
 import { formatInsn } from './x86-format.js';
 
@@ -142,15 +143,6 @@ function siteOf(e: JitEvidence, prog: number, variant: Variant): JitSite | undef
   const sites = e.sites.filter((s) => s.prog === prog && wanted.includes(s.mechanism) && s.offset !== undefined && s.bytes);
   return variant === 'direct' ? sites.at(-1) : sites[0];
 }
-
-const unchecked = (reason: string, programs = 0): JitSymmetry => ({
-  verdict: 'unchecked',
-  programs,
-  programsDiffering: 0,
-  differences: [],
-  sequences: [],
-  reason,
-});
 
 /** Compare the two variants' images program by program; see the file comment. */
 export function proveSymmetry(direct: JitEvidence | undefined, indirect: JitEvidence | undefined): JitSymmetry {
