@@ -146,6 +146,8 @@ export function analyseCell(c: CellResult): CellSummary {
       source: c.kernel.source,
       sha256: c.kernel.sha256,
     },
+    // Cells written before the architecture was recorded ran amd64 guests (or the amd64 host).
+    arch: c.kernel.arch ?? 'amd64',
     boot: { name: c.boot.name, cmdline: c.boot.cmdline },
     benchmark: { name: c.benchmark.name, type: c.benchmark.type },
     backend: c.backend,

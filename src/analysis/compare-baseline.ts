@@ -1,9 +1,12 @@
 // The regression gate over two summaries: cells matched on kernel/boot/benchmark and figure kind, the
 // cells sharing both being replicates (separate boots); each figure decided by src/analysis/gate-judge.ts.
+// A pair whose sides ran different architectures (a kernel id reused for another arch) is never judged:
+// an arm64 instruction count against an amd64 one is not a regression of anything.
 // docs/measurement.md, "The regression gate".
 import type { Gate } from '../matrix/schema.js';
 import type { FigureKind } from '../results/cell-result.js';
 import { cellKey } from './analyse-cell.js';
+import { archOf } from './arch-groups.js';
 import { judgeExact, judgeRegime, judgeTimed, type Judgement } from './gate-judge.js';
 import { linearFit, median, MIN_FIT_POINTS } from './stats.js';
 import type { BaselineComparison, BaselineSummary, CellSummary, GateFigure, GateProblem, Summary } from './summary-schema.js';
@@ -65,6 +68,14 @@ function valuesOf(cells: readonly CellSummary[], figure: SlopeFigure): Values {
   return { values, spread };
 }
 
+/** Why the two sides cannot be compared whatever their kind (another architecture), or null. */
+function archMismatch(base: readonly CellSummary[], cur: readonly CellSummary[]): string | null {
+  const arches = [[...new Set(base.map(archOf))], [...new Set(cur.map(archOf))]];
+  if (arches[0]!.length > 1 || arches[1]!.length > 1) return 'replicates ran on different architectures';
+  if (arches[0]![0] !== arches[1]![0]) return `architecture changed (${arches[0]![0]} → ${arches[1]![0]})`;
+  return null;
+}
+
 /** Why timed cells cannot be compared (another accelerator or CPU model), or null. */
 function timedMismatch(base: readonly CellSummary[], cur: readonly CellSummary[]): string | null {
   const set = (cells: readonly CellSummary[], f: (c: CellSummary) => string | null) => [...new Set(cells.map(f))];
@@ -124,7 +135,8 @@ function comparePair(
   cur: readonly CellSummary[],
   gate: Gate,
 ): BaselineComparison[] {
-  const mismatch = kind === 'hardware-ns' ? timedMismatch(base, cur) : null;
+  const otherArch = archMismatch(base, cur);
+  const mismatch = otherArch ?? (kind === 'hardware-ns' ? timedMismatch(base, cur) : null);
   // Hardware with a knee in the baseline: gated per regime, since one slope over a knee hides a
   // regression confined to one regime and averages a moved knee away.
   const regimes = kind === 'hardware-ns' ? baselineRegimes(base) : [];
@@ -134,8 +146,9 @@ function comparePair(
     const b = valuesOf(base, figure);
     const c = valuesOf(cur, figure);
     if (b.values.length === 0 || c.values.length === 0) continue; // no fit on a side: its cell warnings say why
+    // Another architecture first: that is not comparable, even for figures that are never gated.
     const judged =
-      kind === 'emulated-ns'
+      otherArch === null && kind === 'emulated-ns'
         ? { note: 'emulated ns (plain TCG, relative only): shown, never gated', notGated: true }
         : mismatch !== null
           ? { note: `${mismatch}: not comparable`, notGated: false }

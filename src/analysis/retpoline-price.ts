@@ -4,14 +4,15 @@
 // the jump alone. Boots are told apart by the jump the JIT was seen to emit, never by their names.
 import type { JitMechanism } from '../results/cell-result.js';
 import { estimate } from './analyse-cell.js';
+import { archOf } from './arch-groups.js';
 import { difference } from './stats.js';
 import type { CellSummary, FitSummary, RetpolinePrice } from './summary-schema.js';
 import { summaryKind, unitOf } from './units.js';
 
 const RETPOLINES: readonly JitMechanism[] = ['retpoline-thunk', 'inline-retpoline'];
 
-/** Same kernel image, benchmark, accelerator and figure kind: the only comparable pairs. */
-const groupKey = (c: CellSummary) => `${c.kernel.sha256}\0${c.benchmark.name}\0${c.accelerator}\0${summaryKind(c)}`;
+/** Same kernel image, architecture, benchmark, accelerator and figure kind: the only comparable pairs. */
+const groupKey = (c: CellSummary) => `${c.kernel.sha256}\0${archOf(c)}\0${c.benchmark.name}\0${c.accelerator}\0${summaryKind(c)}`;
 
 /** A cell whose indirect variant has a slope and a mechanism: the only kind a price can use. */
 type Usable = CellSummary & { indirect: { fit: FitSummary; mechanism: JitMechanism } };
@@ -41,6 +42,7 @@ export function retpolinePrices(cells: readonly CellSummary[]): RetpolinePrice[]
         const kind = summaryKind(r);
         out.push({
           kernel: { id: r.kernel.id, sha256: r.kernel.sha256 },
+          arch: archOf(r),
           benchmark: r.benchmark.name,
           accelerator: r.accelerator,
           figureKind: kind,

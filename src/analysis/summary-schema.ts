@@ -2,6 +2,7 @@
 // renders, what `--baseline` reads back, and a documented, versioned file (schemas/summary.schema.json
 // is generated from this by scripts/write-schemas.ts and checked against it by a test).
 import { z } from 'zod';
+import { ARCHES } from '../arch/index.js';
 import {
   accelerator,
   cellStatus,
@@ -18,6 +19,9 @@ import { trafficMethod } from '../matrix/schema.js';
 export const SUMMARY_VERSION = 1;
 
 /** The unit of every figure of a cell (slopes, intercepts, medians, savings): from its figure kind. */
+/** A guest's (or the host's, for native cells) architecture; absent in summaries written before it: amd64. */
+const arch = z.enum(ARCHES).describe("the kernel's architecture; absent in summaries written before it existed (amd64)");
+
 const figureUnit = z.enum(['instructions', 'ns']).describe('instructions (per tail call / per repetition) or ns');
 
 const interval = z.tuple([z.number(), z.number()]).describe('[low, high] of a 95 % interval');
@@ -232,6 +236,7 @@ const cellSummary = z.object({
     .optional()
     .describe('0-based replicate index (run --replicates N); absent for cells written before replicates'),
   kernel: z.object({ id: z.string(), release: z.string().nullable(), source: z.string(), sha256: z.string() }),
+  arch: arch.optional(),
   boot: z.object({ name: z.string(), cmdline: z.string() }),
   benchmark: z.object({ name: z.string(), type: z.string() }),
   backend: z.string(),
@@ -289,6 +294,7 @@ export type CellSummary = z.infer<typeof cellSummary>;
 const retpolinePrice = z
   .object({
     kernel: z.object({ id: z.string(), sha256: z.string() }),
+    arch: arch.optional().describe('both cells are of this architecture; absent in older summaries (amd64)'),
     benchmark: z.string(),
     accelerator,
     figureKind: figureKind.describe('both cells are of this kind: never a difference across kinds'),
@@ -308,9 +314,10 @@ const patchedDifference = z
     patched: z.object({ key: z.string(), kernel: z.string() }).describe("the user's own kernel's cell (run --kernel PATH / --tree)"),
     reference: z
       .object({ key: z.string(), kernel: z.string() })
-      .describe('a reference kernel of the matrix, same boot, benchmark and figure kind'),
+      .describe('a reference kernel of the matrix, same architecture, boot, benchmark and figure kind'),
     boot: z.string(),
     benchmark: z.string(),
+    arch: arch.optional().describe('both kernels are of this architecture: never a difference across architectures'),
     figureKind: figureKind.describe('both cells are of this kind: never a difference across kinds'),
     unit: figureUnit,
     variant: variant.describe('which cost per tail call'),
@@ -351,7 +358,7 @@ export type GateFigure = z.infer<typeof gateFigure>;
 
 /**
  * - `ok` / `regression`: judged;
- * - `not-comparable`: the two sides cannot be compared (another accelerator, CPU model or figure kind): never a pass;
+ * - `not-comparable`: the two sides cannot be compared (another architecture, accelerator, CPU model or figure kind): never a pass;
  * - `not-gated`: emulated ns, relative only, shown but never judged.
  */
 const comparisonStatus = z.enum(['ok', 'regression', 'not-comparable', 'not-gated']);

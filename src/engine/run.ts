@@ -289,7 +289,8 @@ async function runSteps(c: Ctx, todo: Cell[], meta: RunMeta): Promise<Outcome> {
 /**
  * The targets of the VM cells (src/vm/target.ts), one per guest architecture among them, each probed on
  * that architecture's first kernel (KVM can run the host's architecture only); none without VM cells.
- * run.json records the first; with several architectures each reason names its own.
+ * run.json records each one in `targets` (and the first in its top-level backend and accelerator, whose
+ * reasons name their architecture when there are several).
  */
 async function chooseVm(
   c: Ctx,
@@ -318,6 +319,7 @@ async function chooseVm(
       timing: timingText(timing.value),
       emulatedTime: accel.value === 'tcg' && timing.value.mode === 'timed',
     });
+    // The top-level fields keep the first target (what older readers know); `targets` has every one.
     if (places.size === 0) {
       Object.assign(meta, {
         backend: backend.value.name,
@@ -325,8 +327,21 @@ async function chooseVm(
         accelerator: accel.value,
         acceleratorReason: named(accel.reason),
       });
-      if (!c.dryRun) await writeRunMeta(c.run.runDir, meta);
     }
+    meta.targets = [
+      ...(meta.targets ?? []),
+      {
+        arch,
+        archReason: chosen.value.arch.reason,
+        accelerator: accel.value,
+        acceleratorReason: accel.reason,
+        timing: timing.value,
+        timingReason: timing.reason,
+        backend: backend.value.name,
+        backendReason: backend.reason,
+      },
+    ];
+    if (!c.dryRun) await writeRunMeta(c.run.runDir, meta);
     places.set(arch, { backend: backend.value, accel: accel.value, timing: timing.value });
   }
   return ok(places);

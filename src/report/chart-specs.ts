@@ -1,6 +1,8 @@
 // Vega-Lite specifications for the report's charts; pure data in, spec out (rendered by render-svg.ts).
-// Every chart holds cells of ONE figure kind, so its axis has one unit; callers group by kind first.
+// Every chart holds cells of ONE figure kind, so its axis has one unit, and of ONE architecture, so its
+// bars are one machine's; callers group by kind and architecture first.
 import type { TopLevelSpec } from 'vega-lite';
+import { archOf } from '../analysis/arch-groups.js';
 import type { CellSummary, FitSummary, HardwareCurve, TrafficMethodSummary, VariantSummary } from '../analysis/summary-schema.js';
 import { summaryKind, UNIT_TEXT, unitOf } from '../analysis/units.js';
 import type { FigureKind } from '../results/cell-result.js';
@@ -20,6 +22,16 @@ function onlyKind(cells: readonly CellSummary[]): FigureKind {
   const kinds = new Set(cells.map(summaryKind));
   if (kinds.size !== 1) throw new Error(`one chart, one figure kind: got ${[...kinds].join(', ') || 'none'}`);
   return [...kinds][0]!;
+}
+
+/**
+ * Two architectures reaching one bar chart is a bug in the caller: one axis would line up two machines'
+ * instructions. Returns the title's suffix: the architecture, named when the report holds several.
+ */
+function archSuffix(cells: readonly CellSummary[], named: boolean): string {
+  const arches = new Set(cells.map(archOf));
+  if (arches.size > 1) throw new Error(`one chart, one architecture: got ${[...arches].join(', ')}`);
+  return named ? ` (${[...arches][0]})` : '';
 }
 
 /** Bars of the per-call slope with CI whiskers, direct vs indirect side by side in each x group. */
@@ -58,23 +70,28 @@ function barValues(cells: readonly CellSummary[], group: (c: CellSummary) => str
   );
 }
 
-/** Per kernel: per-call cost, direct vs indirect, one group per boot configuration, CI whiskers. */
-export function kernelBarsSpec(kernelId: string, cells: readonly CellSummary[]): { spec: TopLevelSpec; series: number } {
+/**
+ * Per kernel: per-call cost, direct vs indirect, one group per boot configuration, CI whiskers.
+ * `nameArch`: the report holds several architectures, so the title names this chart's.
+ */
+export function kernelBarsSpec(kernelId: string, cells: readonly CellSummary[], nameArch = false): { spec: TopLevelSpec; series: number } {
   const kind = onlyKind(cells);
+  const arch = archSuffix(cells, nameArch);
   const values = barValues(cells, (c) => c.boot.name);
   return {
-    spec: barsSpec(`${kernelId}: ${UNIT_TEXT[unitOf(kind)].words}`, kind, 'boot configuration', values),
+    spec: barsSpec(`${kernelId}${arch}: ${UNIT_TEXT[unitOf(kind)].words}`, kind, 'boot configuration', values),
     series: new Set(values.map((v) => v.variant)).size,
   };
 }
 
-/** The overview: every kernel and boot configuration of one figure kind, direct vs indirect. */
-export function overviewSpec(cells: readonly CellSummary[]): { spec: TopLevelSpec; series: number; groups: number } {
+/** The overview: every kernel and boot configuration of one figure kind and architecture, direct vs indirect. */
+export function overviewSpec(cells: readonly CellSummary[], nameArch = false): { spec: TopLevelSpec; series: number; groups: number } {
   const kind = onlyKind(cells);
+  const arch = archSuffix(cells, nameArch);
   const values = barValues(cells, (c) => `${c.kernel.id} / ${c.boot.name}`);
   // Long "kernel / boot" labels: slanted, or they overlap.
   const spec = barsSpec(
-    `Every kernel and boot configuration: ${UNIT_TEXT[unitOf(kind)].words}`,
+    `Every kernel and boot configuration${arch}: ${UNIT_TEXT[unitOf(kind)].words}`,
     kind,
     'kernel / boot configuration',
     values,
@@ -130,9 +147,10 @@ export function depthSpec(c: CellSummary): { spec: TopLevelSpec; series: number 
   return { spec: depthLinesSpec(title, yTitle, series), series: variants.length };
 }
 
-/** Benchmark 2, one figure kind: cost per tail call under traffic, per cell and method, direct vs indirect. */
-export function trafficBarsSpec(cells: readonly CellSummary[]): { spec: TopLevelSpec; series: number; groups: number } {
+/** Benchmark 2, one figure kind and architecture: cost per tail call under traffic, per cell and method, direct vs indirect. */
+export function trafficBarsSpec(cells: readonly CellSummary[], nameArch = false): { spec: TopLevelSpec; series: number; groups: number } {
   const kind = onlyKind(cells);
+  const arch = archSuffix(cells, nameArch);
   const values = cells.flatMap((c) =>
     (c.traffic?.methods ?? []).flatMap((m) =>
       m.variants.flatMap((v) =>
@@ -150,7 +168,13 @@ export function trafficBarsSpec(cells: readonly CellSummary[]): { spec: TopLevel
       ),
     ),
   );
-  const spec = barsSpec(`Under traffic: ${UNIT_TEXT[unitOf(kind)].words}`, kind, 'kernel / boot configuration · method', values, -30);
+  const spec = barsSpec(
+    `Under traffic${arch}: ${UNIT_TEXT[unitOf(kind)].words}`,
+    kind,
+    'kernel / boot configuration · method',
+    values,
+    -30,
+  );
   return { spec, series: new Set(values.map((v) => v.variant)).size, groups: new Set(values.map((v) => v.group)).size };
 }
 

@@ -1,6 +1,11 @@
 // "What this run found": one sentence per figure kind, at the top of every report (HTML, Markdown and
 // so the GitHub step summary), so a reader gets the answer before the tables. Each sentence carries its
 // unit and kind, and every ratio its interval; nothing here is new analysis, only the summary read out.
+// A range or a price never spans two architectures: with more than one in the run, each sentence is one
+// architecture's and names it.
+import { archOf, byArch, mixedArches } from '../analysis/arch-groups.js';
+import type { Arch } from '../arch/index.js';
+import type { FigureKind } from '../results/cell-result.js';
 import { byKind, KIND_TITLE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { CellSummary, PatchedDifference, Summary } from '../analysis/summary-schema.js';
 import { cellUnit, num, pm, savingText, variantCostText } from './format.js';
@@ -18,10 +23,10 @@ const ratioText = (c: CellSummary): string => {
 const hasKnee = (c: CellSummary) => c.direct?.curve?.model === 'segmented' || c.indirect?.curve?.model === 'segmented';
 
 /** Such a cell read out per regime: each chain's costs around its knee and the saving per regime. */
-function curveFinding(c: CellSummary): string {
+function curveFinding(c: CellSummary, mixed: boolean): string {
   const unit = cellUnit(c);
   return (
-    `${KIND_TITLE[summaryKind(c)]} on ${c.kernel.id} / ${c.boot.name}: one line does not describe the cost (a knee), so no single ratio is given: ` +
+    `${titleOf(summaryKind(c), archOf(c), mixed)} on ${c.kernel.id} / ${c.boot.name}: one line does not describe the cost (a knee), so no single ratio is given: ` +
     `direct ${variantCostText(c.direct, unit)}, indirect ${variantCostText(c.indirect, unit)}; the direct jump saves ${savingText(c)}.`
   );
 }
@@ -36,8 +41,20 @@ function differenceText(d: PatchedDifference): string {
   return `${d.variant} ${signed(d.difference)} [${num(d.differenceCi[0])}, ${num(d.differenceCi[1])}] ${per}`;
 }
 
+/** "Exact instruction counts …, arm64" when the run holds several architectures; the kind's title alone otherwise. */
+const titleOf = (kind: FigureKind, arch: Arch, mixed: boolean): string => `${KIND_TITLE[kind]}${mixed ? `, ${arch}` : ''}`;
+
+/** Cells, prices or pairs by figure kind, then by architecture within each kind (amd64 first). */
+function byKindAndArch<T extends { figureKind?: CellSummary['figureKind']; emulated?: boolean; arch?: Arch }>(
+  items: readonly T[],
+): [FigureKind, Arch, T[]][] {
+  return [...byKind(items)].flatMap(([kind, of]) =>
+    [...byArch(of)].map(([arch, ofArch]) => [kind, arch, ofArch] as [typeof kind, Arch, T[]]),
+  );
+}
+
 /** The user's kernel against each reference of the same kind, boot and benchmark: one sentence per pair, every figure in it. */
-function patchedFindings(diffs: readonly PatchedDifference[]): string[] {
+function patchedFindings(diffs: readonly PatchedDifference[], mixed: boolean): string[] {
   const pairs = new Map<string, PatchedDifference[]>();
   for (const d of diffs) {
     const k = `${d.patched.key}\0${d.reference.key}`;
@@ -45,7 +62,19 @@ function patchedFindings(diffs: readonly PatchedDifference[]): string[] {
   }
   return [...pairs.values()].map((ds) => {
     const d = ds[0]!;
-    return `${KIND_TITLE[d.figureKind]}: your kernel ${d.patched.kernel} minus reference ${d.reference.kernel} (${d.boot} / ${d.benchmark}): ${ds.map(differenceText).join(', ')} (patched − reference, 95 % intervals in brackets).`;
+    return `${titleOf(d.figureKind, archOf(d), mixed)}: your kernel ${d.patched.kernel} minus reference ${d.reference.kernel} (${d.boot} / ${d.benchmark}): ${ds.map(differenceText).join(', ')} (patched − reference, 95 % intervals in brackets).`;
+  });
+}
+
+/**
+ * Cells whose architecture has no direct tail call (arm64): no ratio to give, but their cost is a finding
+ * too; one sentence per kind and architecture, the indirect cost (both variants run it) with its range.
+ */
+function sameMechanismFindings(cells: readonly CellSummary[], mixed: boolean): string[] {
+  const same = cells.filter((c) => c.status === 'ok' && c.sameMechanism && c.indirect?.fit);
+  return byKindAndArch(same).map(([kind, arch, of]) => {
+    const costs = of.map((c) => `${variantCostText(c.indirect, cellUnit(c))} (${c.kernel.id} / ${c.boot.name})`);
+    return `${titleOf(kind, arch, mixed)}: ${arch} has no direct tail call, so both variants run the same indirect sequence: ${costs.join(', ')}, over ${of.length} cell(s); no saving to state.`;
   });
 }
 
@@ -57,9 +86,10 @@ export function findings(s: Summary): string[] {
   const compared = s.cells.filter(
     (c) => c.status === 'ok' && c.comparison !== null && c.comparison !== undefined && c.comparison.ratio !== null,
   );
-  const out: string[] = patchedFindings(s.patchedVsReference ?? []);
-  out.push(...compared.filter(hasKnee).map(curveFinding));
-  for (const [kind, cells] of byKind(compared.filter((c) => !hasKnee(c)))) {
+  const mixed = mixedArches(s.cells);
+  const out: string[] = patchedFindings(s.patchedVsReference ?? [], mixed);
+  out.push(...compared.filter(hasKnee).map((c) => curveFinding(c, mixed)));
+  for (const [kind, arch, cells] of byKindAndArch(compared.filter((c) => !hasKnee(c)))) {
     const sorted = [...cells].sort((a, b) => b.comparison!.ratio! - a.comparison!.ratio!);
     const hi = sorted[0]!;
     const lo = sorted[sorted.length - 1]!;
@@ -68,13 +98,14 @@ export function findings(s: Summary): string[] {
     const saving =
       sorted.length === 1 ? ` (the direct jump saves ${pm(hi.comparison!.savingNs, hi.comparison!.savingCi)} ${unit.short} per call)` : '';
     out.push(
-      `${KIND_TITLE[kind]}: the cost of an indirect tail call over a direct jump ${range}${saving}, over ${cells.length} cell(s) (95 % intervals in brackets).`,
+      `${titleOf(kind, arch, mixed)}: the cost of an indirect tail call over a direct jump ${range}${saving}, over ${cells.length} cell(s) (95 % intervals in brackets).`,
     );
   }
-  for (const [kind, prices] of byKind(s.retpolinePrices)) {
+  out.push(...sameMechanismFindings(s.cells, mixed));
+  for (const [kind, arch, prices] of byKindAndArch(s.retpolinePrices)) {
     const parts = prices.map((p) => `${pm(p.price, p.priceCi)} ${UNIT_TEXT[p.unit].short} on ${p.kernel.id}`);
     out.push(
-      `${KIND_TITLE[kind]}: the retpoline itself adds ${parts.join(', ')} per indirect tail call (${prices[0]!.retpoline.boot} minus ${prices[0]!.plain.boot}).`,
+      `${titleOf(kind, arch, mixed)}: the retpoline itself adds ${parts.join(', ')} per indirect tail call (${prices[0]!.retpoline.boot} minus ${prices[0]!.plain.boot}).`,
     );
   }
   const failed = s.cells.filter((c) => c.status !== 'ok' && c.status !== 'skipped').length;

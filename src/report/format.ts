@@ -15,6 +15,8 @@ import type {
 } from '../analysis/summary-schema.js';
 import { byKind, EMULATED_NOTE, INSTRUCTIONS_NOTE, KIND_NOTE, summaryKind, UNIT_TEXT, unitOf, type FigureUnit } from '../analysis/units.js';
 import { ONLY_MECHANISMS } from '../results/cell-result.js';
+import { byArch, mixedArches } from '../analysis/arch-groups.js';
+import type { Arch } from '../arch/index.js';
 
 /** Two decimals: the fits resolve tenths of a ns at best; more digits would be noise. */
 const DECIMALS = 2;
@@ -112,11 +114,22 @@ export function failureText(c: CellSummary): string {
   return `${c.status}${c.message ? `: ${c.message}` : ''}`;
 }
 
+/**
+ * A table's cells split by architecture (amd64 first) when they hold more than one, each part titled;
+ * one untitled part otherwise (the arch column says it). One table never lines up two architectures'
+ * figures as if they were comparable.
+ */
+export function archParts<T extends { arch?: Arch }>(cells: readonly T[]): { arch: Arch | null; title: string | null; cells: T[] }[] {
+  if (!mixedArches(cells)) return [{ arch: null, title: null, cells: [...cells] }];
+  return [...byArch(cells)].map(([arch, of]) => ({ arch, title: `Architecture ${arch}`, cells: of }));
+}
+
 /** The header of a per-kind cell table: the unit is in the column names and in every value. */
 export function cellTableHeader(unit: FigureUnit): string[] {
   const per = UNIT_TEXT[unit].perCall;
   return [
     'kernel',
+    'arch',
     'boot',
     'spectre_v2',
     `direct ${per} (95 % CI)`,

@@ -4,8 +4,10 @@ import { byKind, KIND_NOTE, KIND_TITLE, summaryKind, UNIT_TEXT } from '../analys
 import type { BaselineSummary, CellSummary, Summary } from '../analysis/summary-schema.js';
 import { curveSpec, depthSpec, kernelBarsSpec, overviewSpec, trafficBarsSpec, trafficDepthSpec } from './chart-specs.js';
 import { escapeXml as h } from './escape.js';
+import { archOf, byArch, mixedArches } from '../analysis/arch-groups.js';
 import {
   accelText,
+  archParts,
   BASELINE_HEADER,
   baselineRow,
   comparisonStatusOf,
@@ -36,6 +38,7 @@ import { findings } from './findings.js';
 import {
   isTrafficBenchmark,
   TRAFFIC_METHOD_TEXT,
+  TRAFFIC_AGREEMENT_COLUMN,
   TRAFFIC_NUMERIC_COLUMNS,
   trafficNote,
   trafficRows,
@@ -85,8 +88,9 @@ function row(c: CellSummary): string {
     ? `<td class="num"><strong>${h(c.status)}</strong></td>`
     : `<td class="num">${h(variantCostText(c.direct, unit))}${caveat ? `<br><span class="caveat">⚠ ${h(caveat)}</span>` : ''}${warningsOf(c)}</td>`;
   return (
-    `<tr${failed ? ' class="failed"' : ''} data-key="${h(c.key)}">` +
+    `<tr${failed ? ' class="failed"' : ''} data-key="${h(c.key)}" data-arch="${archOf(c)}">` +
     td(kernelText(c)) +
+    td(archOf(c)) +
     td(c.boot.name) +
     td(c.spectreV2 ?? '—') +
     direct +
@@ -104,27 +108,37 @@ function trafficTables(cells: readonly CellSummary[]): string {
   const parts: string[] = [];
   for (const [kind, of] of byKind(cells)) {
     const unit = cellUnit(of[0]!);
-    const rows = of.flatMap((c) =>
-      trafficRows(c).map(
-        (r) =>
-          `<tr${r.failed ? ' class="failed"' : ''} data-key="${h(c.key)}"${r.flagged ? ' data-disagrees="true"' : ''}>` +
-          r.cols
-            .map((x, i) =>
-              td(x, [TRAFFIC_NUMERIC_COLUMNS.includes(i) ? 'num' : '', i === 7 && r.flagged ? 'caveat' : ''].filter(Boolean).join(' ')),
-            )
-            .join('') +
-          '</tr>',
-      ),
-    );
     parts.push(
       `<h3 data-kind="${kind}">Under traffic: ${h(KIND_TITLE[kind])}</h3><p class="kind-note"><small>${h(KIND_NOTE[kind])}.</small></p>`,
-      wrap(
-        `<table class="traffic" data-kind="${kind}"><thead><tr>${trafficTableHeader(unit)
-          .map((x) => `<th>${h(x)}</th>`)
-          .join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`,
-      ),
-      `<p><small>${h(trafficNote(unit))}</small></p>`,
     );
+    for (const part of archParts(of)) {
+      const rows = part.cells.flatMap((c) =>
+        trafficRows(c).map(
+          (r) =>
+            `<tr${r.failed ? ' class="failed"' : ''} data-key="${h(c.key)}" data-arch="${archOf(c)}"${r.flagged ? ' data-disagrees="true"' : ''}>` +
+            r.cols
+              .map((x, i) =>
+                td(
+                  x,
+                  [TRAFFIC_NUMERIC_COLUMNS.includes(i) ? 'num' : '', i === TRAFFIC_AGREEMENT_COLUMN && r.flagged ? 'caveat' : '']
+                    .filter(Boolean)
+                    .join(' '),
+                ),
+              )
+              .join('') +
+            '</tr>',
+        ),
+      );
+      if (part.title) parts.push(`<h4 data-arch="${part.arch}">${h(part.title)}</h4>`);
+      parts.push(
+        wrap(
+          `<table class="traffic" data-kind="${kind}"${part.arch ? ` data-arch="${part.arch}"` : ''}><thead><tr>${trafficTableHeader(unit)
+            .map((x) => `<th>${h(x)}</th>`)
+            .join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`,
+        ),
+      );
+    }
+    parts.push(`<p><small>${h(trafficNote(unit))}</small></p>`);
   }
   return parts.join('\n');
 }
@@ -135,10 +149,13 @@ async function trafficCharts(cells: readonly CellSummary[], index: number): Prom
   if (ok.length === 0) return '';
   const parts = ['<h3>Cost per tail call under traffic</h3><div class="charts">'];
   let i = 0;
-  for (const [kind, of] of byKind(ok)) {
-    const built = trafficBarsSpec(of);
-    const caption = `Bars: OLS slope of the cost per packet over depths, in ${UNIT_TEXT[cellUnit(of[0]!)].words}, per method; whiskers: 95 % interval.`;
-    parts.push(await figure('traffic-bars', `t${index}k${i++}`, built, caption, { kind, groups: String(built.groups) }));
+  const mixed = mixedArches(ok);
+  for (const [kind, ofKind] of byKind(ok)) {
+    for (const [arch, of] of byArch(ofKind)) {
+      const built = trafficBarsSpec(of, mixed);
+      const caption = `Bars: OLS slope of the cost per packet over depths, in ${UNIT_TEXT[cellUnit(of[0]!)].words}, per method; whiskers: 95 % interval.`;
+      parts.push(await figure('traffic-bars', `t${index}k${i++}`, built, caption, { kind, arch, groups: String(built.groups) }));
+    }
   }
   parts.push('</div><h3>Cost per packet vs depth, per cell and method</h3><div class="charts">');
   for (const [j, c] of ok.entries()) {
@@ -154,6 +171,7 @@ async function trafficCharts(cells: readonly CellSummary[], index: number): Prom
         await figure('traffic-depth', `t${index}c${j}${m.method}`, trafficDepthSpec(c, m), `${TRAFFIC_METHOD_TEXT[m.method]}. ${fits}.`, {
           key: c.key,
           kind: summaryKind(c),
+          arch: archOf(c),
           method: m.method,
         }),
       );
@@ -163,20 +181,23 @@ async function trafficCharts(cells: readonly CellSummary[], index: number): Prom
   return parts.join('\n');
 }
 
-/** One table per figure kind: a column never mixes units. */
+/** One table per figure kind (a column never mixes units), and per architecture when it holds several. */
 function tables(cells: readonly CellSummary[]): string {
   const parts: string[] = [];
   for (const [kind, of] of byKind(cells)) {
     const unit = cellUnit(of[0]!);
-    parts.push(
-      `<h3 data-kind="${kind}">${h(KIND_TITLE[kind])}</h3><p class="kind-note"><small>${h(KIND_NOTE[kind])}.</small></p>`,
-      wrap(
-        `<table class="cells" data-kind="${kind}"><thead><tr>${cellTableHeader(unit)
-          .map((x) => `<th>${h(x)}</th>`)
-          .join('')}</tr></thead><tbody>\n${of.map(row).join('\n')}\n</tbody></table>`,
-      ),
-      `<p><small>${h(methodNote(unit))}</small></p>`,
-    );
+    parts.push(`<h3 data-kind="${kind}">${h(KIND_TITLE[kind])}</h3><p class="kind-note"><small>${h(KIND_NOTE[kind])}.</small></p>`);
+    for (const part of archParts(of)) {
+      if (part.title) parts.push(`<h4 data-arch="${part.arch}">${h(part.title)}</h4>`);
+      parts.push(
+        wrap(
+          `<table class="cells" data-kind="${kind}"${part.arch ? ` data-arch="${part.arch}"` : ''}><thead><tr>${cellTableHeader(unit)
+            .map((x) => `<th>${h(x)}</th>`)
+            .join('')}</tr></thead><tbody>\n${part.cells.map(row).join('\n')}\n</tbody></table>`,
+        ),
+      );
+    }
+    parts.push(`<p><small>${h(methodNote(unit))}</small></p>`);
   }
   return parts.join('\n');
 }
@@ -202,22 +223,29 @@ const sectionNotes = (cells: readonly CellSummary[]): string =>
     .map((k) => `<p class="kind-note" data-kind="${k}"><small>${h(KIND_TITLE[k])}: ${h(KIND_NOTE[k])}.</small></p>`)
     .join('');
 
-/** At the top: every kernel and boot configuration, one chart per figure kind (one unit per axis). */
+/**
+ * At the top: every kernel and boot configuration, one chart per figure kind (one unit per axis) and
+ * benchmark; with several architectures, one group of charts per architecture, amd64 first.
+ */
 async function overview(cells: readonly CellSummary[]): Promise<string> {
   const ok = cells.filter((c) => c.status === 'ok' && (c.direct?.fit || c.indirect?.fit));
   if (ok.length === 0) return '';
-  const parts = [
-    `<section class="overview"><h2>Overview: direct vs indirect, every kernel and boot configuration</h2>${sectionNotes(ok)}<div class="charts">`,
-  ];
+  const parts = [`<section class="overview"><h2>Overview: direct vs indirect, every kernel and boot configuration</h2>${sectionNotes(ok)}`];
+  const mixed = mixedArches(ok);
   let i = 0;
-  for (const [kind, of] of byKind(ok)) {
-    for (const [bench, ofBench] of byBenchmark(of)) {
-      const built = overviewSpec(ofBench);
-      const caption = `Benchmark ${bench}. Bars: OLS slope in ${UNIT_TEXT[cellUnit(of[0]!)].words}; whiskers: 95 % interval.`;
-      parts.push(await figure('overview', `o${i++}`, built, caption, { kind, benchmark: bench, groups: String(built.groups) }));
+  for (const [arch, ofArch] of byArch(ok)) {
+    if (mixed) parts.push(`<h3 data-arch="${arch}">Architecture ${h(arch)}</h3>`);
+    parts.push('<div class="charts">');
+    for (const [kind, of] of byKind(ofArch)) {
+      for (const [bench, ofBench] of byBenchmark(of)) {
+        const built = overviewSpec(ofBench, mixed);
+        const caption = `Benchmark ${bench}. Bars: OLS slope in ${UNIT_TEXT[cellUnit(of[0]!)].words}; whiskers: 95 % interval.`;
+        parts.push(await figure('overview', `o${i++}`, built, caption, { kind, arch, benchmark: bench, groups: String(built.groups) }));
+      }
     }
+    parts.push('</div>');
   }
-  parts.push('</div></section>');
+  parts.push('</section>');
   return parts.join('\n');
 }
 
@@ -226,14 +254,17 @@ async function testRunCharts(cells: readonly CellSummary[], index: number): Prom
   const parts: string[] = [];
   const ok = cells.filter((c) => c.status === 'ok' && (c.direct?.fit || c.indirect?.fit));
   parts.push('<h3>Direct vs indirect, per kernel</h3><div class="charts">');
-  // One chart per kernel and figure kind: a kernel run both under KVM and TCG gets two.
+  // One chart per kernel, figure kind and architecture: a kernel run both under KVM and TCG gets two.
   let i = 0;
+  const mixed = mixedArches(ok);
   for (const [kind, ofKind] of byKind(ok)) {
-    for (const k of [...new Set(ofKind.map((c) => c.kernel.id))]) {
-      const ks = ofKind.filter((c) => c.kernel.id === k);
-      const caveats = ks.filter((c) => directCaveat(c.direct)).map((c) => ` ${c.boot.name}: direct ${directCaveat(c.direct)}.`);
-      const caption = `Bars: OLS slope in ${UNIT_TEXT[cellUnit(ks[0]!)].words}; whiskers: 95 % interval.${caveats.join('')}`;
-      parts.push(await figure('kernel-bars', `b${index}k${i++}`, kernelBarsSpec(k, ks), caption, { kernel: k, kind }));
+    for (const [arch, ofArch] of byArch(ofKind)) {
+      for (const k of [...new Set(ofArch.map((c) => c.kernel.id))]) {
+        const ks = ofArch.filter((c) => c.kernel.id === k);
+        const caveats = ks.filter((c) => directCaveat(c.direct)).map((c) => ` ${c.boot.name}: direct ${directCaveat(c.direct)}.`);
+        const caption = `Bars: OLS slope in ${UNIT_TEXT[cellUnit(ks[0]!)].words}; whiskers: 95 % interval.${caveats.join('')}`;
+        parts.push(await figure('kernel-bars', `b${index}k${i++}`, kernelBarsSpec(k, ks, mixed), caption, { kernel: k, kind, arch }));
+      }
     }
   }
   parts.push('</div><h3>Duration vs depth, per cell</h3><div class="charts">');
@@ -244,7 +275,7 @@ async function testRunCharts(cells: readonly CellSummary[], index: number): Prom
       .join('; ');
     const caveat = directCaveat(c.direct);
     const caption = `${fits}.${caveat ? ` Direct: ${caveat}.` : ''}`;
-    parts.push(await figure('depth', `b${index}c${j}`, depthSpec(c), caption, { key: c.key, kind: summaryKind(c) }));
+    parts.push(await figure('depth', `b${index}c${j}`, depthSpec(c), caption, { key: c.key, kind: summaryKind(c), arch: archOf(c) }));
   }
   parts.push('</div>');
   return parts.join('\n');
@@ -322,16 +353,19 @@ function sequenceSection(cells: readonly CellSummary[]): string {
 
 function retpolinePriceSection(prices: Summary['retpolinePrices']): string {
   const parts = [`<section class="retpoline-price"><h2>The retpoline's own price</h2>`];
-  for (const [kind, of] of byKind(prices)) {
-    const rows = retpolinePriceRows(of).map(
-      (r, i) => `<tr data-kernel="${h(of[i]!.kernel.id)}">${r.map((x, j) => td(x, j < 3 ? '' : 'num')).join('')}</tr>`,
-    );
-    parts.push(
-      `<h3 data-kind="${kind}">${h(KIND_TITLE[kind])}</h3>`,
-      wrap(
-        `<table class="prices" data-kind="${kind}"><thead><tr>${RETPOLINE_PRICE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
-      ),
-    );
+  for (const [kind, ofKind] of byKind(prices)) {
+    parts.push(`<h3 data-kind="${kind}">${h(KIND_TITLE[kind])}</h3>`);
+    for (const { arch, title, cells: of } of archParts(ofKind)) {
+      const rows = retpolinePriceRows(of).map(
+        (r, i) => `<tr data-kernel="${h(of[i]!.kernel.id)}">${r.map((x, j) => td(x, j < 3 ? '' : 'num')).join('')}</tr>`,
+      );
+      if (title) parts.push(`<h4 data-arch="${arch}">${h(title)}</h4>`);
+      parts.push(
+        wrap(
+          `<table class="prices" data-kind="${kind}"${arch ? ` data-arch="${arch}"` : ''}><thead><tr>${RETPOLINE_PRICE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
+        ),
+      );
+    }
   }
   parts.push(`<p><small>${h(RETPOLINE_PRICE_NOTE)}</small></p></section>`);
   return parts.join('\n');

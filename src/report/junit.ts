@@ -1,5 +1,6 @@
 // JUnit XML: one test case per cell; a failed cell or a regression against the baseline is a failure.
 import { cellKey } from '../analysis/analyse-cell.js';
+import { archOf } from '../analysis/arch-groups.js';
 import { KIND_NOTE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { BaselineComparison, CellSummary, GateProblem, RetpolinePrice, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
@@ -47,7 +48,7 @@ function resultLines(c: CellSummary, prices: readonly RetpolinePrice[]): string[
   lines.push(...priceLines(c, prices));
   lines.push(...trafficResultLines(c));
   lines.push(
-    `spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.icountShift != null ? `, -icount shift=${c.icountShift}` : ''}`,
+    `architecture: ${archOf(c)}; spectre_v2: ${c.spectreV2 ?? 'unknown'}; accelerator: ${c.accelerator}${c.icountShift != null ? `, -icount shift=${c.icountShift}` : ''}`,
   );
   lines.push(`figures: ${kind} (${KIND_NOTE[kind]})`);
   const caveat = directCaveat(c.direct);

@@ -2,8 +2,10 @@
 import { findings } from './findings.js';
 import { byKind, KIND_NOTE, KIND_TITLE } from '../analysis/units.js';
 import type { BaselineSummary, CellSummary, Summary } from '../analysis/summary-schema.js';
+import { archOf } from '../analysis/arch-groups.js';
 import {
   accelText,
+  archParts,
   BASELINE_HEADER,
   baselineRow,
   comparisonStatusOf,
@@ -29,7 +31,14 @@ import {
 } from './format.js';
 import { curveCells, curveLines, curveVariants, PROFILE_HEADER, profileRows, sparkline } from './curve-format.js';
 import { SEQUENCE_HEADER, SEQUENCE_NOTE, sequenceRows, symmetryLine } from './sequence-format.js';
-import { isTrafficBenchmark, TRAFFIC_NUMERIC_COLUMNS, trafficNote, trafficRows, trafficTableHeader } from './traffic-format.js';
+import {
+  isTrafficBenchmark,
+  TRAFFIC_NUMERIC_COLUMNS,
+  TRAFFIC_STATUS_COLUMN,
+  trafficNote,
+  trafficRows,
+  trafficTableHeader,
+} from './traffic-format.js';
 
 /** Table cells are one line and must not end the cell early. */
 const cell = (s: string): string => s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
@@ -53,6 +62,7 @@ function row(c: CellSummary): string {
   const direct = failed ? `**${c.status}**` : `${variantCostText(c.direct, unit)}${caveat ? ` ⚠️ ${caveat}` : ''}`;
   const cols = [
     kernelText(c),
+    archOf(c),
     c.boot.name,
     c.spectreV2 ?? '—',
     direct,
@@ -65,17 +75,21 @@ function row(c: CellSummary): string {
   return `| ${cols.map(cell).join(' | ')} |`;
 }
 
+/** One table per figure kind, and within it one per architecture when it holds several (amd64 first). */
 function kindTables(cells: readonly CellSummary[]): string[] {
   const parts: string[] = [];
   for (const [kind, of] of byKind(cells)) {
     const header = cellTableHeader(cellUnit(of[0]!));
     parts.push(`### ${KIND_TITLE[kind]}`, '', `_${KIND_NOTE[kind]}._`, '');
-    parts.push(
-      `| ${header.join(' | ')} |`,
-      `| ${header.map((_, i) => ([3, 5, 7].includes(i) ? '---:' : '---')).join(' | ')} |`,
-      ...of.map(row),
-      '',
-    );
+    for (const part of archParts(of)) {
+      if (part.title) parts.push(`#### ${part.title}`, '');
+      parts.push(
+        `| ${header.join(' | ')} |`,
+        `| ${header.map((_, i) => ([4, 6, 8].includes(i) ? '---:' : '---')).join(' | ')} |`,
+        ...part.cells.map(row),
+        '',
+      );
+    }
     parts.push(`_${methodNote(cellUnit(of[0]!))} Saving = indirect − direct, and its share of the indirect cost._`, '');
   }
   return parts;
@@ -88,20 +102,24 @@ function trafficTables(cells: readonly CellSummary[]): string[] {
     const unit = cellUnit(of[0]!);
     const header = trafficTableHeader(unit);
     parts.push(`### Under traffic: ${KIND_TITLE[kind]}`, '', `_${KIND_NOTE[kind]}._`, '');
-    parts.push(
-      `| ${header.join(' | ')} |`,
-      `| ${header.map((_, i) => (TRAFFIC_NUMERIC_COLUMNS.includes(i) ? '---:' : '---')).join(' | ')} |`,
-    );
-    for (const c of of) {
-      for (const r of trafficRows(c))
-        parts.push(
-          `| ${r.cols
-            .map((x, i) => (i === 3 && r.failed ? `**${x}**` : x))
-            .map(cell)
-            .join(' | ')} |`,
-        );
+    for (const part of archParts(of)) {
+      if (part.title) parts.push(`#### ${part.title}`, '');
+      parts.push(
+        `| ${header.join(' | ')} |`,
+        `| ${header.map((_, i) => (TRAFFIC_NUMERIC_COLUMNS.includes(i) ? '---:' : '---')).join(' | ')} |`,
+      );
+      for (const c of part.cells) {
+        for (const r of trafficRows(c))
+          parts.push(
+            `| ${r.cols
+              .map((x, i) => (i === TRAFFIC_STATUS_COLUMN && r.failed ? `**${x}**` : x))
+              .map(cell)
+              .join(' | ')} |`,
+          );
+      }
+      parts.push('');
     }
-    parts.push('', `_${trafficNote(unit)}_`, '');
+    parts.push(`_${trafficNote(unit)}_`, '');
   }
   return parts;
 }
@@ -169,13 +187,16 @@ function benchmarkSection(name: string, cells: readonly CellSummary[]): string {
 
 function retpolinePriceSection(prices: Summary['retpolinePrices']): string {
   const parts = ["## The retpoline's own price", ''];
-  for (const [kind, of] of byKind(prices)) {
+  for (const [kind, ofKind] of byKind(prices)) {
     parts.push(`### ${KIND_TITLE[kind]}`, '');
-    parts.push(
-      `| ${RETPOLINE_PRICE_HEADER.join(' | ')} |`,
-      `| ${RETPOLINE_PRICE_HEADER.map((_, i) => (i < 3 ? '---' : '---:')).join(' | ')} |`,
-    );
-    parts.push(...retpolinePriceRows(of).map((r) => `| ${r.map(cell).join(' | ')} |`), '');
+    for (const { title, cells: of } of archParts(ofKind)) {
+      if (title) parts.push(`#### ${title}`, '');
+      parts.push(
+        `| ${RETPOLINE_PRICE_HEADER.join(' | ')} |`,
+        `| ${RETPOLINE_PRICE_HEADER.map((_, i) => (i < 3 ? '---' : '---:')).join(' | ')} |`,
+      );
+      parts.push(...retpolinePriceRows(of).map((r) => `| ${r.map(cell).join(' | ')} |`), '');
+    }
   }
   parts.push(`_${RETPOLINE_PRICE_NOTE}_`, '');
   return parts.join('\n');

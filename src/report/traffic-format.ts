@@ -3,6 +3,7 @@
 import type { CellSummary, TrafficAgreement, TrafficMethodSummary, TrafficVariant } from '../analysis/summary-schema.js';
 import { UNIT_TEXT, type FigureUnit } from '../analysis/units.js';
 import type { TrafficMethod } from '../matrix/schema.js';
+import { archOf } from '../analysis/arch-groups.js';
 import { accelText, cellUnit, comparisonText, interval, kernelText, num, slopeText } from './format.js';
 
 export const TRAFFIC_METHOD_TEXT: Record<TrafficMethod, string> = {
@@ -51,6 +52,7 @@ export function trafficTableHeader(unit: FigureUnit): string[] {
   const per = UNIT_TEXT[unit].perCall;
   return [
     'kernel',
+    'arch',
     'boot',
     'method',
     `direct ${per} (95 % CI)`,
@@ -65,7 +67,13 @@ export function trafficTableHeader(unit: FigureUnit): string[] {
 }
 
 /** Columns holding figures, right-aligned in Markdown and HTML. */
-export const TRAFFIC_NUMERIC_COLUMNS = [3, 4, 5, 6];
+export const TRAFFIC_NUMERIC_COLUMNS = [4, 5, 6, 7];
+
+/** The column that says why a failed cell has no figures (bold in Markdown). */
+export const TRAFFIC_STATUS_COLUMN = 4;
+
+/** The column comparing with Benchmark 1 (marked in HTML when they disagree). */
+export const TRAFFIC_AGREEMENT_COLUMN = 8;
 
 /** One row per cell and method; a failed cell (or one without windows) gets one row saying why. */
 export function trafficRows(c: CellSummary): { cols: string[]; failed: boolean; flagged: boolean }[] {
@@ -73,7 +81,9 @@ export function trafficRows(c: CellSummary): { cols: string[]; failed: boolean; 
   const methods = c.traffic?.methods ?? [];
   if (c.status !== 'ok' || methods.length === 0) {
     const why = c.status !== 'ok' ? c.status : 'no traffic figures';
-    return [{ cols: [kernelText(c), c.boot.name, '—', why, '—', '—', '—', '—', '—', '—', accelText(c)], failed: true, flagged: false }];
+    return [
+      { cols: [kernelText(c), archOf(c), c.boot.name, '—', why, '—', '—', '—', '—', '—', '—', accelText(c)], failed: true, flagged: false },
+    ];
   }
   return methods.map((m) => {
     const d = variantOf(m, 'direct');
@@ -81,6 +91,7 @@ export function trafficRows(c: CellSummary): { cols: string[]; failed: boolean; 
     return {
       cols: [
         kernelText(c),
+        archOf(c),
         c.boot.name,
         `${TRAFFIC_METHOD_TEXT[m.method]}${m.attach ? ` (${m.attach})` : ''}`,
         slopeText(d?.fit, unit),

@@ -14,6 +14,7 @@ import type { Outcome } from '../../src/engine/outcome.js';
 import { parseAgentOutput } from '../../src/measure/agent-output.js';
 import { ok } from '../../src/util/result.js';
 import type { CellResult } from '../../src/results/cell-result.js';
+import { runMeta } from '../../src/results/run-meta.js';
 import { readAgentStream } from '../../src/results/load.js';
 import type { CellEnd, VmBackend } from '../../src/vm/types.js';
 
@@ -33,15 +34,25 @@ function setupHeader(): Buffer {
   return b;
 }
 
-async function project(kernels: { id: string; missing?: boolean }[]) {
+/** The arm64 Image header's magic ("ARM\x64" at 0x38): what the local source checks for an arm64 kernel. */
+function arm64Header(): Buffer {
+  const b = Buffer.alloc(0x400);
+  b.write('ARM\x64', 0x38, 'latin1');
+  return b;
+}
+
+async function project(kernels: { id: string; missing?: boolean; arch?: 'arm64' }[]) {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-engine-'));
   dirs.push(dir);
-  // Never booted (the backend replays), but `--kernel PATH` images are checked: an x86 setup header, then the id.
+  // Never booted (the backend replays), but `--kernel PATH` images are checked: an x86 setup header (or an
+  // arm64 Image header), then the id.
   for (const k of kernels)
-    if (!k.missing)
-      await writeFile(path.join(dir, `${k.id}.img`), Buffer.concat([setupHeader(), Buffer.from(`not a real kernel: ${k.id}`)]));
+    if (!k.missing) {
+      const header = k.arch === 'arm64' ? arm64Header() : setupHeader();
+      await writeFile(path.join(dir, `${k.id}.img`), Buffer.concat([header, Buffer.from(`not a real kernel: ${k.id}`)]));
+    }
   const matrix = {
-    kernels: kernels.map((k) => ({ id: k.id, source: { type: 'local', path: `${k.id}.img` } })),
+    kernels: kernels.map((k) => ({ id: k.id, ...(k.arch ? { arch: k.arch } : {}), source: { type: 'local', path: `${k.id}.img` } })),
     boots: [{ name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' }],
     benchmarks: [{ name: 'test-run', type: 'test-run' }],
   };
@@ -179,6 +190,38 @@ describe('engine: runMatrix', { timeout: 120_000 }, () => {
     );
     expect(booted).toEqual([]);
     expect(events.filter((e) => e.type === 'cell-end')).toHaveLength(0);
+  });
+
+  it('a run of two architectures records the target of each in run.json: arch, accelerator, timing, backend, each with why', async () => {
+    const p = await project([{ id: 'x' }, { id: 'y', arch: 'arm64' }]);
+    const { result } = await run(p, replayBackend());
+    const meta = JSON.parse(await readFile(path.join(result.run!.runDir, 'run.json'), 'utf8'));
+    expect(runMeta.safeParse(meta).success).toBe(true);
+    expect(meta.targets).toEqual([
+      {
+        arch: 'amd64',
+        archReason: "the kernel's (matrix.json), the host's own",
+        accelerator: 'tcg',
+        acceleratorReason: 'TCG requested',
+        timing: { mode: 'icount', shift: 3 },
+        timingReason: 'auto: instruction counting under TCG',
+        backend: 'qemu',
+        backendReason: 'test',
+      },
+      {
+        arch: 'arm64',
+        archReason: "the kernel's (matrix.json), emulated on this amd64 host",
+        accelerator: 'tcg',
+        acceleratorReason: "TCG: KVM runs only guests of the host's architecture (amd64); this kernel is arm64",
+        timing: { mode: 'icount', shift: 3 },
+        timingReason: 'auto: instruction counting under TCG',
+        backend: 'qemu',
+        backendReason: 'test',
+      },
+    ]);
+    // The top-level fields keep the first target, their reasons naming its architecture.
+    expect(meta.accelerator).toBe('tcg');
+    expect(meta.acceleratorReason).toBe('amd64: TCG requested');
   });
 
   it('--kernel ID=PATH next to a reference: cells under that id, run.json names it, the report states patched minus reference', async () => {

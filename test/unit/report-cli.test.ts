@@ -54,7 +54,7 @@ describe('tailmatrix report', () => {
     }
     const text = await readFile(stepSummary, 'utf8');
     expect(text.startsWith('# earlier step\n# tailmatrix: the cost of one eBPF tail call')).toBe(true);
-    expect(text).toContain('| 6.1-cloud (6.1.0-50-cloud-amd64) | retpoline |');
+    expect(text).toContain('| 6.1-cloud (6.1.0-50-cloud-amd64) | amd64 | retpoline |');
   });
 
   it('writes only the formats asked for', async () => {

@@ -76,10 +76,10 @@ describe('Benchmark 2 on real boots of the oldest and newest default kernel (UDP
     const failed = analyse(loaded.value.cells.map((c) => c.cell));
     expect(failed.cells[0]!.traffic).toBeNull();
     const md = renderMarkdown(failed);
-    expect(md).toMatch(/\| 5\.10-cloud \(5\.10\.0-32-cloud-amd64\) \| retpoline \| — \| \*\*agent-error\*\* \| — \|/);
+    expect(md).toMatch(/\| 5\.10-cloud \(5\.10\.0-32-cloud-amd64\) \| amd64 \| retpoline \| — \| \*\*agent-error\*\* \| — \|/);
     expect(md).toContain('#### 5.10-cloud / retpoline / traffic: agent-error: iperf3: iperf3 -s exited at once');
     expect(renderJunit(failed)).toMatch(/<failure type="agent-error" message="agent-error: iperf3: iperf3 -s exited at once/);
-    expect(await renderHtml(failed)).toMatch(/<tr class="failed" data-key="5\.10-cloud\/retpoline\/traffic">/);
+    expect(await renderHtml(failed)).toMatch(/<tr class="failed" data-key="5\.10-cloud\/retpoline\/traffic" data-arch="amd64">/);
   });
 
   it('the summary validates against its schema with the traffic fields', () => {
