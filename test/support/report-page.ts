@@ -29,6 +29,8 @@ export interface ChartInfo {
   top: number;
   series: number;
   kernel: string | null;
+  /** The chart's architecture (data-arch), null on charts that have none. */
+  arch: string | null;
   width: number;
   legend: number;
   bars: number;
@@ -74,6 +76,7 @@ export async function openHtmlReport(resultDirs: string[], opts: { baseline?: st
       top: f.getBoundingClientRect().top + window.scrollY,
       series: Number(f.getAttribute('data-series')),
       kernel: f.getAttribute('data-kernel'),
+      arch: f.getAttribute('data-arch'),
       width: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
       legend: f.querySelectorAll('.role-legend-symbol path').length,
       bars: f.querySelectorAll('.mark-rect.role-mark path').length,
