@@ -260,8 +260,9 @@ export function compareWithBaseline(current: Summary, baseline: Summary, source:
             const bv = valuesOf(bg.ok, figure);
             if (cv.values.length === 0 || bv.values.length === 0) continue;
             // Each side keeps its own unit: 22 instructions then are not "22.00 ns/call".
+            const otherArch = archMismatch(bg.ok, g.ok);
             const k = comparison(key, kind, figure, bv, cv, {
-              note: `figure kind changed (${was} → ${kind}): not comparable`,
+              note: `${otherArch ? `${otherArch}, ` : ''}figure kind changed (${was} → ${kind}): not comparable`,
               notGated: false,
             });
             comparisons.push({ ...k, baselineUnit: unitOf(baseKind), deltaPct: null });

@@ -155,5 +155,16 @@ describe('two architectures: no comparison across them', () => {
     expect(b.regressions).toBe(0);
     // The amd64 cell, the same on both sides, is judged as ever.
     expect(b.comparisons.filter((k) => k.key === amd.key).map((k) => k.status)).toEqual(['ok', 'ok']);
+    // Another architecture and another figure kind at once: both said.
+    const timed: Summary = {
+      ...now,
+      cells: now.cells.map((c) => (c.key === arm.key ? { ...c, figureKind: 'emulated-ns' as const, unit: 'ns' as const } : c)),
+    };
+    const both = compareWithBaseline(timed, summary, 'baseline.json', GATE).comparisons.filter((k) => k.key === arm.key);
+    expect(both.map((k) => k.note)).toEqual([
+      'architecture changed (arm64 → amd64), figure kind changed (instructions → emulated-ns): not comparable',
+      'architecture changed (arm64 → amd64), figure kind changed (instructions → emulated-ns): not comparable',
+    ]);
+    expect(both.every((k) => k.status === 'not-comparable')).toBe(true);
   });
 });
