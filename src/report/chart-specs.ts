@@ -168,14 +168,19 @@ export function trafficDepthSpec(c: CellSummary, m: TrafficMethodSummary): { spe
 }
 
 /**
- * Hardware cells: the per-depth profile (median with its 95 % interval as a whisker) and each regime's
- * line, a break at the knee where one line does not describe the data. ns (hardware) on the y axis.
+ * Hardware curves: the per-depth profile (test-run: median with its 95 % interval as a whisker; traffic:
+ * the window's mean per packet, no whisker) and each regime's line, a break at the knee where one line does
+ * not describe the data. ns (hardware) on the y axis. `title`: whose curve; `estimate`: what a point is.
  */
-export function curveSpec(c: CellSummary): { spec: TopLevelSpec; series: number } {
-  const variants = [c.direct, c.indirect].filter((v): v is VariantSummary & { curve: HardwareCurve } => Boolean(v?.curve));
+export function curveSpec(
+  title: string,
+  variants: readonly { variant: string; curve: HardwareCurve }[],
+  estimate: string,
+): { spec: TopLevelSpec; series: number } {
   const points = variants.flatMap((v) =>
-    v.curve.profile.map((p) => ({ variant: v.variant, depth: p.depth, y: p.estimate, lo: p.ci[0], hi: p.ci[1] })),
+    v.curve.profile.map((p) => ({ variant: v.variant, depth: p.depth, y: p.estimate, lo: p.ci?.[0] ?? null, hi: p.ci?.[1] ?? null })),
   );
+  const withCi = points.filter((p) => p.lo !== null);
   // One line per regime: `segment` keeps the two regimes of a variant apart, so the step shows as a gap.
   const lines = variants.flatMap((v) =>
     v.curve.regimes.flatMap((r) =>
@@ -193,14 +198,23 @@ export function curveSpec(c: CellSummary): { spec: TopLevelSpec; series: number 
       : [],
   );
   const x = { field: 'depth', type: 'quantitative', title: 'tail calls in the chain (depth)' } as const;
-  const y = { field: 'y', type: 'quantitative', title: 'median duration (ns, hardware), 95 % CI', scale: { zero: false } } as const;
+  const y = {
+    field: 'y',
+    type: 'quantitative',
+    title: `${estimate} (ns, hardware)${withCi.length > 0 ? ', 95 % CI' : ''}`,
+    scale: { zero: false },
+  } as const;
   const color = { field: 'variant', type: 'nominal', scale: VARIANT_SCALE, title: 'variant' } as const;
   const layer: object[] = [
-    {
-      data: { values: points },
-      mark: { type: 'rule' },
-      encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
-    },
+    ...(withCi.length > 0
+      ? [
+          {
+            data: { values: withCi },
+            mark: { type: 'rule' },
+            encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+          },
+        ]
+      : []),
     { data: { values: points }, mark: { type: 'point', filled: true, size: 18 }, encoding: { x, y, color } },
     { data: { values: lines }, mark: { type: 'line' }, encoding: { x, y, color, detail: { field: 'segment' } } },
   ];
@@ -222,7 +236,7 @@ export function curveSpec(c: CellSummary): { spec: TopLevelSpec; series: number 
   return {
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: `${c.kernel.id} / ${c.boot.name}: per-depth profile and regimes`, subtitle: 'hardware ns' },
+      title: { text: `${title}: per-depth profile and regimes`, subtitle: 'hardware ns' },
       width: CHART_WIDTH,
       height: CHART_HEIGHT,
       layer,

@@ -33,7 +33,7 @@ export const interval = (ci: readonly [number, number] | null, d: number = DECIM
   ci ? `[${num(ci[0], d)}, ${num(ci[1], d)}]` : '[unbounded]';
 
 /** "2.31 ± 0.12 ns/call", "11.00 instr/call" (exact). */
-export function slopeText(fit: FitSummary | null | undefined, unit: FigureUnit): string {
+function slopeText(fit: FitSummary | null | undefined, unit: FigureUnit): string {
   return fit ? `${pm(fit.slope, fit.slopeCi)} ${UNIT_TEXT[unit].perCall}` : '—';
 }
 
@@ -41,7 +41,7 @@ export function slopeText(fit: FitSummary | null | undefined, unit: FigureUnit):
  * A variant's headline cost: on hardware with a knee, each regime's cost and the knee (no single slope:
  * docs/measurement.md, "The curve the hardware has"); otherwise the slope over all depths.
  */
-export function variantCostText(v: VariantSummary | null | undefined, unit: FigureUnit): string {
+export function variantCostText(v: Pick<VariantSummary, 'fit' | 'curve'> | null | undefined, unit: FigureUnit): string {
   const c = v?.curve;
   if (c?.model === 'segmented')
     return `${c.regimes.map((r) => `${pm(r.slope, r.slopeCi)} ${UNIT_TEXT.ns.perCall}`).join(' → ')} (${kneeText(c)})`;
