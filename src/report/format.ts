@@ -1,7 +1,7 @@
 // Number and label formatting shared by the writers, so every format says the same thing. Every
 // figure leaves here with its unit attached: cells of different kinds can sit in one report, never
 // in one column, axis or comparison without saying what they are.
-import { kneeText, pairedSavingText } from '../analysis/curve-text.js';
+import { pairedSavingText, segmentedCostText } from '../analysis/curve-text.js';
 import { mechanismMatches, mechanismPhrase } from '../analysis/mechanism-text.js';
 import type {
   BaselineComparison,
@@ -43,8 +43,7 @@ function slopeText(fit: FitSummary | null | undefined, unit: FigureUnit): string
  */
 export function variantCostText(v: Pick<VariantSummary, 'fit' | 'curve'> | null | undefined, unit: FigureUnit): string {
   const c = v?.curve;
-  if (c?.model === 'segmented')
-    return `${c.regimes.map((r) => `${pm(r.slope, r.slopeCi)} ${UNIT_TEXT.ns.perCall}`).join(' → ')} (${kneeText(c)})`;
+  if (c?.model === 'segmented') return segmentedCostText(c, 'table', UNIT_TEXT.ns.perCall);
   return slopeText(v?.fit, unit);
 }
 
