@@ -135,19 +135,19 @@ export function trafficBarsSpec(cells: readonly CellSummary[]): { spec: TopLevel
   const kind = onlyKind(cells);
   const values = cells.flatMap((c) =>
     (c.traffic?.methods ?? []).flatMap((m) =>
-      m.variants.flatMap((v) =>
-        v.fit
-          ? [
-              {
-                group: `${c.kernel.id} / ${c.boot.name} · ${m.method}`,
-                variant: v.variant,
-                slope: v.fit.slope,
-                lo: v.fit.slopeCi[0],
-                hi: v.fit.slopeCi[1],
-              },
-            ]
-          : [],
-      ),
+      m.variants.flatMap((v) => {
+        const group = `${c.kernel.id} / ${c.boot.name} · ${m.method}`;
+        // Hardware with a knee: a bar per regime, never one slope over both (the curve the hardware has).
+        if (v.curve?.model === 'segmented')
+          return v.curve.regimes.map((r) => ({
+            group: `${group} · ${r.regime}`,
+            variant: v.variant,
+            slope: r.slope,
+            lo: r.slopeCi[0],
+            hi: r.slopeCi[1],
+          }));
+        return v.fit ? [{ group, variant: v.variant, slope: v.fit.slope, lo: v.fit.slopeCi[0], hi: v.fit.slopeCi[1] }] : [];
+      }),
     ),
   );
   const spec = barsSpec(`Under traffic: ${UNIT_TEXT[unitOf(kind)].words}`, kind, 'kernel / boot configuration · method', values, -30);
@@ -161,7 +161,8 @@ export function trafficDepthSpec(c: CellSummary, m: TrafficMethodSummary): { spe
   const series = m.variants.map((v) => ({
     variant: v.variant,
     points: v.points.flatMap((p) => (p.perPacket === null ? [] : [{ depth: p.depth, y: p.perPacket }])),
-    fit: v.fit,
+    // A variant with a knee gets no single line here: its regimes are drawn in the curve chart.
+    fit: v.curve?.model === 'segmented' ? null : v.fit,
   }));
   const title = `${c.kernel.id} / ${c.boot.name}, ${m.method}: cost per packet vs depth`;
   return { spec: depthLinesSpec(title, `${unit} per packet`, series), series: series.length };

@@ -137,7 +137,9 @@ async function trafficCharts(cells: readonly CellSummary[], index: number): Prom
   let i = 0;
   for (const [kind, of] of byKind(ok)) {
     const built = trafficBarsSpec(of);
-    const caption = `Bars: OLS slope of the cost per packet over depths, in ${UNIT_TEXT[cellUnit(of[0]!)].words}, per method; whiskers: 95 % interval.`;
+    const caption =
+      `Bars: OLS slope of the cost per packet over depths, in ${UNIT_TEXT[cellUnit(of[0]!)].words}, per method; whiskers: 95 % interval.` +
+      (kind === 'hardware-ns' ? ' Hardware with a knee: one bar per regime.' : '');
     parts.push(await figure('traffic-bars', `t${index}k${i++}`, built, caption, { kind, groups: String(built.groups) }));
   }
   parts.push('</div><h3>Cost per packet vs depth, per cell and method</h3><div class="charts">');
@@ -145,9 +147,10 @@ async function trafficCharts(cells: readonly CellSummary[], index: number): Prom
     for (const m of c.traffic!.methods) {
       const fits = m.variants
         .filter((v) => v.fit)
-        .map(
-          (v) =>
-            `${v.variant}: y = ${num(v.fit!.intercept)} + ${num(v.fit!.slope)}·depth ${UNIT_TEXT[cellUnit(c)].short} (R² ${v.fit!.r2.toFixed(4)})`,
+        .map((v) =>
+          v.curve?.model === 'segmented'
+            ? `${v.variant}: one line does not describe it, its regimes are in the cost curve below`
+            : `${v.variant}: y = ${num(v.fit!.intercept)} + ${num(v.fit!.slope)}·depth ${UNIT_TEXT[cellUnit(c)].short} (R² ${v.fit!.r2.toFixed(4)})`,
         )
         .join('; ');
       parts.push(

@@ -90,6 +90,9 @@ describe('a real native traffic stream through the curve analysis', () => {
       /<div class="curve-cell"[^>]*data-method="bpf-stats"[^>]*>[\s\S]*knee at depth 24[\s\S]*one line does not describe these data/,
     );
     expect(html).not.toContain(`>${oneSlope(variant('direct'))}<`);
+    // The bars give the direct chain a bar per regime (and the indirect its one slope); the depth chart no single direct line.
+    expect(html).toMatch(/data-chart="traffic-bars"[^>]*data-groups="3"/);
+    expect(html).toContain('direct: one line does not describe it, its regimes are in the cost curve below');
   });
 
   it('JSON: summary.json holds both curves and the saving per regime, and loads again', async () => {
