@@ -7,10 +7,14 @@ import { trafficMethod, type TrafficMethod } from '../matrix/schema.js';
 import type { TrafficSample } from '../results/traffic-result.js';
 import { analyseCell, compareVariants, estimate } from './analyse-cell.js';
 import { LOW_R2, toFitSummary } from './analyse-variant.js';
+import { curveSentence } from './curve-text.js';
+import { analyseWindowCurve } from './hardware-curve.js';
+import { pairedSaving } from './paired-saving.js';
 import { linearFit, ratio } from './stats.js';
 import type {
   CellSummary,
   FitSummary,
+  PairedSaving,
   TrafficAgreement,
   TrafficMethodSummary,
   TrafficPoint,
@@ -84,9 +88,30 @@ function variantWarnings(label: string, v: TrafficVariant): string[] {
         off.map((p) => `${p.depth} (${p.packets} vs ${p.iperfPackets})`).join(', '),
     );
   }
+  if (v.curve?.model === 'segmented') w.push(`${label}: ${curveSentence(v.curve)}`);
   if (!v.fit) w.push(`${label}: fewer than 3 depths with packets, no slope`);
   else if (v.fit.r2 < LOW_R2) w.push(`${label}: poor linear fit under traffic (R² ${v.fit.r2.toFixed(3)})`);
   return w;
+}
+
+/** One variant's windows as the saving reads them: depth → its mean per packet (one value). */
+const windowsByDepth = (v: TrafficVariant): Map<number, number[]> => new Map(v.points.filter(counts).map((p) => [p.depth, [p.perPacket]]));
+
+/**
+ * The saving per regime of both hardware curves. Never paired: the agent runs every depth of one
+ * variant, then every depth of the other, so a depth's two windows are minutes apart.
+ */
+function regimeSavingOf(variants: readonly TrafficVariant[]): PairedSaving | null {
+  const d = variants.find((v) => v.variant === 'direct');
+  const i = variants.find((v) => v.variant === 'indirect');
+  if (!d?.curve || !i?.curve) return null;
+  return pairedSaving(
+    windowsByDepth(d),
+    windowsByDepth(i),
+    d.curve,
+    i.curve,
+    "traffic windows: all of one variant's depths, then the other's",
+  );
 }
 
 function methodSummary(c: CellResult, m: TrafficMethod, kind: FigureKind, warnings: string[]): TrafficMethodSummary | null {
@@ -107,12 +132,18 @@ function methodSummary(c: CellResult, m: TrafficMethod, kind: FigureKind, warnin
     }
     if (points.length === 0) continue;
     const bps = points.map((p) => p.bitsPerSecond);
+    // Hardware only, as for test-run: instruction counts are exactly linear, emulated ns relative.
+    const curve =
+      kind === 'hardware-ns'
+        ? analyseWindowCurve(points.filter(counts).map((p) => ({ depth: p.depth, mean: p.perPacket, packets: p.packets })))
+        : null;
     const v: TrafficVariant = {
       variant: vr.variant,
       mechanism: vr.jit?.mechanism ?? null,
       points,
       fit: fitOf(points),
       meanBitsPerSecond: bps.reduce((a, b) => a + b, 0) / bps.length,
+      ...(curve ? { curve } : {}),
     };
     warnings.push(...variantWarnings(`${vr.variant}, ${METHOD_TEXT[m]}`, v));
     variants.push(v);
@@ -121,11 +152,13 @@ function methodSummary(c: CellResult, m: TrafficMethod, kind: FigureKind, warnin
   const fitOfVariant = (name: Variant) => variants.find((v) => v.variant === name)?.fit ?? null;
   const direct = fitOfVariant('direct');
   const indirect = fitOfVariant('indirect');
+  const saving = regimeSavingOf(variants);
   return {
     method: m,
     attach,
     variants,
     comparison: direct && indirect ? compareVariants(direct, indirect, unitOf(kind)) : null,
+    ...(saving ? { regimeSaving: saving } : {}),
     agreement: [],
   };
 }

@@ -8,6 +8,7 @@ import type { FigureKind } from '../results/cell-result.js';
 import { cellKey } from './analyse-cell.js';
 import { archOf } from './arch-groups.js';
 import { judgeExact, judgeRegime, judgeTimed, type Judgement } from './gate-judge.js';
+import { regimeDepths } from './regime-ranges.js';
 import { linearFit, median, MIN_FIT_POINTS } from './stats.js';
 import type { BaselineComparison, BaselineSummary, CellSummary, GateFigure, GateProblem, Summary } from './summary-schema.js';
 import { summaryKind, unitOf } from './units.js';
@@ -160,6 +161,9 @@ function comparePair(
   return out;
 }
 
+/** Depths left out on each side of the knees in a gated regime figure (see baselineRegimes). */
+const KNEE_GUARD_DEPTHS = 1;
+
 /**
  * The gated regime figures: per variant, the depths below every baseline replicate's knee but the one
  * just before it, and those after every knee (a depth at a knee can be bimodal, its samples split
@@ -182,8 +186,12 @@ export function baselineRegimes(base: readonly CellSummary[]): RegimeFigure[] {
       out.push({ figure: variant, depths: [lo, hi] });
       continue;
     }
-    const below: [number, number] = [lo, Math.min(...knees.map((k) => k.depth)) - 2];
-    const above: [number, number] = [Math.max(...knees.map((k) => k.depth)) + 1, hi];
+    const { below, above } = regimeDepths(
+      knees.map((k) => k.depth),
+      lo,
+      hi,
+      KNEE_GUARD_DEPTHS,
+    );
     for (const [figure, d] of [
       [`${variant}:below-knee`, below],
       [`${variant}:above-knee`, above],

@@ -16,7 +16,7 @@ function regimeText(r: RegimeCost): string {
 }
 
 /** "knee at depth 9 [95 %: 9–10]". */
-export function kneeText(c: HardwareCurve): string | null {
+function kneeText(c: HardwareCurve): string | null {
   if (!c.knee) return null;
   const [lo, hi] = c.knee.ci;
   return `knee at depth ${c.knee.depth} [95 %: ${lo === hi ? `${lo}` : `${lo}–${hi}`}]`;
@@ -29,10 +29,24 @@ function stepText(c: HardwareCurve): string | null {
   return `step ${v >= 0 ? '+' : ''}${f1(v)} ns [${f1(c.step.ci[0])} ns, ${f1(c.step.ci[1])} ns]`;
 }
 
+/**
+ * A segmented curve's cost, the one wording in three lengths:
+ * - `full` (curve sections): "2.35 ± 0.92 ns/call (depths 0–8) · 10.50 ± 0.51 ns/call (depths 9–32); knee at depth 9 [95 %: 9–10]; step +66.7 ns [60.0 ns, 73.3 ns]"
+ * - `table` (table cells, findings): "2.35 ± 0.92 ns/call → 10.50 ± 0.51 ns/call (knee at depth 9 [95 %: 9–10])"
+ * - `progress` (a cell's progress line): "2.3 → 10.5 ns/call (knee at depth 9)"
+ */
+export function segmentedCostText(c: HardwareCurve, form: 'full' | 'table' | 'progress', perCall: string = 'ns/call'): string {
+  if (form === 'full') return [c.regimes.map(regimeText).join(' · '), kneeText(c), stepText(c)].filter(Boolean).join('; ');
+  if (form === 'progress') return `${c.regimes.map((r) => r.slope.toFixed(1)).join(' → ')} ${perCall} (knee at depth ${c.knee?.depth})`;
+  // An interval of width 0 is shown as the value alone, as every table figure is (report/format.ts pm).
+  const pm = (r: RegimeCost) => (r.slopeCi[1] === r.slopeCi[0] ? f2(r.slope) : `${f2(r.slope)} ± ${f2(half(r.slopeCi))}`);
+  return `${c.regimes.map((r) => `${pm(r)} ${perCall}`).join(' → ')} (${kneeText(c)})`;
+}
+
 /** The headline of a hardware variant: one figure when linear, both regimes with the knee otherwise. */
 export function curveHeadline(c: HardwareCurve): string {
   if (c.model === 'linear') return `${regimeText(c.regimes[0] as RegimeCost)}, linear`;
-  return [c.regimes.map(regimeText).join(' · '), kneeText(c), stepText(c)].filter(Boolean).join('; ');
+  return segmentedCostText(c, 'full');
 }
 
 /** The plain sentence for a curve with a knee: why there is no single slope. */

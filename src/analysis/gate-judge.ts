@@ -2,7 +2,7 @@
 // (docs/measurement.md, "The regression gate"): exact counts need no statistics; timed figures need the
 // spread between replicates, which only separate boots show (one run's slope interval holds none of it).
 import type { Gate } from '../matrix/schema.js';
-import { median, tCritical } from './stats.js';
+import { difference, median, tCritical } from './stats.js';
 import type { GateMethod } from './summary-schema.js';
 import { hodgesLehmann, smallestPValue, U_TEST_MAX_TOTAL, uTestGreater } from './u-test.js';
 
@@ -84,12 +84,17 @@ export function judgeRegime(base: readonly number[], cur: readonly number[], gat
     };
   }
   const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const v = (xs: readonly number[]) => xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1);
-  const vb = v(base) / base.length;
-  const vc = v(cur) / cur.length;
-  const se = Math.sqrt(vb + vc);
-  const diff = mean(cur) - mean(base);
-  const df = vb + vc === 0 ? base.length + cur.length - 2 : (vb + vc) ** 2 / (vb ** 2 / (base.length - 1) + vc ** 2 / (cur.length - 1));
+  // Each side's mean with its standard error; the difference's df by Welch–Satterthwaite (stats.ts).
+  const side = (xs: readonly number[]) => ({
+    value: mean(xs),
+    se: Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1) / xs.length),
+    df: xs.length - 1,
+  });
+  const d = difference(side(base), side(cur));
+  const se = d.se;
+  const diff = d.value;
+  // Both sides without spread: Welch's df is undefined; the pooled df stands in (t is 0 or ∞ anyway).
+  const df = se === 0 ? base.length + cur.length - 2 : d.df;
   const level = gate.alpha / Math.max(1, figures);
   // One-sided: the critical value of a two-sided interval at confidence 1 − 2·level.
   const critical = tCritical(df, 1 - 2 * level);

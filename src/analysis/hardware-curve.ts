@@ -1,6 +1,8 @@
 // The cost curve of one hardware-timed variant: the per-depth profile, whether one line describes it
 // (tested: BIC of a line against two lines with a step at a searched knee), and the cost per tail call
 // in each regime (and the two regimes must differ: a real step or slopes apart). Exact and emulated cells never come here: instruction counts are exactly linear.
+// Benchmark 1 gives samples per depth (median, bootstrap over samples); Benchmark 2 one window's mean per
+// depth (residual bootstrap): one model for both, so both report a knee the same way.
 import { depthProfile } from './depth-profile.js';
 import { withRobustSlope } from './robust-fit.js';
 import {
@@ -14,7 +16,7 @@ import {
   SEGMENTED_PARAMS,
 } from './segmented-fit.js';
 import { linearFit, median } from './stats.js';
-import type { HardwareCurve, RegimeCost } from './summary-schema.js';
+import type { HardwareCurve, ProfilePoint, RegimeCost } from './summary-schema.js';
 import { mulberry32 as rng } from '../util/prng.js';
 
 /** Bootstrap resamples for the knee's interval: enough for its 2.5th/97.5th percentiles of a few depths. */
@@ -40,9 +42,37 @@ function bootstrapKnees(depths: readonly number[], samples: readonly (readonly n
   return knees.sort((a, b) => a - b);
 }
 
-/** The profile, the linearity test and the regimes of one variant's samples (ns, by depth). */
-export function analyseCurve(byDepth: ReadonlyMap<number, readonly number[]>): HardwareCurve | null {
-  const profile = depthProfile(byDepth);
+/**
+ * Knee depths over residual-bootstrap resamples, for a profile with one estimate per depth (a traffic
+ * window's mean per packet): each segment's residuals are redrawn onto its own fitted line (deeper depths
+ * are noisier, so residuals stay within their segment) and the knee is searched again.
+ */
+function residualKnees(xs: readonly number[], ys: readonly number[], index: number, times: number): number[] {
+  const fitted = (from: number, to: number) => {
+    const f = linearFit(xs.slice(from, to), ys.slice(from, to));
+    return xs.slice(from, to).map((x) => (f ? f.intercept + f.slope * x : 0));
+  };
+  const yHat = [...fitted(0, index), ...fitted(index, xs.length)];
+  const resid = ys.map((y, i) => y - (yHat[i] as number));
+  const next = rng(BOOTSTRAP_SEED);
+  const knees: number[] = [];
+  for (let b = 0; b < times; b++) {
+    const draw = (lo: number, hi: number) => resid[lo + Math.floor(next() * (hi - lo))] as number;
+    const yb = yHat.map((y, i) => y + (i < index ? draw(0, index) : draw(index, xs.length)));
+    const k = bestKnee(xs, yb);
+    if (k) knees.push(xs[k.index] as number);
+  }
+  return knees.sort((a, b) => a - b);
+}
+
+/**
+ * The linearity test and the regimes of a per-depth profile; `knees` gives the knee's resampled depths
+ * (how depends on what stands behind each estimate) once a knee is found.
+ */
+function curveOf(
+  profile: readonly ProfilePoint[],
+  knees: (xs: readonly number[], ys: readonly number[], index: number) => number[],
+): HardwareCurve | null {
   const xs = profile.map((p) => p.depth);
   const ys = profile.map((p) => p.estimate);
   const line = linearFit(xs, ys);
@@ -56,10 +86,10 @@ export function analyseCurve(byDepth: ReadonlyMap<number, readonly number[]>): H
   const profileOut = profile.map((p) => ({
     depth: p.depth,
     estimate: p.estimate,
-    ci: [p.ci[0], p.ci[1]] as [number, number],
+    ci: p.ci === null ? null : ([p.ci[0], p.ci[1]] as [number, number]),
     samples: p.samples,
   }));
-  if (!seg || segmentedBic === null || lineBic - segmentedBic < SEGMENTED_BIC_MARGIN || !regimesDiffer(seg)) {
+  if (!best || !seg || segmentedBic === null || lineBic - segmentedBic < SEGMENTED_BIC_MARGIN || !regimesDiffer(seg)) {
     // One line: its slope with the heteroscedasticity-robust interval the exact path reports too.
     const f = withRobustSlope(line, xs, ys);
     const all: RegimeCost = {
@@ -75,11 +105,7 @@ export function analyseCurve(byDepth: ReadonlyMap<number, readonly number[]>): H
     };
     return { profile: profileOut, model: 'linear', linearity, knee: null, step: null, regimes: [all] };
   }
-  const knees = bootstrapKnees(
-    xs,
-    profile.map((p) => byDepth.get(p.depth) ?? []),
-    KNEE_BOOTSTRAP,
-  );
+  const drawn = knees(xs, ys, best.index);
   const regime = (name: 'below-knee' | 'above-knee', s: typeof seg.lower): RegimeCost => ({
     regime: name,
     fromDepth: s.fromDepth,
@@ -97,10 +123,34 @@ export function analyseCurve(byDepth: ReadonlyMap<number, readonly number[]>): H
     linearity,
     knee: {
       depth: seg.knee,
-      ci: knees.length > 0 ? [quantile(knees, 0.025), quantile(knees, 0.975)] : [seg.knee, seg.knee],
-      bootstrap: knees.length,
+      ci: drawn.length > 0 ? [quantile(drawn, 0.025), quantile(drawn, 0.975)] : [seg.knee, seg.knee],
+      bootstrap: drawn.length,
     },
     step: { value: seg.step, ci: [seg.stepCi[0], seg.stepCi[1]] },
     regimes: [regime('below-knee', seg.lower), regime('above-knee', seg.upper)],
   };
+}
+
+/** The profile, the linearity test and the regimes of one variant's samples (ns, by depth). */
+export function analyseCurve(byDepth: ReadonlyMap<number, readonly number[]>): HardwareCurve | null {
+  const profile = depthProfile(byDepth);
+  return curveOf(profile, (xs) =>
+    bootstrapKnees(
+      xs,
+      profile.map((p) => byDepth.get(p.depth) ?? []),
+      KNEE_BOOTSTRAP,
+    ),
+  );
+}
+
+/**
+ * The same for traffic windows: one mean per packet per depth (ns, hardware) over `packets` packets. The
+ * methods record no per-packet spread, so a depth has no interval of its own (ci null) and the knee's
+ * range comes from the residuals (residualKnees).
+ */
+export function analyseWindowCurve(points: readonly { depth: number; mean: number; packets: number }[]): HardwareCurve | null {
+  const profile = [...points]
+    .sort((a, b) => a.depth - b.depth)
+    .map((p) => ({ depth: p.depth, estimate: p.mean, ci: null, samples: p.packets }));
+  return curveOf(profile, (xs, ys, index) => residualKnees(xs, ys, index, KNEE_BOOTSTRAP));
 }

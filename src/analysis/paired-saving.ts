@@ -4,6 +4,7 @@
 // Within a depth the k-th samples are matched in time order (a convention, not a shared call). The slope
 // of the per-depth median differences against depth is the saving, with drift between depths cancelled.
 // Welch (two independent slopes) only where a depth cannot be paired (one variant lacks it, unequal counts).
+import { regimeDepths } from './regime-ranges.js';
 import { withRobustSlope } from './robust-fit.js';
 import { difference, linearFit, median, MIN_FIT_POINTS } from './stats.js';
 import type { HardwareCurve, PairedSaving, RegimeName, RegimeSaving } from './summary-schema.js';
@@ -26,9 +27,10 @@ function commonRanges(direct: HardwareCurve, indirect: HardwareCurve, depths: re
   const hi = depths[depths.length - 1] ?? 0;
   const knees = [direct.knee?.depth, indirect.knee?.depth].filter((k): k is number => k !== undefined);
   if (knees.length === 0) return [{ regime: 'all', from: lo, to: hi }];
+  const r = regimeDepths(knees, lo, hi);
   return [
-    { regime: 'below-knee', from: lo, to: Math.min(...knees) - 1 },
-    { regime: 'above-knee', from: Math.max(...knees), to: hi },
+    { regime: 'below-knee', from: r.below[0], to: r.below[1] },
+    { regime: 'above-knee', from: r.above[0], to: r.above[1] },
   ];
 }
 
@@ -50,8 +52,15 @@ function fitRange(xs: number[], ys: number[]): { slope: number; ci: [number, num
   return { slope: r.slope, se: r.slopeSe, df: r.df, ci: [r.slopeCi[0], r.slopeCi[1]] };
 }
 
-export function pairedSaving(direct: SamplesByDepth, indirect: SamplesByDepth, dCurve: HardwareCurve, iCurve: HardwareCurve): PairedSaving {
-  const unpairable = unpairableReason(direct, indirect);
+/** `notPairable`: why the design itself pairs nothing (traffic: one variant's windows after the other's). */
+export function pairedSaving(
+  direct: SamplesByDepth,
+  indirect: SamplesByDepth,
+  dCurve: HardwareCurve,
+  iCurve: HardwareCurve,
+  notPairable?: string,
+): PairedSaving {
+  const unpairable = notPairable ?? unpairableReason(direct, indirect);
   const depths = [...direct.keys()].filter((d) => indirect.has(d)).sort((a, b) => a - b);
   const regimes: RegimeSaving[] = [];
   const notes: string[] = [];

@@ -3,7 +3,7 @@
 // steeper line (branch-predictor capacity in the test-run loop; docs/measurement.md, "The curve the
 // hardware has"). One OLS line averages the two regimes and the step and describes neither.
 import { withRobustSlope } from './robust-fit.js';
-import { CONFIDENCE, linearFit, tCritical, type Interval, type LinearFit } from './stats.js';
+import { CONFIDENCE, difference, linearFit, type Interval, type LinearFit } from './stats.js';
 
 /**
  * Fewest depths on each side of a knee. Three would leave a segment one residual degree of freedom, and
@@ -131,19 +131,18 @@ export function segmentedAt(
   // Each line's prediction at the knee has variance s²·(1/n + (k − x̄)²/Sxx) with its own s²; the two
   // lines are fitted to disjoint points, so the variances add (Welch–Satterthwaite df for the interval).
   const predVar = (l: Line) => l.fit.residualSd ** 2 * (1 / l.fit.n + (knee - l.xMean) ** 2 / l.sxx);
-  const step = at(hi) - at(lo);
-  const vLo = predVar(lo);
-  const vHi = predVar(hi);
-  const stepSe = Math.sqrt(vLo + vHi);
-  const wsDenom = (vLo * vLo) / lo.fit.df + (vHi * vHi) / hi.fit.df;
-  const t = tCritical(wsDenom === 0 ? Math.min(lo.fit.df, hi.fit.df) : ((vLo + vHi) * (vLo + vHi)) / wsDenom, confidence);
+  const step = difference(
+    { value: at(lo), se: Math.sqrt(predVar(lo)), df: lo.fit.df },
+    { value: at(hi), se: Math.sqrt(predVar(hi)), df: hi.fit.df },
+    confidence,
+  );
   return {
     knee,
     lower: seg(lo, xs[0] as number, xs[index - 1] as number, xs.slice(0, index), ys.slice(0, index)),
     upper: seg(hi, knee, xs[n - 1] as number, xs.slice(index), ys.slice(index)),
-    step,
-    stepSe,
-    stepCi: [step - t * stepSe, step + t * stepSe],
+    step: step.value,
+    stepSe: step.se,
+    stepCi: step.ci,
     sse,
     df,
   };

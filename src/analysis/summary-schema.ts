@@ -52,9 +52,13 @@ export type DepthPoint = z.infer<typeof depthPoint>;
 
 const profilePoint = z.object({
   depth: z.number().int(),
-  estimate: z.number().describe("median of the depth's samples, ns (hardware)"),
-  ci: interval.describe('order-statistic 95 % interval of that median ([min, max] with fewer than 6 samples)'),
-  samples: z.number().int(),
+  estimate: z.number().describe("test-run: median of the depth's samples; traffic: the window's mean per packet; ns (hardware)"),
+  ci: interval
+    .nullable()
+    .describe(
+      'test-run: order-statistic 95 % interval of that median ([min, max] with fewer than 6 samples); traffic: null (the window records no per-packet spread)',
+    ),
+  samples: z.number().int().describe('test-run: samples at the depth; traffic: packets in the window'),
 });
 export type ProfilePoint = z.infer<typeof profilePoint>;
 
@@ -90,7 +94,9 @@ const hardwareCurve = z
     knee: z
       .object({
         depth: z.number().int().describe('first depth of the upper regime (least squares over candidate depths)'),
-        ci: interval.describe("2.5th–97.5th percentile of the knee over bootstrap resamples of each depth's samples"),
+        ci: interval.describe(
+          "2.5th–97.5th percentile of the knee over bootstrap resamples of each depth's samples (traffic: of each segment's residuals)",
+        ),
         bootstrap: z.number().int().describe('bootstrap resamples behind ci'),
       })
       .nullable(),
@@ -188,6 +194,9 @@ const trafficVariant = z.object({
       "cost per packet against depth: slope = cost per tail call under traffic, intercept = the hook's fixed cost per packet; null with fewer than 3 depths",
     ),
   meanBitsPerSecond: z.number().nullable(),
+  curve: hardwareCurve
+    .optional()
+    .describe('hardware-ns cells: per-depth profile, linearity test and per-regime costs under traffic, as for test-run'),
 });
 export type TrafficVariant = z.infer<typeof trafficVariant>;
 
@@ -208,6 +217,9 @@ const trafficMethodSummary = z.object({
   attach: z.string().nullable().describe('kprobe only: where the probe pair sat (fexit:… or kretprobe:…)'),
   variants: z.array(trafficVariant),
   comparison: comparison.nullable().describe('direct vs indirect slope under traffic, by this method'),
+  regimeSaving: pairedSaving
+    .optional()
+    .describe('hardware-ns cells: the saving per regime (Welch: the variants run one after the other, never paired per depth)'),
   agreement: z.array(trafficAgreement).default([]),
 });
 export type TrafficMethodSummary = z.infer<typeof trafficMethodSummary>;

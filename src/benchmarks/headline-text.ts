@@ -1,5 +1,6 @@
 // The figure part of a cell's progress line, shared by the benchmark drivers (src/cells/headline.ts adds
 // the status, the mode and the wall time around it).
+import { segmentedCostText } from '../analysis/curve-text.js';
 import type { VariantSummary } from '../analysis/summary-schema.js';
 
 /**
@@ -13,10 +14,6 @@ export function variantPart(
 ): string {
   const c = v?.curve;
   const cost =
-    c?.model === 'segmented' && c.knee
-      ? `${c.regimes.map((r) => r.slope.toFixed(1)).join(' → ')} ${perCall} (knee at depth ${c.knee.depth})`
-      : v?.fit
-        ? `${v.fit.slope.toFixed(1)} ${perCall}`
-        : null;
+    c?.model === 'segmented' && c.knee ? segmentedCostText(c, 'progress', perCall) : v?.fit ? `${v.fit.slope.toFixed(1)} ${perCall}` : null;
   return cost === null ? `${name} n/a` : `${name} ${cost} [${v?.mechanism ?? 'no JIT evidence'}]`;
 }

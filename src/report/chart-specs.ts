@@ -153,19 +153,19 @@ export function trafficBarsSpec(cells: readonly CellSummary[], nameArch = false)
   const arch = archSuffix(cells, nameArch);
   const values = cells.flatMap((c) =>
     (c.traffic?.methods ?? []).flatMap((m) =>
-      m.variants.flatMap((v) =>
-        v.fit
-          ? [
-              {
-                group: `${c.kernel.id} / ${c.boot.name} · ${m.method}`,
-                variant: v.variant,
-                slope: v.fit.slope,
-                lo: v.fit.slopeCi[0],
-                hi: v.fit.slopeCi[1],
-              },
-            ]
-          : [],
-      ),
+      m.variants.flatMap((v) => {
+        const group = `${c.kernel.id} / ${c.boot.name} · ${m.method}`;
+        // Hardware with a knee: a bar per regime, never one slope over both (the curve the hardware has).
+        if (v.curve?.model === 'segmented')
+          return v.curve.regimes.map((r) => ({
+            group: `${group} · ${r.regime}`,
+            variant: v.variant,
+            slope: r.slope,
+            lo: r.slopeCi[0],
+            hi: r.slopeCi[1],
+          }));
+        return v.fit ? [{ group, variant: v.variant, slope: v.fit.slope, lo: v.fit.slopeCi[0], hi: v.fit.slopeCi[1] }] : [];
+      }),
     ),
   );
   const spec = barsSpec(
@@ -185,21 +185,27 @@ export function trafficDepthSpec(c: CellSummary, m: TrafficMethodSummary): { spe
   const series = m.variants.map((v) => ({
     variant: v.variant,
     points: v.points.flatMap((p) => (p.perPacket === null ? [] : [{ depth: p.depth, y: p.perPacket }])),
-    fit: v.fit,
+    // A variant with a knee gets no single line here: its regimes are drawn in the curve chart.
+    fit: v.curve?.model === 'segmented' ? null : v.fit,
   }));
   const title = `${c.kernel.id} / ${c.boot.name}, ${m.method}: cost per packet vs depth`;
   return { spec: depthLinesSpec(title, `${unit} per packet`, series), series: series.length };
 }
 
 /**
- * Hardware cells: the per-depth profile (median with its 95 % interval as a whisker) and each regime's
- * line, a break at the knee where one line does not describe the data. ns (hardware) on the y axis.
+ * Hardware curves: the per-depth profile (test-run: median with its 95 % interval as a whisker; traffic:
+ * the window's mean per packet, no whisker) and each regime's line, a break at the knee where one line does
+ * not describe the data. ns (hardware) on the y axis. `title`: whose curve; `estimate`: what a point is.
  */
-export function curveSpec(c: CellSummary): { spec: TopLevelSpec; series: number } {
-  const variants = [c.direct, c.indirect].filter((v): v is VariantSummary & { curve: HardwareCurve } => Boolean(v?.curve));
+export function curveSpec(
+  title: string,
+  variants: readonly { variant: string; curve: HardwareCurve }[],
+  estimate: string,
+): { spec: TopLevelSpec; series: number } {
   const points = variants.flatMap((v) =>
-    v.curve.profile.map((p) => ({ variant: v.variant, depth: p.depth, y: p.estimate, lo: p.ci[0], hi: p.ci[1] })),
+    v.curve.profile.map((p) => ({ variant: v.variant, depth: p.depth, y: p.estimate, lo: p.ci?.[0] ?? null, hi: p.ci?.[1] ?? null })),
   );
+  const withCi = points.filter((p) => p.lo !== null);
   // One line per regime: `segment` keeps the two regimes of a variant apart, so the step shows as a gap.
   const lines = variants.flatMap((v) =>
     v.curve.regimes.flatMap((r) =>
@@ -217,14 +223,23 @@ export function curveSpec(c: CellSummary): { spec: TopLevelSpec; series: number 
       : [],
   );
   const x = { field: 'depth', type: 'quantitative', title: 'tail calls in the chain (depth)' } as const;
-  const y = { field: 'y', type: 'quantitative', title: 'median duration (ns, hardware), 95 % CI', scale: { zero: false } } as const;
+  const y = {
+    field: 'y',
+    type: 'quantitative',
+    title: `${estimate} (ns, hardware)${withCi.length > 0 ? ', 95 % CI' : ''}`,
+    scale: { zero: false },
+  } as const;
   const color = { field: 'variant', type: 'nominal', scale: VARIANT_SCALE, title: 'variant' } as const;
   const layer: object[] = [
-    {
-      data: { values: points },
-      mark: { type: 'rule' },
-      encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
-    },
+    ...(withCi.length > 0
+      ? [
+          {
+            data: { values: withCi },
+            mark: { type: 'rule' },
+            encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color },
+          },
+        ]
+      : []),
     { data: { values: points }, mark: { type: 'point', filled: true, size: 18 }, encoding: { x, y, color } },
     { data: { values: lines }, mark: { type: 'line' }, encoding: { x, y, color, detail: { field: 'segment' } } },
   ];
@@ -246,7 +261,7 @@ export function curveSpec(c: CellSummary): { spec: TopLevelSpec; series: number 
   return {
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-      title: { text: `${c.kernel.id} / ${c.boot.name}: per-depth profile and regimes`, subtitle: 'hardware ns' },
+      title: { text: `${title}: per-depth profile and regimes`, subtitle: 'hardware ns' },
       width: CHART_WIDTH,
       height: CHART_HEIGHT,
       layer,

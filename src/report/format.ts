@@ -1,7 +1,7 @@
 // Number and label formatting shared by the writers, so every format says the same thing. Every
 // figure leaves here with its unit attached: cells of different kinds can sit in one report, never
 // in one column, axis or comparison without saying what they are.
-import { kneeText, pairedSavingText } from '../analysis/curve-text.js';
+import { pairedSavingText, segmentedCostText } from '../analysis/curve-text.js';
 import { mechanismMatches, mechanismPhrase } from '../analysis/mechanism-text.js';
 import type {
   BaselineComparison,
@@ -35,7 +35,7 @@ export const interval = (ci: readonly [number, number] | null, d: number = DECIM
   ci ? `[${num(ci[0], d)}, ${num(ci[1], d)}]` : '[unbounded]';
 
 /** "2.31 ± 0.12 ns/call", "11.00 instr/call" (exact). */
-export function slopeText(fit: FitSummary | null | undefined, unit: FigureUnit): string {
+function slopeText(fit: FitSummary | null | undefined, unit: FigureUnit): string {
   return fit ? `${pm(fit.slope, fit.slopeCi)} ${UNIT_TEXT[unit].perCall}` : '—';
 }
 
@@ -43,10 +43,9 @@ export function slopeText(fit: FitSummary | null | undefined, unit: FigureUnit):
  * A variant's headline cost: on hardware with a knee, each regime's cost and the knee (no single slope:
  * docs/measurement.md, "The curve the hardware has"); otherwise the slope over all depths.
  */
-export function variantCostText(v: VariantSummary | null | undefined, unit: FigureUnit): string {
+export function variantCostText(v: Pick<VariantSummary, 'fit' | 'curve'> | null | undefined, unit: FigureUnit): string {
   const c = v?.curve;
-  if (c?.model === 'segmented')
-    return `${c.regimes.map((r) => `${pm(r.slope, r.slopeCi)} ${UNIT_TEXT.ns.perCall}`).join(' → ')} (${kneeText(c)})`;
+  if (c?.model === 'segmented') return segmentedCostText(c, 'table', UNIT_TEXT.ns.perCall);
   return slopeText(v?.fit, unit);
 }
 

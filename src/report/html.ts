@@ -33,7 +33,7 @@ import {
   variantCostText,
 } from './format.js';
 import { renderSvg } from './render-svg.js';
-import { curveCells, curveLines, PROFILE_HEADER, profileRows } from './curve-format.js';
+import { curveBlocksOf, curveLines, estimateWord, profileHeader, profileRows } from './curve-format.js';
 import { findings } from './findings.js';
 import {
   isTrafficBenchmark,
@@ -138,7 +138,7 @@ function trafficTables(cells: readonly CellSummary[]): string {
         ),
       );
     }
-    parts.push(`<p><small>${h(trafficNote(unit))}</small></p>`);
+    parts.push(`<p><small>${h(trafficNote(kind))}</small></p>`);
   }
   return parts.join('\n');
 }
@@ -153,7 +153,9 @@ async function trafficCharts(cells: readonly CellSummary[], index: number): Prom
   for (const [kind, ofKind] of byKind(ok)) {
     for (const [arch, of] of byArch(ofKind)) {
       const built = trafficBarsSpec(of, mixed);
-      const caption = `Bars: OLS slope of the cost per packet over depths, in ${UNIT_TEXT[cellUnit(of[0]!)].words}, per method; whiskers: 95 % interval.`;
+      const caption =
+        `Bars: OLS slope of the cost per packet over depths, in ${UNIT_TEXT[cellUnit(of[0]!)].words}, per method; whiskers: 95 % interval.` +
+        (kind === 'hardware-ns' ? ' Hardware with a knee: one bar per regime.' : '');
       parts.push(await figure('traffic-bars', `t${index}k${i++}`, built, caption, { kind, arch, groups: String(built.groups) }));
     }
   }
@@ -162,9 +164,10 @@ async function trafficCharts(cells: readonly CellSummary[], index: number): Prom
     for (const m of c.traffic!.methods) {
       const fits = m.variants
         .filter((v) => v.fit)
-        .map(
-          (v) =>
-            `${v.variant}: y = ${num(v.fit!.intercept)} + ${num(v.fit!.slope)}·depth ${UNIT_TEXT[cellUnit(c)].short} (R² ${v.fit!.r2.toFixed(4)})`,
+        .map((v) =>
+          v.curve?.model === 'segmented'
+            ? `${v.variant}: one line does not describe it, its regimes are in the cost curve below`
+            : `${v.variant}: y = ${num(v.fit!.intercept)} + ${num(v.fit!.slope)}·depth ${UNIT_TEXT[cellUnit(c)].short} (R² ${v.fit!.r2.toFixed(4)})`,
         )
         .join('; ');
       parts.push(
@@ -281,23 +284,36 @@ async function testRunCharts(cells: readonly CellSummary[], index: number): Prom
   return parts.join('\n');
 }
 
-/** Hardware cells: the per-depth profile with its regimes, the knee and the saving per regime. */
+/**
+ * Hardware cells (test-run, and each traffic method): the per-depth profile with its regimes, the knee
+ * and the saving per regime.
+ */
 async function curveSection(cells: readonly CellSummary[], index: number): Promise<string> {
-  const of = curveCells(cells);
+  const of = curveBlocksOf(cells);
   if (of.length === 0) return '';
   const parts = ['<section class="curve"><h3>Hardware cost curve: per-depth profile and regimes</h3>'];
-  for (const [j, c] of of.entries()) {
+  for (const [j, b] of of.entries()) {
+    const c = b.cell;
     const caption =
-      "Points: median per depth; whiskers: its 95 % interval; lines: each regime's fit; dashed rule and band: the knee and its bootstrap range. Hardware ns.";
+      b.method === null
+        ? "Points: median per depth; whiskers: its 95 % interval; lines: each regime's fit; dashed rule and band: the knee and its bootstrap range. Hardware ns."
+        : "Points: the window's mean per packet at each depth (no per-packet spread is recorded, so no whisker); lines: each regime's fit; dashed rule and band: the knee and its residual-bootstrap range. Hardware ns.";
+    const title = `${c.kernel.id} / ${c.boot.name}${b.method === null ? '' : `, under traffic (${b.method})`}`;
     parts.push(
-      `<div class="curve-cell" data-key="${h(c.key)}"><h4>${h(cellTitle(c))}</h4><ul>${curveLines(c)
+      `<div class="curve-cell" data-key="${h(c.key)}"${b.method === null ? '' : ` data-method="${h(b.method)}"`}><h4>${h(cellTitle(c))}${b.method === null ? '' : ` · under traffic, ${h(b.method)}`}</h4><ul>${curveLines(
+        b,
+      )
         .map((l) => `<li>${h(l)}</li>`)
         .join('')}</ul>`,
     );
-    parts.push(await figure('curve', `b${index}v${j}`, curveSpec(c), caption, { key: c.key, kind: 'hardware-ns' }));
     parts.push(
-      `<details><summary>Per-depth profile (hardware ns)</summary><table class="profile"><thead><tr>${PROFILE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>`,
-      ...profileRows(c).map((r) => `<tr>${r.map((x) => td(x, 'num')).join('')}</tr>`),
+      await figure('curve', `b${index}v${j}`, curveSpec(title, b.variants, estimateWord(b)), caption, { key: c.key, kind: 'hardware-ns' }),
+    );
+    parts.push(
+      `<details><summary>Per-depth profile (hardware ns)</summary><table class="profile"><thead><tr>${profileHeader(b)
+        .map((x) => `<th>${h(x)}</th>`)
+        .join('')}</tr></thead><tbody>`,
+      ...profileRows(b).map((r) => `<tr>${r.map((x) => td(x, 'num')).join('')}</tr>`),
       '</tbody></table></details></div>',
     );
   }
@@ -311,8 +327,7 @@ async function benchmarkSection(name: string, cells: readonly CellSummary[], ind
     `<section class="benchmark" data-benchmark="${h(name)}"><h2>Benchmark <code>${h(name)}</code></h2>`,
     traffic ? trafficTables(cells) : tables(cells),
   ];
-  if (traffic) parts.push(await trafficCharts(cells, index));
-  else parts.push(await testRunCharts(cells, index), await curveSection(cells, index));
+  parts.push(traffic ? await trafficCharts(cells, index) : await testRunCharts(cells, index), await curveSection(cells, index));
   const details = fitDetailRows(cells);
   if (details.length > 0) {
     parts.push(

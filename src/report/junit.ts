@@ -5,7 +5,7 @@ import { KIND_NOTE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { BaselineComparison, CellSummary, GateProblem, RetpolinePrice, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
 import { trafficResultLines } from './traffic-format.js';
-import { curveLines } from './curve-format.js';
+import { cellCurveLines } from './curve-format.js';
 import {
   byBenchmark,
   cellUnit,
@@ -44,7 +44,7 @@ function resultLines(c: CellSummary, prices: readonly RetpolinePrice[]): string[
     );
   }
   if (c.comparison || c.withheldReason || c.sameMechanism) lines.push(`saving: ${savingText(c)}`);
-  lines.push(...curveLines(c));
+  lines.push(...cellCurveLines(c));
   lines.push(...priceLines(c, prices));
   lines.push(...trafficResultLines(c));
   lines.push(

@@ -29,7 +29,7 @@ import {
   savingText,
   variantCostText,
 } from './format.js';
-import { curveCells, curveLines, curveVariants, PROFILE_HEADER, profileRows, sparkline } from './curve-format.js';
+import { curveBlocksOf, curveLines, estimateWord, profileHeader, profileRows, sparkline } from './curve-format.js';
 import { SEQUENCE_HEADER, SEQUENCE_NOTE, sequenceRows, symmetryLine } from './sequence-format.js';
 import {
   isTrafficBenchmark,
@@ -119,28 +119,32 @@ function trafficTables(cells: readonly CellSummary[]): string[] {
       }
       parts.push('');
     }
-    parts.push(`_${trafficNote(unit)}_`, '');
+    parts.push(`_${trafficNote(kind)}_`, '');
   }
   return parts;
 }
 
-/** Hardware cells: the curve in words, the profile as a sparkline and, folded, as a table per depth. */
+/**
+ * Hardware cells (test-run, and each traffic method): the curve in words, the profile as a sparkline
+ * and, folded, as a table per depth.
+ */
 function curveSection(cells: readonly CellSummary[]): string[] {
-  const of = curveCells(cells);
+  const of = curveBlocksOf(cells);
   if (of.length === 0) return [];
   const parts = ['### Hardware cost curve: per-depth profile and regimes', ''];
-  for (const c of of) {
-    parts.push(`#### ${cellTitle(c)}`, '');
-    for (const l of curveLines(c)) parts.push(`- ${l}`);
-    for (const v of curveVariants(c))
+  for (const b of of) {
+    parts.push(`#### ${cellTitle(b.cell)}${b.method === null ? '' : ` · under traffic, ${b.method}`}`, '');
+    for (const l of curveLines(b)) parts.push(`- ${l}`);
+    for (const v of b.variants)
       parts.push(
-        `- ${v.variant} median per depth ${v.curve.profile[0]?.depth ?? 0}–${v.curve.profile.at(-1)?.depth ?? 0}: \`${sparkline(v.curve)}\``,
+        `- ${v.variant} ${estimateWord(b)} per depth ${v.curve.profile[0]?.depth ?? 0}–${v.curve.profile.at(-1)?.depth ?? 0}: \`${sparkline(v.curve)}\``,
       );
     parts.push('', '<details><summary>Per-depth profile (hardware ns)</summary>', '');
+    const header = profileHeader(b);
     parts.push(
-      `| ${PROFILE_HEADER.join(' | ')} |`,
-      `| ${PROFILE_HEADER.map(() => '---:').join(' | ')} |`,
-      ...profileRows(c).map((r) => `| ${r.map(cell).join(' | ')} |`),
+      `| ${header.join(' | ')} |`,
+      `| ${header.map(() => '---:').join(' | ')} |`,
+      ...profileRows(b).map((r) => `| ${r.map(cell).join(' | ')} |`),
     );
     parts.push('', '</details>', '');
   }

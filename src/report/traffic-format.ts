@@ -1,10 +1,12 @@
 // Benchmark 2 (traffic) in words and table rows, shared by the Markdown, HTML and JUnit writers so
 // every format says the same thing. Rows are per cell and method; every figure carries its unit.
 import type { CellSummary, TrafficAgreement, TrafficMethodSummary, TrafficVariant } from '../analysis/summary-schema.js';
-import { UNIT_TEXT, type FigureUnit } from '../analysis/units.js';
+import { UNIT_TEXT, unitOf, type FigureUnit } from '../analysis/units.js';
+import type { FigureKind } from '../results/cell-result.js';
 import type { TrafficMethod } from '../matrix/schema.js';
 import { archOf } from '../analysis/arch-groups.js';
-import { accelText, cellUnit, comparisonText, interval, kernelText, num, slopeText } from './format.js';
+import { pairedSavingText } from '../analysis/curve-text.js';
+import { accelText, cellUnit, comparisonText, interval, kernelText, num, variantCostText } from './format.js';
 
 export const TRAFFIC_METHOD_TEXT: Record<TrafficMethod, string> = {
   'bpf-stats': 'bpf_stats (run_time_ns / run_cnt)',
@@ -75,6 +77,12 @@ export const TRAFFIC_STATUS_COLUMN = 4;
 /** The column comparing with Benchmark 1 (marked in HTML when they disagree). */
 export const TRAFFIC_AGREEMENT_COLUMN = 8;
 
+/** Hardware: the saving per regime (Welch, said in brackets); elsewhere the difference of the two slopes. */
+function methodSavingText(m: TrafficMethodSummary, unit: FigureUnit): string {
+  if (m.regimeSaving) return pairedSavingText(m.regimeSaving);
+  return m.comparison ? comparisonText(m.comparison, unit) : '—';
+}
+
 /** One row per cell and method; a failed cell (or one without windows) gets one row saying why. */
 export function trafficRows(c: CellSummary): { cols: string[]; failed: boolean; flagged: boolean }[] {
   const unit = cellUnit(c);
@@ -94,9 +102,9 @@ export function trafficRows(c: CellSummary): { cols: string[]; failed: boolean; 
         archOf(c),
         c.boot.name,
         `${TRAFFIC_METHOD_TEXT[m.method]}${m.attach ? ` (${m.attach})` : ''}`,
-        slopeText(d?.fit, unit),
-        slopeText(i?.fit, unit),
-        m.comparison ? comparisonText(m.comparison, unit) : '—',
+        variantCostText(d, unit),
+        variantCostText(i, unit),
+        methodSavingText(m, unit),
         joined([hookText(d, unit), hookText(i, unit)]),
         m.agreement.length > 0 ? m.agreement.map(agreementText).join(' · ') : '— (no Benchmark 1 cell of this run, kernel and boot)',
         joined(m.variants.map((v) => (v.meanBitsPerSecond === null ? '' : `${v.variant} ${mbits(v.meanBitsPerSecond)}`))),
@@ -110,13 +118,17 @@ export function trafficRows(c: CellSummary): { cols: string[]; failed: boolean; 
 }
 
 /** What the table's figures are, for the line under it. */
-export function trafficNote(unit: FigureUnit): string {
-  const per = UNIT_TEXT[unit].perCall;
+export function trafficNote(kind: FigureKind): string {
+  const per = UNIT_TEXT[unitOf(kind)].perCall;
   return (
     `${per}: slope of an ordinary least-squares fit of the per-packet cost (bpf_stats: run_time_ns / run_cnt of the entry program; ` +
     `probe pair: mean time per cls_bpf_classify call) against chain depth, under iperf3 traffic through a veth pair; ± is the half-width of its 95 % Student-t interval. ` +
     `The intercept is the hook's fixed cost per packet; each method's own overhead is the same at every depth and cancels in the slope. ` +
-    `Throughput is iperf3's, on the guest clock.`
+    `Throughput is iperf3's, on the guest clock.` +
+    // Hardware's cost need not be one line (docs/measurement.md, "The curve the hardware has").
+    (kind === 'hardware-ns'
+      ? ` Hardware ns: where one line does not describe the per-depth profile (tested), each regime's cost with the knee instead, and the saving per regime (Welch: the variants' windows are not interleaved).`
+      : '')
   );
 }
 
@@ -128,11 +140,11 @@ export function trafficResultLines(c: CellSummary): string[] {
     const name = TRAFFIC_METHOD_TEXT[m.method];
     for (const v of m.variants) {
       lines.push(
-        `${name}, ${v.variant}: ${slopeText(v.fit, unit)}${v.fit ? `, hook ${num(v.fit.intercept, 1)} ${UNIT_TEXT[unit].short}, R² ${v.fit.r2.toFixed(4)}` : ''}, JIT ${v.mechanism ?? 'unknown'}` +
+        `${name}, ${v.variant}: ${variantCostText(v, unit)}${v.fit ? `, hook ${num(v.fit.intercept, 1)} ${UNIT_TEXT[unit].short}, R² ${v.fit.r2.toFixed(4)}` : ''}, JIT ${v.mechanism ?? 'unknown'}` +
           (v.meanBitsPerSecond === null ? '' : `, ${mbits(v.meanBitsPerSecond)}`),
       );
     }
-    if (m.comparison) lines.push(`${name}, saving: ${comparisonText(m.comparison, unit)}`);
+    if (m.comparison || m.regimeSaving) lines.push(`${name}, saving: ${methodSavingText(m, unit)}`);
     for (const a of m.agreement) lines.push(`${name}, vs Benchmark 1: ${agreementText(a)}`);
   }
   return lines;
