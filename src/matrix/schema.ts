@@ -218,12 +218,49 @@ const trafficParams = z
   })
   .strict();
 
+/**
+ * Benchmark 3's strategies (bpf/PROTOCOL.md, "Benchmark 3: strategies"), in the agent's order: the alternatives
+ * to a tail call, each a chain of the same body joined by its own transfer.
+ */
+export const STRATEGY_NAMES = [
+  'tailcall-const',
+  'tailcall-dynamic',
+  'call-static',
+  'call-global',
+  'tailcall-subprog',
+  'loop',
+  'gotox',
+] as const;
+export const strategyName = z.enum(STRATEGY_NAMES);
+export type StrategyName = z.infer<typeof strategyName>;
+
+// The sweep of Benchmark 1 (maxDepth, samples, repeat, seed) with strategies for variants; each strategy stops at
+// its own limit below maxDepth (8 call frames for the call chains), which the agent reports per strategy.
+const strategiesParams = testRunParams
+  .omit({ variants: true })
+  .extend({
+    warmup: z.number().int().min(0).max(1000).default(1).describe('untimed calls per strategy and depth before its samples'),
+    strategies: z
+      .array(strategyName)
+      .min(1)
+      .refine((v) => new Set(v).size === v.length, 'list each strategy once')
+      .default([...STRATEGY_NAMES])
+      .describe('strategies swept, each at every depth up to its own limit; one the kernel lacks is reported unsupported, never a failure'),
+  })
+  .strict();
+
 export const benchmark = z.discriminatedUnion('type', [
   z.object({ name: id, type: z.literal('test-run'), params: testRunParams.default(testRunParams.parse({})) }).strict(),
   z
     .object({ name: id, type: z.literal('traffic'), params: trafficParams.default(trafficParams.parse({})) })
     .strict()
     .describe('Benchmark 2: the chain on tc ingress of a veth pair between two network namespaces, under iperf3 traffic'),
+  z
+    .object({ name: id, type: z.literal('strategies'), params: strategiesParams.default(strategiesParams.parse({})) })
+    .strict()
+    .describe(
+      'Benchmark 3: the alternatives to a tail call (constant and dynamic key, bpf-to-bpf calls, global functions, tail calls from a subprogram, bpf_loop, gotox), one depth sweep each',
+    ),
 ]);
 
 export const runner = z
