@@ -366,14 +366,10 @@ const gateSettings = z.object({
  * What a gated figure is: a variant's slope, the indirect/direct slope ratio within one cell, or (hardware
  * cells whose baseline has a knee) a variant's cost per tail call in one regime.
  */
-const gateFigure = z.enum([
-  'direct',
-  'indirect',
-  'ratio',
-  'direct:below-knee',
-  'direct:above-knee',
-  'indirect:below-knee',
-  'indirect:above-knee',
+const gateFigure = z.union([
+  z.enum(['direct', 'indirect', 'ratio', 'direct:below-knee', 'direct:above-knee', 'indirect:below-knee', 'indirect:above-knee']),
+  // Benchmark 3: one strategy's cost per transfer (slope over all depths).
+  z.templateLiteral(['strategy:', strategyName]),
 ]);
 export type GateFigure = z.infer<typeof gateFigure>;
 
@@ -396,7 +392,7 @@ export type GateMethod = z.infer<typeof gateMethod>;
 const baselineComparison = z.object({
   key: z.string().describe('kernel/boot/benchmark'),
   variant: gateFigure.describe(
-    "direct / indirect: that variant's slope; ratio: indirect slope / direct slope within the cell (robust to CPU speed)",
+    "direct / indirect: that variant's slope; ratio: indirect slope / direct slope within the cell (robust to CPU speed); strategy:<name>: that strategy's cost per transfer (strategies cells)",
   ),
   figureKind: figureKind.optional().describe('the kind both sides share (pairs of different kinds are not comparable)'),
   unit: z.enum(['instructions', 'ns', 'ratio']).optional().describe('unit of the values and of deltaNs'),

@@ -3,6 +3,9 @@
 import { z } from 'zod';
 import { ACCEL_REQUESTS, BACKEND_REQUESTS, TIMING_REQUESTS } from './runner-choices.js';
 import { ARCHES } from '../arch/index.js';
+import { STRATEGY_NAMES } from './strategy-names.js';
+
+export { STRATEGY_NAMES, type StrategyName } from './strategy-names.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters');
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-" (used in file names)');
@@ -218,21 +221,7 @@ const trafficParams = z
   })
   .strict();
 
-/**
- * Benchmark 3's strategies (bpf/PROTOCOL.md, "Benchmark 3: strategies"), in the agent's order: the alternatives
- * to a tail call, each a chain of the same body joined by its own transfer.
- */
-export const STRATEGY_NAMES = [
-  'tailcall-const',
-  'tailcall-dynamic',
-  'call-static',
-  'call-global',
-  'tailcall-subprog',
-  'loop',
-  'gotox',
-] as const;
 export const strategyName = z.enum(STRATEGY_NAMES);
-export type StrategyName = z.infer<typeof strategyName>;
 
 // The sweep of Benchmark 1 (maxDepth, samples, repeat, seed) with strategies for variants; each strategy stops at
 // its own limit below maxDepth (8 call frames for the call chains), which the agent reports per strategy.

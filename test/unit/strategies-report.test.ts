@@ -4,6 +4,7 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyseResultDirs } from '../../src/benchmarks/analyse.js';
+import { compareWithBaseline } from '../../src/analysis/compare-baseline.js';
 import { summary as summarySchema, type Summary } from '../../src/analysis/summary-schema.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderJson } from '../../src/report/json.js';
@@ -108,5 +109,36 @@ describe('strategies run: reports', () => {
     expect(cases).toContain('6.1-cloud / retpoline / loop');
     expect(xml).toMatch(/name="6.1-cloud \/ retpoline \/ gotox" time="0">\s*<skipped message="unsupported: kernel 6.1 has no gotox/);
     expect(xml).toMatch(/<testsuites name="tailmatrix" tests="14" failures="0" errors="0" skipped="2"/);
+  });
+});
+
+describe('strategies run: the gate', () => {
+  const GATE = { instructions: 1, thresholdNs: 1, thresholdPct: 10, alpha: 0.05 };
+
+  it('gates every ready strategy figure: unchanged passes; one more instruction per call-static transfer is a regression', () => {
+    const same = compareWithBaseline(summary, summary, 'self', GATE);
+    const exactFigures = same.comparisons.filter((k) => k.key === '6.1-cloud/retpoline/strategies');
+    expect(exactFigures.map((k) => k.variant)).toEqual([
+      'strategy:tailcall-const',
+      'strategy:tailcall-dynamic',
+      'strategy:call-static',
+      'strategy:call-global',
+      'strategy:tailcall-subprog',
+      'strategy:loop',
+    ]);
+    expect(exactFigures.every((k) => k.status === 'ok' && k.method === 'exact')).toBe(true);
+    // The host cell's hardware figures are judged by the timed rule (one replicate a side: thresholds).
+    const hostFigures = same.comparisons.filter((k) => k.key === 'host/host/strategies');
+    expect(hostFigures.length).toBeGreaterThan(0);
+    expect(hostFigures.every((k) => k.figureKind === 'hardware-ns' && k.method === 'thresholds' && k.status === 'ok')).toBe(true);
+
+    const raised: Summary = structuredClone(summary);
+    const cs = raised.cells.find((c) => c.key === '6.1-cloud/retpoline/strategies')!.strategies!.find((s) => s.strategy === 'call-static')!;
+    cs.fit = { ...cs.fit!, slope: cs.fit!.slope + 1, slopeCi: [cs.fit!.slopeCi[0] + 1, cs.fit!.slopeCi[1] + 1] };
+    const gated = compareWithBaseline(raised, summary, 'baseline', GATE);
+    expect(gated.regressions).toBe(1);
+    const k = gated.comparisons.find((x) => x.regression)!;
+    expect([k.key, k.variant, k.deltaNs, k.method]).toEqual(['6.1-cloud/retpoline/strategies', 'strategy:call-static', 1, 'exact']);
+    expect(renderMarkdown({ ...raised, baseline: gated })).toContain('call-static cost per transfer');
   });
 });

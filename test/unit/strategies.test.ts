@@ -13,6 +13,7 @@ import { STRATEGY_NAMES, type Benchmark } from '../../src/matrix/schema.js';
 import { parseAgentOutput } from '../../src/measure/agent-output.js';
 import { cellResult, type CellResult } from '../../src/results/cell-result.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
+import { isMetric, measureCell } from '../../src/bisect/metric.js';
 
 const SHIFT = 3;
 const fixture = (name: string) => readFileSync(path.join(PACKAGE_ROOT, 'test/fixtures/strategies', `${name}.jsonl`), 'utf8');
@@ -236,5 +237,22 @@ describe('an exact figure that is not whole', () => {
     const s = analyseStrategiesCell(cell).strategies!.find((x) => x.strategy === 'loop')!;
     expect(s.wholeNumber).toBe(false);
     expect(analyseStrategiesCell(cell).warnings.join('\n')).toMatch(/loop: .* instructions per transfer is not a whole number/);
+  });
+});
+
+describe('bisect metric strategy:<name>', () => {
+  const cell = cellOf(fixture('6.1-cloud.retpoline'));
+
+  it("names a strategy's cost per transfer, exact under instruction counting", () => {
+    expect(isMetric('strategy:loop')).toBe(true);
+    expect(isMetric('strategy:jump')).toBe(false);
+    const m = measureCell(cell, 'strategy:loop');
+    expect(m).toEqual({ ok: true, value: { value: 23, ci: [23, 23], kind: 'instructions' } });
+  });
+
+  it('an unsupported strategy has no figure, with the reason', () => {
+    const m = measureCell(cell, 'strategy:gotox');
+    expect(m.ok).toBe(false);
+    if (!m.ok) expect(m.error).toMatch(/gotox is unsupported on this kernel: kernel 6.1 has no gotox/);
   });
 });
