@@ -110,3 +110,21 @@ export function strategyLine(s: StrategySummary, unit: FigureUnit): string {
   const whole = s.wholeNumber === null ? '' : s.wholeNumber ? ', whole number' : ', NOT a whole number';
   return `${s.strategy}: ${strategyCostText(s, unit)}${s.fit ? `, R² ${s.fit.r2.toFixed(4)}` : ''}${whole}, depths 0–${s.maxDepth} (${s.limit}), proof ${proofText(s)}`;
 }
+
+/**
+ * "What this run found" for a strategies cell: the cheapest and the dearest transfer, in the cell's kind and
+ * unit, and how many strategies the kernel lacks.
+ */
+export function strategyFinding(c: CellSummary, kindTitle: string): string | null {
+  const ranked = rankedStrategies(c).filter((s) => strategyCost(s) !== null);
+  if (ranked.length === 0) return null;
+  const unit: FigureUnit = c.unit ?? 'ns';
+  const lo = ranked[0]!;
+  const hi = ranked[ranked.length - 1]!;
+  const unsupported = (c.strategies ?? []).filter((s) => s.status === 'unsupported').map((s) => s.strategy);
+  return (
+    `${kindTitle} on ${c.kernel.id} / ${c.boot.name}: of ${ranked.length} strategies measured, ${lo.strategy} is the cheapest transfer ` +
+    `(${strategyCostText(lo, unit)}) and ${hi.strategy} the dearest (${strategyCostText(hi, unit)})` +
+    `${unsupported.length > 0 ? `; unsupported here: ${unsupported.join(', ')}` : ''}.`
+  );
+}

@@ -90,6 +90,12 @@ describe('strategies run: reports', () => {
     expect(md).toContain('### Strategies, exact instruction counts (TCG with -icount): instructions per transfer');
     expect(md).toContain('### Strategies, hardware timing: ns per transfer');
     expect(md).not.toContain('| kernel | boot | spectre_v2 | direct');
+    // What this run found: per cell its cheapest and dearest transfer, in the cell's unit.
+    expect(md).toContain(
+      '- Strategies, exact instruction counts (TCG with -icount): instructions per transfer on 6.1-cloud / retpoline: of 6 strategies measured, ' +
+        'call-static is the cheapest transfer (15.00 instr/transfer) and tailcall-dynamic the dearest (27.00 instr/transfer); unsupported here: gotox.',
+    );
+    expect(md).not.toContain('No cell produced a comparison');
   });
 
   it("HTML: per kind a strategies table per cell and one chart in that kind's unit", async () => {
