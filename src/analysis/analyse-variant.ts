@@ -39,7 +39,7 @@ export function toFitSummary(f: LinearFit): FitSummary {
 }
 
 /** The valid samples' figures by depth: retval == depth proves the chain really made `depth` jumps. */
-export function samplesByDepth(v: VariantResult, kind: FigureKind): { byDepth: Map<number, number[]>; invalid: number } {
+export function samplesByDepth(v: Pick<VariantResult, 'samples'>, kind: FigureKind): { byDepth: Map<number, number[]>; invalid: number } {
   const byDepth = new Map<number, number[]>();
   let invalid = 0;
   for (const s of v.samples) {
@@ -58,7 +58,7 @@ export function samplesByDepth(v: VariantResult, kind: FigureKind): { byDepth: M
 }
 
 /** Medians rather than all samples: one descheduled call must not tilt a line fitted to 33 depths. */
-function depthMedians(v: VariantResult, kind: FigureKind): { points: DepthPoint[]; invalid: number } {
+function depthMedians(v: Pick<VariantResult, 'samples'>, kind: FigureKind): { points: DepthPoint[]; invalid: number } {
   const { byDepth, invalid } = samplesByDepth(v, kind);
   const points = [...byDepth.entries()]
     .sort((a, b) => a[0] - b[0])
@@ -81,7 +81,21 @@ function fitPoints(points: readonly DepthPoint[]): { fit: FitSummary; classical:
 
 const fmt = (x: number) => x.toFixed(2);
 
-export function analyseVariant(v: VariantResult, kind: FigureKind, shift?: number): { summary: VariantSummary; warnings: string[] } {
+/** A depth sweep's figures: per-depth points, the line over all depths and over the deeper ones, the hardware curve. */
+type SeriesFigures = Pick<VariantSummary, 'points' | 'fit' | 'tailFit' | 'invalidSamples' | 'curve'>;
+
+/**
+ * One depth sweep (a variant of Benchmark 1, a strategy of Benchmark 3) → its figures and the caveats, each
+ * warning led by `label`. Samples must already be without the switched-out ones (withoutContaminated).
+ */
+export function analyseSeries(
+  label: string,
+  v: Pick<VariantResult, 'samples'>,
+  kind: FigureKind,
+  shift?: number,
+  /** A doubt about the evidence behind the sweep (the JIT classifier's note), said with the fit's caveats. */
+  evidenceNote?: string,
+): { figures: SeriesFigures; warnings: string[] } {
   const { points, invalid } = depthMedians(v, kind);
   // Only hardware has a curve of its own: instruction counts are exactly linear, emulated ns relative.
   const curve = kind === 'hardware-ns' ? analyseCurve(samplesByDepth(v, kind).byDepth) : null;
@@ -100,44 +114,49 @@ export function analyseVariant(v: VariantResult, kind: FigureKind, shift?: numbe
   const warnings: string[] = [];
   if (invalid > 0) {
     warnings.push(
-      `${v.variant}: ${invalid} sample(s) returned a retval other than their depth${kind === 'instructions' ? ' or carried no instruction count' : ''} and were left out`,
+      `${label}: ${invalid} sample(s) returned a retval other than their depth${kind === 'instructions' ? ' or carried no instruction count' : ''} and were left out`,
     );
   }
   if (off > 0) {
     warnings.push(
-      `${v.variant}: ${off} sample(s) are more than 1 ns off a whole number of instructions: their timed window held more than instructions`,
+      `${label}: ${off} sample(s) are more than 1 ns off a whole number of instructions: their timed window held more than instructions`,
     );
   }
-  if (!fit) warnings.push(`${v.variant}: fewer than 3 depths with valid samples, no slope`);
+  if (!fit) warnings.push(`${label}: fewer than 3 depths with valid samples, no slope`);
   // A bend at small depths is a misfit of the line, which HC3 counts as noise and so would hide: whether
   // the line holds is asked under the line's own (classical) errors.
   // See docs/measurement.md, "From samples to cost per tail call".
   if (full && tail && !intervalsOverlap(full.classical.slopeCi, tail.classical.slopeCi)) {
     const ci = (f: LinearFit) => `[${fmt(f.slopeCi[0])}, ${fmt(f.slopeCi[1])}]`;
     warnings.push(
-      `${v.variant}: not linear: slope over depths >= ${TAIL_FIT_MIN_DEPTH} is ${fmt(tail.classical.slope)} ` +
+      `${label}: not linear: slope over depths >= ${TAIL_FIT_MIN_DEPTH} is ${fmt(tail.classical.slope)} ` +
         `${ci(tail.classical)} ${unit}, over all depths ${fmt(full.classical.slope)} ${ci(full.classical)} ${unit} (classical intervals)`,
     );
   }
-  // The classifier's doubts (programs that disagree, a jump into the wrong program) are the reader's too.
-  if (v.jit?.note) warnings.push(`${v.variant}: JIT evidence: ${v.jit.note}`);
+  if (evidenceNote) warnings.push(`${label}: ${evidenceNote}`);
   if (curve?.model === 'segmented' && curve.knee) {
-    warnings.push(`${v.variant}: ${curveSentence(curve)}`);
+    warnings.push(`${label}: ${curveSentence(curve)}`);
   }
-  if (fit && fit.r2 < LOW_R2) warnings.push(`${v.variant}: poor linear fit (R² ${fit.r2.toFixed(3)})`);
+  if (fit && fit.r2 < LOW_R2) warnings.push(`${label}: poor linear fit (R² ${fit.r2.toFixed(3)})`);
   else if (fit && kind === 'instructions' && fit.r2 < EXACT_R2) {
-    warnings.push(`${v.variant}: instruction counts do not fit a straight line exactly (R² ${fit.r2.toFixed(4)} < ${EXACT_R2})`);
+    warnings.push(`${label}: instruction counts do not fit a straight line exactly (R² ${fit.r2.toFixed(4)} < ${EXACT_R2})`);
   }
+  return { figures: { points, fit, tailFit, invalidSamples: invalid, ...(curve ? { curve } : {}) }, warnings };
+}
+
+export function analyseVariant(v: VariantResult, kind: FigureKind, shift?: number): { summary: VariantSummary; warnings: string[] } {
+  // The classifier's doubts (programs that disagree, a jump into the wrong program) are the reader's too.
+  const { figures, warnings } = analyseSeries(v.variant, v, kind, shift, v.jit?.note ? `JIT evidence: ${v.jit.note}` : undefined);
   return {
     summary: {
       variant: v.variant,
       mechanism: v.jit?.mechanism ?? null,
       mechanismReason: v.jit?.reason ?? null,
-      points,
-      fit,
-      tailFit,
-      invalidSamples: invalid,
-      ...(curve ? { curve } : {}),
+      points: figures.points,
+      fit: figures.fit,
+      tailFit: figures.tailFit,
+      invalidSamples: figures.invalidSamples,
+      ...(figures.curve ? { curve: figures.curve } : {}),
     },
     warnings,
   };

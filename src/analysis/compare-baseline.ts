@@ -3,7 +3,7 @@
 // A pair whose sides ran different architectures (a kernel id reused for another arch) is never judged:
 // an arm64 instruction count against an amd64 one is not a regression of anything.
 // docs/measurement.md, "The regression gate".
-import type { Gate } from '../matrix/schema.js';
+import type { Gate, StrategyName } from '../matrix/schema.js';
 import type { FigureKind } from '../results/cell-result.js';
 import { cellKey } from './analyse-cell.js';
 import { archOf } from './arch-groups.js';
@@ -40,20 +40,24 @@ function sideOf(s: Summary): Side {
   return { groups, skipped };
 }
 
-/** The figures of a whole sweep: a variant's slope over all depths, or the ratio of the two. */
-type SlopeFigure = 'direct' | 'indirect' | 'ratio';
+/** The figures of a whole sweep: a variant's slope over all depths, the ratio of the two, or a strategy's cost per transfer. */
+type SlopeFigure = 'direct' | 'indirect' | 'ratio' | `strategy:${StrategyName}`;
 
 type Values = { values: number[]; spread: [number, number] | null };
 
 /** One value per replicate: a variant's slope or the indirect/direct ratio; the spread shown next to it. */
 function valuesOf(cells: readonly CellSummary[], figure: SlopeFigure): Values {
   const per = cells.flatMap((c) => {
+    if (figure.startsWith('strategy:')) {
+      const fit = c.strategies?.find((s) => `strategy:${s.strategy}` === figure && s.status === 'ready')?.fit;
+      return fit ? [{ value: fit.slope, ci: fit.slopeCi }] : [];
+    }
     if (figure === 'ratio') {
       const d = c.direct?.fit?.slope;
       const i = c.indirect?.fit?.slope;
       return d !== undefined && i !== undefined && d > 0 ? [{ value: i / d, ci: c.comparison?.ratioCi ?? null }] : [];
     }
-    const fit = c[figure]?.fit;
+    const fit = c[figure as 'direct' | 'indirect']?.fit;
     return fit ? [{ value: fit.slope, ci: fit.slopeCi }] : [];
   });
   const values = per.map((p) => p.value);
@@ -128,6 +132,13 @@ const FIGURES: Record<FigureKind, readonly SlopeFigure[]> = {
   'emulated-ns': ['direct', 'indirect'],
 };
 
+/** A strategies cell's figures: every strategy either side reports (a side without its fit is skipped below). */
+function strategyFigures(cells: readonly CellSummary[]): SlopeFigure[] {
+  const names: StrategyName[] = [];
+  for (const c of cells) for (const s of c.strategies ?? []) if (!names.includes(s.strategy)) names.push(s.strategy);
+  return names.map((n) => `strategy:${n}` as const);
+}
+
 /** Every figure of one key and kind present on both sides. */
 function comparePair(
   key: string,
@@ -143,7 +154,9 @@ function comparePair(
   const regimes = kind === 'hardware-ns' ? baselineRegimes(base) : [];
   if (regimes.length > 0) return compareRegimes(key, regimes, base, cur, gate, mismatch);
   const out: BaselineComparison[] = [];
-  for (const figure of FIGURES[kind]) {
+  // A strategies cell has no variants: each strategy's figure is gated by the same rule as a variant's slope.
+  const strategies = strategyFigures([...base, ...cur]);
+  for (const figure of strategies.length > 0 ? strategies : FIGURES[kind]) {
     const b = valuesOf(base, figure);
     const c = valuesOf(cur, figure);
     if (b.values.length === 0 || c.values.length === 0) continue; // no fit on a side: its cell warnings say why

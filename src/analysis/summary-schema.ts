@@ -11,9 +11,10 @@ import {
   isolation,
   jitMechanism,
   jitSymmetry,
+  strategyProof,
   variant,
 } from '../results/cell-result.js';
-import { trafficMethod } from '../matrix/schema.js';
+import { strategyName, trafficMethod } from '../matrix/schema.js';
 
 /** Bump when a field changes meaning or disappears; adding optional fields keeps the version. */
 export const SUMMARY_VERSION = 1;
@@ -233,6 +234,32 @@ const trafficSummary = z
   .describe('Benchmark 2: the chain on tc ingress under iperf3 traffic (docs/measurement.md, "Benchmark 2: under traffic")');
 export type TrafficSummary = z.infer<typeof trafficSummary>;
 
+const strategySummary = z
+  .object({
+    strategy: strategyName,
+    status: z.enum(['ready', 'unsupported']).describe('unsupported: the kernel lacks it or the verifier refused it (never a failed cell)'),
+    reason: z.string().nullable().describe('why it is unsupported; null when ready'),
+    maxDepth: z.number().int().describe("the deepest depth swept (the strategy's own limit or params.maxDepth)"),
+    limit: z.string().describe('which limit bounds its depth'),
+    needs: z.string().describe('the first release with the strategy on x86-64'),
+    mechanism: z.string().nullable().describe('the transfer proven from the JIT images (proof.mechanism); null without a proof'),
+    proof: strategyProof.nullable(),
+    points: z.array(depthPoint),
+    fit: fitSummary.nullable().describe("cost per transfer against depth, in the cell's unit; null with fewer than 3 depths"),
+    tailFit: fitSummary.nullable(),
+    invalidSamples: z.number().int(),
+    curve: hardwareCurve.optional().describe('hardware-ns cells only'),
+    contamination: contamination.optional(),
+    wholeNumber: z
+      .boolean()
+      .nullable()
+      .describe(
+        'instruction cells: whether the cost per transfer is a whole number of instructions, every depth on the line; null otherwise',
+      ),
+  })
+  .describe('Benchmark 3: one strategy of a strategies cell (docs/measurement.md, "Benchmark 3: strategies")');
+export type StrategySummary = z.infer<typeof strategySummary>;
+
 const cellSummary = z.object({
   key: z
     .string()
@@ -291,6 +318,7 @@ const cellSummary = z.object({
     .optional()
     .describe('hardware-ns cells with a comparison: the saving per regime; absent otherwise and in older summaries'),
   traffic: trafficSummary.nullable().optional().describe('traffic benchmark cells only'),
+  strategies: z.array(strategySummary).optional().describe('strategies benchmark cells only: every strategy asked for, supported or not'),
   contamination: contamination.optional().describe("both variants' switched-out calls together; absent for cells written before the check"),
   isolation: isolation.optional().describe('pinning and priority the sweep got; absent for cells written before it'),
   jitSymmetry: jitSymmetry
@@ -357,14 +385,10 @@ const gateSettings = z.object({
  * What a gated figure is: a variant's slope, the indirect/direct slope ratio within one cell, or (hardware
  * cells whose baseline has a knee) a variant's cost per tail call in one regime.
  */
-const gateFigure = z.enum([
-  'direct',
-  'indirect',
-  'ratio',
-  'direct:below-knee',
-  'direct:above-knee',
-  'indirect:below-knee',
-  'indirect:above-knee',
+const gateFigure = z.union([
+  z.enum(['direct', 'indirect', 'ratio', 'direct:below-knee', 'direct:above-knee', 'indirect:below-knee', 'indirect:above-knee']),
+  // Benchmark 3: one strategy's cost per transfer (slope over all depths).
+  z.templateLiteral(['strategy:', strategyName]),
 ]);
 export type GateFigure = z.infer<typeof gateFigure>;
 
@@ -387,7 +411,7 @@ export type GateMethod = z.infer<typeof gateMethod>;
 const baselineComparison = z.object({
   key: z.string().describe('kernel/boot/benchmark'),
   variant: gateFigure.describe(
-    "direct / indirect: that variant's slope; ratio: indirect slope / direct slope within the cell (robust to CPU speed)",
+    "direct / indirect: that variant's slope; ratio: indirect slope / direct slope within the cell (robust to CPU speed); strategy:<name>: that strategy's cost per transfer (strategies cells)",
   ),
   figureKind: figureKind.optional().describe('the kind both sides share (pairs of different kinds are not comparable)'),
   unit: z.enum(['instructions', 'ns', 'ratio']).optional().describe('unit of the values and of deltaNs'),

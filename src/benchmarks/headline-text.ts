@@ -9,7 +9,8 @@ import type { VariantSummary } from '../analysis/summary-schema.js';
  */
 export function variantPart(
   name: string,
-  v: Pick<VariantSummary, 'fit' | 'mechanism' | 'curve'> | null | undefined,
+  // A strategy's mechanism is its proof's (a string of transfers), a variant's the classifier's.
+  v: (Pick<VariantSummary, 'fit' | 'curve'> & { mechanism: string | null }) | null | undefined,
   perCall: string,
 ): string {
   const c = v?.curve;

@@ -7,6 +7,7 @@ import type { Timing } from '../measure/timing.js';
 import type { CellResult } from '../results/cell-result.js';
 import type { BenchmarkNeeds } from '../vm/types.js';
 import type { BenchmarkDriver, BenchmarkOf, BenchmarkType } from './driver.js';
+import { strategiesDriver } from './strategies.js';
 import { testRunDriver } from './test-run.js';
 import { trafficDriver } from './traffic.js';
 
@@ -15,6 +16,7 @@ type DriverMap = { [T in BenchmarkType]: BenchmarkDriver<T> };
 const drivers: DriverMap = {
   'test-run': testRunDriver,
   traffic: trafficDriver,
+  strategies: strategiesDriver,
 };
 
 // Type predicates, not casts: each checks the one field that tells the members of the union apart.

@@ -2,6 +2,7 @@
 // call (slope of the depth sweep) or the saving (indirect − direct), with its 95 % interval and the
 // unit its figure kind gives it (the analysis already reads instruction cells in instructions).
 import { analyseCell, compareVariants } from '../analysis/analyse-cell.js';
+import { analyseStrategiesCell } from '../analysis/analyse-strategies.js';
 import { unitOf } from '../analysis/units.js';
 import { figureKindOf, type CellResult, type FigureKind } from '../results/cell-result.js';
 import { err, ok, type Result } from '../util/result.js';
@@ -25,6 +26,15 @@ export function isExact(kind: FigureKind): boolean {
 export function measureCell(cell: CellResult, metric: Metric): Result<Measurement, string> {
   if (cell.status !== 'ok') return err(`cell ${cell.status}${cell.message !== undefined ? `: ${cell.message}` : ''}`);
   const kind = figureKindOf(cell);
+  if (metric.startsWith('strategy:')) {
+    // A strategies cell (Benchmark 3): the named strategy's cost per transfer, unsupported being no figure.
+    const name = metric.slice('strategy:'.length);
+    const st = analyseStrategiesCell(cell).strategies?.find((x) => x.strategy === name);
+    if (!st) return err(`no strategy ${name} in the cell (is --bench a strategies benchmark that lists it?)`);
+    if (st.status === 'unsupported') return err(`${name} is unsupported on this kernel: ${st.reason ?? 'no reason given'}`);
+    if (!st.fit) return err(`no ${name} slope in the cell`);
+    return ok({ value: st.fit.slope, ci: [st.fit.slopeCi[0], st.fit.slopeCi[1]], kind });
+  }
   const s = analyseCell(cell);
   let value: number;
   let ci: readonly [number, number];

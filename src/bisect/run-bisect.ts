@@ -71,7 +71,8 @@ export type BisectEvent =
   | { type: 'rule'; rule: Rule; unit: string };
 
 function bisectDirName(good: CommitInfo, bad: CommitInfo, metric: Metric): string {
-  return `bisect-${good.sha.slice(0, 12)}-${bad.sha.slice(0, 12)}-${metric}`;
+  // strategy:<name> → strategy-<name>: no ':' in a folder name.
+  return `bisect-${good.sha.slice(0, 12)}-${bad.sha.slice(0, 12)}-${metric.replace(':', '-')}`;
 }
 
 interface Session {

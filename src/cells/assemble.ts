@@ -51,7 +51,7 @@ function instructionsOf(durationNs: number, shift: number): number {
   return Math.round(durationNs / 2 ** shift);
 }
 
-function withInstructions(variants: VariantResult[], icountShift: number | undefined): VariantResult[] {
+function withInstructions<T extends Pick<VariantResult, 'samples'>>(variants: T[], icountShift: number | undefined): T[] {
   if (icountShift === undefined) return variants;
   return variants.map((v) => ({
     ...v,
@@ -66,7 +66,7 @@ function withInstructions(variants: VariantResult[], icountShift: number | undef
 export function fromAgentStream(
   agent: AgentOutput | undefined,
   icountShift: number | undefined,
-): Pick<CellResult, 'fingerprint' | 'sweep' | 'isolation' | 'variants' | 'jitSymmetry'> {
+): Pick<CellResult, 'fingerprint' | 'sweep' | 'isolation' | 'variants' | 'strategies' | 'jitSymmetry'> {
   const jitOf = (v: string) => agent?.variants.find((x) => x.variant === v)?.jit;
   const both = jitOf('direct') !== undefined && jitOf('indirect') !== undefined;
   return {
@@ -74,6 +74,7 @@ export function fromAgentStream(
     ...(agent?.sweep ? { sweep: agent.sweep } : {}),
     ...(agent?.isolation ? { isolation: agent.isolation } : {}),
     variants: withInstructions(agent?.variants ?? [], icountShift),
+    ...(agent?.strategies ? { strategies: withInstructions(agent.strategies, icountShift) } : {}),
     // Only a cell with both chains' images has two images to compare (a one-variant matrix has none).
     ...(both ? { jitSymmetry: proveSymmetry(jitOf('direct'), jitOf('indirect')) } : {}),
   };

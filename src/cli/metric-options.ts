@@ -31,7 +31,10 @@ interface MetricChoice {
 export function withMetricOptions(cmd: Command): Command {
   return cmd
     .addOption(
-      new Option('--metric <metric>', 'the figure watched, per tail call: direct, indirect, or saving (indirect − direct)')
+      new Option(
+        '--metric <metric>',
+        "the figure watched: direct, indirect, or saving (indirect − direct) per tail call; strategy:<name>, one strategy's cost per transfer (a strategies benchmark)",
+      )
         .choices([...METRICS])
         .makeOptionMandatory(),
     )

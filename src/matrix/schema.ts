@@ -3,6 +3,9 @@
 import { z } from 'zod';
 import { ACCEL_REQUESTS, BACKEND_REQUESTS, TIMING_REQUESTS } from './runner-choices.js';
 import { ARCHES } from '../arch/index.js';
+import { STRATEGY_NAMES } from './strategy-names.js';
+
+export { STRATEGY_NAMES, type StrategyName } from './strategy-names.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters');
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'expected letters, digits, ".", "_" or "-" (used in file names)');
@@ -218,12 +221,35 @@ const trafficParams = z
   })
   .strict();
 
+export const strategyName = z.enum(STRATEGY_NAMES);
+
+// The sweep of Benchmark 1 (maxDepth, samples, repeat, seed) with strategies for variants; each strategy stops at
+// its own limit below maxDepth (8 call frames for the call chains), which the agent reports per strategy.
+const strategiesParams = testRunParams
+  .omit({ variants: true })
+  .extend({
+    warmup: z.number().int().min(0).max(1000).default(1).describe('untimed calls per strategy and depth before its samples'),
+    strategies: z
+      .array(strategyName)
+      .min(1)
+      .refine((v) => new Set(v).size === v.length, 'list each strategy once')
+      .default([...STRATEGY_NAMES])
+      .describe('strategies swept, each at every depth up to its own limit; one the kernel lacks is reported unsupported, never a failure'),
+  })
+  .strict();
+
 export const benchmark = z.discriminatedUnion('type', [
   z.object({ name: id, type: z.literal('test-run'), params: testRunParams.default(testRunParams.parse({})) }).strict(),
   z
     .object({ name: id, type: z.literal('traffic'), params: trafficParams.default(trafficParams.parse({})) })
     .strict()
     .describe('Benchmark 2: the chain on tc ingress of a veth pair between two network namespaces, under iperf3 traffic'),
+  z
+    .object({ name: id, type: z.literal('strategies'), params: strategiesParams.default(strategiesParams.parse({})) })
+    .strict()
+    .describe(
+      'Benchmark 3: the alternatives to a tail call (constant and dynamic key, bpf-to-bpf calls, global functions, tail calls from a subprogram, bpf_loop, gotox), one depth sweep each',
+    ),
 ]);
 
 export const runner = z

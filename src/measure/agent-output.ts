@@ -7,6 +7,7 @@ import { countContamination } from '../results/contamination.js';
 import type { AgentOutput } from './agent-output.types.js';
 import { agentRecord, INTERLEAVED_PROTOCOL, type AgentRecord } from './agent-records.js';
 import { classifyVariantJit, type JitImage, type ThunkSymbol } from './jit.js';
+import { parseStrategiesRecord, StrategyCollector } from './strategies-output.js';
 import { parseTrafficRecord, type ParsedTraffic } from './traffic-output.js';
 
 /** The first `{` of a line: a record may follow serial noise on the same line (no newline before it). */
@@ -15,21 +16,25 @@ function recordText(line: string): string | undefined {
   return start < 0 ? undefined : line.slice(start);
 }
 
-function parseLine(line: string): AgentRecord | ParsedTraffic | undefined {
+type StrategiesLine = { strategies: NonNullable<ReturnType<typeof parseStrategiesRecord>> };
+
+function parseLine(line: string): AgentRecord | ParsedTraffic | StrategiesLine | undefined {
   const text = recordText(line);
   if (text === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(text);
     const parsed = agentRecord.safeParse(value);
-    // Benchmark 2's records have their own parser (src/measure/traffic-output.ts).
-    return parsed.success ? parsed.data : parseTrafficRecord(value);
+    if (parsed.success) return parsed.data;
+    // Benchmarks 2 and 3 have their own records (src/measure/traffic-output.ts, strategies-output.ts).
+    const strategies = parseStrategiesRecord(value);
+    return strategies ? { strategies } : parseTrafficRecord(value);
   } catch {
     return undefined;
   }
 }
 
 /** A protocol-3 sample's window check; nothing for an older agent's (unknown, not clean). */
-function windowOf(r: Extract<AgentRecord, { type: 'sample' }>): Partial<Sample> {
+function windowOf(r: Omit<Extract<AgentRecord, { type: 'sample' }>, 'variant'>): Partial<Sample> {
   if (r.contaminated === undefined) return {};
   return {
     ...(r.voluntary !== undefined && r.involuntary !== undefined
@@ -88,6 +93,7 @@ export function parseAgentOutput(text: string): AgentOutput {
   const samples = new Map<Variant, VariantResult['samples']>();
   const images = new Map<Variant, JitImage[]>();
   const traffic = new Map<Variant, NonNullable<VariantResult['traffic']>>();
+  const strategies = new StrategyCollector();
   const touch = (v: Variant) => {
     if (!order.includes(v)) order.push(v);
   };
@@ -98,6 +104,10 @@ export function parseAgentOutput(text: string): AgentOutput {
     const record = parseLine(line);
     if (!record) {
       garbage.push(line);
+      continue;
+    }
+    if ('strategies' in record) {
+      strategies.add(record.strategies, windowOf);
       continue;
     }
     if (!('type' in record)) {
@@ -176,6 +186,7 @@ export function parseAgentOutput(text: string): AgentOutput {
     ...(isolation ? { isolation } : {}),
     ...(fingerprint ? { fingerprint } : {}),
     variants,
+    ...(strategies.empty ? {} : { strategies: strategies.results(thunks, warmup, machine) }),
     errors,
     complete,
     garbage,

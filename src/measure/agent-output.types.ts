@@ -1,4 +1,4 @@
-import type { Fingerprint, Isolation, Variant, VariantOrder, VariantResult } from '../results/cell-result.js';
+import type { Fingerprint, Isolation, StrategyResult, Variant, VariantOrder, VariantResult } from '../results/cell-result.js';
 
 /** One variant timed at one depth. */
 export interface SweepStep {
@@ -16,6 +16,8 @@ export interface AgentOutput {
   fingerprint?: Fingerprint;
   /** One per variant the agent ran, samples and classified JIT evidence included. */
   variants: VariantResult[];
+  /** Benchmark 3 (bpf/PROTOCOL.md, "Benchmark 3: strategies"): every strategy reported, its samples and proof. */
+  strategies?: StrategyResult[];
   /** `error` records from the agent, as "stage: message". */
   errors: string[];
   /** True when the stream ended with the `end` record (a truncated stream is not complete). */

@@ -71,7 +71,7 @@ export const jitRecord = z.object({
   hex: z.string().regex(/^([0-9a-f]{2})*$/, 'expected lowercase hex bytes'),
 });
 
-const sampleRecord = z.object({
+export const sampleRecord = z.object({
   ...base,
   type: z.literal('sample'),
   variant: variantName,

@@ -1,7 +1,6 @@
 // The sweep a cell really runs: the matrix's parameters, or, under instruction counting, the fewer
 // samples and repetitions exact figures need. Both the agent's command line and the cell result are
 // built from this one function, so the cell records the parameters that actually ran.
-import type { TestRunParams } from '../matrix/schema.js';
 import type { Timing } from './timing.js';
 
 /**
@@ -21,7 +20,8 @@ export const ICOUNT_SAMPLES = 3;
  */
 export const ICOUNT_REPEAT = 1;
 
-export function sweepParams(params: TestRunParams, timing: Timing): TestRunParams {
+/** Any BPF_PROG_TEST_RUN sweep (Benchmarks 1 and 3): only its samples and repeat change. */
+export function sweepParams<P extends { samples: number; repeat: number }>(params: P, timing: Timing): P {
   if (timing.mode !== 'icount') return params;
   return { ...params, samples: ICOUNT_SAMPLES, repeat: ICOUNT_REPEAT };
 }

@@ -3,7 +3,14 @@
 // bars are one machine's; callers group by kind and architecture first.
 import type { TopLevelSpec } from 'vega-lite';
 import { archOf } from '../analysis/arch-groups.js';
-import type { CellSummary, FitSummary, HardwareCurve, TrafficMethodSummary, VariantSummary } from '../analysis/summary-schema.js';
+import type {
+  CellSummary,
+  FitSummary,
+  HardwareCurve,
+  StrategySummary,
+  TrafficMethodSummary,
+  VariantSummary,
+} from '../analysis/summary-schema.js';
 import { summaryKind, UNIT_TEXT, unitOf } from '../analysis/units.js';
 import type { FigureKind } from '../results/cell-result.js';
 
@@ -98,6 +105,56 @@ export function overviewSpec(cells: readonly CellSummary[], nameArch = false): {
     -30,
   );
   return { spec, series: new Set(values.map((v) => v.variant)).size, groups: new Set(values.map((v) => v.group)).size };
+}
+
+/**
+ * Benchmark 3, one figure kind: cost per transfer of each ready strategy (slope over all depths, 95 % CI
+ * whiskers), one bar per kernel / boot in each strategy's group, strategies in the order given (ranked).
+ */
+export function strategyBarsSpec(
+  cells: readonly CellSummary[],
+  order: readonly string[],
+  cost: (s: StrategySummary) => number | null,
+): { spec: TopLevelSpec; series: number; groups: number } {
+  const kind = onlyKind(cells);
+  const unit = UNIT_TEXT[unitOf(kind)].short;
+  const values = cells.flatMap((c) =>
+    (c.strategies ?? []).flatMap((s) =>
+      cost(s) !== null && s.fit
+        ? [
+            {
+              strategy: s.strategy,
+              cell: `${c.kernel.id} / ${c.boot.name}`,
+              slope: s.fit.slope,
+              lo: s.fit.slopeCi[0],
+              hi: s.fit.slopeCi[1],
+            },
+          ]
+        : [],
+    ),
+  );
+  const cellNames = [...new Set(values.map((v) => v.cell))];
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: `Strategies: ${unit} per transfer` },
+    width: { step: 24 },
+    height: CHART_HEIGHT,
+    data: { values },
+    encoding: {
+      x: { field: 'strategy', type: 'nominal', title: 'strategy', sort: [...order], axis: { labelAngle: -30, labelLimit: 0 } },
+      xOffset: { field: 'cell', type: 'nominal', scale: { domain: cellNames } },
+      color: { field: 'cell', type: 'nominal', title: 'kernel / boot configuration', scale: { domain: cellNames } },
+    },
+    layer: [
+      { mark: { type: 'bar' }, encoding: { y: { field: 'slope', type: 'quantitative', title: `${unit} per transfer (95 % CI)` } } },
+      {
+        mark: { type: 'rule', color: 'black' },
+        encoding: { y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color: { value: 'black' } },
+      },
+    ],
+    config: BASE_CONFIG,
+  };
+  return { spec, series: cellNames.length, groups: new Set(values.map((v) => v.strategy)).size };
 }
 
 /** One series of a depth chart: the per-depth figures of a variant and its fitted line. */

@@ -9,6 +9,7 @@ import type { FigureKind } from '../results/cell-result.js';
 import { byKind, KIND_TITLE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { CellSummary, PatchedDifference, Summary } from '../analysis/summary-schema.js';
 import { cellUnit, num, pm, savingText, variantCostText } from './format.js';
+import { STRATEGY_KIND_TITLE, strategyFinding } from './strategies-format.js';
 
 const ratioText = (c: CellSummary): string => {
   const k = c.comparison!;
@@ -107,6 +108,11 @@ export function findings(s: Summary): string[] {
     out.push(
       `${titleOf(kind, arch, mixed)}: the retpoline itself adds ${parts.join(', ')} per indirect tail call (${prices[0]!.retpoline.boot} minus ${prices[0]!.plain.boot}).`,
     );
+  }
+  // Benchmark 3: per cell, its cheapest and dearest transfer (strategy tables below rank them all).
+  for (const c of s.cells.filter((x) => x.status === 'ok' && x.strategies)) {
+    const f = strategyFinding(c, STRATEGY_KIND_TITLE[summaryKind(c)]);
+    if (f) out.push(f);
   }
   const failed = s.cells.filter((c) => c.status !== 'ok' && c.status !== 'skipped').length;
   if (failed > 0) out.push(`${failed} cell(s) failed and are in none of these figures.`);

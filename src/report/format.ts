@@ -295,9 +295,11 @@ export function baselineRow(k: BaselineComparison): string[] {
     k.key,
     k.variant === 'ratio'
       ? 'indirect/direct ratio'
-      : k.variant.includes(':')
-        ? `${k.variant.replace(':', ' ')} cost, depths ${k.depths?.join('–') ?? '?'}`
-        : `${k.variant} slope`,
+      : k.variant.startsWith('strategy:')
+        ? `${k.variant.slice('strategy:'.length)} cost per transfer`
+        : k.variant.includes(':')
+          ? `${k.variant.replace(':', ' ')} cost, depths ${k.depths?.join('–') ?? '?'}`
+          : `${k.variant} slope`,
     k.figureKind ?? 'timed',
     sideText(k.baselineSlope, k.baselineCi, k.baselineValues?.length, k.baselineUnit ?? k.unit),
     sideText(k.currentSlope, k.currentCi, k.currentValues?.length, k.unit),

@@ -2,7 +2,7 @@
 // now, so viewing it needs neither network nor JavaScript.
 import { byKind, KIND_NOTE, KIND_TITLE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { BaselineSummary, CellSummary, Summary } from '../analysis/summary-schema.js';
-import { curveSpec, depthSpec, kernelBarsSpec, overviewSpec, trafficBarsSpec, trafficDepthSpec } from './chart-specs.js';
+import { curveSpec, depthSpec, kernelBarsSpec, overviewSpec, strategyBarsSpec, trafficBarsSpec, trafficDepthSpec } from './chart-specs.js';
 import { escapeXml as h } from './escape.js';
 import { archOf, byArch, mixedArches } from '../analysis/arch-groups.js';
 import {
@@ -45,6 +45,16 @@ import {
   trafficTableHeader,
 } from './traffic-format.js';
 import { SEQUENCE_HEADER, SEQUENCE_NOTE, sequenceRows, symmetryLine } from './sequence-format.js';
+import {
+  isStrategiesBenchmark,
+  rankedStrategies,
+  STRATEGY_KIND_TITLE,
+  STRATEGY_NUMERIC_COLUMNS,
+  strategyCost,
+  strategyNote,
+  strategyRows,
+  strategyTableHeader,
+} from './strategies-format.js';
 
 const STYLE = `
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:1400px}
@@ -181,6 +191,53 @@ async function trafficCharts(cells: readonly CellSummary[], index: number): Prom
     }
   }
   parts.push('</div>');
+  return parts.join('\n');
+}
+
+/**
+ * Benchmark 3: per figure kind, a table per kernel and boot with the strategies ranked by cost per transfer, and
+ * one chart of that kind (one unit on its axis).
+ */
+async function strategySection(cells: readonly CellSummary[], index: number): Promise<string> {
+  const parts: string[] = [];
+  let i = 0;
+  for (const [kind, of] of byKind(cells.filter((c) => c.status === 'ok'))) {
+    const unit = cellUnit(of[0]!);
+    parts.push(
+      `<h3 data-kind="${kind}">${h(STRATEGY_KIND_TITLE[kind])}</h3><p class="kind-note"><small>${h(KIND_NOTE[kind])}.</small></p>`,
+    );
+    for (const c of of) {
+      const rows = strategyRows(c).map(
+        (r) =>
+          `<tr data-strategy="${h(r.strategy.strategy)}" data-status="${r.strategy.status}">` +
+          r.cols.map((x, j) => td(x, STRATEGY_NUMERIC_COLUMNS.includes(j) ? 'num' : '')).join('') +
+          '</tr>',
+      );
+      parts.push(
+        `<h4>${h(cellTitle(c))}</h4><p><small>${h(`${kernelText(c)} · ${archOf(c)} · spectre_v2: ${c.spectreV2 ?? 'unknown'} · ${accelText(c)}`)}</small>${warningsOf(c)}</p>`,
+        wrap(
+          `<table class="strategies" data-kind="${kind}" data-key="${h(c.key)}"><thead><tr>${strategyTableHeader(unit)
+            .map((x) => `<th>${h(x)}</th>`)
+            .join('')}</tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`,
+        ),
+      );
+    }
+    parts.push(`<p><small>${h(strategyNote(unit))}</small></p>`);
+    // One chart per architecture too: one axis never spans two (docs/measurement.md). The chart's
+    // strategy order is its first cell's ranking (every cell's ranking is in its table).
+    const mixed = mixedArches(of);
+    for (const [arch, ofArch] of byArch(of)) {
+      const order = rankedStrategies(ofArch[0]!).map((s) => s.strategy);
+      const built = strategyBarsSpec(ofArch, order, strategyCost);
+      if (built.groups === 0) continue;
+      const caption =
+        `Bars: OLS slope over all depths, ${UNIT_TEXT[unit].short} per transfer, per kernel / boot` +
+        `${mixed ? ` (${arch})` : ''}; whiskers: 95 % interval.`;
+      parts.push(
+        `<div class="charts">${await figure('strategy-bars', `s${index}k${i++}`, built, caption, { kind, arch, groups: String(built.groups) })}</div>`,
+      );
+    }
+  }
   return parts.join('\n');
 }
 
@@ -323,11 +380,13 @@ async function curveSection(cells: readonly CellSummary[], index: number): Promi
 
 async function benchmarkSection(name: string, cells: readonly CellSummary[], index: number): Promise<string> {
   const traffic = isTrafficBenchmark(cells);
+  const strategies = isStrategiesBenchmark(cells);
   const parts = [
     `<section class="benchmark" data-benchmark="${h(name)}"><h2>Benchmark <code>${h(name)}</code></h2>`,
-    traffic ? trafficTables(cells) : tables(cells),
+    traffic ? trafficTables(cells) : strategies ? await strategySection(cells, index) : tables(cells),
   ];
-  parts.push(traffic ? await trafficCharts(cells, index) : await testRunCharts(cells, index), await curveSection(cells, index));
+  if (traffic) parts.push(await trafficCharts(cells, index), await curveSection(cells, index));
+  else if (!strategies) parts.push(await testRunCharts(cells, index), await curveSection(cells, index));
   const details = fitDetailRows(cells);
   if (details.length > 0) {
     parts.push(

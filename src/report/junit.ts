@@ -5,6 +5,7 @@ import { KIND_NOTE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
 import type { BaselineComparison, CellSummary, GateProblem, RetpolinePrice, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
 import { trafficResultLines } from './traffic-format.js';
+import { strategyLine } from './strategies-format.js';
 import { cellCurveLines } from './curve-format.js';
 import {
   byBenchmark,
@@ -75,15 +76,44 @@ function testcase(c: CellSummary, gated: readonly BaselineComparison[], prices: 
   return [head, ...body, '    </testcase>'].join('\n');
 }
 
+/**
+ * Benchmark 3, an ok cell: one test case per strategy figure; an unsupported strategy is skipped with its
+ * reason (a state of the kernel, not a failure); a gated figure that regressed fails its own case.
+ */
+function strategyCases(c: CellSummary, gated: readonly BaselineComparison[]): { xml: string; failed: boolean; skipped: boolean }[] {
+  const unit = cellUnit(c);
+  const kind = summaryKind(c);
+  return (c.strategies ?? []).map((st) => {
+    const mine = gated.filter((k) => k.variant === `strategy:${st.strategy}`);
+    const failing = mine.filter((k) => ['regression', 'not-comparable'].includes(comparisonStatusOf(k)));
+    const head = `    <testcase classname="${x(`tailmatrix.${c.benchmark.name}.${c.kernel.id}`)}" name="${x(`${c.kernel.id} / ${c.boot.name} / ${st.strategy}`)}" time="0">`;
+    const body: string[] = [];
+    if (st.status === 'unsupported') body.push(`      <skipped message="${x(`unsupported: ${st.reason ?? 'no reason given'}`)}"/>`);
+    else if (failing.length > 0) {
+      const type = failing.some((k) => k.regression) ? 'regression' : 'not-comparable';
+      body.push(`      <failure type="${type}" message="${x(failing.map(comparisonSentence).join('; '))}"/>`);
+    }
+    const lines = [
+      strategyLine(st, unit),
+      `architecture: ${archOf(c)}`,
+      `figures: ${kind} (${KIND_NOTE[kind]})`,
+      ...c.warnings.filter((w) => w.startsWith(`${st.strategy}:`)).map((w) => `warning: ${w}`),
+      ...mine.map((k) => `gate: ${comparisonSentence(k)}`),
+    ];
+    body.push(`      <system-out>${x(lines.join('\n'))}</system-out>`);
+    return { xml: [head, ...body, '    </testcase>'].join('\n'), failed: failing.length > 0, skipped: st.status === 'unsupported' };
+  });
+}
+
 /** Cells failed in the baseline or missing on either side: one failing test case each (failed-now cells fail their own). */
 function problemCase(p: GateProblem): string {
   const name = `${p.key}${p.figureKind ? ` (${p.figureKind})` : ''}`;
   return `    <testcase classname="tailmatrix.gate" name="${x(name)}" time="0"><failure type="${x(p.problem)}" message="${x(problemText(p))}"/></testcase>`;
 }
 
-function suite(name: string, tests: number, failures: number, timeMs: number, timestamp: string, cases: string[]): string {
+function suite(name: string, tests: number, failures: number, timeMs: number, timestamp: string, cases: string[], skipped = 0): string {
   return (
-    `  <testsuite name="${x(name)}" tests="${tests}" failures="${failures}" errors="0" skipped="0" time="${seconds(timeMs)}" timestamp="${x(timestamp)}">\n` +
+    `  <testsuite name="${x(name)}" tests="${tests}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(timeMs)}" timestamp="${x(timestamp)}">\n` +
     `${cases.join('\n')}\n  </testsuite>`
   );
 }
@@ -98,18 +128,33 @@ export function renderJunit(s: Summary): string {
   const isFailure = (c: CellSummary) =>
     c.status !== 'ok' || gatedOf(c).some((k) => ['regression', 'not-comparable'].includes(comparisonStatusOf(k)));
   const suites: string[] = [];
+  let total = 0;
+  let failures = 0;
+  let skipped = 0;
   for (const [name, cells] of byBenchmark(s.cells)) {
     const time = cells.reduce((a, c) => a + c.wallMs, 0);
     // The earliest start among the suite's cells: a timestamp from the data, never from the clock.
     const timestamp = cells.map((c) => c.startedAt).sort()[0] ?? '';
+    // A strategies cell that ran is one case per strategy figure; any other cell (or a failed one) one case.
+    const cases = cells.flatMap((c) =>
+      c.strategies && c.status === 'ok'
+        ? strategyCases(c, gatedOf(c))
+        : [{ xml: testcase(c, gatedOf(c), s.retpolinePrices), failed: isFailure(c), skipped: false }],
+    );
+    const failed = cases.filter((k) => k.failed).length;
+    const skip = cases.filter((k) => k.skipped).length;
+    total += cases.length;
+    failures += failed;
+    skipped += skip;
     suites.push(
       suite(
         name,
-        cells.length,
-        cells.filter(isFailure).length,
+        cases.length,
+        failed,
         time,
         timestamp,
-        cells.map((c) => testcase(c, gatedOf(c), s.retpolinePrices)),
+        cases.map((k) => k.xml),
+        skip,
       ),
     );
   }
@@ -125,12 +170,12 @@ export function renderJunit(s: Summary): string {
         problems.map(problemCase),
       ),
     );
-  const total = s.cells.length + problems.length;
-  const failures = s.cells.filter(isFailure).length + problems.length;
+  total += problems.length;
+  failures += problems.length;
   const time = s.cells.reduce((a, c) => a + c.wallMs, 0);
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<testsuites name="tailmatrix" tests="${total}" failures="${failures}" errors="0" time="${seconds(time)}">\n` +
+    `<testsuites name="tailmatrix" tests="${total}" failures="${failures}" errors="0"${skipped > 0 ? ` skipped="${skipped}"` : ''} time="${seconds(time)}">\n` +
     `${suites.join('\n')}\n</testsuites>\n`
   );
 }

@@ -39,6 +39,14 @@ import {
   trafficRows,
   trafficTableHeader,
 } from './traffic-format.js';
+import {
+  isStrategiesBenchmark,
+  STRATEGY_KIND_TITLE,
+  STRATEGY_NUMERIC_COLUMNS,
+  strategyNote,
+  strategyRows,
+  strategyTableHeader,
+} from './strategies-format.js';
 
 /** Table cells are one line and must not end the cell early. */
 const cell = (s: string): string => s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
@@ -124,6 +132,32 @@ function trafficTables(cells: readonly CellSummary[]): string[] {
   return parts;
 }
 
+/** Benchmark 3: per figure kind, one table per kernel and boot, strategies ranked by cost per transfer. */
+function strategyTables(cells: readonly CellSummary[]): string[] {
+  const parts: string[] = [];
+  for (const [kind, of] of byKind(cells.filter((c) => c.status === 'ok'))) {
+    const unit = cellUnit(of[0]!);
+    const header = strategyTableHeader(unit);
+    parts.push(`### ${STRATEGY_KIND_TITLE[kind]}`, '', `_${KIND_NOTE[kind]}._`, '');
+    for (const c of of) {
+      parts.push(
+        `#### ${cellTitle(c)}`,
+        '',
+        `${kernelText(c)} · ${archOf(c)} · spectre_v2: ${c.spectreV2 ?? 'unknown'} · ${accelText(c)}`,
+        '',
+      );
+      parts.push(
+        `| ${header.join(' | ')} |`,
+        `| ${header.map((_, i) => (STRATEGY_NUMERIC_COLUMNS.includes(i) ? '---:' : '---')).join(' | ')} |`,
+        ...strategyRows(c).map((r) => `| ${r.cols.map(cell).join(' | ')} |`),
+        '',
+      );
+    }
+    parts.push(`_${strategyNote(unit)}_`, '');
+  }
+  return parts;
+}
+
 /**
  * Hardware cells (test-run, and each traffic method): the curve in words, the profile as a sparkline
  * and, folded, as a table per depth.
@@ -155,7 +189,7 @@ function benchmarkSection(name: string, cells: readonly CellSummary[]): string {
   const parts = [
     `## Benchmark ${code(name)}`,
     '',
-    ...(isTrafficBenchmark(cells) ? trafficTables(cells) : kindTables(cells)),
+    ...(isTrafficBenchmark(cells) ? trafficTables(cells) : isStrategiesBenchmark(cells) ? strategyTables(cells) : kindTables(cells)),
     ...curveSection(cells),
   ];
   const details = fitDetailRows(cells);

@@ -3,6 +3,7 @@
 // Schema in schemas/cell-result.schema.json is generated from it.
 import { ARCHES } from '../arch/index.js';
 import { z } from 'zod';
+import { strategyName } from '../matrix/schema.js';
 import { trafficSample } from './traffic-result.js';
 
 export const CELL_RESULT_VERSION = 1;
@@ -181,6 +182,53 @@ const variantResult = z.object({
 });
 export type VariantResult = z.infer<typeof variantResult>;
 
+/** One transfer a strategy's level makes, as the JIT wrote it (src/measure/jit-strategies.ts). */
+const strategyTransfer = z.object({
+  kind: z
+    .string()
+    .describe(
+      'subprog-call, loop-call, helper-call, direct-jump, retpoline-thunk, its-thunk, inline-retpoline, lfence-jmp, plain-indirect, arm64-br',
+    ),
+  func: z.string().describe('prog_3, or prog_3/f1 for the second function of its image'),
+  offset: z.number().int().min(0),
+  bytes: z.string(),
+  target: z.string().optional(),
+});
+
+/**
+ * The proof of a strategy's transfer from its JIT images (docs/measurement.md, "Benchmark 3: strategies"): which
+ * instruction carries a level to the next, and that every function runs the same body as the tail-call chain.
+ */
+export const strategyProof = z.object({
+  mechanism: z.string().describe('the transfers every level makes, joined by +; `unproven` when none was recognised'),
+  transfers: z.array(strategyTransfer),
+  bodies: z.number().int().min(0).describe("functions whose body matched the reference body (the tail-call chain's)"),
+  bodyDifferences: z.array(z.string()).describe('functions without the body, or whose body differs: what they show'),
+  level: z.array(z.string()).describe('one level as the JIT wrote it (objdump-style lines)'),
+  note: z.string().optional(),
+});
+export type StrategyProof = z.infer<typeof strategyProof>;
+
+/**
+ * One strategy of a strategies cell (bpf/PROTOCOL.md, "Benchmark 3"): `unsupported` is a state of the kernel
+ * (the verifier refused it, or the kernel or agent lacks it), with its reason, never a failed cell.
+ */
+const strategyResult = z.object({
+  strategy: strategyName,
+  status: z.enum(['ready', 'unsupported']),
+  reason: z.string().optional().describe("unsupported: the verifier's words, or what the kernel or agent lacks"),
+  object: z.string().optional(),
+  programs: z.number().int().min(0),
+  maxDepth: z.number().int().min(0).describe("the deepest depth swept: min(params.maxDepth, the strategy's own limit)"),
+  limit: z.string().describe('which limit bounds the depth (33 tail calls, 8 call frames, the 256-byte stack rule)'),
+  needs: z.string().describe('the first release with the strategy on x86-64'),
+  samples: z.array(sample),
+  warmup: z.number().int().min(0),
+  contamination: contamination.optional(),
+  proof: strategyProof.optional().describe('ready strategies with JIT images'),
+});
+export type StrategyResult = z.infer<typeof strategyResult>;
+
 /**
  * How the agent isolated the sweep (protocol 3): the CPU it was pinned to and the scheduling policy it
  * got, or why not (an error text; "" when it got what it asked for), and how many re-takes it allowed.
@@ -282,6 +330,8 @@ export const cellResult = z.object({
   /** Pinning and priority of the sweep (protocol 3). Absent in cells written before it, and for traffic cells. */
   isolation: isolation.optional(),
   variants: z.array(variantResult),
+  /** Benchmark 3 cells: every strategy asked for, supported or not. Absent for the other benchmarks. */
+  strategies: z.array(strategyResult).optional(),
   /** Whether the two variants' JIT images differ only at the call site. Absent in cells written before the proof existed. */
   jitSymmetry: jitSymmetry.optional(),
   /** The last lines of the guest console (always kept; essential when the cell failed). */

@@ -27,6 +27,6 @@ export function sumContamination(counts: readonly (Contamination | undefined)[])
  * The variant with only the samples an estimate may use: a call the thread was switched out of timed
  * whatever ran instead (re-taken or kept, it goes). The one place samples are filtered before analysis.
  */
-export function withoutContaminated(v: VariantResult): VariantResult {
+export function withoutContaminated<T extends Pick<VariantResult, 'samples'>>(v: T): T {
   return v.samples.some((s) => s.contaminated) ? { ...v, samples: v.samples.filter((s) => !s.contaminated) } : v;
 }

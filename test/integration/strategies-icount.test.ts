@@ -3,8 +3,9 @@
 // twice with different seeds. Every supported strategy's figure is a whole number of instructions per
 // transfer with every depth exactly on its line, the two boots agree figure for figure, each strategy's
 // transfer is proven from its JIT images (src/measure/jit-strategies.ts), and a strategy the kernel lacks
-// is `unsupported` with a reason, never an error. The host side of this benchmark (matrix type, analysis,
-// report) is not built yet: the fit here is the plain least-squares line over the per-depth medians.
+// is `unsupported` with a reason, never an error. It drives the agent directly, below the host side (the
+// fit here is the plain least-squares line over the per-depth medians); test/integration/strategies-cli.test.ts
+// runs the benchmark through `tailmatrix run`, analysis and reports.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
