@@ -267,6 +267,21 @@ describe('build engine (miniature kernel tree over HTTP)', { timeout: 60_000 }, 
     expect(arm!.sha256).not.toBe(amd!.sha256);
   });
 
+  it('an arm64 build without the cross compiler stops before make, naming the package and setup --with-arm64', async () => {
+    const r = await planBuild({
+      source: { kind: 'tarball', url: tarball.url, sha256: tarball.sha256 },
+      patchFiles: [],
+      base: 'tinyconfig',
+      fragmentFiles: [path.join(dir, 'good.config')],
+      arch: 'arm64',
+      env: { PATH: path.join(dir, 'no-compilers-here') },
+    });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatch(
+      /^no C compiler aarch64-linux-gnu-gcc: .*\(install gcc-aarch64-linux-gnu to build arm64 kernels: scripts\/setup\.sh --with-arm64\)$/s,
+    );
+  });
+
   it('Ctrl-C during make stops it, publishes nothing, and the next build completes', async () => {
     const cache = new KernelCache(path.join(dir, 'cache-c'));
     const ac = new AbortController();
