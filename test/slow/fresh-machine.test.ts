@@ -15,6 +15,8 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summary as summarySchema } from '../../src/analysis/summary-schema.js';
+import { fetchKernels } from '../../src/kernels/index.js';
+import { matrix as matrixSchema } from '../../src/matrix/schema.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { packTarball } from '../support/pack.js';
 import { KERNEL_ID, writeOneKernelProject } from '../support/one-kernel-project.js';
@@ -106,9 +108,15 @@ async function oneArm64Cell(root: DebianRoot): Promise<void> {
     benchmarks: [{ name: 'test-run', type: 'test-run', params: { maxDepth: 2, samples: 3, repeat: 1 } }],
     runner: { backend: 'qemu', accel: 'auto', timeoutSec: 600 },
   };
-  await writeFile(path.join(root.dir, 'project', 'arm64.json'), `${JSON.stringify(matrix, null, 2)}\n`);
+  const matrixFile = path.join(root.dir, 'project', 'arm64.json');
+  await writeFile(matrixFile, `${JSON.stringify(matrix, null, 2)}\n`);
+  // Pinned from the host, as the amd64 project's lock entry is (one-kernel-project.ts): the kernel is then taken
+  // from the shared cache, and the root downloads no Debian index (its Node would not trust a TLS-inspecting
+  // proxy's certificate, which the host's npm configuration handles).
+  const pinned = await fetchKernels({ matrix: matrixSchema.parse(matrix), matrixFile });
+  if (!pinned.ok) throw new Error(pinned.error.map((e) => e.message).join('; '));
   await timed(`${root.suite}: one arm64 cell`, () =>
-    root.exec('cd /project && npx tailmatrix run -m arm64.json --results results-arm64', { timeoutMs: 1_200_000 }),
+    root.exec('cd /project && npx tailmatrix run -m arm64.json --frozen-lockfile --results results-arm64', { timeoutMs: 1_200_000 }),
   );
   const [runId] = await readdir(path.join(root.dir, 'project', 'results-arm64'));
   const summary = summarySchema.parse(
