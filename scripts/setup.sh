@@ -209,13 +209,16 @@ fi
 if ((with_arm64)) && [[ ! -x $ARM64_BUSYBOX ]]; then
   if ((dry_run)); then
     log "would extract busybox-static:arm64's binary to $ARM64_BUSYBOX:"
-    show "apt-get download busybox-static:arm64 && dpkg-deb -x busybox-static_*_arm64.deb <tmp> && ${SUDO[*]}${SUDO:+ }install -D -m 0755 <tmp>/bin/busybox $ARM64_BUSYBOX"
+    show "apt-get download busybox-static:arm64 && dpkg-deb -x busybox-static_*_arm64.deb <tmp> && ${SUDO[*]}${SUDO:+ }install -D -m 0755 <tmp>/{usr/,}bin/busybox $ARM64_BUSYBOX"
   else
     log "extracting busybox-static:arm64 to $ARM64_BUSYBOX"
     bbtmp="$(mktemp -d)"
     # apt-get download checks the .deb against the signed index, as an install would.
     (cd "$bbtmp" && apt-get download -qq busybox-static:arm64 && dpkg-deb -x busybox-static_*_arm64.deb root)
-    "${SUDO[@]}" install -D -m 0755 "$bbtmp/root/bin/busybox" "$ARM64_BUSYBOX"
+    # Debian 12 and Ubuntu 22.04 ship it as bin/busybox; Debian 13 (merged /usr) as usr/bin/busybox.
+    bb="$bbtmp/root/usr/bin/busybox"
+    [[ -f $bb ]] || bb="$bbtmp/root/bin/busybox"
+    "${SUDO[@]}" install -D -m 0755 "$bb" "$ARM64_BUSYBOX"
     rm -rf "$bbtmp"
   fi
 fi

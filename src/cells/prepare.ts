@@ -128,12 +128,11 @@ async function userKernels(r: RunRequest): Promise<Result<{ ids: string[]; added
     const t = await namedPath('tree', r.tree);
     const fragments = b.fragments !== undefined && b.fragments.length > 0 ? b.fragments.map((f) => path.resolve(f)) : undefined;
     if (b.config !== undefined && b.base !== undefined) errors.push('--config FILE is the base config: give it or --base, not both');
-    else if (r.kernelArch !== undefined && r.kernelArch !== 'amd64')
-      errors.push(`--arch ${r.kernelArch} with --tree: kernels built from source are amd64 only (cross-compiling is not built yet)`);
     else if (!taken('--tree', r.tree, t.id))
       added.push({
         id: t.id,
-        arch: 'amd64',
+        // --arch arm64 cross-compiles the tree (src/kernels/from-source/ takes ARCH and CROSS_COMPILE from src/arch/).
+        arch: r.kernelArch ?? 'amd64',
         // As `tailmatrix build --tree`: --ref, --base or --config, and --fragment, else the schema's defaults (the
         // project's minimal benchmark config on tinyconfig, the tree as checked out now).
         source: buildSource.parse({

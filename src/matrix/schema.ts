@@ -51,8 +51,13 @@ const localSource = z
   .object({
     type: z.literal('local'),
     path: z.string().min(1).describe('bzImage / vmlinuz, relative to matrix.json'),
-    modules: z.string().optional().describe('lib/modules/<release> directory of this kernel'),
-    config: z.string().optional().describe('the kernel .config'),
+    modules: z
+      .string()
+      .optional()
+      .describe(
+        'lib/modules/<release> directory of this kernel; default for an image named boot/vmlinuz-<release>: lib/modules/<release> or usr/lib/modules/<release> beside boot/, when there',
+      ),
+    config: z.string().optional().describe('the kernel .config; default for boot/vmlinuz-<release>: boot/config-<release>, when there'),
   })
   .strict();
 

@@ -11,6 +11,8 @@ export const SETUP_SCRIPT = path.join(PACKAGE_ROOT, 'scripts', 'setup.sh');
 interface SetupOptions {
   /** Also what the test suite needs. */
   withTests?: boolean;
+  /** Also what arm64 guests and kernels need: qemu-system-aarch64, the aarch64 cross compiler, arm64 libraries, busybox. */
+  withArm64?: boolean;
   /** Print the exact commands, change nothing. */
   dryRun?: boolean;
   /** Print the package names for this distribution and stop. */
@@ -21,6 +23,7 @@ function setupArgs(opts: SetupOptions): string[] {
   return [
     SETUP_SCRIPT,
     ...(opts.withTests ? ['--with-tests'] : []),
+    ...(opts.withArm64 ? ['--with-arm64'] : []),
     ...(opts.dryRun ? ['--dry-run'] : []),
     ...(opts.printPackages ? ['--print-packages'] : []),
   ];

@@ -32,6 +32,16 @@ export interface TargetDeps {
   pickBackend: (name: Runner['backend'], accel: Accelerator) => ReturnType<typeof pickBackend>;
 }
 
+/**
+ * Why the vng backend does not run a guest of another architecture than the host's. Tried with virtme-ng 1.35
+ * (`vng --arch arm64 --root DIR --run vmlinuz-6.1.0-50-cloud-arm64`): it boots qemu-system-aarch64 -machine virt,
+ * but the guest runs its userspace from --root (the host's root is x86-64), and its init then mounts vng's
+ * guest tools over 9p, which Debian's cloud kernels build as a module that vng's initramfs does not load:
+ * "mounting virtme.guesttools … failed: No such device", "virtme-init: not found", and the kernel panics.
+ */
+export const VNG_FOREIGN_ARCH =
+  "vng boots another architecture's kernel only with --root, a root file system of that architecture, and then needs 9p built in, which Debian's cloud kernels have as a module (tried with virtme-ng 1.35: the guest panics at its init); the hermetic qemu backend brings its own arm64 initramfs";
+
 export const realTargetDeps: TargetDeps = {
   probeAccelerator,
   pickBackend: (n, a) => pickBackend(n, a),
@@ -69,8 +79,11 @@ export async function chooseTarget(
   if (!accel.ok) return accel;
   const timing = resolveTiming(runner.timing, accel.value.accel);
   if (!timing.ok) return timing;
-  const backend = await deps.pickBackend(runner.backend, accel.value.accel);
-  if (!backend.ok) return backend;
+  // A guest of another architecture: the hermetic backend only (VNG_FOREIGN_ARCH says why), for auto as well.
+  if (foreign && runner.backend === 'vng') return err(`the vng backend cannot run this ${kernel.arch} kernel: ${VNG_FOREIGN_ARCH}`);
+  const picked = await deps.pickBackend(foreign ? 'qemu' : runner.backend, accel.value.accel);
+  if (!picked.ok) return picked;
+  const backendReason = foreign && runner.backend === 'auto' ? `auto: qemu, since ${VNG_FOREIGN_ARCH}` : picked.value.reason;
   return ok({
     arch: {
       value: kernel.arch,
@@ -80,6 +93,6 @@ export async function chooseTarget(
     },
     accel: { value: accel.value.accel, reason: accel.value.reason },
     timing: { value: timing.value, reason: timingReason(runner.timing, accel.value.accel, timing.value) },
-    backend: { value: backend.value.backend, reason: backend.value.reason },
+    backend: { value: picked.value.backend, reason: backendReason },
   });
 }

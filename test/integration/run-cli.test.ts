@@ -91,6 +91,13 @@ describe('tailmatrix run', () => {
     const res = await cli(...runArgs(), '--dry-run', '-q', '--accel', 'tcg', '--kernel', vmlinuz, '--boot', 'off');
     expect(res.exitCode, res.all).toBe(0);
     expect(res.stdout).toContain(`-kernel ${vmlinuz}`);
+    // --arch says what the image is: an x86 bzImage given as arm64 is refused before anything boots, saying what it is.
+    const wrong = await cli(...runArgs(), '--dry-run', '--accel', 'tcg', '--kernel', vmlinuz, '--arch', 'arm64', '--boot', 'off');
+    expect(wrong.exitCode, wrong.all).toBe(EXIT.badInput);
+    expect(wrong.all).toMatch(
+      /is not an arm64 Image: an x86 bzImage: give the kernel `"arch": "amd64"` \(the default; run: `--arch amd64`\)/,
+    );
+    expect(wrong.all).not.toContain('qemu-system-aarch64 ');
     expect(await runDirs()).toEqual([]);
   });
 

@@ -3,14 +3,20 @@
 // the host tools by the distribution's names (Debian 13: virtme-ng from the archive; Debian 12: the
 // signature-checked trixie fallback), doctor finds everything, and a one-kernel matrix runs one real cell
 // to a report. In the Debian 12 root also the repository's own quick start for the tests,
-// `bash scripts/install-deps.sh && npm ci && npm test`, on the unit project. Wall times are printed.
-import { readdir, readFile, rm } from 'node:fs/promises';
+// `bash scripts/install-deps.sh && npm ci && npm test`, on the unit project. In the Debian 13 root also
+// `tailmatrix setup --with-arm64` (the aarch64 cross toolchain, arm64 libraries through multiarch, QEMU's
+// aarch64 system emulator, an arm64 busybox) and one arm64 cell (trixie's cloud-arm64, a two-depth sweep):
+// the agent is cross-built there from the package's bpf/ sources (trixie's cross gcc gives it a payload key of
+// its own, so the shared cache does not stand in for it). Wall times are printed.
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summary as summarySchema } from '../../src/analysis/summary-schema.js';
+import { fetchKernels } from '../../src/kernels/index.js';
+import { matrix as matrixSchema } from '../../src/matrix/schema.js';
 import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { packTarball } from '../support/pack.js';
 import { KERNEL_ID, writeOneKernelProject } from '../support/one-kernel-project.js';
@@ -86,6 +92,40 @@ async function runOneCell(root: DebianRoot): Promise<void> {
   );
 }
 
+/** `setup --with-arm64`, then one arm64 cell: one kernel, one boot, two depths (the extra cost kept small). */
+async function oneArm64Cell(root: DebianRoot): Promise<void> {
+  const setup = await timed(`${root.suite}: tailmatrix setup --with-arm64`, () =>
+    root.exec('cd /project && npx tailmatrix setup --with-arm64'),
+  );
+  expect(setup).toContain('setup: apt-get install ');
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format field, not a template
+  expect(await root.exec("dpkg-query -W -f='${Status}' gcc-aarch64-linux-gnu qemu-system-arm")).toBe(
+    'install ok installedinstall ok installed',
+  );
+  const matrix = {
+    kernels: [{ id: '6.12-cloud-arm64', arch: 'arm64', source: { type: 'debian', suite: 'trixie', package: 'linux-image-cloud-arm64' } }],
+    boots: [{ name: 'default' }],
+    benchmarks: [{ name: 'test-run', type: 'test-run', params: { maxDepth: 2, samples: 3, repeat: 1 } }],
+    runner: { backend: 'qemu', accel: 'auto', timeoutSec: 600 },
+  };
+  const matrixFile = path.join(root.dir, 'project', 'arm64.json');
+  await writeFile(matrixFile, `${JSON.stringify(matrix, null, 2)}\n`);
+  // Pinned from the host, as the amd64 project's lock entry is (one-kernel-project.ts): the kernel is then taken
+  // from the shared cache, and the root downloads no Debian index (its Node would not trust a TLS-inspecting
+  // proxy's certificate, which the host's npm configuration handles).
+  const pinned = await fetchKernels({ matrix: matrixSchema.parse(matrix), matrixFile });
+  if (!pinned.ok) throw new Error(pinned.error.map((e) => e.message).join('; '));
+  await timed(`${root.suite}: one arm64 cell`, () =>
+    root.exec('cd /project && npx tailmatrix run -m arm64.json --frozen-lockfile --results results-arm64', { timeoutMs: 1_200_000 }),
+  );
+  const [runId] = await readdir(path.join(root.dir, 'project', 'results-arm64'));
+  const summary = summarySchema.parse(
+    JSON.parse(await readFile(path.join(root.dir, 'project', 'results-arm64', runId!, 'summary.json'), 'utf8')),
+  );
+  expect(summary.cells.map((c) => [c.key, c.status])).toEqual([['6.12-cloud-arm64/default/test-run', 'ok']]);
+  expect(summary.cells[0]?.kernel.release).toMatch(/^6\.12\.\d+\+deb13-cloud-arm64$/);
+}
+
 describe('a fresh machine', () => {
   it('Debian 12: setup, a one-kernel matrix, and the README test command on the unit project', async () => {
     const root = await timed('bookworm: root', () => freshRoot('bookworm', work));
@@ -118,6 +158,7 @@ describe('a fresh machine', () => {
       await runOneCell(root);
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a dpkg-query format field, not a template
       expect(await root.exec("dpkg-query -W -f='${Status}' virtme-ng virtiofsd")).toBe('install ok installedinstall ok installed');
+      await oneArm64Cell(root);
     } finally {
       await root.unmount();
     }

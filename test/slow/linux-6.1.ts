@@ -2,6 +2,7 @@
 // fragment on tinyconfig, optionally with the test patch. Shared with scripts that pre-build it, so the
 // test finds the same inputs hash (and so the same cache entry).
 import path from 'node:path';
+import type { Arch } from '../../src/arch/index.js';
 import { buildFromSource, type BuildEvent, type BuiltKernel } from '../../src/kernels/from-source/index.js';
 import type { SourceFailure } from '../../src/kernels/source.js';
 import { buildSource, type BuildSource } from '../../src/matrix/schema.js';
@@ -37,16 +38,21 @@ export function printEvents(label: string): (e: BuildEvent) => void {
   };
 }
 
-/** TAILMATRIX_BUILD_JOBS overrides make -j (default: the cores available). */
+/**
+ * TAILMATRIX_BUILD_JOBS overrides make -j (default: the cores available). `arch` arm64 cross-compiles the
+ * same source tree (its own object directory; kernels/configs/arm64.config added last).
+ */
 export function buildLinux61(
   label: string,
   patches: readonly string[] = [],
   signal?: AbortSignal,
   variant?: Linux61Variant,
+  arch: Arch = 'amd64',
 ): Promise<Result<BuiltKernel, SourceFailure>> {
   const jobs = Number(process.env.TAILMATRIX_BUILD_JOBS) || undefined;
   return buildFromSource({
     id: label,
+    arch,
     source: linux61Source(patches, variant),
     baseDir: PACKAGE_ROOT,
     signal,

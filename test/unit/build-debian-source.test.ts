@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KernelCache } from '../../src/kernels/cache.js';
 import { resolveLinuxSource } from '../../src/kernels/debian/linux-source.js';
 import { buildSourceDriver } from '../../src/kernels/from-source/index.js';
-import { makeArgs } from '../../src/kernels/from-source/make.js';
+import { crossPrefix, makeArgs } from '../../src/kernels/from-source/make.js';
 import type { SourceContext } from '../../src/kernels/source.js';
 import { startTestMirror, TEST_KEYRING, type TestMirror } from '../support/debian-mirror.js';
 import { pathWithout } from '../support/path-without.js';
@@ -153,7 +153,7 @@ describe('the build source driver with a linux-source package', () => {
 
 describe('make command line', () => {
   it('builds out of tree for x86_64 with the chosen compiler and job count', () => {
-    expect(makeArgs({ srcTree: '/c/src/tree', objDir: '/c/objs/x', jobs: 2, cc: 'ccache gcc' }, ['all'])).toEqual([
+    expect(makeArgs({ srcTree: '/c/src/tree', objDir: '/c/objs/x', jobs: 2, cc: 'ccache gcc', arch: 'amd64' }, ['all'], 'amd64')).toEqual([
       '-C',
       '/c/src/tree',
       'O=/c/objs/x',
@@ -163,5 +163,24 @@ describe('make command line', () => {
       '-j2',
       'all',
     ]);
+  });
+
+  it("cross-compiles arm64 on an amd64 host with the profile's ARCH and CROSS_COMPILE, natively on an arm64 host", () => {
+    const m = { srcTree: '/c/src/tree', objDir: '/c/objs/y', jobs: 2, cc: 'ccache aarch64-linux-gnu-gcc', arch: 'arm64' } as const;
+    expect(makeArgs(m, ['all'], 'amd64')).toEqual([
+      '-C',
+      '/c/src/tree',
+      'O=/c/objs/y',
+      'ARCH=arm64',
+      'CROSS_COMPILE=aarch64-linux-gnu-',
+      'LOCALVERSION=',
+      'CC=ccache aarch64-linux-gnu-gcc',
+      '-j2',
+      'all',
+    ]);
+    expect(makeArgs({ ...m, cc: 'gcc' }, ['all'], 'arm64')).not.toContainEqual(expect.stringMatching(/^CROSS_COMPILE=/));
+    expect(crossPrefix('arm64', 'amd64')).toBe('aarch64-linux-gnu-');
+    expect(crossPrefix('amd64', 'amd64')).toBe('');
+    expect(crossPrefix('amd64', 'arm64')).toBe('x86_64-linux-gnu-');
   });
 });

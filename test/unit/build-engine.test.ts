@@ -29,8 +29,11 @@ olddefconfig:
 all:
 \t@echo "  CC      kernel/bpf/verifier.o"
 \tsleep $(SLEEP)
-\tmkdir -p $(O)/arch/x86/boot $(O)/include/config
-\tcat $(CURDIR)/kernel/bpf/verifier.c $(O)/.config > $(O)/arch/x86/boot/bzImage
+\tmkdir -p $(O)/arch/x86/boot $(O)/arch/arm64/boot $(O)/include/config
+\t@# arm64 (ARCH=arm64): an Image whose header has the "ARM\\x64" magic at 56, then what make was given.
+\tif [ "$(ARCH)" = arm64 ]; then head -c 56 /dev/zero > $(O)/arch/arm64/boot/Image; printf 'ARMd' >> $(O)/arch/arm64/boot/Image; \\
+\t  echo " ARCH=$(ARCH) CROSS_COMPILE=$(CROSS_COMPILE) CC=$(CC)" | cat - $(O)/.config >> $(O)/arch/arm64/boot/Image; \\
+\telse cat $(CURDIR)/kernel/bpf/verifier.c $(O)/.config > $(O)/arch/x86/boot/bzImage; fi
 \techo '0000000000000000 T _text' > $(O)/System.map
 \techo 6.1.999 > $(O)/include/config/kernel.release
 \t: > $(O)/modules.order
@@ -219,6 +222,64 @@ describe('build engine (miniature kernel tree over HTTP)', { timeout: 60_000 }, 
       lines.find((l) => l.startsWith('build: compile')),
       lines.join('\n'),
     ).toMatch(/^build: compile \(make -j3[ )]/);
+  });
+
+  it('an arm64 kernel is cross-compiled: ARCH and CROSS_COMPILE from the profile, its own object directory and key, arm64.config last, the Image published', async () => {
+    const fragments = [path.join(dir, 'good.config')];
+    const m = parseMatrix({
+      kernels: [
+        { id: 'mini', source: { type: 'build', tarball, fragments } },
+        { id: 'mini-arm64', arch: 'arm64', source: { type: 'build', tarball, fragments } },
+      ],
+      boots: [{ name: 'default' }],
+      benchmarks: [{ name: 'test-run', type: 'test-run' }],
+    });
+    if (!m.ok) throw new Error(m.error.join('\n'));
+    const lines: string[] = [];
+    const cache = new KernelCache(path.join(dir, 'cache-arm64'));
+    const r = await fetchAll(
+      { matrix: m.value, matrixFile: path.join(dir, 'matrix.json'), lockFile: path.join(dir, 'arm64.lock.json'), cache, makeJobs: 1 },
+      (e) => {
+        if (e.type === 'kernel-log') lines.push(e.line);
+      },
+    );
+    expect(r.failures).toEqual([]);
+    const amd = r.kernels.get('mini');
+    const arm = r.kernels.get('mini-arm64');
+    expect([amd?.arch, arm?.arch]).toEqual(['amd64', 'arm64']);
+    expect(lines.filter((l) => l.startsWith('build: compile'))).toEqual([
+      expect.stringMatching(/^build: compile \(make -j1 \(ccache\)\)$|^build: compile \(make -j1\)$/),
+      expect.stringMatching(/^build: compile \(make -j1 ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-[ )]/),
+    ]);
+    const image = await readFile(arm!.vmlinuz, 'latin1');
+    expect(image.slice(56, 60)).toBe('ARM\x64');
+    expect(image).toMatch(/ ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- CC=(ccache )?aarch64-linux-gnu-gcc\n/);
+    // arm64.config comes after the matrix's fragments (it turns off what tailmatrix.config asks of x86 only).
+    const config = await readFile(arm!.config!, 'utf8');
+    expect(config.indexOf('kernels/configs/arm64.config')).toBeGreaterThan(config.indexOf('good.config'));
+    expect(config).toMatch(/^CONFIG_SERIAL_AMBA_PL011_CONSOLE=y$/m);
+    expect(await readFile(amd!.config!, 'utf8')).not.toContain('arm64.config');
+    // One object directory per architecture, both from the one work tree.
+    const objs = await readdir(path.join(cache.root, 'build', 'objs'));
+    expect(objs.filter((o) => o.endsWith('-arm64'))).toHaveLength(1);
+    expect(objs).toHaveLength(2);
+    expect(await readdir(path.join(cache.root, 'build', 'sources'))).toHaveLength(1);
+    expect(arm!.sha256).not.toBe(amd!.sha256);
+  });
+
+  it('an arm64 build without the cross compiler stops before make, naming the package and setup --with-arm64', async () => {
+    const r = await planBuild({
+      source: { kind: 'tarball', url: tarball.url, sha256: tarball.sha256 },
+      patchFiles: [],
+      base: 'tinyconfig',
+      fragmentFiles: [path.join(dir, 'good.config')],
+      arch: 'arm64',
+      env: { PATH: path.join(dir, 'no-compilers-here') },
+    });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error).toMatch(
+      /^no C compiler aarch64-linux-gnu-gcc: .*\(install gcc-aarch64-linux-gnu to build arm64 kernels: scripts\/setup\.sh --with-arm64\)$/s,
+    );
   });
 
   it('Ctrl-C during make stops it, publishes nothing, and the next build completes', async () => {

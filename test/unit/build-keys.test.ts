@@ -50,6 +50,11 @@ describe('build inputs hash', () => {
     expect(buildInputsHash(moved)).toBe(buildInputsHash(base));
   });
 
+  it('an arm64 build has its own key; amd64 (the default, left out) keeps the hash it had before kernels had an arch', () => {
+    expect(buildInputsHash({ ...base, arch: 'arm64' })).not.toBe(buildInputsHash(base));
+    expect(buildInputsHash({ ...base, arch: undefined })).toBe(buildInputsHash(base));
+  });
+
   it('order of patches matters (they apply in order)', () => {
     const two = { ...base, patches: [base.patches[0]!, { path: 'b.patch', sha256: 'b'.repeat(64) }] };
     const swapped = { ...two, patches: [...two.patches].reverse() };
@@ -66,6 +71,11 @@ describe('reusable work tree and object dir keys', () => {
   it('separate bases and compilers, and keep one work tree per git tree across commits', () => {
     expect(objDirKey(base.source, 'defconfig', base.compiler)).not.toBe(objDirKey(base.source, 'tinyconfig', base.compiler));
     expect(objDirKey(base.source, 'tinyconfig', 'clang 16')).not.toBe(objDirKey(base.source, 'tinyconfig', base.compiler));
+    // One object directory per architecture (amd64's key is what it was before); the work tree is shared.
+    expect(objDirKey(base.source, 'tinyconfig', base.compiler, 'amd64')).toBe(objDirKey(base.source, 'tinyconfig', base.compiler));
+    expect(objDirKey(base.source, 'tinyconfig', base.compiler, 'arm64')).toBe(
+      `${objDirKey(base.source, 'tinyconfig', base.compiler)}-arm64`,
+    );
     const a = workTreeKey({ kind: 'git', tree: '/src/linux', commit: 'a'.repeat(40) });
     const b = workTreeKey({ kind: 'git', tree: '/src/linux', commit: 'b'.repeat(40) });
     expect(a).toBe(b);

@@ -83,8 +83,11 @@ describe('prepareRun', () => {
     ]);
     // --arch is what the user says: an image of another format is then refused when fetched, saying what it is.
     expect(await archOf({ kernelArgs: [`a=${dir}/Image`], kernelArch: 'amd64' })).toEqual(['a:amd64']);
+    // --tree with --arch arm64: a build kernel of that architecture (cross-compiled when fetched); without, amd64.
     const tree = await prepareRun({ ...req, tree: '/src/linux', kernelArch: 'arm64' });
-    expect(!tree.ok && tree.error.join('\n')).toMatch(/--arch arm64 with --tree: kernels built from source are amd64 only/);
+    expect(tree.ok && tree.value.matrix.kernels.at(-1)).toMatchObject({ arch: 'arm64', source: { type: 'build', tree: '/src/linux' } });
+    const amd = await prepareRun({ ...req, tree: '/src/linux' });
+    expect(amd.ok && amd.value.matrix.kernels.at(-1)?.arch).toBe('amd64');
   });
 
   it('--tree becomes a build kernel with the project fragments and the patches', async () => {

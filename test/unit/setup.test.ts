@@ -173,6 +173,15 @@ describe('setup', { timeout: 30_000 }, () => {
     const ok = await startCli(['setup', '--print-packages'], { env: { TAILMATRIX_OS_RELEASE: path.join(OS_RELEASE, 'debian-13') } });
     expect(ok.exitCode, ok.all).toBe(0);
     expect(ok.stdout.trimEnd().split('\n')).toEqual(await packages('debian-13', false));
+    // --with-arm64 passes on: the script's own arm64 list (the cross compiler among it).
+    const arm = await startCli(['setup', '--print-packages', '--with-arm64'], {
+      env: { TAILMATRIX_OS_RELEASE: path.join(OS_RELEASE, 'debian-13') },
+    });
+    expect(arm.exitCode, arm.all).toBe(0);
+    expect(arm.stdout.trimEnd().split('\n')).toEqual(
+      (await setup('debian-13', ['--print-packages', '--with-arm64'])).stdout.trimEnd().split('\n'),
+    );
+    expect(arm.stdout.split('\n')).toContain('gcc-aarch64-linux-gnu');
     const unknown = await startCli(['setup', '--dry-run'], { env: { TAILMATRIX_OS_RELEASE: path.join(OS_RELEASE, 'fedora-41') } });
     expect(unknown.exitCode).toBe(69);
     expect(unknown.stderr).toContain('unsupported distribution');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseTarget, type TargetDeps } from '../../src/vm/target.js';
+import { chooseTarget, VNG_FOREIGN_ARCH, type TargetDeps } from '../../src/vm/target.js';
 import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
 import { err, ok } from '../../src/util/result.js';
 import type { FetchedKernel } from '../../src/kernels/types.js';
@@ -55,6 +55,27 @@ describe('chooseTarget', () => {
     const native = await chooseTarget({ accel: 'auto', timing: 'auto', backend: 'auto' }, arm, { deps: d, hostNodeArch: 'arm64' });
     expect(native.ok && native.value.accel.value).toBe('kvm');
     expect(probed).toEqual(['auto']);
+  });
+
+  it('a guest of another architecture gets the qemu backend: vng is refused when requested, and auto says why', async () => {
+    const arm = { ...kernel, arch: 'arm64' } as FetchedKernel;
+    const asked: string[] = [];
+    const d: TargetDeps = {
+      ...deps('tcg'),
+      pickBackend: async (name) => {
+        asked.push(name);
+        return ok({ backend: qemu, reason: 'requested' });
+      },
+    };
+    const auto = await chooseTarget({ accel: 'auto', timing: 'auto', backend: 'auto' }, arm, { deps: d, hostNodeArch: 'x64' });
+    expect(auto.ok && auto.value.backend).toEqual({ value: qemu, reason: `auto: qemu, since ${VNG_FOREIGN_ARCH}` });
+    expect(VNG_FOREIGN_ARCH).toMatch(/--root.*9p.*virtme-ng 1\.35/);
+    const vng = await chooseTarget({ accel: 'auto', timing: 'auto', backend: 'vng' }, arm, { deps: d, hostNodeArch: 'x64' });
+    expect(vng).toEqual({ ok: false, error: `the vng backend cannot run this arm64 kernel: ${VNG_FOREIGN_ARCH}` });
+    expect(asked).toEqual(['qemu']);
+    // The host's own architecture: the request goes to pickBackend as it is.
+    await chooseTarget({ accel: 'auto', timing: 'auto', backend: 'vng' }, arm, { deps: d, hostNodeArch: 'arm64' });
+    expect(asked).toEqual(['qemu', 'vng']);
   });
 
   it('chooses accelerator, then timing, then backend (for that accelerator), each with its reason', async () => {

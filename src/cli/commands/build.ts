@@ -1,7 +1,9 @@
 // `tailmatrix build`: build (or find in the cache) one kernel from a git tree, a tarball or Debian's
-// linux-source package, with patches and config fragments; prints "<release>\t<bzImage>" on stdout.
+// linux-source package, with patches and config fragments, for amd64 or (cross-compiled) arm64; prints
+// "<release>\t<image>" on stdout.
 // For bisecting and for feeding `run --kernel`; `run --tree` does the same inside a run.
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { ARCHES, type Arch } from '../../arch/types.js';
 import type { DefineCommand } from './define.js';
 import { withProgressOptions } from '../options.js';
 import { finishWith } from '../exit-codes.js';
@@ -26,6 +28,7 @@ interface BuildCommandOptions {
   /** The user's own complete .config as the base (instead of --base). */
   config?: string;
   fragment: string[];
+  arch?: Arch;
   makeJobs?: string;
   /** The old spelling of --make-jobs: refused with the new name. */
   jobs?: string;
@@ -82,6 +85,7 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
           let phase = '';
           const r = await buildKernel({
             source: parsed.data,
+            ...(o.arch !== undefined ? { arch: o.arch } : {}),
             signal,
             allowUnsigned: o.allowUnsigned,
             jobs,
@@ -121,7 +125,7 @@ async function runBuild(o: BuildCommandOptions): Promise<number> {
 
 export const defineBuildCommand: DefineCommand = (setExit) => {
   const cmd = withProgressOptions(new Command('build'))
-    .description('build a kernel from a git tree, a tarball or Debian linux-source (cached by its inputs); prints release and bzImage path')
+    .description('build a kernel from a git tree, a tarball or Debian linux-source (cached by its inputs); prints release and image path')
     .option('--tree <dir>', 'local git tree (its uncommitted changes included unless --ref is given)')
     .option('--ref <commit>', 'commit, tag or branch of --tree')
     .option('--tarball <url>', 'source tarball URL (needs --sha256)')
@@ -133,6 +137,12 @@ export const defineBuildCommand: DefineCommand = (setExit) => {
     .option('--base <config>', 'tinyconfig, defconfig or vng (default tinyconfig)')
     .option('--config <file>', 'your own complete .config as the base instead of --base (the fragments still go on top and are checked)')
     .option('--fragment <file>', `config fragment (repeatable; default ${DEFAULT_FRAGMENT})`, collect, [])
+    .addOption(
+      new Option(
+        '--arch <arch>',
+        "the kernel's architecture (default amd64; arm64 is cross-compiled: scripts/setup.sh --with-arm64)",
+      ).choices(ARCHES),
+    )
     .option('--timeout-min <minutes>', 'stop make after this long');
   return withMakeJobsOption(cmd).action(async (opts: BuildCommandOptions) => {
     setExit(await runBuild(opts));

@@ -163,7 +163,10 @@ export const defineRunCommand: DefineCommand = (setExit) =>
       [],
     )
     .addOption(
-      new Option('--arch <arch>', "the architecture of --kernel's image files (default: read from each image's header)").choices(ARCHES),
+      new Option(
+        '--arch <arch>',
+        "the architecture of --kernel's image files (default: read from each image's header) and of the --tree build (default amd64, another is cross-compiled)",
+      ).choices(ARCHES),
     )
     .option('--boot <name>', 'only these boot configurations (repeatable, comma-separated)', collectList, [])
     .option('--bench <name>', 'only these benchmarks (repeatable, comma-separated)', collectList, [])

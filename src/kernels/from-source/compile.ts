@@ -4,6 +4,7 @@
 import { copyFile, mkdir, readFile, stat, utimes } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { archProfile, type Arch } from '../../arch/index.js';
 import { writeJsonAtomic } from '../../util/fs.js';
 import { err, ok, type Result } from '../../util/result.js';
 import type { KernelCache } from '../cache.js';
@@ -15,7 +16,7 @@ import { configure } from './configure.js';
 import { git } from './git.js';
 import type { BuildPlan } from './inputs.js';
 import { kernelCacheKey, objDirKey, workTreeKey } from './keys.js';
-import { defaultJobs, make, openLog, type MakeEnv } from './make.js';
+import { crossPrefix, defaultJobs, make, openLog, type MakeEnv } from './make.js';
 import { materializeSource } from './materialize-source.js';
 import { checkoutWithPatches, ensureWorkTree, workTreeAt } from './work-tree.js';
 import { execCommand } from '../../util/exec.js';
@@ -75,24 +76,30 @@ export function buildRoot(cache: KernelCache): string {
   return path.join(cache.root, 'build');
 }
 
+/** The architecture a plan builds for (its inputs name it unless it is amd64). */
+function planArch(plan: BuildPlan): Arch {
+  return plan.inputs.arch ?? 'amd64';
+}
+
 export async function compileKernel(plan: BuildPlan, opts: BuildOptions): Promise<Result<BuiltKernel, SourceFailure>> {
   const started = Date.now();
   const { cache } = opts;
   const key = kernelCacheKey(plan.inputsHash);
+  const arch = planArch(plan);
   const hit = async (): Promise<Result<BuiltKernel, SourceFailure> | undefined> => {
     const dir = await cache.lookup('kernels', key);
     if (dir === undefined) return undefined;
     const k = await readExtracted(opts.id, dir);
-    // Builds are configured and compiled for x86-64 (matrix rules refuse another arch for a build).
+    // The inputs hash includes the architecture, so the cached kernel is one built for `arch`.
     return k.ok
-      ? ok({ kernel: { ...k.value, arch: 'amd64' }, inputsHash: plan.inputsHash, cached: true, totalMs: Date.now() - started })
+      ? ok({ kernel: { ...k.value, arch }, inputsHash: plan.inputsHash, cached: true, totalMs: Date.now() - started })
       : err(k.error);
   };
   const early = await hit();
   if (early !== undefined) return early;
 
   const source = plan.inputs.source;
-  const objKey = objDirKey(source, plan.baseConfig !== undefined ? 'own-config' : plan.inputs.base, plan.inputs.compiler);
+  const objKey = objDirKey(source, plan.baseConfig !== undefined ? 'own-config' : plan.inputs.base, plan.inputs.compiler, arch);
   const release = await cache.lock(`build-${workTreeKey(source)}`, {
     signal: opts.signal,
     onWait: (owner) => opts.onEvent?.({ type: 'phase', phase: 'source', detail: `waiting for another build (${owner})` }),
@@ -160,13 +167,16 @@ async function buildLocked(
     if (!patched.ok) return err(patched.error.badPatch !== undefined ? badInput(patched.error.message) : patched.error.message);
     log.write(`# work tree ${wt.tree}: ${patched.value}\n`);
 
-    const cc = (await hasCcache()) ? 'ccache gcc' : 'gcc';
+    const arch = planArch(plan);
+    const gcc = `${crossPrefix(arch)}gcc`;
+    const cc = (await hasCcache()) ? `ccache ${gcc}` : gcc;
     const deadline = started + (opts.timeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS);
     const m: MakeEnv = {
       srcTree: wt.tree,
       objDir,
       jobs: opts.jobs ?? defaultJobs(),
       cc,
+      arch,
       signal,
       env: opts.env,
       log,
@@ -208,7 +218,12 @@ async function buildLocked(
     }
     log.write(`# config check: ${check.checked} options verified; unknown to this kernel: ${check.unknown.join(' ') || 'none'}\n`);
 
-    emit({ type: 'phase', phase: 'compile', detail: `make -j${m.jobs}${cc.startsWith('ccache') ? ' (ccache)' : ''}` });
+    const cross = crossPrefix(arch);
+    emit({
+      type: 'phase',
+      phase: 'compile',
+      detail: `make -j${m.jobs}${cross !== '' ? ` ARCH=${archProfile(arch).kbuild.arch} CROSS_COMPILE=${cross}` : ''}${cc.startsWith('ccache') ? ' (ccache)' : ''}`,
+    });
     const built = await make({ ...m, timeoutMs: Math.max(1, deadline - Date.now()) }, ['all']);
     if (!built.ok) {
       const why = built.error.timedOut ? 'timed out' : built.error.canceled ? 'canceled' : 'failed';
@@ -229,7 +244,8 @@ async function buildLocked(
       async (kroot) => {
         const boot = path.join(kroot, 'boot');
         await mkdir(boot, { recursive: true });
-        await copyFile(path.join(objDir, 'arch', 'x86', 'boot', 'bzImage'), path.join(boot, `vmlinuz-${kernelRelease}`));
+        // The profile's image (arch/x86/boot/bzImage, arch/arm64/boot/Image), under the name Debian gives it.
+        await copyFile(path.join(objDir, archProfile(arch).kbuild.image), path.join(boot, `vmlinuz-${kernelRelease}`));
         await copyFile(path.join(objDir, '.config'), path.join(boot, `config-${kernelRelease}`));
         await copyFile(path.join(objDir, 'System.map'), path.join(boot, `System.map-${kernelRelease}`));
         if (withModules) {
@@ -250,7 +266,7 @@ async function buildLocked(
     const k = await readExtracted(opts.id, published.value);
     if (!k.ok) return err(k.error);
     return ok({
-      kernel: { ...k.value, arch: 'amd64' },
+      kernel: { ...k.value, arch },
       inputsHash: plan.inputsHash,
       cached: false,
       compileMs,

@@ -2,6 +2,7 @@
 // olddefconfig, then checked.
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { archProfile } from '../../arch/index.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { checkConfig, formatConfigCheck, type ConfigCheck } from './config-check.js';
 import { parseDotConfig, type Fragment } from './fragments.js';
@@ -37,7 +38,7 @@ export async function configure(
   for (const f of fragments) await appendFile(dotConfig, `\n# --- ${f.file}\n${f.text}\n`);
   const o = await make(env, ['olddefconfig']);
   if (!o.ok) return err({ kind: 'make', message: o.error.message });
-  const db = await readKconfig(m.srcTree, { SRCARCH: 'x86' });
+  const db = await readKconfig(m.srcTree, { SRCARCH: archProfile(m.arch).kbuild.srcarch });
   const check = checkConfig(fragments, parseDotConfig(await readFile(dotConfig, 'utf8')), db);
   if (!check.ok) return err({ kind: 'check', check, lines: formatConfigCheck(check) });
   return ok(check);

@@ -4,6 +4,7 @@
 // exactly that. buildFromTree() and treeKernel() serve `tailmatrix run --tree path [--patch f…]`.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import type { Arch } from '../../arch/index.js';
 import type { BuildSource, Kernel } from '../../matrix/schema.js';
 import { PACKAGE_ROOT } from '../../util/paths.js';
 import { err, ok, type Result } from '../../util/result.js';
@@ -22,7 +23,7 @@ export { checkConfig, formatConfigCheck, type ConfigCheck } from './config-check
 export { buildInputsHash, type BuildInputs, type SourceIdentity } from './keys.js';
 export { listBuildState, pruneBuildState, type BuildStateEntry } from './prune.js';
 
-import { DEFAULT_FRAGMENT, VNG_FRAGMENT } from './default-fragments.js';
+import { ARCH_FRAGMENTS, DEFAULT_FRAGMENT, VNG_FRAGMENT } from './default-fragments.js';
 export { DEFAULT_FRAGMENT, VNG_FRAGMENT };
 
 /** A fragment path: relative to matrix.json when it exists there, else to the package (kernels/configs/…). */
@@ -32,8 +33,10 @@ function resolveFragment(file: string, matrixDir: string): string {
   return existsSync(local) ? local : path.resolve(PACKAGE_ROOT, file);
 }
 
-function fragmentFiles(base: ConfigBase, files: readonly string[], matrixDir: string): string[] {
-  const all = base === 'vng' ? [VNG_FRAGMENT, ...files] : [...files];
+/** vng's additions first, then the matrix's fragments, then the architecture's (kernels/configs/arm64.config). */
+function fragmentFiles(base: ConfigBase, files: readonly string[], matrixDir: string, arch: Arch): string[] {
+  const archFragment = ARCH_FRAGMENTS[arch];
+  const all = [...(base === 'vng' ? [VNG_FRAGMENT] : []), ...files, ...(archFragment !== undefined ? [archFragment] : [])];
   return all.map((f) => resolveFragment(f, matrixDir));
 }
 
@@ -106,6 +109,7 @@ function describePlan(origin: string, plan: BuildPlan, base: ConfigBase): string
 
 async function plan(
   src: BuildSource,
+  arch: Arch,
   source: SourceIdentity,
   diff: string | undefined,
   ctx: Pick<SourceContext, 'matrixDir' | 'env'>,
@@ -117,7 +121,8 @@ async function plan(
     base: src.base,
     ...(src.config !== undefined ? { configFile: path.resolve(ctx.matrixDir, src.config) } : {}),
     // The user's own .config is the whole base: vng's additions to tinyconfig do not apply to it.
-    fragmentFiles: fragmentFiles(src.config !== undefined ? 'tinyconfig' : src.base, src.fragments, ctx.matrixDir),
+    fragmentFiles: fragmentFiles(src.config !== undefined ? 'tinyconfig' : src.base, src.fragments, ctx.matrixDir, arch),
+    arch,
     env: ctx.env,
   });
 }
@@ -143,7 +148,7 @@ export const buildSourceDriver: KernelSourceDriver<'build'> = {
   async resolve(kernel, ctx) {
     const id = await resolveIdentity(kernel.source, ctx);
     if (!id.ok) return id;
-    const p = await plan(kernel.source, id.value.source, id.value.diff, ctx);
+    const p = await plan(kernel.source, kernel.arch, id.value.source, id.value.diff, ctx);
     if (!p.ok) return p;
     const resolved: ResolvedBuild = {
       type: 'build',
@@ -169,7 +174,7 @@ export const buildSourceDriver: KernelSourceDriver<'build'> = {
       if (!now.ok) return now;
       ({ source, diff, origin } = now.value);
     }
-    const p = await plan(kernel.source, source, diff, ctx);
+    const p = await plan(kernel.source, kernel.arch, source, diff, ctx);
     if (!p.ok) return p;
     if (p.value.inputsHash !== pinned.inputsHash)
       ctx.log('build inputs (patches, fragments or compiler) changed since the lock: building the current ones');
@@ -201,11 +206,12 @@ export function treeKernel(opts: {
   patches?: readonly string[];
   base?: ConfigBase;
   fragments?: readonly string[];
+  /** Default amd64; another architecture is cross-compiled (`run --tree DIR --arch arm64`). */
+  arch?: Arch;
 }): Kernel {
   return {
     id: opts.id ?? 'tree',
-    // Builds are configured and compiled for x86-64 (src/kernels/from-source/).
-    arch: 'amd64',
+    arch: opts.arch ?? 'amd64',
     description: `built from ${opts.tree}`,
     source: {
       type: 'build',
@@ -221,6 +227,8 @@ export function treeKernel(opts: {
 export interface BuildFromSourceOptions {
   id?: string;
   source: BuildSource;
+  /** The kernel's architecture (default amd64): cross-compiled with the profile's ARCH and CROSS_COMPILE. */
+  arch?: Arch;
   /** Relative paths in `source` are resolved against this (default: cwd). */
   baseDir?: string;
   cache?: KernelCache;
@@ -250,7 +258,7 @@ export async function buildFromSource(opts: BuildFromSourceOptions): Promise<Res
   };
   const id = await resolveIdentity(opts.source, ctx);
   if (!id.ok) return id;
-  const p = await plan(opts.source, id.value.source, id.value.diff, ctx);
+  const p = await plan(opts.source, opts.arch ?? 'amd64', id.value.source, id.value.diff, ctx);
   if (!p.ok) return p;
   return compileKernel(p.value, {
     id: opts.id ?? 'build',

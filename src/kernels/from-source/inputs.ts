@@ -2,12 +2,14 @@
 // their hashes, and the compiler. The inputs hash is computed from exactly what will be built.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { archProfile, type Arch } from '../../arch/index.js';
 import { execCommand } from '../../util/exec.js';
 import { err, ok, type Result } from '../../util/result.js';
 import { badInput, type SourceFailure } from '../source.js';
 import { parseFragment, type Fragment } from './fragments.js';
 import { git } from './git.js';
 import { buildInputsHash, type BuildInputs, type ConfigBase, type SourceIdentity } from './keys.js';
+import { crossPrefix } from './make.js';
 import type { TreePatch } from './work-tree.js';
 
 export interface BuildPlan {
@@ -22,11 +24,18 @@ export interface BuildPlan {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** The compiler kbuild will use, as `gcc --version` names it (its first line). */
-async function compilerId(env?: NodeJS.ProcessEnv): Promise<Result<string, string>> {
-  const r = await execCommand('gcc', ['--version'], { env });
-  if (!r.ok) return err(`no C compiler: ${r.error.message} (install gcc, make, flex, bison, bc, libelf-dev, libssl-dev)`);
-  return ok(r.value.stdout.split('\n')[0]?.trim() ?? 'gcc');
+/** The compiler kbuild will use (the cross gcc for another architecture), as `gcc --version` names it (its first line). */
+async function compilerId(arch: Arch, env?: NodeJS.ProcessEnv): Promise<Result<string, string>> {
+  const gcc = `${crossPrefix(arch)}gcc`;
+  const r = await execCommand(gcc, ['--version'], { env });
+  if (!r.ok) {
+    const what =
+      gcc === 'gcc'
+        ? 'install gcc, make, flex, bison, bc, libelf-dev, libssl-dev'
+        : `install ${archProfile(arch).agent.crossPackage} to build ${arch} kernels: scripts/setup.sh --with-${arch}`;
+    return err(`no C compiler ${gcc}: ${r.error.message} (${what})`);
+  }
+  return ok(r.value.stdout.split('\n')[0]?.trim() ?? gcc);
 }
 
 async function readInput(file: string, what: string): Promise<Result<string, SourceFailure>> {
@@ -68,6 +77,8 @@ export async function planBuild(opts: {
   /** The user's own complete .config as the base (instead of `base`). */
   configFile?: string;
   fragmentFiles: readonly string[];
+  /** The kernel's architecture (default amd64): cross-compiled when it is not the host's. */
+  arch?: Arch;
   env?: NodeJS.ProcessEnv;
 }): Promise<Result<BuildPlan, SourceFailure>> {
   const patches: TreePatch[] = [];
@@ -94,7 +105,8 @@ export async function planBuild(opts: {
     if (!text.ok) return text;
     baseConfig = { file: opts.configFile, text: text.value };
   }
-  const cc = await compilerId(opts.env);
+  const arch = opts.arch ?? 'amd64';
+  const cc = await compilerId(arch, opts.env);
   if (!cc.ok) return cc;
   const inputs: BuildInputs = {
     source: opts.source,
@@ -103,6 +115,7 @@ export async function planBuild(opts: {
     ...(baseConfig !== undefined ? { config: { path: baseConfig.file, sha256: sha256(baseConfig.text) } } : {}),
     fragments: hashedFragments,
     compiler: cc.value,
+    ...(arch !== 'amd64' ? { arch } : {}),
   };
   return ok({ inputs, inputsHash: buildInputsHash(inputs), patches, fragments, ...(baseConfig !== undefined ? { baseConfig } : {}) });
 }

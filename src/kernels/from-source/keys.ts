@@ -5,6 +5,7 @@
 //    tree and the `make O=` directory that are reused between builds, so a one-file patch or a changed
 //    fragment rebuilds incrementally (kbuild tracks changed files and changed config symbols itself).
 import { createHash } from 'node:crypto';
+import type { Arch } from '../../arch/index.js';
 import { stableJson } from '../../util/stable-json.js';
 
 /**
@@ -36,8 +37,10 @@ export interface BuildInputs {
   /** The user's own complete .config, used as the base instead of `base` (`--config FILE`). */
   config?: HashedFile;
   fragments: HashedFile[];
-  /** First line of `gcc --version`: another compiler makes another kernel. */
+  /** First line of `gcc --version` (the cross compiler's for another architecture): another compiler makes another kernel. */
   compiler: string;
+  /** The kernel's architecture; absent for amd64, so the hashes of x86-64 builds stay as they were. */
+  arch?: Exclude<Arch, 'amd64'>;
 }
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -65,6 +68,7 @@ export function buildInputsHash(i: BuildInputs): string {
       config: i.config?.sha256,
       fragments: i.fragments.map((f) => f.sha256),
       compiler: i.compiler,
+      arch: i.arch,
     }),
   );
 }
@@ -83,9 +87,12 @@ export function workTreeKey(s: SourceIdentity): string {
   }
 }
 
-/** The reusable `make O=` directory: per work tree, base config (`own-config` for `--config FILE`) and compiler. */
-export function objDirKey(s: SourceIdentity, base: ConfigBase | 'own-config', compiler: string): string {
-  return `${workTreeKey(s)}-${base}-${sha256(compiler).slice(0, 12)}`;
+/**
+ * The reusable `make O=` directory: per work tree, base config (`own-config` for `--config FILE`), compiler
+ * and architecture (one source tree serves both; each architecture keeps its own objects and .config).
+ */
+export function objDirKey(s: SourceIdentity, base: ConfigBase | 'own-config', compiler: string, arch: Arch = 'amd64'): string {
+  return `${workTreeKey(s)}-${base}-${sha256(compiler).slice(0, 12)}${arch === 'amd64' ? '' : `-${arch}`}`;
 }
 
 /** Cache key of the finished kernel (kernels/<key>). */

@@ -4,6 +4,7 @@
 // .cmd file, so the object directory stays usable for the next (incremental) build.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import os from 'node:os';
+import { archProfile, hostArch, type Arch } from '../../arch/index.js';
 import { execCommand, type ExecFailure } from '../../util/exec.js';
 import { err, ok, type Result } from '../../util/result.js';
 
@@ -12,8 +13,10 @@ export interface MakeEnv {
   objDir: string;
   /** Parallel jobs: default the cores this process may use. */
   jobs: number;
-  /** "ccache gcc" when ccache is installed, else "gcc". */
+  /** "ccache gcc" when ccache is installed, else "gcc" (with the cross prefix for another architecture). */
   cc: string;
+  /** The kernel's architecture: make ARCH= and, on a host of another architecture, CROSS_COMPILE= (from src/arch/). */
+  arch: Arch;
   signal?: AbortSignal;
   /** Deadline for this make invocation. */
   timeoutMs?: number;
@@ -27,14 +30,26 @@ export function defaultJobs(): number {
   return os.availableParallelism();
 }
 
+/** The cross compiler's prefix ("aarch64-linux-gnu-") when `arch` is not the host's, else "" (the host's gcc). */
+export function crossPrefix(arch: Arch, host: Arch | undefined = hostArch()): string {
+  return host === arch ? '' : archProfile(arch).kbuild.crossCompile;
+}
+
 /** The make command line, for logs, --dry-run and tests. */
-export function makeArgs(m: Pick<MakeEnv, 'srcTree' | 'objDir' | 'jobs' | 'cc'>, targets: readonly string[]): string[] {
+export function makeArgs(
+  m: Pick<MakeEnv, 'srcTree' | 'objDir' | 'jobs' | 'cc' | 'arch'>,
+  targets: readonly string[],
+  host: Arch | undefined = hostArch(),
+): string[] {
+  const cross = crossPrefix(m.arch, host);
   return [
     '-C',
     m.srcTree,
     `O=${m.objDir}`,
-    // ARCH=x86_64 (not x86): tinyconfig then gives a 64-bit kernel.
-    'ARCH=x86_64',
+    // The profile's ARCH (x86_64, not x86: tinyconfig then gives a 64-bit kernel; arm64).
+    `ARCH=${archProfile(m.arch).kbuild.arch}`,
+    // CC below already names the cross gcc; CROSS_COMPILE gives kbuild the matching ld, objcopy, nm.
+    ...(cross !== '' ? [`CROSS_COMPILE=${cross}`] : []),
     // Set but empty: no "+" suffix from setlocalversion for a git tree that is not at a tag.
     'LOCALVERSION=',
     `CC=${m.cc}`,
