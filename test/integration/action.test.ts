@@ -182,7 +182,7 @@ describe('the composite action, as the example workflow uses it', () => {
     expect(summary.cells.map((c) => [c.key, c.status])).toEqual(BOOTS.map((b) => [`${KERNEL_ID}/${b.name}/test-run`, 'ok']));
     const added = (await readFile(summaryFile, 'utf8')).slice(before.length);
     expect(added).toContain('2 cell(s): 2 ok');
-    for (const b of BOOTS) expect(added).toContain(`| ${KERNEL_ID} (6.1.0-50-cloud-amd64) | ${b.name} |`);
+    for (const b of BOOTS) expect(added).toContain(`| ${KERNEL_ID} (6.1.0-50-cloud-amd64) | amd64 | ${b.name} |`);
   });
 
   it('report with a baseline: the gate compares every cell and passes against itself', async () => {

@@ -225,7 +225,7 @@ describe('running-kernel cell on this machine', () => {
     expect(stream.ok && rederiveCell(c, stream.value)).toEqual({ ok: true, value: c });
 
     const report = readFileSync(path.join(runDirOf('ok'), 'report.md'), 'utf8');
-    expect(report).toMatch(/\| host \(.*\) \| host \|.*\| native \(running kernel\): ns \(hardware\) \|/);
+    expect(report).toMatch(/\| host \(.*\) \| amd64 \| host \|.*\| native \(running kernel\): ns \(hardware\) \|/);
   });
 
   it('puts every host setting back after Ctrl-C mid-sweep, including ones it had to change', async () => {

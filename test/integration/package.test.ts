@@ -89,7 +89,7 @@ describe('the packed package, installed into a fresh project', () => {
     const [cell] = summary.cells;
     expect(cell?.status, cell?.message ?? '').toBe('ok');
     expect(cell?.kernel.release).toMatch(/^6\.1\.0-50-cloud-amd64$/);
-    expect(await readFile(path.join(runDir, 'report.md'), 'utf8')).toContain(`| ${KERNEL_ID} (6.1.0-50-cloud-amd64) | retpoline |`);
+    expect(await readFile(path.join(runDir, 'report.md'), 'utf8')).toContain(`| ${KERNEL_ID} (6.1.0-50-cloud-amd64) | amd64 | retpoline |`);
     process.stdout.write(
       `package test wall times (shared, loaded machine): ${Object.entries(timings)
         .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)} s`)
