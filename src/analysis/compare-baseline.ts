@@ -163,15 +163,15 @@ function seriesIn(cells: readonly CellSummary[]): Series[] {
 /** Why a side has no figure for a strategy: unsupported (the verifier's or the kernel's reason), not swept, or no fit. */
 function whyNoFigure(cells: readonly CellSummary[], figure: `strategy:${StrategyName}`): string {
   const name = figure.slice('strategy:'.length);
-  const ids = (f: (s: StrategySummary | undefined) => boolean) => cells.filter((c) => f(c.strategies?.find((s) => s.strategy === name)));
-  const unsupported = ids((s) => s?.status === 'unsupported');
+  const entry = (c: CellSummary) => c.strategies?.find((s) => s.strategy === name);
+  const unsupported = cells.filter((c) => entry(c)?.status === 'unsupported');
   if (unsupported.length > 0) {
-    const reasons = [...new Set(unsupported.map((c) => c.strategies!.find((s) => s.strategy === name)!.reason ?? 'no reason given'))];
+    const reasons = [...new Set(unsupported.map((c) => entry(c)!.reason ?? 'no reason given'))];
     return `unsupported in ${unsupported.map((c) => c.cellId).join(', ')}: ${reasons.join('; ')}`;
   }
-  const absent = ids((s) => s === undefined);
-  if (absent.length === cells.length) return `not swept in ${cells.map((c) => c.cellId).join(', ')} (not among params.strategies)`;
-  return `ready in ${cells.map((c) => c.cellId).join(', ')} but without a fit (fewer than 3 depths)`;
+  const ids = cells.map((c) => c.cellId).join(', ');
+  if (cells.every((c) => entry(c) === undefined)) return `not swept in ${ids} (not among params.strategies)`;
+  return `ready in ${ids} but without a fit (its cell warnings say why)`;
 }
 
 /**

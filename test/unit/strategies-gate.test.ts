@@ -151,6 +151,20 @@ describe('the gate: a strategy with a figure on one side only', () => {
     expect(summarySchema.safeParse(JSON.parse(renderJson(cur))).success).toBe(true);
   });
 
+  it('a strategy still ready now but without a fit has lost its figure too', () => {
+    const noFit = editExact(summary, (c) => {
+      const tc = c.strategies!.find((x) => x.strategy === 'tailcall-const')!;
+      Object.assign(tc, { fit: null, points: tc.points.slice(0, 2) });
+    });
+    const b = compareWithBaseline(noFit, summary, 'baseline', GATE);
+    expect(b.problems.map((p) => [p.figure, p.detail])).toEqual([
+      [
+        'strategy:tailcall-const',
+        'strategy:tailcall-const: 17.00 instr/transfer in the baseline; now ready in 6.1-cloud__retpoline__strategies but without a fit (its cell warnings say why)',
+      ],
+    ]);
+  });
+
   it('a strategy unsupported on both sides is neither lost nor new', () => {
     // gotox is unsupported on both kernels of the fixture, on both sides.
     const b = compareWithBaseline(summary, summary, 'self', GATE);
