@@ -10,8 +10,18 @@ import { archOf } from './arch-groups.js';
 import { judgeExact, judgeRegime, judgeTimed, type Judgement } from './gate-judge.js';
 import { regimeDepths } from './regime-ranges.js';
 import { linearFit, median, MIN_FIT_POINTS } from './stats.js';
-import type { BaselineComparison, BaselineSummary, CellSummary, GateFigure, GateProblem, Summary } from './summary-schema.js';
-import { summaryKind, unitOf } from './units.js';
+import type {
+  BaselineComparison,
+  BaselineSummary,
+  CellSummary,
+  GateFigure,
+  GateNewFigure,
+  GateProblem,
+  StrategySummary,
+  Summary,
+  VariantSummary,
+} from './summary-schema.js';
+import { summaryKind, UNIT_TEXT, unitOf } from './units.js';
 
 interface Side {
   /** ok and failed cells by key, then by figure kind, in summary order. */
@@ -40,24 +50,29 @@ function sideOf(s: Summary): Side {
   return { groups, skipped };
 }
 
-/** The figures of a whole sweep: a variant's slope over all depths, the ratio of the two, or a strategy's cost per transfer. */
-type SlopeFigure = 'direct' | 'indirect' | 'ratio' | `strategy:${StrategyName}`;
+/** A depth sweep of one cell: a variant of Benchmark 1 or a strategy of Benchmark 3. */
+type Series = 'direct' | 'indirect' | `strategy:${StrategyName}`;
+
+/** The figures of a whole sweep: a series' slope over all depths, or the ratio of the two variants. */
+type SlopeFigure = Series | 'ratio';
 
 type Values = { values: number[]; spread: [number, number] | null };
 
-/** One value per replicate: a variant's slope or the indirect/direct ratio; the spread shown next to it. */
+/** A series' sweep in one cell: a variant, or a strategy when it ran (an unsupported one has no sweep). */
+function seriesOf(c: CellSummary, series: Series): VariantSummary | StrategySummary | undefined {
+  if (series === 'direct' || series === 'indirect') return c[series] ?? undefined;
+  return c.strategies?.find((s) => `strategy:${s.strategy}` === series && s.status === 'ready');
+}
+
+/** One value per replicate: a series' slope or the indirect/direct ratio; the spread shown next to it. */
 function valuesOf(cells: readonly CellSummary[], figure: SlopeFigure): Values {
   const per = cells.flatMap((c) => {
-    if (figure.startsWith('strategy:')) {
-      const fit = c.strategies?.find((s) => `strategy:${s.strategy}` === figure && s.status === 'ready')?.fit;
-      return fit ? [{ value: fit.slope, ci: fit.slopeCi }] : [];
-    }
     if (figure === 'ratio') {
       const d = c.direct?.fit?.slope;
       const i = c.indirect?.fit?.slope;
       return d !== undefined && i !== undefined && d > 0 ? [{ value: i / d, ci: c.comparison?.ratioCi ?? null }] : [];
     }
-    const fit = c[figure as 'direct' | 'indirect']?.fit;
+    const fit = seriesOf(c, figure)?.fit;
     return fit ? [{ value: fit.slope, ci: fit.slopeCi }] : [];
   });
   const values = per.map((p) => p.value);
@@ -132,11 +147,59 @@ const FIGURES: Record<FigureKind, readonly SlopeFigure[]> = {
   'emulated-ns': ['direct', 'indirect'],
 };
 
-/** A strategies cell's figures: every strategy either side reports (a side without its fit is skipped below). */
-function strategyFigures(cells: readonly CellSummary[]): SlopeFigure[] {
+/** A strategies cell's figures: every strategy either side reports (a side without its fit: see strategyChanges). */
+function strategyFigures(cells: readonly CellSummary[]): `strategy:${StrategyName}`[] {
   const names: StrategyName[] = [];
   for (const c of cells) for (const s of c.strategies ?? []) if (!names.includes(s.strategy)) names.push(s.strategy);
   return names.map((n) => `strategy:${n}` as const);
+}
+
+/** The series whose regimes the gate may judge: a strategies cell's strategies, else the two variants. */
+function seriesIn(cells: readonly CellSummary[]): Series[] {
+  const strategies = strategyFigures(cells);
+  return strategies.length > 0 ? strategies : ['direct', 'indirect'];
+}
+
+/** Why a side has no figure for a strategy: unsupported (the verifier's or the kernel's reason), not swept, or no fit. */
+function whyNoFigure(cells: readonly CellSummary[], figure: `strategy:${StrategyName}`): string {
+  const name = figure.slice('strategy:'.length);
+  const entry = (c: CellSummary) => c.strategies?.find((s) => s.strategy === name);
+  const unsupported = cells.filter((c) => entry(c)?.status === 'unsupported');
+  if (unsupported.length > 0) {
+    const reasons = [...new Set(unsupported.map((c) => entry(c)!.reason ?? 'no reason given'))];
+    return `unsupported in ${unsupported.map((c) => c.cellId).join(', ')}: ${reasons.join('; ')}`;
+  }
+  const ids = cells.map((c) => c.cellId).join(', ');
+  if (cells.every((c) => entry(c) === undefined)) return `not swept in ${ids} (not among params.strategies)`;
+  return `ready in ${ids} but without a fit (its cell warnings say why)`;
+}
+
+/**
+ * Strategies with a figure on one side only, which comparePair cannot judge: one the baseline had and this
+ * run lacks (unsupported now, no longer swept, or without a fit) fails the gate as a missing figure; one
+ * supported now and not then is new, shown with nothing to compare it with.
+ */
+function strategyChanges(
+  key: string,
+  kind: FigureKind,
+  base: readonly CellSummary[],
+  cur: readonly CellSummary[],
+): { lost: GateProblem[]; added: GateNewFigure[] } {
+  const lost: GateProblem[] = [];
+  const added: GateNewFigure[] = [];
+  const unit = `${UNIT_TEXT[unitOf(kind)].short}/transfer`;
+  const valueText = (v: Values) => `${median(v.values).toFixed(2)} ${unit}`;
+  for (const figure of strategyFigures([...base, ...cur])) {
+    const b = valuesOf(base, figure);
+    const c = valuesOf(cur, figure);
+    if (b.values.length > 0 && c.values.length === 0) {
+      const detail = `${figure}: ${valueText(b)} in the baseline; now ${whyNoFigure(cur, figure)}`;
+      lost.push({ key, figureKind: kind, problem: 'figure-missing-now', figure, detail });
+    } else if (b.values.length === 0 && c.values.length > 0) {
+      added.push({ key, figureKind: kind, figure, detail: `${figure}: ${valueText(c)} now; in the baseline ${whyNoFigure(base, figure)}` });
+    }
+  }
+  return { lost, added };
 }
 
 /** Every figure of one key and kind present on both sides. */
@@ -150,8 +213,8 @@ function comparePair(
   const otherArch = archMismatch(base, cur);
   const mismatch = otherArch ?? (kind === 'hardware-ns' ? timedMismatch(base, cur) : null);
   // Hardware with a knee in the baseline: gated per regime, since one slope over a knee hides a
-  // regression confined to one regime and averages a moved knee away.
-  const regimes = kind === 'hardware-ns' ? baselineRegimes(base) : [];
+  // regression confined to one regime and averages a moved knee away (a strategy's as a variant's).
+  const regimes = kind === 'hardware-ns' ? baselineRegimes(base, seriesIn([...base, ...cur])) : [];
   if (regimes.length > 0) return compareRegimes(key, regimes, base, cur, gate, mismatch);
   const out: BaselineComparison[] = [];
   // A strategies cell has no variants: each strategy's figure is gated by the same rule as a variant's slope.
@@ -159,7 +222,8 @@ function comparePair(
   for (const figure of strategies.length > 0 ? strategies : FIGURES[kind]) {
     const b = valuesOf(base, figure);
     const c = valuesOf(cur, figure);
-    if (b.values.length === 0 || c.values.length === 0) continue; // no fit on a side: its cell warnings say why
+    // No fit on a side: its cell warnings say why (a strategy's lost or new figure: strategyChanges).
+    if (b.values.length === 0 || c.values.length === 0) continue;
     // Another architecture first: that is not comparable, even for figures that are never gated.
     const judged =
       otherArch === null && kind === 'emulated-ns'
@@ -178,25 +242,25 @@ function comparePair(
 const KNEE_GUARD_DEPTHS = 1;
 
 /**
- * The gated regime figures: per variant, the depths below every baseline replicate's knee but the one
- * just before it, and those after every knee (a depth at a knee can be bimodal, its samples split
- * between the regimes, so it belongs to neither). Empty when no baseline replicate found a knee for
- * either variant: then the whole slopes are gated as before.
+ * The gated regime figures: per series (a variant, or a strategy of a strategies cell), the depths below
+ * every baseline replicate's knee but the one just before it, and those after every knee (a depth at a
+ * knee can be bimodal, its samples split between the regimes, so it belongs to neither). Empty when no
+ * baseline replicate found a knee for any series: then the whole slopes are gated as before.
  */
-export function baselineRegimes(base: readonly CellSummary[]): RegimeFigure[] {
+export function baselineRegimes(base: readonly CellSummary[], series: readonly Series[] = seriesIn(base)): RegimeFigure[] {
   const out: RegimeFigure[] = [];
-  const anyKnee = base.some((c) => c.direct?.curve?.knee || c.indirect?.curve?.knee);
+  const anyKnee = base.some((c) => series.some((s) => seriesOf(c, s)?.curve?.knee));
   if (!anyKnee) return [];
-  for (const variant of ['direct', 'indirect'] as const) {
-    const curves = base.map((c) => c[variant]?.curve).filter((c) => c != null);
+  for (const s of series) {
+    const curves = base.map((c) => seriesOf(c, s)?.curve).filter((c) => c != null);
     if (curves.length === 0) continue;
     const depths = curves[0]!.profile.map((p) => p.depth);
     const lo = Math.min(...depths);
     const hi = Math.max(...depths);
     const knees = curves.flatMap((c) => (c.knee ? [c.knee] : []));
-    // A variant linear in most replicates: one regime, all depths (gated like the slope, per regime).
+    // A series linear in most replicates: one regime, all depths (gated like the slope, per regime).
     if (knees.length * 2 <= curves.length) {
-      out.push({ figure: variant, depths: [lo, hi] });
+      out.push({ figure: s, series: s, depths: [lo, hi] });
       continue;
     }
     const { below, above } = regimeDepths(
@@ -206,10 +270,10 @@ export function baselineRegimes(base: readonly CellSummary[]): RegimeFigure[] {
       KNEE_GUARD_DEPTHS,
     );
     for (const [figure, d] of [
-      [`${variant}:below-knee`, below],
-      [`${variant}:above-knee`, above],
+      [`${s}:below-knee`, below],
+      [`${s}:above-knee`, above],
     ] as const) {
-      if (d[1] - d[0] + 1 >= MIN_FIT_POINTS) out.push({ figure, depths: d });
+      if (d[1] - d[0] + 1 >= MIN_FIT_POINTS) out.push({ figure, series: s, depths: d });
     }
   }
   return out;
@@ -217,15 +281,16 @@ export function baselineRegimes(base: readonly CellSummary[]): RegimeFigure[] {
 
 export interface RegimeFigure {
   figure: GateFigure;
+  /** The sweep the figure is read from. */
+  series: Series;
   depths: [number, number];
 }
 
 /** One value per replicate: the OLS slope of its per-depth medians over the regime's depths. */
 export function regimeValues(cells: readonly CellSummary[], r: RegimeFigure): Values {
-  const variant = r.figure.startsWith('direct') ? 'direct' : 'indirect';
   const values = cells.flatMap((c) => {
     // points hold the same per-depth medians as the curve's profile, in summaries written before curves too.
-    const pts = (c[variant]?.points ?? []).filter((p) => p.depth >= r.depths[0] && p.depth <= r.depths[1]);
+    const pts = (seriesOf(c, r.series)?.points ?? []).filter((p) => p.depth >= r.depths[0] && p.depth <= r.depths[1]);
     const f = linearFit(
       pts.map((p) => p.depth),
       pts.map((p) => p.medianNs),
@@ -261,6 +326,7 @@ export function compareWithBaseline(current: Summary, baseline: Summary, source:
   const then = sideOf(baseline);
   const comparisons: BaselineComparison[] = [];
   const problems: GateProblem[] = [];
+  const newFigures: GateNewFigure[] = [];
   const missing: string[] = [];
   for (const [key, kinds] of now.groups) {
     const baseKinds = then.groups.get(key);
@@ -292,7 +358,12 @@ export function compareWithBaseline(current: Summary, baseline: Summary, source:
         continue;
       }
       if (b.failed.length > 0) problems.push({ key, figureKind: kind, problem: 'failed-in-baseline', detail: failedText(b.failed) });
-      if (g.ok.length > 0 && b.ok.length > 0) comparisons.push(...comparePair(key, kind, b.ok, g.ok, gate));
+      if (g.ok.length > 0 && b.ok.length > 0) {
+        comparisons.push(...comparePair(key, kind, b.ok, g.ok, gate));
+        const changed = strategyChanges(key, kind, b.ok, g.ok);
+        problems.push(...changed.lost);
+        newFigures.push(...changed.added);
+      }
     }
   }
   for (const key of then.groups.keys()) {
@@ -308,5 +379,6 @@ export function compareWithBaseline(current: Summary, baseline: Summary, source:
     notComparable: comparisons.filter((c) => c.status === 'not-comparable').length,
     missing,
     problems,
+    newFigures,
   };
 }

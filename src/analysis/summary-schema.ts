@@ -382,13 +382,14 @@ const gateSettings = z.object({
 });
 
 /**
- * What a gated figure is: a variant's slope, the indirect/direct slope ratio within one cell, or (hardware
- * cells whose baseline has a knee) a variant's cost per tail call in one regime.
+ * What a gated figure is: a variant's slope, the indirect/direct slope ratio within one cell, a strategy's
+ * cost per transfer, or (hardware cells whose baseline has a knee) a variant's or strategy's cost in one regime.
  */
 const gateFigure = z.union([
   z.enum(['direct', 'indirect', 'ratio', 'direct:below-knee', 'direct:above-knee', 'indirect:below-knee', 'indirect:above-knee']),
-  // Benchmark 3: one strategy's cost per transfer (slope over all depths).
+  // Benchmark 3: one strategy's cost per transfer (slope over all depths), or in one regime of its curve.
   z.templateLiteral(['strategy:', strategyName]),
+  z.templateLiteral(['strategy:', strategyName, ':', z.enum(['below-knee', 'above-knee'])]),
 ]);
 export type GateFigure = z.infer<typeof gateFigure>;
 
@@ -411,7 +412,7 @@ export type GateMethod = z.infer<typeof gateMethod>;
 const baselineComparison = z.object({
   key: z.string().describe('kernel/boot/benchmark'),
   variant: gateFigure.describe(
-    "direct / indirect: that variant's slope; ratio: indirect slope / direct slope within the cell (robust to CPU speed); strategy:<name>: that strategy's cost per transfer (strategies cells)",
+    "direct / indirect: that variant's slope; ratio: indirect slope / direct slope within the cell (robust to CPU speed); strategy:<name>: that strategy's cost per transfer (strategies cells); <figure>:below-knee / <figure>:above-knee: its cost in one regime (hardware cells whose baseline has a knee)",
   ),
   figureKind: figureKind.optional().describe('the kind both sides share (pairs of different kinds are not comparable)'),
   unit: z.enum(['instructions', 'ns', 'ratio']).optional().describe('unit of the values and of deltaNs'),
@@ -450,10 +451,27 @@ export type BaselineComparison = z.infer<typeof baselineComparison>;
 const gateProblem = z.object({
   key: z.string(),
   figureKind: figureKind.optional(),
-  problem: z.enum(['failed-in-baseline', 'failed-now', 'missing-now', 'missing-in-baseline']),
-  detail: z.string().describe('the failed cells with their status, or what is missing'),
+  problem: z
+    .enum(['failed-in-baseline', 'failed-now', 'missing-now', 'missing-in-baseline', 'figure-missing-now'])
+    .describe(
+      'figure-missing-now: a figure the baseline had (a ready strategy with a fit) is unsupported, absent or without a fit in this run',
+    ),
+  figure: gateFigure.optional().describe('figure-missing-now: the figure lost'),
+  detail: z
+    .string()
+    .describe(
+      "the failed cells with their status, or what is missing (a lost figure: its baseline value and, where it has one, the verifier's reason)",
+    ),
 });
 export type GateProblem = z.infer<typeof gateProblem>;
+
+const gateNewFigure = z.object({
+  key: z.string(),
+  figureKind,
+  figure: gateFigure,
+  detail: z.string().describe('what the baseline had instead (unsupported with its reason, or absent) and the figure now'),
+});
+export type GateNewFigure = z.infer<typeof gateNewFigure>;
 
 const baselineSummary = z.object({
   source: z.string().describe('the baseline as given on the command line'),
@@ -462,7 +480,16 @@ const baselineSummary = z.object({
   regressions: z.number().int(),
   notComparable: z.number().int().default(0).describe('comparisons with status not-comparable: never a pass'),
   missing: z.array(z.string()).describe('keys in the baseline with no current cell'),
-  problems: z.array(gateProblem).default([]).describe('failed cells on either side and cells missing on either side: each fails the gate'),
+  problems: z
+    .array(gateProblem)
+    .default([])
+    .describe(
+      'failed cells on either side, cells missing on either side, figures the baseline had and this run lacks: each fails the gate',
+    ),
+  newFigures: z
+    .array(gateNewFigure)
+    .default([])
+    .describe('figures this run has and the baseline lacked (a strategy supported now): shown, not a failure, nothing to compare with'),
 });
 export type BaselineSummary = z.infer<typeof baselineSummary>;
 

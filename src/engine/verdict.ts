@@ -14,7 +14,9 @@ export function summaryVerdict(s: Summary): Outcome {
   if (regressions > 0) return { kind: 'regression', regressions };
   const failed = s.cells.filter((c) => isFailedStatus(c.status)).map((c) => c.cellId);
   // Failed cells of the current run are listed above already; the baseline's and missing ones by key.
-  const problems = (s.baseline ? problemsBeyondCells(s.baseline) : []).map((p) => `${p.key}: ${p.problem}`);
+  const problems = (s.baseline ? problemsBeyondCells(s.baseline) : []).map(
+    (p) => `${p.key}${p.figure ? ` ${p.figure}` : ''}: ${p.problem}`,
+  );
   if (failed.length > 0 || problems.length > 0) return { kind: 'cell-failures', cells: [...failed, ...problems] };
   const notComparable = (s.baseline?.comparisons ?? []).filter((c) => c.status === 'not-comparable').map((c) => `${c.key} ${c.variant}`);
   if (notComparable.length > 0) return { kind: 'not-comparable', pairs: notComparable };

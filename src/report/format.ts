@@ -9,6 +9,7 @@ import type {
   CellSummary,
   Comparison,
   FitSummary,
+  GateNewFigure,
   GateProblem,
   RetpolinePrice,
   VariantSummary,
@@ -244,7 +245,7 @@ export function gateText(g: BaselineSummary['gate']): string {
     `instruction counts regress when a slope rises by at least ${g.instructions} instr per call (exact, no statistics); ` +
     `hardware timings are compared only on the same accelerator and CPU model, and regress when the rise is at least ${g.thresholdNs} ns and ${g.thresholdPct} % ` +
     `(the indirect/direct ratio: ${g.thresholdPct} %) and, with replicates, a one-sided Mann-Whitney U test across replicate slopes gives p ≤ ${g.alpha ?? 0.05}; ` +
-    'emulated ns are never gated; failed or missing cells on either side fail the gate'
+    'emulated ns are never gated; failed or missing cells on either side fail the gate, as does a strategy figure the baseline had and this run lacks'
   );
 }
 
@@ -289,6 +290,12 @@ function methodText(k: BaselineComparison): string {
 
 export const BASELINE_HEADER = ['cell', 'figure', 'kind', 'baseline', 'current', 'change', 'decided by', 'verdict'];
 
+/** "tailcall-const cost per transfer", or in one regime: "tailcall-const above-knee cost per transfer, depths 18–32". */
+function strategyFigureText(k: BaselineComparison): string {
+  const [name, regime] = k.variant.slice('strategy:'.length).split(':');
+  return regime === undefined ? `${name} cost per transfer` : `${name} ${regime} cost per transfer, depths ${k.depths?.join('–') ?? '?'}`;
+}
+
 /** One row per gated figure, the same in every format: each value with its unit and kind. */
 export function baselineRow(k: BaselineComparison): string[] {
   return [
@@ -296,7 +303,7 @@ export function baselineRow(k: BaselineComparison): string[] {
     k.variant === 'ratio'
       ? 'indirect/direct ratio'
       : k.variant.startsWith('strategy:')
-        ? `${k.variant.slice('strategy:'.length)} cost per transfer`
+        ? strategyFigureText(k)
         : k.variant.includes(':')
           ? `${k.variant.replace(':', ' ')} cost, depths ${k.depths?.join('–') ?? '?'}`
           : `${k.variant} slope`,
@@ -320,6 +327,7 @@ const PROBLEM_TEXT: Record<GateProblem['problem'], string> = {
   'failed-in-baseline': 'failed in the baseline',
   'missing-now': 'in the baseline, not measured now',
   'missing-in-baseline': 'measured now, missing in the baseline',
+  'figure-missing-now': 'a figure in the baseline, none now',
 };
 
 /** The gate's problems not already told as cells: this run's failed cells are reported as themselves. */
@@ -327,15 +335,37 @@ export function problemsBeyondCells(b: BaselineSummary): GateProblem[] {
   return b.problems.filter((p) => p.problem !== 'failed-now');
 }
 
-/** "6.1-cloud/retpoline/test-run (hardware-ns): failed in the baseline: c1: timeout". */
+/**
+ * "6.1-cloud/retpoline/test-run (hardware-ns): failed in the baseline: c1: timeout"; a lost figure:
+ * "…/strategies (instructions) strategy:loop: a figure in the baseline, none now: strategy:loop: 23.00 instr/transfer in the baseline; now unsupported in c2: <reason>".
+ */
 export function problemText(p: GateProblem): string {
-  return `${p.key}${p.figureKind ? ` (${p.figureKind})` : ''}: ${PROBLEM_TEXT[p.problem]}${p.problem.startsWith('failed') ? `: ${p.detail}` : ''}`;
+  const told = p.problem.startsWith('failed') || p.problem === 'figure-missing-now';
+  return `${p.key}${p.figureKind ? ` (${p.figureKind})` : ''}${p.figure ? ` ${p.figure}` : ''}: ${PROBLEM_TEXT[p.problem]}${told ? `: ${p.detail}` : ''}`;
 }
+
+/** "…/strategies (hardware-ns) strategy:gotox: new, not in the baseline (not a failure): strategy:gotox: 4.10 ns/transfer now; in the baseline unsupported in c9: …". */
+export function newFigureText(n: GateNewFigure): string {
+  return `${n.key} (${n.figureKind}) ${n.figure}: new, not in the baseline (not a failure): ${n.detail}`;
+}
+
+/** The heading of the gate's problem list in Markdown and HTML. */
+export function problemsHeading(b: BaselineSummary): string {
+  const figures = b.problems.some((p) => p.problem === 'figure-missing-now');
+  return `Failed or missing cells${figures ? ' and figures' : ''} (each fails the gate):`;
+}
+
+/** The heading of the gate's list of new figures in Markdown and HTML. */
+export const NEW_FIGURES_HEADING = 'New figures (not in the baseline: nothing to compare with, not a failure):';
 
 /** The gate's outcome in one line: regressions, problems, not comparable. */
 export function gateHeadline(b: BaselineSummary): string {
   const parts = [`${b.regressions === 0 ? 'no regression' : `${b.regressions} regression(s)`} in ${b.comparisons.length} comparison(s)`];
   if (b.notComparable > 0) parts.push(`${b.notComparable} not comparable (never a pass)`);
-  if (b.problems.length > 0) parts.push(`${b.problems.length} failed or missing cell(s) (each fails the gate)`);
+  const lost = b.problems.filter((p) => p.problem === 'figure-missing-now').length;
+  const cells = b.problems.length - lost;
+  if (cells > 0) parts.push(`${cells} failed or missing cell(s) (each fails the gate)`);
+  if (lost > 0) parts.push(`${lost} figure(s) in the baseline missing now (each fails the gate)`);
+  if (b.newFigures.length > 0) parts.push(`${b.newFigures.length} new figure(s) (not in the baseline, not a failure)`);
   return parts.join(', ');
 }

@@ -20,6 +20,9 @@ import {
   FIT_DETAIL_HEADER,
   fitDetailRows,
   gateHeadline,
+  NEW_FIGURES_HEADING,
+  newFigureText,
+  problemsHeading,
   gateText,
   kindNotices,
   kernelText,
@@ -458,7 +461,10 @@ function baselineSection(b: BaselineSummary): string {
       `<table><thead><tr>${BASELINE_HEADER.map((x) => `<th>${h(x)}</th>`).join('')}</tr></thead><tbody>${rows.join('\n')}</tbody></table>`,
     ) +
     (b.problems.length > 0
-      ? `<p>Failed or missing cells (each fails the gate):</p><ul>${b.problems.map((p) => `<li class="failed">${h(problemText(p))}</li>`).join('')}</ul>`
+      ? `<p>${h(problemsHeading(b))}</p><ul>${b.problems.map((p) => `<li class="failed">${h(problemText(p))}</li>`).join('')}</ul>`
+      : '') +
+    (b.newFigures.length > 0
+      ? `<p>${h(NEW_FIGURES_HEADING)}</p><ul>${b.newFigures.map((n) => `<li class="new">${h(newFigureText(n))}</li>`).join('')}</ul>`
       : '') +
     '</section>'
   );

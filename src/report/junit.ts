@@ -2,7 +2,7 @@
 import { cellKey } from '../analysis/analyse-cell.js';
 import { archOf } from '../analysis/arch-groups.js';
 import { KIND_NOTE, summaryKind, UNIT_TEXT } from '../analysis/units.js';
-import type { BaselineComparison, CellSummary, GateProblem, RetpolinePrice, Summary } from '../analysis/summary-schema.js';
+import type { BaselineComparison, CellSummary, GateNewFigure, GateProblem, RetpolinePrice, Summary } from '../analysis/summary-schema.js';
 import { escapeXml as x } from './escape.js';
 import { trafficResultLines } from './traffic-format.js';
 import { strategyLine } from './strategies-format.js';
@@ -16,6 +16,7 @@ import {
   failureText,
   interval,
   mechanismWithReason,
+  newFigureText,
   num,
   problemsBeyondCells,
   problemText,
@@ -80,11 +81,22 @@ function testcase(c: CellSummary, gated: readonly BaselineComparison[], prices: 
  * Benchmark 3, an ok cell: one test case per strategy figure; an unsupported strategy is skipped with its
  * reason (a state of the kernel, not a failure); a gated figure that regressed fails its own case.
  */
-function strategyCases(c: CellSummary, gated: readonly BaselineComparison[]): { xml: string; failed: boolean; skipped: boolean }[] {
+function strategyCases(
+  c: CellSummary,
+  gated: readonly BaselineComparison[],
+  told: { added: readonly GateNewFigure[]; lost: readonly GateProblem[] },
+): { xml: string; failed: boolean; skipped: boolean }[] {
   const unit = cellUnit(c);
   const kind = summaryKind(c);
   return (c.strategies ?? []).map((st) => {
-    const mine = gated.filter((k) => k.variant === `strategy:${st.strategy}`);
+    // Its whole figure and, where the baseline's curve has a knee, its regime figures (strategy:<name>:<regime>).
+    const figure = `strategy:${st.strategy}`;
+    const mine = gated.filter((k) => k.variant === figure || k.variant.startsWith(`${figure}:`));
+    // A figure new to the gate, or one the baseline had (this case is then skipped; the gate suite fails it).
+    const gateNotes = [
+      ...told.added.filter((n) => n.figure === figure).map(newFigureText),
+      ...told.lost.filter((p) => p.figure === figure).map(problemText),
+    ];
     const failing = mine.filter((k) => ['regression', 'not-comparable'].includes(comparisonStatusOf(k)));
     const head = `    <testcase classname="${x(`tailmatrix.${c.benchmark.name}.${c.kernel.id}`)}" name="${x(`${c.kernel.id} / ${c.boot.name} / ${st.strategy}`)}" time="0">`;
     const body: string[] = [];
@@ -99,6 +111,7 @@ function strategyCases(c: CellSummary, gated: readonly BaselineComparison[]): { 
       `figures: ${kind} (${KIND_NOTE[kind]})`,
       ...c.warnings.filter((w) => w.startsWith(`${st.strategy}:`)).map((w) => `warning: ${w}`),
       ...mine.map((k) => `gate: ${comparisonSentence(k)}`),
+      ...gateNotes.map((t) => `gate: ${t}`),
     ];
     body.push(`      <system-out>${x(lines.join('\n'))}</system-out>`);
     return { xml: [head, ...body, '    </testcase>'].join('\n'), failed: failing.length > 0, skipped: st.status === 'unsupported' };
@@ -107,7 +120,7 @@ function strategyCases(c: CellSummary, gated: readonly BaselineComparison[]): { 
 
 /** Cells failed in the baseline or missing on either side: one failing test case each (failed-now cells fail their own). */
 function problemCase(p: GateProblem): string {
-  const name = `${p.key}${p.figureKind ? ` (${p.figureKind})` : ''}`;
+  const name = `${p.key}${p.figure ? ` ${p.figure}` : ''}${p.figureKind ? ` (${p.figureKind})` : ''}`;
   return `    <testcase classname="tailmatrix.gate" name="${x(name)}" time="0"><failure type="${x(p.problem)}" message="${x(problemText(p))}"/></testcase>`;
 }
 
@@ -125,6 +138,16 @@ export function renderJunit(s: Summary): string {
   const owner = new Map<string, CellSummary>();
   for (const c of s.cells) if (!owner.has(cellKey(c))) owner.set(cellKey(c), c);
   const gatedOf = (c: CellSummary) => (owner.get(cellKey(c)) === c ? (gated.get(cellKey(c)) ?? []) : []);
+  // Like its comparisons, a key's new and lost figures go with its first cell (their text names the kind).
+  const mineOf = <T extends { key: string }>(c: CellSummary, xs: readonly T[]) =>
+    owner.get(cellKey(c)) === c ? xs.filter((n) => n.key === cellKey(c)) : [];
+  const toldOf = (c: CellSummary) => ({
+    added: mineOf(c, s.baseline?.newFigures ?? []),
+    lost: mineOf(
+      c,
+      (s.baseline?.problems ?? []).filter((p) => p.problem === 'figure-missing-now'),
+    ),
+  });
   const isFailure = (c: CellSummary) =>
     c.status !== 'ok' || gatedOf(c).some((k) => ['regression', 'not-comparable'].includes(comparisonStatusOf(k)));
   const suites: string[] = [];
@@ -138,7 +161,7 @@ export function renderJunit(s: Summary): string {
     // A strategies cell that ran is one case per strategy figure; any other cell (or a failed one) one case.
     const cases = cells.flatMap((c) =>
       c.strategies && c.status === 'ok'
-        ? strategyCases(c, gatedOf(c))
+        ? strategyCases(c, gatedOf(c), toldOf(c))
         : [{ xml: testcase(c, gatedOf(c), s.retpolinePrices), failed: isFailure(c), skipped: false }],
     );
     const failed = cases.filter((k) => k.failed).length;

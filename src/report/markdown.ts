@@ -18,6 +18,9 @@ import {
   FIT_DETAIL_HEADER,
   fitDetailRows,
   gateHeadline,
+  NEW_FIGURES_HEADING,
+  newFigureText,
+  problemsHeading,
   gateText,
   kindNotices,
   kernelText,
@@ -269,8 +272,13 @@ function baselineSection(b: BaselineSummary): string {
     parts.push('');
   }
   if (b.problems.length > 0) {
-    parts.push('Failed or missing cells (each fails the gate):', '');
+    parts.push(problemsHeading(b), '');
     for (const p of b.problems) parts.push(`- ❌ ${cell(problemText(p))}`);
+    parts.push('');
+  }
+  if (b.newFigures.length > 0) {
+    parts.push(NEW_FIGURES_HEADING, '');
+    for (const n of b.newFigures) parts.push(`- 🆕 ${cell(newFigureText(n))}`);
     parts.push('');
   }
   return parts.join('\n');
