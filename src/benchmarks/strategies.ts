@@ -3,7 +3,7 @@
 // takes the fewer samples exact figures need, as Benchmark 1 does.
 import { analyseStrategiesCell } from '../analysis/analyse-strategies.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
-import { sweepParams } from '../measure/sweep-params.js';
+import { sweepArgs, sweepParams } from '../measure/sweep-params.js';
 import { ok } from '../util/result.js';
 import type { BenchmarkDriver, BenchmarkOf } from './driver.js';
 import { variantPart } from './headline-text.js';
@@ -38,17 +38,7 @@ export const strategiesDriver: BenchmarkDriver<'strategies'> = {
   agentArgs: ({ params: p }) => [
     '--bench',
     'strategies',
-    '--max-depth',
-    String(p.maxDepth),
-    '--samples',
-    String(p.samples),
-    '--repeat',
-    String(p.repeat),
-    '--warmup',
-    String(p.warmup),
-    '--strategies',
-    p.strategies.join(','),
-    ...(p.seed !== undefined ? ['--seed', String(p.seed)] : []),
+    ...sweepArgs(p, ['--warmup', String(p.warmup), '--strategies', p.strategies.join(',')]),
   ],
   modules: [],
   programs: async () => ok([]),

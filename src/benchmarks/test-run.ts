@@ -2,7 +2,7 @@
 // one depth sweep per variant. Under instruction counting it takes the fewer samples exact figures need.
 import { analyseCell } from '../analysis/analyse-cell.js';
 import type { AgentOutput } from '../measure/agent-output.types.js';
-import { sweepParams } from '../measure/sweep-params.js';
+import { sweepArgs, sweepParams } from '../measure/sweep-params.js';
 import { ok } from '../util/result.js';
 import type { BenchmarkDriver, BenchmarkOf } from './driver.js';
 import { variantPart } from './headline-text.js';
@@ -29,17 +29,7 @@ function missingSamples(benchmark: BenchmarkOf<'test-run'>, agent: AgentOutput):
 
 export const testRunDriver: BenchmarkDriver<'test-run'> = {
   underTiming: (b, timing) => ({ ...b, params: sweepParams(b.params, timing) }),
-  agentArgs: ({ params: p }) => [
-    '--max-depth',
-    String(p.maxDepth),
-    '--samples',
-    String(p.samples),
-    '--repeat',
-    String(p.repeat),
-    '--variants',
-    p.variants.join(','),
-    ...(p.seed !== undefined ? ['--seed', String(p.seed)] : []),
-  ],
+  agentArgs: ({ params: p }) => sweepArgs(p, ['--variants', p.variants.join(',')]),
   modules: [],
   programs: async () => ok([]),
   missing: missingSamples,

@@ -25,3 +25,23 @@ export function sweepParams<P extends { samples: number; repeat: number }>(param
   if (timing.mode !== 'icount') return params;
   return { ...params, samples: ICOUNT_SAMPLES, repeat: ICOUNT_REPEAT };
 }
+
+/**
+ * The agent's flags for such a sweep (bpf/PROTOCOL.md), shared by the drivers of Benchmarks 1 and 3: the
+ * depths, samples and repeat, then the benchmark's own flags, then the seed when one is fixed.
+ */
+export function sweepArgs(
+  p: { maxDepth: number; samples: number; repeat: number; seed?: number | undefined },
+  own: readonly string[],
+): string[] {
+  return [
+    '--max-depth',
+    String(p.maxDepth),
+    '--samples',
+    String(p.samples),
+    '--repeat',
+    String(p.repeat),
+    ...own,
+    ...(p.seed !== undefined ? ['--seed', String(p.seed)] : []),
+  ];
+}
