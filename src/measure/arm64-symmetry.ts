@@ -28,6 +28,7 @@ function outside(c: { w: number[]; start: number; end: number }): Array<{ token:
   const out: Array<{ token: number; index: number }> = [];
   for (let k = 0; k < c.w.length; k++) {
     if (k >= c.start && k < c.end) continue;
+    if (isPltPad(c.w, k)) continue;
     const token = normalise(c.w[k]!);
     const prev = out.at(-1);
     if (prev !== undefined && isMoveWide(c.w[k]!) && token === prev.token && prev.index < k && !(prev.index < c.start && k >= c.end))
@@ -38,6 +39,17 @@ function outside(c: { w: number[]; start: number; end: number }): Array<{ token:
 }
 
 const isMoveWide = (word: number): boolean => ((word >>> 0) & 0x1f800000) >>> 0 === 0x12800000;
+
+const NOP = 0xd503201f;
+/** LDR (literal), 64-bit: the first word of the JIT's PLT (`ldr x10, target; br x10; .quad target`). */
+const isLdrLiteral64 = (word: number): boolean => ((word >>> 0) & 0xff000000) >>> 0 === 0x58000000;
+
+/**
+ * The `nop` the JIT puts before its PLT at the end of an image when that keeps the PLT's 8-byte target
+ * aligned (build_plt): whether it is there follows from the length of the code before it, so a move-wide
+ * run a word shorter (above) adds or drops it. Padding, not an instruction of the program.
+ */
+const isPltPad = (w: readonly number[], k: number): boolean => w[k] === NOP && w[k + 1] !== undefined && isLdrLiteral64(w[k + 1]!);
 
 const words = (hex: string): number[] => {
   const b = Buffer.from(hex, 'hex');
