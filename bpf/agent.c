@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 	}
 	if (!o.out) {
 		fprintf(stderr, "usage: agent --objdir DIR --out PATH [--max-depth N] [--samples N] [--repeat N] "
-				"[--variants direct,indirect] [--seed N] [--warmup N] [--retakes N] [--no-isolate]\n"
+				"[--variants direct,indirect] [--loads N] [--seed N] [--warmup N] [--retakes N] [--no-isolate]\n"
 				"       agent --bench traffic --objdir DIR --out PATH [--depths 0,12,16,24,32] [--duration-ms N] "
 				"[--protocol tcp|udp] [--udp-rate PPS] [--udp-len BYTES] [--iperf3 PATH]\n"
 				"       agent --bench strategies --objdir DIR --out PATH [--strategies NAME,...] [--max-depth N] "

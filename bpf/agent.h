@@ -21,6 +21,8 @@
 #define RECORD_VERSION 1
 /* --variants takes each variant at most once. */
 #define MAX_VARIANTS 2
+/* test-run --loads: a bound, not a target (each load costs a chain load, ~0.1-0.3 s natively). */
+#define MAX_LOADS 100
 /* Must match tailcall.bpf.h: 34 programs in a 40-slot array (slot 34 is never filled). */
 #define CHAIN_PROGRAMS 34
 /* A 64-byte Ethernet frame: the smallest frame on the wire, the same input as the reference studies. */
@@ -65,6 +67,12 @@ struct opts {
 	int no_isolate;
 	char variants[MAX_VARIANTS][16];
 	int nvariants;
+	/*
+	 * test-run's --loads: fresh loads of the chains that a depth's samples are spread over. Where the JIT
+	 * places the programs moves a chain's cost on some CPUs (docs/measurement.md, "Where the JIT puts the
+	 * code"); one load is one draw of that placement.
+	 */
+	int loads;
 	/* The benchmark the agent received (--bench, default test-run): one entry of bench_table. */
 	const struct bench *bench;
 	struct traffic_opts traffic;
@@ -176,10 +184,10 @@ int prepare_variant(const struct opts *o, const char *variant, struct chain *c);
 int fill_depth(const char *variant, struct chain *c, int depth);
 /*
  * One label (a variant or a strategy) at one depth, the program already set for it: warm-up calls, then
- * `sample` records labelled `"<key>":"<label>"`, switched-out calls re-taken (*retakes_left counts down).
+ * `samples` timed calls, each a `sample` record labelled `"<key>":"<label>"`, switched-out calls re-taken (*retakes_left counts down).
  * -1 after an error record.
  */
-int time_prog(const struct opts *o, const char *key, const char *label, int prog_fd, int depth, int *retakes_left);
+int time_prog(const struct opts *o, const char *key, const char *label, int prog_fd, int depth, int samples, int *retakes_left);
 /* Fisher-Yates over n ints from the one seeded generator (PROTOCOL.md, "Order"). */
 void shuffle(int *a, int n);
 extern const struct bench bench_test_run;

@@ -243,7 +243,7 @@ static void run_strategies(const struct opts *o)
 			if (!l->ready || depths[k] > l->max_depth)
 				continue;
 			int fd = set_depth(l, depths[k]), retakes_left = o->retakes;
-			if (fd < 0 || time_prog(o, "strategy", l->s->name, fd, depths[k], &retakes_left))
+			if (fd < 0 || time_prog(o, "strategy", l->s->name, fd, depths[k], o->samples, &retakes_left))
 				l->ready = 0;
 		}
 	}

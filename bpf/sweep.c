@@ -2,12 +2,16 @@
 /*
  * The variants' chains: load each, fill its prog array, dump its JIT (jit_dump.c), then time every
  * depth with BPF_PROG_TEST_RUN, variants interleaved per depth, both orders seeded (`variant` and
- * `sample` records), pinned and at real-time priority, contaminated calls re-taken (isolation.c).
+ * `sample` records), pinned and at real-time priority, contaminated calls re-taken (isolation.c). With
+ * --loads N the chains are loaded N times afresh and each load times every depth with its share of the
+ * samples, so a depth's samples cover N placements of the JIT images.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -126,9 +130,9 @@ int fill_depth(const char *variant, struct chain *c, int depth)
  * --retakes times per label and depth; after that a contaminated call is kept, flagged, and the host
  * leaves it out of the estimate. The retval is the number of transfers that happened. -1 on error.
  */
-int time_prog(const struct opts *o, const char *key, const char *label, int prog_fd, int depth, int *retakes_left)
+int time_prog(const struct opts *o, const char *key, const char *label, int prog_fd, int depth, int samples, int *retakes_left)
 {
-	for (int call = 0; call < o->warmup + o->samples; call++) {
+	for (int call = 0; call < o->warmup + samples; call++) {
 		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = sizeof(frame), .repeat = o->repeat);
 		struct sched_window w;
 		window_open(&w);
@@ -157,17 +161,20 @@ int time_prog(const struct opts *o, const char *key, const char *label, int prog
 	return 0;
 }
 
-/* One variant at one depth: its slots filled for the depth, then timed (time_prog). -1 on error. */
-static int time_depth(const struct opts *o, const char *variant, struct chain *c, int depth)
+/* One variant at one depth: its slots filled for the depth, then `samples` timed calls (time_prog). -1 on error. */
+static int time_depth(const struct opts *o, const char *variant, struct chain *c, int depth, int samples)
 {
 	if (fill_depth(variant, c, depth))
 		return -1;
 	int retakes_left = o->retakes;
-	return time_prog(o, "variant", variant, c->prog_fd[0], depth, &retakes_left);
+	return time_prog(o, "variant", variant, c->prog_fd[0], depth, samples, &retakes_left);
 }
 
-/* Load the variant's chain, fill slots 0..33 and dump its JIT. 0 when it is ready to be timed. */
-int prepare_variant(const struct opts *o, const char *variant, struct chain *c)
+/*
+ * Load the variant's chain and fill slots 0..33; with `record`, write its `variant` record and dump its
+ * JIT. 0 when it is ready to be timed.
+ */
+static int load_variant(const struct opts *o, const char *variant, struct chain *c, int record)
 {
 	char objname[64];
 	if (load_chain(o, variant, c, objname, sizeof(objname)))
@@ -178,6 +185,8 @@ int prepare_variant(const struct opts *o, const char *variant, struct chain *c)
 			return -1;
 		}
 	}
+	if (!record)
+		return 0;
 	struct bpf_map_info mi;
 	__u32 mlen = sizeof(mi);
 	memset(&mi, 0, sizeof(mi));
@@ -191,23 +200,20 @@ int prepare_variant(const struct opts *o, const char *variant, struct chain *c)
 	return 0;
 }
 
-/*
- * Every variant's chain is loaded (and its JIT dumped) before any is timed; then each depth, in a
- * seeded shuffled order, times every variant in a fresh seeded order. Run back to back, a slow drift
- * of the machine (frequency, a neighbour, thermal) would land in the direct-vs-indirect difference;
- * interleaved, both variants see the same drift at every depth.
- * See docs/measurement.md, "Interleaved variants". A variant that fails at a depth is skipped after it.
- */
-static void run_variants(const struct opts *o)
+int prepare_variant(const struct opts *o, const char *variant, struct chain *c)
 {
-	struct chain chains[MAX_VARIANTS];
-	int ready[MAX_VARIANTS];
-	memset(chains, 0, sizeof(chains));
-	for (int v = 0; v < o->nvariants; v++)
-		ready[v] = prepare_variant(o, o->variants[v], &chains[v]) == 0;
+	return load_variant(o, variant, c, 1);
+}
 
-	/* After loading: the loads and JIT dumps need no protection, and they may sleep. */
-	isolate_sweep(o->no_isolate);
+/*
+ * One load's sweep, its chains loaded: each depth, in a seeded shuffled order, times every variant in a
+ * fresh seeded order, `samples` calls each. Run back to back, a slow drift of the machine (frequency, a
+ * neighbour, thermal) would land in the direct-vs-indirect difference; interleaved, both variants see the
+ * same drift at every depth. See docs/measurement.md, "Interleaved variants". A variant that fails at a
+ * depth is skipped after it, in this load and every later one (ready[] is the caller's).
+ */
+static void sweep_load(const struct opts *o, struct chain *chains, int *ready, int samples)
+{
 	int depths[CHAIN_PROGRAMS], nd = o->max_depth + 1;
 	for (int d = 0; d < nd; d++)
 		depths[d] = d;
@@ -219,13 +225,76 @@ static void run_variants(const struct opts *o)
 		shuffle(order, o->nvariants);
 		for (int i = 0; i < o->nvariants; i++) {
 			int v = order[i];
-			if (ready[v] && time_depth(o, o->variants[v], &chains[v], depths[k]))
+			if (ready[v] && time_depth(o, o->variants[v], &chains[v], depths[k], samples))
 				ready[v] = 0;
 		}
 	}
-	restore_isolation();
-	for (int v = 0; v < o->nvariants; v++)
-		bpf_object__close(chains[v].obj);
 }
 
-const struct bench bench_test_run = {.name = "test-run", .run = run_variants};
+/*
+ * Every variant's chain is loaded (and its JIT dumped) before any is timed. With --loads N, after each
+ * load's sweep the chains are closed and loaded afresh, so the JIT places them anew; the samples are
+ * shared out among the loads (the first loads take one more when they do not divide). The JIT images
+ * are dumped from the first load only: the same objects on the same kernel JIT to the same code, only
+ * the addresses differ. Isolation starts after the first load (its loads and JIT dumps need no
+ * protection, and they may sleep) and lasts over the later loads, which only load and fill.
+ */
+static void run_variants(const struct opts *o)
+{
+	int ready[MAX_VARIANTS];
+	for (int v = 0; v < o->nvariants; v++)
+		ready[v] = 1;
+	int loads = o->loads < o->samples ? o->loads : o->samples;
+	for (int load = 0; load < loads; load++) {
+		struct chain chains[MAX_VARIANTS];
+		memset(chains, 0, sizeof(chains));
+		for (int v = 0; v < o->nvariants; v++)
+			if (ready[v])
+				ready[v] = load_variant(o, o->variants[v], &chains[v], load == 0) == 0;
+		if (load == 0)
+			isolate_sweep(o->no_isolate);
+		sweep_load(o, chains, ready, o->samples / loads + (load < o->samples % loads));
+		for (int v = 0; v < o->nvariants; v++)
+			bpf_object__close(chains[v].obj);
+	}
+	restore_isolation();
+}
+
+static const struct option test_run_options[] = {
+	{"loads", required_argument, 0, 'A'},
+	{0, 0, 0, 0},
+};
+
+static void test_run_defaults(struct opts *o)
+{
+	o->loads = 1;
+}
+
+static int test_run_parse_opt(struct opts *o, int ch, const char *arg, char *why, size_t why_len)
+{
+	if (ch != 'A')
+		return -1;
+	char *end;
+	long n = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || n < 1 || n > MAX_LOADS) {
+		snprintf(why, why_len, "--loads must be 1..%d", MAX_LOADS);
+		return -1;
+	}
+	o->loads = (int)n;
+	return 0;
+}
+
+/* The loads that ran: never more than the samples, each load times at least one per depth. */
+static void test_run_hello(const struct opts *o)
+{
+	putf(",\"loads\":%d", o->loads < o->samples ? o->loads : o->samples);
+}
+
+const struct bench bench_test_run = {
+	.name = "test-run",
+	.options = test_run_options,
+	.defaults = test_run_defaults,
+	.parse_opt = test_run_parse_opt,
+	.hello = test_run_hello,
+	.run = run_variants,
+};

@@ -17,7 +17,7 @@ function orderProblem(cell: CellResult, agent: ReturnType<typeof parseAgentOutpu
   if (agent.sweep?.order !== 'interleaved' || !agent.complete || agent.errors.length > 0) return undefined;
   const params = testRunParams.safeParse(cell.benchmark.params);
   if (!params.success) return undefined;
-  const expected = interleavedOrder(agent.sweep.seed, params.data.maxDepth, params.data.variants);
+  const expected = interleavedOrder(agent.sweep.seed, params.data.maxDepth, params.data.variants, agent.sweep.loads ?? 1);
   const at = expected.findIndex((step, i) => step.depth !== agent.blocks[i]?.depth || step.variant !== agent.blocks[i]?.variant);
   if (at < 0 && agent.blocks.length === expected.length) return undefined;
   const i = at < 0 ? expected.length : at;

@@ -132,6 +132,15 @@ export const testRunParams = z
     maxDepth: z.number().int().min(1).max(32).default(32),
     samples: z.number().int().min(2).max(1000).default(10).describe('timed calls per depth, after one warm-up'),
     repeat: z.number().int().min(1).max(100_000_000).default(20_000).describe('BPF_PROG_TEST_RUN repeat'),
+    loads: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(10)
+      .describe(
+        'fresh loads of the chains that a depth\'s samples are spread over, at most one per sample (hardware cells: where the JIT places the code moves the cost; docs/measurement.md, "Where the JIT puts the code"); 1 under instruction counting',
+      ),
     variants: z
       .array(z.enum(['direct', 'indirect']))
       .min(1)
@@ -228,10 +237,10 @@ const trafficParams = z
 
 export const strategyName = z.enum(STRATEGY_NAMES);
 
-// The sweep of Benchmark 1 (maxDepth, samples, repeat, seed) with strategies for variants; each strategy stops at
+// The sweep of Benchmark 1 (maxDepth, samples, repeat, seed; one load) with strategies for variants; each strategy stops at
 // its own limit below maxDepth (8 call frames for the call chains), which the agent reports per strategy.
 const strategiesParams = testRunParams
-  .omit({ variants: true })
+  .omit({ variants: true, loads: true })
   .extend({
     warmup: z.number().int().min(0).max(1000).default(1).describe('untimed calls per strategy and depth before its samples'),
     strategies: z

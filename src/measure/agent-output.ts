@@ -120,7 +120,11 @@ export function parseAgentOutput(text: string): AgentOutput {
       case 'hello':
         warmup = record.warmup;
         retakes = record.retakes;
-        sweep = { seed: record.seed, order: record.protocol >= INTERLEAVED_PROTOCOL ? 'interleaved' : 'per-variant' };
+        sweep = {
+          seed: record.seed,
+          order: record.protocol >= INTERLEAVED_PROTOCOL ? 'interleaved' : 'per-variant',
+          ...(record.loads !== undefined ? { loads: record.loads } : {}),
+        };
         break;
       case 'fingerprint':
         fingerprint = toFingerprint(record);

@@ -8,8 +8,11 @@ export interface SweepStep {
 
 /** What the host makes of the agent's JSON-lines stream (see bpf/PROTOCOL.md). */
 export interface AgentOutput {
-  /** From the `hello` record: the seed of the depth and variant orders, and how the variants were ordered. */
-  sweep?: { seed: number; order: VariantOrder };
+  /**
+   * From the `hello` record: the seed of the depth and variant orders, how the variants were ordered, and
+   * how many loads of the chains the sweep was repeated over (absent before --loads: one; bpf/PROTOCOL.md, "Order").
+   */
+  sweep?: { seed: number; order: VariantOrder; loads?: number };
   /** From the `isolation` record (protocol 3): the sweep's pinning and priority, or why it got neither. */
   isolation?: Isolation;
   /** Present once the agent reported it. `config` may be empty when the guest has no /proc/config.gz. */

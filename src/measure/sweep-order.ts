@@ -27,12 +27,25 @@ function shuffled<T>(items: readonly T[], next: () => bigint): T[] {
   return a;
 }
 
-/** Protocol 2: depths 0..maxDepth shuffled, then at each depth the variants shuffled, all from one generator. */
-export function interleavedOrder(seed: number, maxDepth: number, variants: readonly Variant[]): SweepStep[] {
+/**
+ * Protocol 2: depths 0..maxDepth shuffled, then at each depth the variants shuffled, all from one
+ * generator; with `loads` (test-run --loads) the same draw again for every load, the generator going on.
+ * Consecutive samples of one variant at one depth are one block (agent-output.ts), so a load that starts
+ * where the last one ended continues its block.
+ */
+export function interleavedOrder(seed: number, maxDepth: number, variants: readonly Variant[], loads: number = 1): SweepStep[] {
   const next = xorshift64star(seed);
-  const depths = shuffled(
-    Array.from({ length: maxDepth + 1 }, (_, d) => d),
-    next,
-  );
-  return depths.flatMap((depth) => shuffled(variants, next).map((variant) => ({ depth, variant })));
+  const steps: SweepStep[] = [];
+  for (let load = 0; load < loads; load++) {
+    const depths = shuffled(
+      Array.from({ length: maxDepth + 1 }, (_, d) => d),
+      next,
+    );
+    for (const depth of depths)
+      for (const variant of shuffled(variants, next)) {
+        const last = steps[steps.length - 1];
+        if (last?.depth !== depth || last.variant !== variant) steps.push({ depth, variant });
+      }
+  }
+  return steps;
 }

@@ -20,10 +20,16 @@ export const ICOUNT_SAMPLES = 3;
  */
 export const ICOUNT_REPEAT = 1;
 
-/** Any BPF_PROG_TEST_RUN sweep (Benchmarks 1 and 3): only its samples and repeat change. */
-export function sweepParams<P extends { samples: number; repeat: number }>(params: P, timing: Timing): P {
-  if (timing.mode !== 'icount') return params;
-  return { ...params, samples: ICOUNT_SAMPLES, repeat: ICOUNT_REPEAT };
+/**
+ * Any BPF_PROG_TEST_RUN sweep (Benchmarks 1 and 3): only its samples, repeat and loads change. Loads
+ * (Benchmark 1) are at most one per sample, as the agent runs them; under -icount one: an instruction
+ * count does not depend on where the JIT put the code.
+ */
+export function sweepParams<P extends { samples: number; repeat: number; loads?: number }>(params: P, timing: Timing): P {
+  const icount = timing.mode === 'icount';
+  const samples = icount ? ICOUNT_SAMPLES : params.samples;
+  const loads = params.loads === undefined ? {} : { loads: icount ? 1 : Math.min(params.loads, samples) };
+  return icount ? { ...params, samples, repeat: ICOUNT_REPEAT, ...loads } : { ...params, ...loads };
 }
 
 /**

@@ -326,7 +326,14 @@ export const cellResult = z.object({
   concurrentCells: z.number().int().min(1).optional(),
   fingerprint: fingerprint.optional(),
   /** The agent's sweep: its seed replays the depth and variant orders. Absent in cells written before it. */
-  sweep: z.object({ seed: z.number().int().min(0), order: variantOrder }).optional(),
+  sweep: z
+    .object({
+      seed: z.number().int().min(0),
+      order: variantOrder,
+      /** Loads of the chains the sweep was spread over (test-run --loads); absent in cells before it: one. */
+      loads: z.number().int().min(1).optional(),
+    })
+    .optional(),
   /** Pinning and priority of the sweep (protocol 3). Absent in cells written before it, and for traffic cells. */
   isolation: isolation.optional(),
   variants: z.array(variantResult),

@@ -203,6 +203,13 @@ describe('running-kernel cell on this machine', () => {
     // gives back the very cell (rederiveCell checks the order against the seed).
     expect(c.concurrentCells).toBe(1);
     expect(c.sweep?.order).toBe('interleaved');
+    // Ten loads of the chains, one sample per depth and variant each; the JIT images from the first load.
+    expect(c.sweep?.loads).toBe(10);
+    expect(c.benchmark.params).toMatchObject({ samples: 10, loads: 10 });
+    for (const v of [direct, indirect]) {
+      expect(v.jit?.images).toHaveLength(34);
+      for (let depth = 0; depth <= 16; depth++) expect(v.samples.filter((s) => s.depth === depth && !s.retaken)).toHaveLength(10);
+    }
     // The sweep ran pinned at real-time priority, and every timed call was checked for switches.
     expect(c.isolation).toMatchObject({ pinned: true, policy: 'fifo', priority: 5, retakes: 10 });
     expect(c.isolation!.cpu).toBeGreaterThanOrEqual(0);

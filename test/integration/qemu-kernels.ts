@@ -122,5 +122,5 @@ export function expectSweepProvesJumps(agent: AgentOutput, p: TestRunParams): vo
   // Every timed call was checked for switches, and the sweep says how it was isolated.
   for (const v of agent.variants) expect(v.samples.every((x) => x.contaminated !== undefined && x.switches !== undefined)).toBe(true);
   expect(agent.isolation).toBeDefined();
-  expect(agent.blocks).toEqual(interleavedOrder(agent.sweep!.seed, p.maxDepth, p.variants));
+  expect(agent.blocks).toEqual(interleavedOrder(agent.sweep!.seed, p.maxDepth, p.variants, agent.sweep!.loads ?? 1));
 }

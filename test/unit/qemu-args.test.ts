@@ -125,7 +125,21 @@ describe('agentArgs', () => {
       type: 'test-run',
       params: { maxDepth: 8, samples: 3, repeat: 100, variants: ['indirect', 'direct'], seed: 7 },
     });
-    expect(agentArgs(b)).toEqual(['--max-depth', '8', '--samples', '3', '--repeat', '100', '--variants', 'indirect,direct', '--seed', '7']);
+    // The default 10 loads, at most one per sample: 3.
+    expect(agentArgs(b)).toEqual([
+      '--max-depth',
+      '8',
+      '--samples',
+      '3',
+      '--repeat',
+      '100',
+      '--variants',
+      'indirect,direct',
+      '--loads',
+      '3',
+      '--seed',
+      '7',
+    ]);
     expect(agentArgs(benchmark.parse({ name: 't', type: 'test-run' }))).toEqual([
       '--max-depth',
       '32',
@@ -135,6 +149,8 @@ describe('agentArgs', () => {
       '20000',
       '--variants',
       'direct,indirect',
+      '--loads',
+      '10',
     ]);
     expect(benchmarkModules(b)).toEqual([]);
   });

@@ -50,11 +50,20 @@ describe('resolveTiming', () => {
 describe('sweepParams', () => {
   const b = benchmark.parse({ name: 't', type: 'test-run', params: { maxDepth: 32, samples: 10, repeat: 20000, seed: 4 } });
   const params = testRunParams(b);
-  it('keeps the matrix parameters when timed', () => {
-    expect(sweepParams(params, { mode: 'timed' })).toBe(params);
+  it('keeps the matrix parameters when timed, the loads at most one per sample', () => {
+    expect(sweepParams(params, { mode: 'timed' })).toEqual(params);
+    expect(params.loads).toBe(10);
+    expect(sweepParams({ ...params, samples: 3 }, { mode: 'timed' }).loads).toBe(3);
+    expect(sweepParams({ ...params, loads: 4 }, { mode: 'timed' }).loads).toBe(4);
   });
   it('under -icount: three samples and repeat 1, so the truncated average divides exactly at every shift', () => {
-    expect(sweepParams(params, { mode: 'icount', shift: 3 })).toEqual({ ...params, samples: ICOUNT_SAMPLES, repeat: ICOUNT_REPEAT });
+    // One load: an instruction count does not depend on where the JIT put the code.
+    expect(sweepParams(params, { mode: 'icount', shift: 3 })).toEqual({
+      ...params,
+      samples: ICOUNT_SAMPLES,
+      repeat: ICOUNT_REPEAT,
+      loads: 1,
+    });
     expect(ICOUNT_REPEAT).toBe(1);
     // duration = ⌊instructions × 2^shift / repeat⌋; converted back it is the instruction count itself.
     for (const shift of [0, 1, 3, 6]) {
