@@ -1,15 +1,17 @@
-// Benchmark: the running kernel's cell (hardware ns, native) N times through the real `run` command, each
-// stream analysed two ways in one invocation: today's design on main (one OLS slope over all depths, HC3
-// interval) and the curve (per-depth profile, knee, per-regime costs, paired saving). Prints per variant
-// the knee and its spread across runs, each regime's cost with its interval half-width and run-to-run
-// SD, and the wall time per cell, against the targets of issue 18.
+// Benchmark: the running kernel's cell (hardware ns, native) N times with each of two sweep designs,
+// through the real `run` command, in one invocation, the designs alternating run by run (so a drift of
+// the machine reaches both): before, every sample of a depth from one load of the chains (--loads 1);
+// now, the samples spread over fresh loads (--loads, default 10: one sample per load). Each cell is
+// analysed as the report does (per-depth profile, knee, per-regime costs, paired saving; the one OLS
+// slope over all depths beside it). Prints per design and variant the knee and its spread across runs,
+// each regime's cost with its interval half-width and run-to-run SD, and the wall time per cell, against
+// the targets of issue 18.
 //
-//   npx tsx bench/hardware-curve.ts [--runs 5] [--repeat 20000] [--samples 10] [--keep] [--unharden-host]
+//   npx tsx bench/hardware-curve.ts [--runs 5] [--loads 10] [--repeat 20000] [--samples 10] [--keep] [--unharden-host]
 //   (npm run bench:curve)
 //
 // Needs root and a running kernel with the BPF JIT (tailmatrix doctor); a hardened host needs
-// --unharden-host. The agent and the BPF programs are the same for both designs on this branch, so both
-// analyse the same streams (no second set of boots).
+// --unharden-host.
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +22,7 @@ import { summary as summarySchema, type CellSummary, type HardwareCurve, type Re
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
+    loads: { type: 'string', default: '10' },
     repeat: { type: 'string', default: '20000' },
     samples: { type: 'string', default: '10' },
     'max-depth': { type: 'string', default: '32' },
@@ -29,28 +32,35 @@ const { values } = parseArgs({
 });
 const runs = Number(values.runs);
 const params = { maxDepth: Number(values['max-depth']), samples: Number(values.samples), repeat: Number(values.repeat) };
+const DESIGNS = [
+  { name: 'before: one load', loads: 1 },
+  { name: `now: ${values.loads} loads`, loads: Number(values.loads) },
+] as const;
 
 /** Issue 18's targets on the measuring machine. */
 const TARGET = { halfWidthNs: 0.5, sdNs: 0.3, minDepths: 6, cellSeconds: 30 };
 
 const root = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-bench-curve-'));
-const matrixPath = path.join(root, 'host.json');
-await writeFile(
-  matrixPath,
-  JSON.stringify({
-    kernels: [{ id: 'host', source: { type: 'running' } }],
-    boots: [{ name: 'host', cmdline: '' }],
-    benchmarks: [{ name: 'test-run', type: 'test-run', params }],
-  }),
-);
+const matrixOf = async (loads: number): Promise<string> => {
+  const file = path.join(root, `host-loads-${loads}.json`);
+  await writeFile(
+    file,
+    JSON.stringify({
+      kernels: [{ id: 'host', source: { type: 'running' } }],
+      boots: [{ name: 'host', cmdline: '' }],
+      benchmarks: [{ name: 'test-run', type: 'test-run', params: { ...params, loads } }],
+    }),
+  );
+  return file;
+};
 
 const f2 = (x: number) => x.toFixed(2);
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const sd = (xs: readonly number[]) => (xs.length < 2 ? NaN : Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1)));
 const half = (ci: readonly [number, number]) => (ci[1] - ci[0]) / 2;
 
-async function runOnce(i: number): Promise<{ cell: CellSummary; totalMs: number }> {
-  const results = path.join(root, `run-${i}`);
+async function runOnce(matrixPath: string, name: string): Promise<{ cell: CellSummary; totalMs: number }> {
+  const results = path.join(root, name);
   const started = Date.now();
   const code = await main([
     'node',
@@ -65,69 +75,77 @@ async function runOnce(i: number): Promise<{ cell: CellSummary; totalMs: number 
   ]);
   const totalMs = Date.now() - started;
   const [dir] = await readdir(results);
-  if (!dir) throw new Error(`run ${i}: no run directory (exit ${code})`);
+  if (!dir) throw new Error(`${name}: no run directory (exit ${code})`);
   const s = summarySchema.parse(JSON.parse(await readFile(path.join(results, dir, 'summary.json'), 'utf8')));
   const cell = s.cells[0];
-  if (cell?.status !== 'ok') throw new Error(`run ${i}: the host cell did not finish (${cell?.status ?? 'none'}: ${cell?.message ?? ''})`);
+  if (cell?.status !== 'ok') throw new Error(`${name}: the host cell did not finish (${cell?.status ?? 'none'}: ${cell?.message ?? ''})`);
   return { cell, totalMs };
 }
 
-const cells: { cell: CellSummary; totalMs: number }[] = [];
-for (let i = 0; i < runs; i++) {
-  cells.push(await runOnce(i));
-  process.stderr.write(`run ${i + 1}/${runs} done\n`);
-}
+type Run = { cell: CellSummary; totalMs: number };
+const byDesign: Run[][] = DESIGNS.map(() => []);
+const matrices = await Promise.all(DESIGNS.map((d) => matrixOf(d.loads)));
+for (let i = 0; i < runs; i++)
+  for (const [k, d] of DESIGNS.entries()) {
+    byDesign[k]!.push(await runOnce(matrices[k]!, `loads-${d.loads}-run-${i}`));
+    process.stderr.write(`${d.name}: run ${i + 1}/${runs} done\n`);
+  }
 
-const first = cells[0]!.cell;
+const first = byDesign[0]![0]!.cell;
 console.log(`CPU: ${first.cpuModel ?? 'unknown'} · spectre_v2: ${first.spectreV2 ?? 'unknown'} · kernel ${first.kernel.release ?? '?'}`);
-console.log(`params: ${JSON.stringify(params)} · ${runs} host cells · all figures hardware ns (native)`);
-console.log(
-  `wall per cell (the cell's own sweep): ${cells.map((c) => `${(c.cell.wallMs / 1000).toFixed(1)} s`).join(', ')} · whole \`run\` each: ${cells.map((c) => `${(c.totalMs / 1000).toFixed(1)} s`).join(', ')} (target cell ≤ ${TARGET.cellSeconds} s)`,
-);
+console.log(`params: ${JSON.stringify(params)} · ${runs} host cells per design, alternating · all figures hardware ns (native)`);
+for (const [k, d] of DESIGNS.entries()) report(d.name, byDesign[k]!);
 
-for (const variant of ['direct', 'indirect'] as const) {
-  console.log(`\n== ${variant} ==`);
-  const fits = cells.map((c) => c.cell[variant]?.fit).filter((f) => f != null);
+function report(design: string, cells: readonly Run[]): void {
+  console.log(`\n######## ${design} ########`);
   console.log(
-    `today (main: one OLS slope, all depths): ${fits.map((f) => `${f2(f.slope)} ±${f2(half(f.slopeCi))} (R² ${f.r2.toFixed(2)})`).join(', ')}` +
-      ` · mean ${f2(mean(fits.map((f) => f.slope)))}, run-to-run SD ${f2(sd(fits.map((f) => f.slope)))} ns/call`,
+    `wall per cell (the cell's own sweep): ${cells.map((c) => `${(c.cell.wallMs / 1000).toFixed(1)} s`).join(', ')} · whole \`run\` each: ${cells.map((c) => `${(c.totalMs / 1000).toFixed(1)} s`).join(', ')} (target cell ≤ ${TARGET.cellSeconds} s)`,
   );
-  const curves = cells.map((c) => c.cell[variant]?.curve).filter((c): c is HardwareCurve => c != null);
-  const knees = curves.map((c) => c.knee);
-  console.log(
-    `new: model per run ${curves.map((c) => c.model).join(', ')}; knee per run ${knees.map((k) => (k ? `${k.depth} [${k.ci[0]}–${k.ci[1]}]` : '—')).join(', ')}` +
-      (knees.some(Boolean)
-        ? ` · spread ${Math.min(...knees.flatMap((k) => (k ? [k.depth] : [])))}–${Math.max(...knees.flatMap((k) => (k ? [k.depth] : [])))}`
-        : ''),
-  );
-  for (const name of ['all', 'below-knee', 'above-knee'] as RegimeName[]) {
-    const rs = curves.flatMap((c) => c.regimes.filter((r) => r.regime === name));
-    if (rs.length === 0) continue;
-    const hw = rs.map((r) => half(r.slopeCi));
-    const slopes = rs.map((r) => r.slope);
-    const judged = rs.every((r) => r.n >= TARGET.minDepths);
-    const ok = judged
-      ? Math.max(...hw) <= TARGET.halfWidthNs && (rs.length < 2 || sd(slopes) <= TARGET.sdNs)
-        ? 'meets'
-        : 'misses'
-      : `not judged (< ${TARGET.minDepths} depths)`;
+  for (const variant of ['direct', 'indirect'] as const) {
+    console.log(`\n== ${variant} ==`);
+    const fits = cells.map((c) => c.cell[variant]?.fit).filter((f) => f != null);
     console.log(
-      `  ${name} (${rs.length}/${curves.length} runs; depths ${rs.map((r) => `${r.fromDepth}–${r.toDepth}`).join(', ')}): ` +
-        `${slopes.map(f2).join(', ')} ns/call · half-widths ${hw.map(f2).join(', ')} · mean ${f2(mean(slopes))}, run-to-run SD ${f2(sd(slopes))} → ${ok} the target`,
+      `one OLS slope, all depths: ${fits.map((f) => `${f2(f.slope)} ±${f2(half(f.slopeCi))} (R² ${f.r2.toFixed(2)})`).join(', ')}` +
+        ` · mean ${f2(mean(fits.map((f) => f.slope)))}, run-to-run SD ${f2(sd(fits.map((f) => f.slope)))} ns/call`,
+    );
+    const curves = cells.map((c) => c.cell[variant]?.curve).filter((c): c is HardwareCurve => c != null);
+    const knees = curves.map((c) => c.knee);
+    console.log(
+      `curve: model per run ${curves.map((c) => c.model).join(', ')}; knee per run ${knees.map((k) => (k ? `${k.depth} [${k.ci[0]}–${k.ci[1]}]` : '—')).join(', ')}` +
+        (knees.some(Boolean)
+          ? ` · spread ${Math.min(...knees.flatMap((k) => (k ? [k.depth] : [])))}–${Math.max(...knees.flatMap((k) => (k ? [k.depth] : [])))}`
+          : ''),
+    );
+    for (const name of ['all', 'below-knee', 'above-knee'] as RegimeName[]) {
+      const rs = curves.flatMap((c) => c.regimes.filter((r) => r.regime === name));
+      if (rs.length === 0) continue;
+      const hw = rs.map((r) => half(r.slopeCi));
+      const slopes = rs.map((r) => r.slope);
+      const judged = rs.every((r) => r.n >= TARGET.minDepths);
+      const ok = judged
+        ? Math.max(...hw) <= TARGET.halfWidthNs && (rs.length < 2 || sd(slopes) <= TARGET.sdNs)
+          ? 'meets'
+          : 'misses'
+        : `not judged (< ${TARGET.minDepths} depths)`;
+      console.log(
+        `  ${name} (${rs.length}/${curves.length} runs; depths ${rs.map((r) => `${r.fromDepth}–${r.toDepth}`).join(', ')}): ` +
+          `${slopes.map(f2).join(', ')} ns/call · half-widths ${hw.map(f2).join(', ')} · mean ${f2(mean(slopes))}, run-to-run SD ${f2(sd(slopes))} → ${ok} the target`,
+      );
+    }
+    const steps = curves.flatMap((c) => (c.step ? [c.step.value] : []));
+    if (steps.length > 0) console.log(`  step at the knee: ${steps.map((s) => s.toFixed(1)).join(', ')} ns`);
+  }
+  console.log('\n== saving (indirect − direct), paired per depth ==');
+  for (const { cell } of cells) {
+    const p = cell.pairedSaving;
+    const old = cell.comparison;
+    console.log(
+      `one slope each ${old ? `${f2(old.savingNs)} ±${f2(half(old.savingCi))}` : '—'} ns · [${p?.method ?? '—'}] ${
+        p?.regimes.map((r) => `${r.regime} ${f2(r.savingNs)} ±${f2(half(r.savingCi))} (depths ${r.fromDepth}–${r.toDepth})`).join(', ') ??
+        '—'
+      }`,
     );
   }
-  const steps = curves.flatMap((c) => (c.step ? [c.step.value] : []));
-  if (steps.length > 0) console.log(`  step at the knee: ${steps.map((s) => s.toFixed(1)).join(', ')} ns`);
-}
-console.log('\n== saving (indirect − direct) ==');
-for (const { cell } of cells) {
-  const p = cell.pairedSaving;
-  const old = cell.comparison;
-  console.log(
-    `today ${old ? `${f2(old.savingNs)} ±${f2(half(old.savingCi))}` : '—'} ns · new [${p?.method ?? '—'}] ${
-      p?.regimes.map((r) => `${r.regime} ${f2(r.savingNs)} ±${f2(half(r.savingCi))} (depths ${r.fromDepth}–${r.toDepth})`).join(', ') ?? '—'
-    }`,
-  );
 }
 
 if (values.keep) console.log(`\nkept: ${root}`);

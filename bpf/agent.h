@@ -69,8 +69,8 @@ struct opts {
 	int nvariants;
 	/*
 	 * test-run's --loads: fresh loads of the chains that a depth's samples are spread over. Where the JIT
-	 * places the programs moves a chain's cost on some CPUs (docs/measurement.md, "Where the JIT puts the
-	 * code"); one load is one draw of that placement.
+	 * places the programs moves a chain's cost on some CPUs; one load is one draw of that placement
+	 * (docs/measurement.md, "Where the JIT puts the code").
 	 */
 	int loads;
 	/* The benchmark the agent received (--bench, default test-run): one entry of bench_table. */
