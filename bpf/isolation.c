@@ -30,6 +30,9 @@
 /* Low among real-time priorities: above every normal task, below the kernel's own RT threads (irq threads at 50). */
 #define SWEEP_FIFO_PRIORITY 5
 
+/* CPUs whose /proc/stat times are kept for the `load` record; a machine with more is summed over these. */
+#define LOAD_MAX_CPUS 1024
+
 static int schedstat_fd = -1;
 static int saved_policy = -1;
 static struct sched_param saved_param;
@@ -50,6 +53,74 @@ static long long run_time_ns(void)
 	long long v = strtoll(buf, &end, 10);
 	/* "0 0 0" is what a kernel without sched_info accounting prints: no figure, not zero run time. */
 	return end == buf || v <= 0 ? -1 : v;
+}
+
+/*
+ * What else the machine did during the sweep (the `load` record, bpf/PROTOCOL.md). The sweep's own thread
+ * is checked per call (window_open/close); the rest of the machine is not, and it matters: other work on
+ * the machine's other CPUs moved a hardware curve's knee on the development host, and a hypervisor that
+ * takes the measuring CPU away (steal) is invisible to the thread's own run time. So /proc/stat's per-CPU
+ * times are read when the sweep starts and when it ends.
+ */
+struct cpu_times {
+	unsigned long long busy, total, steal;
+};
+static struct cpu_times load_start[LOAD_MAX_CPUS];
+static int load_ncpus = -1, load_cpu = -1;
+
+/* Per-CPU times (USER_HZ ticks) from /proc/stat into t[N] for each "cpuN" line; the highest N + 1, or -1. */
+static int read_cpu_times(struct cpu_times *t)
+{
+	FILE *f = fopen("/proc/stat", "re");
+	if (!f)
+		return -1;
+	char line[512];
+	int n = -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned cpu;
+		unsigned long long v[8] = {0};
+		/* user nice system idle iowait irq softirq steal (guest time is inside user). */
+		if (sscanf(line, "cpu%u %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+			   &v[6], &v[7]) < 5 ||
+		    cpu >= LOAD_MAX_CPUS)
+			continue;
+		unsigned long long total = 0;
+		for (int i = 0; i < 8; i++)
+			total += v[i];
+		t[cpu] = (struct cpu_times){.busy = total - v[3] - v[4], .total = total, .steal = v[7]};
+		if ((int)cpu + 1 > n)
+			n = (int)cpu + 1;
+	}
+	fclose(f);
+	return n;
+}
+
+/* The `load` record: the other CPUs' busy share and the measuring CPU's steal share over the sweep, in %. */
+static void put_load(void)
+{
+	static struct cpu_times end[LOAD_MAX_CPUS];
+	int n = read_cpu_times(end);
+	if (load_ncpus < 1 || n != load_ncpus)
+		return;
+	unsigned long long busy = 0, total = 0;
+	for (int i = 0; i < n; i++) {
+		if (i == load_cpu)
+			continue;
+		busy += end[i].busy - load_start[i].busy;
+		total += end[i].total - load_start[i].total;
+	}
+	begin("load");
+	putf(",\"cpus\":%d,\"cpu\":%d", n, load_cpu);
+	if (total > 0)
+		putf(",\"others_busy_pct\":%.1f", 100.0 * (double)busy / (double)total);
+	else
+		put(",\"others_busy_pct\":null");
+	unsigned long long own = load_cpu >= 0 ? end[load_cpu].total - load_start[load_cpu].total : 0;
+	if (own > 0)
+		putf(",\"steal_pct\":%.1f", 100.0 * (double)(end[load_cpu].steal - load_start[load_cpu].steal) / (double)own);
+	else
+		put(",\"steal_pct\":null");
+	finish();
 }
 
 static long long mono_ns(void)
@@ -140,10 +211,15 @@ void isolate_sweep(int skip)
 	put_kv_str("policy_error", policy_error);
 	putf(",\"schedstat\":%s", schedstat ? "true" : "false");
 	finish();
+	/* Unpinned, no one CPU is the sweep's: every CPU counts as "other". */
+	load_cpu = pinned ? cpu : -1;
+	load_ncpus = read_cpu_times(load_start);
 }
 
 void restore_isolation(void)
 {
+	put_load();
+	load_ncpus = -1;
 	if (saved_policy >= 0)
 		sched_setscheduler(0, saved_policy, &saved_param);
 	if (saved_cpus_ok)

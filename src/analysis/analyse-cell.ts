@@ -87,6 +87,15 @@ function contaminationWarnings(v: VariantResult, counts: Contamination | undefin
 }
 
 /** A timed sweep that did not get its CPU to itself says so (instruction counts do not mind). */
+/**
+ * The other CPUs' busy share over the sweep from which a hardware cell says so: other work on the
+ * machine moved the direct chain's knee from depth 18 to 9–11 on the development host
+ * (docs/measurement.md, "What else the machine did").
+ */
+const OTHERS_BUSY_PCT = 25;
+/** The measuring CPU's steal share from which the cell says so: a hypervisor's time inside the windows. */
+const STEAL_PCT = 1;
+
 function isolationWarnings(c: CellResult): string[] {
   const i = c.isolation;
   if (!i || figureKindOf(c) === 'instructions') return [];
@@ -94,6 +103,14 @@ function isolationWarnings(c: CellResult): string[] {
   if (!i.pinned) out.push(`the sweep was not pinned to one CPU${i.pinError ? ` (${i.pinError})` : ''}`);
   if (i.policy !== 'fifo')
     out.push(`the sweep ran without real-time priority${i.policyError ? ` (${i.policyError})` : ''}: normal tasks could preempt it`);
+  const busy = i.load?.othersBusyPct;
+  if (busy != null && busy >= OTHERS_BUSY_PCT)
+    out.push(
+      `the machine's other CPUs were ${busy.toFixed(0)} % busy during the sweep: other work on the machine can move a hardware curve (its knee, its regimes); measure on an idle machine`,
+    );
+  const steal = i.load?.stealPct;
+  if (steal != null && steal >= STEAL_PCT)
+    out.push(`the hypervisor took ${steal.toFixed(1)} % of the measuring CPU's time during the sweep (steal): the timings include it`);
   return out;
 }
 

@@ -87,6 +87,7 @@ export function parseAgentOutput(text: string): AgentOutput {
   let sweep: AgentOutput['sweep'];
   let retakes: number | undefined;
   let isolation: Isolation | undefined;
+  let load: Isolation['load'];
   let complete = false;
   const order: Variant[] = [];
   const blocks: AgentOutput['blocks'] = [];
@@ -160,6 +161,9 @@ export function parseAgentOutput(text: string): AgentOutput {
         ]);
         break;
       }
+      case 'load':
+        load = { cpus: record.cpus, othersBusyPct: record.others_busy_pct, stealPct: record.steal_pct };
+        break;
       case 'isolation':
         isolation = toIsolation(record, retakes);
         break;
@@ -187,7 +191,7 @@ export function parseAgentOutput(text: string): AgentOutput {
   });
   return {
     ...(sweep ? { sweep } : {}),
-    ...(isolation ? { isolation } : {}),
+    ...(isolation ? { isolation: load ? { ...isolation, load } : isolation } : {}),
     ...(fingerprint ? { fingerprint } : {}),
     variants,
     ...(strategies.empty ? {} : { strategies: strategies.results(thunks, warmup, machine) }),

@@ -103,6 +103,17 @@ const isolationRecord = z.object({
   schedstat: z.boolean(),
 });
 
+/** After the sweep: what the rest of the machine did meanwhile (/proc/stat over the sweep, in %). */
+const loadRecord = z.object({
+  ...base,
+  type: z.literal('load'),
+  cpus: z.number().int().min(1),
+  /** The CPU the sweep was pinned to; -1 unpinned (then every CPU is "other"). */
+  cpu: z.number().int(),
+  others_busy_pct: z.number().min(0).max(100).nullable(),
+  steal_pct: z.number().min(0).max(100).nullable(),
+});
+
 const errorRecord = z.object({
   ...base,
   type: z.literal('error'),
@@ -128,6 +139,7 @@ export const agentRecord = z.discriminatedUnion('type', [
   jitRecord,
   sampleRecord,
   isolationRecord,
+  loadRecord,
   errorRecord,
   endRecord,
 ]);

@@ -242,6 +242,19 @@ export const isolation = z.object({
   policyError: z.string().optional(),
   schedstat: z.boolean().describe('whether /proc/thread-self/schedstat gave the thread run time'),
   retakes: z.number().int().min(0).optional().describe('re-takes allowed per variant and depth'),
+  /**
+   * What the rest of the machine did during the sweep (the agent's `load` record, /proc/stat at its start
+   * and end): the other CPUs' busy share and the measuring CPU's steal share (time a hypervisor ran
+   * something else on it, invisible to the thread's own run time), in %; null where there is none to read
+   * (one CPU; unpinned). Absent in cells written before it.
+   */
+  load: z
+    .object({
+      cpus: z.number().int().min(1),
+      othersBusyPct: z.number().min(0).max(100).nullable(),
+      stealPct: z.number().min(0).max(100).nullable(),
+    })
+    .optional(),
 });
 export type Isolation = z.infer<typeof isolation>;
 

@@ -213,6 +213,9 @@ describe('running-kernel cell on this machine', () => {
     // The sweep ran pinned at real-time priority, and every timed call was checked for switches.
     expect(c.isolation).toMatchObject({ pinned: true, policy: 'fifo', priority: 5, retakes: 10 });
     expect(c.isolation!.cpu).toBeGreaterThanOrEqual(0);
+    // What the rest of the machine did meanwhile, read from /proc/stat around the sweep.
+    expect(c.isolation!.load?.cpus).toBe(os.cpus().length);
+    expect(c.isolation!.load?.stealPct).not.toBeUndefined();
     for (const v of [direct, indirect]) {
       expect(
         v.samples.every((s) => s.contaminated !== undefined && s.switches !== undefined && s.wallNs !== undefined && s.runNs !== undefined),

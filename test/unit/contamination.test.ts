@@ -10,12 +10,15 @@ import { fitDetailRows } from '../../src/report/format.js';
 import { cellResult, type CellResult } from '../../src/results/cell-result.js';
 import { countContamination, sumContamination, withoutContaminated } from '../../src/results/contamination.js';
 import { fromAgentStream } from '../../src/cells/assemble.js';
+import { interleavedOrder } from '../../src/measure/sweep-order.js';
 
 const read = (dir: string, f: string) => readFileSync(path.join(import.meta.dirname, '..', 'fixtures', dir, f), 'utf8');
 /** sid 7.2 under -icount (shift 3), no quiet wait, agent not isolated, --retakes 0: every switched-out call kept. */
 const SID = read('isolation', 'sid-7.2-icount-unisolated-retakes0.jsonl');
 /** This host's own kernel (6.18, AMD EPYC, retpolines), native, pinned at SCHED_FIFO: one call re-taken. */
 const HOST = read('isolation', 'host-6.18-epyc-native.jsonl');
+/** The same host with a busy loop on its other CPU, over two loads of the chains: the `load` record says so. */
+const BUSY = read('isolation', 'host-6.18-epyc-native-busy-neighbour.jsonl');
 /** A protocol-2 stream: no checks at all. */
 const OLD = read('jit', 'linux-7.2.13-cloud.retpoline-generic.jsonl');
 
@@ -129,6 +132,33 @@ describe('the estimate leaves switched-out calls out', () => {
     const s = analyseCell(cellOf(HOST, { backend: 'native', accelerator: 'none', emulated: false, figureKind: 'hardware-ns' }));
     expect(s.contamination).toMatchObject({ contaminated: 1, retaken: 1, keptContaminated: 0 });
     expect(s.isolation).toMatchObject({ pinned: true, policy: 'fifo' });
-    expect(s.warnings.filter((w) => /switched out|pinned|real-time/.test(w))).toEqual([]);
+    expect(s.warnings.filter((w) => /switched out|pinned|real-time|busy|steal/.test(w))).toEqual([]);
+    // Written before the `load` record: nothing known about the rest of the machine, nothing said.
+    expect(s.isolation?.load).toBeUndefined();
+  });
+});
+
+describe('what else the machine did during the sweep', () => {
+  const native = { backend: 'native', accelerator: 'none', emulated: false, figureKind: 'hardware-ns' } as const;
+  it('a busy neighbour CPU is recorded and said in a hardware cell', () => {
+    const out = parseAgentOutput(BUSY);
+    expect(out.isolation?.load).toEqual({ cpus: 2, othersBusyPct: 100, stealPct: 0 });
+    expect(out.sweep).toMatchObject({ seed: 11, loads: 2 });
+    // Two loads, each the seed's whole draw again, the generator going on: the stream is in that order.
+    expect(out.blocks).toEqual(interleavedOrder(11, 8, ['direct', 'indirect'], 2));
+    expect(out.blocks.length).toBeGreaterThan(interleavedOrder(11, 8, ['direct', 'indirect'], 1).length);
+    const s = analyseCell(cellOf(BUSY, native));
+    expect(s.warnings).toContain(
+      "the machine's other CPUs were 100 % busy during the sweep: other work on the machine can move a hardware curve (its knee, its regimes); measure on an idle machine",
+    );
+    expect(s.warnings.some((w) => /steal/.test(w))).toBe(false);
+  });
+  it('steal on the measuring CPU is said; an idle neighbour and an exact cell are not', () => {
+    const stolen = BUSY.replace('"others_busy_pct":100.0,"steal_pct":0.0', '"others_busy_pct":3.0,"steal_pct":2.5');
+    const s = analyseCell(cellOf(stolen, native));
+    expect(s.warnings).toContain("the hypervisor took 2.5 % of the measuring CPU's time during the sweep (steal): the timings include it");
+    expect(s.warnings.some((w) => /busy/.test(w))).toBe(false);
+    const exact = analyseCell(cellOf(BUSY, { figureKind: 'instructions', icountShift: 3 }));
+    expect(exact.warnings.some((w) => /busy|steal/.test(w))).toBe(false);
   });
 });
