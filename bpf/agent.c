@@ -77,7 +77,8 @@ static const struct option common_opts[] = {
 	{"repeat", required_argument, 0, 'r'},	 {"variants", required_argument, 0, 'v'},
 	{"seed", required_argument, 0, 'S'},	 {"warmup", required_argument, 0, 'w'},
 	{"retakes", required_argument, 0, 'x'},	 {"no-isolate", no_argument, 0, 'N'},
-	{"bench", required_argument, 0, 'b'},	 {0, 0, 0, 0},
+	{"bench", required_argument, 0, 'b'},	 {"loads", required_argument, 0, 'A'},
+	{0, 0, 0, 0},
 };
 #define MAX_OPTIONS 64
 
@@ -101,7 +102,7 @@ static const struct bench *bench_named(const char *name)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.max_depth = 32, .samples = 10, .warmup = 1, .repeat = 20000, .retakes = -1, .bench = bench_table[0]};
+	struct opts o = {.max_depth = 32, .samples = 10, .warmup = 1, .repeat = 20000, .retakes = -1, .loads = 1, .bench = bench_table[0]};
 	int have_seed = 0, bad = 0;
 	char bad_msg[256] = "";
 	parse_variants(&o, "direct,indirect");
@@ -131,6 +132,11 @@ int main(int argc, char **argv)
 		case 'r': o.repeat = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'w': o.warmup = atoi(optarg); break;
 		case 'N': o.no_isolate = 1; break;
+		case 'A':
+			o.loads = atoi(optarg);
+			if (o.loads < 1 || o.loads > MAX_LOADS)
+				bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--loads must be 1..%d", MAX_LOADS);
+			break;
 		case 'x': o.retakes = atoi(optarg); if (o.retakes < 0) bad = 1, snprintf(bad_msg, sizeof(bad_msg), "--retakes must be >= 0"); break;
 		case 'S':
 			if (parse_seed(optarg, &o.seed)) {
@@ -163,7 +169,7 @@ int main(int argc, char **argv)
 				"       agent --bench traffic --objdir DIR --out PATH [--depths 0,12,16,24,32] [--duration-ms N] "
 				"[--protocol tcp|udp] [--udp-rate PPS] [--udp-len BYTES] [--iperf3 PATH]\n"
 				"       agent --bench strategies --objdir DIR --out PATH [--strategies NAME,...] [--max-depth N] "
-				"[--samples N] [--repeat N] [--seed N] [--warmup N] [--retakes N] [--no-isolate]\n");
+				"[--samples N] [--repeat N] [--loads N] [--seed N] [--warmup N] [--retakes N] [--no-isolate]\n");
 		return 2;
 	}
 	if (open_out(o.out) < 0) {

@@ -68,7 +68,7 @@ struct opts {
 	char variants[MAX_VARIANTS][16];
 	int nvariants;
 	/*
-	 * test-run's --loads: fresh loads of the chains that a depth's samples are spread over. Where the JIT
+	 * --loads (test-run, strategies): fresh loads of the chains that a depth's samples are spread over. Where the JIT
 	 * places the programs moves a chain's cost on some CPUs; one load is one draw of that placement
 	 * (docs/measurement.md, "Where the JIT puts the code").
 	 */
@@ -188,6 +188,9 @@ int fill_depth(const char *variant, struct chain *c, int depth);
  * -1 after an error record.
  */
 int time_prog(const struct opts *o, const char *key, const char *label, int prog_fd, int depth, int samples, int *retakes_left);
+/* The loads a sweep runs (--loads, at most one per sample) and the samples of load `load` (the first take the remainder). */
+int sweep_loads(const struct opts *o);
+int load_samples(const struct opts *o, int load);
 /* Fisher-Yates over n ints from the one seeded generator (PROTOCOL.md, "Order"). */
 void shuffle(int *a, int n);
 extern const struct bench bench_test_run;

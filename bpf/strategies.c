@@ -183,10 +183,16 @@ static void strategy_record(const struct loaded *l, const char *status, const ch
 	finish();
 }
 
-/* Load, fill, `strategy` record, `jit` records. l->ready when it can be timed. */
-static void prepare_strategy(const struct opts *o, struct loaded *l)
+/*
+ * Load and fill; with `record` (the first load) also the `strategy` record and the `jit` records. l->ready
+ * when it can be timed. A later load is the same objects loaded afresh (--loads): only a strategy that
+ * was ready comes here again, and a failure then is an error, not "unsupported".
+ */
+static void prepare_strategy(const struct opts *o, struct loaded *l, int record)
 {
 	char why[LIBBPF_LOG_KEEP + 4096 + 128];
+	l->ready = 0;
+	memset(&l->c, 0, sizeof(l->c));
 	l->max_depth = o->max_depth < l->s->limit ? o->max_depth : l->s->limit;
 	if (l->s->by == BY_NONE) {
 		gotox_reason(why, sizeof(why));
@@ -194,7 +200,7 @@ static void prepare_strategy(const struct opts *o, struct loaded *l)
 		return;
 	}
 	int e = open_chain(o->objdir, l->s->object, l->s->prog_fmt, l->s->nprogs, &l->c, why, sizeof(why));
-	if (e == CHAIN_LOAD_FAILED) {
+	if (e == CHAIN_LOAD_FAILED && record) {
 		/* The kernel lacks it (an unknown helper, no subprogram tail calls) or the verifier refuses it. */
 		char reason[sizeof(why)];
 		verifier_reason(why, reason, sizeof(reason));
@@ -208,27 +214,20 @@ static void prepare_strategy(const struct opts *o, struct loaded *l)
 	/* Every slot filled for the dump, as Benchmark 1: the images are those of the deepest chain. */
 	if (l->s->by == BY_SLOTS && fill_depth(l->s->name, &l->c, CHAIN_PROGRAMS - 1))
 		return;
+	l->ready = 1;
+	if (!record)
+		return;
 	strategy_record(l, "ready", NULL);
 	for (int i = 0; i < l->s->nprogs; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), l->s->prog_fmt, i);
 		dump_prog_jit("strategy", l->s->name, i, name, l->c.prog_fd[i], l->s->by == BY_SLOTS ? i + 1 < l->s->nprogs : -1);
 	}
-	l->ready = 1;
 }
 
-static void run_strategies(const struct opts *o)
+/* One load's sweep: every depth in a seeded shuffled order, the ready strategies in a fresh order at each. */
+static void sweep_strategies(const struct opts *o, struct loaded *ls, int n, int deepest, int samples)
 {
-	struct loaded ls[MAX_STRATEGIES];
-	memset(ls, 0, sizeof(ls));
-	int n = o->strategies.n, deepest = 0;
-	for (int i = 0; i < n; i++) {
-		ls[i].s = &strategies[o->strategies.which[i]];
-		prepare_strategy(o, &ls[i]);
-		if (ls[i].ready && ls[i].max_depth > deepest)
-			deepest = ls[i].max_depth;
-	}
-	isolate_sweep(o->no_isolate);
 	int depths[CHAIN_PROGRAMS], nd = deepest + 1;
 	for (int d = 0; d < nd; d++)
 		depths[d] = d;
@@ -243,13 +242,41 @@ static void run_strategies(const struct opts *o)
 			if (!l->ready || depths[k] > l->max_depth)
 				continue;
 			int fd = set_depth(l, depths[k]), retakes_left = o->retakes;
-			if (fd < 0 || time_prog(o, "strategy", l->s->name, fd, depths[k], o->samples, &retakes_left))
+			if (fd < 0 || time_prog(o, "strategy", l->s->name, fd, depths[k], samples, &retakes_left))
 				l->ready = 0;
 		}
 	}
-	restore_isolation();
+}
+
+/*
+ * As Benchmark 1 (sweep.c run_variants): with --loads N the strategies are loaded afresh N times and each
+ * load sweeps every depth with its share of the samples; the records and JIT images come from the first.
+ */
+static void run_strategies(const struct opts *o)
+{
+	struct loaded ls[MAX_STRATEGIES];
+	memset(ls, 0, sizeof(ls));
+	int n = o->strategies.n, deepest = 0;
 	for (int i = 0; i < n; i++)
-		bpf_object__close(ls[i].c.obj);
+		ls[i].s = &strategies[o->strategies.which[i]];
+	for (int load = 0; load < sweep_loads(o); load++) {
+		for (int i = 0; i < n; i++) {
+			if (load == 0)
+				prepare_strategy(o, &ls[i], 1);
+			else if (ls[i].ready)
+				prepare_strategy(o, &ls[i], 0);
+			if (load == 0 && ls[i].ready && ls[i].max_depth > deepest)
+				deepest = ls[i].max_depth;
+		}
+		if (load == 0)
+			isolate_sweep(o->no_isolate);
+		sweep_strategies(o, ls, n, deepest, load_samples(o, load));
+		for (int i = 0; i < n; i++) {
+			bpf_object__close(ls[i].c.obj);
+			ls[i].c.obj = NULL;
+		}
+	}
+	restore_isolation();
 }
 
 static const struct option strategies_options[] = {
@@ -271,7 +298,7 @@ static int strategies_parse_opt(struct opts *o, int ch, const char *arg, char *w
 
 static void strategies_hello(const struct opts *o)
 {
-	put(",\"bench\":\"strategies\",\"strategies\":[");
+	putf(",\"bench\":\"strategies\",\"loads\":%d,\"strategies\":[", sweep_loads(o));
 	for (int i = 0; i < o->strategies.n; i++)
 		putf("%s\"%s\"", i ? "," : "", strategies[o->strategies.which[i]].name);
 	put("]");

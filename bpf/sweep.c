@@ -8,10 +8,8 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <bpf/bpf.h>
@@ -244,8 +242,7 @@ static void run_variants(const struct opts *o)
 	int ready[MAX_VARIANTS];
 	for (int v = 0; v < o->nvariants; v++)
 		ready[v] = 1;
-	int loads = o->loads < o->samples ? o->loads : o->samples;
-	for (int load = 0; load < loads; load++) {
+	for (int load = 0; load < sweep_loads(o); load++) {
 		struct chain chains[MAX_VARIANTS];
 		memset(chains, 0, sizeof(chains));
 		for (int v = 0; v < o->nvariants; v++)
@@ -253,48 +250,31 @@ static void run_variants(const struct opts *o)
 				ready[v] = load_variant(o, o->variants[v], &chains[v], load == 0) == 0;
 		if (load == 0)
 			isolate_sweep(o->no_isolate);
-		sweep_load(o, chains, ready, o->samples / loads + (load < o->samples % loads));
+		sweep_load(o, chains, ready, load_samples(o, load));
 		for (int v = 0; v < o->nvariants; v++)
 			bpf_object__close(chains[v].obj);
 	}
 	restore_isolation();
 }
 
-static const struct option test_run_options[] = {
-	{"loads", required_argument, 0, 'A'},
-	{0, 0, 0, 0},
-};
-
-static void test_run_defaults(struct opts *o)
+int sweep_loads(const struct opts *o)
 {
-	o->loads = 1;
+	return o->loads < o->samples ? o->loads : o->samples;
 }
 
-static int test_run_parse_opt(struct opts *o, int ch, const char *arg, char *why, size_t why_len)
+int load_samples(const struct opts *o, int load)
 {
-	if (ch != 'A')
-		return -1;
-	char *end;
-	long n = strtol(arg, &end, 10);
-	if (*arg == '\0' || *end != '\0' || n < 1 || n > MAX_LOADS) {
-		snprintf(why, why_len, "--loads must be 1..%d", MAX_LOADS);
-		return -1;
-	}
-	o->loads = (int)n;
-	return 0;
+	int loads = sweep_loads(o);
+	return o->samples / loads + (load < o->samples % loads);
 }
 
-/* The loads that ran: never more than the samples, each load times at least one per depth. */
 static void test_run_hello(const struct opts *o)
 {
-	putf(",\"loads\":%d", o->loads < o->samples ? o->loads : o->samples);
+	putf(",\"loads\":%d", sweep_loads(o));
 }
 
 const struct bench bench_test_run = {
 	.name = "test-run",
-	.options = test_run_options,
-	.defaults = test_run_defaults,
-	.parse_opt = test_run_parse_opt,
 	.hello = test_run_hello,
 	.run = run_variants,
 };

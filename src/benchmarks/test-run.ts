@@ -29,7 +29,7 @@ function missingSamples(benchmark: BenchmarkOf<'test-run'>, agent: AgentOutput):
 
 export const testRunDriver: BenchmarkDriver<'test-run'> = {
   underTiming: (b, timing) => ({ ...b, params: sweepParams(b.params, timing) }),
-  agentArgs: ({ params: p }) => sweepArgs(p, ['--variants', p.variants.join(','), '--loads', String(p.loads)]),
+  agentArgs: ({ params: p }) => sweepArgs(p, ['--variants', p.variants.join(',')]),
   modules: [],
   programs: async () => ok([]),
   missing: missingSamples,

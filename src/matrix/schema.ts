@@ -237,10 +237,10 @@ const trafficParams = z
 
 export const strategyName = z.enum(STRATEGY_NAMES);
 
-// The sweep of Benchmark 1 (maxDepth, samples, repeat, seed; one load) with strategies for variants; each strategy stops at
+// The sweep of Benchmark 1 (maxDepth, samples, repeat, loads, seed) with strategies for variants; each strategy stops at
 // its own limit below maxDepth (8 call frames for the call chains), which the agent reports per strategy.
 const strategiesParams = testRunParams
-  .omit({ variants: true, loads: true })
+  .omit({ variants: true })
   .extend({
     warmup: z.number().int().min(0).max(1000).default(1).describe('untimed calls per strategy and depth before its samples'),
     strategies: z

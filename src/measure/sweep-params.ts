@@ -22,22 +22,20 @@ export const ICOUNT_REPEAT = 1;
 
 /**
  * Any BPF_PROG_TEST_RUN sweep (Benchmarks 1 and 3): only its samples, repeat and loads change. Loads
- * (Benchmark 1) are at most one per sample, as the agent runs them; under -icount one: an instruction
- * count does not depend on where the JIT put the code.
+ * are at most one per sample, as the agent runs them; under -icount one: an instruction count does not
+ * depend on where the JIT put the code.
  */
-export function sweepParams<P extends { samples: number; repeat: number; loads?: number }>(params: P, timing: Timing): P {
-  const icount = timing.mode === 'icount';
-  const samples = icount ? ICOUNT_SAMPLES : params.samples;
-  const loads = params.loads === undefined ? {} : { loads: icount ? 1 : Math.min(params.loads, samples) };
-  return icount ? { ...params, samples, repeat: ICOUNT_REPEAT, ...loads } : { ...params, ...loads };
+export function sweepParams<P extends { samples: number; repeat: number; loads: number }>(params: P, timing: Timing): P {
+  if (timing.mode === 'icount') return { ...params, samples: ICOUNT_SAMPLES, repeat: ICOUNT_REPEAT, loads: 1 };
+  return { ...params, loads: Math.min(params.loads, params.samples) };
 }
 
 /**
  * The agent's flags for such a sweep (bpf/PROTOCOL.md), shared by the drivers of Benchmarks 1 and 3: the
- * depths, samples and repeat, then the benchmark's own flags, then the seed when one is fixed.
+ * depths, samples, repeat and loads, then the benchmark's own flags, then the seed when one is fixed.
  */
 export function sweepArgs(
-  p: { maxDepth: number; samples: number; repeat: number; seed?: number | undefined },
+  p: { maxDepth: number; samples: number; repeat: number; loads: number; seed?: number | undefined },
   own: readonly string[],
 ): string[] {
   return [
@@ -47,6 +45,8 @@ export function sweepArgs(
     String(p.samples),
     '--repeat',
     String(p.repeat),
+    '--loads',
+    String(p.loads),
     ...own,
     ...(p.seed !== undefined ? ['--seed', String(p.seed)] : []),
   ];

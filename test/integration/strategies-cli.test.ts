@@ -20,6 +20,7 @@ let run: { exitCode: number | undefined; all: string };
 let summary: Summary;
 let report: string;
 let junit: string;
+let hostLoads: number | undefined;
 
 beforeAll(async () => {
   if (process.geteuid?.() !== 0)
@@ -46,6 +47,7 @@ beforeAll(async () => {
   if (!runDir) throw new Error(`no summary.json written:\n${run.all.slice(-3000)}`);
   const at = (f: string) => readFileSync(path.join(dir, 'results', runDir, f), 'utf8');
   summary = summarySchema.parse(JSON.parse(at('summary.json')));
+  hostLoads = JSON.parse(at('cells/host__host__strategies.json')).sweep?.loads;
   report = at('report.md');
   junit = at('junit.xml');
 }, 900_000);
@@ -118,6 +120,8 @@ describe('tailmatrix run, strategies benchmark: 6.1 under instruction counting a
   it('the host: hardware ns for every strategy its kernel supports, each with its proof', () => {
     const c = cell('host/host/strategies');
     expect(c.figureKind).toBe('hardware-ns');
+    // Its samples spread over ten fresh loads of the strategies (one sample per depth each).
+    expect(hostLoads).toBe(10);
     const ready = c.strategies!.filter((s) => s.status === 'ready');
     const [major, minor] = (c.kernel.release ?? '0.0').split('.').map(Number);
     // bpf_loop came with 5.17; gotox with 6.19 (and this agent cannot build it yet).

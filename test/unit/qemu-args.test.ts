@@ -133,10 +133,10 @@ describe('agentArgs', () => {
       '3',
       '--repeat',
       '100',
-      '--variants',
-      'indirect,direct',
       '--loads',
       '3',
+      '--variants',
+      'indirect,direct',
       '--seed',
       '7',
     ]);
@@ -147,10 +147,10 @@ describe('agentArgs', () => {
       '10',
       '--repeat',
       '20000',
-      '--variants',
-      'direct,indirect',
       '--loads',
       '10',
+      '--variants',
+      'direct,indirect',
     ]);
     expect(benchmarkModules(b)).toEqual([]);
   });
