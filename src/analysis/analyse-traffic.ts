@@ -7,10 +7,11 @@ import { trafficMethod, type TrafficMethod } from '../matrix/schema.js';
 import type { TrafficSample } from '../results/traffic-result.js';
 import { analyseCell, compareVariants, estimate } from './analyse-cell.js';
 import { LOW_R2, toFitSummary } from './analyse-variant.js';
-import { curveSentence } from './curve-text.js';
+import { curveSentence, regimeLabel } from './curve-text.js';
 import { analyseWindowCurve } from './hardware-curve.js';
 import { pairedSaving } from './paired-saving.js';
 import { linearFit, ratio } from './stats.js';
+import { regimeAgreements } from './traffic-regime-agreement.js';
 import type {
   CellSummary,
   FitSummary,
@@ -244,12 +245,20 @@ export function attachTestRunAgreement(cells: readonly CellSummary[]): void {
     if (!b1) continue;
     for (const m of t.traffic.methods) {
       m.agreement = m.variants.flatMap((v) => {
-        const b1Fit = (v.variant === 'direct' ? b1.direct : b1.indirect)?.fit;
-        return v.fit && b1Fit ? [agreement(v.variant, v.fit, b1Fit, b1.cellId)] : [];
+        const b1Variant = v.variant === 'direct' ? b1.direct : b1.indirect;
+        // Hardware: regime by regime where either curve has a knee; one line against one line as before.
+        const perRegime = regimeAgreements(
+          { variant: v.variant, points: v.points.filter(counts), curve: v.curve },
+          b1Variant?.curve,
+          b1.cellId,
+        );
+        if (perRegime) return perRegime;
+        return v.fit && b1Variant?.fit ? [agreement(v.variant, v.fit, b1Variant.fit, b1.cellId)] : [];
       });
       for (const a of m.agreement.filter((x) => x.agrees === false)) {
+        const where = a.regime ? `, ${regimeLabel(a.regime.regime)} (depths ${a.regime.fromDepth}–${a.regime.toDepth})` : '';
         t.warnings.push(
-          `${a.variant}, ${METHOD_TEXT[m.method]}: cost per tail call under traffic is ${a.ratio!.toFixed(2)}× Benchmark 1's ` +
+          `${a.variant}, ${METHOD_TEXT[m.method]}${where}: cost per tail call under traffic is ${a.ratio!.toFixed(2)}× Benchmark 1's ` +
             `[${a.ratioCi![0].toFixed(2)}, ${a.ratioCi![1].toFixed(2)}], and 1 lies outside that interval`,
         );
       }

@@ -209,6 +209,37 @@ const trafficAgreement = z
     ratio: z.number().nullable().describe('traffic slope / Benchmark 1 slope; null when the latter is 0'),
     ratioCi: interval.nullable().describe("Fieller interval; null when Benchmark 1's slope interval reaches 0"),
     agrees: z.boolean().nullable().describe('false when 1 lies outside ratioCi; null without an interval'),
+    regime: z
+      .object({
+        regime: regimeName.describe(
+          "Benchmark 1's regime; when Benchmark 1 is one tested line and the traffic curve has a knee, the traffic's regime compared with that line",
+        ),
+        fromDepth: z.number().int().describe('first depth of that regime'),
+        toDepth: z.number().int().describe('last depth of that regime'),
+        traffic: z
+          .object({
+            source: z
+              .enum(['fit', 'regime'])
+              .describe(
+                "fit: OLS of the traffic depths inside the regime (one side of the traffic's own knee); regime: the traffic curve's own regime, which nearly coincides with it",
+              ),
+            fromDepth: z.number().int(),
+            toDepth: z.number().int(),
+            n: z.number().int().describe('traffic depths behind the slope'),
+            slope: z.number().describe('traffic cost per tail call there, ns (hardware)'),
+            slopeCi: interval,
+          })
+          .nullable()
+          .describe('null when the regime cannot be compared (notCompared says why)'),
+        notCompared: z
+          .string()
+          .nullable()
+          .describe('why this regime has no comparison (too few traffic depths inside); null when compared'),
+      })
+      .optional()
+      .describe(
+        "hardware-ns cells where either curve has a knee: one agreement per regime, testRunSlope being the regime's; absent where both are one line (the single slopes compared) and in older summaries",
+      ),
   })
   .describe('the cost per tail call under traffic against Benchmark 1 (BPF_PROG_TEST_RUN) of the same kernel and boot');
 export type TrafficAgreement = z.infer<typeof trafficAgreement>;
