@@ -11,6 +11,7 @@ import { curveSentence, regimeLabel } from './curve-text.js';
 import { analyseWindowCurve } from './hardware-curve.js';
 import { pairedSaving } from './paired-saving.js';
 import { linearFit, ratio } from './stats.js';
+import { subWindowInterval } from './sub-window-interval.js';
 import { regimeAgreements } from './traffic-regime-agreement.js';
 import type {
   CellSummary,
@@ -33,10 +34,26 @@ export const PACKETS_TOLERANCE_PCT = 5;
 
 const METHOD_TEXT: Record<TrafficMethod, string> = { 'bpf-stats': 'bpf_stats', kprobe: 'probe pair' };
 
-/** The method's figures in one window: packets and total time (guest-clock ns). */
-function methodWindow(s: TrafficSample, m: TrafficMethod): { packets: number; totalNs: number; attach: string | null } | null {
-  if (m === 'bpf-stats') return s.bpfStats ? { packets: s.bpfStats.runCnt, totalNs: s.bpfStats.runTimeNs, attach: null } : null;
-  return s.kprobe ? { packets: s.kprobe.count, totalNs: s.kprobe.totalNs, attach: s.kprobe.attach } : null;
+interface MethodWindow {
+  packets: number;
+  totalNs: number;
+  attach: string | null;
+  /** [packets, ns] per sub-window; absent in streams without them. */
+  subs?: readonly (readonly [number, number])[] | null;
+}
+
+/** The method's figures in one window: packets and total time (guest-clock ns), and its sub-windows. */
+function methodWindow(s: TrafficSample, m: TrafficMethod): MethodWindow | null {
+  const subs = s.subWindows ? (m === 'bpf-stats' ? s.subWindows.bpfStats : s.subWindows.kprobe) : undefined;
+  if (m === 'bpf-stats') return s.bpfStats ? { packets: s.bpfStats.runCnt, totalNs: s.bpfStats.runTimeNs, attach: null, subs } : null;
+  return s.kprobe ? { packets: s.kprobe.count, totalNs: s.kprobe.totalNs, attach: s.kprobe.attach, subs } : null;
+}
+
+/** The depth's interval from its sub-windows, in the cell's unit; undefined without sub-windows, null with too few. */
+function perPacketCi(w: MethodWindow, kind: FigureKind, shift: number | undefined): [number, number] | null | undefined {
+  if (w.subs === undefined) return undefined;
+  const i = w.subs ? subWindowInterval(w.subs) : null;
+  return i ? [inUnit(i.ci[0], kind, shift), inUnit(i.ci[1], kind, shift)] : null;
 }
 
 /** Under -icount guest ns = instructions × 2^shift, as for Benchmark 1 (analyse-variant.ts). */
@@ -44,11 +61,13 @@ function inUnit(ns: number, kind: FigureKind, shift: number | undefined): number
   return kind === 'instructions' && shift !== undefined ? ns / 2 ** shift : ns;
 }
 
-function point(s: TrafficSample, w: { packets: number; totalNs: number }, kind: FigureKind, shift?: number): TrafficPoint {
+function point(s: TrafficSample, w: MethodWindow, kind: FigureKind, shift?: number): TrafficPoint {
   const iperfPackets = s.iperf.packets;
+  const ci = perPacketCi(w, kind, shift);
   return {
     depth: s.depth,
     perPacket: w.packets > 0 ? inUnit(w.totalNs / w.packets, kind, shift) : null,
+    ...(ci !== undefined ? { perPacketCi: ci } : {}),
     packets: w.packets,
     iperfPackets,
     packetsOffPct: iperfPackets !== null && iperfPackets > 0 ? (100 * (w.packets - iperfPackets)) / iperfPackets : null,
@@ -136,7 +155,9 @@ function methodSummary(c: CellResult, m: TrafficMethod, kind: FigureKind, warnin
     // Hardware only, as for test-run: instruction counts are exactly linear, emulated ns relative.
     const curve =
       kind === 'hardware-ns'
-        ? analyseWindowCurve(points.filter(counts).map((p) => ({ depth: p.depth, mean: p.perPacket, packets: p.packets })))
+        ? analyseWindowCurve(
+            points.filter(counts).map((p) => ({ depth: p.depth, mean: p.perPacket, ci: p.perPacketCi ?? null, packets: p.packets })),
+          )
         : null;
     const v: TrafficVariant = {
       variant: vr.variant,

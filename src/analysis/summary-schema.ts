@@ -169,6 +169,12 @@ export type PairedSaving = z.infer<typeof pairedSaving>;
 const trafficPoint = z.object({
   depth: z.number().int(),
   perPacket: z.number().nullable().describe("the method's cost per packet at this depth, in the cell's unit; null when it saw no packet"),
+  perPacketCi: interval
+    .nullable()
+    .optional()
+    .describe(
+      "95 % t interval of perPacket from the window's sub-windows (ratio estimator, sub-windows as units); null with fewer than 2 sub-windows with packets, absent for streams without sub-windows",
+    ),
   packets: z.number().int().describe('packets the method counted in the window (bpf_stats run_cnt, or probe invocations)'),
   iperfPackets: z
     .number()
