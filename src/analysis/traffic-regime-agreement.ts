@@ -79,11 +79,15 @@ function notCompared(variant: Variant, testRunCellId: string, b1: RegimeCost, wh
 /** The traffic's figure for one Benchmark 1 regime: a traffic regime that nearly coincides with it, else a fit of its depths. */
 function againstRegime(t: TrafficSide, b1: RegimeCost, testRunCellId: string): TrafficAgreement {
   const inside = t.points.filter((p) => inRange(p.depth, b1));
+  if (inside.length < MIN_DEPTHS) {
+    const listed = inside.length > 0 ? ` (${inside.map((p) => p.depth).join(', ')})` : '';
+    return notCompared(t.variant, testRunCellId, b1, `${inside.length} traffic depth(s) inside${listed}: a slope needs ${MIN_DEPTHS}`);
+  }
   let depths = inside;
   if (t.curve?.model === 'segmented') {
     const own = t.curve.regimes.map((r) => ({ r, hits: inside.filter((p) => inRange(p.depth, r)) }));
     for (const { r, hits } of own) {
-      if (inside.length > 0 && hits.length >= REGIME_OVERLAP * r.n && hits.length >= REGIME_OVERLAP * inside.length) {
+      if (hits.length >= REGIME_OVERLAP * r.n && hits.length >= REGIME_OVERLAP * inside.length) {
         return compared(t.variant, testRunCellId, b1, { source: 'regime', ...r });
       }
     }
@@ -99,14 +103,6 @@ function againstRegime(t: TrafficSide, b1: RegimeCost, testRunCellId: string): T
         `${inside.length} traffic depth(s) inside, ${lower.hits.length} below and ${upper.hits.length} from the traffic's own knee at depth ${t.curve.knee?.depth}: fewer than ${MIN_DEPTHS} on one side`,
       );
     }
-  }
-  if (depths.length < MIN_DEPTHS) {
-    return notCompared(
-      t.variant,
-      testRunCellId,
-      b1,
-      `${depths.length} traffic depth(s) inside${depths.length > 0 ? ` (${depths.map((p) => p.depth).join(', ')})` : ''}: a slope needs ${MIN_DEPTHS}`,
-    );
   }
   const f = linearFit(
     depths.map((p) => p.depth),

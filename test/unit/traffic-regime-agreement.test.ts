@@ -114,6 +114,15 @@ describe('traffic against a segmented Benchmark 1, regime by regime (real host s
       notCompared: '2 traffic depth(s) inside (5, 6): a slope needs 3',
     });
     expect(few![1]!.regime!.traffic!.n).toBe(24);
+    // The direct traffic's knee (24) splitting a regime two and two: no side has 3 depths, and a line
+    // across the step is never fitted. (Benchmark 1's regime narrowed to depths 22–25 for the case.)
+    const d = trafficVariant('direct');
+    const narrow = { ...b1.direct!.curve!, regimes: b1.direct!.curve!.regimes.map((r) => ({ ...r, fromDepth: 22, toDepth: 25 })) };
+    const split = regimeAgreements({ variant: 'direct', points: counted(d), curve: d.curve }, narrow, 'b1')!;
+    expect(split[0]!.regime!.notCompared).toBe(
+      "4 traffic depth(s) inside, 2 below and 2 from the traffic's own knee at depth 24: fewer than 3 on one side",
+    );
+    expect(split[0]!.agrees).toBeNull();
   });
 
   it('Benchmark 1 one line and the traffic segmented: each traffic regime against that line', () => {
