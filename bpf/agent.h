@@ -41,6 +41,7 @@ struct traffic_opts {
 	int udp_rate;
 	int udp_len;
 	const char *iperf3;
+	int sub_ms; /* sub-window: the methods' counters read this often within the window */
 };
 
 /* Benchmark 3 (strategies*.c): --bench strategies and its flag (bpf/PROTOCOL.md). */
@@ -212,8 +213,9 @@ void close_traffic_net(struct traffic_net *n);
 int enter_ns(int fd);
 int start_iperf_server(const struct traffic_net *n, const char *iperf3);
 void stop_child(int pid);
-/* Runs the client for the window; its stdout (-J) in json; the exit status, or -1 when it could not run. */
-int run_iperf_client(const struct traffic_net *n, const struct traffic_opts *t, char *json, size_t json_size);
+/* Runs the client for the window; its stdout (-J) in json; tick(ctx) every t->sub_ms while it runs; the exit status, or -1 when it could not run. */
+int run_iperf_client(const struct traffic_net *n, const struct traffic_opts *t, char *json, size_t json_size, void (*tick)(void *),
+		     void *ctx);
 
 /* strategies.c: Benchmark 3 (bpf/PROTOCOL.md, "Benchmark 3: strategies"). */
 extern const struct bench bench_strategies;

@@ -251,6 +251,39 @@ static void detach_tc(const struct traffic_net *n, struct bpf_tc_hook *hook)
 	enter_ns(n->home);
 }
 
+/*
+ * Sub-windows: the counters of both methods read every --sub-window-ms within the window, so the host has
+ * several means per packet per depth and gives the depth an interval. One more than the most sub-windows
+ * (the snapshot at the start); a window longer than that leaves its last sub-window long, never a gap.
+ */
+#define MAX_SUB 240
+
+struct subwin {
+	const struct chain *c;
+	const struct probe *p;
+	int stats_ok, probe_ok;
+	int n; /* snapshots taken: the sub-windows are their n - 1 differences */
+	__u64 stats[MAX_SUB + 1][2], probe[MAX_SUB + 1][2];
+};
+
+static __u64 map_u64(int fd, __u32 k);
+static int read_stats(int prog_fd, __u64 *cnt, __u64 *ns);
+
+/* One snapshot of the cumulative counters (a method that failed to read is dropped from the sub-windows). */
+static void snapshot(void *ctx)
+{
+	struct subwin *sw = ctx;
+	if (sw->n > MAX_SUB - 1)
+		return; /* the final snapshot always has its slot */
+	if (sw->stats_ok && read_stats(sw->c->prog_fd[0], &sw->stats[sw->n][0], &sw->stats[sw->n][1]) != 0)
+		sw->stats_ok = 0;
+	if (sw->probe_ok) {
+		sw->probe[sw->n][0] = map_u64(sw->p->totals_fd, 0);
+		sw->probe[sw->n][1] = map_u64(sw->p->totals_fd, 1);
+	}
+	sw->n++;
+}
+
 struct window {
 	int depth;
 	long long duration_ms;
@@ -262,7 +295,28 @@ struct window {
 	const char *seen_via;
 	__u64 seen_count, seen_value;
 	int iperf_exit;
+	struct subwin sub;
 };
+
+/* "sub_windows":{"ms":250,"bpf_stats":[[run_cnt,run_time_ns],...],"probe":[[count,total_ns],...]}: each the difference of two snapshots. */
+static void emit_sub_windows(const struct traffic_opts *t, const struct subwin *sw)
+{
+	putf(",\"sub_windows\":{\"ms\":%d", t->sub_ms);
+	const char *names[2] = {"bpf_stats", "probe"};
+	for (int m = 0; m < 2; m++) {
+		int ok = m == 0 ? sw->stats_ok : sw->probe_ok;
+		const __u64(*v)[2] = m == 0 ? sw->stats : sw->probe;
+		if (!ok || sw->n < 2) {
+			putf(",\"%s\":null", names[m]);
+			continue;
+		}
+		putf(",\"%s\":[", names[m]);
+		for (int i = 1; i < sw->n; i++)
+			putf("%s[%llu,%llu]", i > 1 ? "," : "", (unsigned long long)(v[i][0] - v[i - 1][0]), (unsigned long long)(v[i][1] - v[i - 1][1]));
+		put("]");
+	}
+	put("}");
+}
 
 static void emit_window(const char *variant, const struct traffic_opts *t, const struct window *w, const char *probe_attach,
 			const char *probe_error, const char *seen_error, const char *json)
@@ -294,6 +348,7 @@ static void emit_window(const char *variant, const struct traffic_opts *t, const
 		put_kv_str("seen_error", seen_error);
 	if (!w->probe_ok)
 		put_kv_str("probe_error", probe_error);
+	emit_sub_windows(t, &w->sub);
 	putf(",\"iperf_exit\":%d", w->iperf_exit);
 	put_kv_str("iperf", json);
 	finish();
@@ -327,8 +382,13 @@ static void run_window(const struct opts *o, const struct traffic_net *n, const 
 	struct bpf_link *out = in ? bpf_program__attach(p->exit) : NULL;
 	if (p->obj && !out)
 		snprintf(p->error, sizeof(p->error), "attaching %s: %s", p->attach, strerror(errno));
+	/* The first snapshot is the window's start (stats as read before the probes; the probe maps were reset); the last its end. */
+	struct subwin *sw = &w->sub;
+	*sw = (struct subwin){.c = c, .p = p, .stats_ok = w->stats_ok, .probe_ok = out != NULL, .n = 1};
+	sw->stats[0][0] = cnt0;
+	sw->stats[0][1] = ns0;
 	long long t0 = now_ms();
-	w->iperf_exit = run_iperf_client(n, t, json, IPERF_JSON_MAX);
+	w->iperf_exit = run_iperf_client(n, t, json, IPERF_JSON_MAX, snapshot, sw);
 	w->duration_ms = now_ms() - t0;
 	bpf_link__destroy(out);
 	bpf_link__destroy(in);
@@ -344,6 +404,13 @@ static void run_window(const struct opts *o, const struct traffic_net *n, const 
 		for (int i = 0; i < HIST_BUCKETS; i++)
 			w->hist[i] = map_u64(p->hist_fd, (__u32)i);
 	}
+	/* The final snapshot is the whole window's end figures, so the sub-windows add up to the window exactly. */
+	sw->stats_ok = sw->stats_ok && w->stats_ok;
+	sw->stats[sw->n][0] = cnt1;
+	sw->stats[sw->n][1] = ns1;
+	sw->probe[sw->n][0] = w->count;
+	sw->probe[sw->n][1] = w->total_ns;
+	sw->n++;
 	if (w->iperf_exit != 0)
 		report_error("iperf3", variant, "depth %d: %s -c exited with %d: %.300s", w->depth, t->iperf3, w->iperf_exit, json);
 	/* Loaded per depth: a tracing program's attach target is used up by its first attach. */
@@ -421,12 +488,13 @@ static const struct option traffic_options[] = {
 	{"depths", required_argument, 0, 'D'},	   {"duration-ms", required_argument, 0, 'T'},
 	{"protocol", required_argument, 0, 'P'},   {"udp-rate", required_argument, 0, 'R'},
 	{"udp-len", required_argument, 0, 'L'},	   {"iperf3", required_argument, 0, 'I'},
+	{"sub-window-ms", required_argument, 0, 'W'},
 	{0, 0, 0, 0},
 };
 
 static void traffic_defaults(struct opts *o)
 {
-	o->traffic = (struct traffic_opts){.duration_ms = 1000, .udp_rate = 2000, .udp_len = 64, .iperf3 = "iperf3"};
+	o->traffic = (struct traffic_opts){.duration_ms = 1000, .udp_rate = 2000, .udp_len = 64, .iperf3 = "iperf3", .sub_ms = 250};
 	char why[160];
 	parse_depths(&o->traffic, "0,12,16,24,32", why, sizeof(why));
 }
@@ -447,6 +515,7 @@ static int traffic_parse_opt(struct opts *o, int ch, const char *arg, char *why,
 	case 'R': t->udp_rate = atoi(arg); return 0;
 	case 'L': t->udp_len = atoi(arg); return 0;
 	case 'I': t->iperf3 = arg; return 0;
+	case 'W': t->sub_ms = atoi(arg); return 0;
 	}
 	return -1;
 }
@@ -454,8 +523,8 @@ static int traffic_parse_opt(struct opts *o, int ch, const char *arg, char *why,
 static int traffic_check(const struct opts *o, char *why, size_t why_len)
 {
 	const struct traffic_opts *t = &o->traffic;
-	if (t->duration_ms < 1 || t->udp_rate < 1 || t->udp_len < 16 || t->udp_len > 65000) {
-		snprintf(why, why_len, "--duration-ms and --udp-rate must be >= 1, --udp-len 16..65000");
+	if (t->duration_ms < 1 || t->udp_rate < 1 || t->udp_len < 16 || t->udp_len > 65000 || t->sub_ms < 10) {
+		snprintf(why, why_len, "--duration-ms and --udp-rate must be >= 1, --udp-len 16..65000, --sub-window-ms >= 10");
 		return -1;
 	}
 	return 0;
@@ -466,8 +535,8 @@ static void traffic_hello(const struct opts *o)
 	put(",\"bench\":\"traffic\",\"depths\":[");
 	for (int i = 0; i < o->traffic.ndepths; i++)
 		putf("%s%d", i ? "," : "", o->traffic.depths[i]);
-	putf("],\"duration_ms\":%d,\"traffic_protocol\":\"%s\",\"udp_rate\":%d,\"udp_len\":%d", o->traffic.duration_ms,
-	     o->traffic.udp ? "udp" : "tcp", o->traffic.udp_rate, o->traffic.udp_len);
+	putf("],\"duration_ms\":%d,\"traffic_protocol\":\"%s\",\"udp_rate\":%d,\"udp_len\":%d,\"sub_window_ms\":%d", o->traffic.duration_ms,
+	     o->traffic.udp ? "udp" : "tcp", o->traffic.udp_rate, o->traffic.udp_len, o->traffic.sub_ms);
 }
 
 const struct bench bench_traffic = {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
@@ -100,7 +101,8 @@ void stop_child(int pid)
 	waitpid(pid, NULL, 0);
 }
 
-int run_iperf_client(const struct traffic_net *n, const struct traffic_opts *t, char *json, size_t json_size)
+int run_iperf_client(const struct traffic_net *n, const struct traffic_opts *t, char *json, size_t json_size, void (*tick)(void *),
+		     void *ctx)
 {
 	char secs[16], rate[32], len[16];
 	snprintf(secs, sizeof(secs), "%d", (t->duration_ms + 999) / 1000);
@@ -123,7 +125,22 @@ int run_iperf_client(const struct traffic_net *n, const struct traffic_opts *t, 
 	close(p[1]);
 	size_t have = 0;
 	char drain[4096];
+	long long next = now_ms() + t->sub_ms;
 	for (;;) {
+		/* Between reads the sub-window ticks: the pipe is polled up to the next one, which runs on time however iperf3 writes. */
+		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+		long long wait = next - now_ms();
+		int ready = poll(&pfd, 1, wait > 0 ? (int)wait : 0);
+		if (ready == 0 || now_ms() >= next) {
+			tick(ctx);
+			/* A stalled agent (a loaded guest) skips the ticks it missed rather than taking them back to back. */
+			long long after = now_ms();
+			next += t->sub_ms;
+			if (next <= after)
+				next = after + t->sub_ms;
+		}
+		if (ready == 0 || (ready < 0 && errno == EINTR))
+			continue;
 		/* Past the buffer the rest is read and dropped (never left to block the child): the host then sees invalid JSON and says so. */
 		int full = have == json_size - 1;
 		ssize_t r = full ? read(p[0], drain, sizeof(drain)) : read(p[0], json + have, json_size - 1 - have);

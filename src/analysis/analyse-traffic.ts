@@ -7,10 +7,12 @@ import { trafficMethod, type TrafficMethod } from '../matrix/schema.js';
 import type { TrafficSample } from '../results/traffic-result.js';
 import { analyseCell, compareVariants, estimate } from './analyse-cell.js';
 import { LOW_R2, toFitSummary } from './analyse-variant.js';
-import { curveSentence } from './curve-text.js';
+import { curveSentence, regimeLabel } from './curve-text.js';
 import { analyseWindowCurve } from './hardware-curve.js';
 import { pairedSaving } from './paired-saving.js';
 import { linearFit, ratio } from './stats.js';
+import { subWindowInterval } from './sub-window-interval.js';
+import { regimeAgreements } from './traffic-regime-agreement.js';
 import type {
   CellSummary,
   FitSummary,
@@ -32,10 +34,26 @@ export const PACKETS_TOLERANCE_PCT = 5;
 
 const METHOD_TEXT: Record<TrafficMethod, string> = { 'bpf-stats': 'bpf_stats', kprobe: 'probe pair' };
 
-/** The method's figures in one window: packets and total time (guest-clock ns). */
-function methodWindow(s: TrafficSample, m: TrafficMethod): { packets: number; totalNs: number; attach: string | null } | null {
-  if (m === 'bpf-stats') return s.bpfStats ? { packets: s.bpfStats.runCnt, totalNs: s.bpfStats.runTimeNs, attach: null } : null;
-  return s.kprobe ? { packets: s.kprobe.count, totalNs: s.kprobe.totalNs, attach: s.kprobe.attach } : null;
+interface MethodWindow {
+  packets: number;
+  totalNs: number;
+  attach: string | null;
+  /** [packets, ns] per sub-window; absent in streams without them. */
+  subs?: readonly (readonly [number, number])[] | null;
+}
+
+/** The method's figures in one window: packets and total time (guest-clock ns), and its sub-windows. */
+function methodWindow(s: TrafficSample, m: TrafficMethod): MethodWindow | null {
+  const subs = s.subWindows ? (m === 'bpf-stats' ? s.subWindows.bpfStats : s.subWindows.kprobe) : undefined;
+  if (m === 'bpf-stats') return s.bpfStats ? { packets: s.bpfStats.runCnt, totalNs: s.bpfStats.runTimeNs, attach: null, subs } : null;
+  return s.kprobe ? { packets: s.kprobe.count, totalNs: s.kprobe.totalNs, attach: s.kprobe.attach, subs } : null;
+}
+
+/** The depth's interval from its sub-windows, in the cell's unit; undefined without sub-windows, null with too few. */
+function perPacketCi(w: MethodWindow, kind: FigureKind, shift: number | undefined): [number, number] | null | undefined {
+  if (w.subs === undefined) return undefined;
+  const i = w.subs ? subWindowInterval(w.subs) : null;
+  return i ? [inUnit(i.ci[0], kind, shift), inUnit(i.ci[1], kind, shift)] : null;
 }
 
 /** Under -icount guest ns = instructions × 2^shift, as for Benchmark 1 (analyse-variant.ts). */
@@ -43,11 +61,13 @@ function inUnit(ns: number, kind: FigureKind, shift: number | undefined): number
   return kind === 'instructions' && shift !== undefined ? ns / 2 ** shift : ns;
 }
 
-function point(s: TrafficSample, w: { packets: number; totalNs: number }, kind: FigureKind, shift?: number): TrafficPoint {
+function point(s: TrafficSample, w: MethodWindow, kind: FigureKind, shift?: number): TrafficPoint {
   const iperfPackets = s.iperf.packets;
+  const ci = perPacketCi(w, kind, shift);
   return {
     depth: s.depth,
     perPacket: w.packets > 0 ? inUnit(w.totalNs / w.packets, kind, shift) : null,
+    ...(ci !== undefined ? { perPacketCi: ci } : {}),
     packets: w.packets,
     iperfPackets,
     packetsOffPct: iperfPackets !== null && iperfPackets > 0 ? (100 * (w.packets - iperfPackets)) / iperfPackets : null,
@@ -135,7 +155,9 @@ function methodSummary(c: CellResult, m: TrafficMethod, kind: FigureKind, warnin
     // Hardware only, as for test-run: instruction counts are exactly linear, emulated ns relative.
     const curve =
       kind === 'hardware-ns'
-        ? analyseWindowCurve(points.filter(counts).map((p) => ({ depth: p.depth, mean: p.perPacket, packets: p.packets })))
+        ? analyseWindowCurve(
+            points.filter(counts).map((p) => ({ depth: p.depth, mean: p.perPacket, ci: p.perPacketCi ?? null, packets: p.packets })),
+          )
         : null;
     const v: TrafficVariant = {
       variant: vr.variant,
@@ -244,12 +266,20 @@ export function attachTestRunAgreement(cells: readonly CellSummary[]): void {
     if (!b1) continue;
     for (const m of t.traffic.methods) {
       m.agreement = m.variants.flatMap((v) => {
-        const b1Fit = (v.variant === 'direct' ? b1.direct : b1.indirect)?.fit;
-        return v.fit && b1Fit ? [agreement(v.variant, v.fit, b1Fit, b1.cellId)] : [];
+        const b1Variant = v.variant === 'direct' ? b1.direct : b1.indirect;
+        // Hardware: regime by regime where either curve has a knee; one line against one line as before.
+        const perRegime = regimeAgreements(
+          { variant: v.variant, points: v.points.filter(counts), curve: v.curve },
+          b1Variant?.curve,
+          b1.cellId,
+        );
+        if (perRegime) return perRegime;
+        return v.fit && b1Variant?.fit ? [agreement(v.variant, v.fit, b1Variant.fit, b1.cellId)] : [];
       });
       for (const a of m.agreement.filter((x) => x.agrees === false)) {
+        const where = a.regime ? `, ${regimeLabel(a.regime.regime)} (depths ${a.regime.fromDepth}–${a.regime.toDepth})` : '';
         t.warnings.push(
-          `${a.variant}, ${METHOD_TEXT[m.method]}: cost per tail call under traffic is ${a.ratio!.toFixed(2)}× Benchmark 1's ` +
+          `${a.variant}, ${METHOD_TEXT[m.method]}${where}: cost per tail call under traffic is ${a.ratio!.toFixed(2)}× Benchmark 1's ` +
             `[${a.ratioCi![0].toFixed(2)}, ${a.ratioCi![1].toFixed(2)}], and 1 lies outside that interval`,
         );
       }

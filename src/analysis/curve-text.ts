@@ -8,6 +8,9 @@ const half = (ci: readonly [number, number]) => (ci[1] - ci[0]) / 2;
 
 const REGIME_LABEL: Record<RegimeName, string> = { all: 'all depths', 'below-knee': 'below the knee', 'above-knee': 'from the knee on' };
 
+/** "below the knee": a regime's name in words. */
+export const regimeLabel = (r: RegimeName): string => REGIME_LABEL[r];
+
 const depths = (r: { fromDepth: number; toDepth: number }) => `depths ${r.fromDepth}–${r.toDepth}`;
 
 /** "2.35 ± 0.92 ns/call (depths 0–8)": a regime's cost per tail call, hardware ns. */

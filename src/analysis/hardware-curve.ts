@@ -145,12 +145,20 @@ export function analyseCurve(byDepth: ReadonlyMap<number, readonly number[]>): H
 
 /**
  * The same for traffic windows: one mean per packet per depth (ns, hardware) over `packets` packets. The
- * methods record no per-packet spread, so a depth has no interval of its own (ci null) and the knee's
- * range comes from the residuals (residualKnees).
+ * methods record no per-packet spread: a depth's interval comes from the window's sub-windows where the
+ * agent took them (sub-window-interval.ts; ci null otherwise), and the knee's range from the residuals
+ * (residualKnees), as one estimate stands behind each depth either way.
  */
-export function analyseWindowCurve(points: readonly { depth: number; mean: number; packets: number }[]): HardwareCurve | null {
+export function analyseWindowCurve(
+  points: readonly { depth: number; mean: number; ci: readonly [number, number] | null; packets: number }[],
+): HardwareCurve | null {
   const profile = [...points]
     .sort((a, b) => a.depth - b.depth)
-    .map((p) => ({ depth: p.depth, estimate: p.mean, ci: null, samples: p.packets }));
+    .map((p) => ({
+      depth: p.depth,
+      estimate: p.mean,
+      ci: p.ci === null ? null : ([p.ci[0], p.ci[1]] as [number, number]),
+      samples: p.packets,
+    }));
   return curveOf(profile, (xs, ys, index) => residualKnees(xs, ys, index, KNEE_BOOTSTRAP));
 }

@@ -169,6 +169,12 @@ export type PairedSaving = z.infer<typeof pairedSaving>;
 const trafficPoint = z.object({
   depth: z.number().int(),
   perPacket: z.number().nullable().describe("the method's cost per packet at this depth, in the cell's unit; null when it saw no packet"),
+  perPacketCi: interval
+    .nullable()
+    .optional()
+    .describe(
+      "95 % t interval of perPacket from the window's sub-windows (ratio estimator, sub-windows as units); null with fewer than 2 sub-windows with packets, absent for streams without sub-windows",
+    ),
   packets: z.number().int().describe('packets the method counted in the window (bpf_stats run_cnt, or probe invocations)'),
   iperfPackets: z
     .number()
@@ -209,6 +215,37 @@ const trafficAgreement = z
     ratio: z.number().nullable().describe('traffic slope / Benchmark 1 slope; null when the latter is 0'),
     ratioCi: interval.nullable().describe("Fieller interval; null when Benchmark 1's slope interval reaches 0"),
     agrees: z.boolean().nullable().describe('false when 1 lies outside ratioCi; null without an interval'),
+    regime: z
+      .object({
+        regime: regimeName.describe(
+          "Benchmark 1's regime; when Benchmark 1 is one tested line and the traffic curve has a knee, the traffic's regime compared with that line",
+        ),
+        fromDepth: z.number().int().describe('first depth of that regime'),
+        toDepth: z.number().int().describe('last depth of that regime'),
+        traffic: z
+          .object({
+            source: z
+              .enum(['fit', 'regime'])
+              .describe(
+                "fit: OLS of the traffic depths inside the regime (one side of the traffic's own knee); regime: the traffic curve's own regime, which nearly coincides with it",
+              ),
+            fromDepth: z.number().int(),
+            toDepth: z.number().int(),
+            n: z.number().int().describe('traffic depths behind the slope'),
+            slope: z.number().describe('traffic cost per tail call there, ns (hardware)'),
+            slopeCi: interval,
+          })
+          .nullable()
+          .describe('null when the regime cannot be compared (notCompared says why)'),
+        notCompared: z
+          .string()
+          .nullable()
+          .describe('why this regime has no comparison (too few traffic depths inside); null when compared'),
+      })
+      .optional()
+      .describe(
+        "hardware-ns cells where either curve has a knee: one agreement per regime, testRunSlope being the regime's; absent where both are one line (the single slopes compared) and in older summaries",
+      ),
   })
   .describe('the cost per tail call under traffic against Benchmark 1 (BPF_PROG_TEST_RUN) of the same kernel and boot');
 export type TrafficAgreement = z.infer<typeof trafficAgreement>;

@@ -23,6 +23,14 @@ const trafficRecord = z.object({
   probe_error: z.string().optional(),
   iperf_exit: z.number().int(),
   iperf: z.string(),
+  /** Agents from sub-windows on: the counters' differences every `ms` within the window (optional: older streams parse). */
+  sub_windows: z
+    .object({
+      ms: z.number().int().min(1),
+      bpf_stats: z.array(z.tuple([count, z.number().min(0)])).nullable(),
+      probe: z.array(z.tuple([count, z.number().min(0)])).nullable(),
+    })
+    .optional(),
 });
 export type TrafficRecord = z.infer<typeof trafficRecord>;
 
@@ -93,6 +101,7 @@ function toTrafficSample(r: TrafficRecord): ParsedTraffic {
     ...(r.seen_via !== '' ? { chainDepthSeenVia: r.seen_via } : {}),
     ...(r.seen_error ? { chainDepthSeenError: r.seen_error } : {}),
     ...(r.probe_error ? { kprobeUnavailable: r.probe_error } : {}),
+    ...(r.sub_windows ? { subWindows: { ms: r.sub_windows.ms, bpfStats: r.sub_windows.bpf_stats, kprobe: r.sub_windows.probe } } : {}),
   };
   return { variant: r.variant, sample, problems: problem ? [`iperf3 (${r.variant}): ${problem}`] : [] };
 }

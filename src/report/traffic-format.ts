@@ -5,7 +5,7 @@ import { UNIT_TEXT, unitOf, type FigureUnit } from '../analysis/units.js';
 import type { FigureKind } from '../results/cell-result.js';
 import type { TrafficMethod } from '../matrix/schema.js';
 import { archOf } from '../analysis/arch-groups.js';
-import { pairedSavingText } from '../analysis/curve-text.js';
+import { pairedSavingText, regimeLabel } from '../analysis/curve-text.js';
 import { accelText, cellUnit, comparisonText, interval, kernelText, num, variantCostText } from './format.js';
 
 export const TRAFFIC_METHOD_TEXT: Record<TrafficMethod, string> = {
@@ -18,10 +18,25 @@ export const isTrafficBenchmark = (cells: readonly CellSummary[]): boolean => ce
 const variantOf = (m: TrafficMethodSummary, name: 'direct' | 'indirect'): TrafficVariant | undefined =>
   m.variants.find((v) => v.variant === name);
 
-/** "1.02 [0.98, 1.05] × Benchmark 1", flagged when 1 lies outside the interval. */
+/**
+ * "direct 1.02 [0.98, 1.05] × Benchmark 1", flagged when 1 lies outside the interval; per regime
+ * "direct below the knee (depths 0–16; traffic 0–16, 13 depths): 1.02 [0.98, 1.05] × Benchmark 1", or why
+ * a regime is not compared.
+ */
 function agreementText(a: TrafficAgreement): string {
-  if (a.ratio === null) return `${a.variant}: —`;
   const flag = a.agrees === false ? ' ⚠ disagrees' : '';
+  if (a.regime) {
+    const r = a.regime;
+    const where = `${a.variant} ${regimeLabel(r.regime)} (depths ${r.fromDepth}–${r.toDepth}`;
+    if (!r.traffic) return `${where}): not compared, ${r.notCompared ?? 'no traffic figure'}`;
+    const t = r.traffic;
+    const from =
+      t.source === 'regime'
+        ? `the traffic's own regime, depths ${t.fromDepth}–${t.toDepth}`
+        : `traffic ${t.fromDepth}–${t.toDepth}, ${t.n} depths`;
+    return a.ratio === null ? `${where}; ${from}): —` : `${where}; ${from}): ${num(a.ratio)} ${interval(a.ratioCi)} × Benchmark 1${flag}`;
+  }
+  if (a.ratio === null) return `${a.variant}: —`;
   return `${a.variant} ${num(a.ratio)} ${interval(a.ratioCi)} × Benchmark 1${flag}`;
 }
 
@@ -127,7 +142,7 @@ export function trafficNote(kind: FigureKind): string {
     `Throughput is iperf3's, on the guest clock.` +
     // Hardware's cost need not be one line (docs/measurement.md, "The curve the hardware has").
     (kind === 'hardware-ns'
-      ? ` Hardware ns: where one line does not describe the per-depth profile (tested), each regime's cost with the knee instead, and the saving per regime (Welch: the variants' windows are not interleaved).`
+      ? ` Hardware ns: where one line does not describe the per-depth profile (tested), each regime's cost with the knee instead, the saving per regime (Welch: the variants' windows are not interleaved), and the agreement with Benchmark 1 per regime where either curve has a knee (the traffic depths inside each Benchmark 1 regime, or the traffic's own regime where the two nearly coincide).`
       : '')
   );
 }

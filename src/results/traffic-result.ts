@@ -39,6 +39,17 @@ export const trafficSample = z.object({
     .describe(
       'why fexit on prog_0 did not give the depth (a load failure makes the agent fall back to a test run; an attach or proof failure leaves the depth unseen); absent when it did',
     ),
+  /**
+   * The window cut into sub-windows (additive; absent in streams from agents before them): each method's
+   * [packets, ns] per sub-window, summing to the window's figures; null for a method that gave none.
+   */
+  subWindows: z
+    .object({
+      ms: z.number().int().min(1),
+      bpfStats: z.array(z.tuple([z.number().int().min(0), z.number().min(0)])).nullable(),
+      kprobe: z.array(z.tuple([z.number().int().min(0), z.number().min(0)])).nullable(),
+    })
+    .optional(),
   /** Why `kprobe` is null (additive): the kernel has neither fentry/fexit nor kprobes on cls_bpf_classify. */
   kprobeUnavailable: z.string().optional(),
 });

@@ -136,6 +136,14 @@ describe('traffic benchmark on the running kernel', () => {
         expect(s.bpfStats!.runCnt / sent).toBeLessThan(1.03);
         expect(s.bpfStats!.runTimeNs).toBeGreaterThan(0);
         if (s.kprobe === null) expect(s.kprobeUnavailable).toMatch(/cls_bpf_classify/);
+        // Sub-windows every 250 ms within the 1 s window, adding up to the window's own figures.
+        const sw = s.subWindows!;
+        expect(sw.ms).toBe(250);
+        expect(sw.bpfStats!.length).toBeGreaterThanOrEqual(4);
+        expect(sw.bpfStats!.reduce((a, [n]) => a + n, 0)).toBe(s.bpfStats!.runCnt);
+        expect(sw.bpfStats!.reduce((a, [, ns]) => a + ns, 0)).toBe(s.bpfStats!.runTimeNs);
+        if (s.kprobe) expect(sw.kprobe!.reduce((a, [n]) => a + n, 0)).toBe(s.kprobe.count);
+        else expect(sw.kprobe).toBeNull();
       }
     }
     expectAsFound(before, await settled(payload.agent, before));

@@ -10,12 +10,11 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ensurePayload } from '../../src/guest/payload.js';
 import { fetchKernels } from '../../src/kernels/index.js';
-import { benchmark, matrix, runner } from '../../src/matrix/schema.js';
+import { matrix } from '../../src/matrix/schema.js';
 import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
 import { fromAgentStream } from '../../src/cells/assemble.js';
-import { cellRunSpec } from '../../src/cells/cell-spec.js';
-import { qemuBackend } from '../../src/vm/qemu.js';
-import type { CellEvent, CellRunSpec } from '../../src/vm/types.js';
+import type { CellEvent } from '../../src/vm/types.js';
+import { bootArm64TestRun, exactCountsPerDepth } from './qemu-kernels.js';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'tailmatrix-test-arm64-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -48,29 +47,16 @@ describe('arm64 cells under qemu-system-aarch64 (TCG, -icount)', () => {
       if (!payload.ok) return;
 
       const boot = async (seed: number): Promise<number[][]> => {
-        // As `run` builds it: the sweep and its needs resolved by the benchmark's driver (src/cells/cell-spec.ts).
-        const spec: CellRunSpec = cellRunSpec({
-          cellId: `${id}-${seed}`,
-          kernel,
-          boot: { name: 'default', cmdline: '' },
-          benchmark: benchmark.parse({
-            name: 'test-run',
-            type: 'test-run',
-            params: { maxDepth: MAX_DEPTH, samples: 3, repeat: 1, variants: ['direct', 'indirect'], seed },
-          }),
-          runner: runner.parse({ backend: 'qemu', accel: 'tcg', timeoutSec: 600 }),
-          accel: 'tcg',
-          timing: { mode: 'icount', shift: ICOUNT_SHIFT },
-          payload: payload.value,
-          workDir: mkdtempSync(path.join(scratch, 'cell-')),
-        });
         const events: CellEvent[] = [];
-        const started = Date.now();
-        const outcome = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: (e) => events.push(e) });
-        console.log(
-          `[qemu arm64 ${kernel.release} seed ${seed}] status ${outcome.status} in ${Date.now() - started} ms${outcome.message ? `: ${outcome.message}` : ''}`,
-        );
-        expect(outcome.status, outcome.consoleTail.join('\n')).toBe('ok');
+        const outcome = await bootArm64TestRun({
+          label: `qemu arm64 ${kernel.release}`,
+          kernel,
+          payload: payload.value,
+          maxDepth: MAX_DEPTH,
+          seed,
+          timeoutSec: 600,
+          emit: (e) => events.push(e),
+        });
         expect(events.some((e) => e.type === 'console' && e.line.includes('tailmatrix-init: insmod virtio_console.ko'))).toBe(
           consoleModule,
         );
@@ -92,15 +78,7 @@ describe('arm64 cells under qemu-system-aarch64 (TCG, -icount)', () => {
         });
 
         // Exact: every sample of a depth the same whole number, in both variants.
-        return derived.variants.map((v) =>
-          Array.from({ length: MAX_DEPTH + 1 }, (_, d) => {
-            const xs = v.samples.filter((s) => s.depth === d && !s.retaken).map((s) => s.instructions);
-            expect(xs, `${v.variant} depth ${d}`).toHaveLength(3);
-            expect(new Set(xs).size, `${v.variant} depth ${d}: ${xs.join(', ')}`).toBe(1);
-            expect(Number.isInteger(xs[0])).toBe(true);
-            return xs[0]!;
-          }),
-        );
+        return exactCountsPerDepth(derived.variants, MAX_DEPTH);
       };
 
       // Per boot: every depth exact, the same step per tail call at every depth in each variant. Between

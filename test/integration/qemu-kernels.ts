@@ -8,9 +8,11 @@ import { fetchKernels } from '../../src/kernels/index.js';
 import type { FetchedKernel } from '../../src/kernels/types.js';
 import { ensurePayload } from '../../src/guest/payload.js';
 import { benchmark, matrix, runner, type TestRunParams } from '../../src/matrix/schema.js';
-import type { CellRunSpec } from '../../src/vm/types.js';
+import type { CellEnd, CellEvent, CellRunSpec } from '../../src/vm/types.js';
+import { qemuBackend } from '../../src/vm/qemu.js';
+import type { Sample } from '../../src/results/cell-result.js';
 import type { GuestPayload } from '../../src/guest/payload.js';
-import type { Timing } from '../../src/measure/timing.js';
+import { ICOUNT_SHIFT, type Timing } from '../../src/measure/timing.js';
 import type { AgentOutput } from '../../src/measure/agent-output.types.js';
 import { interleavedOrder } from '../../src/measure/sweep-order.js';
 import { afterAll, expect } from 'vitest';
@@ -82,6 +84,61 @@ export function cellSpec(
     payload: pl,
     workDir: mkdtempSync(path.join(scratch, 'cell-')),
   });
+}
+
+/**
+ * One arm64 test-run cell booted as `run` builds it (qemu-system-aarch64, TCG, -icount): both variants to
+ * `maxDepth`, 3 samples of repeat 1 (exact counts), the given seed; asserts the cell ended ok (the
+ * console tail as the message otherwise) and logs its status and wall time under `label`.
+ */
+export async function bootArm64TestRun(o: {
+  label: string;
+  kernel: FetchedKernel;
+  payload: GuestPayload;
+  maxDepth: number;
+  seed: number;
+  timeoutSec: number;
+  emit?: (e: CellEvent) => void;
+}): Promise<CellEnd> {
+  const spec = cellRunSpec({
+    cellId: `${o.kernel.id}-${o.seed}`,
+    kernel: o.kernel,
+    boot: { name: 'default', cmdline: '' },
+    benchmark: benchmark.parse({
+      name: 'test-run',
+      type: 'test-run',
+      params: { maxDepth: o.maxDepth, samples: ARM64_SAMPLES, repeat: 1, variants: ['direct', 'indirect'], seed: o.seed },
+    }),
+    runner: runner.parse({ backend: 'qemu', accel: 'tcg', timeoutSec: o.timeoutSec }),
+    accel: 'tcg',
+    timing: { mode: 'icount', shift: ICOUNT_SHIFT },
+    payload: o.payload,
+    workDir: mkdtempSync(path.join(scratch, 'cell-')),
+  });
+  const started = Date.now();
+  const end = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: o.emit ?? (() => undefined) });
+  console.log(`[${o.label} seed ${o.seed}] status ${end.status} in ${Date.now() - started} ms${end.message ? `: ${end.message}` : ''}`);
+  expect(end.status, end.consoleTail.join('\n')).toBe('ok');
+  return end;
+}
+
+/** Samples per depth bootArm64TestRun asks for. */
+const ARM64_SAMPLES = 3;
+
+/**
+ * Per variant the instructions at each depth 0..maxDepth of an exact (-icount, repeat 1) sweep, asserting
+ * every sample of a depth gave the same whole number.
+ */
+export function exactCountsPerDepth(variants: readonly { variant: string; samples: readonly Sample[] }[], maxDepth: number): number[][] {
+  return variants.map((v) =>
+    Array.from({ length: maxDepth + 1 }, (_, d) => {
+      const xs = v.samples.filter((s) => s.depth === d && !s.retaken).map((s) => s.instructions);
+      expect(xs, `${v.variant} depth ${d}`).toHaveLength(ARM64_SAMPLES);
+      expect(new Set(xs).size, `${v.variant} depth ${d}: ${xs.join(', ')}`).toBe(1);
+      expect(Number.isInteger(xs[0])).toBe(true);
+      return xs[0] as number;
+    }),
+  );
 }
 
 /**

@@ -109,6 +109,13 @@ describe.each([
         expect(s.chainDepthSeenVia).toBe('fexit');
         expect(s.kprobe?.attach).toBe(probe);
         expect(Math.abs(s.kprobe!.count - s.bpfStats!.runCnt) / s.bpfStats!.runCnt).toBeLessThan(0.03);
+        // Sub-windows on the guest clock too, both methods', adding up to the window's own figures.
+        const sw = s.subWindows!;
+        expect(sw.bpfStats!.length, `${v.variant} depth ${s.depth}`).toBeGreaterThanOrEqual(4);
+        expect(sw.bpfStats!.reduce((a, [n]) => a + n, 0)).toBe(s.bpfStats!.runCnt);
+        expect(sw.bpfStats!.reduce((a, [, ns]) => a + ns, 0)).toBe(s.bpfStats!.runTimeNs);
+        expect(sw.kprobe!.reduce((a, [n]) => a + n, 0)).toBe(s.kprobe!.count);
+        expect(sw.kprobe!.reduce((a, [, ns]) => a + ns, 0)).toBe(s.kprobe!.totalNs);
       }
       slopes[v.variant] = { 'bpf-stats': slope(samples, perPacket['bpf-stats']), kprobe: slope(samples, perPacket.kprobe) };
     }

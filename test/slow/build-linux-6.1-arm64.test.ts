@@ -5,26 +5,19 @@
 // one tail call (proven from the images), and the figures are exact whole numbers, the same in two boots.
 // `tailmatrix build --arch arm64` then finds the same kernel in the cache (the arch is part of its key).
 // Slow: the cold cross build is the better part of its cost (about as long as the x86 one).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { fromAgentStream } from '../../src/cells/assemble.js';
-import { cellRunSpec } from '../../src/cells/cell-spec.js';
 import { ensurePayload } from '../../src/guest/payload.js';
 import type { BuiltKernel } from '../../src/kernels/from-source/index.js';
 import { imageFormat } from '../../src/kernels/image-format.js';
-import { benchmark, runner } from '../../src/matrix/schema.js';
 import { ICOUNT_SHIFT } from '../../src/measure/timing.js';
-import { qemuBackend } from '../../src/vm/qemu.js';
+import { bootArm64TestRun, exactCountsPerDepth } from '../integration/qemu-kernels.js';
 import { startCli } from '../support/run-cli.js';
 import { buildLinux61 } from './linux-6.1.js';
 
 const BUILD_TEST_TIMEOUT_MS = 3 * 60 * 60_000;
 const MAX_DEPTH = 4;
-
-const scratch = mkdtempSync(path.join(os.tmpdir(), 'tailmatrix-slow-arm64-build-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('build source: Debian linux-source-6.1 cross-compiled for arm64', () => {
   let built: BuiltKernel | undefined;
@@ -78,25 +71,14 @@ describe('build source: Debian linux-source-6.1 cross-compiled for arm64', () =>
       const payload = await ensurePayload({ arch: 'arm64' });
       if (!payload.ok) throw new Error(payload.error);
       const boot = async (seed: number): Promise<number[][]> => {
-        const spec = cellRunSpec({
-          cellId: `linux-6.1-arm64-${seed}`,
+        const outcome = await bootArm64TestRun({
+          label: 'arm64 build boot',
           kernel,
-          boot: { name: 'default', cmdline: '' },
-          benchmark: benchmark.parse({
-            name: 'test-run',
-            type: 'test-run',
-            params: { maxDepth: MAX_DEPTH, samples: 3, repeat: 1, variants: ['direct', 'indirect'], seed },
-          }),
-          runner: runner.parse({ backend: 'qemu', accel: 'tcg', timeoutSec: 900 }),
-          accel: 'tcg',
-          timing: { mode: 'icount', shift: ICOUNT_SHIFT },
           payload: payload.value,
-          workDir: mkdtempSync(path.join(scratch, 'cell-')),
+          maxDepth: MAX_DEPTH,
+          seed,
+          timeoutSec: 900,
         });
-        const started = Date.now();
-        const outcome = await qemuBackend.runCell(spec, { signal: new AbortController().signal, emit: () => undefined });
-        console.log(`[arm64 build boot seed ${seed}] ${outcome.status} in ${Date.now() - started} ms ${outcome.message ?? ''}`);
-        expect(outcome.status, outcome.consoleTail.join('\n')).toBe('ok');
         const agent = outcome.agent!;
         expect(agent.errors).toEqual([]);
         expect(agent.fingerprint?.release).toBe(kernel.release);
@@ -104,15 +86,7 @@ describe('build source: Debian linux-source-6.1 cross-compiled for arm64', () =>
         const derived = fromAgentStream(agent, ICOUNT_SHIFT);
         for (const v of derived.variants) expect(v.jit?.mechanism, v.variant).toBe('arm64-br');
         expect(derived.jitSymmetry?.verdict).toBe('identical');
-        return derived.variants.map((v) =>
-          Array.from({ length: MAX_DEPTH + 1 }, (_, d) => {
-            const xs = v.samples.filter((s) => s.depth === d && !s.retaken).map((s) => s.instructions);
-            expect(xs, `${v.variant} depth ${d}`).toHaveLength(3);
-            expect(new Set(xs).size, `${v.variant} depth ${d}: ${xs.join(', ')}`).toBe(1);
-            expect(Number.isInteger(xs[0])).toBe(true);
-            return xs[0]!;
-          }),
-        );
+        return exactCountsPerDepth(derived.variants, MAX_DEPTH);
       };
       const runs = [await boot(1), await boot(2)];
       console.log(
