@@ -232,7 +232,7 @@ function comparePair(
           ? { note: `${mismatch}: not comparable`, notGated: false }
           : kind === 'instructions'
             ? judgeExact(b.values, c.values, gate)
-            : judgeTimed(b.values, c.values, gate, figure === 'ratio' ? null : gate.thresholdNs);
+            : judgeTimed(b.values, c.values, gate, figure !== 'ratio');
     out.push(comparison(key, kind, figure, b, c, judged));
   }
   return out;
@@ -263,8 +263,10 @@ export function baselineRegimes(base: readonly CellSummary[], series: readonly S
       out.push({ figure: s, series: s, depths: [lo, hi] });
       continue;
     }
+    // A knee's bootstrap range counts as the knee: with samples spread over loads, the depths where some
+    // loads are still below the knee and others already above lie inside it, and belong to neither regime.
     const { below, above } = regimeDepths(
-      knees.map((k) => k.depth),
+      knees.flatMap((k) => [k.depth, ...k.ci]),
       lo,
       hi,
       KNEE_GUARD_DEPTHS,
@@ -373,7 +375,14 @@ export function compareWithBaseline(current: Summary, baseline: Summary, source:
   }
   return {
     source,
-    gate: { instructions: gate.instructions, thresholdNs: gate.thresholdNs, thresholdPct: gate.thresholdPct, alpha: gate.alpha },
+    gate: {
+      instructions: gate.instructions,
+      thresholdNs: gate.thresholdNs,
+      thresholdPct: gate.thresholdPct,
+      aloneNs: gate.aloneNs,
+      alonePct: gate.alonePct,
+      alpha: gate.alpha,
+    },
     comparisons,
     regressions: comparisons.filter((c) => c.regression).length,
     notComparable: comparisons.filter((c) => c.status === 'not-comparable').length,

@@ -38,19 +38,29 @@ export function judgeExact(base: readonly number[], cur: readonly number[], gate
 }
 
 /**
- * Timed figures: with enough replicates, a one-sided U test at gate.alpha AND the minimum effect
- * (gate.thresholdNs for slopes, `null` for the unitless ratio, and gate.thresholdPct, both `>=`); with
- * too few for the test to ever reach alpha (one replicate a side, or e.g. 2 against 2), the minimum
- * effect alone, and the note says so.
+ * The minimum effect a rise must reach (both `>=`): gate.thresholdNs and gate.thresholdPct where a test
+ * across replicates also decides, the larger gate.aloneNs and gate.alonePct where it alone decides (too
+ * few replicates: nothing else guards against one boot's scatter). `ns: false` for the unitless ratio.
  */
-export function judgeTimed(base: readonly number[], cur: readonly number[], gate: Gate, thresholdAbs: number | null): Judgement {
+function bigEnough(delta: number, deltaPct: number | null, gate: Gate, tested: boolean, ns: boolean): boolean {
+  const [minNs, minPct] = tested ? [gate.thresholdNs, gate.thresholdPct] : [gate.aloneNs, gate.alonePct];
+  return (!ns || delta >= minNs) && pctReached(deltaPct, minPct);
+}
+
+/**
+ * Timed figures: with enough replicates, a one-sided U test at gate.alpha AND the minimum effect
+ * (gate.thresholdNs for slopes, none in ns for the unitless ratio, and gate.thresholdPct); with too few
+ * for the test to ever reach alpha (one replicate a side, or e.g. 2 against 2), the larger minimum
+ * effect (gate.aloneNs, gate.alonePct) alone, and the note says so.
+ */
+export function judgeTimed(base: readonly number[], cur: readonly number[], gate: Gate, ns: boolean): Judgement {
   const delta = hodgesLehmann(cur, base);
   const deltaPct = pctOf(delta, median(base));
-  const bigEnough = (thresholdAbs === null || delta >= thresholdAbs) && pctReached(deltaPct, gate.thresholdPct);
   const smallest = smallestPValue(cur.length, base.length);
   if (base.length + cur.length <= U_TEST_MAX_TOTAL && smallest <= gate.alpha) {
     const t = uTestGreater(cur, base);
-    return { regression: bigEnough && t.pValue <= gate.alpha, method: 'u-test', pValue: t.pValue, delta, deltaPct, note: null };
+    const regression = bigEnough(delta, deltaPct, gate, true, ns) && t.pValue <= gate.alpha;
+    return { regression, method: 'u-test', pValue: t.pValue, delta, deltaPct, note: null };
   }
   const why =
     base.length === 1 && cur.length === 1
@@ -58,7 +68,7 @@ export function judgeTimed(base: readonly number[], cur: readonly number[], gate
       : base.length + cur.length > U_TEST_MAX_TOTAL
         ? `more than ${U_TEST_MAX_TOTAL} replicates: decided on the minimum effect alone`
         : `${base.length} vs ${cur.length} replicates: the U test cannot reach p ≤ ${gate.alpha} (smallest p = ${smallest.toFixed(3)}), decided on the minimum effect alone`;
-  return { regression: bigEnough, method: 'thresholds', pValue: null, delta, deltaPct, note: why };
+  return { regression: bigEnough(delta, deltaPct, gate, false, ns), method: 'thresholds', pValue: null, delta, deltaPct, note: why };
 }
 
 /**
@@ -72,10 +82,9 @@ export function judgeRegime(base: readonly number[], cur: readonly number[], gat
   const bm = median(base);
   const delta = median(cur) - bm;
   const deltaPct = pctOf(delta, bm);
-  const bigEnough = delta >= gate.thresholdNs && pctReached(deltaPct, gate.thresholdPct);
   if (base.length < 2 || cur.length < 2) {
     return {
-      regression: bigEnough,
+      regression: bigEnough(delta, deltaPct, gate, false, true),
       method: 'thresholds',
       pValue: null,
       delta,
@@ -101,7 +110,7 @@ export function judgeRegime(base: readonly number[], cur: readonly number[], gat
   const t = se === 0 ? (diff > 0 ? Infinity : 0) : diff / se;
   const significant = t >= critical;
   return {
-    regression: bigEnough && significant,
+    regression: bigEnough(delta, deltaPct, gate, true, true) && significant,
     method: 'welch-t',
     pValue: null,
     delta,

@@ -415,6 +415,11 @@ const gateSettings = z.object({
   thresholdNs: z.number().describe('timed cells: smallest rise that counts, ns per call (>=; "more than" in older summaries)'),
   thresholdInstructions: z.number().optional().describe('older summaries only: instruction rule "more than"'),
   thresholdPct: z.number().describe('smallest rise that counts, percent (>=)'),
+  aloneNs: z
+    .number()
+    .optional()
+    .describe('timed cells without a test (too few replicates): smallest rise, ns per call (absent in older summaries)'),
+  alonePct: z.number().optional().describe('… and percent'),
   alpha: z.number().optional().describe('significance level of the U test across replicates (absent in older summaries)'),
 });
 

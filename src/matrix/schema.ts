@@ -312,8 +312,20 @@ export const gate = z
       .describe(
         'instruction counts (exact): a slope that rose by at least this many instructions per tail call is a regression (default 1)',
       ),
-    thresholdNs: z.number().min(0).default(1).describe('timed cells: the smallest rise that counts, in ns per tail call (>=) …'),
-    thresholdPct: z.number().min(0).default(10).describe('… and in percent (>=; for the indirect/direct ratio too)'),
+    thresholdNs: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('timed cells decided by a test across replicates: the smallest rise that counts, in ns per tail call (>=) …'),
+    thresholdPct: z.number().min(0).default(5).describe('… and in percent (>=; for the indirect/direct ratio too)'),
+    aloneNs: z
+      .number()
+      .min(0)
+      .default(1)
+      .describe(
+        'timed cells with too few replicates for a test (one a side; 2 against 2): the minimum effect alone decides, in ns per tail call (>=) …',
+      ),
+    alonePct: z.number().min(0).default(10).describe('… and in percent (>=; for the indirect/direct ratio too)'),
     alpha: z
       .number()
       .gt(0)

@@ -244,7 +244,8 @@ export function gateText(g: BaselineSummary['gate']): string {
   return (
     `instruction counts regress when a slope rises by at least ${g.instructions} instr per call (exact, no statistics); ` +
     `hardware timings are compared only on the same accelerator and CPU model, and regress when the rise is at least ${g.thresholdNs} ns and ${g.thresholdPct} % ` +
-    `(the indirect/direct ratio: ${g.thresholdPct} %) and, with replicates, a one-sided Mann-Whitney U test across replicate slopes gives p ≤ ${g.alpha ?? 0.05}; ` +
+    `(the indirect/direct ratio: ${g.thresholdPct} %) and a one-sided test across replicates (Mann-Whitney U across slopes; Welch t per regime of a curve with a knee) gives p ≤ ${g.alpha ?? 0.05}` +
+    (g.aloneNs !== undefined ? `; with too few replicates for the test, when it is at least ${g.aloneNs} ns and ${g.alonePct} %; ` : '; ') +
     'emulated ns are never gated; failed or missing cells on either side fail the gate, as does a strategy figure the baseline had and this run lacks'
   );
 }

@@ -259,7 +259,7 @@ describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind
 
   it('catches a regression confined to one regime, which the whole slope would average away', async () => {
     const base = await bentReplicates('bent-base', 4, 1.5, 3.1, 8);
-    // Only the upper regime rises (+1.4 ns, +45 %: past the default minimum effect of 1 ns and 10 %).
+    // Only the upper regime rises (+1.4 ns, +45 %: past any default minimum effect).
     const out = await gateAgainst(await bentReplicates('bent-upper', 4, 1.5, 4.5, 8), base);
     const b = out.summary.baseline!;
     const regs = b.comparisons.filter((c) => c.regression).map((c) => c.variant);
@@ -267,7 +267,7 @@ describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind
     expect(b.comparisons.find((c) => c.variant === 'direct:below-knee')!.status).toBe('ok');
     const md = await readFile(path.join(tmp, 'bent-upper', 'report', 'report.md'), 'utf8');
     expect(md).toMatch(
-      /\| direct above-knee cost, depths 10–32 \| hardware-ns \| 3\.10 .* \| 4\.50 .* \| \+1\.4\d ns \(\+45\.\d %\) \| Welch t per regime \| ❌ regression: Welch t = [\d.]+ against [\d.]+ \(one-sided, alpha 0\.05 \/ 3 regime figure\(s\)/,
+      /\| direct above-knee cost, depths 11–32 \| hardware-ns \| 3\.10 .* \| 4\.50 .* \| \+1\.4\d ns \(\+45\.\d %\) \| Welch t per regime \| ❌ regression: Welch t = [\d.]+ against [\d.]+ \(one-sided, alpha 0\.05 \/ 3 regime figure\(s\)/,
     );
   });
 
@@ -276,8 +276,9 @@ describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind
     const out = await gateAgainst(await bentReplicates('knee-moved', 4, 1.5, 6, 6), base);
     const regs = out.summary.baseline!.comparisons.filter((c) => c.regression);
     expect(regs.map((c) => c.variant)).toEqual(['direct:below-knee']);
-    // Fixed by the baseline's knee (depth 13, the first of the steeper regime): the depth before it belongs to neither.
-    expect(regs[0]!.depths).toEqual([0, 11]);
+    // Fixed by the baseline's knee (depth 13, the first of the steeper regime) and its bootstrap range
+    // (from 12): that range and the depth before it belong to neither regime.
+    expect(regs[0]!.depths).toEqual([0, 10]);
   });
 
   it('calls hardware timings of another CPU model not comparable, which is never a pass', async () => {
@@ -327,7 +328,7 @@ describe('the gate with replicates (cells sharing kernel/boot/benchmark and kind
 
 describe('judgeTimed', () => {
   it('holds back a rise past the minimum effect that the spread between replicates explains', () => {
-    const j = judgeTimed([10, 12, 14, 16, 18], [11.5, 13.5, 15.5, 17.5, 19.5], GATE, GATE.thresholdNs);
+    const j = judgeTimed([10, 12, 14, 16, 18], [11.5, 13.5, 15.5, 17.5, 19.5], GATE, true);
     expect(j.delta).toBeCloseTo(1.5, 10);
     expect(j.deltaPct!).toBeGreaterThan(10);
     expect(j.method).toBe('u-test');
@@ -335,22 +336,35 @@ describe('judgeTimed', () => {
     expect(j.regression).toBe(false);
   });
 
-  it('flags exactly the minimum effect (>=): +1 ns and +10 %', () => {
-    const j = judgeTimed([10, 10, 10, 10], [11, 11, 11, 11], GATE, 1);
+  it('flags exactly the minimum effect (>=): +1 ns and +10 % where those are set', () => {
+    const g = gateSchema.parse({ thresholdNs: 1, thresholdPct: 10 });
+    const j = judgeTimed([10, 10, 10, 10], [11, 11, 11, 11], g, true);
     expect([j.delta, j.deltaPct, j.regression]).toEqual([1, 10, true]);
+    expect(judgeTimed([10, 10, 10, 10], [10.9, 10.9, 10.9, 10.9], g, true).regression).toBe(false);
+  });
+
+  it('a test decides with the default 5 %; alone, the minimum effect must reach the larger 1 ns and 10 %', () => {
+    expect(GATE).toMatchObject({ thresholdNs: 0, thresholdPct: 5, aloneNs: 1, alonePct: 10 });
+    // +6 %, 4 against 4 fully apart: the U test (p = 1/70) and the 5 % decide.
+    expect(judgeTimed([10, 10.1, 10.2, 10.3], [10.6, 10.7, 10.8, 10.9], GATE, true)).toMatchObject({ regression: true, method: 'u-test' });
+    // The same +6 % from one boot a side: nothing knows the boot-to-boot scatter, so 1 ns and 10 % must be reached.
+    expect(judgeTimed([10], [10.6], GATE, true)).toMatchObject({ regression: false, method: 'thresholds' });
+    expect(judgeTimed([10], [11.1], GATE, true)).toMatchObject({ regression: true, method: 'thresholds' });
+    // The unitless ratio has no ns floor: 10 % alone decides it.
+    expect(judgeTimed([2], [2.2], GATE, false).regression).toBe(true);
   });
 
   it('with one replicate a side, or too few for the test to reach alpha, says it decided on the minimum effect alone', () => {
-    const one = judgeTimed([10], [11.5], GATE, 1);
+    const one = judgeTimed([10], [11.5], GATE, true);
     expect(one).toMatchObject({ regression: true, method: 'thresholds', pValue: null });
     expect(one.note).toMatch(/^one replicate a side: no spread between boots is known/);
-    const two = judgeTimed([10, 10.1], [12, 12.1], GATE, 1);
+    const two = judgeTimed([10, 10.1], [12, 12.1], GATE, true);
     expect(two.method).toBe('thresholds');
     expect(two.note).toBe('2 vs 2 replicates: the U test cannot reach p ≤ 0.05 (smallest p = 0.167), decided on the minimum effect alone');
   });
 
   it('never flags a speed-up', () => {
-    expect(judgeTimed([10, 10.1, 10.2, 10.3, 10.4], [5, 5.1, 5.2, 5.3, 5.4], GATE, 1).regression).toBe(false);
+    expect(judgeTimed([10, 10.1, 10.2, 10.3, 10.4], [5, 5.1, 5.2, 5.3, 5.4], GATE, true).regression).toBe(false);
   });
 });
 
@@ -369,7 +383,7 @@ describe('judgeExact', () => {
     expect(gateSchema.parse({ thresholdInstructions: 0 }).instructions).toBe(1);
     expect(gateSchema.parse({ thresholdInstructions: 2 }).instructions).toBe(3);
     expect(gateSchema.parse({ thresholdInstructions: 2, instructions: 1 }).instructions).toBe(1);
-    expect(gateSchema.parse({})).toEqual({ instructions: 1, thresholdNs: 1, thresholdPct: 10, alpha: 0.05 });
+    expect(gateSchema.parse({})).toEqual({ instructions: 1, thresholdNs: 0, thresholdPct: 5, aloneNs: 1, alonePct: 10, alpha: 0.05 });
   });
 });
 

@@ -157,6 +157,8 @@ describe('units in every report format', () => {
       'thresholdNs',
       'thresholdInstructions',
       'thresholdPct',
+      'aloneNs',
+      'alonePct',
       'alpha',
       'pValue',
       'notComparable',

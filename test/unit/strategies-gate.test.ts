@@ -23,7 +23,7 @@ import { PACKAGE_ROOT } from '../../src/util/paths.js';
 import { mulberry32 as prng } from '../../src/util/prng.js';
 
 const RUN = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'strategies-runs', '2026-12-07T09-07-37Z-6ae0a7');
-const GATE = { instructions: 1, thresholdNs: 1, thresholdPct: 10, alpha: 0.05 };
+const GATE = { instructions: 1, thresholdNs: 1, thresholdPct: 10, aloneNs: 1, alonePct: 10, alpha: 0.05 };
 const EXACT = '6.1-cloud/retpoline/strategies';
 
 let summary: Summary;

@@ -119,7 +119,7 @@ describe('strategies run: reports', () => {
 });
 
 describe('strategies run: the gate', () => {
-  const GATE = { instructions: 1, thresholdNs: 1, thresholdPct: 10, alpha: 0.05 };
+  const GATE = { instructions: 1, thresholdNs: 1, thresholdPct: 10, aloneNs: 1, alonePct: 10, alpha: 0.05 };
 
   it('gates every ready strategy figure: unchanged passes; one more instruction per call-static transfer is a regression', () => {
     const same = compareWithBaseline(summary, summary, 'self', GATE);
