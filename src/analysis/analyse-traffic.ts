@@ -10,9 +10,9 @@ import { LOW_R2, toFitSummary } from './analyse-variant.js';
 import { curveSentence, regimeLabel } from './curve-text.js';
 import { analyseWindowCurve } from './hardware-curve.js';
 import { pairedSaving } from './paired-saving.js';
-import { linearFit, ratio } from './stats.js';
+import { linearFit } from './stats.js';
 import { subWindowInterval } from './sub-window-interval.js';
-import { regimeAgreements } from './traffic-regime-agreement.js';
+import { ratioAgreement, regimeAgreements } from './traffic-regime-agreement.js';
 import type {
   CellSummary,
   FitSummary,
@@ -235,16 +235,7 @@ export function analyseTrafficCell(c: CellResult): CellSummary {
 }
 
 export function agreement(variant: Variant, traffic: FitSummary, testRun: FitSummary, testRunCellId: string): TrafficAgreement {
-  const r = ratio(estimate(traffic), estimate(testRun));
-  const ratioCi = Number.isFinite(r.value) && r.ci ? ([r.ci[0], r.ci[1]] as [number, number]) : null;
-  return {
-    variant,
-    testRunCellId,
-    testRunSlope: testRun.slope,
-    ratio: Number.isFinite(r.value) ? r.value : null,
-    ratioCi,
-    agrees: ratioCi ? ratioCi[0] <= 1 && 1 <= ratioCi[1] : null,
-  };
+  return ratioAgreement(variant, testRunCellId, estimate(traffic), estimate(testRun));
 }
 
 /**

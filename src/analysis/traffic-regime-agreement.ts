@@ -28,6 +28,20 @@ interface TrafficSide {
 
 const regimeEstimate = (r: { slope: number; slopeSe: number; df: number }): Estimate => ({ value: r.slope, se: r.slopeSe, df: r.df });
 
+/** Traffic's cost over Benchmark 1's as a ratio with its interval: they agree when the interval holds 1. */
+export function ratioAgreement(variant: Variant, testRunCellId: string, traffic: Estimate, testRun: Estimate): TrafficAgreement {
+  const r = ratio(traffic, testRun);
+  const ratioCi = Number.isFinite(r.value) && r.ci ? ([r.ci[0], r.ci[1]] as [number, number]) : null;
+  return {
+    variant,
+    testRunCellId,
+    testRunSlope: testRun.value,
+    ratio: Number.isFinite(r.value) ? r.value : null,
+    ratioCi,
+    agrees: ratioCi ? ratioCi[0] <= 1 && 1 <= ratioCi[1] : null,
+  };
+}
+
 const inRange = (d: number, r: { fromDepth: number; toDepth: number }) => d >= r.fromDepth && d <= r.toDepth;
 
 /** The traffic's side of one comparison: a traffic regime, or a fit of the depths inside a Benchmark 1 regime. */
@@ -43,8 +57,6 @@ interface TrafficFigure {
 }
 
 function compared(variant: Variant, testRunCellId: string, b1: RegimeCost, t: TrafficFigure): TrafficAgreement {
-  const r = ratio(regimeEstimate(t), regimeEstimate(b1));
-  const ratioCi = Number.isFinite(r.value) && r.ci ? ([r.ci[0], r.ci[1]] as [number, number]) : null;
   const shown = {
     source: t.source,
     fromDepth: t.fromDepth,
@@ -54,12 +66,7 @@ function compared(variant: Variant, testRunCellId: string, b1: RegimeCost, t: Tr
     slopeCi: [t.slopeCi[0], t.slopeCi[1]] as [number, number],
   };
   return {
-    variant,
-    testRunCellId,
-    testRunSlope: b1.slope,
-    ratio: Number.isFinite(r.value) ? r.value : null,
-    ratioCi,
-    agrees: ratioCi ? ratioCi[0] <= 1 && 1 <= ratioCi[1] : null,
+    ...ratioAgreement(variant, testRunCellId, regimeEstimate(t), regimeEstimate(b1)),
     regime: { regime: b1.regime, fromDepth: b1.fromDepth, toDepth: b1.toDepth, traffic: shown, notCompared: null },
   };
 }
