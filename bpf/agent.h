@@ -21,7 +21,7 @@
 #define RECORD_VERSION 1
 /* --variants takes each variant at most once. */
 #define MAX_VARIANTS 2
-/* test-run --loads: a bound, not a target (each load costs a chain load, ~0.1-0.3 s natively). */
+/* --loads: a bound, not a target (each load costs a chain load, ~0.1-0.3 s natively). */
 #define MAX_LOADS 100
 /* Must match tailcall.bpf.h: 34 programs in a 40-slot array (slot 34 is never filled). */
 #define CHAIN_PROGRAMS 34

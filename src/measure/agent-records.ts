@@ -24,7 +24,7 @@ const helloRecord = z.object({
   /** Protocol 3: switched-out calls re-taken per variant and depth before one is kept, flagged. */
   retakes: z.number().int().min(0).optional(),
   variants: z.array(variantName),
-  /** test-run --loads: fresh loads of the chains the samples were spread over (absent before it: one). */
+  /** --loads (test-run, strategies): fresh loads of the chains the samples were spread over (absent before it: one). */
   loads: z.number().int().min(1).optional(),
 });
 

@@ -29,7 +29,7 @@ function shuffled<T>(items: readonly T[], next: () => bigint): T[] {
 
 /**
  * Protocol 2: depths 0..maxDepth shuffled, then at each depth the variants shuffled, all from one
- * generator; with `loads` (test-run --loads) the same draw again for every load, the generator going on.
+ * generator; with `loads` (--loads) the same draw again for every load, the generator going on.
  * Consecutive samples of one variant at one depth are one block (agent-output.ts), so a load that starts
  * where the last one ended continues its block.
  */
