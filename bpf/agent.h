@@ -188,7 +188,8 @@ int fill_depth(const char *variant, struct chain *c, int depth);
  * `samples` timed calls, each a `sample` record labelled `"<key>":"<label>"`, switched-out calls re-taken (*retakes_left counts down).
  * -1 after an error record.
  */
-int time_prog(const struct opts *o, const char *key, const char *label, int prog_fd, int depth, int samples, int *retakes_left);
+int time_prog(const struct opts *o, const char *key, const char *label, int prog_fd, int depth, int samples, int load,
+	      int *retakes_left);
 /* The loads a sweep runs (--loads, at most one per sample) and the samples of load `load` (the first take the remainder). */
 int sweep_loads(const struct opts *o);
 int load_samples(const struct opts *o, int load);

@@ -226,7 +226,7 @@ static void prepare_strategy(const struct opts *o, struct loaded *l, int record)
 }
 
 /* One load's sweep: every depth in a seeded shuffled order, the ready strategies in a fresh order at each. */
-static void sweep_strategies(const struct opts *o, struct loaded *ls, int n, int deepest, int samples)
+static void sweep_strategies(const struct opts *o, struct loaded *ls, int n, int deepest, int samples, int load)
 {
 	int depths[CHAIN_PROGRAMS], nd = deepest + 1;
 	for (int d = 0; d < nd; d++)
@@ -242,7 +242,7 @@ static void sweep_strategies(const struct opts *o, struct loaded *ls, int n, int
 			if (!l->ready || depths[k] > l->max_depth)
 				continue;
 			int fd = set_depth(l, depths[k]), retakes_left = o->retakes;
-			if (fd < 0 || time_prog(o, "strategy", l->s->name, fd, depths[k], samples, &retakes_left))
+			if (fd < 0 || time_prog(o, "strategy", l->s->name, fd, depths[k], samples, load, &retakes_left))
 				l->ready = 0;
 		}
 	}
@@ -270,7 +270,7 @@ static void run_strategies(const struct opts *o)
 		}
 		if (load == 0)
 			isolate_sweep(o->no_isolate);
-		sweep_strategies(o, ls, n, deepest, load_samples(o, load));
+		sweep_strategies(o, ls, n, deepest, load_samples(o, load), load);
 		for (int i = 0; i < n; i++) {
 			bpf_object__close(ls[i].c.obj);
 			ls[i].c.obj = NULL;

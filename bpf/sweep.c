@@ -128,7 +128,8 @@ int fill_depth(const char *variant, struct chain *c, int depth)
  * --retakes times per label and depth; after that a contaminated call is kept, flagged, and the host
  * leaves it out of the estimate. The retval is the number of transfers that happened. -1 on error.
  */
-int time_prog(const struct opts *o, const char *key, const char *label, int prog_fd, int depth, int samples, int *retakes_left)
+int time_prog(const struct opts *o, const char *key, const char *label, int prog_fd, int depth, int samples, int load,
+	      int *retakes_left)
 {
 	for (int call = 0; call < o->warmup + samples; call++) {
 		LIBBPF_OPTS(bpf_test_run_opts, t, .data_in = frame, .data_size_in = sizeof(frame), .repeat = o->repeat);
@@ -145,7 +146,8 @@ int time_prog(const struct opts *o, const char *key, const char *label, int prog
 		int retaken = w.contaminated && *retakes_left > 0;
 		begin("sample");
 		put_kv_str(key, label);
-		putf(",\"depth\":%d,\"duration_ns\":%u,\"retval\":%u,\"repeat\":%u", depth, t.duration, t.retval, o->repeat);
+		putf(",\"depth\":%d,\"duration_ns\":%u,\"retval\":%u,\"repeat\":%u,\"load\":%d", depth, t.duration, t.retval,
+		     o->repeat, load);
 		put_window(&w);
 		putf(",\"retaken\":%s", retaken ? "true" : "false");
 		finish();
@@ -160,12 +162,12 @@ int time_prog(const struct opts *o, const char *key, const char *label, int prog
 }
 
 /* One variant at one depth: its slots filled for the depth, then `samples` timed calls (time_prog). -1 on error. */
-static int time_depth(const struct opts *o, const char *variant, struct chain *c, int depth, int samples)
+static int time_depth(const struct opts *o, const char *variant, struct chain *c, int depth, int samples, int load)
 {
 	if (fill_depth(variant, c, depth))
 		return -1;
 	int retakes_left = o->retakes;
-	return time_prog(o, "variant", variant, c->prog_fd[0], depth, samples, &retakes_left);
+	return time_prog(o, "variant", variant, c->prog_fd[0], depth, samples, load, &retakes_left);
 }
 
 /*
@@ -210,7 +212,7 @@ int prepare_variant(const struct opts *o, const char *variant, struct chain *c)
  * same drift at every depth. See docs/measurement.md, "Interleaved variants". A variant that fails at a
  * depth is skipped after it, in this load and every later one (ready[] is the caller's).
  */
-static void sweep_load(const struct opts *o, struct chain *chains, int *ready, int samples)
+static void sweep_load(const struct opts *o, struct chain *chains, int *ready, int samples, int load)
 {
 	int depths[CHAIN_PROGRAMS], nd = o->max_depth + 1;
 	for (int d = 0; d < nd; d++)
@@ -223,7 +225,7 @@ static void sweep_load(const struct opts *o, struct chain *chains, int *ready, i
 		shuffle(order, o->nvariants);
 		for (int i = 0; i < o->nvariants; i++) {
 			int v = order[i];
-			if (ready[v] && time_depth(o, o->variants[v], &chains[v], depths[k], samples))
+			if (ready[v] && time_depth(o, o->variants[v], &chains[v], depths[k], samples, load))
 				ready[v] = 0;
 		}
 	}
@@ -250,7 +252,7 @@ static void run_variants(const struct opts *o)
 				ready[v] = load_variant(o, o->variants[v], &chains[v], load == 0) == 0;
 		if (load == 0)
 			isolate_sweep(o->no_isolate);
-		sweep_load(o, chains, ready, load_samples(o, load));
+		sweep_load(o, chains, ready, load_samples(o, load), load);
 		for (int v = 0; v < o->nvariants; v++)
 			bpf_object__close(chains[v].obj);
 	}

@@ -4,6 +4,7 @@ import { countContamination, sumContamination, withoutContaminated } from '../re
 import type { CellSummary, Comparison, FitSummary, VariantSummary } from './summary-schema.js';
 import { analyseVariant } from './analyse-variant.js';
 import { hardwareSaving } from './hardware-saving.js';
+import { loadShiftWarning, withoutShiftedLoads } from './load-states.js';
 import { mechanismMatches, mechanismPhrase, sameMechanismText, symmetryProblem } from './mechanism-text.js';
 import { difference, ratio, type Estimate } from './stats.js';
 import { unitOf, type FigureUnit } from './units.js';
@@ -114,13 +115,15 @@ function isolationWarnings(c: CellResult): string[] {
   return out;
 }
 
-export function analyseCell(c: CellResult): CellSummary {
-  const kind = figureKindOf(c);
-  const warnings: string[] = [];
+export function analyseCell(result: CellResult): CellSummary {
+  const kind = figureKindOf(result);
+  // Counted on everything the agent wrote; analysed without the loads the machine changed under.
+  const { cell: c, check: loadCheck } = withoutShiftedLoads(result);
+  const warnings: string[] = [...loadShiftWarning(loadCheck)];
   let direct: VariantSummary | null = null;
   let indirect: VariantSummary | null = null;
   for (const v of c.variants) {
-    const counts = v.contamination ?? countContamination(v.samples);
+    const counts = v.contamination ?? countContamination(result.variants.find((r) => r.variant === v.variant)?.samples ?? v.samples);
     const a = analyseVariant(withoutContaminated(v), kind, c.icountShift);
     warnings.push(...contaminationWarnings(v, counts, c.isolation?.retakes), ...a.warnings);
     const summary = counts ? { ...a.summary, contamination: counts } : a.summary;
@@ -189,6 +192,7 @@ export function analyseCell(c: CellResult): CellSummary {
     ...(same !== null ? { sameMechanism: same } : {}),
     ...(contamination ? { contamination } : {}),
     ...(c.isolation ? { isolation: c.isolation } : {}),
+    ...(loadCheck ? { loadCheck } : {}),
     ...(c.jitSymmetry ? { jitSymmetry: c.jitSymmetry } : {}),
     warnings,
     consoleExcerpt: failed ? c.consoleTail.slice(-CONSOLE_EXCERPT_LINES) : [],

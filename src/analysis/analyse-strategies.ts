@@ -4,6 +4,7 @@ import { figureKindOf, type CellResult, type FigureKind, type StrategyResult } f
 import { countContamination, withoutContaminated } from '../results/contamination.js';
 import { analyseCell } from './analyse-cell.js';
 import { analyseSeries } from './analyse-variant.js';
+import { withoutShiftedLoads } from './load-states.js';
 import type { CellSummary, FitSummary, StrategySummary } from './summary-schema.js';
 
 /** Float rounding of a least-squares slope over whole counts (1e-12 seen) is far below this. */
@@ -23,7 +24,13 @@ function isWhole(fit: FitSummary | null, points: StrategySummary['points']): boo
   );
 }
 
-function analyseStrategy(s: StrategyResult, kind: FigureKind, shift: number | undefined): { summary: StrategySummary; warnings: string[] } {
+/** `kept`: the strategy without the loads the machine changed under (load-states.ts); `s` as written, for its counts. */
+function analyseStrategy(
+  s: StrategyResult,
+  kept: StrategyResult,
+  kind: FigureKind,
+  shift: number | undefined,
+): { summary: StrategySummary; warnings: string[] } {
   const head = {
     strategy: s.strategy,
     status: s.status,
@@ -44,7 +51,7 @@ function analyseStrategy(s: StrategyResult, kind: FigureKind, shift: number | un
       : s.proof.bodyDifferences.length > 0
         ? `JIT images: ${s.proof.bodyDifferences.length} function(s) do not run the shared body, so more than the transfer differs (${s.proof.bodyDifferences[0]})`
         : undefined;
-  const { figures, warnings } = analyseSeries(s.strategy, withoutContaminated(s), kind, shift, proofDoubt);
+  const { figures, warnings } = analyseSeries(s.strategy, withoutContaminated(kept), kind, shift, proofDoubt);
   const counts = s.contamination ?? countContamination(s.samples);
   const wholeNumber = kind === 'instructions' ? isWhole(figures.fit, figures.points) : null;
   if (wholeNumber === false && figures.fit) {
@@ -56,9 +63,11 @@ function analyseStrategy(s: StrategyResult, kind: FigureKind, shift: number | un
 }
 
 export function analyseStrategiesCell(c: CellResult): CellSummary {
+  // analyseCell checks the strategies' loads too (and says so); the strategies are analysed without the left-out ones.
   const base = analyseCell({ ...c, variants: [] });
   const kind = figureKindOf(c);
-  const each = (c.strategies ?? []).map((s) => analyseStrategy(s, kind, c.icountShift));
+  const kept = withoutShiftedLoads(c).cell.strategies ?? [];
+  const each = (c.strategies ?? []).map((s, i) => analyseStrategy(s, kept[i] ?? s, kind, c.icountShift));
   return {
     ...base,
     strategies: each.map((e) => e.summary),

@@ -7,6 +7,7 @@ import { intervalsOverlap, linearFit, median, type LinearFit } from './stats.js'
 import { withRobustSlope } from './robust-fit.js';
 import { analyseCurve } from './hardware-curve.js';
 import { curveSentence } from './curve-text.js';
+import { samplesByLoad } from './load-states.js';
 
 /** Small chains are not linear on some kernels: the second fit starts here (docs/measurement.md). */
 const TAIL_FIT_MIN_DEPTH = 4;
@@ -38,9 +39,16 @@ export function toFitSummary(f: LinearFit): FitSummary {
   };
 }
 
-/** The valid samples' figures by depth: retval == depth proves the chain really made `depth` jumps. */
-export function samplesByDepth(v: Pick<VariantResult, 'samples'>, kind: FigureKind): { byDepth: Map<number, number[]>; invalid: number } {
+/**
+ * The valid samples' figures by depth, and by load and depth (samples that carry their load):
+ * retval == depth proves the chain really made `depth` jumps.
+ */
+export function samplesByDepth(
+  v: Pick<VariantResult, 'samples'>,
+  kind: FigureKind,
+): { byDepth: Map<number, number[]>; byLoad: Map<number, Map<number, number[]>>; invalid: number } {
   const byDepth = new Map<number, number[]>();
+  const valid: { load?: number; depth: number; figure: number }[] = [];
   let invalid = 0;
   for (const s of v.samples) {
     // Anything else timed something else. An instruction cell's sample without its instruction count
@@ -53,8 +61,9 @@ export function samplesByDepth(v: Pick<VariantResult, 'samples'>, kind: FigureKi
     const list = byDepth.get(s.depth) ?? [];
     list.push(figure);
     byDepth.set(s.depth, list);
+    valid.push({ ...(s.load !== undefined ? { load: s.load } : {}), depth: s.depth, figure });
   }
-  return { byDepth, invalid };
+  return { byDepth, byLoad: samplesByLoad(valid), invalid };
 }
 
 /** Medians rather than all samples: one descheduled call must not tilt a line fitted to 33 depths. */
@@ -98,7 +107,8 @@ export function analyseSeries(
 ): { figures: SeriesFigures; warnings: string[] } {
   const { points, invalid } = depthMedians(v, kind);
   // Only hardware has a curve of its own: instruction counts are exactly linear, emulated ns relative.
-  const curve = kind === 'hardware-ns' ? analyseCurve(samplesByDepth(v, kind).byDepth) : null;
+  const byDepth = kind === 'hardware-ns' ? samplesByDepth(v, kind) : null;
+  const curve = byDepth ? analyseCurve(byDepth.byDepth, byDepth.byLoad) : null;
   // Warnings sit in one list with every other cell's: an emulated figure says so in its unit.
   const unit = `${kind === 'emulated-ns' ? 'emulated ' : ''}${UNIT_TEXT[unitOf(kind)].short}`;
   // Under -icount the raw duration is instructions × 2^shift give or take the guest clocksource's 1 ns

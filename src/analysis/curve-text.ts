@@ -25,6 +25,21 @@ function kneeText(c: HardwareCurve): string | null {
   return `knee at depth ${c.knee.depth} [95 %: ${lo === hi ? `${lo}` : `${lo}–${hi}`}]`;
 }
 
+/**
+ * "the loads' own knees: 18 in 15 of 20, 17–24": where the loads of the chains put their knee (the most
+ * common depth and the range), so a reader sees a knee that holds in every load from one that moves.
+ */
+function perLoadText(c: HardwareCurve): string | null {
+  const ks = c.knee?.perLoad;
+  if (!ks || ks.length < 2) return null;
+  const counts = new Map<number, number>();
+  for (const k of ks) counts.set(k, (counts.get(k) ?? 0) + 1);
+  const [mode, n] = [...counts].reduce((a, b) => (b[1] > a[1] ? b : a));
+  const lo = ks[0] as number;
+  const hi = ks[ks.length - 1] as number;
+  return `the loads' own knees: ${mode} in ${n} of ${ks.length}${lo === hi ? '' : `, ${lo}–${hi}`}`;
+}
+
 /** "step +66.7 ns [60.0 ns, 73.3 ns]": every number with its unit. */
 function stepText(c: HardwareCurve): string | null {
   if (!c.step) return null;
@@ -34,12 +49,12 @@ function stepText(c: HardwareCurve): string | null {
 
 /**
  * A segmented curve's cost, the one wording in three lengths:
- * - `full` (curve sections): "2.35 ± 0.92 ns/call (depths 0–8) · 10.50 ± 0.51 ns/call (depths 9–32); knee at depth 9 [95 %: 9–10]; step +66.7 ns [60.0 ns, 73.3 ns]"
+ * - `full` (curve sections): "2.35 ± 0.92 ns/call (depths 0–8) · 10.50 ± 0.51 ns/call (depths 9–32); knee at depth 9 [95 %: 9–10]; the loads' own knees: 9 in 8 of 10, 8–10; step +66.7 ns [60.0 ns, 73.3 ns]"
  * - `table` (table cells, findings): "2.35 ± 0.92 ns/call → 10.50 ± 0.51 ns/call (knee at depth 9 [95 %: 9–10])"
  * - `progress` (a cell's progress line): "2.3 → 10.5 ns/call (knee at depth 9)"
  */
 export function segmentedCostText(c: HardwareCurve, form: 'full' | 'table' | 'progress', perCall: string = 'ns/call'): string {
-  if (form === 'full') return [c.regimes.map(regimeText).join(' · '), kneeText(c), stepText(c)].filter(Boolean).join('; ');
+  if (form === 'full') return [c.regimes.map(regimeText).join(' · '), kneeText(c), perLoadText(c), stepText(c)].filter(Boolean).join('; ');
   if (form === 'progress') return `${c.regimes.map((r) => r.slope.toFixed(1)).join(' → ')} ${perCall} (knee at depth ${c.knee?.depth})`;
   // An interval of width 0 is shown as the value alone, as every table figure is (report/format.ts pm).
   const pm = (r: RegimeCost) => (r.slopeCi[1] === r.slopeCi[0] ? f2(r.slope) : `${f2(r.slope)} ± ${f2(half(r.slopeCi))}`);
@@ -59,7 +74,7 @@ export function curveSentence(c: HardwareCurve): string {
   return (
     `one line does not describe these data: ${f2(lo.slope)} ns per tail call up to depth ${lo.toDepth}, ` +
     `a ${stepText(c) ?? 'step'} at depth ${c.knee?.depth ?? hi.fromDepth}, then ${f2(hi.slope)} ns per tail call ` +
-    `(${kneeText(c)}); no single slope is reported as the cost`
+    `(${[kneeText(c), perLoadText(c)].filter(Boolean).join('; ')}); no single slope is reported as the cost`
   );
 }
 

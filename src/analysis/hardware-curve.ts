@@ -72,6 +72,7 @@ function residualKnees(xs: readonly number[], ys: readonly number[], index: numb
 function curveOf(
   profile: readonly ProfilePoint[],
   knees: (xs: readonly number[], ys: readonly number[], index: number) => number[],
+  perLoad: () => number[] = () => [],
 ): HardwareCurve | null {
   const xs = profile.map((p) => p.depth);
   const ys = profile.map((p) => p.estimate);
@@ -106,6 +107,7 @@ function curveOf(
     return { profile: profileOut, model: 'linear', linearity, knee: null, step: null, regimes: [all] };
   }
   const drawn = knees(xs, ys, best.index);
+  const ownKnees = perLoad();
   const regime = (name: 'below-knee' | 'above-knee', s: typeof seg.lower): RegimeCost => ({
     regime: name,
     fromDepth: s.fromDepth,
@@ -125,21 +127,50 @@ function curveOf(
       depth: seg.knee,
       ci: drawn.length > 0 ? [quantile(drawn, 0.025), quantile(drawn, 0.975)] : [seg.knee, seg.knee],
       bootstrap: drawn.length,
+      ...(ownKnees.length > 1 ? { perLoad: ownKnees } : {}),
     },
     step: { value: seg.step, ci: [seg.stepCi[0], seg.stepCi[1]] },
     regimes: [regime('below-knee', seg.lower), regime('above-knee', seg.upper)],
   };
 }
 
-/** The profile, the linearity test and the regimes of one variant's samples (ns, by depth). */
-export function analyseCurve(byDepth: ReadonlyMap<number, readonly number[]>): HardwareCurve | null {
-  const profile = depthProfile(byDepth);
-  return curveOf(profile, (xs) =>
-    bootstrapKnees(
+/**
+ * Each load's own knee: the least-squares knee of that load's per-depth medians. Loads are placed anew
+ * by the JIT and their knees can differ (18 in most loads, 21–24 in some, on the development host);
+ * the cell's knee is the one of all loads' medians.
+ */
+function loadKnees(byLoad: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>): number[] {
+  const out: number[] = [];
+  for (const byDepth of byLoad.values()) {
+    const points = depthProfile(byDepth);
+    const xs = points.map((p) => p.depth);
+    const k = bestKnee(
       xs,
-      profile.map((p) => byDepth.get(p.depth) ?? []),
-      KNEE_BOOTSTRAP,
-    ),
+      points.map((p) => p.estimate),
+    );
+    if (k) out.push(xs[k.index] as number);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/**
+ * The profile, the linearity test and the regimes of one variant's samples (ns, by depth); with the
+ * samples of each load too (`byLoad`, Benchmark 1 and 3 with --loads), each load's own knee.
+ */
+export function analyseCurve(
+  byDepth: ReadonlyMap<number, readonly number[]>,
+  byLoad: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>> = new Map(),
+): HardwareCurve | null {
+  const profile = depthProfile(byDepth);
+  return curveOf(
+    profile,
+    (xs) =>
+      bootstrapKnees(
+        xs,
+        profile.map((p) => byDepth.get(p.depth) ?? []),
+        KNEE_BOOTSTRAP,
+      ),
+    () => loadKnees(byLoad),
   );
 }
 

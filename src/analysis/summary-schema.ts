@@ -99,6 +99,12 @@ const hardwareCurve = z
           "2.5th–97.5th percentile of the knee over bootstrap resamples of each depth's samples (traffic: of each segment's residuals)",
         ),
         bootstrap: z.number().int().describe('bootstrap resamples behind ci'),
+        perLoad: z
+          .array(z.number().int())
+          .optional()
+          .describe(
+            "Benchmark 1 and 3 with several loads (--loads): each load's own knee (the same search over that load's per-depth medians), ascending; absent with one load and in older summaries",
+          ),
       })
       .nullable(),
     step: z.object({ value: z.number().describe('upper line − lower line at the knee, ns'), ci: interval }).nullable(),
@@ -358,6 +364,24 @@ const cellSummary = z.object({
   strategies: z.array(strategySummary).optional().describe('strategies benchmark cells only: every strategy asked for, supported or not'),
   contamination: contamination.optional().describe("both variants' switched-out calls together; absent for cells written before the check"),
   isolation: isolation.optional().describe('pinning and priority the sweep got; absent for cells written before it'),
+  loadCheck: z
+    .object({
+      loads: z.number().int().describe('fresh loads of the chains the samples came from'),
+      leftOut: z
+        .array(
+          z.object({
+            load: z.number().int().describe('the load, counted from 0'),
+            shift: z.array(z.number()).describe("per series (variant or strategy): its cost at depths 0–3 over the median load's, − 1"),
+          }),
+        )
+        .describe(
+          'loads whose every series ran more than 10 % away from the median load at depths 0–3, one way: the machine changed; left out of the figures',
+        ),
+    })
+    .optional()
+    .describe(
+      'hardware cells whose samples carry their load: the loads compared with one another; absent otherwise and in older summaries',
+    ),
   jitSymmetry: jitSymmetry
     .optional()
     .describe(

@@ -9,6 +9,7 @@ import { agentRecord, INTERLEAVED_PROTOCOL, type AgentRecord } from './agent-rec
 import { classifyVariantJit, type JitImage, type ThunkSymbol } from './jit.js';
 import { parseStrategiesRecord, StrategyCollector } from './strategies-output.js';
 import { parseTrafficRecord, type ParsedTraffic } from './traffic-output.js';
+import { withLoads } from './sample-loads.js';
 
 /** The first `{` of a line: a record may follow serial noise on the same line (no newline before it). */
 function recordText(line: string): string | undefined {
@@ -33,10 +34,15 @@ function parseLine(line: string): AgentRecord | ParsedTraffic | StrategiesLine |
   }
 }
 
-/** A protocol-3 sample's window check; nothing for an older agent's (unknown, not clean). */
-function windowOf(r: Omit<Extract<AgentRecord, { type: 'sample' }>, 'variant'>): Partial<Sample> {
-  if (r.contaminated === undefined) return {};
+/**
+ * What a sample says beyond its figure: its load, and (protocol 3) its window check; neither for an older
+ * agent's (unknown, not clean).
+ */
+function sampleDetails(r: Omit<Extract<AgentRecord, { type: 'sample' }>, 'variant'>): Partial<Sample> {
+  const load = r.load !== undefined ? { load: r.load } : {};
+  if (r.contaminated === undefined) return load;
   return {
+    ...load,
     ...(r.voluntary !== undefined && r.involuntary !== undefined
       ? { switches: { voluntary: r.voluntary, involuntary: r.involuntary } }
       : {}),
@@ -85,6 +91,7 @@ export function parseAgentOutput(text: string): AgentOutput {
   let thunks: ThunkSymbol[] = [];
   let warmup = 0;
   let sweep: AgentOutput['sweep'];
+  let perDepth = 0;
   let retakes: number | undefined;
   let isolation: Isolation | undefined;
   let load: Isolation['load'];
@@ -108,7 +115,7 @@ export function parseAgentOutput(text: string): AgentOutput {
       continue;
     }
     if ('strategies' in record) {
-      strategies.add(record.strategies, windowOf);
+      strategies.add(record.strategies, sampleDetails);
       continue;
     }
     if (!('type' in record)) {
@@ -121,6 +128,7 @@ export function parseAgentOutput(text: string): AgentOutput {
       case 'hello':
         warmup = record.warmup;
         retakes = record.retakes;
+        perDepth = record.samples;
         sweep = {
           seed: record.seed,
           order: record.protocol >= INTERLEAVED_PROTOCOL ? 'interleaved' : 'per-variant',
@@ -157,7 +165,7 @@ export function parseAgentOutput(text: string): AgentOutput {
         if (last?.variant !== record.variant || last.depth !== record.depth) blocks.push({ depth: record.depth, variant: record.variant });
         samples.set(record.variant, [
           ...(samples.get(record.variant) ?? []),
-          { depth: record.depth, durationNs: record.duration_ns, retval: record.retval, repeat: record.repeat, ...windowOf(record) },
+          { depth: record.depth, durationNs: record.duration_ns, retval: record.retval, repeat: record.repeat, ...sampleDetails(record) },
         ]);
         break;
       }
@@ -178,7 +186,7 @@ export function parseAgentOutput(text: string): AgentOutput {
 
   const variants: VariantResult[] = order.map((v) => {
     const imgs = images.get(v);
-    const vs = samples.get(v) ?? [];
+    const vs = withLoads(samples.get(v) ?? [], perDepth, sweep?.loads ?? 1);
     const counted = countContamination(vs);
     return {
       variant: v,

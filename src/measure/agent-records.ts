@@ -81,6 +81,8 @@ export const sampleRecord = z.object({
   duration_ns: z.number().min(0),
   retval: z.number().int(),
   repeat: z.number().int().min(1),
+  /** The load of the chains the call timed (--loads; absent from agents before it). */
+  load: z.number().int().min(0).optional(),
   // Protocol 3 (bpf/PROTOCOL.md, "sample"): what happened to the thread in the timed window.
   voluntary: z.number().int().min(0).optional(),
   involuntary: z.number().int().min(0).optional(),

@@ -48,8 +48,8 @@ export class StrategyCollector {
   private readonly images = new Map<StrategyName, StrategyImage[]>();
   private readonly samples = new Map<StrategyName, Sample[]>();
 
-  /** `window`: the sample's switch check, read as for Benchmark 1 (src/measure/agent-output.ts). */
-  add(r: StrategiesRecord, window: (s: StrategySampleRecord) => Partial<Sample>): void {
+  /** `details`: the sample's load and switch check, read as for Benchmark 1 (src/measure/agent-output.ts). */
+  add(r: StrategiesRecord, details: (s: StrategySampleRecord) => Partial<Sample>): void {
     if (!this.order.includes(r.strategy)) this.order.push(r.strategy);
     if (r.type === 'strategy') this.heads.set(r.strategy, r);
     else if (r.type === 'jit') {
@@ -65,7 +65,7 @@ export class StrategyCollector {
         },
       ]);
     } else {
-      const s: Sample = { depth: r.depth, durationNs: r.duration_ns, retval: r.retval, repeat: r.repeat, ...window(r) };
+      const s: Sample = { depth: r.depth, durationNs: r.duration_ns, retval: r.retval, repeat: r.repeat, ...details(r) };
       this.samples.set(r.strategy, [...(this.samples.get(r.strategy) ?? []), s]);
     }
   }

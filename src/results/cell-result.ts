@@ -67,6 +67,11 @@ const sample = z.object({
   retval: z.number().int(),
   repeat: z.number().int().min(1),
   /**
+   * Which fresh load of the chains (0-based, `sweep.loads`) the call timed: loads are compared with one
+   * another (analysis/load-states.ts). Absent in cells written before it.
+   */
+  load: z.number().int().min(0).optional(),
+  /**
    * Whether the thread was switched out in the timed window (protocol 3, bpf/PROTOCOL.md): its voluntary
    * and involuntary context switches across the call, the window's wall time and the thread's run time
    * (schedstat; null where the kernel gives none). Absent in cells written before it: unknown.

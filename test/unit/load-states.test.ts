@@ -1,0 +1,110 @@
+// The loads of a hardware cell compared with one another (src/analysis/load-states.ts), on two real host
+// cells of 20 loads each (test/fixtures/isolation/README.md): one idle, one during which the machine changed.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { analyseCell } from '../../src/analysis/analyse-cell.js';
+import { shiftedLoads } from '../../src/analysis/load-states.js';
+import { fromAgentStream } from '../../src/cells/assemble.js';
+import { parseAgentOutput } from '../../src/measure/agent-output.js';
+import { withLoads } from '../../src/measure/sample-loads.js';
+import { cellResult, type CellResult, type Sample } from '../../src/results/cell-result.js';
+
+const stream = (f: string) => gunzipSync(readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'isolation', f))).toString('utf8');
+const IDLE = stream('host-6.18-epyc-native-20-loads.jsonl.gz');
+const CHANGED = stream('host-6.18-epyc-native-machine-changed.jsonl.gz');
+
+function hostCell(text: string): CellResult {
+  return cellResult.parse({
+    version: 1,
+    cellId: 'c',
+    runId: 'r',
+    kernel: { id: 'host', sha256: 'x', source: 'running' },
+    boot: { name: 'host', cmdline: '' },
+    benchmark: { name: 'test-run', type: 'test-run', params: {} },
+    backend: 'native',
+    accelerator: 'none',
+    emulated: false,
+    status: 'ok',
+    startedAt: '',
+    finishedAt: '',
+    wallMs: 0,
+    ...fromAgentStream(parseAgentOutput(text), undefined),
+    consoleTail: [],
+    host: { hostname: 'h', cpuModel: 'c', tool: 't' },
+  });
+}
+
+describe('which load a sample timed', () => {
+  it('is replayed for a stream whose samples do not carry it: every load takes its share at every depth', () => {
+    const cell = hostCell(IDLE);
+    for (const v of cell.variants) {
+      const clean = v.samples.filter((s) => !s.retaken);
+      for (let d = 0; d <= 32; d++)
+        expect(
+          clean
+            .filter((s) => s.depth === d)
+            .map((s) => s.load)
+            .sort((a, b) => a! - b!),
+        ).toEqual(Array.from({ length: 20 }, (_, l) => l));
+    }
+  });
+
+  it('shares unequal samples as the agent does (first loads one more) and gives a re-take its replacement`s load', () => {
+    const s = (depth: number, retaken = false): Sample => ({
+      depth,
+      durationNs: 10,
+      retval: depth,
+      repeat: 1,
+      retaken,
+      contaminated: retaken,
+    });
+    // 5 samples over 2 loads: load 0 takes 3 at each depth, load 1 takes 2; a re-take at depth 1 in load 1.
+    const series = [s(0), s(0), s(0), s(1), s(1), s(1), s(0), s(0), s(1, true), s(1), s(1)];
+    expect(withLoads(series, 5, 2).map((x) => x.load)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    // One load, or samples that carry their load: as they are.
+    expect(withLoads(series, 5, 1).map((x) => x.load)).toEqual(series.map(() => undefined));
+    const carried = series.map((x) => ({ ...x, load: 7 }));
+    expect(withLoads(carried, 5, 2).map((x) => x.load)).toEqual(series.map(() => 7));
+  });
+});
+
+describe('loads compared with one another', () => {
+  it('an idle cell: no load left out, and each load`s own knee beside the cell`s', () => {
+    const summary = analyseCell(hostCell(IDLE));
+    expect(summary.loadCheck).toEqual({ loads: 20, leftOut: [] });
+    expect(summary.warnings.join('\n')).not.toMatch(/loads of the chains/);
+    const knees = summary.direct?.curve?.knee;
+    expect(knees?.depth).toBe(18);
+    expect(knees?.perLoad).toHaveLength(20);
+    // Most loads put the direct knee at 18; a few later (the ramp where loads split).
+    expect(knees!.perLoad!.filter((k) => k === 18).length).toBeGreaterThanOrEqual(12);
+    expect(summary.indirect?.curve?.knee?.depth).toBe(9);
+    expect(summary.warnings.join('\n')).toMatch(/the loads' own knees: 18 in \d+ of 20/);
+  });
+
+  it('a cell the machine changed under: the loads after the change are named, left out, and the figures are the other loads`', () => {
+    const cell = hostCell(CHANGED);
+    const summary = analyseCell(cell);
+    const left = summary.loadCheck?.leftOut ?? [];
+    expect(left.map((l) => l.load)).toEqual([13, 14, 15, 16, 17, 18, 19]);
+    // Slower in both variants, by a fifth to a third.
+    for (const l of left) for (const s of l.shift) expect(s).toBeGreaterThan(0.15);
+    const w = summary.warnings.find((x) => x.includes('loads of the chains'));
+    expect(w).toMatch(/^7 of 20 loads of the chains \(load 13–19, counted from 0\) ran \d+–\d+ % slower at depths 0–3/);
+    expect(w).toMatch(/left out of its figures, which rest on the other 13: measure again/);
+    // Left out, the figures are the first 13 loads': the knees where the idle cell has them.
+    expect(summary.direct?.curve?.knee?.depth).toBe(18);
+    expect(summary.indirect?.curve?.knee?.depth).toBe(9);
+    expect(summary.direct?.curve?.knee?.perLoad).toHaveLength(13);
+    // The counts of what the agent wrote stay whole.
+    expect(summary.direct?.contamination?.checked).toBe(cell.variants[0]!.samples.length);
+  });
+
+  it('one series alone never leaves a load out: a stray load of one variant is not a machine that changed', () => {
+    const cell = hostCell(CHANGED);
+    expect(shiftedLoads([cell.variants[0]!.samples])).toEqual([]);
+    expect(shiftedLoads(cell.variants.map((v) => v.samples)).map((l) => l.load)).toEqual([13, 14, 15, 16, 17, 18, 19]);
+  });
+});
