@@ -208,7 +208,12 @@ describe('running-kernel cell on this machine', () => {
     expect(c.benchmark.params).toMatchObject({ samples: 10, loads: 10 });
     for (const v of [direct, indirect]) {
       expect(v.jit?.images).toHaveLength(34);
-      for (let depth = 0; depth <= 16; depth++) expect(v.samples.filter((s) => s.depth === depth && !s.retaken)).toHaveLength(10);
+      for (let depth = 0; depth <= 16; depth++) {
+        const kept = v.samples.filter((s) => s.depth === depth && !s.retaken);
+        expect(kept).toHaveLength(10);
+        // Each sample says which load it timed (the agent writes it): one per load at every depth.
+        expect(kept.map((s) => s.load).sort((a, b) => a! - b!)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      }
     }
     // The sweep ran pinned at real-time priority, and every timed call was checked for switches.
     expect(c.isolation).toMatchObject({ pinned: true, policy: 'fifo', priority: 5, retakes: 10 });
