@@ -101,6 +101,10 @@ function report(design: string, cells: readonly Run[]): void {
   console.log(
     `wall per cell (the cell's own sweep): ${cells.map((c) => `${(c.cell.wallMs / 1000).toFixed(1)} s`).join(', ')} · whole \`run\` each: ${cells.map((c) => `${(c.totalMs / 1000).toFixed(1)} s`).join(', ')} (target cell ≤ ${TARGET.cellSeconds} s)`,
   );
+  // The loads a cell left out because the machine changed under them (analysis/load-states.ts).
+  console.log(
+    `loads left out per run: ${cells.map((c) => (c.cell.loadCheck ? `${c.cell.loadCheck.leftOut.length}/${c.cell.loadCheck.loads}` : '—')).join(', ')}`,
+  );
   for (const variant of ['direct', 'indirect'] as const) {
     console.log(`\n== ${variant} ==`);
     const fits = cells.map((c) => c.cell[variant]?.fit).filter((f) => f != null);
@@ -112,6 +116,7 @@ function report(design: string, cells: readonly Run[]): void {
     const knees = curves.map((c) => c.knee);
     console.log(
       `curve: model per run ${curves.map((c) => c.model).join(', ')}; knee per run ${knees.map((k) => (k ? `${k.depth} [${k.ci[0]}–${k.ci[1]}]` : '—')).join(', ')}` +
+        ` · the loads' own knees per run ${knees.map((k) => (k?.perLoad ? `${k.perLoad[0]}–${k.perLoad.at(-1)} (${k.perLoad.filter((x) => x === k.depth).length}/${k.perLoad.length} at ${k.depth})` : '—')).join(', ')}` +
         (knees.some(Boolean)
           ? ` · spread ${Math.min(...knees.flatMap((k) => (k ? [k.depth] : [])))}–${Math.max(...knees.flatMap((k) => (k ? [k.depth] : [])))}`
           : ''),

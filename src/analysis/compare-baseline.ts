@@ -7,6 +7,7 @@ import type { Gate, StrategyName } from '../matrix/schema.js';
 import type { FigureKind } from '../results/cell-result.js';
 import { cellKey } from './analyse-cell.js';
 import { archOf } from './arch-groups.js';
+import { machineShiftNote } from './machine-shift.js';
 import { judgeExact, judgeRegime, judgeTimed, type Judgement } from './gate-judge.js';
 import { regimeDepths } from './regime-ranges.js';
 import { linearFit, median, MIN_FIT_POINTS } from './stats.js';
@@ -215,7 +216,9 @@ function comparePair(
   // Hardware with a knee in the baseline: gated per regime, since one slope over a knee hides a
   // regression confined to one regime and averages a moved knee away (a strategy's as a variant's).
   const regimes = kind === 'hardware-ns' ? baselineRegimes(base, seriesIn([...base, ...cur])) : [];
-  if (regimes.length > 0) return compareRegimes(key, regimes, base, cur, gate, mismatch);
+  const shift = kind === 'hardware-ns' && mismatch === null ? machineShiftNote(base, cur, seriesIn([...base, ...cur])) : null;
+  const noted = (cs: BaselineComparison[]) => (shift ? cs.map((c) => ({ ...c, note: c.note ? `${c.note}; ${shift}` : shift })) : cs);
+  if (regimes.length > 0) return noted(compareRegimes(key, regimes, base, cur, gate, mismatch));
   const out: BaselineComparison[] = [];
   // A strategies cell has no variants: each strategy's figure is gated by the same rule as a variant's slope.
   const strategies = strategyFigures([...base, ...cur]);
@@ -235,7 +238,7 @@ function comparePair(
             : judgeTimed(b.values, c.values, gate, figure !== 'ratio');
     out.push(comparison(key, kind, figure, b, c, judged));
   }
-  return out;
+  return noted(out);
 }
 
 /** Depths left out on each side of the knees in a gated regime figure (see baselineRegimes). */

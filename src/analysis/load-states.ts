@@ -14,10 +14,10 @@ import { median } from './stats.js';
  * up to 13 %, but never both variants' at once, in one direction; the change that moved the knees was
  * 20–35 % in both.
  */
-const LOAD_SHIFT = 0.1;
+export const LOAD_SHIFT = 0.1;
 
 /** Depths 0..3: below every knee the segmented model can place (MIN_SEGMENT_POINTS), so a load's regime does not enter. */
-const SHALLOW_DEPTHS = 4;
+export const SHALLOW_DEPTHS = 4;
 
 /** Fewest loads for a median load to stand for the cell. */
 const MIN_LOADS = 4;

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyseCell } from '../../src/analysis/analyse-cell.js';
+import { summarise } from '../../src/analysis/analyse.js';
+import { compareWithBaseline } from '../../src/analysis/compare-baseline.js';
 import { shiftedLoads } from '../../src/analysis/load-states.js';
 import { fromAgentStream } from '../../src/cells/assemble.js';
 import { parseAgentOutput } from '../../src/measure/agent-output.js';
@@ -14,6 +16,8 @@ import { cellResult, type CellResult, type Sample } from '../../src/results/cell
 const stream = (f: string) => gunzipSync(readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'isolation', f))).toString('utf8');
 const IDLE = stream('host-6.18-epyc-native-20-loads.jsonl.gz');
 const CHANGED = stream('host-6.18-epyc-native-machine-changed.jsonl.gz');
+const SLOWER = stream('host-6.18-epyc-native-machine-slower.jsonl.gz');
+const GATE = { instructions: 1, thresholdNs: 0, thresholdPct: 5, aloneNs: 1, alonePct: 10, alpha: 0.05 };
 
 function hostCell(text: string): CellResult {
   return cellResult.parse({
@@ -106,5 +110,25 @@ describe('loads compared with one another', () => {
     const cell = hostCell(CHANGED);
     expect(shiftedLoads([cell.variants[0]!.samples])).toEqual([]);
     expect(shiftedLoads(cell.variants.map((v) => v.samples)).map((l) => l.load)).toEqual([13, 14, 15, 16, 17, 18, 19]);
+  });
+});
+
+describe('the gate beside a machine that changed between runs', () => {
+  const summaryOf = (text: string) => summarise([analyseCell(hostCell(text))]);
+  it('says so where every variant ran slower at depths 0–3 than in the baseline, and keeps its verdict', () => {
+    const b = compareWithBaseline(summaryOf(SLOWER), summaryOf(IDLE), 'baseline', GATE);
+    expect(b.comparisons.length).toBeGreaterThan(0);
+    for (const c of b.comparisons)
+      expect(c.note).toMatch(
+        /every series ran \d+–\d+ % slower at depths 0–3 than in the baseline: the machine may have changed rather than the kernel/,
+      );
+    // The knees moved and every depth is slower: the gate still fails; the note tells the reader why it may.
+    expect(b.regressions).toBeGreaterThan(0);
+  });
+
+  it('says nothing where the machine was the same (the changed cell without its left-out loads)', () => {
+    const b = compareWithBaseline(summaryOf(CHANGED), summaryOf(IDLE), 'baseline', GATE);
+    expect(b.comparisons.length).toBeGreaterThan(0);
+    for (const c of b.comparisons) expect(c.note ?? '').not.toMatch(/machine may have changed/);
   });
 });
