@@ -1,14 +1,14 @@
 // Benchmark: the running kernel's cell (hardware ns, native) N times with each of two sweep designs,
 // through the real `run` command, in one invocation, the designs alternating run by run (so a drift of
-// the machine reaches both): before, every sample of a depth from one load of the chains (--loads 1);
-// now, the samples spread over fresh loads (--loads, default 10: one sample per load). Each cell is
-// analysed as the report does (per-depth profile, knee, per-regime costs, paired saving; the one OLS
+// the machine reaches both). A design is samples per depth over loads of the chains (`--designs`, default
+// "10x10,20x20": the last stop's default, 10 samples over 10 loads, against today's, 20 over 20). Each cell
+// is analysed as the report does (per-depth profile, knee, per-regime costs, paired saving; the one OLS
 // slope over all depths beside it). Prints per design and variant the knee and its spread across runs,
-// each regime's cost with its interval half-width and run-to-run SD, and the wall time per cell, against
-// the targets of issue 18.
+// the loads' own knees, each regime's cost with its interval half-width and run-to-run SD, and the wall
+// time per cell, against the targets of issue 18.
 //
-//   npx tsx bench/hardware-curve.ts [--runs 5] [--loads 10] [--repeat 20000] [--samples 10] [--keep] [--unharden-host]
-//   (npm run bench:curve)
+//   npx tsx bench/hardware-curve.ts [--runs 5] [--designs 10x10,20x20] [--repeat 20000] [--keep] [--unharden-host]
+//   (npm run bench:curve; "10x1" is 10 samples from one load, the design before loads)
 //
 // Needs root and a running kernel with the BPF JIT (tailmatrix doctor); a hardened host needs
 // --unharden-host.
@@ -22,33 +22,33 @@ import { summary as summarySchema, type CellSummary, type HardwareCurve, type Re
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '5' },
-    loads: { type: 'string', default: '10' },
+    designs: { type: 'string', default: '10x10,20x20' },
     repeat: { type: 'string', default: '20000' },
-    samples: { type: 'string', default: '10' },
     'max-depth': { type: 'string', default: '32' },
     keep: { type: 'boolean', default: false },
     'unharden-host': { type: 'boolean', default: false },
   },
 });
 const runs = Number(values.runs);
-const params = { maxDepth: Number(values['max-depth']), samples: Number(values.samples), repeat: Number(values.repeat) };
-const DESIGNS = [
-  { name: 'before: one load', loads: 1 },
-  { name: `now: ${values.loads} loads`, loads: Number(values.loads) },
-] as const;
+const params = { maxDepth: Number(values['max-depth']), repeat: Number(values.repeat) };
+const DESIGNS = values.designs.split(',').map((d) => {
+  const [samples, loads] = d.split('x').map(Number);
+  if (!samples || !loads) throw new Error(`--designs: "${d}" is not SAMPLESxLOADS`);
+  return { name: `${samples} samples over ${loads} load(s)`, samples, loads };
+});
 
 /** Issue 18's targets on the measuring machine. */
 const TARGET = { halfWidthNs: 0.5, sdNs: 0.3, minDepths: 6, cellSeconds: 30 };
 
 const root = await mkdtemp(path.join(os.tmpdir(), 'tailmatrix-bench-curve-'));
-const matrixOf = async (loads: number): Promise<string> => {
-  const file = path.join(root, `host-loads-${loads}.json`);
+const matrixOf = async (samples: number, loads: number): Promise<string> => {
+  const file = path.join(root, `host-${samples}x${loads}.json`);
   await writeFile(
     file,
     JSON.stringify({
       kernels: [{ id: 'host', source: { type: 'running' } }],
       boots: [{ name: 'host', cmdline: '' }],
-      benchmarks: [{ name: 'test-run', type: 'test-run', params: { ...params, loads } }],
+      benchmarks: [{ name: 'test-run', type: 'test-run', params: { ...params, samples, loads } }],
     }),
   );
   return file;
@@ -84,10 +84,10 @@ async function runOnce(matrixPath: string, name: string): Promise<{ cell: CellSu
 
 type Run = { cell: CellSummary; totalMs: number };
 const byDesign: Run[][] = DESIGNS.map(() => []);
-const matrices = await Promise.all(DESIGNS.map((d) => matrixOf(d.loads)));
+const matrices = await Promise.all(DESIGNS.map((d) => matrixOf(d.samples, d.loads)));
 for (let i = 0; i < runs; i++)
   for (const [k, d] of DESIGNS.entries()) {
-    byDesign[k]!.push(await runOnce(matrices[k]!, `loads-${d.loads}-run-${i}`));
+    byDesign[k]!.push(await runOnce(matrices[k]!, `${d.samples}x${d.loads}-run-${i}`));
     process.stderr.write(`${d.name}: run ${i + 1}/${runs} done\n`);
   }
 
@@ -134,7 +134,8 @@ function report(design: string, cells: readonly Run[]): void {
         : `not judged (< ${TARGET.minDepths} depths)`;
       console.log(
         `  ${name} (${rs.length}/${curves.length} runs; depths ${rs.map((r) => `${r.fromDepth}–${r.toDepth}`).join(', ')}): ` +
-          `${slopes.map(f2).join(', ')} ns/call · half-widths ${hw.map(f2).join(', ')} · mean ${f2(mean(slopes))}, run-to-run SD ${f2(sd(slopes))} → ${ok} the target`,
+          `${slopes.map(f2).join(', ')} ns/call · half-widths ${hw.map(f2).join(', ')} · mean ${f2(mean(slopes))}, run-to-run SD ${f2(sd(slopes))} → ${ok} the target` +
+          ` (estimate: ${[...new Set(rs.map((r) => r.estimate ?? 'profile'))].join(', ')})`,
       );
     }
     const steps = curves.flatMap((c) => (c.step ? [c.step.value] : []));

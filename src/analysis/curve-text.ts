@@ -40,6 +40,15 @@ function perLoadText(c: HardwareCurve): string | null {
   return `the loads' own knees: ${mode} in ${n} of ${ks.length}${lo === hi ? '' : `, ${lo}–${hi}`}`;
 }
 
+/** "costs: the median over 20 loads": how the regime costs were estimated, where from the loads. */
+function estimateText(c: HardwareCurve): string | null {
+  const n = c.regimes.flatMap((r) => (r.estimate === 'loads' && r.loads !== undefined ? [r.loads] : []));
+  if (n.length === 0) return null;
+  const lo = Math.min(...n);
+  const hi = Math.max(...n);
+  return `each cost the median over ${lo === hi ? lo : `${lo}–${hi}`} loads of the load's own slope`;
+}
+
 /** "step +66.7 ns [60.0 ns, 73.3 ns]": every number with its unit. */
 function stepText(c: HardwareCurve): string | null {
   if (!c.step) return null;
@@ -54,7 +63,8 @@ function stepText(c: HardwareCurve): string | null {
  * - `progress` (a cell's progress line): "2.3 → 10.5 ns/call (knee at depth 9)"
  */
 export function segmentedCostText(c: HardwareCurve, form: 'full' | 'table' | 'progress', perCall: string = 'ns/call'): string {
-  if (form === 'full') return [c.regimes.map(regimeText).join(' · '), kneeText(c), perLoadText(c), stepText(c)].filter(Boolean).join('; ');
+  if (form === 'full')
+    return [c.regimes.map(regimeText).join(' · '), kneeText(c), perLoadText(c), stepText(c), estimateText(c)].filter(Boolean).join('; ');
   if (form === 'progress') return `${c.regimes.map((r) => r.slope.toFixed(1)).join(' → ')} ${perCall} (knee at depth ${c.knee?.depth})`;
   // An interval of width 0 is shown as the value alone, as every table figure is (report/format.ts pm).
   const pm = (r: RegimeCost) => (r.slopeCi[1] === r.slopeCi[0] ? f2(r.slope) : `${f2(r.slope)} ± ${f2(half(r.slopeCi))}`);
@@ -74,7 +84,7 @@ export function curveSentence(c: HardwareCurve): string {
   return (
     `one line does not describe these data: ${f2(lo.slope)} ns per tail call up to depth ${lo.toDepth}, ` +
     `a ${stepText(c) ?? 'step'} at depth ${c.knee?.depth ?? hi.fromDepth}, then ${f2(hi.slope)} ns per tail call ` +
-    `(${[kneeText(c), perLoadText(c)].filter(Boolean).join('; ')}); no single slope is reported as the cost`
+    `(${[kneeText(c), perLoadText(c), estimateText(c)].filter(Boolean).join('; ')}); no single slope is reported as the cost`
   );
 }
 

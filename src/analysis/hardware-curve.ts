@@ -4,6 +4,7 @@
 // Benchmark 1 gives samples per depth (median, bootstrap over samples); Benchmark 2 one window's mean per
 // depth (residual bootstrap): one model for both, so both report a knee the same way.
 import { depthProfile } from './depth-profile.js';
+import { loadFits, loadRegimeCost, type LoadFit } from './load-regimes.js';
 import { withRobustSlope } from './robust-fit.js';
 import {
   bestKnee,
@@ -72,7 +73,7 @@ function residualKnees(xs: readonly number[], ys: readonly number[], index: numb
 function curveOf(
   profile: readonly ProfilePoint[],
   knees: (xs: readonly number[], ys: readonly number[], index: number) => number[],
-  perLoad: () => number[] = () => [],
+  loads: readonly LoadFit[] = [],
 ): HardwareCurve | null {
   const xs = profile.map((p) => p.depth);
   const ys = profile.map((p) => p.estimate);
@@ -107,18 +108,36 @@ function curveOf(
     return { profile: profileOut, model: 'linear', linearity, knee: null, step: null, regimes: [all] };
   }
   const drawn = knees(xs, ys, best.index);
-  const ownKnees = perLoad();
-  const regime = (name: 'below-knee' | 'above-knee', s: typeof seg.lower): RegimeCost => ({
-    regime: name,
-    fromDepth: s.fromDepth,
-    toDepth: s.toDepth,
-    n: s.n,
-    slope: s.slope,
-    intercept: s.intercept,
-    slopeSe: s.slopeSe,
-    slopeCi: [s.slopeCi[0], s.slopeCi[1]],
-    df: s.df,
-  });
+  const ownKnees = loads.flatMap((l) => (l.knee === null ? [] : [l.knee])).sort((a, b) => a - b);
+  const regime = (name: 'below-knee' | 'above-knee', s: typeof seg.lower): RegimeCost => {
+    const fromLoads = loadRegimeCost(loads, name === 'below-knee' ? 'below' : 'above', seg.knee, s.fromDepth, s.toDepth);
+    const line = {
+      regime: name,
+      fromDepth: s.fromDepth,
+      toDepth: s.toDepth,
+      n: s.n,
+      slope: s.slope,
+      intercept: s.intercept,
+      slopeSe: s.slopeSe,
+      slopeCi: [s.slopeCi[0], s.slopeCi[1]] as [number, number],
+      df: s.df,
+    };
+    if (!fromLoads) return { ...line, estimate: 'profile' };
+    // The line drawn with the loads' slope through the profile's centre over the regime.
+    const inside = profile.filter((p) => p.depth >= s.fromDepth && p.depth <= s.toDepth);
+    const mx = inside.reduce((a, p) => a + p.depth, 0) / inside.length;
+    const my = inside.reduce((a, p) => a + p.estimate, 0) / inside.length;
+    return {
+      ...line,
+      slope: fromLoads.slope,
+      intercept: my - fromLoads.slope * mx,
+      slopeSe: fromLoads.se,
+      slopeCi: fromLoads.ci,
+      df: fromLoads.loads - 1,
+      estimate: 'loads',
+      loads: fromLoads.loads,
+    };
+  };
   return {
     profile: profileOut,
     model: 'segmented',
@@ -132,25 +151,6 @@ function curveOf(
     step: { value: seg.step, ci: [seg.stepCi[0], seg.stepCi[1]] },
     regimes: [regime('below-knee', seg.lower), regime('above-knee', seg.upper)],
   };
-}
-
-/**
- * Each load's own knee: the least-squares knee of that load's per-depth medians. Loads are placed anew
- * by the JIT and their knees can differ (18 in most loads, 21–24 in some, on the development host);
- * the cell's knee is the one of all loads' medians.
- */
-function loadKnees(byLoad: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>): number[] {
-  const out: number[] = [];
-  for (const byDepth of byLoad.values()) {
-    const points = depthProfile(byDepth);
-    const xs = points.map((p) => p.depth);
-    const k = bestKnee(
-      xs,
-      points.map((p) => p.estimate),
-    );
-    if (k) out.push(xs[k.index] as number);
-  }
-  return out.sort((a, b) => a - b);
 }
 
 /**
@@ -170,7 +170,7 @@ export function analyseCurve(
         profile.map((p) => byDepth.get(p.depth) ?? []),
         KNEE_BOOTSTRAP,
       ),
-    () => loadKnees(byLoad),
+    loadFits(byLoad),
   );
 }
 

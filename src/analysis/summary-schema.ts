@@ -77,6 +77,13 @@ const regimeCost = z.object({
   slopeSe: z.number(),
   slopeCi: interval,
   df: z.number().int(),
+  estimate: z
+    .enum(['profile', 'loads'])
+    .optional()
+    .describe(
+      "profile: OLS over the per-depth medians, HC3 interval; loads (Benchmarks 1 and 3 with ≥ 5 loads): the median over loads of each load's slope over the regime's depths on its side of the load's own knee, bootstrap interval over loads (slopeSe: SD of the bootstrap medians, df: loads − 1); absent: profile (older summaries, one line)",
+    ),
+  loads: z.number().int().optional().describe('estimate loads: the loads behind the median'),
 });
 export type RegimeCost = z.infer<typeof regimeCost>;
 

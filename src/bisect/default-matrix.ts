@@ -16,7 +16,7 @@ export const BUILT_IN_MATRIX = {
   // The schema wants a kernel; the built-in one is never fetched (a matrix kernel id needs --matrix).
   kernels: [{ id: '6.1-cloud', source: { type: 'debian', suite: 'bookworm', package: 'linux-image-cloud-amd64' } }],
   boots: [{ name: 'retpoline', cmdline: 'spectre_v2=retpoline,generic' }],
-  benchmarks: [{ name: 'test-run', type: 'test-run', params: { maxDepth: 32, samples: 10, repeat: 20000 } }],
+  benchmarks: [{ name: 'test-run', type: 'test-run', params: { maxDepth: 32, samples: 20, repeat: 20000 } }],
   runner: { backend: 'auto', accel: 'auto', timing: 'auto', cpus: 1, memoryMiB: 512, timeoutSec: 600 },
 } as const;
 

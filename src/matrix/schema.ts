@@ -130,14 +130,14 @@ const boot = z
 export const testRunParams = z
   .object({
     maxDepth: z.number().int().min(1).max(32).default(32),
-    samples: z.number().int().min(2).max(1000).default(10).describe('timed calls per depth, after one warm-up'),
+    samples: z.number().int().min(2).max(1000).default(20).describe('timed calls per depth, after one warm-up'),
     repeat: z.number().int().min(1).max(100_000_000).default(20_000).describe('BPF_PROG_TEST_RUN repeat'),
     loads: z
       .number()
       .int()
       .min(1)
       .max(100)
-      .default(10)
+      .default(20)
       .describe(
         'fresh loads of the chains that a depth\'s samples are spread over, at most one per sample (hardware cells: where the JIT places the code moves the cost; docs/measurement.md, "Where the JIT puts the code"); 1 under instruction counting',
       ),

@@ -203,7 +203,8 @@ describe('running-kernel cell on this machine', () => {
     // gives back the very cell (rederiveCell checks the order against the seed).
     expect(c.concurrentCells).toBe(1);
     expect(c.sweep?.order).toBe('interleaved');
-    // Ten loads of the chains, one sample per depth and variant each; the JIT images from the first load.
+    // Ten loads of the chains (the default 20, at most one per sample), one sample per depth and variant
+    // each; the JIT images from the first load.
     expect(c.sweep?.loads).toBe(10);
     expect(c.benchmark.params).toMatchObject({ samples: 10, loads: 10 });
     for (const v of [direct, indirect]) {

@@ -39,8 +39,8 @@ describe('cellRunSpec', () => {
     expect(cellRunSpec(s).benchmark).toEqual(s.benchmark);
   });
 
-  it("timed cells and traffic windows keep the matrix's parameters", () => {
-    expect(spec(testRun, { mode: 'timed' }).benchmark).toEqual(testRun);
+  it("timed cells and traffic windows keep the matrix's parameters (loads at most one per sample)", () => {
+    expect(spec(testRun, { mode: 'timed' }).benchmark).toEqual({ ...testRun, params: { ...testRun.params, loads: 10 } });
     const traffic = benchmark.parse({ name: 'tc', type: 'traffic' });
     expect(spec(traffic, { mode: 'icount', shift: 3 }).benchmark).toBe(traffic);
   });

@@ -132,3 +132,39 @@ describe('the gate beside a machine that changed between runs', () => {
     for (const c of b.comparisons) expect(c.note ?? '').not.toMatch(/machine may have changed/);
   });
 });
+
+describe("a regime's cost from the loads", () => {
+  const withoutLoads = (c: CellResult): CellResult => ({
+    ...c,
+    variants: c.variants.map((v) => ({ ...v, samples: v.samples.map(({ load: _, ...s }) => s) })),
+  });
+  const half = (ci: readonly [number, number]) => (ci[1] - ci[0]) / 2;
+
+  it('is the median over loads of their own slopes, where each load is in the regime, and tighter than a line through the profile', () => {
+    const cell = hostCell(IDLE);
+    const loads = analyseCell(cell);
+    const profile = analyseCell(withoutLoads(cell));
+    for (const v of ['direct', 'indirect'] as const) {
+      const a = loads[v]!.curve!;
+      const b = profile[v]!.curve!;
+      // The same knee and depths: only how each regime's cost is estimated differs.
+      expect(a.knee?.depth).toBe(b.knee?.depth);
+      expect(a.regimes.map((r) => [r.fromDepth, r.toDepth])).toEqual(b.regimes.map((r) => [r.fromDepth, r.toDepth]));
+      for (const r of a.regimes) {
+        expect(r).toMatchObject({ estimate: 'loads', loads: 20, df: 19 });
+        expect(r.slopeCi[0]).toBeLessThanOrEqual(r.slope);
+        expect(r.slopeCi[1]).toBeGreaterThanOrEqual(r.slope);
+        // Issue 18's target on this idle cell: every regime's 95 % half-width within 0.5 ns.
+        expect(half(r.slopeCi)).toBeLessThanOrEqual(0.5);
+      }
+      for (const r of b.regimes) expect(r.estimate).toBe('profile');
+    }
+    // Where loads split (the direct ramp after its knee) and where the profile bends (indirect depths 0–8),
+    // the profile's line is loose; the loads are not.
+    const above = (s: typeof loads) => s.direct!.curve!.regimes[1]!;
+    const below = (s: typeof loads) => s.indirect!.curve!.regimes[0]!;
+    expect(half(above(loads).slopeCi)).toBeLessThan(half(above(profile).slopeCi) / 2);
+    expect(half(below(loads).slopeCi)).toBeLessThan(half(below(profile).slopeCi) / 2);
+    expect(loads.warnings.join('\n')).toMatch(/each cost the median over 20 loads of the load's own slope/);
+  });
+});

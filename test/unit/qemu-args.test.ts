@@ -125,7 +125,7 @@ describe('agentArgs', () => {
       type: 'test-run',
       params: { maxDepth: 8, samples: 3, repeat: 100, variants: ['indirect', 'direct'], seed: 7 },
     });
-    // The default 10 loads, at most one per sample: 3.
+    // The default 20 loads, at most one per sample: 3.
     expect(agentArgs(b)).toEqual([
       '--max-depth',
       '8',
@@ -144,11 +144,11 @@ describe('agentArgs', () => {
       '--max-depth',
       '32',
       '--samples',
-      '10',
+      '20',
       '--repeat',
       '20000',
       '--loads',
-      '10',
+      '20',
       '--variants',
       'direct,indirect',
     ]);

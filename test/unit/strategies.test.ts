@@ -63,7 +63,7 @@ describe('strategies benchmark in matrix.json', () => {
     expect(b).toEqual({
       name: 'alt',
       type: 'strategies',
-      params: { maxDepth: 32, samples: 10, repeat: 20_000, loads: 10, warmup: 1, strategies: [...STRATEGY_NAMES] },
+      params: { maxDepth: 32, samples: 20, repeat: 20_000, loads: 20, warmup: 1, strategies: [...STRATEGY_NAMES] },
     });
   });
 

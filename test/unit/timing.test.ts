@@ -51,8 +51,9 @@ describe('sweepParams', () => {
   const b = benchmark.parse({ name: 't', type: 'test-run', params: { maxDepth: 32, samples: 10, repeat: 20000, seed: 4 } });
   const params = testRunParams(b);
   it('keeps the matrix parameters when timed, the loads at most one per sample', () => {
-    expect(sweepParams(params, { mode: 'timed' })).toEqual(params);
-    expect(params.loads).toBe(10);
+    // The default 20 loads, at most one per sample: these 10 samples run over 10.
+    expect(params.loads).toBe(20);
+    expect(sweepParams(params, { mode: 'timed' })).toEqual({ ...params, loads: 10 });
     expect(sweepParams({ ...params, samples: 3 }, { mode: 'timed' }).loads).toBe(3);
     expect(sweepParams({ ...params, loads: 4 }, { mode: 'timed' }).loads).toBe(4);
   });

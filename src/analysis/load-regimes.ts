@@ -1,0 +1,83 @@
+// A regime's cost from the loads of the chains (Benchmarks 1 and 3 with --loads): each load has its own
+// knee (on the development host the direct chain's at 18 in most loads, 21–24 in some), so at the depths
+// where loads split, the per-depth median mixes the two regimes and a line through the profile bends with
+// the mix. Here each load gives its own slope over the regime's depths where that load is in the regime
+// (its own knee decides), and the regime's cost is the median over loads with a bootstrap interval over
+// loads: the loads are the replicates. docs/measurement.md, "How precise a regime's cost is".
+import { depthProfile } from './depth-profile.js';
+import { bestKnee } from './segmented-fit.js';
+import { linearFit, median, MIN_FIT_POINTS } from './stats.js';
+import { mulberry32 as rng } from '../util/prng.js';
+
+/** Fewest loads whose median stands for the regime; with fewer the profile's line is the figure. */
+const MIN_LOADS = 5;
+
+/** Bootstrap resamples of the loads: enough for the 2.5th/97.5th percentiles of a median. */
+const LOAD_BOOTSTRAP = 1000;
+
+/** Fixed seed: the same samples give the same report. */
+const LOAD_BOOTSTRAP_SEED = 0x10ad5;
+
+/** One load's per-depth medians and its own knee (null when it has too few depths for one). */
+export interface LoadFit {
+  xs: number[];
+  ys: number[];
+  knee: number | null;
+}
+
+export function loadFits(byLoad: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>): LoadFit[] {
+  return [...byLoad.values()].map((byDepth) => {
+    const points = depthProfile(byDepth);
+    const xs = points.map((p) => p.depth);
+    const ys = points.map((p) => p.estimate);
+    const k = bestKnee(xs, ys);
+    return { xs, ys, knee: k ? (xs[k.index] as number) : null };
+  });
+}
+
+interface LoadRegimeCost {
+  slope: number;
+  ci: [number, number];
+  /** SD of the bootstrap medians. */
+  se: number;
+  /** Loads behind the median. */
+  loads: number;
+}
+
+function percentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))] as number;
+}
+
+/**
+ * The cost of the regime [from, to] of a curve whose knee is at `knee`: per load the OLS slope over the
+ * depths in [from, to] on the regime's side of both the cell's knee and the load's own; the median over
+ * loads, its 95 % percentile interval over bootstrap resamples of the loads. Null with fewer than MIN_LOADS
+ * loads that have MIN_FIT_POINTS such depths.
+ */
+export function loadRegimeCost(
+  fits: readonly LoadFit[],
+  side: 'below' | 'above',
+  knee: number,
+  from: number,
+  to: number,
+): LoadRegimeCost | null {
+  const slopes = fits.flatMap((f) => {
+    const own = f.knee ?? knee;
+    const inRegime = (d: number) => d >= from && d <= to && (side === 'below' ? d < Math.min(knee, own) : d >= Math.max(knee, own));
+    const idx = f.xs.flatMap((d, i) => (inRegime(d) ? [i] : []));
+    if (idx.length < MIN_FIT_POINTS) return [];
+    const line = linearFit(
+      idx.map((i) => f.xs[i] as number),
+      idx.map((i) => f.ys[i] as number),
+    );
+    return line ? [line.slope] : [];
+  });
+  if (slopes.length < MIN_LOADS) return null;
+  const next = rng(LOAD_BOOTSTRAP_SEED);
+  const medians = Array.from({ length: LOAD_BOOTSTRAP }, () =>
+    median(Array.from({ length: slopes.length }, () => slopes[Math.floor(next() * slopes.length)] as number)),
+  ).sort((a, b) => a - b);
+  const mean = medians.reduce((a, b) => a + b, 0) / medians.length;
+  const se = Math.sqrt(medians.reduce((a, m) => a + (m - mean) ** 2, 0) / (medians.length - 1));
+  return { slope: median(slopes), ci: [percentile(medians, 0.025), percentile(medians, 0.975)], se, loads: slopes.length };
+}
