@@ -155,7 +155,8 @@ function curveOf(
 
 /**
  * The profile, the linearity test and the regimes of one variant's samples (ns, by depth); with the
- * samples of each load too (`byLoad`, Benchmark 1 and 3 with --loads), each load's own knee.
+ * samples of each load too (`byLoad`, Benchmark 1 and 3 with --loads), each load's own knee and each
+ * regime's cost from the loads (load-regimes.ts).
  */
 export function analyseCurve(
   byDepth: ReadonlyMap<number, readonly number[]>,
