@@ -1,6 +1,6 @@
 // Benchmark: the timed gate's false-alarm rate and its power, on real hardware figures of this machine.
 //
-//   npx tsx bench/gate-power.ts [--measure 40] [--pool DIR] [--trials 1000] [--replicates 2,3,4,5,6,8,10] [--rise 10] [--unharden-host]
+//   npx tsx bench/gate-power.ts [--measure 40] [--pool DIR] [--trials 1000] [--replicates 2,3,4,5,6,8,10] [--rise 10] [--rederive] [--unharden-host]
 //
 // Needs root: it measures the running kernel natively (`tailmatrix run --kernel host`, backend native,
 // which restores the host's sysctls itself). Step 1 runs that cell --measure times, each a separate
@@ -17,14 +17,26 @@
 // regime of each variant is raised in turn (its per-depth medians tilted by --rise % of that replicate's
 // own regime cost, later depths shifted by the same amount so the other regime keeps its slope), and the
 // detection is that regime figure's regression; the table gives each regime's rate and the lowest.
+// Where a replicate has a regime's cost from its loads (load-regimes.ts) the gate compares those, so the
+// rise goes into its samples instead (every sample of the regime's depths, as in the cell's own curve,
+// tilted the same way) and the cell is analysed again. --rederive derives the pool's cells again from their
+// raw streams first (a pool measured before samples carried their load).
 // Caveat: the pool's replicates come from one window of time on one machine; drift over days, which a
 // real baseline also holds, is not in it. Timings taken while other work runs are inflated.
 import { mkdir, readdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { analyse } from '../src/benchmarks/analyse.js';
-import { baselineRegimes, compareWithBaseline, regimeValues, type RegimeFigure } from '../src/analysis/compare-baseline.js';
+import { analyseCell } from '../src/analysis/analyse-cell.js';
+import {
+  baselineRegimes,
+  compareWithBaseline,
+  regimeFromLoads,
+  regimeValues,
+  type RegimeFigure,
+} from '../src/analysis/compare-baseline.js';
+import { rederiveLoaded } from '../src/cells/rederive.js';
+import type { CellResult } from '../src/results/cell-result.js';
 import { SUMMARY_VERSION, type CellSummary, type Summary } from '../src/analysis/summary-schema.js';
 import { main } from '../src/cli/main.js';
 import { gate as gateSchema, type Gate } from '../src/matrix/schema.js';
@@ -41,6 +53,7 @@ const { values } = parseArgs({
     rise: { type: 'string', default: '10' },
     seed: { type: 'string', default: '1' },
     'unharden-host': { type: 'boolean', default: false },
+    rederive: { type: 'boolean', default: false },
   },
 });
 
@@ -65,13 +78,19 @@ async function measure(n: number): Promise<void> {
   }
 }
 
+/** Each pooled replicate's cell as measured, by run: what a rise in its samples is put into. */
+const results = new Map<string, CellResult>();
+
 async function pool(): Promise<CellSummary[]> {
   const dirs = (await readdir(values.pool)).map((d) => path.join(values.pool, d));
   const loaded = await loadResultDirs(dirs);
   if (!loaded.ok) throw new Error(loaded.error);
-  const cells = analyse(loaded.value.cells.map((c) => c.cell)).cells.filter(
-    (c) => c.status === 'ok' && c.figureKind === 'hardware-ns' && c.direct?.fit && c.indirect?.fit,
-  );
+  const kept = values.rederive ? await rederiveLoaded(loaded.value.cells) : { ok: true as const, value: loaded.value.cells };
+  if (!kept.ok) throw new Error(kept.error);
+  for (const { cell } of kept.value) results.set(cell.runId, cell);
+  const cells = kept.value
+    .map(({ cell }) => analyseCell(cell))
+    .filter((c) => c.status === 'ok' && c.figureKind === 'hardware-ns' && c.direct?.fit && c.indirect?.fit);
   if (cells.length < 4) throw new Error(`${values.pool}: ${cells.length} usable native cells; measure more (--measure N, as root)`);
   return cells;
 }
@@ -94,12 +113,36 @@ function raised(c: CellSummary, pct: number): CellSummary {
   return { ...c, indirect: { ...c.indirect!, fit: { ...f, slope: f.slope * k, slopeCi: [f.slopeCi[0] * k, f.slopeCi[1] * k] } } };
 }
 
-/** The same cell with one regime's cost per call raised by `pct` %: its per-depth medians tilted over the regime. */
+const raisedCache = new Map<string, CellSummary>();
+
+/**
+ * The same cell with one regime's cost per call raised by `pct` %: its per-depth medians tilted over the
+ * regime's depths, or, where the gate reads the regime from the loads, every sample over the depths of the
+ * cell's own regime (then analysed again, once per cell, regime and rise).
+ */
 function raisedRegime(c: CellSummary, r: RegimeFigure, pct: number): CellSummary {
   const variant = r.figure.startsWith('direct') ? 'direct' : 'indirect';
-  const slope = regimeValues([c], r).values[0] ?? 0;
-  const [from, to] = r.depths;
+  const fromLoads = regimeFromLoads([c], r);
+  const slope = regimeValues([c], r, fromLoads).values[0] ?? 0;
+  const own = c[variant]?.curve?.regimes.find((x) => r.figure.endsWith(x.regime));
+  const [from, to] = fromLoads && own ? [own.fromDepth, own.toDepth] : r.depths;
   const add = (d: number) => (pct / 100) * slope * (Math.min(d, to) - from);
+  const result = results.get(c.runId);
+  if (fromLoads && result) {
+    const key = `${c.runId} ${r.figure} ${pct}`;
+    const cached = raisedCache.get(key);
+    if (cached) return cached;
+    const raised = analyseCell({
+      ...result,
+      variants: result.variants.map((v) =>
+        v.variant !== variant
+          ? v
+          : { ...v, samples: v.samples.map((s) => (s.depth < from ? s : { ...s, durationNs: s.durationNs + add(s.depth) })) },
+      ),
+    });
+    raisedCache.set(key, raised);
+    return raised;
+  }
   const v = c[variant]!;
   return { ...c, [variant]: { ...v, points: v.points.map((p) => (p.depth < from ? p : { ...p, medianNs: p.medianNs + add(p.depth) })) } };
 }

@@ -501,7 +501,9 @@ const baselineComparison = z.object({
   depths: z
     .tuple([z.number().int(), z.number().int()])
     .optional()
-    .describe("regime figures: the depths both sides were fitted over (from the baseline's knees)"),
+    .describe(
+      "regime figures: the depths both sides were fitted over (from the baseline's knees); where every replicate has the regime's cost from its loads (the note says so), those costs are compared and these depths only name the regime",
+    ),
   baselineValues: z.array(z.number()).optional().describe('one value per replicate (cells sharing the key), in `unit`'),
   currentValues: z.array(z.number()).optional(),
   baselineSlope: z.number().describe('median over the replicates, in `unit`'),

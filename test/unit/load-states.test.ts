@@ -130,6 +130,21 @@ describe('the gate beside a machine that changed between runs', () => {
     const b = compareWithBaseline(summaryOf(CHANGED), summaryOf(IDLE), 'baseline', GATE);
     expect(b.comparisons.length).toBeGreaterThan(0);
     for (const c of b.comparisons) expect(c.note ?? '').not.toMatch(/machine may have changed/);
+    // Both sides have every regime's cost from their loads: the gate compares those, and says so.
+    const regimes = b.comparisons.filter((c) => c.variant.includes('knee'));
+    expect(regimes.map((c) => c.variant).sort()).toEqual([
+      'direct:above-knee',
+      'direct:below-knee',
+      'indirect:above-knee',
+      'indirect:below-knee',
+    ]);
+    const ownCost = (key: 'direct' | 'indirect', regime: string, s: ReturnType<typeof summaryOf>) =>
+      s.cells[0]![key]!.curve!.regimes.find((r) => r.regime === regime)!.slope;
+    for (const c of regimes) {
+      expect(c.note).toMatch(/each replicate's cost from its loads/);
+      const [v, regime] = c.variant.split(':') as ['direct' | 'indirect', string];
+      expect(c.baselineValues).toEqual([ownCost(v, regime, summaryOf(IDLE))]);
+    }
   });
 });
 
