@@ -7,7 +7,7 @@ import { intervalsOverlap, linearFit, median, type LinearFit } from './stats.js'
 import { withRobustSlope } from './robust-fit.js';
 import { analyseCurve } from './hardware-curve.js';
 import { curveSentence } from './curve-text.js';
-import { samplesByLoad } from './load-states.js';
+import { samplesByLoad } from './load-regimes.js';
 
 /** Small chains are not linear on some kernels: the second fit starts here (docs/measurement.md). */
 const TAIL_FIT_MIN_DEPTH = 4;

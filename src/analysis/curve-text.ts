@@ -40,7 +40,7 @@ function perLoadText(c: HardwareCurve): string | null {
   return `the loads' own knees: ${mode} in ${n} of ${ks.length}${lo === hi ? '' : `, ${lo}–${hi}`}`;
 }
 
-/** "costs: the median over 20 loads": how the regime costs were estimated, where from the loads. */
+/** "each cost the median over 20 loads of the load's own slope": how the regime costs were estimated, where from the loads. */
 function estimateText(c: HardwareCurve): string | null {
   const n = c.regimes.flatMap((r) => (r.estimate === 'loads' && r.loads !== undefined ? [r.loads] : []));
   if (n.length === 0) return null;

@@ -2,7 +2,8 @@
 // (tested: BIC of a line against two lines with a step at a searched knee), and the cost per tail call
 // in each regime (and the two regimes must differ: a real step or slopes apart). Exact and emulated cells never come here: instruction counts are exactly linear.
 // Benchmark 1 gives samples per depth (median, bootstrap over samples); Benchmark 2 one window's mean per
-// depth (residual bootstrap): one model for both, so both report a knee the same way.
+// depth (residual bootstrap): one model for both, so both report a knee the same way. Where the samples
+// came from at least 5 loads, each regime's cost is the loads' (load-regimes.ts).
 import { depthProfile } from './depth-profile.js';
 import { loadFits, loadRegimeCost, type LoadFit } from './load-regimes.js';
 import { withRobustSlope } from './robust-fit.js';

@@ -25,6 +25,7 @@ export interface LoadFit {
   knee: number | null;
 }
 
+/** Each load's per-depth medians and own knee. */
 export function loadFits(byLoad: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>): LoadFit[] {
   return [...byLoad.values()].map((byDepth) => {
     const points = depthProfile(byDepth);
@@ -33,6 +34,18 @@ export function loadFits(byLoad: ReadonlyMap<number, ReadonlyMap<number, readonl
     const k = bestKnee(xs, ys);
     return { xs, ys, knee: k ? (xs[k.index] as number) : null };
   });
+}
+
+/** Each load's samples by depth (samples without a load are left out). */
+export function samplesByLoad(samples: readonly { load?: number; depth: number; figure: number }[]): Map<number, Map<number, number[]>> {
+  const out = new Map<number, Map<number, number[]>>();
+  for (const s of samples) {
+    if (s.load === undefined) continue;
+    const byDepth = out.get(s.load) ?? new Map<number, number[]>();
+    byDepth.set(s.depth, [...(byDepth.get(s.depth) ?? []), s.figure]);
+    out.set(s.load, byDepth);
+  }
+  return out;
 }
 
 interface LoadRegimeCost {

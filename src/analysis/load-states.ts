@@ -1,7 +1,7 @@
 // The loads of a hardware cell compared with one another. The agent spreads a cell's samples over fresh
 // loads of the chains (--loads), taken one after another over seconds; a machine that changes in that
 // time shows as loads that disagree. Seen on the development host (a cloud VM, AMD EPYC): for a few
-// minutes every depth ran 20–35 % slower and the knees moved from depth 18 to 9 (direct) and 9 to 4
+// minutes every depth ran 18–35 % slower and the knees moved from depth 18 to 9 (direct) and 9 to 4
 // (indirect); one cell caught the change at its 14th load (docs/measurement.md, "When the machine changes
 // under a cell"). No steal or busy share was recorded: only the timings show it, so only they can tell.
 import { figureKindOf, type CellResult, type Sample } from '../results/cell-result.js';
@@ -65,18 +65,6 @@ function shallowRatios(samples: readonly Sample[]): Map<number, number> {
     ratios.set(s.load!, [...(ratios.get(s.load!) ?? []), s.durationNs / m]);
   }
   return new Map([...ratios].map(([load, rs]) => [load, median(rs)]));
-}
-
-/** Each load's samples by depth (samples without a load are left out). */
-export function samplesByLoad(samples: readonly { load?: number; depth: number; figure: number }[]): Map<number, Map<number, number[]>> {
-  const out = new Map<number, Map<number, number[]>>();
-  for (const s of samples) {
-    if (s.load === undefined) continue;
-    const byDepth = out.get(s.load) ?? new Map<number, number[]>();
-    byDepth.set(s.depth, [...(byDepth.get(s.depth) ?? []), s.figure]);
-    out.set(s.load, byDepth);
-  }
-  return out;
 }
 
 /** A cell's loads and the ones left out as another state of the machine (hardware cells with loads). */
