@@ -10,9 +10,9 @@ import { median } from './stats.js';
 
 /**
  * How far a load's cost at the shallowest depths may sit from the median load's before it counts as
- * another state of the machine. Over 29 idle host cells (10 and 20 loads) one variant's load strayed by
+ * another state of the machine. Over 27 idle host cells (10 and 20 loads) one variant's load strayed by
  * up to 13 %, but never both variants' at once, in one direction; the change that moved the knees was
- * 20–35 % in both.
+ * 18–35 % in both.
  */
 export const LOAD_SHIFT = 0.1;
 
