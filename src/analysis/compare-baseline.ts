@@ -10,7 +10,7 @@ import { archOf } from './arch-groups.js';
 import { machineShiftNote } from './machine-shift.js';
 import { judgeExact, judgeRegime, judgeTimed, type Judgement } from './gate-judge.js';
 import { regimeDepths } from './regime-ranges.js';
-import { linearFit, median, MIN_FIT_POINTS } from './stats.js';
+import { linearFit, mean, median, MIN_FIT_POINTS, sampleSd } from './stats.js';
 import type {
   BaselineComparison,
   BaselineSummary,
@@ -324,9 +324,8 @@ export function regimeValues(cells: readonly CellSummary[], r: RegimeFigure, fro
 
 /** Spread of replicate values relative to their size: what a rise must stand out from. */
 function relativeSpread(xs: readonly number[]): number {
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
-  return m === 0 ? Infinity : sd / Math.abs(m);
+  const m = mean(xs);
+  return m === 0 ? Infinity : sampleSd(xs) / Math.abs(m);
 }
 
 /**

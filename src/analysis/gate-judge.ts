@@ -2,7 +2,7 @@
 // (docs/measurement.md, "The regression gate"): exact counts need no statistics; timed figures need the
 // spread between replicates, which only separate boots show (one run's slope interval holds none of it).
 import type { Gate } from '../matrix/schema.js';
-import { difference, median, tCritical } from './stats.js';
+import { difference, mean, median, sampleSd, tCritical } from './stats.js';
 import type { GateMethod } from './summary-schema.js';
 import { hodgesLehmann, smallestPValue, U_TEST_MAX_TOTAL, uTestGreater } from './u-test.js';
 
@@ -92,11 +92,10 @@ export function judgeRegime(base: readonly number[], cur: readonly number[], gat
       note: 'fewer than 2 replicates a side: decided on the minimum effect alone (run with --replicates N)',
     };
   }
-  const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   // Each side's mean with its standard error; the difference's df by Welch–Satterthwaite (stats.ts).
   const side = (xs: readonly number[]) => ({
     value: mean(xs),
-    se: Math.sqrt(xs.reduce((a, x) => a + (x - mean(xs)) ** 2, 0) / (xs.length - 1) / xs.length),
+    se: sampleSd(xs) / Math.sqrt(xs.length),
     df: xs.length - 1,
   });
   const d = difference(side(base), side(cur));

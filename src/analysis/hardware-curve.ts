@@ -17,7 +17,7 @@ import {
   SEGMENTED_BIC_MARGIN,
   SEGMENTED_PARAMS,
 } from './segmented-fit.js';
-import { linearFit, median } from './stats.js';
+import { linearFit, median, quantile } from './stats.js';
 import type { HardwareCurve, ProfilePoint, RegimeCost } from './summary-schema.js';
 import { mulberry32 as rng } from '../util/prng.js';
 
@@ -26,11 +26,6 @@ const KNEE_BOOTSTRAP = 200;
 
 /** Fixed seed: the same samples give the same report (golden tests, reruns of `report`). */
 const BOOTSTRAP_SEED = 0x7a11;
-
-function quantile(sorted: readonly number[], q: number): number {
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
-  return sorted[i] as number;
-}
 
 /** Knee depths over bootstrap resamples of every depth's samples (each depth keeps its sample count). */
 function bootstrapKnees(depths: readonly number[], samples: readonly (readonly number[])[], times: number): number[] {

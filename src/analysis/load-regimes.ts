@@ -6,7 +6,7 @@
 // loads: the loads are the replicates. docs/measurement.md, "How precise a regime's cost is".
 import { depthProfile } from './depth-profile.js';
 import { bestKnee } from './segmented-fit.js';
-import { linearFit, median, MIN_FIT_POINTS } from './stats.js';
+import { linearFit, median, MIN_FIT_POINTS, quantile, sampleSd } from './stats.js';
 import { mulberry32 as rng } from '../util/prng.js';
 
 /** Fewest loads whose median stands for the regime; with fewer the profile's line is the figure. */
@@ -57,10 +57,6 @@ interface LoadRegimeCost {
   loads: number;
 }
 
-function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))] as number;
-}
-
 /**
  * The cost of the regime [from, to] of a curve whose knee is at `knee`: per load the OLS slope over the
  * depths in [from, to] on the regime's side of both the cell's knee and the load's own; the median over
@@ -90,7 +86,10 @@ export function loadRegimeCost(
   const medians = Array.from({ length: LOAD_BOOTSTRAP }, () =>
     median(Array.from({ length: slopes.length }, () => slopes[Math.floor(next() * slopes.length)] as number)),
   ).sort((a, b) => a - b);
-  const mean = medians.reduce((a, b) => a + b, 0) / medians.length;
-  const se = Math.sqrt(medians.reduce((a, m) => a + (m - mean) ** 2, 0) / (medians.length - 1));
-  return { slope: median(slopes), ci: [percentile(medians, 0.025), percentile(medians, 0.975)], se, loads: slopes.length };
+  return {
+    slope: median(slopes),
+    ci: [quantile(medians, 0.025), quantile(medians, 0.975)],
+    se: sampleSd(medians),
+    loads: slopes.length,
+  };
 }

@@ -37,6 +37,22 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
 }
 
+export function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** Sample standard deviation (n − 1); NaN with fewer than 2 values. */
+export function sampleSd(values: readonly number[]): number {
+  const m = mean(values);
+  return Math.sqrt(values.reduce((a, x) => a + (x - m) ** 2, 0) / (values.length - 1));
+}
+
+/** The value at quantile `q` of ascending `sorted` (nearest rank): a bootstrap interval's ends. */
+export function quantile(sorted: readonly number[], q: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))));
+  return sorted[i] as number;
+}
+
 /** Fewest points that leave one residual degree of freedom, so an interval exists. */
 export const MIN_FIT_POINTS = 3;
 
