@@ -126,17 +126,20 @@ export async function bootArm64TestRun(o: {
 const ARM64_SAMPLES = 3;
 
 /**
- * Per variant the instructions at each depth 0..maxDepth of an exact (-icount, repeat 1) sweep, asserting
- * every sample of a depth gave the same whole number.
+ * Per variant the instructions at each depth 0..maxDepth of an exact (-icount, repeat 1) sweep: the fewest,
+ * as the analysis takes it, a whole number that most samples of the depth gave exactly; any other sample
+ * counted more (a timer interrupt inside the window can only add instructions: seen once on 6.12 arm64,
+ * 3279 against 321, 321).
  */
 export function exactCountsPerDepth(variants: readonly { variant: string; samples: readonly Sample[] }[], maxDepth: number): number[][] {
   return variants.map((v) =>
     Array.from({ length: maxDepth + 1 }, (_, d) => {
       const xs = v.samples.filter((s) => s.depth === d && !s.retaken).map((s) => s.instructions);
       expect(xs, `${v.variant} depth ${d}`).toHaveLength(ARM64_SAMPLES);
-      expect(new Set(xs).size, `${v.variant} depth ${d}: ${xs.join(', ')}`).toBe(1);
-      expect(Number.isInteger(xs[0])).toBe(true);
-      return xs[0] as number;
+      const fewest = Math.min(...(xs as number[]));
+      expect(xs.filter((x) => x === fewest).length, `${v.variant} depth ${d}: ${xs.join(', ')}`).toBeGreaterThan(ARM64_SAMPLES / 2);
+      expect(Number.isInteger(fewest)).toBe(true);
+      return fewest;
     }),
   );
 }
