@@ -16,6 +16,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { strayReplicates } from '../src/analysis/machine-shift.js';
 import { main } from '../src/cli/main.js';
 import { summary as summarySchema, type CellSummary, type HardwareCurve, type RegimeName } from '../src/analysis/summary-schema.js';
 
@@ -105,6 +106,25 @@ function report(design: string, cells: readonly Run[]): void {
   console.log(
     `loads left out per run: ${cells.map((c) => (c.cell.loadCheck ? `${c.cell.loadCheck.leftOut.length}/${c.cell.loadCheck.loads}` : '—')).join(', ')}`,
   );
+  // Runs in another state of the machine than most (every variant > 10 % off at depths 0–3), as the
+  // report and the gate tell replicates apart: the SDs are given without them too.
+  const { stray } = strayReplicates(
+    cells.map((c) => c.cell),
+    ['direct', 'indirect'],
+  );
+  const strayRuns = new Set(stray.map((r) => cells.findIndex((c) => c.cell === r.cell)));
+  console.log(
+    `runs in another state of the machine than most: ${
+      stray.length === 0
+        ? 'none'
+        : stray
+            .map(
+              (r) =>
+                `run ${cells.findIndex((c) => c.cell === r.cell) + 1} (${r.shiftPct.map((x) => `${x > 0 ? '+' : ''}${x.toFixed(0)} %`).join(', ')})`,
+            )
+            .join(', ')
+    }`,
+  );
   for (const variant of ['direct', 'indirect'] as const) {
     console.log(`\n== ${variant} ==`);
     const fits = cells.map((c) => c.cell[variant]?.fit).filter((f) => f != null);
@@ -123,6 +143,9 @@ function report(design: string, cells: readonly Run[]): void {
     );
     for (const name of ['all', 'below-knee', 'above-knee'] as RegimeName[]) {
       const rs = curves.flatMap((c) => c.regimes.filter((r) => r.regime === name));
+      const usual = cells.flatMap((c, i) =>
+        strayRuns.has(i) ? [] : (c.cell[variant]?.curve?.regimes.filter((r) => r.regime === name).map((r) => r.slope) ?? []),
+      );
       if (rs.length === 0) continue;
       const hw = rs.map((r) => half(r.slopeCi));
       const slopes = rs.map((r) => r.slope);
@@ -135,6 +158,7 @@ function report(design: string, cells: readonly Run[]): void {
       console.log(
         `  ${name} (${rs.length}/${curves.length} runs; depths ${rs.map((r) => `${r.fromDepth}–${r.toDepth}`).join(', ')}): ` +
           `${slopes.map(f2).join(', ')} ns/call · half-widths ${hw.map(f2).join(', ')} · mean ${f2(mean(slopes))}, run-to-run SD ${f2(sd(slopes))} → ${ok} the target` +
+          (strayRuns.size > 0 ? ` · SD over the ${usual.length} runs in the usual state ${f2(sd(usual))}` : '') +
           ` (estimate: ${[...new Set(rs.map((r) => r.estimate ?? 'profile'))].join(', ')})`,
       );
     }

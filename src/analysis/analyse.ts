@@ -2,10 +2,14 @@
 // summarised by its benchmark type's analysis, chosen by its driver (src/benchmarks/analyse.ts `analyse`).
 import { isFailedStatus } from '../results/cell-result.js';
 import { TOOL_VERSION } from '../util/version.js';
+import { cellKey } from './analyse-cell.js';
 import { attachTestRunAgreement } from './analyse-traffic.js';
+import { seriesIn } from './compare-baseline.js';
+import { strayReplicates, strayWarning } from './machine-shift.js';
 import { retpolinePrices } from './retpoline-price.js';
 import { byListThenName, type MatrixOrder } from './matrix-order.js';
 import { SUMMARY_VERSION, type CellSummary, type Summary } from './summary-schema.js';
+import { summaryKind } from './units.js';
 
 const NO_ORDER: MatrixOrder = { kernels: [], boots: [], benchmarks: [] };
 
@@ -23,6 +27,17 @@ function disambiguate(summaries: CellSummary[], part: (s: CellSummary) => string
   const parts = new Map<string, Set<string>>();
   for (const s of summaries) parts.set(s.key, (parts.get(s.key) ?? new Set()).add(part(s)));
   for (const s of summaries) if ((parts.get(s.key)?.size ?? 0) > 1) s.key = rename(s);
+}
+
+/** Warns on each hardware replicate that ran in another state of the machine than most replicates of its cell. */
+function warnStrayReplicates(summaries: readonly CellSummary[]): void {
+  const groups = new Map<string, CellSummary[]>();
+  for (const s of summaries) {
+    if (s.status !== 'ok' || summaryKind(s) !== 'hardware-ns') continue;
+    const k = cellKey(s);
+    groups.set(k, [...(groups.get(k) ?? []), s]);
+  }
+  for (const cells of groups.values()) for (const r of strayReplicates(cells, seriesIn(cells)).stray) r.cell.warnings.push(strayWarning(r));
 }
 
 /**
@@ -44,6 +59,7 @@ export function summarise(summaries: CellSummary[], order: MatrixOrder = NO_ORDE
     (s) => String(s.replicate ?? 0),
     (s) => `${s.key}#r${s.replicate ?? 0}`,
   );
+  warnStrayReplicates(summaries);
   // Skipped cells (not runnable here, e.g. a running-kernel cell without root) are neither ok nor failed.
   const skipped = summaries.filter((s) => s.status === 'skipped').length;
   const failed = summaries.filter((s) => isFailedStatus(s.status)).length;

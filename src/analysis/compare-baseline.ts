@@ -7,7 +7,7 @@ import type { Gate, StrategyName } from '../matrix/schema.js';
 import type { FigureKind } from '../results/cell-result.js';
 import { cellKey } from './analyse-cell.js';
 import { archOf } from './arch-groups.js';
-import { machineShiftNote } from './machine-shift.js';
+import { machineShiftNote, strayNote, strayReplicates } from './machine-shift.js';
 import { judgeExact, judgeRegime, judgeTimed, type Judgement } from './gate-judge.js';
 import { regimeDepths } from './regime-ranges.js';
 import { linearFit, mean, median, MIN_FIT_POINTS, sampleSd } from './stats.js';
@@ -19,6 +19,7 @@ import type {
   GateNewFigure,
   GateProblem,
   RegimeCost,
+  ReplicateLeftOut,
   StrategySummary,
   Summary,
   VariantSummary,
@@ -157,7 +158,7 @@ function strategyFigures(cells: readonly CellSummary[]): `strategy:${StrategyNam
 }
 
 /** The series whose regimes the gate may judge: a strategies cell's strategies, else the two variants. */
-function seriesIn(cells: readonly CellSummary[]): Series[] {
+export function seriesIn(cells: readonly CellSummary[]): Series[] {
   const strategies = strategyFigures(cells);
   return strategies.length > 0 ? strategies : ['direct', 'indirect'];
 }
@@ -208,17 +209,34 @@ function strategyChanges(
 function comparePair(
   key: string,
   kind: FigureKind,
-  base: readonly CellSummary[],
-  cur: readonly CellSummary[],
+  allBase: readonly CellSummary[],
+  allCur: readonly CellSummary[],
   gate: Gate,
 ): BaselineComparison[] {
-  const otherArch = archMismatch(base, cur);
-  const mismatch = otherArch ?? (kind === 'hardware-ns' ? timedMismatch(base, cur) : null);
+  const otherArch = archMismatch(allBase, allCur);
+  const mismatch = otherArch ?? (kind === 'hardware-ns' ? timedMismatch(allBase, allCur) : null);
+  const series = seriesIn([...allBase, ...allCur]);
+  // A replicate in another state of the machine than the rest of its side is no sample of the kernel.
+  const steady = (cells: readonly CellSummary[], side: ReplicateLeftOut['side']) => {
+    const r = kind === 'hardware-ns' && mismatch === null ? strayReplicates(cells, series) : { kept: [...cells], stray: [] };
+    return { kept: r.kept, leftOut: r.stray.map((x): ReplicateLeftOut => ({ side, key: x.cell.key, shiftPct: x.shiftPct })) };
+  };
+  const b0 = steady(allBase, 'baseline');
+  const c0 = steady(allCur, 'current');
+  const [base, cur] = [b0.kept, c0.kept];
+  const leftOut = [...b0.leftOut, ...c0.leftOut];
   // Hardware with a knee in the baseline: gated per regime, since one slope over a knee hides a
   // regression confined to one regime and averages a moved knee away (a strategy's as a variant's).
-  const regimes = kind === 'hardware-ns' ? baselineRegimes(base, seriesIn([...base, ...cur])) : [];
-  const shift = kind === 'hardware-ns' && mismatch === null ? machineShiftNote(base, cur, seriesIn([...base, ...cur])) : null;
-  const noted = (cs: BaselineComparison[]) => (shift ? cs.map((c) => ({ ...c, note: c.note ? `${c.note}; ${shift}` : shift })) : cs);
+  const regimes = kind === 'hardware-ns' ? baselineRegimes(base, series) : [];
+  const notes = [strayNote(leftOut), kind === 'hardware-ns' && mismatch === null ? machineShiftNote(base, cur, series) : null].filter(
+    (n) => n !== null,
+  );
+  const noted = (cs: BaselineComparison[]) =>
+    cs.map((c) => ({
+      ...c,
+      ...(leftOut.length > 0 ? { leftOut } : {}),
+      note: [c.note, ...notes].filter((n) => n !== null).join('; ') || null,
+    }));
   if (regimes.length > 0) return noted(compareRegimes(key, regimes, base, cur, gate, mismatch));
   const out: BaselineComparison[] = [];
   // A strategies cell has no variants: each strategy's figure is gated by the same rule as a variant's slope.

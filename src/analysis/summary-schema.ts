@@ -482,6 +482,13 @@ const comparisonStatus = z.enum(['ok', 'regression', 'not-comparable', 'not-gate
 const gateMethod = z.enum(['exact', 'u-test', 'thresholds', 'welch-t']);
 export type GateMethod = z.infer<typeof gateMethod>;
 
+const replicateLeftOut = z.object({
+  side: z.enum(['baseline', 'current']),
+  key: z.string().describe("the replicate's cell key in its summary"),
+  shiftPct: z.array(z.number()).describe("per series, its cost at depths 0–3 against the median of its side's kept replicates, %"),
+});
+export type ReplicateLeftOut = z.infer<typeof replicateLeftOut>;
+
 const baselineComparison = z.object({
   key: z.string().describe('kernel/boot/benchmark'),
   variant: gateFigure.describe(
@@ -520,6 +527,12 @@ const baselineComparison = z.object({
   deltaPct: z.number().nullable().describe('the rise as a share of the baseline median; null when that is not positive'),
   regression: z.boolean(),
   note: z.string().nullable().describe('why a pair was not judged, or what the decision rests on'),
+  leftOut: z
+    .array(replicateLeftOut)
+    .optional()
+    .describe(
+      "hardware cells: replicates left out of both sides' values as another state of the machine (a minority of their side, every series shifted one way at depths 0–3); absent when none",
+    ),
 });
 export type BaselineComparison = z.infer<typeof baselineComparison>;
 

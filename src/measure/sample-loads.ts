@@ -16,7 +16,8 @@ function shares(samples: number, loads: number): number[] {
 export function withLoads(series: readonly Sample[], samples: number, loads: number): Sample[] {
   if (loads < 2 || series.some((s) => s.load !== undefined)) return [...series];
   // Load l at one depth takes the calls from bounds[l] (cumulative shares) on.
-  const bounds = shares(samples, Math.min(loads, samples)).reduce<number[]>((b, n) => [...b, (b.at(-1) ?? 0) + n], []);
+  const bounds: number[] = [];
+  for (const n of shares(samples, Math.min(loads, samples))) bounds.push((bounds.at(-1) ?? 0) + n);
   const kept = new Map<number, number>();
   const pending = new Map<number, Sample[]>();
   const out = series.map((s) => ({ ...s }));

@@ -1,44 +1,18 @@
 // The loads of a hardware cell compared with one another (src/analysis/load-states.ts), on two real host
 // cells of 20 loads each (test/fixtures/isolation/README.md): one idle, one during which the machine changed.
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { analyseCell } from '../../src/analysis/analyse-cell.js';
 import { summarise } from '../../src/analysis/analyse.js';
 import { compareWithBaseline } from '../../src/analysis/compare-baseline.js';
 import { shiftedLoads } from '../../src/analysis/load-states.js';
-import { fromAgentStream } from '../../src/cells/assemble.js';
-import { parseAgentOutput } from '../../src/measure/agent-output.js';
 import { withLoads } from '../../src/measure/sample-loads.js';
-import { cellResult, type CellResult, type Sample } from '../../src/results/cell-result.js';
+import type { CellResult, Sample } from '../../src/results/cell-result.js';
+import { hostCell, isolationStream as stream } from '../support/host-streams.js';
 
-const stream = (f: string) => gunzipSync(readFileSync(path.join(import.meta.dirname, '..', 'fixtures', 'isolation', f))).toString('utf8');
 const IDLE = stream('host-6.18-epyc-native-20-loads.jsonl.gz');
 const CHANGED = stream('host-6.18-epyc-native-machine-changed.jsonl.gz');
 const SLOWER = stream('host-6.18-epyc-native-machine-slower.jsonl.gz');
 const GATE = { instructions: 1, thresholdNs: 0, thresholdPct: 5, aloneNs: 1, alonePct: 10, alpha: 0.05 };
-
-function hostCell(text: string): CellResult {
-  return cellResult.parse({
-    version: 1,
-    cellId: 'c',
-    runId: 'r',
-    kernel: { id: 'host', sha256: 'x', source: 'running' },
-    boot: { name: 'host', cmdline: '' },
-    benchmark: { name: 'test-run', type: 'test-run', params: {} },
-    backend: 'native',
-    accelerator: 'none',
-    emulated: false,
-    status: 'ok',
-    startedAt: '',
-    finishedAt: '',
-    wallMs: 0,
-    ...fromAgentStream(parseAgentOutput(text), undefined),
-    consoleTail: [],
-    host: { hostname: 'h', cpuModel: 'c', tool: 't' },
-  });
-}
 
 describe('which load a sample timed', () => {
   it('is replayed for a stream whose samples do not carry it: every load takes its share at every depth', () => {
