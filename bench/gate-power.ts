@@ -21,6 +21,8 @@
 // rise goes into its samples instead (every sample of the regime's depths, as in the cell's own curve,
 // tilted the same way) and the cell is analysed again. --rederive derives the pool's cells again from their
 // raw streams first (a pool measured before samples carried their load).
+// The header names the pool's replicates in another state of the machine than most (machine-shift.ts):
+// the gate leaves such a replicate out of a side where the rest of that side agree.
 // Caveat: the pool's replicates come from one window of time on one machine; drift over days, which a
 // real baseline also holds, is not in it. Timings taken while other work runs are inflated.
 import { mkdir, readdir } from 'node:fs/promises';
@@ -35,6 +37,7 @@ import {
   regimeValues,
   type RegimeFigure,
 } from '../src/analysis/compare-baseline.js';
+import { strayReplicates } from '../src/analysis/machine-shift.js';
 import { rederiveLoaded } from '../src/cells/rederive.js';
 import type { CellResult } from '../src/results/cell-result.js';
 import { SUMMARY_VERSION, type CellSummary, type Summary } from '../src/analysis/summary-schema.js';
@@ -239,6 +242,13 @@ console.log(
   `spread between replicates (CV): direct ${cv(slopes('direct'))}, indirect ${cv(slopes('indirect'))}, indirect/direct ratio ${cv(ratios)}`,
 );
 console.log(`knee per replicate: direct ${knees('direct')}; indirect ${knees('indirect')}`);
+// What the gate's replicate check (machine-shift.ts) would leave out of the whole pool taken as one side.
+const { stray } = strayReplicates(cells, ['direct', 'indirect']);
+console.log(
+  `replicates in another state of the machine than most of the pool (left out of a side they are drawn into, where that side has a majority): ${
+    stray.length === 0 ? 'none' : stray.map((r) => `#${cells.indexOf(r.cell) + 1}`).join(', ')
+  }`,
+);
 console.log(
   `resampling: ${trials} trials per row, 2n distinct replicates drawn without replacement, n per side; injected rise: +${rise} % on each regime of the baseline's curve in turn (on the indirect slope where the baseline has no knee)`,
 );
