@@ -93,8 +93,10 @@ function savingText(s: RegimeSaving): string {
   return `${f2(s.savingNs)} ± ${f2(half(s.savingCi))} ns (${s.regime === 'all' ? '' : `${REGIME_LABEL[s.regime]}, `}${depths(s)})`;
 }
 
+const SAVING_METHOD: Record<PairedSaving['method'], string> = { paired: 'paired', 'paired-loads': 'paired by load', welch: 'welch' };
+
 /** The whole saving of a hardware cell with its method: "paired: … · …". */
 export function pairedSavingText(p: PairedSaving): string {
   const parts = p.regimes.map(savingText);
-  return `${parts.length > 0 ? parts.join(' · ') : 'no regime with enough depths'} [${p.method}]`;
+  return `${parts.length > 0 ? parts.join(' · ') : 'no regime with enough depths'} [${SAVING_METHOD[p.method]}]`;
 }

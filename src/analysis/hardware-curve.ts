@@ -106,7 +106,12 @@ function curveOf(
   const drawn = knees(xs, ys, best.index);
   const ownKnees = loads.flatMap((l) => (l.knee === null ? [] : [l.knee])).sort((a, b) => a - b);
   const regime = (name: 'below-knee' | 'above-knee', s: typeof seg.lower): RegimeCost => {
-    const fromLoads = loadRegimeCost(loads, name === 'below-knee' ? 'below' : 'above', seg.knee, s.fromDepth, s.toDepth);
+    const fromLoads = loadRegimeCost(loads, {
+      side: name === 'below-knee' ? 'below' : 'above',
+      knee: seg.knee,
+      from: s.fromDepth,
+      to: s.toDepth,
+    });
     const line = {
       regime: name,
       fromDepth: s.fromDepth,

@@ -3,7 +3,8 @@
 import type { CellResult, FigureKind } from '../results/cell-result.js';
 import { withoutContaminated } from '../results/contamination.js';
 import { samplesByDepth } from './analyse-variant.js';
-import { pairedSaving } from './paired-saving.js';
+import { loadFits } from './load-regimes.js';
+import { loadsPairedSaving, pairedSaving } from './paired-saving.js';
 import type { PairedSaving, VariantSummary } from './summary-schema.js';
 
 /** Null unless the cell is hardware-timed and both variants have a curve. */
@@ -18,6 +19,10 @@ export function hardwareSaving(
   const i = c.variants.find((v) => v.variant === 'indirect');
   if (!d || !i) return null;
   // The same samples the curves were fitted on: a switched-out call left in would also unpair its depth.
-  const clean = (v: typeof d) => samplesByDepth(withoutContaminated(v), kind).byDepth;
-  return pairedSaving(clean(d), clean(i), direct.curve, indirect.curve);
+  const clean = (v: typeof d) => samplesByDepth(withoutContaminated(v), kind);
+  const [ds, is] = [clean(d), clean(i)];
+  return (
+    loadsPairedSaving(loadFits(ds.byLoad), loadFits(is.byLoad), direct.curve, indirect.curve) ??
+    pairedSaving(ds.byDepth, is.byDepth, direct.curve, indirect.curve)
+  );
 }

@@ -10,7 +10,7 @@ import { linearFit, median, MIN_FIT_POINTS, quantile, sampleSd } from './stats.j
 import { mulberry32 as rng } from '../util/prng.js';
 
 /** Fewest loads whose median stands for the regime; with fewer the profile's line is the figure. */
-const MIN_LOADS = 5;
+export const MIN_LOADS = 5;
 
 /** Bootstrap resamples of the loads: enough for the 2.5th/97.5th percentiles of a median. */
 const LOAD_BOOTSTRAP = 1000;
@@ -20,6 +20,7 @@ const LOAD_BOOTSTRAP_SEED = 0x10ad5;
 
 /** One load's per-depth medians and its own knee (null when it has too few depths for one). */
 export interface LoadFit {
+  load: number;
   xs: number[];
   ys: number[];
   knee: number | null;
@@ -27,12 +28,12 @@ export interface LoadFit {
 
 /** Each load's per-depth medians and own knee. */
 export function loadFits(byLoad: ReadonlyMap<number, ReadonlyMap<number, readonly number[]>>): LoadFit[] {
-  return [...byLoad.values()].map((byDepth) => {
+  return [...byLoad].map(([load, byDepth]) => {
     const points = depthProfile(byDepth);
     const xs = points.map((p) => p.depth);
     const ys = points.map((p) => p.estimate);
     const k = bestKnee(xs, ys);
-    return { xs, ys, knee: k ? (xs[k.index] as number) : null };
+    return { load, xs, ys, knee: k ? (xs[k.index] as number) : null };
   });
 }
 
@@ -57,39 +58,58 @@ interface LoadRegimeCost {
   loads: number;
 }
 
+/** One regime of a curve whose knee is at `knee`: its side, and the depths [from, to] it spans. */
+interface RegimeSpan {
+  side: 'below' | 'above';
+  knee: number;
+  from: number;
+  to: number;
+}
+
 /**
- * The cost of the regime [from, to] of a curve whose knee is at `knee`: per load the OLS slope over the
- * depths in [from, to] on the regime's side of both the cell's knee and the load's own; the median over
- * loads, its 95 % percentile interval over bootstrap resamples of the loads. Null with fewer than MIN_LOADS
- * loads that have MIN_FIT_POINTS such depths.
+ * Per load (by its index), the OLS slope over the depths of the regime on the regime's side of both the
+ * cell's knee and the load's own; loads with fewer than MIN_FIT_POINTS such depths have none.
  */
-export function loadRegimeCost(
-  fits: readonly LoadFit[],
-  side: 'below' | 'above',
-  knee: number,
-  from: number,
-  to: number,
-): LoadRegimeCost | null {
-  const slopes = fits.flatMap((f) => {
-    const own = f.knee ?? knee;
-    const inRegime = (d: number) => d >= from && d <= to && (side === 'below' ? d < Math.min(knee, own) : d >= Math.max(knee, own));
+export function loadSlopes(fits: readonly LoadFit[], r: RegimeSpan): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const f of fits) {
+    const own = f.knee ?? r.knee;
+    const inRegime = (d: number) =>
+      d >= r.from && d <= r.to && (r.side === 'below' ? d < Math.min(r.knee, own) : d >= Math.max(r.knee, own));
     const idx = f.xs.flatMap((d, i) => (inRegime(d) ? [i] : []));
-    if (idx.length < MIN_FIT_POINTS) return [];
+    if (idx.length < MIN_FIT_POINTS) continue;
     const line = linearFit(
       idx.map((i) => f.xs[i] as number),
       idx.map((i) => f.ys[i] as number),
     );
-    return line ? [line.slope] : [];
-  });
-  if (slopes.length < MIN_LOADS) return null;
+    if (line) out.set(f.load, line.slope);
+  }
+  return out;
+}
+
+/**
+ * `statistic` of the loads, and its 95 % percentile interval and SE over LOAD_BOOTSTRAP resamples of the
+ * loads (indices into `loads`, drawn with replacement): one resampling for a regime's cost and for the
+ * difference of two variants' costs, whose loads are resampled together.
+ */
+export function bootstrapLoads(
+  loads: readonly number[],
+  statistic: (picked: readonly number[]) => number,
+): { value: number; ci: [number, number]; se: number } {
   const next = rng(LOAD_BOOTSTRAP_SEED);
-  const medians = Array.from({ length: LOAD_BOOTSTRAP }, () =>
-    median(Array.from({ length: slopes.length }, () => slopes[Math.floor(next() * slopes.length)] as number)),
+  const draws = Array.from({ length: LOAD_BOOTSTRAP }, () =>
+    statistic(Array.from({ length: loads.length }, () => loads[Math.floor(next() * loads.length)] as number)),
   ).sort((a, b) => a - b);
-  return {
-    slope: median(slopes),
-    ci: [quantile(medians, 0.025), quantile(medians, 0.975)],
-    se: sampleSd(medians),
-    loads: slopes.length,
-  };
+  return { value: statistic(loads), ci: [quantile(draws, 0.025), quantile(draws, 0.975)], se: sampleSd(draws) };
+}
+
+/**
+ * The cost of a regime of a curve: the median over loads of their slopes (loadSlopes), its 95 % percentile
+ * interval over bootstrap resamples of the loads. Null with fewer than MIN_LOADS loads with a slope.
+ */
+export function loadRegimeCost(fits: readonly LoadFit[], r: RegimeSpan): LoadRegimeCost | null {
+  const slopes = loadSlopes(fits, r);
+  if (slopes.size < MIN_LOADS) return null;
+  const b = bootstrapLoads([...slopes.keys()], (picked) => median(picked.map((l) => slopes.get(l) as number)));
+  return { slope: b.value, ci: b.ci, se: b.se, loads: slopes.size };
 }

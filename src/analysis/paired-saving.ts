@@ -4,6 +4,9 @@
 // Within a depth the k-th samples are matched in time order (a convention, not a shared call). The slope
 // of the per-depth median differences against depth is the saving, with drift between depths cancelled.
 // Welch (two independent slopes) only where a depth cannot be paired (one variant lacks it, unequal counts).
+// With the samples spread over loads of the chains, both variants of a load share that load's minutes and
+// the regime costs come from the loads: then the load is the pairing unit (loadsPairedSaving).
+import { bootstrapLoads, type LoadFit, loadSlopes, MIN_LOADS } from './load-regimes.js';
 import { regimeDepths } from './regime-ranges.js';
 import { withRobustSlope } from './robust-fit.js';
 import { difference, linearFit, median, MIN_FIT_POINTS } from './stats.js';
@@ -50,6 +53,65 @@ function fitRange(xs: number[], ys: number[]): { slope: number; ci: [number, num
   if (!f) return null;
   const r = withRobustSlope(f, xs, ys);
   return { slope: r.slope, se: r.slopeSe, df: r.df, ci: [r.slopeCi[0], r.slopeCi[1]] };
+}
+
+/**
+ * The saving per regime where both variants' regime costs come from their loads (load-regimes.ts): each
+ * variant's cost over its own regime (the median over loads of the load's own slope, as the curve reports
+ * it) and the difference, over the loads that have a slope in both variants; its interval from resampling
+ * those loads, both variants of a load together (one load of the chains holds both, their samples
+ * interleaved), so what a load shares between the variants cancels. The depths named are those where
+ * both variants are in the regime, where the saving holds. Null where a curve has no knee, a regime's cost
+ * is from the profile, or fewer than MIN_LOADS loads have both slopes: then pairedSaving.
+ */
+export function loadsPairedSaving(
+  dFits: readonly LoadFit[],
+  iFits: readonly LoadFit[],
+  dCurve: HardwareCurve,
+  iCurve: HardwareCurve,
+): PairedSaving | null {
+  if (!dCurve.knee || !iCurve.knee) return null;
+  const depths = dCurve.profile.map((p) => p.depth).filter((d) => iCurve.profile.some((p) => p.depth === d));
+  const regimes: RegimeSaving[] = [];
+  for (const r of commonRanges(dCurve, iCurve, depths)) {
+    const slopes = [dCurve, iCurve].map((c, k) => {
+      const own = c.regimes.find((x) => x.regime === r.regime);
+      if (own?.estimate !== 'loads' || !c.knee) return null;
+      const span = {
+        side: r.regime === 'below-knee' ? ('below' as const) : ('above' as const),
+        knee: c.knee.depth,
+        from: own.fromDepth,
+        to: own.toDepth,
+      };
+      return loadSlopes(k === 0 ? dFits : iFits, span);
+    });
+    const [d, i] = slopes;
+    if (!d || !i) return null;
+    const both = [...d.keys()].filter((l) => i.has(l));
+    const xs = depths.filter((x) => x >= r.from && x <= r.to);
+    if (both.length < MIN_LOADS || xs.length < MIN_FIT_POINTS) return null;
+    const b = bootstrapLoads(
+      both,
+      (picked) => median(picked.map((l) => i.get(l) as number)) - median(picked.map((l) => d.get(l) as number)),
+    );
+    regimes.push({
+      regime: r.regime,
+      fromDepth: xs[0] as number,
+      toDepth: xs[xs.length - 1] as number,
+      n: xs.length,
+      savingNs: b.value,
+      savingCi: b.ci,
+      df: both.length - 1,
+      loads: both.length,
+    });
+  }
+  return {
+    method: 'paired-loads',
+    reason:
+      "variants interleaved in each load of the chains: each variant's regime cost the median over loads of the load's own slope, the difference's interval from resampling the loads, both variants of a load together",
+    regimes,
+    notes: [],
+  };
 }
 
 /** `notPairable`: why the design itself pairs nothing (traffic: one variant's windows after the other's). */

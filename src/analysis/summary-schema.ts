@@ -162,15 +162,16 @@ const regimeSaving = z.object({
   savingNs: z.number().describe('indirect − direct per tail call within the regime, ns (hardware)'),
   savingCi: interval,
   df: z.number(),
+  loads: z.number().int().optional().describe('paired-loads: the loads behind the figure (with a slope in both variants)'),
 });
 export type RegimeSaving = z.infer<typeof regimeSaving>;
 
 const pairedSaving = z
   .object({
     method: z
-      .enum(['paired', 'welch'])
+      .enum(['paired', 'paired-loads', 'welch'])
       .describe(
-        'paired: slope of the per-depth paired differences (variants interleaved per depth); welch: difference of the two slopes, when pairing is impossible',
+        "paired: slope of the per-depth paired differences (variants interleaved per depth); paired-loads: the difference of the two variants' regime costs from their loads, its interval from resampling the loads with both variants together (regime costs from the loads); welch: difference of the two slopes, when pairing is impossible",
       ),
     reason: z.string().describe('why this method'),
     regimes: z.array(regimeSaving),

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { analyseCell } from '../../src/analysis/analyse-cell.js';
 import { summarise } from '../../src/analysis/analyse.js';
 import { compareWithBaseline } from '../../src/analysis/compare-baseline.js';
+import { pairedSavingText } from '../../src/analysis/curve-text.js';
 import { shiftedLoads } from '../../src/analysis/load-states.js';
 import { withLoads } from '../../src/measure/sample-loads.js';
 import type { CellResult, Sample } from '../../src/results/cell-result.js';
@@ -155,5 +156,31 @@ describe("a regime's cost from the loads", () => {
     expect(half(above(loads).slopeCi)).toBeLessThan(half(above(profile).slopeCi) / 2);
     expect(half(below(loads).slopeCi)).toBeLessThan(half(below(profile).slopeCi) / 2);
     expect(loads.warnings.join('\n')).toMatch(/each cost the median over 20 loads of the load's own slope/);
+  });
+
+  it('gives the saving per regime as the difference of the two variants` costs, its interval from resampling the loads together', () => {
+    const cell = hostCell(IDLE);
+    const loads = analyseCell(cell);
+    const profile = analyseCell(withoutLoads(cell));
+    const p = loads.pairedSaving!;
+    expect(p.method).toBe('paired-loads');
+    expect(profile.pairedSaving!.method).toBe('paired');
+    const cost = (v: 'direct' | 'indirect', regime: string) => loads[v]!.curve!.regimes.find((r) => r.regime === regime)!.slope;
+    expect(p.regimes.map((r) => r.regime)).toEqual(['below-knee', 'above-knee']);
+    for (const r of p.regimes) {
+      // Every load has both slopes on this idle cell: the saving is the difference of the reported costs.
+      expect(r.loads).toBe(20);
+      expect(r.savingNs).toBeCloseTo(cost('indirect', r.regime) - cost('direct', r.regime), 9);
+      expect(r.savingCi[0]).toBeLessThanOrEqual(r.savingNs);
+      expect(r.savingCi[1]).toBeGreaterThanOrEqual(r.savingNs);
+      // Named by the depths where both variants are in the regime, as the per-depth pairing names them.
+      const old = profile.pairedSaving!.regimes.find((x) => x.regime === r.regime)!;
+      expect([r.fromDepth, r.toDepth]).toEqual([old.fromDepth, old.toDepth]);
+    }
+    // Below both knees the per-depth pairing mixes loads already past the indirect knee (depth 8): loose there.
+    const below = (s: typeof loads) => s.pairedSaving!.regimes[0]!;
+    expect(half(below(loads).savingCi)).toBeLessThan(half(below(profile).savingCi) / 2);
+    expect(half(below(loads).savingCi)).toBeLessThanOrEqual(0.5);
+    expect(pairedSavingText(p)).toMatch(/\[paired by load\]$/);
   });
 });
