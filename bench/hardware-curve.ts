@@ -165,7 +165,7 @@ function report(design: string, cells: readonly Run[]): void {
     const steps = curves.flatMap((c) => (c.step ? [c.step.value] : []));
     if (steps.length > 0) console.log(`  step at the knee: ${steps.map((s) => s.toFixed(1)).join(', ')} ns`);
   }
-  console.log('\n== saving (indirect − direct), paired per depth ==');
+  console.log('\n== saving (indirect − direct) per regime, with its pairing ==');
   for (const { cell } of cells) {
     const p = cell.pairedSaving;
     const old = cell.comparison;
