@@ -478,7 +478,7 @@ const comparisonStatus = z.enum(['ok', 'regression', 'not-comparable', 'not-gate
  * - `exact`: instruction counts, a rise of at least gate.instructions;
  * - `u-test`: timed, replicates on both sides: one-sided Mann-Whitney U test plus the minimum effect;
  * - `thresholds`: timed, too few replicates for the U test to decide: the minimum effect alone;
- * - `welch-t`: a hardware regime figure: one-sided Welch t test at alpha / regime figures, plus the minimum effect.
+ * - `welch-t`: a hardware regime figure: one-sided Welch t test (pooled df where both sides have as many replicates) at alpha / regime figures, plus the minimum effect.
  */
 const gateMethod = z.enum(['exact', 'u-test', 'thresholds', 'welch-t']);
 export type GateMethod = z.infer<typeof gateMethod>;
