@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import { fromAgentStream } from '../../src/cells/assemble.js';
 import { parseAgentOutput } from '../../src/measure/agent-output.js';
 import { cellResult, type CellResult } from '../../src/results/cell-result.js';
+import { cellDoc } from './cell-doc.js';
 
 /** A gzipped stream of test/fixtures/isolation, as text. */
 export const isolationStream = (file: string): string =>
@@ -13,22 +14,16 @@ export const isolationStream = (file: string): string =>
 
 /** The native host cell of a stream; `runId` tells replicates of separate runs apart. */
 export function hostCell(text: string, runId = 'r'): CellResult {
-  return cellResult.parse({
-    version: 1,
-    cellId: 'host__host__test-run',
-    runId,
-    kernel: { id: 'host', sha256: 'x', source: 'running' },
-    boot: { name: 'host', cmdline: '' },
-    benchmark: { name: 'test-run', type: 'test-run', params: {} },
-    backend: 'native',
-    accelerator: 'none',
-    emulated: false,
-    status: 'ok',
-    startedAt: '',
-    finishedAt: '',
-    wallMs: 0,
-    ...fromAgentStream(parseAgentOutput(text), undefined),
-    consoleTail: [],
-    host: { hostname: 'h', cpuModel: 'c', tool: 't' },
-  });
+  return cellResult.parse(
+    cellDoc({
+      cellId: 'host__host__test-run',
+      runId,
+      kernel: { id: 'host', sha256: 'x', source: 'running' },
+      boot: { name: 'host', cmdline: '' },
+      backend: 'native',
+      accelerator: 'none',
+      emulated: false,
+      ...fromAgentStream(parseAgentOutput(text), undefined),
+    }),
+  );
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAgentOutput } from '../../src/measure/agent-output.js';
 import { cellResult } from '../../src/results/cell-result.js';
+import { cellDoc } from '../support/cell-doc.js';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures', 'jit');
 const read = (f: string) => readFileSync(path.join(FIXTURES, f), 'utf8');
@@ -52,25 +53,7 @@ describe('parseAgentOutput on real streams', () => {
 
   it('yields values that fit the cell result schema', () => {
     const out = parseAgentOutput(STREAM_72);
-    const doc = {
-      version: 1,
-      cellId: 'c',
-      runId: 'r',
-      kernel: { id: 'k', sha256: 'x', source: 'test' },
-      boot: { name: 'b', cmdline: '' },
-      benchmark: { name: 'n', type: 't', params: {} },
-      backend: 'qemu',
-      accelerator: 'tcg',
-      emulated: true,
-      status: 'ok',
-      startedAt: '',
-      finishedAt: '',
-      wallMs: 0,
-      fingerprint: out.fingerprint,
-      variants: out.variants,
-      consoleTail: [],
-      host: { hostname: 'h', cpuModel: 'c', tool: 't' },
-    };
+    const doc = cellDoc({ fingerprint: out.fingerprint, variants: out.variants });
     expect(cellResult.safeParse(doc).success).toBe(true);
   });
 });

@@ -11,6 +11,7 @@ import { cellResult, type CellResult } from '../../src/results/cell-result.js';
 import { countContamination, sumContamination, withoutContaminated } from '../../src/results/contamination.js';
 import { fromAgentStream } from '../../src/cells/assemble.js';
 import { interleavedOrder } from '../../src/measure/sweep-order.js';
+import { cellDoc } from '../support/cell-doc.js';
 
 const read = (dir: string, f: string) => readFileSync(path.join(import.meta.dirname, '..', 'fixtures', dir, f), 'utf8');
 /** sid 7.2 under -icount (shift 3), no quiet wait, agent not isolated, --retakes 0: every switched-out call kept. */
@@ -24,25 +25,14 @@ const OLD = read('jit', 'linux-7.2.13-cloud.retpoline-generic.jsonl');
 
 function cellOf(stream: string, over: Partial<CellResult>): CellResult {
   const agent = parseAgentOutput(stream);
-  return cellResult.parse({
-    version: 1,
-    cellId: 'c',
-    runId: 'r',
-    kernel: { id: 'sid-cloud', sha256: 'x', source: 'test' },
-    boot: { name: 'default', cmdline: '' },
-    benchmark: { name: 'test-run', type: 'test-run', params: {} },
-    backend: 'qemu',
-    accelerator: 'tcg',
-    emulated: true,
-    status: 'ok',
-    startedAt: '',
-    finishedAt: '',
-    wallMs: 0,
-    ...fromAgentStream(agent, over.icountShift),
-    consoleTail: [],
-    host: { hostname: 'h', cpuModel: 'c', tool: 't' },
-    ...over,
-  });
+  return cellResult.parse(
+    cellDoc({
+      kernel: { id: 'sid-cloud', sha256: 'x', source: 'test' },
+      boot: { name: 'default', cmdline: '' },
+      ...fromAgentStream(agent, over.icountShift),
+      ...over,
+    }),
+  );
 }
 
 describe('parsing protocol 3', () => {
