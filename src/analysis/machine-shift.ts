@@ -96,9 +96,13 @@ export function strayReplicates(
   const usual = cells.map((_, a) => 1 + cells.filter((_, b) => b !== a && !apart(a, b)).length > cells.length / 2);
   if (usual.every((u) => u) || !usual.some((u) => u)) return all;
   const kept = cells.filter((_, i) => usual[i]);
+  // Against the kept replicates' median, as the report and the gate say it.
   const mids = series.map((s) => shallow(kept, s));
-  const stray = cells.flatMap((c, i) => (usual[i] ? [] : [{ cell: c, shiftPct: shiftsAgainst(c, mids, series)!.map((x) => 100 * x) }]));
-  return { kept, stray };
+  const stray = cells.flatMap((c, i) => {
+    const shifts = usual[i] ? null : shiftsAgainst(c, mids, series);
+    return shifts ? [{ cell: c, shiftPct: shifts.map((x) => 100 * x) }] : [];
+  });
+  return { kept: cells.filter((c) => !stray.some((r) => r.cell === c)), stray };
 }
 
 const strayShift = (shiftPct: readonly number[]) => `${pctRange(shiftPct.map((x) => x / 100))} ${shiftPct[0]! > 0 ? 'slower' : 'faster'}`;

@@ -532,7 +532,7 @@ const baselineComparison = z.object({
     .array(replicateLeftOut)
     .optional()
     .describe(
-      "hardware cells: replicates left out of both sides' values as another state of the machine (a minority of their side, every series shifted one way at depths 0–3); absent when none",
+      "hardware cells: replicates left out of their side's values as another state of the machine (a minority of their side, every series shifted one way at depths 0–3 against the rest); absent when none",
     ),
 });
 export type BaselineComparison = z.infer<typeof baselineComparison>;
