@@ -177,13 +177,24 @@ function switchedOutText(v: Pick<VariantSummary, 'contamination'>): string {
 
 export const FIT_DETAIL_HEADER = ['cell', 'variant', 'figures', 'per call [95 % CI]', 'depths ≥ 4 only', 'intercept', 'R²', 'depths'];
 
-/** What the per-call figure is, for the line under each table. */
-export function methodNote(unit: FigureUnit): string {
+/** What the per-call figures of one table's cells are, for the line under it (a knee's rows say how too). */
+export function methodNote(cells: readonly CellSummary[]): string {
+  const unit = cellUnit(cells[0]!);
   const what =
     unit === 'instructions'
       ? 'fewest instructions per repetition (the `duration` divided by 2^shift; an interrupt in the timed window can only add instructions)'
       : 'median `duration`';
-  return `${UNIT_TEXT[unit].perCall}: slope of an ordinary least-squares fit of the per-depth ${what} against chain depth; ± is the half-width of its 95 % Student-t interval, from the heteroscedasticity-robust (HC3) standard error.`;
+  const line = `${UNIT_TEXT[unit].perCall}: slope of an ordinary least-squares fit of the per-depth ${what} against chain depth; ± is the half-width of its 95 % Student-t interval, from the heteroscedasticity-robust (HC3) standard error.`;
+  const knees = cells.flatMap((c) => [c.direct?.curve, c.indirect?.curve]).filter((k) => k?.model === 'segmented');
+  if (knees.length === 0) return line;
+  const fromLoads = knees.some((k) => k?.regimes.some((r) => r.estimate === 'loads'));
+  return (
+    `${line} A row with a knee gives each regime's cost instead (below it → from it on): ` +
+    (fromLoads
+      ? "where the samples were spread over loads of the chains, the median over loads of each load's own slope, ± the half-width of its 95 % bootstrap interval over the loads; otherwise "
+      : '') +
+    "the same fit over the regime's depths. Its saving is per regime, marked with its pairing ([paired]: per depth; [paired by load]; [welch]: none)."
+  );
 }
 
 /** The notices at the top of a report: what instruction counts and plain-TCG figures are (and are not). */

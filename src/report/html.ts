@@ -260,7 +260,7 @@ function tables(cells: readonly CellSummary[]): string {
         ),
       );
     }
-    parts.push(`<p><small>${h(methodNote(unit))}</small></p>`);
+    parts.push(`<p><small>${h(methodNote(of))}</small></p>`);
   }
   return parts.join('\n');
 }

@@ -101,7 +101,7 @@ function kindTables(cells: readonly CellSummary[]): string[] {
         '',
       );
     }
-    parts.push(`_${methodNote(cellUnit(of[0]!))} Saving = indirect − direct, and its share of the indirect cost._`, '');
+    parts.push(`_${methodNote(of)} Saving = indirect − direct, and its share of the indirect cost._`, '');
   }
   return parts;
 }

@@ -5,6 +5,7 @@ import { analyseCell } from '../../src/analysis/analyse-cell.js';
 import { summarise } from '../../src/analysis/analyse.js';
 import { compareWithBaseline } from '../../src/analysis/compare-baseline.js';
 import { pairedSavingText } from '../../src/analysis/curve-text.js';
+import { renderMarkdown } from '../../src/report/markdown.js';
 import { shiftedLoads } from '../../src/analysis/load-states.js';
 import { withLoads } from '../../src/measure/sample-loads.js';
 import type { CellResult, Sample } from '../../src/results/cell-result.js';
@@ -182,5 +183,11 @@ describe("a regime's cost from the loads", () => {
     expect(half(below(loads).savingCi)).toBeLessThan(half(below(profile).savingCi) / 2);
     expect(half(below(loads).savingCi)).toBeLessThanOrEqual(0.5);
     expect(pairedSavingText(p)).toMatch(/\[paired by load\]$/);
+    // The line under the report's table says how such a row's figures were obtained.
+    const md = renderMarkdown(summarise([loads]));
+    expect(md).toContain('[paired by load]');
+    expect(md).toMatch(
+      /A row with a knee gives each regime's cost instead .*the median over loads of each load's own slope, ± the half-width of its 95 % bootstrap interval over the loads/,
+    );
   });
 });
