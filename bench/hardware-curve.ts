@@ -112,18 +112,11 @@ function report(design: string, cells: readonly Run[]): void {
     cells.map((c) => c.cell),
     ['direct', 'indirect'],
   );
-  const strayRuns = new Set(stray.map((r) => cells.findIndex((c) => c.cell === r.cell)));
+  const runOf = (r: (typeof stray)[number]) => cells.findIndex((c) => c.cell === r.cell);
+  const strayRuns = new Set(stray.map(runOf));
+  const shifts = (r: (typeof stray)[number]) => r.shiftPct.map((x) => `${x > 0 ? '+' : ''}${x.toFixed(0)} %`).join(', ');
   console.log(
-    `runs in another state of the machine than most: ${
-      stray.length === 0
-        ? 'none'
-        : stray
-            .map(
-              (r) =>
-                `run ${cells.findIndex((c) => c.cell === r.cell) + 1} (${r.shiftPct.map((x) => `${x > 0 ? '+' : ''}${x.toFixed(0)} %`).join(', ')})`,
-            )
-            .join(', ')
-    }`,
+    `runs in another state of the machine than most: ${stray.length === 0 ? 'none' : stray.map((r) => `run ${runOf(r) + 1} (${shifts(r)})`).join(', ')}`,
   );
   for (const variant of ['direct', 'indirect'] as const) {
     console.log(`\n== ${variant} ==`);
