@@ -74,9 +74,10 @@ export function judgeTimed(base: readonly number[], cur: readonly number[], gate
 /**
  * One regime of a hardware curve, across replicates: a one-sided Welch t test of current against baseline
  * (pooled df where the sides have as many replicates) at alpha / figures (Bonferroni over the cell's regime
- * figures, so the cell's false-alarm rate stays at alpha) AND the minimum effect. A t test rather than the U test: with 4 replicates a side the U test's
- * smallest p (1/70) cannot pass alpha / 4, while regime costs scatter little between boots and close to
- * normally (bench/gate-power.ts measures both rates on real streams).
+ * figures, so the cell's false-alarm rate stays at alpha) AND the minimum effect. A t test rather than the
+ * U test: with 4 replicates a side the U test's smallest p (1/70) cannot pass alpha / 4, while regime costs
+ * scatter little between boots and close to normally (bench/gate-power.ts measures both rates on real
+ * streams).
  */
 export function judgeRegime(base: readonly number[], cur: readonly number[], gate: Gate, figures: number): Judgement {
   const bm = median(base);
